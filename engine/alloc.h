@@ -1,0 +1,29 @@
+/* Address allocator: one per pool, shared by all workers, lock free.
+ * An atomic bitmap is the single source of truth for "in use"; taking an
+ * address is one compare-and-swap, so no address can go to two clients.
+ * A summary level (one bit per non-full 64-bit word) keeps a nearly full
+ * pool cheap to scan.  Addresses are host byte order. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct alloc_pool;
+
+/* NULL + errno (EINVAL if first > last or the range is over 2^24). */
+struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last);
+void alloc_pool_free(struct alloc_pool *p);
+
+/* Take any free address, scanning from *cursor (a per-worker hint that the
+ * call advances).  0 and *addr, or -ENOSPC when the pool is full. */
+int alloc_take(struct alloc_pool *p, uint32_t *cursor, uint32_t *addr);
+
+/* Take a given address: 0, -EBUSY if in use, -ERANGE if outside the pool. */
+int alloc_claim(struct alloc_pool *p, uint32_t addr);
+
+/* Give an address back (it must be in use). */
+void alloc_release(struct alloc_pool *p, uint32_t addr);
+
+bool alloc_in_use(const struct alloc_pool *p, uint32_t addr);
+bool alloc_contains(const struct alloc_pool *p, uint32_t addr);
+uint32_t alloc_size(const struct alloc_pool *p);
+uint32_t alloc_used(const struct alloc_pool *p);   /* counts bits: control thread only */

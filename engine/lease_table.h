@@ -1,0 +1,45 @@
+/* Per-worker DHCPv4 lease table.  Single writer: only the owning worker ever
+ * calls these, so there is no locking at all.  Lookup by client key; an
+ * expiry index hands out expired leases in bounded batches. */
+#pragma once
+#include "lease.h"
+
+struct lease_table;
+
+struct lease_table_params {
+	const char *name;
+	uint32_t capacity;      /* expected leases; the table grows beyond it */
+};
+
+/* NULL + errno (EINVAL, ENOMEM). */
+struct lease_table *lease_table_create(const struct lease_table_params *p);
+void lease_table_free(struct lease_table *t);
+
+struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key *k);
+
+/* Insert a new lease under key `k`: returns a zeroed lease with key_kind and
+ * the key's identity fields (cid or htype/hwaddr or addr) filled in, or the
+ * existing lease for that key.  NULL + errno=ENOMEM.  The pointer stays valid
+ * until lease_table_remove. */
+struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed);
+
+/* Set the client-id of a lease (copies; frees a previous long one). */
+int lease_table_set_cid(struct lease_table *t, struct lease4 *l, const uint8_t *cid, uint8_t len);
+
+void lease_table_remove(struct lease_table *t, struct lease4 *l);
+
+/* Tell the expiry index that l->expire changed (call after every change). */
+void lease_table_touch(struct lease_table *t, struct lease4 *l);
+
+/* Call cb for up to `max` leases whose expire <= now (oldest first is not
+ * promised).  cb may update (then touch) or remove the lease.  Returns how
+ * many it handed out. */
+unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
+			    void (*cb)(struct lease4 *l, void *arg), void *arg);
+
+/* Call cb for every lease; cb must not insert or remove.  Stops early and
+ * returns cb's value if it is non-zero. */
+int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void *arg), void *arg);
+
+uint32_t lease_table_count(const struct lease_table *t);
+size_t lease_table_memory(const struct lease_table *t);   /* bytes held */

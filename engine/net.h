@@ -1,0 +1,56 @@
+/* Ethernet / IPv4 / UDP / ARP helpers for the datapath.  Pure byte work on a
+ * frame buffer; no DPDK, so they are unit tested on their own.
+ * Addresses in struct net_udp4 are in host byte order. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_ETH_HLEN   14
+#define NET_UDP4_HLEN  (NET_ETH_HLEN + 20 + 8)   /* eth + ip (no options) + udp */
+
+#define NET_ERRORS(X)                                   \
+	X(SHORT,        "short-frame")                   \
+	X(NOT_IP4,      "not-ipv4")                      \
+	X(BAD_IP_HDR,   "bad-ip-header")                 \
+	X(IP_FRAGMENT,  "ip-fragment")                   \
+	X(NOT_UDP,      "not-udp")                       \
+	X(BAD_UDP_LEN,  "bad-udp-length")                \
+	X(BAD_CSUM,     "bad-checksum")
+
+enum net_err {
+	NET_OK = 0,
+#define X(e, s) NET_ERR_##e,
+	NET_ERRORS(X)
+#undef X
+	NET_ERR_MAX
+};
+const char *net_err_name(int err);
+
+struct net_udp4 {
+	uint8_t src_mac[6], dst_mac[6];
+	uint32_t src_ip, dst_ip;        /* host order */
+	uint16_t src_port, dst_port;    /* host order */
+	uint16_t payload_off;           /* offset of the UDP payload in the frame */
+	uint16_t payload_len;
+};
+
+/* Ethertype of a frame (host order), 0 if shorter than an Ethernet header. */
+uint16_t net_ethertype(const uint8_t *frame, size_t len);
+
+/* Parse an untagged Ethernet/IPv4/UDP frame.  Checks IP version, IHL, total
+ * length against the frame, header checksum, fragments (refused), UDP length
+ * and the UDP checksum when it is non-zero.  Returns 0 or -(enum net_err). */
+int net_parse_udp4(const uint8_t *frame, size_t len, struct net_udp4 *out);
+
+/* Write Ethernet + IPv4 (TTL 64, DF clear) + UDP headers in front of a
+ * payload already at frame + NET_UDP4_HLEN, with both checksums.
+ * Returns the frame length. */
+size_t net_build_udp4(uint8_t *frame, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+		      uint32_t src_ip, uint32_t dst_ip, uint16_t src_port, uint16_t dst_port,
+		      size_t payload_len);
+
+/* If `frame` is an ARP request (Ethernet/IPv4) whose target is `my_ip` (host
+ * order), rewrite it in place into the ARP reply from my_mac and return its
+ * length; otherwise return 0 and leave the frame as it was. */
+size_t net_arp_reply(uint8_t *frame, size_t len, uint32_t my_ip, const uint8_t my_mac[6]);

@@ -1,0 +1,75 @@
+/* Statistics: per-worker counters, cache aligned and written only by their
+ * worker; the control thread sums them when asked.  Names are Kea's where
+ * Kea has the statistic; one X-macro list each so names never drift. */
+#pragma once
+#include <stdint.h>
+#include "dhcp4_wire.h"
+#include "net.h"
+
+#define STATS4(X)                                                      \
+	X(PKT4_RECEIVED,          "pkt4-received")                     \
+	X(PKT4_DISCOVER_RECEIVED, "pkt4-discover-received")            \
+	X(PKT4_OFFER_RECEIVED,    "pkt4-offer-received")               \
+	X(PKT4_REQUEST_RECEIVED,  "pkt4-request-received")             \
+	X(PKT4_ACK_RECEIVED,      "pkt4-ack-received")                 \
+	X(PKT4_NAK_RECEIVED,      "pkt4-nak-received")                 \
+	X(PKT4_RELEASE_RECEIVED,  "pkt4-release-received")             \
+	X(PKT4_DECLINE_RECEIVED,  "pkt4-decline-received")             \
+	X(PKT4_INFORM_RECEIVED,   "pkt4-inform-received")              \
+	X(PKT4_UNKNOWN_RECEIVED,  "pkt4-unknown-received")             \
+	X(PKT4_SENT,              "pkt4-sent")                         \
+	X(PKT4_OFFER_SENT,        "pkt4-offer-sent")                   \
+	X(PKT4_ACK_SENT,          "pkt4-ack-sent")                     \
+	X(PKT4_NAK_SENT,          "pkt4-nak-sent")                     \
+	X(PKT4_PARSE_FAILED,      "pkt4-parse-failed")                 \
+	X(PKT4_RECEIVE_DROP,      "pkt4-receive-drop")                 \
+	X(V4_ALLOCATION_FAIL,     "v4-allocation-fail")                \
+	X(RECLAIMED_LEASES,       "reclaimed-leases")                  \
+	X(RECLAIMED_DECLINED,     "reclaimed-declined-addresses")      \
+	X(FLUSH_RING_FULL,        "flush-ring-full")                   \
+	X(NO_SUBNET,              "drop-no-subnet")                    \
+	X(NOT_FOR_US,             "drop-not-for-us")
+
+/* Datapath drops and events, ours (no Kea equivalent). */
+#define STATS_DP(X)                                                    \
+	X(RX_PACKETS,       "dp-rx-packets")                           \
+	X(TX_PACKETS,       "dp-tx-packets")                           \
+	X(ARP_REPLIES,      "dp-arp-replies")                          \
+	X(NOT_DHCP,         "dp-drop-not-dhcp")                        \
+	X(STEERED,          "dp-steered")                              \
+	X(STEER_RING_FULL,  "dp-drop-steer-ring-full")                 \
+	X(TX_FULL,          "dp-drop-tx-full")                         \
+	X(PARK_FULL,        "dp-drop-park-full")                       \
+	X(PARKED,           "dp-parked")
+
+enum stat4 {
+#define X(e, s) STAT4_##e,
+	STATS4(X)
+#undef X
+	STAT4_MAX
+};
+enum stat_dp {
+#define X(e, s) STAT_DP_##e,
+	STATS_DP(X)
+#undef X
+	STAT_DP_MAX
+};
+
+struct stats4_subnet {
+	int64_t assigned;           /* gauge delta of this worker: leases in DEFAULT state */
+	int64_t declined;           /* gauge delta: addresses held in probation */
+	uint64_t reclaimed;
+	uint64_t reclaimed_declined;
+};
+
+struct stats4 {
+	uint64_t c[STAT4_MAX];
+	uint64_t parse_err[DHCP4_ERR_MAX];
+	uint64_t net_err[NET_ERR_MAX];
+	uint64_t dp[STAT_DP_MAX];
+	struct stats4_subnet *subnet;   /* indexed like conf->subnets */
+	unsigned n_subnets;
+} __attribute__((aligned(64)));
+
+extern const char *const stats4_names[STAT4_MAX];
+extern const char *const stats_dp_names[STAT_DP_MAX];
