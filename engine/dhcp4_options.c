@@ -1,1 +1,567 @@
-/* placeholder */ typedef int placeholder_t;
+/* DHCPv4 option definitions and the config-string encoder.
+ *
+ * Names and types follow ISC Kea's standard DHCPv4 option definitions so a
+ * Kea user's `option-data` entries mean the same thing here.  This runs on
+ * the control thread when a configuration is loaded: clarity of the error
+ * text matters more than speed.
+ */
+#include "dhcp4_options.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define OT(t) DHCP4_OT_##t
+
+static const enum dhcp4_opt_type rec_slp_da[] = { OT(BOOL), OT(IPV4), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_slp_scope[] = { OT(BOOL), OT(STRING), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_fqdn[] = { OT(UINT8), OT(UINT8), OT(UINT8), OT(FQDN), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_ndi[] = { OT(UINT8), OT(UINT8), OT(UINT8), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_uuid[] = { OT(UINT8), OT(BINARY), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_vivco[] = { OT(UINT32), OT(BINARY), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_rdnss[] = { OT(UINT8), OT(IPV4), OT(IPV4), OT(FQDN), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_status[] = { OT(UINT8), OT(STRING), OT(EMPTY) };
+static const enum dhcp4_opt_type rec_portparams[] = { OT(UINT8), OT(UINT8), OT(UINT16), OT(EMPTY) };
+
+#define D(c, n, t, a)     { .code = c, .name = n, .type = OT(t), .array = a }
+#define R(c, n, a, f)     { .code = c, .name = n, .type = OT(RECORD), .array = a, .fields = f }
+
+/* Sorted by code.  Options 43 and 82 are encapsulated spaces in Kea; here
+ * they are binary, so hex data (csv-format false) works for them.  Option
+ * 121 is binary in the table but csv data in Kea's "prefix - router" form
+ * is understood (see encode_classless_routes).  150 and 252 are not in
+ * Kea's standard set (Kea users define them by hand); their names are the
+ * ones commonly used. */
+static const struct dhcp4_opt_def opt_defs[] = {
+	D(1, "subnet-mask", IPV4, false),
+	D(2, "time-offset", INT32, false),
+	D(3, "routers", IPV4, true),
+	D(4, "time-servers", IPV4, true),
+	D(5, "name-servers", IPV4, true),
+	D(6, "domain-name-servers", IPV4, true),
+	D(7, "log-servers", IPV4, true),
+	D(8, "cookie-servers", IPV4, true),
+	D(9, "lpr-servers", IPV4, true),
+	D(10, "impress-servers", IPV4, true),
+	D(11, "resource-location-servers", IPV4, true),
+	D(12, "host-name", STRING, false),
+	D(13, "boot-size", UINT16, false),
+	D(14, "merit-dump", STRING, false),
+	D(15, "domain-name", STRING, false),
+	D(16, "swap-server", IPV4, false),
+	D(17, "root-path", STRING, false),
+	D(18, "extensions-path", STRING, false),
+	D(19, "ip-forwarding", BOOL, false),
+	D(20, "non-local-source-routing", BOOL, false),
+	D(21, "policy-filter", IPV4, true),
+	D(22, "max-dgram-reassembly", UINT16, false),
+	D(23, "default-ip-ttl", UINT8, false),
+	D(24, "path-mtu-aging-timeout", UINT32, false),
+	D(25, "path-mtu-plateau-table", UINT16, true),
+	D(26, "interface-mtu", UINT16, false),
+	D(27, "all-subnets-local", BOOL, false),
+	D(28, "broadcast-address", IPV4, false),
+	D(29, "perform-mask-discovery", BOOL, false),
+	D(30, "mask-supplier", BOOL, false),
+	D(31, "router-discovery", BOOL, false),
+	D(32, "router-solicitation-address", IPV4, false),
+	D(33, "static-routes", IPV4, true),
+	D(34, "trailer-encapsulation", BOOL, false),
+	D(35, "arp-cache-timeout", UINT32, false),
+	D(36, "ieee802-3-encapsulation", BOOL, false),
+	D(37, "default-tcp-ttl", UINT8, false),
+	D(38, "tcp-keepalive-interval", UINT32, false),
+	D(39, "tcp-keepalive-garbage", BOOL, false),
+	D(40, "nis-domain", STRING, false),
+	D(41, "nis-servers", IPV4, true),
+	D(42, "ntp-servers", IPV4, true),
+	D(43, "vendor-encapsulated-options", BINARY, false),
+	D(44, "netbios-name-servers", IPV4, true),
+	D(45, "netbios-dd-server", IPV4, true),
+	D(46, "netbios-node-type", UINT8, false),
+	D(47, "netbios-scope", STRING, false),
+	D(48, "font-servers", IPV4, true),
+	D(49, "x-display-manager", IPV4, true),
+	D(50, "dhcp-requested-address", IPV4, false),
+	D(51, "dhcp-lease-time", UINT32, false),
+	D(52, "dhcp-option-overload", UINT8, false),
+	D(53, "dhcp-message-type", UINT8, false),
+	D(54, "dhcp-server-identifier", IPV4, false),
+	D(55, "dhcp-parameter-request-list", UINT8, true),
+	D(56, "dhcp-message", STRING, false),
+	D(57, "dhcp-max-message-size", UINT16, false),
+	D(58, "dhcp-renewal-time", UINT32, false),
+	D(59, "dhcp-rebinding-time", UINT32, false),
+	D(60, "vendor-class-identifier", STRING, false),
+	D(61, "dhcp-client-identifier", BINARY, false),
+	D(62, "nwip-domain-name", STRING, false),
+	D(63, "nwip-suboptions", BINARY, false),
+	D(64, "nisplus-domain-name", STRING, false),
+	D(65, "nisplus-servers", IPV4, true),
+	D(66, "tftp-server-name", STRING, false),
+	D(67, "boot-file-name", STRING, false),
+	D(68, "mobile-ip-home-agent", IPV4, true),
+	D(69, "smtp-server", IPV4, true),
+	D(70, "pop-server", IPV4, true),
+	D(71, "nntp-server", IPV4, true),
+	D(72, "www-server", IPV4, true),
+	D(73, "finger-server", IPV4, true),
+	D(74, "irc-server", IPV4, true),
+	D(75, "streettalk-server", IPV4, true),
+	D(76, "streettalk-directory-assistance-server", IPV4, true),
+	D(77, "user-class", BINARY, false),
+	R(78, "slp-directory-agent", true, rec_slp_da),
+	R(79, "slp-service-scope", false, rec_slp_scope),
+	R(81, "fqdn", false, rec_fqdn),
+	D(82, "dhcp-agent-options", BINARY, false),
+	D(85, "nds-servers", IPV4, true),
+	D(86, "nds-tree-name", STRING, false),
+	D(87, "nds-context", STRING, false),
+	D(88, "bcms-controller-names", FQDN, true),
+	D(89, "bcms-controller-address", IPV4, true),
+	D(90, "authenticate", BINARY, false),
+	D(91, "client-last-transaction-time", UINT32, false),
+	D(92, "associated-ip", IPV4, true),
+	D(93, "client-system", UINT16, true),
+	R(94, "client-ndi", false, rec_ndi),
+	R(97, "uuid-guid", false, rec_uuid),
+	D(98, "uap-servers", STRING, false),
+	D(99, "geoconf-civic", BINARY, false),
+	D(100, "pcode", STRING, false),
+	D(101, "tcode", STRING, false),
+	D(108, "v6-only-preferred", UINT32, false),
+	D(112, "netinfo-server-address", IPV4, true),
+	D(113, "netinfo-server-tag", STRING, false),
+	D(114, "v4-captive-portal", STRING, false),
+	D(116, "auto-config", UINT8, false),
+	D(117, "name-service-search", UINT16, true),
+	D(118, "subnet-selection", IPV4, false),
+	D(119, "domain-search", FQDN, true),
+	D(121, "classless-static-route", BINARY, false),
+	R(124, "vivco-suboptions", false, rec_vivco),
+	D(125, "vivso-suboptions", UINT32, false),
+	D(136, "pana-agent", IPV4, true),
+	D(137, "v4-lost", FQDN, false),
+	D(138, "capwap-ac-v4", IPV4, true),
+	D(141, "sip-ua-cs-domains", FQDN, true),
+	R(146, "rdnss-selection", true, rec_rdnss),
+	D(150, "tftp-server-address", IPV4, true),
+	R(151, "status-code", false, rec_status),
+	D(152, "base-time", UINT32, false),
+	D(153, "start-time-of-state", UINT32, false),
+	D(154, "query-start-time", UINT32, false),
+	D(155, "query-end-time", UINT32, false),
+	D(156, "dhcp-state", UINT8, false),
+	D(157, "data-source", UINT8, false),
+	R(159, "v4-portparams", false, rec_portparams),
+	D(213, "v4-access-domain", FQDN, false),
+	D(252, "wpad-proxy-url", STRING, false),
+};
+
+#define N_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+const struct dhcp4_opt_def *dhcp4_opt_def_by_name(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (strcmp(opt_defs[i].name, name) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+const struct dhcp4_opt_def *dhcp4_opt_def_by_code(uint8_t code)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (opt_defs[i].code == code)
+			return &opt_defs[i];
+	return NULL;
+}
+
+static const char *type_name(enum dhcp4_opt_type t)
+{
+	switch (t) {
+	case OT(EMPTY): return "empty";
+	case OT(BINARY): return "binary";
+	case OT(STRING): return "string";
+	case OT(FQDN): return "fqdn";
+	case OT(BOOL): return "boolean";
+	case OT(UINT8): return "uint8";
+	case OT(UINT16): return "uint16";
+	case OT(UINT32): return "uint32";
+	case OT(INT8): return "int8";
+	case OT(INT16): return "int16";
+	case OT(INT32): return "int32";
+	case OT(IPV4): return "ipv4-address";
+	case OT(RECORD): return "record";
+	}
+	return "?";
+}
+
+/* Encoder state: output buffer with its fill level and the error sink. */
+struct enc {
+	uint8_t *out;
+	size_t len;
+	char *err;
+	size_t errlen;
+};
+
+#define ENC_MAX 255
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct enc *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->err != NULL && e->errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(e->err, e->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int put(struct enc *e, const void *p, size_t n)
+{
+	if (e->len + n > ENC_MAX)
+		return fail(e, "encoded value longer than %d bytes", ENC_MAX);
+	memcpy(e->out + e->len, p, n);
+	e->len += n;
+	return 0;
+}
+
+static int put_u8(struct enc *e, uint8_t v)
+{
+	return put(e, &v, 1);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex as Kea takes it: an optional 0x, then either bytes of one or two
+ * digits separated by ':' or ' ' ("1:2:ab"), or a run of digits where an
+ * odd count means a leading zero ("abc" == 0a bc). */
+static int encode_hex(struct enc *e, const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return 0;
+
+	if (memchr(s, ':', n) != NULL || memchr(s, ' ', n) != NULL) {
+		size_t i = 0;
+
+		while (i < n) {
+			int hi = -1, lo;
+			size_t digits = 0;
+
+			while (i < n && hexval(s[i]) >= 0 && digits < 3) {
+				lo = hexval(s[i]);
+				hi = digits == 0 ? lo : hi * 16 + lo;
+				digits++;
+				i++;
+			}
+			if (digits == 0 || digits > 2)
+				return fail(e, "invalid hex string '%.*s'", (int)n, s);
+			if (put_u8(e, (uint8_t)hi) < 0)
+				return -1;
+			if (i < n) {
+				if (s[i] != ':' && s[i] != ' ')
+					return fail(e, "invalid hex string '%.*s'", (int)n, s);
+				i++;
+				if (i == n)
+					return fail(e, "invalid hex string '%.*s'", (int)n, s);
+			}
+		}
+		return 0;
+	}
+
+	for (size_t i = 0; i < n; i++)
+		if (hexval(s[i]) < 0)
+			return fail(e, "invalid hex string '%.*s'", (int)n, s);
+	size_t i = 0;
+	if (n % 2) {
+		if (put_u8(e, (uint8_t)hexval(s[0])) < 0)
+			return -1;
+		i = 1;
+	}
+	for (; i < n; i += 2)
+		if (put_u8(e, (uint8_t)(hexval(s[i]) * 16 + hexval(s[i + 1]))) < 0)
+			return -1;
+	return 0;
+}
+
+/* Parse a decimal (optionally signed) or 0x-hex integer; whole token. */
+static bool parse_int(const char *s, long long *v)
+{
+	bool neg = false;
+	unsigned long long acc = 0;
+	int base = 10;
+
+	if (*s == '-' || *s == '+') {
+		neg = *s == '-';
+		s++;
+	}
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		int d = hexval(*s);
+
+		if (d < 0 || d >= base)
+			return false;
+		acc = acc * base + d;
+		if (acc > (1ull << 40))     /* far beyond any int32/uint32 */
+			return false;
+	}
+	*v = neg ? -(long long)acc : (long long)acc;
+	return true;
+}
+
+static int encode_int(struct enc *e, enum dhcp4_opt_type t, const char *tok)
+{
+	long long v, lo, hi;
+	size_t width;
+	uint8_t b[4];
+
+	switch (t) {
+	case OT(UINT8): lo = 0; hi = UINT8_MAX; width = 1; break;
+	case OT(UINT16): lo = 0; hi = UINT16_MAX; width = 2; break;
+	case OT(UINT32): lo = 0; hi = UINT32_MAX; width = 4; break;
+	case OT(INT8): lo = INT8_MIN; hi = INT8_MAX; width = 1; break;
+	case OT(INT16): lo = INT16_MIN; hi = INT16_MAX; width = 2; break;
+	default: lo = INT32_MIN; hi = INT32_MAX; width = 4; break;
+	}
+	if (!parse_int(tok, &v))
+		return fail(e, "invalid %s value '%s'", type_name(t), tok);
+	if (v < lo || v > hi)
+		return fail(e, "value '%s' out of range for %s", tok, type_name(t));
+	for (size_t i = 0; i < width; i++)
+		b[i] = (uint8_t)((unsigned long long)v >> (8 * (width - 1 - i)));
+	return put(e, b, width);
+}
+
+/* A domain name in DNS wire format (RFC 1035 3.1), uncompressed, ending in
+ * the root label.  A trailing dot is optional. */
+static int encode_fqdn(struct enc *e, const char *tok)
+{
+	size_t n = strlen(tok), start = e->len, i = 0;
+
+	if (n == 0)
+		return fail(e, "empty domain name");
+	if (strcmp(tok, ".") == 0)
+		return put_u8(e, 0);
+	if (tok[n - 1] == '.')
+		n--;
+	while (i < n) {
+		const char *dot = memchr(tok + i, '.', n - i);
+		size_t l = dot ? (size_t)(dot - (tok + i)) : n - i;
+
+		if (l == 0)
+			return fail(e, "empty label in domain name '%s'", tok);
+		if (l > 63)
+			return fail(e, "label longer than 63 bytes in domain name '%s'", tok);
+		for (size_t k = 0; k < l; k++)
+			if (tok[i + k] <= ' ' || tok[i + k] == 0x7f)
+				return fail(e, "invalid character in domain name '%s'", tok);
+		if (put_u8(e, (uint8_t)l) < 0 || put(e, tok + i, l) < 0)
+			return -1;
+		i += l + 1;
+	}
+	if (put_u8(e, 0) < 0)
+		return -1;
+	if (e->len - start > 255)
+		return fail(e, "domain name '%s' longer than 255 bytes", tok);
+	return 0;
+}
+
+static int encode_ipv4(struct enc *e, const char *tok)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, tok, &a) != 1)
+		return fail(e, "invalid IPv4 address '%s'", tok);
+	return put(e, &a.s_addr, 4);
+}
+
+static int encode_bool(struct enc *e, const char *tok)
+{
+	if (strcasecmp(tok, "true") == 0 || strcmp(tok, "1") == 0)
+		return put_u8(e, 1);
+	if (strcasecmp(tok, "false") == 0 || strcmp(tok, "0") == 0)
+		return put_u8(e, 0);
+	return fail(e, "invalid boolean '%s' (expected true or false)", tok);
+}
+
+static int encode_value(struct enc *e, enum dhcp4_opt_type t, const char *tok)
+{
+	switch (t) {
+	case OT(UINT8): case OT(UINT16): case OT(UINT32):
+	case OT(INT8): case OT(INT16): case OT(INT32):
+		return encode_int(e, t, tok);
+	case OT(IPV4):
+		return encode_ipv4(e, tok);
+	case OT(BOOL):
+		return encode_bool(e, tok);
+	case OT(FQDN):
+		return encode_fqdn(e, tok);
+	case OT(STRING):
+		/* RFC 2132 2: NVT ASCII options carry at least one byte. */
+		if (*tok == '\0')
+			return fail(e, "empty string value");
+		return put(e, tok, strlen(tok));
+	case OT(BINARY):
+		return encode_hex(e, tok);
+	case OT(EMPTY):
+	case OT(RECORD):
+		break;
+	}
+	return fail(e, "cannot encode a value of type %s", type_name(t));
+}
+
+/* Comma separated tokens, trimmed; "\," is a literal comma (Kea's escape). */
+#define MAX_TOKENS 128
+#define TOKBUF     2048
+
+struct tokens {
+	char buf[TOKBUF];
+	const char *tok[MAX_TOKENS];
+	int n;
+};
+
+static int tokenize(struct enc *e, const char *data, struct tokens *t)
+{
+	size_t o = 0;
+	const char *p = data;
+
+	t->n = 0;
+	for (;;) {
+		size_t start = o;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (*p != '\0' && *p != ',') {
+			if (p[0] == '\\' && p[1] == ',')
+				p++;
+			if (o + 1 >= TOKBUF)
+				return fail(e, "value too long");
+			t->buf[o++] = *p++;
+		}
+		while (o > start && (t->buf[o - 1] == ' ' || t->buf[o - 1] == '\t'))
+			o--;
+		t->buf[o++] = '\0';
+		if (t->n == MAX_TOKENS)
+			return fail(e, "too many values (more than %d)", MAX_TOKENS);
+		t->tok[t->n++] = t->buf + start;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* RFC 3442 routes written as Kea does: "10.0.0.0/8 - 10.1.1.1, ...".
+ * Each route is the prefix length, the significant octets of the
+ * destination, then the router. */
+static int encode_classless_routes(struct enc *e, const struct tokens *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		char dst[32], rtr[32];
+		unsigned plen;
+		int used = 0;
+		struct in_addr d, r;
+
+		if (sscanf(t->tok[i], "%31[0-9.] / %u - %31[0-9.] %n", dst, &plen, rtr, &used) != 3 ||
+		    t->tok[i][used] != '\0')
+			return fail(e, "invalid classless static route '%s' (expected prefix/len - router)",
+				    t->tok[i]);
+		if (plen > 32)
+			return fail(e, "prefix length %u out of range in route '%s'", plen, t->tok[i]);
+		if (inet_pton(AF_INET, dst, &d) != 1)
+			return fail(e, "invalid IPv4 address '%s'", dst);
+		if (inet_pton(AF_INET, rtr, &r) != 1)
+			return fail(e, "invalid IPv4 address '%s'", rtr);
+		if (put_u8(e, (uint8_t)plen) < 0 || put(e, &d.s_addr, (plen + 7) / 8) < 0 ||
+		    put(e, &r.s_addr, 4) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int encode_csv(struct enc *e, const struct dhcp4_opt_def *def, const char *data)
+{
+	struct tokens t;
+	int nfields = 1;
+
+	if (def->type == OT(EMPTY)) {
+		for (const char *p = data; *p; p++)
+			if (*p != ' ' && *p != '\t')
+				return fail(e, "option '%s' takes no value", def->name);
+		return 0;
+	}
+	if (tokenize(e, data, &t) < 0)
+		return -1;
+	if (t.n == 1 && t.tok[0][0] == '\0')
+		return fail(e, "option '%s' needs a value", def->name);
+
+	if (def->code == 121 && def->type == OT(BINARY))
+		return encode_classless_routes(e, &t);
+
+	if (def->type == OT(RECORD)) {
+		nfields = 0;
+		while (def->fields[nfields] != OT(EMPTY))
+			nfields++;
+	}
+	if (!def->array && t.n != nfields)
+		return fail(e, "option '%s' takes %d value%s, got %d", def->name, nfields,
+			    nfields == 1 ? "" : "s", t.n);
+	if (def->array && t.n % nfields != 0)
+		return fail(e, "option '%s' takes groups of %d values, got %d", def->name,
+			    nfields, t.n);
+
+	for (int i = 0; i < t.n; i++) {
+		enum dhcp4_opt_type ty = def->type == OT(RECORD) ? def->fields[i % nfields] : def->type;
+
+		if (encode_value(e, ty, t.tok[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv_format,
+		     uint8_t out[255], char *err, size_t errlen)
+{
+	struct enc e = { .out = out, .len = 0, .err = err, .errlen = errlen };
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (data == NULL)
+		data = "";
+	if (def == NULL || !csv_format)
+		rc = encode_hex(&e, data);
+	else
+		rc = encode_csv(&e, def, data);
+	return rc < 0 ? -1 : (int)e.len;
+}
