@@ -1,2 +1,422 @@
-#include <CUnit/Basic.h>
-int main(void) { return 0; }
+/* peregrine: the DHCPv4 server process.
+ *
+ *   peregrine -c FILE [-s STATSFILE] [-d]    run
+ *   peregrine -t FILE                        check a configuration
+ *
+ * Start-up order: config -> EAL (arguments from the config) -> ports ->
+ * lease store -> workers -> restore leases -> flusher -> lcores.  Shutdown
+ * runs it backwards, and the flusher drains before anything is closed so a
+ * clean stop loses nothing. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include "alloc.h"
+#include "conf.h"
+#include "dp.h"
+#include "lease_backend.h"
+#include "lease_table.h"
+#include "log.h"
+#include "wb.h"
+
+#define MAX_EAL_ARGS 64
+
+static volatile sig_atomic_t sig_quit, sig_stats, sig_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		sig_stats = 1;
+	else if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_quit = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: peregrine -c FILE [-s STATSFILE] [-d]   run the server\n"
+		   "       peregrine -t FILE                      check a configuration\n"
+		   "  -c FILE   configuration (libconfig)\n"
+		   "  -s FILE   write statistics here on SIGUSR1 and at exit\n"
+		   "  -d        debug logging\n"
+		   "  -V        print the version\n");
+}
+
+/* EAL arguments come from the config, so one file describes a deployment.
+ * Virtual devices are probed after init (dp_probe_vdevs), once the worker
+ * count is known and af_packet/af_xdp can be given one queue per worker. */
+static int eal_args(const struct conf *c, char **argv, char *mem)
+{
+	int argc = 0;
+	unsigned i;
+	bool any_pci = false;
+
+	argv[argc++] = "peregrine";
+	argv[argc++] = "--lcores";
+	argv[argc++] = (char *)c->dpdk.lcores;
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = (char *)c->dpdk.file_prefix;
+	argv[argc++] = "--no-telemetry";
+	if (c->dpdk.no_huge)
+		argv[argc++] = "--no-huge";
+	if (c->dpdk.memory_mb) {
+		snprintf(mem, 16, "%u", c->dpdk.memory_mb);
+		argv[argc++] = "-m";
+		argv[argc++] = mem;
+	}
+	if (!log_enabled(CONF_LOG_DEBUG))
+		argv[argc++] = "--log-level=lib.eal:warning";
+	for (i = 0; i < c->n_ifaces && argc < MAX_EAL_ARGS - 4; i++)
+		if (strncmp(c->ifaces[i].device, "net_", 4) != 0) {
+			argv[argc++] = "-a";
+			argv[argc++] = (char *)c->ifaces[i].device;
+			any_pci = true;
+		}
+	if (!any_pci)
+		argv[argc++] = "--no-pci";
+	for (i = 0; i < c->dpdk.n_extra_args && argc < MAX_EAL_ARGS - 1; i++)
+		argv[argc++] = c->dpdk.extra_args[i];
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int probe_vdevs(const struct dp *dp)
+{
+	const struct conf *c = dp->conf;
+	char devargs[512];
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		const char *d = c->ifaces[i].device;
+
+		if (strncmp(d, "net_", 4) != 0)
+			continue;
+		snprintf(devargs, sizeof(devargs), "%s", d);
+		if (!strncmp(d, "net_af_packet", 13) && !strstr(d, "qpairs="))
+			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", d, dp->n_workers);
+		else if (!strncmp(d, "net_af_xdp", 10) && !strstr(d, "queue_count="))
+			snprintf(devargs, sizeof(devargs), "%s,queue_count=%u", d, dp->n_workers);
+		ret = rte_dev_probe(devargs);
+		if (ret) {
+			LOG_E("%s:%d: interface %s: cannot probe device '%s': %s", c->file,
+			      c->ifaces[i].line, c->ifaces[i].name, devargs, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+struct restore_ctx {
+	struct dp *dp;
+	uint64_t n, failed;
+};
+
+static int restore_one(const struct lease_rec *r, void *arg)
+{
+	struct restore_ctx *rc = arg;
+	struct lease_key k;
+	unsigned owner;
+
+	dhcp4_rec_key(r, rc->dp->conf->match_client_id, &k);
+	owner = dhcp4_owner(&k, rc->dp->n_workers);
+	if (dhcp4_restore(rc->dp->workers[owner]->dw, r))
+		rc->failed++;
+	rc->n++;
+	return 0;
+}
+
+/* Sum the per-worker counters.  Workers may be running: each counter has
+ * one writer and 64-bit loads do not tear, so a slightly stale sum is the
+ * worst case; nothing is written to the workers' cache lines. */
+static void stats_write(const struct dp *dp, const struct dhcp4_runtime *rt, FILE *f)
+{
+	const struct conf *c = dp->conf;
+	uint64_t v;
+	int64_t g, declined_total = 0;
+	unsigned i, s, w;
+
+	(void)rt;
+	for (i = 0; i < STAT4_MAX; i++) {
+		for (v = 0, w = 0; w < dp->n_workers; w++)
+			v += dp->workers[w]->st->c[i];
+		fprintf(f, "%s %lu\n", stats4_names[i], v);
+	}
+	for (i = 1; i < DHCP4_ERR_MAX; i++) {
+		for (v = 0, w = 0; w < dp->n_workers; w++)
+			v += dp->workers[w]->st->parse_err[i];
+		fprintf(f, "pkt4-parse-failed.%s %lu\n", dhcp4_parse_err_name(-(int)i), v);
+	}
+	for (i = 1; i < NET_ERR_MAX; i++) {
+		for (v = 0, w = 0; w < dp->n_workers; w++)
+			v += dp->workers[w]->st->net_err[i];
+		fprintf(f, "dp-drop-%s %lu\n", net_err_name(-(int)i), v);
+	}
+	for (i = 0; i < STAT_DP_MAX; i++) {
+		for (v = 0, w = 0; w < dp->n_workers; w++)
+			v += dp->workers[w]->st->dp[i];
+		fprintf(f, "%s %lu\n", stats_dp_names[i], v);
+	}
+	for (s = 0; s < c->n_subnets; s++) {
+		const struct conf_subnet *sn = &c->subnets[s];
+		uint64_t total = 0, recl = 0, recl_d = 0;
+
+		for (i = 0; i < sn->n_pools; i++)
+			total += (uint64_t)sn->pools[i].last - sn->pools[i].first + 1;
+		fprintf(f, "subnet[%u].total-addresses %lu\n", sn->id, total);
+		for (g = 0, w = 0; w < dp->n_workers; w++)
+			g += dp->workers[w]->st->subnet[s].assigned;
+		fprintf(f, "subnet[%u].assigned-addresses %ld\n", sn->id, g);
+		for (g = 0, w = 0; w < dp->n_workers; w++) {
+			g += dp->workers[w]->st->subnet[s].declined;
+			recl += dp->workers[w]->st->subnet[s].reclaimed;
+			recl_d += dp->workers[w]->st->subnet[s].reclaimed_declined;
+		}
+		declined_total += g;
+		fprintf(f, "subnet[%u].declined-addresses %ld\n", sn->id, g);
+		fprintf(f, "subnet[%u].reclaimed-leases %lu\n", sn->id, recl);
+		fprintf(f, "subnet[%u].reclaimed-declined-addresses %lu\n", sn->id, recl_d);
+	}
+	fprintf(f, "declined-addresses %ld\n", declined_total);
+	for (v = 0, w = 0; w < dp->n_workers; w++)
+		v += lease_table_count(dhcp4_worker_leases(dp->workers[w]->dw));
+	fprintf(f, "leases-in-memory %lu\n", v);
+	if (dp->wb) {
+		struct wb_stats ws;
+
+		wb_get_stats(dp->wb, &ws);
+		fprintf(f, "lease-db-records %lu\nlease-db-batches %lu\nlease-db-syncs %lu\n"
+			   "lease-db-ring-full %lu\nlease-db-errors %lu\nlease-db-compactions %lu\n",
+			ws.records, ws.batches, ws.syncs, ws.ring_full, ws.errors, ws.compactions);
+	}
+	fprintf(f, "dp-mbufs-in-use %u\n", dp_mbufs_in_use(dp));
+}
+
+static void stats_to_file(const struct dp *dp, const struct dhcp4_runtime *rt, const char *path)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	if (!path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		LOG_W("statistics file %s: %s", tmp, strerror(errno));
+		return;
+	}
+	stats_write(dp, rt, f);
+	if (fclose(f) || rename(tmp, path))
+		LOG_W("statistics file %s: %s", path, strerror(errno));
+}
+
+static void stats_log(const struct dp *dp, const struct dhcp4_runtime *rt)
+{
+	char *buf = NULL, *line, *save;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	stats_write(dp, rt, f);
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *sp = strrchr(line, ' ');
+
+		/* the log shows what happened; zero counters are noise there */
+		if (sp && strcmp(sp, " 0") != 0)
+			LOG_I("stat %s", line);
+	}
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf_path = NULL, *stats_path = NULL;
+	char err[1024], mem[16], *eargv[MAX_EAL_ARGS + 1];
+	struct dhcp4_runtime *rt = NULL;
+	const struct lease_backend_ops *ops = NULL;
+	struct lease_backend *be = NULL;
+	struct conf *conf;
+	struct dp dp;
+	bool check_only = false, debug = false;
+	int opt, eargc, ret, status = 1;
+	unsigned lcore, leaked;
+
+	while ((opt = getopt(argc, argv, "c:t:s:dVh")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 't': conf_path = optarg; check_only = true; break;
+		case 's': stats_path = optarg; break;
+		case 'd': debug = true; break;
+		case 'V': printf("peregrine %s\n", PEREGRINE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!conf_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	conf = conf_load(conf_path, err, sizeof(err));
+	if (!conf) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: configuration OK (%u interface(s), %u subnet(s))\n", conf_path,
+		       conf->n_ifaces, conf->n_subnets);
+		conf_free(conf);
+		return 0;
+	}
+	log_init(debug ? CONF_LOG_DEBUG : conf->logging.severity, conf->logging.output);
+	LOG_I("peregrine %s starting with %s", PEREGRINE_VERSION, conf_path);
+
+	memset(&dp, 0, sizeof(dp));
+	dp.conf = conf;
+	eargc = eal_args(conf, eargv, mem);
+	ret = rte_eal_init(eargc, eargv);
+	if (ret < 0) {
+		LOG_E("DPDK EAL init failed: %s", rte_strerror(rte_errno));
+		conf_free(conf);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGHUP, on_signal);
+
+	dp.n_workers = rte_lcore_count() - 1;
+	if (dp.n_workers < 1 || dp.n_workers > DP_MAX_WORKERS) {
+		LOG_E("%s: dpdk.lcores '%s' must name the main lcore and 1..%d worker lcores",
+		      conf->file, conf->dpdk.lcores, DP_MAX_WORKERS);
+		goto out_eal;
+	}
+	if (probe_vdevs(&dp) || dp_ports_init(&dp))
+		goto out_ports;
+
+	if (conf->lease_db.type == CONF_DB_MEMFILE && conf->lease_db.durability != CONF_DUR_MEMORY) {
+		struct wb_params wp = {
+			.n_workers = dp.n_workers, .ring_size = 16384,
+			.mode = conf->lease_db.durability,
+			.flush_interval_ms = conf->lease_db.flush_interval_ms,
+			.lfc_interval = conf->lease_db.lfc_interval,
+		};
+
+		ops = lease_backend_find("memfile");
+		be = ops ? ops->open(&conf->lease_db, err, sizeof(err)) : NULL;
+		if (!be) {
+			LOG_E("lease database %s: %s", conf->lease_db.name, ops ? err : "no memfile backend");
+			goto out_ports;
+		}
+		wp.ops = ops;
+		wp.be = be;
+		dp.wb = wb_create(&wp);
+		if (!dp.wb) {
+			LOG_E("write-behind flusher: %s", strerror(errno));
+			goto out_stop;
+		}
+		dp.commit = conf->lease_db.durability == CONF_DUR_COMMIT;
+	}
+	rt = dhcp4_runtime_create(conf);
+	if (!rt) {
+		LOG_E("runtime: %s", strerror(errno));
+		goto out_stop;
+	}
+	if (dp_workers_init(&dp, rt))
+		goto out_stop;
+
+	if (be) {
+		struct restore_ctx rc = { .dp = &dp };
+		struct timespec t0, t1;
+		unsigned w;
+
+		for (w = 0; w < dp.n_workers; w++)
+			dhcp4_worker_set_now(dp.workers[w]->dw, (uint32_t)time(NULL));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = ops->load(be, restore_one, &rc);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (ret) {
+			LOG_E("lease database %s: load failed: %s", conf->lease_db.name, strerror(-ret));
+			goto out_stop;
+		}
+		LOG_I("lease database %s: %lu records replayed in %.3f s (%lu refused)",
+		      conf->lease_db.name, rc.n,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      rc.failed);
+		if (wb_start(dp.wb)) {
+			LOG_E("write-behind flusher: cannot start: %s", strerror(errno));
+			goto out_stop;
+		}
+	}
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		unsigned w;
+
+		for (w = 0; w < dp.n_workers; w++)
+			if (dp.workers[w]->lcore == lcore)
+				rte_eal_remote_launch(dp_worker_main, dp.workers[w], lcore);
+	}
+	LOG_I("serving DHCPv4: %u worker(s), %u interface(s), %u subnet(s), durability %s",
+	      dp.n_workers, dp.n_ports, conf->n_subnets,
+	      conf_durability_name(dp.wb ? conf->lease_db.durability : CONF_DUR_MEMORY));
+
+	while (!sig_quit) {
+		struct timespec t = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&t, NULL);
+		if (sig_stats) {
+			sig_stats = 0;
+			stats_to_file(&dp, rt, stats_path);
+		}
+		if (sig_hup) {
+			sig_hup = 0;
+			LOG_W("SIGHUP: live reconfiguration is not implemented yet; config unchanged");
+		}
+	}
+	LOG_I("shutting down");
+	status = 0;
+out_stop:
+	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	if (dp.wb)
+		wb_stop(dp.wb);      /* every queued change is durable after this */
+	dp_workers_drain(&dp);   /* send what became durable, free the rest */
+	dp_ports_close(&dp);
+	dp_rings_drain(&dp);
+	/* every mbuf is back in its pool now; one that is not is a leak */
+	leaked = dp_mbufs_in_use(&dp);
+	if (leaked) {
+		LOG_E("%u mbufs not returned to their pools", leaked);
+		if (!status)
+			status = 3;
+	}
+	if (dp.n_workers && dp.workers[dp.n_workers - 1]) {
+		stats_to_file(&dp, rt, stats_path);
+		stats_log(&dp, rt);
+	}
+	dp_workers_free(&dp);
+	if (dp.wb)
+		wb_free(dp.wb);
+	dhcp4_runtime_free(rt);
+	if (be)
+		ops->close(be);
+out_ports:
+	dp_ports_close(&dp);
+out_eal:
+	rte_eal_cleanup();
+	conf_free(conf);
+	LOG_I("stopped (status %d)", status);
+	return status;
+}

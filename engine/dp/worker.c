@@ -1,1 +1,363 @@
-/* placeholder */ typedef int placeholder_t;
+/* Worker lcores: poll, steer, serve, park, transmit. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include "dp.h"
+#include "log.h"
+#include "net.h"
+#include "wb.h"
+
+#define PARK_MASK (DP_PARK_SIZE - 1)
+
+/* Idle back-off: spin a little, then pause, then sleep in short naps so an
+ * idle server leaves its cores alone but still wakes within a millisecond. */
+#define IDLE_SPIN   256
+#define IDLE_PAUSE  4096
+#define IDLE_NAP_NS 200000
+
+static void tx_flush(struct dp_worker *w, unsigned pidx)
+{
+	struct dp_txq *q = &w->txq[pidx];
+	uint16_t sent = 0, tries = 0;
+
+	while (sent < q->n && tries++ < 4)
+		sent += rte_eth_tx_burst(w->dp->ports[pidx].port_id, (uint16_t)w->id,
+					 q->pkts + sent, q->n - sent);
+	w->st->dp[STAT_DP_TX_PACKETS] += sent;
+	if (unlikely(sent < q->n)) {
+		w->st->dp[STAT_DP_TX_FULL] += q->n - sent;
+		rte_pktmbuf_free_bulk(q->pkts + sent, q->n - sent);
+	}
+	q->n = 0;
+}
+
+static inline void tx_enqueue(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct dp_txq *q = &w->txq[pidx];
+
+	q->pkts[q->n++] = m;
+	if (q->n == DP_BURST)
+		tx_flush(w, pidx);
+}
+
+static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, uint64_t seq)
+{
+	struct dp_park *p;
+
+	if (unlikely(w->park_tail - w->park_head == DP_PARK_SIZE)) {
+		/* the client retransmits; its lease is already in the table */
+		w->st->dp[STAT_DP_PARK_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p = &w->park[w->park_tail++ & PARK_MASK];
+	p->m = m;
+	p->seq = seq;
+	p->port = (uint16_t)pidx;
+	w->st->dp[STAT_DP_PARKED]++;
+}
+
+/* Send parked replies whose lease change is durable; sequence numbers of one
+ * worker only grow, so the FIFO releases in order. */
+static unsigned unpark(struct dp_worker *w, uint64_t durable)
+{
+	unsigned n = 0;
+
+	while (w->park_head != w->park_tail) {
+		struct dp_park *p = &w->park[w->park_head & PARK_MASK];
+
+		if (p->seq > durable)
+			break;
+		tx_enqueue(w, p->port, p->m);
+		w->park_head++;
+		n++;
+	}
+	return n;
+}
+
+/* Serve one DHCP request whose owner is this worker; reuses the mbuf for the
+ * reply (the request is not needed once dhcp4_process returns). */
+static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+		  const struct net_udp4 *u)
+{
+	const struct dp_port *port = &w->dp->ports[pidx];
+	struct dhcp4_rx rx = {
+		.iface = port->iface, .src_ip = u->src_ip, .dst_ip = u->dst_ip,
+		.src_port = u->src_port,
+	};
+	struct dhcp4_tx tx;
+	uint8_t *f;
+	size_t flen;
+	int n;
+
+	memcpy(rx.src_mac, u->src_mac, 6);
+	memset(&tx, 0, sizeof(tx));
+	n = dhcp4_process(w->dw, &rx, &w->pkt, w->scratch, sizeof(w->scratch), &tx);
+	if (n <= 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(f + NET_UDP4_HLEN, w->scratch, (size_t)n);
+	flen = net_build_udp4(f, port->mac.addr_bytes, tx.dst_mac, tx.src_ip, tx.dst_ip,
+			      tx.src_port, tx.dst_port, (size_t)n);
+	m->data_len = (uint16_t)flen;
+	m->pkt_len = (uint32_t)flen;
+	m->ol_flags = 0;
+	if (tx.wait_seq && w->dp->commit)
+		park(w, pidx, m, tx.wait_seq);
+	else
+		tx_enqueue(w, pidx, m);
+}
+
+/* One frame from RX (steered == false) or from another worker's ring. */
+static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
+{
+	struct dp *dp = w->dp;
+	unsigned pidx = dp->port_index[m->port];
+	const struct dp_port *port = &dp->ports[pidx];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct net_udp4 u;
+	int ret;
+
+	if (!steered) {
+		w->st->dp[STAT_DP_RX_PACKETS]++;
+		if (unlikely(m->nb_segs != 1)) {
+			w->st->dp[STAT_DP_NOT_DHCP]++;
+			goto drop;
+		}
+		if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_ARP) {
+			size_t n = net_arp_reply(f, m->data_len, port->addr, port->mac.addr_bytes);
+
+			if (!n) {
+				w->st->dp[STAT_DP_NOT_DHCP]++;
+				goto drop;
+			}
+			m->data_len = (uint16_t)n;
+			m->pkt_len = (uint32_t)n;
+			w->st->dp[STAT_DP_ARP_REPLIES]++;
+			tx_enqueue(w, pidx, m);
+			return;
+		}
+	}
+	ret = net_parse_udp4(f, m->data_len, &u);
+	if (ret) {
+		if (ret == -NET_ERR_NOT_IP4 || ret == -NET_ERR_NOT_UDP)
+			w->st->dp[STAT_DP_NOT_DHCP]++;
+		else
+			w->st->net_err[-ret]++;
+		goto drop;
+	}
+	if (u.dst_port != 67) {
+		w->st->dp[STAT_DP_NOT_DHCP]++;
+		goto drop;
+	}
+	if (u.dst_ip != 0xffffffffu && u.dst_ip != port->addr) {
+		/* a renewal unicast to another server on the same link */
+		w->st->c[STAT4_NOT_FOR_US]++;
+		goto drop;
+	}
+	ret = dhcp4_parse(&w->pkt, f + u.payload_off, u.payload_len);
+	if (ret) {
+		w->st->c[STAT4_PKT4_RECEIVED]++;
+		w->st->c[STAT4_PKT4_PARSE_FAILED]++;
+		w->st->parse_err[-ret]++;
+		goto drop;
+	}
+	if (!steered && dp->n_workers > 1) {
+		struct lease_key k;
+		unsigned owner;
+
+		dhcp4_client_key(&w->pkt, dp->conf->match_client_id, &k);
+		owner = dhcp4_owner(&k, dp->n_workers);
+		if (owner != w->id) {
+			if (rte_ring_sp_enqueue(dp->steer[w->id][owner], m)) {
+				w->st->dp[STAT_DP_STEER_RING_FULL]++;
+				goto drop;
+			}
+			w->st->dp[STAT_DP_STEERED]++;
+			return;
+		}
+	}
+	serve(w, m, pidx, &u);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static inline uint32_t wall_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp *dp = w->dp;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned p, s, i, n, work;
+
+	LOG_I("worker %u running on lcore %u", w->id, w->lcore);
+	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		work = 0;
+		w->now = wall_seconds();
+		dhcp4_worker_set_now(w->dw, w->now);
+
+		for (p = 0; p < dp->n_ports; p++) {
+			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts, DP_BURST);
+			for (i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				handle(w, pkts[i], false);
+			}
+			work += n;
+		}
+		for (s = 0; s < dp->n_workers; s++) {
+			if (s == w->id)
+				continue;
+			n = rte_ring_sc_dequeue_burst(dp->steer[s][w->id], (void **)pkts, DP_BURST, NULL);
+			for (i = 0; i < n; i++)
+				handle(w, pkts[i], true);
+			work += n;
+		}
+		if (w->park_head != w->park_tail) {
+			work += unpark(w, wb_durable(dp->wb, w->id));
+			/* a parked reply is work in flight: do not nap on it */
+			w->idle = 0;
+		}
+		/* bounded reclamation: once per second, or again at once while the
+		 * last sweep hit its limit */
+		if (w->now != w->expired_at) {
+			if (dhcp4_expire(w->dw, DP_EXPIRE_BATCH) < DP_EXPIRE_BATCH)
+				w->expired_at = w->now;
+		}
+		for (p = 0; p < dp->n_ports; p++)
+			if (w->txq[p].n)
+				tx_flush(w, p);
+
+		if (work) {
+			w->idle = 0;
+		} else if (++w->idle > IDLE_PAUSE) {
+			struct timespec nap = { 0, IDLE_NAP_NS };
+
+			nanosleep(&nap, NULL);
+		} else if (w->idle > IDLE_SPIN) {
+			rte_pause();
+		}
+	}
+	for (p = 0; p < dp->n_ports; p++)
+		if (w->txq[p].n)
+			tx_flush(w, p);
+	LOG_I("worker %u stopped", w->id);
+	return 0;
+}
+
+void dp_workers_drain(struct dp *dp)
+{
+	unsigned i, p;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = dp->workers[i];
+
+		if (!w)
+			continue;
+		if (dp->n_ports)
+			unpark(w, dp->wb ? wb_durable(dp->wb, w->id) : UINT64_MAX);
+		for (p = 0; p < dp->n_ports; p++)
+			if (w->txq[p].n)
+				tx_flush(w, p);
+		/* anything still parked never became durable: not acknowledged */
+		while (w->park_head != w->park_tail)
+			rte_pktmbuf_free(w->park[w->park_head++ & PARK_MASK].m);
+	}
+}
+
+int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
+{
+	unsigned lcore, id = 0, from, to;
+	char name[RTE_RING_NAMESIZE];
+
+	dp->n_workers = rte_lcore_count() - 1;
+	if (dp->n_workers < 1 || dp->n_workers > DP_MAX_WORKERS) {
+		LOG_E("dpdk.lcores must name the main lcore and 1..%d worker lcores", DP_MAX_WORKERS);
+		return -EINVAL;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct dhcp4_worker_params wp = {
+			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
+			.wb = dp->wb, .lease_capacity = 65536,
+		};
+		struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
+							 RTE_CACHE_LINE_SIZE,
+							 (int)rte_lcore_to_socket_id(lcore));
+
+		if (!w)
+			return -ENOMEM;
+		dp->workers[id] = w;
+		w->id = id;
+		w->lcore = lcore;
+		w->dp = dp;
+		w->dw = dhcp4_worker_create(&wp);
+		if (!w->dw) {
+			LOG_E("worker %u: %s", id, strerror(errno));
+			return -errno;
+		}
+		w->st = dhcp4_worker_stats(w->dw);
+		id++;
+	}
+	for (from = 0; from < dp->n_workers && dp->n_workers > 1; from++)
+		for (to = 0; to < dp->n_workers; to++) {
+			if (from == to)
+				continue;
+			snprintf(name, sizeof(name), "steer_%u_%u", from, to);
+			dp->steer[from][to] = rte_ring_create(name, DP_STEER_RING,
+							      (int)rte_socket_id(),
+							      RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!dp->steer[from][to]) {
+				LOG_E("ring %s: %s", name, rte_strerror(rte_errno));
+				return -rte_errno;
+			}
+		}
+	return 0;
+}
+
+void dp_rings_drain(struct dp *dp)
+{
+	struct rte_mbuf *m;
+	unsigned i, j;
+
+	for (i = 0; i < DP_MAX_WORKERS; i++)
+		for (j = 0; j < DP_MAX_WORKERS; j++)
+			while (dp->steer[i][j] &&
+			       rte_ring_sc_dequeue(dp->steer[i][j], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+}
+
+void dp_workers_free(struct dp *dp)
+{
+	unsigned i, j;
+
+	dp_rings_drain(dp);
+	for (i = 0; i < DP_MAX_WORKERS; i++)
+		for (j = 0; j < DP_MAX_WORKERS; j++) {
+			rte_ring_free(dp->steer[i][j]);
+			dp->steer[i][j] = NULL;
+		}
+	for (i = 0; i < dp->n_workers; i++) {
+		if (!dp->workers[i])
+			continue;
+		dhcp4_worker_free(dp->workers[i]->dw);
+		rte_free(dp->workers[i]);
+		dp->workers[i] = NULL;
+	}
+}
