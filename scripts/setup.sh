@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Peregrine needs to build, test and
+# benchmark, then builds it into ./build.  Idempotent and non-interactive.
+#
+#   scripts/setup.sh            install + build
+#   scripts/setup.sh --no-build install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(
+	# build
+	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
+	libdpdk-dev dpdk-dev libconfig-dev libcunit1-dev libhiredis-dev libpq-dev
+	# tests: real clients and the reference server, in network namespaces
+	iproute2 isc-dhcp-client kea-dhcp4-server kea-admin python3-scapy tcpdump
+	valgrind procps
+)
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	# Package scripts must not start Kea (or anything) on this host's
+	# interfaces: every DHCP server we run lives in a test namespace.
+	created_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod +x /usr/sbin/policy-rc.d
+		created_policy=1
+	fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	[ "$created_policy" -eq 0 ] || $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+if [ ! -f build/build.ninja ]; then
+	meson setup build --buildtype=debugoptimized
+fi
+ninja -C build
