@@ -1,0 +1,378 @@
+# shellcheck shell=bash
+# Network-namespace test harness for Peregrine.  Source it from a bash test:
+#
+#   . "$SRCDIR/scripts/netns.sh"
+#   nt_init "$BUILDDIR"            # tmp dir, traps, tool checks
+#   nt_topology                    # two namespaces joined by a veth pair
+#   nt_server_conf; nt_server_start
+#   ...
+#
+# Topology (every name carries the test's PID so parallel runs never meet):
+#
+#   netns pgt-<pid>-srv                 netns pgt-<pid>-cli
+#     pgs<pid>  (server end)  <--veth-->  pgc<pid>  198.18.0.2/<plen>
+#     no address for peregrine (its DPDK af_packet port answers ARP itself),
+#     198.18.0.1/<plen> for kea-dhcp4
+#
+# Every process is started through nt_bg, which records its PID; the EXIT
+# trap stops each of them by PID (TERM, then KILL after a grace period) and
+# deletes the namespaces, whichever way the test ends.  Nothing is ever
+# killed by name.  All DHCP traffic stays on the veth pair.
+#
+# Knobs (environment, read by nt_server_conf): SERVER=peregrine|kea,
+# NT_PLEN (24), NT_SUBNET, NT_POOL, NT_VALID (600), NT_RENEW / NT_REBIND
+# (unset = server default), NT_DURABILITY (commit), NT_KEEP=1 keeps $NT_TMP.
+
+NT_SKIP=77
+NT_PIDS=()
+NT_CLEANED=0
+NT_NS_MADE=()
+
+nt_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-test}" "$*" >&2; }
+nt_fail() { nt_log "FAIL: $*"; NT_RESULT=fail; exit 1; }
+nt_skip() { nt_log "SKIP: $*"; NT_RESULT=skip; exit "$NT_SKIP"; }
+
+# nt_init BUILDDIR: set names, make the tmp dir, install the cleanup trap and
+# check the tools every test needs.  Skips (exit 77) when not root or when
+# the chosen server is not there.
+nt_init() {
+	NT_BUILDDIR=$(cd "${1:-.}" 2>/dev/null && pwd) || nt_skip "no build dir '$1'"
+	NT_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	NT_PY=/usr/bin/python3
+	NT_HELPER="$NT_SRCDIR/tests/integration/pgtest.py"
+	NT_NAME=${NT_NAME:-$(basename "$0" .sh)}
+	SERVER=${SERVER:-peregrine}
+	NT_ID=$$
+	NT_SRV="pgt-$NT_ID-srv"
+	NT_CLI="pgt-$NT_ID-cli"
+	NT_VS="pgs$NT_ID"
+	NT_VC="pgc$NT_ID"
+	NT_PLEN=${NT_PLEN:-24}
+	NT_SERVER_IP=198.18.0.1
+	NT_CLIENT_IP=198.18.0.2
+	NT_DPDK_PREFIX="pg-test-$NT_ID"
+	NT_RESULT=fail
+
+	trap 'nt_cleanup' EXIT
+	trap 'nt_log "interrupted"; exit 130' INT
+	trap 'nt_log "terminated"; exit 143' TERM
+
+	[ "$(id -u)" = 0 ] || nt_skip "needs root (network namespaces)"
+	command -v ip >/dev/null || nt_skip "no iproute2"
+	command -v timeout >/dev/null || nt_skip "no timeout(1)"
+	[ -x "$NT_PY" ] && "$NT_PY" -c 'import scapy' 2>/dev/null ||
+		nt_skip "$NT_PY lacks scapy"
+	case $SERVER in
+	kea)
+		NT_KEA=${NT_KEA:-/usr/sbin/kea-dhcp4}
+		[ -x "$NT_KEA" ] || nt_skip "no $NT_KEA" ;;
+	peregrine)
+		NT_PEREGRINE="$NT_BUILDDIR/engine/dp/peregrine"
+		[ -x "$NT_PEREGRINE" ] || nt_skip "no $NT_PEREGRINE (not built)" ;;
+	*)
+		nt_fail "SERVER must be kea or peregrine, not '$SERVER'" ;;
+	esac
+	NT_TMP=$(mktemp -d "/tmp/pgt-$NT_ID.XXXXXX") || nt_fail "mktemp"
+	NT_LEASES="$NT_TMP/dhcp4.leases"
+	NT_STATS="$NT_TMP/stats"
+	nt_log "server=$SERVER tmp=$NT_TMP"
+}
+
+# nt_need TOOL...: skip unless every tool is on PATH (or an absolute path).
+nt_need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || nt_skip "needs $t"
+	done
+}
+
+# nt_topology: create both namespaces and the veth pair between them.
+nt_topology() {
+	local ns
+	for ns in "$NT_SRV" "$NT_CLI"; do
+		# A PID reused after a SIGKILLed run may have left one behind.
+		ip netns del "$ns" 2>/dev/null
+		timeout 10 ip netns add "$ns" || nt_fail "ip netns add $ns"
+		NT_NS_MADE+=("$ns")
+		ip -n "$ns" link set lo up || nt_fail "lo up in $ns"
+	done
+	timeout 10 ip link add "$NT_VS" netns "$NT_SRV" type veth \
+		peer name "$NT_VC" netns "$NT_CLI" || nt_fail "veth pair"
+	ip -n "$NT_SRV" link set "$NT_VS" up || nt_fail "server veth up"
+	ip -n "$NT_CLI" addr add "$NT_CLIENT_IP/$NT_PLEN" dev "$NT_VC" || nt_fail "client addr"
+	ip -n "$NT_CLI" link set "$NT_VC" up || nt_fail "client veth up"
+	# Kea needs the kernel to own 198.18.0.1; peregrine must not have it,
+	# or the server's kernel would answer with ICMP port unreachable.
+	if [ "$SERVER" = kea ]; then
+		ip -n "$NT_SRV" addr add "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" ||
+			nt_fail "server addr"
+	fi
+	# IPv6 autoconfiguration noise is not wanted on the link.
+	ip netns exec "$NT_SRV" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	ip netns exec "$NT_CLI" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	nt_wait_for 10 "veth carrier" nt_link_up
+	NT_CLIENT_MAC=$(ip netns exec "$NT_CLI" cat "/sys/class/net/$NT_VC/address")
+}
+
+nt_link_up() {
+	ip -n "$NT_CLI" link show "$NT_VC" | grep -q 'state UP' &&
+		ip -n "$NT_SRV" link show "$NT_VS" | grep -q 'state UP'
+}
+
+# nt_bg NAME NS CMD...: run CMD inside namespace NS in the background with
+# its output in $NT_TMP/NAME.log.  `ip netns exec` execs the command, so the
+# recorded PID is the command's own.  Sets NT_LAST_PID.
+nt_bg() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$NT_TMP/$name.log" 2>&1 </dev/null &
+	NT_LAST_PID=$!
+	NT_PIDS+=("$NT_LAST_PID")
+	nt_log "started $name (pid $NT_LAST_PID): $*"
+}
+
+# nt_alive PID: true while PID runs (a zombie counts as gone).
+nt_alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# nt_wait_exit PID SECONDS: wait for PID to end; returns its exit status
+# (children of this shell) or 255 if it is still running at the deadline.
+nt_wait_exit() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while nt_alive "$pid"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 255
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+}
+
+# nt_stop PID [GRACE]: SIGTERM, then SIGKILL after GRACE seconds (5).
+# Returns the process's exit status.
+nt_stop() {
+	local pid=$1 grace=${2:-5} rc
+	nt_alive "$pid" || { wait "$pid" 2>/dev/null; return; }
+	kill -TERM "$pid" 2>/dev/null
+	nt_wait_exit "$pid" "$grace"
+	rc=$?
+	if [ "$rc" = 255 ] && nt_alive "$pid"; then
+		nt_log "pid $pid ignored SIGTERM for ${grace}s, sending SIGKILL"
+		kill -KILL "$pid" 2>/dev/null
+		nt_wait_exit "$pid" 5
+		rc=$?
+	fi
+	return "$rc"
+}
+
+# nt_wait_for SECONDS DESC CMD...: poll CMD every 0.1 s until it succeeds;
+# fail the test at the deadline.
+nt_wait_for() {
+	local secs=$1 desc=$2 deadline
+	shift 2
+	deadline=$((SECONDS + secs))
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && nt_fail "timed out after ${secs}s waiting for $desc"
+		sleep 0.1
+	done
+}
+
+# nt_cleanup: the EXIT trap.  Stops every recorded process, newest first,
+# deletes the namespaces and DPDK runtime files, shows logs on failure.
+nt_cleanup() {
+	local rc=$? i f
+	[ "$NT_CLEANED" = 1 ] && return
+	NT_CLEANED=1
+	trap '' INT TERM
+	for ((i = ${#NT_PIDS[@]} - 1; i >= 0; i--)); do
+		nt_stop "${NT_PIDS[i]}" 3
+	done
+	for f in "${NT_NS_MADE[@]}"; do
+		ip netns del "$f" 2>/dev/null
+	done
+	[ -n "$NT_DPDK_PREFIX" ] && rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
+	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
+		for f in "$NT_TMP"/*.log; do
+			[ -s "$f" ] || continue
+			echo "----- $(basename "$f") (last 40 lines) -----" >&2
+			tail -n 40 "$f" >&2
+		done
+	fi
+	if [ -d "$NT_TMP" ] && [ "${NT_KEEP:-0}" != 1 ]; then
+		rm -rf "$NT_TMP"
+	elif [ -d "$NT_TMP" ]; then
+		nt_log "kept $NT_TMP"
+	fi
+	case $rc in
+	0) nt_log "PASS" ;;
+	"$NT_SKIP") ;;
+	*) nt_log "exit $rc" ;;
+	esac
+	exit "$rc"
+}
+
+# --- servers -----------------------------------------------------------------
+
+# nt_server_conf: write the config of $SERVER to $NT_CONF from the knobs.
+nt_server_conf() {
+	local subnet=${NT_SUBNET:-198.18.0.0/$NT_PLEN}
+	local pool=${NT_POOL:-198.18.0.100 - 198.18.0.199}
+	local valid=${NT_VALID:-600}
+	case $SERVER in
+	peregrine) nt_peregrine_conf "$subnet" "$pool" "$valid" ;;
+	kea) nt_kea_conf "$subnet" "$pool" "$valid" ;;
+	esac
+}
+
+nt_peregrine_conf() {
+	local timers=""
+	[ -n "$NT_RENEW" ] && timers+="renew-timer = $NT_RENEW;"$'\n'
+	[ -n "$NT_REBIND" ] && timers+="rebind-timer = $NT_REBIND;"$'\n'
+	NT_CONF="$NT_TMP/peregrine.conf"
+	cat >"$NT_CONF" <<EOF
+# generated by scripts/netns.sh for test $NT_NAME
+dpdk = {
+	lcores = "0,1";
+	file-prefix = "$NT_DPDK_PREFIX";
+	no-huge = true;
+	memory-mb = 256;
+};
+interfaces = (
+	{ name = "eth0"; device = "net_af_packet0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
+);
+valid-lifetime = $3;
+$timers
+lease-database = {
+	type = "memfile";
+	name = "$NT_LEASES";
+	durability = "${NT_DURABILITY:-commit}";
+};
+subnet4 = (
+	{
+		id = 1;
+		subnet = "$1";
+		pools = ( { pool = "$2"; } );
+		option-data = ( { name = "routers"; data = "$NT_SERVER_IP"; } );
+	}
+);
+EOF
+}
+
+nt_kea_conf() {
+	local timers=""
+	[ -n "$NT_RENEW" ] && timers+="\"renew-timer\": $NT_RENEW,"
+	[ -n "$NT_REBIND" ] && timers+="\"rebind-timer\": $NT_REBIND,"
+	NT_CONF="$NT_TMP/kea-dhcp4.json"
+	NT_KEA_SOCK="$NT_TMP/kea.sock"
+	cat >"$NT_CONF" <<EOF
+{ "Dhcp4": {
+	"interfaces-config": { "interfaces": [ "$NT_VS" ], "dhcp-socket-type": "raw" },
+	"control-socket": { "socket-type": "unix", "socket-name": "$NT_KEA_SOCK" },
+	"lease-database": { "type": "memfile", "persist": true,
+		"name": "$NT_LEASES", "lfc-interval": 0 },
+	"valid-lifetime": $3,
+	$timers
+	"subnet4": [ {
+		"id": 1,
+		"subnet": "$1",
+		"pools": [ { "pool": "$2" } ],
+		"option-data": [ { "name": "routers", "data": "$NT_SERVER_IP" } ]
+	} ],
+	"loggers": [ {
+		"name": "kea-dhcp4",
+		"output_options": [ { "output": "$NT_TMP/kea-dhcp4.out" } ],
+		"severity": "INFO"
+	} ]
+} }
+EOF
+}
+
+# nt_server_check: validate $NT_CONF with the server's own checker.
+nt_server_check() {
+	case $SERVER in
+	peregrine) timeout 20 ip netns exec "$NT_SRV" "$NT_PEREGRINE" -t "$NT_CONF" ;;
+	kea) timeout 20 ip netns exec "$NT_SRV" env KEA_LOCKFILE_DIR="$NT_TMP" \
+		KEA_PIDFILE_DIR="$NT_TMP" "$NT_KEA" -t "$NT_CONF" ;;
+	esac >"$NT_TMP/check.log" 2>&1 || { cat "$NT_TMP/check.log" >&2; nt_fail "config check"; }
+}
+
+# nt_server_start: start $SERVER in the server namespace and wait (30 s at
+# most) until it serves.  Sets NT_SRV_PID.
+nt_server_start() {
+	NT_SERVER_RUN=$((${NT_SERVER_RUN:-0} + 1))
+	case $SERVER in
+	peregrine)
+		nt_bg "server$NT_SERVER_RUN" "$NT_SRV" \
+			"$NT_PEREGRINE" -c "$NT_CONF" -s "$NT_STATS"
+		NT_SRV_PID=$NT_LAST_PID
+		# The DPDK port answers ARP for its address once it polls.
+		ip -n "$NT_CLI" neigh flush dev "$NT_VC" 2>/dev/null
+		nt_wait_for 30 "peregrine to answer ARP" nt_server_arp_ready ;;
+	kea)
+		rm -f "$NT_KEA_SOCK"
+		: >"$NT_TMP/kea-dhcp4.out"
+		nt_bg "server$NT_SERVER_RUN" "$NT_SRV" env KEA_PIDFILE_DIR="$NT_TMP" \
+			KEA_LOCKFILE_DIR="$NT_TMP" "$NT_KEA" -c "$NT_CONF"
+		NT_SRV_PID=$NT_LAST_PID
+		nt_wait_for 30 "kea-dhcp4 to start" nt_server_kea_ready ;;
+	esac
+	nt_log "$SERVER serving (pid $NT_SRV_PID)"
+}
+
+nt_server_arp_ready() {
+	nt_alive "$NT_SRV_PID" || nt_fail "server exited during start-up"
+	ip netns exec "$NT_CLI" ping -c1 -W1 -q "$NT_SERVER_IP" >/dev/null 2>&1
+	ip -n "$NT_CLI" neigh show "$NT_SERVER_IP" dev "$NT_VC" | grep -q lladdr
+}
+
+nt_server_kea_ready() {
+	nt_alive "$NT_SRV_PID" || nt_fail "server exited during start-up"
+	[ -S "$NT_KEA_SOCK" ] && grep -q DHCP4_STARTED "$NT_TMP/kea-dhcp4.out"
+}
+
+# nt_server_stop: SIGTERM the server; returns its exit status.
+nt_server_stop() {
+	nt_stop "$NT_SRV_PID" 15
+}
+
+# nt_server_stats [OUT]: write "name value" lines of the server's current
+# statistics to OUT ($NT_TMP/stats.now).  Peregrine: SIGUSR1 and wait for
+# its atomically renamed STATSFILE.  Kea: statistic-get-all on its socket.
+nt_server_stats() {
+	local out=${1:-$NT_TMP/stats.now}
+	case $SERVER in
+	peregrine)
+		nt_alive "$NT_SRV_PID" || nt_fail "server not running for stats"
+		rm -f "$NT_STATS"
+		kill -USR1 "$NT_SRV_PID"
+		nt_wait_for 10 "stats file after SIGUSR1" test -s "$NT_STATS"
+		cp "$NT_STATS" "$out" ;;
+	kea)
+		timeout 10 "$NT_PY" "$NT_HELPER" kea-stats "$NT_KEA_SOCK" >"$out" ||
+			nt_fail "kea statistic-get-all" ;;
+	esac
+}
+
+# nt_stat NAME [FILE]: one value from a stats dump (0 when absent).
+nt_stat() {
+	awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }' \
+		"${2:-$NT_TMP/stats.now}"
+}
+
+# nt_leases: the valid leases of the lease file, "address hwaddr client_id
+# expire" per line (the last record of each address wins, as on load).
+nt_leases() {
+	timeout 20 "$NT_PY" "$NT_HELPER" leases "$NT_LEASES"
+}
+
+# nt_cli CMD...: run CMD in the client namespace, bounded by NT_STEP (60 s).
+nt_cli() {
+	timeout "${NT_STEP:-60}" ip netns exec "$NT_CLI" "$@"
+}
+
+# nt_dora ARGS...: scapy DORA from the client namespace (see pgtest.py).
+nt_dora() {
+	nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$NT_VC" "$@"
+}
