@@ -1,0 +1,332 @@
+/* The datapath end to end, in one process: a port made of rte_rings that
+ * this test feeds and drains, two worker lcores (so packets cross the
+ * steering rings), real DHCP exchanges, ARP, malformed frames, and at the
+ * end every mbuf back in its pool. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include "conf.h"
+#include "dp.h"
+#include "net.h"
+
+#define N_CLIENTS 1000
+#define SERVER_IP 0xc6120001u      /* 198.18.0.1 */
+#define POOL_FIRST 0xc612000au     /* 198.18.0.10 */
+#define POOL_LAST 0xc61203e8u      /* 198.18.3.232: 999 addresses... */
+
+static const char *conf_text =
+	"dpdk = { lcores = \"0,1,2\"; no-huge = true; memory-mb = 256; };\n"
+	"interfaces = ( { name = \"r0\"; device = \"ringport0\"; address = \"198.18.0.1/16\"; } );\n"
+	"valid-lifetime = 600;\n"
+	"lease-database = { type = \"memfile\"; durability = \"memory\"; };\n"
+	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/16\";\n"
+	"  pools = ( { pool = \"198.18.0.10 - 198.18.7.255\"; } );\n"
+	"  option-data = ( { name = \"routers\"; data = \"198.18.0.1\"; } ); } );\n";
+
+static struct conf *conf;
+static struct dp dp;
+static struct dhcp4_runtime *rt;
+static struct rte_ring *rxr[2], *txr[2];
+static unsigned malformed_sent;
+
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static void client_mac(unsigned i, uint8_t mac[6])
+{
+	mac[0] = 0x02; mac[1] = 0x00;
+	mac[2] = (uint8_t)(i >> 24); mac[3] = (uint8_t)(i >> 16);
+	mac[4] = (uint8_t)(i >> 8); mac[5] = (uint8_t)i;
+}
+
+/* A BOOTREQUEST frame from client i: broadcast, message type, and for a
+ * REQUEST the server id and requested address. */
+static struct rte_mbuf *request(unsigned i, uint8_t type, uint32_t req_addr)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.ports[0].pool);
+	uint8_t *f, *d, *o, mac[6];
+	struct dhcp4_hdr *h;
+	size_t len;
+
+	CU_ASSERT_FATAL(m != NULL);
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	d = f + NET_UDP4_HLEN;
+	memset(d, 0, DHCP4_BOOTP_MIN);
+	h = (struct dhcp4_hdr *)d;
+	client_mac(i, mac);
+	h->op = 1; h->htype = 1; h->hlen = 6;
+	h->xid = htonl(0x1000 + i);
+	h->flags = htons(DHCP4_FLAG_BROADCAST);
+	memcpy(h->chaddr, mac, 6);
+	h->magic = htonl(DHCP4_MAGIC);
+	o = d + DHCP4_MIN_LEN;
+	*o++ = DHCP4_OPT_MSG_TYPE; *o++ = 1; *o++ = type;
+	if (type == DHCP4_REQUEST) {
+		uint32_t sid = htonl(SERVER_IP), ra = htonl(req_addr);
+
+		*o++ = DHCP4_OPT_SERVER_ID; *o++ = 4; memcpy(o, &sid, 4); o += 4;
+		*o++ = DHCP4_OPT_REQ_ADDR; *o++ = 4; memcpy(o, &ra, 4); o += 4;
+	}
+	*o++ = DHCP4_OPT_PRL; *o++ = 2; *o++ = 1; *o++ = 3;
+	*o++ = DHCP4_OPT_END;
+	len = net_build_udp4(f, mac, bcast, 0, 0xffffffffu, 68, 67, DHCP4_BOOTP_MIN);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	m->port = dp.ports[0].port_id;
+	return m;
+}
+
+static void inject(unsigned q, struct rte_mbuf *m)
+{
+	while (rte_ring_enqueue(rxr[q], m) != 0)
+		usleep(100);
+}
+
+/* Collect replies from both TX rings until `want` arrived or 10 s passed. */
+static unsigned collect(struct rte_mbuf **out, unsigned want)
+{
+	unsigned got = 0, q;
+	int spins = 0;
+
+	while (got < want && spins < 100000) {
+		unsigned n = 0;
+
+		for (q = 0; q < 2; q++)
+			n += rte_ring_dequeue_burst(txr[q], (void **)out + got + n, want - got - n, NULL);
+		got += n;
+		if (!n) {
+			usleep(100);
+			spins++;
+		}
+	}
+	return got;
+}
+
+struct reply {
+	uint8_t type;
+	uint32_t yiaddr, xid;
+	uint8_t chaddr[6];
+};
+
+static int parse_reply(struct rte_mbuf *m, struct reply *r)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct net_udp4 u;
+	const struct dhcp4_hdr *h;
+	const uint8_t *o;
+
+	if (net_parse_udp4(f, m->data_len, &u) || u.src_port != 67 || u.dst_port != 68)
+		return -1;
+	h = (const struct dhcp4_hdr *)(f + u.payload_off);
+	if (h->op != 2 || ntohl(h->magic) != DHCP4_MAGIC)
+		return -1;
+	o = f + u.payload_off + DHCP4_MIN_LEN;   /* the builder puts option 53 first */
+	if (o[0] != DHCP4_OPT_MSG_TYPE)
+		return -1;
+	r->type = o[2];
+	r->yiaddr = ntohl(h->yiaddr);
+	r->xid = ntohl(h->xid);
+	memcpy(r->chaddr, h->chaddr, 6);
+	return 0;
+}
+
+static uint64_t sum_stat(enum stat4 s)
+{
+	uint64_t v = 0;
+	unsigned w;
+
+	for (w = 0; w < dp.n_workers; w++)
+		v += dp.workers[w]->st->c[s];
+	return v;
+}
+
+static uint64_t sum_dp(enum stat_dp s)
+{
+	uint64_t v = 0;
+	unsigned w;
+
+	for (w = 0; w < dp.n_workers; w++)
+		v += dp.workers[w]->st->dp[s];
+	return v;
+}
+
+static uint32_t offered[N_CLIENTS];
+
+static void test_dora(void)
+{
+	static struct rte_mbuf *got[N_CLIENTS];
+	static uint8_t seen[1 << 16];
+	struct reply r;
+	unsigned i, n, bad = 0, dup = 0;
+
+	/* every DISCOVER enters on queue 0: about half belong to worker 1 */
+	for (i = 0; i < N_CLIENTS; i++)
+		inject(0, request(i, DHCP4_DISCOVER, 0));
+	n = collect(got, N_CLIENTS);
+	CU_ASSERT_EQUAL(n, N_CLIENTS);
+	for (i = 0; i < n; i++) {
+		unsigned c;
+
+		if (parse_reply(got[i], &r) || r.type != DHCP4_OFFER) {
+			bad++;
+		} else {
+			c = r.xid - 0x1000;
+			CU_ASSERT(c < N_CLIENTS);
+			if (c < N_CLIENTS)
+				offered[c] = r.yiaddr;
+			CU_ASSERT(r.yiaddr >= POOL_FIRST && r.yiaddr <= 0xc61207ffu);
+			if (seen[r.yiaddr & 0xffff]++)
+				dup++;
+		}
+		rte_pktmbuf_free(got[i]);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(dup, 0);
+	CU_ASSERT(sum_dp(STAT_DP_STEERED) > 0);          /* steering was exercised */
+	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_OFFER_SENT), N_CLIENTS);
+
+	for (i = 0; i < N_CLIENTS; i++)
+		inject(i & 1, request(i, DHCP4_REQUEST, offered[i]));
+	n = collect(got, N_CLIENTS);
+	CU_ASSERT_EQUAL(n, N_CLIENTS);
+	for (i = 0, bad = 0; i < n; i++) {
+		if (parse_reply(got[i], &r) || r.type != DHCP4_ACK ||
+		    r.xid - 0x1000 >= N_CLIENTS || r.yiaddr != offered[r.xid - 0x1000])
+			bad++;
+		rte_pktmbuf_free(got[i]);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_ACK_SENT), N_CLIENTS);
+}
+
+static void test_arp(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.ports[0].pool), *r = NULL;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	static const uint8_t arp[42] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 9, 0x08, 0x06,
+		0, 1, 0x08, 0, 6, 4, 0, 1, 0x02, 0, 0, 0, 0, 9, 198, 18, 0, 9,
+		0, 0, 0, 0, 0, 0, 198, 18, 0, 1,
+	};
+
+	memcpy(f, arp, sizeof(arp));
+	m->data_len = m->pkt_len = sizeof(arp);
+	m->port = dp.ports[0].port_id;
+	inject(1, m);
+	CU_ASSERT_EQUAL_FATAL(collect(&r, 1), 1);
+	f = rte_pktmbuf_mtod(r, uint8_t *);
+	CU_ASSERT_EQUAL(f[21], 2);                                      /* ARP reply */
+	CU_ASSERT(memcmp(f + 22, dp.ports[0].mac.addr_bytes, 6) == 0);  /* our MAC */
+	CU_ASSERT(memcmp(f + 32, arp + 22, 6) == 0);                    /* to the asker */
+	rte_pktmbuf_free(r);
+}
+
+static void test_malformed(void)
+{
+	uint64_t before = sum_stat(STAT4_PKT4_PARSE_FAILED);
+	struct rte_mbuf *m, *r;
+	unsigned i;
+
+	/* a valid frame whose DHCP payload is cut short, and one with a bad cookie */
+	for (i = 0; i < 50; i++) {
+		m = request(5000 + i, DHCP4_DISCOVER, 0);
+		if (i & 1) {
+			uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *) + NET_UDP4_HLEN;
+
+			d[236] ^= 0xff;
+			net_build_udp4(rte_pktmbuf_mtod(m, uint8_t *), d - NET_UDP4_HLEN + 6, bcast,
+				       0, 0xffffffffu, 68, 67, DHCP4_BOOTP_MIN);
+		} else {
+			size_t len = net_build_udp4(rte_pktmbuf_mtod(m, uint8_t *), bcast, bcast,
+						    0, 0xffffffffu, 68, 67, 100);
+			m->data_len = (uint16_t)len;
+			m->pkt_len = (uint32_t)len;
+		}
+		inject(i & 1, m);
+		malformed_sent++;
+	}
+	/* then a good client is still served */
+	inject(0, request(7777, DHCP4_DISCOVER, 0));
+	CU_ASSERT_EQUAL(collect(&r, 1), 1);
+	rte_pktmbuf_free(r);
+	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_PARSE_FAILED) - before, 50);
+}
+
+static void test_no_leak(void)
+{
+	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	dp_workers_drain(&dp);
+	dp_ports_close(&dp);
+	dp_rings_drain(&dp);
+	CU_ASSERT_EQUAL(dp_mbufs_in_use(&dp), 0);
+}
+
+int main(void)
+{
+	char *eal[] = { "dp_ring_test", "--lcores", "0@0,1@0,2@0", "--no-huge", "-m", "256",
+			"--no-pci", "--no-telemetry", "--in-memory", "--log-level=lib.eal:error",
+			NULL };
+	char path[] = "/tmp/dp_ring_test_XXXXXX", err[512];
+	unsigned lcore, w;
+	int fd, failures;
+	CU_pSuite s;
+
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, conf_text, strlen(conf_text)) < 0)
+		return 1;
+	close(fd);
+	conf = conf_load(path, err, sizeof(err));
+	unlink(path);
+	if (!conf) {
+		fprintf(stderr, "conf: %s\n", err);
+		return 1;
+	}
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	rxr[0] = rte_ring_create("rx0", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rxr[1] = rte_ring_create("rx1", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	txr[0] = rte_ring_create("tx0", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	txr[1] = rte_ring_create("tx1", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rte_eth_from_rings("ringport0", rxr, 2, txr, 2, 0) < 0) {
+		fprintf(stderr, "rte_eth_from_rings failed\n");
+		return 1;
+	}
+	dp.conf = conf;
+	dp.n_workers = rte_lcore_count() - 1;
+	rt = dhcp4_runtime_create(conf);
+	if (dp_ports_init(&dp) || !rt || dp_workers_init(&dp, rt)) {
+		fprintf(stderr, "datapath init failed\n");
+		return 1;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		for (w = 0; w < dp.n_workers; w++)
+			if (dp.workers[w]->lcore == lcore)
+				rte_eal_remote_launch(dp_worker_main, dp.workers[w], lcore);
+
+	CU_initialize_registry();
+	s = CU_add_suite("datapath over rings", NULL, NULL);
+	CU_add_test(s, "DORA for 1000 clients across 2 workers", test_dora);
+	CU_add_test(s, "ARP for the server address", test_arp);
+	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
+	CU_add_test(s, "every mbuf back in its pool after stop", test_no_leak);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = (int)CU_get_number_of_failures();
+	CU_cleanup_registry();
+	dp_workers_free(&dp);
+	dhcp4_runtime_free(rt);
+	conf_free(conf);
+	rte_eal_cleanup();
+	return failures ? 1 : 0;
+}
