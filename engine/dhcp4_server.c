@@ -1,1 +1,1427 @@
-/* placeholder */ typedef int placeholder_t;
+/* DHCPv4 server logic (RFC 2131/2132): one parsed request in, at most one
+ * reply out, on the worker that owns the client.
+ *
+ * Everything a request touches is either this worker's own (lease table,
+ * stats, pool cursors) or lock free and shared (the allocator bitmaps, the
+ * write-behind ring of this worker).  Nothing here allocates, locks, logs
+ * or makes a system call per packet; the only allocations are the lease
+ * table's own (growth, long client-ids).
+ *
+ * Addresses are host byte order everywhere except in struct dhcp4_hdr.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "dhcp4_server.h"
+#include "lease_backend.h"
+#include "lease_table.h"
+#include "wb.h"
+
+#define NO_POOL          UINT16_MAX
+#define MAX_POOLS        (NO_POOL - 1)
+#define DEFAULT_CAPACITY 1024u
+#define DEFAULT_OFFER_LIFETIME 60u
+#define RFC_MIN_MSG      576u           /* RFC 2131 §2: every client takes 576 */
+#define IP_UDP_HLEN      28u
+#define RAI_LINK_SELECTION 5            /* RFC 3527 sub-option of option 82 */
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- runtime: the shared part, built once per configuration ---------- */
+
+struct rt_pool {
+	struct alloc_pool *ap;
+	uint32_t first, last;
+	unsigned subnet;                /* index into conf->subnets */
+};
+
+struct rt_key {                         /* sorted lookup tables */
+	uint32_t key;
+	unsigned subnet;
+};
+
+struct dhcp4_runtime {
+	const struct conf *conf;
+	struct rt_pool *pools;          /* global pool index = position here */
+	uint32_t n_pools;
+	uint16_t *by_first;             /* pool indexes sorted by first address */
+	uint32_t *subnet_pool0;         /* subnet i owns pools [p0[i], p0[i+1]) */
+	struct rt_key *relays;          /* relay address -> subnet */
+	unsigned n_relays;
+	struct rt_key *prefixes;        /* subnet prefix -> subnet */
+	struct rt_key *ids;             /* subnet id -> subnet */
+	/* Workers by id, so that start-up restore can settle an address that
+	 * two records for different clients (hence owners) both claim. */
+	struct dhcp4_worker **workers;
+	unsigned n_workers;
+};
+
+static int rt_key_cmp(const void *a, const void *b)
+{
+	const struct rt_key *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+
+/* Last entry with key <= k, or -1. */
+static int rt_key_floor(const struct rt_key *a, unsigned n, uint32_t k)
+{
+	int lo = 0, hi = (int)n - 1, r = -1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (a[mid].key <= k) {
+			r = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return r;
+}
+
+static int rt_key_find(const struct rt_key *a, unsigned n, uint32_t k)
+{
+	int i = rt_key_floor(a, n, k);
+
+	return i >= 0 && a[i].key == k ? i : -1;
+}
+
+/* by_first: pool indexes ordered by first address (qsort has no context
+ * argument in C11, so sort (first, index) pairs). */
+static int sort_pools(struct dhcp4_runtime *rt)
+{
+	struct rt_key *tmp = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*tmp));
+	uint32_t i;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; i < rt->n_pools; i++) {
+		tmp[i].key = rt->pools[i].first;
+		tmp[i].subnet = i;
+	}
+	qsort(tmp, rt->n_pools, sizeof(*tmp), rt_key_cmp);
+	for (i = 0; i < rt->n_pools; i++)
+		rt->by_first[i] = (uint16_t)tmp[i].subnet;
+	free(tmp);
+	return 0;
+}
+
+void dhcp4_runtime_free(struct dhcp4_runtime *rt)
+{
+	uint32_t i;
+
+	if (!rt)
+		return;
+	if (rt->pools)
+		for (i = 0; i < rt->n_pools; i++)
+			alloc_pool_free(rt->pools[i].ap);
+	free(rt->pools);
+	free(rt->by_first);
+	free(rt->subnet_pool0);
+	free(rt->relays);
+	free(rt->prefixes);
+	free(rt->ids);
+	free(rt->workers);
+	free(rt);
+}
+
+struct dhcp4_runtime *dhcp4_runtime_create(const struct conf *c)
+{
+	struct dhcp4_runtime *rt;
+	unsigned s, j, n_relays = 0;
+	uint32_t n_pools = 0, p;
+	int err = ENOMEM;
+
+	if (!c || (c->n_subnets && !c->subnets)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (s = 0; s < c->n_subnets; s++) {
+		n_pools += c->subnets[s].n_pools;
+		n_relays += c->subnets[s].n_relay_addrs;
+	}
+	if (n_pools > MAX_POOLS) {
+		errno = E2BIG;
+		return NULL;
+	}
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		goto err;
+	rt->conf = c;
+	rt->pools = calloc(n_pools ? n_pools : 1, sizeof(*rt->pools));
+	rt->by_first = calloc(n_pools ? n_pools : 1, sizeof(*rt->by_first));
+	rt->subnet_pool0 = calloc(c->n_subnets + 1, sizeof(*rt->subnet_pool0));
+	rt->relays = calloc(n_relays ? n_relays : 1, sizeof(*rt->relays));
+	rt->prefixes = calloc(c->n_subnets ? c->n_subnets : 1, sizeof(*rt->prefixes));
+	rt->ids = calloc(c->n_subnets ? c->n_subnets : 1, sizeof(*rt->ids));
+	if (!rt->pools || !rt->by_first || !rt->subnet_pool0 || !rt->relays ||
+	    !rt->prefixes || !rt->ids)
+		goto err;
+
+	for (p = 0, s = 0; s < c->n_subnets; s++) {
+		const struct conf_subnet *sn = &c->subnets[s];
+
+		rt->subnet_pool0[s] = p;
+		for (j = 0; j < sn->n_pools; j++, p++) {
+			rt->pools[p].first = sn->pools[j].first;
+			rt->pools[p].last = sn->pools[j].last;
+			rt->pools[p].subnet = s;
+			rt->pools[p].ap = alloc_pool_create(sn->pools[j].first, sn->pools[j].last);
+			if (!rt->pools[p].ap) {
+				err = errno ? errno : ENOMEM;
+				rt->n_pools = p;
+				goto err;
+			}
+			rt->by_first[p] = (uint16_t)p;
+		}
+		for (j = 0; j < sn->n_relay_addrs; j++) {
+			rt->relays[rt->n_relays].key = sn->relay_addrs[j];
+			rt->relays[rt->n_relays++].subnet = s;
+		}
+		rt->prefixes[s].key = sn->prefix & sn->mask;
+		rt->prefixes[s].subnet = s;
+		rt->ids[s].key = sn->id;
+		rt->ids[s].subnet = s;
+	}
+	rt->subnet_pool0[c->n_subnets] = p;
+	rt->n_pools = n_pools;
+
+	if (sort_pools(rt))
+		goto err;
+	/* Stable order for equal keys is not needed: the first relay listing
+	 * an address wins only if conf has duplicates, which it rejects. */
+	qsort(rt->relays, rt->n_relays, sizeof(*rt->relays), rt_key_cmp);
+	qsort(rt->prefixes, c->n_subnets, sizeof(*rt->prefixes), rt_key_cmp);
+	qsort(rt->ids, c->n_subnets, sizeof(*rt->ids), rt_key_cmp);
+	return rt;
+err:
+	dhcp4_runtime_free(rt);
+	errno = err;
+	return NULL;
+}
+
+uint32_t dhcp4_runtime_pool_count(const struct dhcp4_runtime *rt)
+{
+	return rt ? rt->n_pools : 0;
+}
+
+/* Global pool index holding addr, or NO_POOL.  Pools do not overlap. */
+static uint16_t rt_pool_of(const struct dhcp4_runtime *rt, uint32_t addr)
+{
+	int lo = 0, hi = (int)rt->n_pools - 1, r = -1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (rt->pools[rt->by_first[mid]].first <= addr) {
+			r = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (r < 0 || addr > rt->pools[rt->by_first[r]].last)
+		return NO_POOL;
+	return rt->by_first[r];
+}
+
+/* Subnet containing addr, or -1.  Subnets do not overlap. */
+static int rt_subnet_of(const struct dhcp4_runtime *rt, uint32_t addr)
+{
+	int i = rt_key_floor(rt->prefixes, rt->conf->n_subnets, addr);
+	const struct conf_subnet *sn;
+
+	if (i < 0)
+		return -1;
+	sn = &rt->conf->subnets[rt->prefixes[i].subnet];
+	return (addr & sn->mask) == (sn->prefix & sn->mask) ? (int)rt->prefixes[i].subnet : -1;
+}
+
+static int rt_subnet_by_id(const struct dhcp4_runtime *rt, uint32_t id)
+{
+	int i = rt_key_find(rt->ids, rt->conf->n_subnets, id);
+
+	return i < 0 ? -1 : (int)rt->ids[i].subnet;
+}
+
+/* ---- worker ---------------------------------------------------------- */
+
+/* Address -> lease index used only while records are being restored (one
+ * open-addressing table per worker).  Freed when the worker starts
+ * serving, so it costs nothing afterwards. */
+struct ridx {
+	uint32_t *addr;
+	struct lease4 **lease;
+	uint32_t cap, live, used;
+};
+
+static struct lease4 ridx_dead_slot;
+#define RIDX_DEAD (&ridx_dead_slot)
+
+struct dhcp4_worker {
+	struct stats4 st;               /* first: cache aligned, written only here */
+	unsigned id, n_workers;
+	const struct conf *conf;
+	struct dhcp4_runtime *rt;
+	struct wb *wb;
+	struct lease_table *lt;
+	uint32_t *cursor;               /* per pool scan hint */
+	uint32_t now;
+	bool commit;
+	struct ridx ridx;
+} __attribute__((aligned(64)));
+
+static void ridx_free(struct ridx *x)
+{
+	free(x->addr);
+	free(x->lease);
+	memset(x, 0, sizeof(*x));
+}
+
+static inline uint32_t ridx_hash(uint32_t a)
+{
+	a ^= a >> 16;
+	a *= 0x7feb352du;
+	a ^= a >> 15;
+	a *= 0x846ca68bu;
+	a ^= a >> 16;
+	return a;
+}
+
+static int64_t ridx_slot(const struct ridx *x, uint32_t addr)
+{
+	uint32_t i;
+
+	if (!x->cap)
+		return -1;
+	for (i = ridx_hash(addr) & (x->cap - 1); x->lease[i]; i = (i + 1) & (x->cap - 1))
+		if (x->lease[i] != RIDX_DEAD && x->addr[i] == addr)
+			return i;
+	return -1;
+}
+
+static struct lease4 *ridx_get(const struct ridx *x, uint32_t addr)
+{
+	int64_t i = ridx_slot(x, addr);
+
+	return i < 0 ? NULL : x->lease[i];
+}
+
+static int ridx_resize(struct ridx *x, uint32_t cap)
+{
+	struct ridx n = { .cap = cap };
+	uint32_t i, j;
+
+	n.addr = calloc(cap, sizeof(*n.addr));
+	n.lease = calloc(cap, sizeof(*n.lease));
+	if (!n.addr || !n.lease) {
+		ridx_free(&n);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->cap; i++) {
+		if (!x->lease[i] || x->lease[i] == RIDX_DEAD)
+			continue;
+		for (j = ridx_hash(x->addr[i]) & (cap - 1); n.lease[j]; j = (j + 1) & (cap - 1))
+			;
+		n.addr[j] = x->addr[i];
+		n.lease[j] = x->lease[i];
+		n.live++;
+	}
+	n.used = n.live;
+	ridx_free(x);
+	*x = n;
+	return 0;
+}
+
+static int ridx_put(struct ridx *x, uint32_t addr, struct lease4 *l)
+{
+	int64_t s = ridx_slot(x, addr);
+	uint32_t i;
+
+	if (s >= 0) {
+		x->lease[s] = l;
+		return 0;
+	}
+	if ((uint64_t)(x->used + 1) * 4 > (uint64_t)x->cap * 3) {
+		uint32_t cap = x->cap ? x->cap : 1024;
+
+		while ((uint64_t)(x->live + 1) * 2 > cap)
+			cap *= 2;
+		if (ridx_resize(x, cap))
+			return -ENOMEM;
+	}
+	for (i = ridx_hash(addr) & (x->cap - 1); x->lease[i] && x->lease[i] != RIDX_DEAD;
+	     i = (i + 1) & (x->cap - 1))
+		;
+	if (!x->lease[i])
+		x->used++;
+	x->addr[i] = addr;
+	x->lease[i] = l;
+	x->live++;
+	return 0;
+}
+
+static void ridx_del(struct ridx *x, uint32_t addr, const struct lease4 *l)
+{
+	int64_t s = ridx_slot(x, addr);
+
+	if (s >= 0 && x->lease[s] == l) {
+		x->lease[s] = RIDX_DEAD;
+		x->live--;
+	}
+}
+
+/* Serving begins: the restore index is not kept up to date past here. */
+static inline void worker_serving(struct dhcp4_worker *w)
+{
+	if (unlikely(w->ridx.cap))
+		ridx_free(&w->ridx);
+}
+
+void dhcp4_worker_free(struct dhcp4_worker *w)
+{
+	if (!w)
+		return;
+	if (w->rt && w->id < w->rt->n_workers && w->rt->workers[w->id] == w)
+		w->rt->workers[w->id] = NULL;
+	ridx_free(&w->ridx);
+	lease_table_free(w->lt);
+	free(w->cursor);
+	free(w->st.subnet);
+	free(w);
+}
+
+struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
+{
+	struct dhcp4_worker *w;
+	struct dhcp4_runtime *rt;
+	char name[32];
+	uint32_t i;
+	int err = ENOMEM;
+
+	if (!p || !p->conf || !p->rt || p->rt->conf != p->conf || !p->n_workers ||
+	    p->id >= p->n_workers) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rt = p->rt;
+	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+	if (!w)
+		goto err_nofree;
+	memset(w, 0, sizeof(*w));
+	w->id = p->id;
+	w->n_workers = p->n_workers;
+	w->conf = p->conf;
+	w->rt = rt;
+	w->wb = p->wb;
+	w->commit = p->conf->lease_db.durability == CONF_DUR_COMMIT;
+	w->now = (uint32_t)time(NULL);
+	snprintf(name, sizeof(name), "leases4-%u", p->id);
+	w->lt = lease_table_create(&(struct lease_table_params){
+		.name = name, .capacity = p->lease_capacity ? p->lease_capacity : DEFAULT_CAPACITY });
+	if (!w->lt) {
+		err = errno ? errno : ENOMEM;
+		goto err;
+	}
+	w->cursor = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->cursor));
+	w->st.n_subnets = p->conf->n_subnets;
+	w->st.subnet = calloc(p->conf->n_subnets ? p->conf->n_subnets : 1, sizeof(*w->st.subnet));
+	if (!w->cursor || !w->st.subnet)
+		goto err;
+	/* Workers start scanning each pool at evenly spread offsets so that
+	 * they rarely race for the same bitmap word. */
+	for (i = 0; i < rt->n_pools; i++) {
+		uint64_t size = (uint64_t)rt->pools[i].last - rt->pools[i].first + 1;
+
+		w->cursor[i] = (uint32_t)(size * p->id / p->n_workers);
+	}
+	if (p->id >= rt->n_workers) {
+		struct dhcp4_worker **nw = realloc(rt->workers, (p->id + 1) * sizeof(*nw));
+
+		if (!nw)
+			goto err;
+		memset(nw + rt->n_workers, 0, (p->id + 1 - rt->n_workers) * sizeof(*nw));
+		rt->workers = nw;
+		rt->n_workers = p->id + 1;
+	}
+	rt->workers[p->id] = w;
+	return w;
+err:
+	w->rt = NULL;
+	dhcp4_worker_free(w);
+err_nofree:
+	errno = err;
+	return NULL;
+}
+
+struct stats4 *dhcp4_worker_stats(struct dhcp4_worker *w)
+{
+	return &w->st;
+}
+
+struct lease_table *dhcp4_worker_leases(struct dhcp4_worker *w)
+{
+	return w->lt;
+}
+
+void dhcp4_worker_set_now(struct dhcp4_worker *w, uint32_t now)
+{
+	w->now = now;
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+/* RFC 2132 §9.14: a client identifier is at least two bytes (type + id). */
+#define CID_MIN 2
+
+void dhcp4_client_key(const struct dhcp4_pkt *p, bool match_client_id, struct lease_key *k)
+{
+	const uint8_t *cid;
+	uint16_t len = 0;
+
+	cid = match_client_id ? dhcp4_opt(p, DHCP4_OPT_CLIENT_ID, &len) : NULL;
+	if (cid && len >= CID_MIN) {
+		k->kind = LEASE_KEY_CLIENT_ID;
+		k->len = (uint8_t)(len > 255 ? 255 : len);
+		memcpy(k->data, cid, k->len);
+		return;
+	}
+	k->kind = LEASE_KEY_HWADDR;
+	k->data[0] = p->hdr->htype;
+	k->len = (uint8_t)(1 + (p->hdr->hlen > 16 ? 16 : p->hdr->hlen));
+	memcpy(k->data + 1, p->hdr->chaddr, k->len - 1u);
+}
+
+static void addr_key(uint32_t addr, struct lease_key *k)
+{
+	uint32_t n = htonl(addr);
+
+	k->kind = LEASE_KEY_ADDR;
+	k->len = 4;
+	memcpy(k->data, &n, 4);
+}
+
+/* Declined records belong to no client: always filed under their address,
+ * as dhcp4 files them at DECLINE time. */
+void dhcp4_rec_key(const struct lease_rec *r, bool match_client_id, struct lease_key *k)
+{
+	if (r->state == LEASE_STATE_DECLINED || (!(match_client_id && r->cid_len >= CID_MIN) &&
+						 !r->hwaddr_len)) {
+		addr_key(r->addr, k);
+		return;
+	}
+	if (match_client_id && r->cid_len >= CID_MIN) {
+		k->kind = LEASE_KEY_CLIENT_ID;
+		k->len = r->cid_len;
+		memcpy(k->data, r->cid, r->cid_len);
+		return;
+	}
+	k->kind = LEASE_KEY_HWADDR;
+	k->data[0] = r->htype;
+	k->len = (uint8_t)(1 + (r->hwaddr_len > 16 ? 16 : r->hwaddr_len));
+	memcpy(k->data + 1, r->hwaddr, k->len - 1u);
+}
+
+/* ---- lease bookkeeping ----------------------------------------------- */
+
+static int lease_subnet(const struct dhcp4_worker *w, const struct lease4 *l)
+{
+	if (l->pool != NO_POOL)
+		return (int)w->rt->pools[l->pool].subnet;
+	return rt_subnet_by_id(w->rt, l->subnet_id);
+}
+
+/* Gauges follow the lease's state: call with -1 before a change and +1
+ * after it. */
+static void gauge(struct dhcp4_worker *w, const struct lease4 *l, int d)
+{
+	int s = lease_subnet(w, l);
+
+	if (s < 0)
+		return;
+	if (l->state == LEASE_STATE_DEFAULT)
+		w->st.subnet[s].assigned += d;
+	else if (l->state == LEASE_STATE_DECLINED)
+		w->st.subnet[s].declined += d;
+}
+
+static inline uint32_t add_lft(uint32_t now, uint32_t lft)
+{
+	return lft > UINT32_MAX - now ? UINT32_MAX : now + lft;
+}
+
+static void rec_of(struct lease_rec *r, const struct lease4 *l)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = l->addr;
+	r->subnet_id = l->subnet_id;
+	r->expire = l->expire;
+	r->valid_lft = l->valid_lft;
+	r->state = l->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (l->key_kind != LEASE_KEY_ADDR) {
+		r->htype = l->htype;
+		r->hwaddr_len = l->hwaddr_len > 16 ? 16 : l->hwaddr_len;
+		memcpy(r->hwaddr, l->hwaddr, r->hwaddr_len);
+		r->cid_len = l->cid_len;
+		if (l->cid_len)
+			memcpy(r->cid, lease_cid(l), l->cid_len);
+	}
+}
+
+/* Persist the lease (or its deletion).  0 with *seq (0 without a flusher),
+ * or -ENOBUFS, counted. */
+static int persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t *seq)
+{
+	struct lease_rec r;
+
+	*seq = 0;
+	if (!w->wb)
+		return 0;
+	rec_of(&r, l);
+	if (del)
+		r.valid_lft = 0;
+	if (wb_push(w->wb, w->id, &r)) {
+		w->st.c[STAT4_FLUSH_RING_FULL]++;
+		return -ENOBUFS;
+	}
+	if (!del)
+		l->seq = r.seq;
+	*seq = r.seq;
+	return 0;
+}
+
+static void addr_release(struct dhcp4_worker *w, struct lease4 *l)
+{
+	if (l->pool != NO_POOL)
+		alloc_release(w->rt->pools[l->pool].ap, l->addr);
+	l->pool = NO_POOL;
+}
+
+/* Forget a lease entirely: gauges, a delete record for persisted states,
+ * its address bit, the table entry. */
+static void lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
+{
+	uint64_t seq;
+
+	gauge(w, l, -1);
+	if (persist_del && l->state != LEASE_STATE_OFFERED)
+		persist(w, l, true, &seq);
+	addr_release(w, l);
+	if (unlikely(w->ridx.cap))
+		ridx_del(&w->ridx, l->addr, l);
+	lease_table_remove(w->lt, l);
+}
+
+/* Keep the table entry but give up its address (the client moves). */
+static void lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
+{
+	uint64_t seq;
+
+	gauge(w, l, -1);
+	if (l->state != LEASE_STATE_OFFERED)
+		persist(w, l, true, &seq);
+	addr_release(w, l);
+	l->addr = 0;
+	l->state = LEASE_STATE_OFFERED;
+}
+
+/* ---- one transaction ------------------------------------------------- */
+
+struct txn {
+	struct dhcp4_worker *w;
+	const struct conf *c;
+	const struct dhcp4_rx *rx;
+	const struct dhcp4_pkt *req;
+	const struct dhcp4_hdr *h;
+	uint32_t ciaddr, giaddr, reqaddr, server_addr;
+	int s;                          /* selected subnet, -1 none */
+	bool by_iface;                  /* every subnet on rx->iface is a candidate */
+	struct lease_key key;
+};
+
+static inline uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t opt_addr(const struct dhcp4_pkt *p, uint8_t code)
+{
+	uint16_t len;
+	const uint8_t *v = dhcp4_opt(p, code, &len);
+
+	return v && len == 4 ? be32(v) : 0;
+}
+
+/* RFC 3527 link-selection sub-option inside option 82, 0 if absent. */
+static uint32_t rai_link_selection(const struct dhcp4_pkt *p)
+{
+	uint16_t len, i;
+	const uint8_t *v = dhcp4_opt(p, DHCP4_OPT_RAI, &len);
+
+	if (!v)
+		return 0;
+	for (i = 0; i + 2u <= len; i += 2u + v[i + 1]) {
+		if (i + 2u + v[i + 1] > len)
+			break;
+		if (v[i] == RAI_LINK_SELECTION && v[i + 1] == 4)
+			return be32(v + i + 2);
+	}
+	return 0;
+}
+
+static bool served_on(const struct conf *c, unsigned s, unsigned iface)
+{
+	const struct conf_subnet *sn = &c->subnets[s];
+
+	if (sn->iface >= 0)
+		return (unsigned)sn->iface == iface;
+	return ((c->ifaces[iface].addr ^ sn->prefix) & sn->mask) == 0;
+}
+
+/* Subnet selection, in Kea's order: subnet-selection option (118) or the
+ * relay's link-selection; then giaddr (a subnet listing it as relay, else
+ * the subnet containing it); for direct clients the ciaddr or source
+ * address when it is on a subnet served on this interface, then the
+ * subnets bound to the interface, then the one containing its address. */
+static void select_subnet(struct txn *t)
+{
+	const struct dhcp4_runtime *rt = t->w->rt;
+	const struct conf *c = t->c;
+	unsigned iface = t->rx->iface, s;
+	uint32_t a;
+	int i;
+
+	t->s = -1;
+	t->by_iface = false;
+	a = opt_addr(t->req, DHCP4_OPT_SUBNET_SELECT);
+	if (!a && t->giaddr)
+		a = rai_link_selection(t->req);
+	if (a) {
+		t->s = rt_subnet_of(rt, a);
+		return;
+	}
+	if (t->giaddr) {
+		i = rt_key_find(rt->relays, rt->n_relays, t->giaddr);
+		t->s = i >= 0 ? (int)rt->relays[i].subnet : rt_subnet_of(rt, t->giaddr);
+		return;
+	}
+	a = t->ciaddr ? t->ciaddr : t->rx->src_ip;
+	if (a) {
+		i = rt_subnet_of(rt, a);
+		if (i >= 0 && served_on(c, (unsigned)i, iface)) {
+			t->s = i;
+			t->by_iface = c->subnets[i].iface == (int)iface;
+			return;
+		}
+	}
+	for (s = 0; s < c->n_subnets; s++) {
+		if (c->subnets[s].iface == (int)iface) {
+			t->s = (int)s;
+			t->by_iface = true;
+			return;
+		}
+	}
+	t->s = rt_subnet_of(rt, c->ifaces[iface].addr);
+}
+
+static inline bool subnet_ok(const struct txn *t, int s)
+{
+	return s >= 0 && (s == t->s || (t->by_iface && t->c->subnets[s].iface == (int)t->rx->iface));
+}
+
+/* Next candidate subnet after `s` (start with -1), or -1. */
+static int subnet_next(const struct txn *t, int s)
+{
+	unsigned i;
+
+	if (s < 0)
+		return t->s;
+	if (!t->by_iface)
+		return -1;
+	for (i = s == t->s ? 0 : (unsigned)s + 1; i < t->c->n_subnets; i++)
+		if ((int)i != t->s && t->c->subnets[i].iface == (int)t->rx->iface)
+			return (int)i;
+	return -1;
+}
+
+static bool is_our_server_id(const struct conf *c, uint32_t sid)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ifaces; i++)
+		if (c->ifaces[i].addr == sid)
+			return true;
+	return false;
+}
+
+static int drop(struct txn *t, enum stat4 why)
+{
+	if (why != STAT4_MAX)
+		t->w->st.c[why]++;
+	t->w->st.c[STAT4_PKT4_RECEIVE_DROP]++;
+	return -1;
+}
+
+/* The client's lease, and its own identity written into it. */
+static void lease_set_identity(struct txn *t, struct lease4 *l)
+{
+	const struct dhcp4_hdr *h = t->h;
+	uint16_t len = 0;
+	const uint8_t *cid = dhcp4_opt(t->req, DHCP4_OPT_CLIENT_ID, &len);
+
+	if (l->key_kind != LEASE_KEY_HWADDR) {
+		l->htype = h->htype;
+		l->hwaddr_len = h->hlen > 16 ? 16 : h->hlen;
+		memcpy(l->hwaddr, h->chaddr, l->hwaddr_len);
+	}
+	if (l->key_kind != LEASE_KEY_CLIENT_ID) {
+		if (len > 255)
+			len = 255;
+		if (!cid)
+			len = 0;
+		if (len != l->cid_len || (len && memcmp(lease_cid(l), cid, len)))
+			lease_table_set_cid(t->w->lt, l, cid, (uint8_t)len);
+	}
+}
+
+/* Give lease l (new or vacated) the address addr from pool p. */
+static void lease_bind(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p)
+{
+	const struct conf_subnet *sn = &t->c->subnets[t->w->rt->pools[p].subnet];
+
+	l->addr = addr;
+	l->pool = p;
+	l->subnet_id = sn->id;
+	l->state = LEASE_STATE_OFFERED;
+	l->valid_lft = sn->valid_lifetime;
+	lease_set_identity(t, l);
+}
+
+static uint32_t offer_lifetime(const struct conf *c)
+{
+	return c->offer_lifetime ? c->offer_lifetime : DEFAULT_OFFER_LIFETIME;
+}
+
+/* Claim `addr` for the client if it is free in a pool of a candidate
+ * subnet; moves the client's lease `l` (may be NULL) there.  Returns the
+ * lease in OFFERED state, or NULL. */
+static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr)
+{
+	struct dhcp4_runtime *rt = t->w->rt;
+	uint16_t p = rt_pool_of(rt, addr);
+	bool existed;
+
+	if (p == NO_POOL || !subnet_ok(t, (int)rt->pools[p].subnet))
+		return NULL;
+	if (alloc_claim(rt->pools[p].ap, addr))
+		return NULL;
+	if (l) {
+		lease_vacate(t->w, l);
+	} else {
+		l = lease_table_insert(t->w->lt, &t->key, &existed);
+		if (!l) {
+			alloc_release(rt->pools[p].ap, addr);
+			return NULL;
+		}
+	}
+	lease_bind(t, l, addr, p);
+	return l;
+}
+
+/* Any free address from the candidate subnets' pools, in order. */
+static struct lease4 *take_for(struct txn *t, struct lease4 *l)
+{
+	struct dhcp4_worker *w = t->w;
+	struct dhcp4_runtime *rt = w->rt;
+	uint32_t p, addr;
+	bool existed;
+	int s;
+
+	for (s = subnet_next(t, -1); s >= 0; s = subnet_next(t, s)) {
+		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++) {
+			if (alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
+				continue;
+			if (l) {
+				lease_vacate(w, l);
+			} else {
+				l = lease_table_insert(w->lt, &t->key, &existed);
+				if (!l) {
+					alloc_release(rt->pools[p].ap, addr);
+					return NULL;
+				}
+			}
+			lease_bind(t, l, addr, (uint16_t)p);
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* ---- reply ----------------------------------------------------------- */
+
+static bool server_owned(uint8_t code)
+{
+	switch (code) {
+	case DHCP4_OPT_PAD: case DHCP4_OPT_REQ_ADDR: case DHCP4_OPT_LEASE_TIME:
+	case DHCP4_OPT_OVERLOAD: case DHCP4_OPT_MSG_TYPE: case DHCP4_OPT_SERVER_ID:
+	case DHCP4_OPT_PRL: case DHCP4_OPT_MAX_MSG_SIZE: case DHCP4_OPT_T1:
+	case DHCP4_OPT_T2: case DHCP4_OPT_CLIENT_ID: case DHCP4_OPT_RAI:
+	case DHCP4_OPT_END:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static size_t opt_space(size_t len)
+{
+	return len + 2 * (len ? (len + 254) / 255 : 1);
+}
+
+/* Add a configured option if it fits in front of `reserve` bytes. */
+static void add_conf_opt(struct dhcp4_build *b, const struct conf_option *o, size_t reserve)
+{
+	if (dhcp4_build_has(b, o->code) || server_owned(o->code))
+		return;
+	if (b->len + opt_space(o->len) + reserve > b->cap)
+		return;
+	dhcp4_build_opt(b, o->code, o->data, o->len);
+}
+
+static const struct conf_option *conf_opt(const struct conf *c, const struct conf_subnet *sn,
+					  uint8_t code)
+{
+	const struct conf_option *o = sn ? conf_option_find(&sn->options, code) : NULL;
+
+	return o ? o : conf_option_find(&c->options, code);
+}
+
+static void add_options(struct txn *t, struct dhcp4_build *b, const struct conf_subnet *sn,
+			size_t reserve)
+{
+	const struct conf *c = t->c;
+	const struct conf_option *o;
+	const uint8_t *prl;
+	uint16_t n = 0, i;
+
+	prl = dhcp4_opt(t->req, DHCP4_OPT_PRL, &n);
+	for (i = 0; prl && i < n; i++) {
+		o = conf_opt(c, sn, prl[i]);
+		if (o)
+			add_conf_opt(b, o, reserve);
+	}
+	/* always-send: subnet's own first; a global one the subnet overrides
+	 * is sent with the subnet's value (precedence subnet > global). */
+	for (i = 0; sn && i < sn->options.n; i++)
+		if (sn->options.opts[i].always_send)
+			add_conf_opt(b, &sn->options.opts[i], reserve);
+	for (i = 0; i < c->options.n; i++)
+		if (c->options.opts[i].always_send)
+			add_conf_opt(b, conf_opt(c, sn, c->options.opts[i].code), reserve);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void add_u32(struct dhcp4_build *b, uint8_t code, uint32_t v)
+{
+	uint8_t d[4];
+
+	put_be32(d, v);
+	dhcp4_build_opt(b, code, d, 4);
+}
+
+/* RFC 2131 §4.1 delivery. */
+static void deliver(struct txn *t, uint8_t type, uint32_t yiaddr, struct dhcp4_tx *tx)
+{
+	static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const struct dhcp4_hdr *h = t->h;
+
+	tx->src_ip = t->server_addr;
+	tx->src_port = 67;
+	tx->dst_port = 68;
+	if (t->giaddr) {
+		tx->dst_ip = t->giaddr;
+		tx->dst_port = 67;
+		memcpy(tx->dst_mac, t->rx->src_mac, 6);
+	} else if (type == DHCP4_NAK) {
+		goto bcast;
+	} else if (t->ciaddr) {
+		tx->dst_ip = t->ciaddr;
+		memcpy(tx->dst_mac, t->rx->src_mac, 6);
+	} else if (ntohs(h->flags) & DHCP4_FLAG_BROADCAST) {
+		goto bcast;
+	} else if (yiaddr && h->htype == 1 && h->hlen == 6) {
+		tx->dst_ip = yiaddr;
+		memcpy(tx->dst_mac, h->chaddr, 6);
+	} else {
+		goto bcast;
+	}
+	return;
+bcast:
+	tx->dst_ip = 0xffffffffu;
+	memcpy(tx->dst_mac, bcast_mac, 6);
+}
+
+/* Build and address a reply.  l == NULL for NAK and INFORM's ACK. */
+static int reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *out, size_t cap,
+		 struct dhcp4_tx *tx)
+{
+	const struct conf *c = t->c;
+	const struct conf_subnet *sn = t->s >= 0 ? &c->subnets[t->s] : NULL;
+	struct dhcp4_build b;
+	struct dhcp4_hdr *rh;
+	const uint8_t *v, *rai = NULL, *cid;
+	uint16_t len, rai_len = 0, cid_len = 0;
+	uint32_t maxmsg = RFC_MIN_MSG, yiaddr = 0;
+	size_t reserve, n;
+
+	if (l) {
+		int s = lease_subnet(t->w, l);
+
+		yiaddr = l->addr;
+		if (s >= 0)
+			sn = &c->subnets[s];
+	}
+	v = dhcp4_opt(t->req, DHCP4_OPT_MAX_MSG_SIZE, &len);
+	if (v && len == 2 && ((uint32_t)v[0] << 8 | v[1]) > maxmsg)
+		maxmsg = (uint32_t)v[0] << 8 | v[1];
+	if (cap > maxmsg - IP_UDP_HLEN)
+		cap = maxmsg - IP_UDP_HLEN;
+	if (cap < DHCP4_BOOTP_MIN)
+		return drop(t, STAT4_MAX);
+
+	dhcp4_build_init(&b, out, cap, t->h, type);
+	rh = dhcp4_build_hdr(&b);
+	rh->yiaddr = htonl(yiaddr);
+	if (type == DHCP4_NAK) {
+		/* RFC 2131 §4.3.2: through a relay, ask it to broadcast. */
+		if (t->giaddr)
+			rh->flags |= htons(DHCP4_FLAG_BROADCAST);
+	} else {
+		if (type == DHCP4_ACK)
+			rh->ciaddr = t->h->ciaddr;
+		if (sn) {
+			rh->siaddr = htonl(sn->next_server);
+			memcpy(rh->sname, sn->server_hostname, sizeof(rh->sname));
+			memcpy(rh->file, sn->boot_file_name, sizeof(rh->file));
+		}
+	}
+	add_u32(&b, DHCP4_OPT_SERVER_ID, t->server_addr);
+	if (l && sn) {
+		uint32_t valid = l->valid_lft;
+		uint32_t t1 = sn->renew_timer ? sn->renew_timer : valid / 2;
+		uint32_t t2 = sn->rebind_timer ? sn->rebind_timer : (uint32_t)((uint64_t)valid * 7 / 8);
+
+		add_u32(&b, DHCP4_OPT_LEASE_TIME, valid);
+		if (valid == UINT32_MAX || t2 < valid) {
+			if (t1 < t2)
+				add_u32(&b, DHCP4_OPT_T1, t1);
+			add_u32(&b, DHCP4_OPT_T2, t2);
+		}
+	}
+	/* RFC 6842: echo the client identifier. */
+	cid = dhcp4_opt(t->req, DHCP4_OPT_CLIENT_ID, &cid_len);
+	if (cid)
+		dhcp4_build_opt(&b, DHCP4_OPT_CLIENT_ID, cid, cid_len);
+	if (t->giaddr)
+		rai = dhcp4_opt(t->req, DHCP4_OPT_RAI, &rai_len);
+	reserve = 1 + (rai ? opt_space(rai_len) : 0);
+	if (type != DHCP4_NAK && sn) {
+		const struct conf_option *mask = conf_opt(c, sn, DHCP4_OPT_SUBNET_MASK);
+
+		if (mask)
+			add_conf_opt(&b, mask, reserve);
+		else
+			add_u32(&b, DHCP4_OPT_SUBNET_MASK, sn->mask);
+		add_options(t, &b, sn, reserve);
+	}
+	/* RFC 3046 §2.2: the relay agent option goes back unchanged, last. */
+	if (rai)
+		dhcp4_build_opt(&b, DHCP4_OPT_RAI, rai, rai_len);
+	n = dhcp4_build_finish(&b);
+	if (!n)
+		return drop(t, STAT4_MAX);
+
+	deliver(t, type, yiaddr, tx);
+	t->w->st.c[STAT4_PKT4_SENT]++;
+	if (type == DHCP4_OFFER)
+		t->w->st.c[STAT4_PKT4_OFFER_SENT]++;
+	else if (type == DHCP4_ACK)
+		t->w->st.c[STAT4_PKT4_ACK_SENT]++;
+	else if (type == DHCP4_NAK)
+		t->w->st.c[STAT4_PKT4_NAK_SENT]++;
+	return (int)n;
+}
+
+static int nak(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	return reply(t, DHCP4_NAK, NULL, out, cap, tx);
+}
+
+/* Commit the client's lease and ACK it; the reply waits for durability in
+ * commit mode. */
+static int ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	struct dhcp4_worker *w = t->w;
+	int n, s = lease_subnet(w, l);
+	uint64_t seq;
+
+	gauge(w, l, -1);
+	l->state = LEASE_STATE_DEFAULT;
+	l->valid_lft = s >= 0 ? t->c->subnets[s].valid_lifetime : t->c->valid_lifetime;
+	l->expire = add_lft(w->now, l->valid_lft);
+	lease_set_identity(t, l);
+	gauge(w, l, +1);
+	lease_table_touch(w->lt, l);
+	if (persist(w, l, false, &seq) && w->commit)
+		/* Not durable, so not acknowledged: the client retransmits and
+		 * the next attempt pushes again. */
+		return drop(t, STAT4_MAX);
+	n = reply(t, DHCP4_ACK, l, out, cap, tx);
+	if (n > 0 && w->commit)
+		tx->wait_seq = seq;
+	return n;
+}
+
+/* ---- message handlers ------------------------------------------------ */
+
+static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	struct dhcp4_worker *w = t->w;
+	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *o = NULL;
+	uint32_t hold = add_lft(w->now, offer_lifetime(t->c));
+
+	if (l && l->addr && subnet_ok(t, lease_subnet(w, l))) {
+		/* The client's own lease or earlier offer: offer it again.  A
+		 * bound lease is not demoted; it only must outlive the offer. */
+		if (l->state == LEASE_STATE_OFFERED || l->expire < hold) {
+			l->expire = hold;
+			lease_table_touch(w->lt, l);
+		}
+		return reply(t, DHCP4_OFFER, l, out, cap, tx);
+	}
+	if (t->reqaddr)
+		o = claim_for(t, l, t->reqaddr);
+	if (!o)
+		o = take_for(t, l);
+	if (!o) {
+		w->st.c[STAT4_V4_ALLOCATION_FAIL]++;
+		return 0;
+	}
+	o->expire = hold;
+	lease_table_touch(w->lt, o);
+	return reply(t, DHCP4_OFFER, o, out, cap, tx);
+}
+
+static bool addr_in_candidates(const struct txn *t, uint32_t addr)
+{
+	return subnet_ok(t, rt_subnet_of(t->w->rt, addr));
+}
+
+static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	struct dhcp4_worker *w = t->w;
+	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *n;
+	bool mine = l && l->addr && subnet_ok(t, lease_subnet(w, l));
+	uint16_t len;
+	const uint8_t *sid = dhcp4_opt(t->req, DHCP4_OPT_SERVER_ID, &len);
+
+	if (sid) {
+		/* SELECTING */
+		uint32_t want = t->reqaddr ? t->reqaddr : t->ciaddr;
+
+		if (len != 4 || !is_our_server_id(t->c, be32(sid))) {
+			/* The client took another server's offer. */
+			if (l && l->state == LEASE_STATE_OFFERED)
+				lease_drop(w, l, false);
+			return drop(t, STAT4_NOT_FOR_US);
+		}
+		if (!want && mine)
+			want = l->addr;
+		if (mine && l->addr == want)
+			return ack(t, l, out, cap, tx);
+		n = want ? claim_for(t, l, want) : NULL;
+		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
+	}
+	if (t->reqaddr && !t->ciaddr) {
+		/* INIT-REBOOT: the client checks an address it remembers. */
+		if (!addr_in_candidates(t, t->reqaddr))
+			return nak(t, out, cap, tx);
+		if (mine && l->addr == t->reqaddr)
+			return ack(t, l, out, cap, tx);
+		if (mine)                       /* known client, wrong address */
+			return nak(t, out, cap, tx);
+		if (!t->c->authoritative)       /* Kea: not ours to judge */
+			return 0;
+		n = claim_for(t, l, t->reqaddr);
+		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
+	}
+	if (t->ciaddr) {
+		/* RENEWING (unicast) or REBINDING (broadcast). */
+		if (mine && l->addr == t->ciaddr)
+			return ack(t, l, out, cap, tx);
+		/* A client we have no record of (lost leases, a memory-mode
+		 * restart) keeps its address if it is free: Kea's allocation
+		 * engine does the same with ciaddr as the hint. */
+		if (!mine && addr_in_candidates(t, t->ciaddr)) {
+			n = claim_for(t, l, t->ciaddr);
+			if (n)
+				return ack(t, n, out, cap, tx);
+		}
+		return t->c->authoritative ? nak(t, out, cap, tx) : 0;
+	}
+	return drop(t, STAT4_MAX);              /* no address named at all */
+}
+
+static bool sid_refused(const struct txn *t)
+{
+	uint16_t len;
+	const uint8_t *sid = dhcp4_opt(t->req, DHCP4_OPT_SERVER_ID, &len);
+
+	return sid && (len != 4 || !is_our_server_id(t->c, be32(sid)));
+}
+
+static int on_release(struct txn *t)
+{
+	struct dhcp4_worker *w = t->w;
+	struct lease4 *l;
+
+	if (sid_refused(t))
+		return drop(t, STAT4_NOT_FOR_US);
+	l = lease_table_lookup(w->lt, &t->key);
+	if (l && t->ciaddr && l->addr == t->ciaddr && l->state == LEASE_STATE_DEFAULT)
+		lease_drop(w, l, true);
+	return 0;
+}
+
+static int on_decline(struct txn *t)
+{
+	struct dhcp4_worker *w = t->w;
+	struct lease4 *l, *d;
+	struct lease_key k;
+	uint32_t addr = t->reqaddr, probation = t->c->decline_probation_period, sid;
+	uint16_t pool;
+	uint64_t seq;
+	bool existed;
+
+	if (sid_refused(t))
+		return drop(t, STAT4_NOT_FOR_US);
+	l = lease_table_lookup(w->lt, &t->key);
+	if (!l || !addr || l->addr != addr || l->state != LEASE_STATE_DEFAULT)
+		return 0;
+	/* The address is in use by someone unknown: the client loses it and
+	 * it is held, bit still set, until probation ends. */
+	pool = l->pool;
+	sid = l->subnet_id;
+	gauge(w, l, -1);
+	l->pool = NO_POOL;                      /* the bit passes to the held lease */
+	lease_table_remove(w->lt, l);
+	addr_key(addr, &k);
+	d = lease_table_insert(w->lt, &k, &existed);
+	if (!d) {
+		if (pool != NO_POOL)
+			alloc_release(w->rt->pools[pool].ap, addr);
+		return 0;
+	}
+	if (existed)
+		gauge(w, d, -1);
+	d->addr = addr;
+	d->pool = pool;
+	d->subnet_id = sid;
+	d->state = LEASE_STATE_DECLINED;
+	d->valid_lft = probation;
+	d->expire = add_lft(w->now, probation);
+	gauge(w, d, +1);
+	lease_table_touch(w->lt, d);
+	persist(w, d, false, &seq);
+	return 0;
+}
+
+static int on_inform(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	if (sid_refused(t))
+		return drop(t, STAT4_NOT_FOR_US);
+	return reply(t, DHCP4_ACK, NULL, out, cap, tx);
+}
+
+int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
+		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	struct txn t;
+
+	worker_serving(w);
+	w->st.c[STAT4_PKT4_RECEIVED]++;
+	tx->wait_seq = 0;
+	t.w = w;
+	t.c = w->conf;
+	t.rx = rx;
+	t.req = req;
+	t.h = req->hdr;
+
+	switch (req->msg_type) {
+	case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
+	case DHCP4_REQUEST:  w->st.c[STAT4_PKT4_REQUEST_RECEIVED]++; break;
+	case DHCP4_RELEASE:  w->st.c[STAT4_PKT4_RELEASE_RECEIVED]++; break;
+	case DHCP4_DECLINE:  w->st.c[STAT4_PKT4_DECLINE_RECEIVED]++; break;
+	case DHCP4_INFORM:   w->st.c[STAT4_PKT4_INFORM_RECEIVED]++; break;
+	case DHCP4_OFFER:    w->st.c[STAT4_PKT4_OFFER_RECEIVED]++; return drop(&t, STAT4_MAX);
+	case DHCP4_ACK:      w->st.c[STAT4_PKT4_ACK_RECEIVED]++; return drop(&t, STAT4_MAX);
+	case DHCP4_NAK:      w->st.c[STAT4_PKT4_NAK_RECEIVED]++; return drop(&t, STAT4_MAX);
+	default:             w->st.c[STAT4_PKT4_UNKNOWN_RECEIVED]++; return drop(&t, STAT4_MAX);
+	}
+	if (unlikely(rx->iface >= t.c->n_ifaces))
+		return drop(&t, STAT4_NOT_FOR_US);
+
+	t.ciaddr = ntohl(t.h->ciaddr);
+	t.giaddr = ntohl(t.h->giaddr);
+	t.reqaddr = opt_addr(req, DHCP4_OPT_REQ_ADDR);
+	t.server_addr = t.c->ifaces[rx->iface].addr;
+	dhcp4_client_key(req, t.c->match_client_id, &t.key);
+	/* Kea refuses a client it cannot identify. */
+	if (unlikely(t.key.kind == LEASE_KEY_HWADDR && t.key.len <= 1))
+		return drop(&t, STAT4_MAX);
+	select_subnet(&t);
+	if (t.s < 0)
+		return drop(&t, STAT4_NO_SUBNET);
+
+	switch (req->msg_type) {
+	case DHCP4_DISCOVER: return on_discover(&t, out, cap, tx);
+	case DHCP4_REQUEST:  return on_request(&t, out, cap, tx);
+	case DHCP4_RELEASE:  return on_release(&t);
+	case DHCP4_DECLINE:  return on_decline(&t);
+	default:             return on_inform(&t, out, cap, tx);
+	}
+}
+
+/* ---- expiry ---------------------------------------------------------- */
+
+static void expire_one(struct lease4 *l, void *arg)
+{
+	struct dhcp4_worker *w = arg;
+	int s = lease_subnet(w, l);
+
+	if (l->state == LEASE_STATE_DEFAULT) {
+		w->st.c[STAT4_RECLAIMED_LEASES]++;
+		if (s >= 0)
+			w->st.subnet[s].reclaimed++;
+	} else if (l->state == LEASE_STATE_DECLINED) {
+		w->st.c[STAT4_RECLAIMED_DECLINED]++;
+		if (s >= 0)
+			w->st.subnet[s].reclaimed_declined++;
+	}
+	lease_drop(w, l, true);
+}
+
+unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max)
+{
+	worker_serving(w);
+	return lease_table_expire(w->lt, w->now, max, expire_one, w);
+}
+
+/* ---- start-up restore ------------------------------------------------ */
+
+/* Find the lease restored for addr, in any worker of this runtime. */
+static struct lease4 *restore_holder(struct dhcp4_runtime *rt, uint32_t addr,
+				     struct dhcp4_worker **wp)
+{
+	unsigned i;
+
+	for (i = 0; i < rt->n_workers; i++) {
+		struct lease4 *l;
+
+		if (!rt->workers[i])
+			continue;
+		l = ridx_get(&rt->workers[i]->ridx, addr);
+		if (l) {
+			*wp = rt->workers[i];
+			return l;
+		}
+	}
+	return NULL;
+}
+
+int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
+{
+	struct dhcp4_runtime *rt = w->rt;
+	struct dhcp4_worker *hw;
+	struct lease4 *l, *held;
+	struct lease_key k;
+	uint16_t p;
+	bool existed;
+	int s, ret;
+
+	if (!r)
+		return -EINVAL;
+	dhcp4_rec_key(r, w->conf->match_client_id, &k);
+	/* A later record for an address overrides earlier ones (memfile
+	 * semantics), whoever the earlier client was. */
+	held = restore_holder(rt, r->addr, &hw);
+	if (held)
+		lease_drop(hw, held, false);
+	/* Deletions, reclaimed and expired leases leave the address free. */
+	if (!r->valid_lft || r->state == LEASE_STATE_EXPIRED_RECLAIMED || r->expire <= w->now)
+		return 0;
+	if (r->state != LEASE_STATE_DEFAULT && r->state != LEASE_STATE_DECLINED)
+		return -EINVAL;
+	/* One lease per client: a newer address replaces the older one. */
+	l = lease_table_lookup(w->lt, &k);
+	if (l)
+		lease_drop(w, l, false);
+
+	p = rt_pool_of(rt, r->addr);
+	if (p != NO_POOL) {
+		ret = alloc_claim(rt->pools[p].ap, r->addr);
+		if (ret)
+			return ret;             /* held by a lease we cannot see */
+	}
+	l = lease_table_insert(w->lt, &k, &existed);
+	if (!l) {
+		if (p != NO_POOL)
+			alloc_release(rt->pools[p].ap, r->addr);
+		return -ENOMEM;
+	}
+	l->addr = r->addr;
+	l->pool = p;
+	if (p != NO_POOL)
+		s = (int)rt->pools[p].subnet;
+	else
+		s = rt_subnet_of(rt, r->addr);
+	l->subnet_id = s >= 0 ? w->conf->subnets[s].id : r->subnet_id;
+	l->expire = r->expire;
+	l->valid_lft = r->valid_lft;
+	l->state = r->state;
+	if (k.kind != LEASE_KEY_ADDR) {
+		if (k.kind != LEASE_KEY_HWADDR) {
+			l->htype = r->htype;
+			l->hwaddr_len = r->hwaddr_len > 16 ? 16 : r->hwaddr_len;
+			memcpy(l->hwaddr, r->hwaddr, l->hwaddr_len);
+		}
+		if (k.kind != LEASE_KEY_CLIENT_ID && r->cid_len &&
+		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len))
+			goto err_nomem;
+	}
+	ret = ridx_put(&w->ridx, l->addr, l);
+	if (ret)
+		goto err_nomem;
+	gauge(w, l, +1);
+	lease_table_touch(w->lt, l);
+	return 0;
+err_nomem:
+	addr_release(w, l);
+	lease_table_remove(w->lt, l);
+	return -ENOMEM;
+}
