@@ -22,7 +22,20 @@ struct lease_rec {
 	uint8_t hwaddr[16];
 	uint8_t cid[255];
 	uint8_t hostname_len;
-	char hostname[64];
+	char hostname[64];             /* hostname_len bytes, NUL-terminated when shorter */
+	uint8_t fqdn_fwd, fqdn_rev;    /* 0/1: DNS forward/reverse update done (CSV columns) */
+};
+
+/* Counters of one backend instance (added after the first contract). */
+struct lease_backend_stats {
+	uint64_t loaded;               /* records handed to load's callback */
+	uint64_t bad_lines;            /* lines skipped by load (unparsable) */
+	uint64_t truncated;            /* loaded hostnames cut to 63 bytes */
+	uint64_t appended;             /* records written by append */
+	uint64_t syncs;
+	uint64_t compactions;          /* completed */
+	uint64_t compact_errors;
+	uint64_t compact_kept;         /* leases in the last compaction's output */
 };
 
 struct lease_backend;
@@ -41,6 +54,26 @@ struct lease_backend_ops {
 	 * long and must survive a crash at any point. */
 	int (*compact)(struct lease_backend *be);
 	void (*close)(struct lease_backend *be);
+	/* Added: wait for a running compaction (if any) to finish; returns its
+	 * result (0 or -errno), 0 if none ran. */
+	int (*compact_wait)(struct lease_backend *be);
+	void (*get_stats)(struct lease_backend *be, struct lease_backend_stats *s);
 };
 
+/* The backend registered under `name`, or NULL.  Built in: "memfile". */
 const struct lease_backend_ops *lease_backend_find(const char *name);
+/* Add a backend (before any thread uses the registry).  0, -EEXIST or -ENOSPC. */
+int lease_backend_register(const struct lease_backend_ops *ops);
+
+/* Kea's DHCPv4 lease-file CSV (memfile), exposed for tests, fuzzers and
+ * tools.  One line without its newline; 0 or -EINVAL.  Accepts 9, 10 or
+ * 11 columns (Kea 1.0 .. 2.x schemas); the user_context column is
+ * skipped.  A hostname longer than 63 bytes is cut and *truncated set. */
+int lease_csv_parse(const char *line, size_t len, struct lease_rec *r, int *truncated);
+/* Formats one line, with its newline, as Kea 2.2 writes it (user_context
+ * empty).  Returns the length, or -ENOSPC if `len` is too small
+ * (LEASE_CSV_LINE_MAX always suffices). */
+#define LEASE_CSV_LINE_MAX 1280
+int lease_csv_format(const struct lease_rec *r, char *buf, size_t len);
+/* The header line Kea 2.2 writes, without newline. */
+extern const char lease_csv_header[];

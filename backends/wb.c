@@ -1,1 +1,349 @@
-/* placeholder */ typedef int placeholder_t;
+/* The write-behind flusher.  Each worker pushes lease changes onto its own
+ * single-producer/single-consumer ring; one thread drains all rings in
+ * bursts, appends one batch to the backend, syncs and publishes per
+ * worker the highest sequence number that is now durable.
+ *
+ * COMMIT mode is group commit: one sync per batch, and a worker's parked
+ * replies are released only by a published seq, which is stored after the
+ * sync returned.  WRITE_BEHIND syncs at most every flush_interval_ms.
+ *
+ * The rings are plain memory set up with rte_ring_init, so the flusher
+ * and its tests work without the EAL. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "wb.h"
+
+#define WB_BURST 64u
+#define WB_BATCH_DEFAULT 1024
+#define WB_IDLE_US_DEFAULT 100
+#define WB_MAX_WORKERS 1024
+#define WB_RETRY_MS_MAX 1000u
+#define WB_STOP_TRIES 20
+
+_Static_assert(sizeof(struct lease_rec) % 4 == 0, "rte_ring elements must be a multiple of 4 bytes");
+
+/* Written by its worker only. */
+struct wb_prod {
+	struct rte_ring *ring;
+	uint64_t next_seq;
+	uint64_t ring_full;
+} __rte_cache_aligned;
+
+/* Written by the flusher only; one cache line per worker so a worker
+ * polling its watermark does not share a line with another's. */
+struct wb_pub {
+	uint64_t durable;
+} __rte_cache_aligned;
+
+struct wb {
+	struct wb_params p;
+	struct wb_prod *prod;
+	struct wb_pub *pub;
+	uint64_t *appended;             /* flusher: highest seq appended, per worker */
+	struct lease_rec *batch;
+	unsigned next_worker;           /* flusher: where the next drain pass starts */
+	pthread_t thr;
+	bool started;
+	bool stop;                      /* atomic */
+	struct wb_stats st;             /* flusher writes (relaxed atomics) */
+};
+
+#define WB_STAT_ADD(wb, f, v) __atomic_fetch_add(&(wb)->st.f, (v), __ATOMIC_RELAXED)
+
+static uint64_t wb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void wb_sleep_us(unsigned us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+struct wb *wb_create(const struct wb_params *p)
+{
+	struct wb *wb = NULL;
+	unsigned w;
+	int err = EINVAL;
+
+	if (p == NULL || p->ops == NULL || p->be == NULL || p->ops->append == NULL ||
+	    p->ops->sync == NULL || p->n_workers == 0 || p->n_workers > WB_MAX_WORKERS ||
+	    p->ring_size < 2 || !rte_is_power_of_2(p->ring_size) || p->ring_size > RTE_RING_SZ_MASK ||
+	    (p->mode != CONF_DUR_WRITE_BEHIND && p->mode != CONF_DUR_COMMIT))
+		goto err;
+	err = ENOMEM;
+	wb = calloc(1, sizeof(*wb));
+	if (wb == NULL)
+		goto err;
+	wb->p = *p;
+	if (wb->p.idle_sleep_us == 0)
+		wb->p.idle_sleep_us = WB_IDLE_US_DEFAULT;
+	if (wb->p.batch_max == 0)
+		wb->p.batch_max = WB_BATCH_DEFAULT;
+	wb->prod = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*wb->prod) * p->n_workers);
+	if (wb->prod == NULL)
+		goto err;
+	memset(wb->prod, 0, sizeof(*wb->prod) * p->n_workers);
+	wb->pub = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*wb->pub) * p->n_workers);
+	wb->appended = calloc(p->n_workers, sizeof(*wb->appended));
+	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
+	if (wb->pub == NULL || wb->appended == NULL || wb->batch == NULL)
+		goto err;
+	memset(wb->pub, 0, sizeof(*wb->pub) * p->n_workers);
+	for (w = 0; w < p->n_workers; w++) {
+		ssize_t sz = rte_ring_get_memsize_elem(sizeof(struct lease_rec), p->ring_size);
+		char name[RTE_RING_NAMESIZE];
+		struct rte_ring *r;
+		int ret;
+
+		if (sz < 0) {
+			err = -sz;
+			goto err;
+		}
+		r = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL((size_t)sz, RTE_CACHE_LINE_SIZE));
+		if (r == NULL)
+			goto err;
+		wb->prod[w].ring = r;
+		snprintf(name, sizeof(name), "wb%u", w);
+		ret = rte_ring_init(r, name, p->ring_size, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ret) {
+			err = -ret;
+			goto err;
+		}
+	}
+	return wb;
+err:
+	wb_free(wb);
+	errno = err;
+	return NULL;
+}
+
+int wb_push(struct wb *wb, unsigned worker, struct lease_rec *rec)
+{
+	struct wb_prod *p = &wb->prod[worker];
+
+	rec->seq = p->next_seq + 1;
+	if (unlikely(rte_ring_sp_enqueue_elem(p->ring, rec, sizeof(*rec)) != 0)) {
+		__atomic_store_n(&p->ring_full, p->ring_full + 1, __ATOMIC_RELAXED);
+		rec->seq = 0;
+		return -ENOBUFS;
+	}
+	p->next_seq = rec->seq;
+	return 0;
+}
+
+uint64_t wb_durable(const struct wb *wb, unsigned worker)
+{
+	return __atomic_load_n(&wb->pub[worker].durable, __ATOMIC_ACQUIRE);
+}
+
+/* Fills the batch from every ring, a burst per ring per pass, starting at
+ * a rotating worker so no ring waits behind a busy one. */
+static unsigned wb_drain(struct wb *wb)
+{
+	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i;
+	bool got;
+
+	do {
+		got = false;
+		for (i = 0; i < nw && n < max; i++) {
+			unsigned w = (wb->next_worker + i) % nw;
+			unsigned want = RTE_MIN(WB_BURST, max - n);
+			unsigned k = rte_ring_sc_dequeue_burst_elem(wb->prod[w].ring, &wb->batch[n],
+								    sizeof(struct lease_rec), want, NULL);
+
+			if (k) {
+				/* FIFO per ring: the last one has the highest seq. */
+				wb->appended[w] = wb->batch[n + k - 1].seq;
+				n += k;
+				got = true;
+			}
+		}
+	} while (got && n < max);
+	wb->next_worker = (wb->next_worker + 1) % nw;
+	return n;
+}
+
+static bool wb_stopping(const struct wb *wb)
+{
+	return __atomic_load_n(&wb->stop, __ATOMIC_ACQUIRE);
+}
+
+/* Appends the batch, retrying with back-off while the backend fails (the
+ * rings fill meanwhile and pushes are refused and counted: bounded, never
+ * blocking a worker).  Gives up only when stopping. */
+static int wb_append(struct wb *wb, unsigned n)
+{
+	unsigned tries = 0, ms = 1;
+	int ret;
+
+	while ((ret = wb->p.ops->append(wb->p.be, wb->batch, n)) != 0) {
+		WB_STAT_ADD(wb, errors, 1);
+		if (wb_stopping(wb) && ++tries >= WB_STOP_TRIES)
+			return ret;
+		wb_sleep_us(ms * 1000);
+		ms = RTE_MIN(ms * 2, WB_RETRY_MS_MAX);
+	}
+	return 0;
+}
+
+/* Sync, then publish: a watermark never passes a record the sync did
+ * not cover (everything appended before the sync call). */
+static int wb_sync_publish(struct wb *wb)
+{
+	uint64_t t0 = wb_now_ns();
+	unsigned w;
+	int ret;
+
+	ret = wb->p.ops->sync(wb->p.be);
+	WB_STAT_ADD(wb, sync_ns, wb_now_ns() - t0);
+	if (ret) {
+		WB_STAT_ADD(wb, errors, 1);
+		return ret;
+	}
+	WB_STAT_ADD(wb, syncs, 1);
+	for (w = 0; w < wb->p.n_workers; w++)
+		if (wb->appended[w] != wb->pub[w].durable)
+			__atomic_store_n(&wb->pub[w].durable, wb->appended[w], __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void *wb_thread(void *arg)
+{
+	struct wb *wb = arg;
+	bool commit = wb->p.mode == CONF_DUR_COMMIT;
+	uint64_t interval = (uint64_t)wb->p.flush_interval_ms * 1000000u;
+	uint64_t lfc = (uint64_t)wb->p.lfc_interval * 1000000000u;
+	uint64_t now = wb_now_ns(), last_sync = now, last_lfc = now;
+	bool pending = false;
+	unsigned stop_tries = 0;
+
+	/* The default 50 us timer slack would stretch every idle sleep and
+	 * add to commit-mode reply latency. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	pthread_setname_np(pthread_self(), "pg-wb");
+	for (;;) {
+		bool stopping = wb_stopping(wb);
+		unsigned n = wb_drain(wb);
+
+		if (n) {
+			if (wb_append(wb, n) == 0) {
+				pending = true;
+				WB_STAT_ADD(wb, records, n);
+				WB_STAT_ADD(wb, batches, 1);
+				if (n > wb->st.max_batch)
+					__atomic_store_n(&wb->st.max_batch, n, __ATOMIC_RELAXED);
+			}
+			/* else: stopping and the store keeps failing; the batch is
+			 * lost and counted in errors, never published. */
+		}
+		now = wb_now_ns();
+		if (pending && (commit || now - last_sync >= interval || (stopping && n == 0))) {
+			int ret = wb_sync_publish(wb);
+
+			if (ret == 0) {
+				pending = false;
+				last_sync = now;
+			} else if (commit && n) {
+				/* A failed fsync may have dropped the dirty pages
+				 * (Linux marks them clean), so a later fsync that
+				 * succeeds proves nothing: rewrite the batch.  Its
+				 * watermark is not published until that works. */
+				while (ret && !(stopping && ++stop_tries >= WB_STOP_TRIES)) {
+					wb_sleep_us(1000);
+					ret = wb_append(wb, n);
+					if (ret == 0)
+						ret = wb_sync_publish(wb);
+				}
+				pending = ret != 0;
+			}
+		}
+		if (lfc && now - last_lfc >= lfc && wb->p.ops->compact) {
+			last_lfc = now;
+			if (wb->p.ops->compact(wb->p.be) == 0)
+				WB_STAT_ADD(wb, compactions, 1);
+		}
+		if (n == 0) {
+			if (stopping && (!pending || ++stop_tries >= WB_STOP_TRIES))
+				break;
+			wb_sleep_us(stopping ? 1000 : wb->p.idle_sleep_us);
+		}
+	}
+	return NULL;
+}
+
+int wb_start(struct wb *wb)
+{
+	int ret;
+
+	if (wb == NULL || wb->started) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	__atomic_store_n(&wb->stop, false, __ATOMIC_RELAXED);
+	ret = pthread_create(&wb->thr, NULL, wb_thread, wb);
+	if (ret) {
+		errno = ret;
+		return -ret;
+	}
+	wb->started = true;
+	return 0;
+}
+
+void wb_get_stats(const struct wb *wb, struct wb_stats *s)
+{
+	unsigned w;
+
+	s->records = __atomic_load_n(&wb->st.records, __ATOMIC_RELAXED);
+	s->batches = __atomic_load_n(&wb->st.batches, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&wb->st.syncs, __ATOMIC_RELAXED);
+	s->errors = __atomic_load_n(&wb->st.errors, __ATOMIC_RELAXED);
+	s->compactions = __atomic_load_n(&wb->st.compactions, __ATOMIC_RELAXED);
+	s->sync_ns = __atomic_load_n(&wb->st.sync_ns, __ATOMIC_RELAXED);
+	s->max_batch = __atomic_load_n(&wb->st.max_batch, __ATOMIC_RELAXED);
+	s->ring_full = 0;
+	for (w = 0; w < wb->p.n_workers; w++)
+		s->ring_full += __atomic_load_n(&wb->prod[w].ring_full, __ATOMIC_RELAXED);
+}
+
+void wb_stop(struct wb *wb)
+{
+	if (wb == NULL || !wb->started)
+		return;
+	__atomic_store_n(&wb->stop, true, __ATOMIC_RELEASE);
+	pthread_join(wb->thr, NULL);
+	wb->started = false;
+}
+
+void wb_free(struct wb *wb)
+{
+	unsigned w;
+
+	if (wb == NULL)
+		return;
+	wb_stop(wb);
+	if (wb->prod)
+		for (w = 0; w < wb->p.n_workers; w++)
+			free(wb->prod[w].ring);
+	free(wb->prod);
+	free(wb->pub);
+	free(wb->appended);
+	free(wb->batch);
+	free(wb);
+}

@@ -16,6 +16,8 @@ struct wb_params {
 	enum conf_durability mode;     /* WRITE_BEHIND or COMMIT */
 	uint32_t flush_interval_ms;
 	uint32_t lfc_interval;         /* seconds, 0 = never compact */
+	uint32_t idle_sleep_us;        /* added: idle poll period, 0 = default (100 us) */
+	unsigned batch_max;            /* added: records per batch, 0 = default (1024) */
 };
 
 /* NULL + errno. */
@@ -32,6 +34,9 @@ uint64_t wb_durable(const struct wb *wb, unsigned worker);
 
 struct wb_stats {
 	uint64_t records, batches, syncs, ring_full, errors, compactions;
+	/* added */
+	uint64_t sync_ns;              /* total time spent in sync */
+	uint64_t max_batch;            /* largest batch so far */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 
