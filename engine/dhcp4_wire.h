@@ -94,7 +94,12 @@ struct dhcp4_pkt {
 /* Parse a DHCP message (UDP payload).  Returns 0, or -(enum dhcp4_parse_err).
  * Requires op == BOOTREQUEST, hlen <= 16, the magic cookie, options that do
  * not run past the end, option 53 with a value 1..8.  Honours option
- * overload (52): options in file and/or sname are parsed too. */
+ * overload (52): options in file and/or sname are parsed too.
+ * Tolerant where real clients are sloppy: options that end exactly at the
+ * end of their area without END are accepted (as Kea and ISC dhcpd do), so
+ * DHCP4_ERR_NO_END is never returned; bytes after END are ignored.  Option
+ * 52 inside file/sname, or not 1..3, is BAD_OVERLOAD; joined values that do
+ * not fit pkt->concat are OPT_OVERRUN. */
 int dhcp4_parse(struct dhcp4_pkt *p, const uint8_t *buf, size_t len);
 
 static inline bool dhcp4_has_opt(const struct dhcp4_pkt *p, uint8_t code)
@@ -120,7 +125,8 @@ void dhcp4_build_init(struct dhcp4_build *b, uint8_t *buf, size_t cap,
 		      const struct dhcp4_hdr *req, uint8_t msg_type);
 
 /* Append an option; values over 255 bytes are split (RFC 3396).
- * Returns 0 or -ENOSPC (and sets overflow). */
+ * Returns 0 or -ENOSPC (and sets overflow); -EINVAL for code 0 or 255.
+ * One byte stays reserved for END, so finish never fails after this. */
 int dhcp4_build_opt(struct dhcp4_build *b, uint8_t code, const void *data, size_t len);
 
 static inline bool dhcp4_build_has(const struct dhcp4_build *b, uint8_t code)
