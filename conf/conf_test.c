@@ -1,2 +1,611 @@
+/* conf_test: the shipped configs load, defaults and inheritance are what
+ * the documentation says, option data is encoded, and every class of
+ * error names the right file:line.  Run with the working directory conf/.
+ *
+ * Error cases are small configs written to a temporary directory.  The
+ * line the error must name is marked in the text with "#<", so the
+ * expected line number is found independently of the parser. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <CUnit/Basic.h>
-int main(void) { return 0; }
+
+#include "conf.h"
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* The smallest valid head: every error case starts with it. */
+#define IFACES \
+	"interfaces = ( { name = \"eth0\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n"
+#define HEAD "dpdk = { lcores = \"0,1\"; };\n" IFACES
+
+static char tmpdir[] = "/tmp/conf_test_XXXXXX";
+static char err[1024];
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct conf *load_text(const char *text, char *path, size_t len)
+{
+	snprintf(path, len, "%s/t.conf", tmpdir);
+	write_text(path, text);
+	return conf_load(path, err, sizeof(err));
+}
+
+/* The 1-based line of the "#<" marker in text, 0 if none. */
+static int marked_line(const char *text)
+{
+	const char *m = strstr(text, "#<");
+	int line = 1;
+
+	if (m == NULL)
+		return 0;
+	for (const char *p = text; p < m; p++)
+		line += *p == '\n';
+	return line;
+}
+
+/* text must fail with "<its path>:<marked line>: ...fragment..." */
+static void expect_err_at(const char *text, const char *fragment, int line)
+{
+	char path[512], prefix[600];
+	struct conf *c;
+
+	c = load_text(text, path, sizeof(path));
+	CU_ASSERT_PTR_NULL(c);
+	if (c != NULL) {
+		fprintf(stderr, "\nloaded, but expected an error containing \"%s\"\n", fragment);
+		conf_free(c);
+		return;
+	}
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	CU_ASSERT(strncmp(err, prefix, strlen(prefix)) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, fragment) == NULL)
+		fprintf(stderr, "\nwanted \"%s...%s\"\n   got \"%s\"\n", prefix, fragment, err);
+}
+
+static void expect_err(const char *text, const char *fragment)
+{
+	int line = marked_line(text);
+
+	CU_ASSERT_FATAL(line > 0);
+	expect_err_at(text, fragment, line);
+}
+
+static struct conf *load_ok(const char *text)
+{
+	char path[512];
+	struct conf *c = load_text(text, path, sizeof(path));
+
+	CU_ASSERT_PTR_NOT_NULL(c);
+	if (c == NULL)
+		fprintf(stderr, "\nunexpected error: %s\n", err);
+	return c;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void test_example_conf(void)
+{
+	struct conf *c = conf_load("../etc/peregrine.conf", err, sizeof(err));
+	const struct conf_subnet *s1, *s2;
+	const struct conf_option *o;
+
+	if (c == NULL)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->dpdk.lcores, "0@0,1@1");
+	CU_ASSERT_EQUAL(c->dpdk.n_extra_args, 1);
+	CU_ASSERT_STRING_EQUAL(c->dpdk.extra_args[0], "--log-level=lib.eal:warning");
+	CU_ASSERT_EQUAL(c->n_ifaces, 2);
+	CU_ASSERT_EQUAL(c->ifaces[1].addr, IP(198, 18, 1, 254));
+	CU_ASSERT_EQUAL(c->n_subnets, 2);
+
+	/* Global options sorted by code: 6 (written first) then 15. */
+	CU_ASSERT_EQUAL(c->options.n, 2);
+	CU_ASSERT_EQUAL(c->options.opts[0].code, 6);
+	CU_ASSERT_EQUAL(c->options.opts[0].len, 8);
+	CU_ASSERT_EQUAL(c->options.opts[1].code, 15);
+	CU_ASSERT_EQUAL(c->options.opts[1].len, 11);
+	CU_ASSERT(memcmp(c->options.opts[1].data, "example.org", 11) == 0);
+
+	s1 = conf_subnet_by_id(c, 1);
+	s2 = conf_subnet_by_id(c, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+	CU_ASSERT_PTR_NULL(conf_subnet_by_id(c, 3));
+	/* Subnet 1 inherits everything; subnet 2 sets its own. */
+	CU_ASSERT_EQUAL(s1->valid_lifetime, 7200);
+	CU_ASSERT_EQUAL(s1->renew_timer, 1800);
+	CU_ASSERT_EQUAL(s1->rebind_timer, 3150);
+	CU_ASSERT_EQUAL(s1->next_server, IP(198, 18, 0, 1));
+	CU_ASSERT_STRING_EQUAL(s1->boot_file_name, "pxelinux.0");
+	CU_ASSERT_EQUAL(s1->iface, 0);
+	CU_ASSERT_EQUAL(s1->n_pools, 2);
+	CU_ASSERT_EQUAL(s1->pools[1].first, IP(198, 18, 0, 128));
+	CU_ASSERT_EQUAL(s1->pools[1].last, IP(198, 18, 0, 191));
+	CU_ASSERT_EQUAL(s2->valid_lifetime, 3600);
+	CU_ASSERT_EQUAL(s2->renew_timer, 900);
+	CU_ASSERT_EQUAL(s2->rebind_timer, 1800);
+	CU_ASSERT_EQUAL(s2->next_server, IP(198, 18, 1, 254));
+	CU_ASSERT_STRING_EQUAL(s2->boot_file_name, "undionly.kpxe");
+	CU_ASSERT_STRING_EQUAL(s2->server_hostname, "peregrine");
+	CU_ASSERT_EQUAL(s2->iface, -1);
+	CU_ASSERT_EQUAL(s2->n_relay_addrs, 1);
+	CU_ASSERT_EQUAL(s2->relay_addrs[0], IP(198, 18, 1, 1));
+	o = conf_option_find(&s2->options, 6);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 4);
+	CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_MEMFILE);
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_COMMIT);
+	CU_ASSERT_STRING_EQUAL(c->lease_db.name, "/var/lib/peregrine/dhcp4.leases");
+	conf_free(c);
+}
+
+static void test_demo_conf(void)
+{
+	struct conf *c = conf_load("../etc/peregrine-demo.conf", err, sizeof(err));
+	const struct conf_option *o;
+
+	if (c == NULL)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->dpdk.lcores, "0,1");
+	CU_ASSERT(c->dpdk.no_huge);
+	CU_ASSERT_EQUAL(c->dpdk.memory_mb, 256);
+	CU_ASSERT_EQUAL(c->n_ifaces, 1);
+	CU_ASSERT_STRING_EQUAL(c->ifaces[0].name, "eth0");
+	CU_ASSERT_STRING_EQUAL(c->ifaces[0].device, "net_af_packet0,iface=pg-srv");
+	CU_ASSERT_EQUAL(c->ifaces[0].addr, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(c->ifaces[0].prefix_len, 24);
+	CU_ASSERT_EQUAL_FATAL(c->n_subnets, 1);
+	CU_ASSERT_EQUAL(c->subnets[0].prefix, IP(198, 18, 0, 0));
+	CU_ASSERT_EQUAL(c->subnets[0].mask, 0xffffff00u);
+	CU_ASSERT_EQUAL_FATAL(c->subnets[0].n_pools, 1);
+	CU_ASSERT_EQUAL(c->subnets[0].pools[0].first, IP(198, 18, 0, 100));
+	CU_ASSERT_EQUAL(c->subnets[0].pools[0].last, IP(198, 18, 0, 199));
+	o = conf_option_find(&c->subnets[0].options, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 4);
+	CU_ASSERT(memcmp(o->data, "\xc6\x12\x00\x01", 4) == 0);
+	CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_MEMFILE);
+	CU_ASSERT_STRING_EQUAL(c->lease_db.name, "/tmp/peregrine-demo/dhcp4.leases");
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_COMMIT);
+	CU_ASSERT_STRING_EQUAL(conf_durability_name(c->lease_db.durability), "commit");
+	conf_free(c);
+}
+
+static void test_defaults(void)
+{
+	struct conf *c = load_ok(HEAD
+		"subnet4 = ( { id = 7; subnet = \"198.18.0.0/24\"; } );\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->dpdk.file_prefix, "peregrine");
+	CU_ASSERT(!c->dpdk.no_huge);
+	CU_ASSERT_EQUAL(c->dpdk.memory_mb, 0);
+	CU_ASSERT_EQUAL(c->dpdk.rx_desc, 1024);
+	CU_ASSERT_EQUAL(c->dpdk.tx_desc, 1024);
+	CU_ASSERT_EQUAL(c->dpdk.n_extra_args, 0);
+	CU_ASSERT_EQUAL(c->valid_lifetime, 7200);
+	CU_ASSERT_EQUAL(c->renew_timer, 0);
+	CU_ASSERT_EQUAL(c->rebind_timer, 0);
+	CU_ASSERT_EQUAL(c->decline_probation_period, 86400);
+	CU_ASSERT_EQUAL(c->offer_lifetime, 60);
+	CU_ASSERT(c->match_client_id);
+	CU_ASSERT(!c->authoritative);
+	CU_ASSERT_EQUAL(c->next_server, 0);
+	CU_ASSERT_EQUAL(c->options.n, 0);
+	CU_ASSERT_EQUAL(c->logging.severity, CONF_LOG_INFO);
+	CU_ASSERT_EQUAL(c->logging.output, CONF_LOG_STDERR);
+	/* No lease-database: memory only. */
+	CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_NONE);
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_MEMORY);
+	/* Timers derived from the (default) valid-lifetime. */
+	CU_ASSERT_EQUAL(c->subnets[0].valid_lifetime, 7200);
+	CU_ASSERT_EQUAL(c->subnets[0].renew_timer, 3600);
+	CU_ASSERT_EQUAL(c->subnets[0].rebind_timer, 6300);
+	CU_ASSERT_EQUAL(c->subnets[0].iface, -1);
+	CU_ASSERT_EQUAL(c->subnets[0].n_pools, 0);
+	conf_free(c);
+
+	c = load_ok(HEAD "lease-database = { name = \"/tmp/x.leases\"; };\n"
+		    "logging = { severity = \"debug\"; output = \"syslog\"; };\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_MEMFILE);
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_COMMIT);
+	CU_ASSERT_EQUAL(c->lease_db.flush_interval_ms, 50);
+	CU_ASSERT_EQUAL(c->lease_db.lfc_interval, 3600);
+	CU_ASSERT_EQUAL(c->logging.severity, CONF_LOG_DEBUG);
+	CU_ASSERT_EQUAL(c->logging.output, CONF_LOG_SYSLOG);
+	conf_free(c);
+
+	/* persist = false alone means memory, and then no name is needed. */
+	c = load_ok(HEAD "lease-database = { type = \"memfile\"; persist = false; };\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_MEMORY);
+	conf_free(c);
+	c = load_ok(HEAD "lease-database = { name = \"/tmp/l\"; durability = \"write-behind\"; "
+		    "flush-interval = 5; lfc-interval = 0; };\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_WRITE_BEHIND);
+	CU_ASSERT_EQUAL(c->lease_db.flush_interval_ms, 5);
+	CU_ASSERT_EQUAL(c->lease_db.lfc_interval, 0);
+	conf_free(c);
+}
+
+static void test_timers(void)
+{
+	struct conf *c = load_ok(HEAD
+		"valid-lifetime = 4000; renew-timer = 1000;\n"
+		"subnet4 = (\n"
+		"  { id = 1; subnet = \"198.18.0.0/24\"; },\n"
+		"  { id = 2; subnet = \"198.18.1.0/24\"; valid-lifetime = 1600; },\n"
+		"  { id = 3; subnet = \"198.18.2.0/24\"; renew-timer = 10; rebind-timer = 20; },\n"
+		"  { id = 4; subnet = \"198.18.3.0/24\"; valid-lifetime = 2000L; }\n"
+		");\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->renew_timer, 1000);
+	CU_ASSERT_EQUAL(c->rebind_timer, 0);
+	/* 1: renew global, rebind derived from the global valid-lifetime. */
+	CU_ASSERT_EQUAL(c->subnets[0].valid_lifetime, 4000);
+	CU_ASSERT_EQUAL(c->subnets[0].renew_timer, 1000);
+	CU_ASSERT_EQUAL(c->subnets[0].rebind_timer, 3500);
+	/* 2: its own valid-lifetime drives the derived rebind. */
+	CU_ASSERT_EQUAL(c->subnets[1].valid_lifetime, 1600);
+	CU_ASSERT_EQUAL(c->subnets[1].renew_timer, 1000);
+	CU_ASSERT_EQUAL(c->subnets[1].rebind_timer, 1400);
+	CU_ASSERT_EQUAL(c->subnets[2].renew_timer, 10);
+	CU_ASSERT_EQUAL(c->subnets[2].rebind_timer, 20);
+	CU_ASSERT_EQUAL(c->subnets[2].valid_lifetime, 4000);
+	CU_ASSERT_EQUAL(c->subnets[3].valid_lifetime, 2000);
+	CU_ASSERT_EQUAL(c->subnets[3].rebind_timer, 1750);
+	conf_free(c);
+
+	/* Neither level sets T1/T2: 50% and 87.5% of each subnet's lease. */
+	c = load_ok(HEAD
+		"subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; valid-lifetime = 1000; },\n"
+		"            { id = 2; subnet = \"198.18.1.0/24\"; } );\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->subnets[0].renew_timer, 500);
+	CU_ASSERT_EQUAL(c->subnets[0].rebind_timer, 875);
+	CU_ASSERT_EQUAL(c->subnets[1].renew_timer, 3600);
+	CU_ASSERT_EQUAL(c->subnets[1].rebind_timer, 6300);
+	conf_free(c);
+}
+
+static void test_int64_values(void)
+{
+	struct conf *c = load_ok(HEAD
+		"valid-lifetime = 3000000000L;\n"
+		"subnet4 = ( { id = 4000000000L; subnet = \"198.18.0.0/24\"; } );\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->valid_lifetime, 3000000000u);
+	CU_ASSERT_EQUAL(c->subnets[0].id, 4000000000u);
+	CU_ASSERT_PTR_NOT_NULL(conf_subnet_by_id(c, 4000000000u));
+	CU_ASSERT_EQUAL(c->subnets[0].rebind_timer, 2625000000u);
+	conf_free(c);
+}
+
+static void test_options(void)
+{
+	struct conf *c = load_ok(HEAD
+		"option-data = (\n"
+		"  { name = \"domain-name\"; data = \"example.org\"; always-send = true; },\n"
+		"  { name = \"routers\"; code = 3; data = \"198.18.0.1\"; },\n"
+		"  { code = 6; data = \"198.18.0.1, 198.18.0.2\"; },\n"
+		"  { code = 224; data = \"0a:0B 0c\"; csv-format = false; },\n"
+		"  { name = \"interface-mtu\"; data = \"1500\"; }\n"
+		");\n");
+	const struct conf_option *o;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->options.n, 5);
+	for (unsigned i = 1; i < c->options.n; i++)
+		CU_ASSERT(c->options.opts[i - 1].code < c->options.opts[i].code);
+	o = conf_option_find(&c->options, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 4);
+	CU_ASSERT(memcmp(o->data, "\xc6\x12\x00\x01", 4) == 0);
+	CU_ASSERT(!o->always_send);
+	o = conf_option_find(&c->options, 6);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 8);
+	CU_ASSERT(memcmp(o->data, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8) == 0);
+	o = conf_option_find(&c->options, 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT(o->always_send);
+	CU_ASSERT_EQUAL(o->len, 11);
+	o = conf_option_find(&c->options, 26);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 2);
+	CU_ASSERT(memcmp(o->data, "\x05\xdc", 2) == 0);
+	o = conf_option_find(&c->options, 224);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->len, 3);
+	CU_ASSERT(memcmp(o->data, "\x0a\x0b\x0c", 3) == 0);
+	CU_ASSERT_PTR_NULL(conf_option_find(&c->options, 1));
+	CU_ASSERT_PTR_NULL(conf_option_find(&c->options, 254));
+	conf_free(c);
+}
+
+static void test_include(void)
+{
+	struct conf *c = conf_load("testdata/include-main.conf", err, sizeof(err));
+
+	if (c == NULL)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_subnets, 2);
+	CU_ASSERT_EQUAL(c->subnets[1].id, 2);
+	CU_ASSERT_EQUAL(c->subnets[1].iface, 0);
+	conf_free(c);
+
+	/* An error inside an included file names that file and its line. */
+	c = conf_load("testdata/include-bad-main.conf", err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT(strncmp(err, "testdata/include-bad-part.conf:4: ", 34) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown key 'pool-size'"));
+	conf_free(c);
+
+	/* A syntax error inside an included file too. */
+	c = conf_load("testdata/include-syntax-main.conf", err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT(strncmp(err, "testdata/include-syntax-part.conf:3: ", 37) == 0);
+	conf_free(c);
+
+	/* An overlap across files names the other file. */
+	c = conf_load("testdata/include-overlap-main.conf", err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT(strncmp(err, "testdata/include-overlap-main.conf:8: ", 38) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "testdata/include-part.conf:2"));
+	conf_free(c);
+}
+
+static void test_err_file(void)
+{
+	char path[600];
+	struct conf *c;
+
+	snprintf(path, sizeof(path), "%s/nonexistent.conf", tmpdir);
+	c = conf_load(path, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nonexistent.conf: No such file"));
+
+	/* libconfig's own syntax errors keep their file:line. */
+	expect_err(HEAD "valid-lifetime = 7200;\nrenew-timer = ; #<\n", "syntax error");
+	expect_err(HEAD "valid-lifetime = 7200;\nvalid-lifetime = 7200; #<\n", "duplicate setting");
+}
+
+static void test_err_unknown_keys(void)
+{
+	expect_err(HEAD "valid-lifetim = 7200; #<\n", "unknown key 'valid-lifetim' at the top level");
+	expect_err("dpdk = { lcores = \"0,1\";\n  lcore = 3; }; #<\n", "unknown key 'lcore' in dpdk");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\";\n   addres = \"1.2.3.4/8\"; } ); #<\n",
+		   "unknown key 'addres' in an interfaces entry");
+	expect_err(HEAD "lease-database = { type = \"memfile\";\n"
+		   " persistent = true; }; #<\n", "unknown key 'persistent' in lease-database");
+	expect_err(HEAD "logging = { level = \"INFO\"; }; #<\n", "unknown key 'level' in logging");
+	expect_err(HEAD "subnet4 = (\n { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "   valid_lifetime = 5; } ); #<\n", "unknown key 'valid_lifetime' in a subnet4 entry");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "   pools = ( { pool = \"198.18.0.10/32\"; client-class = \"x\"; } ); } ); #<\n",
+		   "unknown key 'client-class' in a pools entry");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "   relay = { ip-address = \"198.18.1.1\"; }; } ); #<\n", "unknown key 'ip-address' in relay");
+	expect_err(HEAD "option-data = ( { name = \"routers\"; data = \"1.2.3.4\";\n"
+		   "   space = \"dhcp4\"; } ); #<\n", "unknown key 'space' in an option-data entry");
+}
+
+static void test_err_types(void)
+{
+	expect_err(HEAD "valid-lifetime = \"7200\"; #<\n", "'valid-lifetime' must be an integer, not a string");
+	expect_err(HEAD "valid-lifetime = 7200.0; #<\n", "must be an integer, not a float");
+	expect_err("dpdk = { lcores = \"0,1\";\n no-huge = 1; }; #<\n" IFACES,
+		   "'no-huge' must be true or false");
+	expect_err(HEAD "subnet4 = { id = 1; }; #<\n", "'subnet4' must be a list");
+	expect_err(HEAD "subnet4 = ( \"198.18.0.0/24\" ); #<\n", "each 'subnet4' entry must be a group");
+	expect_err(HEAD "logging = \"stderr\"; #<\n", "'logging' must be a group");
+	expect_err(HEAD "lease-database = { name = \"/tmp/l\";\n persist = \"yes\"; }; #<\n",
+		   "'persist' must be true or false");
+	expect_err(HEAD "server-hostname = 5; #<\n", "'server-hostname' must be a string, not an integer");
+}
+
+static void test_err_values(void)
+{
+	expect_err(HEAD "offer-lifetime = 0; #<\n", "'offer-lifetime' must be between 1 and 3600, not 0");
+	expect_err("dpdk = { lcores = \"0,1\"; rx-desc = 8; }; #<\n" IFACES, "'rx-desc' must be between 32");
+	expect_err(HEAD "logging = {\n severity = \"LOUD\"; }; #<\n",
+		   "'severity' must be one of \"DEBUG\", \"INFO\", \"WARN\", \"ERROR\"");
+	expect_err(HEAD "lease-database = { type = \"mysql\"; }; #<\n", "'type' must be one of \"memfile\"");
+	expect_err(HEAD "server-hostname = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; #<\n",
+		   "longer than 63 characters");
+	expect_err("dpdk = { #<\n file-prefix = \"x\"; };\n" IFACES, "missing required key 'lcores' in dpdk");
+}
+
+static void test_err_required(void)
+{
+	expect_err_at("interfaces = ( { name = \"eth0\"; device = \"d\"; address = \"198.18.0.1/24\"; } );\n",
+		      "missing required key 'dpdk'", 1);
+	expect_err_at("dpdk = { lcores = \"0,1\"; };\n", "missing required key 'interfaces'", 1);
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = ( ); #<\n", "'interfaces' needs at least 1 entry");
+	expect_err("dpdk = {\n lcores = \"0\"; }; #<\n" IFACES, "at least one more is needed as a worker");
+	expect_err("dpdk = {\n lcores = \"0,,1\"; }; #<\n" IFACES, "is not an EAL lcore list");
+	expect_err("dpdk = {\n lcores = \"0 1\"; }; #<\n" IFACES, "only digits");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; address = \"198.18.0.1/24\"; } ); #<\n",
+		   "missing required key 'device' in an interfaces entry");
+	expect_err(HEAD "subnet4 = (\n { subnet = \"198.18.0.0/24\"; } ); #<\n",
+		   "missing required key 'id' in a subnet4 entry");
+	expect_err(HEAD "option-data = (\n { data = \"1.2.3.4\"; } ); #<\n", "needs a 'name' or a 'code'");
+}
+
+static void test_err_addresses(void)
+{
+	expect_err(HEAD "next-server = \"198.18.0.256\"; #<\n", "\"198.18.0.256\" is not an IPv4 address");
+	expect_err(HEAD "next-server = \"198.18.00.1\"; #<\n", "is not an IPv4 address");
+	expect_err(HEAD "next-server = \"198.18.0\"; #<\n", "is not an IPv4 address");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address = \"198.18.0.1\"; } ); #<\n",
+		   "is not an IPv4 address with a prefix length");
+	expect_err(HEAD "subnet4 = ( { id = 1;\n subnet = \"198.18.0.5/24\"; } ); #<\n",
+		   "has host bits set (did you mean \"198.18.0.0/24\"?)");
+	expect_err(HEAD "subnet4 = ( { id = 1;\n subnet = \"198.18.0.0/33\"; } ); #<\n", "is not an IPv4 prefix");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   " relay = { ip-addresses = [ \"198.18.1.1\", \"198.18.1\" ]; }; } ); #<\n",
+		   "'ip-addresses': \"198.18.1\" is not an IPv4 address");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   " interface = \"eth9\"; } ); #<\n", "no interface named \"eth9\"");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d1\"; address = \"198.18.0.1/24\"; },\n"
+		   " { name = \"e\"; device = \"d2\"; address = \"198.18.1.1/24\"; } ); #<\n",
+		   "interface name \"e\" is already used (line 3)");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"a\"; device = \"d1\"; address = \"198.18.0.1/24\"; },\n"
+		   " { name = \"b\"; device = \"d1\"; address = \"198.18.1.1/24\"; } ); #<\n",
+		   "device \"d1\" is already used by interface \"a\"");
+}
+
+static void test_err_pools_subnets(void)
+{
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; pools = (\n"
+		   "  { pool = \"198.18.0.10 - 198.18.0.20\"; },\n"
+		   "  { pool = \"198.18.0.16/28\"; } ); } ); #<\n",
+		   "pool \"198.18.0.16/28\" overlaps pool \"198.18.0.10 - 198.18.0.20\" at");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; pools = (\n"
+		   "  { pool = \"198.18.0.10 - 198.18.1.20\"; } ); } ); #<\n",
+		   "is not inside subnet 198.18.0.0/24");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; pools = (\n"
+		   "  { pool = \"198.18.0.20 - 198.18.0.10\"; } ); } ); #<\n", "starts after it ends");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; pools = (\n"
+		   "  { pool = \"198.18.0.20 to 198.18.0.30\"; } ); } ); #<\n", "is not \"first - last\"");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; pools = (\n"
+		   "  { pool = \"198.18.0.20/28\"; } ); } ); #<\n", "has host bits set");
+	expect_err(HEAD "subnet4 = (\n { id = 1; subnet = \"198.18.0.0/16\"; },\n"
+		   " { id = 2;\n   subnet = \"198.18.4.0/24\"; } ); #<\n",
+		   "subnet \"198.18.4.0/24\" overlaps subnet \"198.18.0.0/16\"");
+	expect_err(HEAD "subnet4 = (\n { id = 5; subnet = \"198.18.0.0/24\"; },\n"
+		   " { id = 5; subnet = \"198.18.1.0/24\"; } ); #<\n", "subnet id 5 is already used (line 4)");
+	expect_err(HEAD "subnet4 = (\n { id = 0; subnet = \"198.18.0.0/24\"; } ); #<\n",
+		   "'id' must be between 1 and 4294967295, not 0");
+}
+
+static void test_err_timers(void)
+{
+	expect_err(HEAD "renew-timer = 2000;\nrebind-timer = 1000; #<\n",
+		   "renew-timer 2000 must be less than rebind-timer 1000");
+	expect_err(HEAD "valid-lifetime = 1000; #<\nrebind-timer = 1000;\n",
+		   "rebind-timer 1000 must be less than valid-lifetime 1000");
+	/* In a subnet: the subnet's own key is named. */
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "  renew-timer = 900;\n  rebind-timer = 900; } ); #<\n",
+		   "renew-timer 900 must be less than rebind-timer 900");
+	/* A subnet lease shorter than the inherited global T2. */
+	expect_err(HEAD "renew-timer = 100; rebind-timer = 3000;\n"
+		   "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "  valid-lifetime = 2000; } ); #<\n",
+		   "rebind-timer 3000 (global) must be less than valid-lifetime 2000");
+	/* A given T1 above the derived T2. */
+	expect_err(HEAD "valid-lifetime = 1000;\nrenew-timer = 900; #<\n"
+		   "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; } );\n",
+		   "renew-timer 900 (global) must be less than rebind-timer 875 (derived");
+}
+
+static void test_err_option_data(void)
+{
+	expect_err(HEAD "option-data = (\n { name = \"routerz\"; data = \"1.2.3.4\"; } ); #<\n",
+		   "unknown option name \"routerz\"");
+	expect_err(HEAD "option-data = (\n { code = 0; data = \"01\"; } ); #<\n",
+		   "'code' must be between 1 and 254, not 0");
+	expect_err(HEAD "option-data = (\n { code = 255; data = \"01\"; } ); #<\n",
+		   "'code' must be between 1 and 254, not 255");
+	expect_err(HEAD "option-data = (\n { code = 51; data = \"100\"; } ); #<\n",
+		   "option 51 (dhcp-lease-time) cannot be configured: the lease time comes from valid-lifetime");
+	expect_err(HEAD "option-data = (\n { name = \"dhcp-agent-options\"; data = \"01\"; } ); #<\n",
+		   "option 82 (dhcp-agent-options) cannot be configured");
+	expect_err(HEAD "option-data = (\n { code = 61; data = \"01\"; csv-format = false; } ); #<\n",
+		   "option 61");
+	expect_err(HEAD "option-data = ( { name = \"routers\";\n code = 4; data = \"1.2.3.4\"; } ); #<\n",
+		   "option \"routers\" has code 3, not 4");
+	expect_err(HEAD "option-data = ( { name = \"routers\";\n"
+		   "  data = \"198.18.0.1, 198.18.0\"; } ); #<\n", "option 3 (routers)");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; option-data = (\n"
+		   "  { name = \"routers\"; data = \"198.18.0.1\"; },\n"
+		   "  { code = 3; data = \"198.18.0.2\"; } ); } ); #<\n",
+		   "option 3 is already set in this scope (line 4)");
+	/* The same code at two scopes is fine. */
+	{
+		struct conf *c = load_ok(HEAD "option-data = ( { name = \"routers\"; data = \"198.18.0.1\"; } );\n"
+					 "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; option-data = (\n"
+					 "  { name = \"routers\"; data = \"198.18.0.2\"; } ); } );\n");
+		CU_ASSERT_PTR_NOT_NULL(c);
+		conf_free(c);
+	}
+}
+
+static void test_err_lease_db(void)
+{
+	expect_err(HEAD "lease-database = { type = \"memfile\"; name = \"/tmp/l\"; persist = false;\n"
+		   "  durability = \"commit\"; }; #<\n", "durability \"commit\" contradicts persist = false");
+	expect_err(HEAD "lease-database = { name = \"/tmp/l\"; persist = true;\n"
+		   "  durability = \"memory\"; }; #<\n", "durability \"memory\" contradicts persist = true");
+	expect_err(HEAD "lease-database = {\n type = \"memfile\"; }; #<\n", "needs a 'name'");
+	expect_err(HEAD "lease-database = { name = \"/tmp/l\";\n flush-interval = 0; }; #<\n",
+		   "'flush-interval' must be between 1 and 60000");
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned failures;
+
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("conf", NULL, NULL);
+	CU_add_test(s, "example config loads", test_example_conf);
+	CU_add_test(s, "demo config loads", test_demo_conf);
+	CU_add_test(s, "defaults", test_defaults);
+	CU_add_test(s, "timers resolved and derived", test_timers);
+	CU_add_test(s, "int64 values", test_int64_values);
+	CU_add_test(s, "options encoded and sorted", test_options);
+	CU_add_test(s, "@include", test_include);
+	CU_add_test(s, "errors: file and syntax", test_err_file);
+	CU_add_test(s, "errors: unknown keys", test_err_unknown_keys);
+	CU_add_test(s, "errors: types", test_err_types);
+	CU_add_test(s, "errors: values", test_err_values);
+	CU_add_test(s, "errors: required", test_err_required);
+	CU_add_test(s, "errors: addresses", test_err_addresses);
+	CU_add_test(s, "errors: pools and subnets", test_err_pools_subnets);
+	CU_add_test(s, "errors: timers", test_err_timers);
+	CU_add_test(s, "errors: option data", test_err_option_data);
+	CU_add_test(s, "errors: lease-database", test_err_lease_db);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
+		unlink(path);
+		rmdir(tmpdir);
+	}
+	return failures ? 1 : 0;
+}
