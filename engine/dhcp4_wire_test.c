@@ -746,6 +746,9 @@ static void test_net_parse_errors(void)
 	RESET();
 	f[b.n - 1] ^= 0x40;                            /* payload vs UDP checksum */
 	CU_ASSERT_EQUAL(net_parse_udp4(f, b.n, &u), -NET_ERR_BAD_CSUM);
+	CU_ASSERT_EQUAL(net_parse_udp4_flags(f, b.n, &u, NET_PARSE_NO_UDP_CSUM), 0);
+	ip[11] ^= 1;                                   /* the IP one is still checked */
+	CU_ASSERT_EQUAL(net_parse_udp4_flags(f, b.n, &u, NET_PARSE_NO_UDP_CSUM), -NET_ERR_BAD_CSUM);
 	RESET();
 	ip[0] = 0x44; ip_fix_csum(f);                  /* IHL 4 */
 	CU_ASSERT_EQUAL(net_parse_udp4(f, b.n, &u), -NET_ERR_BAD_IP_HDR);

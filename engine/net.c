@@ -90,6 +90,12 @@ uint16_t net_ethertype(const uint8_t *frame, size_t len)
 
 int net_parse_udp4(const uint8_t *frame, size_t len, struct net_udp4 *out)
 {
+	return net_parse_udp4_flags(frame, len, out, 0);
+}
+
+int net_parse_udp4_flags(const uint8_t *frame, size_t len, struct net_udp4 *out,
+			 unsigned flags)
+{
 	const uint8_t *ip = frame + NET_ETH_HLEN, *udp;
 	size_t ihl, tot, udp_len;
 	uint16_t frag;
@@ -120,7 +126,7 @@ int net_parse_udp4(const uint8_t *frame, size_t len, struct net_udp4 *out)
 	udp_len = rd16(udp + 4);
 	if (udp_len < 8 || udp_len > tot - ihl)
 		return -NET_ERR_BAD_UDP_LEN;
-	if (rd16(udp + 6) != 0) {
+	if (rd16(udp + 6) != 0 && !(flags & NET_PARSE_NO_UDP_CSUM)) {
 		uint32_t sum = udp_pseudo(rd32(ip + 12), rd32(ip + 16), (uint16_t)udp_len);
 
 		if (csum_fold(csum_add(sum, udp, udp_len)) != 0xffff)

@@ -43,6 +43,14 @@ uint16_t net_ethertype(const uint8_t *frame, size_t len);
  * and the UDP checksum when it is non-zero.  Returns 0 or -(enum net_err). */
 int net_parse_udp4(const uint8_t *frame, size_t len, struct net_udp4 *out);
 
+/* Same, with flags.  NET_PARSE_NO_UDP_CSUM skips the UDP checksum: for
+ * frames the NIC already verified (RTE_MBUF_F_RX_L4_CKSUM_GOOD), and for
+ * frames from a Linux veth peer read through AF_PACKET, whose UDP checksum
+ * is left unfinished (CHECKSUM_PARTIAL) when the sender used a UDP socket. */
+#define NET_PARSE_NO_UDP_CSUM  0x1u
+int net_parse_udp4_flags(const uint8_t *frame, size_t len, struct net_udp4 *out,
+			 unsigned flags);
+
 /* Write Ethernet + IPv4 (TTL 64, DF clear) + UDP headers in front of a
  * payload already at frame + NET_UDP4_HLEN, with both checksums.
  * Returns the frame length. */
