@@ -40,6 +40,7 @@ struct conf_subnet {
 	int iface;                     /* index into conf.ifaces, -1 = none given */
 	/* resolved: the subnet's own value, else the global one */
 	uint32_t valid_lifetime, renew_timer, rebind_timer;
+	/* also resolved: the subnet's own value, else the global one */
 	uint32_t next_server;          /* 0 = unset */
 	char server_hostname[64];
 	char boot_file_name[128];
@@ -97,7 +98,10 @@ struct conf {
 	} logging;
 };
 
-/* Load and validate.  NULL on error with err = "file:line: reason". */
+/* Load and validate.  NULL on error with err = "file:line: reason" and
+ * errno set (EINVAL, ENOMEM, or the open() error).  @include paths are
+ * relative to the directory of `path`.  No lease-database block means
+ * type CONF_DB_NONE with durability memory. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
 

@@ -388,6 +388,7 @@ static void test_err_file(void)
 	/* libconfig's own syntax errors keep their file:line. */
 	expect_err(HEAD "valid-lifetime = 7200;\nrenew-timer = ; #<\n", "syntax error");
 	expect_err(HEAD "valid-lifetime = 7200;\nvalid-lifetime = 7200; #<\n", "duplicate setting");
+	expect_err_at(HEAD "@include \"missing.conf\"\n", "cannot open include file", 3);
 }
 
 static void test_err_unknown_keys(void)
@@ -422,6 +423,8 @@ static void test_err_types(void)
 	expect_err(HEAD "logging = \"stderr\"; #<\n", "'logging' must be a group");
 	expect_err(HEAD "lease-database = { name = \"/tmp/l\";\n persist = \"yes\"; }; #<\n",
 		   "'persist' must be true or false");
+	expect_err("dpdk = { lcores = \"0,1\";\n extra-args = [ 1 ]; }; #<\n" IFACES,
+		   "'extra-args' must be a string, not an integer");
 	expect_err(HEAD "server-hostname = 5; #<\n", "'server-hostname' must be a string, not an integer");
 }
 
