@@ -147,7 +147,11 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			return;
 		}
 	}
-	ret = net_parse_udp4(f, m->data_len, &u);
+	/* The UDP checksum is not verified: a sender on a veth (perfdhcp, a
+	 * kernel relay) leaves it partial for offload and af_packet hands the
+	 * frame over unfinished.  Kea on a raw socket does not check it either;
+	 * the IP header checksum still is. */
+	ret = net_parse_udp4_flags(f, m->data_len, &u, NET_PARSE_NO_UDP_CSUM);
 	if (ret) {
 		if (ret == -NET_ERR_NOT_IP4 || ret == -NET_ERR_NOT_UDP)
 			w->st->dp[STAT_DP_NOT_DHCP]++;
