@@ -1,2 +1,1368 @@
+/* DHCPv4 server logic: real exchanges through dhcp4_process with the real
+ * wire parser, lease table, allocator, config helpers and (for commit mode
+ * and restore) the memfile backend behind the write-behind flusher. */
 #include <CUnit/Basic.h>
-int main(void) { return 0; }
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "conf.h"
+#include "dhcp4_server.h"
+#include "dhcp4_wire.h"
+#include "lease_backend.h"
+#include "lease_table.h"
+#include "stats.h"
+#include "wb.h"
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define T0 1700000000u
+#define VALID 4000u
+#define OFFER_LFT 30u
+#define PROBATION 600u
+
+/* ---- fixture: a hand-built configuration ----------------------------- */
+
+/* iface 0 "lan" 198.18.0.1/24 serves subnet 1 (198.18.0.0/24, pool .10-.19);
+ * subnet 2 198.18.2.0/24 is reached through relay 198.18.2.1 (pool .10-.12);
+ * subnet 3 198.18.3.0/24 is reached through any relay inside it (pool .10-.20);
+ * iface 1 "empty" 198.18.9.1 serves nothing. */
+static struct {
+	struct conf c;
+	struct conf_iface ifaces[2];
+	struct conf_subnet subnets[3];
+	struct conf_pool pools[3];
+	uint32_t relays[1];
+	struct conf_option gopts[3];
+	struct conf_option s1opts[2];
+	struct dhcp4_runtime *rt;
+	struct dhcp4_worker *w;
+} F;
+
+static struct conf_option mkopt(uint8_t code, bool always, const void *data, uint8_t len)
+{
+	struct conf_option o = { .code = code, .len = len, .always_send = always };
+
+	memcpy(o.data, data, len);
+	return o;
+}
+
+static void subnet(struct conf_subnet *s, uint32_t id, uint32_t prefix, struct conf_pool *pool,
+		   uint32_t first, uint32_t last, int iface)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = id;
+	s->prefix = prefix;
+	s->prefix_len = 24;
+	s->mask = 0xffffff00u;
+	pool->first = first;
+	pool->last = last;
+	s->pools = pool;
+	s->n_pools = 1;
+	s->iface = iface;
+	s->valid_lifetime = VALID;
+}
+
+static void conf_build(bool match_cid, bool authoritative, enum conf_durability dur)
+{
+	static const uint8_t dns_g[4] = { 198, 18, 0, 53 }, dns_s[4] = { 198, 18, 0, 54 };
+	static const uint8_t router[4] = { 198, 18, 0, 1 }, ntp[4] = { 198, 18, 0, 123 };
+
+	memset(&F, 0, sizeof(F));
+	strcpy(F.ifaces[0].name, "lan");
+	F.ifaces[0].addr = IP(198, 18, 0, 1);
+	F.ifaces[0].prefix_len = 24;
+	strcpy(F.ifaces[1].name, "empty");
+	F.ifaces[1].addr = IP(198, 18, 9, 1);
+	F.ifaces[1].prefix_len = 24;
+
+	subnet(&F.subnets[0], 1, IP(198, 18, 0, 0), &F.pools[0], IP(198, 18, 0, 10), IP(198, 18, 0, 19), 0);
+	subnet(&F.subnets[1], 2, IP(198, 18, 2, 0), &F.pools[1], IP(198, 18, 2, 10), IP(198, 18, 2, 12), -1);
+	F.relays[0] = IP(198, 18, 2, 1);
+	F.subnets[1].relay_addrs = F.relays;
+	F.subnets[1].n_relay_addrs = 1;
+	subnet(&F.subnets[2], 3, IP(198, 18, 3, 0), &F.pools[2], IP(198, 18, 3, 10), IP(198, 18, 3, 20), -1);
+
+	/* sorted by code, as conf_load leaves them */
+	F.gopts[0] = mkopt(6, false, dns_g, 4);
+	F.gopts[1] = mkopt(15, false, "example.org", 11);
+	F.gopts[2] = mkopt(42, true, ntp, 4);
+	F.s1opts[0] = mkopt(3, false, router, 4);
+	F.s1opts[1] = mkopt(6, false, dns_s, 4);
+	F.subnets[0].options.opts = F.s1opts;
+	F.subnets[0].options.n = 2;
+
+	F.c.ifaces = F.ifaces;
+	F.c.n_ifaces = 2;
+	F.c.subnets = F.subnets;
+	F.c.n_subnets = 3;
+	F.c.options.opts = F.gopts;
+	F.c.options.n = 3;
+	F.c.valid_lifetime = VALID;
+	F.c.decline_probation_period = PROBATION;
+	F.c.offer_lifetime = OFFER_LFT;
+	F.c.match_client_id = match_cid;
+	F.c.authoritative = authoritative;
+	F.c.lease_db.durability = dur;
+}
+
+static struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb)
+{
+	struct dhcp4_worker_params p = {
+		.id = id, .n_workers = n, .conf = &F.c, .rt = F.rt, .wb = wb, .lease_capacity = 64,
+	};
+	struct dhcp4_worker *w = dhcp4_worker_create(&p);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	dhcp4_worker_set_now(w, T0);
+	return w;
+}
+
+static void setup(bool match_cid, bool authoritative)
+{
+	conf_build(match_cid, authoritative, CONF_DUR_MEMORY);
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	F.w = mkworker(0, 1, NULL);
+}
+
+static void teardown(void)
+{
+	dhcp4_worker_free(F.w);
+	dhcp4_runtime_free(F.rt);
+	F.w = NULL;
+	F.rt = NULL;
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+struct msg {
+	uint8_t b[1200];
+	size_t n;
+	unsigned iface;
+	uint32_t src_ip;
+};
+
+static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0xa1 };
+static const uint8_t MAC_B[6] = { 0x02, 0, 0, 0, 0, 0xb2 };
+static const uint8_t MAC_C[6] = { 0x02, 0, 0, 0, 0, 0xc3 };
+static const uint8_t MAC_RELAY[6] = { 0x02, 0, 0, 0, 0, 0xee };
+
+static struct dhcp4_hdr *mh(struct msg *m)
+{
+	return (struct dhcp4_hdr *)m->b;
+}
+
+static void m_opt(struct msg *m, uint8_t code, const void *d, uint8_t len)
+{
+	m->b[m->n++] = code;
+	m->b[m->n++] = len;
+	memcpy(m->b + m->n, d, len);
+	m->n += len;
+}
+
+static void m_addr(struct msg *m, uint8_t code, uint32_t a)
+{
+	uint32_t n = htonl(a);
+
+	m_opt(m, code, &n, 4);
+}
+
+static void m_init(struct msg *m, uint8_t type, const uint8_t mac[6])
+{
+	struct dhcp4_hdr *h = mh(m);
+
+	memset(m, 0, sizeof(*m));
+	h->op = DHCP4_BOOTREQUEST;
+	h->htype = 1;
+	h->hlen = 6;
+	h->xid = htonl(0x1234u + mac[5]);
+	memcpy(h->chaddr, mac, 6);
+	h->magic = htonl(DHCP4_MAGIC);
+	m->n = DHCP4_MIN_LEN;
+	m_opt(m, DHCP4_OPT_MSG_TYPE, &type, 1);
+}
+
+static void m_ciaddr(struct msg *m, uint32_t a)
+{
+	mh(m)->ciaddr = htonl(a);
+	m->src_ip = a;
+}
+
+static void m_relay(struct msg *m, uint32_t giaddr)
+{
+	mh(m)->giaddr = htonl(giaddr);
+	mh(m)->hops = 1;
+	m->src_ip = giaddr;
+}
+
+static void m_bcast(struct msg *m)
+{
+	mh(m)->flags = htons(DHCP4_FLAG_BROADCAST);
+}
+
+static uint8_t out[1500];
+static struct dhcp4_pkt pkt;
+
+static int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx)
+{
+	struct dhcp4_rx rx = { .iface = m->iface, .src_ip = m->src_ip, .dst_ip = 0xffffffffu,
+			       .src_port = mh(m)->giaddr ? 67 : 68 };
+	uint8_t buf[1200];
+	size_t len = m->n;
+
+	memcpy(buf, m->b, m->n);
+	buf[len++] = DHCP4_OPT_END;
+	while (len < DHCP4_BOOTP_MIN)
+		buf[len++] = 0;
+	memcpy(rx.src_mac, mh(m)->giaddr ? MAC_RELAY : mh(m)->chaddr, 6);
+	CU_ASSERT_EQUAL_FATAL(dhcp4_parse(&pkt, buf, len), 0);
+	memset(tx, 0x5a, sizeof(*tx));
+	memset(out, 0, sizeof(out));
+	return dhcp4_process(w, &rx, &pkt, out, sizeof(out), tx);
+}
+
+static int run(struct msg *m, struct dhcp4_tx *tx)
+{
+	return run_w(F.w, m, tx);
+}
+
+/* ---- reply inspection ------------------------------------------------ */
+
+static const struct dhcp4_hdr *rh(void)
+{
+	return (const struct dhcp4_hdr *)out;
+}
+
+/* Option in the reply (options field only; the server does not overload). */
+static const uint8_t *r_opt(int len, uint8_t code, uint8_t *olen)
+{
+	int i = DHCP4_MIN_LEN;
+
+	while (i < len) {
+		uint8_t c = out[i];
+
+		if (c == DHCP4_OPT_END)
+			return NULL;
+		if (c == DHCP4_OPT_PAD) {
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + out[i + 1] > len)
+			return NULL;
+		if (c == code) {
+			if (olen)
+				*olen = out[i + 1];
+			return out + i + 2;
+		}
+		i += 2 + out[i + 1];
+	}
+	return NULL;
+}
+
+static uint32_t r_u32(int len, uint8_t code)
+{
+	uint8_t l;
+	const uint8_t *v = r_opt(len, code, &l);
+
+	if (!v || l != 4)
+		return 0xdeadbeefu;
+	return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+}
+
+static int r_type(int len)
+{
+	const uint8_t *v = r_opt(len, DHCP4_OPT_MSG_TYPE, NULL);
+
+	return v ? *v : -1;
+}
+
+static uint32_t r_yiaddr(void)
+{
+	return ntohl(rh()->yiaddr);
+}
+
+static uint64_t ST(enum stat4 s)
+{
+	return dhcp4_worker_stats(F.w)->c[s];
+}
+
+static struct lease4 *lease_of_mac(struct dhcp4_worker *w, const uint8_t mac[6])
+{
+	struct lease_key k = { .kind = LEASE_KEY_HWADDR, .len = 7 };
+
+	k.data[0] = 1;
+	memcpy(k.data + 1, mac, 6);
+	return lease_table_lookup(dhcp4_worker_leases(w), &k);
+}
+
+static bool is_bcast_mac(const uint8_t m[6])
+{
+	static const uint8_t ff[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	return !memcmp(m, ff, 6);
+}
+
+/* DISCOVER then SELECTING REQUEST; returns the bound address, 0 on failure. */
+static uint32_t dora_w(struct dhcp4_worker *w, const uint8_t mac[6], uint32_t giaddr,
+		       struct dhcp4_tx *tx)
+{
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	m_init(&m, DHCP4_DISCOVER, mac);
+	if (giaddr)
+		m_relay(&m, giaddr);
+	n = run_w(w, &m, tx);
+	if (n <= 0 || r_type(n) != DHCP4_OFFER)
+		return 0;
+	a = r_yiaddr();
+	m_init(&m, DHCP4_REQUEST, mac);
+	if (giaddr)
+		m_relay(&m, giaddr);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, r_u32(n, DHCP4_OPT_SERVER_ID));
+	n = run_w(w, &m, tx);
+	if (n <= 0 || r_type(n) != DHCP4_ACK || r_yiaddr() != a)
+		return 0;
+	return a;
+}
+
+static uint32_t dora(const uint8_t mac[6], uint32_t giaddr)
+{
+	struct dhcp4_tx tx;
+
+	return dora_w(F.w, mac, giaddr, &tx);
+}
+
+/* DISCOVER asking for `want`: the offered address (0 if no OFFER). */
+static uint32_t offer_w(struct dhcp4_worker *w, const uint8_t mac[6], uint32_t want)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	int n;
+
+	m_init(&m, DHCP4_DISCOVER, mac);
+	if (want)
+		m_addr(&m, DHCP4_OPT_REQ_ADDR, want);
+	n = run_w(w, &m, &tx);
+	return n > 0 && r_type(n) == DHCP4_OFFER ? r_yiaddr() : 0;
+}
+
+static bool in_pool0(uint32_t a)
+{
+	return a >= IP(198, 18, 0, 10) && a <= IP(198, 18, 0, 19);
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+static void test_dora(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	struct lease4 *l;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	CU_ASSERT_FATAL(n >= DHCP4_BOOTP_MIN);
+	CU_ASSERT_EQUAL(rh()->op, DHCP4_BOOTREPLY);
+	CU_ASSERT_EQUAL(rh()->xid, mh(&m)->xid);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	a = r_yiaddr();
+	CU_ASSERT(in_pool0(a));
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_SERVER_ID), IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_LEASE_TIME), VALID);
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_T1), VALID / 2);
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_T2), VALID * 7 / 8);
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_SUBNET_MASK), 0xffffff00u);
+	/* an offer is held, but not assigned and not persisted */
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_OFFERED);
+	CU_ASSERT_EQUAL(l->expire, T0 + OFFER_LFT);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_OFFER_SENT), 1);
+	CU_ASSERT_EQUAL(tx.wait_seq, 0);
+
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	n = run(&m, &tx);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_LEASE_TIME), VALID);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DEFAULT);
+	CU_ASSERT_EQUAL(l->addr, a);
+	CU_ASSERT_EQUAL(l->subnet_id, 1);
+	CU_ASSERT_EQUAL(l->expire, T0 + VALID);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVED), 2);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_DISCOVER_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_REQUEST_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_SENT), 2);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_SENT), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVE_DROP), 0);
+	teardown();
+}
+
+static void test_returning_client(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a, b;
+	int n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	CU_ASSERT(in_pool0(a));
+	/* the same client comes back: same address, lease not demoted */
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_A)->state, LEASE_STATE_DEFAULT);
+	CU_ASSERT_EQUAL(dora(MAC_A, 0), a);
+	/* another client gets another address, even when asking for a's */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	b = r_yiaddr();
+	CU_ASSERT(in_pool0(b));
+	CU_ASSERT_NOT_EQUAL(b, a);
+	/* a free requested address is honoured */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(198, 18, 0, 17));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_yiaddr(), IP(198, 18, 0, 17));
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 3);
+	teardown();
+}
+
+static void client_id_case(bool match)
+{
+	static const uint8_t cid[7] = { 1, 0x02, 0, 0, 0, 0, 0x99 };
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a, b;
+	uint8_t len;
+	int n;
+
+	setup(match, false);
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_opt(&m, DHCP4_OPT_CLIENT_ID, cid, sizeof(cid));
+	n = run(&m, &tx);
+	a = r_yiaddr();
+	CU_ASSERT(in_pool0(a));
+	/* RFC 6842: the client identifier is echoed */
+	CU_ASSERT_PTR_NOT_NULL(r_opt(n, DHCP4_OPT_CLIENT_ID, &len));
+	CU_ASSERT_EQUAL(len, sizeof(cid));
+	/* same client-id, new network card */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_opt(&m, DHCP4_OPT_CLIENT_ID, cid, sizeof(cid));
+	n = run(&m, &tx);
+	b = r_yiaddr();
+	if (match)
+		CU_ASSERT_EQUAL(b, a)
+	else
+		CU_ASSERT_NOT_EQUAL(b, a)
+	teardown();
+}
+
+static void test_client_id(void)
+{
+	client_id_case(true);
+	client_id_case(false);
+}
+
+static void test_init_reboot(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	/* known client, right address: ACK */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	/* known client, another address: NAK, broadcast, no yiaddr */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a == IP(198, 18, 0, 19) ? IP(198, 18, 0, 18) : IP(198, 18, 0, 19));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	CU_ASSERT_EQUAL(r_yiaddr(), 0);
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_SERVER_ID), IP(198, 18, 0, 1));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_LEASE_TIME, NULL));
+	CU_ASSERT_EQUAL(tx.dst_ip, 0xffffffffu);
+	CU_ASSERT(is_bcast_mac(tx.dst_mac));
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_A)->addr, a);   /* NAK changes nothing */
+	/* an address from another network: NAK even when not authoritative */
+	m_init(&m, DHCP4_REQUEST, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(10, 1, 2, 3));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	/* unknown client, not authoritative: silence */
+	m_init(&m, DHCP4_REQUEST, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(198, 18, 0, 15));
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_B));
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_NAK_SENT), 2);
+	teardown();
+
+	setup(true, true);
+	a = dora(MAC_A, 0);
+	/* unknown client, authoritative, address free: it keeps it */
+	m_init(&m, DHCP4_REQUEST, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(198, 18, 0, 15));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), IP(198, 18, 0, 15));
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_B)->state, LEASE_STATE_DEFAULT);
+	/* unknown client, authoritative, address someone else's: NAK */
+	m_init(&m, DHCP4_REQUEST, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_A)->addr, a);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 2);
+	teardown();
+}
+
+static void test_renew_rebind(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	struct lease4 *l;
+	uint32_t a, b;
+	int n;
+
+	setup(true, true);
+	a = dora(MAC_A, 0);
+	b = dora(MAC_B, 0);
+	dhcp4_worker_set_now(F.w, T0 + 2000);
+	/* RENEWING: unicast from ciaddr, reply to ciaddr:68 at the client's MAC */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_ciaddr(&m, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	CU_ASSERT_EQUAL(ntohl(rh()->ciaddr), a);
+	CU_ASSERT_EQUAL(tx.dst_ip, a);
+	CU_ASSERT_EQUAL(tx.dst_port, 68);
+	CU_ASSERT_EQUAL(tx.src_ip, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(tx.src_port, 67);
+	CU_ASSERT(!memcmp(tx.dst_mac, MAC_A, 6));
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_EQUAL(l->expire, T0 + 2000 + VALID);
+	/* REBINDING: broadcast, still answered to ciaddr */
+	dhcp4_worker_set_now(F.w, T0 + 3600);
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_ciaddr(&m, a);
+	m_bcast(&m);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(tx.dst_ip, a);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_A)->expire, T0 + 3600 + VALID);
+	/* renewing someone else's address: NAK (authoritative), broadcast */
+	m_init(&m, DHCP4_REQUEST, MAC_C);
+	m_ciaddr(&m, b);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	CU_ASSERT_EQUAL(tx.dst_ip, 0xffffffffu);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_B)->addr, b);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 2);
+	teardown();
+
+	/* not authoritative: the same renewal gets no answer */
+	setup(true, false);
+	b = dora(MAC_B, 0);
+	m_init(&m, DHCP4_REQUEST, MAC_C);
+	m_ciaddr(&m, b);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	teardown();
+}
+
+static void test_release(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
+	m_init(&m, DHCP4_RELEASE, MAC_A);
+	m_ciaddr(&m, a);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RELEASE_RECEIVED), 1);
+	/* the address is free for another client */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	/* a release for an address that is not the client's changes nothing */
+	CU_ASSERT_NOT_EQUAL(dora(MAC_C, 0), 0);
+	m_init(&m, DHCP4_RELEASE, MAC_C);
+	m_ciaddr(&m, a);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, MAC_C));
+	teardown();
+}
+
+static void test_decline(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	struct lease_key k = { .kind = LEASE_KEY_ADDR, .len = 4 };
+	struct lease4 *d;
+	uint32_t a, na;
+	int n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	m_init(&m, DHCP4_DECLINE, MAC_A);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));
+	na = htonl(a);
+	memcpy(k.data, &na, 4);
+	d = lease_table_lookup(dhcp4_worker_leases(F.w), &k);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(d->state, LEASE_STATE_DECLINED);
+	CU_ASSERT_EQUAL(d->expire, T0 + PROBATION);
+	CU_ASSERT_EQUAL(d->hwaddr_len, 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].declined, 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	/* held: nobody gets it, not even by asking */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_NOT_EQUAL(r_yiaddr(), a);
+	/* nothing expires before the end of probation */
+	dhcp4_worker_set_now(F.w, T0 + PROBATION - 1);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 100), 1);              /* only B's offer */
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_DECLINED), 0);
+	dhcp4_worker_set_now(F.w, T0 + PROBATION);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 100), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_DECLINED), 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].reclaimed_declined, 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].declined, 0);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 0);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 0);
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	teardown();
+}
+
+static void test_inform(void)
+{
+	static const uint8_t prl[] = { 3, 6, 15 };
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint8_t len;
+	int n;
+
+	setup(true, false);
+	m_init(&m, DHCP4_INFORM, MAC_A);
+	m_ciaddr(&m, IP(198, 18, 0, 200));
+	m_opt(&m, DHCP4_OPT_PRL, prl, sizeof(prl));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), 0);
+	CU_ASSERT_EQUAL(ntohl(rh()->ciaddr), IP(198, 18, 0, 200));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_LEASE_TIME, NULL));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_T1, NULL));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_T2, NULL));
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_ROUTERS), IP(198, 18, 0, 1));
+	CU_ASSERT_PTR_NOT_NULL(r_opt(n, 15, &len));
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_SERVER_ID), IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(tx.dst_ip, IP(198, 18, 0, 200));
+	CU_ASSERT_EQUAL(tx.dst_port, 68);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 0);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_INFORM_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_SENT), 1);
+	teardown();
+}
+
+static void test_offer_expiry(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	a = r_yiaddr();
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	dhcp4_worker_set_now(F.w, T0 + OFFER_LFT - 1);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 0);
+	dhcp4_worker_set_now(F.w, T0 + OFFER_LFT);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 1);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 0);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 0);     /* an offer is no lease */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	run(&m, &tx);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	/* a bound lease expires into reclaimed-leases */
+	dhcp4_worker_set_now(F.w, T0 + 100);
+	a = dora(MAC_C, 0);
+	CU_ASSERT(in_pool0(a));
+	dhcp4_worker_set_now(F.w, T0 + 100 + VALID);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 2);           /* B's offer, C's lease */
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].reclaimed, 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	teardown();
+}
+
+static void test_exhaustion_and_relay(void)
+{
+	static const uint8_t rai[] = { 1, 4, 'p', 'o', 'r', 't', 2, 3, 'r', 'i', 'd' };
+	static const uint8_t macs[4][6] = {
+		{ 2, 0, 0, 0, 1, 1 }, { 2, 0, 0, 0, 1, 2 }, { 2, 0, 0, 0, 1, 3 }, { 2, 0, 0, 0, 1, 4 },
+	};
+	struct dhcp4_tx tx;
+	struct msg m;
+	const uint8_t *v;
+	uint8_t len;
+	unsigned i;
+	int n;
+
+	setup(true, true);
+	/* relayed: subnet 2 chosen by its relay address, RAI echoed last */
+	for (i = 0; i < 3; i++) {
+		m_init(&m, DHCP4_DISCOVER, macs[i]);
+		m_relay(&m, IP(198, 18, 2, 1));
+		m_opt(&m, DHCP4_OPT_RAI, rai, sizeof(rai));
+		n = run(&m, &tx);
+		CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_OFFER);
+		CU_ASSERT(r_yiaddr() >= IP(198, 18, 2, 10) && r_yiaddr() <= IP(198, 18, 2, 12));
+		CU_ASSERT_EQUAL(ntohl(rh()->giaddr), IP(198, 18, 2, 1));
+		CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_SUBNET_MASK), 0xffffff00u);
+		v = r_opt(n, DHCP4_OPT_RAI, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL(len, sizeof(rai));
+		CU_ASSERT(!memcmp(v, rai, sizeof(rai)));
+		CU_ASSERT_EQUAL(v[len], DHCP4_OPT_END);              /* last option */
+		CU_ASSERT_EQUAL(tx.dst_ip, IP(198, 18, 2, 1));
+		CU_ASSERT_EQUAL(tx.dst_port, 67);
+		CU_ASSERT(!memcmp(tx.dst_mac, MAC_RELAY, 6));
+		/* subnet 2 has no options of its own; the global always-send one */
+		CU_ASSERT_EQUAL(r_u32(n, 42), IP(198, 18, 0, 123));
+		CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_ROUTERS, NULL));
+	}
+	/* pool of three exhausted: no offer, counted */
+	m_init(&m, DHCP4_DISCOVER, macs[3]);
+	m_relay(&m, IP(198, 18, 2, 1));
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_EQUAL(ST(STAT4_V4_ALLOCATION_FAIL), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_OFFER_SENT), 3);
+	/* a relay that is listed nowhere: the subnet containing giaddr */
+	m_init(&m, DHCP4_DISCOVER, macs[3]);
+	m_relay(&m, IP(198, 18, 3, 77));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT(r_yiaddr() >= IP(198, 18, 3, 10) && r_yiaddr() <= IP(198, 18, 3, 20));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_RAI, NULL));
+	/* option 118 overrides giaddr */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_SUBNET_SELECT, IP(198, 18, 3, 1));
+	n = run(&m, &tx);
+	CU_ASSERT(r_yiaddr() >= IP(198, 18, 3, 10) && r_yiaddr() <= IP(198, 18, 3, 20));
+	/* a relayed NAK goes to the relay with the broadcast bit set */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(198, 18, 0, 10));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	CU_ASSERT_EQUAL(tx.dst_ip, IP(198, 18, 2, 1));
+	CU_ASSERT(ntohs(rh()->flags) & DHCP4_FLAG_BROADCAST);
+	/* a relay inside no subnet: dropped */
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_relay(&m, IP(10, 9, 9, 9));
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_NO_SUBNET), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVE_DROP), 1);
+	teardown();
+}
+
+static void test_prl_and_always_send(void)
+{
+	static const uint8_t prl1[] = { 6, 3 }, prl2[] = { 15 };
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint8_t len;
+	const uint8_t *v;
+	int n;
+
+	setup(true, false);
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_opt(&m, DHCP4_OPT_PRL, prl1, sizeof(prl1));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_u32(n, 6), IP(198, 18, 0, 54));            /* subnet beats global */
+	CU_ASSERT_EQUAL(r_u32(n, DHCP4_OPT_ROUTERS), IP(198, 18, 0, 1));
+	CU_ASSERT_PTR_NULL(r_opt(n, 15, NULL));                        /* not requested */
+	CU_ASSERT_EQUAL(r_u32(n, 42), IP(198, 18, 0, 123));           /* always-send */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_opt(&m, DHCP4_OPT_PRL, prl2, sizeof(prl2));
+	n = run(&m, &tx);
+	v = r_opt(n, 15, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(len, 11);
+	CU_ASSERT(!memcmp(v, "example.org", 11));
+	CU_ASSERT_PTR_NULL(r_opt(n, 6, NULL));
+	CU_ASSERT_PTR_NULL(r_opt(n, DHCP4_OPT_ROUTERS, NULL));
+	/* no PRL at all: only what is always sent */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	n = run(&m, &tx);
+	CU_ASSERT_PTR_NULL(r_opt(n, 6, NULL));
+	CU_ASSERT_PTR_NOT_NULL(r_opt(n, 42, NULL));
+	teardown();
+}
+
+static void test_max_message_size(void)
+{
+	static const uint8_t big[200] = { 0 };
+	uint8_t prl[60], mms[2] = { 576 >> 8, 576 & 0xff };
+	struct conf_option gopts[4];
+	struct dhcp4_tx tx;
+	struct msg m;
+	unsigned i;
+	int n;
+
+	setup(true, false);
+	/* three big global options that cannot all fit in 548 bytes */
+	gopts[0] = mkopt(120, false, big, 200);
+	gopts[1] = mkopt(121, false, big, 200);
+	gopts[2] = mkopt(122, false, big, 200);
+	gopts[3] = mkopt(123, false, big, 200);
+	F.c.options.opts = gopts;
+	F.c.options.n = 4;
+	for (i = 0; i < 4; i++)
+		prl[i] = (uint8_t)(120 + i);
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_opt(&m, DHCP4_OPT_PRL, prl, 4);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT(n <= 576 - 28);                    /* default: RFC 2131's 576 */
+	CU_ASSERT_PTR_NOT_NULL(r_opt(n, 120, NULL));
+	CU_ASSERT_PTR_NULL(r_opt(n, 122, NULL));
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_opt(&m, DHCP4_OPT_PRL, prl, 4);
+	mms[0] = 1500 >> 8;
+	mms[1] = 1500 & 0xff;
+	m_opt(&m, DHCP4_OPT_MAX_MSG_SIZE, mms, 2);
+	n = run(&m, &tx);
+	CU_ASSERT(n > 576 - 28 && n <= 1500 - 28);
+	CU_ASSERT_PTR_NOT_NULL(r_opt(n, 123, NULL));
+	F.c.options.opts = F.gopts;
+	F.c.options.n = 3;
+	teardown();
+}
+
+static void test_delivery(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	int n;
+
+	setup(true, false);
+	/* no broadcast flag: unicast to yiaddr at chaddr */
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(tx.dst_ip, r_yiaddr());
+	CU_ASSERT_EQUAL(tx.dst_port, 68);
+	CU_ASSERT(!memcmp(tx.dst_mac, MAC_A, 6));
+	CU_ASSERT_EQUAL(tx.src_ip, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(tx.src_port, 67);
+	/* broadcast flag */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_bcast(&m);
+	n = run(&m, &tx);
+	CU_ASSERT(n > 0);
+	CU_ASSERT_EQUAL(tx.dst_ip, 0xffffffffu);
+	CU_ASSERT(is_bcast_mac(tx.dst_mac));
+	CU_ASSERT_EQUAL(tx.dst_port, 68);
+	/* a hardware address that is not Ethernet: broadcast */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	mh(&m)->htype = 6;
+	n = run(&m, &tx);
+	CU_ASSERT(n > 0);
+	CU_ASSERT_EQUAL(tx.dst_ip, 0xffffffffu);
+	teardown();
+}
+
+static void test_drops_and_counters(void)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	/* server messages are not ours to answer */
+	m_init(&m, DHCP4_OFFER, MAC_A);
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	m_init(&m, DHCP4_ACK, MAC_A);
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_OFFER_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVE_DROP), 2);
+	/* the client picked another server: our offer is given back */
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	a = r_yiaddr();
+	CU_ASSERT(n > 0);
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, IP(198, 18, 77, 5));
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 77, 1));
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_NOT_FOR_US), 1);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	run(&m, &tx);
+	CU_ASSERT_EQUAL(r_yiaddr(), a);
+	/* a port with no subnet */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m.iface = 1;
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_NO_SUBNET), 1);
+	/* SELECTING request for an address we cannot give: NAK */
+	m_init(&m, DHCP4_REQUEST, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_NAK);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVED), 7);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_SENT), 3);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_NAK_SENT), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_RECEIVE_DROP), 4);
+	CU_ASSERT_STRING_EQUAL(stats4_names[STAT4_PKT4_RECEIVE_DROP], "pkt4-receive-drop");
+	CU_ASSERT_STRING_EQUAL(stats4_names[STAT4_V4_ALLOCATION_FAIL], "v4-allocation-fail");
+	CU_ASSERT_STRING_EQUAL(stats_dp_names[STAT_DP_PARKED], "dp-parked");
+	teardown();
+}
+
+static void test_two_workers_share_pools(void)
+{
+	struct dhcp4_worker *w2;
+	struct dhcp4_tx tx;
+	uint8_t mac[6] = { 2, 0, 0, 0, 9, 0 };
+	uint32_t seen[32] = { 0 };
+	unsigned i, j, got = 0;
+
+	setup(true, false);
+	w2 = mkworker(1, 2, NULL);
+	/* 10 addresses, two workers taking alternately: all distinct, then full */
+	for (i = 0; i < 12; i++) {
+		uint32_t a;
+
+		mac[5] = (uint8_t)i;
+		a = dora_w(i % 2 ? w2 : F.w, mac, 0, &tx);
+		if (!a)
+			continue;
+		CU_ASSERT(in_pool0(a));
+		for (j = 0; j < got; j++)
+			CU_ASSERT_NOT_EQUAL(seen[j], a);
+		seen[got++] = a;
+	}
+	CU_ASSERT_EQUAL(got, 10);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->c[STAT4_V4_ALLOCATION_FAIL] +
+			dhcp4_worker_stats(w2)->c[STAT4_V4_ALLOCATION_FAIL], 2);
+	dhcp4_worker_free(w2);
+	teardown();
+}
+
+/* ---- persistence: commit mode, ring full, restore -------------------- */
+
+static char tmpdir[64];
+
+static struct lease_backend *be_open(const struct lease_backend_ops *ops)
+{
+	struct conf_lease_db db = { .type = CONF_DB_MEMFILE, .durability = CONF_DUR_COMMIT };
+	struct lease_backend *be;
+	char err[256] = "";
+
+	snprintf(db.name, sizeof(db.name), "%s/leases4.csv", tmpdir);
+	be = ops->open(&db, err, sizeof(err));
+	if (!be)
+		fprintf(stderr, "memfile open: %s\n", err);
+	return be;
+}
+
+static struct wb *wb_open(const struct lease_backend_ops *ops, struct lease_backend *be,
+			  enum conf_durability mode, unsigned ring, bool start)
+{
+	struct wb_params p = {
+		.ops = ops, .be = be, .n_workers = 1, .ring_size = ring, .mode = mode,
+		.flush_interval_ms = 2,
+	};
+	struct wb *wb = wb_create(&p);
+
+	if (wb && start && wb_start(wb)) {
+		wb_free(wb);
+		return NULL;
+	}
+	return wb;
+}
+
+static bool wait_durable(struct wb *wb, uint64_t seq)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (wb_durable(wb, 0) >= seq)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static struct dhcp4_worker *RW[2];
+
+static int restore_cb(const struct lease_rec *r, void *arg)
+{
+	struct lease_key k;
+	int ret;
+
+	(void)arg;
+	dhcp4_rec_key(r, F.c.match_client_id, &k);
+	ret = dhcp4_restore(RW[dhcp4_owner(&k, 2)], r);
+	CU_ASSERT_EQUAL(ret, 0);
+	return 0;
+}
+
+static int64_t gauge_sum(bool declined)
+{
+	int64_t v = 0;
+	unsigned i, s;
+
+	for (i = 0; i < 2; i++)
+		for (s = 0; s < F.c.n_subnets; s++)
+			v += declined ? dhcp4_worker_stats(RW[i])->subnet[s].declined
+				      : dhcp4_worker_stats(RW[i])->subnet[s].assigned;
+	return v;
+}
+
+static struct lease4 *rlease_of_mac(const uint8_t mac[6])
+{
+	struct lease4 *l = lease_of_mac(RW[0], mac);
+
+	return l ? l : lease_of_mac(RW[1], mac);
+}
+
+static void test_commit_and_restore(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct msg m;
+	struct lease4 *l;
+	uint32_t a, b, c;
+	uint64_t seq;
+	int n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 256, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+
+	/* an OFFER is not persisted and never waits */
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(tx.wait_seq, 0);
+	/* the ACK waits for its record */
+	a = dora_w(F.w, MAC_A, 0, &tx);
+	CU_ASSERT_FATAL(a != 0);
+	seq = tx.wait_seq;
+	CU_ASSERT(seq > 0);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_EQUAL(l->seq, seq);
+	CU_ASSERT(wait_durable(wb, seq));
+	b = dora_w(F.w, MAC_B, 0, &tx);
+	CU_ASSERT(tx.wait_seq > seq);
+	c = dora(MAC_C, 0);
+	CU_ASSERT(b && c);
+	/* C releases (a delete record), B declines (a declined record) */
+	m_init(&m, DHCP4_RELEASE, MAC_C);
+	m_ciaddr(&m, c);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	m_init(&m, DHCP4_DECLINE, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, b);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	/* A renews later: the newest record wins on restore */
+	dhcp4_worker_set_now(F.w, T0 + 100);
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_ciaddr(&m, a);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT(wait_durable(wb, tx.wait_seq));
+	CU_ASSERT_EQUAL(ST(STAT4_FLUSH_RING_FULL), 0);
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+
+	/* start again, two workers, replay the file */
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	RW[0] = mkworker(0, 2, NULL);
+	RW[1] = mkworker(1, 2, NULL);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	CU_ASSERT_EQUAL(ops->load(be, restore_cb, NULL), 0);
+	ops->close(be);
+	l = rlease_of_mac(MAC_A);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->addr, a);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DEFAULT);
+	CU_ASSERT_EQUAL(l->expire, T0 + 100 + VALID);
+	CU_ASSERT_EQUAL(l->subnet_id, 1);
+	CU_ASSERT_PTR_NULL(rlease_of_mac(MAC_B));
+	CU_ASSERT_PTR_NULL(rlease_of_mac(MAC_C));
+	CU_ASSERT_EQUAL(gauge_sum(false), 1);
+	CU_ASSERT_EQUAL(gauge_sum(true), 1);
+	/* A is found again by its own next request, on its owner */
+	{
+		struct lease_key k;
+		struct dhcp4_worker *ow;
+
+		m_init(&m, DHCP4_REQUEST, MAC_A);
+		m_ciaddr(&m, a);
+		m.b[m.n] = DHCP4_OPT_END;
+		CU_ASSERT_EQUAL_FATAL(dhcp4_parse(&pkt, m.b, DHCP4_BOOTP_MIN), 0);
+		dhcp4_client_key(&pkt, true, &k);
+		ow = RW[dhcp4_owner(&k, 2)];
+		CU_ASSERT_PTR_EQUAL(lease_of_mac(ow, MAC_A), l);
+		n = run_w(ow, &m, &tx);
+		CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+		CU_ASSERT_EQUAL(r_yiaddr(), a);
+	}
+	/* bits: c is free, a and b are taken */
+	CU_ASSERT_EQUAL(offer_w(RW[1], MAC_C, c), c);
+	n = (int)offer_w(RW[0], MAC_RELAY, a);
+	CU_ASSERT(in_pool0((uint32_t)n) && (uint32_t)n != a);
+	n = (int)offer_w(RW[0], MAC_B, b);
+	CU_ASSERT(in_pool0((uint32_t)n) && (uint32_t)n != b);
+	dhcp4_worker_free(RW[0]);
+	dhcp4_worker_free(RW[1]);
+	dhcp4_runtime_free(F.rt);
+	F.rt = NULL;
+}
+
+static void test_ring_full(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	uint8_t mac[6] = { 2, 0, 0, 0, 7, 0 };
+	unsigned i, acked = 0;
+	struct lease4 *l;
+
+	/* commit mode, nobody draining: the ACK that cannot be pushed is not sent */
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 4, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	for (i = 0; i < 6; i++) {
+		mac[5] = (uint8_t)i;
+		if (dora(mac, 0))
+			acked++;
+	}
+	CU_ASSERT(acked >= 1 && acked < 6);
+	CU_ASSERT_EQUAL(ST(STAT4_FLUSH_RING_FULL), 6 - acked);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_SENT), acked);
+	/* the lease itself stands; a retransmission will push again */
+	l = lease_of_mac(F.w, mac);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->state : 0xff, LEASE_STATE_DEFAULT);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+
+	/* write-behind mode: sent anyway, never waits, still counted */
+	conf_build(true, false, CONF_DUR_WRITE_BEHIND);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_WRITE_BEHIND, 4, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	for (i = 0, acked = 0; i < 6; i++) {
+		mac[5] = (uint8_t)(0x40 + i);
+		if (dora_w(F.w, mac, 0, &tx))
+			acked++;
+		CU_ASSERT_EQUAL(tx.wait_seq, 0);
+	}
+	CU_ASSERT_EQUAL(acked, 6);
+	CU_ASSERT(ST(STAT4_FLUSH_RING_FULL) >= 1);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+}
+
+static struct lease_rec mkrec(uint32_t addr, const uint8_t *mac, uint32_t expire, uint32_t valid,
+			      uint8_t state)
+{
+	struct lease_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = addr;
+	r.subnet_id = 1;
+	r.expire = expire;
+	r.valid_lft = valid;
+	r.state = state;
+	if (mac) {
+		r.htype = 1;
+		r.hwaddr_len = 6;
+		memcpy(r.hwaddr, mac, 6);
+	}
+	return r;
+}
+
+static void test_restore_rules(void)
+{
+	const uint32_t X = IP(198, 18, 0, 11), Y = IP(198, 18, 0, 12), Z = IP(198, 18, 0, 13);
+	const uint32_t V = IP(198, 18, 0, 14), W = IP(198, 18, 0, 200);
+	struct lease_rec recs[7];
+	struct lease4 *l;
+	uint32_t a;
+	unsigned i;
+
+	conf_build(true, false, CONF_DUR_MEMORY);
+	F.rt = dhcp4_runtime_create(&F.c);
+	RW[0] = mkworker(0, 2, NULL);
+	RW[1] = mkworker(1, 2, NULL);
+	recs[0] = mkrec(X, MAC_A, T0 + 100, 100, 0);
+	recs[1] = mkrec(X, MAC_B, T0 + 200, 200, 0);   /* X reused by B: B wins */
+	recs[2] = mkrec(Y, MAC_A, T0 + 300, 300, 0);   /* A moves to Y */
+	recs[3] = mkrec(Y, MAC_A, T0 + 300, 0, 0);     /* ... and releases it */
+	recs[4] = mkrec(Z, MAC_C, T0 - 1, 100, 0);     /* expired: skipped */
+	recs[5] = mkrec(W, MAC_C, T0 + 50, 100, 0);    /* outside every pool */
+	recs[6] = mkrec(V, NULL, T0 + 60, 600, LEASE_STATE_DECLINED);
+	for (i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(restore_cb(&recs[i], NULL), 0);
+	CU_ASSERT_PTR_NULL(rlease_of_mac(MAC_A));
+	l = rlease_of_mac(MAC_B);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->addr, X);
+	l = rlease_of_mac(MAC_C);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->addr, W);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(RW[0])) +
+			lease_table_count(dhcp4_worker_leases(RW[1])), 3);
+	CU_ASSERT_EQUAL(gauge_sum(false), 2);
+	CU_ASSERT_EQUAL(gauge_sum(true), 1);
+	/* X and V are held, Y and Z are free */
+	CU_ASSERT_EQUAL(offer_w(RW[1], MAC_A, Y), Y);
+	CU_ASSERT_EQUAL(offer_w(RW[1], MAC_C, Z), Z);
+	a = offer_w(RW[0], MAC_RELAY, X);
+	CU_ASSERT(in_pool0(a) && a != X && a != V);
+	a = offer_w(RW[0], (const uint8_t[6]){ 2, 0, 0, 0, 0, 0xd4 }, V);
+	CU_ASSERT(in_pool0(a) && a != X && a != V);
+	/* probation ends: the declined address is reclaimed by its holder */
+	for (i = 0; i < 2; i++) {
+		dhcp4_worker_set_now(RW[i], T0 + 60);
+		dhcp4_expire(RW[i], 10);
+	}
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(RW[0])->c[STAT4_RECLAIMED_DECLINED] +
+			dhcp4_worker_stats(RW[1])->c[STAT4_RECLAIMED_DECLINED], 1);
+	CU_ASSERT_EQUAL(gauge_sum(true), 0);
+	/* and the lease outside the pools expires without touching a bitmap */
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(RW[0])->c[STAT4_RECLAIMED_LEASES] +
+			dhcp4_worker_stats(RW[1])->c[STAT4_RECLAIMED_LEASES], 1);
+	dhcp4_worker_free(RW[0]);
+	dhcp4_worker_free(RW[1]);
+	dhcp4_runtime_free(F.rt);
+	F.rt = NULL;
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "DORA", test_dora },
+		{ "returning client", test_returning_client },
+		{ "client-id vs chaddr", test_client_id },
+		{ "INIT-REBOOT", test_init_reboot },
+		{ "RENEW and REBIND", test_renew_rebind },
+		{ "RELEASE", test_release },
+		{ "DECLINE and probation", test_decline },
+		{ "INFORM", test_inform },
+		{ "offer and lease expiry", test_offer_expiry },
+		{ "relay, option 82, exhaustion", test_exhaustion_and_relay },
+		{ "PRL and always-send", test_prl_and_always_send },
+		{ "max message size", test_max_message_size },
+		{ "delivery", test_delivery },
+		{ "drops and counters", test_drops_and_counters },
+		{ "two workers share pools", test_two_workers_share_pools },
+		{ "commit mode and restore", test_commit_and_restore },
+		{ "flush ring full", test_ring_full },
+		{ "restore rules", test_restore_rules },
+	};
+	CU_pSuite s;
+	unsigned i, failed;
+	char cmd[128];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pg-server-test-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 2;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("dhcp4_server", NULL, NULL);
+	for (i = 0; s && i < sizeof(tests) / sizeof(tests[0]); i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return failed ? 1 : 0;
+}
