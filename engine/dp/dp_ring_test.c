@@ -25,7 +25,7 @@
 
 static const char *conf_text =
 	"dpdk = { lcores = \"0,1,2\"; no-huge = true; memory-mb = 256; };\n"
-	"interfaces = ( { name = \"r0\"; device = \"ringport0\"; address = \"198.18.0.1/16\"; } );\n"
+	"interfaces = ( { name = \"r0\"; device = \"net_ring_ringport0\"; address = \"198.18.0.1/16\"; } );\n"
 	"valid-lifetime = 600;\n"
 	"lease-database = { type = \"memfile\"; durability = \"memory\"; };\n"
 	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/16\";\n"
@@ -272,10 +272,10 @@ static void test_no_leak(void)
 
 int main(void)
 {
-	char *eal[] = { "dp_ring_test", "--lcores", "0@0,1@0,2@0", "--no-huge", "-m", "256",
-			"--no-pci", "--no-telemetry", "--in-memory", "--log-level=lib.eal:error",
-			NULL };
-	char path[] = "/tmp/dp_ring_test_XXXXXX", err[512];
+	char path[] = "/tmp/dp_ring_test_XXXXXX", err[512], prefix[32];
+	char *eal[12] = { "dp_ring_test", "--lcores", "0@0,1@0,2@0", "--no-huge", "-m", "256",
+			"--no-pci", "--no-telemetry", "--file-prefix", prefix,
+			"--log-level=lib.eal:error", NULL };
 	unsigned lcore, w;
 	int fd, failures;
 	CU_pSuite s;
@@ -290,7 +290,8 @@ int main(void)
 		fprintf(stderr, "conf: %s\n", err);
 		return 1;
 	}
-	if (rte_eal_init(10, eal) < 0) {
+	snprintf(prefix, sizeof(prefix), "dp_ring_test_%d", (int)getpid());
+	if (rte_eal_init(11, eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
