@@ -1,1 +1,96 @@
-/* placeholder */ typedef int placeholder_t;
+/* Client keys: the stable steering hash and the key a lease is filed under. */
+#include <string.h>
+
+#include "lease.h"
+
+/*
+ * The hash is part of the wire of the process: every worker steers a packet
+ * to hash % n_workers, and a restarted process must steer a client to the
+ * same place it did before.  So no seed, no per-run randomisation, and
+ * words are read little-endian whatever the host is.  lease_test pins a few
+ * values; changing this function changes which worker owns which client.
+ *
+ * Shape: each 8-byte word is multiplied into the state and folded with a
+ * shift; the tail is zero padded and the length is mixed in up front, so
+ * "ab" and "ab\0" differ.  A final avalanche makes the low bits (used by
+ * % n_workers) depend on every input bit.
+ */
+#define LKH_K0 0x9e3779b97f4a7c15ULL    /* 2^64 / golden ratio */
+#define LKH_K1 0xbf58476d1ce4e5b9ULL
+#define LKH_K2 0x94d049bb133111ebULL
+
+static inline uint64_t lkh_load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline uint64_t lkh_round(uint64_t h, uint64_t w)
+{
+	h ^= w * LKH_K0;
+	h *= LKH_K1;
+	return h ^ (h >> 31);
+}
+
+static inline uint64_t lkh_final(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= LKH_K1;
+	h ^= h >> 27;
+	h *= LKH_K2;
+	return h ^ (h >> 31);
+}
+
+uint64_t lease_key_hash(const struct lease_key *k)
+{
+	const uint8_t *p = k->data;
+	unsigned n = k->len;
+	uint64_t h = lkh_round(LKH_K2, ((uint64_t)k->kind << 8) | n);
+
+	while (n >= 8) {
+		h = lkh_round(h, lkh_load64(p));
+		p += 8;
+		n -= 8;
+	}
+	if (n > 0) {
+		uint8_t tail[8] = { 0 };
+
+		memcpy(tail, p, n);
+		h = lkh_round(h, lkh_load64(tail));
+	}
+	return lkh_final(h);
+}
+
+void lease_key_of(const struct lease4 *l, struct lease_key *k)
+{
+	k->kind = l->key_kind;
+	switch (l->key_kind) {
+	case LEASE_KEY_CLIENT_ID:
+		k->len = l->cid_len;
+		memcpy(k->data, lease_cid(l), l->cid_len);
+		break;
+	case LEASE_KEY_HWADDR: {
+		uint8_t hl = l->hwaddr_len > sizeof(l->hwaddr) ? sizeof(l->hwaddr) : l->hwaddr_len;
+
+		k->len = 1 + hl;
+		k->data[0] = l->htype;
+		memcpy(k->data + 1, l->hwaddr, hl);
+		break;
+	}
+	case LEASE_KEY_ADDR:
+		k->len = 4;
+		k->data[0] = l->addr >> 24;
+		k->data[1] = l->addr >> 16;
+		k->data[2] = l->addr >> 8;
+		k->data[3] = l->addr;
+		break;
+	default:
+		k->len = 0;
+		break;
+	}
+}

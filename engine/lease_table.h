@@ -36,6 +36,17 @@ void lease_table_touch(struct lease_table *t, struct lease4 *l);
  * many it handed out. */
 unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			    void (*cb)(struct lease4 *l, void *arg), void *arg);
+/* Details of lease_table_expire (added by the lease table's owner):
+ * - a lease is handed out once per touch: it leaves the expiry index
+ *   before cb runs, so a cb that neither touches nor removes it will not
+ *   see it again until the next touch;
+ * - expire == UINT32_MAX (infinite lifetime) is never handed out;
+ * - the work per call is bounded (max leases, plus a small budget of
+ *   not-yet-due entries stepped over), so a return below `max` (even 0)
+ *   does not prove that nothing is due: call again on the next pass.
+ *   lease_table_expire_idle tells when the scan has caught up with `now`.
+ * - a clock that steps back delays expiry, never hands out early. */
+bool lease_table_expire_idle(const struct lease_table *t, uint32_t now);
 
 /* Call cb for every lease; cb must not insert or remove.  Stops early and
  * returns cb's value if it is non-zero. */
