@@ -615,8 +615,8 @@ static struct lease_backend *mf_open(const struct conf_lease_db *db, char *err, 
 	size_t n;
 	int ret;
 
-	if (db == NULL || db->name[0] == '\0') {
-		snprintf(err, errlen, "memfile: no lease file name");
+	if (db == NULL || db->type != CONF_DB_MEMFILE || db->name[0] == '\0') {
+		snprintf(err, errlen, "memfile: not a memfile database, or no lease file name");
 		errno = EINVAL;
 		return NULL;
 	}
