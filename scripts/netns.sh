@@ -28,7 +28,9 @@ NT_PIDS=()
 NT_CLEANED=0
 NT_NS_MADE=()
 
-nt_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-test}" "$*" >&2; }
+# Messages go to the test's own stderr, saved at nt_init, even when a trap
+# runs inside a function whose stderr was redirected to a file.
+nt_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-test}" "$*" >&"${NT_LOGFD:-2}"; }
 nt_fail() { nt_log "FAIL: $*"; NT_RESULT=fail; exit 1; }
 nt_skip() { nt_log "SKIP: $*"; NT_RESULT=skip; exit "$NT_SKIP"; }
 
@@ -52,6 +54,7 @@ nt_init() {
 	NT_CLIENT_IP=198.18.0.2
 	NT_DPDK_PREFIX="pg-test-$NT_ID"
 	NT_RESULT=fail
+	exec {NT_LOGFD}>&2
 
 	trap 'nt_cleanup' EXIT
 	trap 'nt_log "interrupted"; exit 130' INT
@@ -131,12 +134,14 @@ nt_bg() {
 	nt_log "started $name (pid $NT_LAST_PID): $*"
 }
 
-# nt_alive PID: true while PID runs (a zombie counts as gone).
+# nt_alive PID: true while PID runs and is still a child of this shell (a
+# zombie counts as gone; a PID reused by someone else is never ours).
 nt_alive() {
 	local st
-	[ -r "/proc/$1/stat" ] || return 1
-	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	set -- $st
+	[ "$1" != Z ] && [ "$2" = "$$" ]
 }
 
 # nt_wait_exit PID SECONDS: wait for PID to end; returns its exit status
@@ -150,12 +155,12 @@ nt_wait_exit() {
 	wait "$pid" 2>/dev/null
 }
 
-# nt_stop PID [GRACE]: SIGTERM, then SIGKILL after GRACE seconds (5).
-# Returns the process's exit status.
+# nt_stop PID [GRACE] [SIGNAL]: SIGNAL (TERM), then SIGKILL after GRACE
+# seconds (5).  Returns the process's exit status.
 nt_stop() {
 	local pid=$1 grace=${2:-5} rc
 	nt_alive "$pid" || { wait "$pid" 2>/dev/null; return; }
-	kill -TERM "$pid" 2>/dev/null
+	kill -"${3:-TERM}" "$pid" 2>/dev/null
 	nt_wait_exit "$pid" "$grace"
 	rc=$?
 	if [ "$rc" = 255 ] && nt_alive "$pid"; then
@@ -179,26 +184,46 @@ nt_wait_for() {
 	done
 }
 
-# nt_cleanup: the EXIT trap.  Stops every recorded process, newest first,
-# deletes the namespaces and DPDK runtime files, shows logs on failure.
+# nt_cleanup: the EXIT trap.  Signals every recorded process that is still
+# ours, deletes the namespaces at once (meson follows its SIGTERM with a
+# SIGKILL of the whole group half a second later), then waits for the
+# processes and SIGKILLs stragglers; shows the logs on failure.
 nt_cleanup() {
-	local rc=$? i f
+	local rc=$? pid f left deadline
 	[ "$NT_CLEANED" = 1 ] && return
 	NT_CLEANED=1
 	trap '' INT TERM
-	for ((i = ${#NT_PIDS[@]} - 1; i >= 0; i--)); do
-		nt_stop "${NT_PIDS[i]}" 3
+	for pid in "${NT_PIDS[@]}"; do
+		nt_alive "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for f in "${NT_NS_MADE[@]}"; do
 		ip netns del "$f" 2>/dev/null
 	done
+	deadline=$((SECONDS + 5))
+	while :; do
+		left=0
+		for pid in "${NT_PIDS[@]}"; do
+			nt_alive "$pid" && left=1
+		done
+		[ "$left" = 0 ] && break
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			for pid in "${NT_PIDS[@]}"; do
+				nt_alive "$pid" || continue
+				nt_log "pid $pid ignored SIGTERM, sending SIGKILL"
+				kill -KILL "$pid" 2>/dev/null
+			done
+			break
+		fi
+		sleep 0.1
+	done
+	for pid in "${NT_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	[ -n "$NT_DPDK_PREFIX" ] && rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
 	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
 		for f in "$NT_TMP"/*.log; do
 			[ -s "$f" ] || continue
-			echo "----- $(basename "$f") (last 40 lines) -----" >&2
-			tail -n 40 "$f" >&2
-		done
+			echo "----- $(basename "$f") (last 40 lines) -----"
+			grep -v 'Reached max requests limit' "$f" | tail -n 40
+		done >&"${NT_LOGFD:-2}"
 	fi
 	if [ -d "$NT_TMP" ] && [ "${NT_KEEP:-0}" != 1 ]; then
 		rm -rf "$NT_TMP"
@@ -248,11 +273,13 @@ lease-database = {
 	type = "memfile";
 	name = "$NT_LEASES";
 	durability = "${NT_DURABILITY:-commit}";
+	lfc-interval = 0;
 };
 subnet4 = (
 	{
 		id = 1;
 		subnet = "$1";
+		interface = "eth0";
 		pools = ( { pool = "$2"; } );
 		option-data = ( { name = "routers"; data = "$NT_SERVER_IP"; } );
 	}
@@ -308,8 +335,12 @@ nt_server_start() {
 			"$NT_PEREGRINE" -c "$NT_CONF" -s "$NT_STATS"
 		NT_SRV_PID=$NT_LAST_PID
 		# The DPDK port answers ARP for its address once it polls.
-		ip -n "$NT_CLI" neigh flush dev "$NT_VC" 2>/dev/null
-		nt_wait_for 30 "peregrine to answer ARP" nt_server_arp_ready ;;
+		# (A scapy probe: ping is not always installed.)
+		nt_cli "$NT_PY" "$NT_HELPER" arp --iface "$NT_VC" --ip "$NT_SERVER_IP" \
+			--src "$NT_CLIENT_IP" --timeout 30 >"$NT_TMP/arp.out" 2>&1 ||
+			nt_fail "peregrine did not answer ARP within 30 s"
+		nt_alive "$NT_SRV_PID" || nt_fail "server exited during start-up"
+		nt_log "server MAC $(tail -1 "$NT_TMP/arp.out")" ;;
 	kea)
 		rm -f "$NT_KEA_SOCK"
 		: >"$NT_TMP/kea-dhcp4.out"
@@ -319,12 +350,6 @@ nt_server_start() {
 		nt_wait_for 30 "kea-dhcp4 to start" nt_server_kea_ready ;;
 	esac
 	nt_log "$SERVER serving (pid $NT_SRV_PID)"
-}
-
-nt_server_arp_ready() {
-	nt_alive "$NT_SRV_PID" || nt_fail "server exited during start-up"
-	ip netns exec "$NT_CLI" ping -c1 -W1 -q "$NT_SERVER_IP" >/dev/null 2>&1
-	ip -n "$NT_CLI" neigh show "$NT_SERVER_IP" dev "$NT_VC" | grep -q lladdr
 }
 
 nt_server_kea_ready() {
@@ -368,8 +393,23 @@ nt_leases() {
 }
 
 # nt_cli CMD...: run CMD in the client namespace, bounded by NT_STEP (60 s).
+# It runs as a recorded background child that we wait for, so a signal to
+# the test is handled at once instead of after the step.
 nt_cli() {
-	timeout "${NT_STEP:-60}" ip netns exec "$NT_CLI" "$@"
+	local pid
+	timeout "${NT_STEP:-60}" ip netns exec "$NT_CLI" "$@" &
+	pid=$!
+	NT_PIDS+=("$pid")
+	wait "$pid"
+}
+
+# nt_server_kill9: SIGKILL the server (crash tests).
+nt_server_kill9() {
+	nt_alive "$NT_SRV_PID" || nt_fail "server not running"
+	kill -KILL "$NT_SRV_PID"
+	nt_wait_exit "$NT_SRV_PID" 10
+	[ "$?" = 255 ] && nt_fail "server survived SIGKILL"
+	return 0
 }
 
 # nt_dora ARGS...: scapy DORA from the client namespace (see pgtest.py).

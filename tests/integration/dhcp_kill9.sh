@@ -34,8 +34,7 @@ enough() {
 	[ "$(grep -c '^198\.18\.' "$NT_LEASES" 2>/dev/null)" -ge 300 ]
 }
 nt_wait_for 30 "300 leases written" enough
-kill -KILL "$NT_SRV_PID"
-nt_wait_exit "$NT_SRV_PID" 10
+nt_server_kill9
 nt_log "server killed with SIGKILL mid-load"
 sleep 1
 nt_stop "$PPID_" 5

@@ -19,8 +19,8 @@ nt_server_stats "$NT_TMP/stats0"
 REPEAT=3
 nt_cli "$NT_PY" "$NT_SRCDIR/tests/integration/dhcp_malformed.py" --iface "$NT_VC" \
 	--repeat $REPEAT >"$NT_TMP/malformed.out" || nt_fail "sending the corpus"
-read -r _ NPARSER _ NNET < <(tail -1 "$NT_TMP/malformed.out")
-nt_log "sent $NPARSER frames for the parser, $NNET broken below DHCP"
+read -r _ NPARSER _ NNET _ NSLOPPY < <(tail -1 "$NT_TMP/malformed.out")
+nt_log "sent $NPARSER frames for the parser, $NNET broken below DHCP, $NSLOPPY sloppy"
 [ "$NPARSER" -gt 0 ] || nt_fail "corpus empty"
 sleep 1
 nt_alive "$NT_SRV_PID" || nt_fail "server died on malformed input"

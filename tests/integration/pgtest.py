@@ -11,6 +11,8 @@ which has scapy).
   uniq FILE         check no address was ever held by two clients at once
   ackcheck PCAP FILE  every ACKed (mac, address) is a valid lease in FILE
   kea-stats SOCK    Kea statistic-get-all as "name value" lines
+  arp --iface IF --ip A [--timeout S]
+        ARP for A every 0.5 s until answered; prints the answering MAC
 """
 import argparse
 import csv
@@ -126,6 +128,30 @@ def cmd_dora(a):
                                dhcp_opt(ack, "lease_time")))
         sys.stdout.flush()
     return 1 if bad else 0
+
+
+def cmd_arp(a):
+    from scapy.all import Ether, ARP, conf, get_if_hwaddr
+    mymac = get_if_hwaddr(a.iface)
+    sock = conf.L2socket(iface=a.iface)
+    req = (Ether(src=mymac, dst="ff:ff:ff:ff:ff:ff") /
+           ARP(op=1, hwsrc=mymac, psrc=a.src, pdst=a.ip))
+    end = time.monotonic() + a.timeout
+    while time.monotonic() < end:
+        sock.send(req)
+        until = min(end, time.monotonic() + 0.5)
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([sock], [], [], left)
+            if not r:
+                break
+            p = sock.recv()
+            if p is not None and ARP in p and p[ARP].op == 2 and p[ARP].psrc == a.ip:
+                print(p[ARP].hwsrc)
+                return 0
+    return 1
 
 
 # --- captures ---------------------------------------------------------------
@@ -288,6 +314,12 @@ def main():
     p.add_argument("--unicast", action="store_true",
                    help="leave the broadcast flag clear")
     p.set_defaults(fn=cmd_dora)
+    p = sub.add_parser("arp")
+    p.add_argument("--iface", required=True)
+    p.add_argument("--ip", required=True)
+    p.add_argument("--src", default="198.18.0.2")
+    p.add_argument("--timeout", type=float, default=30)
+    p.set_defaults(fn=cmd_arp)
     p = sub.add_parser("acks")
     p.add_argument("pcap")
     p.set_defaults(fn=cmd_acks)
