@@ -18,6 +18,7 @@ struct wb_params {
 	uint32_t lfc_interval;         /* seconds, 0 = never compact */
 	uint32_t idle_sleep_us;        /* added: idle poll period, 0 = default (100 us) */
 	unsigned batch_max;            /* added: records per batch, 0 = default (1024) */
+	uint32_t deep_idle_us;         /* added: idle time before the doorbell sleep, 0 = 100 ms */
 };
 
 /* NULL + errno. */
@@ -37,6 +38,8 @@ struct wb_stats {
 	/* added */
 	uint64_t sync_ns;              /* total time spent in sync */
 	uint64_t max_batch;            /* largest batch so far */
+	uint64_t deep_sleeps;          /* doorbell sleeps entered */
+	uint64_t bell_wakes;           /* ... ended by a push ringing the bell */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 
