@@ -1,20 +1,27 @@
-/* Address allocator: a two-level atomic bitmap per pool, shared by workers.
+/* Address allocator: a three-level atomic bitmap per pool, shared by workers.
  *
  * Level 0 (`word`): bit i set = address first + i is in use.  The bits past
  * the end of the pool in the last word are set at creation so they are
  * never handed out (alloc_used subtracts them).
  *
- * Level 1 (`sum`): bit w set = word w probably has a free bit.  It is only
- * a hint for the scan, but it must never claim "full" for a word that has
- * a free bit once things are quiet, or a nearly full pool would report
- * -ENOSPC while it still has addresses.  Two rules give that:
- *  - whoever fills a word clears its summary bit and then re-reads the
- *    word; if a bit was freed meanwhile it sets the summary bit again;
- *  - whoever releases a bit of a full word sets the summary bit.
- * With sequentially consistent RMWs, either the release's set comes after
- * the filler's clear (bit ends set), or the filler's re-read comes after
- * the release (it sees the free bit and sets it again).  A stale "not
- * full" is harmless: the scan finds the word full, clears the bit, goes on.
+ * Level 1 (`sum`): bit w set = word w probably has a free bit.
+ * Level 2 (`top`): bit s set = sum word s probably is not zero.
+ * With 2^24 addresses that is 262144 words, 4096 summary words and 64 top
+ * words, so even a full pool answers -ENOSPC after 64 loads, and a nearly
+ * full one finds its last free addresses without walking the bitmap.
+ *
+ * The upper levels are hints for the scan, but they must never say "full"
+ * for something that has a free bit once things are quiet, or a nearly
+ * full pool would report -ENOSPC while it still has addresses.  Between
+ * each level and the one above, two rules give that:
+ *  - whoever sees a child full clears its bit above, then re-reads the
+ *    child; if a bit was freed meanwhile it sets the bit above again;
+ *  - whoever makes a full child not full (old value FULL, or 0 for a
+ *    summary word) sets the bit above.
+ * With sequentially consistent RMWs, either that set comes after the clear
+ * (bit ends set), or the re-read comes after the release (it sees the free
+ * bit and sets it again).  A stale "not full" is harmless: the scan finds
+ * the child full, clears the bit, goes on.
  *
  * No counters are written per call: the only shared writes are the bit
  * being taken and, once per 64 takes, a summary bit.  Each worker starts
@@ -37,10 +44,16 @@ struct alloc_pool {
 	uint32_t size;           /* last - first + 1 */
 	uint32_t nwords;         /* ceil(size / 64) */
 	uint32_t nsum;           /* ceil(nwords / 64) */
+	uint32_t ntop;           /* ceil(nsum / 64) */
 	uint32_t pad_bits;       /* bits set past the end of the last word */
+	_Atomic uint64_t *top;   /* ntop words */
 	_Atomic uint64_t *sum;   /* nsum words */
 	_Atomic uint64_t *word;  /* nwords words, cache-line aligned */
 };
+
+/* Unit tests only: called when a word is seen full, before its summary
+ * bit is cleared, so a test can release a bit inside that window. */
+void (*alloc_test_hook_full)(struct alloc_pool *p, uint32_t addr);
 
 static size_t round_line(size_t n)
 {
@@ -51,8 +64,8 @@ struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last)
 {
 	struct alloc_pool *p;
 	uint64_t size;
-	size_t hdr, sum_sz, word_sz;
-	uint32_t w, rem;
+	size_t hdr, top_sz, sum_sz, word_sz;
+	uint32_t w, s, rem;
 
 	if (first > last) {
 		errno = EINVAL;
@@ -64,25 +77,30 @@ struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last)
 		return NULL;
 	}
 
-	/* One block: header, summary, words, each on its own cache lines so
-	 * the read-mostly header never shares a line with written bits. */
-	hdr = round_line(sizeof(*p));
+	/* One block: header, top, summary, words, each on its own cache
+	 * lines so the read-mostly header never shares a line with written
+	 * bits. */
 	w = (uint32_t)((size + 63) / 64);
-	sum_sz = round_line(((w + 63) / 64) * sizeof(uint64_t));
+	s = (w + 63) / 64;
+	hdr = round_line(sizeof(*p));
+	top_sz = round_line(((s + 63) / 64) * sizeof(uint64_t));
+	sum_sz = round_line(s * sizeof(uint64_t));
 	word_sz = round_line(w * sizeof(uint64_t));
-	p = aligned_alloc(ALLOC_LINE, hdr + sum_sz + word_sz);
+	p = aligned_alloc(ALLOC_LINE, hdr + top_sz + sum_sz + word_sz);
 	if (p == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(p, 0, hdr + sum_sz + word_sz);
+	memset(p, 0, hdr + top_sz + sum_sz + word_sz);
 	p->first = first;
 	p->last = last;
 	p->size = (uint32_t)size;
 	p->nwords = w;
-	p->nsum = (w + 63) / 64;
-	p->sum = (_Atomic uint64_t *)((char *)p + hdr);
-	p->word = (_Atomic uint64_t *)((char *)p + hdr + sum_sz);
+	p->nsum = s;
+	p->ntop = (s + 63) / 64;
+	p->top = (_Atomic uint64_t *)((char *)p + hdr);
+	p->sum = (_Atomic uint64_t *)((char *)p + hdr + top_sz);
+	p->word = (_Atomic uint64_t *)((char *)p + hdr + top_sz + sum_sz);
 
 	rem = p->size % 64;
 	if (rem != 0) {
@@ -91,6 +109,8 @@ struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last)
 	}
 	for (uint32_t i = 0; i < w; i++)
 		atomic_fetch_or_explicit(&p->sum[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	for (uint32_t i = 0; i < s; i++)
+		atomic_fetch_or_explicit(&p->top[i / 64], 1ULL << (i % 64), memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	return p;
 }
@@ -100,19 +120,45 @@ void alloc_pool_free(struct alloc_pool *p)
 	free(p);
 }
 
+/* Sum word s was seen zero: clear its top bit, undo if refilled since. */
+static void top_mark_empty(struct alloc_pool *p, uint32_t s)
+{
+	uint64_t bit = 1ULL << (s % 64);
+
+	if (!(atomic_load(&p->top[s / 64]) & bit))
+		return;
+	atomic_fetch_and(&p->top[s / 64], ~bit);
+	if (atomic_load(&p->sum[s]) != 0)
+		atomic_fetch_or(&p->top[s / 64], bit);
+}
+
+/* Word w has (or may have) a free bit again. */
+static void sum_mark_free(struct alloc_pool *p, uint32_t w)
+{
+	uint32_t s = w / 64;
+
+	if (atomic_fetch_or(&p->sum[s], 1ULL << (w % 64)) == 0)
+		atomic_fetch_or(&p->top[s / 64], 1ULL << (s % 64));
+}
+
 /* Word w was seen full: clear its summary bit, then undo that if a bit was
  * released in between (see the top of the file). */
 static void sum_mark_full(struct alloc_pool *p, uint32_t w)
 {
-	uint64_t bit = 1ULL << (w % 64);
+	uint32_t s = w / 64;
+	uint64_t bit = 1ULL << (w % 64), old;
 
+	if (alloc_test_hook_full != NULL)
+		alloc_test_hook_full(p, p->first + w * 64);
 	/* Already clear: whoever cleared it did the re-read.  Checking first
 	 * keeps a scan over full words from writing shared lines. */
-	if (!(atomic_load_explicit(&p->sum[w / 64], memory_order_relaxed) & bit))
+	if (!(atomic_load(&p->sum[s]) & bit))
 		return;
-	atomic_fetch_and(&p->sum[w / 64], ~bit);
+	old = atomic_fetch_and(&p->sum[s], ~bit);
+	if ((old & ~bit) == 0)
+		top_mark_empty(p, s);
 	if (atomic_load(&p->word[w]) != WORD_FULL)
-		atomic_fetch_or(&p->sum[w / 64], bit);
+		sum_mark_free(p, w);
 }
 
 /* Take a free bit of word w, preferring bits at or above `from`.  The bit
@@ -140,49 +186,74 @@ static int take_in_word(struct alloc_pool *p, uint32_t w, unsigned from)
 	}
 }
 
+/* Bits of the 64-bit word covering indices [base, base + 64) that fall
+ * in [lo, hi]. */
+static inline uint64_t range_mask(uint32_t base, uint32_t lo, uint32_t hi)
+{
+	uint64_t m = WORD_FULL;
+
+	if (lo > base)
+		m &= WORD_FULL << (lo - base);
+	if (hi < base + 63)
+		m &= WORD_FULL >> (63 - (hi - base));
+	return m;
+}
+
+/* Take a free bit in words [lo, hi], walking down from the top level.
+ * The bit index in the pool, or -1. */
+static int64_t take_in_range(struct alloc_pool *p, uint32_t lo, uint32_t hi)
+{
+	uint32_t slo = lo / 64, shi = hi / 64;
+
+	for (uint32_t tw = slo / 64; tw <= shi / 64; tw++) {
+		uint64_t tb = atomic_load_explicit(&p->top[tw], memory_order_relaxed) &
+			      range_mask(tw * 64, slo, shi);
+
+		while (tb != 0) {
+			uint32_t s = tw * 64 + (uint32_t)__builtin_ctzll(tb);
+			uint64_t sb = atomic_load_explicit(&p->sum[s], memory_order_relaxed) &
+				      range_mask(s * 64, lo, hi);
+
+			tb &= tb - 1;
+			if (sb == 0 && atomic_load_explicit(&p->sum[s], memory_order_relaxed) == 0)
+				top_mark_empty(p, s);
+			while (sb != 0) {
+				uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(sb);
+				int b;
+
+				sb &= sb - 1;
+				b = take_in_word(p, w, 0);
+				if (b >= 0)
+					return (int64_t)w * 64 + b;
+			}
+		}
+	}
+	return -1;
+}
+
 int alloc_take(struct alloc_pool *p, uint32_t *cursor, uint32_t *addr)
 {
 	uint32_t c = *cursor < p->size ? *cursor : *cursor % p->size;
-	uint32_t w0 = c / 64, s0 = w0 / 64;
+	uint32_t w0 = c / 64;
+	int64_t i;
 	int b;
 
 	/* Fast path: the cursor's own word, without reading the summary. */
 	b = take_in_word(p, w0, c % 64);
-	if (b >= 0)
+	if (b >= 0) {
+		i = (int64_t)w0 * 64 + b;
 		goto found;
-	w0++;
-	if (w0 == p->nwords)
-		w0 = 0;
-	s0 = w0 / 64;
-
-	/* Then every summary word once, from the cursor's, wrapping; the
-	 * first pass over s0 skips the words below w0, the last (i == nsum)
-	 * comes back for exactly those. */
-	for (uint32_t i = 0; i <= p->nsum; i++) {
-		uint32_t s = (s0 + i) % p->nsum;
-		uint64_t bits = atomic_load_explicit(&p->sum[s], memory_order_relaxed);
-
-		if (i == 0)
-			bits &= WORD_FULL << (w0 % 64);
-		else if (i == p->nsum)
-			bits &= ~(WORD_FULL << (w0 % 64));
-		while (bits != 0) {
-			uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(bits);
-
-			bits &= bits - 1;
-			b = take_in_word(p, w, 0);
-			if (b >= 0) {
-				w0 = w;
-				goto found;
-			}
-		}
 	}
-	return -ENOSPC;
+	/* Then the words after it, then the ones before (wrapping). */
+	i = w0 + 1 < p->nwords ? take_in_range(p, w0 + 1, p->nwords - 1) : -1;
+	if (i < 0)
+		i = take_in_range(p, 0, w0);
+	if (i < 0)
+		return -ENOSPC;
 
 found:
-	c = w0 * 64 + (uint32_t)b;
-	*addr = p->first + c;
-	*cursor = c + 1 < p->size ? c + 1 : 0;
+	*addr = p->first + (uint32_t)i;
+	*cursor = (uint32_t)i + 1 < p->size ? (uint32_t)i + 1 : 0;
 	return 0;
 }
 
@@ -216,7 +287,7 @@ void alloc_release(struct alloc_pool *p, uint32_t addr)
 	bit = 1ULL << (i % 64);
 	old = atomic_fetch_and(&p->word[w], ~bit);
 	if (old == WORD_FULL)
-		atomic_fetch_or(&p->sum[w / 64], 1ULL << (w % 64));
+		sum_mark_free(p, w);
 }
 
 bool alloc_in_use(const struct alloc_pool *p, uint32_t addr)

@@ -266,7 +266,7 @@ static int lt_cid_store(struct lease_table *t, struct lease4 *l, const uint8_t *
 	if (ext != NULL) {
 		l->cid.ext = ext;
 		t->ext_bytes += len;
-	} else {
+	} else if (len > 0) {
 		memcpy(l->cid.inl, cid, len);
 	}
 	l->cid_len = len;

@@ -569,17 +569,26 @@ static void test_table_expire_cb_actions(void)
 	/* Newest first: 199 out, 198 stepped over (parked there), 197 out. */
 	CU_ASSERT_EQUAL(lease_table_expire(t, r.now, 2, exp_cb, &r), 2);
 	CU_ASSERT_EQUAL(r.seen[199] + r.seen[197], 2);
+	/* A lease touched to expire in the very second being visited, while
+	 * the scan is parked past the bucket's head, still comes out now. */
+	key_cid(&k, 2500, 5);
+	l = lease_table_insert(t, &k, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	l->addr = 2500;
+	l->expire = 7000;
+	lease_table_touch(t, l);
 	for (uint32_t i = 2; i < 200; i += 4) {
 		key_cid(&k, i, 4);
 		l = lease_table_lookup(t, &k);
 		lease_table_remove(t, l);
 	}
 	drain(t, &r, 1);
-	CU_ASSERT_EQUAL(r.n, 100);
-	CU_ASSERT_EQUAL(lease_table_count(t), 150);
+	CU_ASSERT_EQUAL(r.n, 101);
+	CU_ASSERT_EQUAL(r.seen[2500], 1);
+	CU_ASSERT_EQUAL(lease_table_count(t), 151);
 	r.now = 7000 + 4096 * 4;
 	drain(t, &r, 1);
-	CU_ASSERT_EQUAL(r.n, 150);
+	CU_ASSERT_EQUAL(r.n, 151);
 	CU_ASSERT_EQUAL(r.bad, 0);
 	CU_ASSERT_EQUAL(r.twice, 0);
 	free(r.seen);
@@ -788,6 +797,49 @@ static void test_alloc_nearly_full(void)
 	alloc_pool_free(p);
 }
 
+/* The window the summary protocol exists for, made deterministic: a bit
+ * is released between the moment a take fills a word and the moment it
+ * clears that word's summary bit.  The freed address must stay findable. */
+extern void (*alloc_test_hook_full)(struct alloc_pool *p, uint32_t addr);
+static struct alloc_pool *hook_pool;
+static uint32_t hook_word_addr, hook_release;
+static int hook_fired;
+
+static void hook_release_in_window(struct alloc_pool *p, uint32_t word_addr)
+{
+	if (p == hook_pool && word_addr == hook_word_addr && !hook_fired) {
+		hook_fired = 1;
+		alloc_release(p, hook_release);
+	}
+}
+
+static void test_alloc_summary_race(void)
+{
+	const uint32_t first = 0x0a000000, n = 64 * 200;
+	struct alloc_pool *p = alloc_pool_create(first, first + n - 1);
+	uint32_t cursor = 0, a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (uint32_t i = 0; i < n; i++)
+		if (i != 100 * 64 + 7)
+			CU_ASSERT_EQUAL(alloc_claim(p, first + i), 0);
+	hook_pool = p;
+	hook_word_addr = first + 100 * 64;
+	hook_release = first + 100 * 64 + 5;
+	alloc_test_hook_full = hook_release_in_window;
+	CU_ASSERT_EQUAL(alloc_take(p, &cursor, &a), 0);
+	CU_ASSERT_EQUAL(a, first + 100 * 64 + 7);
+	CU_ASSERT_EQUAL(hook_fired, 1);
+	alloc_test_hook_full = NULL;
+	/* From a cursor in another word: only the summary can lead there. */
+	cursor = 3;
+	CU_ASSERT_EQUAL(alloc_take(p, &cursor, &a), 0);
+	CU_ASSERT_EQUAL(a, first + 100 * 64 + 5);
+	CU_ASSERT_EQUAL(alloc_take(p, &cursor, &a), -ENOSPC);
+	CU_ASSERT_EQUAL(alloc_used(p), n);
+	alloc_pool_free(p);
+}
+
 /* Concurrency: threads take and release on one pool; an owner table set
  * with CAS proves no address is ever held by two threads at once. */
 struct hammer {
@@ -935,6 +987,7 @@ int main(void)
 	CU_add_test(s, "fill", test_alloc_fill);
 	CU_add_test(s, "claim release", test_alloc_claim);
 	CU_add_test(s, "nearly full", test_alloc_nearly_full);
+	CU_add_test(s, "summary race window", test_alloc_summary_race);
 	CU_add_test(s, "concurrent roomy", test_alloc_concurrent_roomy);
 	CU_add_test(s, "concurrent full", test_alloc_concurrent_full);
 
