@@ -412,6 +412,52 @@ static void test_kea_fixture(void)
 	free(lfc.r);
 }
 
+/* Kea 2.2 reads what we write: kea-lfc (Kea's own lease-file parser and
+ * writer) compacts a file we wrote, and the lease set survives.  Client-
+ * ids stay <= 128 bytes here: Kea refuses longer ones (ours keeps 255). */
+static void test_kea_reads_ours(void)
+{
+	struct lease_rec r[6];
+	struct set ours, kea;
+	struct lease_backend *be;
+	char path[1024], cmd[4096];
+
+	if (access("/usr/sbin/kea-lfc", X_OK) != 0) {
+		printf("\n  kea-lfc not installed: skipped");
+		return;
+	}
+	fresh_dir("kea-ours");
+	path_in(path, sizeof(path), "kea-ours", "l.csv");
+	be = open_be(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	for (unsigned i = 0; i < 6; i++)
+		rec_init(&r[i], ip(198, 18, 9, 1 + i), 3600, i == 3 ? 1 : 0);
+	r[1].hwaddr_len = 16;
+	r[2].cid_len = 128;
+	for (unsigned i = 0; i < 128; i++)
+		r[2].cid[i] = (uint8_t)(i * 3);
+	r[3].hwaddr_len = 0;
+	r[3].cid_len = 0;
+	r[4].hostname_len = (uint8_t)snprintf(r[4].hostname, sizeof(r[4].hostname), "a,b&#x41,c.example");
+	r[4].fqdn_fwd = 1;
+	r[4].fqdn_rev = 1;
+	r[5].valid_lft = 0;                             /* deleted */
+	CU_ASSERT_EQUAL(append_sync(be, r, 6), 0);
+	mf->close(be);
+	CU_ASSERT_EQUAL_FATAL(load_set(path, &ours, NULL), 0);
+	CU_ASSERT_EQUAL(ours.n, 5);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s/kea-ours' && mv l.csv k.1 && echo '{}' > c.json && "
+		 "KEA_LOCKFILE_DIR=. KEA_PIDFILE_DIR=. kea-lfc -4 -x k.2 -i k.1 -o k.out -f k.done -p k.pid -c c.json >/dev/null 2>&1 && "
+		 "test -e k.2", tdir);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	path_in(path, sizeof(path), "kea-ours", "k.2");
+	CU_ASSERT_EQUAL_FATAL(load_set(path, &kea, NULL), 0);
+	CU_ASSERT_TRUE(set_equal(&ours, &kea));
+	free(ours.r);
+	free(kea.r);
+}
+
 static void test_delete(void)
 {
 	struct lease_rec r[3];
@@ -1225,6 +1271,7 @@ int main(void)
 	CU_add_test(s, "csv: round trip of every field", test_csv_roundtrip);
 	CU_add_test(s, "csv: old schemas, lenient hex, long hostname", test_csv_lenient_and_long);
 	CU_add_test(s, "memfile: real Kea 2.2 lease file", test_kea_fixture);
+	CU_add_test(s, "memfile: Kea 2.2 (kea-lfc) reads our file", test_kea_reads_ours);
 	CU_add_test(s, "memfile: delete records", test_delete);
 	CU_add_test(s, "memfile: bad lines counted, torn write", test_bad_lines);
 	CU_add_test(s, "memfile: compaction equals replay", test_compaction);
