@@ -2,7 +2,7 @@
 # Network-namespace test harness for Peregrine.  Source it from a bash test:
 #
 #   . "$SRCDIR/scripts/netns.sh"
-#   nt_init "$BUILDDIR"            # tmp dir, traps, tool checks
+#   nt_init "$@"                   # BUILDDIR [SERVER]: tmp dir, traps, tool checks
 #   nt_topology                    # two namespaces joined by a veth pair
 #   nt_server_conf; nt_server_start
 #   ...
@@ -34,7 +34,7 @@ nt_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-test}" "$*" >&"${NT_L
 nt_fail() { nt_log "FAIL: $*"; NT_RESULT=fail; exit 1; }
 nt_skip() { nt_log "SKIP: $*"; NT_RESULT=skip; exit "$NT_SKIP"; }
 
-# nt_init BUILDDIR: set names, make the tmp dir, install the cleanup trap and
+# nt_init BUILDDIR [SERVER]: set names, make the tmp dir, install the cleanup trap and
 # check the tools every test needs.  Skips (exit 77) when not root or when
 # the chosen server is not there.
 nt_init() {
@@ -43,7 +43,7 @@ nt_init() {
 	NT_PY=/usr/bin/python3
 	NT_HELPER="$NT_SRCDIR/tests/integration/pgtest.py"
 	NT_NAME=${NT_NAME:-$(basename "$0" .sh)}
-	SERVER=${SERVER:-peregrine}
+	SERVER=${2:-${SERVER:-peregrine}}
 	NT_ID=$$
 	NT_SRV="pgt-$NT_ID-srv"
 	NT_CLI="pgt-$NT_ID-cli"

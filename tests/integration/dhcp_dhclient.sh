@@ -6,9 +6,9 @@
 # forgets it (no valid lease left, assigned-addresses back to 0).
 # dhclient runs with a private config, lease file, pid file and a script
 # that only records what it was given.
-# Usage: dhcp_dhclient.sh BUILDDIR   (SERVER=peregrine|kea)
+# Usage: dhcp_dhclient.sh BUILDDIR [peregrine|kea]   (or SERVER=kea in the environment)
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$1"
+nt_init "$@"
 nt_need /usr/sbin/dhclient
 NT_VALID=60 NT_RENEW=4 NT_REBIND=50
 nt_topology

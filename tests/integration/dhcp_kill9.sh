@@ -6,13 +6,13 @@
 # be a valid lease in the lease file.  A restarted server must load the file
 # and count the same leases.  (Kea has no commit mode but writes each lease
 # before answering, so it passes too.)
-# Usage: dhcp_kill9.sh BUILDDIR   (SERVER=peregrine|kea)
+# Usage: dhcp_kill9.sh BUILDDIR [peregrine|kea]   (or SERVER=kea in the environment)
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$1"
+nt_init "$@"
 nt_need /usr/sbin/perfdhcp tcpdump
 NT_PLEN=20
 NT_POOL="198.18.1.0 - 198.18.15.254"
-NT_DURABILITY=commit
+NT_DURABILITY=${NT_DURABILITY:-commit}   # other modes: negative controls
 nt_topology
 nt_server_conf
 nt_server_check

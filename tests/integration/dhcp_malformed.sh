@@ -7,9 +7,9 @@
 # frames that reach the DHCP parser (kind "parser" in the corpus); the
 # frames broken below DHCP (kind "net") must not be counted there.  Kea: it
 # must still serve; its counters are only shown.
-# Usage: dhcp_malformed.sh BUILDDIR   (SERVER=peregrine|kea)
+# Usage: dhcp_malformed.sh BUILDDIR [peregrine|kea]   (or SERVER=kea in the environment)
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$1"
+nt_init "$@"
 nt_topology
 nt_server_conf
 nt_server_check

@@ -3,9 +3,9 @@
 # client namespace.  Then: perfdhcp's own uniqueness check (-u) found no
 # address given twice, no address in the lease file was held by two clients
 # at once and no client holds two, and most exchanges completed.
-# Usage: dhcp_perfdhcp.sh BUILDDIR   (SERVER=peregrine|kea)
+# Usage: dhcp_perfdhcp.sh BUILDDIR [peregrine|kea]   (or SERVER=kea in the environment)
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$1"
+nt_init "$@"
 nt_need /usr/sbin/perfdhcp
 NT_PLEN=20
 NT_POOL="198.18.1.0 - 198.18.15.254"

@@ -2,9 +2,9 @@
 # Clients get leases; the server is stopped with SIGTERM (must exit 0) and
 # started again on the same lease file; the same clients (same MACs, one
 # half with a client-id) must get the same addresses back.
-# Usage: dhcp_restart.sh BUILDDIR   (SERVER=peregrine|kea)
+# Usage: dhcp_restart.sh BUILDDIR [peregrine|kea]   (or SERVER=kea in the environment)
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$1"
+nt_init "$@"
 nt_topology
 nt_server_conf
 nt_server_check
