@@ -355,6 +355,14 @@ int main(int argc, char **argv)
 		      conf->lease_db.name, rc.n,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      rc.failed);
+		if (ops->get_stats) {
+			struct lease_backend_stats bs;
+
+			ops->get_stats(be, &bs);
+			if (bs.bad_lines || bs.truncated)
+				LOG_W("lease database %s: %lu unreadable line(s) skipped, %lu hostname(s) cut",
+				      conf->lease_db.name, bs.bad_lines, bs.truncated);
+		}
 		if (wb_start(dp.wb)) {
 			LOG_E("write-behind flusher: cannot start: %s", strerror(errno));
 			goto out_stop;
