@@ -21,7 +21,8 @@
 #
 # Knobs (environment, read by nt_server_conf): SERVER=peregrine|kea,
 # NT_PLEN (24), NT_SUBNET, NT_POOL, NT_VALID (600), NT_RENEW / NT_REBIND
-# (unset = server default), NT_DURABILITY (commit), NT_KEEP=1 keeps $NT_TMP.
+# (unset = server default), NT_DURABILITY (commit), NT_KEEP=1 keeps $NT_TMP,
+# NT_DEVICE=af_packet|af_xdp (the DPDK driver peregrine uses on its veth).
 
 NT_SKIP=77
 NT_PIDS=()
@@ -265,7 +266,7 @@ dpdk = {
 	memory-mb = 256;
 };
 interfaces = (
-	{ name = "eth0"; device = "net_af_packet0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
+	{ name = "eth0"; device = "net_${NT_DEVICE:-af_packet}0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
 );
 valid-lifetime = $3;
 $timers
