@@ -18,10 +18,10 @@
  * re-hashing keys (no tombstones).  The key bytes are not stored: the key
  * is compared against the lease's own fields per key_kind.
  *
- * Growth doubles the index in one bounded pass when it is 3/4 full (the
- * stored hashes make it a copy loop: ~10 ms at 1M leases).  It is not
- * incremental; the capacity given at creation should cover the expected
- * leases so that it never happens in the packet loop in practice.
+ * Growth doubles the index when it is 3/4 full, incrementally: the old
+ * array is drained 16 slots per insert (the stored hashes make a move a
+ * plain copy), lookups look in both until it is empty, deletes in the old
+ * one leave tombstones.  A one-off copy stalled an insert ~100 ms at 1M.
  *
  * Expiry.  A timing wheel of W one-second buckets (W a power of two,
  * 4096..65536 by capacity), each a circular doubly linked list through the
@@ -55,6 +55,8 @@
 #define LT_FREE 0xFFFFFFFEu              /* prev of a free slab slot */
 #define LT_NONE 0xFFFFFFFFu              /* end of the free list */
 #define LT_MAX_LEASES (LT_SENT_BASE - 1)
+#define LT_TOMB UINT64_MAX               /* old-index slot: moved or deleted */
+#define LT_MIGRATE_STEP 16
 #define LT_MAX_CAPACITY (1u << 28)
 
 #define LT_WHEEL_MIN 4096u
@@ -78,6 +80,9 @@ struct lease_table {
 	uint32_t mask;                   /* slots - 1 */
 	uint32_t grow_at;                /* count that triggers doubling */
 	uint32_t count;
+	uint64_t *old;                   /* index being drained, or NULL */
+	uint32_t omask;
+	uint32_t mig;                    /* next old slot to move */
 
 	/* slab */
 	struct lt_chunk **chunks;
@@ -293,45 +298,82 @@ static void lt_slot_put(uint64_t *slots, uint32_t mask, uint64_t v)
 	slots[i] = v;
 }
 
+/* Move up to `n` slots of the old index into the new one; free the old
+ * one when it is drained.  A moved slot becomes a tombstone so the probe
+ * chains of entries still waiting there stay intact. */
+static void lt_migrate(struct lease_table *t, uint32_t n)
+{
+	while (n-- > 0 && t->old != NULL) {
+		uint64_t v = t->old[t->mig];
+
+		if (v != 0) {
+			if (v != LT_TOMB)
+				lt_slot_put(t->slots, t->mask, v);
+			t->old[t->mig] = LT_TOMB;
+		}
+		if (t->mig++ == t->omask) {
+			free(t->old);
+			t->old = NULL;
+		}
+	}
+}
+
+/* Start doubling the index.  The new array comes from calloc (fresh
+ * zero pages for a large one, so no memset pass); the entries move over
+ * LT_MIGRATE_STEP old slots per insert.  That finishes long before the new
+ * index is 3/4 full: the old one had 3/4 * S entries in S slots, the new
+ * one has 2S slots and sees at most S / LT_MIGRATE_STEP inserts meanwhile. */
 static int lt_index_grow(struct lease_table *t)
 {
-	uint32_t n = (t->mask + 1) * 2, mask = n - 1;
+	uint32_t n = (t->mask + 1) * 2;
 	uint64_t *s;
 
+	if (t->old != NULL)
+		lt_migrate(t, t->omask + 1);   /* cannot happen; stay correct */
 	if (n == 0 || n > (1u << 31))
 		return -ENOMEM;
 	s = calloc(n, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	for (uint32_t i = 0; i <= t->mask; i++)
-		if (t->slots[i] != 0)
-			lt_slot_put(s, mask, t->slots[i]);
-	free(t->slots);
+	t->old = t->slots;
+	t->omask = t->mask;
+	t->mig = 0;
 	t->slots = s;
-	t->mask = mask;
+	t->mask = n - 1;
 	t->grow_at = (uint32_t)((uint64_t)n * 3 / 4);
 	return 0;
 }
 
-static struct lease4 *lt_find(struct lease_table *t, const struct lease_key *k, uint32_t h32)
+static struct lease4 *lt_find_in(struct lease_table *t, const uint64_t *slots, uint32_t mask,
+				 const struct lease_key *k, uint32_t h32)
 {
-	uint32_t i = h32 & t->mask;
+	uint32_t i = h32 & mask;
 	uint64_t s;
 
-	while ((s = t->slots[i]) != 0) {
-		if ((uint32_t)(s >> 32) == h32) {
+	while ((s = slots[i]) != 0) {
+		if ((uint32_t)(s >> 32) == h32 && s != LT_TOMB) {
 			struct lease4 *l = lt_lease(t, (uint32_t)s - 1);
 
 			if (lt_key_eq(l, k))
 				return l;
 		}
-		i = (i + 1) & t->mask;
+		i = (i + 1) & mask;
 	}
 	return NULL;
 }
 
-/* Remove the slot holding lease `id`, filed under hash h32; shift the rest
- * of the cluster back so no probe chain breaks. */
+static struct lease4 *lt_find(struct lease_table *t, const struct lease_key *k, uint32_t h32)
+{
+	struct lease4 *l = lt_find_in(t, t->slots, t->mask, k, h32);
+
+	if (l == NULL && t->old != NULL)
+		l = lt_find_in(t, t->old, t->omask, k, h32);
+	return l;
+}
+
+/* Remove the slot holding lease `id`, filed under hash h32.  In the live
+ * index shift the rest of the cluster back so no probe chain breaks; in
+ * an old index being drained leave a tombstone. */
 static void lt_slot_del(struct lease_table *t, uint32_t id, uint32_t h32)
 {
 	uint64_t want = (uint64_t)h32 << 32 | (id + 1);
@@ -339,7 +381,7 @@ static void lt_slot_del(struct lease_table *t, uint32_t id, uint32_t h32)
 
 	while (t->slots[i] != want) {
 		if (t->slots[i] == 0)
-			return;            /* not indexed: nothing to do */
+			goto old;
 		i = (i + 1) & t->mask;
 	}
 	j = i;
@@ -357,6 +399,17 @@ static void lt_slot_del(struct lease_table *t, uint32_t id, uint32_t h32)
 		}
 	}
 	t->slots[i] = 0;
+	return;
+
+old:
+	if (t->old == NULL)
+		return;                    /* not indexed: nothing to do */
+	for (i = h32 & t->omask; t->old[i] != 0; i = (i + 1) & t->omask) {
+		if (t->old[i] == want) {
+			t->old[i] = LT_TOMB;
+			return;
+		}
+	}
 }
 
 /* ---- expiry wheel ---- */
@@ -468,6 +521,7 @@ void lease_table_free(struct lease_table *t)
 		munmap(t->chunks[i], LT_CHUNK_BYTES);
 	free(t->chunks);
 	free(t->slots);
+	free(t->old);
 	free(t->wnext);
 	free(t->wprev);
 	free(t->wbits);
@@ -497,6 +551,8 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 	if (l != NULL)
 		return l;
 
+	if (t->old != NULL)
+		lt_migrate(t, LT_MIGRATE_STEP);
 	if (t->count >= t->grow_at && lt_index_grow(t) < 0 && t->count >= t->mask) {
 		errno = ENOMEM;
 		return NULL;
@@ -716,6 +772,7 @@ size_t lease_table_memory(const struct lease_table *t)
 {
 	return sizeof(*t) +
 	       (size_t)(t->mask + 1) * sizeof(*t->slots) +
+	       (t->old != NULL ? (size_t)(t->omask + 1) * sizeof(*t->old) : 0) +
 	       (size_t)t->nchunks * LT_CHUNK_BYTES +
 	       (size_t)t->chunks_cap * sizeof(*t->chunks) +
 	       (size_t)(t->wsize + 1) * (sizeof(*t->wnext) + sizeof(*t->wprev)) +
