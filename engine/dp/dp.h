@@ -56,7 +56,7 @@ struct dp_worker {
 	uint32_t park_head, park_tail;  /* head: next to send, tail: next free */
 	uint32_t idle;                  /* consecutive empty loop passes */
 	uint32_t now;                   /* epoch seconds, refreshed per pass */
-	uint32_t expired_at;            /* `now` of the last expiry sweep */
+	uint32_t passes;                /* loop passes, for periodic work */
 	struct dhcp4_pkt pkt;           /* parse scratch (too big for the stack) */
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;

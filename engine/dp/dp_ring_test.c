@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include "conf.h"
+#include "lease_table.h"
 #include "dp.h"
 #include "net.h"
 
@@ -27,6 +28,7 @@ static const char *conf_text =
 	"dpdk = { lcores = \"0,1,2\"; no-huge = true; memory-mb = 256; };\n"
 	"interfaces = ( { name = \"r0\"; device = \"net_ring_ringport0\"; address = \"198.18.0.1/16\"; } );\n"
 	"valid-lifetime = 600;\n"
+	"offer-lifetime = 2;\n"
 	"lease-database = { type = \"memfile\"; durability = \"memory\"; };\n"
 	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/16\";\n"
 	"  pools = ( { pool = \"198.18.0.10 - 198.18.7.255\"; } );\n"
@@ -263,6 +265,35 @@ static void test_malformed(void)
 	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_PARSE_FAILED) - before, 50);
 }
 
+static uint32_t leases_held(void)
+{
+	uint32_t n = 0;
+	unsigned w;
+
+	for (w = 0; w < dp.n_workers; w++)
+		n += lease_table_count(dhcp4_worker_leases(dp.workers[w]->dw));
+	return n;
+}
+
+/* Offers that are never requested are reclaimed by the workers' own
+ * bounded sweeps (offer-lifetime 2 s), while ACKed leases stay. */
+static void test_offers_expire(void)
+{
+	struct rte_mbuf *got[100];
+	unsigned i, n;
+
+	for (i = 0; i < 100; i++)
+		inject(i & 1, request(20000 + i, DHCP4_DISCOVER, 0));
+	n = collect(got, 100);
+	CU_ASSERT_EQUAL(n, 100);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(got[i]);
+	CU_ASSERT(leases_held() >= N_CLIENTS + 100);
+	for (i = 0; i < 100 && leases_held() > N_CLIENTS; i++)
+		usleep(100 * 1000);
+	CU_ASSERT_EQUAL(leases_held(), N_CLIENTS);
+}
+
 static void test_no_leak(void)
 {
 	struct rte_mbuf *m;
@@ -335,6 +366,7 @@ int main(void)
 	CU_add_test(s, "DORA for 1000 clients across 2 workers", test_dora);
 	CU_add_test(s, "ARP for the server address", test_arp);
 	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
+	CU_add_test(s, "unrequested offers reclaimed by the workers", test_offers_expire);
 	CU_add_test(s, "every mbuf back in its pool after stop", test_no_leak);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

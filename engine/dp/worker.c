@@ -239,12 +239,11 @@ int dp_worker_main(void *arg)
 			/* a parked reply is work in flight: do not nap on it */
 			w->idle = 0;
 		}
-		/* bounded reclamation: once per second, or again at once while the
-		 * last sweep hit its limit */
-		if (w->now != w->expired_at) {
-			if (dhcp4_expire(w->dw, DP_EXPIRE_BATCH) < DP_EXPIRE_BATCH)
-				w->expired_at = w->now;
-		}
+		/* Reclamation in bounded batches: on every idle pass, and every
+		 * 64th pass under load, so a burst of expiries never stalls RX
+		 * and a busy worker still keeps up with them. */
+		if (!work || (++w->passes & 63) == 0)
+			dhcp4_expire(w->dw, DP_EXPIRE_BATCH);
 		for (p = 0; p < dp->n_ports; p++)
 			if (w->txq[p].n)
 				tx_flush(w, p);
@@ -288,18 +287,26 @@ void dp_workers_drain(struct dp *dp)
 
 int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 {
-	unsigned lcore, id = 0, from, to;
+	unsigned lcore, id = 0, from, to, s, i;
 	char name[RTE_RING_NAMESIZE];
+	uint64_t addrs = 0;
+	uint32_t capacity;
 
-	dp->n_workers = rte_lcore_count() - 1;
 	if (dp->n_workers < 1 || dp->n_workers > DP_MAX_WORKERS) {
 		LOG_E("dpdk.lcores must name the main lcore and 1..%d worker lcores", DP_MAX_WORKERS);
 		return -EINVAL;
 	}
+	/* Size each table for its share of every pool so it does not grow in
+	 * the packet loop; past 1M per worker it grows incrementally. */
+	for (s = 0; s < dp->conf->n_subnets; s++)
+		for (i = 0; i < dp->conf->subnets[s].n_pools; i++)
+			addrs += (uint64_t)dp->conf->subnets[s].pools[i].last -
+				 dp->conf->subnets[s].pools[i].first + 1;
+	capacity = (uint32_t)RTE_MIN(addrs / dp->n_workers + 1024, (uint64_t)1 << 20);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
-			.wb = dp->wb, .lease_capacity = 65536,
+			.wb = dp->wb, .lease_capacity = capacity,
 		};
 		struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
 							 RTE_CACHE_LINE_SIZE,
