@@ -17,6 +17,7 @@
  */
 #include "conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -129,6 +130,10 @@ static int iface_post(struct ld *, const config_setting_t *, void *, const confi
 static int pool_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
 static int lease_db_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
 static int top_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
+static int parse_mode(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int check_listen_addr(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int ctl_socket_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
+static int http_control_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
 
 /* ------------------------------------------------------------------------
  * The key tables.  One row per key; rows are applied in this order.
@@ -259,6 +264,36 @@ static const struct conf_key logging_keys[] = {
 };
 static const struct conf_table logging_table = TABLE("in logging", logging_keys);
 
+static const struct conf_enum socket_type_names[] = {
+	{ "unix", 1 }, { NULL, 0 },
+};
+
+/* Limits of the control channel, shared by both blocks (see conf.h). */
+#define CTL_LIMIT_KEYS(st) \
+	U32("max-request-size", st, max_request, 1024, 64 * 1024 * 1024, 0), \
+	U32("idle-timeout", st, idle_timeout_ms, 100, 3600 * 1000, 0)
+
+static const struct conf_key ctl_socket_keys[] = {
+	{ .name = "socket-type", .kind = K_ENUM, .def_str = "unix", .aux = socket_type_names,
+	  .off = offsetof(struct conf_ctl_socket, socket_type) },
+	STR("socket-name", struct conf_ctl_socket, socket_name, "", .flags = K_REQUIRED,
+	    .fn = check_nonempty),
+	CUSTOM("socket-mode", struct conf_ctl_socket, mode, parse_mode),
+	CTL_LIMIT_KEYS(struct conf_ctl_socket),
+};
+static const struct conf_table ctl_socket_table = TABLE("in control-socket", ctl_socket_keys,
+	.post = ctl_socket_post);
+
+static const struct conf_key http_control_keys[] = {
+	STR("address", struct conf_http_control, address, "127.0.0.1", .fn = check_listen_addr),
+	U32("port", struct conf_http_control, port, 1, 65535, 8004),
+	STR("user", struct conf_http_control, user, ""),
+	STR("password", struct conf_http_control, password, ""),
+	CTL_LIMIT_KEYS(struct conf_http_control),
+};
+static const struct conf_table http_control_table = TABLE("in http-control", http_control_keys,
+	.post = http_control_post);
+
 /* Top level.  dpdk and interfaces come before subnet4 (subnets name
  * interfaces), the global scalars before subnet4 (subnets inherit them). */
 static const struct conf_key top_keys[] = {
@@ -277,6 +312,8 @@ static const struct conf_key top_keys[] = {
 	CUSTOM("option-data", struct conf, options, parse_options),
 	GROUP("lease-database", struct conf, lease_db, lease_db_table),
 	GROUP("logging", struct conf, logging, logging_table),
+	GROUP("control-socket", struct conf, ctl_socket, ctl_socket_table),
+	GROUP("http-control", struct conf, http_control, http_control_table),
 	LIST("subnet4", struct conf, subnets, n_subnets, subnet_table, 0),
 };
 static const struct conf_table top_table = TABLE("at the top level", top_keys, .post = top_post);
@@ -1179,6 +1216,77 @@ static int lease_db_post(struct ld *ld, const config_setting_t *grp, void *obj,
 	if (db->type == CONF_DB_MEMFILE && db->durability != CONF_DUR_MEMORY && db->name[0] == '\0')
 		return ld_err(ld, s_type ? s_type : grp, "a memfile lease-database needs a 'name' "
 			      "(the lease file) unless durability is \"memory\"");
+	return 0;
+}
+
+/* socket-mode = "0600": 3 or 4 octal digits, at most 0777. */
+static int parse_mode(struct ld *ld, const config_setting_t *s, void *obj,
+		      const struct conf_key *k)
+{
+	const char *str = get_string(ld, s, k->name);
+	unsigned v = 0;
+	size_t n;
+
+	if (str == NULL)
+		return -1;
+	n = strlen(str);
+	if (n < 3 || n > 5 || strspn(str, "01234567") != n)
+		return ld_err(ld, s, "'%s' \"%s\" must be octal permissions such as \"0600\"",
+			      k->name, str);
+	for (size_t i = 0; i < n; i++)
+		v = v * 8 + (unsigned)(str[i] - '0');
+	if (v > 0777)
+		return ld_err(ld, s, "'%s' \"%s\": only permission bits (at most 0777) belong here",
+			      k->name, str);
+	if (!(v & 0600))
+		return ld_err(ld, s, "'%s' \"%s\" leaves the owner unable to use the socket",
+			      k->name, str);
+	*(unsigned *)((char *)obj + k->off) = v;
+	return 0;
+}
+
+static int check_listen_addr(struct ld *ld, const config_setting_t *s, void *obj,
+			     const struct conf_key *k)
+{
+	const char *a = (const char *)obj + k->off;
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, a, buf) != 1 && inet_pton(AF_INET6, a, buf) != 1)
+		return ld_err(ld, s, "'%s': \"%s\" is not an IPv4 or IPv6 address", k->name, a);
+	return 0;
+}
+
+static int ctl_socket_post(struct ld *ld, const config_setting_t *grp, void *obj,
+			   const config_setting_t **found)
+{
+	struct conf_ctl_socket *cs = obj;
+
+	(void)ld;
+	cs->enabled = grp != NULL;
+	cs->line = grp ? config_setting_source_line(grp) : 0;
+	if (!found_key(&ctl_socket_table, found, "socket-mode"))
+		cs->mode = 0600;
+	/* socket-type went through the enum into the first bytes: spell it */
+	snprintf(cs->socket_type, sizeof(cs->socket_type), "unix");
+	return 0;
+}
+
+static int http_control_post(struct ld *ld, const config_setting_t *grp, void *obj,
+			     const config_setting_t **found)
+{
+	struct conf_http_control *h = obj;
+	const config_setting_t *s_user = found_key(&http_control_table, found, "user");
+	const config_setting_t *s_pass = found_key(&http_control_table, found, "password");
+
+	h->enabled = grp != NULL;
+	h->line = grp ? config_setting_source_line(grp) : 0;
+	if (!grp)
+		return 0;
+	if ((h->user[0] != '\0') != (h->password[0] != '\0'))
+		return ld_err(ld, s_user ? s_user : s_pass ? s_pass : grp,
+			      "http-control needs both 'user' and 'password' (basic auth), or neither");
+	if (strchr(h->user, ':'))
+		return ld_err(ld, s_user, "'user' must not contain ':' (basic auth separates with it)");
 	return 0;
 }
 

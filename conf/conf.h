@@ -75,6 +75,33 @@ struct conf_lease_db {
 	uint32_t lfc_interval;         /* seconds between compactions, 0 = never */
 };
 
+/* control-socket = { socket-type = "unix"; socket-name = "..."; socket-mode = "0600"; }
+ * (Kea's names).  socket-mode is a string of octal digits, so that "0600"
+ * cannot be read as the decimal 600.  max-request-size and idle-timeout
+ * are accepted in both control blocks; the control channel has one value
+ * for both listeners and takes the smaller of those written. */
+struct conf_ctl_socket {
+	bool enabled;                  /* false: the block was not written, no socket */
+	char socket_type[8];           /* "unix" */
+	char socket_name[108];         /* fits sockaddr_un.sun_path */
+	unsigned mode;                 /* default 0600 */
+	uint32_t max_request;          /* bytes, 0 = not written */
+	uint32_t idle_timeout_ms;      /* 0 = not written */
+	int line;
+};
+
+/* http-control = { address = "127.0.0.1"; port = 8004; user = "..."; password = "..."; } */
+struct conf_http_control {
+	bool enabled;                  /* false: the block was not written, no listener */
+	char address[64];              /* IPv4 or IPv6 literal, default 127.0.0.1 */
+	uint32_t port;                 /* default 8004 */
+	char user[64];                 /* basic auth: both or neither */
+	char password[128];
+	uint32_t max_request;
+	uint32_t idle_timeout_ms;
+	int line;
+};
+
 struct conf {
 	char file[PATH_MAX];
 	struct conf_dpdk dpdk;
@@ -96,6 +123,8 @@ struct conf {
 		enum conf_log_level severity;
 		enum conf_log_output output;
 	} logging;
+	struct conf_ctl_socket ctl_socket;
+	struct conf_http_control http_control;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

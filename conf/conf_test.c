@@ -149,6 +149,11 @@ static void test_example_conf(void)
 	CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_MEMFILE);
 	CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_COMMIT);
 	CU_ASSERT_STRING_EQUAL(c->lease_db.name, "/var/lib/peregrine/dhcp4.leases");
+	CU_ASSERT_TRUE(c->ctl_socket.enabled);
+	CU_ASSERT_STRING_EQUAL(c->ctl_socket.socket_name, "/run/peregrine/control.sock");
+	CU_ASSERT_EQUAL(c->ctl_socket.mode, 0600);
+	CU_ASSERT_TRUE(c->http_control.enabled);
+	CU_ASSERT_EQUAL(c->http_control.port, 8004);
 	conf_free(c);
 }
 
@@ -571,6 +576,76 @@ static void test_err_lease_db(void)
 		   "'flush-interval' must be between 1 and 60000");
 }
 
+static void test_control(void)
+{
+	struct conf *c = load_ok(HEAD);
+
+	if (c) {
+		/* both blocks are optional: no listener when absent */
+		CU_ASSERT_FALSE(c->ctl_socket.enabled);
+		CU_ASSERT_FALSE(c->http_control.enabled);
+		conf_free(c);
+	}
+	c = load_ok(HEAD "control-socket = { socket-type = \"unix\"; socket-name = \"/run/p.sock\"; };\n"
+		    "http-control = { };\n");
+	if (c) {
+		CU_ASSERT_TRUE(c->ctl_socket.enabled);
+		CU_ASSERT_STRING_EQUAL(c->ctl_socket.socket_type, "unix");
+		CU_ASSERT_STRING_EQUAL(c->ctl_socket.socket_name, "/run/p.sock");
+		CU_ASSERT_EQUAL(c->ctl_socket.mode, 0600);
+		CU_ASSERT_EQUAL(c->ctl_socket.line, 3);
+		CU_ASSERT_TRUE(c->http_control.enabled);
+		CU_ASSERT_STRING_EQUAL(c->http_control.address, "127.0.0.1");
+		CU_ASSERT_EQUAL(c->http_control.port, 8004);
+		CU_ASSERT_STRING_EQUAL(c->http_control.user, "");
+		conf_free(c);
+	}
+	c = load_ok(HEAD "control-socket = { socket-name = \"s\"; socket-mode = \"0660\";\n"
+		    "  idle-timeout = 500; max-request-size = 4096; };\n"
+		    "http-control = { address = \"::1\"; port = 9000; user = \"kea\"; password = \"pw\"; };\n");
+	if (c) {
+		CU_ASSERT_EQUAL(c->ctl_socket.mode, 0660);
+		CU_ASSERT_EQUAL(c->ctl_socket.idle_timeout_ms, 500);
+		CU_ASSERT_EQUAL(c->ctl_socket.max_request, 4096);
+		CU_ASSERT_STRING_EQUAL(c->http_control.address, "::1");
+		CU_ASSERT_EQUAL(c->http_control.port, 9000);
+		CU_ASSERT_STRING_EQUAL(c->http_control.user, "kea");
+		CU_ASSERT_STRING_EQUAL(c->http_control.password, "pw");
+		conf_free(c);
+	}
+}
+
+static void test_err_control(void)
+{
+	expect_err(HEAD "control-socket = {\n socket-type = \"tcp\"; #<\n socket-name = \"s\"; };\n",
+		   "'socket-type' must be one of \"unix\"");
+	expect_err(HEAD "control-socket = { socket-type = \"unix\"; }; #<\n",
+		   "missing required key 'socket-name'");
+	expect_err(HEAD "control-socket = { socket-name = \"s\";\n socket-mode = 384; }; #<\n",
+		   "'socket-mode' must be a string");
+	expect_err(HEAD "control-socket = { socket-name = \"s\";\n socket-mode = \"0800\"; }; #<\n",
+		   "must be octal permissions");
+	expect_err(HEAD "control-socket = { socket-name = \"s\";\n socket-mode = \"01777\"; }; #<\n",
+		   "at most 0777");
+	expect_err(HEAD "control-socket = { socket-name = \"s\";\n socket-mode = \"0066\"; }; #<\n",
+		   "owner unable");
+	expect_err(HEAD "control-socket = { socket-name = \"s\";\n sockt-name = \"x\"; }; #<\n",
+		   "unknown key 'sockt-name' in control-socket");
+	expect_err(HEAD "control-socket = { socket-name = \"/run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\"; }; #<\n",
+		   "'socket-name' is longer than 107 characters");
+	expect_err(HEAD "http-control = {\n address = \"localhost\"; #<\n };\n",
+		   "\"localhost\" is not an IPv4 or IPv6 address");
+	expect_err(HEAD "http-control = {\n port = 0; #<\n };\n", "'port' must be between 1 and 65535");
+	expect_err(HEAD "http-control = {\n port = \"8004\"; #<\n };\n", "'port' must be an integer");
+	expect_err(HEAD "http-control = {\n user = \"kea\"; #<\n };\n", "both 'user' and 'password'");
+	expect_err(HEAD "http-control = {\n password = \"x\"; #<\n };\n", "both 'user' and 'password'");
+	expect_err(HEAD "http-control = {\n user = \"a:b\"; #<\n password = \"x\"; };\n",
+		   "must not contain ':'");
+	expect_err(HEAD "http-control = {\n idle-timeout = 5; #<\n };\n",
+		   "'idle-timeout' must be between 100");
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -598,6 +673,8 @@ int main(void)
 	CU_add_test(s, "errors: timers", test_err_timers);
 	CU_add_test(s, "errors: option data", test_err_option_data);
 	CU_add_test(s, "errors: lease-database", test_err_lease_db);
+	CU_add_test(s, "control-socket and http-control", test_control);
+	CU_add_test(s, "errors: control-socket and http-control", test_err_control);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
