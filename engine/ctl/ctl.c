@@ -286,20 +286,19 @@ char *ctl_dump(const json_t *answer, size_t *len)
 
 static void *ctl_thread(void *arg)
 {
-	struct epoll_event ev[16];
+	struct epoll_event ev[CTL_MAX_CLIENTS + 8];
 	struct ctl *c = arg;
 
 	for (;;) {
 		uint64_t now = ctl_now_ms();
 		int t_unix, t_http, timeout, n;
 
-		ctl_unix_expire(c, now);
 		t_unix = ctl_unix_timeout(c, now);
 		t_http = ctl_http_timeout(c);
 		timeout = t_unix;
 		if (t_http >= 0 && (timeout < 0 || t_http < timeout))
 			timeout = t_http;
-		n = epoll_wait(c->epfd, ev, 16, timeout);
+		n = epoll_wait(c->epfd, ev, CTL_MAX_CLIENTS + 8, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -313,6 +312,9 @@ static void *ctl_thread(void *arg)
 		/* MHD must run after every wake-up when it asked for a
 		 * timeout; running it on every pass is simpler and cheap. */
 		ctl_http_run(c);
+		/* Deadlines last: a request that arrived while a slow handler
+		 * ran has just been read above and is not timed out. */
+		ctl_unix_expire(c, ctl_now_ms());
 	}
 	return NULL;
 }
