@@ -14,6 +14,8 @@ PKGS=(
 	# tests: real clients and the reference server, in network namespaces
 	iproute2 isc-dhcp-client kea-dhcp4-server kea-admin python3-scapy tcpdump
 	valgrind procps
+	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
+	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
 )
 
 SUDO=

@@ -29,8 +29,10 @@
  *   "arguments" present but not a map (null too)   result 1
  *   unknown command                 result 2 "'foo' command not supported"
  *   request > max_request           result 1 (unix) / HTTP 413 (HTTP)
- *   unix client silent past idle_timeout_ms: result 1 "timed out ..." and
- *   closed; HTTP: closed by MHD after ceil(idle_timeout_ms / 1000) s idle.
+ *   unix client without a complete request idle_timeout_ms after it
+ *   connected: result 1 "timed out ..." and closed (an answer it does not
+ *   read within idle_timeout_ms is dropped); HTTP: closed by MHD after
+ *   ceil(idle_timeout_ms / 1000) s without activity (MHD counts seconds).
  * At most 32 unix and 32 HTTP connections are served at once; more get an
  * error answer (unix) or are refused by MHD.
  *

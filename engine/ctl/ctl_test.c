@@ -1,6 +1,7 @@
 /* ctl unit test: a real control channel on a temporary unix socket and an
  * HTTP port on 127.0.0.1, driven with raw sockets (no client library in the
  * way), plus peregrinectl run as a subprocess against it. */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -630,6 +631,19 @@ static void b64(const char *in, char *out)
 
 static int run_ctl(const char *args, char **out);
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
 static void test_basic_auth(void)
 {
 	char path[160], good[64], bad[64], url[128], *out = NULL;
@@ -638,9 +652,12 @@ static void test_basic_auth(void)
 	int rc;
 	uint16_t port;
 
+	int fds = count_fds();
+
 	snprintf(path, sizeof(path), "%s/auth.sock", tmpdir);
 	c = make_ctl(path, 0600, "admin", "s3cret", &rc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(count_fds() >= fds + 4);    /* the measure sees ours */
 	port = ctl_http_port(c);
 	b64("admin:s3cret", good);
 	b64("admin:s3creT", bad);
@@ -668,6 +685,9 @@ static void test_basic_auth(void)
 	CU_ASSERT_EQUAL(run_ctl(url, &out), 1);
 	free(out);
 	ctl_free(c);
+	/* Nothing left open: listeners (MHD closes the one we gave it), epoll,
+	 * eventfd, clients. */
+	CU_ASSERT_EQUAL(count_fds(), fds);
 }
 
 static void test_metrics(void)
