@@ -21,7 +21,7 @@
 #include <CUnit/Basic.h>
 #include "ctl.h"
 
-#define IDLE_MS 300
+#define IDLE_MS 500
 #define MAX_REQ 4096
 #define METRICS_TEXT "# TYPE pkt4_received counter\npkt4_received 42\n"
 
@@ -686,8 +686,10 @@ static void test_basic_auth(void)
 	free(out);
 	ctl_free(c);
 	/* Nothing left open: listeners (MHD closes the one we gave it), epoll,
-	 * eventfd, clients. */
-	CU_ASSERT_EQUAL(count_fds(), fds);
+	 * eventfd, clients.  The main instance may still be closing an HTTP
+	 * connection of an earlier test (MHD shuts down, then closes), so it
+	 * can only be fewer. */
+	CU_ASSERT(count_fds() <= fds);
 }
 
 static void test_metrics(void)
@@ -884,6 +886,60 @@ static void test_peregrinectl(void)
 	free(out);
 }
 
+/* Runs a shell command, captures stdout; returns its exit status. */
+static int run_sh(const char *cmd, char **out)
+{
+	FILE *p = popen(cmd, "r");
+	int st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	*out = read_all(fileno(p), NULL);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The real curl, as operators will use it: it sends "Expect: 100-continue"
+ * for bodies over 1 KiB, which must work under the limit and get 413 over. */
+static void test_curl(void)
+{
+	char cmd[512], file[160], *out;
+	FILE *f;
+	json_t *a;
+
+	if (system("command -v curl >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "curl not installed: curl checks skipped\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "curl -s -X POST -H 'Content-Type: application/json' "
+		 "-d '{\"command\": \"echo\", \"arguments\": {\"c\": 1}}' http://127.0.0.1:%u/",
+		 http_port);
+	CU_ASSERT_EQUAL(run_sh(cmd, &out), 0);
+	a = json_loads(out, 0, NULL);
+	CU_ASSERT_EQUAL(result_of(a), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(a, "arguments"), "c")), 1);
+	json_decref(a);
+	free(out);
+
+	snprintf(file, sizeof(file), "%s/body.json", tmpdir);
+	for (int size = MAX_REQ - 200; size <= MAX_REQ * 2; size += MAX_REQ + 200) {
+		f = fopen(file, "w");
+		fprintf(f, "{\"command\": \"echo\", \"arguments\": {\"pad\": \"");
+		for (int i = 0; i < size - 50; i++)
+			fputc('p', f);
+		fprintf(f, "\"}}");
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
+			 "--data-binary @%s http://127.0.0.1:%u/", file, http_port);
+		CU_ASSERT_EQUAL(run_sh(cmd, &out), 0);
+		CU_ASSERT_STRING_EQUAL(out, size < MAX_REQ ? "200" : "413");
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "curl -s http://127.0.0.1:%u/metrics", http_port);
+	CU_ASSERT_EQUAL(run_sh(cmd, &out), 0);
+	CU_ASSERT_STRING_EQUAL(out, METRICS_TEXT);
+	free(out);
+}
+
 static int suite_init(void)
 {
 	int rc;
@@ -933,6 +989,7 @@ int main(void)
 	CU_add_test(s, "socket file mode, stale, live owner", test_socket_file);
 	CU_add_test(s, "handlers serialised", test_serialised);
 	CU_add_test(s, "peregrinectl", test_peregrinectl);
+	CU_add_test(s, "curl", test_curl);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
