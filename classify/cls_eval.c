@@ -1,0 +1,562 @@
+/* Bytecode evaluator: runs per packet on a worker.  No allocation, no
+ * locks, no system calls: a fixed value stack (the compiler refused
+ * anything deeper) and a bounded scratch buffer for the bytes that
+ * functions make.  Values are views; most point into the packet.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "cls_internal.h"
+#include "dhcp4_server.h"
+#include "dhcp4_wire.h"
+
+struct val {
+	const uint8_t *p;        /* NULL for booleans */
+	uint32_t n;              /* length, or 0/1 for booleans */
+};
+
+static const uint8_t empty[1];
+
+static inline uint32_t rd32(const uint8_t *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return v;
+}
+
+static inline uint16_t rd16le(const uint8_t *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static inline uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline uint8_t *take(struct cls_scratch *s, size_t n)
+{
+	uint8_t *p;
+
+	if (n > sizeof(s->buf) - s->used)
+		return NULL;
+	p = s->buf + s->used;
+	s->used += n;
+	return p;
+}
+
+static uint8_t *put_u32(struct cls_scratch *s, uint32_t v)
+{
+	uint8_t *p = take(s, 4);
+
+	if (p != NULL) {
+		p[0] = (uint8_t)(v >> 24);
+		p[1] = (uint8_t)(v >> 16);
+		p[2] = (uint8_t)(v >> 8);
+		p[3] = (uint8_t)v;
+	}
+	return p;
+}
+
+/* Sub-option `code` of a code/len/value list (option 82, a vendor block).
+ * A truncated entry ends the search. */
+static const uint8_t *subopt(const uint8_t *d, size_t n, uint8_t code, uint8_t *len)
+{
+	size_t i = 0;
+
+	while (i + 2 <= n) {
+		uint8_t c = d[i], l = d[i + 1];
+
+		if (i + 2 + l > n)
+			return NULL;
+		if (c == code) {
+			*len = l;
+			return d + i + 2;
+		}
+		i += 2 + l;
+	}
+	return NULL;
+}
+
+/* Option 125 (RFC 3925 V-I vendor-specific information) as Kea 1.4 reads
+ * it: the first enterprise number and its data block.  NULL when absent
+ * or shorter than an enterprise number. */
+static const uint8_t *vivso(const struct dhcp4_pkt *p, uint32_t want, const uint8_t **blk, size_t *blen)
+{
+	uint16_t n;
+	const uint8_t *d = dhcp4_opt(p, 125, &n);
+
+	if (d == NULL || n < 4)
+		return NULL;
+	if (want != 0 && be32(d) != want)
+		return NULL;
+	*blk = NULL;
+	*blen = 0;
+	if (n >= 5) {
+		*blk = d + 5;
+		*blen = d[4] <= n - 5 ? d[4] : (size_t)(n - 5);
+	}
+	return d;
+}
+
+/* Option 124 (V-I vendor class) validated the way Kea 1.4's
+ * OptionVendorClass::unpack does: enterprise, then tuples (1-byte length
+ * and data), each later tuple preceded by its own enterprise number that
+ * Kea ignores.  A malformed option is treated as absent.  Returns the
+ * option (enterprise at d[0..3]) and, for `index`, the tuple's data. */
+static const uint8_t *vivco(const struct dhcp4_pkt *p, uint32_t want, unsigned index,
+			    const uint8_t **data, uint8_t *dlen)
+{
+	uint16_t n;
+	const uint8_t *d = dhcp4_opt(p, 124, &n);
+	size_t off = 4;
+	unsigned i = 0;
+
+	*data = NULL;
+	*dlen = 0;
+	if (d == NULL || n < 5)
+		return NULL;
+	while (off < n) {
+		uint8_t l = d[off];
+
+		if (off + 1 + l > n)
+			return NULL;
+		if (i++ == index) {
+			*data = d + off + 1;
+			*dlen = l;
+		}
+		off += 1 + l;
+		if (off != n) {
+			off += 4;
+			if (off + 1 >= n)
+				return NULL;
+		}
+	}
+	if (want != 0 && be32(d) != want) {
+		*data = NULL;
+		return NULL;
+	}
+	return d;
+}
+
+/* Kea's substring(): negative start counts from the end, a negative
+ * length takes the bytes before start. */
+static struct val substr(struct val v, int32_t start32, int32_t len32, bool all)
+{
+	long long len = all ? (long long)v.n : (long long)len32, start = start32, sl = v.n;
+	struct val r = { empty, 0 };
+
+	if (v.n == 0 || start < -sl || start >= sl)
+		return r;
+	if (start < 0)
+		start += sl;
+	if (len < 0) {
+		len = -len;
+		if (len <= start) {
+			start -= len;
+		} else {
+			len = start;
+			start = 0;
+		}
+	}
+	if (len > sl - start)
+		len = sl - start;
+	r.p = v.p + start;
+	r.n = (uint32_t)len;
+	return r;
+}
+
+static struct val split(struct val v, struct val delims, int32_t field)
+{
+	struct val r = { empty, 0 };
+	uint32_t i, from = 0;
+	int32_t f = 1;
+
+	if (v.n == 0)
+		return r;
+	if (delims.n == 0)
+		return v;
+	if (field < 1)
+		return r;
+	for (i = 0; i <= v.n; i++) {
+		if (i < v.n && memchr(delims.p, v.p[i], delims.n) == NULL)
+			continue;
+		if (f == field) {
+			r.p = v.p + from;
+			r.n = i - from;
+			return r;
+		}
+		f++;
+		from = i + 1;
+	}
+	return r;
+}
+
+static size_t utoa(char *b, unsigned long long v)
+{
+	char t[24];
+	size_t n = 0, i;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		b[i] = t[n - 1 - i];
+	return n;
+}
+
+static size_t itoa(char *b, long long v)
+{
+	if (v < 0) {
+		b[0] = '-';
+		return 1 + utoa(b + 1, (unsigned long long)(-(v + 1)) + 1);
+	}
+	return utoa(b, (unsigned long long)v);
+}
+
+/* int8totext..uint32totext: a value of the exact size, big endian. */
+static int int2txt(enum cls_op o, struct val v, struct cls_scratch *s, struct val *r)
+{
+	static const uint8_t size[] = {
+		[CLS_OP_I8TXT - CLS_OP_I8TXT] = 1, [CLS_OP_I16TXT - CLS_OP_I8TXT] = 2,
+		[CLS_OP_I32TXT - CLS_OP_I8TXT] = 4, [CLS_OP_U8TXT - CLS_OP_I8TXT] = 1,
+		[CLS_OP_U16TXT - CLS_OP_I8TXT] = 2, [CLS_OP_U32TXT - CLS_OP_I8TXT] = 4,
+	};
+	unsigned want = size[o - CLS_OP_I8TXT];
+	unsigned long long u = 0;
+	char b[24];
+	size_t n;
+	uint8_t *out;
+
+	if (v.n == 0) {
+		*r = v;       /* Kea leaves an empty value as it is */
+		return 0;
+	}
+	if (v.n != want)
+		return -EDOM;
+	for (unsigned i = 0; i < want; i++)
+		u = u << 8 | v.p[i];
+	switch (o) {
+	case CLS_OP_I8TXT:  n = itoa(b, (int8_t)u); break;
+	case CLS_OP_I16TXT: n = itoa(b, (int16_t)u); break;
+	case CLS_OP_I32TXT: n = itoa(b, (int32_t)u); break;
+	default:            n = utoa(b, u); break;
+	}
+	out = take(s, n);
+	if (out == NULL)
+		return -ENOSPC;
+	memcpy(out, b, n);
+	r->p = out;
+	r->n = (uint32_t)n;
+	return 0;
+}
+
+static int addr2txt(struct val v, struct cls_scratch *s, struct val *r)
+{
+	char b[INET6_ADDRSTRLEN];
+	size_t n;
+	uint8_t *out;
+
+	if (v.n == 0) {
+		*r = v;
+		return 0;
+	}
+	if (v.n == 4) {
+		n = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				b[n++] = '.';
+			n += utoa(b + n, v.p[i]);
+		}
+	} else if (v.n == 16) {
+		uint8_t a[16];
+
+		memcpy(a, v.p, 16);
+		if (inet_ntop(AF_INET6, a, b, sizeof(b)) == NULL)
+			return -EDOM;
+		n = strlen(b);
+	} else {
+		return -EDOM;
+	}
+	out = take(s, n);
+	if (out == NULL)
+		return -ENOSPC;
+	memcpy(out, b, n);
+	r->p = out;
+	r->n = (uint32_t)n;
+	return 0;
+}
+
+static int run(const struct cls_prog *prog, const struct cls_env *env,
+	       struct cls_scratch *s, struct val *res)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const struct dhcp4_pkt *pkt = env->pkt;
+	const struct dhcp4_hdr *h = pkt->hdr;
+	const uint8_t *pc = prog->code, *cst = prog->code + prog->code_len;
+	struct val st[CLS_STACK_MAX];
+	struct val a, b;
+	unsigned sp = 0;
+	const uint8_t *d, *blk;
+	size_t blen;
+	uint16_t n16;
+	uint8_t l8 = 0, *o;
+	int rc;
+
+#define PUSH(P, N) do { st[sp].p = (P); st[sp].n = (uint32_t)(N); sp++; } while (0)
+#define PUSHB(B) do { st[sp].p = NULL; st[sp].n = (B) ? 1 : 0; sp++; } while (0)
+#define PUSH_OR_EMPTY(P, N) do { if ((P) != NULL) PUSH(P, N); else PUSH(empty, 0); } while (0)
+
+	for (;;) {
+		enum cls_op op = (enum cls_op)*pc++;
+
+		switch (op) {
+		case CLS_OP_END:
+			*res = st[sp - 1];
+			return 0;
+		case CLS_OP_STR:
+			PUSH(cst + rd16le(pc), rd16le(pc + 2));
+			break;
+		case CLS_OP_OPT:
+			d = dhcp4_opt(pkt, pc[0], &n16);
+			PUSH_OR_EMPTY(d, n16);
+			break;
+		case CLS_OP_OPT_EX:
+			PUSHB(dhcp4_has_opt(pkt, pc[0]));
+			break;
+		case CLS_OP_RAI:
+		case CLS_OP_RAI_EX:
+			d = dhcp4_opt(pkt, DHCP4_OPT_RAI, &n16);
+			if (d != NULL)
+				d = subopt(d, n16, pc[0], &l8);
+			if (op == CLS_OP_RAI)
+				PUSH_OR_EMPTY(d, l8);
+			else
+				PUSHB(d != NULL);
+			break;
+		case CLS_OP_IFACE:
+			if (env->iface != NULL)
+				PUSH((const uint8_t *)env->iface, strlen(env->iface));
+			else
+				PUSH(empty, 0);
+			break;
+		case CLS_OP_SRC:
+		case CLS_OP_DST:
+			if (env->rx == NULL) {
+				PUSH(empty, 0);
+				break;
+			}
+			o = put_u32(s, op == CLS_OP_SRC ? env->rx->src_ip : env->rx->dst_ip);
+			if (o == NULL)
+				return -ENOSPC;
+			PUSH(o, 4);
+			break;
+		case CLS_OP_LEN:
+		case CLS_OP_HLEN:
+		case CLS_OP_HTYPE:
+		case CLS_OP_MSGTYPE:
+			/* Kea gives these as 4-byte big-endian integers. */
+			o = put_u32(s, op == CLS_OP_LEN ? (uint32_t)pkt->len :
+				       op == CLS_OP_HLEN ? h->hlen :
+				       op == CLS_OP_HTYPE ? h->htype : pkt->msg_type);
+			if (o == NULL)
+				return -ENOSPC;
+			PUSH(o, 4);
+			break;
+		case CLS_OP_MAC:
+			PUSH(h->chaddr, h->hlen <= 16 ? h->hlen : 16);
+			break;
+		case CLS_OP_CIADDR:
+			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, ciaddr), 4);
+			break;
+		case CLS_OP_GIADDR:
+			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, giaddr), 4);
+			break;
+		case CLS_OP_YIADDR:
+			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, yiaddr), 4);
+			break;
+		case CLS_OP_SIADDR:
+			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, siaddr), 4);
+			break;
+		case CLS_OP_TRANSID:
+			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, xid), 4);
+			break;
+		case CLS_OP_VEN_ENT:
+			d = vivso(pkt, 0, &blk, &blen);
+			PUSH_OR_EMPTY(d, 4);
+			break;
+		case CLS_OP_VEN_EX:
+			PUSHB(vivso(pkt, rd32(pc), &blk, &blen) != NULL);
+			break;
+		case CLS_OP_VEN_OPT:
+		case CLS_OP_VEN_OPT_EX:
+			d = vivso(pkt, rd32(pc), &blk, &blen);
+			if (d != NULL)
+				d = blk != NULL ? subopt(blk, blen, pc[4], &l8) : NULL;
+			if (op == CLS_OP_VEN_OPT)
+				PUSH_OR_EMPTY(d, l8);
+			else
+				PUSHB(d != NULL);
+			break;
+		case CLS_OP_VCL_ENT:
+			d = vivco(pkt, 0, 0, &blk, &l8);
+			PUSH_OR_EMPTY(d, 4);
+			break;
+		case CLS_OP_VCL_EX:
+			PUSHB(vivco(pkt, rd32(pc), 0, &blk, &l8) != NULL);
+			break;
+		case CLS_OP_VCL_DATA:
+			vivco(pkt, rd32(pc), pc[4], &blk, &l8);
+			PUSH_OR_EMPTY(blk, l8);
+			break;
+		case CLS_OP_EQ:
+			b = st[--sp];
+			a = st[--sp];
+			PUSHB(a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0));
+			break;
+		case CLS_OP_NOT:
+			st[sp - 1].n = !st[sp - 1].n;
+			break;
+		case CLS_OP_AND:
+			b = st[--sp];
+			st[sp - 1].n = st[sp - 1].n && b.n;
+			break;
+		case CLS_OP_OR:
+			b = st[--sp];
+			st[sp - 1].n = st[sp - 1].n || b.n;
+			break;
+		case CLS_OP_MEMBER:
+			PUSHB(env->set != NULL && cls_set_has(env->set, pc[0]));
+			break;
+		case CLS_OP_SUBSTR:
+			st[sp - 1] = substr(st[sp - 1], (int32_t)rd32(pc), (int32_t)rd32(pc + 4), pc[8]);
+			break;
+		case CLS_OP_CONCAT:
+			b = st[--sp];
+			a = st[sp - 1];
+			if (a.n > 0 && a.p + a.n == s->buf + s->used) {
+				/* The left side was the last thing made: grow it. */
+				o = take(s, b.n);
+				if (o == NULL)
+					return -ENOSPC;
+				memcpy(o, b.p, b.n);
+				st[sp - 1].n = a.n + b.n;
+				break;
+			}
+			o = take(s, (size_t)a.n + b.n);
+			if (o == NULL)
+				return -ENOSPC;
+			memcpy(o, a.p, a.n);
+			memcpy(o + a.n, b.p, b.n);
+			st[sp - 1].p = o;
+			st[sp - 1].n = a.n + b.n;
+			break;
+		case CLS_OP_IFELSE:
+			b = st[--sp];
+			a = st[--sp];
+			st[sp - 1] = st[sp - 1].n ? a : b;
+			break;
+		case CLS_OP_HEXSTR: {
+			size_t need;
+
+			b = st[--sp];                 /* separator */
+			a = st[sp - 1];
+			if (a.n == 0) {
+				st[sp - 1].p = empty;
+				break;
+			}
+			need = 2 * (size_t)a.n + ((size_t)a.n - 1) * b.n;
+			o = take(s, need);
+			if (o == NULL)
+				return -ENOSPC;
+			st[sp - 1].p = o;
+			st[sp - 1].n = (uint32_t)need;
+			for (uint32_t i = 0; i < a.n; i++) {
+				if (i) {
+					memcpy(o, b.p, b.n);
+					o += b.n;
+				}
+				*o++ = hexd[a.p[i] >> 4];
+				*o++ = hexd[a.p[i] & 15];
+			}
+			break;
+		}
+		case CLS_OP_SPLIT:
+			b = st[--sp];
+			st[sp - 1] = split(st[sp - 1], b, (int32_t)rd32(pc));
+			break;
+		case CLS_OP_ADDR2TXT:
+			rc = addr2txt(st[sp - 1], s, &st[sp - 1]);
+			if (rc < 0)
+				return rc;
+			break;
+		case CLS_OP_I8TXT:
+		case CLS_OP_I16TXT:
+		case CLS_OP_I32TXT:
+		case CLS_OP_U8TXT:
+		case CLS_OP_U16TXT:
+		case CLS_OP_U32TXT:
+			rc = int2txt(op, st[sp - 1], s, &st[sp - 1]);
+			if (rc < 0)
+				return rc;
+			break;
+		case CLS_OP_LCASE:
+		case CLS_OP_UCASE:
+			a = st[sp - 1];
+			o = take(s, a.n);
+			if (o == NULL)
+				return -ENOSPC;
+			for (uint32_t i = 0; i < a.n; i++) {
+				uint8_t ch = a.p[i];
+
+				if (op == CLS_OP_LCASE && ch >= 'A' && ch <= 'Z')
+					ch |= 0x20;
+				else if (op == CLS_OP_UCASE && ch >= 'a' && ch <= 'z')
+					ch &= ~0x20;
+				o[i] = ch;
+			}
+			st[sp - 1].p = a.n ? o : empty;
+			break;
+		default:
+			return -EINVAL;    /* cannot happen with compiled code */
+		}
+		pc += cls_op_argbytes[op];
+	}
+#undef PUSH
+#undef PUSHB
+#undef PUSH_OR_EMPTY
+}
+
+int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env)
+{
+	struct cls_scratch s;
+	struct val r;
+	int rc;
+
+	if (p->result != CLS_T_BOOL)
+		return -EINVAL;
+	s.used = 0;
+	rc = run(p, env, &s, &r);
+	return rc < 0 ? rc : r.n != 0;
+}
+
+int cls_eval_str(const struct cls_prog *p, const struct cls_env *env,
+		 struct cls_scratch *s, const uint8_t **out, size_t *len)
+{
+	struct val r;
+	int rc;
+
+	if (p->result != CLS_T_STRING)
+		return -EINVAL;
+	s->used = 0;
+	rc = run(p, env, s, &r);
+	if (rc < 0)
+		return rc;
+	*out = r.p;
+	*len = r.n;
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* classify/ internals shared by the compiler, the evaluator and the
+ * registry.  Not a public header. */
+#pragma once
+#include "cls.h"
+
+/* Bytecode.  One opcode byte, then its operands, little endian and
+ * unaligned (read with memcpy).  Straight-line code, no jumps: 'and' and
+ * 'or' evaluate both sides as Kea does, so a failing right-hand side fails
+ * the test the same way it does in Kea. */
+#define CLS_OPS(X)                                                      \
+	X(END,        0)  /* end of program */                          \
+	X(STR,        4)  /* u16 offset, u16 length into the constants */ \
+	X(OPT,        1)  /* u8 code: option value, "" if absent */     \
+	X(OPT_EX,     1)  /* u8 code: option present */                 \
+	X(RAI,        1)  /* u8 sub-option of option 82 */              \
+	X(RAI_EX,     1)                                                \
+	X(IFACE,      0)                                                \
+	X(SRC,        0)                                                \
+	X(DST,        0)                                                \
+	X(LEN,        0)                                                \
+	X(MAC,        0)                                                \
+	X(HLEN,       0)                                                \
+	X(HTYPE,      0)                                                \
+	X(CIADDR,     0)                                                \
+	X(GIADDR,     0)                                                \
+	X(YIADDR,     0)                                                \
+	X(SIADDR,     0)                                                \
+	X(MSGTYPE,    0)                                                \
+	X(TRANSID,    0)                                                \
+	X(VEN_ENT,    0)  /* vendor.enterprise (option 125) */          \
+	X(VEN_EX,     4)  /* u32 enterprise, 0 = any */                 \
+	X(VEN_OPT,    5)  /* u32 enterprise, u8 sub-option */           \
+	X(VEN_OPT_EX, 5)                                                \
+	X(VCL_ENT,    0)  /* vendor-class.enterprise (option 124) */    \
+	X(VCL_EX,     4)  /* u32 enterprise */                          \
+	X(VCL_DATA,   5)  /* u32 enterprise, u8 tuple index */          \
+	X(EQ,         0)                                                \
+	X(NOT,        0)                                                \
+	X(AND,        0)                                                \
+	X(OR,         0)                                                \
+	X(MEMBER,     1)  /* u8 class id */                             \
+	X(SUBSTR,     9)  /* i32 start, i32 length, u8 1 = all */       \
+	X(CONCAT,     0)                                                \
+	X(IFELSE,     0)                                                \
+	X(HEXSTR,     0)                                                \
+	X(SPLIT,      4)  /* i32 field */                               \
+	X(ADDR2TXT,   0)                                                \
+	X(I8TXT,      0)                                                \
+	X(I16TXT,     0)                                                \
+	X(I32TXT,     0)                                                \
+	X(U8TXT,      0)                                                \
+	X(U16TXT,     0)                                                \
+	X(U32TXT,     0)                                                \
+	X(LCASE,      0)                                                \
+	X(UCASE,      0)
+
+enum cls_op {
+#define X(n, a) CLS_OP_##n,
+	CLS_OPS(X)
+#undef X
+	CLS_OP_MAX
+};
+
+extern const uint8_t cls_op_argbytes[CLS_OP_MAX];
+
+struct cls_prog {
+	uint8_t result;          /* enum cls_type */
+	uint8_t stack;           /* deepest stack the code reaches */
+	uint8_t depends_known;
+	uint8_t pad;
+	uint16_t code_len;
+	uint16_t const_len;
+	uint8_t code[];          /* code_len bytes of code, then the constants */
+};
+
+struct cls_class {
+	char name[CLS_NAME_MAX];
+	bool used;               /* id taken (defined or interned) */
+	bool defined;            /* cls_registry_add'ed */
+	bool required;           /* only-if-required */
+	bool depends_known;
+	struct cls_prog *prog;   /* NULL: no test */
+};
+
+struct cls_step {
+	const struct cls_prog *prog;
+	uint8_t id;
+};
+
+struct cls_registry {
+	unsigned n_ids;                              /* ids 0..n_ids-1 taken */
+	struct cls_class cls[CLS_MAX_CLASSES];
+	/* Evaluation order, precomputed so the worker only walks arrays. */
+	struct cls_step pre[CLS_MAX_CLASSES];        /* PRE_HOST tests */
+	unsigned n_pre;
+	struct cls_step post[CLS_MAX_CLASSES];       /* POST_HOST tests */
+	unsigned n_post;
+	struct cls_step order[CLS_MAX_CLASSES];      /* every defined class with a test */
+	unsigned n_order;
+	/* VENDOR_CLASS_<value> classes: value (into cls[].name) -> id */
+	struct {
+		const char *value;
+		uint8_t len;
+		uint8_t id;
+	} vendor[CLS_MAX_CLASSES];
+	unsigned n_vendor;
+	char iface[CLS_MAX_IFACES][32];
+};
+
+/* For the compiler: id of a class member() may name (defined before, or a
+ * builtin; VENDOR_CLASS_* names are interned), *dep_known set if testing
+ * it means depending on KNOWN/UNKNOWN.  -ENOENT if not allowed. */
+int cls_registry_member(struct cls_registry *reg, const char *name, size_t len, bool *dep_known);
