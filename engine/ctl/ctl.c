@@ -64,7 +64,7 @@ struct ctl *ctl_create(const struct ctl_params *p)
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	c->unix_path = dup_opt(p->unix_path, &fail);
-	c->unix_mode = p->unix_mode;
+	c->unix_mode = p->unix_mode ? p->unix_mode : 0600;
 	c->http_addr = dup_opt(p->http_addr, &fail);
 	c->http_port = p->http_port;
 	c->http_user = dup_opt(p->http_user, &fail);

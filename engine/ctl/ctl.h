@@ -13,7 +13,9 @@
  * (libmicrohttpd driven from the same epoll loop, no MHD threads).  Every
  * handler call and every metrics call holds one mutex, so they never
  * overlap, also with ctl_execute() called from another thread (SIGHUP).
- * A handler must not call ctl_execute() itself (same mutex: deadlock).
+ * A handler must not call ctl_execute() itself (same mutex: deadlock), nor
+ * ctl_stop()/ctl_free() (they join the control thread): a "shutdown"
+ * handler should answer and signal the main thread, which then stops us.
  * While a handler runs, no other control request is served.
  *
  * JSON ownership: `args` is borrowed (valid during the call only; incref it
@@ -24,7 +26,8 @@
  * answered as result 1 "internal error".
  *
  * What the library answers itself (the handler is not called):
- *   not JSON / trailing bytes       result 1 "invalid JSON: ..."
+ *   not JSON, duplicate keys, bytes after the object (HTTP)
+ *                                   result 1 "invalid JSON: ..."
  *   not a map, no "command", "command" not a string,
  *   "arguments" present but not a map (null too)   result 1
  *   unknown command                 result 2 "'foo' command not supported"
@@ -67,7 +70,7 @@ typedef int (*ctl_handler_fn)(const json_t *args, json_t **out_args, char *text,
 
 struct ctl_params {
 	const char *unix_path;        /* NULL: no unix socket */
-	unsigned unix_mode;           /* e.g. 0600 */
+	unsigned unix_mode;           /* e.g. 0600; 0 = 0600 */
 	const char *http_addr;        /* NULL: no HTTP; normally "127.0.0.1" */
 	uint16_t http_port;           /* 0: any free port, see ctl_http_port() */
 	const char *http_user;        /* basic auth, both NULL: none */
@@ -78,7 +81,9 @@ struct ctl_params {
 
 struct ctl;
 
-struct ctl *ctl_create(const struct ctl_params *p);      /* NULL + errno */
+/* NULL + errno: EINVAL if neither unix_path nor http_addr, an empty one,
+ * mode bits beyond 07777, only one of user/password, or ':' in the user. */
+struct ctl *ctl_create(const struct ctl_params *p);
 /* 0, -EEXIST, -ENOMEM.  Register before ctl_start (-EBUSY after);
  * -EINVAL for an empty name, one over 64 bytes or with spaces/quotes.
  * "list-commands" is built in (-EEXIST). */

@@ -264,7 +264,7 @@ int ctl_http_open(struct ctl *c)
 {
 	const union MHD_DaemonInfo *info;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = CTL_EV_HTTP };
-	unsigned timeout_s = (c->idle_ms + 999) / 1000;
+	unsigned timeout_s = c->idle_ms / 1000 + (c->idle_ms % 1000 != 0);
 	bool v6;
 	int fd, rc;
 

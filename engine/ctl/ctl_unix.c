@@ -5,6 +5,7 @@
  * re-parsing the whole buffer after every read would be quadratic); EOF,
  * the size limit or the deadline also end it. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +321,9 @@ int ctl_unix_timeout(struct ctl *c, uint64_t now)
 			first = c->clients[i].deadline_ms;
 	if (first == UINT64_MAX)
 		return -1;
-	return first <= now ? 0 : (int)(first - now);
+	if (first <= now)
+		return 0;
+	return first - now > INT_MAX ? INT_MAX : (int)(first - now);
 }
 
 void ctl_unix_expire(struct ctl *c, uint64_t now)
