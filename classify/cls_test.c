@@ -797,10 +797,14 @@ static void test_timing(void)
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 		CU_ASSERT_EQUAL(cls_eval_bool(p, &env), 1);
-		t0 = now_ns();
-		for (int k = 0; k < iters; k++)
-			sink += cls_eval_bool(p, &env);
-		ns = (now_ns() - t0) / iters;
+		ns = 1e9;
+		for (int round = 0; round < 5; round++) {     /* best of 5: the box is shared */
+			t0 = now_ns();
+			for (int k = 0; k < iters / 5; k++)
+				sink += cls_eval_bool(p, &env);
+			t0 = (now_ns() - t0) / (iters / 5);
+			ns = t0 < ns ? t0 : ns;
+		}
 		printf("    %6.1f ns/eval  %3zu bytes  %s\n", ns, cls_prog_code_len(p), exprs[i]);
 		cls_prog_free(p);
 	}
@@ -819,13 +823,17 @@ static void test_timing(void)
 		CU_ASSERT_TRUE_FATAL(cls_registry_add(r, name, test, 0, &err) > 0);
 	}
 	cls_registry_set_iface(r, 1, "eth1");
-	t0 = now_ns();
-	for (int k = 0; k < iters; k++)
-		sink += cls_classify(r, &built, &rx_built, &set, CLS_STAGE_PRE_HOST);
-	ns = (now_ns() - t0) / iters;
+	ns = 1e9;
+	for (int round = 0; round < 5; round++) {
+		t0 = now_ns();
+		for (int k = 0; k < iters / 5; k++)
+			sink += cls_classify(r, &built, &rx_built, &set, CLS_STAGE_PRE_HOST);
+		t0 = (now_ns() - t0) / (iters / 5);
+		ns = t0 < ns ? t0 : ns;
+	}
 	printf("    %6.1f ns/packet for cls_classify with 20 classes (%d matched)\n",
 	       ns, (int)__builtin_popcountll(set.w[0]));
-	CU_ASSERT_EQUAL(sink, 6 * iters);
+	CU_ASSERT_EQUAL(sink, 6 * iters);   /* every expression true, no eval errors */
 	CU_ASSERT_TRUE(cls_set_has(&set, cls_registry_find(r, "c19")));
 	cls_registry_free(r);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build the libFuzzer targets (clang, -Dfuzz=true) in build-fuzz, seed a
-# corpus from the golden packets and fuzz for a bounded time.
+# Build the libFuzzer targets (clang, -Dfuzz=true) in build-fuzz, seed the
+# corpora (golden packets, Kea lease lines, class expressions) and fuzz for
+# a bounded time, split between the targets.
 #   scripts/fuzz.sh [seconds]        default 60
 # Exits non-zero if the fuzzer finds a crash; the reproducer is left in
 # build-fuzz/fuzz-artifacts/.
@@ -8,18 +9,20 @@ set -eu
 
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bd="$root/build-fuzz"
+# FUZZ_BUILD_DIR lets an engineer fuzz from a private build directory.
+bd=${FUZZ_BUILD_DIR:-"$root/build-fuzz"}
 target="$bd/tests/fuzz/fuzz_dhcp4"
 corpus="$bd/fuzz-corpus/dhcp4"
 corpus_csv="$bd/fuzz-corpus/lease_csv"
+corpus_cls="$bd/fuzz-corpus/cls"
 artifacts="$bd/fuzz-artifacts"
 
 if [ ! -f "$bd/build.ninja" ]; then
 	CC=clang meson setup "$bd" "$root" -Dfuzz=true
 fi
-ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv
+ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv tests/fuzz/fuzz_cls
 
-mkdir -p "$corpus" "$corpus_csv" "$artifacts"
+mkdir -p "$corpus" "$corpus_csv" "$corpus_cls" "$artifacts"
 # Seeds: each golden frame as it is, and its DHCP payload on its own (the
 # target reads the input both ways).
 for f in "$root"/engine/testdata/*.bin; do
@@ -36,11 +39,28 @@ for f in "$root"/backends/testdata/*.csv; do
 	done
 done
 
-# Two thirds of the time for the packet parsers, a third for lease lines.
-# -rss_limit_mb keeps a runaway input from eating the shared machine.
+# Class expressions: the first byte picks the mode (0 boolean test, 1
+# string result); the rest is the text.  String seeds are the left sides.
+i=0
+while IFS= read -r line; do
+	i=$((i + 1))
+	printf '\000%s' "$line" >"$corpus_cls/seed-$i-bool"
+	printf '\001%s' "${line%% == *}" >"$corpus_cls/seed-$i-str"
+done <"$root/tests/fuzz/cls_seeds.txt"
+
+# The time is split so the whole run takes `secs`: 2/5 for the packet
+# parsers, 1/5 for lease lines, the rest for class expressions (each at
+# least a second).  -rss_limit_mb keeps a runaway input from eating the
+# shared machine.
 run() {
-	"$1" -max_total_time="$2" -timeout=10 -rss_limit_mb=1024 \
-		-artifact_prefix="$artifacts/" -print_final_stats=1 "$3"
+	bin=$1 t=$2 dir=$3
+	shift 3
+	"$bin" -max_total_time="$t" -timeout=10 -rss_limit_mb=1024 \
+		-artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$dir"
 }
-run "$target" $((secs * 2 / 3 + 1)) "$corpus"
-run "$bd/tests/fuzz/fuzz_lease_csv" $((secs / 3 + 1)) "$corpus_csv"
+t_dhcp=$((secs * 2 / 5)); [ "$t_dhcp" -ge 1 ] || t_dhcp=1
+t_csv=$((secs / 5)); [ "$t_csv" -ge 1 ] || t_csv=1
+t_cls=$((secs - t_dhcp - t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
+run "$target" "$t_dhcp" "$corpus"
+run "$bd/tests/fuzz/fuzz_lease_csv" "$t_csv" "$corpus_csv"
+run "$bd/tests/fuzz/fuzz_cls" "$t_cls" "$corpus_cls" -dict="$root/tests/fuzz/cls.dict"
