@@ -23,6 +23,8 @@ enum { W_NONE, W_OFFER, W_ACK, W_RENEW };
 
 struct gen_client {
 	uint64_t t_start;               /* TSC at the transaction's first send */
+	uint64_t t_send;                /* TSC of the last request sent */
+	uint32_t prev, next;            /* in the waiting list, oldest send first */
 	uint32_t addr;                  /* bound (pos != NONE) or offered */
 	uint32_t xid;                   /* of the last request sent */
 	uint32_t pos;                   /* index in bound[], NONE if unbound */
@@ -32,11 +34,6 @@ struct gen_client {
 	uint8_t pad;
 };
 
-struct fifo_ent {
-	uint64_t t_send;
-	uint32_t ci, xid;
-};
-
 struct gen {
 	struct gen_params p;
 	struct gen_client *cl;
@@ -44,8 +41,7 @@ struct gen {
 	uint32_t nbound;
 	uint32_t *owner;                /* pool offset -> client + 1 */
 	uint32_t pool_n;
-	struct fifo_ent *fifo;          /* requests in sent order, for timeouts */
-	uint32_t fifo_mask, fifo_head, fifo_tail;
+	uint32_t wait_head, wait_tail;  /* clients waiting for an answer, by send time */
 	struct rte_mbuf *pend[PEND_MAX];   /* follow-ups and ARP replies */
 	unsigned npend;
 	uint8_t server_mac[6];
@@ -140,7 +136,6 @@ double gen_hist_pct(const struct gen_hist *h, double pct, uint64_t hz)
 struct gen *gen_create(const struct gen_params *p)
 {
 	struct gen *g;
-	uint64_t fifo;
 
 	if (!p->pool || !p->n_clients || p->n_clients > (1u << 30) ||
 	    p->pool_first > p->pool_last || p->pool_last - p->pool_first >= (1u << 24) ||
@@ -160,27 +155,19 @@ struct gen *gen_create(const struct gen_params *p)
 	g->drain_c = g->timeout_c * (p->retries + 1) + g->hz / 10;
 	g->rng = p->seed ? p->seed : 0x9e3779b97f4a7c15ull;
 	g->pool_n = p->pool_last - p->pool_first + 1;
-	/* One live entry per outstanding request, plus answered ones still
-	 * queued until their deadline passes: sends within one timeout. */
-	fifo = (uint64_t)p->outstanding * (p->retries + 2) * 2;
-	if (p->rate > 0 && p->rate * p->timeout_s * 3 > (double)fifo)
-		fifo = (uint64_t)(p->rate * p->timeout_s * 3);
-	fifo = RTE_MAX(fifo, 4096ull);
-	fifo = RTE_MIN(rte_align64pow2(fifo), 1ull << 24);
-	g->fifo_mask = (uint32_t)fifo - 1;
+	g->wait_head = g->wait_tail = NONE;
 	/* Plain calloc for the big tables: with --no-huge DPDK memory is
 	 * limited to -m, and these are not touched by a device. */
 	g->cl = calloc(p->n_clients, sizeof(*g->cl));
 	g->bound = calloc(p->n_clients, sizeof(*g->bound));
 	g->owner = calloc(g->pool_n, sizeof(*g->owner));
-	g->fifo = calloc(fifo, sizeof(*g->fifo));
-	if (!g->cl || !g->bound || !g->owner || !g->fifo) {
+	if (!g->cl || !g->bound || !g->owner) {
 		gen_free(g);
 		errno = ENOMEM;
 		return NULL;
 	}
 	for (uint32_t i = 0; i < p->n_clients; i++)
-		g->cl[i].pos = NONE;
+		g->cl[i].pos = g->cl[i].prev = g->cl[i].next = NONE;
 	g->measuring = p->warmup == 0;
 	return g;
 }
@@ -194,7 +181,6 @@ void gen_free(struct gen *g)
 	free(g->cl);
 	free(g->bound);
 	free(g->owner);
-	free(g->fifo);
 	rte_free(g);
 }
 
@@ -338,9 +324,36 @@ static inline void frame_to_mbuf(struct gen *g, struct rte_mbuf *m, unsigned len
 	m->next = NULL;
 }
 
-static inline bool fifo_full(const struct gen *g)
+/* The waiting list: every client with a request in flight, in the order
+ * of their last send, so the oldest is the first to time out.  Exactly the
+ * outstanding transactions are in it (no lazy entries to bound). */
+static void wait_unlink(struct gen *g, uint32_t ci)
 {
-	return g->fifo_tail - g->fifo_head > g->fifo_mask;
+	struct gen_client *c = &g->cl[ci];
+
+	if (c->prev != NONE)
+		g->cl[c->prev].next = c->next;
+	else
+		g->wait_head = c->next;
+	if (c->next != NONE)
+		g->cl[c->next].prev = c->prev;
+	else
+		g->wait_tail = c->prev;
+	c->prev = c->next = NONE;
+}
+
+static void wait_append(struct gen *g, uint32_t ci, uint64_t now)
+{
+	struct gen_client *c = &g->cl[ci];
+
+	c->t_send = now;
+	c->next = NONE;
+	c->prev = g->wait_tail;
+	if (g->wait_tail != NONE)
+		g->cl[g->wait_tail].next = ci;
+	else
+		g->wait_head = ci;
+	g->wait_tail = ci;
 }
 
 /* Send the request the client's state calls for, into m (allocated when
@@ -349,14 +362,12 @@ static inline bool fifo_full(const struct gen *g)
 static struct rte_mbuf *emit(struct gen *g, uint32_t ci, struct rte_mbuf *m, uint64_t now)
 {
 	struct gen_client *c = &g->cl[ci];
-	struct fifo_ent *e;
 	uint8_t type = c->wait == W_OFFER ? 1 : 3;
 
 	c->xid = (uint32_t)(++g->xid_ctr * 0x9e3779b1u) | 1;
-	e = &g->fifo[g->fifo_tail++ & g->fifo_mask];
-	e->t_send = now;
-	e->ci = ci;
-	e->xid = c->xid;
+	if (c->prev != NONE || g->wait_head == ci)
+		wait_unlink(g, ci);
+	wait_append(g, ci, now);
 	g->c.requests_tx++;
 	if (!m)
 		m = rte_pktmbuf_alloc(g->p.pool);
@@ -413,6 +424,7 @@ static void finish(struct gen *g, uint32_t ci, uint64_t now, bool ok)
 	struct gen_client *c = &g->cl[ci];
 
 	c->wait = W_NONE;
+	wait_unlink(g, ci);
 	g->outstanding--;
 	if (ok) {
 		g->c.done[c->kind]++;
@@ -522,7 +534,11 @@ static void rx_one(struct gen *g, struct rte_mbuf *m, uint64_t now)
 			if (m)
 				g->pend[g->npend++] = m;
 		} else {
-			emit(g, ci, NULL, now);                   /* counted, then retried */
+			/* no room to send it now: counted as sent and lost,
+			 * so its timeout retransmits it */
+			m = emit(g, ci, m, now);
+			g->c.tx_full++;
+			rte_pktmbuf_free(m);
 		}
 		return;
 	}
@@ -714,28 +730,24 @@ unsigned gen_tx(struct gen *g, struct rte_mbuf **out, unsigned max, uint64_t now
 	while (g->npend && n < max)
 		out[n++] = g->pend[--g->npend];
 
-	/* timeouts, oldest first; answered requests are skipped lazily */
-	while (g->fifo_head != g->fifo_tail && n < max) {
-		struct fifo_ent *e = &g->fifo[g->fifo_head & g->fifo_mask];
-		struct gen_client *c = &g->cl[e->ci];
+	/* timeouts, oldest first */
+	while (g->wait_head != NONE && n < max) {
+		uint32_t ci = g->wait_head;
+		struct gen_client *c = &g->cl[ci];
 		struct rte_mbuf *m;
 
-		if (c->wait == W_NONE || c->xid != e->xid) {
-			g->fifo_head++;
-			continue;
-		}
-		if (now - e->t_send < g->timeout_c)
+		if (now - c->t_send < g->timeout_c)
 			break;
-		g->fifo_head++;
+		wait_unlink(g, ci);
 		g->c.drops++;
 		if (c->tries >= g->p.retries) {
 			g->c.timeouts++;
-			finish(g, e->ci, now, false);
+			finish(g, ci, now, false);
 			continue;
 		}
 		c->tries++;
 		g->c.retransmits++;
-		m = emit(g, e->ci, NULL, now);
+		m = emit(g, ci, NULL, now);
 		if (m)
 			out[n++] = m;
 	}
@@ -760,7 +772,7 @@ unsigned gen_tx(struct gen *g, struct rte_mbuf **out, unsigned max, uint64_t now
 	} else {
 		g->credit = max;
 	}
-	while (g->credit >= 1 && n + 2 <= max && !fifo_full(g) &&
+	while (g->credit >= 1 && n + 2 <= max &&
 	       g->outstanding < g->p.outstanding &&
 	       (!g->measuring || g->started_total < g->p.count)) {
 		int k = start_one(g, out + n, now);
