@@ -38,6 +38,9 @@ struct rt_pool {
 	struct alloc_pool *ap;
 	uint32_t first, last;
 	unsigned subnet;                /* index into conf->subnets */
+	unsigned index;                 /* position in its subnet's pools */
+	bool owned;                     /* false: moved to a newer runtime */
+	int32_t from;                   /* index in rt->from it was carried from, -1 */
 };
 
 struct rt_key {                         /* sorted lookup tables */
@@ -59,6 +62,8 @@ struct dhcp4_runtime {
 	 * two records for different clients (hence owners) both claim. */
 	struct dhcp4_worker **workers;
 	unsigned n_workers;
+	struct dhcp4_runtime *from;     /* reload: carried pools until commit */
+	uint32_t n_carried;
 };
 
 static int rt_key_cmp(const void *a, const void *b)
@@ -121,8 +126,16 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	if (!rt)
 		return;
 	if (rt->pools)
-		for (i = 0; i < rt->n_pools; i++)
-			alloc_pool_free(rt->pools[i].ap);
+		for (i = 0; i < rt->n_pools; i++) {
+			struct rt_pool *p = &rt->pools[i];
+
+			if (!p->owned)
+				continue;
+			if (rt->from && p->from >= 0)   /* a reload given up: hand it back */
+				rt->from->pools[p->from].owned = true;
+			else
+				alloc_pool_free(p->ap);
+		}
 	free(rt->pools);
 	free(rt->by_first);
 	free(rt->subnet_pool0);
@@ -133,7 +146,77 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	free(rt);
 }
 
+/* Index of old's pool with exactly [first, last], or -1. */
+static int32_t rt_same_pool(const struct dhcp4_runtime *old, uint32_t first, uint32_t last)
+{
+	uint32_t i;
+
+	for (i = 0; old && i < old->n_pools; i++)
+		if (old->pools[i].owned && old->pools[i].first == first && old->pools[i].last == last)
+			return (int32_t)i;
+	return -1;
+}
+
+static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime *old);
+
 struct dhcp4_runtime *dhcp4_runtime_create(const struct conf *c)
+{
+	return rt_build(c, NULL);
+}
+
+struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhcp4_runtime *old)
+{
+	struct dhcp4_runtime *rt;
+
+	if (!old) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rt = rt_build(c, old);
+	if (!rt)
+		return NULL;
+	/* Workers by id, so that dhcp4_worker_free finds its slot. */
+	if (old->n_workers) {
+		rt->workers = calloc(old->n_workers, sizeof(*rt->workers));
+		if (!rt->workers) {
+			dhcp4_runtime_free(rt);
+			errno = ENOMEM;
+			return NULL;
+		}
+		memcpy(rt->workers, old->workers, old->n_workers * sizeof(*rt->workers));
+		rt->n_workers = old->n_workers;
+	}
+	return rt;
+}
+
+void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
+{
+	if (rt)
+		rt->from = NULL;
+}
+
+uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt)
+{
+	return rt ? rt->n_carried : 0;
+}
+
+int dhcp4_runtime_pool_info(const struct dhcp4_runtime *rt, uint32_t p, unsigned *subnet,
+			    unsigned *index_in_subnet, uint32_t *first, uint32_t *last)
+{
+	if (!rt || p >= rt->n_pools)
+		return -EINVAL;
+	if (subnet)
+		*subnet = rt->pools[p].subnet;
+	if (index_in_subnet)
+		*index_in_subnet = rt->pools[p].index;
+	if (first)
+		*first = rt->pools[p].first;
+	if (last)
+		*last = rt->pools[p].last;
+	return 0;
+}
+
+static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime *old)
 {
 	struct dhcp4_runtime *rt;
 	unsigned s, j, n_relays = 0;
@@ -156,6 +239,7 @@ struct dhcp4_runtime *dhcp4_runtime_create(const struct conf *c)
 	if (!rt)
 		goto err;
 	rt->conf = c;
+	rt->from = old;
 	rt->pools = calloc(n_pools ? n_pools : 1, sizeof(*rt->pools));
 	rt->by_first = calloc(n_pools ? n_pools : 1, sizeof(*rt->by_first));
 	rt->subnet_pool0 = calloc(c->n_subnets + 1, sizeof(*rt->subnet_pool0));
@@ -174,7 +258,17 @@ struct dhcp4_runtime *dhcp4_runtime_create(const struct conf *c)
 			rt->pools[p].first = sn->pools[j].first;
 			rt->pools[p].last = sn->pools[j].last;
 			rt->pools[p].subnet = s;
-			rt->pools[p].ap = alloc_pool_create(sn->pools[j].first, sn->pools[j].last);
+			rt->pools[p].index = j;
+			rt->pools[p].from = rt_same_pool(old, sn->pools[j].first, sn->pools[j].last);
+			rt->pools[p].owned = true;
+			if (rt->pools[p].from >= 0) {
+				/* unchanged range: the bitmap moves with its bits */
+				rt->pools[p].ap = old->pools[rt->pools[p].from].ap;
+				old->pools[rt->pools[p].from].owned = false;
+				rt->n_carried++;
+			} else {
+				rt->pools[p].ap = alloc_pool_create(sn->pools[j].first, sn->pools[j].last);
+			}
 			if (!rt->pools[p].ap) {
 				err = errno ? errno : ENOMEM;
 				rt->n_pools = p;
@@ -396,6 +490,7 @@ void dhcp4_worker_free(struct dhcp4_worker *w)
 	lease_table_free(w->lt);
 	free(w->cursor);
 	free(w->st.subnet);
+	free(w->st.pool);
 	free(w);
 }
 
@@ -434,7 +529,9 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->cursor = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->cursor));
 	w->st.n_subnets = p->conf->n_subnets;
 	w->st.subnet = calloc(p->conf->n_subnets ? p->conf->n_subnets : 1, sizeof(*w->st.subnet));
-	if (!w->cursor || !w->st.subnet)
+	w->st.n_pools = rt->n_pools;
+	w->st.pool = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->st.pool));
+	if (!w->cursor || !w->st.subnet || !w->st.pool)
 		goto err;
 	/* Workers start scanning each pool at evenly spread offsets so that
 	 * they rarely race for the same bitmap word. */
@@ -547,10 +644,15 @@ static void gauge(struct dhcp4_worker *w, const struct lease4 *l, int d)
 
 	if (s < 0)
 		return;
-	if (l->state == LEASE_STATE_DEFAULT)
+	if (l->state == LEASE_STATE_DEFAULT) {
 		w->st.subnet[s].assigned += d;
-	else if (l->state == LEASE_STATE_DECLINED)
+		if (l->pool != NO_POOL)
+			w->st.pool[l->pool].assigned += d;
+	} else if (l->state == LEASE_STATE_DECLINED) {
 		w->st.subnet[s].declined += d;
+		if (l->pool != NO_POOL)
+			w->st.pool[l->pool].declined += d;
+	}
 }
 
 static inline uint32_t add_lft(uint32_t now, uint32_t lft)
@@ -1080,6 +1182,12 @@ static int ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct
 	int n, s = lease_subnet(w, l);
 	uint64_t seq;
 
+	if (l->state != LEASE_STATE_DEFAULT && s >= 0) {
+		/* a new assignment, not a renewal */
+		w->st.subnet[s].cumulative++;
+		if (l->pool != NO_POOL)
+			w->st.pool[l->pool].cumulative++;
+	}
 	gauge(w, l, -1);
 	l->state = LEASE_STATE_DEFAULT;
 	l->valid_lft = s >= 0 ? t->c->subnets[s].valid_lifetime : t->c->valid_lifetime;
@@ -1424,4 +1532,372 @@ err_nomem:
 	addr_release(w, l);
 	lease_table_remove(w->lt, l);
 	return -ENOMEM;
+}
+
+/* ---- live reconfiguration -------------------------------------------- */
+
+static int64_t subnet_index_by_id(const struct conf *c, uint32_t id)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_subnets; i++)
+		if (c->subnets[i].id == id)
+			return i;
+	return -1;
+}
+
+struct remap_ctx {
+	struct dhcp4_worker *w;
+	struct dhcp4_runtime *old;
+	struct dhcp4_reconf *rc;
+};
+
+/* One lease onto the new runtime.  Its old pool index still names the old
+ * runtime's pool: if the new pool holding the address is the same bitmap
+ * (carried over), the bit is already set; otherwise the bit is claimed in
+ * the new bitmap and the old one is left to be freed with the old runtime.
+ * An address outside every new pool keeps its lease (until it expires)
+ * but no bit: "orphaned". */
+static int remap_one(struct lease4 *l, void *arg)
+{
+	struct remap_ctx *x = arg;
+	struct dhcp4_worker *w = x->w;
+	struct dhcp4_runtime *rt = w->rt;
+	struct alloc_pool *old_ap = l->pool != NO_POOL ? x->old->pools[l->pool].ap : NULL;
+	uint16_t p;
+	int s;
+
+	x->rc->leases++;
+	if (l->state == LEASE_STATE_OFFERED && !l->addr) {
+		l->pool = NO_POOL;              /* a vacated entry: no address */
+		return 0;
+	}
+	p = rt_pool_of(rt, l->addr);
+	if (p != NO_POOL && rt->pools[p].ap != old_ap && alloc_claim(rt->pools[p].ap, l->addr)) {
+		x->rc->conflicts++;
+		p = NO_POOL;
+	}
+	l->pool = p;
+	if (p == NO_POOL)
+		x->rc->orphaned++;
+	s = p != NO_POOL ? (int)rt->pools[p].subnet : rt_subnet_of(rt, l->addr);
+	if (s >= 0)
+		l->subnet_id = w->conf->subnets[s].id;
+	gauge(w, l, +1);
+	return 0;
+}
+
+int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc)
+{
+	const struct conf *oc = w->conf, *nc = rc->conf;
+	struct dhcp4_runtime *old = w->rt, *rt = rc->rt;
+	struct stats4_subnet *osub = w->st.subnet;
+	struct stats4_pool *opool = w->st.pool;
+	uint32_t *ocur = w->cursor, i;
+	struct remap_ctx x = { .w = w, .old = old, .rc = rc };
+
+	if (!nc || !rt || rt->conf != nc || !rc->subnet || !rc->pool || !rc->cursor)
+		return -EINVAL;
+	worker_serving(w);
+	/* Counters follow their subnet (by id) and pool (by range); gauges
+	 * are recounted from the leases below. */
+	for (i = 0; i < nc->n_subnets; i++) {
+		int64_t o = subnet_index_by_id(oc, nc->subnets[i].id);
+
+		memset(&rc->subnet[i], 0, sizeof(rc->subnet[i]));
+		if (o >= 0) {
+			rc->subnet[i].reclaimed = osub[o].reclaimed;
+			rc->subnet[i].reclaimed_declined = osub[o].reclaimed_declined;
+			rc->subnet[i].cumulative = osub[o].cumulative;
+		}
+	}
+	for (i = 0; i < rt->n_pools; i++) {
+		uint64_t size = (uint64_t)rt->pools[i].last - rt->pools[i].first + 1;
+		uint16_t op = rt_pool_of(old, rt->pools[i].first);
+
+		memset(&rc->pool[i], 0, sizeof(rc->pool[i]));
+		if (op != NO_POOL && old->pools[op].first == rt->pools[i].first &&
+		    old->pools[op].last == rt->pools[i].last) {
+			rc->pool[i].cumulative = opool[op].cumulative;
+			rc->cursor[i] = ocur[op];
+		} else {
+			rc->cursor[i] = (uint32_t)(size * w->id / w->n_workers);
+		}
+	}
+	w->conf = nc;
+	w->rt = rt;
+	w->st.subnet = rc->subnet;
+	w->st.n_subnets = nc->n_subnets;
+	w->st.pool = rc->pool;
+	w->st.n_pools = rt->n_pools;
+	w->cursor = rc->cursor;
+	if (w->id < rt->n_workers)
+		rt->workers[w->id] = w;
+	rc->leases = rc->orphaned = rc->conflicts = 0;
+	lease_table_foreach(w->lt, remap_one, &x);
+	/* hand the old arrays back for the caller to free */
+	rc->subnet = osub;
+	rc->pool = opool;
+	rc->cursor = ocur;
+	return 0;
+}
+
+/* ---- control operations ---------------------------------------------- */
+
+static bool filter_match(const struct dhcp4_lease_filter *f, const struct lease4 *l)
+{
+	unsigned i;
+
+	if (l->state == LEASE_STATE_OFFERED || !l->addr)
+		return false;
+	if (f->addr && l->addr != f->addr)
+		return false;
+	if (f->from && l->addr <= f->from)
+		return false;
+	if (f->hw_len && (l->key_kind == LEASE_KEY_ADDR || l->hwaddr_len != f->hw_len ||
+			  memcmp(l->hwaddr, f->hw, f->hw_len)))
+		return false;
+	if (f->cid_len && (l->key_kind == LEASE_KEY_ADDR || l->cid_len != f->cid_len ||
+			   memcmp(lease_cid(l), f->cid, f->cid_len)))
+		return false;
+	if (f->n_subnet_ids) {
+		for (i = 0; i < f->n_subnet_ids; i++)
+			if (f->subnet_ids[i] == l->subnet_id)
+				break;
+		if (i == f->n_subnet_ids)
+			return false;
+	}
+	return true;
+}
+
+struct query_ctx {
+	const struct dhcp4_lease_filter *f;
+	struct dhcp4_worker *w;
+	struct lease_rec *out;
+	unsigned cap, n;
+	uint64_t matched;
+};
+
+/* out[0..n) is a max-heap on the address while paging, so the highest of
+ * the kept addresses is the one a lower match replaces. */
+static void heap_down(struct lease_rec *a, unsigned n, unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, m = i;
+		struct lease_rec t;
+
+		if (l < n && a[l].addr > a[m].addr)
+			m = l;
+		if (r < n && a[r].addr > a[m].addr)
+			m = r;
+		if (m == i)
+			return;
+		t = a[i];
+		a[i] = a[m];
+		a[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct lease_rec *a, unsigned i)
+{
+	while (i > 0) {
+		unsigned p = (i - 1) / 2;
+		struct lease_rec t;
+
+		if (a[p].addr >= a[i].addr)
+			return;
+		t = a[i];
+		a[i] = a[p];
+		a[p] = t;
+		i = p;
+	}
+}
+
+static int query_one(struct lease4 *l, void *arg)
+{
+	struct query_ctx *q = arg;
+	unsigned cap = q->f->limit && q->f->limit < q->cap ? q->f->limit : q->cap;
+
+	if (!filter_match(q->f, l))
+		return 0;
+	q->matched++;
+	if (!q->f->limit) {
+		if (q->n < cap)
+			rec_of(&q->out[q->n++], l);
+		return 0;
+	}
+	if (q->n < cap) {
+		rec_of(&q->out[q->n], l);
+		heap_up(q->out, q->n++);
+	} else if (cap && l->addr < q->out[0].addr) {
+		rec_of(&q->out[0], l);
+		heap_down(q->out, q->n, 0);
+	}
+	return 0;
+}
+
+unsigned dhcp4_lease_query(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
+			   struct lease_rec *out, unsigned cap, uint64_t *matched)
+{
+	struct query_ctx q = { .f = f, .w = w, .out = out, .cap = out ? cap : 0 };
+
+	worker_serving(w);
+	lease_table_foreach(w->lt, query_one, &q);
+	if (matched)
+		*matched = q.matched;
+	return q.n;
+}
+
+struct find_ctx {
+	uint32_t addr;
+	struct lease4 *l;
+};
+
+static int find_addr(struct lease4 *l, void *arg)
+{
+	struct find_ctx *x = arg;
+
+	if (l->addr != x->addr || l->state == LEASE_STATE_OFFERED)
+		return 0;
+	x->l = l;
+	return 1;
+}
+
+int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq)
+{
+	struct dhcp4_runtime *rt = w->rt;
+	struct find_ctx fx = { .addr = r ? r->addr : 0 };
+	struct lease4 *l, *old = NULL;
+	struct lease_key k;
+	uint16_t p;
+	bool existed, claimed = false;
+	int s;
+
+	*seq = 0;
+	if (!r || !r->addr || (r->state != LEASE_STATE_DEFAULT && r->state != LEASE_STATE_DECLINED))
+		return -EINVAL;
+	worker_serving(w);
+	s = rt_subnet_of(rt, r->addr);
+	if (s < 0 || (r->subnet_id && r->subnet_id != w->conf->subnets[s].id))
+		return -EINVAL;
+	if (replace) {
+		lease_table_foreach(w->lt, find_addr, &fx);
+		old = fx.l;
+		if (!old)
+			return -ENOENT;
+	}
+	dhcp4_rec_key(r, w->conf->match_client_id, &k);
+	l = lease_table_lookup(w->lt, &k);
+	if (l && l != old && l->state != LEASE_STATE_OFFERED)
+		return -EEXIST;                 /* the client has another lease */
+	p = rt_pool_of(rt, r->addr);
+	if (p != NO_POOL && !(old && old->pool == p)) {
+		if (alloc_claim(rt->pools[p].ap, r->addr))
+			return -EEXIST;         /* the address is someone's (or an offer's) */
+		claimed = true;
+	}
+	if (!replace) {
+		/* an address outside the pools has no bit: look for a holder */
+		lease_table_foreach(w->lt, find_addr, &fx);
+		if (fx.l) {
+			if (claimed)
+				alloc_release(rt->pools[p].ap, r->addr);
+			return -EEXIST;
+		}
+	}
+	if (l && l != old)
+		lease_drop(w, l, false);        /* the client's pending offer */
+	if (old) {
+		/* the bit (if any) passes to the new entry, as in DECLINE */
+		gauge(w, old, -1);
+		if (old->pool != p && old->pool != NO_POOL)
+			alloc_release(rt->pools[old->pool].ap, old->addr);
+		old->pool = NO_POOL;
+		lease_table_remove(w->lt, old);
+	}
+	l = lease_table_insert(w->lt, &k, &existed);
+	if (!l) {
+		if (p != NO_POOL)
+			alloc_release(rt->pools[p].ap, r->addr);
+		return -ENOMEM;
+	}
+	l->addr = r->addr;
+	l->pool = p;
+	l->subnet_id = w->conf->subnets[s].id;
+	l->valid_lft = r->valid_lft;
+	l->expire = r->expire;
+	l->state = r->state;
+	if (k.kind != LEASE_KEY_ADDR) {
+		if (k.kind != LEASE_KEY_HWADDR) {
+			l->htype = r->htype;
+			l->hwaddr_len = r->hwaddr_len > 16 ? 16 : r->hwaddr_len;
+			memcpy(l->hwaddr, r->hwaddr, l->hwaddr_len);
+		}
+		if (k.kind != LEASE_KEY_CLIENT_ID && r->cid_len &&
+		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len)) {
+			addr_release(w, l);
+			lease_table_remove(w->lt, l);
+			return -ENOMEM;
+		}
+	}
+	if (!old && l->state == LEASE_STATE_DEFAULT) {
+		w->st.subnet[s].cumulative++;
+		if (p != NO_POOL)
+			w->st.pool[p].cumulative++;
+	}
+	gauge(w, l, +1);
+	lease_table_touch(w->lt, l);
+	persist(w, l, false, seq);
+	return 0;
+}
+
+struct del_ctx {
+	const struct dhcp4_lease_filter *f;
+	struct lease4 **v;
+	size_t n, cap;
+};
+
+static int del_collect(struct lease4 *l, void *arg)
+{
+	struct del_ctx *x = arg;
+
+	if (!filter_match(x->f, l))
+		return 0;
+	if (x->n == x->cap)
+		return 1;
+	x->v[x->n++] = l;
+	return 0;
+}
+
+long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f)
+{
+	struct del_ctx x = { .f = f };
+	size_t i;
+
+	worker_serving(w);
+	/* foreach forbids removal: collect first, then drop */
+	x.cap = f->addr ? 1 : lease_table_count(w->lt);
+	if (!x.cap)
+		return 0;
+	x.v = malloc(x.cap * sizeof(*x.v));
+	if (!x.v)
+		return -ENOMEM;
+	lease_table_foreach(w->lt, del_collect, &x);
+	for (i = 0; i < x.n; i++)
+		lease_drop(w, x.v[i], true);
+	free(x.v);
+	return (long)x.n;
+}
+
+unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)
+{
+	unsigned total = 0, rounds = 0, n;
+
+	do {
+		n = dhcp4_expire(w, 256);
+		total += n;
+	} while (total < max && ++rounds < 65536 &&
+		 (n || !lease_table_expire_idle(w->lt, w->now)));
+	return total;
 }

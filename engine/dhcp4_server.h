@@ -81,6 +81,71 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r);
 /* Key a persisted record is owned under (same rule as dhcp4_client_key). */
 void dhcp4_rec_key(const struct lease_rec *r, bool match_client_id, struct lease_key *k);
 
+/* ---- live reconfiguration (added) -----------------------------------
+ *
+ * A new runtime for config c that carries over the allocator of every pool
+ * of `old` whose range is unchanged: the bitmap object moves, so the
+ * addresses in use stay in use and nothing is re-scanned.  Until
+ * dhcp4_runtime_commit(new), freeing `new` gives those pools back to
+ * `old`; after it, freeing `old` leaves them alone.  NULL + errno. */
+struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhcp4_runtime *old);
+void dhcp4_runtime_commit(struct dhcp4_runtime *rt);
+uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt);   /* pools moved from old */
+/* Subnet index and pool index of global pool p (for statistics names). */
+int dhcp4_runtime_pool_info(const struct dhcp4_runtime *rt, uint32_t p, unsigned *subnet,
+			    unsigned *index_in_subnet, uint32_t *first, uint32_t *last);
+
+/* What the control thread prepares and the worker applies, with every
+ * other worker paused (see engine/dp): the worker swaps conf, runtime,
+ * its per-subnet/per-pool statistics arrays and pool cursors, and remaps
+ * each lease onto the new pools.  The old arrays come back in the same
+ * fields for the caller to free. */
+struct dhcp4_reconf {
+	const struct conf *conf;
+	struct dhcp4_runtime *rt;
+	struct stats4_subnet *subnet;  /* zeroed, conf->n_subnets entries */
+	struct stats4_pool *pool;      /* zeroed, one per runtime pool */
+	uint32_t *cursor;              /* one per runtime pool */
+	/* results */
+	uint64_t leases;               /* leases remapped */
+	uint64_t orphaned;             /* address in no pool any more: kept, no pool bit */
+	uint64_t conflicts;            /* pool bit already taken (should not happen) */
+};
+int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc);
+
+/* ---- control operations (added) ---------------------------------------
+ * Run on the worker that owns the lease (from its control message ring),
+ * never from another thread: single writer. */
+#define DHCP4_FILTER_SUBNETS 64
+struct dhcp4_lease_filter {
+	uint32_t addr;                 /* this address only, 0 = any */
+	uint32_t from;                 /* addresses above it only (paging), 0 = all */
+	uint32_t limit;                /* keep the `limit` lowest addresses, 0 = all */
+	uint32_t subnet_ids[DHCP4_FILTER_SUBNETS];
+	unsigned n_subnet_ids;         /* 0 = every subnet */
+	uint8_t hw_len;                /* 0 = any hardware address */
+	uint8_t hw[16];
+	uint16_t cid_len;              /* 0 = any client-id */
+	uint8_t cid[255];
+};
+
+/* Copy the leases matching f (offers are not leases: never included) into
+ * out[cap] as records; *matched counts every match.  With f->limit, out
+ * keeps the lowest addresses.  Returns how many were copied. */
+unsigned dhcp4_lease_query(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
+			   struct lease_rec *out, unsigned cap, uint64_t *matched);
+/* Add lease r (Kea's lease4-add): -EINVAL (address in no subnet), -EEXIST
+ * (the client or the address has a lease already), -ENOMEM.  With
+ * `replace`, the lease at r->addr held by this worker is replaced instead
+ * (lease4-update; -ENOENT if there is none).  Persisted; *seq is its
+ * write-behind sequence (0 without a flusher). */
+int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq);
+/* Delete the leases matching f (lease4-del, lease4-wipe): persisted,
+ * address freed, gauges updated.  Returns how many, or -ENOMEM. */
+long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f);
+/* Reclaim expired leases now (leases-reclaim), at most max. */
+unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max);
+
 static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers)
 {
 	return n_workers <= 1 ? 0 : (unsigned)(lease_key_hash(k) % n_workers);

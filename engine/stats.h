@@ -40,7 +40,9 @@
 	X(STEER_RING_FULL,  "dp-drop-steer-ring-full")                 \
 	X(TX_FULL,          "dp-drop-tx-full")                         \
 	X(PARK_FULL,        "dp-drop-park-full")                       \
-	X(PARKED,           "dp-parked")
+	X(PARKED,           "dp-parked")                               \
+	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
+	X(CTL_MSGS,         "dp-ctl-messages")
 
 enum stat4 {
 #define X(e, s) STAT4_##e,
@@ -60,6 +62,15 @@ struct stats4_subnet {
 	int64_t declined;           /* gauge delta: addresses held in probation */
 	uint64_t reclaimed;
 	uint64_t reclaimed_declined;
+	uint64_t cumulative;        /* leases newly assigned (Kea's cumulative-assigned-addresses) */
+};
+
+/* Per pool (indexed like the runtime's pools; added for Kea's
+ * subnet[N].pool[M].* statistics). */
+struct stats4_pool {
+	int64_t assigned;
+	int64_t declined;
+	uint64_t cumulative;
 };
 
 struct stats4 {
@@ -69,6 +80,8 @@ struct stats4 {
 	uint64_t dp[STAT_DP_MAX];
 	struct stats4_subnet *subnet;   /* indexed like conf->subnets */
 	unsigned n_subnets;
+	struct stats4_pool *pool;       /* indexed like the runtime's pools */
+	unsigned n_pools;
 } __attribute__((aligned(64)));
 
 extern const char *const stats4_names[STAT4_MAX];

@@ -9,11 +9,16 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include "conf.h"
 #include "dhcp4_server.h"
+#include "lease_backend.h"
 
 #define DP_BURST        32
 #define DP_MAX_PORTS    8
@@ -21,6 +26,8 @@
 #define DP_STEER_RING   1024
 #define DP_PARK_SIZE    4096            /* parked replies per worker, power of two */
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
+#define DP_MSG_RING     64              /* control -> worker messages in flight */
+#define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
 
 struct wb;
 
@@ -61,6 +68,38 @@ struct dp_worker {
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;
 
+/* Control -> worker messages (lease commands, reload).  Only the control
+ * thread produces, each worker consumes its own ring (SP/SC), a bounded
+ * batch per loop pass, idle or not.  The control thread waits for
+ * `state` to become DONE with a deadline; if the deadline passes it marks
+ * the message ABANDONED and the worker frees it when it gets there. */
+enum dp_msg_kind {
+	DP_MSG_QUERY,                   /* filter -> out[] */
+	DP_MSG_ADD,                     /* rec */
+	DP_MSG_UPDATE,                  /* rec replaces the lease at rec.addr */
+	DP_MSG_DEL,                     /* filter */
+	DP_MSG_RECLAIM,
+	DP_MSG_RECONF,                  /* rc, under the reload barrier */
+};
+enum dp_msg_state { DP_MSG_PENDING, DP_MSG_DONE, DP_MSG_ABANDONED };
+
+struct dp_msg {
+	enum dp_msg_kind kind;
+	uint32_t state;                 /* enum dp_msg_state, atomic */
+	int ret;                        /* 0 or -errno */
+	uint64_t seq;                   /* ADD/UPDATE: write-behind sequence */
+	uint64_t matched;               /* QUERY: matches; DEL/RECLAIM: leases handled */
+	unsigned n, cap;                /* QUERY: records in out, room in out */
+	struct lease_rec *out;          /* QUERY: owned by the message */
+	uint64_t gen;                   /* RECONF: reload generation */
+	struct dhcp4_lease_filter filter;
+	struct lease_rec rec;
+	struct dhcp4_reconf rc;
+};
+
+/* Reload barrier phases (struct dp.rc_phase). */
+enum dp_rc_phase { DP_RC_IDLE, DP_RC_ARRIVE, DP_RC_GO, DP_RC_RESUME, DP_RC_ABORT };
+
 struct dp {
 	const struct conf *conf;
 	unsigned n_ports, n_workers;
@@ -71,6 +110,16 @@ struct dp {
 	struct wb *wb;                  /* NULL in memory mode */
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;
+	struct rte_ring *ctl_ring[DP_MAX_WORKERS];   /* control -> worker k */
+	/* dhcp-disable: epoch second until which DHCP packets are dropped
+	 * (0 = serving, UINT32_MAX = until dhcp-enable).  Read once per
+	 * packet, written only by the control thread. */
+	uint32_t disabled_until;
+	/* Reload barrier, written by the control thread (phase, gen) and
+	 * counted by the workers (arrived, done). */
+	uint64_t rc_gen;
+	uint32_t rc_phase;
+	uint32_t rc_arrived, rc_done;
 };
 
 /* port.c */
@@ -85,3 +134,46 @@ void dp_rings_drain(struct dp *dp);     /* free mbufs left in steering rings */
 void dp_workers_free(struct dp *dp);
 /* After the workers stopped and the flusher drained: send what is parked. */
 void dp_workers_drain(struct dp *dp);
+
+/* ---- control plane (ctl_cmds.c) ---------------------------------------
+ * What main and the control thread share.  `lock` serialises everything
+ * that reads or replaces the running snapshot: control commands, SIGHUP
+ * reloads and the statistics writers.  The datapath never takes it. */
+struct ctl;
+struct dp_stat_base;
+
+struct dp_srv {
+	struct dp *dp;
+	struct conf *conf;              /* the running snapshot (dp->conf) */
+	struct dhcp4_runtime *rt;
+	const char *conf_path;
+	struct ctl *ctl;
+	pthread_mutex_t lock;
+	time_t started, reloaded;
+	unsigned reloads;
+	volatile sig_atomic_t *quit;    /* the shutdown command raises it */
+	struct dp_stat_base *base;      /* statistic-reset/-remove baselines */
+	char *conf_text;                /* main file as loaded (config-write) */
+	size_t conf_text_len;
+};
+
+int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */
+/* Create the control channel the config asks for, register every command
+ * and start it (0 without any control block), or -errno. */
+int dp_srv_ctl_start(struct dp_srv *s);
+void dp_srv_ctl_stop(struct dp_srv *s);       /* first thing at shutdown */
+void dp_srv_fini(struct dp_srv *s);
+/* Load `path` (NULL: the running file), validate, publish.  0, or -errno
+ * with err = "file:line: reason" and the old snapshot still serving.
+ * *info (may be NULL) gets a JSON object describing the reload. */
+int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **info);
+/* "name value" lines, Kea's names (raw counters, no baselines). */
+void dp_srv_stats_write(struct dp_srv *s, FILE *f);
+
+/* Control side of the message rings (worker.c). */
+struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap);   /* NULL + errno */
+void dp_msg_free(struct dp_msg *m);
+int dp_msg_post(struct dp *dp, unsigned worker, struct dp_msg *m);   /* 0, -ENOBUFS, -EINVAL */
+/* 0 when the worker answered, -ETIMEDOUT when it did not in time: the
+ * message is then abandoned (the worker frees it) and must not be used. */
+int dp_msg_wait(struct dp_msg *m, unsigned timeout_ms);

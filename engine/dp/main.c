@@ -137,73 +137,7 @@ static int restore_one(const struct lease_rec *r, void *arg)
 	return 0;
 }
 
-/* Sum the per-worker counters.  Workers may be running: each counter has
- * one writer and 64-bit loads do not tear, so a slightly stale sum is the
- * worst case; nothing is written to the workers' cache lines. */
-static void stats_write(const struct dp *dp, const struct dhcp4_runtime *rt, FILE *f)
-{
-	const struct conf *c = dp->conf;
-	uint64_t v;
-	int64_t g, declined_total = 0;
-	unsigned i, s, w;
-
-	(void)rt;
-	for (i = 0; i < STAT4_MAX; i++) {
-		for (v = 0, w = 0; w < dp->n_workers; w++)
-			v += dp->workers[w]->st->c[i];
-		fprintf(f, "%s %lu\n", stats4_names[i], v);
-	}
-	for (i = 1; i < DHCP4_ERR_MAX; i++) {
-		for (v = 0, w = 0; w < dp->n_workers; w++)
-			v += dp->workers[w]->st->parse_err[i];
-		fprintf(f, "pkt4-parse-failed.%s %lu\n", dhcp4_parse_err_name(-(int)i), v);
-	}
-	for (i = 1; i < NET_ERR_MAX; i++) {
-		for (v = 0, w = 0; w < dp->n_workers; w++)
-			v += dp->workers[w]->st->net_err[i];
-		fprintf(f, "dp-drop-%s %lu\n", net_err_name(-(int)i), v);
-	}
-	for (i = 0; i < STAT_DP_MAX; i++) {
-		for (v = 0, w = 0; w < dp->n_workers; w++)
-			v += dp->workers[w]->st->dp[i];
-		fprintf(f, "%s %lu\n", stats_dp_names[i], v);
-	}
-	for (s = 0; s < c->n_subnets; s++) {
-		const struct conf_subnet *sn = &c->subnets[s];
-		uint64_t total = 0, recl = 0, recl_d = 0;
-
-		for (i = 0; i < sn->n_pools; i++)
-			total += (uint64_t)sn->pools[i].last - sn->pools[i].first + 1;
-		fprintf(f, "subnet[%u].total-addresses %lu\n", sn->id, total);
-		for (g = 0, w = 0; w < dp->n_workers; w++)
-			g += dp->workers[w]->st->subnet[s].assigned;
-		fprintf(f, "subnet[%u].assigned-addresses %ld\n", sn->id, g);
-		for (g = 0, w = 0; w < dp->n_workers; w++) {
-			g += dp->workers[w]->st->subnet[s].declined;
-			recl += dp->workers[w]->st->subnet[s].reclaimed;
-			recl_d += dp->workers[w]->st->subnet[s].reclaimed_declined;
-		}
-		declined_total += g;
-		fprintf(f, "subnet[%u].declined-addresses %ld\n", sn->id, g);
-		fprintf(f, "subnet[%u].reclaimed-leases %lu\n", sn->id, recl);
-		fprintf(f, "subnet[%u].reclaimed-declined-addresses %lu\n", sn->id, recl_d);
-	}
-	fprintf(f, "declined-addresses %ld\n", declined_total);
-	for (v = 0, w = 0; w < dp->n_workers; w++)
-		v += lease_table_count(dhcp4_worker_leases(dp->workers[w]->dw));
-	fprintf(f, "leases-in-memory %lu\n", v);
-	if (dp->wb) {
-		struct wb_stats ws;
-
-		wb_get_stats(dp->wb, &ws);
-		fprintf(f, "lease-db-records %lu\nlease-db-batches %lu\nlease-db-syncs %lu\n"
-			   "lease-db-ring-full %lu\nlease-db-errors %lu\nlease-db-compactions %lu\n",
-			ws.records, ws.batches, ws.syncs, ws.ring_full, ws.errors, ws.compactions);
-	}
-	fprintf(f, "dp-mbufs-in-use %u\n", dp_mbufs_in_use(dp));
-}
-
-static void stats_to_file(const struct dp *dp, const struct dhcp4_runtime *rt, const char *path)
+static void stats_to_file(struct dp_srv *srv, const char *path)
 {
 	char tmp[PATH_MAX + 8];
 	FILE *f;
@@ -216,12 +150,12 @@ static void stats_to_file(const struct dp *dp, const struct dhcp4_runtime *rt, c
 		LOG_W("statistics file %s: %s", tmp, strerror(errno));
 		return;
 	}
-	stats_write(dp, rt, f);
+	dp_srv_stats_write(srv, f);
 	if (fclose(f) || rename(tmp, path))
 		LOG_W("statistics file %s: %s", path, strerror(errno));
 }
 
-static void stats_log(const struct dp *dp, const struct dhcp4_runtime *rt)
+static void stats_log(struct dp_srv *srv)
 {
 	char *buf = NULL, *line, *save;
 	size_t len = 0;
@@ -229,7 +163,7 @@ static void stats_log(const struct dp *dp, const struct dhcp4_runtime *rt)
 
 	if (!f)
 		return;
-	stats_write(dp, rt, f);
+	dp_srv_stats_write(srv, f);
 	fclose(f);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *sp = strrchr(line, ' ');
@@ -250,6 +184,7 @@ int main(int argc, char **argv)
 	struct lease_backend *be = NULL;
 	struct conf *conf;
 	struct dp dp;
+	struct dp_srv srv;
 	bool check_only = false, debug = false;
 	int opt, eargc, ret, status = 1;
 	unsigned lcore, leaked;
@@ -284,7 +219,17 @@ int main(int argc, char **argv)
 	LOG_I("peregrine %s starting with %s", PEREGRINE_VERSION, conf_path);
 
 	memset(&dp, 0, sizeof(dp));
+	memset(&srv, 0, sizeof(srv));
 	dp.conf = conf;
+	srv.dp = &dp;
+	srv.conf = conf;
+	srv.conf_path = conf_path;
+	srv.quit = &sig_quit;
+	if (dp_srv_init(&srv)) {
+		LOG_E("%s: %s", conf_path, strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
 	eargc = eal_args(conf, eargv, mem);
 	ret = rte_eal_init(eargc, eargv);
 	if (ret < 0) {
@@ -334,6 +279,7 @@ int main(int argc, char **argv)
 		LOG_E("runtime: %s", strerror(errno));
 		goto out_stop;
 	}
+	srv.rt = rt;
 	if (dp_workers_init(&dp, rt))
 		goto out_stop;
 
@@ -379,6 +325,13 @@ int main(int argc, char **argv)
 	LOG_I("serving DHCPv4: %u worker(s), %u interface(s), %u subnet(s), durability %s",
 	      dp.n_workers, dp.n_ports, conf->n_subnets,
 	      conf_durability_name(dp.wb ? conf->lease_db.durability : CONF_DUR_MEMORY));
+	/* The control channel comes up once the workers run (lease commands
+	 * are messages they answer) and goes down first. */
+	ret = dp_srv_ctl_start(&srv);
+	if (ret) {
+		LOG_E("%s: control channel: %s", conf->file, strerror(-ret));
+		goto out_stop;
+	}
 
 	while (!sig_quit) {
 		struct timespec t = { 0, 50 * 1000 * 1000 };
@@ -386,16 +339,19 @@ int main(int argc, char **argv)
 		nanosleep(&t, NULL);
 		if (sig_stats) {
 			sig_stats = 0;
-			stats_to_file(&dp, rt, stats_path);
+			stats_to_file(&srv, stats_path);
 		}
 		if (sig_hup) {
 			sig_hup = 0;
-			LOG_W("SIGHUP: live reconfiguration is not implemented yet; config unchanged");
+			LOG_I("SIGHUP: reloading %s", conf_path);
+			/* success and refusal are both logged by the reload */
+			dp_srv_reload(&srv, NULL, err, sizeof(err), NULL);
 		}
 	}
 	LOG_I("shutting down");
 	status = 0;
 out_stop:
+	dp_srv_ctl_stop(&srv);
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	if (dp.wb)
@@ -411,19 +367,21 @@ out_stop:
 			status = 3;
 	}
 	if (dp.n_workers && dp.workers[dp.n_workers - 1]) {
-		stats_to_file(&dp, rt, stats_path);
-		stats_log(&dp, rt);
+		stats_to_file(&srv, stats_path);
+		stats_log(&srv);
 	}
 	dp_workers_free(&dp);
 	if (dp.wb)
 		wb_free(dp.wb);
-	dhcp4_runtime_free(rt);
+	dhcp4_runtime_free(srv.rt);
+	conf = srv.conf;          /* the snapshot running last */
 	if (be)
 		ops->close(be);
 out_ports:
 	dp_ports_close(&dp);
 out_eal:
 	rte_eal_cleanup();
+	dp_srv_fini(&srv);
 	conf_free(conf);
 	LOG_I("stopped (status %d)", status);
 	return status;

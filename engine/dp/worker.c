@@ -1,6 +1,8 @@
 /* Worker lcores: poll, steer, serve, park, transmit. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <rte_cycles.h>
@@ -163,6 +165,11 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 		w->st->dp[STAT_DP_NOT_DHCP]++;
 		goto drop;
 	}
+	if (unlikely(w->now < __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED))) {
+		/* dhcp-disable: the client retransmits once we serve again */
+		w->st->dp[STAT_DP_DISABLED_DROP]++;
+		goto drop;
+	}
 	if (u.dst_ip != 0xffffffffu && u.dst_ip != port->addr) {
 		/* a renewal unicast to another server on the same link */
 		w->st->c[STAT4_NOT_FOR_US]++;
@@ -194,6 +201,166 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 	return;
 drop:
 	rte_pktmbuf_free(m);
+}
+
+/* ---- control messages ------------------------------------------------ */
+
+struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap)
+{
+	struct dp_msg *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->kind = kind;
+	m->state = DP_MSG_PENDING;
+	if (out_cap) {
+		m->out = calloc(out_cap, sizeof(*m->out));
+		if (!m->out) {
+			free(m);
+			errno = ENOMEM;
+			return NULL;
+		}
+		m->cap = out_cap;
+	}
+	return m;
+}
+
+void dp_msg_free(struct dp_msg *m)
+{
+	if (!m)
+		return;
+	free(m->out);
+	free(m);
+}
+
+int dp_msg_post(struct dp *dp, unsigned worker, struct dp_msg *m)
+{
+	if (worker >= dp->n_workers || !dp->ctl_ring[worker])
+		return -EINVAL;
+	__atomic_store_n(&m->state, DP_MSG_PENDING, __ATOMIC_RELAXED);
+	return rte_ring_sp_enqueue(dp->ctl_ring[worker], m) ? -ENOBUFS : 0;
+}
+
+int dp_msg_wait(struct dp_msg *m, unsigned timeout_ms)
+{
+	struct timespec t0, t;
+	uint32_t expect = DP_MSG_PENDING;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec nap = { 0, 20000 };
+
+		if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == DP_MSG_DONE)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000 +
+		    (uint64_t)((t.tv_nsec - t0.tv_nsec) / 1000000) >= timeout_ms)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	if (__atomic_compare_exchange_n(&m->state, &expect, DP_MSG_ABANDONED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -ETIMEDOUT;
+	return 0;       /* answered just now */
+}
+
+/* Worker side: the answer is published with a release store; a message
+ * the control thread gave up on is freed here. */
+static void msg_complete(struct dp_msg *m)
+{
+	uint32_t expect = DP_MSG_PENDING;
+
+	if (!__atomic_compare_exchange_n(&m->state, &expect, DP_MSG_DONE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		dp_msg_free(m);
+}
+
+/* Spin politely while the reload barrier holds: workers may share a CPU
+ * (and the control thread), so yield rather than burn the time slice. */
+static uint32_t rc_wait_while(struct dp *dp, uint32_t phase)
+{
+	uint32_t ph, spins = 0;
+
+	while ((ph = __atomic_load_n(&dp->rc_phase, __ATOMIC_ACQUIRE)) == phase) {
+		if (++spins & 63)
+			rte_pause();
+		else
+			sched_yield();
+	}
+	return ph;
+}
+
+/* Reload: every worker stops at a pass boundary (ARRIVE), the control
+ * thread publishes the new snapshot and says GO, each worker remaps its
+ * own leases onto the new runtime, and nobody serves again until all of
+ * them are done (RESUME): a worker allocating from a new pool before
+ * another has claimed its leases' bits there could hand out an address
+ * twice.  The pause lasts one table walk; packets wait in the RX rings. */
+static void msg_reconf(struct dp_worker *w, struct dp_msg *m)
+{
+	struct dp *dp = w->dp;
+	unsigned p;
+
+	if (m->gen != __atomic_load_n(&dp->rc_gen, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&dp->rc_phase, __ATOMIC_ACQUIRE) != DP_RC_ARRIVE) {
+		m->ret = -ECANCELED;
+		return;
+	}
+	for (p = 0; p < dp->n_ports; p++)
+		if (w->txq[p].n)
+			tx_flush(w, p);
+	__atomic_add_fetch(&dp->rc_arrived, 1, __ATOMIC_ACQ_REL);
+	if (rc_wait_while(dp, DP_RC_ARRIVE) != DP_RC_GO) {
+		m->ret = -ECANCELED;
+		return;
+	}
+	m->ret = dhcp4_worker_reconfigure(w->dw, &m->rc);
+	__atomic_add_fetch(&dp->rc_done, 1, __ATOMIC_ACQ_REL);
+	rc_wait_while(dp, DP_RC_GO);
+}
+
+static void msg_handle(struct dp_worker *w, struct dp_msg *m)
+{
+	long n;
+
+	switch (m->kind) {
+	case DP_MSG_QUERY:
+		m->n = dhcp4_lease_query(w->dw, &m->filter, m->out, m->cap, &m->matched);
+		m->ret = 0;
+		break;
+	case DP_MSG_ADD:
+	case DP_MSG_UPDATE:
+		m->ret = dhcp4_lease_add(w->dw, &m->rec, m->kind == DP_MSG_UPDATE, &m->seq);
+		break;
+	case DP_MSG_DEL:
+		n = dhcp4_lease_del(w->dw, &m->filter);
+		m->ret = n < 0 ? (int)n : 0;
+		m->matched = n < 0 ? 0 : (uint64_t)n;
+		break;
+	case DP_MSG_RECLAIM:
+		m->matched = dhcp4_lease_reclaim(w->dw, UINT32_MAX);
+		m->ret = 0;
+		break;
+	case DP_MSG_RECONF:
+		msg_reconf(w, m);
+		break;
+	default:
+		m->ret = -EINVAL;
+	}
+}
+
+static unsigned msgs_drain(struct dp_worker *w)
+{
+	struct dp_msg *m[DP_MSG_BATCH];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->dp->ctl_ring[w->id], (void **)m, DP_MSG_BATCH, NULL);
+	for (i = 0; i < n; i++) {
+		msg_handle(w, m[i]);
+		w->st->dp[STAT_DP_CTL_MSGS]++;
+		msg_complete(m[i]);
+	}
+	return n;
 }
 
 static inline uint32_t wall_seconds(void)
@@ -234,6 +401,9 @@ int dp_worker_main(void *arg)
 				handle(w, pkts[i], true);
 			work += n;
 		}
+		/* Control messages, also when idle (the nap below is short). */
+		if (unlikely(!rte_ring_empty(dp->ctl_ring[w->id])))
+			work += msgs_drain(w);
 		if (w->park_head != w->park_tail) {
 			work += unpark(w, wb_durable(dp->wb, w->id));
 			/* a parked reply is work in flight: do not nap on it */
@@ -326,6 +496,15 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		w->st = dhcp4_worker_stats(w->dw);
 		id++;
 	}
+	for (id = 0; id < dp->n_workers; id++) {
+		snprintf(name, sizeof(name), "ctl_%u", id);
+		dp->ctl_ring[id] = rte_ring_create(name, DP_MSG_RING, (int)rte_socket_id(),
+						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!dp->ctl_ring[id]) {
+			LOG_E("ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
 	for (from = 0; from < dp->n_workers && dp->n_workers > 1; from++)
 		for (to = 0; to < dp->n_workers; to++) {
 			if (from == to)
@@ -359,6 +538,15 @@ void dp_workers_free(struct dp *dp)
 	unsigned i, j;
 
 	dp_rings_drain(dp);
+	for (i = 0; i < DP_MAX_WORKERS; i++) {
+		struct dp_msg *m;
+
+		/* the control thread is stopped: whatever is left was abandoned */
+		while (dp->ctl_ring[i] && rte_ring_sc_dequeue(dp->ctl_ring[i], (void **)&m) == 0)
+			dp_msg_free(m);
+		rte_ring_free(dp->ctl_ring[i]);
+		dp->ctl_ring[i] = NULL;
+	}
 	for (i = 0; i < DP_MAX_WORKERS; i++)
 		for (j = 0; j < DP_MAX_WORKERS; j++) {
 			rte_ring_free(dp->steer[i][j]);
