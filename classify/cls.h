@@ -25,7 +25,24 @@
  * Values are byte strings (views into the packet, the compiled constants or
  * a bounded per-evaluation scratch buffer) or booleans; the type checker
  * keeps the two apart, so a mistake is a config error with a column, never
- * a surprise per packet.
+ * a surprise per packet.  What each token gives (Kea's conventions):
+ *
+ *   boolean  a == b, and, or, not, member('x'), option[N].exists,
+ *            relay4[N].exists, vendor[E].exists, vendor[E].option[N].exists,
+ *            vendor-class[E].exists
+ *   string   'text', 0xhex, 192.0.2.1 (4 bytes), 2001:db8::1 (16), 123
+ *            (4 bytes big endian), option[N].hex|.text (the value; "" if
+ *            absent), relay4[N].hex|.text (option 82 sub-option), pkt.iface
+ *            (port name), pkt.src|dst (4 bytes), pkt.len, pkt4.hlen|htype|
+ *            msgtype (4-byte integers), pkt4.mac (hlen bytes), pkt4.ciaddr|
+ *            giaddr|yiaddr|siaddr|transid (4 bytes), vendor.enterprise and
+ *            vendor-class.enterprise (4 bytes), vendor[E].option[N].hex,
+ *            vendor-class[E].data[I] (tuple I, default 0), substring,
+ *            concat, ifelse, hexstring, split, addrtotext, [u]int{8,16,32}totext,
+ *            lcase, ucase
+ *   integer  literal only, where an argument asks for it: option codes,
+ *            enterprise ids (or *), data index, substring start/length
+ *            (or all), split field
  */
 #pragma once
 #include <stdbool.h>
@@ -207,6 +224,11 @@ bool cls_registry_defined(const struct cls_registry *reg, unsigned id);
 bool cls_registry_required(const struct cls_registry *reg, unsigned id);     /* only-if-required */
 bool cls_registry_depends_known(const struct cls_registry *reg, unsigned id);
 const struct cls_prog *cls_registry_prog(const struct cls_registry *reg, unsigned id); /* NULL: no test */
+
+/* Every defined class id in config order (n gets the count): the order in
+ * which a class's option-data and boot fields are looked at (Kea walks the
+ * packet's classes in the order they were assigned, which is this order). */
+const uint8_t *cls_registry_order(const struct cls_registry *reg, unsigned *n);
 
 /* Name of the receiving port (struct dhcp4_rx.iface) for pkt.iface. */
 int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *name);

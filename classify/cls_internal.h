@@ -97,6 +97,8 @@ struct cls_registry {
 	unsigned n_post;
 	struct cls_step order[CLS_MAX_CLASSES];      /* every defined class with a test */
 	unsigned n_order;
+	uint8_t defined[CLS_MAX_CLASSES];            /* every defined class, config order */
+	unsigned n_defined;
 	/* VENDOR_CLASS_<value> classes: value (into cls[].name) -> id */
 	struct {
 		const char *value;

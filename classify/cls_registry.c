@@ -196,6 +196,7 @@ int cls_registry_add(struct cls_registry *reg, const char *name, const char *tes
 	k->required = flags & CLS_F_ONLY_IF_REQUIRED;
 	k->depends_known = prog != NULL && prog->depends_known;
 	k->prog = prog;
+	reg->defined[reg->n_defined++] = (uint8_t)id;
 	if (prog != NULL) {
 		struct cls_step st = { .prog = prog, .id = (uint8_t)id };
 
@@ -238,6 +239,12 @@ bool cls_registry_depends_known(const struct cls_registry *reg, unsigned id)
 const struct cls_prog *cls_registry_prog(const struct cls_registry *reg, unsigned id)
 {
 	return id < reg->n_ids ? reg->cls[id].prog : NULL;
+}
+
+const uint8_t *cls_registry_order(const struct cls_registry *reg, unsigned *n)
+{
+	*n = reg->n_defined;
+	return reg->defined;
 }
 
 int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *name)

@@ -479,11 +479,11 @@ static void test_bounds(void)
 		for (int i = 0; i < k; i++) {
 			if (i == CLS_STACK_MAX - 1)
 				col17 = (int)n + 13;    /* the 17th value: 'a' of this concat */
-			n += sprintf(e + n, "concat('a', ");
+			n += snprintf(e + n, sizeof(e) - n, "concat('a', ");
 		}
-		n += sprintf(e + n, "'a'");
+		n += snprintf(e + n, sizeof(e) - n, "'a'");
 		for (int i = 0; i < k; i++)
-			n += sprintf(e + n, ")");
+			n += snprintf(e + n, sizeof(e) - n, ")");
 		p = comp(e, CLS_T_STRING, &err);
 		if (k + 1 <= CLS_STACK_MAX) {
 			CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -499,10 +499,10 @@ static void test_bounds(void)
 	/* Left-nested concat stays at depth 2 however long. */
 	n = 0;
 	for (int i = 0; i < 40; i++)
-		n += sprintf(e + n, "concat(");
-	n += sprintf(e + n, "'a'");
+		n += snprintf(e + n, sizeof(e) - n, "concat(");
+	n += snprintf(e + n, sizeof(e) - n, "'a'");
 	for (int i = 0; i < 40; i++)
-		n += sprintf(e + n, ", 'b')");
+		n += snprintf(e + n, sizeof(e) - n, ", 'b')");
 	p = comp(e, CLS_T_STRING, &err);
 	CU_ASSERT_PTR_NOT_NULL(p);
 	if (p != NULL)
@@ -513,7 +513,7 @@ static void test_bounds(void)
 	n = 0;
 	for (int i = 0; i < 65; i++)
 		e[n++] = '(';
-	n += sprintf(e + n, "'a' == 'a'");
+	n += snprintf(e + n, sizeof(e) - n, "'a' == 'a'");
 	for (int i = 0; i < 65; i++)
 		e[n++] = ')';
 	e[n] = '\0';
@@ -524,8 +524,8 @@ static void test_bounds(void)
 	memset(e, 'n', 1);
 	n = 0;
 	for (int i = 0; i < 70; i++)
-		n += sprintf(e + n, "not ");
-	sprintf(e + n, "'a' == 'a'");
+		n += snprintf(e + n, sizeof(e) - n, "not ");
+	snprintf(e + n, sizeof(e) - n, "'a' == 'a'");
 	CU_ASSERT_PTR_NULL(comp(e, CLS_T_BOOL, &err));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "nested more than 64 deep"));
 
@@ -538,10 +538,10 @@ static void test_bounds(void)
 
 	/* Scratch: a result bigger than CLS_SCRATCH_MAX fails the test with
 	 * -ENOSPC instead of overrunning anything. */
-	n = sprintf(e, "hexstring(0x");
+	n = snprintf(e, sizeof(e), "hexstring(0x");
 	for (int i = 0; i < 600; i++)
-		n += sprintf(e + n, "ab");
-	sprintf(e + n, ", '::') == ''");
+		n += snprintf(e + n, sizeof(e) - n, "ab");
+	snprintf(e + n, sizeof(e) - n, ", '::') == ''");
 	CU_ASSERT_EQUAL(evb(e, &built), -ENOSPC);      /* 1200 + 599 * 2 > 2048 */
 	e[n + 3] = '\0';
 	strcat(e, "') == ''");
@@ -711,6 +711,15 @@ static void test_classify(void)
 		CU_ASSERT_FALSE(cls_set_has(&set, vend) || cls_set_has(&set, pxe));
 	}
 	CU_ASSERT_EQUAL(cls_classify(r, &built, &rx_built, &set, 7), -EINVAL);
+	{
+		unsigned n;
+		const uint8_t *o = cls_registry_order(r, &n);
+
+		/* config order, DROP included, interned-only vendor names not */
+		CU_ASSERT_EQUAL_FATAL(n, 8);
+		CU_ASSERT_TRUE(o[0] == pxe && o[1] == first && o[2] == second && o[3] == known &&
+			       o[4] == req1 && o[5] == req2 && o[6] == notag && o[7] == CLS_ID_DROP);
+	}
 
 	/* A test that fails to evaluate is counted and not assigned. */
 	CU_ASSERT_TRUE(cls_registry_add(r, "broken", "addrtotext(option[60].hex) == ''", 0, &err) > 0);
