@@ -1,0 +1,270 @@
+#!/bin/bash
+# Side-by-side comparison: Peregrine and Kea 2.2 on the same veth, in turn,
+# under perfdhcp and peregrine-bench.  For every (server, mode, generator)
+# it finds the maximum sustained DORA/s with under 1% drops the way ISC
+# measures Kea: offer a rate for a few seconds, raise it step by step until
+# the drops pass 1% (or the ACK rate falls below 90% of the offered one),
+# then try the midpoints between the last pass and the first failure.
+#
+#   bench/compare.sh [options] BUILDDIR
+#     --smoke          seconds: peregrine (memory) under peregrine-bench, one
+#                      short step, no Kea, no hugepages (CI: bench_smoke.sh)
+#     --only REGEX     run only the rows whose "server mode generator" match
+#     --step S         seconds per rate step (default 4)
+#     --huge           use hugepages for the DPDK processes (set up and
+#                      removed by this script; default on unless --smoke)
+#     --no-huge
+#     --write FILE     replace the table between the compare markers in FILE
+#                      (BENCHMARKS.md)
+#     --json FILE      the rows as JSON lines
+#
+# Needs root (network namespaces).  Every process is started through
+# scripts/netns.sh and stopped by PID; every step runs under timeout(1); the
+# namespaces, the hugepage mount and the page reservation are undone on exit.
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SMOKE=0 ONLY="" STEP=4 HUGE=auto WRITE="" JSON=""
+ARGS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) SMOKE=1 ;;
+	--only) ONLY=$2; shift ;;
+	--step) STEP=$2; shift ;;
+	--huge) HUGE=1 ;;
+	--no-huge) HUGE=0 ;;
+	--write) WRITE=$2; shift ;;
+	--json) JSON=$2; shift ;;
+	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	*) ARGS+=("$1") ;;
+	esac
+	shift
+done
+[ "$HUGE" = auto ] && { [ "$SMOKE" = 1 ] && HUGE=0 || HUGE=1; }
+[ "$SMOKE" = 1 ] && STEP=1
+
+. "$SRC/scripts/netns.sh"
+NT_NAME=compare
+nt_init "${ARGS[0]:-$SRC/build}" peregrine
+BENCH="$NT_BUILDDIR/bench/peregrine-bench"
+[ -x "$BENCH" ] || nt_skip "no $BENCH (not built)"
+PERFDHCP=/usr/sbin/perfdhcp
+KEA=/usr/sbin/kea-dhcp4
+
+HUGE_MNT="" HUGE_OLD=""
+bench_cleanup() {
+	rm -rf "/var/run/dpdk/pgbench-$NT_ID"
+	if [ -n "$HUGE_MNT" ]; then
+		umount "$HUGE_MNT" 2>/dev/null && rmdir "$HUGE_MNT"
+	fi
+	[ -n "$HUGE_OLD" ] && echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
+}
+trap 'rc=$?; bench_cleanup; (exit $rc); nt_cleanup' EXIT
+
+if [ "$HUGE" = 1 ]; then
+	HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages)
+	echo 512 >/proc/sys/vm/nr_hugepages
+	HUGE_MNT=$(mktemp -d /tmp/pgb-huge.XXXXXX)
+	if ! mount -t hugetlbfs nodev "$HUGE_MNT" ||
+		[ "$(cat /proc/sys/vm/nr_hugepages)" -lt 256 ]; then
+		nt_log "hugepages unavailable: running with --no-huge"
+		HUGE=0
+	fi
+fi
+
+# One /15: server .0.1, perfdhcp's relay address .0.2 (the client end of the
+# veth), peregrine-bench relays as .0.3 and answers ARP for it itself.
+NT_PLEN=15
+NT_SUBNET=198.18.0.0/15
+NT_POOL="198.18.1.0 - 198.19.255.254"
+NT_VALID=86400
+CLIENTS=100000            # < pool: later steps re-run DORA for known clients
+nt_topology
+
+# servers ------------------------------------------------------------------
+
+srv_start() {   # KIND MODE
+	local kind=$1 mode=$2
+	rm -f "$NT_LEASES" "$NT_LEASES".*
+	SERVER=$kind
+	if [ "$kind" = kea ]; then
+		ip -n "$NT_SRV" addr add "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" 2>/dev/null
+		nt_kea_conf "$NT_SUBNET" "$NT_POOL" "$NT_VALID"
+		# one worker thread per core, as ISC recommends for memfile
+		[ "$mode" = mt ] && sed -i 's/^{ "Dhcp4": {/{ "Dhcp4": { "multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2, "packet-queue-size": 64 },/' "$NT_CONF"
+		sed -i 's/"severity": "INFO"/"severity": "WARN"/' "$NT_CONF"
+	else
+		ip -n "$NT_SRV" addr del "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" 2>/dev/null
+		NT_DURABILITY=$mode
+		nt_peregrine_conf "$NT_SUBNET" "$NT_POOL" "$NT_VALID"
+		sed -i 's/^\tlcores = .*/\tlcores = "0@0,1@1";/' "$NT_CONF"
+		[ "$HUGE" = 1 ] && sed -i 's/no-huge = true;/no-huge = false;/' "$NT_CONF"
+		echo 'logging = { severity = "WARN"; };' >>"$NT_CONF"
+	fi
+	nt_server_check
+	if [ "$kind" = kea ]; then
+		# Kea logs DHCP4_STARTED at INFO only: wait for its socket instead
+		SERVER=kea
+		rm -f "$NT_KEA_SOCK"
+		nt_bg "kea-$mode" "$NT_SRV" env KEA_PIDFILE_DIR="$NT_TMP" \
+			KEA_LOCKFILE_DIR="$NT_TMP" "$KEA" -c "$NT_CONF"
+		NT_SRV_PID=$NT_LAST_PID
+		nt_wait_for 30 "kea-dhcp4 control socket" test -S "$NT_KEA_SOCK"
+		sleep 1
+	else
+		nt_server_start
+	fi
+}
+
+srv_stop() {
+	nt_stop "$NT_SRV_PID" 20 >/dev/null 2>&1
+	rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
+}
+
+# generators: each prints "achieved_acks_per_s drop_pct p99_us duplicates" ---
+
+TAG=1
+run_bench() {   # RATE SECONDS
+	local out="$NT_TMP/bench.json" huge=()
+	[ "$HUGE" = 1 ] || huge=(--no-huge)
+	rm -f "$out"
+	NT_STEP=$(($2 + 20)) nt_cli "$BENCH" --vdev "net_af_packet0,iface=$NT_VC" \
+		"${huge[@]}" --mem 256 --lcores 0@0 --file-prefix "pgbench-$NT_ID" \
+		--relay 198.18.0.3 --server "$NT_SERVER_IP" --rate "$1" --duration "$2" \
+		--outstanding 1000000 --clients "$CLIENTS" --tag "$TAG" --timeout 1000 \
+		--retries 0 --pool 198.18.1.0-198.19.255.254 --quiet --json "$out" \
+		>>"$NT_TMP/bench.log" 2>&1
+	[ -s "$out" ] || { echo "0 100 0 0"; return; }
+	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("%.0f %.3f %.0f %d" % (r["leases_per_s"], r["drop_pct"], r["latency_us"]["p99"], r["duplicates"] + r["out_of_pool"]))' "$out"
+}
+
+run_perfdhcp() {   # RATE SECONDS
+	local out="$NT_TMP/perfdhcp.out"
+	NT_STEP=$(($2 + 20)) nt_cli "$PERFDHCP" -4 -l "$NT_VC" -r "$1" -p "$2" \
+		-R "$CLIENTS" -s "$TAG" >"$out" 2>&1
+	awk -v secs="$2" '
+		/^sent packets:/ { s[++ns] = $3 }
+		/^received packets:/ { r[++nr] = $3 }
+		/^max delay:/ { d = $3 }
+		END {
+			sent = s[1] + s[2]; lost = (s[1] - r[1]) + (s[2] - r[2])
+			printf "%.0f %.3f %.0f 0\n", r[2] / secs, sent ? 100 * lost / sent : 100, d * 1000
+		}' "$out"
+}
+
+# the rate search ---------------------------------------------------------
+
+ROWS=()
+search() {   # KIND MODE GEN START
+	local kind=$1 mode=$2 gen=$3 rate=$4 best=0 best_p99=0 lo=0 hi=0 i res dups=0
+	local a d p u
+	TAG=$((TAG + 1))
+	srv_start "$kind" "$mode"
+	for i in $(seq 1 14); do
+		res=$("run_$gen" "$rate" "$STEP")
+		read -r a d p u <<<"$res"
+		dups=$((dups + u))
+		if awk -v a="$a" -v d="$d" -v r="$rate" 'BEGIN { exit !(d < 1 && a >= 0.9 * r) }'; then
+			nt_log "  $kind $mode $gen: $rate/s offered -> $a ACK/s, drops $d%, p99 ${p}us: pass"
+			if [ "$a" -gt "$best" ]; then best=$a; best_p99=$p; fi
+			lo=$rate
+		else
+			nt_log "  $kind $mode $gen: $rate/s offered -> $a ACK/s, drops $d%, p99 ${p}us: fail"
+			hi=$rate
+		fi
+		[ "$SMOKE" = 1 ] && break
+		if [ "$hi" = 0 ]; then
+			rate=$((rate * 3 / 2))
+		else
+			# refine twice between the last pass and the first failure
+			[ $((hi - lo)) -le $((hi / 8)) ] && break
+			rate=$(((lo + hi) / 2))
+		fi
+	done
+	srv_stop
+	ROWS+=("$kind|$mode|$gen|$best|$best_p99|$dups")
+	[ -n "$JSON" ] && printf '{"server": "%s", "mode": "%s", "generator": "%s", "max_dora_per_s": %s, "p99_us": %s, "duplicates": %s}\n' \
+		"$kind" "$mode" "$gen" "$best" "$best_p99" "$dups" >>"$JSON"
+}
+
+want() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
+
+[ -n "$JSON" ] && : >"$JSON"
+if [ "$SMOKE" = 1 ]; then
+	CLIENTS=5000
+	search peregrine memory bench 2000
+else
+	[ -x "$KEA" ] || nt_skip "no $KEA"
+	[ -x "$PERFDHCP" ] || nt_skip "no $PERFDHCP"
+	for spec in "kea st perfdhcp 2000" "kea mt perfdhcp 2000" \
+		"kea st bench 2000" "kea mt bench 2000" \
+		"peregrine memory perfdhcp 4000" \
+		"peregrine memory bench 20000" "peregrine write-behind bench 20000" \
+		"peregrine commit bench 20000"; do
+		set -- $spec
+		want "$1 $2 $3" && search "$1" "$2" "$3" "$4"
+	done
+fi
+
+# the table -----------------------------------------------------------------
+
+BEST_KEA=0
+for r in "${ROWS[@]}"; do
+	IFS='|' read -r k m g v p u <<<"$r"
+	[ "$k" = kea ] && [ "$v" -gt "$BEST_KEA" ] && BEST_KEA=$v
+done
+TABLE="$NT_TMP/table.md"
+{
+	echo "| server | mode | generator | max DORA/s (<1% drops) | p99 latency at it | ÷ best Kea | duplicates |"
+	echo "|---|---|---|---:|---:|---:|---:|"
+	for r in "${ROWS[@]}"; do
+		IFS='|' read -r k m g v p u <<<"$r"
+		case $m in st) m="memfile, 1 thread" ;; mt) m="memfile, multi-threaded (2)" ;; esac
+		[ "$g" = bench ] && g=peregrine-bench
+		if [ "$BEST_KEA" -gt 0 ]; then
+			ratio=$(awk -v a="$v" -v b="$BEST_KEA" 'BEGIN { printf "%.1f×", a / b }')
+		else
+			ratio="—"
+		fi
+		echo "| $k | $m | $g | $v | $((p / 1000)).$(((p % 1000) / 100)) ms | $ratio | $u |"
+	done
+} >"$TABLE"
+cat "$TABLE"
+
+if [ -n "$WRITE" ]; then
+	CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	{
+		echo "<!-- compare:begin (written by bench/compare.sh; do not edit by hand) -->"
+		echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($CPU), kernel $(uname -r),"
+		echo "$("$KEA" -V 2>/dev/null | head -1 | sed 's/^/kea-dhcp4 /'), peregrine $(git -C "$SRC" describe --always --dirty 2>/dev/null)."
+		echo "Hugepages: $([ "$HUGE" = 1 ] && echo yes || echo no); step ${STEP} s per rate."
+		echo
+		echo "Command: \`sudo bench/compare.sh --write BENCHMARKS.md build\`"
+		echo
+		cat "$TABLE"
+		echo
+		echo "Generators, exactly as run for each step (RATE varies):"
+		echo
+		echo '```'
+		echo "perfdhcp -4 -l <veth> -r RATE -p $STEP -R $CLIENTS -s <n>"
+		echo "peregrine-bench --vdev net_af_packet0,iface=<veth> --mem 256 --lcores 0@0 --relay 198.18.0.3 \\"
+		echo "    --server 198.18.0.1 --rate RATE --duration $STEP --outstanding 1000000 --clients $CLIENTS \\"
+		echo "    --timeout 1000 --retries 0 --pool 198.18.1.0-198.19.255.254 --json out.json"
+		echo '```'
+		echo "<!-- compare:end -->"
+	} >"$NT_TMP/section.md"
+	/usr/bin/python3 - "$WRITE" "$NT_TMP/section.md" <<'EOF'
+import re, sys
+path, sec = sys.argv[1], open(sys.argv[2]).read().rstrip("\n")
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = ""
+pat = re.compile(r"<!-- compare:begin.*?<!-- compare:end -->", re.S)
+text = pat.sub(lambda m: sec, text) if pat.search(text) else text + "\n" + sec + "\n"
+open(path, "w").write(text)
+EOF
+	nt_log "table written into $WRITE"
+fi
+NT_RESULT=pass
+exit 0
