@@ -16,6 +16,7 @@ PKGS=(
 	valgrind procps
 	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
+	jq	# control-channel integration tests read answers with it
 )
 
 SUDO=
