@@ -206,10 +206,33 @@ void dhcp4_build_init(struct dhcp4_build *b, uint8_t *buf, size_t cap,
 int dhcp4_build_opt(struct dhcp4_build *b, uint8_t code, const void *data, size_t len)
 {
 	const uint8_t *d = data;
-	size_t pieces = len == 0 ? 1 : (len + 254) / 255;
+	size_t pieces;
+	uint8_t *o;
 
 	if (code == DHCP4_OPT_PAD || code == DHCP4_OPT_END)
 		return -EINVAL;
+	/* The common case, one piece, without the split loop: a reply adds
+	 * about ten small options, and this was 14% of a DORA's instructions
+	 * (callgrind, bench/fastpath). */
+	if (len <= 255) {
+		if (b->overflow || b->len + len + 3 > b->cap) {
+			b->overflow = true;
+			return -ENOSPC;
+		}
+		o = b->buf + b->len;
+		o[0] = code;
+		o[1] = (uint8_t)len;
+		if (len == 4)
+			memcpy(o + 2, d, 4);
+		else if (len == 1)
+			o[2] = d[0];
+		else if (len)
+			memcpy(o + 2, d, len);
+		b->len += 2 + len;
+		b->added[code >> 6] |= 1ull << (code & 63);
+		return 0;
+	}
+	pieces = (len + 254) / 255;
 	if (b->overflow || b->len + len + 2 * pieces + 1 > b->cap) {
 		b->overflow = true;
 		return -ENOSPC;

@@ -58,10 +58,21 @@ uint64_t lease_key_hash(const struct lease_key *k)
 		n -= 8;
 	}
 	if (n > 0) {
-		uint8_t tail[8] = { 0 };
+		uint64_t w;
 
-		memcpy(tail, p, n);
-		h = lkh_round(h, lkh_load64(tail));
+		/* The tail, zero padded: read the whole word and mask when it
+		 * stays inside k->data (every key but the longest), which saves
+		 * a variable-length memcpy call per hash (~25% of this function,
+		 * callgrind).  Same value either way. */
+		if (p + 8 <= k->data + sizeof(k->data)) {
+			w = lkh_load64(p) & (~0ull >> (64 - 8 * n));
+		} else {
+			uint8_t tail[8] = { 0 };
+
+			memcpy(tail, p, n);
+			w = lkh_load64(tail);
+		}
+		h = lkh_round(h, w);
 	}
 	return lkh_final(h);
 }

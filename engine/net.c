@@ -56,16 +56,52 @@ static inline void wr32(uint8_t *p, uint32_t v)
 }
 
 /* RFC 1071 sum of big-endian 16-bit words, not yet folded.  An odd last
- * byte is padded with zero. */
+ * byte is padded with zero.
+ *
+ * The ones' complement sum does not depend on byte order except for one
+ * final swap (RFC 1071 §2(B)), so the bytes are added as native 32-bit
+ * words, 8 bytes per addition with the carries out of bit 63 counted and
+ * added back (2^64 = 1 mod 2^16 - 1), folded to 16 bits and swapped once:
+ * 4x fewer additions than 16-bit big-endian loads. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
-	size_t i;
+	uint64_t acc = 0, w64, carry = 0;
+	uint32_t w32;
+	uint16_t w16, v;
 
-	for (i = 0; i + 1 < n; i += 2)
-		sum += rd16(p + i);
-	if (i < n)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
+	/* 8 bytes per step; the carries out of bit 63 are added back after */
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w64, p, 8);
+		carry += __builtin_add_overflow(acc, w64, &acc);
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32) + carry;
+	if (n >= 4) {
+		memcpy(&w32, p, 4);
+		acc += w32;
+		n -= 4;
+		p += 4;
+	}
+	if (n >= 2) {
+		memcpy(&w16, p, 2);
+		acc += w16;
+		n -= 2;
+		p += 2;
+	}
+	if (n) {
+		w16 = 0;
+		memcpy(&w16, p, 1);    /* the byte goes first in memory: the high byte on the wire */
+		acc += w16;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	v = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = (uint16_t)(v << 8 | v >> 8);
+#endif
+	return sum + v;
 }
 
 static uint16_t csum_fold(uint32_t sum)
