@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -509,6 +510,20 @@ static int encode_classless_routes(struct enc *e, const struct tokens *t)
 	return 0;
 }
 
+/* RFC 3925 option 125 written as Kea's vivso-suboptions: one or more
+ * enterprise numbers.  Each becomes a block with data-len 0; the config
+ * loader appends the vendor-<enterprise> sub-options to it afterwards
+ * (dhcp4_opt_put_vivso).  Without the data-len byte a client would read
+ * the next block's first byte as a length. */
+static int encode_vivso(struct enc *e, const struct tokens *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		if (encode_int(e, OT(UINT32), t->tok[i]) < 0 || put_u8(e, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int encode_csv(struct enc *e, const struct dhcp4_opt_def *def, const char *data)
 {
 	struct tokens t;
@@ -527,6 +542,8 @@ static int encode_csv(struct enc *e, const struct dhcp4_opt_def *def, const char
 
 	if (def->code == 121 && def->type == OT(BINARY))
 		return encode_classless_routes(e, &t);
+	if (def->code == 125 && def->type == OT(UINT32))
+		return encode_vivso(e, &t);
 
 	if (def->type == OT(RECORD)) {
 		nfields = 0;
@@ -564,4 +581,45 @@ int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv
 	else
 		rc = encode_csv(&e, def, data);
 	return rc < 0 ? -1 : (int)e.len;
+}
+
+int dhcp4_opt_put_sub(uint8_t out[255], size_t *len, uint8_t code, const void *data, size_t dlen)
+{
+	if (dlen > 255 || *len + 2 + dlen > ENC_MAX)
+		return -ENOSPC;
+	out[*len] = code;
+	out[*len + 1] = (uint8_t)dlen;
+	if (dlen)
+		memcpy(out + *len + 2, data, dlen);
+	*len += 2 + dlen;
+	return 0;
+}
+
+int dhcp4_opt_put_vivso(uint8_t out[255], size_t *len, uint32_t enterprise, const uint8_t *subs,
+			size_t subs_len)
+{
+	if (subs_len > 255 || *len + 5 + subs_len > ENC_MAX)
+		return -ENOSPC;
+	out[*len] = (uint8_t)(enterprise >> 24);
+	out[*len + 1] = (uint8_t)(enterprise >> 16);
+	out[*len + 2] = (uint8_t)(enterprise >> 8);
+	out[*len + 3] = (uint8_t)enterprise;
+	out[*len + 4] = (uint8_t)subs_len;
+	if (subs_len)
+		memcpy(out + *len + 5, subs, subs_len);
+	*len += 5 + subs_len;
+	return 0;
+}
+
+const char *dhcp4_opt_type_name(enum dhcp4_opt_type t)
+{
+	return type_name(t);
+}
+
+int dhcp4_opt_type_by_name(const char *name)
+{
+	for (int t = OT(EMPTY); t <= OT(RECORD); t++)
+		if (strcmp(type_name((enum dhcp4_opt_type)t), name) == 0)
+			return t;
+	return -1;
 }

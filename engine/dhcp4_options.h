@@ -32,3 +32,27 @@ const struct dhcp4_opt_def *dhcp4_opt_def_by_code(uint8_t code);
  * reason in err (no file:line, the caller adds it). */
 int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv_format,
 		     uint8_t out[255], char *err, size_t errlen);
+
+/* ---- encapsulated and vendor options (added for option-def/classes) ----
+ *
+ * Option 43's sub-options live in Kea's "vendor-encapsulated-options-space";
+ * option 125's (RFC 3925) in "vendor-<enterprise number>". */
+#define DHCP4_VENDOR_ENCAP_SPACE "vendor-encapsulated-options-space"
+#define DHCP4_VIVSO_SPACE_PREFIX "vendor-"
+
+/* Append sub-option (code, dlen, data) to an encapsulating value of length
+ * *len (option 43's value, or the sub-options of one option 125 block).
+ * 0, or -ENOSPC if the value would pass 255 bytes (nothing written). */
+int dhcp4_opt_put_sub(uint8_t out[255], size_t *len, uint8_t code, const void *data, size_t dlen);
+
+/* Append one RFC 3925 block to an option 125 value: enterprise number (4
+ * bytes, network order), data-len, then the sub-options.  0 or -ENOSPC.
+ * dhcp4_opt_encode() of "vivso-suboptions" with csv data "4491, 3561"
+ * gives such blocks with data-len 0. */
+int dhcp4_opt_put_vivso(uint8_t out[255], size_t *len, uint32_t enterprise, const uint8_t *subs,
+			size_t subs_len);
+
+/* Kea's type names ("uint8", "ipv4-address", "record"...) both ways;
+ * by_name returns -1 for a name that is not a type here. */
+const char *dhcp4_opt_type_name(enum dhcp4_opt_type t);
+int dhcp4_opt_type_by_name(const char *name);
