@@ -1,0 +1,356 @@
+/* Host reservation table (see dhcp4_hosts.h).
+ *
+ * Built once, then only read: two open-addressing indexes of 32-bit hash
+ * and host index, sized to a power of two at least twice the host count so
+ * a probe sequence stays short and always ends at an empty slot.  The
+ * per-packet path hashes a few identifier bytes and compares one or two
+ * candidates; types no reservation uses are skipped without hashing, so a
+ * config with only hw-address reservations pays for one lookup per scope.
+ */
+#include "dhcp4_hosts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cls.h"
+#include "dhcp4_wire.h"
+
+struct slot {
+	uint32_t hash;
+	uint32_t idx1;              /* host index + 1, 0 = empty */
+};
+
+struct dhcp4_hosts {
+	struct conf_host *hosts;
+	unsigned n;
+	uint32_t mask;              /* slots - 1 */
+	struct slot *by_id, *by_addr;
+	uint8_t order[CONF_HID_MAX];
+	unsigned n_order;
+	uint8_t types_global;       /* bit per conf_hid used by a global reservation */
+	uint8_t types_subnet;       /* ... by a subnet reservation */
+	const struct cls_prog *flex;
+	struct conf_option *opts;   /* every host's options, one block */
+};
+
+/* FNV-1a, then a final mix so the low bits (the slot) depend on all. */
+static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_fin(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+static uint32_t id_hash(uint32_t subnet_id, unsigned type, const uint8_t *id, size_t len)
+{
+	uint8_t k[5] = { (uint8_t)subnet_id, (uint8_t)(subnet_id >> 8), (uint8_t)(subnet_id >> 16),
+			 (uint8_t)(subnet_id >> 24), (uint8_t)type };
+
+	return hash_fin(hash_bytes(hash_bytes(2166136261u, k, 5), id, len));
+}
+
+static uint32_t addr_hash(uint32_t a)
+{
+	return hash_fin(a * 0x9e3779b1u);
+}
+
+static bool id_eq(const struct conf_host *h, uint32_t subnet_id, unsigned type, const uint8_t *id,
+		  size_t len)
+{
+	return h->subnet_id == subnet_id && h->id_type == type && h->id_len == len &&
+	       memcmp(h->id, id, len) == 0;
+}
+
+void dhcp4_hosts_free(struct dhcp4_hosts *t)
+{
+	if (t == NULL)
+		return;
+	free(t->hosts);
+	free(t->by_id);
+	free(t->by_addr);
+	free(t->opts);
+	free(t);
+}
+
+struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
+{
+	struct dhcp4_hosts *t;
+	size_t n_opts = 0, o = 0;
+	uint32_t slots = 16;
+	int e = EINVAL;
+
+	if (p == NULL || (p->n_hosts && p->hosts == NULL) || p->n_order > CONF_HID_MAX ||
+	    (p->n_order && p->order == NULL) || p->n_hosts > (1u << 24)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (unsigned i = 0; i < p->n_order; i++) {
+		if (p->order[i] >= CONF_HID_MAX) {
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	while (slots < 2 * (uint64_t)p->n_hosts)
+		slots *= 2;
+	t->mask = slots - 1;
+	t->n = p->n_hosts;
+	t->flex = p->flex;
+	t->n_order = p->n_order;
+	memcpy(t->order, p->order, p->n_order);
+	for (unsigned i = 0; i < p->n_hosts; i++)
+		n_opts += p->hosts[i].options.n;
+	t->hosts = calloc(p->n_hosts ? p->n_hosts : 1, sizeof(*t->hosts));
+	t->by_id = calloc(slots, sizeof(*t->by_id));
+	t->by_addr = calloc(slots, sizeof(*t->by_addr));
+	t->opts = calloc(n_opts ? n_opts : 1, sizeof(*t->opts));
+	if (!t->hosts || !t->by_id || !t->by_addr || !t->opts) {
+		e = ENOMEM;
+		goto err;
+	}
+	for (unsigned i = 0; i < p->n_hosts; i++) {
+		struct conf_host *h = &t->hosts[i];
+		uint32_t hs, s;
+
+		*h = p->hosts[i];
+		h->src = NULL;
+		if (h->id_type >= CONF_HID_MAX || h->id_len == 0 || h->id_len > CONF_HOST_ID_MAX)
+			goto err;
+		if (h->options.n) {
+			memcpy(t->opts + o, h->options.opts, h->options.n * sizeof(*t->opts));
+			h->options.opts = t->opts + o;
+			o += h->options.n;
+		} else {
+			h->options.opts = NULL;
+		}
+		if (h->subnet_id)
+			t->types_subnet |= (uint8_t)(1u << h->id_type);
+		else
+			t->types_global |= (uint8_t)(1u << h->id_type);
+
+		hs = id_hash(h->subnet_id, h->id_type, h->id, h->id_len);
+		for (s = hs & t->mask; t->by_id[s].idx1; s = (s + 1) & t->mask) {
+			const struct conf_host *o2 = &t->hosts[t->by_id[s].idx1 - 1];
+
+			if (t->by_id[s].hash == hs && id_eq(o2, h->subnet_id, h->id_type, h->id, h->id_len))
+				goto err;   /* the same identifier twice in one scope */
+		}
+		t->by_id[s].hash = hs;
+		t->by_id[s].idx1 = i + 1;
+
+		if (h->addr == 0)
+			continue;
+		hs = addr_hash(h->addr);
+		for (s = hs & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask)
+			if (t->hosts[t->by_addr[s].idx1 - 1].addr == h->addr)
+				goto err;   /* one address, two reservations */
+		t->by_addr[s].hash = hs;
+		t->by_addr[s].idx1 = i + 1;
+	}
+	return t;
+err:
+	dhcp4_hosts_free(t);
+	errno = e;
+	return NULL;
+}
+
+unsigned dhcp4_hosts_count(const struct dhcp4_hosts *t)
+{
+	return t ? t->n : 0;
+}
+
+const struct conf_host *dhcp4_hosts_get(const struct dhcp4_hosts *t, unsigned i)
+{
+	return t && i < t->n ? &t->hosts[i] : NULL;
+}
+
+const struct conf_host *dhcp4_hosts_find(const struct dhcp4_hosts *t, uint32_t subnet_id,
+					 enum conf_hid type, const uint8_t *id, size_t len)
+{
+	uint32_t hs, s;
+
+	if (t == NULL || t->n == 0 || len == 0 || len > CONF_HOST_ID_MAX)
+		return NULL;
+	hs = id_hash(subnet_id, type, id, len);
+	for (s = hs & t->mask; t->by_id[s].idx1; s = (s + 1) & t->mask) {
+		const struct conf_host *h = &t->hosts[t->by_id[s].idx1 - 1];
+
+		if (t->by_id[s].hash == hs && id_eq(h, subnet_id, type, id, len))
+			return h;
+	}
+	return NULL;
+}
+
+const struct conf_host *dhcp4_hosts_by_addr(const struct dhcp4_hosts *t, uint32_t addr)
+{
+	uint32_t s;
+
+	if (t == NULL || t->n == 0 || addr == 0)
+		return NULL;
+	for (s = addr_hash(addr) & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask) {
+		const struct conf_host *h = &t->hosts[t->by_addr[s].idx1 - 1];
+
+		if (h->addr == addr)
+			return h;
+	}
+	return NULL;
+}
+
+/* Option 82 sub-option `code` (RFC 3046 2.0: code, length, value). */
+static const uint8_t *rai_sub(const struct dhcp4_pkt *pkt, uint8_t code, size_t *len)
+{
+	uint16_t n;
+	const uint8_t *v = dhcp4_opt(pkt, DHCP4_OPT_RAI, &n);
+
+	for (size_t i = 0; v && i + 2 <= n; i += 2 + v[i + 1]) {
+		if (i + 2 + v[i + 1] > n)
+			break;
+		if (v[i] == code) {
+			*len = v[i + 1];
+			return v + i + 2;
+		}
+	}
+	return NULL;
+}
+
+int dhcp4_hosts_ident(const struct dhcp4_hosts *t, const struct dhcp4_pkt *pkt,
+		      const struct dhcp4_rx *rx, const char *iface, const struct cls_set *set,
+		      enum conf_hid type, struct cls_scratch *s, const uint8_t **id, size_t *len)
+{
+	const uint8_t *v = NULL;
+	uint16_t n = 0;
+	size_t l = 0;
+
+	switch (type) {
+	case CONF_HID_HW_ADDRESS:
+		v = pkt->hdr->chaddr;
+		l = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+		break;
+	case CONF_HID_CLIENT_ID:
+		v = dhcp4_opt(pkt, DHCP4_OPT_CLIENT_ID, &n);
+		l = n;
+		break;
+	case CONF_HID_DUID:
+		/* RFC 4361 6.1: type 255, IAID (4 bytes), then the DUID. */
+		v = dhcp4_opt(pkt, DHCP4_OPT_CLIENT_ID, &n);
+		if (v == NULL || n <= 5 || v[0] != 0xff)
+			return -ENOENT;
+		v += 5;
+		l = n - 5u;
+		break;
+	case CONF_HID_CIRCUIT_ID:
+		v = rai_sub(pkt, 1, &l);
+		break;
+	case CONF_HID_FLEX_ID: {
+		struct cls_env env = { .pkt = pkt, .rx = rx, .iface = iface, .set = set };
+		int rc;
+
+		if (t == NULL || t->flex == NULL)
+			return -ENOENT;
+		s->used = 0;
+		rc = cls_eval_str(t->flex, &env, s, &v, &l);
+		if (rc < 0)
+			return rc;
+		break;
+	}
+	default:
+		return -ENOENT;
+	}
+	if (v == NULL || l == 0)
+		return -ENOENT;
+	*id = v;
+	*len = l;
+	return 0;
+}
+
+const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t subnet_id,
+					   const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx,
+					   const char *iface, const struct cls_set *set)
+{
+	const uint8_t *id[CONF_HID_MAX];
+	size_t len[CONF_HID_MAX];
+	uint8_t tried = 0, have = 0;
+	struct cls_scratch scratch;   /* only touched when flex-id is used */
+
+	if (t == NULL || t->n == 0)
+		return NULL;
+	for (int pass = subnet_id ? 0 : 1; pass < 2; pass++) {
+		uint32_t scope = pass == 0 ? subnet_id : 0;
+		uint8_t types = pass == 0 ? t->types_subnet : t->types_global;
+
+		for (unsigned i = 0; i < t->n_order; i++) {
+			unsigned ty = t->order[i];
+			const struct conf_host *h;
+
+			if (!(types >> ty & 1))
+				continue;
+			if (!(tried >> ty & 1)) {
+				tried |= (uint8_t)(1u << ty);
+				if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty, &scratch,
+						      &id[ty], &len[ty]) == 0)
+					have |= (uint8_t)(1u << ty);
+			}
+			if (!(have >> ty & 1))
+				continue;
+			h = dhcp4_hosts_find(t, scope, (enum conf_hid)ty, id[ty], len[ty]);
+			if (h)
+				return h;
+		}
+	}
+	return NULL;
+}
+
+int dhcp4_hosts_claim(const struct dhcp4_hosts *t, dhcp4_hosts_pool_fn pool_of, void *arg,
+		      unsigned *claimed, unsigned *busy)
+{
+	unsigned c = 0, b = 0;
+
+	if (pool_of == NULL)
+		return -EINVAL;
+	for (unsigned i = 0; t && i < t->n; i++) {
+		struct alloc_pool *ap;
+		int rc;
+
+		if (t->hosts[i].addr == 0 || (ap = pool_of(arg, t->hosts[i].addr)) == NULL)
+			continue;
+		rc = alloc_claim(ap, t->hosts[i].addr);
+		if (rc == 0)
+			c++;
+		else if (rc == -EBUSY)
+			b++;
+	}
+	if (claimed)
+		*claimed = c;
+	if (busy)
+		*busy = b;
+	return 0;
+}
+
+unsigned dhcp4_hosts_dropped(const struct dhcp4_hosts *old, const struct dhcp4_hosts *new_,
+			     void (*fn)(void *arg, uint32_t addr), void *arg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; old && i < old->n; i++) {
+		uint32_t a = old->hosts[i].addr;
+
+		if (a == 0 || dhcp4_hosts_by_addr(new_, a) != NULL)
+			continue;
+		if (fn)
+			fn(arg, a);
+		n++;
+	}
+	return n;
+}
