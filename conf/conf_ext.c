@@ -706,8 +706,13 @@ static int encode_entry(struct conf_ext_ld *ld, const config_setting_t *e, struc
 					    "configured: %s", v.code, def ? def->name : "?",
 					    refused_options[i].why);
 	}
-	len = dhcp4_opt_encode(def, v.data ? v.data : "", v.csv_format,
-			       *is_sub ? sub->data : o->data, why, sizeof(why));
+	/* Option 43 without data is Kea's way of saying "made of its
+	 * sub-options" (they are appended by build_encap43). */
+	if (!*is_sub && v.code == 43 && s_data == NULL)
+		len = 0;
+	else
+		len = dhcp4_opt_encode(def, v.data ? v.data : "", v.csv_format,
+				       *is_sub ? sub->data : o->data, why, sizeof(why));
 	if (len < 0)
 		return xerr(ld, s_data ? s_data : e, "option %u (%s): %s", v.code,
 			    def ? def->name : "no definition", why);
