@@ -36,6 +36,7 @@
 #define WB_MAX_WORKERS 1024
 #define WB_RETRY_MS_MAX 1000u
 #define WB_STOP_TRIES 20
+#define WB_STOP_RETRY_MS 50u            /* stopping: give the store ~1 s in all */
 
 _Static_assert(sizeof(struct lease_rec) % 4 == 0, "rte_ring elements must be a multiple of 4 bytes");
 
@@ -65,6 +66,8 @@ struct wb {
 	struct wb_prod *prod;
 	struct wb_pub *pub;
 	uint64_t *appended;             /* flusher: highest seq appended, per worker */
+	uint64_t *batch_first;          /* flusher: first seq of each worker in the batch, 0 none */
+	uint64_t *ceiling;              /* flusher: never publish past this (a lost batch) */
 	struct lease_rec *batch;
 	unsigned next_worker;           /* flusher: where the next drain pass starts */
 	pthread_t thr;
@@ -126,8 +129,14 @@ struct wb *wb_create(const struct wb_params *p)
 	memset(wb->prod, 0, sizeof(*wb->prod) * p->n_workers);
 	wb->pub = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*wb->pub) * p->n_workers);
 	wb->appended = calloc(p->n_workers, sizeof(*wb->appended));
+	wb->batch_first = calloc(p->n_workers, sizeof(*wb->batch_first));
+	wb->ceiling = malloc(p->n_workers * sizeof(*wb->ceiling));
+	if (wb->ceiling)
+		for (w = 0; w < p->n_workers; w++)
+			wb->ceiling[w] = UINT64_MAX;
 	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
-	if (wb->pub == NULL || wb->appended == NULL || wb->batch == NULL)
+	if (wb->pub == NULL || wb->appended == NULL || wb->batch == NULL ||
+	    wb->batch_first == NULL || wb->ceiling == NULL)
 		goto err;
 	memset(wb->pub, 0, sizeof(*wb->pub) * p->n_workers);
 	for (w = 0; w < p->n_workers; w++) {
@@ -191,6 +200,7 @@ static unsigned wb_drain(struct wb *wb)
 	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i;
 	bool got;
 
+	memset(wb->batch_first, 0, nw * sizeof(*wb->batch_first));
 	do {
 		got = false;
 		for (i = 0; i < nw && n < max; i++) {
@@ -200,6 +210,8 @@ static unsigned wb_drain(struct wb *wb)
 								    sizeof(struct lease_rec), want, NULL);
 
 			if (k) {
+				if (!wb->batch_first[w])
+					wb->batch_first[w] = wb->batch[n].seq;
 				/* FIFO per ring: the last one has the highest seq. */
 				wb->appended[w] = wb->batch[n + k - 1].seq;
 				n += k;
@@ -237,7 +249,7 @@ static int wb_append(struct wb *wb, unsigned n)
 		if (wb_stopping(wb) && ++tries >= WB_STOP_TRIES)
 			return ret;
 		wb_sleep_us(ms * 1000);
-		ms = RTE_MIN(ms * 2, WB_RETRY_MS_MAX);
+		ms = RTE_MIN(ms * 2, wb_stopping(wb) ? WB_STOP_RETRY_MS : WB_RETRY_MS_MAX);
 	}
 	return 0;
 }
@@ -257,10 +269,23 @@ static int wb_sync_publish(struct wb *wb)
 		return ret;
 	}
 	WB_STAT_ADD(wb, syncs, 1);
-	for (w = 0; w < wb->p.n_workers; w++)
-		if (wb->appended[w] != wb->pub[w].durable)
-			__atomic_store_n(&wb->pub[w].durable, wb->appended[w], __ATOMIC_RELEASE);
+	for (w = 0; w < wb->p.n_workers; w++) {
+		uint64_t d = RTE_MIN(wb->appended[w], wb->ceiling[w]);
+
+		if (d != wb->pub[w].durable)
+			__atomic_store_n(&wb->pub[w].durable, d, __ATOMIC_RELEASE);
+	}
 	return 0;
+}
+
+/* The current batch will never be durable (the flusher gave up on it while
+ * stopping): no watermark of a worker in it may ever pass its first record,
+ * whatever a later append or sync achieves. */
+static void wb_lose_batch(struct wb *wb)
+{
+	for (unsigned w = 0; w < wb->p.n_workers; w++)
+		if (wb->batch_first[w] && wb->batch_first[w] - 1 < wb->ceiling[w])
+			wb->ceiling[w] = wb->batch_first[w] - 1;
 }
 
 static void *wb_thread(void *arg)
@@ -291,8 +316,10 @@ static void *wb_thread(void *arg)
 				if (n > wb->st.max_batch)
 					__atomic_store_n(&wb->st.max_batch, n, __ATOMIC_RELAXED);
 			}
-			/* else: stopping and the store keeps failing; the batch is
-			 * lost and counted in errors, never published. */
+			else
+				/* stopping and the store keeps failing: the batch
+				 * is lost, counted in errors, never published */
+				wb_lose_batch(wb);
 		}
 		now = wb_now_ns();
 		if (pending && (commit || now - last_sync >= interval || (stopping && n == 0))) {
@@ -312,7 +339,9 @@ static void *wb_thread(void *arg)
 					if (ret == 0)
 						ret = wb_sync_publish(wb);
 				}
-				pending = ret != 0;
+				if (ret)
+					wb_lose_batch(wb);
+				pending = false;
 			}
 		}
 		if (lfc && now - last_lfc >= lfc && wb->p.ops->compact) {
@@ -410,6 +439,8 @@ void wb_free(struct wb *wb)
 	free(wb->prod);
 	free(wb->pub);
 	free(wb->appended);
+	free(wb->batch_first);
+	free(wb->ceiling);
 	free(wb->batch);
 	free(wb);
 }
