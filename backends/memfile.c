@@ -598,6 +598,11 @@ static int mf_open_live(struct lease_backend *be)
 	}
 	if (fdatasync(fd) < 0)
 		goto err_errno;
+	/* A file we just created exists durably only once its directory entry
+	 * does: without this a power loss could take the whole file, with
+	 * every lease acknowledged into it. */
+	if (sb.st_size == 0 && (ret = mf_fsync_dir(be->dir)) != 0)
+		goto err;
 	be->fd = fd;
 	be->need_nl = false;
 	return 0;
