@@ -134,6 +134,9 @@ void dp_rings_drain(struct dp *dp);     /* free mbufs left in steering rings */
 void dp_workers_free(struct dp *dp);
 /* After the workers stopped and the flusher drained: send what is parked. */
 void dp_workers_drain(struct dp *dp);
+/* Every worker exists and has its server state and statistics (false
+ * after a start-up that failed half way): check before summing stats. */
+bool dp_workers_ready(const struct dp *dp);
 
 /* ---- control plane (ctl_cmds.c) ---------------------------------------
  * What main and the control thread share.  `lock` serialises everything

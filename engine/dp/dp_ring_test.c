@@ -294,6 +294,28 @@ static void test_offers_expire(void)
 	CU_ASSERT_EQUAL(leases_held(), N_CLIENTS);
 }
 
+/* A start-up that failed half way leaves slots missing or half built
+ * (dhcp4_worker_create refused the last worker: its dp_worker exists, its
+ * dw and st do not); statistics must not be summed over them. */
+static void test_workers_ready(void)
+{
+	struct dp half = dp;
+	struct dp_worker *broken = calloc(1, sizeof(*broken));
+
+	CU_ASSERT_FATAL(broken != NULL);
+	CU_ASSERT(dp_workers_ready(&dp));
+	half.workers[half.n_workers - 1] = broken;      /* last one allocated, dw NULL */
+	CU_ASSERT_FALSE(dp_workers_ready(&half));
+	half.workers[half.n_workers - 1] = dp.workers[half.n_workers - 1];
+	half.workers[0] = broken;                       /* an earlier one */
+	CU_ASSERT_FALSE(dp_workers_ready(&half));
+	half.workers[0] = NULL;
+	CU_ASSERT_FALSE(dp_workers_ready(&half));
+	half.n_workers = 0;
+	CU_ASSERT_FALSE(dp_workers_ready(&half));
+	free(broken);
+}
+
 static void test_no_leak(void)
 {
 	struct rte_mbuf *m;
@@ -367,6 +389,7 @@ int main(void)
 	CU_add_test(s, "ARP for the server address", test_arp);
 	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
 	CU_add_test(s, "unrequested offers reclaimed by the workers", test_offers_expire);
+	CU_add_test(s, "statistics only over fully built workers", test_workers_ready);
 	CU_add_test(s, "every mbuf back in its pool after stop", test_no_leak);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -366,7 +366,7 @@ out_stop:
 		if (!status)
 			status = 3;
 	}
-	if (dp.n_workers && dp.workers[dp.n_workers - 1]) {
+	if (dp_workers_ready(&dp)) {
 		stats_to_file(&srv, stats_path);
 		stats_log(&srv);
 	}

@@ -521,6 +521,21 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 	return 0;
 }
 
+/* Statistics are summed over every worker: when start-up failed half way
+ * (dhcp4_worker_create refused one, or an allocation failed) some slots
+ * are missing or half built, and nothing may read them. */
+bool dp_workers_ready(const struct dp *dp)
+{
+	unsigned i;
+
+	if (!dp->n_workers || dp->n_workers > DP_MAX_WORKERS)
+		return false;
+	for (i = 0; i < dp->n_workers; i++)
+		if (!dp->workers[i] || !dp->workers[i]->dw || !dp->workers[i]->st)
+			return false;
+	return true;
+}
+
 void dp_rings_drain(struct dp *dp)
 {
 	struct rte_mbuf *m;
