@@ -579,6 +579,14 @@ void dhcp4_worker_set_now(struct dhcp4_worker *w, uint32_t now)
 /* RFC 2132 §9.14: a client identifier is at least two bytes (type + id). */
 #define CID_MIN 2
 
+/* The htype byte of every LEASE_KEY_HWADDR key.  Kea's lease file has no
+ * htype column, so a lease read back from it says 1 whatever the client's
+ * link was; a key that kept the real htype would name a different client
+ * (and a different owner worker) after a restart.  So the hardware type is
+ * left out of the identity: packet keys, record keys and steering all use
+ * this constant, and a hwaddr-keyed lease stores it as its htype. */
+#define KEY_HTYPE 1
+
 void dhcp4_client_key(const struct dhcp4_pkt *p, bool match_client_id, struct lease_key *k)
 {
 	const uint8_t *cid;
@@ -592,7 +600,7 @@ void dhcp4_client_key(const struct dhcp4_pkt *p, bool match_client_id, struct le
 		return;
 	}
 	k->kind = LEASE_KEY_HWADDR;
-	k->data[0] = p->hdr->htype;
+	k->data[0] = KEY_HTYPE;
 	k->len = (uint8_t)(1 + (p->hdr->hlen > 16 ? 16 : p->hdr->hlen));
 	memcpy(k->data + 1, p->hdr->chaddr, k->len - 1u);
 }
@@ -622,7 +630,7 @@ void dhcp4_rec_key(const struct lease_rec *r, bool match_client_id, struct lease
 		return;
 	}
 	k->kind = LEASE_KEY_HWADDR;
-	k->data[0] = r->htype;
+	k->data[0] = KEY_HTYPE;
 	k->len = (uint8_t)(1 + (r->hwaddr_len > 16 ? 16 : r->hwaddr_len));
 	memcpy(k->data + 1, r->hwaddr, k->len - 1u);
 }

@@ -55,7 +55,9 @@ struct dhcp4_tx {
 };
 
 /* Client key: client-id (option 61) if present and match-client-id is on,
- * else htype + chaddr. */
+ * else chaddr (hlen bytes) under a fixed htype byte of 1: the lease file
+ * keeps no htype, so the real one cannot be part of a key that must be the
+ * same before and after a restart. */
 void dhcp4_client_key(const struct dhcp4_pkt *p, bool match_client_id, struct lease_key *k);
 
 /* Worker that owns a client: lease_key_hash(key) % n_workers. */
