@@ -18,6 +18,8 @@ cleanup() {
 	[ -n "$HUGE_MNT" ] && umount "$HUGE_MNT" 2>/dev/null && rmdir "$HUGE_MNT"
 	[ -n "$HUGE_OLD" ] && echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
 	rm -rf "$OUT"
+	# fastpath names its EAL runtime dir pgfast-<pid>; EAL leaves it behind
+	rm -rf /var/run/dpdk/pgfast-*
 }
 trap cleanup EXIT
 HUGE=0
