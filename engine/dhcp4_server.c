@@ -26,6 +26,7 @@
 #define MAX_POOLS        (NO_POOL - 1)
 #define DEFAULT_CAPACITY 1024u
 #define DEFAULT_OFFER_LIFETIME 60u
+#define DEFAULT_RELEASE_QUEUE (1u << 15)
 #define RFC_MIN_MSG      576u           /* RFC 2131 §2: every client takes 576 */
 #define IP_UDP_HLEN      28u
 #define RAI_LINK_SELECTION 5            /* RFC 3527 sub-option of option 82 */
@@ -360,6 +361,14 @@ struct ridx {
 static struct lease4 ridx_dead_slot;
 #define RIDX_DEAD (&ridx_dead_slot)
 
+/* An address whose delete record is on its way to the lease store: its
+ * bit stays set until the flusher says the record is durable. */
+struct pend_release {
+	uint64_t seq;                   /* write-behind sequence of the delete */
+	uint32_t addr;
+	uint16_t pool;
+};
+
 struct dhcp4_worker {
 	struct stats4 st;               /* first: cache aligned, written only here */
 	unsigned id, n_workers;
@@ -371,6 +380,10 @@ struct dhcp4_worker {
 	uint32_t now;
 	bool commit;
 	struct ridx ridx;
+	/* Release queue: FIFO in sequence order (one producer, this worker). */
+	struct pend_release *pend;
+	uint32_t pend_cap;              /* power of two; 0 in memory mode */
+	uint32_t pend_head, pend_tail;
 } __attribute__((aligned(64)));
 
 static void ridx_free(struct ridx *x)
@@ -488,6 +501,7 @@ void dhcp4_worker_free(struct dhcp4_worker *w)
 		w->rt->workers[w->id] = NULL;
 	ridx_free(&w->ridx);
 	lease_table_free(w->lt);
+	free(w->pend);
 	free(w->cursor);
 	free(w->st.subnet);
 	free(w->st.pool);
@@ -533,6 +547,20 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->st.pool = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->st.pool));
 	if (!w->cursor || !w->st.subnet || !w->st.pool)
 		goto err;
+	if (w->wb) {
+		uint32_t want = p->release_queue ? p->release_queue : DEFAULT_RELEASE_QUEUE;
+
+		if (want > (1u << 30)) {
+			err = EINVAL;
+			goto err;
+		}
+		w->pend_cap = 1;
+		while (w->pend_cap < want)
+			w->pend_cap <<= 1;
+		w->pend = calloc(w->pend_cap, sizeof(*w->pend));
+		if (!w->pend)
+			goto err;
+	}
 	/* Workers start scanning each pool at evenly spread offsets so that
 	 * they rarely race for the same bitmap word. */
 	for (i = 0; i < rt->n_pools; i++) {
@@ -708,6 +736,8 @@ static int persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t 
 	return 0;
 }
 
+/* Give the address bit back now: for an address no record names (an
+ * offer), in memory mode, and at start-up before anything is written. */
 static void addr_release(struct dhcp4_worker *w, struct lease4 *l)
 {
 	if (l->pool != NO_POOL)
@@ -715,32 +745,113 @@ static void addr_release(struct dhcp4_worker *w, struct lease4 *l)
 	l->pool = NO_POOL;
 }
 
-/* Forget a lease entirely: gauges, a delete record for persisted states,
- * its address bit, the table entry. */
-static void lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
+/* Why a freed address waits: each worker has its own write-behind ring and
+ * the flusher takes them in turns, so a delete this worker pushed can reach
+ * the store after an add that another worker pushed later for the same
+ * address, once it had taken the bit.  Replay keeps the last record per
+ * address, and that ACKed lease would be lost.  Holding the bit until the
+ * delete is durable orders the two records in the store. */
+static inline bool release_needs_queue(const struct dhcp4_worker *w, const struct lease4 *l)
 {
-	uint64_t seq;
+	return w->wb && l->pool != NO_POOL && l->state != LEASE_STATE_OFFERED;
+}
 
-	gauge(w, l, -1);
-	if (persist_del && l->state != LEASE_STATE_OFFERED)
+static inline bool release_queue_full(const struct dhcp4_worker *w)
+{
+	return w->pend_tail - w->pend_head == w->pend_cap;
+}
+
+/* The delete record of l was pushed as `seq` (0: none, no flusher). */
+static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_t seq)
+{
+	struct pend_release *e;
+
+	if (l->pool == NO_POOL)
+		return;
+	if (!seq || !w->pend_cap || release_queue_full(w)) {
+		addr_release(w, l);
+		return;
+	}
+	e = &w->pend[w->pend_tail++ & (w->pend_cap - 1)];
+	e->seq = seq;
+	e->addr = l->addr;
+	e->pool = l->pool;
+	l->pool = NO_POOL;
+}
+
+unsigned dhcp4_worker_poll(struct dhcp4_worker *w)
+{
+	uint64_t durable;
+	unsigned n = 0;
+
+	if (w->pend_head == w->pend_tail)
+		return 0;
+	durable = wb_durable(w->wb, w->id);
+	while (w->pend_head != w->pend_tail) {
+		struct pend_release *e = &w->pend[w->pend_head & (w->pend_cap - 1)];
+
+		if (e->seq > durable)
+			break;
+		if (e->pool != NO_POOL)
+			alloc_release(w->rt->pools[e->pool].ap, e->addr);
+		w->pend_head++;
+		n++;
+	}
+	return n;
+}
+
+unsigned dhcp4_worker_pending(const struct dhcp4_worker *w)
+{
+	return w->pend_tail - w->pend_head;
+}
+
+/* Refuse a change that would free a persisted address when the release
+ * queue has no room: the lease stays (counted), nothing is pushed. */
+static inline int release_room(struct dhcp4_worker *w, const struct lease4 *l)
+{
+	if (unlikely(release_needs_queue(w, l) && release_queue_full(w))) {
+		w->st.c[STAT4_RELEASE_QUEUE_FULL]++;
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/* Forget a lease entirely: gauges, a delete record for persisted states,
+ * its address bit (after the delete is durable), the table entry.
+ * -ENOBUFS when the address cannot be freed now: nothing changed. */
+static int lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
+{
+	uint64_t seq = 0;
+
+	if (persist_del && l->state != LEASE_STATE_OFFERED) {
+		if (release_room(w, l))
+			return -ENOBUFS;
 		persist(w, l, true, &seq);
-	addr_release(w, l);
+	}
+	gauge(w, l, -1);
+	addr_release_after(w, l, seq);
 	if (unlikely(w->ridx.cap))
 		ridx_del(&w->ridx, l->addr, l);
 	lease_table_remove(w->lt, l);
+	return 0;
 }
 
-/* Keep the table entry but give up its address (the client moves). */
-static void lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
+/* Keep the table entry but give up its address (the client moves).
+ * -ENOBUFS as lease_drop. */
+static int lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
 {
-	uint64_t seq;
+	uint64_t seq = 0;
 
-	gauge(w, l, -1);
-	if (l->state != LEASE_STATE_OFFERED)
+	if (l->state != LEASE_STATE_OFFERED) {
+		if (release_room(w, l))
+			return -ENOBUFS;
 		persist(w, l, true, &seq);
-	addr_release(w, l);
+	}
+	gauge(w, l, -1);
+	addr_release_after(w, l, seq);
 	l->addr = 0;
 	l->state = LEASE_STATE_OFFERED;
+	return 0;
 }
 
 /* ---- one transaction ------------------------------------------------- */
@@ -754,6 +865,7 @@ struct txn {
 	uint32_t ciaddr, giaddr, reqaddr, server_addr;
 	int s;                          /* selected subnet, -1 none */
 	bool by_iface;                  /* every subnet on rx->iface is a candidate */
+	bool busy;                      /* the client's old address could not be freed now */
 	struct lease_key key;
 };
 
@@ -934,7 +1046,11 @@ static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr)
 	if (alloc_claim(rt->pools[p].ap, addr))
 		return NULL;
 	if (l) {
-		lease_vacate(t->w, l);
+		if (lease_vacate(t->w, l)) {
+			alloc_release(rt->pools[p].ap, addr);
+			t->busy = true;
+			return NULL;
+		}
 	} else {
 		l = lease_table_insert(t->w->lt, &t->key, &existed);
 		if (!l) {
@@ -960,7 +1076,11 @@ static struct lease4 *take_for(struct txn *t, struct lease4 *l)
 			if (alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
 				continue;
 			if (l) {
-				lease_vacate(w, l);
+				if (lease_vacate(w, l)) {
+					alloc_release(rt->pools[p].ap, addr);
+					t->busy = true;
+					return NULL;
+				}
 			} else {
 				l = lease_table_insert(w->lt, &t->key, &existed);
 				if (!l) {
@@ -1232,8 +1352,10 @@ static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx 
 	}
 	if (t->reqaddr)
 		o = claim_for(t, l, t->reqaddr);
-	if (!o)
+	if (!o && !t->busy)
 		o = take_for(t, l);
+	if (!o && t->busy)
+		return drop(t, STAT4_MAX);
 	if (!o) {
 		w->st.c[STAT4_V4_ALLOCATION_FAIL]++;
 		return 0;
@@ -1271,6 +1393,8 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 		if (mine && l->addr == want)
 			return ack(t, l, out, cap, tx);
 		n = want ? claim_for(t, l, want) : NULL;
+		if (!n && t->busy)
+			return drop(t, STAT4_MAX);      /* the client retransmits */
 		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
 	}
 	if (t->reqaddr && !t->ciaddr) {
@@ -1284,6 +1408,8 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 		if (!t->c->authoritative)       /* Kea: not ours to judge */
 			return 0;
 		n = claim_for(t, l, t->reqaddr);
+		if (!n && t->busy)
+			return drop(t, STAT4_MAX);
 		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
 	}
 	if (t->ciaddr) {
@@ -1297,6 +1423,8 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 			n = claim_for(t, l, t->ciaddr);
 			if (n)
 				return ack(t, n, out, cap, tx);
+			if (t->busy)
+				return drop(t, STAT4_MAX);
 		}
 		return t->c->authoritative ? nak(t, out, cap, tx) : 0;
 	}
@@ -1319,8 +1447,9 @@ static int on_release(struct txn *t)
 	if (sid_refused(t))
 		return drop(t, STAT4_NOT_FOR_US);
 	l = lease_table_lookup(w->lt, &t->key);
-	if (l && t->ciaddr && l->addr == t->ciaddr && l->state == LEASE_STATE_DEFAULT)
-		lease_drop(w, l, true);
+	if (l && t->ciaddr && l->addr == t->ciaddr && l->state == LEASE_STATE_DEFAULT &&
+	    lease_drop(w, l, true))
+		return drop(t, STAT4_MAX);      /* kept: the lease expires or the client retries */
 	return 0;
 }
 
@@ -1387,6 +1516,7 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	t.rx = rx;
 	t.req = req;
 	t.h = req->hdr;
+	t.busy = false;
 
 	switch (req->msg_type) {
 	case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
@@ -1429,22 +1559,30 @@ static void expire_one(struct lease4 *l, void *arg)
 {
 	struct dhcp4_worker *w = arg;
 	int s = lease_subnet(w, l);
+	uint8_t state = l->state;
 
-	if (l->state == LEASE_STATE_DEFAULT) {
+	if (lease_drop(w, l, true)) {
+		/* Not freed now (counted): due again in a second, so the next
+		 * sweeps retry without spinning on it in this one. */
+		l->expire = w->now + 1;
+		lease_table_touch(w->lt, l);
+		return;
+	}
+	if (state == LEASE_STATE_DEFAULT) {
 		w->st.c[STAT4_RECLAIMED_LEASES]++;
 		if (s >= 0)
 			w->st.subnet[s].reclaimed++;
-	} else if (l->state == LEASE_STATE_DECLINED) {
+	} else if (state == LEASE_STATE_DECLINED) {
 		w->st.c[STAT4_RECLAIMED_DECLINED]++;
 		if (s >= 0)
 			w->st.subnet[s].reclaimed_declined++;
 	}
-	lease_drop(w, l, true);
 }
 
 unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max)
 {
 	worker_serving(w);
+	dhcp4_worker_poll(w);
 	return lease_table_expire(w->lt, w->now, max, expire_one, w);
 }
 
@@ -1595,6 +1733,29 @@ static int remap_one(struct lease4 *l, void *arg)
 	return 0;
 }
 
+/* Addresses waiting for their delete to be durable stay taken in the new
+ * runtime too: same bitmap if the pool was carried over, else claimed in
+ * the new one (the old bitmap goes with the old runtime).  An address in
+ * no new pool has nothing to give back. */
+static void remap_pending(struct dhcp4_worker *w, struct dhcp4_runtime *old,
+			  struct dhcp4_reconf *rc)
+{
+	struct dhcp4_runtime *rt = w->rt;
+	uint32_t i;
+
+	for (i = w->pend_head; i != w->pend_tail; i++) {
+		struct pend_release *e = &w->pend[i & (w->pend_cap - 1)];
+		struct alloc_pool *old_ap = e->pool != NO_POOL ? old->pools[e->pool].ap : NULL;
+		uint16_t p = rt_pool_of(rt, e->addr);
+
+		if (p != NO_POOL && rt->pools[p].ap != old_ap && alloc_claim(rt->pools[p].ap, e->addr)) {
+			rc->conflicts++;
+			p = NO_POOL;
+		}
+		e->pool = p;
+	}
+}
+
 int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc)
 {
 	const struct conf *oc = w->conf, *nc = rc->conf;
@@ -1643,6 +1804,7 @@ int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc)
 		rt->workers[w->id] = w;
 	rc->leases = rc->orphaned = rc->conflicts = 0;
 	lease_table_foreach(w->lt, remap_one, &x);
+	remap_pending(w, old, rc);
 	/* hand the old arrays back for the caller to free */
 	rc->subnet = osub;
 	rc->pool = opool;
@@ -1881,7 +2043,7 @@ static int del_collect(struct lease4 *l, void *arg)
 long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f)
 {
 	struct del_ctx x = { .f = f };
-	size_t i;
+	size_t i, done;
 
 	worker_serving(w);
 	/* foreach forbids removal: collect first, then drop */
@@ -1892,10 +2054,12 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f)
 	if (!x.v)
 		return -ENOMEM;
 	lease_table_foreach(w->lt, del_collect, &x);
-	for (i = 0; i < x.n; i++)
-		lease_drop(w, x.v[i], true);
+	for (i = 0, done = 0; i < x.n; i++)
+		if (!lease_drop(w, x.v[i], true))
+			done++;
 	free(x.v);
-	return (long)x.n;
+	/* some left in place (counted): the caller may retry */
+	return x.n && !done ? -ENOBUFS : (long)done;
 }
 
 unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)

@@ -27,6 +27,11 @@ struct dhcp4_worker_params {
 	struct dhcp4_runtime *rt;
 	struct wb *wb;                 /* NULL in memory mode */
 	uint32_t lease_capacity;
+	/* added: addresses that may wait for their delete record to become
+	 * durable (rounded up to a power of two; 0 = 32768).  Size it for the
+	 * records that can be in flight (wb ring + flusher batch): then it
+	 * cannot fill while the ring has room. */
+	uint32_t release_queue;
 };
 
 struct dhcp4_worker;
@@ -70,8 +75,23 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx);
 
 /* Reclaim up to `max` expired leases (offers, leases, probation ends).
- * Returns how many were handled. */
+ * Returns how many were handled (a lease whose address cannot be freed
+ * yet is counted, kept and retried a second later).  Also polls the
+ * release queue. */
 unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max);
+
+/* (added) Release queue.  With a flusher, an address a persisted lease
+ * gives up (RELEASE, expiry, the client moving, lease4-del, the end of
+ * probation) keeps its pool bit until its delete record is durable:
+ * otherwise another worker could take the address and its add record could
+ * reach the store before this worker's delete, and a restart would lose
+ * that ACKed lease.  Call dhcp4_worker_poll every loop pass (cheap when
+ * nothing waits); it gives back the bits whose delete is durable and
+ * returns how many.  When the queue is full the change that would free an
+ * address is refused (release-queue-full) and the lease stays.  In memory
+ * mode nothing waits. */
+unsigned dhcp4_worker_poll(struct dhcp4_worker *w);
+unsigned dhcp4_worker_pending(const struct dhcp4_worker *w);   /* addresses waiting */
 
 /* Start-up: put one persisted record into this worker's table and the
  * allocator (called by main before the workers run, for the worker that
@@ -143,7 +163,9 @@ unsigned dhcp4_lease_query(struct dhcp4_worker *w, const struct dhcp4_lease_filt
  * write-behind sequence (0 without a flusher). */
 int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq);
 /* Delete the leases matching f (lease4-del, lease4-wipe): persisted,
- * address freed, gauges updated.  Returns how many, or -ENOMEM. */
+ * address freed, gauges updated.  Returns how many, or -ENOMEM, or
+ * -ENOBUFS when none could be deleted for lack of room in the write-behind
+ * ring or the release queue (counted; the leases stay). */
 long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f);
 /* Reclaim expired leases now (leases-reclaim), at most max. */
 unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max);

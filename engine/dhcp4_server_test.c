@@ -1284,6 +1284,222 @@ static void test_htype_across_restart(void)
 	lease_file_reset();
 }
 
+static bool wait_durable_of(struct wb *wb, unsigned worker, uint64_t seq)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (wb_durable(wb, worker) >= seq)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static struct dhcp4_worker *mkworker_q(unsigned id, unsigned n, struct wb *wb, uint32_t queue)
+{
+	struct dhcp4_worker_params p = {
+		.id = id, .n_workers = n, .conf = &F.c, .rt = F.rt, .wb = wb, .lease_capacity = 64,
+		.release_queue = queue,
+	};
+	struct dhcp4_worker *w = dhcp4_worker_create(&p);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	dhcp4_worker_set_now(w, T0);
+	return w;
+}
+
+/* Review finding 1.  Worker 0 has a backlog in its write-behind ring when
+ * its client A releases X; worker 1's client B then asks for X.  The
+ * flusher takes the rings in turns (a burst each), so had X been free at
+ * once, B's add record would reach the file before A's delete, and replay
+ * (last record per address wins) would drop B's ACKed lease.  X must stay
+ * taken until the delete is durable; after a restart B holds X. */
+static void test_release_waits_for_durable_delete(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct wb_params wp = {
+		.ops = ops, .n_workers = 2, .ring_size = 256, .mode = CONF_DUR_COMMIT,
+		.flush_interval_ms = 2,
+	};
+	struct lease_backend *be;
+	struct dhcp4_worker *w1;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint32_t x, y;
+	unsigned i, released = 0;
+	int n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wp.be = be;
+	wb = wb_create(&wp);                    /* not started yet: records queue up */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 2, wb);
+	w1 = mkworker(1, 2, wb);
+
+	/* worker 0: A bound to X, 70 renewals (more than a flusher burst), RELEASE */
+	x = dora_w(F.w, MAC_A, 0, &tx);
+	CU_ASSERT_FATAL(x != 0);
+	for (i = 0; i < 70; i++) {
+		m_init(&m, DHCP4_REQUEST, MAC_A);
+		m_ciaddr(&m, x);
+		n = run(&m, &tx);
+		CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	}
+	m_init(&m, DHCP4_RELEASE, MAC_A);
+	m_ciaddr(&m, x);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));
+	/* gauges are exact at once: a waiting address is not assigned */
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[0].assigned, 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_poll(F.w), 0);     /* nothing durable yet */
+
+	/* worker 1: B asks for X while the delete is still queued, and is
+	 * ACKed (its add record queues behind nothing on ring 1) */
+	y = offer_w(w1, MAC_B, x);
+	CU_ASSERT(in_pool0(y));
+	CU_ASSERT_NOT_EQUAL(y, x);
+	m_init(&m, DHCP4_REQUEST, MAC_B);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, y);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	n = run_w(w1, &m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), y);
+
+	/* the flusher runs; once the delete is durable, X is free again */
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	for (i = 0; i < 5000 && !released; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		released = dhcp4_worker_poll(F.w);
+		if (!released)
+			nanosleep(&ts, NULL);
+	}
+	CU_ASSERT_EQUAL(released, 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 0);
+	/* now C on worker 1 gets X */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, x);
+	n = run_w(w1, &m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), x);
+	m_init(&m, DHCP4_REQUEST, MAC_C);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, x);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	n = run_w(w1, &m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT(wait_durable_of(wb, 1, tx.wait_seq));
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	dhcp4_worker_free(w1);
+	teardown();
+
+	/* restart: replay the file */
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	RW[0] = mkworker(0, 2, NULL);
+	RW[1] = mkworker(1, 2, NULL);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	CU_ASSERT_EQUAL(ops->load(be, restore_cb, NULL), 0);
+	ops->close(be);
+	l = rlease_of_mac(MAC_B);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->addr : 0, y);
+	CU_ASSERT_EQUAL(l ? l->state : 0xff, LEASE_STATE_DEFAULT);
+	l = rlease_of_mac(MAC_C);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->addr : 0, x);
+	CU_ASSERT_PTR_NULL(rlease_of_mac(MAC_A));
+	CU_ASSERT_EQUAL(gauge_sum(false), 2);
+	dhcp4_worker_free(RW[0]);
+	dhcp4_worker_free(RW[1]);
+	dhcp4_runtime_free(F.rt);
+	F.rt = NULL;
+	lease_file_reset();
+}
+
+/* A full release queue refuses the change that would free an address:
+ * the lease stays, nothing is pushed, the gauges do not move. */
+static void test_release_queue_full(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	static const uint8_t macs[3][6] = { { 2, 0, 0, 0, 8, 1 }, { 2, 0, 0, 0, 8, 2 },
+					    { 2, 0, 0, 0, 8, 3 } };
+	struct lease_backend *be;
+	struct wb *wb;
+	struct wb_stats ws;
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a[3];
+	unsigned i;
+	long del;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 64, false);   /* nobody drains */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker_q(0, 1, wb, 2);
+	for (i = 0; i < 3; i++) {
+		a[i] = dora(macs[i], 0);
+		CU_ASSERT(in_pool0(a[i]));
+	}
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 3);
+	for (i = 0; i < 3; i++) {
+		m_init(&m, DHCP4_RELEASE, macs[i]);
+		m_ciaddr(&m, a[i]);
+		CU_ASSERT_EQUAL(run(&m, &tx), i < 2 ? 0 : -1);
+	}
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 2);
+	CU_ASSERT_EQUAL(ST(STAT4_RELEASE_QUEUE_FULL), 1);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, macs[0]));
+	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, macs[2]));
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
+	/* expiry and lease4-del refuse too, and expiry retries a second later */
+	dhcp4_worker_set_now(F.w, T0 + VALID);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 0);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, macs[2])->expire, T0 + VALID + 1);
+	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 0);
+	{
+		struct dhcp4_lease_filter f = { .addr = a[2] };
+
+		del = dhcp4_lease_del(F.w, &f);
+		CU_ASSERT_EQUAL(del, -ENOBUFS);
+	}
+	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, macs[2]));
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
+	CU_ASSERT_EQUAL(ST(STAT4_RELEASE_QUEUE_FULL), 3);
+	/* the released addresses are still taken: nobody is offered them */
+	for (i = 0; i < 2; i++) {
+		uint32_t o = offer_w(F.w, MAC_C, a[i]);
+
+		CU_ASSERT(o != a[0] && o != a[1]);
+	}
+	/* the refusals came from the queue, not from the ring */
+	wb_get_stats(wb, &ws);
+	CU_ASSERT_EQUAL(ws.ring_full, 0);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+	lease_file_reset();
+}
+
 static void test_ring_full(void)
 {
 	const struct lease_backend_ops *ops = lease_backend_find("memfile");
@@ -1634,6 +1850,9 @@ int main(void)
 		{ "two workers share pools", test_two_workers_share_pools },
 		{ "commit mode and restore", test_commit_and_restore },
 		{ "htype survives a restart (key normalised)", test_htype_across_restart },
+		{ "release waits for its durable delete (two workers, restart)",
+		  test_release_waits_for_durable_delete },
+		{ "release queue full refuses the release", test_release_queue_full },
 		{ "flush ring full", test_ring_full },
 		{ "restore rules", test_restore_rules },
 		{ "lease commands (query/add/update/del/wipe)", test_lease_ops },

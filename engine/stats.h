@@ -28,7 +28,8 @@
 	X(RECLAIMED_DECLINED,     "reclaimed-declined-addresses")      \
 	X(FLUSH_RING_FULL,        "flush-ring-full")                   \
 	X(NO_SUBNET,              "drop-no-subnet")                    \
-	X(NOT_FOR_US,             "drop-not-for-us")
+	X(NOT_FOR_US,             "drop-not-for-us")                   \
+	X(RELEASE_QUEUE_FULL,     "release-queue-full")
 
 /* Datapath drops and events, ours (no Kea equivalent). */
 #define STATS_DP(X)                                                    \

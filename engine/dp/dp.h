@@ -28,6 +28,8 @@
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
 #define DP_MSG_RING     64              /* control -> worker messages in flight */
 #define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
+#define DP_WB_RING      16384           /* write-behind records per worker ring */
+#define DP_WB_BATCH     1024            /* flusher batch (wb's default) */
 
 struct wb;
 

@@ -253,7 +253,8 @@ int main(int argc, char **argv)
 
 	if (conf->lease_db.type == CONF_DB_MEMFILE && conf->lease_db.durability != CONF_DUR_MEMORY) {
 		struct wb_params wp = {
-			.n_workers = dp.n_workers, .ring_size = 16384,
+			.n_workers = dp.n_workers, .ring_size = DP_WB_RING,
+			.batch_max = DP_WB_BATCH,
 			.mode = conf->lease_db.durability,
 			.flush_interval_ms = conf->lease_db.flush_interval_ms,
 			.lfc_interval = conf->lease_db.lfc_interval,

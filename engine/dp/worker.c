@@ -404,6 +404,9 @@ int dp_worker_main(void *arg)
 		/* Control messages, also when idle (the nap below is short). */
 		if (unlikely(!rte_ring_empty(dp->ctl_ring[w->id])))
 			work += msgs_drain(w);
+		/* Addresses freed by this worker whose delete record is now
+		 * durable go back to the pools (nothing to do when none wait). */
+		dhcp4_worker_poll(w->dw);
 		if (w->park_head != w->park_tail) {
 			work += unpark(w, wb_durable(dp->wb, w->id));
 			/* a parked reply is work in flight: do not nap on it */
@@ -477,6 +480,8 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
 			.wb = dp->wb, .lease_capacity = capacity,
+			/* every record that can be in flight: ring + one batch */
+			.release_queue = DP_WB_RING + DP_WB_BATCH,
 		};
 		struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
 							 RTE_CACHE_LINE_SIZE,
