@@ -818,15 +818,17 @@ static inline int release_room(struct dhcp4_worker *w, const struct lease4 *l)
 
 /* Forget a lease entirely: gauges, a delete record for persisted states,
  * its address bit (after the delete is durable), the table entry.
- * -ENOBUFS when the address cannot be freed now: nothing changed. */
+ * -ENOBUFS when the address cannot be freed now (release queue or
+ * write-behind ring full, counted): nothing changed. */
 static int lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
 {
 	uint64_t seq = 0;
 
 	if (persist_del && l->state != LEASE_STATE_OFFERED) {
-		if (release_room(w, l))
+		/* a delete that is not in the ring must not free anything:
+		 * the file would still give the address to this client */
+		if (release_room(w, l) || persist(w, l, true, &seq))
 			return -ENOBUFS;
-		persist(w, l, true, &seq);
 	}
 	gauge(w, l, -1);
 	addr_release_after(w, l, seq);
@@ -843,9 +845,10 @@ static int lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
 	uint64_t seq = 0;
 
 	if (l->state != LEASE_STATE_OFFERED) {
-		if (release_room(w, l))
+		/* a delete that is not in the ring must not free anything:
+		 * the file would still give the address to this client */
+		if (release_room(w, l) || persist(w, l, true, &seq))
 			return -ENOBUFS;
-		persist(w, l, true, &seq);
 	}
 	gauge(w, l, -1);
 	addr_release_after(w, l, seq);
@@ -1456,10 +1459,9 @@ static int on_release(struct txn *t)
 static int on_decline(struct txn *t)
 {
 	struct dhcp4_worker *w = t->w;
-	struct lease4 *l, *d;
+	struct lease4 *l, *d, rec;
 	struct lease_key k;
-	uint32_t addr = t->reqaddr, probation = t->c->decline_probation_period, sid;
-	uint16_t pool;
+	uint32_t addr = t->reqaddr, probation = t->c->decline_probation_period;
 	uint64_t seq;
 	bool existed;
 
@@ -1469,30 +1471,40 @@ static int on_decline(struct txn *t)
 	if (!l || !addr || l->addr != addr || l->state != LEASE_STATE_DEFAULT)
 		return 0;
 	/* The address is in use by someone unknown: the client loses it and
-	 * it is held, bit still set, until probation ends. */
-	pool = l->pool;
-	sid = l->subnet_id;
-	gauge(w, l, -1);
-	l->pool = NO_POOL;                      /* the bit passes to the held lease */
-	lease_table_remove(w->lt, l);
+	 * it is held, bit still set, until probation ends.  Nothing changes
+	 * unless the held entry exists and its record is in the ring: a
+	 * DECLINE that cannot be persisted is dropped (counted), the client's
+	 * lease stays as the file has it, and the client declines again. */
 	addr_key(addr, &k);
 	d = lease_table_insert(w->lt, &k, &existed);
-	if (!d) {
-		if (pool != NO_POOL)
-			alloc_release(w->rt->pools[pool].ap, addr);
-		return 0;
+	if (!d)
+		return drop(t, STAT4_MAX);
+	memset(&rec, 0, sizeof(rec));
+	rec.addr = addr;
+	rec.subnet_id = l->subnet_id;
+	rec.state = LEASE_STATE_DECLINED;
+	rec.valid_lft = probation;
+	rec.expire = add_lft(w->now, probation);
+	rec.key_kind = LEASE_KEY_ADDR;
+	if (persist(w, &rec, false, &seq)) {
+		if (!existed)
+			lease_table_remove(w->lt, d);
+		return drop(t, STAT4_MAX);
 	}
 	if (existed)
 		gauge(w, d, -1);
+	d->pool = l->pool;                      /* the bit passes to the held lease */
+	gauge(w, l, -1);
+	l->pool = NO_POOL;
+	lease_table_remove(w->lt, l);
 	d->addr = addr;
-	d->pool = pool;
-	d->subnet_id = sid;
+	d->subnet_id = rec.subnet_id;
 	d->state = LEASE_STATE_DECLINED;
 	d->valid_lft = probation;
-	d->expire = add_lft(w->now, probation);
+	d->expire = rec.expire;
+	d->seq = seq;
 	gauge(w, d, +1);
 	lease_table_touch(w->lt, d);
-	persist(w, d, false, &seq);
 	return 0;
 }
 

@@ -1500,6 +1500,85 @@ static void test_release_queue_full(void)
 	lease_file_reset();
 }
 
+/* Review finding 3: a change whose record cannot be pushed (ring full)
+ * leaves memory as the file has it, counted in flush-ring-full: RELEASE
+ * and DECLINE are dropped (the client retransmits), expiry retries. */
+static void test_ring_full_keeps_leases(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct lease_key k = { .kind = LEASE_KEY_ADDR, .len = 4 };
+	uint8_t mac[6] = { 2, 0, 0, 0, 6, 0 };
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint32_t a[8], na;
+	uint64_t full;
+	unsigned i, bound = 0;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 4, false);    /* nobody drains */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	for (i = 0; i < 8; i++) {
+		mac[5] = (uint8_t)i;
+		a[i] = dora(mac, 0);
+		if (!a[i])
+			break;
+		bound++;
+	}
+	CU_ASSERT_FATAL(bound >= 2 && bound < 8);       /* the ring is full now */
+	full = ST(STAT4_FLUSH_RING_FULL);
+	CU_ASSERT(full >= 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, bound + 1);
+
+	/* RELEASE: dropped, lease and bit kept */
+	mac[5] = 0;
+	m_init(&m, DHCP4_RELEASE, mac);
+	m_ciaddr(&m, a[0]);
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_FLUSH_RING_FULL), full + 1);
+	l = lease_of_mac(F.w, mac);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->addr : 0, a[0]);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, bound + 1);
+	CU_ASSERT_NOT_EQUAL(offer_w(F.w, MAC_C, a[0]), a[0]);
+
+	/* DECLINE: dropped, the client keeps its lease, nothing held */
+	mac[5] = 1;
+	m_init(&m, DHCP4_DECLINE, mac);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a[1]);
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_FLUSH_RING_FULL), full + 2);
+	l = lease_of_mac(F.w, mac);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->state : 0xff, LEASE_STATE_DEFAULT);
+	na = htonl(a[1]);
+	memcpy(k.data, &na, 4);
+	CU_ASSERT_PTR_NULL(lease_table_lookup(dhcp4_worker_leases(F.w), &k));
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].declined, 0);
+
+	/* expiry: nothing reclaimed, every lease retried a second later */
+	dhcp4_worker_set_now(F.w, T0 + VALID);
+	dhcp4_expire(F.w, 100);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 0);
+	mac[5] = 0;
+	l = lease_of_mac(F.w, mac);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->expire : 0, T0 + VALID + 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, bound + 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 0);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+	lease_file_reset();
+}
+
 static void test_ring_full(void)
 {
 	const struct lease_backend_ops *ops = lease_backend_find("memfile");
@@ -1853,6 +1932,8 @@ int main(void)
 		{ "release waits for its durable delete (two workers, restart)",
 		  test_release_waits_for_durable_delete },
 		{ "release queue full refuses the release", test_release_queue_full },
+		{ "flush ring full keeps leases (RELEASE, DECLINE, expiry)",
+		  test_ring_full_keeps_leases },
 		{ "flush ring full", test_ring_full },
 		{ "restore rules", test_restore_rules },
 		{ "lease commands (query/add/update/del/wipe)", test_lease_ops },
