@@ -1035,29 +1035,38 @@ static uint32_t offer_lifetime(const struct conf *c)
 	return c->offer_lifetime ? c->offer_lifetime : DEFAULT_OFFER_LIFETIME;
 }
 
-/* Claim `addr` for the client if it is free in a pool of a candidate
- * subnet; moves the client's lease `l` (may be NULL) there.  Returns the
- * lease in OFFERED state, or NULL. */
-static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr)
+/* Put the claimed address `addr` of pool p on the client's entry.
+ * `side`: the client keeps a bound lease in another subnet until it
+ * REQUESTs this address (Kea changes a lease at REQUEST, never at
+ * DISCOVER), so the offer is a separate entry filed under its address and
+ * `l` is left alone.  Otherwise `l` (may be NULL) moves to the address.
+ * NULL (the address given back) on failure; t->busy when the old address
+ * could not be freed now. */
+static struct lease4 *attach(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p,
+			     bool side)
 {
-	struct dhcp4_runtime *rt = t->w->rt;
-	uint16_t p = rt_pool_of(rt, addr);
+	struct dhcp4_worker *w = t->w;
+	struct alloc_pool *ap = w->rt->pools[p].ap;
+	struct lease_key k;
 	bool existed;
 
-	if (p == NO_POOL || !subnet_ok(t, (int)rt->pools[p].subnet))
-		return NULL;
-	if (alloc_claim(rt->pools[p].ap, addr))
-		return NULL;
-	if (l) {
-		if (lease_vacate(t->w, l)) {
-			alloc_release(rt->pools[p].ap, addr);
+	if (side) {
+		addr_key(addr, &k);
+		l = lease_table_insert(w->lt, &k, &existed);
+		if (!l || existed) {            /* an entry without the bit: never */
+			alloc_release(ap, addr);
+			return NULL;
+		}
+	} else if (l) {
+		if (lease_vacate(w, l)) {
+			alloc_release(ap, addr);
 			t->busy = true;
 			return NULL;
 		}
 	} else {
-		l = lease_table_insert(t->w->lt, &t->key, &existed);
+		l = lease_table_insert(w->lt, &t->key, &existed);
 		if (!l) {
-			alloc_release(rt->pools[p].ap, addr);
+			alloc_release(ap, addr);
 			return NULL;
 		}
 	}
@@ -1065,37 +1074,99 @@ static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr)
 	return l;
 }
 
+/* Claim `addr` for the client if it is free in a pool of a candidate
+ * subnet (see attach).  Returns the entry in OFFERED state, or NULL. */
+static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr, bool side)
+{
+	struct dhcp4_runtime *rt = t->w->rt;
+	uint16_t p = rt_pool_of(rt, addr);
+
+	if (p == NO_POOL || !subnet_ok(t, (int)rt->pools[p].subnet))
+		return NULL;
+	if (alloc_claim(rt->pools[p].ap, addr))
+		return NULL;
+	return attach(t, l, addr, p, side);
+}
+
 /* Any free address from the candidate subnets' pools, in order. */
-static struct lease4 *take_for(struct txn *t, struct lease4 *l)
+static struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side)
 {
 	struct dhcp4_worker *w = t->w;
 	struct dhcp4_runtime *rt = w->rt;
 	uint32_t p, addr;
-	bool existed;
 	int s;
 
-	for (s = subnet_next(t, -1); s >= 0; s = subnet_next(t, s)) {
-		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++) {
-			if (alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
-				continue;
-			if (l) {
-				if (lease_vacate(w, l)) {
-					alloc_release(rt->pools[p].ap, addr);
-					t->busy = true;
-					return NULL;
-				}
-			} else {
-				l = lease_table_insert(w->lt, &t->key, &existed);
-				if (!l) {
-					alloc_release(rt->pools[p].ap, addr);
-					return NULL;
-				}
-			}
-			lease_bind(t, l, addr, (uint16_t)p);
-			return l;
-		}
-	}
+	for (s = subnet_next(t, -1); s >= 0; s = subnet_next(t, s))
+		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++)
+			if (!alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
+				return attach(t, l, addr, (uint16_t)p, side);
 	return NULL;
+}
+
+/* Does entry o (an offer filed under its address) belong to this client? */
+static bool same_client(const struct txn *t, const struct lease4 *o)
+{
+	const struct lease_key *k = &t->key;
+
+	if (k->kind == LEASE_KEY_CLIENT_ID)
+		return o->cid_len == k->len && !memcmp(lease_cid(o), k->data, k->len);
+	return o->hwaddr_len + 1u == k->len && !memcmp(o->hwaddr, k->data + 1, o->hwaddr_len);
+}
+
+/* The client's side offer of addr in a candidate subnet, or NULL. */
+static struct lease4 *side_offer(const struct txn *t, uint32_t addr)
+{
+	struct lease_key k;
+	struct lease4 *o;
+
+	if (!addr)
+		return NULL;
+	addr_key(addr, &k);
+	o = lease_table_lookup(t->w->lt, &k);
+	if (!o || o->state != LEASE_STATE_OFFERED || !same_client(t, o) ||
+	    !subnet_ok(t, lease_subnet(t->w, o)))
+		return NULL;
+	return o;
+}
+
+/* The client takes its side offer o: its bound lease `l` (may be NULL)
+ * gives up the old address (the delete record goes first, on this
+ * worker's ring) and takes over o's address and bit.  NULL, with t->busy,
+ * when the old address cannot be freed now: nothing changed. */
+static struct lease4 *adopt(struct txn *t, struct lease4 *l, struct lease4 *o)
+{
+	struct dhcp4_worker *w = t->w;
+	bool existed;
+
+	if (l && l->addr) {
+		if (lease_vacate(w, l)) {
+			t->busy = true;
+			return NULL;
+		}
+	} else if (!l) {
+		l = lease_table_insert(w->lt, &t->key, &existed);
+		if (!l)
+			return NULL;
+	}
+	l->addr = o->addr;
+	l->pool = o->pool;
+	l->subnet_id = o->subnet_id;
+	l->valid_lft = o->valid_lft;
+	l->expire = o->expire;
+	l->state = LEASE_STATE_OFFERED;
+	o->pool = NO_POOL;                      /* the bit passes to the client's entry */
+	lease_table_remove(w->lt, o);
+	lease_set_identity(t, l);
+	return l;
+}
+
+/* A REQUEST names addr, which is not the client's lease: its side offer,
+ * or the address itself if it is free in a candidate subnet. */
+static struct lease4 *request_addr(struct txn *t, struct lease4 *l, uint32_t addr)
+{
+	struct lease4 *o = side_offer(t, addr);
+
+	return o ? adopt(t, l, o) : claim_for(t, l, addr, false);
 }
 
 /* ---- reply ----------------------------------------------------------- */
@@ -1343,6 +1414,7 @@ static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx 
 	struct dhcp4_worker *w = t->w;
 	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *o = NULL;
 	uint32_t hold = add_lft(w->now, offer_lifetime(t->c));
+	bool side;
 
 	if (l && l->addr && subnet_ok(t, lease_subnet(w, l))) {
 		/* The client's own lease or earlier offer: offer it again.  A
@@ -1353,10 +1425,23 @@ static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx 
 		}
 		return reply(t, DHCP4_OFFER, l, out, cap, tx);
 	}
+	/* A bound lease in another subnet (the client asks through another
+	 * relay, or roams) stays as it is until a REQUEST commits the move:
+	 * it keeps renewing meanwhile, and nothing is persisted for an offer. */
+	side = l && l->addr && l->state != LEASE_STATE_OFFERED;
+	if (side) {
+		o = side_offer(t, t->reqaddr);
+		if (o) {
+			o->expire = hold;
+			lease_table_touch(w->lt, o);
+			return reply(t, DHCP4_OFFER, o, out, cap, tx);
+		}
+		l = NULL;
+	}
 	if (t->reqaddr)
-		o = claim_for(t, l, t->reqaddr);
+		o = claim_for(t, l, t->reqaddr, side);
 	if (!o && !t->busy)
-		o = take_for(t, l);
+		o = take_for(t, l, side);
 	if (!o && t->busy)
 		return drop(t, STAT4_MAX);
 	if (!o) {
@@ -1389,13 +1474,16 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 			/* The client took another server's offer. */
 			if (l && l->state == LEASE_STATE_OFFERED)
 				lease_drop(w, l, false);
+			n = side_offer(t, t->reqaddr);
+			if (n)
+				lease_drop(w, n, false);
 			return drop(t, STAT4_NOT_FOR_US);
 		}
 		if (!want && mine)
 			want = l->addr;
 		if (mine && l->addr == want)
 			return ack(t, l, out, cap, tx);
-		n = want ? claim_for(t, l, want) : NULL;
+		n = want ? request_addr(t, l, want) : NULL;
 		if (!n && t->busy)
 			return drop(t, STAT4_MAX);      /* the client retransmits */
 		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
@@ -1410,7 +1498,7 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 			return nak(t, out, cap, tx);
 		if (!t->c->authoritative)       /* Kea: not ours to judge */
 			return 0;
-		n = claim_for(t, l, t->reqaddr);
+		n = request_addr(t, l, t->reqaddr);
 		if (!n && t->busy)
 			return drop(t, STAT4_MAX);
 		return n ? ack(t, n, out, cap, tx) : nak(t, out, cap, tx);
@@ -1423,7 +1511,7 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 		 * restart) keeps its address if it is free: Kea's allocation
 		 * engine does the same with ciaddr as the hint. */
 		if (!mine && addr_in_candidates(t, t->ciaddr)) {
-			n = claim_for(t, l, t->ciaddr);
+			n = request_addr(t, l, t->ciaddr);
 			if (n)
 				return ack(t, n, out, cap, tx);
 			if (t->busy)

@@ -1004,6 +1004,69 @@ static void test_two_workers_share_pools(void)
 	teardown();
 }
 
+/* Review finding 2: a DISCOVER arriving through another subnet (another
+ * relay) must not move a bound lease; only the REQUEST that takes the new
+ * offer does (Kea).  Meanwhile the old lease renews and nobody else gets
+ * its address. */
+static void test_discover_elsewhere_keeps_lease(void)
+{
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint32_t x, y, o;
+	int n;
+
+	setup(true, true);
+	x = dora(MAC_A, 0);
+	CU_ASSERT_FATAL(in_pool0(x));
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_relay(&m, IP(198, 18, 2, 1));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_OFFER);
+	y = r_yiaddr();
+	CU_ASSERT(y >= IP(198, 18, 2, 10) && y <= IP(198, 18, 2, 12));
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->addr, x);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DEFAULT);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[1].assigned, 0);
+	/* the same DISCOVER again, asking for the offer: the same offer */
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, y);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), y);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 2);
+	/* B asking for X does not get it */
+	o = offer_w(F.w, MAC_B, x);
+	CU_ASSERT(in_pool0(o) && o != x);
+	/* A renews X */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_ciaddr(&m, x);
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(n > 0 ? r_type(n) : n, DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), x);
+	/* A takes the offer through the relay: now the lease moves */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, y);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(r_yiaddr(), y);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(l->addr, y);
+	CU_ASSERT_EQUAL(l->subnet_id, 2);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DEFAULT);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[1].assigned, 1);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 2);   /* A, B's offer */
+	/* X is free now (memory mode: at once) */
+	CU_ASSERT_EQUAL(offer_w(F.w, MAC_C, x), x);
+	teardown();
+}
+
 /* ---- persistence: commit mode, ring full, restore -------------------- */
 
 static char tmpdir[64];
@@ -1424,6 +1487,62 @@ static void test_release_waits_for_durable_delete(void)
 	CU_ASSERT_EQUAL(l ? l->addr : 0, x);
 	CU_ASSERT_PTR_NULL(rlease_of_mac(MAC_A));
 	CU_ASSERT_EQUAL(gauge_sum(false), 2);
+	dhcp4_worker_free(RW[0]);
+	dhcp4_worker_free(RW[1]);
+	dhcp4_runtime_free(F.rt);
+	F.rt = NULL;
+	lease_file_reset();
+}
+
+/* Finding 2, persisted: an OFFER through another subnet writes nothing,
+ * so a restart still finds the bound lease where it was. */
+static void test_discover_elsewhere_persists_nothing(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint32_t x;
+	int n;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 256, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	x = dora(MAC_A, 0);
+	CU_ASSERT_FATAL(in_pool0(x));
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	m_relay(&m, IP(198, 18, 2, 1));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(tx.wait_seq, 0);
+	/* a later ACK on the same ring: everything before it is durable too */
+	m_init(&m, DHCP4_REQUEST, MAC_B);
+	m_ciaddr(&m, IP(198, 18, 0, 19));
+	n = run(&m, &tx);
+	CU_ASSERT_EQUAL_FATAL(n > 0 ? r_type(n) : n, DHCP4_ACK);
+	CU_ASSERT(wait_durable(wb, tx.wait_seq));
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+
+	F.rt = dhcp4_runtime_create(&F.c);
+	RW[0] = mkworker(0, 2, NULL);
+	RW[1] = mkworker(1, 2, NULL);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	CU_ASSERT_EQUAL(ops->load(be, restore_cb, NULL), 0);
+	ops->close(be);
+	l = rlease_of_mac(MAC_A);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_EQUAL(l ? l->addr : 0, x);
 	dhcp4_worker_free(RW[0]);
 	dhcp4_worker_free(RW[1]);
 	dhcp4_runtime_free(F.rt);
@@ -1927,11 +2046,15 @@ int main(void)
 		{ "delivery", test_delivery },
 		{ "drops and counters", test_drops_and_counters },
 		{ "two workers share pools", test_two_workers_share_pools },
+		{ "DISCOVER through another subnet keeps the bound lease",
+		  test_discover_elsewhere_keeps_lease },
 		{ "commit mode and restore", test_commit_and_restore },
 		{ "htype survives a restart (key normalised)", test_htype_across_restart },
 		{ "release waits for its durable delete (two workers, restart)",
 		  test_release_waits_for_durable_delete },
 		{ "release queue full refuses the release", test_release_queue_full },
+		{ "DISCOVER through another subnet persists nothing (restart)",
+		  test_discover_elsewhere_persists_nothing },
 		{ "flush ring full keeps leases (RELEASE, DECLINE, expiry)",
 		  test_ring_full_keeps_leases },
 		{ "flush ring full", test_ring_full },
