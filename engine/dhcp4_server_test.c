@@ -1939,6 +1939,92 @@ static void test_lease_reclaim(void)
 /* Reload: subnet 1's pool is unchanged (carried: its bitmap moves with
  * the leases' bits), subnet 2's pool grows (a new bitmap, bits claimed by
  * the remap), subnet 3 goes away (its lease is kept, orphaned). */
+/* An address waiting for its durable delete stays taken across a reload
+ * that replaces its pool (new bitmap), and is given back there later. */
+static void test_reconfigure_pending(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	static struct conf nc;
+	static struct conf_subnet nsub[3];
+	static struct conf_pool npools[3];
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_reconf rc = { 0 };
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t b, o;
+	unsigned i, released = 0;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 64, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	b = dora(MAC_B, IP(198, 18, 2, 1));
+	CU_ASSERT_FATAL(b >= IP(198, 18, 2, 10) && b <= IP(198, 18, 2, 12));
+	m_init(&m, DHCP4_RELEASE, MAC_B);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_ciaddr(&m, b);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+
+	nc = F.c;
+	memcpy(nsub, F.subnets, sizeof(nsub));
+	memcpy(npools, F.pools, sizeof(npools));
+	npools[1].last = IP(198, 18, 2, 40);        /* subnet 2's pool: a new bitmap */
+	for (i = 0; i < 3; i++)
+		nsub[i].pools = &npools[i];
+	nc.subnets = nsub;
+	nrt = dhcp4_runtime_create_from(&nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	CU_ASSERT_EQUAL(dhcp4_runtime_carried(nrt), 2);
+	rc.conf = &nc;
+	rc.rt = nrt;
+	rc.subnet = calloc(3, sizeof(*rc.subnet));
+	rc.pool = calloc(3, sizeof(*rc.pool));
+	rc.cursor = calloc(3, sizeof(*rc.cursor));
+	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL(rc.conflicts, 0);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);
+	F.rt = nrt;
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+	/* still taken in the new bitmap */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, b);
+	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_OFFER);
+	o = r_yiaddr();
+	CU_ASSERT(o != b && o >= IP(198, 18, 2, 10) && o <= IP(198, 18, 2, 40));
+	/* the flusher runs: given back to the new bitmap */
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	for (i = 0; i < 5000 && !released; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		released = dhcp4_worker_poll(F.w);
+		if (!released)
+			nanosleep(&ts, NULL);
+	}
+	CU_ASSERT_EQUAL(released, 1);
+	m_init(&m, DHCP4_DISCOVER, MAC_RELAY);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, b);
+	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), b);
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+	lease_file_reset();
+}
+
 static void test_reconfigure(void)
 {
 	static struct conf nc;
@@ -2062,6 +2148,7 @@ int main(void)
 		{ "lease commands (query/add/update/del/wipe)", test_lease_ops },
 		{ "leases-reclaim", test_lease_reclaim },
 		{ "reload: carry-over, remap, orphans", test_reconfigure },
+		{ "reload keeps addresses waiting for their delete", test_reconfigure_pending },
 	};
 	CU_pSuite s;
 	unsigned i, failed;
