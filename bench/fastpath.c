@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,10 @@ static uint64_t leases_held(size_t *bytes)
 	return n;
 }
 
+/* --extra-conf: config text appended to the generated one (classes,
+ * reservations...), so their cost on the fast path can be measured. */
+static const char *extra_conf;
+
 static struct conf *make_conf(uint32_t pool_size, const char *lease_file, bool huge)
 {
 	char path[] = "/tmp/pg_fastpath_XXXXXX", err[512], text[2048], lcores[64];
@@ -153,6 +158,22 @@ static struct conf *make_conf(uint32_t pool_size, const char *lease_file, bool h
 	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
 		perror("config");
 		return NULL;
+	}
+	if (extra_conf) {
+		char buf[65536];
+		ssize_t r;
+		int in = open(extra_conf, O_RDONLY);
+
+		if (in < 0) {
+			perror(extra_conf);
+			close(fd);
+			unlink(path);
+			return NULL;
+		}
+		while ((r = read(in, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)r) != r)
+				break;
+		close(in);
 	}
 	close(fd);
 	c = conf_load(path, err, sizeof(err));
@@ -405,6 +426,7 @@ static void usage(FILE *f)
 "  --startup N        time the load of an N-lease Kea memfile instead\n"
 "  --timeout MS       per request (default 2000; raise it under valgrind)\n"
 "  --label TEXT       name of the run in the output\n"
+"  --extra-conf FILE  append FILE to the generated config (classes, reservations)\n"
 "  --json FILE        append one JSON object per line\n"
 "  --quiet\n");
 }
@@ -417,6 +439,7 @@ int main(int argc, char **argv)
 		{ "warmup", 1, 0, 'W' }, { "count", 1, 0, 'c' }, { "duration", 1, 0, 'd' },
 		{ "outstanding", 1, 0, 'o' }, { "memory", 0, 0, 'M' }, { "startup", 1, 0, 'S' },
 		{ "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' }, { "label", 1, 0, 'L' },
+		{ "extra-conf", 1, 0, 'X' },
 		{ "timeout", 1, 0, 'T' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
@@ -462,6 +485,7 @@ int main(int argc, char **argv)
 		case 'j': json_path = optarg; break;
 		case 'q': quiet = true; break;
 		case 'L': label = optarg; break;
+		case 'X': extra_conf = optarg; break;
 		case 'T': gp.timeout_s = strtod(optarg, NULL) / 1000.0; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
