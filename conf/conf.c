@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf_ext.h"
 #include "dhcp4_options.h"
 
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned and uint32_t rows share a store");
@@ -102,15 +103,11 @@ struct ld {
 	struct conf_subnet *cur_subnet;               /* while its pools are parsed */
 	struct ld_range *pools;
 	unsigned n_pools, cap_pools;
-};
-
-/* A scratch target for one option-data entry before it is encoded. */
-struct ld_option {
-	const char *name;
-	uint32_t code;
-	const char *data;
-	bool csv_format;
-	bool always_send;
+	/* Group setting of each subnet (indexed like c->subnets), top level
+	 * and shared networks alike, for the cross checks in top_post(). */
+	const config_setting_t **sn_src;
+	unsigned cap_sn_src;
+	struct conf_ext_ld ext;  /* the conf_ext parsers' state (same err buffer) */
 };
 
 /* Validators, parsers and hooks used by the tables. */
@@ -124,6 +121,16 @@ static int parse_subnet_prefix(struct ld *, const config_setting_t *, void *, co
 static int parse_subnet_iface(struct ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_pool(struct ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_options(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_option_defs(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_classes(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_hr_ids(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_flex_expr(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_precedence(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_reservations(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_shared_networks(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_class_ref(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_class_list(struct ld *, const config_setting_t *, void *, const struct conf_key *);
+static void pool_init(struct ld *, void *);
 static void subnet_init(struct ld *, void *);
 static int subnet_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
 static int iface_post(struct ld *, const config_setting_t *, void *, const config_setting_t **);
@@ -179,15 +186,8 @@ static const struct conf_enum output_names[] = {
 	{ "stderr", CONF_LOG_STDERR }, { "syslog", CONF_LOG_SYSLOG }, { NULL, 0 },
 };
 
-/* option-data = ( { name = ...; code = ...; data = ...; }, ... ) */
-static const struct conf_key option_keys[] = {
-	STRP("name", struct ld_option, name),
-	U32("code", struct ld_option, code, 1, 254, 0),
-	STRP("data", struct ld_option, data),
-	BOOL("csv-format", struct ld_option, csv_format, true),
-	BOOL("always-send", struct ld_option, always_send, false),
-};
-static const struct conf_table option_table = TABLE("in an option-data entry", option_keys);
+/* Keys whose value conf_ext.c parses into ld->c->ext (no offset). */
+#define EXT(n, parser) { .name = n, .kind = K_CUSTOM, .fn = parser }
 
 /* relay = { ip-addresses = [ ... ]; } */
 static const struct conf_key relay_keys[] = {
@@ -195,18 +195,25 @@ static const struct conf_key relay_keys[] = {
 };
 static const struct conf_table relay_table = TABLE("in relay", relay_keys);
 
-/* pools = ( { pool = "a - b"; }, { pool = "p/len"; } ) */
+/* pools = ( { pool = "a - b"; client-class = "x"; option-data = (...); }, ... ) */
 static const struct conf_key pool_keys[] = {
 	CUSTOM("pool", struct conf_pool, first, parse_pool, .flags = K_REQUIRED),
+	CUSTOM("option-data", struct conf_pool, options, parse_options),
+	CUSTOM("client-class", struct conf_pool, client_class, parse_class_ref),
+	CUSTOM("require-client-classes", struct conf_pool, require, parse_class_list),
 };
 static const struct conf_table pool_table = TABLE("in a pools entry", pool_keys,
-	.size = sizeof(struct conf_pool), .post = pool_post);
+	.size = sizeof(struct conf_pool), .init = pool_init, .post = pool_post);
 
 /* subnet4 = ( { id = 1; subnet = "p/len"; ... }, ... )
  * Timers are 0 here when not given; subnet_post() resolves them. */
 static const struct conf_key subnet_keys[] = {
 	U32("id", struct conf_subnet, id, 1, U32MAX, 0, .flags = K_REQUIRED),
 	CUSTOM("subnet", struct conf_subnet, prefix, parse_subnet_prefix, .flags = K_REQUIRED),
+	/* after id and subnet: reservations are checked against both */
+	{ .name = "reservations", .kind = K_CUSTOM, .fn = parse_reservations },
+	CUSTOM("client-class", struct conf_subnet, client_class, parse_class_ref),
+	CUSTOM("require-client-classes", struct conf_subnet, require, parse_class_list),
 	CUSTOM("interface", struct conf_subnet, iface, parse_subnet_iface),
 	LIST("pools", struct conf_subnet, pools, n_pools, pool_table, 0),
 	/* off 0: the relay table fills the subnet itself. */
@@ -309,34 +316,23 @@ static const struct conf_key top_keys[] = {
 	IPV4("next-server", struct conf, next_server),
 	STR("server-hostname", struct conf, server_hostname, ""),
 	STR("boot-file-name", struct conf, boot_file_name, ""),
+	/* option-def first (option-data anywhere may use its names), then the
+	 * classes (their option-data), before every other option-data. */
+	EXT("option-def", parse_option_defs),
+	EXT("client-classes", parse_classes),
+	EXT("host-reservation-identifiers", parse_hr_ids),
+	EXT("flex-id-expression", parse_flex_expr),
+	EXT("option-precedence", parse_precedence),
 	CUSTOM("option-data", struct conf, options, parse_options),
 	GROUP("lease-database", struct conf, lease_db, lease_db_table),
 	GROUP("logging", struct conf, logging, logging_table),
 	GROUP("control-socket", struct conf, ctl_socket, ctl_socket_table),
 	GROUP("http-control", struct conf, http_control, http_control_table),
 	LIST("subnet4", struct conf, subnets, n_subnets, subnet_table, 0),
+	EXT("reservations", parse_reservations),        /* global ones */
+	EXT("shared-networks", parse_shared_networks),  /* appends to subnets */
 };
 static const struct conf_table top_table = TABLE("at the top level", top_keys, .post = top_post);
-
-/* Options the server itself fills in (or that only clients send); a
- * configured value would be ignored or would contradict the server. */
-static const struct {
-	uint8_t code;
-	const char *why;
-} refused_options[] = {
-	{ 50, "only clients send it" },
-	{ 51, "the lease time comes from valid-lifetime" },
-	{ 52, "the server decides option overload itself" },
-	{ 53, "the server sets the message type" },
-	{ 54, "the server identifier is the interface address" },
-	{ 55, "only clients send it" },
-	{ 56, "the server writes its own messages" },
-	{ 57, "only clients send it" },
-	{ 58, "T1 comes from renew-timer" },
-	{ 59, "T2 comes from rebind-timer" },
-	{ 61, "only clients send it" },
-	{ 82, "relay agent information is echoed from the relay, never configured" },
-};
 
 /* ------------------------------------------------------------------------
  * Errors
@@ -949,106 +945,138 @@ bad:
 	return ld_err(ld, s, "'pool': \"%s\" is not \"first - last\" or \"prefix/len\"", v);
 }
 
-static int option_refused(struct ld *ld, const config_setting_t *s, uint8_t code, const char *name)
+/* ------------------------------------------------------------------------
+ * Keys parsed by conf_ext.c.  Its parsers report into the same error
+ * buffer; only the error number has to be carried over.
+ */
+
+static int ext_fail(struct ld *ld)
 {
-	for (size_t i = 0; i < sizeof(refused_options) / sizeof(refused_options[0]); i++)
-		if (refused_options[i].code == code)
-			return ld_err(ld, s, "option %u (%s) cannot be configured: %s", code,
-				      name ? name : "?", refused_options[i].why);
-	return 0;
+	ld->errnum = ld->ext.errnum ? ld->ext.errnum : EINVAL;
+	return -1;
 }
 
-static int option_cmp(const void *a, const void *b)
-{
-	const struct conf_option *x = a, *y = b;
+#define EXT_CALL(ld, call) ((call) < 0 ? ext_fail(ld) : 0)
 
-	return (int)x->code - (int)y->code;
-}
-
-/* One option-data entry -> o.  Errors name the entry's data line. */
-static int encode_option(struct ld *ld, const config_setting_t *e, struct conf_option *o)
-{
-	const config_setting_t *found[CONF_MAX_KEYS], *s_code, *s_name, *s_data;
-	const struct dhcp4_opt_def *def = NULL;
-	struct ld_option lo;
-	char why[256] = "";
-	int len;
-
-	memset(&lo, 0, sizeof(lo));
-	if (parse_group(ld, e, &option_table, &lo, found) < 0)
-		return -1;
-	s_code = found_key(&option_table, found, "code");
-	s_name = found_key(&option_table, found, "name");
-	s_data = found_key(&option_table, found, "data");
-	if (!s_name && !s_code)
-		return ld_err(ld, e, "an option-data entry needs a 'name' or a 'code'");
-	if (s_name) {
-		def = dhcp4_opt_def_by_name(lo.name);
-		if (def == NULL)
-			return ld_err(ld, s_name, "unknown option name \"%s\"", lo.name);
-		if (s_code && def->code != lo.code)
-			return ld_err(ld, s_code, "option \"%s\" has code %u, not %u", lo.name,
-				      def->code, lo.code);
-		lo.code = def->code;
-	} else {
-		def = dhcp4_opt_def_by_code((uint8_t)lo.code);
-	}
-	if (option_refused(ld, s_name ? s_name : s_code, (uint8_t)lo.code, def ? def->name : NULL) < 0)
-		return -1;
-	len = dhcp4_opt_encode(def, lo.data ? lo.data : "", lo.csv_format, o->data, why, sizeof(why));
-	if (len < 0)
-		return ld_err(ld, s_data ? s_data : e, "option %u (%s): %s", lo.code,
-			      def ? def->name : "no definition", why);
-	o->code = (uint8_t)lo.code;
-	o->len = (uint8_t)len;
-	o->always_send = lo.always_send;
-	return 0;
-}
-
-/* option-data = ( ... ) -> struct conf_option_set, sorted by code. */
+/* option-data = ( ... ) -> struct conf_option_set, sorted by code (option-def
+ * names, spaces and the vendor options 43 and 125 included). */
 static int parse_options(struct ld *ld, const config_setting_t *s, void *obj,
 			 const struct conf_key *k)
 {
-	struct conf_option_set *set = (void *)((char *)obj + k->off);
-	int type = config_setting_type(s), n = config_setting_length(s);
-	const config_setting_t **where;
+	return EXT_CALL(ld, conf_ext_parse_options(&ld->ext, s, (void *)((char *)obj + k->off)));
+}
 
-	if (type != CONFIG_TYPE_LIST)
-		return ld_err(ld, s, "'option-data' must be a list ( {...}, ... ), not %s", type_name(type));
-	if (n == 0)
+static int parse_option_defs(struct ld *ld, const config_setting_t *s, void *obj,
+			     const struct conf_key *k)
+{
+	(void)obj;
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_option_defs(&ld->ext, s));
+}
+
+static int parse_classes(struct ld *ld, const config_setting_t *s, void *obj,
+			 const struct conf_key *k)
+{
+	(void)obj;
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_classes(&ld->ext, s));
+}
+
+static int parse_hr_ids(struct ld *ld, const config_setting_t *s, void *obj,
+			const struct conf_key *k)
+{
+	(void)obj;
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_hr_ids(&ld->ext, s));
+}
+
+static int parse_flex_expr(struct ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k)
+{
+	(void)obj;
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_flex_expr(&ld->ext, s));
+}
+
+static int parse_precedence(struct ld *ld, const config_setting_t *s, void *obj,
+			    const struct conf_key *k)
+{
+	(void)obj;
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_precedence(&ld->ext, s));
+}
+
+/* Global (obj is the conf) or the subnet being parsed (its id and prefix
+ * are known: those rows come first in subnet_keys). */
+static int parse_reservations(struct ld *ld, const config_setting_t *s, void *obj,
+			      const struct conf_key *k)
+{
+	const struct conf_subnet *sn = obj == (void *)ld->c ? NULL : obj;
+
+	(void)k;
+	return EXT_CALL(ld, conf_ext_parse_reservations(&ld->ext, s, sn));
+}
+
+static int parse_class_ref(struct ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k)
+{
+	return EXT_CALL(ld, conf_ext_parse_class_ref(&ld->ext, s, (int *)((char *)obj + k->off)));
+}
+
+static int parse_class_list(struct ld *ld, const config_setting_t *s, void *obj,
+			    const struct conf_key *k)
+{
+	return EXT_CALL(ld, conf_ext_parse_class_list(&ld->ext, s,
+						      (struct cls_set *)((char *)obj + k->off)));
+}
+
+/* shared-networks: conf_ext.c parses each network's own keys; its subnet4
+ * list is parsed here with the subnet table, appended to c->subnets (so
+ * every check and the server see one flat array), each subnet marked with
+ * its network's index and given the network's interface and relays. */
+static int parse_shared_networks(struct ld *ld, const config_setting_t *s, void *obj,
+				 const struct conf_key *k)
+{
+	struct conf *c = obj;
+	struct conf_ext *x = c->ext;
+	unsigned total = c->n_subnets;
+
+	(void)k;
+	if (conf_ext_parse_shared_networks(&ld->ext, s) < 0)
+		return ext_fail(ld);
+	for (unsigned i = 0; i < x->n_shared; i++)
+		if (x->shared[i].subnets)
+			total += (unsigned)config_setting_length(x->shared[i].subnets);
+	if (total == c->n_subnets)
 		return 0;
-	set->opts = calloc((size_t)n, sizeof(*set->opts));
-	where = calloc((size_t)n, sizeof(*where));
-	if (set->opts == NULL || where == NULL) {
-		free(where);
-		return ld_nomem(ld, s);
-	}
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		struct conf_option *o = &set->opts[set->n];
+	{
+		struct conf_subnet *sns = realloc(c->subnets, total * sizeof(*sns));
 
-		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			ld_err(ld, e, "each 'option-data' entry must be a group { ... }, not %s",
-			       type_name(config_setting_type(e)));
-			goto err;
-		}
-		if (encode_option(ld, e, o) < 0)
-			goto err;
-		for (unsigned j = 0; j < set->n; j++) {
-			if (set->opts[j].code == o->code) {
-				ld_err(ld, e, "option %u is already set in this scope (line %d)",
-				       o->code, config_setting_source_line(where[j]));
-				goto err;
-			}
-		}
-		where[set->n++] = e;
+		if (sns == NULL)
+			return ld_nomem(ld, s);
+		memset(sns + c->n_subnets, 0, (total - c->n_subnets) * sizeof(*sns));
+		c->subnets = sns;
 	}
-	free(where);
-	qsort(set->opts, set->n, sizeof(*set->opts), option_cmp);
+	for (unsigned i = 0; i < x->n_shared; i++) {
+		const config_setting_t *list = x->shared[i].subnets;
+
+		for (int j = 0; list && j < config_setting_length(list); j++) {
+			const config_setting_t *e = config_setting_get_elem(list, (unsigned)j);
+			const config_setting_t *found[CONF_MAX_KEYS];
+			struct conf_subnet *sn = &c->subnets[c->n_subnets];
+
+			if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+				return ld_err(ld, e, "each 'subnet4' entry must be a group { ... }, not %s",
+					      type_name(config_setting_type(e)));
+			c->n_subnets++;         /* counted first: conf_free sees partial ones */
+			if (parse_group(ld, e, &subnet_table, sn, found) < 0)
+				return -1;
+			sn->shared = (int)i;
+			if (conf_ext_shared_subnet(&ld->ext, &x->shared[i], sn, e) < 0)
+				return ext_fail(ld);
+		}
+	}
 	return 0;
-err:
-	free(where);
-	return -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -1096,11 +1124,21 @@ static int pool_post(struct ld *ld, const config_setting_t *grp, void *obj,
 	return 0;
 }
 
+static void pool_init(struct ld *ld, void *obj)
+{
+	struct conf_pool *p = obj;
+
+	(void)ld;
+	p->client_class = -1;
+}
+
 static void subnet_init(struct ld *ld, void *obj)
 {
 	struct conf_subnet *sn = obj;
 
 	sn->iface = -1;
+	sn->shared = -1;
+	sn->client_class = -1;
 	ld->cur_subnet = sn;
 }
 
@@ -1148,6 +1186,24 @@ static int subnet_post(struct ld *ld, const config_setting_t *grp, void *obj,
 
 	sn->line = config_setting_source_line(grp);
 	ld->cur_subnet = NULL;
+	{
+		size_t i = (size_t)(sn - c->subnets);
+
+		if (i >= ld->cap_sn_src) {
+			size_t cap = ld->cap_sn_src ? 2 * ld->cap_sn_src : 64;
+			const config_setting_t **v;
+
+			while (cap <= i)
+				cap *= 2;
+			v = realloc(ld->sn_src, cap * sizeof(*v));
+			if (v == NULL)
+				return ld_nomem(ld, grp);
+			memset(v + ld->cap_sn_src, 0, (cap - ld->cap_sn_src) * sizeof(*v));
+			ld->sn_src = v;
+			ld->cap_sn_src = (unsigned)cap;
+		}
+		ld->sn_src[i] = grp;
+	}
 
 	timer_resolve(ld, &valid, "valid-lifetime", sn->valid_lifetime,
 		      found_key(&subnet_table, found, "valid-lifetime"), c->valid_lifetime);
@@ -1331,7 +1387,6 @@ static int top_post(struct ld *ld, const config_setting_t *grp, void *obj,
 	const config_setting_t *s_valid = found_key(&top_table, found, "valid-lifetime");
 	const config_setting_t *s_renew = found_key(&top_table, found, "renew-timer");
 	const config_setting_t *s_rebind = found_key(&top_table, found, "rebind-timer");
-	const config_setting_t *list = found_key(&top_table, found, "subnet4");
 	struct ld_range *r;
 	int ret = 0;
 
@@ -1348,8 +1403,11 @@ static int top_post(struct ld *ld, const config_setting_t *grp, void *obj,
 
 	if (check_overlaps(ld, ld->pools, ld->n_pools, "pool") < 0)
 		return -1;
+	for (unsigned i = 0; i < c->n_ifaces && i < CLS_MAX_IFACES; i++)
+		if (cls_registry_set_iface(c->ext->reg, i, c->ifaces[i].name) < 0)
+			return ld_nomem(ld, NULL);
 	if (c->n_subnets == 0)
-		return 0;
+		return EXT_CALL(ld, conf_ext_finish(&ld->ext));
 
 	r = calloc(c->n_subnets, sizeof(*r));
 	if (r == NULL)
@@ -1357,7 +1415,7 @@ static int top_post(struct ld *ld, const config_setting_t *grp, void *obj,
 	for (unsigned i = 0; i < c->n_subnets; i++) {
 		r[i].first = c->subnets[i].id;
 		r[i].seq = i;
-		r[i].s = config_setting_get_member(config_setting_get_elem(list, i), "id");
+		r[i].s = config_setting_get_member(ld->sn_src[i], "id");
 	}
 	qsort(r, c->n_subnets, sizeof(*r), range_cmp);
 	for (unsigned i = 1; i < c->n_subnets; i++) {
@@ -1373,9 +1431,11 @@ static int top_post(struct ld *ld, const config_setting_t *grp, void *obj,
 		r[i].first = sn->prefix;
 		r[i].last = sn->prefix | ~sn->mask;
 		r[i].seq = i;
-		r[i].s = config_setting_get_member(config_setting_get_elem(list, i), "subnet");
+		r[i].s = config_setting_get_member(ld->sn_src[i], "subnet");
 	}
 	ret = check_overlaps(ld, r, c->n_subnets, "subnet");
+	if (ret == 0)
+		ret = EXT_CALL(ld, conf_ext_finish(&ld->ext));
 out:
 	free(r);
 	return ret;
@@ -1395,11 +1455,14 @@ void conf_free(struct conf *c)
 	free(c->ifaces);
 	free(c->options.opts);
 	for (unsigned i = 0; i < c->n_subnets; i++) {
-		free(c->subnets[i].pools);
 		free(c->subnets[i].relay_addrs);
 		free(c->subnets[i].options.opts);
+		for (unsigned j = 0; c->subnets[i].pools && j < c->subnets[i].n_pools; j++)
+			free(c->subnets[i].pools[j].options.opts);
+		free(c->subnets[i].pools);
 	}
 	free(c->subnets);
+	conf_ext_free(c->ext);
 	free(c);
 }
 
@@ -1466,16 +1529,24 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 		goto err;
 	}
 	memcpy(ld.c->file, path, strlen(path) + 1);
+	ld.c->ext = conf_ext_create();
+	if (ld.c->ext == NULL) {
+		ld_nomem(&ld, NULL);
+		goto err;
+	}
+	conf_ext_ld_init(&ld.ext, ld.c->ext, path, ld.c, err, errlen);
 	if (parse_group(&ld, config_root_setting(&ld.cf), &top_table, ld.c, ld.top) < 0)
 		goto err;
 
 	free(ld.pools);
+	free(ld.sn_src);
 	config_destroy(&ld.cf);
 	return ld.c;
 err:
 	errnum = ld.errnum ? ld.errnum : EINVAL;
 	conf_free(ld.c);
 	free(ld.pools);
+	free(ld.sn_src);
 	config_destroy(&ld.cf);
 	errno = errnum;
 	return NULL;

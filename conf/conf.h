@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cls.h"
+
+struct conf_ext;                   /* conf_ext.h: classes, option-def, hosts, shared networks */
+
 enum conf_durability { CONF_DUR_MEMORY, CONF_DUR_WRITE_BEHIND, CONF_DUR_COMMIT };
 enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE };
 enum conf_log_output { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
@@ -27,6 +31,9 @@ struct conf_option_set {
 struct conf_pool {
 	uint32_t first, last;          /* inclusive */
 	int line;
+	struct conf_option_set options;
+	int client_class;              /* class registry id, -1 = any client */
+	struct cls_set require;        /* require-client-classes */
 };
 
 struct conf_subnet {
@@ -46,6 +53,9 @@ struct conf_subnet {
 	char boot_file_name[128];
 	struct conf_option_set options;
 	int line;
+	int shared;                    /* index into ext->shared, -1 = none */
+	int client_class;              /* class registry id, -1 = any client */
+	struct cls_set require;        /* require-client-classes */
 };
 
 struct conf_iface {
@@ -125,6 +135,10 @@ struct conf {
 	} logging;
 	struct conf_ctl_socket ctl_socket;
 	struct conf_http_control http_control;
+	/* Classes, option-def, host reservations, shared networks and the
+	 * option precedence (conf_ext.h); owned.  NULL in a hand-built conf:
+	 * the server then runs without any of them. */
+	struct conf_ext *ext;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

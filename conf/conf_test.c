@@ -409,12 +409,12 @@ static void test_err_unknown_keys(void)
 	expect_err(HEAD "subnet4 = (\n { id = 1; subnet = \"198.18.0.0/24\";\n"
 		   "   valid_lifetime = 5; } ); #<\n", "unknown key 'valid_lifetime' in a subnet4 entry");
 	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
-		   "   pools = ( { pool = \"198.18.0.10/32\"; client-class = \"x\"; } ); } ); #<\n",
-		   "unknown key 'client-class' in a pools entry");
+		   "   pools = ( { pool = \"198.18.0.10/32\"; client-classes = \"x\"; } ); } ); #<\n",
+		   "unknown key 'client-classes' in a pools entry");
 	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
 		   "   relay = { ip-address = \"198.18.1.1\"; }; } ); #<\n", "unknown key 'ip-address' in relay");
 	expect_err(HEAD "option-data = ( { name = \"routers\"; data = \"1.2.3.4\";\n"
-		   "   space = \"dhcp4\"; } ); #<\n", "unknown key 'space' in an option-data entry");
+		   "   spaces = \"dhcp4\"; } ); #<\n", "unknown key 'spaces' in an option-data entry");
 }
 
 static void test_err_types(void)
