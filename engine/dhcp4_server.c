@@ -17,6 +17,10 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "cls.h"
+#include "conf_ext.h"
+#include "dhcp4_hosts.h"
+#include "dhcp4_optsel.h"
 #include "dhcp4_server.h"
 #include "lease_backend.h"
 #include "lease_table.h"
@@ -65,6 +69,15 @@ struct dhcp4_runtime {
 	unsigned n_workers;
 	struct dhcp4_runtime *from;     /* reload: carried pools until commit */
 	uint32_t n_carried;
+	/* Host reservations of conf->ext (NULL: none).  A reserved in-pool
+	 * address has its pool bit set for the whole life of the runtime (it
+	 * belongs to the reservation, never to a lease), so alloc_take()
+	 * never hands it out.  Which lease uses a reserved address is kept in
+	 * held[host index] instead: set by compare-and-swap when a lease
+	 * takes it, cleared when that lease lets go. */
+	struct dhcp4_hosts *hosts;
+	uint8_t *held;
+	uint8_t *claimed;               /* bits this runtime set in carried pools */
 };
 
 static int rt_key_cmp(const void *a, const void *b)
@@ -120,12 +133,23 @@ static int sort_pools(struct dhcp4_runtime *rt)
 	return 0;
 }
 
+static uint16_t rt_pool_of(const struct dhcp4_runtime *rt, uint32_t addr);
+
 void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 {
 	uint32_t i;
 
 	if (!rt)
 		return;
+	/* A reload given up: the bits claimed for new reservations in
+	 * carried pools go back before the pools do. */
+	for (i = 0; rt->from && rt->claimed && i < dhcp4_hosts_count(rt->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+		uint16_t p = rt_pool_of(rt, a);
+
+		if (rt->claimed[i] && p != NO_POOL)
+			alloc_release(rt->pools[p].ap, a);
+	}
 	if (rt->pools)
 		for (i = 0; i < rt->n_pools; i++) {
 			struct rt_pool *p = &rt->pools[i];
@@ -144,6 +168,9 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	free(rt->prefixes);
 	free(rt->ids);
 	free(rt->workers);
+	dhcp4_hosts_free(rt->hosts);
+	free(rt->held);
+	free(rt->claimed);
 	free(rt);
 }
 
@@ -190,10 +217,28 @@ struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhc
 	return rt;
 }
 
+/* The reservations the reload dropped: an in-pool address whose bit was
+ * the old reservation's and that no lease held when the workers switched
+ * (old->held is final then: the old runtime serves no more) is free
+ * again.  Only carried pools have such a bit; a new bitmap never had it. */
 void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
 {
-	if (rt)
-		rt->from = NULL;
+	struct dhcp4_runtime *old;
+	unsigned i;
+
+	if (!rt)
+		return;
+	old = rt->from;
+	for (i = 0; old && i < dhcp4_hosts_count(old->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(old->hosts, i)->addr;
+		uint16_t p = rt_pool_of(rt, a);
+
+		if (!a || p == NO_POOL || rt->pools[p].from < 0 || dhcp4_hosts_reserved(rt->hosts, a) ||
+		    __atomic_load_n(&old->held[i], __ATOMIC_ACQUIRE))
+			continue;
+		alloc_release(rt->pools[p].ap, a);
+	}
+	rt->from = NULL;
 }
 
 uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt)
@@ -291,6 +336,37 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 
 	if (sort_pools(rt))
 		goto err;
+	if (c->ext && c->ext->n_hosts) {
+		struct dhcp4_hosts_params hp = {
+			.hosts = c->ext->hosts, .n_hosts = c->ext->n_hosts,
+			.order = c->ext->hr_order, .n_order = c->ext->n_hr_order,
+			.flex = c->ext->flex_expr,
+		};
+		unsigned n;
+
+		rt->hosts = dhcp4_hosts_create(&hp);
+		if (!rt->hosts) {
+			err = errno ? errno : ENOMEM;
+			goto err;
+		}
+		n = dhcp4_hosts_count(rt->hosts);
+		rt->held = calloc(n ? n : 1, 1);
+		rt->claimed = calloc(n ? n : 1, 1);
+		if (!rt->held || !rt->claimed)
+			goto err;
+		/* dhcp4_hosts_claim() without the counts, because a reload
+		 * given up must know which bits of carried pools to give
+		 * back.  A bit already set belongs to a lease (or to the same
+		 * reservation in the old config) and passes to the
+		 * reservation when that lease ends. */
+		for (j = 0; j < n; j++) {
+			uint32_t a = dhcp4_hosts_get(rt->hosts, j)->addr;
+			uint16_t hp_ = a ? rt_pool_of(rt, a) : NO_POOL;
+
+			if (hp_ != NO_POOL && alloc_claim(rt->pools[hp_].ap, a) == 0)
+				rt->claimed[j] = rt->pools[hp_].from >= 0;
+		}
+	}
 	/* Stable order for equal keys is not needed: the first relay listing
 	 * an address wins only if conf has duplicates, which it rejects. */
 	qsort(rt->relays, rt->n_relays, sizeof(*rt->relays), rt_key_cmp);
@@ -736,12 +812,48 @@ static int persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t 
 	return 0;
 }
 
+/* The reservation of addr, or NULL (one hash probe; none without hosts). */
+static inline const struct conf_host *rt_reserved(const struct dhcp4_runtime *rt, uint32_t addr)
+{
+	return rt->hosts ? dhcp4_hosts_by_addr(rt->hosts, addr) : NULL;
+}
+
+static inline uint8_t *rt_held(const struct dhcp4_runtime *rt, const struct conf_host *h)
+{
+	return &rt->held[h - dhcp4_hosts_get(rt->hosts, 0)];
+}
+
+/* Take addr (in pool p, or NO_POOL) for a lease: the pool bit, or for a
+ * reserved address the reservation's held flag.  0 or -EBUSY. */
+static int addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
+{
+	const struct conf_host *h = rt_reserved(rt, addr);
+	uint8_t zero = 0;
+
+	if (h)
+		return __atomic_compare_exchange_n(rt_held(rt, h), &zero, 1, false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+	if (p == NO_POOL)
+		return 0;
+	return alloc_claim(rt->pools[p].ap, addr) ? -EBUSY : 0;
+}
+
+/* Undo addr_take(): a reserved address keeps its pool bit. */
+static void addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
+{
+	const struct conf_host *h = addr ? rt_reserved(rt, addr) : NULL;
+
+	if (h)
+		__atomic_store_n(rt_held(rt, h), 0, __ATOMIC_RELEASE);
+	else if (p != NO_POOL)
+		alloc_release(rt->pools[p].ap, addr);
+}
+
 /* Give the address bit back now: for an address no record names (an
  * offer), in memory mode, and at start-up before anything is written. */
 static void addr_release(struct dhcp4_worker *w, struct lease4 *l)
 {
-	if (l->pool != NO_POOL)
-		alloc_release(w->rt->pools[l->pool].ap, l->addr);
+	addr_give(w->rt, l->pool, l->addr);
 	l->pool = NO_POOL;
 }
 
@@ -766,6 +878,12 @@ static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_
 {
 	struct pend_release *e;
 
+	/* A reserved address keeps its bit whatever happens; only its own
+	 * client (hence this worker, this ring) can take it again. */
+	if (l->addr && rt_reserved(w->rt, l->addr)) {
+		addr_release(w, l);
+		return;
+	}
 	if (l->pool == NO_POOL)
 		return;
 	if (!seq || !w->pend_cap || release_queue_full(w)) {
@@ -866,10 +984,14 @@ struct txn {
 	const struct dhcp4_pkt *req;
 	const struct dhcp4_hdr *h;
 	uint32_t ciaddr, giaddr, reqaddr, server_addr;
-	int s;                          /* selected subnet, -1 none */
+	int s;                          /* serving subnet, -1 none */
+	int s0;                         /* the selected one: first candidate */
+	int shared;                     /* s0's shared network (its subnets are candidates), -1 */
 	bool by_iface;                  /* every subnet on rx->iface is a candidate */
 	bool busy;                      /* the client's old address could not be freed now */
 	struct lease_key key;
+	struct cls_set *cls;            /* the packet's classes (on dhcp4_process's stack) */
+	const struct conf_host *host;   /* the client's reservation, NULL */
 };
 
 static inline uint32_t be32(const uint8_t *p)
@@ -926,6 +1048,7 @@ static void select_subnet(struct txn *t)
 
 	t->s = -1;
 	t->by_iface = false;
+	t->shared = -1;
 	a = opt_addr(t->req, DHCP4_OPT_SUBNET_SELECT);
 	if (!a && t->giaddr)
 		a = rai_link_selection(t->req);
@@ -957,22 +1080,65 @@ static void select_subnet(struct txn *t)
 	t->s = rt_subnet_of(rt, c->ifaces[iface].addr);
 }
 
-static inline bool subnet_ok(const struct txn *t, int s)
+/* Shared network index of subnet s, -1 (a hand-built conf has no ext). */
+static inline int shared_of(const struct conf *c, int s)
 {
-	return s >= 0 && (s == t->s || (t->by_iface && t->c->subnets[s].iface == (int)t->rx->iface));
+	int k = c->subnets[s].shared;
+
+	return c->ext && k >= 0 && (unsigned)k < c->ext->n_shared ? k : -1;
 }
 
-/* Next candidate subnet after `s` (start with -1), or -1. */
+/* Client-class restrictions of a subnet and its shared network.  A
+ * hand-built conf leaves client_class 0, which is ALL: always a member. */
+static bool subnet_allowed(const struct txn *t, int s)
+{
+	const struct conf_subnet *sn = &t->c->subnets[s];
+	int k = shared_of(t->c, s);
+
+	if (sn->client_class >= 0 && !cls_set_has(t->cls, (unsigned)sn->client_class))
+		return false;
+	if (k >= 0 && t->c->ext->shared[k].client_class >= 0 &&
+	    !cls_set_has(t->cls, (unsigned)t->c->ext->shared[k].client_class))
+		return false;
+	return true;
+}
+
+static bool pool_allowed(const struct txn *t, uint16_t p)
+{
+	const struct rt_pool *rp = &t->w->rt->pools[p];
+	int cc = t->c->subnets[rp->subnet].pools[rp->index].client_class;
+
+	return cc < 0 || cls_set_has(t->cls, (unsigned)cc);
+}
+
+/* A sibling of the selected subnet: on the same interface (when selected
+ * by interface) or in the same shared network. */
+static inline bool subnet_sibling(const struct txn *t, int s)
+{
+	return (t->by_iface && t->c->subnets[s].iface == (int)t->rx->iface) ||
+	       (t->shared >= 0 && shared_of(t->c, s) == t->shared);
+}
+
+static inline bool subnet_ok(const struct txn *t, int s)
+{
+	return s >= 0 && (s == t->s0 || subnet_sibling(t, s)) && subnet_allowed(t, s);
+}
+
+/* Next candidate subnet after `s` (start with -1), or -1: the selected
+ * one, then its siblings in config order, leaving out those the client's
+ * classes may not use. */
 static int subnet_next(const struct txn *t, int s)
 {
 	unsigned i;
 
-	if (s < 0)
-		return t->s;
-	if (!t->by_iface)
+	if (t->s0 < 0)
 		return -1;
-	for (i = s == t->s ? 0 : (unsigned)s + 1; i < t->c->n_subnets; i++)
-		if ((int)i != t->s && t->c->subnets[i].iface == (int)t->rx->iface)
+	if (s < 0 && subnet_allowed(t, t->s0))
+		return t->s0;
+	if (!t->by_iface && t->shared < 0)
+		return -1;
+	for (i = s < 0 || s == t->s0 ? 0 : (unsigned)s + 1; i < t->c->n_subnets; i++)
+		if ((int)i != t->s0 && subnet_sibling(t, (int)i) && subnet_allowed(t, (int)i))
 			return (int)i;
 	return -1;
 }
@@ -1017,10 +1183,11 @@ static void lease_set_identity(struct txn *t, struct lease4 *l)
 	}
 }
 
-/* Give lease l (new or vacated) the address addr from pool p. */
-static void lease_bind(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p)
+/* Give lease l (new or vacated) the address addr from pool p (NO_POOL:
+ * a reserved address outside the pools, in subnet s). */
+static void lease_bind_s(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p, int s)
 {
-	const struct conf_subnet *sn = &t->c->subnets[t->w->rt->pools[p].subnet];
+	const struct conf_subnet *sn = &t->c->subnets[s];
 
 	l->addr = addr;
 	l->pool = p;
@@ -1035,18 +1202,18 @@ static uint32_t offer_lifetime(const struct conf *c)
 	return c->offer_lifetime ? c->offer_lifetime : DEFAULT_OFFER_LIFETIME;
 }
 
-/* Put the claimed address `addr` of pool p on the client's entry.
+/* Put the taken address `addr` (pool p, or NO_POOL for a reserved address
+ * outside the pools; subnet s) on the client's entry.
  * `side`: the client keeps a bound lease in another subnet until it
  * REQUESTs this address (Kea changes a lease at REQUEST, never at
  * DISCOVER), so the offer is a separate entry filed under its address and
  * `l` is left alone.  Otherwise `l` (may be NULL) moves to the address.
  * NULL (the address given back) on failure; t->busy when the old address
  * could not be freed now. */
-static struct lease4 *attach(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p,
+static struct lease4 *attach(struct txn *t, struct lease4 *l, uint32_t addr, uint16_t p, int s,
 			     bool side)
 {
 	struct dhcp4_worker *w = t->w;
-	struct alloc_pool *ap = w->rt->pools[p].ap;
 	struct lease_key k;
 	bool existed;
 
@@ -1054,41 +1221,80 @@ static struct lease4 *attach(struct txn *t, struct lease4 *l, uint32_t addr, uin
 		addr_key(addr, &k);
 		l = lease_table_insert(w->lt, &k, &existed);
 		if (!l || existed) {            /* an entry without the bit: never */
-			alloc_release(ap, addr);
+			addr_give(w->rt, p, addr);
 			return NULL;
 		}
 	} else if (l) {
 		if (lease_vacate(w, l)) {
-			alloc_release(ap, addr);
+			addr_give(w->rt, p, addr);
 			t->busy = true;
 			return NULL;
 		}
 	} else {
 		l = lease_table_insert(w->lt, &t->key, &existed);
 		if (!l) {
-			alloc_release(ap, addr);
+			addr_give(w->rt, p, addr);
 			return NULL;
 		}
 	}
-	lease_bind(t, l, addr, p);
+	lease_bind_s(t, l, addr, p, s);
 	return l;
 }
 
 /* Claim `addr` for the client if it is free in a pool of a candidate
- * subnet (see attach).  Returns the entry in OFFERED state, or NULL. */
+ * subnet that its classes may use, or if it is the client's own reserved
+ * address (inside or outside the pools; a reserved address is nobody
+ * else's).  See attach.  Returns the entry in OFFERED state, or NULL. */
 static struct lease4 *claim_for(struct txn *t, struct lease4 *l, uint32_t addr, bool side)
 {
 	struct dhcp4_runtime *rt = t->w->rt;
 	uint16_t p = rt_pool_of(rt, addr);
+	const struct conf_host *h = rt_reserved(rt, addr);
+	int s;
 
-	if (p == NO_POOL || !subnet_ok(t, (int)rt->pools[p].subnet))
+	if (h) {
+		if (h != t->host)
+			return NULL;
+		s = rt_subnet_of(rt, addr);
+		if (!subnet_ok(t, s))
+			return NULL;
+	} else {
+		if (p == NO_POOL)
+			return NULL;
+		s = (int)rt->pools[p].subnet;
+		if (!subnet_ok(t, s) || !pool_allowed(t, p))
+			return NULL;
+	}
+	if (addr_take(rt, p, addr))
 		return NULL;
-	if (alloc_claim(rt->pools[p].ap, addr))
-		return NULL;
-	return attach(t, l, addr, p, side);
+	return attach(t, l, addr, p, s, side);
 }
 
-/* Any free address from the candidate subnets' pools, in order. */
+/* The client's reserved address, if it has one in a candidate subnet. */
+static uint32_t host_addr(const struct txn *t)
+{
+	if (!t->host || !t->host->addr)
+		return 0;
+	return subnet_ok(t, rt_subnet_of(t->w->rt, t->host->addr)) ? t->host->addr : 0;
+}
+
+/* May the client keep lease l?  Its subnet and pool must still be open to
+ * it, and a reserved address must be reserved for it. */
+static bool lease_ok(const struct txn *t, const struct lease4 *l)
+{
+	const struct conf_host *h;
+
+	if (!l || !l->addr || !subnet_ok(t, lease_subnet(t->w, l)))
+		return false;
+	if (l->pool != NO_POOL && !pool_allowed(t, l->pool))
+		return false;
+	h = rt_reserved(t->w->rt, l->addr);
+	return !h || h == t->host;
+}
+
+/* Any free address from the candidate subnets' pools the client's classes
+ * may use, in order: a full subnet moves on to the next candidate (the
+ * next subnet on the interface or in the shared network). */
 static struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side)
 {
 	struct dhcp4_worker *w = t->w;
@@ -1098,8 +1304,9 @@ static struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side)
 
 	for (s = subnet_next(t, -1); s >= 0; s = subnet_next(t, s))
 		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++)
-			if (!alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
-				return attach(t, l, addr, (uint16_t)p, side);
+			if (pool_allowed(t, (uint16_t)p) &&
+			    !alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
+				return attach(t, l, addr, (uint16_t)p, s, side);
 	return NULL;
 }
 
@@ -1171,65 +1378,53 @@ static struct lease4 *request_addr(struct txn *t, struct lease4 *l, uint32_t add
 
 /* ---- reply ----------------------------------------------------------- */
 
-static bool server_owned(uint8_t code)
-{
-	switch (code) {
-	case DHCP4_OPT_PAD: case DHCP4_OPT_REQ_ADDR: case DHCP4_OPT_LEASE_TIME:
-	case DHCP4_OPT_OVERLOAD: case DHCP4_OPT_MSG_TYPE: case DHCP4_OPT_SERVER_ID:
-	case DHCP4_OPT_PRL: case DHCP4_OPT_MAX_MSG_SIZE: case DHCP4_OPT_T1:
-	case DHCP4_OPT_T2: case DHCP4_OPT_CLIENT_ID: case DHCP4_OPT_RAI:
-	case DHCP4_OPT_END:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static size_t opt_space(size_t len)
 {
 	return len + 2 * (len ? (len + 254) / 255 : 1);
 }
 
-/* Add a configured option if it fits in front of `reserve` bytes. */
-static void add_conf_opt(struct dhcp4_build *b, const struct conf_option *o, size_t reserve)
-{
-	if (dhcp4_build_has(b, o->code) || server_owned(o->code))
-		return;
-	if (b->len + opt_space(o->len) + reserve > b->cap)
-		return;
-	dhcp4_build_opt(b, o->code, o->data, o->len);
-}
-
-static const struct conf_option *conf_opt(const struct conf *c, const struct conf_subnet *sn,
-					  uint8_t code)
-{
-	const struct conf_option *o = sn ? conf_option_find(&sn->options, code) : NULL;
-
-	return o ? o : conf_option_find(&c->options, code);
-}
-
-static void add_options(struct txn *t, struct dhcp4_build *b, const struct conf_subnet *sn,
-			size_t reserve)
+/* The option sets, boot fields and required classes that apply to a
+ * reply from subnet sn (and pool p of lease l).  Everything lives on the
+ * caller's stack. */
+static void reply_src(struct txn *t, const struct conf_subnet *sn, const struct lease4 *l,
+		      struct dhcp4_optsel_src *src)
 {
 	const struct conf *c = t->c;
-	const struct conf_option *o;
-	const uint8_t *prl;
-	uint16_t n = 0, i;
+	const struct conf_ext *x = c->ext;
+	const struct conf_pool *cp = NULL;
+	int k = sn ? shared_of(c, (int)(sn - c->subnets)) : -1;
 
-	prl = dhcp4_opt(t->req, DHCP4_OPT_PRL, &n);
-	for (i = 0; prl && i < n; i++) {
-		o = conf_opt(c, sn, prl[i]);
-		if (o)
-			add_conf_opt(b, o, reserve);
+	if (l && l->pool != NO_POOL) {
+		const struct rt_pool *rp = &t->w->rt->pools[l->pool];
+
+		cp = &c->subnets[rp->subnet].pools[rp->index];
 	}
-	/* always-send: subnet's own first; a global one the subnet overrides
-	 * is sent with the subnet's value (precedence subnet > global). */
-	for (i = 0; sn && i < sn->options.n; i++)
-		if (sn->options.opts[i].always_send)
-			add_conf_opt(b, &sn->options.opts[i], reserve);
-	for (i = 0; i < c->options.n; i++)
-		if (c->options.opts[i].always_send)
-			add_conf_opt(b, conf_opt(c, sn, c->options.opts[i].code), reserve);
+	memset(src, 0, sizeof(*src));
+	src->host = t->host;
+	src->pool = cp ? &cp->options : NULL;
+	src->subnet = sn ? &sn->options : NULL;
+	src->shared = k >= 0 ? &x->shared[k].options : NULL;
+	src->global = &c->options;
+	src->x = x;
+	src->classes = t->cls;
+	/* Kea's require-client-classes: shared network, subnet, pool lists,
+	 * evaluated once the address (so the pool) is known. */
+	if (x && sn) {
+		struct cls_set req = sn->require;
+		int failed;
+
+		if (k >= 0)
+			for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
+				req.w[i] |= x->shared[k].require.w[i];
+		if (cp)
+			for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
+				req.w[i] |= cp->require.w[i];
+		if (!cls_set_empty(&req)) {
+			failed = cls_require(x->reg, t->req, t->rx, t->cls, &req);
+			if (failed > 0)
+				t->w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
+		}
+	}
 }
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -1288,6 +1483,8 @@ static int reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *o
 	const struct conf_subnet *sn = t->s >= 0 ? &c->subnets[t->s] : NULL;
 	struct dhcp4_build b;
 	struct dhcp4_hdr *rh;
+	struct dhcp4_optsel_src src;
+	struct dhcp4_optsel sel;
 	const uint8_t *v, *rai = NULL, *cid;
 	uint16_t len, rai_len = 0, cid_len = 0;
 	uint32_t maxmsg = RFC_MIN_MSG, yiaddr = 0;
@@ -1319,9 +1516,8 @@ static int reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *o
 		if (type == DHCP4_ACK)
 			rh->ciaddr = t->h->ciaddr;
 		if (sn) {
-			rh->siaddr = htonl(sn->next_server);
-			memcpy(rh->sname, sn->server_hostname, sizeof(rh->sname));
-			memcpy(rh->file, sn->boot_file_name, sizeof(rh->file));
+			reply_src(t, sn, l, &src);
+			dhcp4_optsel_boot(&src, sn, rh);
 		}
 	}
 	add_u32(&b, DHCP4_OPT_SERVER_ID, t->server_addr);
@@ -1345,13 +1541,15 @@ static int reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *o
 		rai = dhcp4_opt(t->req, DHCP4_OPT_RAI, &rai_len);
 	reserve = 1 + (rai ? opt_space(rai_len) : 0);
 	if (type != DHCP4_NAK && sn) {
-		const struct conf_option *mask = conf_opt(c, sn, DHCP4_OPT_SUBNET_MASK);
+		const struct conf_option *mask;
 
-		if (mask)
-			add_conf_opt(&b, mask, reserve);
-		else
+		dhcp4_optsel_init(&sel, c->ext ? c->ext->precedence : CONF_PREC_KEA, &src);
+		mask = dhcp4_optsel_find(&sel, DHCP4_OPT_SUBNET_MASK);
+		if (!mask)
 			add_u32(&b, DHCP4_OPT_SUBNET_MASK, sn->mask);
-		add_options(t, &b, sn, reserve);
+		else if (b.len + opt_space(mask->len) + reserve <= b.cap)
+			dhcp4_build_opt(&b, mask->code, mask->data, mask->len);
+		dhcp4_optsel_add(&sel, &b, t->req, reserve);
 	}
 	/* RFC 3046 §2.2: the relay agent option goes back unchanged, last. */
 	if (rai)
@@ -1413,10 +1611,26 @@ static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx 
 {
 	struct dhcp4_worker *w = t->w;
 	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *o = NULL;
-	uint32_t hold = add_lft(w->now, offer_lifetime(t->c));
+	uint32_t hold = add_lft(w->now, offer_lifetime(t->c)), ra = host_addr(t);
 	bool side;
 
-	if (l && l->addr && subnet_ok(t, lease_subnet(w, l))) {
+	/* A reservation's address comes first (Kea): the client moves to it
+	 * unless another client still holds it (then the usual rules).  A
+	 * bound lease elsewhere stays until the REQUEST (a side offer). */
+	if (ra && !(l && l->addr == ra)) {
+		side = l && l->addr && l->state != LEASE_STATE_OFFERED;
+		o = side ? side_offer(t, ra) : NULL;
+		if (!o)
+			o = claim_for(t, side ? NULL : l, ra, side);
+		if (o) {
+			o->expire = hold;
+			lease_table_touch(w->lt, o);
+			return reply(t, DHCP4_OFFER, o, out, cap, tx);
+		}
+		if (t->busy)
+			return drop(t, STAT4_MAX);
+	}
+	if (lease_ok(t, l)) {
 		/* The client's own lease or earlier offer: offer it again.  A
 		 * bound lease is not demoted; it only must outlive the offer. */
 		if (l->state == LEASE_STATE_OFFERED || l->expire < hold) {
@@ -1462,7 +1676,8 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 {
 	struct dhcp4_worker *w = t->w;
 	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *n;
-	bool mine = l && l->addr && subnet_ok(t, lease_subnet(w, l));
+	bool mine = lease_ok(t, l);
+	uint32_t ra = host_addr(t);
 	uint16_t len;
 	const uint8_t *sid = dhcp4_opt(t->req, DHCP4_OPT_SERVER_ID, &len);
 
@@ -1491,6 +1706,10 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 	if (t->reqaddr && !t->ciaddr) {
 		/* INIT-REBOOT: the client checks an address it remembers. */
 		if (!addr_in_candidates(t, t->reqaddr))
+			return nak(t, out, cap, tx);
+		/* A reserved client asking for another address starts over
+		 * (Kea NAKs it too), unless it holds no reservation here. */
+		if (ra && ra != t->reqaddr && !(mine && l->addr == t->reqaddr))
 			return nak(t, out, cap, tx);
 		if (mine && l->addr == t->reqaddr)
 			return ack(t, l, out, cap, tx);
@@ -1606,7 +1825,10 @@ static int on_inform(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *t
 int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
 {
+	const struct conf_ext *x;
+	struct cls_set cls;
 	struct txn t;
+	int s;
 
 	worker_serving(w);
 	w->st.c[STAT4_PKT4_RECEIVED]++;
@@ -1617,6 +1839,9 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	t.req = req;
 	t.h = req->hdr;
 	t.busy = false;
+	t.cls = &cls;
+	t.host = NULL;
+	x = t.c->ext;
 
 	switch (req->msg_type) {
 	case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
@@ -1632,6 +1857,19 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	if (unlikely(rx->iface >= t.c->n_ifaces))
 		return drop(&t, STAT4_NOT_FOR_US);
 
+	/* Classes, Kea's order: ALL, VENDOR_CLASS_*, the tests that need no
+	 * host lookup; DROP ends it here. */
+	cls_set_clear(&cls);
+	cls_set_add(&cls, CLS_ID_ALL);
+	if (x) {
+		int failed = cls_classify(x->reg, req, rx, &cls, CLS_STAGE_PRE_HOST);
+
+		if (unlikely(failed > 0))
+			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
+		if (unlikely(cls_set_has(&cls, CLS_ID_DROP)))
+			return drop(&t, STAT4_DROP_CLASS);
+	}
+
 	t.ciaddr = ntohl(t.h->ciaddr);
 	t.giaddr = ntohl(t.h->giaddr);
 	t.reqaddr = opt_addr(req, DHCP4_OPT_REQ_ADDR);
@@ -1641,8 +1879,51 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	if (unlikely(t.key.kind == LEASE_KEY_HWADDR && t.key.len <= 1))
 		return drop(&t, STAT4_MAX);
 	select_subnet(&t);
+	t.s0 = t.s;
+	t.shared = t.s >= 0 ? shared_of(t.c, t.s) : -1;
+	/* The first candidate the client's classes may use. */
+	t.s = subnet_next(&t, -1);
 	if (t.s < 0)
 		return drop(&t, STAT4_NO_SUBNET);
+
+	/* Host lookup: a reservation in a candidate subnet (in candidate
+	 * order), else a global one; then the classes that depend on
+	 * KNOWN/UNKNOWN and the reservation's own classes. */
+	if (w->rt->hosts) {
+		const char *ifname = t.c->ifaces[rx->iface].name;
+		const struct conf_host *g = NULL, *h;
+
+		for (s = t.s; s >= 0 && !t.host; s = subnet_next(&t, s)) {
+			h = dhcp4_hosts_lookup(w->rt->hosts, t.c->subnets[s].id, req, rx, ifname, &cls);
+			if (h && h->subnet_id)
+				t.host = h;
+			else if (h && !g)
+				g = h;
+		}
+		if (!t.host)
+			t.host = g;
+		else if ((s = rt_subnet_by_id(w->rt, t.host->subnet_id)) >= 0)
+			t.s = s;
+	}
+	if (x) {
+		int failed;
+
+		cls_set_known(&cls, t.host != NULL);
+		if (t.host)
+			for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
+				cls.w[i] |= t.host->classes.w[i];
+		failed = cls_classify(x->reg, req, rx, &cls, CLS_STAGE_POST_HOST);
+		if (unlikely(failed > 0))
+			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
+		if (unlikely(cls_set_has(&cls, CLS_ID_DROP)))
+			return drop(&t, STAT4_DROP_CLASS);
+		/* KNOWN-dependent classes may close the subnet chosen so far */
+		if (!subnet_allowed(&t, t.s)) {
+			t.s = subnet_next(&t, -1);
+			if (t.s < 0)
+				return drop(&t, STAT4_NO_SUBNET);
+		}
+	}
 
 	switch (req->msg_type) {
 	case DHCP4_DISCOVER: return on_discover(&t, out, cap, tx);
@@ -1737,15 +2018,12 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 		lease_drop(w, l, false);
 
 	p = rt_pool_of(rt, r->addr);
-	if (p != NO_POOL) {
-		ret = alloc_claim(rt->pools[p].ap, r->addr);
-		if (ret)
-			return ret;             /* held by a lease we cannot see */
-	}
+	ret = addr_take(rt, p, r->addr);
+	if (ret)
+		return ret;                     /* held by a lease we cannot see */
 	l = lease_table_insert(w->lt, &k, &existed);
 	if (!l) {
-		if (p != NO_POOL)
-			alloc_release(rt->pools[p].ap, r->addr);
+		addr_give(rt, p, r->addr);
 		return -ENOMEM;
 	}
 	l->addr = r->addr;
@@ -1819,7 +2097,11 @@ static int remap_one(struct lease4 *l, void *arg)
 		return 0;
 	}
 	p = rt_pool_of(rt, l->addr);
-	if (p != NO_POOL && rt->pools[p].ap != old_ap && alloc_claim(rt->pools[p].ap, l->addr)) {
+	if (rt_reserved(rt, l->addr)) {
+		/* the bit is the reservation's; the lease holds the address */
+		if (addr_take(rt, p, l->addr))
+			x->rc->conflicts++;
+	} else if (p != NO_POOL && rt->pools[p].ap != old_ap && alloc_claim(rt->pools[p].ap, l->addr)) {
 		x->rc->conflicts++;
 		p = NO_POOL;
 	}
@@ -1848,7 +2130,10 @@ static void remap_pending(struct dhcp4_worker *w, struct dhcp4_runtime *old,
 		struct alloc_pool *old_ap = e->pool != NO_POOL ? old->pools[e->pool].ap : NULL;
 		uint16_t p = rt_pool_of(rt, e->addr);
 
-		if (p != NO_POOL && rt->pools[p].ap != old_ap && alloc_claim(rt->pools[p].ap, e->addr)) {
+		if (rt_reserved(rt, e->addr))
+			p = NO_POOL;            /* the bit is the new reservation's now */
+		else if (p != NO_POOL && rt->pools[p].ap != old_ap &&
+			 alloc_claim(rt->pools[p].ap, e->addr)) {
 			rc->conflicts++;
 			p = NO_POOL;
 		}
@@ -2062,8 +2347,8 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	if (l && l != old && l->state != LEASE_STATE_OFFERED)
 		return -EEXIST;                 /* the client has another lease */
 	p = rt_pool_of(rt, r->addr);
-	if (p != NO_POOL && !(old && old->pool == p)) {
-		if (alloc_claim(rt->pools[p].ap, r->addr))
+	if (!old && (p != NO_POOL || rt_reserved(rt, r->addr))) {
+		if (addr_take(rt, p, r->addr))
 			return -EEXIST;         /* the address is someone's (or an offer's) */
 		claimed = true;
 	}
@@ -2072,7 +2357,7 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 		lease_table_foreach(w->lt, find_addr, &fx);
 		if (fx.l) {
 			if (claimed)
-				alloc_release(rt->pools[p].ap, r->addr);
+				addr_give(rt, p, r->addr);
 			return -EEXIST;
 		}
 	}
@@ -2088,8 +2373,7 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	}
 	l = lease_table_insert(w->lt, &k, &existed);
 	if (!l) {
-		if (p != NO_POOL)
-			alloc_release(rt->pools[p].ap, r->addr);
+		addr_give(rt, p, r->addr);
 		return -ENOMEM;
 	}
 	l->addr = r->addr;

@@ -29,7 +29,9 @@
 	X(FLUSH_RING_FULL,        "flush-ring-full")                   \
 	X(NO_SUBNET,              "drop-no-subnet")                    \
 	X(NOT_FOR_US,             "drop-not-for-us")                   \
-	X(RELEASE_QUEUE_FULL,     "release-queue-full")
+	X(RELEASE_QUEUE_FULL,     "release-queue-full")                \
+	X(DROP_CLASS,             "drop-class")                        \
+	X(CLASS_EVAL_FAILED,      "class-eval-failed")
 
 /* Datapath drops and events, ours (no Kea equivalent). */
 #define STATS_DP(X)                                                    \
