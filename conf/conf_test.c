@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 
 #include "conf.h"
+#include "conf_ext.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
@@ -646,6 +647,95 @@ static void test_err_control(void)
 		   "'idle-timeout' must be between 100");
 }
 
+/* issue 4 keys through conf_load: classes, option-def, reservations (global,
+ * per subnet, in a shared network), identifiers, flex-id, precedence,
+ * shared networks (their subnets appended to subnets[]), pool and subnet
+ * client-class / require-client-classes / pool option-data. */
+static void test_issue4_keys(void)
+{
+	char path[512];
+	struct conf *c;
+	const struct conf_ext *x;
+	int cams, req;
+
+	c = load_text(HEAD
+		      "option-def = ( { name = \"cfg\"; code = 224; type = \"uint16\"; } );\n"
+		      "client-classes = (\n"
+		      "  { name = \"cams\"; test = \"option[60].text == 'cam'\";\n"
+		      "    option-data = ( { name = \"cfg\"; data = \"7\"; } ); },\n"
+		      "  { name = \"req\"; test = \"member('KNOWN')\"; only-if-required = true; } );\n"
+		      "host-reservation-identifiers = [ \"client-id\", \"hw-address\", \"flex-id\" ];\n"
+		      "flex-id-expression = \"option[60].hex\";\n"
+		      "option-precedence = \"isc-dhcpd\";\n"
+		      "reservations = ( { flex-id = \"'box'\"; hostname = \"box\"; } );\n"
+		      "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"eth0\";\n"
+		      "  client-class = \"cams\"; require-client-classes = [ \"req\" ];\n"
+		      "  reservations = ( { hw-address = \"02:00:00:00:00:01\"; ip-address = \"198.18.0.5\"; } );\n"
+		      "  pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; client-class = \"cams\";\n"
+		      "              require-client-classes = [ \"req\" ];\n"
+		      "              option-data = ( { name = \"cfg\"; data = \"9\"; } ); } ); } );\n"
+		      "shared-networks = ( { name = \"floor\"; interface = \"eth0\";\n"
+		      "  option-data = ( { name = \"domain-name\"; data = \"floor.example\"; } );\n"
+		      "  subnet4 = ( { id = 2; subnet = \"198.18.1.0/24\";\n"
+		      "      reservations = ( { client-id = \"01:02:03\"; ip-address = \"198.18.1.200\"; } );\n"
+		      "      pools = ( { pool = \"198.18.1.10 - 198.18.1.19\"; } ); },\n"
+		      "    { id = 3; subnet = \"198.18.2.0/24\"; } ); } );\n",
+		      path, sizeof(path));
+	if (c == NULL)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	x = c->ext;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL(x->n_defs, 1);
+	CU_ASSERT_EQUAL(x->n_classes, 2);
+	CU_ASSERT_EQUAL(x->precedence, CONF_PREC_ISC_DHCPD);
+	CU_ASSERT_EQUAL(x->n_hr_order, 3);
+	CU_ASSERT_PTR_NOT_NULL(x->flex_expr);
+	CU_ASSERT_EQUAL(x->n_hosts, 3);
+	CU_ASSERT_EQUAL(x->n_shared, 1);
+	cams = cls_registry_find(x->reg, "cams");
+	req = cls_registry_find(x->reg, "req");
+	CU_ASSERT(cams >= CLS_ID_FIRST_USER && req >= CLS_ID_FIRST_USER);
+	CU_ASSERT_EQUAL_FATAL(c->n_subnets, 3);
+	CU_ASSERT_EQUAL(c->subnets[0].shared, -1);
+	CU_ASSERT_EQUAL(c->subnets[0].client_class, cams);
+	CU_ASSERT_TRUE(cls_set_has(&c->subnets[0].require, (unsigned)req));
+	CU_ASSERT_EQUAL(c->subnets[0].pools[0].client_class, cams);
+	CU_ASSERT_TRUE(cls_set_has(&c->subnets[0].pools[0].require, (unsigned)req));
+	CU_ASSERT_EQUAL(c->subnets[0].pools[0].options.n, 1);
+	CU_ASSERT(c->subnets[0].pools[0].options.opts[0].code == 224 &&
+		  c->subnets[0].pools[0].options.opts[0].len == 2 &&
+		  c->subnets[0].pools[0].options.opts[0].data[1] == 9);
+	/* shared network subnets: appended, marked, interface inherited */
+	CU_ASSERT_EQUAL(c->subnets[1].id, 2);
+	CU_ASSERT_EQUAL(c->subnets[1].shared, 0);
+	CU_ASSERT_EQUAL(c->subnets[2].shared, 0);
+	CU_ASSERT_EQUAL(c->subnets[2].iface, 0);
+	CU_ASSERT_EQUAL(c->subnets[1].client_class, -1);
+	CU_ASSERT_EQUAL(c->subnets[1].pools[0].client_class, -1);
+	CU_ASSERT_EQUAL(c->subnets[1].valid_lifetime, 7200);
+	CU_ASSERT_EQUAL(x->hosts[2].subnet_id, 2);
+	CU_ASSERT_EQUAL(x->hosts[2].addr, IP(198, 18, 1, 200));
+	conf_free(c);
+
+	/* an expression error names the line and the column */
+	expect_err(HEAD "client-classes = (\n { name = \"a\";\n"
+		   "   test = \"option[60].hex == 'x' and\"; } #<\n);\n", "client class \"a\": test: col 26:");
+	/* subnet ids and prefixes are unique across shared networks too */
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; } );\n"
+		   "shared-networks = ( { name = \"n\"; subnet4 = (\n"
+		   "  { id = 1; subnet = \"198.18.1.0/24\"; } ); } ); #<\n",
+		   "subnet id 1 is already used (line 3)");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; } );\n"
+		   "shared-networks = ( { name = \"n\"; subnet4 = (\n"
+		   "  { id = 2; subnet = \"198.18.0.0/25\"; } ); } ); #<\n",
+		   "overlaps subnet");
+	expect_err(HEAD "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n"
+		   "  reservations = ( { hw-address = \"02:00:00:00:00:01\"; ip-address = \"198.18.1.5\"; } ); } ); #<\n",
+		   "is not inside subnet 198.18.0.0/24");
+	expect_err(HEAD "option-precedence = \"dhcpd\"; #<\n", "option-precedence");
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -675,6 +765,7 @@ int main(void)
 	CU_add_test(s, "errors: lease-database", test_err_lease_db);
 	CU_add_test(s, "control-socket and http-control", test_control);
 	CU_add_test(s, "errors: control-socket and http-control", test_err_control);
+	CU_add_test(s, "classes, reservations, shared networks (issue 4)", test_issue4_keys);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
