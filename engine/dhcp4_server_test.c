@@ -2284,6 +2284,16 @@ static void test_class_pools(void)
 		CU_ASSERT(a >= IP(198, 18, 0, 10) && a <= IP(198, 18, 0, 19));
 	}
 	xteardown();
+
+	/* the builtin VENDOR_CLASS_<option 60> works as a pool's class */
+	xsetup("subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n"
+	       "  pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; client-class = \"VENDOR_CLASS_phone-x100\"; },\n"
+	       "            { pool = \"198.18.0.20 - 198.18.0.21\"; } ); } );\n");
+	a = xaddr(MAC_B, NULL);
+	CU_ASSERT(a >= IP(198, 18, 0, 20) && a <= IP(198, 18, 0, 21));
+	a = xaddr(MAC_A, &phone);
+	CU_ASSERT(a >= IP(198, 18, 0, 10) && a <= IP(198, 18, 0, 19));
+	xteardown();
 }
 
 static void test_drop_class(void)

@@ -253,6 +253,10 @@ nt_server_conf() {
 	esac
 }
 
+# Peregrine only: NT_EXTRA_CONF is appended at the top level (classes,
+# global reservations...), NT_SUBNET_EXTRA goes inside subnet 1 and
+# NT_POOL_EXTRA adds pool entries before the usual one ("{ pool = ...; }, ..."),
+# so a class-restricted pool is tried first by its members.
 nt_peregrine_conf() {
 	local timers=""
 	[ -n "$NT_RENEW" ] && timers+="renew-timer = $NT_RENEW;"$'\n'
@@ -282,10 +286,13 @@ subnet4 = (
 		id = 1;
 		subnet = "$1";
 		interface = "eth0";
-		pools = ( { pool = "$2"; } );
+		pools = ( ${NT_POOL_EXTRA:+$NT_POOL_EXTRA,
+			}{ pool = "$2"; } );
 		option-data = ( { name = "routers"; data = "$NT_SERVER_IP"; } );
+		$NT_SUBNET_EXTRA
 	}
 );
+$NT_EXTRA_CONF
 EOF
 }
 
