@@ -2574,6 +2574,106 @@ static void test_vendor_route_options(void)
 	xteardown();
 }
 
+static struct conf *xload(const char *text)
+{
+	char path[128], err[512];
+	struct conf *c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/x2.conf", tmpdir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(XHEAD, f);
+	fputs(text, f);
+	fclose(f);
+	c = conf_load(path, err, sizeof(err));
+	if (!c)
+		fprintf(stderr, "\n%s\n", err);
+	return c;
+}
+
+/* Reload the worker onto config text (after building and giving up a
+ * runtime for config `abandoned`, when given); the old config is freed. */
+static void xreload(const char *text, const char *abandoned)
+{
+	struct conf *nc;
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_reconf rc = { 0 };
+
+	if (abandoned) {
+		nc = xload(abandoned);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nc);
+		nrt = dhcp4_runtime_create_from(nc, F.rt);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+		dhcp4_runtime_free(nrt);
+		conf_free(nc);
+	}
+	nc = xload(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nc);
+	nrt = dhcp4_runtime_create_from(nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	rc.conf = nc;
+	rc.rt = nrt;
+	rc.subnet = calloc(nc->n_subnets, sizeof(*rc.subnet));
+	rc.pool = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.pool));
+	rc.cursor = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.cursor));
+	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL(rc.conflicts, 0);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);
+	F.rt = nrt;
+	conf_free(XC);
+	XC = nc;
+}
+
+#define RSUB(res) \
+	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n" \
+	"  reservations = ( " res " );\n" \
+	"  pools = ( { pool = \"198.18.0.10 - 198.18.0.13\"; } ); } );\n"
+
+/* Reservations across a reload of a carried pool: a new one takes its
+ * free address at once (even if the reload was first given up: nothing
+ * leaks), a dropped one without a lease is free again, a dropped one with a
+ * lease stays that client's. */
+static void test_reload_reservations(void)
+{
+	uint32_t a;
+	unsigned i;
+
+	xsetup(RSUB("{ hw-address = \"02:00:00:00:00:a1\"; ip-address = \"198.18.0.13\"; }"));
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_NOT_EQUAL(xaddr(MACN(i), NULL), 0);
+	CU_ASSERT_EQUAL(xaddr(MACN(3), NULL), 0);       /* .13 is reserved */
+	/* reload: .13 no longer reserved (no lease): it is free again */
+	xreload(RSUB("{ hw-address = \"02:00:00:00:00:b2\"; ip-address = \"198.18.0.100\"; }"), NULL);
+	CU_ASSERT_EQUAL(dhcp4_runtime_carried(F.rt), 1);
+	CU_ASSERT_EQUAL(xaddr(MACN(3), NULL), IP(198, 18, 0, 13));
+	CU_ASSERT_EQUAL(xaddr(MAC_B, NULL), IP(198, 18, 0, 100));
+	CU_ASSERT_EQUAL(xaddr(MAC_A, NULL), 0);         /* pool full, no reservation */
+	/* reload: .100 dropped while MAC_B holds it: MAC_B keeps it */
+	xreload(RSUB("{ hw-address = \"02:00:00:00:00:c3\"; ip-address = \"198.18.0.50\"; }"), NULL);
+	a = xaddr(MAC_B, NULL);
+	CU_ASSERT_EQUAL(a, IP(198, 18, 0, 100));
+	CU_ASSERT_EQUAL(xaddr(MAC_C, NULL), IP(198, 18, 0, 50));
+	xteardown();
+
+	/* a reload that would have reserved .11 is given up (its claim is
+	 * undone: .11 stays usable); the real one reserves .12, which then
+	 * goes to its client only */
+	xsetup(RSUB(""));
+	CU_ASSERT_NOT_EQUAL(xaddr(MACN(0), NULL), 0);
+	xreload(RSUB("{ hw-address = \"02:00:00:00:00:a1\"; ip-address = \"198.18.0.12\"; }"),
+		RSUB("{ hw-address = \"02:00:00:00:00:b2\"; ip-address = \"198.18.0.11\"; }"));
+	CU_ASSERT_EQUAL(xaddr(MACN(1), NULL), IP(198, 18, 0, 11));
+	CU_ASSERT_EQUAL(xaddr(MACN(2), NULL), IP(198, 18, 0, 13));
+	CU_ASSERT_EQUAL(xaddr(MACN(3), NULL), 0);
+	CU_ASSERT_EQUAL(xaddr(MAC_A, NULL), IP(198, 18, 0, 12));
+	xteardown();
+}
+
 int main(void)
 {
 	static const struct {
@@ -2621,6 +2721,7 @@ int main(void)
 		{ "shared network", test_shared_network },
 		{ "required classes", test_required_classes },
 		{ "options 43, 121, 125", test_vendor_route_options },
+		{ "reload with reservations", test_reload_reservations },
 	};
 	CU_pSuite s;
 	unsigned i, failed;
