@@ -2088,6 +2088,7 @@ static int remap_one(struct lease4 *l, void *arg)
 	struct dhcp4_worker *w = x->w;
 	struct dhcp4_runtime *rt = w->rt;
 	struct alloc_pool *old_ap = l->pool != NO_POOL ? x->old->pools[l->pool].ap : NULL;
+	bool reserved;
 	uint16_t p;
 	int s;
 
@@ -2097,7 +2098,8 @@ static int remap_one(struct lease4 *l, void *arg)
 		return 0;
 	}
 	p = rt_pool_of(rt, l->addr);
-	if (rt_reserved(rt, l->addr)) {
+	reserved = rt_reserved(rt, l->addr) != NULL;
+	if (reserved) {
 		/* the bit is the reservation's; the lease holds the address */
 		if (addr_take(rt, p, l->addr))
 			x->rc->conflicts++;
@@ -2106,7 +2108,7 @@ static int remap_one(struct lease4 *l, void *arg)
 		p = NO_POOL;
 	}
 	l->pool = p;
-	if (p == NO_POOL)
+	if (p == NO_POOL && !reserved)          /* a reservation outside the pools is no orphan */
 		x->rc->orphaned++;
 	s = p != NO_POOL ? (int)rt->pools[p].subnet : rt_subnet_of(rt, l->addr);
 	if (s >= 0)
