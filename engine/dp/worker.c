@@ -408,8 +408,16 @@ int dp_worker_main(void *arg)
 		 * durable go back to the pools (nothing to do when none wait). */
 		dhcp4_worker_poll(w->dw);
 		if (w->park_head != w->park_tail) {
-			work += unpark(w, wb_durable(dp->wb, w->id));
-			/* a parked reply is work in flight: do not nap on it */
+			unsigned sent = unpark(w, wb_durable(dp->wb, w->id));
+
+			/* A parked reply is work in flight: never nap on it.  But
+			 * a pass whose only work is waiting for the flusher yields
+			 * the CPU: where the flusher shares this core (small boxes,
+			 * unpinned lcores) spinning here would only delay the very
+			 * fsync we wait for. */
+			if (!work && !sent)
+				sched_yield();
+			work += sent;
 			w->idle = 0;
 		}
 		/* Reclamation in bounded batches: on every idle pass, and every
