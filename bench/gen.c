@@ -331,6 +331,11 @@ static void wait_unlink(struct gen *g, uint32_t ci)
 {
 	struct gen_client *c = &g->cl[ci];
 
+	/* Not on the list (the timeout path unlinks, then finish() does):
+	 * unlinking twice would reset head and tail and drop every other
+	 * waiting client, which then never times out. */
+	if (c->prev == NONE && c->next == NONE && g->wait_head != ci)
+		return;
 	if (c->prev != NONE)
 		g->cl[c->prev].next = c->next;
 	else
