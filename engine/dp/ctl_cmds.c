@@ -1322,6 +1322,10 @@ static int lease_selector(const json_t *args, struct dhcp4_lease_filter *f, char
 	if (ip) {
 		if (parse_ip4(ip, &f->addr))
 			return fail(text, len, "'ip-address' \"%s\" is not an IPv4 address", ip);
+		/* 0 means "no address filter" to the workers: 0.0.0.0 here would
+		 * select (and lease4-del would delete) every lease */
+		if (f->addr == 0)
+			return fail(text, len, "'ip-address' 0.0.0.0 is not a lease address");
 		return CTL_SUCCESS;
 	}
 	if (!type || !id || !sid)
@@ -1401,10 +1405,42 @@ HANDLER(cmd_lease4_add)
 /* lease4-update: the lease keeps its address; if its new identity belongs
  * to another worker it moves there (delete on the holder, add on the
  * owner: the address is free for an instant in between). */
+/* The lease at r->addr moves from worker `from` to the new client's owner
+ * `to`: delete there, add here.  The delete keeps the address's pool bit
+ * until its record is durable (so the file never holds the add before the
+ * delete), so the add is retried until the old worker has let the bit go.
+ * If it still cannot be added, the old lease is put back where it was
+ * rather than lost. */
+static int move_lease(struct dp_srv *s, int from, unsigned to, const struct lease_rec *r)
+{
+	struct dhcp4_lease_filter f = { 0 };
+	struct lease_rec old;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int ret, tries;
+
+	if (holder_of(s, r->addr, &old) != from)
+		return -EAGAIN;
+	f.addr = r->addr;
+	ret = (int)broadcast(s, DP_MSG_DEL, &f);
+	if (ret < 0)
+		return ret;
+	for (tries = 0; tries < 200; tries++) {        /* 2 s at most */
+		ret = send_one(s, to, DP_MSG_ADD, r);
+		if (ret != -EEXIST)
+			return ret;
+		nanosleep(&nap, NULL);
+	}
+	for (tries = 0; tries < 200; tries++) {
+		if (send_one(s, (unsigned)from, DP_MSG_ADD, &old) != -EEXIST)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	return -EEXIST;
+}
+
 HANDLER(cmd_lease4_update)
 {
 	struct dp_srv *s = ctx;
-	struct dhcp4_lease_filter f = { 0 };
 	struct lease_rec r;
 	char ip[INET_ADDRSTRLEN];
 	json_t *fc;
@@ -1430,9 +1466,7 @@ HANDLER(cmd_lease4_update)
 	} else if ((unsigned)holder == owner) {
 		ret = send_one(s, owner, DP_MSG_UPDATE, &r);
 	} else {
-		f.addr = r.addr;
-		ret = (int)broadcast(s, DP_MSG_DEL, &f);
-		ret = ret < 0 ? ret : send_one(s, owner, DP_MSG_ADD, &r);
+		ret = move_lease(s, holder, owner, &r);
 	}
 	if (ret == -ENOENT)
 		ret = fail(text, len, "there is no lease at %s to update", ip);

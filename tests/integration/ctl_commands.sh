@@ -98,6 +98,9 @@ A=$(ctl lease4-get-page '{"from": "start", "limit": 1}'); expect 0 "$A" ".argume
 A=$(ctl lease4-get-page "{\"from\": \"$IP1\", \"limit\": 10}"); expect 0 "$A" '.arguments.count == 1'
 A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 500}'); expect 0 "$A"
 A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:10"}'); expect 1 "$A" '.text | test("exists")'
+# 0.0.0.0 is no lease address: it must not select (or delete) every lease
+A=$(ctl lease4-del '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
+A=$(ctl lease4-get '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
 A=$(ctl lease4-add '{"ip-address": "198.18.9.9", "hw-address": "0a:0b:0c:0d:0e:11"}'); expect 1 "$A"
 A=$(ctl lease4-get-by-client-id '{"client-id": "01:0a:0b:0c:0d:0e:0f"}'); expect 0 "$A" '.arguments.leases[0]["valid-lft"] == 500'
 A=$(ctl lease4-update '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 900}'); expect 0 "$A"
@@ -106,6 +109,14 @@ A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.["argument
 A=$(ctl lease4-update '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:99", "valid-lft": 901}'); expect 0 "$A"
 A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.arguments["hw-address"] == "0a:0b:0c:0d:0e:99"'
 grep -q '^198.18.0.150,0a:0b:0c:0d:0e:99,' "$NT_LEASES" || nt_fail "lease4-update not in the lease file"
+# Moves between clients again: with two workers some of these owners differ,
+# and the lease must follow each move (the old worker keeps the address bit
+# until its delete is durable; the move must wait for it, not lose the lease).
+for n in 1 2 3 4 5 6; do
+	A=$(ctl lease4-update "{\"ip-address\": \"198.18.0.150\", \"hw-address\": \"0a:0b:0c:0d:0e:9$n\", \"valid-lft\": 901}"); expect 0 "$A"
+	A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" ".arguments[\"hw-address\"] == \"0a:0b:0c:0d:0e:9$n\""
+done
+A=$(ctl lease4-update '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:99", "valid-lft": 901}'); expect 0 "$A"
 A=$(ctl stat-lease4-get '{"subnet-id": 1}'); expect 0 "$A" '.arguments["result-set"].rows[0][3] == 3'
 A=$(ctl lease4-del '{"ip-address": "198.18.0.150"}'); expect 0 "$A"
 A=$(ctl lease4-del '{"ip-address": "198.18.0.150"}'); expect 3 "$A"
