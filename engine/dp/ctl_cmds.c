@@ -1389,7 +1389,13 @@ HANDLER(cmd_lease4_add)
 		pthread_mutex_unlock(&s->lock);
 		return ret;
 	}
-	ret = send_one(s, rec_owner(s, &r), DP_MSG_ADD, &r);
+	/* An address outside every pool has no allocator bit to stop a second
+	 * lease, and the owner only sees its own table: ask every worker. */
+	ret = holder_of(s, r.addr, NULL);
+	if (ret >= 0)
+		ret = -EEXIST;
+	else if (ret == -ENOENT)
+		ret = send_one(s, rec_owner(s, &r), DP_MSG_ADD, &r);
 	pthread_mutex_unlock(&s->lock);
 	fmt_ip4(r.addr, ip, sizeof(ip));
 	if (ret == -EEXIST)
@@ -1403,8 +1409,7 @@ HANDLER(cmd_lease4_add)
 }
 
 /* lease4-update: the lease keeps its address; if its new identity belongs
- * to another worker it moves there (delete on the holder, add on the
- * owner: the address is free for an instant in between). */
+ * to another worker it moves there (see move_lease). */
 /* The lease at r->addr moves from worker `from` to the new client's owner
  * `to`: delete there, add here.  The delete keeps the address's pool bit
  * until its record is durable (so the file never holds the add before the

@@ -102,6 +102,13 @@ A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e
 A=$(ctl lease4-del '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
 A=$(ctl lease4-get '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
 A=$(ctl lease4-add '{"ip-address": "198.18.9.9", "hw-address": "0a:0b:0c:0d:0e:11"}'); expect 1 "$A"
+# outside the pool (no allocator bit): a second client's lease for the same
+# address is refused whichever worker owns that client
+A=$(ctl lease4-add '{"ip-address": "198.18.0.20", "hw-address": "0a:0b:0c:0d:0f:00"}'); expect 0 "$A"
+for n in 1 2 3 4 5 6; do
+	A=$(ctl lease4-add "{\"ip-address\": \"198.18.0.20\", \"hw-address\": \"0a:0b:0c:0d:0f:0$n\"}"); expect 1 "$A" '.text | test("exists")'
+done
+A=$(ctl lease4-del '{"ip-address": "198.18.0.20"}'); expect 0 "$A"
 A=$(ctl lease4-get-by-client-id '{"client-id": "01:0a:0b:0c:0d:0e:0f"}'); expect 0 "$A" '.arguments.leases[0]["valid-lft"] == 500'
 A=$(ctl lease4-update '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 900}'); expect 0 "$A"
 A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.["arguments"]["valid-lft"] == 900'
