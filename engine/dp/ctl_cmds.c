@@ -575,16 +575,26 @@ static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp
 	unsigned w;
 	long ret = 0, sum = 0;
 
+	/* every message exists before any is posted: a failed allocation
+	 * must not leave posted ones that nobody waits for or frees */
 	for (w = 0; w < dp->n_workers; w++) {
 		m[w] = dp_msg_new(kind, 0);
-		if (!m[w])
-			return -ENOMEM;       /* earlier ones already ran: counted below */
+		if (!m[w]) {
+			while (w--)
+				dp_msg_free(m[w]);
+			return -ENOMEM;
+		}
 		if (f)
 			m[w]->filter = *f;
+	}
+	for (w = 0; w < dp->n_workers; w++) {
 		ret = dp_msg_post(dp, w, m[w]);
 		if (ret) {
-			dp_msg_free(m[w]);
-			m[w] = NULL;
+			/* this one and the rest were never posted: ours to free */
+			for (; w < dp->n_workers; w++) {
+				dp_msg_free(m[w]);
+				m[w] = NULL;
+			}
 			break;
 		}
 	}
