@@ -2192,6 +2192,22 @@ int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc)
 	rc->leases = rc->orphaned = rc->conflicts = 0;
 	lease_table_foreach(w->lt, remap_one, &x);
 	remap_pending(w, old, rc);
+	/* A reservation this config adds on an in-pool address of a carried
+	 * pool could not claim the bit while a lease held it at build time; if
+	 * that lease ended under the old runtime the bit is free now and must
+	 * be the reservation's before anyone serves from this runtime (the
+	 * workers resume only once every one has switched), or the pool would
+	 * offer the reserved address to other clients.  One worker does it. */
+	if (w->id == 0 && rt->hosts && rt->claimed) {
+		for (i = 0; i < dhcp4_hosts_count(rt->hosts); i++) {
+			uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+			uint16_t p = a ? rt_pool_of(rt, a) : NO_POOL;
+
+			if (p != NO_POOL && rt->pools[p].from >= 0 && !rt->claimed[i] &&
+			    alloc_claim(rt->pools[p].ap, a) == 0)
+				rt->claimed[i] = 1;
+		}
+	}
 	/* hand the old arrays back for the caller to free */
 	rc->subnet = osub;
 	rc->pool = opool;

@@ -2674,6 +2674,63 @@ static void test_reload_reservations(void)
 	xteardown();
 }
 
+/* A reload adds a reservation on an address a dynamic lease holds while
+ * the new runtime is built (its claim fails), and that lease ends before
+ * the workers switch: the freed bit must become the reservation's at the
+ * switch, or the pool would hand the reserved address to anyone. */
+static void test_reload_reservation_freed_before_switch(void)
+{
+	struct dhcp4_reconf rc = { 0 };
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_tx tx;
+	struct conf *nc;
+	struct msg m;
+	uint32_t held;
+	unsigned i;
+
+	xsetup(RSUB(""));
+	/* fill the 4-address pool; the first client holds .10 */
+	held = xaddr(MACN(0), NULL);
+	CU_ASSERT_EQUAL(held, IP(198, 18, 0, 10));
+	for (i = 1; i < 4; i++)
+		CU_ASSERT_NOT_EQUAL(xaddr(MACN(i), NULL), 0);
+	nc = xload(RSUB("{ hw-address = \"02:00:00:00:00:a1\"; ip-address = \"198.18.0.10\"; }"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nc);
+	nrt = dhcp4_runtime_create_from(nc, F.rt);       /* .10 is taken: claim fails */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	/* ... and is released under the old runtime before the switch */
+	m_init(&m, DHCP4_RELEASE, MACN(0));
+	m_ciaddr(&m, held);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MACN(0)));
+	rc.conf = nc;
+	rc.rt = nrt;
+	rc.subnet = calloc(nc->n_subnets, sizeof(*rc.subnet));
+	rc.pool = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.pool));
+	rc.cursor = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.cursor));
+	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);
+	F.rt = nrt;
+	conf_free(XC);
+	XC = nc;
+	/* nobody else is even offered .10 (the pool is full for them); its
+	 * client gets it */
+	{
+		uint32_t a;
+		int r = xdora(MACN(9), NULL, &a);
+
+		CU_ASSERT(r == 0 || r == -1);   /* no OFFER at all (-3: offered, then NAKed) */
+		CU_ASSERT_EQUAL(a, 0);
+	}
+	CU_ASSERT_EQUAL(xaddr(MAC_A, NULL), IP(198, 18, 0, 10));
+	xteardown();
+}
+
 int main(void)
 {
 	static const struct {
@@ -2717,6 +2774,8 @@ int main(void)
 		{ "KNOWN and UNKNOWN", test_known_unknown },
 		{ "reserved addresses in and out of pool", test_reserved_addresses },
 		{ "reservation identifiers in order", test_reservation_identifiers },
+		{ "reload: reservation whose address is freed before the switch",
+		  test_reload_reservation_freed_before_switch },
 		{ "option precedence kea / isc-dhcpd", test_option_precedence },
 		{ "shared network", test_shared_network },
 		{ "required classes", test_required_classes },
