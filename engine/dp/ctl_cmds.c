@@ -93,6 +93,10 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 	static char parse_names[DHCP4_ERR_MAX][64], net_names[NET_ERR_MAX][64];
 	static bool names_done;
 
+	/* every sum below reads each worker's counters: not before all exist */
+	if (!dp_workers_ready(dp))
+		return -EAGAIN;
+
 	if (!names_done) {
 		for (i = 1; i < DHCP4_ERR_MAX; i++)
 			snprintf(parse_names[i], sizeof(parse_names[i]), "pkt4-parse-failed.%s",
