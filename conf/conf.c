@@ -94,11 +94,6 @@ struct ld_range {
 struct ld {
 	struct conf *c;
 	config_t cf;
-	const char *path;
-	char incdir[PATH_MAX];
-	char *err;
-	size_t errlen;
-	int errnum;              /* 0 until the first error */
 	const config_setting_t *top[CONF_MAX_KEYS];   /* global settings, by top row */
 	struct conf_subnet *cur_subnet;               /* while its pools are parsed */
 	struct ld_range *pools;
@@ -107,7 +102,8 @@ struct ld {
 	 * and shared networks alike, for the cross checks in top_post(). */
 	const config_setting_t **sn_src;
 	unsigned cap_sn_src;
-	struct conf_ext_ld ext;  /* the conf_ext parsers' state (same err buffer) */
+	struct conf_ext_ld ext;  /* path, include dir and the error state, shared
+				  * with the conf_ext parsers */
 };
 
 /* Validators, parsers and hooks used by the tables. */
@@ -338,50 +334,13 @@ static const struct conf_table top_table = TABLE("at the top level", top_keys, .
  * Errors
  */
 
-static const char *type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP: return "a group { }";
-	case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a float";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array [ ]";
-	case CONFIG_TYPE_LIST: return "a list ( )";
-	}
-	return "something unknown";
-}
-
-/* libconfig names an @include'd file as it was written, relative to the
- * include directory; show it relative to where the user stands instead. */
-static void shown_file(const struct ld *ld, const char *file, char *buf, size_t len)
-{
-	if (file == NULL)
-		file = ld->path;
-	if (strcmp(file, ld->path) == 0 || file[0] == '/' || strcmp(ld->incdir, ".") == 0)
-		snprintf(buf, len, "%s", file);
-	else
-		snprintf(buf, len, "%s/%s", ld->incdir, file);
-}
+/* Errors go through conf_ext's formatter and error state (ld->ext), the
+ * one that the conf_ext parsers report into as well. */
+#define type_name conf_ext_type_name
 
 static int ld_verr(struct ld *ld, int errnum, const char *file, int line, const char *fmt, va_list ap)
 {
-	char where[2 * PATH_MAX + 16];
-	size_t n;
-
-	if (ld->errnum)
-		return -1;          /* keep the first error */
-	ld->errnum = errnum;
-	if (ld->errlen == 0)
-		return -1;
-	shown_file(ld, file, where, sizeof(where) - 16);
-	n = strlen(where);
-	snprintf(where + n, sizeof(where) - n, ":%d: ", line > 0 ? line : 1);
-	snprintf(ld->err, ld->errlen, "%s", where);
-	n = strlen(ld->err);
-	if (n < ld->errlen)
-		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
-	return -1;
+	return conf_ext_verr(&ld->ext, errnum, file, line, fmt, ap);
 }
 
 /* Report at setting s (NULL: the top of the main file).  Returns -1. */
@@ -952,7 +911,8 @@ bad:
 
 static int ext_fail(struct ld *ld)
 {
-	ld->errnum = ld->ext.errnum ? ld->ext.errnum : EINVAL;
+	if (!ld->ext.errnum)
+		ld->ext.errnum = EINVAL;
 	return -1;
 }
 
@@ -1371,7 +1331,7 @@ static int check_overlaps(struct ld *ld, struct ld_range *r, unsigned n, const c
 			a = b;
 			b = t;
 		}
-		shown_file(ld, config_setting_source_file(a->s), where, sizeof(where));
+		conf_ext_shown_file(&ld->ext, config_setting_source_file(a->s), where, sizeof(where));
 		return ld_err(ld, b->s, "%s \"%s\" overlaps %s \"%s\" at %s:%d", what,
 			      config_setting_get_string(b->s), what, config_setting_get_string(a->s),
 			      where, config_setting_source_line(a->s));
@@ -1468,8 +1428,7 @@ void conf_free(struct conf *c)
 
 struct conf *conf_load(const char *path, char *err, size_t errlen)
 {
-	struct ld ld = { .path = path, .err = err, .errlen = errlen };
-	const char *slash;
+	struct ld ld = { 0 };
 	FILE *f;
 	int errnum;
 
@@ -1494,28 +1453,21 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 
 	/* @include paths are relative to the main file's directory (the
 	 * service's working directory says nothing to the reader). */
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(ld.incdir, sizeof(ld.incdir), ".");
-	else if (slash == path)
-		snprintf(ld.incdir, sizeof(ld.incdir), "/");
-	else
-		snprintf(ld.incdir, sizeof(ld.incdir), "%.*s", (int)(slash - path), path);
-
+	conf_ext_ld_init(&ld.ext, NULL, path, NULL, err, errlen);
 	config_init(&ld.cf);
-	config_set_include_dir(&ld.cf, ld.incdir);
+	config_set_include_dir(&ld.cf, ld.ext.incdir);
 	if (!config_read_file(&ld.cf, path)) {
 		const char *file = config_error_file(&ld.cf);
 
 		if (config_error_type(&ld.cf) == CONFIG_ERR_FILE_IO || file == NULL) {
-			ld.errnum = EIO;
+			ld.ext.errnum = EIO;
 			if (errlen)
 				snprintf(err, errlen, "%s: %s", path, config_error_text(&ld.cf));
 		} else {
 			char where[2 * PATH_MAX];
 
-			shown_file(&ld, file, where, sizeof(where));
-			ld.errnum = EINVAL;
+			conf_ext_shown_file(&ld.ext, file, where, sizeof(where));
+			ld.ext.errnum = EINVAL;
 			if (errlen)
 				snprintf(err, errlen, "%s:%d: %s", where, config_error_line(&ld.cf),
 					 config_error_text(&ld.cf));
@@ -1534,7 +1486,8 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 		ld_nomem(&ld, NULL);
 		goto err;
 	}
-	conf_ext_ld_init(&ld.ext, ld.c->ext, path, ld.c, err, errlen);
+	ld.ext.x = ld.c->ext;
+	ld.ext.c = ld.c;
 	if (parse_group(&ld, config_root_setting(&ld.cf), &top_table, ld.c, ld.top) < 0)
 		goto err;
 
@@ -1543,7 +1496,7 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 	config_destroy(&ld.cf);
 	return ld.c;
 err:
-	errnum = ld.errnum ? ld.errnum : EINVAL;
+	errnum = ld.ext.errnum ? ld.ext.errnum : EINVAL;
 	conf_free(ld.c);
 	free(ld.pools);
 	free(ld.sn_src);

@@ -22,7 +22,7 @@
  * Errors: "file:line: reason", the first one kept
  */
 
-static const char *type_name(int type)
+const char *conf_ext_type_name(int type)
 {
 	switch (type) {
 	case CONFIG_TYPE_GROUP: return "a group { }";
@@ -38,7 +38,7 @@ static const char *type_name(int type)
 
 /* libconfig names an @include'd file relative to the include directory;
  * show it relative to where the user stands (as conf.c does). */
-static void shown_file(const struct conf_ext_ld *ld, const char *file, char *buf, size_t len)
+void conf_ext_shown_file(const struct conf_ext_ld *ld, const char *file, char *buf, size_t len)
 {
 	if (file == NULL)
 		file = ld->path;
@@ -48,26 +48,32 @@ static void shown_file(const struct conf_ext_ld *ld, const char *file, char *buf
 		snprintf(buf, len, "%s/%s", ld->incdir, file);
 }
 
-static int verr(struct conf_ext_ld *ld, int errnum, const config_setting_t *s, const char *fmt,
-		va_list ap)
+int conf_ext_verr(struct conf_ext_ld *ld, int errnum, const char *file, int line,
+		  const char *fmt, va_list ap)
 {
 	char where[2 * PATH_MAX + 16];
 	size_t n;
 
 	if (ld->errnum)
-		return -1;
+		return -1;          /* keep the first error */
 	ld->errnum = errnum;
 	if (ld->errlen == 0)
 		return -1;
-	shown_file(ld, s ? config_setting_source_file(s) : NULL, where, sizeof(where) - 16);
+	conf_ext_shown_file(ld, file, where, sizeof(where) - 16);
 	n = strlen(where);
-	snprintf(where + n, sizeof(where) - n, ":%d: ", s && config_setting_source_line(s) > 0 ?
-		 config_setting_source_line(s) : 1);
+	snprintf(where + n, sizeof(where) - n, ":%d: ", line > 0 ? line : 1);
 	snprintf(ld->err, ld->errlen, "%s", where);
 	n = strlen(ld->err);
 	if (n < ld->errlen)
 		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
 	return -1;
+}
+
+static int verr(struct conf_ext_ld *ld, int errnum, const config_setting_t *s, const char *fmt,
+		va_list ap)
+{
+	return conf_ext_verr(ld, errnum, s ? config_setting_source_file(s) : NULL,
+			     s ? config_setting_source_line(s) : 1, fmt, ap);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -169,7 +175,7 @@ static void ip4_str(uint32_t a, char buf[16])
 static const char *get_string(struct conf_ext_ld *ld, const config_setting_t *s, const char *what)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		xerr(ld, s, "'%s' must be a string, not %s", what, type_name(config_setting_type(s)));
+		xerr(ld, s, "'%s' must be a string, not %s", what, conf_ext_type_name(config_setting_type(s)));
 		return NULL;
 	}
 	return config_setting_get_string(s);
@@ -187,7 +193,7 @@ static int store(struct conf_ext_ld *ld, const config_setting_t *s, const struct
 		uint32_t u;
 
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-			return xerr(ld, s, "'%s' must be an integer, not %s", k->name, type_name(type));
+			return xerr(ld, s, "'%s' must be an integer, not %s", k->name, conf_ext_type_name(type));
 		v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max)
 			return xerr(ld, s, "'%s' must be between %lld and %lld, not %lld", k->name,
@@ -198,7 +204,7 @@ static int store(struct conf_ext_ld *ld, const config_setting_t *s, const struct
 	}
 	case XK_BOOL:
 		if (type != CONFIG_TYPE_BOOL)
-			return xerr(ld, s, "'%s' must be true or false, not %s", k->name, type_name(type));
+			return xerr(ld, s, "'%s' must be true or false, not %s", k->name, conf_ext_type_name(type));
 		*(bool *)field = config_setting_get_bool(s);
 		return 0;
 	case XK_STR:
@@ -268,13 +274,13 @@ static int check_list(struct conf_ext_ld *ld, const config_setting_t *s, const c
 {
 	if (config_setting_type(s) != CONFIG_TYPE_LIST)
 		return xerr(ld, s, "'%s' must be a list ( {...}, ... ), not %s", name,
-			    type_name(config_setting_type(s)));
+			    conf_ext_type_name(config_setting_type(s)));
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
 			return xerr(ld, e, "each '%s' entry must be a group { ... }, not %s", name,
-				    type_name(config_setting_type(e)));
+				    conf_ext_type_name(config_setting_type(e)));
 	}
 	return 0;
 }
@@ -796,7 +802,7 @@ int conf_ext_parse_options(struct conf_ext_ld *ld, const config_setting_t *s,
 	unsigned n_subs = 0;
 
 	if (type != CONFIG_TYPE_LIST)
-		return xerr(ld, s, "'option-data' must be a list ( {...}, ... ), not %s", type_name(type));
+		return xerr(ld, s, "'option-data' must be a list ( {...}, ... ), not %s", conf_ext_type_name(type));
 	if (n == 0)
 		return 0;
 	set->opts = calloc((size_t)n, sizeof(*set->opts));
@@ -814,7 +820,7 @@ int conf_ext_parse_options(struct conf_ext_ld *ld, const config_setting_t *s,
 
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
 			xerr(ld, e, "each 'option-data' entry must be a group { ... }, not %s",
-			     type_name(config_setting_type(e)));
+			     conf_ext_type_name(config_setting_type(e)));
 			goto err;
 		}
 		if (encode_entry(ld, e, o, sub, &is_sub) < 0)
@@ -1017,7 +1023,7 @@ int conf_ext_parse_class_list(struct conf_ext_ld *ld, const config_setting_t *s,
 	cls_set_clear(out);
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 		return xerr(ld, s, "'%s' must be an array of class names [ ... ], not %s", key,
-			    type_name(type));
+			    conf_ext_type_name(type));
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = get_string(ld, e, key);
@@ -1042,7 +1048,7 @@ int conf_ext_parse_hr_ids(struct conf_ext_ld *ld, const config_setting_t *s)
 
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 		return xerr(ld, s, "'%s' must be an array of strings [ ... ], not %s", key,
-			    type_name(type));
+			    conf_ext_type_name(type));
 	if (n == 0)
 		return xerr(ld, s, "'%s' is empty (no reservation could ever match)", key);
 	x->n_hr_order = 0;
@@ -1285,7 +1291,7 @@ static int parse_relay(struct conf_ext_ld *ld, const config_setting_t *s, struct
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
 		return xerr(ld, s, "'relay' must be a group { ... }, not %s",
-			    type_name(config_setting_type(s)));
+			    conf_ext_type_name(config_setting_type(s)));
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
 
@@ -1299,7 +1305,7 @@ static int parse_relay(struct conf_ext_ld *ld, const config_setting_t *s, struct
 	n = config_setting_length(a);
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 		return xerr(ld, a, "'ip-addresses' must be an array of addresses [ ... ], not %s",
-			    type_name(type));
+			    conf_ext_type_name(type));
 	if (n == 0)
 		return xerr(ld, a, "'ip-addresses' is empty");
 	sh->relay_addrs = calloc((size_t)n, sizeof(*sh->relay_addrs));

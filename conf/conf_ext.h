@@ -21,6 +21,7 @@
  * Addresses are host byte order.
  */
 #pragma once
+#include <stdarg.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -138,6 +139,15 @@ struct conf_ext_ld {
  * NULL + errno. */
 struct conf_ext *conf_ext_create(void);
 void conf_ext_free(struct conf_ext *x);
+
+/* Errors, for conf.c too (one implementation, one error state): report
+ * "file:line: reason" into ld->err, keeping the first error; returns -1.
+ * file NULL means the main file; an @include'd one is shown relative to
+ * where the user stands.  conf_ext_type_name names a libconfig type. */
+int conf_ext_verr(struct conf_ext_ld *ld, int errnum, const char *file, int line,
+		  const char *fmt, va_list ap);
+void conf_ext_shown_file(const struct conf_ext_ld *ld, const char *file, char *buf, size_t len);
+const char *conf_ext_type_name(int type);
 
 void conf_ext_ld_init(struct conf_ext_ld *ld, struct conf_ext *x, const char *path,
 		      const struct conf *c, char *err, size_t errlen);
