@@ -1279,42 +1279,39 @@ HANDLER(cmd_lease4_get_page)
 	return r;
 }
 
-HANDLER(cmd_lease4_get_by_hw)
+/* lease4-get-by-hw-address and lease4-get-by-client-id: every lease of
+ * one identifier (hex), whichever worker holds it. */
+static int lease_query_by_id(struct dp_srv *s, const json_t *args, bool hw, json_t **out,
+			     char *text, size_t len)
 {
-	struct dp_srv *s = ctx;
 	struct dhcp4_lease_filter f = { 0 };
-	const char *hw;
+	const char *key = hw ? "hw-address" : "client-id", *id;
 	int n, r;
 
-	if (arg_str(args, "hw-address", true, &hw, text, len) < 0)
+	if (arg_str(args, key, true, &id, text, len) < 0)
 		return CTL_ERROR;
-	n = parse_hex(hw, f.hw, sizeof(f.hw));
+	n = hw ? parse_hex(id, f.hw, sizeof(f.hw)) : parse_hex(id, f.cid, sizeof(f.cid));
 	if (n <= 0)
-		return fail(text, len, "'hw-address' \"%s\" is not a hardware address", hw);
-	f.hw_len = (uint8_t)n;
+		return fail(text, len, "'%s' \"%s\" is not a %s", key, id,
+			    hw ? "hardware address" : "client identifier");
+	if (hw)
+		f.hw_len = (uint8_t)n;
+	else
+		f.cid_len = (uint16_t)n;
 	locked(s);
 	r = lease_query_answer(s, &f, out, text, len, false, 0);
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 
+HANDLER(cmd_lease4_get_by_hw)
+{
+	return lease_query_by_id(ctx, args, true, out, text, len);
+}
+
 HANDLER(cmd_lease4_get_by_cid)
 {
-	struct dp_srv *s = ctx;
-	struct dhcp4_lease_filter f = { 0 };
-	const char *cid;
-	int n, r;
-
-	if (arg_str(args, "client-id", true, &cid, text, len) < 0)
-		return CTL_ERROR;
-	n = parse_hex(cid, f.cid, sizeof(f.cid));
-	if (n <= 0)
-		return fail(text, len, "'client-id' \"%s\" is not a client identifier", cid);
-	f.cid_len = (uint16_t)n;
-	locked(s);
-	r = lease_query_answer(s, &f, out, text, len, false, 0);
-	pthread_mutex_unlock(&s->lock);
-	return r;
+	return lease_query_by_id(ctx, args, false, out, text, len);
 }
 
 /* lease4-get / lease4-del name a lease by ip-address, or by
