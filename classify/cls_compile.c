@@ -484,38 +484,56 @@ static enum ty tok_relay4(struct cc *c, int col)
 	return opt_repr(c, col, CLS_OP_RAI, CLS_OP_RAI_EX, &code, 1);
 }
 
-/* vendor.enterprise | vendor[E].exists | vendor[E].option[N].hex|text|exists */
-static enum ty tok_vendor(struct cc *c, int col)
+/* The head that vendor (option 125) and vendor-class (option 124) share:
+ * "NAME.enterprise" and "NAME[E].exists" are whole tokens (returns true,
+ * *ty their type, TY_NONE on error); otherwise the enterprise number is in
+ * a[0..3], the current token is the keyword after "NAME[E]." and the
+ * caller goes on (returns false).  `more` is that keyword, for the error. */
+static bool vendor_head(struct cc *c, int col, const char *name, const char *more,
+			enum cls_op op_ent, enum cls_op op_ex, uint8_t a[4], enum ty *ty)
 {
-	uint8_t a[5];
 	uint32_t ent;
 	char d[64];
 
+	*ty = TY_NONE;
 	if (c->cur.kind == TK_DOT) {
 		lex(c);
 		if (!is_kw(&c->cur, "enterprise")) {
 			describe(&c->cur, d, sizeof(d));
-			fail(c, c->cur.col, "expected 'enterprise' after 'vendor.', got %s", d);
-			return TY_NONE;
+			fail(c, c->cur.col, "expected 'enterprise' after '%s.', got %s", name, d);
+			return true;
 		}
 		lex(c);
-		op(c, col, CLS_OP_VEN_ENT, 0, NULL, 0);
-		return TY_STR;
+		op(c, col, op_ent, 0, NULL, 0);
+		*ty = TY_STR;
+		return true;
 	}
 	if (!enterprise(c, &ent) || !expect(c, TK_DOT, "after ']'"))
-		return TY_NONE;
+		return true;
 	put32(a, ent);
 	if (is_kw(&c->cur, "exists")) {
 		lex(c);
-		op(c, col, CLS_OP_VEN_EX, 0, a, 4);
-		return TY_BOOL;
+		op(c, col, op_ex, 0, a, 4);
+		*ty = TY_BOOL;
+		return true;
 	}
-	if (!is_kw(&c->cur, "option")) {
+	if (!is_kw(&c->cur, more)) {
 		describe(&c->cur, d, sizeof(d));
-		fail(c, c->cur.col, "expected 'exists' or 'option' after 'vendor[...].', got %s", d);
-		return TY_NONE;
+		fail(c, c->cur.col, "expected 'exists' or '%s' after '%s[...].', got %s", more, name, d);
+		return true;
 	}
 	lex(c);
+	return false;
+}
+
+/* vendor.enterprise | vendor[E].exists | vendor[E].option[N].hex|text|exists */
+static enum ty tok_vendor(struct cc *c, int col)
+{
+	uint8_t a[5];
+	enum ty ty;
+
+	if (vendor_head(c, col, "vendor", "option", CLS_OP_VEN_ENT, CLS_OP_VEN_EX, a, &ty))
+		return ty;
 	if (!opt_code(c, &a[4]))
 		return TY_NONE;
 	return opt_repr(c, col, CLS_OP_VEN_OPT, CLS_OP_VEN_OPT_EX, a, 5);
@@ -525,35 +543,11 @@ static enum ty tok_vendor(struct cc *c, int col)
 static enum ty tok_vendor_class(struct cc *c, int col)
 {
 	uint8_t a[5];
-	uint32_t ent;
 	long long idx = 0;
-	char d[64];
+	enum ty ty;
 
-	if (c->cur.kind == TK_DOT) {
-		lex(c);
-		if (!is_kw(&c->cur, "enterprise")) {
-			describe(&c->cur, d, sizeof(d));
-			fail(c, c->cur.col, "expected 'enterprise' after 'vendor-class.', got %s", d);
-			return TY_NONE;
-		}
-		lex(c);
-		op(c, col, CLS_OP_VCL_ENT, 0, NULL, 0);
-		return TY_STR;
-	}
-	if (!enterprise(c, &ent) || !expect(c, TK_DOT, "after ']'"))
-		return TY_NONE;
-	put32(a, ent);
-	if (is_kw(&c->cur, "exists")) {
-		lex(c);
-		op(c, col, CLS_OP_VCL_EX, 0, a, 4);
-		return TY_BOOL;
-	}
-	if (!is_kw(&c->cur, "data")) {
-		describe(&c->cur, d, sizeof(d));
-		fail(c, c->cur.col, "expected 'exists' or 'data' after 'vendor-class[...].', got %s", d);
-		return TY_NONE;
-	}
-	lex(c);
+	if (vendor_head(c, col, "vendor-class", "data", CLS_OP_VCL_ENT, CLS_OP_VCL_EX, a, &ty))
+		return ty;
 	if (c->cur.kind == TK_LB) {
 		lex(c);
 		if (!int_arg(c, "data index", 0, 255, &idx) || !expect(c, TK_RB, "after the data index"))
