@@ -425,3 +425,24 @@ nt_server_kill9() {
 nt_dora() {
 	nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$NT_VC" "$@"
 }
+
+# nt_ctl_raw SOCKET REQUEST [SECONDS]: send one request over a control
+# socket and print the answer (the server answers, then closes); bounded by
+# SECONDS (default 30), the socket itself by 5 s less.
+nt_ctl_raw() {
+	local secs=${3:-30}
+	timeout "$secs" "$NT_PY" - "$1" "$2" "$((secs - 5))" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(float(sys.argv[3]))
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode())
+buf = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+print(buf.decode())
+PY
+}

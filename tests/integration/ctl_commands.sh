@@ -26,20 +26,7 @@ nt_server_start
 
 # raw REQUEST -> compact answer on stdout (the server answers and closes)
 raw() {
-	timeout 15 "$NT_PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode())
-buf = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-print(buf.decode())
-PY
+	nt_ctl_raw "$SOCK" "$1" 15
 }
 ctl() {
 	local a=${2:-}

@@ -46,20 +46,7 @@ EOS
 	mv "$NT_CONF.new" "$NT_CONF"
 }
 ctl() {
-	timeout 30 "$NT_PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(25)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode())
-buf = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-print(buf.decode())
-PY
+	nt_ctl_raw "$SOCK" "$1" 30
 }
 
 write_conf 198.18.0.1 600 ""
