@@ -251,6 +251,37 @@ enum cls_stage {
 int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage);
 
+/* ------------------------------------------------------ classification cache
+ *
+ * The PRE_HOST stage is a function of the values its tests read (their
+ * input tokens: option[60], a substring of pkt4.mac, pkt4.giaddr...),
+ * nothing else.  A worker's cache remembers the classes (and the count of
+ * failed tests) for the last such value tuples it saw, keyed by the exact
+ * bytes, as a flow cache keys on the masked header fields its rules look
+ * at: DISCOVER and REQUEST of one client, and clients that differ only in
+ * what no test reads, are classified once.  A tuple that does not fit the
+ * key buffer is classified directly; when fewer than one lookup in eight
+ * hits over a window (tests reading pkt4.transid, a whole MAC...), the
+ * cache steps aside for a while and classifies directly.
+ *
+ * One cache per worker, never shared.  It follows registry changes by
+ * itself (a registry's generation is part of every entry). */
+struct cls_cache;
+struct cls_cache *cls_cache_create(void);     /* NULL + errno */
+void cls_cache_free(struct cls_cache *c);
+
+struct cls_cache_stats {
+	uint64_t hits, misses;
+	uint64_t bypassed;     /* classified directly: the cache stood aside */
+	uint64_t too_long;     /* classified directly: key did not fit */
+};
+void cls_cache_get_stats(const struct cls_cache *c, struct cls_cache_stats *st);
+
+/* cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST) through the cache
+ * (c may be NULL): the same set, the same return value. */
+int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
+			const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx, struct cls_set *set);
+
 /* Evaluate, in config order, each class of `required` that has a test
  * (Kea's require-client-classes: shared network, subnet and pool lists
  * merged by the caller), adding those that match.  Returns how many

@@ -291,25 +291,145 @@ static int addr2txt(struct val v, struct cls_scratch *s, struct val *r)
 	return 0;
 }
 
-static int run(const struct cls_prog *prog, const struct cls_env *env,
-	       struct cls_scratch *s, struct val *res)
+/* Where the 4-byte header fields are. */
+static const uint8_t hdr_field[CLS_OP_MAX] = {
+	[CLS_OP_CIADDR] = offsetof(struct dhcp4_hdr, ciaddr),
+	[CLS_OP_GIADDR] = offsetof(struct dhcp4_hdr, giaddr),
+	[CLS_OP_YIADDR] = offsetof(struct dhcp4_hdr, yiaddr),
+	[CLS_OP_SIADDR] = offsetof(struct dhcp4_hdr, siaddr),
+	[CLS_OP_TRANSID] = offsetof(struct dhcp4_hdr, xid),
+};
+
+/* The value an input op (CLS_OP_OPT .. CLS_OP_VCL_DATA) gives for the
+ * packet in env: a view, or a boolean (p NULL, n 0/1) for the .exists
+ * forms.  pc points at the op's operands.  0, or -ENOSPC when the scratch
+ * is full.  The evaluator and the classification cache's key (which must
+ * see exactly what the programs see) both read inputs through here. */
+static inline __attribute__((always_inline)) int load(enum cls_op op, const uint8_t *pc, const struct cls_env *env,
+		       struct cls_scratch *s, struct val *v)
 {
-	static const char hexd[] = "0123456789abcdef";
 	const struct dhcp4_pkt *pkt = env->pkt;
 	const struct dhcp4_hdr *h = pkt->hdr;
-	const uint8_t *pc = prog->code, *cst = prog->code + prog->code_len;
-	struct val st[CLS_STACK_MAX];
-	struct val a, b;
-	unsigned sp = 0;
 	const uint8_t *d, *blk;
 	size_t blen;
 	uint16_t n16;
 	uint8_t l8 = 0, *o;
+
+#define VIEW(P, N) do { v->p = (P); v->n = (uint32_t)(N); } while (0)
+#define BOOL(B) do { v->p = NULL; v->n = (B) ? 1 : 0; } while (0)
+#define VIEW_OR_EMPTY(P, N) do { if ((P) != NULL) VIEW(P, N); else VIEW(empty, 0); } while (0)
+	switch (op) {
+	case CLS_OP_OPT:
+		d = dhcp4_opt(pkt, pc[0], &n16);
+		VIEW_OR_EMPTY(d, n16);
+		break;
+	case CLS_OP_OPT_EX:
+		BOOL(dhcp4_has_opt(pkt, pc[0]));
+		break;
+	case CLS_OP_RAI:
+	case CLS_OP_RAI_EX:
+		d = dhcp4_opt(pkt, DHCP4_OPT_RAI, &n16);
+		if (d != NULL)
+			d = subopt(d, n16, pc[0], &l8);
+		if (op == CLS_OP_RAI)
+			VIEW_OR_EMPTY(d, l8);
+		else
+			BOOL(d != NULL);
+		break;
+	case CLS_OP_IFACE:
+		if (env->iface != NULL)
+			VIEW((const uint8_t *)env->iface, strlen(env->iface));
+		else
+			VIEW(empty, 0);
+		break;
+	case CLS_OP_SRC:
+	case CLS_OP_DST:
+		if (env->rx == NULL) {
+			VIEW(empty, 0);
+			break;
+		}
+		o = put_u32(s, op == CLS_OP_SRC ? env->rx->src_ip : env->rx->dst_ip);
+		if (o == NULL)
+			return -ENOSPC;
+		VIEW(o, 4);
+		break;
+	case CLS_OP_LEN:
+	case CLS_OP_HLEN:
+	case CLS_OP_HTYPE:
+	case CLS_OP_MSGTYPE:
+		/* Kea gives these as 4-byte big-endian integers. */
+		o = put_u32(s, op == CLS_OP_LEN ? (uint32_t)pkt->len :
+			       op == CLS_OP_HLEN ? h->hlen :
+			       op == CLS_OP_HTYPE ? h->htype : pkt->msg_type);
+		if (o == NULL)
+			return -ENOSPC;
+		VIEW(o, 4);
+		break;
+	case CLS_OP_MAC:
+		VIEW(h->chaddr, h->hlen <= 16 ? h->hlen : 16);
+		break;
+	case CLS_OP_CIADDR:
+	case CLS_OP_GIADDR:
+	case CLS_OP_YIADDR:
+	case CLS_OP_SIADDR:
+	case CLS_OP_TRANSID:
+		VIEW((const uint8_t *)h + hdr_field[op], 4);
+		break;
+	case CLS_OP_VEN_ENT:
+		d = vivso(pkt, 0, &blk, &blen);
+		VIEW_OR_EMPTY(d, 4);
+		break;
+	case CLS_OP_VEN_EX:
+		BOOL(vivso(pkt, rd32(pc), &blk, &blen) != NULL);
+		break;
+	case CLS_OP_VEN_OPT:
+	case CLS_OP_VEN_OPT_EX:
+		d = vivso(pkt, rd32(pc), &blk, &blen);
+		if (d != NULL)
+			d = blk != NULL ? subopt(blk, blen, pc[4], &l8) : NULL;
+		if (op == CLS_OP_VEN_OPT)
+			VIEW_OR_EMPTY(d, l8);
+		else
+			BOOL(d != NULL);
+		break;
+	case CLS_OP_VCL_ENT:
+		d = vivco(pkt, 0, 0, &blk, &l8);
+		VIEW_OR_EMPTY(d, 4);
+		break;
+	case CLS_OP_VCL_EX:
+		BOOL(vivco(pkt, rd32(pc), 0, &blk, &l8) != NULL);
+		break;
+	case CLS_OP_VCL_DATA:
+		vivco(pkt, rd32(pc), pc[4], &blk, &l8);
+		VIEW_OR_EMPTY(blk, l8);
+		break;
+	default:
+		return -EINVAL;    /* not an input op */
+	}
+	return 0;
+#undef VIEW
+#undef BOOL
+#undef VIEW_OR_EMPTY
+}
+
+static inline bool is_input(enum cls_op op)
+{
+	return op >= CLS_OP_OPT && op <= CLS_OP_VCL_DATA;
+}
+
+static int run(const struct cls_prog *prog, const struct cls_env *env,
+	       struct cls_scratch *s, struct val *res)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const uint8_t *pc = prog->code, *cst = prog->code + prog->code_len;
+	struct val st[CLS_STACK_MAX];
+	struct val a, b;
+	unsigned sp = 0;
+	uint8_t *o;
 	int rc;
 
 #define PUSH(P, N) do { st[sp].p = (P); st[sp].n = (uint32_t)(N); sp++; } while (0)
 #define PUSHB(B) do { st[sp].p = NULL; st[sp].n = (B) ? 1 : 0; sp++; } while (0)
-#define PUSH_OR_EMPTY(P, N) do { if ((P) != NULL) PUSH(P, N); else PUSH(empty, 0); } while (0)
 
 	for (;;) {
 		enum cls_op op = (enum cls_op)*pc++;
@@ -321,97 +441,16 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 		case CLS_OP_STR:
 			PUSH(cst + rd16le(pc), rd16le(pc + 2));
 			break;
-		case CLS_OP_OPT:
-			d = dhcp4_opt(pkt, pc[0], &n16);
-			PUSH_OR_EMPTY(d, n16);
-			break;
-		case CLS_OP_OPT_EX:
-			PUSHB(dhcp4_has_opt(pkt, pc[0]));
-			break;
-		case CLS_OP_RAI:
-		case CLS_OP_RAI_EX:
-			d = dhcp4_opt(pkt, DHCP4_OPT_RAI, &n16);
-			if (d != NULL)
-				d = subopt(d, n16, pc[0], &l8);
-			if (op == CLS_OP_RAI)
-				PUSH_OR_EMPTY(d, l8);
-			else
-				PUSHB(d != NULL);
-			break;
-		case CLS_OP_IFACE:
-			if (env->iface != NULL)
-				PUSH((const uint8_t *)env->iface, strlen(env->iface));
-			else
-				PUSH(empty, 0);
-			break;
-		case CLS_OP_SRC:
-		case CLS_OP_DST:
-			if (env->rx == NULL) {
-				PUSH(empty, 0);
-				break;
-			}
-			o = put_u32(s, op == CLS_OP_SRC ? env->rx->src_ip : env->rx->dst_ip);
-			if (o == NULL)
-				return -ENOSPC;
-			PUSH(o, 4);
-			break;
-		case CLS_OP_LEN:
-		case CLS_OP_HLEN:
-		case CLS_OP_HTYPE:
-		case CLS_OP_MSGTYPE:
-			/* Kea gives these as 4-byte big-endian integers. */
-			o = put_u32(s, op == CLS_OP_LEN ? (uint32_t)pkt->len :
-				       op == CLS_OP_HLEN ? h->hlen :
-				       op == CLS_OP_HTYPE ? h->htype : pkt->msg_type);
-			if (o == NULL)
-				return -ENOSPC;
-			PUSH(o, 4);
-			break;
-		case CLS_OP_MAC:
-			PUSH(h->chaddr, h->hlen <= 16 ? h->hlen : 16);
-			break;
-		case CLS_OP_CIADDR:
-			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, ciaddr), 4);
-			break;
-		case CLS_OP_GIADDR:
-			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, giaddr), 4);
-			break;
-		case CLS_OP_YIADDR:
-			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, yiaddr), 4);
-			break;
-		case CLS_OP_SIADDR:
-			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, siaddr), 4);
-			break;
-		case CLS_OP_TRANSID:
-			PUSH((const uint8_t *)h + offsetof(struct dhcp4_hdr, xid), 4);
-			break;
-		case CLS_OP_VEN_ENT:
-			d = vivso(pkt, 0, &blk, &blen);
-			PUSH_OR_EMPTY(d, 4);
-			break;
-		case CLS_OP_VEN_EX:
-			PUSHB(vivso(pkt, rd32(pc), &blk, &blen) != NULL);
-			break;
-		case CLS_OP_VEN_OPT:
-		case CLS_OP_VEN_OPT_EX:
-			d = vivso(pkt, rd32(pc), &blk, &blen);
-			if (d != NULL)
-				d = blk != NULL ? subopt(blk, blen, pc[4], &l8) : NULL;
-			if (op == CLS_OP_VEN_OPT)
-				PUSH_OR_EMPTY(d, l8);
-			else
-				PUSHB(d != NULL);
-			break;
-		case CLS_OP_VCL_ENT:
-			d = vivco(pkt, 0, 0, &blk, &l8);
-			PUSH_OR_EMPTY(d, 4);
-			break;
-		case CLS_OP_VCL_EX:
-			PUSHB(vivco(pkt, rd32(pc), 0, &blk, &l8) != NULL);
-			break;
-		case CLS_OP_VCL_DATA:
-			vivco(pkt, rd32(pc), pc[4], &blk, &l8);
-			PUSH_OR_EMPTY(blk, l8);
+		case CLS_OP_OPT: case CLS_OP_OPT_EX: case CLS_OP_RAI: case CLS_OP_RAI_EX:
+		case CLS_OP_IFACE: case CLS_OP_SRC: case CLS_OP_DST: case CLS_OP_LEN:
+		case CLS_OP_MAC: case CLS_OP_HLEN: case CLS_OP_HTYPE: case CLS_OP_CIADDR:
+		case CLS_OP_GIADDR: case CLS_OP_YIADDR: case CLS_OP_SIADDR: case CLS_OP_MSGTYPE:
+		case CLS_OP_TRANSID: case CLS_OP_VEN_ENT: case CLS_OP_VEN_EX: case CLS_OP_VEN_OPT:
+		case CLS_OP_VEN_OPT_EX: case CLS_OP_VCL_ENT: case CLS_OP_VCL_EX: case CLS_OP_VCL_DATA:
+			rc = load(op, pc, env, s, &st[sp]);
+			if (rc < 0)
+				return rc;
+			sp++;
 			break;
 		case CLS_OP_EQ:
 			b = st[--sp];
@@ -528,7 +567,76 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 	}
 #undef PUSH
 #undef PUSHB
-#undef PUSH_OR_EMPTY
+}
+
+bool cls_prog_atoms(const struct cls_prog *p, struct cls_atom *atoms, unsigned *n, unsigned max)
+{
+	const uint8_t *c = p->code, *end = p->code + p->code_len;
+
+	while (c < end && *c != CLS_OP_END) {
+		enum cls_op op = (enum cls_op)*c;
+		const uint8_t *next = c + 1 + cls_op_argbytes[op];
+		struct cls_atom a;
+		unsigned i;
+
+		if (op >= CLS_OP_MAX)
+			return false;
+		if (is_input(op)) {
+			memset(&a, 0, sizeof(a));
+			a.op = (uint8_t)op;
+			memcpy(a.arg, c + 1, cls_op_argbytes[op]);
+			if (next < end && *next == CLS_OP_SUBSTR) {
+				a.sliced = 1;
+				memcpy(a.sub, next + 1, sizeof(a.sub));
+			}
+			for (i = 0; i < *n; i++)
+				if (memcmp(&atoms[i], &a, sizeof(a)) == 0)
+					break;
+			if (i == *n) {
+				if (*n >= max)
+					return false;
+				atoms[(*n)++] = a;
+			}
+		}
+		c = next;
+	}
+	return true;
+}
+
+int cls_key(const struct cls_atom *atoms, unsigned n, const struct cls_env *env,
+	    uint8_t *key, size_t cap)
+{
+	struct cls_scratch s;
+	size_t k = 0;
+
+	s.used = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct cls_atom *a = &atoms[i];
+		struct val v;
+
+		if (load((enum cls_op)a->op, a->arg, env, &s, &v) < 0)
+			return -1;
+		if (v.p == NULL) {               /* a boolean */
+			if (k + 1 > cap)
+				return -1;
+			key[k++] = (uint8_t)v.n;
+			continue;
+		}
+		if (a->sliced)
+			v = substr(v, (int32_t)rd32(a->sub), (int32_t)rd32(a->sub + 4), a->sub[8]);
+		if (k + 2 + v.n > cap)
+			return -1;
+		key[k] = (uint8_t)v.n;
+		key[k + 1] = (uint8_t)(v.n >> 8);
+		if (v.n <= 8) {          /* the usual sizes, without a call */
+			for (uint32_t j = 0; j < v.n; j++)
+				key[k + 2 + j] = v.p[j];
+		} else {
+			memcpy(key + k + 2, v.p, v.n);
+		}
+		k += 2 + v.n;
+	}
+	return (int)k;
 }
 
 int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env)

@@ -73,6 +73,29 @@ struct cls_prog {
 	uint8_t code[];          /* code_len bytes of code, then the constants */
 };
 
+/* One input the programs of a stage read: an input op (CLS_OP_OPT ..
+ * CLS_OP_VCL_DATA) with its operands, and the constant substring() that
+ * takes its value at once, if one does (then only that slice matters).
+ * The values of a stage's atoms, in order, are the classification cache's
+ * key: two packets that give the same values get the same classes. */
+#define CLS_ATOMS_MAX 32
+struct cls_atom {
+	uint8_t op;
+	uint8_t arg[5];          /* cls_op_argbytes[op] of them, rest zero */
+	uint8_t sliced;          /* 1: CLS_OP_SUBSTR with sub[] follows */
+	uint8_t sub[9];
+};
+
+/* Add the inputs p reads to atoms[0..*n) (no duplicates).  false if that
+ * would take more than max. */
+bool cls_prog_atoms(const struct cls_prog *p, struct cls_atom *atoms, unsigned *n, unsigned max);
+
+/* The atoms' values for the packet in env, each as a 2-byte little-endian
+ * length and the bytes (a boolean: one byte 0/1).  Returns the key's
+ * length, or -1 if it would not fit in cap. */
+int cls_key(const struct cls_atom *atoms, unsigned n, const struct cls_env *env,
+	    uint8_t *key, size_t cap);
+
 struct cls_class {
 	char name[CLS_NAME_MAX];
 	bool used;               /* id taken (defined or interned) */
@@ -107,6 +130,15 @@ struct cls_registry {
 	} vendor[CLS_MAX_CLASSES];
 	unsigned n_vendor;
 	char iface[CLS_MAX_IFACES][32];
+	/* What the PRE_HOST stage reads (option 60 once a VENDOR_CLASS_*
+	 * exists); pre_atoms_full: more than CLS_ATOMS_MAX, never cached. */
+	struct cls_atom pre_atoms[CLS_ATOMS_MAX];
+	unsigned n_pre_atoms;
+	bool pre_atoms_full;
+	/* Changes whenever a class or name is added (process-wide counter), so
+	 * a cache filled from another registry, or from this one before a
+	 * change, is never consulted. */
+	uint64_t gen;
 };
 
 /* For the compiler: id of a class member() may name (defined before, or a

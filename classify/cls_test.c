@@ -778,6 +778,171 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* ------------------------------------------------------ classification cache */
+
+/* A packet for the cache tests: the built packet's header, with these
+ * MAC, xid and giaddr, and option 60 = vendor (none if NULL). */
+static void cache_pkt(uint8_t *buf, struct dhcp4_pkt *p, const uint8_t mac[6], uint32_t xid,
+		      uint32_t giaddr, const char *vendor)
+{
+	uint8_t opts[300];
+	size_t n = 0, vl = vendor ? strlen(vendor) : 0;
+	struct dhcp4_hdr *h;
+
+	opts[n++] = 53, opts[n++] = 1, opts[n++] = 1;
+	if (vendor) {
+		opts[n++] = 60;
+		opts[n++] = (uint8_t)vl;
+		memcpy(opts + n, vendor, vl);
+		n += vl;
+	}
+	memcpy(opts + n, "\x52\x09\x01\x02\x65\x30\x02\x03\x61\x62\x63", 11);   /* 82 */
+	n += 11;
+	opts[n++] = 255;
+	n = build(buf, opts, n);
+	h = (struct dhcp4_hdr *)buf;
+	memcpy(h->chaddr, mac, 6);
+	h->xid = htonl(xid);
+	h->giaddr = htonl(giaddr);
+	CU_ASSERT_EQUAL_FATAL(dhcp4_parse(p, buf, n), 0);
+}
+
+/* Classify through the cache and directly: the same classes, the same
+ * count of failed tests.  Returns true if they agree. */
+static bool cache_agrees(const struct cls_registry *r, struct cls_cache *c,
+			 const struct dhcp4_pkt *p, const struct dhcp4_rx *rx)
+{
+	struct cls_set a, b;
+	int ra, rb;
+
+	ra = cls_classify(r, p, rx, &a, CLS_STAGE_PRE_HOST);
+	memset(&b, 0x5a, sizeof(b));
+	rb = cls_classify_cached(r, c, p, rx, &b);
+	if (ra != rb || memcmp(&a, &b, sizeof(a)) != 0) {
+		printf("\n  cache disagrees: %d vs %d, %016llx vs %016llx\n", ra, rb,
+		       (unsigned long long)a.w[0], (unsigned long long)b.w[0]);
+		return false;
+	}
+	return true;
+}
+
+static void test_cache(void)
+{
+	static const char *const tests[][2] = {
+		{ "oui",    "substring(pkt4.mac, 0, 3) == 0x02005e" },
+		{ "pxe",    "option[60].text == 'PXEClient'" },
+		{ "relay",  "pkt4.giaddr == 198.18.1.1" },
+		{ "tid",    "pkt4.transid == 0x00000007" },
+		{ "mem",    "member('oui') and not member('VENDOR_CLASS_PXEClient')" },
+		{ "src",    "pkt.src == 198.18.1.1 and pkt.iface == 'eth1'" },
+		{ "broken", "addrtotext(option[60].hex) == '1.2.3.4'" },  /* fails unless 4 bytes */
+		{ "rai",    "relay4[2].hex == 'abc' and option[60].exists" },
+		{ "tail",   "substring(pkt4.mac, -1, all) == 0x09" },
+		{ "known",  "member('KNOWN')" },                        /* POST_HOST: not here */
+	};
+	static const char *const vendors[] = { NULL, "PXEClient", "MSFT 5.0", "\x01\x02\x03\x04", "" };
+	static uint8_t buf[1024];
+	struct cls_registry *r = cls_registry_create();
+	struct cls_cache *c = cls_cache_create();
+	struct cls_cache_stats st0, st1;
+	struct dhcp4_rx rx[2] = { rx_built, rx_built };
+	struct dhcp4_pkt p;
+	struct cls_err err;
+	uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	bool all_agree = true;
+	int id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(cls_registry_set_iface(r, 1, "eth1"), 0);
+	cls_registry_intern(r, "VENDOR_CLASS_PXEClient");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		CU_ASSERT_TRUE_FATAL(cls_registry_add(r, tests[i][0], tests[i][1], 0, &err) > 0);
+	rx[1].iface = 0;
+	rx[1].src_ip = 0xc6120202;
+
+	/* Every mix of the inputs, each twice (the second from the cache):
+	 * MAC inside and outside the slice a test reads, xid, giaddr, option
+	 * 60 (absent, matching, other, 4 bytes, empty) and the port. */
+	for (int round = 0; round < 2; round++)
+		for (int m = 0; m < 4; m++)
+			for (int x = 0; x < 2; x++)
+				for (int g = 0; g < 2; g++)
+					for (size_t v = 0; v < sizeof(vendors) / sizeof(vendors[0]); v++)
+						for (int k = 0; k < 2; k++) {
+							mac[2] = m & 1 ? 0x5f : 0x5e;    /* inside oui */
+							mac[5] = m & 2 ? 0x09 : 0x01;    /* the last byte */
+							cache_pkt(buf, &p, mac, x ? 7 : 8, g ? 0xc6120101 : 0,
+								  vendors[v]);
+							all_agree &= cache_agrees(r, c, &p, &rx[k]);
+						}
+	CU_ASSERT_TRUE(all_agree);
+	cls_cache_get_stats(c, &st0);
+	CU_ASSERT_TRUE(st0.hits > 0 && st0.misses > 0);
+
+	/* A byte no test reads (mac[4]) changes nothing: a hit.  One that a
+	 * test reads (mac[2]) is another key: a miss. */
+	mac[2] = 0x5e;
+	mac[4] = 0x33;
+	cache_pkt(buf, &p, mac, 8, 0, NULL);
+	CU_ASSERT_TRUE(cache_agrees(r, c, &p, &rx[0]));
+	mac[4] = 0x44;
+	cache_pkt(buf, &p, mac, 8, 0, NULL);
+	cls_cache_get_stats(c, &st0);
+	CU_ASSERT_TRUE(cache_agrees(r, c, &p, &rx[0]));
+	cls_cache_get_stats(c, &st1);
+	CU_ASSERT_EQUAL(st1.hits, st0.hits + 1);
+	mac[2] = 0x5d;
+	cache_pkt(buf, &p, mac, 8, 0, NULL);
+	CU_ASSERT_TRUE(cache_agrees(r, c, &p, &rx[0]));
+	cls_cache_get_stats(c, &st0);
+	CU_ASSERT_EQUAL(st0.misses, st1.misses + 1);
+
+	/* A class added to the registry: the cached answers are not used. */
+	id = cls_registry_add(r, "late", "pkt4.giaddr == 0.0.0.0", 0, &err);
+	CU_ASSERT_TRUE_FATAL(id > 0);
+	{
+		struct cls_set set;
+
+		CU_ASSERT_EQUAL(cls_classify_cached(r, c, &p, &rx[0], &set), 0);
+		CU_ASSERT_TRUE(cls_set_has(&set, id));
+	}
+	CU_ASSERT_TRUE(cache_agrees(r, c, &p, &rx[0]));
+
+	/* An option value too long for the key: classified directly. */
+	{
+		char big[201];
+
+		memset(big, 'v', 200);
+		big[200] = '\0';
+		cache_pkt(buf, &p, mac, 8, 0, big);
+		cls_cache_get_stats(c, &st0);
+		CU_ASSERT_TRUE(cache_agrees(r, c, &p, &rx[0]));
+		cls_cache_get_stats(c, &st1);
+		CU_ASSERT_EQUAL(st1.too_long, st0.too_long + 1);
+	}
+
+	/* Every packet a new xid: nothing hits, the cache steps aside (and
+	 * the answers stay right). */
+	cls_cache_free(c);
+	c = cls_cache_create();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	all_agree = true;
+	for (uint32_t x = 0; x < 3000; x++) {
+		cache_pkt(buf, &p, mac, x, 0, NULL);
+		all_agree &= cache_agrees(r, c, &p, &rx[0]);
+	}
+	CU_ASSERT_TRUE(all_agree);
+	cls_cache_get_stats(c, &st0);
+	CU_ASSERT_TRUE(st0.bypassed > 0);
+	CU_ASSERT_TRUE(st0.hits < 100);
+
+	/* No cache at all: the same as cls_classify. */
+	CU_ASSERT_TRUE(cache_agrees(r, NULL, &p, &rx[0]));
+	cls_cache_free(c);
+	cls_registry_free(r);
+}
+
 static void test_timing(void)
 {
 	static const char *const exprs[] = {
@@ -873,6 +1038,7 @@ int main(void)
 	CU_add_test(s, "registry rules", test_registry_rules);
 	CU_add_test(s, "classification order", test_classify);
 	CU_add_test(s, "class sets", test_set);
+	CU_add_test(s, "classification cache", test_cache);
 	CU_add_test(s, "Kea documentation examples", test_kea_examples);
 	CU_add_test(s, "timing (information only)", test_timing);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -952,6 +952,10 @@ static int parse_class(struct conf_ext_ld *ld, const config_setting_t *e, struct
 	x->class_idx[id] = (int16_t)(c - x->classes);
 	if (s_opts && conf_ext_parse_options(ld, s_opts, &c->options) < 0)
 		return -1;
+	if (c->options.n > 0)
+		cls_set_add(&x->with_options, (unsigned)id);
+	if (c->next_server || c->server_hostname[0] || c->boot_file_name[0])
+		cls_set_add(&x->with_boot, (unsigned)id);
 	return 0;
 }
 

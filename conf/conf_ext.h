@@ -113,6 +113,9 @@ struct conf_ext {
 	struct conf_class *classes;      /* config order */
 	unsigned n_classes;
 	int16_t class_idx[CLS_MAX_CLASSES];  /* registry id -> index in classes, -1 */
+	/* Classes that carry option-data / boot fields: a packet in none of
+	 * them skips the per-class walks of option and boot selection. */
+	struct cls_set with_options, with_boot;
 	uint8_t hr_order[CONF_HID_MAX];  /* host-reservation-identifiers */
 	unsigned n_hr_order;
 	struct cls_prog *flex_expr;      /* flex-id-expression, NULL = none; owned */

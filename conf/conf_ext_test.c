@@ -407,6 +407,12 @@ static void test_classes(void)
 	CU_ASSERT_STRING_EQUAL(c->boot_file_name, "pxelinux.0");
 	expect_bytes(opt(&c->options, 66), (const uint8_t *)"boot", 4);
 	CU_ASSERT_EQUAL(c->line, 2);
+	/* what option and boot selection walk: pxe only */
+	CU_ASSERT_TRUE(cls_set_has(&L.x->with_options, (unsigned)id));
+	CU_ASSERT_TRUE(cls_set_has(&L.x->with_boot, (unsigned)id));
+	cls_set_del(&L.x->with_options, (unsigned)id);
+	cls_set_del(&L.x->with_boot, (unsigned)id);
+	CU_ASSERT_TRUE(cls_set_empty(&L.x->with_options) && cls_set_empty(&L.x->with_boot));
 	id = cls_registry_find(L.x->reg, "late");
 	CU_ASSERT_TRUE(cls_registry_required(L.x->reg, (unsigned)id));
 	CU_ASSERT_TRUE(conf_ext_class(L.x, (unsigned)id)->only_if_required);

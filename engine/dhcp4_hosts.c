@@ -31,37 +31,49 @@ struct dhcp4_hosts {
 	unsigned n_order;
 	uint8_t types_global;       /* bit per conf_hid used by a global reservation */
 	uint8_t types_subnet;       /* ... by a subnet reservation */
+	/* order[] restricted to the types used: [0] subnet, [1] global */
+	uint8_t scope_order[2][CONF_HID_MAX];
+	unsigned n_scope_order[2];
 	const struct cls_prog *flex;
 	struct conf_option *opts;   /* every host's options, one block */
 };
 
-/* FNV-1a, then a final mix so the low bits (the slot) depend on all. */
-static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t hash_fin(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
-}
-
+/* Word at a time (this runs per packet): scope and type seed it, the id
+ * goes in 8 bytes per round, then the tail; a final mix so the low
+ * bits (the slot) depend on every byte. */
 static uint32_t id_hash(uint32_t subnet_id, unsigned type, const uint8_t *id, size_t len)
 {
-	uint8_t k[5] = { (uint8_t)subnet_id, (uint8_t)(subnet_id >> 8), (uint8_t)(subnet_id >> 16),
-			 (uint8_t)(subnet_id >> 24), (uint8_t)type };
+	uint64_t h = (((uint64_t)subnet_id << 8 | type) ^ (uint64_t)len << 40) * 0x9e3779b97f4a7c15ull;
+	uint64_t w;
 
-	return hash_fin(hash_bytes(hash_bytes(2166136261u, k, 5), id, len));
+	for (; len >= 8; id += 8, len -= 8) {
+		memcpy(&w, id, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 29;
+	}
+	if (len) {
+		uint32_t lo, hi;
+
+		if (len >= 4) {          /* two 4-byte loads that may overlap */
+			memcpy(&lo, id, 4);
+			memcpy(&hi, id + len - 4, 4);
+			w = lo | (uint64_t)hi << 32;
+		} else {
+			w = id[0] | (uint64_t)id[len / 2] << 8 | (uint64_t)id[len - 1] << 16;
+		}
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 29;
+	}
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 static uint32_t addr_hash(uint32_t a)
 {
-	return hash_fin(a * 0x9e3779b1u);
+	a *= 0x9e3779b1u;
+	a ^= a >> 16;
+	a *= 0x85ebca6bu;
+	return a ^ a >> 13;
 }
 
 static bool id_eq(const struct conf_host *h, uint32_t subnet_id, unsigned type, const uint8_t *id,
@@ -158,6 +170,14 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 				goto err;   /* one address, two reservations */
 		t->by_addr[s].hash = hs;
 		t->by_addr[s].idx1 = i + 1;
+	}
+	for (unsigned i = 0; i < t->n_order; i++) {
+		unsigned ty = t->order[i];
+
+		if (t->types_subnet >> ty & 1)
+			t->scope_order[0][t->n_scope_order[0]++] = (uint8_t)ty;
+		if (t->types_global >> ty & 1)
+			t->scope_order[1][t->n_scope_order[1]++] = (uint8_t)ty;
 	}
 	return t;
 err:
@@ -288,14 +308,11 @@ const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t
 		return NULL;
 	for (int pass = subnet_id ? 0 : 1; pass < 2; pass++) {
 		uint32_t scope = pass == 0 ? subnet_id : 0;
-		uint8_t types = pass == 0 ? t->types_subnet : t->types_global;
 
-		for (unsigned i = 0; i < t->n_order; i++) {
-			unsigned ty = t->order[i];
+		for (unsigned i = 0; i < t->n_scope_order[pass]; i++) {
+			unsigned ty = t->scope_order[pass][i];
 			const struct conf_host *h;
 
-			if (!(types >> ty & 1))
-				continue;
 			if (!(tried >> ty & 1)) {
 				tried |= (uint8_t)(1u << ty);
 				if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty, &scratch,

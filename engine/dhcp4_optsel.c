@@ -39,7 +39,8 @@ static void push_classes(struct dhcp4_optsel *sel, const struct dhcp4_optsel_src
 	const uint8_t *order;
 	unsigned n;
 
-	if (src->x == NULL || src->classes == NULL || src->x->reg == NULL)
+	if (src->x == NULL || src->classes == NULL || src->x->reg == NULL ||
+	    !cls_set_intersects(src->classes, &src->x->with_options))
 		return;
 	order = cls_registry_order(src->x->reg, &n);
 	for (unsigned i = 0; i < n; i++) {
@@ -163,7 +164,8 @@ void dhcp4_optsel_boot(const struct dhcp4_optsel_src *src, const struct conf_sub
 			got_file = true;
 		}
 	}
-	if (src->x && src->classes && src->x->reg && !(got_ns && got_sname && got_file)) {
+	if (src->x && src->classes && src->x->reg && !(got_ns && got_sname && got_file) &&
+	    cls_set_intersects(src->classes, &src->x->with_boot)) {
 		const uint8_t *order;
 		unsigned n;
 

@@ -50,6 +50,11 @@ static int setup_classes(void)
 	x->classes[1].id = cls_b;
 	x->class_idx[cls_a] = 0;
 	x->class_idx[cls_b] = 1;
+	/* the tests give these classes options and boot fields as they go */
+	cls_set_add(&x->with_options, (unsigned)cls_a);
+	cls_set_add(&x->with_options, (unsigned)cls_b);
+	cls_set_add(&x->with_boot, (unsigned)cls_a);
+	cls_set_add(&x->with_boot, (unsigned)cls_b);
 	cls_set_clear(&pkt_classes);
 	cls_set_add(&pkt_classes, (unsigned)cls_a);
 	cls_set_add(&pkt_classes, (unsigned)cls_b);

@@ -460,6 +460,7 @@ struct dhcp4_worker {
 	struct pend_release *pend;
 	uint32_t pend_cap;              /* power of two; 0 in memory mode */
 	uint32_t pend_head, pend_tail;
+	struct cls_cache *cls_cache;    /* PRE_HOST classification, this worker's */
 } __attribute__((aligned(64)));
 
 static void ridx_free(struct ridx *x)
@@ -578,6 +579,7 @@ void dhcp4_worker_free(struct dhcp4_worker *w)
 	ridx_free(&w->ridx);
 	lease_table_free(w->lt);
 	free(w->pend);
+	cls_cache_free(w->cls_cache);
 	free(w->cursor);
 	free(w->st.subnet);
 	free(w->st.pool);
@@ -621,7 +623,8 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->st.subnet = calloc(p->conf->n_subnets ? p->conf->n_subnets : 1, sizeof(*w->st.subnet));
 	w->st.n_pools = rt->n_pools;
 	w->st.pool = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->st.pool));
-	if (!w->cursor || !w->st.subnet || !w->st.pool)
+	w->cls_cache = cls_cache_create();
+	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache)
 		goto err;
 	if (w->wb) {
 		uint32_t want = p->release_queue ? p->release_queue : DEFAULT_RELEASE_QUEUE;
@@ -1862,7 +1865,7 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	cls_set_clear(&cls);
 	cls_set_add(&cls, CLS_ID_ALL);
 	if (x) {
-		int failed = cls_classify(x->reg, req, rx, &cls, CLS_STAGE_PRE_HOST);
+		int failed = cls_classify_cached(x->reg, w->cls_cache, req, rx, &cls);
 
 		if (unlikely(failed > 0))
 			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;

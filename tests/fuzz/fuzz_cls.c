@@ -138,7 +138,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	/* The same text as a class of the registry: same verdict. */
 	if (cp.result == CLS_T_BOOL && cp.universe == CLS_V4) {
+		struct cls_cache *cc = cls_cache_create();
+
+		check(cc != NULL);
 		check(cls_registry_add(reg, "fuzzed", text, 0, &err) > CLS_ID_DROP);
+		/* through the cache (twice: a miss, then a hit): the same answer */
+		for (int i = 0; i < 2; i++) {
+			const struct dhcp4_rx *r = i ? NULL : &rx;
+			struct cls_set direct, cached;
+			int rd = cls_classify(reg, &pkts[i], r, &direct, CLS_STAGE_PRE_HOST);
+
+			for (int k = 0; k < 2; k++) {
+				check(cls_classify_cached(reg, cc, &pkts[i], r, &cached) == rd);
+				check(memcmp(&direct, &cached, sizeof(direct)) == 0);
+			}
+		}
+		cls_cache_free(cc);
 		check(cls_classify(reg, &pkts[0], &rx, &set, CLS_STAGE_PRE_HOST) >= 0);
 		cls_set_known(&set, true);
 		check(cls_classify(reg, &pkts[0], &rx, &set, CLS_STAGE_POST_HOST) >= 0);

@@ -1,0 +1,128 @@
+/* Classification cache (see cls.h): a small direct-mapped table per
+ * worker from the exact bytes the PRE_HOST tests read to the classes they
+ * gave.  Worker only; no locks, no allocation after create. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cls_internal.h"
+#include "dhcp4_server.h"
+
+#define CC_SLOTS_LOG  6
+#define CC_SLOTS      (1u << CC_SLOTS_LOG)
+#define CC_KEY_WORDS  15                  /* 120 bytes of key */
+#define CC_WINDOW     1024                /* lookups per hit-rate check */
+#define CC_MIN_HITS   (CC_WINDOW / 8)
+#define CC_STEP_ASIDE (15 * CC_WINDOW)    /* packets classified directly */
+
+struct cc_entry {
+	uint64_t key[CC_KEY_WORDS];   /* zero-padded to whole words */
+	uint64_t hash;
+	uint64_t gen;                 /* registry generation; 0 = empty */
+	uint16_t klen;
+	int16_t fails;
+	struct cls_set set;
+};
+
+struct cls_cache {
+	uint32_t window, window_hits, aside;
+	struct cls_cache_stats st;
+	struct cc_entry e[CC_SLOTS];
+};
+
+struct cls_cache *cls_cache_create(void)
+{
+	struct cls_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		errno = ENOMEM;
+	return c;
+}
+
+void cls_cache_free(struct cls_cache *c)
+{
+	free(c);
+}
+
+void cls_cache_get_stats(const struct cls_cache *c, struct cls_cache_stats *st)
+{
+	*st = c->st;
+}
+
+static uint64_t hash(const uint64_t *w, unsigned nw, unsigned klen)
+{
+	uint64_t h = (klen + 1) * 0x9e3779b97f4a7c15ull;
+
+	for (unsigned i = 0; i < nw; i++) {
+		h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+static void account(struct cls_cache *c, bool hit)
+{
+	c->window_hits += hit;
+	if (++c->window < CC_WINDOW)
+		return;
+	if (c->window_hits < CC_MIN_HITS)
+		c->aside = CC_STEP_ASIDE;
+	c->window = 0;
+	c->window_hits = 0;
+}
+
+int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
+			const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx, struct cls_set *set)
+{
+	union {
+		uint64_t w[CC_KEY_WORDS];
+		uint8_t b[CC_KEY_WORDS * 8];
+	} k;
+	struct cls_env env;
+	struct cc_entry *e;
+	unsigned nw, i;
+	uint64_t h;
+	int klen, fails;
+
+	if (c == NULL || reg->n_pre == 0 || reg->pre_atoms_full)
+		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
+	if (c->aside > 0) {
+		c->aside--;
+		c->st.bypassed++;
+		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
+	}
+	env.pkt = pkt;
+	env.rx = rx;
+	env.iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
+	env.set = NULL;
+	klen = cls_key(reg->pre_atoms, reg->n_pre_atoms, &env, k.b, sizeof(k.b));
+	if (klen < 0) {
+		c->st.too_long++;
+		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
+	}
+	nw = ((unsigned)klen + 7) / 8;
+	if (klen & 7)           /* the bytes past the key in its last word: zero */
+		k.w[nw - 1] &= ~0ull >> (64 - 8 * (klen & 7));
+	h = hash(k.w, nw, (unsigned)klen);
+	e = &c->e[h >> (64 - CC_SLOTS_LOG)];
+	if (e->gen == reg->gen && e->hash == h && e->klen == klen) {
+		for (i = 0; i < nw && e->key[i] == k.w[i]; i++)
+			;
+		if (i == nw) {
+			*set = e->set;
+			c->st.hits++;
+			account(c, true);
+			return e->fails;
+		}
+	}
+	fails = cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
+	memcpy(e->key, k.w, nw * 8);
+	e->hash = h;
+	e->gen = reg->gen;
+	e->klen = (uint16_t)klen;
+	e->fails = (int16_t)fails;
+	e->set = *set;
+	c->st.misses++;
+	account(c, false);
+	return fails;
+}
