@@ -246,6 +246,11 @@ enum cls_stage {
 	CLS_STAGE_POST_HOST,
 };
 
+/* How many things a stage does: PRE_HOST its tests plus the
+ * VENDOR_CLASS_* names it may assign, POST_HOST its tests.  0: the stage
+ * can be skipped (PRE_HOST then leaves just ALL). */
+unsigned cls_registry_stage_work(const struct cls_registry *reg, enum cls_stage stage);
+
 /* Returns how many tests failed to evaluate (those classes are not
  * assigned; the caller counts them), or -EINVAL for a bad stage. */
 int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,

@@ -569,6 +569,28 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 #undef PUSHB
 }
 
+/* memcpy for the few bytes a key atom usually has, without a call. */
+static inline void copy_small(uint8_t *d, const uint8_t *p, uint32_t n)
+{
+	uint32_t a, b;
+	uint16_t c;
+
+	if (n >= 4 && n <= 8) {          /* two loads that may overlap */
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n >= 2 && n < 4) {
+		memcpy(&c, p, 2);
+		memcpy(d, &c, 2);
+		d[n - 1] = p[n - 1];
+	} else if (n == 1) {
+		d[0] = p[0];
+	} else if (n > 8) {
+		memcpy(d, p, n);
+	}
+}
+
 bool cls_prog_atoms(const struct cls_prog *p, struct cls_atom *atoms, unsigned *n, unsigned max)
 {
 	const uint8_t *c = p->code, *end = p->code + p->code_len;
@@ -622,18 +644,26 @@ int cls_key(const struct cls_atom *atoms, unsigned n, const struct cls_env *env,
 			key[k++] = (uint8_t)v.n;
 			continue;
 		}
-		if (a->sliced)
-			v = substr(v, (int32_t)rd32(a->sub), (int32_t)rd32(a->sub + 4), a->sub[8]);
+		if (a->sliced) {
+			int32_t start = (int32_t)rd32(a->sub), len = (int32_t)rd32(a->sub + 4);
+
+			if (start >= 0 && len >= 0 && !a->sub[8]) {   /* the usual shape */
+				if ((uint32_t)start >= v.n) {
+					v.n = 0;
+				} else {
+					v.p += start;
+					v.n -= (uint32_t)start;
+					v.n = v.n < (uint32_t)len ? v.n : (uint32_t)len;
+				}
+			} else {
+				v = substr(v, start, len, a->sub[8]);
+			}
+		}
 		if (k + 2 + v.n > cap)
 			return -1;
 		key[k] = (uint8_t)v.n;
 		key[k + 1] = (uint8_t)(v.n >> 8);
-		if (v.n <= 8) {          /* the usual sizes, without a call */
-			for (uint32_t j = 0; j < v.n; j++)
-				key[k + 2 + j] = v.p[j];
-		} else {
-			memcpy(key + k + 2, v.p, v.n);
-		}
+		copy_small(key + k + 2, v.p, v.n);
 		k += 2 + v.n;
 	}
 	return (int)k;

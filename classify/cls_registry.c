@@ -287,6 +287,11 @@ int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *n
 	return 0;
 }
 
+unsigned cls_registry_stage_work(const struct cls_registry *reg, enum cls_stage stage)
+{
+	return stage == CLS_STAGE_PRE_HOST ? reg->n_pre + reg->n_vendor : reg->n_post;
+}
+
 /* ---------------------------------------------------------- per packet */
 
 static void env_init(struct cls_env *env, const struct cls_registry *reg,

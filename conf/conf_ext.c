@@ -1469,6 +1469,8 @@ int conf_ext_finish(struct conf_ext_ld *ld)
 	char a[16], ids[3 * CONF_HOST_ID_MAX + 1];
 	int ret = -1;
 
+	x->classify_pre = cls_registry_stage_work(x->reg, CLS_STAGE_PRE_HOST) > 0;
+	x->classify_post = cls_registry_stage_work(x->reg, CLS_STAGE_POST_HOST) > 0;
 	for (unsigned i = 0; i < x->n_shared; i++)
 		x->shared[i].subnets = NULL;
 	for (unsigned i = 0; i < x->n_hosts; i++) {

@@ -116,6 +116,8 @@ struct conf_ext {
 	/* Classes that carry option-data / boot fields: a packet in none of
 	 * them skips the per-class walks of option and boot selection. */
 	struct cls_set with_options, with_boot;
+	/* Set by conf_ext_finish(): the classification stages with work to do. */
+	bool classify_pre, classify_post;
 	uint8_t hr_order[CONF_HID_MAX];  /* host-reservation-identifiers */
 	unsigned n_hr_order;
 	struct cls_prog *flex_expr;      /* flex-id-expression, NULL = none; owned */

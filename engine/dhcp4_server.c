@@ -1864,7 +1864,7 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	 * host lookup; DROP ends it here. */
 	cls_set_clear(&cls);
 	cls_set_add(&cls, CLS_ID_ALL);
-	if (x) {
+	if (x && x->classify_pre) {
 		int failed = cls_classify_cached(x->reg, w->cls_cache, req, rx, &cls);
 
 		if (unlikely(failed > 0))
@@ -1915,9 +1915,10 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 		if (t.host)
 			for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
 				cls.w[i] |= t.host->classes.w[i];
-		failed = cls_classify(x->reg, req, rx, &cls, CLS_STAGE_POST_HOST);
+		failed = x->classify_post ? cls_classify(x->reg, req, rx, &cls, CLS_STAGE_POST_HOST) : 0;
 		if (unlikely(failed > 0))
 			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
+		/* DROP also from a reservation's client-classes */
 		if (unlikely(cls_set_has(&cls, CLS_ID_DROP)))
 			return drop(&t, STAT4_DROP_CLASS);
 		/* KNOWN-dependent classes may close the subnet chosen so far */
