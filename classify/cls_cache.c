@@ -84,7 +84,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	uint64_t h;
 	int klen, fails;
 
-	if (c == NULL || reg->n_pre == 0 || reg->pre_atoms_full)
+	if (c == NULL || reg->n_pre == 0 || reg->pre_plan.full)
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	if (c->aside > 0) {
 		c->aside--;
@@ -95,7 +95,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	env.rx = rx;
 	env.iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
 	env.set = NULL;
-	klen = cls_key(reg->pre_atoms, reg->n_pre_atoms, &env, k.b, sizeof(k.b));
+	klen = cls_key(&reg->pre_plan, &env, k.b, sizeof(k.b));
 	if (klen < 0) {
 		c->st.too_long++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);

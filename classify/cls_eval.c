@@ -591,53 +591,153 @@ static inline void copy_small(uint8_t *d, const uint8_t *p, uint32_t n)
 	}
 }
 
-bool cls_prog_atoms(const struct cls_prog *p, struct cls_atom *atoms, unsigned *n, unsigned max)
+void cls_plan_add_atom(struct cls_keyplan *pl, const struct cls_atom *a)
+{
+	struct cls_atom ex = { .op = CLS_OP_OPT_EX };
+	unsigned i;
+
+	if (a->op == CLS_OP_OPT_EX) {
+		/* presence is in any option[N] atom's key */
+		for (i = 0; i < pl->n_atoms; i++)
+			if (pl->atoms[i].op == CLS_OP_OPT && pl->atoms[i].arg[0] == a->arg[0])
+				return;
+	}
+	for (i = 0; i < pl->n_atoms; i++)
+		if (memcmp(&pl->atoms[i], a, sizeof(*a)) == 0)
+			return;
+	if (pl->n_atoms >= CLS_ATOMS_MAX) {
+		pl->full = true;
+		return;
+	}
+	pl->atoms[pl->n_atoms++] = *a;
+	if (a->op == CLS_OP_OPT) {             /* an option[N].exists it covers goes */
+		ex.arg[0] = a->arg[0];
+		for (i = 0; i < pl->n_atoms; i++) {
+			if (memcmp(&pl->atoms[i], &ex, sizeof(ex)) == 0) {
+				memmove(&pl->atoms[i], &pl->atoms[i + 1],
+					(pl->n_atoms - i - 1) * sizeof(pl->atoms[0]));
+				pl->n_atoms--;
+				break;
+			}
+		}
+	}
+}
+
+/* Header bytes an op reads (bit i = byte i), given the SUBSTR operands
+ * that follow it (sub NULL: none); 0 if it is not a header op, or is best
+ * keyed as an atom. */
+static uint64_t hdr_bytes(enum cls_op op, const uint8_t *sub)
+{
+#define RANGE(off, n) (((1ull << (n)) - 1) << (off))
+	const unsigned chaddr = offsetof(struct dhcp4_hdr, chaddr);
+
+	switch (op) {
+	case CLS_OP_HTYPE:
+		return RANGE(offsetof(struct dhcp4_hdr, htype), 1);
+	case CLS_OP_HLEN:
+		return RANGE(offsetof(struct dhcp4_hdr, hlen), 1);
+	case CLS_OP_CIADDR:
+	case CLS_OP_GIADDR:
+	case CLS_OP_YIADDR:
+	case CLS_OP_SIADDR:
+	case CLS_OP_TRANSID:
+		return RANGE(hdr_field[op], 4);
+	case CLS_OP_MAC: {
+		/* the value is chaddr[0, min(hlen, 16)); a substring(v, s, l)
+		 * with s, l >= 0 of it depends on hlen and chaddr[s, s + l) */
+		uint64_t b = RANGE(offsetof(struct dhcp4_hdr, hlen), 1);
+		int32_t st = sub ? (int32_t)rd32(sub) : 0, ln = sub ? (int32_t)rd32(sub + 4) : 16;
+
+		if (sub == NULL)
+			return b | RANGE(chaddr, 16);
+		if (st < 0 || ln < 0 || sub[8])
+			return 0;      /* a generic atom: the exact slice */
+		if (st >= 16 || ln == 0)
+			return b;
+		ln = ln > 16 - st ? 16 - st : ln;
+		return b | RANGE(chaddr + (unsigned)st, (unsigned)ln);
+	}
+	default:
+		return 0;
+	}
+#undef RANGE
+}
+
+void cls_plan_add_prog(struct cls_keyplan *pl, const struct cls_prog *p)
 {
 	const uint8_t *c = p->code, *end = p->code + p->code_len;
 
 	while (c < end && *c != CLS_OP_END) {
 		enum cls_op op = (enum cls_op)*c;
 		const uint8_t *next = c + 1 + cls_op_argbytes[op];
+		const uint8_t *sub = next < end && *next == CLS_OP_SUBSTR ? next + 1 : NULL;
+		uint64_t hb = hdr_bytes(op, sub);
 		struct cls_atom a;
-		unsigned i;
 
-		if (op >= CLS_OP_MAX)
-			return false;
-		if (is_input(op)) {
+		if (hb != 0) {
+			pl->hdr |= hb;
+		} else if (is_input(op)) {
 			memset(&a, 0, sizeof(a));
 			a.op = (uint8_t)op;
 			memcpy(a.arg, c + 1, cls_op_argbytes[op]);
-			if (next < end && *next == CLS_OP_SUBSTR) {
+			if (sub != NULL) {
 				a.sliced = 1;
-				memcpy(a.sub, next + 1, sizeof(a.sub));
+				memcpy(a.sub, sub, sizeof(a.sub));
 			}
-			for (i = 0; i < *n; i++)
-				if (memcmp(&atoms[i], &a, sizeof(a)) == 0)
-					break;
-			if (i == *n) {
-				if (*n >= max)
-					return false;
-				atoms[(*n)++] = a;
-			}
+			cls_plan_add_atom(pl, &a);
 		}
 		c = next;
 	}
-	return true;
+	/* the header mask as runs of bytes */
+	pl->n_runs = 0;
+	for (unsigned i = 0; i < CLS_HDR_KEY_BYTES; ) {
+		unsigned j = i;
+
+		if (!(pl->hdr >> i & 1)) {
+			i++;
+			continue;
+		}
+		while (j < CLS_HDR_KEY_BYTES && (pl->hdr >> j & 1))
+			j++;
+		pl->run_off[pl->n_runs] = (uint8_t)i;
+		pl->run_len[pl->n_runs++] = (uint8_t)(j - i);
+		i = j;
+	}
 }
 
-int cls_key(const struct cls_atom *atoms, unsigned n, const struct cls_env *env,
-	    uint8_t *key, size_t cap)
+int cls_key(const struct cls_keyplan *pl, const struct cls_env *env, uint8_t *key, size_t cap)
 {
+	const uint8_t *h = (const uint8_t *)env->pkt->hdr;
 	struct cls_scratch s;
 	size_t k = 0;
 
+	for (unsigned i = 0; i < pl->n_runs; i++) {
+		if (k + pl->run_len[i] > cap)
+			return -1;
+		copy_small(key + k, h + pl->run_off[i], pl->run_len[i]);
+		k += pl->run_len[i];
+	}
 	s.used = 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct cls_atom *a = &atoms[i];
+	for (unsigned i = 0; i < pl->n_atoms; i++) {
+		const struct cls_atom *a = &pl->atoms[i];
 		struct val v;
 
-		if (load((enum cls_op)a->op, a->arg, env, &s, &v) < 0)
+		if (a->op == CLS_OP_OPT) {           /* the usual atom, without the switch */
+			uint16_t n16;
+			const uint8_t *d = dhcp4_opt(env->pkt, a->arg[0], &n16);
+
+			if (d == NULL) {
+				if (k + 2 > cap)
+					return -1;
+				key[k++] = 0xff;
+				key[k++] = 0xff;
+				continue;
+			}
+			v.p = d;
+			v.n = n16;
+		} else if (load((enum cls_op)a->op, a->arg, env, &s, &v) < 0) {
 			return -1;
+		}
 		if (v.p == NULL) {               /* a boolean */
 			if (k + 1 > cap)
 				return -1;

@@ -73,28 +73,43 @@ struct cls_prog {
 	uint8_t code[];          /* code_len bytes of code, then the constants */
 };
 
-/* One input the programs of a stage read: an input op (CLS_OP_OPT ..
- * CLS_OP_VCL_DATA) with its operands, and the constant substring() that
- * takes its value at once, if one does (then only that slice matters).
- * The values of a stage's atoms, in order, are the classification cache's
- * key: two packets that give the same values get the same classes. */
+/* What the programs of a stage read, as the classification cache's key
+ * (two packets with the same key get the same classes):
+ *  - header bytes: a mask over the fixed BOOTP header up to chaddr's end
+ *    (pkt4.mac with a constant substring() reads hlen and just the slice's
+ *    chaddr bytes), copied as runs;
+ *  - atoms: every other input op with its operands, and the constant
+ *    substring() that takes its value at once, if one does (then only that
+ *    slice matters).  option[N] carries presence too, which covers
+ *    option[N].exists. */
 #define CLS_ATOMS_MAX 32
+#define CLS_HDR_KEY_BYTES 44     /* op .. chaddr */
+#define CLS_RUNS_MAX 22
 struct cls_atom {
-	uint8_t op;
+	uint8_t op;              /* CLS_OP_OPT .. CLS_OP_VCL_DATA, not a header op */
 	uint8_t arg[5];          /* cls_op_argbytes[op] of them, rest zero */
 	uint8_t sliced;          /* 1: CLS_OP_SUBSTR with sub[] follows */
 	uint8_t sub[9];
 };
 
-/* Add the inputs p reads to atoms[0..*n) (no duplicates).  false if that
- * would take more than max. */
-bool cls_prog_atoms(const struct cls_prog *p, struct cls_atom *atoms, unsigned *n, unsigned max);
+struct cls_keyplan {
+	uint64_t hdr;            /* bit i: header byte i */
+	uint8_t run_off[CLS_RUNS_MAX], run_len[CLS_RUNS_MAX];
+	unsigned n_runs;
+	struct cls_atom atoms[CLS_ATOMS_MAX];
+	unsigned n_atoms;
+	bool full;               /* more than CLS_ATOMS_MAX atoms: never cached */
+};
 
-/* The atoms' values for the packet in env, each as a 2-byte little-endian
- * length and the bytes (a boolean: one byte 0/1).  Returns the key's
- * length, or -1 if it would not fit in cap. */
-int cls_key(const struct cls_atom *atoms, unsigned n, const struct cls_env *env,
-	    uint8_t *key, size_t cap);
+/* Add what p reads, or one atom, to the plan. */
+void cls_plan_add_prog(struct cls_keyplan *pl, const struct cls_prog *p);
+void cls_plan_add_atom(struct cls_keyplan *pl, const struct cls_atom *a);
+
+/* The key of the packet in env: the header runs, then each atom as a
+ * 2-byte little-endian length and the bytes (option[N] absent: length
+ * 0xffff; a boolean: one byte 0/1).  Returns its length, or -1 if it
+ * would not fit in cap. */
+int cls_key(const struct cls_keyplan *pl, const struct cls_env *env, uint8_t *key, size_t cap);
 
 struct cls_class {
 	char name[CLS_NAME_MAX];
@@ -130,11 +145,9 @@ struct cls_registry {
 	} vendor[CLS_MAX_CLASSES];
 	unsigned n_vendor;
 	char iface[CLS_MAX_IFACES][32];
-	/* What the PRE_HOST stage reads (option 60 once a VENDOR_CLASS_*
-	 * exists); pre_atoms_full: more than CLS_ATOMS_MAX, never cached. */
-	struct cls_atom pre_atoms[CLS_ATOMS_MAX];
-	unsigned n_pre_atoms;
-	bool pre_atoms_full;
+	/* What the PRE_HOST stage reads (option 60 too once a VENDOR_CLASS_*
+	 * exists). */
+	struct cls_keyplan pre_plan;
 	/* Changes whenever a class or name is added (process-wide counter), so
 	 * a cache filled from another registry, or from this one before a
 	 * change, is never consulted. */

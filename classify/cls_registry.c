@@ -28,11 +28,6 @@ static void changed(struct cls_registry *reg)
 	reg->gen = atomic_fetch_add(&generations, 1) + 1;
 }
 
-static void add_pre_atoms(struct cls_registry *reg, const struct cls_prog *p)
-{
-	if (!cls_prog_atoms(p, reg->pre_atoms, &reg->n_pre_atoms, CLS_ATOMS_MAX))
-		reg->pre_atoms_full = true;
-}
 
 struct cls_registry *cls_registry_create(void)
 {
@@ -105,15 +100,8 @@ static int new_id(struct cls_registry *reg, const char *name, size_t len)
 		/* PRE_HOST now reads option 60 whatever the tests say */
 		if (reg->n_vendor++ == 0) {
 			static const struct cls_atom opt60 = { .op = CLS_OP_OPT, .arg = { 60 } };
-			unsigned i;
 
-			for (i = 0; i < reg->n_pre_atoms; i++)
-				if (memcmp(&reg->pre_atoms[i], &opt60, sizeof(opt60)) == 0)
-					break;
-			if (i == reg->n_pre_atoms && i < CLS_ATOMS_MAX)
-				reg->pre_atoms[reg->n_pre_atoms++] = opt60;
-			else if (i == reg->n_pre_atoms)
-				reg->pre_atoms_full = true;
+			cls_plan_add_atom(&reg->pre_plan, &opt60);
 		}
 	}
 	changed(reg);
@@ -234,7 +222,7 @@ int cls_registry_add(struct cls_registry *reg, const char *name, const char *tes
 				reg->post[reg->n_post++] = st;
 			else {
 				reg->pre[reg->n_pre++] = st;
-				add_pre_atoms(reg, prog);
+				cls_plan_add_prog(&reg->pre_plan, prog);
 			}
 		}
 	}

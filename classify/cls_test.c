@@ -782,8 +782,8 @@ static double now_ns(void)
 
 /* A packet for the cache tests: the built packet's header, with these
  * MAC, xid and giaddr, and option 60 = vendor (none if NULL). */
-static void cache_pkt(uint8_t *buf, struct dhcp4_pkt *p, const uint8_t mac[6], uint32_t xid,
-		      uint32_t giaddr, const char *vendor)
+static void cache_pkt_hlen(uint8_t *buf, struct dhcp4_pkt *p, const uint8_t mac[6], uint8_t hlen,
+			   uint32_t xid, uint32_t giaddr, const char *vendor)
 {
 	uint8_t opts[300];
 	size_t n = 0, vl = vendor ? strlen(vendor) : 0;
@@ -802,9 +802,16 @@ static void cache_pkt(uint8_t *buf, struct dhcp4_pkt *p, const uint8_t mac[6], u
 	n = build(buf, opts, n);
 	h = (struct dhcp4_hdr *)buf;
 	memcpy(h->chaddr, mac, 6);
+	h->hlen = hlen;
 	h->xid = htonl(xid);
 	h->giaddr = htonl(giaddr);
 	CU_ASSERT_EQUAL_FATAL(dhcp4_parse(p, buf, n), 0);
+}
+
+static void cache_pkt(uint8_t *buf, struct dhcp4_pkt *p, const uint8_t mac[6], uint32_t xid,
+		      uint32_t giaddr, const char *vendor)
+{
+	cache_pkt_hlen(buf, p, mac, 6, xid, giaddr, vendor);
 }
 
 /* Classify through the cache and directly: the same classes, the same
@@ -862,18 +869,19 @@ static void test_cache(void)
 	rx[1].src_ip = 0xc6120202;
 
 	/* Every mix of the inputs, each twice (the second from the cache):
-	 * MAC inside and outside the slice a test reads, xid, giaddr, option
+	 * MAC inside and outside the slice a test reads, hlen, xid, giaddr, option
 	 * 60 (absent, matching, other, 4 bytes, empty) and the port. */
 	for (int round = 0; round < 2; round++)
-		for (int m = 0; m < 4; m++)
+		for (int m = 0; m < 8; m++)
 			for (int x = 0; x < 2; x++)
 				for (int g = 0; g < 2; g++)
 					for (size_t v = 0; v < sizeof(vendors) / sizeof(vendors[0]); v++)
 						for (int k = 0; k < 2; k++) {
 							mac[2] = m & 1 ? 0x5f : 0x5e;    /* inside oui */
 							mac[5] = m & 2 ? 0x09 : 0x01;    /* the last byte */
-							cache_pkt(buf, &p, mac, x ? 7 : 8, g ? 0xc6120101 : 0,
-								  vendors[v]);
+							/* hlen 2 cuts oui's slice short */
+							cache_pkt_hlen(buf, &p, mac, m & 4 ? 2 : 6, x ? 7 : 8,
+								       g ? 0xc6120101 : 0, vendors[v]);
 							all_agree &= cache_agrees(r, c, &p, &rx[k]);
 						}
 	CU_ASSERT_TRUE(all_agree);
@@ -936,6 +944,29 @@ static void test_cache(void)
 	cls_cache_get_stats(c, &st0);
 	CU_ASSERT_TRUE(st0.bypassed > 0);
 	CU_ASSERT_TRUE(st0.hits < 100);
+
+	/* A slice of pkt4.mac depends on hlen too: the same chaddr bytes
+	 * under hlen 6 and 2 are two keys. */
+	{
+		struct cls_registry *r2 = cls_registry_create();
+		struct cls_cache *c2 = cls_cache_create();
+		struct cls_set set;
+		int oui;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r2);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+		oui = cls_registry_add(r2, "oui", tests[0][1], 0, &err);
+		CU_ASSERT_TRUE_FATAL(oui > 0);
+		mac[2] = 0x5e;
+		cache_pkt_hlen(buf, &p, mac, 6, 8, 0, NULL);
+		CU_ASSERT_EQUAL(cls_classify_cached(r2, c2, &p, &rx[0], &set), 0);
+		CU_ASSERT_TRUE(cls_set_has(&set, oui));
+		cache_pkt_hlen(buf, &p, mac, 2, 8, 0, NULL);
+		CU_ASSERT_EQUAL(cls_classify_cached(r2, c2, &p, &rx[0], &set), 0);
+		CU_ASSERT_FALSE(cls_set_has(&set, oui));
+		cls_cache_free(c2);
+		cls_registry_free(r2);
+	}
 
 	/* No cache at all: the same as cls_classify. */
 	CU_ASSERT_TRUE(cache_agrees(r, NULL, &p, &rx[0]));

@@ -18,7 +18,7 @@
 #include "dhcp4_wire.h"
 
 struct slot {
-	uint32_t hash;
+	uint32_t hash;              /* by_id: the id hash; by_addr: the address itself */
 	uint32_t idx1;              /* host index + 1, 0 = empty */
 };
 
@@ -41,7 +41,7 @@ struct dhcp4_hosts {
 /* Word at a time (this runs per packet): scope and type seed it, the id
  * goes in 8 bytes per round, then the tail; a final mix so the low
  * bits (the slot) depend on every byte. */
-static uint32_t id_hash(uint32_t subnet_id, unsigned type, const uint8_t *id, size_t len)
+static inline uint32_t id_hash(uint32_t subnet_id, unsigned type, const uint8_t *id, size_t len)
 {
 	uint64_t h = (((uint64_t)subnet_id << 8 | type) ^ (uint64_t)len << 40) * 0x9e3779b97f4a7c15ull;
 	uint64_t w;
@@ -166,9 +166,9 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 			continue;
 		hs = addr_hash(h->addr);
 		for (s = hs & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask)
-			if (t->hosts[t->by_addr[s].idx1 - 1].addr == h->addr)
+			if (t->by_addr[s].hash == h->addr)
 				goto err;   /* one address, two reservations */
-		t->by_addr[s].hash = hs;
+		t->by_addr[s].hash = h->addr;
 		t->by_addr[s].idx1 = i + 1;
 	}
 	for (unsigned i = 0; i < t->n_order; i++) {
@@ -196,14 +196,12 @@ const struct conf_host *dhcp4_hosts_get(const struct dhcp4_hosts *t, unsigned i)
 	return t && i < t->n ? &t->hosts[i] : NULL;
 }
 
-const struct conf_host *dhcp4_hosts_find(const struct dhcp4_hosts *t, uint32_t subnet_id,
-					 enum conf_hid type, const uint8_t *id, size_t len)
+/* The reservation of (scope, type, id), len in 1..CONF_HOST_ID_MAX. */
+static inline const struct conf_host *probe(const struct dhcp4_hosts *t, uint32_t subnet_id,
+					    enum conf_hid type, const uint8_t *id, size_t len)
 {
-	uint32_t hs, s;
+	uint32_t hs = id_hash(subnet_id, type, id, len), s;
 
-	if (t == NULL || t->n == 0 || len == 0 || len > CONF_HOST_ID_MAX)
-		return NULL;
-	hs = id_hash(subnet_id, type, id, len);
 	for (s = hs & t->mask; t->by_id[s].idx1; s = (s + 1) & t->mask) {
 		const struct conf_host *h = &t->hosts[t->by_id[s].idx1 - 1];
 
@@ -213,18 +211,25 @@ const struct conf_host *dhcp4_hosts_find(const struct dhcp4_hosts *t, uint32_t s
 	return NULL;
 }
 
+const struct conf_host *dhcp4_hosts_find(const struct dhcp4_hosts *t, uint32_t subnet_id,
+					 enum conf_hid type, const uint8_t *id, size_t len)
+{
+	if (t == NULL || t->n == 0 || len == 0 || len > CONF_HOST_ID_MAX)
+		return NULL;
+	return probe(t, subnet_id, type, id, len);
+}
+
 const struct conf_host *dhcp4_hosts_by_addr(const struct dhcp4_hosts *t, uint32_t addr)
 {
 	uint32_t s;
 
 	if (t == NULL || t->n == 0 || addr == 0)
 		return NULL;
-	for (s = addr_hash(addr) & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask) {
-		const struct conf_host *h = &t->hosts[t->by_addr[s].idx1 - 1];
-
-		if (h->addr == addr)
-			return h;
-	}
+	/* the slot holds the address: no host is touched until it matches
+	 * (allocation asks this for nearly every address it hands out) */
+	for (s = addr_hash(addr) & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask)
+		if (t->by_addr[s].hash == addr)
+			return &t->hosts[t->by_addr[s].idx1 - 1];
 	return NULL;
 }
 
@@ -315,13 +320,20 @@ const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t
 
 			if (!(tried >> ty & 1)) {
 				tried |= (uint8_t)(1u << ty);
-				if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty, &scratch,
-						      &id[ty], &len[ty]) == 0)
+				if (ty == CONF_HID_HW_ADDRESS) {   /* the usual one, inline */
+					id[ty] = pkt->hdr->chaddr;
+					len[ty] = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+					if (len[ty] > 0)
+						have |= (uint8_t)(1u << ty);
+				} else if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty,
+							     &scratch, &id[ty], &len[ty]) == 0 &&
+					   len[ty] <= CONF_HOST_ID_MAX) {
 					have |= (uint8_t)(1u << ty);
+				}
 			}
 			if (!(have >> ty & 1))
 				continue;
-			h = dhcp4_hosts_find(t, scope, (enum conf_hid)ty, id[ty], len[ty]);
+			h = probe(t, scope, (enum conf_hid)ty, id[ty], len[ty]);
 			if (h)
 				return h;
 		}

@@ -5,7 +5,8 @@
 # evaluated per packet) and 1,000 hw-address reservations for generator
 # clients 0..999 (0.1% of the clients hit one; every packet pays a lookup).
 # Reports instructions per DORA (callgrind, does not move with noise) and
-# the median of RUNS worker-core rates, and their ratios.
+# the median of RUNS worker-core rates, and their ratios (of the medians,
+# and the median of each side-by-side pair's ratio).
 #
 #   scripts/bench_classify.sh BUILDDIR [RUNS]
 set -u
@@ -58,13 +59,16 @@ if command -v valgrind >/dev/null; then
 	IR1=$(ir --extra-conf "$OUT/extra.conf")
 	echo "instructions per DORA: plain $IR0, with classes+reservations $IR1 (ratio $(awk -v a="$IR0" -v b="$IR1" 'BEGIN { printf "%.3f", a / b }'))"
 fi
-# interleave the two variants so drift on the shared box hits both alike
-A=() C=()
+# interleave the two variants so drift on the shared box hits both alike;
+# each pair (plain, then with) also gives a ratio of its own
+A=() C=() R=()
 for i in $(seq 1 "$RUNS"); do
-	A+=("$(rate)")
-	C+=("$(rate --extra-conf "$OUT/extra.conf")")
+	a=$(rate) c=$(rate --extra-conf "$OUT/extra.conf")
+	A+=("$a") C+=("$c")
+	R+=("$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.3f", (a > 0 ? c / a : 0) }')")
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 M0=$(med "${A[@]}") M1=$(med "${C[@]}")
 echo "worker-core DORA/s, median of $RUNS: plain $M0 (${A[*]}), with classes+reservations $M1 (${C[*]})"
-echo "rate with ÷ without: $(awk -v a="$M0" -v b="$M1" 'BEGIN { printf "%.3f", b / a }') (target >= 0.9)"
+echo "rate with ÷ without: $(awk -v a="$M0" -v b="$M1" 'BEGIN { printf "%.3f", b / a }') (ratio of the medians; target >= 0.9)"
+echo "median of the $RUNS side-by-side pair ratios: $(med "${R[@]}") (${R[*]})"
