@@ -922,6 +922,30 @@ static enum ty parse_or(struct cc *c)
 	return parse_binary(c, "or", CLS_OP_OR, parse_and);
 }
 
+/* Peephole pass over the finished code: a constant pushed just before
+ * '==' becomes one EQC (no jumps in the code, so it can shrink in place). */
+static void fuse(struct cc *c)
+{
+	size_t r = 0, w = 0;
+
+	while (r < c->code_len) {
+		enum cls_op o = (enum cls_op)c->code[r];
+		size_t n = 1 + cls_op_argbytes[o];
+
+		if (o == CLS_OP_STR && r + n < c->code_len && c->code[r + n] == CLS_OP_EQ) {
+			c->code[w] = CLS_OP_EQC;
+			memmove(c->code + w + 1, c->code + r + 1, 4);
+			w += 5;
+			r += n + 1;
+			continue;
+		}
+		memmove(c->code + w, c->code + r, n);
+		w += n;
+		r += n;
+	}
+	c->code_len = w;
+}
+
 struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err *err)
 {
 	struct cls_err dummy;
@@ -978,6 +1002,7 @@ struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err 
 		goto out;
 	}
 	op(&c, 1, CLS_OP_END, 1, NULL, 0);
+	fuse(&c);
 
 	prog = malloc(sizeof(*prog) + c.code_len + c.cst_len);
 	if (prog == NULL) {

@@ -417,6 +417,27 @@ static inline bool is_input(enum cls_op op)
 	return op >= CLS_OP_OPT && op <= CLS_OP_VCL_DATA;
 }
 
+/* a.n bytes at a and b equal; small sizes without a call */
+static inline bool same(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint32_t x, y, z, w;
+
+	if (n >= 4 && n <= 8) {          /* two loads each that may overlap */
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&z, a + n - 4, 4);
+		memcpy(&w, b + n - 4, 4);
+		return ((x ^ y) | (z ^ w)) == 0;
+	}
+	if (n < 4) {
+		for (uint32_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 static int run(const struct cls_prog *prog, const struct cls_env *env,
 	       struct cls_scratch *s, struct val *res)
 {
@@ -431,45 +452,98 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 #define PUSH(P, N) do { st[sp].p = (P); st[sp].n = (uint32_t)(N); sp++; } while (0)
 #define PUSHB(B) do { st[sp].p = NULL; st[sp].n = (B) ? 1 : 0; sp++; } while (0)
 
-	for (;;) {
-		enum cls_op op = (enum cls_op)*pc++;
+	/* Threaded dispatch: the usual ops have a label each and step pc
+	 * themselves; the rest (and anything unknown) go through the switch
+	 * below and step by cls_op_argbytes. */
+	static const void *const fast[256] = {
+		[CLS_OP_END] = &&op_end, [CLS_OP_STR] = &&op_str, [CLS_OP_OPT] = &&op_opt,
+		[CLS_OP_OPT_EX] = &&op_opt_ex, [CLS_OP_MAC] = &&op_mac,
+		[CLS_OP_CIADDR] = &&op_hdr4, [CLS_OP_GIADDR] = &&op_hdr4,
+		[CLS_OP_YIADDR] = &&op_hdr4, [CLS_OP_SIADDR] = &&op_hdr4,
+		[CLS_OP_TRANSID] = &&op_hdr4, [CLS_OP_EQ] = &&op_eq, [CLS_OP_EQC] = &&op_eqc,
+		[CLS_OP_OR] = &&op_or, [CLS_OP_AND] = &&op_and, [CLS_OP_NOT] = &&op_not,
+		[CLS_OP_MEMBER] = &&op_member,
+	};
+	enum cls_op op;
+#define NEXT() do {                                     \
+		op = (enum cls_op)*pc++;                \
+		if (fast[op] != NULL)                   \
+			goto *fast[op];                 \
+		goto slow;                              \
+	} while (0)
 
+	NEXT();
+op_end:
+	*res = st[sp - 1];
+	return 0;
+op_str:
+	PUSH(cst + rd16le(pc), rd16le(pc + 2));
+	pc += 4;
+	NEXT();
+op_opt: {
+		uint16_t n16;
+		const uint8_t *d = dhcp4_opt(env->pkt, pc[0], &n16);
+
+		if (d != NULL)
+			PUSH(d, n16);
+		else
+			PUSH(empty, 0);
+		pc += 1;
+		NEXT();
+	}
+op_opt_ex:
+	PUSHB(dhcp4_has_opt(env->pkt, pc[0]));
+	pc += 1;
+	NEXT();
+op_mac: {
+		const struct dhcp4_hdr *h = env->pkt->hdr;
+
+		PUSH(h->chaddr, h->hlen <= 16 ? h->hlen : 16);
+		NEXT();
+	}
+op_hdr4:
+	PUSH((const uint8_t *)env->pkt->hdr + hdr_field[op], 4);
+	NEXT();
+op_eq:
+	b = st[--sp];
+	a = st[sp - 1];
+	st[sp - 1].p = NULL;
+	st[sp - 1].n = a.n == b.n && same(a.p, b.p, a.n);
+	NEXT();
+op_eqc:       /* STR then EQ, fused by the compiler */
+	a = st[sp - 1];
+	st[sp - 1].p = NULL;
+	st[sp - 1].n = a.n == rd16le(pc + 2) && same(a.p, cst + rd16le(pc), a.n);
+	pc += 4;
+	NEXT();
+op_or:
+	sp--;
+	st[sp - 1].n = st[sp - 1].n | st[sp].n;
+	NEXT();
+op_and:
+	sp--;
+	st[sp - 1].n = st[sp - 1].n & st[sp].n;
+	NEXT();
+op_not:
+	st[sp - 1].n = !st[sp - 1].n;
+	NEXT();
+op_member:
+	PUSHB(env->set != NULL && cls_set_has(env->set, pc[0]));
+	pc += 1;
+	NEXT();
+
+	for (;;) {
+slow:
 		switch (op) {
-		case CLS_OP_END:
-			*res = st[sp - 1];
-			return 0;
-		case CLS_OP_STR:
-			PUSH(cst + rd16le(pc), rd16le(pc + 2));
-			break;
-		case CLS_OP_OPT: case CLS_OP_OPT_EX: case CLS_OP_RAI: case CLS_OP_RAI_EX:
+		case CLS_OP_RAI: case CLS_OP_RAI_EX:
 		case CLS_OP_IFACE: case CLS_OP_SRC: case CLS_OP_DST: case CLS_OP_LEN:
-		case CLS_OP_MAC: case CLS_OP_HLEN: case CLS_OP_HTYPE: case CLS_OP_CIADDR:
-		case CLS_OP_GIADDR: case CLS_OP_YIADDR: case CLS_OP_SIADDR: case CLS_OP_MSGTYPE:
-		case CLS_OP_TRANSID: case CLS_OP_VEN_ENT: case CLS_OP_VEN_EX: case CLS_OP_VEN_OPT:
+		case CLS_OP_HLEN: case CLS_OP_HTYPE: case CLS_OP_MSGTYPE:
+		case CLS_OP_VEN_ENT: case CLS_OP_VEN_EX: case CLS_OP_VEN_OPT:
 		case CLS_OP_VEN_OPT_EX: case CLS_OP_VCL_ENT: case CLS_OP_VCL_EX: case CLS_OP_VCL_DATA:
 			rc = load(op, pc, env, s, &st[sp]);
 			if (rc < 0)
 				return rc;
 			sp++;
-			break;
-		case CLS_OP_EQ:
-			b = st[--sp];
-			a = st[--sp];
-			PUSHB(a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0));
-			break;
-		case CLS_OP_NOT:
-			st[sp - 1].n = !st[sp - 1].n;
-			break;
-		case CLS_OP_AND:
-			b = st[--sp];
-			st[sp - 1].n = st[sp - 1].n && b.n;
-			break;
-		case CLS_OP_OR:
-			b = st[--sp];
-			st[sp - 1].n = st[sp - 1].n || b.n;
-			break;
-		case CLS_OP_MEMBER:
-			PUSHB(env->set != NULL && cls_set_has(env->set, pc[0]));
 			break;
 		case CLS_OP_SUBSTR:
 			st[sp - 1] = substr(st[sp - 1], (int32_t)rd32(pc), (int32_t)rd32(pc + 4), pc[8]);
@@ -564,9 +638,11 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 			return -EINVAL;    /* cannot happen with compiled code */
 		}
 		pc += cls_op_argbytes[op];
+		NEXT();
 	}
 #undef PUSH
 #undef PUSHB
+#undef NEXT
 }
 
 /* memcpy for the few bytes a key atom usually has, without a call. */
@@ -767,6 +843,23 @@ int cls_key(const struct cls_keyplan *pl, const struct cls_env *env, uint8_t *ke
 		k += 2 + v.n;
 	}
 	return (int)k;
+}
+
+int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,
+		   struct cls_set *set)
+{
+	struct cls_scratch s;
+	struct val r;
+	int errors = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		s.used = 0;
+		if (run(steps[i].prog, env, &s, &r) < 0)
+			errors++;
+		else if (r.n)
+			cls_set_add(set, steps[i].id);
+	}
+	return errors;
 }
 
 int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env)

@@ -6,7 +6,8 @@
 /* Bytecode.  One opcode byte, then its operands, little endian and
  * unaligned (read with memcpy).  Straight-line code, no jumps: 'and' and
  * 'or' evaluate both sides as Kea does, so a failing right-hand side fails
- * the test the same way it does in Kea. */
+ * the test the same way it does in Kea.  The compiler fuses a constant
+ * followed by '==' into EQC. */
 #define CLS_OPS(X)                                                      \
 	X(END,        0)  /* end of program */                          \
 	X(STR,        4)  /* u16 offset, u16 length into the constants */ \
@@ -35,6 +36,7 @@
 	X(VCL_EX,     4)  /* u32 enterprise */                          \
 	X(VCL_DATA,   5)  /* u32 enterprise, u8 tuple index */          \
 	X(EQ,         0)                                                \
+	X(EQC,        4)  /* u16 offset, u16 length: top == constant */ \
 	X(NOT,        0)                                                \
 	X(AND,        0)                                                \
 	X(OR,         0)                                                \
@@ -153,6 +155,12 @@ struct cls_registry {
 	 * change, is never consulted. */
 	uint64_t gen;
 };
+
+/* Evaluate each step's test in order (env->set is `set`, which sees
+ * the classes added so far), adding the class of each true one to set.
+ * Returns how many failed to evaluate. */
+int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,
+		   struct cls_set *set);
 
 /* For the compiler: id of a class member() may name (defined before, or a
  * builtin; VENDOR_CLASS_* names are interned), *dep_known set if testing

@@ -292,21 +292,6 @@ static void env_init(struct cls_env *env, const struct cls_registry *reg,
 	env->set = set;
 }
 
-static int run_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,
-		     struct cls_set *set)
-{
-	int errors = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		int r = cls_eval_bool(steps[i].prog, env);
-
-		if (r > 0)
-			cls_set_add(set, steps[i].id);
-		else if (r < 0)
-			errors++;
-	}
-	return errors;
-}
 
 int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage)
@@ -330,9 +315,9 @@ int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 				}
 			}
 		}
-		return run_steps(reg->pre, reg->n_pre, &env, set);
+		return cls_eval_steps(reg->pre, reg->n_pre, &env, set);
 	case CLS_STAGE_POST_HOST:
-		return run_steps(reg->post, reg->n_post, &env, set);
+		return cls_eval_steps(reg->post, reg->n_post, &env, set);
 	}
 	return -EINVAL;
 }

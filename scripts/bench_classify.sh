@@ -8,10 +8,22 @@
 # the median of RUNS worker-core rates, and their ratios (of the medians,
 # and the median of each side-by-side pair's ratio).
 #
-#   scripts/bench_classify.sh BUILDDIR [RUNS]
+#   scripts/bench_classify.sh BUILDDIR [RUNS] [SHAPE]
+#
+# SHAPE "shared" (default): the tests read option 60, the first two bytes of
+# pkt4.mac and giaddr, values many clients share, so the per-worker
+# classification cache answers nearly every packet.  SHAPE "per-client":
+# the tests read the whole pkt4.mac, every client is a key of its own, the
+# cache steps aside and every test is evaluated per packet (the worst case).
 set -u
 B=$(cd "${1:-build}" && pwd) || exit 1
 RUNS=${2:-3}
+SHAPE=${3:-shared}
+case $SHAPE in
+shared) MACTEST='substring(pkt4.mac, 0, 2) == 0x02%02x' ;;
+per-client) MACTEST='pkt4.mac == 0x02ff000000%02x' ;;
+*) echo "SHAPE: shared or per-client"; exit 1 ;;
+esac
 FP="$B/bench/fastpath"
 [ -x "$FP" ] || { echo "no $FP"; exit 1; }
 OUT=$(mktemp -d /tmp/pgcls.XXXXXX)
@@ -27,7 +39,7 @@ trap 'rm -rf "$OUT" /var/run/dpdk/pgfast-*' EXIT
 		if [ "$i" -le 2 ]; then
 			printf '  { name = "c%d"; test = "option[60].exists and option[60].text == '"'"'vendor-%d'"'"'"; }%s\n' "$i" "$i" "$sep"
 		else
-			printf '  { name = "c%d"; test = "member('"'"'c%d'"'"') or substring(pkt4.mac, 0, 2) == 0x02%02x or pkt4.giaddr == 192.0.2.%d"; }%s\n' "$i" $((i - 1)) $((i + 16)) "$i" "$sep"
+			printf '  { name = "c%d"; test = "member('"'"'c%d'"'"') or '"$MACTEST"' or pkt4.giaddr == 192.0.2.%d"; }%s\n' "$i" $((i - 1)) $((i + 16)) "$i" "$sep"
 		fi
 	done
 	echo ');'
@@ -51,7 +63,7 @@ rate() {   # [ARGS...]: worker-core DORA/s of one run
 		awk '/worker-core/ { for (i = 1; i <= NF; i++) if ($i == "worker-core") print $(i + 1) }'
 }
 
-echo "config fragment: $(grep -c 'name = "c' "$OUT/extra.conf") classes, $(grep -c hw-address "$OUT/extra.conf") reservations"
+echo "config fragment ($SHAPE): $(grep -c 'name = "c' "$OUT/extra.conf") classes, $(grep -c hw-address "$OUT/extra.conf") reservations"
 "$FP" --quiet --count 1000 --extra-conf "$OUT/extra.conf" >/dev/null 2>"$OUT/check.log" ||
 	{ echo "fastpath refused the fragment:"; cat "$OUT/check.log"; exit 1; }
 if command -v valgrind >/dev/null; then
