@@ -272,15 +272,17 @@ int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
  * One cache per worker, never shared.  It follows registry changes by
  * itself (a registry's generation is part of every entry). */
 struct cls_cache;
-struct cls_cache *cls_cache_create(void);     /* NULL + errno */
-void cls_cache_free(struct cls_cache *c);
 
-struct cls_cache_stats {
-	uint64_t hits, misses;
-	uint64_t bypassed;     /* classified directly: the cache stood aside */
-	uint64_t too_long;     /* classified directly: key did not fit */
-};
-void cls_cache_get_stats(const struct cls_cache *c, struct cls_cache_stats *st);
+/* What a cache counts, in this order: answered from the cache, classified
+ * and remembered, classified directly (cache stepped aside, key too long,
+ * more inputs than a key can name). */
+enum cls_cache_counter { CLS_CACHE_HITS, CLS_CACHE_MISSES, CLS_CACHE_DIRECT, CLS_CACHE_COUNTERS };
+
+/* counters: CLS_CACHE_COUNTERS consecutive counters the cache adds to (a
+ * worker's statistics), or NULL to keep its own.  NULL + errno. */
+struct cls_cache *cls_cache_create(uint64_t *counters);
+void cls_cache_free(struct cls_cache *c);
+const uint64_t *cls_cache_counters(const struct cls_cache *c);
 
 /* cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST) through the cache
  * (c may be NULL): the same set, the same return value. */

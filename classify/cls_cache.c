@@ -26,16 +26,20 @@ struct cc_entry {
 
 struct cls_cache {
 	uint32_t window, window_hits, aside;
-	struct cls_cache_stats st;
+	uint64_t *n;                  /* CLS_CACHE_COUNTERS counters */
+	uint64_t own[CLS_CACHE_COUNTERS];
 	struct cc_entry e[CC_SLOTS];
 };
 
-struct cls_cache *cls_cache_create(void)
+struct cls_cache *cls_cache_create(uint64_t *counters)
 {
 	struct cls_cache *c = calloc(1, sizeof(*c));
 
-	if (c == NULL)
+	if (c == NULL) {
 		errno = ENOMEM;
+		return NULL;
+	}
+	c->n = counters != NULL ? counters : c->own;
 	return c;
 }
 
@@ -44,9 +48,9 @@ void cls_cache_free(struct cls_cache *c)
 	free(c);
 }
 
-void cls_cache_get_stats(const struct cls_cache *c, struct cls_cache_stats *st)
+const uint64_t *cls_cache_counters(const struct cls_cache *c)
 {
-	*st = c->st;
+	return c->n;
 }
 
 static uint64_t hash(const uint64_t *w, unsigned nw, unsigned klen)
@@ -84,11 +88,11 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	uint64_t h;
 	int klen, fails;
 
-	if (c == NULL || reg->n_pre == 0 || reg->pre_plan.full)
+	if (c == NULL)
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
-	if (c->aside > 0) {
-		c->aside--;
-		c->st.bypassed++;
+	if (reg->n_pre == 0 || reg->pre_plan.full || c->aside > 0) {
+		c->aside -= c->aside > 0;
+		c->n[CLS_CACHE_DIRECT]++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	}
 	env.pkt = pkt;
@@ -97,7 +101,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	env.set = NULL;
 	klen = cls_key(&reg->pre_plan, &env, k.b, sizeof(k.b));
 	if (klen < 0) {
-		c->st.too_long++;
+		c->n[CLS_CACHE_DIRECT]++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	}
 	nw = ((unsigned)klen + 7) / 8;
@@ -110,7 +114,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 			;
 		if (i == nw) {
 			*set = e->set;
-			c->st.hits++;
+			c->n[CLS_CACHE_HITS]++;
 			account(c, true);
 			return e->fails;
 		}
@@ -122,7 +126,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	e->klen = (uint16_t)klen;
 	e->fails = (int16_t)fails;
 	e->set = *set;
-	c->st.misses++;
+	c->n[CLS_CACHE_MISSES]++;
 	account(c, false);
 	return fails;
 }

@@ -623,7 +623,10 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->st.subnet = calloc(p->conf->n_subnets ? p->conf->n_subnets : 1, sizeof(*w->st.subnet));
 	w->st.n_pools = rt->n_pools;
 	w->st.pool = calloc(rt->n_pools ? rt->n_pools : 1, sizeof(*w->st.pool));
-	w->cls_cache = cls_cache_create();
+	_Static_assert(STAT4_CLASS_CACHE_MISSES == STAT4_CLASS_CACHE_HITS + CLS_CACHE_MISSES &&
+		       STAT4_CLASS_CACHE_DIRECT == STAT4_CLASS_CACHE_HITS + CLS_CACHE_DIRECT,
+		       "the cache's counters are consecutive statistics");
+	w->cls_cache = cls_cache_create(&w->st.c[STAT4_CLASS_CACHE_HITS]);
 	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache)
 		goto err;
 	if (w->wb) {

@@ -2316,6 +2316,19 @@ static void test_drop_class(void)
 	/* another client is served */
 	CU_ASSERT_NOT_EQUAL(xaddr(MAC_A, NULL), 0);
 	CU_ASSERT_EQUAL(ST(STAT4_DROP_CLASS), 1);
+	/* the same prefix again: answered by the classification cache, and
+	 * still dropped */
+	{
+		static const uint8_t bad2[6] = { 0x0a, 0x0b, 0x0c, 0, 0, 2 };
+		uint64_t hits = ST(STAT4_CLASS_CACHE_HITS);
+
+		m_init(&m, DHCP4_DISCOVER, bad2);
+		CU_ASSERT_EQUAL(run(&m, &tx), -1);
+		CU_ASSERT_EQUAL(ST(STAT4_DROP_CLASS), 2);
+		CU_ASSERT_EQUAL(ST(STAT4_CLASS_CACHE_HITS), hits + 1);
+		CU_ASSERT_TRUE(ST(STAT4_CLASS_CACHE_MISSES) >= 2);   /* bad, MAC_A */
+		CU_ASSERT_STRING_EQUAL(stats4_names[STAT4_CLASS_CACHE_HITS], "class-cache-hits");
+	}
 	xteardown();
 }
 

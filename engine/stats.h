@@ -31,7 +31,11 @@
 	X(NOT_FOR_US,             "drop-not-for-us")                   \
 	X(RELEASE_QUEUE_FULL,     "release-queue-full")                \
 	X(DROP_CLASS,             "drop-class")                        \
-	X(CLASS_EVAL_FAILED,      "class-eval-failed")
+	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
+	/* ours: the classification cache (classify/cls.h), in its order */ \
+	X(CLASS_CACHE_HITS,       "class-cache-hits")                  \
+	X(CLASS_CACHE_MISSES,     "class-cache-misses")                \
+	X(CLASS_CACHE_DIRECT,     "class-cache-direct")
 
 /* Datapath drops and events, ours (no Kea equivalent). */
 #define STATS_DP(X)                                                    \

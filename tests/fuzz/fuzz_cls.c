@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	/* The same text as a class of the registry: same verdict. */
 	if (cp.result == CLS_T_BOOL && cp.universe == CLS_V4) {
-		struct cls_cache *cc = cls_cache_create();
+		struct cls_cache *cc = cls_cache_create(NULL);
 
 		check(cc != NULL);
 		check(cls_registry_add(reg, "fuzzed", text, 0, &err) > CLS_ID_DROP);

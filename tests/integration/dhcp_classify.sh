@@ -81,4 +81,12 @@ case $IP in
 198.18.0.1[0-9][0-9]) [ "$IP" != "$RESERVED" ] || nt_fail "plain client got the reserved address" ;;
 *) nt_fail "plain client got '$IP', want 198.18.0.100-199" ;;
 esac
+
+# Every exchange is classified twice (DISCOVER, REQUEST) from the same
+# inputs: the classification cache must have answered some of them.
+nt_server_stats "$NT_TMP/stats2"
+H=$(nt_stat class-cache-hits "$NT_TMP/stats2")
+M=$(nt_stat class-cache-misses "$NT_TMP/stats2")
+nt_log "class-cache-hits $H, class-cache-misses $M"
+[ "$H" -gt 0 ] && [ "$M" -gt 0 ] || nt_fail "classification cache: hits $H, misses $M"
 exit 0
