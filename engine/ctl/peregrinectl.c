@@ -6,8 +6,9 @@
  *   peregrinectl leases [--subnet N]     lease4-get-all as a table
  *   peregrinectl reload                  config-reload
  *
- * Exit status 0 when the answer's result is 0, 1 otherwise (including
- * transport errors), 2 for usage errors. */
+ * Exit status 0 when the answer's result is 0 (success), 3 when it is 3
+ * (empty: nothing found, as lease4-get of an unknown address), 1 for any
+ * other result and for transport errors, 2 for usage errors. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -347,5 +348,5 @@ int main(int argc, char **argv)
 		putchar('\n');
 	}
 	json_decref(ans);
-	return result == 0 ? 0 : 1;
+	return result == 0 || result == 3 ? result : 1;
 }

@@ -572,7 +572,13 @@ out:
 
 /* One message of `kind` to every worker; sums `matched`.  -errno on the
  * first failure. */
-static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f)
+/* Post one message of `kind` to every worker and wait for all; the sum of
+ * their `matched`, or the first error.  nobufs: NULL, or where to count
+ * the workers that answered -ENOBUFS (a delete with no room in the
+ * write-behind ring or release queue), which then is not an error and
+ * their matches still count. */
+static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
+		      unsigned *nobufs)
 {
 	struct dp *dp = s->dp;
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
@@ -612,12 +618,51 @@ static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp
 			ret = r;              /* abandoned: the worker frees it */
 			continue;
 		}
-		if (m[w]->ret && !ret)
+		if (m[w]->ret == -ENOBUFS && nobufs)
+			(*nobufs)++;
+		else if (m[w]->ret && !ret)
 			ret = m[w]->ret;
 		sum += (long)m[w]->matched;
 		dp_msg_free(m[w]);
 	}
 	return ret ? ret : sum;
+}
+
+/* Delete every lease matching f.  A worker's pass stops early when its
+ * write-behind ring or release queue is full (the rest of its matches
+ * stay), so passes repeat, with a pause for the flusher when a worker had
+ * no room, until one finds nothing left.  *deleted gets the total; returns
+ * 0, or -errno (-ETIMEDOUT when leases still remain after DEL_ALL_MS). */
+#define DEL_ALL_MS 20000
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	uint64_t until = now_ms() + DEL_ALL_MS;
+	long n;
+
+	*deleted = 0;
+	for (;;) {
+		unsigned nobufs = 0;
+
+		n = broadcast(s, DP_MSG_DEL, f, &nobufs);
+		if (n < 0)
+			return (int)n;
+		*deleted += n;
+		if (n == 0 && nobufs == 0)
+			return 0;
+		if (now_ms() > until)
+			return -ETIMEDOUT;
+		if (nobufs)
+			nanosleep(&nap, NULL);
+	}
 }
 
 /* In commit mode a change is acknowledged once it is durable, like a
@@ -1437,7 +1482,7 @@ static int move_lease(struct dp_srv *s, int from, unsigned to, const struct leas
 	if (holder_of(s, r->addr, &old) != from)
 		return -EAGAIN;
 	f.addr = r->addr;
-	ret = (int)broadcast(s, DP_MSG_DEL, &f);
+	ret = (int)broadcast(s, DP_MSG_DEL, &f, NULL);
 	if (ret < 0)
 		return ret;
 	for (tries = 0; tries < 200; tries++) {        /* 2 s at most */
@@ -1508,10 +1553,12 @@ HANDLER(cmd_lease4_del)
 	if (r)
 		return r;
 	locked(s);
-	n = broadcast(s, DP_MSG_DEL, &f);
+	r = del_all(s, &f, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (n < 0)
-		return msg_error((int)n, text, len);
+	if (r < 0 && n > 0)
+		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
+	if (r < 0)
+		return msg_error(r, text, len);
 	if (!n) {
 		snprintf(text, len, "IPv4 lease not found.");
 		return CTL_EMPTY;
@@ -1526,6 +1573,7 @@ HANDLER(cmd_lease4_wipe)
 	struct dhcp4_lease_filter f = { 0 };
 	uint64_t sid = 0;
 	long n;
+	int r;
 
 	(void)out;
 	if (arg_uint(args, "subnet-id", false, UINT32_MAX, &sid, text, len) < 0)
@@ -1539,10 +1587,12 @@ HANDLER(cmd_lease4_wipe)
 		f.subnet_ids[0] = (uint32_t)sid;
 		f.n_subnet_ids = 1;
 	}
-	n = broadcast(s, DP_MSG_DEL, &f);
+	r = del_all(s, &f, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (n < 0)
-		return msg_error((int)n, text, len);
+	if (r < 0 && n > 0)
+		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
+	if (r < 0)
+		return msg_error(r, text, len);
 	if (sid)
 		snprintf(text, len, "Deleted %ld IPv4 lease(s) from subnet(s) %" PRIu64, n, sid);
 	else
@@ -1561,7 +1611,7 @@ HANDLER(cmd_leases_reclaim)
 	if (!rm)
 		return fail(text, len, "missing 'remove' argument");
 	locked(s);
-	n = broadcast(s, DP_MSG_RECLAIM, NULL);
+	n = broadcast(s, DP_MSG_RECLAIM, NULL, NULL);
 	pthread_mutex_unlock(&s->lock);
 	if (n < 0)
 		return msg_error((int)n, text, len);

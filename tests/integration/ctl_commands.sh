@@ -171,6 +171,13 @@ grep -q '^peregrine_pool_total_addresses{subnet="1",pool="0"} 100$' "$NT_TMP/met
 "$CTL" -s "$SOCK" stats >"$NT_TMP/ctl.stats" 2>&1 || nt_fail "peregrinectl stats"
 grep -q 'subnet\[1\].assigned-addresses' "$NT_TMP/ctl.stats" || nt_fail "peregrinectl stats output"
 "$CTL" -s "$SOCK" leases --subnet 1 >"$NT_TMP/ctl.leases" 2>&1 || nt_fail "peregrinectl leases"
+# nothing found is exit status 3, an error 1
+"$CTL" -s "$SOCK" lease4-get '{"ip-address": "198.18.0.254"}' >/dev/null 2>&1
+rc=$?
+[ "$rc" = 3 ] || nt_fail "peregrinectl: lease4-get of an unknown address exited $rc, want 3"
+"$CTL" -s "$SOCK" lease4-get '{"ip-address": "not-an-address"}' >/dev/null 2>&1
+rc=$?
+[ "$rc" = 1 ] || nt_fail "peregrinectl: a refused request exited $rc, want 1"
 
 # --- shutdown over the socket: a clean stop ---------------------------------------------
 A=$(ctl shutdown); expect 0 "$A"
