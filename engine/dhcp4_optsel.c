@@ -191,8 +191,10 @@ void dhcp4_optsel_boot(const struct dhcp4_optsel_src *src, const struct conf_sub
 		}
 	}
 	rh->siaddr = htonl(siaddr);
-	memset(rh->sname, 0, sizeof(rh->sname));
-	memset(rh->file, 0, sizeof(rh->file));
-	memcpy(rh->sname, sname, strnlen(sname, sizeof(rh->sname) - 1));
-	memcpy(rh->file, file, strnlen(file, sizeof(rh->file) - 1));
+	/* the fields are zero already (dhcp4_build_init): per reply, most
+	 * often both values are empty and nothing is copied */
+	if (sname[0])
+		memcpy(rh->sname, sname, strnlen(sname, sizeof(rh->sname) - 1));
+	if (file[0])
+		memcpy(rh->file, file, strnlen(file, sizeof(rh->file) - 1));
 }

@@ -65,6 +65,8 @@ void dhcp4_optsel_add(const struct dhcp4_optsel *sel, struct dhcp4_build *b,
  * resolved against the global values by conf.c): each field from the
  * reservation if it sets it, else the first of the packet's classes (in
  * config order) that sets it, else the subnet's.  Written to rh (siaddr in
- * network order, as in the header).  The same in both precedence modes. */
+ * network order, as in the header), whose sname and file must be all zero
+ * on entry, as dhcp4_build_init() leaves them.  The same in both
+ * precedence modes. */
 void dhcp4_optsel_boot(const struct dhcp4_optsel_src *src, const struct conf_subnet *sn,
 		       struct dhcp4_hdr *rh);

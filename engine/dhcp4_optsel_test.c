@@ -347,6 +347,7 @@ static void test_boot(void)
 	x->classes[1].next_server = 0x0a000002;
 	snprintf(x->classes[1].boot_file_name, sizeof(x->classes[1].boot_file_name), "b.bin");
 
+	memset(&rh, 0, sizeof(rh));        /* as dhcp4_build_init leaves it, each time */
 	dhcp4_optsel_boot(&src, &sn, &rh);
 	CU_ASSERT_EQUAL(ntohl(rh.siaddr), 0x0a000002);          /* class b (a has none) */
 	CU_ASSERT_STRING_EQUAL(rh.sname, "subnet-srv");          /* no class sets it */
@@ -354,15 +355,18 @@ static void test_boot(void)
 
 	h.next_server = 0x0a000003;
 	src.host = &h;
+	memset(&rh, 0, sizeof(rh));
 	dhcp4_optsel_boot(&src, &sn, &rh);
 	CU_ASSERT_EQUAL(ntohl(rh.siaddr), 0x0a000003);
 	CU_ASSERT_STRING_EQUAL(rh.file, "a.bin");
 
 	src.classes = NULL;
 	src.host = NULL;
+	memset(&rh, 0, sizeof(rh));
 	dhcp4_optsel_boot(&src, &sn, &rh);
 	CU_ASSERT_EQUAL(ntohl(rh.siaddr), 0x0a000001);
 	CU_ASSERT_STRING_EQUAL(rh.file, "subnet.bin");
+	memset(&rh, 0, sizeof(rh));
 	dhcp4_optsel_boot(&src, NULL, &rh);
 	CU_ASSERT_EQUAL(rh.siaddr, 0);
 	CU_ASSERT_EQUAL(rh.file[0], '\0');

@@ -62,13 +62,26 @@ static inline void wr32(uint8_t *p, uint32_t v)
  * final swap (RFC 1071 §2(B)), so the bytes are added as native 32-bit
  * words, 8 bytes per addition with the carries out of bit 63 counted and
  * added back (2^64 = 1 mod 2^16 - 1), folded to 16 bits and swapped once:
- * 4x fewer additions than 16-bit big-endian loads. */
+ * 4x fewer additions than 16-bit big-endian loads; unrolled by four for
+ * the bulk of a reply, which halves the loop's share of the work. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
 	uint64_t acc = 0, w64, carry = 0;
 	uint32_t w32;
 	uint16_t w16, v;
 
+	for (; n >= 32; n -= 32, p += 32) {
+		uint64_t w0, w1, w2, w3;
+
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		carry += __builtin_add_overflow(acc, w0, &acc);
+		carry += __builtin_add_overflow(acc, w1, &acc);
+		carry += __builtin_add_overflow(acc, w2, &acc);
+		carry += __builtin_add_overflow(acc, w3, &acc);
+	}
 	/* 8 bytes per step; the carries out of bit 63 are added back after */
 	for (; n >= 8; n -= 8, p += 8) {
 		memcpy(&w64, p, 8);
