@@ -7,6 +7,7 @@
 
 #include "cls_internal.h"
 #include "dhcp4_server.h"
+#include "dhcp4_wire.h"
 
 #define CC_SLOTS_LOG  6
 #define CC_SLOTS      (1u << CC_SLOTS_LOG)
@@ -51,6 +52,98 @@ void cls_cache_free(struct cls_cache *c)
 const uint64_t *cls_cache_counters(const struct cls_cache *c)
 {
 	return c->n;
+}
+
+/* memcpy for the few bytes a key atom usually has, without a call. */
+static inline void copy_small(uint8_t *d, const uint8_t *p, uint32_t n)
+{
+	uint32_t a, b;
+	uint16_t c;
+
+	if (n >= 4 && n <= 8) {          /* two loads that may overlap */
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n >= 2 && n < 4) {
+		memcpy(&c, p, 2);
+		memcpy(d, &c, 2);
+		d[n - 1] = p[n - 1];
+	} else if (n == 1) {
+		d[0] = p[0];
+	} else if (n > 8) {
+		memcpy(d, p, n);
+	}
+}
+
+/* An atom's length byte: 0..KEY_LONG-1 the length itself; KEY_LONG, then
+ * two bytes of length; KEY_ABSENT an option that is not there. */
+#define KEY_LONG   0xfe
+#define KEY_ABSENT 0xff
+
+/* The key of the packet in env: the header runs, then each atom as its
+ * length byte(s) and bytes (a boolean: one byte 0/1).  Returns its length,
+ * or -1 if it would not fit in cap. */
+static inline int key_of(const struct cls_keyplan *pl, const struct cls_env *env,
+			 uint8_t *key, size_t cap)
+{
+	const uint8_t *h = (const uint8_t *)env->pkt->hdr;
+	struct cls_scratch s;
+	size_t k = 0;
+
+	for (unsigned i = 0; i < pl->n_runs; i++) {
+		if (k + pl->run_len[i] > cap)
+			return -1;
+		copy_small(key + k, h + pl->run_off[i], pl->run_len[i]);
+		k += pl->run_len[i];
+	}
+	s.used = 0;
+	for (unsigned i = 0; i < pl->n_atoms; i++) {
+		const struct cls_atom *a = &pl->atoms[i];
+		const uint8_t *p;
+		uint32_t n;
+
+		if (a->op == CLS_OP_OPT && !a->sliced) {      /* the usual atom, inline */
+			uint16_t n16;
+
+			p = dhcp4_opt(env->pkt, a->arg[0], &n16);
+			if (p == NULL) {
+				if (k + 1 > cap)
+					return -1;
+				key[k++] = KEY_ABSENT;
+				continue;
+			}
+			n = n16;
+		} else {
+			if (cls_atom_value(a, env, &s, &p, &n) < 0)
+				return -1;
+			if (a->op == CLS_OP_OPT && p != NULL && !dhcp4_has_opt(env->pkt, a->arg[0])) {
+				/* a slice of an absent option: still absent */
+				if (k + 1 > cap)
+					return -1;
+				key[k++] = KEY_ABSENT;
+				continue;
+			}
+		}
+		if (p == NULL) {                 /* a boolean */
+			if (k + 1 > cap)
+				return -1;
+			key[k++] = (uint8_t)n;
+			continue;
+		}
+		if (k + 3 + n > cap)
+			return -1;
+		if (n < KEY_LONG) {
+			key[k++] = (uint8_t)n;
+		} else {
+			key[k++] = KEY_LONG;
+			key[k++] = (uint8_t)n;
+			key[k++] = (uint8_t)(n >> 8);
+		}
+		copy_small(key + k, p, n);
+		k += n;
+	}
+	return (int)k;
 }
 
 static uint64_t hash(const uint64_t *w, unsigned nw, unsigned klen)
@@ -99,7 +192,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	env.rx = rx;
 	env.iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
 	env.set = NULL;
-	klen = cls_key(&reg->pre_plan, &env, k.b, sizeof(k.b));
+	klen = key_of(&reg->pre_plan, &env, k.b, sizeof(k.b));
 	if (klen < 0) {
 		c->n[CLS_CACHE_DIRECT]++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);

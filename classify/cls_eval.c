@@ -645,28 +645,6 @@ slow:
 #undef NEXT
 }
 
-/* memcpy for the few bytes a key atom usually has, without a call. */
-static inline void copy_small(uint8_t *d, const uint8_t *p, uint32_t n)
-{
-	uint32_t a, b;
-	uint16_t c;
-
-	if (n >= 4 && n <= 8) {          /* two loads that may overlap */
-		memcpy(&a, p, 4);
-		memcpy(&b, p + n - 4, 4);
-		memcpy(d, &a, 4);
-		memcpy(d + n - 4, &b, 4);
-	} else if (n >= 2 && n < 4) {
-		memcpy(&c, p, 2);
-		memcpy(d, &c, 2);
-		d[n - 1] = p[n - 1];
-	} else if (n == 1) {
-		d[0] = p[0];
-	} else if (n > 8) {
-		memcpy(d, p, n);
-	}
-}
-
 void cls_plan_add_atom(struct cls_keyplan *pl, const struct cls_atom *a)
 {
 	struct cls_atom ex = { .op = CLS_OP_OPT_EX };
@@ -781,68 +759,31 @@ void cls_plan_add_prog(struct cls_keyplan *pl, const struct cls_prog *p)
 	}
 }
 
-int cls_key(const struct cls_keyplan *pl, const struct cls_env *env, uint8_t *key, size_t cap)
+int cls_atom_value(const struct cls_atom *a, const struct cls_env *env, struct cls_scratch *s,
+		   const uint8_t **p, uint32_t *n)
 {
-	const uint8_t *h = (const uint8_t *)env->pkt->hdr;
-	struct cls_scratch s;
-	size_t k = 0;
+	struct val v;
 
-	for (unsigned i = 0; i < pl->n_runs; i++) {
-		if (k + pl->run_len[i] > cap)
-			return -1;
-		copy_small(key + k, h + pl->run_off[i], pl->run_len[i]);
-		k += pl->run_len[i];
-	}
-	s.used = 0;
-	for (unsigned i = 0; i < pl->n_atoms; i++) {
-		const struct cls_atom *a = &pl->atoms[i];
-		struct val v;
+	if (load((enum cls_op)a->op, a->arg, env, s, &v) < 0)
+		return -1;
+	if (v.p != NULL && a->sliced) {
+		int32_t start = (int32_t)rd32(a->sub), len = (int32_t)rd32(a->sub + 4);
 
-		if (a->op == CLS_OP_OPT) {           /* the usual atom, without the switch */
-			uint16_t n16;
-			const uint8_t *d = dhcp4_opt(env->pkt, a->arg[0], &n16);
-
-			if (d == NULL) {
-				if (k + 2 > cap)
-					return -1;
-				key[k++] = 0xff;
-				key[k++] = 0xff;
-				continue;
-			}
-			v.p = d;
-			v.n = n16;
-		} else if (load((enum cls_op)a->op, a->arg, env, &s, &v) < 0) {
-			return -1;
-		}
-		if (v.p == NULL) {               /* a boolean */
-			if (k + 1 > cap)
-				return -1;
-			key[k++] = (uint8_t)v.n;
-			continue;
-		}
-		if (a->sliced) {
-			int32_t start = (int32_t)rd32(a->sub), len = (int32_t)rd32(a->sub + 4);
-
-			if (start >= 0 && len >= 0 && !a->sub[8]) {   /* the usual shape */
-				if ((uint32_t)start >= v.n) {
-					v.n = 0;
-				} else {
-					v.p += start;
-					v.n -= (uint32_t)start;
-					v.n = v.n < (uint32_t)len ? v.n : (uint32_t)len;
-				}
+		if (start >= 0 && len >= 0 && !a->sub[8]) {   /* the usual shape */
+			if ((uint32_t)start >= v.n) {
+				v.n = 0;
 			} else {
-				v = substr(v, start, len, a->sub[8]);
+				v.p += start;
+				v.n -= (uint32_t)start;
+				v.n = v.n < (uint32_t)len ? v.n : (uint32_t)len;
 			}
+		} else {
+			v = substr(v, start, len, a->sub[8]);
 		}
-		if (k + 2 + v.n > cap)
-			return -1;
-		key[k] = (uint8_t)v.n;
-		key[k + 1] = (uint8_t)(v.n >> 8);
-		copy_small(key + k + 2, v.p, v.n);
-		k += 2 + v.n;
 	}
-	return (int)k;
+	*p = v.p;
+	*n = v.n;
+	return 0;
 }
 
 int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,

@@ -107,11 +107,11 @@ struct cls_keyplan {
 void cls_plan_add_prog(struct cls_keyplan *pl, const struct cls_prog *p);
 void cls_plan_add_atom(struct cls_keyplan *pl, const struct cls_atom *a);
 
-/* The key of the packet in env: the header runs, then each atom as a
- * 2-byte little-endian length and the bytes (option[N] absent: length
- * 0xffff; a boolean: one byte 0/1).  Returns its length, or -1 if it
- * would not fit in cap. */
-int cls_key(const struct cls_keyplan *pl, const struct cls_env *env, uint8_t *key, size_t cap);
+/* The value an atom gives for the packet in env (its input op's value,
+ * then its substring if sliced): *p NULL for a boolean (*n 0/1).  0, or
+ * -1 when the scratch is full. */
+int cls_atom_value(const struct cls_atom *a, const struct cls_env *env, struct cls_scratch *s,
+		   const uint8_t **p, uint32_t *n);
 
 struct cls_class {
 	char name[CLS_NAME_MAX];

@@ -966,6 +966,29 @@ static void test_cache(void)
 		cls_registry_free(r2);
 	}
 
+	/* A slice of an option keys its presence too: absent and present
+	 * but empty give the same (empty) slice, and .exists tells them apart. */
+	{
+		struct cls_registry *r3 = cls_registry_create();
+		struct cls_cache *c3 = cls_cache_create(NULL);
+		struct cls_set set;
+		int id3;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r3);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c3);
+		id3 = cls_registry_add(r3, "no60", "substring(option[60].hex, 0, 2) == 'PX' or "
+				       "not option[60].exists", 0, &err);
+		CU_ASSERT_TRUE_FATAL(id3 > 0);
+		cache_pkt(buf, &p, mac, 8, 0, NULL);
+		CU_ASSERT_EQUAL(cls_classify_cached(r3, c3, &p, &rx[0], &set), 0);
+		CU_ASSERT_TRUE(cls_set_has(&set, id3));
+		cache_pkt(buf, &p, mac, 8, 0, "");
+		CU_ASSERT_EQUAL(cls_classify_cached(r3, c3, &p, &rx[0], &set), 0);
+		CU_ASSERT_FALSE(cls_set_has(&set, id3));
+		cls_cache_free(c3);
+		cls_registry_free(r3);
+	}
+
 	/* No cache at all: the same as cls_classify. */
 	CU_ASSERT_TRUE(cache_agrees(r, NULL, &p, &rx[0]));
 	cls_cache_free(c);

@@ -191,6 +191,11 @@ unsigned dhcp4_hosts_count(const struct dhcp4_hosts *t)
 	return t ? t->n : 0;
 }
 
+bool dhcp4_hosts_subnet_scoped(const struct dhcp4_hosts *t)
+{
+	return t && t->types_subnet;
+}
+
 const struct conf_host *dhcp4_hosts_get(const struct dhcp4_hosts *t, unsigned i)
 {
 	return t && i < t->n ? &t->hosts[i] : NULL;

@@ -35,6 +35,9 @@ struct dhcp4_hosts_params {
 struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p);
 void dhcp4_hosts_free(struct dhcp4_hosts *t);
 unsigned dhcp4_hosts_count(const struct dhcp4_hosts *t);
+/* True if some reservation belongs to a subnet (else all are global, and
+ * one lookup with subnet_id 0 answers for every candidate subnet). */
+bool dhcp4_hosts_subnet_scoped(const struct dhcp4_hosts *t);
 const struct conf_host *dhcp4_hosts_get(const struct dhcp4_hosts *t, unsigned i);
 
 /* Exact lookup in one scope (subnet_id 0: global). */

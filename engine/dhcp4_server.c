@@ -1895,7 +1895,10 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	/* Host lookup: a reservation in a candidate subnet (in candidate
 	 * order), else a global one; then the classes that depend on
 	 * KNOWN/UNKNOWN and the reservation's own classes. */
-	if (w->rt->hosts) {
+	if (w->rt->hosts && !dhcp4_hosts_subnet_scoped(w->rt->hosts)) {
+		/* only global reservations: one lookup for every candidate */
+		t.host = dhcp4_hosts_lookup(w->rt->hosts, 0, req, rx, t.c->ifaces[rx->iface].name, &cls);
+	} else if (w->rt->hosts) {
 		const char *ifname = t.c->ifaces[rx->iface].name;
 		const struct conf_host *g = NULL, *h;
 
