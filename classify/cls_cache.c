@@ -198,8 +198,13 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	}
 	nw = ((unsigned)klen + 7) / 8;
-	if (klen & 7)           /* the bytes past the key in its last word: zero */
+	if (klen & 7) {         /* the bytes past the key in its last word: zero */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		k.w[nw - 1] &= ~0ull >> (64 - 8 * (klen & 7));
+#else
+		memset(k.b + klen, 0, nw * 8 - (unsigned)klen);
+#endif
+	}
 	h = hash(k.w, nw, (unsigned)klen);
 	e = &c->e[h >> (64 - CC_SLOTS_LOG)];
 	if (e->gen == reg->gen && e->hash == h && e->klen == klen) {

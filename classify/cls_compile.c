@@ -62,6 +62,8 @@ struct cc {
 	uint8_t *cst;
 	size_t cst_len, cst_cap;
 	unsigned depth, max_depth;
+	size_t last_op;          /* where the last opcode was emitted */
+	unsigned fallible;       /* ops emitted so far that can fail at run time */
 	bool depends_known;
 	bool failed;
 };
@@ -283,10 +285,35 @@ static void emit(struct cc *c, const void *b, size_t n)
 
 /* One opcode with its operands; `pop` values consumed, `push` produced
  * (0 or 1).  `col` is where a stack overflow is blamed. */
+/* Ops that can return an error per packet (scratch full, a conversion of
+ * the wrong size): a side of 'and'/'or' holding one is never skipped. */
+static bool fallible(enum cls_op o)
+{
+	switch (o) {
+	case CLS_OP_SRC: case CLS_OP_DST: case CLS_OP_LEN: case CLS_OP_HLEN:
+	case CLS_OP_HTYPE: case CLS_OP_MSGTYPE: case CLS_OP_CONCAT: case CLS_OP_HEXSTR:
+	case CLS_OP_ADDR2TXT: case CLS_OP_I8TXT: case CLS_OP_I16TXT: case CLS_OP_I32TXT:
+	case CLS_OP_U8TXT: case CLS_OP_U16TXT: case CLS_OP_U32TXT: case CLS_OP_LCASE:
+	case CLS_OP_UCASE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void op(struct cc *c, int col, enum cls_op o, unsigned pop, const void *args, size_t n)
 {
 	uint8_t b = (uint8_t)o;
 
+	if (o == CLS_OP_EQ && !c->failed && c->code_len >= 5 && c->last_op == c->code_len - 5 &&
+	    c->code[c->last_op] == CLS_OP_STR) {
+		/* the constant just emitted is the right operand: fuse in place */
+		c->code[c->last_op] = CLS_OP_EQC;
+		c->depth = c->depth - pop + 1;
+		return;
+	}
+	c->last_op = c->code_len;
+	c->fallible += fallible(o);
 	emit(c, &b, 1);
 	if (n)
 		emit(c, args, n);
@@ -897,8 +924,13 @@ static enum ty parse_binary(struct cc *c, const char *kw, enum cls_op o,
 
 	while (!c->failed && is_kw(&c->cur, kw)) {
 		int col = c->cur.col;
+		uint8_t j[3] = { o == CLS_OP_OR ? CLS_OP_JOR : CLS_OP_JAND, 0, 0 };
+		size_t at = c->code_len, skip;
+		unsigned f0 = c->fallible;
 
 		lex(c);
+		emit(c, j, 3);              /* the jump over [b]; patched below */
+		c->last_op = at;
 		r = sub(c);
 		if (c->failed)
 			return TY_NONE;
@@ -907,7 +939,26 @@ static enum ty parse_binary(struct cc *c, const char *kw, enum cls_op o,
 			     l != TY_BOOL ? ty_name(l) : ty_name(r));
 			return TY_NONE;
 		}
-		op(c, col, o, 2, NULL, 0);
+		if (c->fallible != f0) {
+			/* [b] may fail: Kea evaluates it, so no jump, and the
+			 * op combines both.  Jumps inside [b] are relative and
+			 * move with it. */
+			memmove(c->code + at, c->code + at + 3, c->code_len - at - 3);
+			c->code_len -= 3;
+			c->last_op -= 3;
+			op(c, col, o, 2, NULL, 0);
+		} else {
+			/* the jump pops a that does not decide, so [b] is the
+			 * result and no op is needed after it */
+			c->depth--;
+			skip = c->code_len - (at + 3);
+			if (skip > UINT16_MAX) {
+				fail(c, col, "expression too long");
+				return TY_NONE;
+			}
+			c->code[at + 1] = (uint8_t)skip;
+			c->code[at + 2] = (uint8_t)(skip >> 8);
+		}
 	}
 	return l;
 }
@@ -920,30 +971,6 @@ static enum ty parse_and(struct cc *c)
 static enum ty parse_or(struct cc *c)
 {
 	return parse_binary(c, "or", CLS_OP_OR, parse_and);
-}
-
-/* Peephole pass over the finished code: a constant pushed just before
- * '==' becomes one EQC (no jumps in the code, so it can shrink in place). */
-static void fuse(struct cc *c)
-{
-	size_t r = 0, w = 0;
-
-	while (r < c->code_len) {
-		enum cls_op o = (enum cls_op)c->code[r];
-		size_t n = 1 + cls_op_argbytes[o];
-
-		if (o == CLS_OP_STR && r + n < c->code_len && c->code[r + n] == CLS_OP_EQ) {
-			c->code[w] = CLS_OP_EQC;
-			memmove(c->code + w + 1, c->code + r + 1, 4);
-			w += 5;
-			r += n + 1;
-			continue;
-		}
-		memmove(c->code + w, c->code + r, n);
-		w += n;
-		r += n;
-	}
-	c->code_len = w;
 }
 
 struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err *err)
@@ -1002,7 +1029,6 @@ struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err 
 		goto out;
 	}
 	op(&c, 1, CLS_OP_END, 1, NULL, 0);
-	fuse(&c);
 
 	prog = malloc(sizeof(*prog) + c.code_len + c.cst_len);
 	if (prog == NULL) {

@@ -462,6 +462,7 @@ static int run(const struct cls_prog *prog, const struct cls_env *env,
 		[CLS_OP_YIADDR] = &&op_hdr4, [CLS_OP_SIADDR] = &&op_hdr4,
 		[CLS_OP_TRANSID] = &&op_hdr4, [CLS_OP_EQ] = &&op_eq, [CLS_OP_EQC] = &&op_eqc,
 		[CLS_OP_OR] = &&op_or, [CLS_OP_AND] = &&op_and, [CLS_OP_NOT] = &&op_not,
+		[CLS_OP_JOR] = &&op_jor, [CLS_OP_JAND] = &&op_jand,
 		[CLS_OP_MEMBER] = &&op_member,
 	};
 	enum cls_op op;
@@ -526,6 +527,20 @@ op_and:
 	NEXT();
 op_not:
 	st[sp - 1].n = !st[sp - 1].n;
+	NEXT();
+op_jor:         /* a true left side of 'or' is the result: skip the right */
+	if (st[sp - 1].n)
+		pc += rd16le(pc);
+	else
+		sp--;           /* the right side is the result */
+	pc += 2;
+	NEXT();
+op_jand:
+	if (!st[sp - 1].n)
+		pc += rd16le(pc);
+	else
+		sp--;
+	pc += 2;
 	NEXT();
 op_member:
 	PUSHB(env->set != NULL && cls_set_has(env->set, pc[0]));

@@ -4,10 +4,13 @@
 #include "cls.h"
 
 /* Bytecode.  One opcode byte, then its operands, little endian and
- * unaligned (read with memcpy).  Straight-line code, no jumps: 'and' and
- * 'or' evaluate both sides as Kea does, so a failing right-hand side fails
- * the test the same way it does in Kea.  The compiler fuses a constant
- * followed by '==' into EQC. */
+ * unaligned (read with memcpy).  Forward jumps only: 'a or b' is
+ * [a] JOR [b], where JOR skips [b] when a is true and otherwise drops a
+ * ('and' likewise with JAND), but only when nothing in [b] can fail to
+ * evaluate; otherwise it is [a] [b] OR, both sides run as in Kea, and a
+ * failing right-hand side fails the test the same way.  Skipping a side
+ * that cannot fail, and has no effects, is not observable.  The compiler fuses a constant followed by
+ * '==' into EQC (same size as the constant, in place). */
 #define CLS_OPS(X)                                                      \
 	X(END,        0)  /* end of program */                          \
 	X(STR,        4)  /* u16 offset, u16 length into the constants */ \
@@ -40,6 +43,8 @@
 	X(NOT,        0)                                                \
 	X(AND,        0)                                                \
 	X(OR,         0)                                                \
+	X(JOR,        2)  /* u16: top true: skip that many bytes, else pop */ \
+	X(JAND,       2)  /* u16: top false: skip that many bytes, else pop */ \
 	X(MEMBER,     1)  /* u8 class id */                             \
 	X(SUBSTR,     9)  /* i32 start, i32 length, u8 1 = all */       \
 	X(CONCAT,     0)                                                \

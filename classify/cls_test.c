@@ -306,9 +306,71 @@ static void test_operators(void)
 	CU_ASSERT_EQUAL(evb("not ('a' == 'a' or 'a' == 'b')", &built), 0);
 	CU_ASSERT_EQUAL(evb("not not option[60].exists", &built), 1);
 	CU_ASSERT_EQUAL(evb("((((option[60].exists))))", &built), 1);
-	/* Both sides always run, as in Kea: an error on the right fails the
-	 * whole test even when the left decides. */
+	/* A right side that can fail always runs, as in Kea: an error on the
+	 * right fails the whole test even when the left decides. */
 	CU_ASSERT_EQUAL(evb("'a' == 'b' and addrtotext(0x01) == ''", &built), -EDOM);
+	CU_ASSERT_EQUAL(evb("'a' == 'a' or addrtotext(0x01) == ''", &built), -EDOM);
+	CU_ASSERT_EQUAL(evb("'a' == 'a' or ('a' == 'b' and ucase(option[60].hex) == 'X')", &built), 1);
+	CU_ASSERT_EQUAL(evb("'a' == 'a' or ('a' == 'a' and addrtotext(0x01) == '')", &built), -EDOM);
+}
+
+/* 'and'/'or' skip a right side that cannot fail: every shape of three
+ * operands, every truth assignment, against C's answer, with the
+ * operands' classes set or not (a wrong jump offset lands mid-code). */
+static void test_short_circuit(void)
+{
+	static const char *const shapes[] = {
+		"%s or %s or %s", "%s and %s and %s", "%s or %s and %s", "%s and %s or %s",
+		"(%s or %s) and %s", "%s and (%s or %s)", "not (%s or %s) or %s",
+		"(%s and %s) or not %s",
+	};
+	struct cls_registry *saved = reg;
+	struct cls_set set;
+	char e[256], atom[3][48];
+	int ids[3], bad = 0;
+
+	reg = cls_registry_create();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reg);
+	for (int i = 0; i < 3; i++) {
+		char name[4] = { 'x', (char)('0' + i), 0 };
+		struct cls_err err;
+
+		ids[i] = cls_registry_add(reg, name, NULL, 0, &err);
+		CU_ASSERT_TRUE_FATAL(ids[i] > 0);
+		/* alternate forms: member(), and a compare that reads the packet */
+		if (i == 1)
+			snprintf(atom[i], sizeof(atom[i]), "(member('%s') and option[60].exists)", name);
+		else
+			snprintf(atom[i], sizeof(atom[i]), "member('%s')", name);
+	}
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		snprintf(e, sizeof(e), shapes[k], atom[0], atom[1], atom[2]);
+		for (int v = 0; v < 8; v++) {
+			bool a = v & 1, b = v & 2, c = v & 4, want;
+
+			cls_set_clear(&set);
+			for (int i = 0; i < 3; i++)
+				if (v >> i & 1)
+					cls_set_add(&set, (unsigned)ids[i]);
+			switch (k) {
+			case 0: want = a || b || c; break;
+			case 1: want = a && b && c; break;
+			case 2: want = a || (b && c); break;
+			case 3: want = (a && b) || c; break;
+			case 4: want = (a || b) && c; break;
+			case 5: want = a && (b || c); break;
+			case 6: want = !(a || b) || c; break;
+			default: want = (a && b) || !c; break;
+			}
+			if (evb_set(e, &built, &set) != want) {
+				printf("\n  %s with %d%d%d: want %d\n", e, a, b, c, want);
+				bad++;
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	cls_registry_free(reg);
+	reg = saved;
 }
 
 static void test_functions(void)
@@ -1084,6 +1146,7 @@ int main(void)
 	CU_add_test(s, "vendor and vendor-class", test_vendor);
 	CU_add_test(s, "malformed vendor options", test_vendor_malformed);
 	CU_add_test(s, "operators", test_operators);
+	CU_add_test(s, "short-circuit and/or", test_short_circuit);
 	CU_add_test(s, "functions", test_functions);
 	CU_add_test(s, "errors with columns", test_errors);
 	CU_add_test(s, "stack, nesting and scratch bounds", test_bounds);
