@@ -81,14 +81,17 @@ static inline void copy_small(uint8_t *d, const uint8_t *p, uint32_t n)
 #define KEY_LONG   0xfe
 #define KEY_ABSENT 0xff
 
-/* The key of the packet in env: the header runs, then each atom as its
+/* The key of the packet: the header runs, then each atom as its
  * length byte(s) and bytes (a boolean: one byte 0/1).  Returns its length,
  * or -1 if it would not fit in cap. */
-static inline int key_of(const struct cls_keyplan *pl, const struct cls_env *env,
-			 uint8_t *key, size_t cap)
+static inline __attribute__((always_inline)) int
+key_of(const struct cls_registry *reg, const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx,
+       uint8_t *key, size_t cap)
 {
-	const uint8_t *h = (const uint8_t *)env->pkt->hdr;
+	const struct cls_keyplan *pl = &reg->pre_plan;
+	const uint8_t *h = (const uint8_t *)pkt->hdr;
 	struct cls_scratch s;
+	struct cls_env env = { .pkt = pkt, .rx = rx };
 	size_t k = 0;
 
 	for (unsigned i = 0; i < pl->n_runs; i++) {
@@ -106,7 +109,7 @@ static inline int key_of(const struct cls_keyplan *pl, const struct cls_env *env
 		if (a->op == CLS_OP_OPT && !a->sliced) {      /* the usual atom, inline */
 			uint16_t n16;
 
-			p = dhcp4_opt(env->pkt, a->arg[0], &n16);
+			p = dhcp4_opt(pkt, a->arg[0], &n16);
 			if (p == NULL) {
 				if (k + 1 > cap)
 					return -1;
@@ -115,9 +118,11 @@ static inline int key_of(const struct cls_keyplan *pl, const struct cls_env *env
 			}
 			n = n16;
 		} else {
-			if (cls_atom_value(a, env, &s, &p, &n) < 0)
+			if (env.iface == NULL && rx != NULL && rx->iface < CLS_MAX_IFACES)
+				env.iface = reg->iface[rx->iface];     /* pkt.iface */
+			if (cls_atom_value(a, &env, &s, &p, &n) < 0)
 				return -1;
-			if (a->op == CLS_OP_OPT && p != NULL && !dhcp4_has_opt(env->pkt, a->arg[0])) {
+			if (a->op == CLS_OP_OPT && p != NULL && !dhcp4_has_opt(pkt, a->arg[0])) {
 				/* a slice of an absent option: still absent */
 				if (k + 1 > cap)
 					return -1;
@@ -175,7 +180,6 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 		uint64_t w[CC_KEY_WORDS];
 		uint8_t b[CC_KEY_WORDS * 8];
 	} k;
-	struct cls_env env;
 	struct cc_entry *e;
 	unsigned nw, i;
 	uint64_t h;
@@ -188,11 +192,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 		c->n[CLS_CACHE_DIRECT]++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	}
-	env.pkt = pkt;
-	env.rx = rx;
-	env.iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
-	env.set = NULL;
-	klen = key_of(&reg->pre_plan, &env, k.b, sizeof(k.b));
+	klen = key_of(reg, pkt, rx, k.b, sizeof(k.b));
 	if (klen < 0) {
 		c->n[CLS_CACHE_DIRECT]++;
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);

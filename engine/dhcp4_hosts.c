@@ -34,6 +34,7 @@ struct dhcp4_hosts {
 	/* order[] restricted to the types used: [0] subnet, [1] global */
 	uint8_t scope_order[2][CONF_HID_MAX];
 	unsigned n_scope_order[2];
+	bool only_global_hw;        /* every reservation global, by hw-address */
 	const struct cls_prog *flex;
 	struct conf_option *opts;   /* every host's options, one block */
 };
@@ -179,6 +180,8 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 		if (t->types_global >> ty & 1)
 			t->scope_order[1][t->n_scope_order[1]++] = (uint8_t)ty;
 	}
+	t->only_global_hw = t->n_scope_order[0] == 0 && t->n_scope_order[1] == 1 &&
+			    t->scope_order[1][0] == CONF_HID_HW_ADDRESS;
 	return t;
 err:
 	dhcp4_hosts_free(t);
@@ -316,6 +319,11 @@ const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t
 
 	if (t == NULL || t->n == 0)
 		return NULL;
+	if (t->only_global_hw) {        /* the common set-up, without the walk */
+		size_t hl = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+
+		return hl ? probe(t, 0, CONF_HID_HW_ADDRESS, pkt->hdr->chaddr, hl) : NULL;
+	}
 	for (int pass = subnet_id ? 0 : 1; pass < 2; pass++) {
 		uint32_t scope = pass == 0 ? subnet_id : 0;
 

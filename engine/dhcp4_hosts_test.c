@@ -355,6 +355,47 @@ static void test_many(void)
 	free(hs);
 }
 
+/* Only global hw-address reservations (the set-up with a lookup of its
+ * own): the same answers as the walk gives with another type present. */
+static void test_global_hw(void)
+{
+	enum { N = 1000 };
+	struct conf_host *hs = calloc(N + 1, sizeof(*hs));
+	struct dhcp4_hosts *fast, *walk;
+	struct dhcp4_pkt p;
+	uint8_t buf[600];
+	unsigned bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hs);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t mac[6] = { 2, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+		hs[i] = host(0, CONF_HID_HW_ADDRESS, mac, 6, 0);
+	}
+	hs[N] = host(0, CONF_HID_CLIENT_ID, CID_B, 7, 0);   /* forces the walk */
+	fast = make(hs, N, ORDER_ALL, 5, NULL);
+	walk = make(hs, N + 1, ORDER_ALL, 5, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(walk);
+	for (unsigned i = 0; i < N + 200; i++) {
+		uint8_t mac[6] = { 2, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+		const struct conf_host *want = i < N ? dhcp4_hosts_get(fast, i) : NULL;
+
+		mkpkt(&p, buf, mac, NULL, 0);
+		bad += dhcp4_hosts_lookup(fast, 0, &p, NULL, NULL, NULL) != want;
+		bad += dhcp4_hosts_lookup(fast, 9, &p, NULL, NULL, NULL) != want;
+		bad += (dhcp4_hosts_lookup(walk, 9, &p, NULL, NULL, NULL) != NULL) != (want != NULL);
+		((struct dhcp4_hdr *)buf)->hlen = 5;        /* a prefix of the MAC: no one's */
+		bad += dhcp4_hosts_lookup(fast, 0, &p, NULL, NULL, NULL) != NULL;
+		((struct dhcp4_hdr *)buf)->hlen = 0;
+		bad += dhcp4_hosts_lookup(fast, 0, &p, NULL, NULL, NULL) != NULL;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	dhcp4_hosts_free(fast);
+	dhcp4_hosts_free(walk);
+	free(hs);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -370,6 +411,7 @@ int main(void)
 	CU_add_test(s, "options copied", test_copies);
 	CU_add_test(s, "reserved in-pool addresses claimed", test_claim);
 	CU_add_test(s, "1,000 reservations", test_many);
+	CU_add_test(s, "global hw-address only", test_global_hw);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
