@@ -27,6 +27,12 @@ struct dhcp4_hosts {
 	unsigned n;
 	uint32_t mask;              /* slots - 1 */
 	struct slot *by_id, *by_addr;
+	/* A bit per value of a hash's top bits (4 bits per slot), set when
+	 * some entry has it: most lookups are for clients and addresses with
+	 * no reservation, and end here, in 2 x 1 KB per 1,000 hosts, without
+	 * touching the slot tables. */
+	uint64_t *id_filter, *addr_filter;
+	unsigned fshift;
 	uint8_t order[CONF_HID_MAX];
 	unsigned n_order;
 	uint8_t types_global;       /* bit per conf_hid used by a global reservation */
@@ -77,6 +83,20 @@ static uint32_t addr_hash(uint32_t a)
 	return a ^ a >> 13;
 }
 
+static inline void filter_set(uint64_t *f, uint32_t h, unsigned shift)
+{
+	uint32_t b = h >> shift;
+
+	f[b >> 6] |= 1ull << (b & 63);
+}
+
+static inline bool filter_has(const uint64_t *f, uint32_t h, unsigned shift)
+{
+	uint32_t b = h >> shift;
+
+	return f[b >> 6] >> (b & 63) & 1;
+}
+
 static bool id_eq(const struct conf_host *h, uint32_t subnet_id, unsigned type, const uint8_t *id,
 		  size_t len)
 {
@@ -91,6 +111,8 @@ void dhcp4_hosts_free(struct dhcp4_hosts *t)
 	free(t->hosts);
 	free(t->by_id);
 	free(t->by_addr);
+	free(t->id_filter);
+	free(t->addr_filter);
 	free(t->opts);
 	free(t);
 }
@@ -129,7 +151,11 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 	t->by_id = calloc(slots, sizeof(*t->by_id));
 	t->by_addr = calloc(slots, sizeof(*t->by_addr));
 	t->opts = calloc(n_opts ? n_opts : 1, sizeof(*t->opts));
-	if (!t->hosts || !t->by_id || !t->by_addr || !t->opts) {
+	/* 4 * slots bits (slots >= 16, so at least one word) */
+	t->fshift = 32 - 2 - (unsigned)__builtin_ctz(slots);
+	t->id_filter = calloc(slots / 16, sizeof(uint64_t));
+	t->addr_filter = calloc(slots / 16, sizeof(uint64_t));
+	if (!t->hosts || !t->by_id || !t->by_addr || !t->opts || !t->id_filter || !t->addr_filter) {
 		e = ENOMEM;
 		goto err;
 	}
@@ -162,6 +188,7 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 		}
 		t->by_id[s].hash = hs;
 		t->by_id[s].idx1 = i + 1;
+		filter_set(t->id_filter, hs, t->fshift);
 
 		if (h->addr == 0)
 			continue;
@@ -171,6 +198,7 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 				goto err;   /* one address, two reservations */
 		t->by_addr[s].hash = h->addr;
 		t->by_addr[s].idx1 = i + 1;
+		filter_set(t->addr_filter, addr_hash(h->addr), t->fshift);
 	}
 	for (unsigned i = 0; i < t->n_order; i++) {
 		unsigned ty = t->order[i];
@@ -205,11 +233,14 @@ const struct conf_host *dhcp4_hosts_get(const struct dhcp4_hosts *t, unsigned i)
 }
 
 /* The reservation of (scope, type, id), len in 1..CONF_HOST_ID_MAX. */
-static inline const struct conf_host *probe(const struct dhcp4_hosts *t, uint32_t subnet_id,
-					    enum conf_hid type, const uint8_t *id, size_t len)
+static inline __attribute__((always_inline)) const struct conf_host *
+probe(const struct dhcp4_hosts *t, uint32_t subnet_id, enum conf_hid type, const uint8_t *id,
+      size_t len)
 {
 	uint32_t hs = id_hash(subnet_id, type, id, len), s;
 
+	if (!filter_has(t->id_filter, hs, t->fshift))
+		return NULL;
 	for (s = hs & t->mask; t->by_id[s].idx1; s = (s + 1) & t->mask) {
 		const struct conf_host *h = &t->hosts[t->by_id[s].idx1 - 1];
 
@@ -229,13 +260,16 @@ const struct conf_host *dhcp4_hosts_find(const struct dhcp4_hosts *t, uint32_t s
 
 const struct conf_host *dhcp4_hosts_by_addr(const struct dhcp4_hosts *t, uint32_t addr)
 {
-	uint32_t s;
+	uint32_t s, hs;
 
 	if (t == NULL || t->n == 0 || addr == 0)
 		return NULL;
 	/* the slot holds the address: no host is touched until it matches
 	 * (allocation asks this for nearly every address it hands out) */
-	for (s = addr_hash(addr) & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask)
+	hs = addr_hash(addr);
+	if (!filter_has(t->addr_filter, hs, t->fshift))
+		return NULL;
+	for (s = hs & t->mask; t->by_addr[s].idx1; s = (s + 1) & t->mask)
 		if (t->by_addr[s].hash == addr)
 			return &t->hosts[t->by_addr[s].idx1 - 1];
 	return NULL;
