@@ -47,6 +47,7 @@ struct lease4 {
 	uint16_t pool;                     /* runtime pool index (dhcp4_server's) */
 	uint8_t key_kind;                  /* enum lease_key_kind this lease is filed under */
 	uint8_t flags;
+	uint32_t name;                     /* hostname slot + 1 in the table, 0 = none */
 	uint64_t seq;                      /* write-behind sequence of its last change */
 };
 

@@ -71,6 +71,11 @@ struct lt_chunk {
 };
 
 _Static_assert(sizeof(struct lt_chunk) <= LT_CHUNK_BYTES, "chunk overflows");
+_Static_assert(sizeof(struct lease4) == 80, "a lease grew: memory per lease is a target");
+
+#define LT_NAME_BYTES       (LEASE_HOSTNAME_MAX + 1)
+#define LT_NAMES_PER_CHUNK  4096u
+#define LT_NAMES_CHUNKS_MAX (1u << 12)     /* 16M hostnames */
 
 struct lease_table {
 	char name[32];
@@ -91,6 +96,10 @@ struct lease_table {
 	uint32_t bump;                   /* ids below were handed out once */
 	uint32_t free_head;
 	size_t ext_bytes;                /* long client-ids */
+	/* hostnames: LT_NAME_BYTES-byte slots, LT_NAMES_PER_CHUNK a chunk,
+	 * a free list threaded through the first bytes of free slots */
+	char **names;
+	uint32_t names_nchunks, names_bump, names_free;
 
 	/* expiry wheel: W buckets then the due list, as sentinels */
 	uint32_t wsize;
@@ -276,6 +285,61 @@ static int lt_cid_store(struct lease_table *t, struct lease4 *l, const uint8_t *
 	}
 	l->cid_len = len;
 	return 0;
+}
+
+static char *lt_name(const struct lease_table *t, uint32_t slot)
+{
+	return t->names[slot / LT_NAMES_PER_CHUNK] + (size_t)(slot % LT_NAMES_PER_CHUNK) * LT_NAME_BYTES;
+}
+
+int lease_table_set_hostname(struct lease_table *t, struct lease4 *l, const char *name, size_t len)
+{
+	uint32_t slot;
+	char *d;
+
+	if (len == 0 || name == NULL) {
+		if (l->name) {                  /* back on the free list */
+			slot = l->name - 1;
+			memcpy(lt_name(t, slot), &t->names_free, sizeof(t->names_free));
+			t->names_free = slot + 1;
+			l->name = 0;
+		}
+		return 0;
+	}
+	if (l->name == 0) {
+		if (t->names_free) {
+			slot = t->names_free - 1;
+			memcpy(&t->names_free, lt_name(t, slot), sizeof(t->names_free));
+		} else {
+			if (t->names_bump == t->names_nchunks * LT_NAMES_PER_CHUNK) {
+				/* a new chunk: once per 4,096 hostnames */
+				char **v;
+
+				if (t->names_nchunks == LT_NAMES_CHUNKS_MAX)
+					return -ENOMEM;
+				v = realloc(t->names, (t->names_nchunks + 1) * sizeof(*v));
+				if (v == NULL)
+					return -ENOMEM;
+				t->names = v;
+				v[t->names_nchunks] = malloc((size_t)LT_NAMES_PER_CHUNK * LT_NAME_BYTES);
+				if (v[t->names_nchunks] == NULL)
+					return -ENOMEM;
+				t->names_nchunks++;
+			}
+			slot = t->names_bump++;
+		}
+		l->name = slot + 1;
+	}
+	d = lt_name(t, l->name - 1);
+	len = len > LEASE_HOSTNAME_MAX ? LEASE_HOSTNAME_MAX : len;
+	memcpy(d, name, len);
+	d[len] = '\0';
+	return 0;
+}
+
+const char *lease_table_hostname(const struct lease_table *t, const struct lease4 *l)
+{
+	return l->name ? lt_name(t, l->name - 1) : "";
 }
 
 /* ---- index ---- */
@@ -517,6 +581,9 @@ void lease_table_free(struct lease_table *t)
 		if (*lt_prev(t, id) != LT_FREE && l->cid_len > LEASE_CID_INLINE)
 			free(l->cid.ext);
 	}
+	for (uint32_t i = 0; i < t->names_nchunks; i++)
+		free(t->names[i]);
+	free(t->names);
 	for (uint32_t i = 0; i < t->nchunks; i++)
 		munmap(t->chunks[i], LT_CHUNK_BYTES);
 	free(t->chunks);
@@ -632,6 +699,7 @@ void lease_table_remove(struct lease_table *t, struct lease4 *l)
 		free(l->cid.ext);
 		l->cid_len = 0;
 	}
+	lease_table_set_hostname(t, l, NULL, 0);
 	lt_slab_put(t, id);
 	t->count--;
 }
@@ -777,5 +845,6 @@ size_t lease_table_memory(const struct lease_table *t)
 	       (size_t)t->chunks_cap * sizeof(*t->chunks) +
 	       (size_t)(t->wsize + 1) * (sizeof(*t->wnext) + sizeof(*t->wprev)) +
 	       (size_t)t->wsize / 8 +
-	       t->ext_bytes;
+	       t->ext_bytes +
+	       (size_t)t->names_nchunks * (LT_NAMES_PER_CHUNK * LT_NAME_BYTES + sizeof(*t->names));
 }

@@ -26,6 +26,15 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 /* Set the client-id of a lease (copies; frees a previous long one). */
 int lease_table_set_cid(struct lease_table *t, struct lease4 *l, const uint8_t *cid, uint8_t len);
 
+/* The lease's hostname (Kea's hostname column), at most LEASE_HOSTNAME_MAX
+ * bytes (longer is cut), kept out of line in fixed 64-byte slots that only
+ * leases with a hostname use.  len 0 removes it.  0 or -ENOMEM (the old
+ * one stays). */
+#define LEASE_HOSTNAME_MAX 63
+int lease_table_set_hostname(struct lease_table *t, struct lease4 *l, const char *name, size_t len);
+/* NUL-terminated; "" when the lease has none. */
+const char *lease_table_hostname(const struct lease_table *t, const struct lease4 *l);
+
 void lease_table_remove(struct lease_table *t, struct lease4 *l);
 
 /* Tell the expiry index that l->expire changed (call after every change). */

@@ -279,6 +279,54 @@ static void test_table_long_cid(void)
 	lease_table_free(t);            /* frees the remaining long one */
 }
 
+/* Hostnames: set, replace, cut at 63 bytes, removed with the lease and the
+ * slot reused; more than a chunk of them. */
+static void test_table_hostname(void)
+{
+	enum { N = 5000 };
+	struct lease_table *t = table(N + 16);
+	struct lease4 *l[N];
+	struct lease_key k;
+	char name[100];
+	unsigned bad = 0;
+	size_t mem0 = lease_table_memory(t);
+	uint32_t slot;
+
+	for (unsigned i = 0; i < N; i++) {
+		key_hw(&k, i + 1);
+		l[i] = lease_table_insert(t, &k, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(l[i]);
+		CU_ASSERT_STRING_EQUAL(lease_table_hostname(t, l[i]), "");
+		snprintf(name, sizeof(name), "host-%u.example", i);
+		CU_ASSERT_EQUAL_FATAL(lease_table_set_hostname(t, l[i], name, strlen(name)), 0);
+	}
+	CU_ASSERT(lease_table_memory(t) >= mem0 + (size_t)N * 64);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "host-%u.example", i);
+		bad += strcmp(lease_table_hostname(t, l[i]), name) != 0;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* replace in place, cut a long one, clear one */
+	CU_ASSERT_EQUAL(lease_table_set_hostname(t, l[0], "a", 1), 0);
+	CU_ASSERT_STRING_EQUAL(lease_table_hostname(t, l[0]), "a");
+	memset(name, 'x', sizeof(name));
+	CU_ASSERT_EQUAL(lease_table_set_hostname(t, l[1], name, sizeof(name)), 0);
+	CU_ASSERT_EQUAL(strlen(lease_table_hostname(t, l[1])), LEASE_HOSTNAME_MAX);
+	CU_ASSERT_EQUAL(lease_table_set_hostname(t, l[2], NULL, 0), 0);
+	CU_ASSERT_STRING_EQUAL(lease_table_hostname(t, l[2]), "");
+	/* a removed lease gives its slot back: the next one takes it */
+	slot = l[3]->name;
+	lease_table_remove(t, l[3]);
+	key_hw(&k, N + 100);
+	l[3] = lease_table_insert(t, &k, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l[3]);
+	CU_ASSERT_EQUAL(l[3]->name, 0);
+	CU_ASSERT_EQUAL(lease_table_set_hostname(t, l[3], "new", 3), 0);
+	CU_ASSERT_EQUAL(l[3]->name, slot);
+	CU_ASSERT_STRING_EQUAL(lease_table_hostname(t, l[4]), "host-4.example");
+	lease_table_free(t);
+}
+
 static void test_table_growth(void)
 {
 	enum { N = 1000000 };
@@ -1044,6 +1092,7 @@ int main(void)
 	CU_add_test(s, "hash spread", test_hash_spread);
 	CU_add_test(s, "table basic", test_table_basic);
 	CU_add_test(s, "table long client-id", test_table_long_cid);
+	CU_add_test(s, "table hostnames", test_table_hostname);
 	CU_add_test(s, "table growth 1M", test_table_growth);
 	CU_add_test(s, "table incremental growth", test_table_migration);
 	CU_add_test(s, "table expire", test_table_expire);
