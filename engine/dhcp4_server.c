@@ -778,9 +778,13 @@ static inline uint32_t add_lft(uint32_t now, uint32_t lft)
 	return lft > UINT32_MAX - now ? UINT32_MAX : now + lft;
 }
 
-static void rec_of(struct lease_rec *r, const struct lease4 *l)
+static void rec_of(const struct lease_table *lt, struct lease_rec *r, const struct lease4 *l)
 {
+	const char *hn = lease_table_hostname(lt, l);
+
 	memset(r, 0, sizeof(*r));
+	r->hostname_len = (uint8_t)strnlen(hn, sizeof(r->hostname) - 1);
+	memcpy(r->hostname, hn, r->hostname_len);
 	r->addr = l->addr;
 	r->subnet_id = l->subnet_id;
 	r->expire = l->expire;
@@ -805,7 +809,7 @@ static int persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t 
 	*seq = 0;
 	if (!w->wb)
 		return 0;
-	rec_of(&r, l);
+	rec_of(w->lt, &r, l);
 	if (del)
 		r.valid_lft = 0;
 	if (wb_push(w->wb, w->id, &r)) {
@@ -1168,6 +1172,24 @@ static int drop(struct txn *t, enum stat4 why)
 }
 
 /* The client's lease, and its own identity written into it. */
+/* The hostname a bound lease records (Kea's lease hostname): the
+ * reservation's, else what the client sent in option 12, else none.  Out
+ * of slots, the lease keeps the one it had (counted nowhere: a cosmetic
+ * field, never a reason to refuse the client). */
+static void lease_set_hostname(struct txn *t, struct lease4 *l)
+{
+	uint16_t len = 0;
+	const uint8_t *hn = NULL;
+
+	if (t->host && t->host->hostname[0]) {
+		hn = (const uint8_t *)t->host->hostname;
+		len = (uint16_t)strlen(t->host->hostname);
+	} else {
+		hn = dhcp4_opt(t->req, DHCP4_OPT_HOSTNAME, &len);
+	}
+	(void)lease_table_set_hostname(t->w->lt, l, (const char *)hn, hn ? len : 0);
+}
+
 static void lease_set_identity(struct txn *t, struct lease4 *l)
 {
 	const struct dhcp4_hdr *h = t->h;
@@ -1599,6 +1621,7 @@ static int ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct
 	l->valid_lft = s >= 0 ? t->c->subnets[s].valid_lifetime : t->c->valid_lifetime;
 	l->expire = add_lft(w->now, l->valid_lft);
 	lease_set_identity(t, l);
+	lease_set_hostname(t, l);
 	gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
 	if (persist(w, l, false, &seq) && w->commit)
@@ -2056,6 +2079,8 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len))
 			goto err_nomem;
 	}
+	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len))
+		goto err_nomem;
 	ret = ridx_put(&w->ridx, l->addr, l);
 	if (ret)
 		goto err_nomem;
@@ -2307,14 +2332,14 @@ static int query_one(struct lease4 *l, void *arg)
 	q->matched++;
 	if (!q->f->limit) {
 		if (q->n < cap)
-			rec_of(&q->out[q->n++], l);
+			rec_of(q->w->lt, &q->out[q->n++], l);
 		return 0;
 	}
 	if (q->n < cap) {
-		rec_of(&q->out[q->n], l);
+		rec_of(q->w->lt, &q->out[q->n], l);
 		heap_up(q->out, q->n++);
 	} else if (cap && l->addr < q->out[0].addr) {
-		rec_of(&q->out[0], l);
+		rec_of(q->w->lt, &q->out[0], l);
 		heap_down(q->out, q->n, 0);
 	}
 	return 0;
@@ -2422,6 +2447,11 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 			lease_table_remove(w->lt, l);
 			return -ENOMEM;
 		}
+	}
+	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len)) {
+		addr_release(w, l);
+		lease_table_remove(w->lt, l);
+		return -ENOMEM;
 	}
 	if (!old && l->state == LEASE_STATE_DEFAULT) {
 		w->st.subnet[s].cumulative++;

@@ -2165,6 +2165,7 @@ struct cl {
 	uint32_t giaddr;
 	const uint8_t *prl;             /* option 55 */
 	uint8_t prl_len;
+	const char *hostname;           /* option 12 */
 };
 
 static void m_client(struct msg *m, uint8_t type, const uint8_t mac[6], const struct cl *c)
@@ -2178,6 +2179,8 @@ static void m_client(struct msg *m, uint8_t type, const uint8_t mac[6], const st
 		m_opt(m, DHCP4_OPT_CLIENT_ID, c->cid, c->cid_len);
 	if (c->prl)
 		m_opt(m, DHCP4_OPT_PRL, c->prl, c->prl_len);
+	if (c->hostname)
+		m_opt(m, DHCP4_OPT_HOSTNAME, c->hostname, (uint8_t)strlen(c->hostname));
 	if (c->giaddr)
 		m_relay(m, c->giaddr);
 	if (c->circuit) {
@@ -2353,6 +2356,53 @@ static void test_known_unknown(void)
 	n = xdora(MAC_B, &c, &a);
 	CU_ASSERT(n > 0);
 	CU_ASSERT_STRING_EQUAL(r_text(n, 15), "unknown.example");
+	xteardown();
+}
+
+/* The lease records a hostname: the reservation's, else the client's
+ * option 12, else none; lease commands and restore carry it. */
+static void test_lease_hostname(void)
+{
+	const struct cl named = { .hostname = "laptop-7" }, plain = { 0 };
+	struct dhcp4_lease_filter f;
+	struct lease_rec out[2], r;
+	uint64_t matched, seq;
+	uint32_t a;
+
+	xsetup("subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n"
+	       "  reservations = ( { hw-address = \"02:00:00:00:00:a1\"; hostname = \"alpha\"; } );\n"
+	       "  pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; } ); } );\n");
+	memset(&f, 0, sizeof(f));
+	/* the client's own name */
+	CU_ASSERT(xdora(MAC_B, &named, &a) > 0);
+	f.addr = a;
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_EQUAL(out[0].hostname_len, 8);
+	CU_ASSERT_STRING_EQUAL(out[0].hostname, "laptop-7");
+	/* renewed without option 12: no name any more (Kea without DDNS) */
+	CU_ASSERT(xdora(MAC_B, &plain, &a) > 0);
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_EQUAL(out[0].hostname_len, 0);
+	/* the reservation's name wins over the client's */
+	CU_ASSERT(xdora(MAC_A, &named, &a) > 0);
+	f.addr = a;
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_STRING_EQUAL(out[0].hostname, "alpha");
+	/* lease4-update and restore take the record's name */
+	r = out[0];
+	snprintf(r.hostname, sizeof(r.hostname), "renamed");
+	r.hostname_len = 7;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, true, &seq), 0);
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_STRING_EQUAL(out[0].hostname, "renamed");
+	r.addr = IP(198, 18, 0, 19);
+	r.hwaddr[5] = 0x77;
+	snprintf(r.hostname, sizeof(r.hostname), "from-file");
+	r.hostname_len = 9;
+	CU_ASSERT_EQUAL(dhcp4_restore(F.w, &r), 0);
+	f.addr = r.addr;
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_STRING_EQUAL(out[0].hostname, "from-file");
 	xteardown();
 }
 
@@ -2794,6 +2844,7 @@ int main(void)
 		{ "required classes", test_required_classes },
 		{ "options 43, 121, 125", test_vendor_route_options },
 		{ "reload with reservations", test_reload_reservations },
+		{ "lease hostname", test_lease_hostname },
 	};
 	CU_pSuite s;
 	unsigned i, failed;

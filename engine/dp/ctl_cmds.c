@@ -409,17 +409,31 @@ static void fmt_hex(const uint8_t *b, size_t n, char *out)
 static json_t *lease_json(const struct lease_rec *r)
 {
 	char ip[INET_ADDRSTRLEN], hw[3 * 16 + 1], cid[3 * 255 + 1];
+	char hostname[sizeof(r->hostname) + 1];
 
 	fmt_ip4(r->addr, ip, sizeof(ip));
 	fmt_hex(r->hwaddr, r->hwaddr_len, hw);
 	fmt_hex(r->cid, r->cid_len, cid);
+	{
+		/* the client's option 12 as given: JSON needs UTF-8, so bytes
+		 * outside printable ASCII show as '?' */
+		size_t n = r->hostname_len < sizeof(r->hostname) ? r->hostname_len : sizeof(r->hostname);
+		size_t i;
+
+		for (i = 0; i < n && r->hostname[i] != '\0'; i++) {
+			unsigned char ch = (unsigned char)r->hostname[i];
+
+			hostname[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		}
+		hostname[i] = '\0';
+	}
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:b, s:s}",
 			 "ip-address", ip, "hw-address", hw, "client-id", cid,
 			 "valid-lft", (json_int_t)r->valid_lft,
 			 "cltt", (json_int_t)r->expire - (json_int_t)r->valid_lft,
 			 "subnet-id", (json_int_t)r->subnet_id, "state", (int)r->state,
 			 "fqdn-fwd", r->fqdn_fwd != 0, "fqdn-rev", r->fqdn_rev != 0,
-			 "hostname", "");
+			 "hostname", hostname);
 }
 
 /* Kea's lease4-add / lease4-update arguments -> record. */

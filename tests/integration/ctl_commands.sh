@@ -83,7 +83,8 @@ A=$(ctl lease4-get "{\"identifier-type\": \"hw-address\", \"identifier\": \"$HW1
 A=$(ctl lease4-get-by-hw-address "{\"hw-address\": \"$HW1\"}"); expect 0 "$A" '.arguments.leases | length == 1'
 A=$(ctl lease4-get-page '{"from": "start", "limit": 1}'); expect 0 "$A" ".arguments.count == 1 and .arguments.leases[0][\"ip-address\"] == \"$IP1\""
 A=$(ctl lease4-get-page "{\"from\": \"$IP1\", \"limit\": 10}"); expect 0 "$A" '.arguments.count == 1'
-A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 500}'); expect 0 "$A"
+A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 500, "hostname": "added.example"}'); expect 0 "$A"
+A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.arguments.hostname == "added.example"'
 A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:10"}'); expect 1 "$A" '.text | test("exists")'
 # 0.0.0.0 is no lease address: it must not select (or delete) every lease
 A=$(ctl lease4-del '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
