@@ -305,8 +305,9 @@ static const uint8_t hdr_field[CLS_OP_MAX] = {
  * forms.  pc points at the op's operands.  0, or -ENOSPC when the scratch
  * is full.  The evaluator and the classification cache's key (which must
  * see exactly what the programs see) both read inputs through here. */
-static inline __attribute__((always_inline)) int load(enum cls_op op, const uint8_t *pc, const struct cls_env *env,
-		       struct cls_scratch *s, struct val *v)
+static inline __attribute__((always_inline)) int
+load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_scratch *s,
+     struct val *v)
 {
 	const struct dhcp4_pkt *pkt = env->pkt;
 	const struct dhcp4_hdr *h = pkt->hdr;

@@ -9,8 +9,9 @@
  * ('and' likewise with JAND), but only when nothing in [b] can fail to
  * evaluate; otherwise it is [a] [b] OR, both sides run as in Kea, and a
  * failing right-hand side fails the test the same way.  Skipping a side
- * that cannot fail, and has no effects, is not observable.  The compiler fuses a constant followed by
- * '==' into EQC (same size as the constant, in place). */
+ * that cannot fail, and has no effects, is not observable.  The compiler
+ * fuses a constant followed by '==' into EQC (same size as the constant,
+ * in place). */
 #define CLS_OPS(X)                                                      \
 	X(END,        0)  /* end of program */                          \
 	X(STR,        4)  /* u16 offset, u16 length into the constants */ \
