@@ -785,6 +785,8 @@ static void rec_of(const struct lease_table *lt, struct lease_rec *r, const stru
 	memset(r, 0, sizeof(*r));
 	r->hostname_len = (uint8_t)strnlen(hn, sizeof(r->hostname) - 1);
 	memcpy(r->hostname, hn, r->hostname_len);
+	r->fqdn_fwd = (l->flags & LEASE_F_FQDN_FWD) != 0;
+	r->fqdn_rev = (l->flags & LEASE_F_FQDN_REV) != 0;
 	r->addr = l->addr;
 	r->subnet_id = l->subnet_id;
 	r->expire = l->expire;
@@ -1173,7 +1175,8 @@ static int drop(struct txn *t, enum stat4 why)
 
 /* The client's lease, and its own identity written into it. */
 /* The hostname a bound lease records (Kea's lease hostname): the
- * reservation's, else what the client sent in option 12, else none.  Out
+ * reservation's, else what the client sent in option 12, else none; and
+ * no DNS update flags (none is made here).  Out
  * of slots, the lease keeps the one it had (counted nowhere: a cosmetic
  * field, never a reason to refuse the client). */
 static void lease_set_hostname(struct txn *t, struct lease4 *l)
@@ -1188,6 +1191,7 @@ static void lease_set_hostname(struct txn *t, struct lease4 *l)
 		hn = dhcp4_opt(t->req, DHCP4_OPT_HOSTNAME, &len);
 	}
 	(void)lease_table_set_hostname(t->w->lt, l, (const char *)hn, hn ? len : 0);
+	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);   /* no DNS update here */
 }
 
 static void lease_set_identity(struct txn *t, struct lease4 *l)
@@ -2079,6 +2083,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len))
 			goto err_nomem;
 	}
+	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
 	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len))
 		goto err_nomem;
 	ret = ridx_put(&w->ridx, l->addr, l);
@@ -2448,6 +2453,7 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 			return -ENOMEM;
 		}
 	}
+	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
 	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len)) {
 		addr_release(w, l);
 		lease_table_remove(w->lt, l);

@@ -2360,7 +2360,8 @@ static void test_known_unknown(void)
 }
 
 /* The lease records a hostname: the reservation's, else the client's
- * option 12, else none; lease commands and restore carry it. */
+ * option 12, else none; lease commands and restore carry it, and the
+ * file's DNS update flags. */
 static void test_lease_hostname(void)
 {
 	const struct cl named = { .hostname = "laptop-7" }, plain = { 0 };
@@ -2399,10 +2400,15 @@ static void test_lease_hostname(void)
 	r.hwaddr[5] = 0x77;
 	snprintf(r.hostname, sizeof(r.hostname), "from-file");
 	r.hostname_len = 9;
+	r.fqdn_fwd = 1;
+	r.fqdn_rev = 0;
 	CU_ASSERT_EQUAL(dhcp4_restore(F.w, &r), 0);
 	f.addr = r.addr;
 	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
 	CU_ASSERT_STRING_EQUAL(out[0].hostname, "from-file");
+	/* a Kea file's DNS flags read back as they were */
+	CU_ASSERT_EQUAL(out[0].fqdn_fwd, 1);
+	CU_ASSERT_EQUAL(out[0].fqdn_rev, 0);
 	xteardown();
 }
 

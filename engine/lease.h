@@ -30,6 +30,11 @@ uint64_t lease_key_hash(const struct lease_key *k);
 
 #define LEASE_CID_INLINE 20
 
+/* struct lease4.flags: the lease file's fqdn_fwd / fqdn_rev columns (DNS
+ * updates a DDNS-enabled server did), kept so a Kea file reads back the
+ * same; no DNS update is made here, so a renewal clears them. */
+enum { LEASE_F_FQDN_FWD = 1, LEASE_F_FQDN_REV = 2 };
+
 struct lease4 {
 	uint32_t addr;
 	uint32_t subnet_id;
@@ -46,7 +51,7 @@ struct lease4 {
 	} cid;
 	uint16_t pool;                     /* runtime pool index (dhcp4_server's) */
 	uint8_t key_kind;                  /* enum lease_key_kind this lease is filed under */
-	uint8_t flags;
+	uint8_t flags;                     /* LEASE_F_* */
 	uint32_t name;                     /* hostname slot + 1 in the table, 0 = none */
 	uint64_t seq;                      /* write-behind sequence of its last change */
 };
