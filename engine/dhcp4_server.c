@@ -2488,13 +2488,15 @@ static int del_collect(struct lease4 *l, void *arg)
 	return 0;
 }
 
-long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f)
+long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f, unsigned *left)
 {
 	struct del_ctx x = { .f = f };
 	size_t i, done;
 
 	worker_serving(w);
 	/* foreach forbids removal: collect first, then drop */
+	if (left)
+		*left = 0;
 	x.cap = f->addr ? 1 : lease_table_count(w->lt);
 	if (!x.cap)
 		return 0;
@@ -2507,6 +2509,8 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f)
 			done++;
 	free(x.v);
 	/* some left in place (counted): the caller may retry */
+	if (left)
+		*left = (unsigned)(x.n - done);
 	return x.n && !done ? -ENOBUFS : (long)done;
 }
 

@@ -165,8 +165,10 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 /* Delete the leases matching f (lease4-del, lease4-wipe): persisted,
  * address freed, gauges updated.  Returns how many, or -ENOMEM, or
  * -ENOBUFS when none could be deleted for lack of room in the write-behind
- * ring or the release queue (counted; the leases stay). */
-long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f);
+ * ring or the release queue (counted; the leases stay).  left (may be
+ * NULL) gets how many matching leases stayed for lack of room: a caller
+ * may call again for those once the flusher has caught up. */
+long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f, unsigned *left);
 /* Reclaim expired leases now (leases-reclaim), at most max. */
 unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max);
 

@@ -1597,9 +1597,11 @@ static void test_release_queue_full(void)
 	CU_ASSERT_EQUAL(dhcp4_expire(F.w, 10), 0);
 	{
 		struct dhcp4_lease_filter f = { .addr = a[2] };
+		unsigned left = 0;
 
-		del = dhcp4_lease_del(F.w, &f);
+		del = dhcp4_lease_del(F.w, &f, &left);
 		CU_ASSERT_EQUAL(del, -ENOBUFS);
+		CU_ASSERT_EQUAL(left, 1);            /* the control thread retries on this */
 	}
 	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, macs[2]));
 	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].assigned, 1);
@@ -1906,13 +1908,18 @@ static void test_lease_ops(void)
 	/* delete by address, then wipe the subnet */
 	memset(&f, 0, sizeof(f));
 	f.addr = a;
-	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f), 1);
-	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f), 0);
+	{
+		unsigned left = 7;
+
+		CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, &left), 1);
+		CU_ASSERT_EQUAL(left, 0);
+	}
+	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, NULL), 0);
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 2);
 	memset(&f, 0, sizeof(f));
 	f.subnet_ids[0] = 1;
 	f.n_subnet_ids = 1;
-	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f), 2);
+	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, NULL), 2);
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 0);
 	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[0].assigned, 0);
 	/* every address is free again except the pending offer's: 9 of 10 */

@@ -301,10 +301,12 @@ int main(int argc, char **argv)
 		if (args == NULL || !json_is_object(args)) {
 			fprintf(stderr, "peregrinectl: JSON-ARGS must be a JSON map%s%s\n",
 				args ? "" : ": ", args ? "" : err.text);
+			json_decref(args);
 			return 2;
 		}
 	}
 	if (optind != argc) {
+		json_decref(args);
 		usage(stderr);
 		return 2;
 	}

@@ -587,12 +587,12 @@ out:
 /* One message of `kind` to every worker; sums `matched`.  -errno on the
  * first failure. */
 /* Post one message of `kind` to every worker and wait for all; the sum of
- * their `matched`, or the first error.  nobufs: NULL, or where to count
- * the workers that answered -ENOBUFS (a delete with no room in the
- * write-behind ring or release queue), which then is not an error and
- * their matches still count. */
+ * their `matched`, or the first error.  incomplete: NULL, or where to
+ * count the workers whose delete left matching leases for lack of room in
+ * the write-behind ring or release queue (-ENOBUFS is then not an error);
+ * done: NULL, or the sum of `matched` even when the answer is an error. */
 static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
-		      unsigned *nobufs)
+		      unsigned *incomplete, long *done)
 {
 	struct dp *dp = s->dp;
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
@@ -632,21 +632,25 @@ static long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp
 			ret = r;              /* abandoned: the worker frees it */
 			continue;
 		}
-		if (m[w]->ret == -ENOBUFS && nobufs)
-			(*nobufs)++;
+		if (incomplete && (m[w]->ret == -ENOBUFS || (kind == DP_MSG_DEL && m[w]->n)))
+			(*incomplete)++;
 		else if (m[w]->ret && !ret)
 			ret = m[w]->ret;
 		sum += (long)m[w]->matched;
 		dp_msg_free(m[w]);
 	}
+	if (done)
+		*done = sum;
 	return ret ? ret : sum;
 }
 
 /* Delete every lease matching f.  A worker's pass stops early when its
  * write-behind ring or release queue is full (the rest of its matches
- * stay), so passes repeat, with a pause for the flusher when a worker had
- * no room, until one finds nothing left.  *deleted gets the total; returns
- * 0, or -errno (-ETIMEDOUT when leases still remain after DEL_ALL_MS). */
+ * stay, and it says how many), so passes repeat, with a pause for the
+ * flusher, while some worker left matches behind, up to DEL_ALL_MS.  Only
+ * leftovers bring another pass: leases that clients take anew while it
+ * runs are not chased.  *deleted gets the total; returns 0, or -errno
+ * (-ETIMEDOUT when leftovers remain at the bound). */
 #define DEL_ALL_MS 20000
 static uint64_t now_ms(void)
 {
@@ -660,22 +664,22 @@ static int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *d
 {
 	struct timespec nap = { 0, 2 * 1000 * 1000 };
 	uint64_t until = now_ms() + DEL_ALL_MS;
-	long n;
+	long n, done;
 
 	*deleted = 0;
 	for (;;) {
-		unsigned nobufs = 0;
+		unsigned incomplete = 0;
 
-		n = broadcast(s, DP_MSG_DEL, f, &nobufs);
+		done = 0;
+		n = broadcast(s, DP_MSG_DEL, f, &incomplete, &done);
+		*deleted += done;
 		if (n < 0)
 			return (int)n;
-		*deleted += n;
-		if (n == 0 && nobufs == 0)
+		if (incomplete == 0)
 			return 0;
 		if (now_ms() > until)
 			return -ETIMEDOUT;
-		if (nobufs)
-			nanosleep(&nap, NULL);
+		nanosleep(&nap, NULL);
 	}
 }
 
@@ -1496,7 +1500,7 @@ static int move_lease(struct dp_srv *s, int from, unsigned to, const struct leas
 	if (holder_of(s, r->addr, &old) != from)
 		return -EAGAIN;
 	f.addr = r->addr;
-	ret = (int)broadcast(s, DP_MSG_DEL, &f, NULL);
+	ret = (int)broadcast(s, DP_MSG_DEL, &f, NULL, NULL);
 	if (ret < 0)
 		return ret;
 	for (tries = 0; tries < 200; tries++) {        /* 2 s at most */
@@ -1625,7 +1629,7 @@ HANDLER(cmd_leases_reclaim)
 	if (!rm)
 		return fail(text, len, "missing 'remove' argument");
 	locked(s);
-	n = broadcast(s, DP_MSG_RECLAIM, NULL, NULL);
+	n = broadcast(s, DP_MSG_RECLAIM, NULL, NULL, NULL);
 	pthread_mutex_unlock(&s->lock);
 	if (n < 0)
 		return msg_error((int)n, text, len);

@@ -91,7 +91,8 @@ struct dp_msg {
 	int ret;                        /* 0 or -errno */
 	uint64_t seq;                   /* ADD/UPDATE: write-behind sequence */
 	uint64_t matched;               /* QUERY: matches; DEL/RECLAIM: leases handled */
-	unsigned n, cap;                /* QUERY: records in out, room in out */
+	unsigned n, cap;                /* QUERY: records in out, room in out;
+					 * DEL: matches left for lack of room */
 	struct lease_rec *out;          /* QUERY: owned by the message */
 	uint64_t gen;                   /* RECONF: reload generation */
 	struct dhcp4_lease_filter filter;

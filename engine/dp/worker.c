@@ -333,7 +333,7 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		m->ret = dhcp4_lease_add(w->dw, &m->rec, m->kind == DP_MSG_UPDATE, &m->seq);
 		break;
 	case DP_MSG_DEL:
-		n = dhcp4_lease_del(w->dw, &m->filter);
+		n = dhcp4_lease_del(w->dw, &m->filter, &m->n);
 		m->ret = n < 0 ? (int)n : 0;
 		m->matched = n < 0 ? 0 : (uint64_t)n;
 		break;
