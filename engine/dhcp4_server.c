@@ -1840,6 +1840,8 @@ static int on_decline(struct txn *t)
 	d->addr = addr;
 	d->subnet_id = rec.subnet_id;
 	d->state = LEASE_STATE_DECLINED;
+	lease_table_set_hostname(w->lt, d, NULL, 0);    /* as the record says: nobody's */
+	d->flags = 0;
 	d->valid_lft = probation;
 	d->expire = rec.expire;
 	d->seq = seq;
