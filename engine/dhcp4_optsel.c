@@ -124,10 +124,24 @@ void dhcp4_optsel_add(const struct dhcp4_optsel *sel, struct dhcp4_build *b,
 		if (asked)
 			add_one(b, DHCP4_OPT_HOSTNAME, sel->hostname, strlen(sel->hostname), reserve);
 	}
-	for (uint16_t i = 0; prl && i < n; i++) {
-		o = dhcp4_optsel_find(sel, prl[i]);
-		if (o)
-			add_one(b, o->code, o->data, o->len, reserve);
+	if (prl && n) {
+		/* the codes any applicable set has: most a client asks for are
+		 * configured nowhere and need no search */
+		uint64_t have[4] = { 0 };
+
+		for (unsigned si = 0; si < sel->n; si++)
+			for (unsigned j = 0; j < sel->sets[si]->n; j++) {
+				uint8_t c = sel->sets[si]->opts[j].code;
+
+				have[c >> 6] |= 1ull << (c & 63);
+			}
+		for (uint16_t i = 0; i < n; i++) {
+			if (!(have[prl[i] >> 6] >> (prl[i] & 63) & 1))
+				continue;
+			o = dhcp4_optsel_find(sel, prl[i]);
+			if (o)
+				add_one(b, o->code, o->data, o->len, reserve);
+		}
 	}
 	for (unsigned s = 0; s < sel->n; s++) {
 		const struct conf_option_set *set = sel->sets[s];
