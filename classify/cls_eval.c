@@ -782,21 +782,8 @@ int cls_atom_value(const struct cls_atom *a, const struct cls_env *env, struct c
 
 	if (load((enum cls_op)a->op, a->arg, env, s, &v) < 0)
 		return -1;
-	if (v.p != NULL && a->sliced) {
-		int32_t start = (int32_t)rd32(a->sub), len = (int32_t)rd32(a->sub + 4);
-
-		if (start >= 0 && len >= 0 && !a->sub[8]) {   /* the usual shape */
-			if ((uint32_t)start >= v.n) {
-				v.n = 0;
-			} else {
-				v.p += start;
-				v.n -= (uint32_t)start;
-				v.n = v.n < (uint32_t)len ? v.n : (uint32_t)len;
-			}
-		} else {
-			v = substr(v, start, len, a->sub[8]);
-		}
-	}
+	if (v.p != NULL && a->sliced)
+		v = substr(v, (int32_t)rd32(a->sub), (int32_t)rd32(a->sub + 4), a->sub[8]);
 	*p = v.p;
 	*n = v.n;
 	return 0;

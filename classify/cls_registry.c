@@ -28,7 +28,6 @@ static void changed(struct cls_registry *reg)
 	reg->gen = atomic_fetch_add(&generations, 1) + 1;
 }
 
-
 struct cls_registry *cls_registry_create(void)
 {
 	struct cls_registry *reg = calloc(1, sizeof(*reg));
@@ -291,7 +290,6 @@ static void env_init(struct cls_env *env, const struct cls_registry *reg,
 	env->iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
 	env->set = set;
 }
-
 
 int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage)
