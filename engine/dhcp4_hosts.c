@@ -198,7 +198,7 @@ struct dhcp4_hosts *dhcp4_hosts_create(const struct dhcp4_hosts_params *p)
 				goto err;   /* one address, two reservations */
 		t->by_addr[s].hash = h->addr;
 		t->by_addr[s].idx1 = i + 1;
-		filter_set(t->addr_filter, addr_hash(h->addr), t->fshift);
+		filter_set(t->addr_filter, hs, t->fshift);
 	}
 	for (unsigned i = 0; i < t->n_order; i++) {
 		unsigned ty = t->order[i];
@@ -292,6 +292,13 @@ static const uint8_t *rai_sub(const struct dhcp4_pkt *pkt, uint8_t code, size_t 
 	return NULL;
 }
 
+/* The hw-address identifier: chaddr, hlen bytes (at most 16). */
+static inline const uint8_t *hw_id(const struct dhcp4_pkt *pkt, size_t *len)
+{
+	*len = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+	return pkt->hdr->chaddr;
+}
+
 int dhcp4_hosts_ident(const struct dhcp4_hosts *t, const struct dhcp4_pkt *pkt,
 		      const struct dhcp4_rx *rx, const char *iface, const struct cls_set *set,
 		      enum conf_hid type, struct cls_scratch *s, const uint8_t **id, size_t *len)
@@ -302,8 +309,7 @@ int dhcp4_hosts_ident(const struct dhcp4_hosts *t, const struct dhcp4_pkt *pkt,
 
 	switch (type) {
 	case CONF_HID_HW_ADDRESS:
-		v = pkt->hdr->chaddr;
-		l = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+		v = hw_id(pkt, &l);
 		break;
 	case CONF_HID_CLIENT_ID:
 		v = dhcp4_opt(pkt, DHCP4_OPT_CLIENT_ID, &n);
@@ -354,9 +360,10 @@ const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t
 	if (t == NULL || t->n == 0)
 		return NULL;
 	if (t->only_global_hw) {        /* the common set-up, without the walk */
-		size_t hl = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
+		size_t hl;
+		const uint8_t *hw = hw_id(pkt, &hl);
 
-		return hl ? probe(t, 0, CONF_HID_HW_ADDRESS, pkt->hdr->chaddr, hl) : NULL;
+		return hl ? probe(t, 0, CONF_HID_HW_ADDRESS, hw, hl) : NULL;
 	}
 	for (int pass = subnet_id ? 0 : 1; pass < 2; pass++) {
 		uint32_t scope = pass == 0 ? subnet_id : 0;
@@ -367,16 +374,9 @@ const struct conf_host *dhcp4_hosts_lookup(const struct dhcp4_hosts *t, uint32_t
 
 			if (!(tried >> ty & 1)) {
 				tried |= (uint8_t)(1u << ty);
-				if (ty == CONF_HID_HW_ADDRESS) {   /* the usual one, inline */
-					id[ty] = pkt->hdr->chaddr;
-					len[ty] = pkt->hdr->hlen <= 16 ? pkt->hdr->hlen : 16;
-					if (len[ty] > 0)
-						have |= (uint8_t)(1u << ty);
-				} else if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty,
-							     &scratch, &id[ty], &len[ty]) == 0 &&
-					   len[ty] <= CONF_HOST_ID_MAX) {
+				if (dhcp4_hosts_ident(t, pkt, rx, iface, set, (enum conf_hid)ty, &scratch,
+						      &id[ty], &len[ty]) == 0 && len[ty] <= CONF_HOST_ID_MAX)
 					have |= (uint8_t)(1u << ty);
-				}
 			}
 			if (!(have >> ty & 1))
 				continue;
