@@ -1173,12 +1173,11 @@ static int drop(struct txn *t, enum stat4 why)
 	return -1;
 }
 
-/* The client's lease, and its own identity written into it. */
 /* The hostname a bound lease records (Kea's lease hostname): the
  * reservation's, else what the client sent in option 12, else none; and
- * no DNS update flags (none is made here).  Out
- * of slots, the lease keeps the one it had (counted nowhere: a cosmetic
- * field, never a reason to refuse the client). */
+ * no DNS update flags (none is made here).  Out of slots, the lease keeps
+ * the one it had (counted nowhere: a cosmetic field, never a reason to
+ * refuse the client). */
 static void lease_set_hostname(struct txn *t, struct lease4 *l)
 {
 	uint16_t len = 0;
@@ -1194,6 +1193,15 @@ static void lease_set_hostname(struct txn *t, struct lease4 *l)
 	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);   /* no DNS update here */
 }
 
+/* A record's hostname and DNS update flags into its lease (restore,
+ * lease4-add/-update).  0 or -ENOMEM. */
+static int lease_names_of(struct dhcp4_worker *w, struct lease4 *l, const struct lease_rec *r)
+{
+	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
+	return lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+}
+
+/* The client's lease, and its own identity written into it. */
 static void lease_set_identity(struct txn *t, struct lease4 *l)
 {
 	const struct dhcp4_hdr *h = t->h;
@@ -2085,8 +2093,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len))
 			goto err_nomem;
 	}
-	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
-	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len))
+	if (lease_names_of(w, l, r))
 		goto err_nomem;
 	ret = ridx_put(&w->ridx, l->addr, l);
 	if (ret)
@@ -2455,8 +2462,7 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 			return -ENOMEM;
 		}
 	}
-	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
-	if (lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len)) {
+	if (lease_names_of(w, l, r)) {
 		addr_release(w, l);
 		lease_table_remove(w->lt, l);
 		return -ENOMEM;
