@@ -316,21 +316,28 @@ static int arg_get(const json_t *args, const char *key, json_type type, json_t *
 	return 1;
 }
 
+/* arg_get, and a missing required argument is an error too: -1 (text
+ * set), 0 absent, 1 with *out. */
+static int arg_want(const json_t *args, const char *key, json_type type, bool required,
+		    json_t **out, char *text, size_t len)
+{
+	int r = arg_get(args, key, type, out, text, len);
+
+	if (r == 0 && required) {
+		snprintf(text, len, "missing '%s' argument", key);
+		return -1;
+	}
+	return r;
+}
+
 static int arg_uint(const json_t *args, const char *key, bool required, uint64_t max,
 		    uint64_t *out, char *text, size_t len)
 {
 	json_t *v;
-	int r = arg_get(args, key, JSON_INTEGER, &v, text, len);
+	int r = arg_want(args, key, JSON_INTEGER, required, &v, text, len);
 
-	if (r < 0)
-		return -1;
-	if (!r) {
-		if (required) {
-			snprintf(text, len, "missing '%s' argument", key);
-			return -1;
-		}
-		return 0;
-	}
+	if (r <= 0)
+		return r;
 	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
 		snprintf(text, len, "'%s' must be between 0 and %" PRIu64, key, max);
 		return -1;
@@ -343,20 +350,10 @@ static int arg_str(const json_t *args, const char *key, bool required, const cha
 		   char *text, size_t len)
 {
 	json_t *v;
-	int r = arg_get(args, key, JSON_STRING, &v, text, len);
+	int r = arg_want(args, key, JSON_STRING, required, &v, text, len);
 
-	if (r < 0)
-		return -1;
-	if (!r) {
-		if (required) {
-			snprintf(text, len, "missing '%s' argument", key);
-			return -1;
-		}
-		*out = NULL;
-		return 0;
-	}
-	*out = json_string_value(v);
-	return 1;
+	*out = r > 0 ? json_string_value(v) : NULL;
+	return r;
 }
 
 static int parse_ip4(const char *s, uint32_t *out)
@@ -406,6 +403,17 @@ static void fmt_hex(const uint8_t *b, size_t n, char *out)
 
 /* ---- leases: JSON <-> records ------------------------------------------ */
 
+/* The n bytes of s up to a NUL as JSON-safe text: JSON needs UTF-8, so
+ * bytes outside printable ASCII show as '?'.  out holds n + 1. */
+static void fmt_printable(const char *s, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0'; i++)
+		out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+}
+
 static json_t *lease_json(const struct lease_rec *r)
 {
 	char ip[INET_ADDRSTRLEN], hw[3 * 16 + 1], cid[3 * 255 + 1];
@@ -414,19 +422,8 @@ static json_t *lease_json(const struct lease_rec *r)
 	fmt_ip4(r->addr, ip, sizeof(ip));
 	fmt_hex(r->hwaddr, r->hwaddr_len, hw);
 	fmt_hex(r->cid, r->cid_len, cid);
-	{
-		/* the client's option 12 as given: JSON needs UTF-8, so bytes
-		 * outside printable ASCII show as '?' */
-		size_t n = r->hostname_len < sizeof(r->hostname) ? r->hostname_len : sizeof(r->hostname);
-		size_t i;
-
-		for (i = 0; i < n && r->hostname[i] != '\0'; i++) {
-			unsigned char ch = (unsigned char)r->hostname[i];
-
-			hostname[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-		}
-		hostname[i] = '\0';
-	}
+	fmt_printable(r->hostname, r->hostname_len < sizeof(r->hostname) ? r->hostname_len :
+		      sizeof(r->hostname), hostname);     /* the client's option 12 as given */
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:b, s:s}",
 			 "ip-address", ip, "hw-address", hw, "client-id", cid,
 			 "valid-lft", (json_int_t)r->valid_lft,
@@ -584,8 +581,6 @@ out:
 	return ret;
 }
 
-/* One message of `kind` to every worker; sums `matched`.  -errno on the
- * first failure. */
 /* Post one message of `kind` to every worker and wait for all; the sum of
  * their `matched`, or the first error.  incomplete: NULL, or where to
  * count the workers whose delete left matching leases for lack of room in
@@ -784,6 +779,14 @@ static int msg_error(int ret, char *text, size_t len)
 	if (ret == -ETIMEDOUT)
 		return fail(text, len, "a worker did not answer within %u ms", MSG_TIMEOUT_MS);
 	return fail(text, len, "%s", strerror(-ret));
+}
+
+/* The answer to a del_all() that failed after deleting n leases. */
+static int del_error(int r, long n, char *text, size_t len)
+{
+	if (n > 0)
+		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
+	return msg_error(r, text, len);
 }
 
 /* ---- command handlers --------------------------------------------------- */
@@ -1573,10 +1576,8 @@ HANDLER(cmd_lease4_del)
 	locked(s);
 	r = del_all(s, &f, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0 && n > 0)
-		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
 	if (r < 0)
-		return msg_error(r, text, len);
+		return del_error(r, n, text, len);
 	if (!n) {
 		snprintf(text, len, "IPv4 lease not found.");
 		return CTL_EMPTY;
@@ -1607,10 +1608,8 @@ HANDLER(cmd_lease4_wipe)
 	}
 	r = del_all(s, &f, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0 && n > 0)
-		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
 	if (r < 0)
-		return msg_error(r, text, len);
+		return del_error(r, n, text, len);
 	if (sid)
 		snprintf(text, len, "Deleted %ld IPv4 lease(s) from subnet(s) %" PRIu64, n, sid);
 	else
