@@ -18,18 +18,8 @@ NT_PLEN=20
 RATE=200 NUM=2400
 nt_topology
 SOCK="$NT_TMP/ctl.sock"
-NT_CONF="$NT_TMP/peregrine.conf"
-cat >"$NT_CONF" <<EOS
-dpdk = { lcores = "${NT_LCORES:-0,1}"; file-prefix = "$NT_DPDK_PREFIX"; no-huge = true; memory-mb = 256; };
-interfaces = (
-	{ name = "eth0"; device = "net_af_packet0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
-);
-valid-lifetime = 600;
-lease-database = { type = "memfile"; name = "$NT_LEASES"; durability = "commit"; lfc-interval = 0; };
-control-socket = { socket-name = "$SOCK"; };
-subnet4 = ( { id = 1; subnet = "198.18.0.0/$NT_PLEN"; interface = "eth0";
-	      pools = ( { pool = "198.18.1.0 - 198.18.15.254"; } ); } );
-EOS
+NT_POOL="198.18.1.0 - 198.18.15.254" nt_server_conf
+echo "control-socket = { socket-name = \"$SOCK\"; };" >>"$NT_CONF"
 ctl() {
 	nt_ctl_raw "$SOCK" "$1" 30
 }
