@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "lease_backend.h"
+#include "util_fs.h"
 
 #define MF_BUF_SIZE (1u << 20)      /* append buffer: one write() per batch */
 #define MF_NCOLS 11
@@ -651,6 +652,13 @@ static struct lease_backend *mf_open(const struct conf_lease_db *db, char *err, 
 	else
 		memcpy(be->dir, be->path, (size_t)(slash - be->path));
 
+	/* The lease file's directory (often under /tmp or /run) may not
+	 * exist yet on a fresh machine: make it rather than refuse to start. */
+	ret = util_mkdir_parent(be->path, 0750);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot create its directory: %s", be->path, strerror(-ret));
+		goto err;
+	}
 	ret = mf_recover(be);
 	if (ret) {
 		snprintf(err, errlen, "%s: finishing an interrupted compaction: %s", be->path, strerror(-ret));

@@ -16,12 +16,22 @@ nt_topology
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-# The shipped demo config, pointed at this run's veth and temp dir.
+# The shipped demo config, pointed at this run's veth and temp dir.  Its
+# /tmp/peregrine-demo/ becomes a directory of this run's that does not
+# exist yet, as on a fresh machine: the server makes it for the lease file
+# and the control socket.
+DEMO_DIR="$NT_TMP/peregrine-demo"
+NT_LEASES="$DEMO_DIR/dhcp4.leases"
+SOCK="$DEMO_DIR/control.sock"
+CTL="$BUILD/engine/ctl/peregrinectl"
 NT_CONF="$NT_TMP/peregrine-demo.conf"
 sed -e "s/iface=pg-srv/iface=$NT_VS/" \
-    -e "s|/tmp/peregrine-demo/dhcp4.leases|$NT_LEASES|" \
+    -e "s|/tmp/peregrine-demo/|$DEMO_DIR/|g" \
     -e "s/file-prefix = \"peregrine-demo\"/file-prefix = \"$NT_DPDK_PREFIX\"/" \
     "$SRC/etc/peregrine-demo.conf" >"$NT_CONF"
+grep -q "$SOCK" "$NT_CONF" && grep -q "$NT_LEASES" "$NT_CONF" ||
+	nt_fail "the demo config no longer has its socket and lease file in /tmp/peregrine-demo/"
+[ ! -e "$DEMO_DIR" ] || nt_fail "$DEMO_DIR exists before the server starts"
 say "config check: peregrine -t"
 "$NT_PEREGRINE" -t "$NT_CONF" || nt_fail "config refused"
 
@@ -62,10 +72,20 @@ client_run 2
 
 say "lease file on the server (Kea's memfile CSV)"
 cat "$NT_LEASES"
+addr=$(tail -1 "$EV" | sed -n 's/.*address=\([0-9.]*\).*/\1/p')
+[ -n "$addr" ] || nt_fail "dhclient reported no address"
+grep -q "^$addr," "$NT_LEASES" || nt_fail "$addr is not in the lease file"
+
+say "the control channel: peregrinectl -s $SOCK lease4-get"
+[ "$(stat -c %a "$DEMO_DIR")" = 750 ] || nt_fail "$DEMO_DIR is not mode 0750"
+timeout 10 "$CTL" -s "$SOCK" lease4-get "{\"ip-address\": \"$addr\"}" | tee "$NT_TMP/ctl.out" ||
+	nt_fail "lease4-get over $SOCK failed"
+grep -q "\"ip-address\": *\"$addr\"" "$NT_TMP/ctl.out" || nt_fail "lease4-get does not show $addr"
 
 say "dhclient -r: RELEASE"
 NT_STEP=40 nt_cli "${DHC[@]}" -r -v "$NT_VC" 2>&1 | grep -E 'DHCP'
-sleep 0.5
+released() { timeout 10 "$CTL" -s "$SOCK" lease4-get "{\"ip-address\": \"$addr\"}" >/dev/null; [ $? = 3 ]; }
+nt_wait_for 10 "lease4-get answers 'empty' after the release" released
 tail -1 "$NT_LEASES"
 
 say "server statistics (SIGUSR1 -> $NT_STATS), non-zero ones"

@@ -26,6 +26,7 @@
 #define METRICS_TEXT "# TYPE pkt4_received counter\npkt4_received 42\n"
 
 static char tmpdir[64];
+static mode_t test_umask;
 static char sock_path[128];
 static struct ctl *ctl;
 static uint16_t http_port;
@@ -530,7 +531,7 @@ static void test_list_commands(void)
 
 static void test_register_rules(void)
 {
-	struct ctl_params p = { .unix_path = "/nonexistent/x" };
+	struct ctl_params p = { .unix_path = "/dev/null/x" };
 	struct ctl *c = ctl_create(&p);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -539,7 +540,7 @@ static void test_register_rules(void)
 	CU_ASSERT_EQUAL(ctl_register(c, "a", h_echo, NULL), -EEXIST);
 	CU_ASSERT_EQUAL(ctl_register(c, "", h_echo, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(ctl_register(c, "a b", h_echo, NULL), -EINVAL);
-	CU_ASSERT_EQUAL(ctl_start(c), -ENOENT);
+	CU_ASSERT_EQUAL(ctl_start(c), -ENOTDIR);
 	ctl_free(c);
 	struct ctl_params q = { .http_addr = "127.0.0.1", .http_user = "u" };
 
@@ -712,7 +713,7 @@ static void test_metrics(void)
 
 static void test_socket_file(void)
 {
-	char path[160], f[160];
+	char path[200], f[160];
 	struct ctl *c, *c2;
 	struct stat st;
 	json_t *a;
@@ -758,6 +759,28 @@ static void test_socket_file(void)
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_EQUAL(rc, -EEXIST);
 	CU_ASSERT_EQUAL(stat(f, &st), 0);
+
+	/* A socket directory that does not exist yet (a fresh /tmp or /run)
+	 * is made, 0750, and the server answers there. */
+	snprintf(path, sizeof(path), "%s/run/pg/control.sock", tmpdir);
+	c = make_ctl(path, 0600, NULL, NULL, &rc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	a = unix_req_len(path, "{\"command\":\"echo\"}", 18);
+	CU_ASSERT_EQUAL(result_of(a), 0);
+	json_decref(a);
+	ctl_free(c);
+	snprintf(path, sizeof(path), "%s/run/pg", tmpdir);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_TRUE(S_ISDIR(st.st_mode));
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0750 & ~test_umask);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/run", tmpdir);
+	rmdir(path);
+	/* ... but not through a file. */
+	snprintf(path, sizeof(path), "%s/x.sock", f);
+	c = make_ctl(path, 0600, NULL, NULL, &rc);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(rc, -ENOTDIR);
 	unlink(f);
 }
 
@@ -944,6 +967,8 @@ static int suite_init(void)
 {
 	int rc;
 
+	test_umask = umask(0);
+	umask(test_umask);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ctl_test.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;

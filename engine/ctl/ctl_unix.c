@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "ctl_priv.h"
+#include "util_fs.h"
 
 static int fill_addr(const char *path, struct sockaddr_un *sa)
 {
@@ -56,6 +57,11 @@ int ctl_unix_open(struct ctl *c)
 	int fd, rc;
 
 	rc = fill_addr(c->unix_path, &sa);
+	if (rc < 0)
+		return rc;
+	/* A socket directory under /tmp or /run is gone after a reboot:
+	 * make it (only its owner and group may reach the socket). */
+	rc = util_mkdir_parent(c->unix_path, 0750);
 	if (rc < 0)
 		return rc;
 	rc = clear_stale(c->unix_path, &sa);

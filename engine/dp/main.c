@@ -340,7 +340,11 @@ int main(int argc, char **argv)
 	 * are messages they answer) and goes down first. */
 	ret = dp_srv_ctl_start(&srv);
 	if (ret) {
-		LOG_E("%s: control channel: %s", conf->file, strerror(-ret));
+		LOG_E("%s: control channel (%s%s%s%s): %s", conf->file,
+		      conf->ctl_socket.enabled ? "socket " : "",
+		      conf->ctl_socket.enabled ? conf->ctl_socket.socket_name : "",
+		      conf->ctl_socket.enabled && conf->http_control.enabled ? ", " : "",
+		      conf->http_control.enabled ? "http" : "", strerror(-ret));
 		goto out_stop;
 	}
 

@@ -1,0 +1,10 @@
+/* Small file-system helpers shared by the server's modules. */
+#pragma once
+#include <sys/types.h>
+
+/* Create the directory that will hold `path` (everything before its last
+ * '/'), and any missing parent of it, each new one with `mode` (the umask
+ * still applies).  Directories that exist are left as they are.  A path
+ * without '/' needs nothing.  Returns 0 or -errno (-ENOTDIR when a
+ * component exists and is not a directory). */
+int util_mkdir_parent(const char *path, mode_t mode);
