@@ -143,6 +143,7 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 	ADD("assigned-addresses", assigned_total, true, 0, -1);
 	ADD("declined-addresses", declined_total, true, 0, -1);
 	ADD("cumulative-assigned-addresses", (int64_t)cum_total, false, 0, -1);
+	/* published by each worker with an atomic store (lease_table.h) */
 	SUM(lease_table_count(dhcp4_worker_leases(dp->workers[w]->dw)));
 	ADD("leases-in-memory", (int64_t)v, true, 0, -1);
 	if (dp->wb) {

@@ -37,6 +37,9 @@ long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct leas
 
 	*out = NULL;
 	for (w = 0; w < dp->n_workers; w++) {
+		/* the worker's table size as it publishes it (an atomic load:
+		 * the table itself is the worker's); only a first guess, the
+		 * retry below covers a table that grows meanwhile */
 		unsigned cap = f->addr ? 1 : f->limit ? f->limit :
 			lease_table_count(dhcp4_worker_leases(dp->workers[w]->dw)) + 64;
 
