@@ -84,7 +84,7 @@ struct lease_table {
 	uint64_t *slots;
 	uint32_t mask;                   /* slots - 1 */
 	uint32_t grow_at;                /* count that triggers doubling */
-	uint32_t count;
+	uint32_t count;                  /* stored atomically: lease_table_count */
 	uint64_t *old;                   /* index being drained, or NULL */
 	uint32_t omask;
 	uint32_t mig;                    /* next old slot to move */
@@ -110,6 +110,15 @@ struct lease_table {
 	uint32_t pos;                    /* last node kept in the open bucket */
 	bool open;                       /* bucket cur is being visited */
 };
+
+/* The count is the one field other threads read (lease_table_count, from
+ * the control thread and the statistics): the owner publishes every
+ * change with an atomic store.  Its own reads stay plain, since nobody
+ * else writes it. */
+static inline void lt_count_set(struct lease_table *t, uint32_t n)
+{
+	__atomic_store_n(&t->count, n, __ATOMIC_RELAXED);
+}
 
 /* ---- slab ---- */
 
@@ -649,7 +658,7 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 		break;
 	}
 	lt_slot_put(t->slots, t->mask, (uint64_t)h32 << 32 | (id + 1));
-	t->count++;
+	lt_count_set(t, t->count + 1);
 	return l;
 }
 
@@ -701,7 +710,7 @@ void lease_table_remove(struct lease_table *t, struct lease4 *l)
 	}
 	lease_table_set_hostname(t, l, NULL, 0);
 	lt_slab_put(t, id);
-	t->count--;
+	lt_count_set(t, t->count - 1);
 }
 
 void lease_table_touch(struct lease_table *t, struct lease4 *l)
@@ -833,7 +842,7 @@ int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void 
 
 uint32_t lease_table_count(const struct lease_table *t)
 {
-	return t->count;
+	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
 }
 
 size_t lease_table_memory(const struct lease_table *t)

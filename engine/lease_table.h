@@ -1,6 +1,7 @@
 /* Per-worker DHCPv4 lease table.  Single writer: only the owning worker ever
- * calls these, so there is no locking at all.  Lookup by client key; an
- * expiry index hands out expired leases in bounded batches. */
+ * calls these, so there is no locking at all (lease_table_count is the one
+ * exception, below).  Lookup by client key; an expiry index hands out
+ * expired leases in bounded batches. */
 #pragma once
 #include "lease.h"
 
@@ -61,5 +62,9 @@ bool lease_table_expire_idle(const struct lease_table *t, uint32_t now);
  * returns cb's value if it is non-zero. */
 int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void *arg), void *arg);
 
+/* Leases in the table.  Safe from any thread while the owner works: the
+ * owner stores the count atomically and this loads it atomically (a
+ * reader gets a recent value, never a torn or cached one).  Nothing else
+ * here may be called from another thread. */
 uint32_t lease_table_count(const struct lease_table *t);
 size_t lease_table_memory(const struct lease_table *t);   /* bytes held */

@@ -141,41 +141,6 @@ void dp_workers_drain(struct dp *dp);
  * after a start-up that failed half way): check before summing stats. */
 bool dp_workers_ready(const struct dp *dp);
 
-/* ---- control plane (ctl_cmds.c) ---------------------------------------
- * What main and the control thread share.  `lock` serialises everything
- * that reads or replaces the running snapshot: control commands, SIGHUP
- * reloads and the statistics writers.  The datapath never takes it. */
-struct ctl;
-struct dp_stat_base;
-
-struct dp_srv {
-	struct dp *dp;
-	struct conf *conf;              /* the running snapshot (dp->conf) */
-	struct dhcp4_runtime *rt;
-	const char *conf_path;
-	struct ctl *ctl;
-	pthread_mutex_t lock;
-	time_t started, reloaded;
-	unsigned reloads;
-	volatile sig_atomic_t *quit;    /* the shutdown command raises it */
-	struct dp_stat_base *base;      /* statistic-reset/-remove baselines */
-	char *conf_text;                /* main file as loaded (config-write) */
-	size_t conf_text_len;
-};
-
-int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */
-/* Create the control channel the config asks for, register every command
- * and start it (0 without any control block), or -errno. */
-int dp_srv_ctl_start(struct dp_srv *s);
-void dp_srv_ctl_stop(struct dp_srv *s);       /* first thing at shutdown */
-void dp_srv_fini(struct dp_srv *s);
-/* Load `path` (NULL: the running file), validate, publish.  0, or -errno
- * with err = "file:line: reason" and the old snapshot still serving.
- * *info (may be NULL) gets a JSON object describing the reload. */
-int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **info);
-/* "name value" lines, Kea's names (raw counters, no baselines). */
-void dp_srv_stats_write(struct dp_srv *s, FILE *f);
-
 /* Control side of the message rings (worker.c). */
 struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap);   /* NULL + errno */
 void dp_msg_free(struct dp_msg *m);

@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include "alloc.h"
 #include "conf.h"
+#include "ctl_srv.h"
 #include "dp.h"
 #include "lease_backend.h"
 #include "lease_table.h"

@@ -1,0 +1,207 @@
+/* The server as a whole: version-get, build-report, status-get,
+ * shutdown, dhcp-disable and dhcp-enable; and the set-up of the control
+ * channel with every command of the ctl_cmd_*.c files. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <rte_version.h>
+#include "ctl_cmd.h"
+#include "log.h"
+
+HANDLER(cmd_version_get)
+{
+	(void)args; (void)ctx;
+	snprintf(text, len, "%s", PEREGRINE_VERSION);
+	*out = json_pack("{s:s}", "extended", "peregrine " PEREGRINE_VERSION " (DHCPv4, DPDK datapath)");
+	return CTL_SUCCESS;
+}
+
+HANDLER(cmd_build_report)
+{
+	(void)args; (void)out; (void)ctx;
+	snprintf(text, len, "peregrine %s; %s; compiler %s; built %s %s; libconfig, jansson %s",
+		 PEREGRINE_VERSION, rte_version(), __VERSION__, __DATE__, __TIME__, JANSSON_VERSION);
+	return CTL_SUCCESS;
+}
+
+HANDLER(cmd_status_get)
+{
+	struct dp_srv *s = ctx;
+	json_t *ifs = json_array();
+	time_t now = time(NULL);
+	uint32_t dis;
+	unsigned i;
+
+	(void)args; (void)text; (void)len;
+	locked(s);
+	for (i = 0; ifs && i < s->conf->n_ifaces; i++) {
+		char a[INET_ADDRSTRLEN], buf[64];
+
+		fmt_ip4(s->conf->ifaces[i].addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s/%u", a, s->conf->ifaces[i].prefix_len);
+		json_array_append_new(ifs, json_pack("{s:s, s:s, s:s}", "name", s->conf->ifaces[i].name,
+						     "device", s->conf->ifaces[i].device, "address", buf));
+	}
+	dis = __atomic_load_n(&s->dp->disabled_until, __ATOMIC_RELAXED);
+	*out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:o, s:s, s:s, s:I}",
+			 "pid", (json_int_t)getpid(),
+			 "uptime", (json_int_t)(now - s->started),
+			 "reload", (json_int_t)(now - s->reloaded),
+			 "reload-count", (json_int_t)s->reloads,
+			 "workers", (json_int_t)s->dp->n_workers,
+			 "multi-threading-enabled", s->dp->n_workers > 1,
+			 "thread-pool-size", (json_int_t)s->dp->n_workers,
+			 "interfaces", ifs,
+			 "durability", conf_durability_name(s->dp->wb ? s->conf->lease_db.durability
+							    : CONF_DUR_MEMORY),
+			 "dhcp-state", (uint32_t)now < dis ? "disabled" : "enabled",
+			 "subnets", (json_int_t)s->conf->n_subnets);
+	pthread_mutex_unlock(&s->lock);
+	return CTL_SUCCESS;
+}
+
+HANDLER(cmd_shutdown)
+{
+	struct dp_srv *s = ctx;
+
+	(void)args; (void)out;
+	*s->quit = 1;
+	snprintf(text, len, "Shutting down.");
+	return CTL_SUCCESS;
+}
+
+HANDLER(cmd_dhcp_disable)
+{
+	struct dp_srv *s = ctx;
+	uint64_t period = 0;
+	int r = arg_uint(args, "max-period", false, 365u * 86400, &period, text, len);
+
+	(void)out;
+	if (r < 0)
+		return CTL_ERROR;
+	if (r && !period)
+		return fail(text, len, "'max-period' must be positive");
+	__atomic_store_n(&s->dp->disabled_until,
+			 r ? (uint32_t)(time(NULL) + (time_t)period) : UINT32_MAX, __ATOMIC_RELAXED);
+	if (r)
+		snprintf(text, len, "DHCPv4 service disabled for %" PRIu64 " seconds.", period);
+	else
+		snprintf(text, len, "DHCPv4 service disabled.");
+	return CTL_SUCCESS;
+}
+
+HANDLER(cmd_dhcp_enable)
+{
+	struct dp_srv *s = ctx;
+
+	(void)args; (void)out;
+	__atomic_store_n(&s->dp->disabled_until, 0, __ATOMIC_RELAXED);
+	snprintf(text, len, "DHCP service successfully enabled");
+	return CTL_SUCCESS;
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+int dp_srv_init(struct dp_srv *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	s->started = s->reloaded = time(NULL);
+	s->base = stat_base_new();
+	if (!s->base)
+		return -ENOMEM;
+	s->conf_text = read_text(s->conf_path, &s->conf_text_len);
+	return s->conf_text ? 0 : -errno;
+}
+
+static const struct cmd_def cmds_server[] = {
+	{ "version-get", cmd_version_get },
+	{ "build-report", cmd_build_report },
+	{ "status-get", cmd_status_get },
+	{ "shutdown", cmd_shutdown },
+	{ "dhcp-disable", cmd_dhcp_disable },
+	{ "dhcp-enable", cmd_dhcp_enable },
+	{ NULL, NULL },
+};
+
+/* Every command, by the file that handles it. */
+static const struct cmd_def *const cmd_tables[] = {
+	cmds_server, cmds_config, cmds_stats, cmds_lease,
+};
+
+int dp_srv_ctl_start(struct dp_srv *s)
+{
+	const struct conf *c = s->conf;
+	struct ctl_params p = { 0 };
+	const struct cmd_def *d;
+	unsigned i;
+	int ret;
+
+	if (!c->ctl_socket.enabled && !c->http_control.enabled)
+		return 0;
+	if (c->ctl_socket.enabled) {
+		p.unix_path = c->ctl_socket.socket_name;
+		p.unix_mode = c->ctl_socket.mode;
+	}
+	if (c->http_control.enabled) {
+		p.http_addr = c->http_control.address;
+		p.http_port = (uint16_t)c->http_control.port;
+		if (c->http_control.user[0]) {
+			p.http_user = c->http_control.user;
+			p.http_password = c->http_control.password;
+		}
+	}
+	/* one limit for both listeners: the stricter of those written */
+	if (c->ctl_socket.enabled && c->ctl_socket.max_request)
+		p.max_request = c->ctl_socket.max_request;
+	if (c->http_control.enabled && c->http_control.max_request &&
+	    (!p.max_request || c->http_control.max_request < p.max_request))
+		p.max_request = c->http_control.max_request;
+	if (c->ctl_socket.enabled && c->ctl_socket.idle_timeout_ms)
+		p.idle_timeout_ms = c->ctl_socket.idle_timeout_ms;
+	if (c->http_control.enabled && c->http_control.idle_timeout_ms &&
+	    (!p.idle_timeout_ms || c->http_control.idle_timeout_ms < p.idle_timeout_ms))
+		p.idle_timeout_ms = c->http_control.idle_timeout_ms;
+	s->ctl = ctl_create(&p);
+	if (!s->ctl)
+		return -errno;
+	for (i = 0; i < sizeof(cmd_tables) / sizeof(cmd_tables[0]); i++)
+		for (d = cmd_tables[i]; d->name; d++) {
+			ret = ctl_register(s->ctl, d->name, d->fn, s);
+			if (ret)
+				goto err;
+		}
+	ctl_set_metrics(s->ctl, stats_prometheus, s);
+	ret = ctl_start(s->ctl);
+	if (ret)
+		goto err;
+	LOG_I("control channel: %s%s%s", c->ctl_socket.enabled ? c->ctl_socket.socket_name : "",
+	      c->ctl_socket.enabled && c->http_control.enabled ? " and " : "",
+	      c->http_control.enabled ? "http" : "");
+	return 0;
+err:
+	ctl_free(s->ctl);
+	s->ctl = NULL;
+	return ret;
+}
+
+void dp_srv_ctl_stop(struct dp_srv *s)
+{
+	if (!s->ctl)
+		return;
+	ctl_stop(s->ctl);
+	ctl_free(s->ctl);
+	s->ctl = NULL;
+}
+
+void dp_srv_fini(struct dp_srv *s)
+{
+	stat_base_free(s->base);
+	s->base = NULL;
+	free(s->conf_text);
+	s->conf_text = NULL;
+	pthread_mutex_destroy(&s->lock);
+}
