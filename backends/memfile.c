@@ -15,7 +15,6 @@
  * drops deleted and expired-reclaimed leases, writes .output, fsyncs it,
  * renames it to .completed, removes .1 and .2 and renames .completed to
  * .2.  Every state a crash can leave is recovered by mf_recover(). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "lease_backend.h"
+#include "net.h"
 #include "util_fs.h"
 
 #define MF_BUF_SIZE (1u << 20)      /* append buffer: one write() per batch */
@@ -193,8 +193,6 @@ static int mf_parse(const char *line, size_t len, struct lease_rec *r, int *trun
 {
 	const char *f[MF_NCOLS];
 	size_t fl[MF_NCOLS];
-	char ip[16];
-	struct in_addr a;
 	uint64_t v;
 	size_t hl;
 	int nf;
@@ -204,13 +202,8 @@ static int mf_parse(const char *line, size_t len, struct lease_rec *r, int *trun
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 
-	if (fl[0] == 0 || fl[0] >= sizeof(ip))
+	if (net_ip4_parse_n(f[0], fl[0], &r->addr) < 0 || r->addr == 0)
 		return -EINVAL;
-	memcpy(ip, f[0], fl[0]);
-	ip[fl[0]] = '\0';
-	if (inet_pton(AF_INET, ip, &a) != 1 || a.s_addr == 0)
-		return -EINVAL;
-	r->addr = ntohl(a.s_addr);
 
 	if (mf_hex(f[1], fl[1], r->hwaddr, sizeof(r->hwaddr), &r->hwaddr_len))
 		return -EINVAL;

@@ -1,6 +1,17 @@
 /* Configuration: one libconfig file -> an immutable, fully validated
  * snapshot.  Table driven; unknown keys are errors; every error names
- * file:line.  Addresses are host byte order. */
+ * file:line.  Addresses are host byte order.
+ *
+ * Where the code is (all of it behind this header):
+ *   conf.c          conf_load/conf_free, the top level, dpdk, interfaces,
+ *                   lease-database, logging, the control blocks
+ *   conf_engine.c   the key-table engine: walker, typed setters, bounds,
+ *                   file:line errors (conf_priv.h describes the tables)
+ *   conf_subnets.c  subnet4, pools, relay, shared-networks
+ *   conf_options.c  option-def, option-data, option-precedence
+ *   conf_classes.c  client-classes and the references to them
+ *   conf_hosts.c    reservations, host-reservation-identifiers,
+ *                   flex-id-expression and their cross checks */
 #pragma once
 #include <limits.h>
 #include <stdbool.h>
@@ -8,8 +19,10 @@
 #include <stdint.h>
 
 #include "cls.h"
+#include "dhcp4_options.h"
 
-struct conf_ext;                   /* conf_ext.h: classes, option-def, hosts, shared networks */
+struct conf_policy;                /* below: classes, option-def, hosts, shared networks */
+struct config_setting_t;           /* libconfig's, so users need not include it */
 
 enum conf_durability { CONF_DUR_MEMORY, CONF_DUR_WRITE_BEHIND, CONF_DUR_COMMIT };
 enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE };
@@ -53,7 +66,7 @@ struct conf_subnet {
 	char boot_file_name[128];
 	struct conf_option_set options;
 	int line;
-	int shared;                    /* index into ext->shared, -1 = none */
+	int shared;                    /* index into conf.ext->shared, -1 = none */
 	int client_class;              /* class registry id, -1 = any client */
 	struct cls_set require;        /* require-client-classes */
 };
@@ -136,9 +149,11 @@ struct conf {
 	struct conf_ctl_socket ctl_socket;
 	struct conf_http_control http_control;
 	/* Classes, option-def, host reservations, shared networks and the
-	 * option precedence (conf_ext.h); owned.  NULL in a hand-built conf:
-	 * the server then runs without any of them. */
-	struct conf_ext *ext;
+	 * option precedence (struct conf_policy below); owned.  NULL in a
+	 * hand-built conf: the server then runs without any of them.  (The
+	 * member's name is older than the struct's; engine/dhcp4_server.c
+	 * reads it.) */
+	struct conf_policy *ext;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and
@@ -149,6 +164,133 @@ struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 const struct conf_subnet *conf_subnet_by_id(const struct conf *c, uint32_t id);
-/* Option `code` in a set, or NULL. */
-const struct conf_option *conf_option_find(const struct conf_option_set *s, uint8_t code);
+/* Option `code` in a set, or NULL.  Inline: option selection calls it per
+ * packet. */
+static inline const struct conf_option *conf_option_find(const struct conf_option_set *s,
+							 uint8_t code)
+{
+	unsigned lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (s->opts[mid].code == code)
+			return &s->opts[mid];
+		if (s->opts[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 const char *conf_durability_name(enum conf_durability d);
+
+/* ------------------------------------------------------------------------
+ * Policy: classes, option definitions, host reservations, shared networks
+ * and option precedence.
+ */
+
+/* option-precedence = "kea" | "isc-dhcpd" */
+enum conf_prec {
+	CONF_PREC_KEA = 0,          /* host > pool > subnet > shared network > class > global */
+	CONF_PREC_ISC_DHCPD = 1,    /* host > class > pool > subnet > shared network > global */
+};
+
+/* Host identifier types, named as in Kea's host-reservation-identifiers. */
+enum conf_hid {
+	CONF_HID_HW_ADDRESS = 0,    /* chaddr[0..hlen) */
+	CONF_HID_DUID = 1,          /* RFC 4361 client-id (type 255): the bytes after the IAID */
+	CONF_HID_CIRCUIT_ID = 2,    /* option 82 sub-option 1 */
+	CONF_HID_CLIENT_ID = 3,     /* option 61, type byte included */
+	CONF_HID_FLEX_ID = 4,       /* value of flex-id-expression */
+	CONF_HID_MAX
+};
+const char *conf_hid_name(enum conf_hid t);
+
+#define CONF_HOST_ID_MAX    128     /* identifier bytes */
+#define CONF_DEF_NAME_MAX   64
+#define CONF_DEF_FIELDS_MAX 16      /* record-types */
+
+/* One option-def entry.  def is what dhcp4_opt_encode() takes; its name
+ * and fields point into this struct, so an array of these is never moved. */
+struct conf_optdef {
+	char name[CONF_DEF_NAME_MAX];
+	char space[CONF_DEF_NAME_MAX];   /* "dhcp4", DHCP4_VENDOR_ENCAP_SPACE or "vendor-<n>" */
+	enum dhcp4_opt_type fields[CONF_DEF_FIELDS_MAX + 1];
+	struct dhcp4_opt_def def;
+	int line;
+};
+
+struct conf_class {
+	char name[CLS_NAME_MAX];
+	int id;                          /* registry id */
+	bool only_if_required;
+	uint32_t next_server;            /* 0 = not set (the subnet's applies) */
+	char server_hostname[64];        /* "" = not set */
+	char boot_file_name[128];
+	struct conf_option_set options;
+	int line;
+};
+
+struct conf_host {
+	uint32_t subnet_id;              /* 0 = global reservation */
+	uint8_t id_type;                 /* enum conf_hid */
+	uint8_t id_len;
+	uint8_t id[CONF_HOST_ID_MAX];
+	uint32_t addr;                   /* reserved address, 0 = none */
+	char hostname[256];              /* "" = none */
+	struct cls_set classes;          /* client-classes */
+	uint32_t next_server;            /* 0 / "" = not set */
+	char server_hostname[64];
+	char boot_file_name[128];
+	struct conf_option_set options;
+	int line;
+	const struct config_setting_t *src;   /* load time only, NULL after loading */
+};
+
+struct conf_shared_net {
+	char name[64];
+	int iface;                       /* index into conf.ifaces, -1 = none */
+	uint32_t *relay_addrs;
+	unsigned n_relay_addrs;
+	struct conf_option_set options;
+	int client_class;                /* registry id, -1 = none */
+	struct cls_set require;          /* require-client-classes */
+	int line;
+	/* Load time only (NULL after loading): the shared network's
+	 * own subnet4 list, for the subnet table to parse. */
+	const struct config_setting_t *subnets;
+};
+
+struct conf_policy {
+	enum conf_prec precedence;
+	struct cls_registry *reg;        /* owned */
+	struct conf_optdef *defs;
+	unsigned n_defs;
+	struct conf_class *classes;      /* config order */
+	unsigned n_classes;
+	int16_t class_idx[CLS_MAX_CLASSES];  /* registry id -> index in classes, -1 */
+	/* Classes that carry option-data / boot fields: a packet in none of
+	 * them skips the per-class walks of option and boot selection. */
+	struct cls_set with_options, with_boot;
+	/* Set once everything is loaded: the classification stages with work to do. */
+	bool classify_pre, classify_post;
+	uint8_t hr_order[CONF_HID_MAX];  /* host-reservation-identifiers */
+	unsigned n_hr_order;
+	struct cls_prog *flex_expr;      /* flex-id-expression, NULL = none; owned */
+	struct conf_host *hosts;         /* global and per subnet, file order */
+	unsigned n_hosts, cap_hosts;
+	struct conf_shared_net *shared;
+	unsigned n_shared;
+};
+
+/* An empty policy with the defaults (Kea precedence, Kea 1.4's identifier
+ * order hw-address, duid, circuit-id, client-id) and a class registry.
+ * NULL + errno. */
+struct conf_policy *conf_policy_create(void);
+void conf_policy_free(struct conf_policy *x);
+
+/* Lookups (control thread, or read-only anywhere). */
+const struct conf_optdef *conf_policy_def_find(const struct conf_policy *x, const char *space,
+					       const char *name, int code);
+const struct conf_class *conf_policy_class(const struct conf_policy *x, unsigned id);

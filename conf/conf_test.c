@@ -13,7 +13,7 @@
 #include <CUnit/Basic.h>
 
 #include "conf.h"
-#include "conf_ext.h"
+#include "conf_test_helpers.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
@@ -39,19 +39,6 @@ static struct conf *load_text(const char *text, char *path, size_t len)
 	snprintf(path, len, "%s/t.conf", tmpdir);
 	write_text(path, text);
 	return conf_load(path, err, sizeof(err));
-}
-
-/* The 1-based line of the "#<" marker in text, 0 if none. */
-static int marked_line(const char *text)
-{
-	const char *m = strstr(text, "#<");
-	int line = 1;
-
-	if (m == NULL)
-		return 0;
-	for (const char *p = text; p < m; p++)
-		line += *p == '\n';
-	return line;
 }
 
 /* text must fail with "<its path>:<marked line>: ...fragment..." */
@@ -655,7 +642,7 @@ static void test_issue4_keys(void)
 {
 	char path[512];
 	struct conf *c;
-	const struct conf_ext *x;
+	const struct conf_policy *x;
 	int cams, req;
 
 	c = load_text(HEAD

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf_ext.h"
+#include "conf.h"
 
 struct dhcp4_pkt;
 struct dhcp4_rx;
@@ -26,7 +26,7 @@ struct dhcp4_hosts_params {
 	const uint8_t *order;          /* enum conf_hid, host-reservation-identifiers */
 	unsigned n_order;
 	/* flex-id-expression (CLS_T_STRING), NULL = none.  Borrowed: it
-	 * belongs to the same snapshot (conf_ext) and must outlive the table. */
+	 * belongs to the same snapshot (conf_policy) and must outlive the table. */
 	const struct cls_prog *flex;
 };
 

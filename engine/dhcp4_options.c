@@ -7,13 +7,14 @@
  */
 #include "dhcp4_options.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "net.h"
 
 #define OT(t) DHCP4_OT_##t
 
@@ -397,13 +398,28 @@ static int encode_fqdn(struct enc *e, const char *tok)
 	return 0;
 }
 
+static int parse_ipv4(struct enc *e, const char *tok, uint32_t *a)
+{
+	if (net_ip4_parse(tok, a) < 0)
+		return fail(e, "invalid IPv4 address '%s'", tok);
+	return 0;
+}
+
+/* The first n bytes of address a in network order. */
+static int put_ipv4(struct enc *e, uint32_t a, size_t n)
+{
+	uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a };
+
+	return put(e, b, n);
+}
+
 static int encode_ipv4(struct enc *e, const char *tok)
 {
-	struct in_addr a;
+	uint32_t a;
 
-	if (inet_pton(AF_INET, tok, &a) != 1)
-		return fail(e, "invalid IPv4 address '%s'", tok);
-	return put(e, &a.s_addr, 4);
+	if (parse_ipv4(e, tok, &a) < 0)
+		return -1;
+	return put_ipv4(e, a, 4);
 }
 
 static int encode_bool(struct enc *e, const char *tok)
@@ -491,7 +507,7 @@ static int encode_classless_routes(struct enc *e, const struct tokens *t)
 		char dst[32], rtr[32];
 		unsigned plen;
 		int used = 0;
-		struct in_addr d, r;
+		uint32_t d, r;
 
 		if (sscanf(t->tok[i], "%31[0-9.] / %u - %31[0-9.] %n", dst, &plen, rtr, &used) != 3 ||
 		    t->tok[i][used] != '\0')
@@ -499,12 +515,10 @@ static int encode_classless_routes(struct enc *e, const struct tokens *t)
 				    t->tok[i]);
 		if (plen > 32)
 			return fail(e, "prefix length %u out of range in route '%s'", plen, t->tok[i]);
-		if (inet_pton(AF_INET, dst, &d) != 1)
-			return fail(e, "invalid IPv4 address '%s'", dst);
-		if (inet_pton(AF_INET, rtr, &r) != 1)
-			return fail(e, "invalid IPv4 address '%s'", rtr);
-		if (put_u8(e, (uint8_t)plen) < 0 || put(e, &d.s_addr, (plen + 7) / 8) < 0 ||
-		    put(e, &r.s_addr, 4) < 0)
+		if (parse_ipv4(e, dst, &d) < 0 || parse_ipv4(e, rtr, &r) < 0)
+			return -1;
+		if (put_u8(e, (uint8_t)plen) < 0 || put_ipv4(e, d, (plen + 7) / 8) < 0 ||
+		    put_ipv4(e, r, 4) < 0)
 			return -1;
 	}
 	return 0;

@@ -48,7 +48,7 @@ static void push_classes(struct dhcp4_optsel *sel, const struct dhcp4_optsel_src
 
 		if (!cls_set_has(src->classes, order[i]))
 			continue;
-		c = conf_ext_class(src->x, order[i]);
+		c = conf_policy_class(src->x, order[i]);
 		if (c)
 			push(sel, &c->options);
 	}
@@ -70,27 +70,10 @@ void dhcp4_optsel_init(struct dhcp4_optsel *sel, enum conf_prec mode,
 	push(sel, src->global);
 }
 
-static const struct conf_option *set_find(const struct conf_option_set *s, uint8_t code)
-{
-	unsigned lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (s->opts[mid].code == code)
-			return &s->opts[mid];
-		if (s->opts[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 const struct conf_option *dhcp4_optsel_find(const struct dhcp4_optsel *sel, uint8_t code)
 {
 	for (unsigned i = 0; i < sel->n; i++) {
-		const struct conf_option *o = set_find(sel->sets[i], code);
+		const struct conf_option *o = conf_option_find(sel->sets[i], code);
 
 		if (o)
 			return o;
@@ -188,7 +171,7 @@ void dhcp4_optsel_boot(const struct dhcp4_optsel_src *src, const struct conf_sub
 			const struct conf_class *c;
 
 			if (!cls_set_has(src->classes, order[i]) ||
-			    (c = conf_ext_class(src->x, order[i])) == NULL)
+			    (c = conf_policy_class(src->x, order[i])) == NULL)
 				continue;
 			if (!got_ns && c->next_server) {
 				siaddr = c->next_server;

@@ -17,7 +17,6 @@
 
 #include "cls.h"
 #include "conf.h"
-#include "conf_ext.h"
 
 struct dhcp4_build;
 struct dhcp4_pkt;
@@ -32,7 +31,7 @@ struct dhcp4_optsel_src {
 	const struct conf_option_set *subnet;
 	const struct conf_option_set *shared;  /* the subnet's shared network */
 	const struct conf_option_set *global;
-	const struct conf_ext *x;              /* classes: x->classes, x->reg */
+	const struct conf_policy *x;           /* classes: x->classes, x->reg */
 	const struct cls_set *classes;         /* the packet's classes */
 };
 

@@ -18,7 +18,7 @@ static const char scope_tag[] = "hpsncg";
 /* Option 3 with one byte naming its scope, plus option 6 in some. */
 static struct conf_option opts[S_N][2];
 static struct conf_option_set sets[S_N];
-static struct conf_ext *x;
+static struct conf_policy *x;
 static struct cls_set pkt_classes;
 static int cls_a, cls_b;
 
@@ -37,7 +37,7 @@ static void set_one(struct conf_option_set *s, struct conf_option *o, uint8_t co
 /* Two classes "a" then "b" (config order); the packet is in both. */
 static int setup_classes(void)
 {
-	x = conf_ext_create();
+	x = conf_policy_create();
 	if (x == NULL)
 		return 1;
 	x->classes = calloc(2, sizeof(*x->classes));
@@ -61,12 +61,12 @@ static int setup_classes(void)
 	return 0;
 }
 
-/* The class option sets point at static arrays here: not conf_ext's to free. */
+/* The class option sets point at static arrays here: not conf_policy_free's to free. */
 static int teardown_classes(void)
 {
 	for (unsigned i = 0; i < x->n_classes; i++)
 		memset(&x->classes[i].options, 0, sizeof(x->classes[i].options));
-	conf_ext_free(x);
+	conf_policy_free(x);
 	return 0;
 }
 

@@ -18,7 +18,7 @@
 
 #include "alloc.h"
 #include "cls.h"
-#include "conf_ext.h"
+#include "conf.h"
 #include "dhcp4_hosts.h"
 #include "dhcp4_optsel.h"
 #include "dhcp4_server.h"
@@ -1430,7 +1430,7 @@ static void reply_src(struct txn *t, const struct conf_subnet *sn, const struct 
 		      struct dhcp4_optsel_src *src)
 {
 	const struct conf *c = t->c;
-	const struct conf_ext *x = c->ext;
+	const struct conf_policy *x = c->ext;
 	const struct conf_pool *cp = NULL;
 	int k = sn ? shared_of(c, (int)(sn - c->subnets)) : -1;
 
@@ -1868,7 +1868,7 @@ static int on_inform(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *t
 int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
 {
-	const struct conf_ext *x;
+	const struct conf_policy *x;
 	struct cls_set cls;
 	struct txn t;
 	int s;

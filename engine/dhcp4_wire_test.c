@@ -825,6 +825,61 @@ static void test_net_arp(void)
 	free(rp.p);
 }
 
+/* net_ip4_parse against inet_pton, the strict form it promises: fixed
+ * cases, then random strings over the characters a quad is made of. */
+static void test_net_ip4_parse(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		uint32_t v;
+	} cases[] = {
+		{ "0.0.0.0", 1, 0 }, { "255.255.255.255", 1, 0xffffffffu },
+		{ "198.18.0.1", 1, 0xc6120001u }, { "10.0.0.255", 1, 0x0a0000ffu },
+		{ "256.0.0.1", 0, 0 }, { "1.2.3", 0, 0 }, { "1.2.3.4.5", 0, 0 },
+		{ "01.2.3.4", 0, 0 }, { "1.2.3.04", 0, 0 }, { "1.2.3.0004", 0, 0 },
+		{ " 1.2.3.4", 0, 0 }, { "1.2.3.4 ", 0, 0 }, { "1.2.3.4x", 0, 0 },
+		{ "1..3.4", 0, 0 }, { ".1.2.3", 0, 0 }, { "1.2.3.", 0, 0 }, { "", 0, 0 },
+		{ "0x1.2.3.4", 0, 0 }, { "1.2.3.-4", 0, 0 }, { "1.2.3.1000", 0, 0 },
+	};
+	static const char alphabet[] = "0123456789..1 ";
+	unsigned seed = 4242, bad = 0;
+	uint32_t v;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = 0x5a5a5a5a;
+		CU_ASSERT_EQUAL(net_ip4_parse(cases[i].s, &v), cases[i].ok ? 0 : -EINVAL);
+		CU_ASSERT_EQUAL(v, cases[i].ok ? cases[i].v : 0x5a5a5a5a);
+	}
+	/* bounded: the characters after n do not count, and need no NUL */
+	CU_ASSERT_EQUAL(net_ip4_parse_n("10.1.2.3,4", 8, &v), 0);
+	CU_ASSERT_EQUAL(v, 0x0a010203u);
+	CU_ASSERT_EQUAL(net_ip4_parse_n("10.1.2.34", 8, &v), 0);
+	CU_ASSERT_EQUAL(v, 0x0a010203u);
+	CU_ASSERT_EQUAL(net_ip4_parse_n("10.1.2.34", 7, &v), -EINVAL);
+	CU_ASSERT_EQUAL(net_ip4_parse_n("1.2.3.4\0", 8, &v), -EINVAL);
+
+	for (int k = 0; k < 200000; k++) {
+		char s[20];
+		size_t n;
+		struct in_addr a;
+		int want, got;
+
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % 18;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		s[n] = '\0';
+		want = inet_pton(AF_INET, s, &a) == 1;
+		got = net_ip4_parse(s, &v) == 0;
+		if (want != got || (want && v != ntohl(a.s_addr)))
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* ------------------------------------------------------------------- main */
 
 /* RFC 1071 the slow way: 16-bit big-endian words, a zero pad byte. */
@@ -911,6 +966,7 @@ int main(void)
 	CU_add_test(s, "build matches scapy", test_net_build_golden);
 	CU_add_test(s, "parse errors", test_net_parse_errors);
 	CU_add_test(s, "ARP reply", test_net_arp);
+	CU_add_test(s, "IPv4 dotted quads, against inet_pton", test_net_ip4_parse);
 	CU_add_test(s, "checksums against RFC 1071, every length and alignment", test_net_csum_reference);
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);

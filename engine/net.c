@@ -6,6 +6,7 @@
  */
 #include "net.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define ETHERTYPE_IP4  0x0800
@@ -254,4 +255,33 @@ size_t net_arp_reply(uint8_t *frame, size_t len, uint32_t my_ip, const uint8_t m
 	memcpy(arp + 18, sha, 6);
 	memcpy(arp + 24, spa, 4);
 	return len;
+}
+
+int net_ip4_parse_n(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t a = 0;
+	size_t i = 0;
+
+	for (int octet = 0; octet < 4; octet++) {
+		unsigned v = 0, digits = 0;
+
+		if (octet > 0 && (i == n || s[i++] != '.'))
+			return -EINVAL;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+			return -EINVAL;
+		a = a << 8 | v;
+	}
+	if (i != n)
+		return -EINVAL;
+	*out = a;
+	return 0;
+}
+
+int net_ip4_parse(const char *s, uint32_t *out)
+{
+	return net_ip4_parse_n(s, strlen(s), out);
 }

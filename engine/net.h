@@ -62,3 +62,11 @@ size_t net_build_udp4(uint8_t *frame, const uint8_t src_mac[6], const uint8_t ds
  * order), rewrite it in place into the ARP reply from my_mac and return its
  * length; otherwise return 0 and leave the frame as it was. */
 size_t net_arp_reply(uint8_t *frame, size_t len, uint32_t my_ip, const uint8_t my_mac[6]);
+
+/* A dotted quad "a.b.c.d" -> *out in host byte order.  Strict, as
+ * inet_pton(AF_INET): four decimal octets of one to three digits, each at
+ * most 255, no leading zeros ("010" would be octal to inet_aton), nothing
+ * before or after.  0, or -EINVAL with *out untouched. */
+int net_ip4_parse(const char *s, uint32_t *out);
+/* The same for the n characters at s, which need no NUL after them. */
+int net_ip4_parse_n(const char *s, size_t n, uint32_t *out);

@@ -1,12 +1,12 @@
-/* conf_ext_test: every key of client-classes, option-def, reservations,
+/* conf_policy_test: every key of client-classes, option-def, reservations,
  * host-reservation-identifiers, flex-id-expression, option-precedence and
  * shared-networks; option-data with option-def names, records, arrays and
  * the vendor encapsulations (43, 125) byte for byte; and every error with
  * its file:line.  The line an error must name is marked "#<" in the text,
  * so the expectation does not come from the parser.
  *
- * The driver below applies the keys in the order conf.c is to apply them
- * (see the wiring notes in conf_ext.h), with a minimal subnet4 reader. */
+ * The driver below applies the keys in the order conf.c's top table does
+ * (see the notes in conf_priv.h), with a minimal subnet4 reader. */
 #include <errno.h>
 #include <libconfig.h>
 #include <stdio.h>
@@ -15,11 +15,12 @@
 #include <unistd.h>
 #include <CUnit/Basic.h>
 
-#include "conf_ext.h"
+#include "conf_priv.h"
+#include "conf_test_helpers.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
-static char tmpdir[] = "/tmp/conf_ext_test_XXXXXX";
+static char tmpdir[] = "/tmp/conf_policy_test_XXXXXX";
 static char path[512];
 static char err[1024];
 
@@ -30,7 +31,7 @@ static struct conf_iface fake_ifaces[2] = {
 
 /* What one load produced. */
 struct loaded {
-	struct conf_ext *x;
+	struct conf_policy *x;
 	struct conf_option_set global;
 	struct conf_subnet subnets[8];
 	unsigned n_subnets;
@@ -41,14 +42,14 @@ static struct loaded L;
 
 static void unload(void)
 {
-	conf_ext_free(L.x);
+	conf_policy_free(L.x);
 	free(L.global.opts);
 	for (unsigned i = 0; i < L.n_subnets; i++)
 		free(L.subnets[i].relay_addrs);
 	memset(&L, 0, sizeof(L));
 }
 
-static int subnet(struct conf_ext_ld *ld, const config_setting_t *e, int shared)
+static int subnet(struct conf_ld *ld, const config_setting_t *e, int shared)
 {
 	struct conf_subnet *sn = &L.subnets[L.n_subnets];
 	const config_setting_t *r, *s;
@@ -68,10 +69,10 @@ static int subnet(struct conf_ext_ld *ld, const config_setting_t *e, int shared)
 	if ((s = config_setting_get_member(e, "interface")) != NULL)
 		sn->iface = strcmp(config_setting_get_string(s), "eth1") == 0;
 	L.shared_of[L.n_subnets++] = shared;
-	if (shared >= 0 && conf_ext_shared_subnet(ld, &L.x->shared[shared], sn, e) < 0)
+	if (shared >= 0 && conf_shared_subnet(ld, &L.x->shared[shared], sn, e) < 0)
 		return -1;
 	if ((r = config_setting_get_member(e, "reservations")) != NULL)
-		return conf_ext_parse_reservations(ld, r, sn);
+		return conf_parse_reservations(ld, r, sn);
 	return 0;
 }
 
@@ -82,7 +83,7 @@ static int load(const char *text)
 		"flex-id-expression", "option-precedence", "option-data", "reservations",
 		"shared-networks", "subnet4",
 	};
-	struct conf_ext_ld ld;
+	struct conf_ld ld;
 	config_t cf;
 	FILE *f;
 	int rc = -1;
@@ -100,9 +101,9 @@ static int load(const char *text)
 			 config_error_line(&cf), config_error_text(&cf));
 		goto out;
 	}
-	L.x = conf_ext_create();
+	L.x = conf_policy_create();
 	CU_ASSERT_FATAL(L.x != NULL);
-	conf_ext_ld_init(&ld, L.x, path, &fake, err, sizeof(err));
+	conf_ld_init(&ld, L.x, path, &fake, err, sizeof(err));
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		const config_setting_t *s = config_lookup(&cf, order[k]);
 		int r = 0;
@@ -110,15 +111,15 @@ static int load(const char *text)
 		if (s == NULL)
 			continue;
 		switch (k) {
-		case 0: r = conf_ext_parse_option_defs(&ld, s); break;
-		case 1: r = conf_ext_parse_classes(&ld, s); break;
-		case 2: r = conf_ext_parse_hr_ids(&ld, s); break;
-		case 3: r = conf_ext_parse_flex_expr(&ld, s); break;
-		case 4: r = conf_ext_parse_precedence(&ld, s); break;
-		case 5: r = conf_ext_parse_options(&ld, s, &L.global); break;
-		case 6: r = conf_ext_parse_reservations(&ld, s, NULL); break;
+		case 0: r = conf_parse_option_defs(&ld, s); break;
+		case 1: r = conf_parse_classes(&ld, s); break;
+		case 2: r = conf_parse_hr_ids(&ld, s); break;
+		case 3: r = conf_parse_flex_expr(&ld, s); break;
+		case 4: r = conf_parse_precedence(&ld, s); break;
+		case 5: r = conf_parse_options(&ld, s, &L.global); break;
+		case 6: r = conf_parse_reservations(&ld, s, NULL); break;
 		case 7:
-			r = conf_ext_parse_shared_networks(&ld, s);
+			r = conf_parse_shared_networks(&ld, s);
 			for (unsigned i = 0; r == 0 && i < L.x->n_shared; i++) {
 				const config_setting_t *l = L.x->shared[i].subnets;
 
@@ -134,24 +135,12 @@ static int load(const char *text)
 		if (r < 0)
 			goto out;
 	}
-	rc = conf_ext_finish(&ld);
+	rc = conf_policy_finish(&ld);
 	if (rc == 0)
 		CU_ASSERT_EQUAL(ld.errnum, 0);
 out:
 	config_destroy(&cf);
 	return rc;
-}
-
-static int marked_line(const char *text)
-{
-	const char *m = strstr(text, "#<");
-	int line = 1;
-
-	if (m == NULL)
-		return 0;
-	for (const char *p = text; p < m; p++)
-		line += *p == '\n';
-	return line;
 }
 
 static int n_fail;
@@ -227,8 +216,8 @@ static void test_option_defs(void)
 	CU_ASSERT_EQUAL(L.x->defs[1].def.type, DHCP4_OT_RECORD);
 	CU_ASSERT_EQUAL(L.x->defs[1].fields[2], DHCP4_OT_STRING);
 	CU_ASSERT_EQUAL(L.x->defs[1].fields[3], DHCP4_OT_EMPTY);
-	CU_ASSERT_PTR_EQUAL(conf_ext_def_find(L.x, "dhcp4", NULL, 226), &L.x->defs[2]);
-	CU_ASSERT_PTR_NULL(conf_ext_def_find(L.x, DHCP4_VENDOR_ENCAP_SPACE, NULL, 226));
+	CU_ASSERT_PTR_EQUAL(conf_policy_def_find(L.x, "dhcp4", NULL, 226), &L.x->defs[2]);
+	CU_ASSERT_PTR_NULL(conf_policy_def_find(L.x, DHCP4_VENDOR_ENCAP_SPACE, NULL, 226));
 	expect_bytes(opt(&L.global, 224), arr, sizeof(arr));
 	expect_bytes(opt(&L.global, 225), rec, sizeof(rec));
 	CU_ASSERT_TRUE(opt(&L.global, 225)->always_send);
@@ -399,7 +388,7 @@ static void test_classes(void)
 	CU_ASSERT_EQUAL(L.x->n_classes, 4);
 	id = cls_registry_find(L.x->reg, "pxe");
 	CU_ASSERT_FATAL(id >= CLS_ID_FIRST_USER);
-	c = conf_ext_class(L.x, (unsigned)id);
+	c = conf_policy_class(L.x, (unsigned)id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->name, "pxe");
 	CU_ASSERT_EQUAL(c->next_server, IP(198, 18, 0, 9));
@@ -415,10 +404,10 @@ static void test_classes(void)
 	CU_ASSERT_TRUE(cls_set_empty(&L.x->with_options) && cls_set_empty(&L.x->with_boot));
 	id = cls_registry_find(L.x->reg, "late");
 	CU_ASSERT_TRUE(cls_registry_required(L.x->reg, (unsigned)id));
-	CU_ASSERT_TRUE(conf_ext_class(L.x, (unsigned)id)->only_if_required);
+	CU_ASSERT_TRUE(conf_policy_class(L.x, (unsigned)id)->only_if_required);
 	CU_ASSERT_PTR_NULL(cls_registry_prog(L.x->reg, (unsigned)cls_registry_find(L.x->reg, "tagged")));
-	CU_ASSERT_PTR_NOT_NULL(conf_ext_class(L.x, CLS_ID_DROP));
-	CU_ASSERT_PTR_NULL(conf_ext_class(L.x, CLS_ID_ALL));
+	CU_ASSERT_PTR_NOT_NULL(conf_policy_class(L.x, CLS_ID_DROP));
+	CU_ASSERT_PTR_NULL(conf_policy_class(L.x, CLS_ID_ALL));
 
 	expect_err("client-classes = (\n { name = \"a\";\n   test = \"option[60].hex == 'x' and\"; } #<\n);\n",
 		   "client class \"a\": test: col 26:");
@@ -441,7 +430,7 @@ static void test_classes(void)
 
 static void test_class_refs(void)
 {
-	struct conf_ext_ld ld;
+	struct conf_ld ld;
 	config_t cf;
 	const config_setting_t *s;
 	struct cls_set set;
@@ -451,11 +440,11 @@ static void test_class_refs(void)
 	CU_ASSERT_FATAL(config_read_string(&cf, "a = \"gold\";\nb = [ \"gold\", \"silver\" ];\n"
 					   "c = \"\";\nd = [ 1 ];\ne = 7;\n"));
 	unload();
-	L.x = conf_ext_create();
-	conf_ext_ld_init(&ld, L.x, "x.conf", &fake, err, sizeof(err));
-	CU_ASSERT_EQUAL(conf_ext_parse_class_ref(&ld, config_lookup(&cf, "a"), &id), 0);
+	L.x = conf_policy_create();
+	conf_ld_init(&ld, L.x, "x.conf", &fake, err, sizeof(err));
+	CU_ASSERT_EQUAL(conf_parse_class_ref(&ld, config_lookup(&cf, "a"), &id), 0);
 	CU_ASSERT(id >= CLS_ID_FIRST_USER);
-	CU_ASSERT_EQUAL(conf_ext_parse_class_list(&ld, config_lookup(&cf, "b"), &set), 0);
+	CU_ASSERT_EQUAL(conf_parse_class_list(&ld, config_lookup(&cf, "b"), &set), 0);
 	CU_ASSERT_TRUE(cls_set_has(&set, (unsigned)id));
 	late = cls_registry_find(L.x->reg, "silver");
 	CU_ASSERT(late >= CLS_ID_FIRST_USER && late != id);
@@ -463,13 +452,13 @@ static void test_class_refs(void)
 	/* a forward reference keeps its id when the class is defined */
 	CU_ASSERT_EQUAL(cls_registry_add(L.x->reg, "gold", "'a' == 'a'", 0, NULL), id);
 	s = config_lookup(&cf, "c");
-	CU_ASSERT_EQUAL(conf_ext_parse_class_ref(&ld, s, &id), -1);
+	CU_ASSERT_EQUAL(conf_parse_class_ref(&ld, s, &id), -1);
 	CU_ASSERT_STRING_EQUAL(err, "x.conf:3: 'c' must not be empty");
 	ld.errnum = 0;
-	CU_ASSERT_EQUAL(conf_ext_parse_class_list(&ld, config_lookup(&cf, "d"), &set), -1);
+	CU_ASSERT_EQUAL(conf_parse_class_list(&ld, config_lookup(&cf, "d"), &set), -1);
 	CU_ASSERT_STRING_EQUAL(err, "x.conf:4: 'd' must be a string, not an integer");
 	ld.errnum = 0;
-	CU_ASSERT_EQUAL(conf_ext_parse_class_list(&ld, config_lookup(&cf, "e"), &set), -1);
+	CU_ASSERT_EQUAL(conf_parse_class_list(&ld, config_lookup(&cf, "e"), &set), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "x.conf:5: 'e' must be an array of class names"));
 	config_destroy(&cf);
 }
@@ -673,7 +662,7 @@ static void test_shared_networks(void)
 		   "missing required key 'name' in a shared-networks entry");
 }
 
-/* Errors inside an @include'd file name that file, as conf.c does. */
+/* Errors inside an @include'd file name that file, as conf_load() does. */
 static void test_include(void)
 {
 	char part[600], prefix[700];
@@ -701,7 +690,7 @@ int main(void)
 	fake.n_ifaces = 2;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("conf_ext", NULL, NULL);
+	s = CU_add_suite("conf_policy", NULL, NULL);
 	CU_add_test(s, "option-def scalars, arrays, records", test_option_defs);
 	CU_add_test(s, "option-data, 121 routes, errors", test_option_data);
 	CU_add_test(s, "vendor options 43 and 125", test_vendor_options);

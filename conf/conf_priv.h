@@ -1,0 +1,288 @@
+/* Configuration internals shared by the conf_*.c files and their tests.
+ *
+ * Every key the server understands is one row in a key table (Redis'
+ * standardConfig, nginx's command arrays): its name, its type, its bounds,
+ * its default, where the value goes, and an optional validator or parser.
+ * One engine (conf_engine.c) walks every table; only things that are not a
+ * plain scalar have code of their own.
+ *
+ * Rows of a table are applied in table order, not file order.  That is on
+ * purpose: a subnet can then inherit the global timers and refer to an
+ * interface by name no matter where in the file those were written.  The
+ * order the top table keeps:
+ *   option-def            before any option-data (names become usable)
+ *   client-classes        before option-data users refer to classes from;
+ *                         client-class / require-client-classes may name a
+ *                         class defined later or never (as in Kea)
+ *   host-reservation-identifiers, flex-id-expression
+ *                         any time before conf_policy_finish()
+ *   reservations          global list, and each subnet's (after its id and
+ *                         prefix are known)
+ *   conf_policy_finish()  once, after everything: cross checks
+ *
+ * Errors: the first one is kept as "file:line: reason" in ld->err with
+ * ld->errnum set (EINVAL or ENOMEM); every function here that can fail
+ * returns 0, or -1 after reporting.
+ */
+#pragma once
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+#define CONF_MAX_KEYS 32
+
+/* Where each pool and subnet came from, for the cross checks at the end. */
+struct conf_range {
+	uint32_t first, last;
+	unsigned seq;            /* file order */
+	const config_setting_t *s;
+};
+
+/* The loader's state: where errors go and what is being filled.  One per
+ * conf_load(); a test may make one with conf_ld_init() alone and call the
+ * parsers of one block. */
+struct conf_ld {
+	const char *path;                /* the main file, as given to conf_load() */
+	char incdir[PATH_MAX];           /* directory of path (@include base) */
+	char *err;
+	size_t errlen;
+	int errnum;                      /* 0 until the first error */
+	struct conf *c;                  /* the snapshot (interfaces, for names); may be NULL */
+	struct conf_policy *x;           /* c->ext, or a test's own */
+
+	/* conf_load() only */
+	config_t cf;
+	const config_setting_t *top[CONF_MAX_KEYS];   /* global settings, by top row */
+	struct conf_subnet *cur_subnet;               /* while its pools are parsed */
+	struct conf_range *pools;
+	unsigned n_pools, cap_pools;
+	/* Group setting of each subnet (indexed like c->subnets), top level
+	 * and shared networks alike, for the cross checks at the end. */
+	const config_setting_t **sn_src;
+	unsigned cap_sn_src;
+};
+
+void conf_ld_init(struct conf_ld *ld, struct conf_policy *x, const char *path,
+		  struct conf *c, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ */
+
+/* Report "file:line: reason" (file NULL: the main file; an @include'd one
+ * is shown relative to where the user stands).  Returns -1. */
+int conf_verr(struct conf_ld *ld, int errnum, const char *file, int line,
+	      const char *fmt, va_list ap);
+/* At setting s (NULL: the top of the main file), EINVAL.  Returns -1. */
+__attribute__((format(printf, 3, 4)))
+int conf_err(struct conf_ld *ld, const config_setting_t *s, const char *fmt, ...);
+int conf_nomem(struct conf_ld *ld, const config_setting_t *s);
+void conf_shown_file(const struct conf_ld *ld, const char *file, char *buf, size_t len);
+const char *conf_type_name(int type);
+
+static inline int conf_line(const config_setting_t *s)
+{
+	return s ? config_setting_source_line(s) : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Key tables
+ */
+
+struct conf_key;
+
+typedef int (*conf_fn)(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		       const struct conf_key *k);
+
+enum conf_kind {
+	K_U32,      /* int or int64 within [min, max] -> uint32_t / unsigned */
+	K_BOOL,     /* true / false -> bool */
+	K_STR,      /* string, at most `max` chars -> char[max + 1] */
+	K_STRP,     /* string -> const char *, borrowed while loading */
+	K_IPV4,     /* "a.b.c.d" -> uint32_t host order */
+	K_ENUM,     /* one of aux (struct conf_enum[]) -> enum, case-insensitive */
+	K_GROUP,    /* { ... } parsed with table aux into obj + off */
+	K_LIST,     /* ( {..}, {..} ) of table aux; array at off, count at off_n */
+	K_CUSTOM,   /* fn parses it */
+	K_PARSE,    /* parse(ld, s) fills ld->x */
+	K_ANY,      /* any type: the caller reads found[row] after the walk */
+};
+
+#define K_REQUIRED 0x1
+
+struct conf_enum {
+	const char *name;
+	int value;
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_kind kind;
+	unsigned flags;
+	long long min, max;      /* integers: bounds; K_STR: longest; K_LIST: fewest entries */
+	long long def;           /* K_U32 / K_BOOL default */
+	const char *def_str;     /* K_STR / K_ENUM default */
+	size_t off;              /* where the value goes, from the table's target */
+	size_t off_n;            /* K_LIST, address lists: where the entry count goes */
+	const void *aux;         /* K_ENUM: names; K_GROUP / K_LIST: table */
+	conf_fn fn;              /* K_CUSTOM: parser; otherwise validator run after the store */
+	int (*parse)(struct conf_ld *ld, const config_setting_t *s);   /* K_PARSE */
+};
+
+struct conf_table {
+	const char *what;        /* for messages: "in dpdk", "in an interfaces entry" */
+	const struct conf_key *keys;
+	unsigned n_keys;
+	size_t size;             /* K_LIST entry size */
+	void (*init)(struct conf_ld *ld, void *obj);
+	/* After all rows; grp is NULL when the group was not written at all. */
+	int (*post)(struct conf_ld *ld, const config_setting_t *grp, void *obj,
+		    const config_setting_t **found);
+};
+
+#define FSIZE(st, f) (sizeof(((st *)0)->f))
+#define U32(n, st, f, lo, hi, d, ...) \
+	{ .name = n, .kind = K_U32, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define BOOL(n, st, f, d) \
+	{ .name = n, .kind = K_BOOL, .def = d, .off = offsetof(st, f) }
+#define STR(n, st, f, d, ...) \
+	{ .name = n, .kind = K_STR, .max = FSIZE(st, f) - 1, .def_str = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define STRP(n, st, f, ...) \
+	{ .name = n, .kind = K_STRP, .off = offsetof(st, f), __VA_ARGS__ }
+#define IPV4(n, st, f) \
+	{ .name = n, .kind = K_IPV4, .off = offsetof(st, f) }
+#define ENUM(n, st, f, names, d) \
+	{ .name = n, .kind = K_ENUM, .def_str = d, .off = offsetof(st, f), .aux = names }
+#define GROUP(n, st, f, tbl, ...) \
+	{ .name = n, .kind = K_GROUP, .off = offsetof(st, f), .aux = &tbl, __VA_ARGS__ }
+#define LIST(n, st, f, fn_, tbl, least, ...) \
+	{ .name = n, .kind = K_LIST, .min = least, .off = offsetof(st, f), .off_n = offsetof(st, fn_), \
+	  .aux = &tbl, __VA_ARGS__ }
+#define CUSTOM(n, st, f, parser, ...) \
+	{ .name = n, .kind = K_CUSTOM, .off = offsetof(st, f), .fn = parser, __VA_ARGS__ }
+#define PARSE(n, parser) { .name = n, .kind = K_PARSE, .parse = parser }
+#define ANY(n) { .name = n, .kind = K_ANY }
+#define TABLE(w, rows, ...) \
+	{ .what = w, .keys = rows, .n_keys = sizeof(rows) / sizeof(rows[0]), __VA_ARGS__ }
+
+#define U32MAX 0xffffffffLL
+
+/* Parse group grp (NULL: not written, defaults only; the row naming the
+ * group says whether it may be left out) with table t into obj.
+ * found[] (CONF_MAX_KEYS) gets, per row, the setting that gave it (NULL if
+ * defaulted). */
+int conf_walk(struct conf_ld *ld, const config_setting_t *grp, const struct conf_table *t,
+	      void *obj, const config_setting_t **found);
+/* Store setting s (present in the file) for row k into obj. */
+int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_key *k, void *obj);
+/* The setting found for the row named name, NULL if it was not written. */
+const config_setting_t *conf_found(const struct conf_table *t, const config_setting_t **found,
+				   const char *name);
+
+/* A string setting, or NULL after "'what' must be a string". */
+const char *conf_string(struct conf_ld *ld, const config_setting_t *s, const char *what);
+/* A list ( {..}, {..} ) whose entries are all groups. */
+int conf_check_list(struct conf_ld *ld, const config_setting_t *s, const char *name);
+/* List s of groups (checked first) -> a new zeroed array of entries of
+ * `size` bytes at *arr, each filled by fn.  *count counts each entry
+ * before it is filled, so the snapshot's free sees a partial one.  Nothing
+ * is allocated for an empty list. */
+int conf_parse_entries(struct conf_ld *ld, const config_setting_t *s, const char *name,
+		       void *arr, size_t size, unsigned *count,
+		       int (*fn)(struct conf_ld *ld, const config_setting_t *e, void *entry));
+/* Address list [ "a.b.c.d", ... ] for row k -> a uint32_t array at
+ * obj + k->off, its count at obj + k->off_n (K_CUSTOM parser). */
+int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		     const struct conf_key *k);
+
+/* ------------------------------------------------------------------------
+ * Addresses: strict dotted quads (net_ip4_parse), blanks around them allowed
+ */
+
+int conf_ip4(const char *s, uint32_t *out);
+/* "a.b.c.d/len" */
+int conf_ip4_prefix(const char *s, uint32_t *addr, uint8_t *len);
+void conf_ip4_str(uint32_t a, char buf[16]);
+
+static inline uint32_t conf_prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+/* ------------------------------------------------------------------------
+ * The blocks.  Each parser takes the setting of the key named.
+ */
+
+/* conf_subnets.c */
+extern const struct conf_table conf_subnet_table;
+/* shared-networks = ( { name; interface; relay; option-data; client-class;
+ * require-client-classes; subnet4 = ( ... ); }, ... ).  The subnet4 lists
+ * are left in ld->x->shared[k].subnets (see conf_key_shared_networks). */
+int conf_parse_shared_networks(struct conf_ld *ld, const config_setting_t *s);
+/* A subnet of shared network sh: it takes the shared network's interface
+ * and relay addresses when it has none of its own, and may not name a
+ * different interface (Kea's rule).  grp is the subnet's group. */
+int conf_shared_subnet(struct conf_ld *ld, const struct conf_shared_net *sh,
+		       struct conf_subnet *sn, const config_setting_t *grp);
+/* The top row: the networks, then their subnets appended to c->subnets. */
+int conf_key_shared_networks(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			     const struct conf_key *k);
+
+/* conf_options.c */
+/* option-def = ( { name; code; type; array; record-types; space; }, ... ) */
+int conf_parse_option_defs(struct conf_ld *ld, const config_setting_t *s);
+/* option-data = ( { name; code; space; data; csv-format; always-send; } )
+ * -> set (sorted by code, unique): option-def names and codes, the space
+ * key, option 43 built from its vendor-encapsulated-options-space
+ * sub-options and option 125 from vendor-<enterprise> sub-options in the
+ * same list. */
+int conf_parse_options(struct conf_ld *ld, const config_setting_t *s,
+		       struct conf_option_set *set);
+int conf_key_options(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		     const struct conf_key *k);
+/* option-precedence = "kea" | "isc-dhcpd" */
+int conf_parse_precedence(struct conf_ld *ld, const config_setting_t *s);
+
+/* conf_classes.c */
+/* client-classes = ( { name; test; only-if-required; option-data;
+ * next-server; server-hostname; boot-file-name; }, ... ) */
+int conf_parse_classes(struct conf_ld *ld, const config_setting_t *s);
+/* client-class = "name" (subnet, pool, shared network) -> registry id. */
+int conf_parse_class_ref(struct conf_ld *ld, const config_setting_t *s, int *id);
+/* require-client-classes = [ "a", "b" ] -> set of registry ids. */
+int conf_parse_class_list(struct conf_ld *ld, const config_setting_t *s, struct cls_set *out);
+int conf_key_class_ref(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		       const struct conf_key *k);
+int conf_key_class_list(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			const struct conf_key *k);
+
+/* conf_hosts.c */
+/* host-reservation-identifiers = [ "hw-address", "client-id", ... ] */
+int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s);
+/* flex-id-expression = "..." (Kea's flex-id identifier-expression): a
+ * string expression evaluated per packet; reservations' flex-id values
+ * are compared with its result. */
+int conf_parse_flex_expr(struct conf_ld *ld, const config_setting_t *s);
+/* reservations = ( { hw-address | client-id | circuit-id | duid | flex-id;
+ * ip-address; hostname; option-data; client-classes; next-server;
+ * server-hostname; boot-file-name; }, ... ).  sn NULL: global.  Appends to
+ * ld->x->hosts.  Identifiers are hex ("01:02:03", "010203") or text in
+ * single quotes ("'port-1'"). */
+int conf_parse_reservations(struct conf_ld *ld, const config_setting_t *s,
+			    const struct conf_subnet *sn);
+/* Global (obj is the conf) or the subnet being parsed. */
+int conf_key_reservations(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			  const struct conf_key *k);
+/* Identifiers unique per scope, reserved addresses unique, every
+ * identifier type used by a reservation is in host-reservation-identifiers,
+ * flex-id needs flex-id-expression. */
+int conf_hosts_check(struct conf_ld *ld);
+
+/* conf.c: the cross checks of the policy once everything is parsed
+ * (conf_hosts_check and the classification stages). */
+int conf_policy_finish(struct conf_ld *ld);
