@@ -471,7 +471,7 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	if (check_overlaps(ld, ld->pools, ld->n_pools, "pool") < 0)
 		return -1;
 	for (unsigned i = 0; i < c->n_ifaces && i < CLS_MAX_IFACES; i++)
-		if (cls_registry_set_iface(c->ext->reg, i, c->ifaces[i].name) < 0)
+		if (cls_registry_set_iface(c->policy->reg, i, c->ifaces[i].name) < 0)
 			return conf_nomem(ld, NULL);
 	if (c->n_subnets == 0)
 		return conf_policy_finish(ld);
@@ -588,7 +588,7 @@ void conf_free(struct conf *c)
 		free(c->subnets[i].pools);
 	}
 	free(c->subnets);
-	conf_policy_free(c->ext);
+	conf_policy_free(c->policy);
 	free(c);
 }
 
@@ -647,12 +647,12 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 		goto err;
 	}
 	memcpy(ld.c->file, path, strlen(path) + 1);
-	ld.c->ext = conf_policy_create();
-	if (ld.c->ext == NULL) {
+	ld.c->policy = conf_policy_create();
+	if (ld.c->policy == NULL) {
 		conf_nomem(&ld, NULL);
 		goto err;
 	}
-	ld.x = ld.c->ext;
+	ld.x = ld.c->policy;
 	if (conf_walk(&ld, config_root_setting(&ld.cf), &top_table, ld.c, ld.top) < 0)
 		goto err;
 

@@ -66,7 +66,7 @@ struct conf_subnet {
 	char boot_file_name[128];
 	struct conf_option_set options;
 	int line;
-	int shared;                    /* index into conf.ext->shared, -1 = none */
+	int shared;                    /* index into conf.policy->shared, -1 = none */
 	int client_class;              /* class registry id, -1 = any client */
 	struct cls_set require;        /* require-client-classes */
 };
@@ -153,7 +153,7 @@ struct conf {
 	 * hand-built conf: the server then runs without any of them.  (The
 	 * member's name is older than the struct's; engine/dhcp4_server.c
 	 * reads it.) */
-	struct conf_policy *ext;
+	struct conf_policy *policy;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

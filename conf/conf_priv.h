@@ -53,7 +53,7 @@ struct conf_ld {
 	size_t errlen;
 	int errnum;                      /* 0 until the first error */
 	struct conf *c;                  /* the snapshot (interfaces, for names); may be NULL */
-	struct conf_policy *x;           /* c->ext, or a test's own */
+	struct conf_policy *x;           /* c->policy, or a test's own */
 
 	/* conf_load() only */
 	config_t cf;

@@ -398,7 +398,7 @@ int conf_key_shared_networks(struct conf_ld *ld, const config_setting_t *s, void
 			     const struct conf_key *k)
 {
 	struct conf *c = obj;
-	struct conf_policy *x = c->ext;
+	struct conf_policy *x = c->policy;
 	unsigned total = c->n_subnets;
 
 	(void)k;

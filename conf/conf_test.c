@@ -671,7 +671,7 @@ static void test_issue4_keys(void)
 	if (c == NULL)
 		fprintf(stderr, "\n%s\n", err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	x = c->ext;
+	x = c->policy;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	CU_ASSERT_EQUAL(x->n_defs, 1);
 	CU_ASSERT_EQUAL(x->n_classes, 2);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write the golden frames used by engine/dhcp4_wire_test.c.
+"""Write the golden frames used by engine/dhcp4/dhcp4_wire_test.c.
 
 Run from engine/testdata with the Debian python3 (it has scapy):
     ./capture_dhclient.sh . && /usr/bin/python3 gen_golden.py .

@@ -1,0 +1,288 @@
+/* Control operations on leases (query/add/update/del/wipe, reclaim) and
+ * live reconfiguration (carry-over, remap, orphans, pending releases). */
+#include "dhcp4_test.h"
+
+static int64_t gauge_assigned(struct dhcp4_worker *w, unsigned s)
+{
+	return dhcp4_worker_stats(w)->subnet[s].assigned;
+}
+
+void test_lease_ops(void)
+{
+	struct dhcp4_lease_filter f;
+	struct lease_rec r, out[8];
+	uint64_t seq, matched;
+	uint32_t a, b;
+	unsigned n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	b = dora(MAC_B, 0);
+	CU_ASSERT(in_pool0(a) && in_pool0(b));
+	/* query: offers are not leases, all filters apply */
+	memset(&f, 0, sizeof(f));
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(matched, 2);
+	f.addr = b;
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(memcmp(out[0].hwaddr, MAC_B, 6) == 0);
+	CU_ASSERT_EQUAL(out[0].subnet_id, 1);
+	CU_ASSERT_EQUAL(out[0].expire - out[0].valid_lft, T0);
+	memset(&f, 0, sizeof(f));
+	f.hw_len = 6;
+	memcpy(f.hw, MAC_A, 6);
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT(n == 1 && out[0].addr == a);
+	/* paging keeps the lowest addresses above `from` */
+	memset(&f, 0, sizeof(f));
+	f.limit = 1;
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT(n == 1 && out[0].addr == (a < b ? a : b));
+	f.from = a < b ? a : b;
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT(n == 1 && out[0].addr == (a < b ? b : a));
+	/* add: bit taken, gauge up; a second add of the address is refused */
+	memset(&r, 0, sizeof(r));
+	r.addr = IP(198, 18, 0, 19);
+	r.htype = 1;
+	r.hwaddr_len = 6;
+	memcpy(r.hwaddr, MAC_C, 6);
+	r.valid_lft = 100;
+	r.expire = T0 + 100;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 3);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].cumulative, 3);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[0].assigned, 3);
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -EEXIST);
+	r.addr = a;              /* MAC_C already has .19 */
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -EEXIST);
+	r.addr = IP(198, 18, 7, 7);
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -EINVAL);
+	/* update replaces in place, keeps the bit */
+	r.addr = IP(198, 18, 0, 19);
+	r.valid_lft = 200;
+	r.expire = T0 + 200;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, true, &seq), 0);
+	memset(&f, 0, sizeof(f));
+	f.addr = r.addr;
+	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
+	CU_ASSERT(n == 1 && out[0].valid_lft == 200);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 3);
+	/* the address is not free to DISCOVER: a new client gets another */
+	CU_ASSERT_NOT_EQUAL(offer_w(F.w, (const uint8_t[6]){ 2, 0, 0, 0, 1, 1 }, r.addr), r.addr);
+	r.addr = IP(198, 18, 0, 18);
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, true, &seq), -ENOENT);
+	/* delete by address, then wipe the subnet */
+	memset(&f, 0, sizeof(f));
+	f.addr = a;
+	{
+		unsigned left = 7;
+
+		CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, &left), 1);
+		CU_ASSERT_EQUAL(left, 0);
+	}
+	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, NULL), 0);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 2);
+	memset(&f, 0, sizeof(f));
+	f.subnet_ids[0] = 1;
+	f.n_subnet_ids = 1;
+	CU_ASSERT_EQUAL(dhcp4_lease_del(F.w, &f, NULL), 2);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[0].assigned, 0);
+	/* every address is free again except the pending offer's: 9 of 10 */
+	for (n = 0; n < 9; n++)
+		CU_ASSERT(in_pool0(dora((const uint8_t[6]){ 2, 0, 0, 0, 2, (uint8_t)n }, 0)));
+	teardown();
+}
+
+void test_lease_reclaim(void)
+{
+	unsigned n;
+
+	setup(true, false);
+	dora(MAC_A, 0);
+	dora(MAC_B, 0);
+	dhcp4_worker_set_now(F.w, T0 + VALID + 1);
+	n = dhcp4_lease_reclaim(F.w, 1000);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), 0);
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 2);
+	teardown();
+}
+
+/* Reload: subnet 1's pool is unchanged (carried: its bitmap moves with
+ * the leases' bits), subnet 2's pool grows (a new bitmap, bits claimed by
+ * the remap), subnet 3 goes away (its lease is kept, orphaned). */
+/* An address waiting for its durable delete stays taken across a reload
+ * that replaces its pool (new bitmap), and is given back there later. */
+void test_reconfigure_pending(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	static struct conf nc;
+	static struct conf_subnet nsub[3];
+	static struct conf_pool npools[3];
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_reconf rc = { 0 };
+	struct lease_backend *be;
+	struct wb *wb;
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t b, o;
+	unsigned i, released = 0;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 64, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	b = dora(MAC_B, IP(198, 18, 2, 1));
+	CU_ASSERT_FATAL(b >= IP(198, 18, 2, 10) && b <= IP(198, 18, 2, 12));
+	m_init(&m, DHCP4_RELEASE, MAC_B);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_ciaddr(&m, b);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+
+	nc = F.c;
+	memcpy(nsub, F.subnets, sizeof(nsub));
+	memcpy(npools, F.pools, sizeof(npools));
+	npools[1].last = IP(198, 18, 2, 40);        /* subnet 2's pool: a new bitmap */
+	for (i = 0; i < 3; i++)
+		nsub[i].pools = &npools[i];
+	nc.subnets = nsub;
+	nrt = dhcp4_runtime_create_from(&nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	CU_ASSERT_EQUAL(dhcp4_runtime_carried(nrt), 2);
+	rc.conf = &nc;
+	rc.rt = nrt;
+	rc.subnet = calloc(3, sizeof(*rc.subnet));
+	rc.pool = calloc(3, sizeof(*rc.pool));
+	rc.cursor = calloc(3, sizeof(*rc.cursor));
+	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL(rc.conflicts, 0);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);
+	F.rt = nrt;
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+	/* still taken in the new bitmap */
+	m_init(&m, DHCP4_DISCOVER, MAC_C);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, b);
+	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_OFFER);
+	o = r_yiaddr();
+	CU_ASSERT(o != b && o >= IP(198, 18, 2, 10) && o <= IP(198, 18, 2, 40));
+	/* the flusher runs: given back to the new bitmap */
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	for (i = 0; i < 5000 && !released; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		released = dhcp4_worker_poll(F.w);
+		if (!released)
+			nanosleep(&ts, NULL);
+	}
+	CU_ASSERT_EQUAL(released, 1);
+	m_init(&m, DHCP4_DISCOVER, MAC_RELAY);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, b);
+	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_OFFER);
+	CU_ASSERT_EQUAL(r_yiaddr(), b);
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+	lease_file_reset();
+}
+
+void test_reconfigure(void)
+{
+	static struct conf nc;
+	static struct conf_subnet nsub[3];
+	static struct conf_pool npools[3];
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_reconf rc = { 0 };
+	struct dhcp4_lease_filter f;
+	struct lease_rec out[4];
+	uint64_t matched;
+	uint32_t a, b, c, p;
+	unsigned n;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	b = dora(MAC_B, IP(198, 18, 2, 1));
+	c = dora(MAC_C, IP(198, 18, 3, 1));
+	CU_ASSERT(in_pool0(a));
+	CU_ASSERT(b >= IP(198, 18, 2, 10) && b <= IP(198, 18, 2, 12));
+	CU_ASSERT(c >= IP(198, 18, 3, 10) && c <= IP(198, 18, 3, 20));
+
+	nc = F.c;
+	subnet(&nsub[0], 1, IP(198, 18, 0, 0), &npools[0], IP(198, 18, 0, 10), IP(198, 18, 0, 19), 0);
+	nsub[0].options = F.subnets[0].options;
+	subnet(&nsub[1], 2, IP(198, 18, 2, 0), &npools[1], IP(198, 18, 2, 10), IP(198, 18, 2, 40), -1);
+	nsub[1].relay_addrs = F.relays;
+	nsub[1].n_relay_addrs = 1;
+	subnet(&nsub[2], 4, IP(198, 18, 4, 0), &npools[2], IP(198, 18, 4, 10), IP(198, 18, 4, 20), -1);
+	nsub[2].valid_lifetime = 77;
+	nc.subnets = nsub;
+	nc.n_subnets = 3;
+
+	nrt = dhcp4_runtime_create_from(&nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	CU_ASSERT_EQUAL(dhcp4_runtime_carried(nrt), 1);
+	/* a reload given up hands the carried pool back: old one still works */
+	dhcp4_runtime_free(nrt);
+	CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 3, 1 }, 0), 0);
+	nrt = dhcp4_runtime_create_from(&nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+
+	rc.conf = &nc;
+	rc.rt = nrt;
+	rc.subnet = calloc(3, sizeof(*rc.subnet));
+	rc.pool = calloc(3, sizeof(*rc.pool));
+	rc.cursor = calloc(3, sizeof(*rc.cursor));
+	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL(rc.leases, 4);
+	CU_ASSERT_EQUAL(rc.orphaned, 1);          /* c: subnet 3 is gone */
+	CU_ASSERT_EQUAL(rc.conflicts, 0);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);                  /* must not free the carried pool */
+	F.rt = nrt;
+
+	/* gauges recounted on the new layout; cumulative carried by id */
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 2);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 1);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 2), 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].cumulative, 2);
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[1].assigned, 1);
+	/* the orphan is kept, with its old subnet id */
+	memset(&f, 0, sizeof(f));
+	f.addr = c;
+	n = dhcp4_lease_query(F.w, &f, out, 4, &matched);
+	CU_ASSERT(n == 1 && out[0].subnet_id == 3);
+	/* leases keep working: renewals in the carried and the new pool */
+	CU_ASSERT_EQUAL(dora(MAC_A, 0), a);
+	CU_ASSERT_EQUAL(dora(MAC_B, IP(198, 18, 2, 1)), b);
+	/* the new bitmaps know the old leases: 31 more clients through the
+	 * relay get 31 distinct addresses, none of them b's, then none */
+	for (p = 0; p < 30; p++) {
+		uint32_t x = dora((const uint8_t[6]){ 2, 0, 0, 0, 4, (uint8_t)p }, IP(198, 18, 2, 1));
+
+		CU_ASSERT(x >= IP(198, 18, 2, 10) && x <= IP(198, 18, 2, 40) && x != b);
+	}
+	CU_ASSERT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 4, 99 }, IP(198, 18, 2, 1)), 0);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 31);
+	/* the carried pool still holds a's bit: it is not handed out */
+	for (p = 0; p < 8; p++)
+		CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 5, (uint8_t)p }, 0), a);
+	teardown();
+}

@@ -1,0 +1,35 @@
+/* Expiry: each worker reclaims its expired offers, leases and declined
+ * addresses in bounded batches per loop pass. */
+
+#include "dhcp4_priv.h"
+
+static void expire_one(struct lease4 *l, void *arg)
+{
+	struct dhcp4_worker *w = arg;
+	int s = lease_subnet(w, l);
+	uint8_t state = l->state;
+
+	if (dhcp4_lease_drop(w, l, true)) {
+		/* Not freed now (counted): due again in a second, so the next
+		 * sweeps retry without spinning on it in this one. */
+		l->expire = w->now + 1;
+		lease_table_touch(w->lt, l);
+		return;
+	}
+	if (state == LEASE_STATE_DEFAULT) {
+		w->st.c[STAT4_RECLAIMED_LEASES]++;
+		if (s >= 0)
+			w->st.subnet[s].reclaimed++;
+	} else if (state == LEASE_STATE_DECLINED) {
+		w->st.c[STAT4_RECLAIMED_DECLINED]++;
+		if (s >= 0)
+			w->st.subnet[s].reclaimed_declined++;
+	}
+}
+
+unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max)
+{
+	worker_serving(w);
+	dhcp4_worker_poll(w);
+	return lease_table_expire(w->lt, w->now, max, expire_one, w);
+}

@@ -1,0 +1,206 @@
+/* Lease bookkeeping on the owning worker: gauges, the lease's record for
+ * the write-behind ring, taking and giving back its address (pool bit or
+ * reservation), the release queue, and dropping or vacating a lease. */
+#include <errno.h>
+#include <string.h>
+
+#include "dhcp4_priv.h"
+#include "wb.h"
+
+/* Gauges follow the lease's state: call with -1 before a change and +1
+ * after it. */
+void dhcp4_gauge(struct dhcp4_worker *w, const struct lease4 *l, int d)
+{
+	int s = lease_subnet(w, l);
+
+	if (s < 0)
+		return;
+	if (l->state == LEASE_STATE_DEFAULT) {
+		w->st.subnet[s].assigned += d;
+		if (l->pool != NO_POOL)
+			w->st.pool[l->pool].assigned += d;
+	} else if (l->state == LEASE_STATE_DECLINED) {
+		w->st.subnet[s].declined += d;
+		if (l->pool != NO_POOL)
+			w->st.pool[l->pool].declined += d;
+	}
+}
+
+void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struct lease4 *l)
+{
+	const char *hn = lease_table_hostname(lt, l);
+
+	memset(r, 0, sizeof(*r));
+	r->hostname_len = (uint8_t)strnlen(hn, sizeof(r->hostname) - 1);
+	memcpy(r->hostname, hn, r->hostname_len);
+	r->fqdn_fwd = (l->flags & LEASE_F_FQDN_FWD) != 0;
+	r->fqdn_rev = (l->flags & LEASE_F_FQDN_REV) != 0;
+	r->addr = l->addr;
+	r->subnet_id = l->subnet_id;
+	r->expire = l->expire;
+	r->valid_lft = l->valid_lft;
+	r->state = l->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (l->key_kind != LEASE_KEY_ADDR) {
+		r->htype = l->htype;
+		r->hwaddr_len = l->hwaddr_len > 16 ? 16 : l->hwaddr_len;
+		memcpy(r->hwaddr, l->hwaddr, r->hwaddr_len);
+		r->cid_len = l->cid_len;
+		if (l->cid_len)
+			memcpy(r->cid, lease_cid(l), l->cid_len);
+	}
+}
+
+/* Persist the lease (or its deletion).  0 with *seq (0 without a flusher),
+ * or -ENOBUFS, counted. */
+int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t *seq)
+{
+	struct lease_rec r;
+
+	*seq = 0;
+	if (!w->wb)
+		return 0;
+	dhcp4_rec_of(w->lt, &r, l);
+	if (del)
+		r.valid_lft = 0;
+	if (wb_push(w->wb, w->id, &r)) {
+		w->st.c[STAT4_FLUSH_RING_FULL]++;
+		return -ENOBUFS;
+	}
+	if (!del)
+		l->seq = r.seq;
+	*seq = r.seq;
+	return 0;
+}
+
+/* Take addr (in pool p, or NO_POOL) for a lease: the pool bit, or for a
+ * reserved address the reservation's held flag.  0 or -EBUSY. */
+int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
+{
+	const struct conf_host *h = rt_reserved(rt, addr);
+	uint8_t zero = 0;
+
+	if (h)
+		return __atomic_compare_exchange_n(rt_held(rt, h), &zero, 1, false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+	if (p == NO_POOL)
+		return 0;
+	return alloc_claim(rt->pools[p].ap, addr) ? -EBUSY : 0;
+}
+
+/* Undo dhcp4_addr_take(): a reserved address keeps its pool bit. */
+void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
+{
+	const struct conf_host *h = addr ? rt_reserved(rt, addr) : NULL;
+
+	if (h)
+		__atomic_store_n(rt_held(rt, h), 0, __ATOMIC_RELEASE);
+	else if (p != NO_POOL)
+		alloc_release(rt->pools[p].ap, addr);
+}
+
+/* The delete record of l was pushed as `seq` (0: none, no flusher). */
+static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_t seq)
+{
+	/* A reserved address keeps its bit whatever happens; only its own
+	 * client (hence this worker, this ring) can take it again. */
+	if (l->addr && rt_reserved(w->rt, l->addr)) {
+		addr_release(w, l);
+		return;
+	}
+	if (l->pool == NO_POOL)
+		return;
+	if (!seq || !w->rq.cap || release_queue_full(&w->rq)) {
+		addr_release(w, l);
+		return;
+	}
+	release_queue_push(&w->rq, seq, l->addr, l->pool);
+	l->pool = NO_POOL;
+}
+
+unsigned dhcp4_worker_poll(struct dhcp4_worker *w)
+{
+	const struct release_entry *e;
+	uint64_t durable;
+	unsigned n = 0;
+
+	if (!release_queue_len(&w->rq))
+		return 0;
+	durable = wb_durable(w->wb, w->id);
+	while ((e = release_queue_first(&w->rq)) && e->seq <= durable) {
+		if (e->pool != NO_POOL)
+			alloc_release(w->rt->pools[e->pool].ap, e->addr);
+		release_queue_pop(&w->rq);
+		n++;
+	}
+	return n;
+}
+
+unsigned dhcp4_worker_pending(const struct dhcp4_worker *w)
+{
+	return release_queue_len(&w->rq);
+}
+
+/* Forget a lease entirely: gauges, a delete record for persisted states,
+ * its address bit (after the delete is durable), the table entry.
+ * -ENOBUFS when the address cannot be freed now (release queue or
+ * write-behind ring full, counted): nothing changed. */
+int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
+{
+	uint64_t seq = 0;
+
+	if (persist_del && l->state != LEASE_STATE_OFFERED) {
+		/* a delete that is not in the ring must not free anything:
+		 * the file would still give the address to this client */
+		if (release_room(w, l) || dhcp4_persist(w, l, true, &seq))
+			return -ENOBUFS;
+	}
+	dhcp4_gauge(w, l, -1);
+	addr_release_after(w, l, seq);
+	if (unlikely(w->ridx.cap))
+		addr_index_del(&w->ridx, l->addr, l);
+	lease_table_remove(w->lt, l);
+	return 0;
+}
+
+/* Keep the table entry but give up its address (the client moves).
+ * -ENOBUFS as lease_drop. */
+int dhcp4_lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
+{
+	uint64_t seq = 0;
+
+	if (l->state != LEASE_STATE_OFFERED) {
+		/* a delete that is not in the ring must not free anything:
+		 * the file would still give the address to this client */
+		if (release_room(w, l) || dhcp4_persist(w, l, true, &seq))
+			return -ENOBUFS;
+	}
+	dhcp4_gauge(w, l, -1);
+	addr_release_after(w, l, seq);
+	l->addr = 0;
+	l->state = LEASE_STATE_OFFERED;
+	return 0;
+}
+
+/* What a record says besides its address, pool and subnet, into its
+ * lease (restore, lease4-add/-update): times and state, and about the
+ * client beyond the key it is filed under (`kind`) its hardware address,
+ * client-id, hostname and DNS update flags.  0 or -ENOMEM. */
+int dhcp4_lease_from_rec(struct dhcp4_worker *w, struct lease4 *l, const struct lease_rec *r,
+			 uint8_t kind)
+{
+	l->expire = r->expire;
+	l->valid_lft = r->valid_lft;
+	l->state = r->state;
+	if (kind != LEASE_KEY_ADDR) {
+		if (kind != LEASE_KEY_HWADDR) {
+			l->htype = r->htype;
+			l->hwaddr_len = r->hwaddr_len > 16 ? 16 : r->hwaddr_len;
+			memcpy(l->hwaddr, r->hwaddr, l->hwaddr_len);
+		}
+		if (kind != LEASE_KEY_CLIENT_ID && r->cid_len &&
+		    lease_table_set_cid(w->lt, l, r->cid, r->cid_len))
+			return -ENOMEM;
+	}
+	l->flags = (uint8_t)((r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0));
+	return lease_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+}
