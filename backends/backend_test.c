@@ -787,6 +787,58 @@ static int wr_sync(struct lease_backend *be)
 
 static struct lease_backend_ops wr_ops;
 
+/* The workers' lease-change logs the flusher under test reads. */
+static struct lease_log *tlogs[2];
+
+static void free_logs(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		lease_log_free(tlogs[i]);
+		tlogs[i] = NULL;
+	}
+}
+
+/* n fresh logs of `size` entries (NULL + errno when size is refused). */
+static struct lease_log *const *test_logs(unsigned n, unsigned size)
+{
+	struct lease_log_params lp = { .size = size };
+
+	free_logs();
+	for (unsigned i = 0; i < n; i++) {
+		tlogs[i] = lease_log_create(&lp);
+		if (tlogs[i] == NULL) {
+			int e = errno;
+
+			free_logs();
+			errno = e;
+			return NULL;
+		}
+	}
+	return tlogs;
+}
+
+static void wb_done(struct wb *wb)
+{
+	wb_free(wb);
+	free_logs();
+}
+
+/* What a worker does for one lease change: r->seq gets its sequence. */
+static int log_push(unsigned w, struct lease_rec *r)
+{
+	struct lease_change *c = lease_log_claim(tlogs[w]);
+
+	r->seq = 0;
+	if (c == NULL)
+		return -ENOBUFS;
+	c->family = LEASE_FAMILY_V4;
+	c->op = r->valid_lft ? LEASE_OP_ADD : LEASE_OP_DELETE;
+	c->origin = LEASE_ORIGIN_CLIENT;
+	c->u.v4 = *r;
+	r->seq = lease_log_commit(tlogs[w]);
+	return 0;
+}
+
 struct prod_arg {
 	struct wb *wb;
 	unsigned w;
@@ -818,7 +870,7 @@ static void *producer(void *arg)
 					usleep((unsigned)((due - t) / 1000 - 100));
 		}
 		prod_rec(&r, pa->w, i);
-		while (wb_push(pa->wb, pa->w, &r) == -ENOBUFS) {
+		while (log_push(pa->w, &r) == -ENOBUFS) {
 			pa->retries++;
 			sched_yield();
 		}
@@ -864,11 +916,17 @@ static struct wb *make_wb(const struct lease_backend_ops *ops, struct lease_back
 			  enum conf_durability mode, unsigned ring, uint32_t flush_ms, uint32_t lfc)
 {
 	struct wb_params p = {
-		.ops = ops, .be = be, .n_workers = 2, .ring_size = ring, .mode = mode,
+		.ops = ops, .be = be, .n_workers = 2, .logs = test_logs(2, ring), .mode = mode,
 		.flush_interval_ms = flush_ms, .lfc_interval = lfc,
 	};
+	struct wb *wb;
 
-	return wb_create(&p);
+	if (p.logs == NULL)
+		return NULL;
+	wb = wb_create(&p);
+	if (wb == NULL)
+		free_logs();
+	return wb;
 }
 
 /* Two producers, N each: everything becomes durable, and the file holds
@@ -923,7 +981,7 @@ static void run_two_producers(enum conf_durability mode, const char *sub, unsign
 		       (double)ws.sync_ns / 1e3 / (double)(ws.syncs ? ws.syncs : 1),
 		       (unsigned long long)ws.max_batch, (unsigned long long)ws.ring_full);
 	}
-	wb_free(wb);
+	wb_done(wb);
 	mf->close(be);
 
 	be = open_be(path);
@@ -971,7 +1029,7 @@ static void test_wb_write_behind(void)
 	t0 = now_ns();
 	for (unsigned i = 0; i < 300; i++) {
 		prod_rec(&r, 0, i);
-		CU_ASSERT_EQUAL(wb_push(wb, 0, &r), 0);
+		CU_ASSERT_EQUAL(log_push(0, &r), 0);
 		CU_ASSERT_EQUAL(r.seq, i + 1);
 		usleep(1000);
 	}
@@ -980,7 +1038,7 @@ static void test_wb_write_behind(void)
 	wb_get_stats(wb, &ws);
 	CU_ASSERT(ws.batches > 50);                          /* many small batches... */
 	CU_ASSERT(ws.syncs <= dt / 50000000u + 2);            /* ...few syncs */
-	wb_free(wb);
+	wb_done(wb);
 	mf->close(be);
 }
 
@@ -1002,30 +1060,30 @@ static void test_wb_ring_full(void)
 	CU_ASSERT_PTR_NULL(make_wb(mf, be, CONF_DUR_MEMORY, 8, 0, 0));
 	wb = make_wb(mf, be, CONF_DUR_COMMIT, 8, 0, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
-	/* not started: nothing drains; an 8-slot ring holds 7 */
-	for (i = 0; i < 7; i++) {
+	/* not started: nothing drains; an 8-entry log holds 8 */
+	for (i = 0; i < 8; i++) {
 		prod_rec(&r, 0, i);
-		CU_ASSERT_EQUAL(wb_push(wb, 0, &r), 0);
+		CU_ASSERT_EQUAL(log_push(0, &r), 0);
 		CU_ASSERT_EQUAL(r.seq, i + 1);
 	}
-	prod_rec(&r, 0, 7);
-	CU_ASSERT_EQUAL(wb_push(wb, 0, &r), -ENOBUFS);
-	CU_ASSERT_EQUAL(wb_push(wb, 0, &r), -ENOBUFS);
+	prod_rec(&r, 0, 8);
+	CU_ASSERT_EQUAL(log_push(0, &r), -ENOBUFS);
+	CU_ASSERT_EQUAL(log_push(0, &r), -ENOBUFS);
 	CU_ASSERT_EQUAL(r.seq, 0);
 	prod_rec(&r, 1, 0);
-	CU_ASSERT_EQUAL(wb_push(wb, 1, &r), 0);            /* worker 1 unaffected */
+	CU_ASSERT_EQUAL(log_push(1, &r), 0);            /* worker 1 unaffected */
 	wb_get_stats(wb, &ws);
 	CU_ASSERT_EQUAL(ws.ring_full, 2);
 	CU_ASSERT_EQUAL(wb_durable(wb, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
-	CU_ASSERT_EQUAL(wait_durable(wb, 1, 7, 2000), 0);
-	prod_rec(&r, 0, 7);
-	CU_ASSERT_EQUAL(wb_push(wb, 0, &r), 0);
-	CU_ASSERT_EQUAL(r.seq, 8);                         /* refused pushes took no seq */
+	CU_ASSERT_EQUAL(wait_durable(wb, 1, 8, 2000), 0);
+	prod_rec(&r, 0, 8);
+	CU_ASSERT_EQUAL(log_push(0, &r), 0);
+	CU_ASSERT_EQUAL(r.seq, 9);                         /* refused pushes took no seq */
 	wb_stop(wb);                                       /* drains and syncs */
-	CU_ASSERT_EQUAL(wb_durable(wb, 0), 8);
+	CU_ASSERT_EQUAL(wb_durable(wb, 0), 9);
 	CU_ASSERT_EQUAL(wb_durable(wb, 1), 1);
-	wb_free(wb);
+	wb_done(wb);
 	mf->close(be);
 }
 
@@ -1088,7 +1146,7 @@ static void test_wb_commit_after_sync(void)
 	CU_ASSERT_EQUAL(wait_durable(wb, 2, N, 20000), 0);
 	ca.stop = 1;
 	pthread_join(ct, NULL);
-	wb_free(wb);
+	wb_done(wb);
 	mf->close(wr.be);
 	CU_ASSERT(ca.seen > 100);        /* the checker really watched publishing */
 	CU_ASSERT_EQUAL(ca.early, 0);
@@ -1126,7 +1184,7 @@ static void test_wb_compaction(void)
 	wb_stop(wb);
 	wb_get_stats(wb, &ws);
 	CU_ASSERT(ws.compactions >= 2);
-	wb_free(wb);
+	wb_done(wb);
 	CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
 	mf->get_stats(be, &bst);
 	CU_ASSERT(bst.compactions >= 1);
@@ -1179,7 +1237,7 @@ static void test_wb_lost_batch_not_published(void)
 {
 	static struct lease_backend_ops ops;
 	struct wb_params wp = {
-		.ops = &ops, .be = (struct lease_backend *)&ops, .n_workers = 1, .ring_size = 256,
+		.ops = &ops, .be = (struct lease_backend *)&ops, .n_workers = 1, .logs = test_logs(1, 256),
 		.mode = CONF_DUR_COMMIT, .batch_max = 64,
 	};
 	struct lease_rec r;
@@ -1198,7 +1256,7 @@ static void test_wb_lost_batch_not_published(void)
 	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
 	for (i = 0; i < 200; i++) {
 		prod_rec(&r, 0, i);
-		CU_ASSERT_EQUAL(wb_push(wb, 0, &r), 0);
+		CU_ASSERT_EQUAL(log_push(0, &r), 0);
 	}
 	lost_stop_seen = 1;
 	wb_stop(wb);
@@ -1207,7 +1265,7 @@ static void test_wb_lost_batch_not_published(void)
 	CU_ASSERT(ws.records >= 200 - 64);
 	/* ... but seq 1..64 never were, so nothing of worker 0 is durable */
 	CU_ASSERT_EQUAL(wb_durable(wb, 0), 0);
-	wb_free(wb);
+	wb_done(wb);
 }
 
 static double cpu_s(void)
@@ -1252,7 +1310,7 @@ static void test_wb_idle_latency(void)
 
 		struct wb_params wp = {
 			.ops = pass[k].memfile ? mf : &null_ops, .be = be, .n_workers = 1,
-			.ring_size = 64, .mode = CONF_DUR_COMMIT,
+			.logs = test_logs(1, 64), .mode = CONF_DUR_COMMIT,
 			.deep_idle_us = pass[k].gap_us > 2000 ? 1000 : 0,
 		};
 		struct wb_stats ws;
@@ -1285,14 +1343,14 @@ static void test_wb_idle_latency(void)
 			usleep(pass[k].gap_us + (i * 37) % 500);   /* random phase */
 			prod_rec(&r, 0, i);
 			t0 = now_ns();
-			CU_ASSERT_EQUAL(wb_push(wb, 0, &r), 0);
+			CU_ASSERT_EQUAL(log_push(0, &r), 0);
 			while (wb_durable(wb, 0) < i + 1)
 				;
 			lat[i] = now_ns() - t0;
 		}
 		wb_stop(wb);
 		wb_get_stats(wb, &ws);
-		wb_free(wb);
+		wb_done(wb);
 		/* How often each regime is entered depends on the scheduler of
 		 * this shared VM, so the counts are reported, not asserted.  What
 		 * must hold: with 3 ms gaps the flusher does reach its deep sleep,

@@ -1,31 +1,26 @@
-/* The write-behind flusher.  Each worker pushes lease changes onto its own
- * single-producer/single-consumer ring; one thread drains all rings in
- * bursts, appends one batch to the backend, syncs and publishes per
- * worker the highest sequence number that is now durable.
+/* The write-behind flusher: the store's consumer of every worker's
+ * lease-change log.  One thread reads all logs in bursts, appends one
+ * batch to the backend, syncs and publishes, as its watermark in each
+ * worker's log, the highest sequence number that is now durable.
  *
  * COMMIT mode is group commit: one sync per batch, and a worker's parked
  * replies are released only by a published seq, which is stored after the
  * sync returned.  WRITE_BEHIND syncs at most every flush_interval_ms.
  *
- * The rings are plain memory set up with rte_ring_init, so the flusher
- * and its tests work without the EAL. */
+ * The logs need no EAL, so the flusher and its tests work without it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/futex.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_atomic.h>
 #include <rte_common.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
 
+#include "lease_log.h"
 #include "wb.h"
 
 #define WB_BURST 64u
@@ -38,43 +33,24 @@
 #define WB_STOP_TRIES 20
 #define WB_STOP_RETRY_MS 50u            /* stopping: give the store ~1 s in all */
 
-_Static_assert(sizeof(struct lease_rec) % 4 == 0, "rte_ring elements must be a multiple of 4 bytes");
-
-/* Written by its worker only. */
-struct wb_prod {
-	struct rte_ring *ring;
-	uint64_t next_seq;
-	uint64_t ring_full;
-} __rte_cache_aligned;
-
-/* Written by the flusher only; one cache line per worker so a worker
- * polling its watermark does not share a line with another's. */
-struct wb_pub {
-	uint64_t durable;
-} __rte_cache_aligned;
-
-/* The doorbell: the flusher sets `sleeping` before a long sleep and a
- * producer that sees it rings (a futex wake, a syscall that never
- * blocks).  Read on every push, written only around deep sleeps, so the
- * line stays shared while the server is busy. */
-struct wb_bell {
-	uint32_t sleeping;
-} __rte_cache_aligned;
-
 struct wb {
 	struct wb_params p;
-	struct wb_prod *prod;
-	struct wb_pub *pub;
-	uint64_t *appended;             /* flusher: highest seq appended, per worker */
-	uint64_t *batch_first;          /* flusher: first seq of each worker in the batch, 0 none */
-	uint64_t *ceiling;              /* flusher: never publish past this (a lost batch) */
-	struct lease_rec *batch;
-	unsigned next_worker;           /* flusher: where the next drain pass starts */
+	struct lease_log **logs;        /* one per worker */
+	int *cons;                      /* our consumer id in each log */
+	uint64_t *appended;             /* highest seq appended, per worker */
+	uint64_t *batch_first;          /* first seq of each worker in the batch, 0 none */
+	uint64_t *ceiling;              /* never publish past this (a lost batch) */
+	struct lease_change *changes;   /* read buffer */
+	struct lease_rec *batch;        /* what the backend appends */
+	unsigned next_worker;           /* where the next drain pass starts */
 	pthread_t thr;
 	bool started;
 	bool stop;                      /* atomic */
 	struct wb_stats st;             /* flusher writes (relaxed atomics) */
-	struct wb_bell bell;
+	/* Rung by a commit while the flusher sleeps: a futex wake, a
+	 * syscall that never blocks.  Read on every commit, written only
+	 * around deep sleeps, so the line stays shared while busy. */
+	struct lease_log_bell bell;
 };
 
 #define WB_STAT_ADD(wb, f, v) __atomic_fetch_add(&(wb)->st.f, (v), __ATOMIC_RELAXED)
@@ -94,12 +70,6 @@ static void wb_sleep_us(unsigned us)
 	nanosleep(&ts, NULL);
 }
 
-static void wb_bell_ring(struct wb *wb)
-{
-	if (__atomic_exchange_n(&wb->bell.sleeping, 0, __ATOMIC_ACQ_REL))
-		syscall(SYS_futex, &wb->bell.sleeping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
 struct wb *wb_create(const struct wb_params *p)
 {
 	struct wb *wb = NULL;
@@ -108,9 +78,11 @@ struct wb *wb_create(const struct wb_params *p)
 
 	if (p == NULL || p->ops == NULL || p->be == NULL || p->ops->append == NULL ||
 	    p->ops->sync == NULL || p->n_workers == 0 || p->n_workers > WB_MAX_WORKERS ||
-	    p->ring_size < 2 || !rte_is_power_of_2(p->ring_size) || p->ring_size > RTE_RING_SZ_MASK ||
-	    (p->mode != CONF_DUR_WRITE_BEHIND && p->mode != CONF_DUR_COMMIT))
+	    p->logs == NULL || (p->mode != CONF_DUR_WRITE_BEHIND && p->mode != CONF_DUR_COMMIT))
 		goto err;
+	for (w = 0; w < p->n_workers; w++)
+		if (p->logs[w] == NULL)
+			goto err;
 	err = ENOMEM;
 	wb = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*wb), RTE_CACHE_LINE_SIZE));
 	if (wb == NULL)
@@ -123,42 +95,26 @@ struct wb *wb_create(const struct wb_params *p)
 		wb->p.deep_idle_us = WB_DEEP_IDLE_US_DEFAULT;
 	if (wb->p.batch_max == 0)
 		wb->p.batch_max = WB_BATCH_DEFAULT;
-	wb->prod = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*wb->prod) * p->n_workers);
-	if (wb->prod == NULL)
-		goto err;
-	memset(wb->prod, 0, sizeof(*wb->prod) * p->n_workers);
-	wb->pub = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*wb->pub) * p->n_workers);
+	wb->logs = calloc(p->n_workers, sizeof(*wb->logs));
+	wb->cons = calloc(p->n_workers, sizeof(*wb->cons));
 	wb->appended = calloc(p->n_workers, sizeof(*wb->appended));
 	wb->batch_first = calloc(p->n_workers, sizeof(*wb->batch_first));
 	wb->ceiling = malloc(p->n_workers * sizeof(*wb->ceiling));
-	if (wb->ceiling)
-		for (w = 0; w < p->n_workers; w++)
-			wb->ceiling[w] = UINT64_MAX;
+	wb->changes = malloc(sizeof(*wb->changes) * wb->p.batch_max);
 	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
-	if (wb->pub == NULL || wb->appended == NULL || wb->batch == NULL ||
-	    wb->batch_first == NULL || wb->ceiling == NULL)
+	if (wb->logs == NULL || wb->cons == NULL || wb->appended == NULL || wb->batch == NULL ||
+	    wb->changes == NULL || wb->batch_first == NULL || wb->ceiling == NULL)
 		goto err;
-	memset(wb->pub, 0, sizeof(*wb->pub) * p->n_workers);
 	for (w = 0; w < p->n_workers; w++) {
-		ssize_t sz = rte_ring_get_memsize_elem(sizeof(struct lease_rec), p->ring_size);
-		char name[RTE_RING_NAMESIZE];
-		struct rte_ring *r;
-		int ret;
+		int c = lease_log_consumer_add(p->logs[w], LEASE_LOG_HOLD, &wb->bell);
 
-		if (sz < 0) {
-			err = -sz;
+		if (c < 0) {
+			err = -c;
 			goto err;
 		}
-		r = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL((size_t)sz, RTE_CACHE_LINE_SIZE));
-		if (r == NULL)
-			goto err;
-		wb->prod[w].ring = r;
-		snprintf(name, sizeof(name), "wb%u", w);
-		ret = rte_ring_init(r, name, p->ring_size, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (ret) {
-			err = -ret;
-			goto err;
-		}
+		wb->logs[w] = p->logs[w];
+		wb->cons[w] = c;
+		wb->ceiling[w] = UINT64_MAX;
 	}
 	return wb;
 err:
@@ -167,37 +123,31 @@ err:
 	return NULL;
 }
 
-int wb_push(struct wb *wb, unsigned worker, struct lease_rec *rec)
+unsigned wb_consumer(const struct wb *wb, unsigned worker)
 {
-	struct wb_prod *p = &wb->prod[worker];
-
-	rec->seq = p->next_seq + 1;
-	if (unlikely(rte_ring_sp_enqueue_elem(p->ring, rec, sizeof(*rec)) != 0)) {
-		__atomic_store_n(&p->ring_full, p->ring_full + 1, __ATOMIC_RELAXED);
-		rec->seq = 0;
-		return -ENOBUFS;
-	}
-	p->next_seq = rec->seq;
-	/* Store-load order: our enqueue must be visible before we look at
-	 * the doorbell, or the flusher could check the rings, find them
-	 * empty and sleep while we read `sleeping` as 0 (a lost wake-up,
-	 * bounded by WB_DEEP_SLEEP_US).  A locked add on x86, ~20 cycles. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (unlikely(__atomic_load_n(&wb->bell.sleeping, __ATOMIC_RELAXED)))
-		wb_bell_ring(wb);
-	return 0;
+	return (unsigned)wb->cons[worker];
 }
 
 uint64_t wb_durable(const struct wb *wb, unsigned worker)
 {
-	return __atomic_load_n(&wb->pub[worker].durable, __ATOMIC_ACQUIRE);
+	return lease_log_done(wb->logs[worker], (unsigned)wb->cons[worker]);
 }
 
-/* Fills the batch from every ring, a burst per ring per pass, starting at
- * a rotating worker so no ring waits behind a busy one. */
+/* The store keeps DHCPv4 records (lease_rec, Kea's CSV line): one per
+ * change, a removal as valid_lft 0. */
+static void wb_to_rec(struct lease_rec *r, const struct lease_change *c)
+{
+	*r = c->u.v4;
+	r->seq = c->seq;
+	if (lease_op_removes(c->op))
+		r->valid_lft = 0;
+}
+
+/* Fills the batch from every log, a burst per log per pass, starting at
+ * a rotating worker so no log waits behind a busy one. */
 static unsigned wb_drain(struct wb *wb)
 {
-	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i;
+	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i, j;
 	bool got;
 
 	memset(wb->batch_first, 0, nw * sizeof(*wb->batch_first));
@@ -206,13 +156,15 @@ static unsigned wb_drain(struct wb *wb)
 		for (i = 0; i < nw && n < max; i++) {
 			unsigned w = (wb->next_worker + i) % nw;
 			unsigned want = RTE_MIN(WB_BURST, max - n);
-			unsigned k = rte_ring_sc_dequeue_burst_elem(wb->prod[w].ring, &wb->batch[n],
-								    sizeof(struct lease_rec), want, NULL);
+			unsigned k = lease_log_read(wb->logs[w], (unsigned)wb->cons[w],
+						    &wb->changes[n], want);
 
 			if (k) {
+				for (j = n; j < n + k; j++)
+					wb_to_rec(&wb->batch[j], &wb->changes[j]);
 				if (!wb->batch_first[w])
 					wb->batch_first[w] = wb->batch[n].seq;
-				/* FIFO per ring: the last one has the highest seq. */
+				/* in order per log: the last one has the highest seq */
 				wb->appended[w] = wb->batch[n + k - 1].seq;
 				n += k;
 				got = true;
@@ -223,10 +175,10 @@ static unsigned wb_drain(struct wb *wb)
 	return n;
 }
 
-static bool wb_rings_empty(const struct wb *wb)
+static bool wb_logs_empty(const struct wb *wb)
 {
 	for (unsigned w = 0; w < wb->p.n_workers; w++)
-		if (!rte_ring_empty(wb->prod[w].ring))
+		if (lease_log_unread(wb->logs[w], (unsigned)wb->cons[w]))
 			return false;
 	return true;
 }
@@ -269,12 +221,9 @@ static int wb_sync_publish(struct wb *wb)
 		return ret;
 	}
 	WB_STAT_ADD(wb, syncs, 1);
-	for (w = 0; w < wb->p.n_workers; w++) {
-		uint64_t d = RTE_MIN(wb->appended[w], wb->ceiling[w]);
-
-		if (d != wb->pub[w].durable)
-			__atomic_store_n(&wb->pub[w].durable, d, __ATOMIC_RELEASE);
-	}
+	for (w = 0; w < wb->p.n_workers; w++)
+		lease_log_publish(wb->logs[w], (unsigned)wb->cons[w],
+				  RTE_MIN(wb->appended[w], wb->ceiling[w]));
 	return 0;
 }
 
@@ -298,7 +247,6 @@ static void *wb_thread(void *arg)
 	bool pending = false;
 	unsigned stop_tries = 0, idle_polls = 0;
 	unsigned deep_after = wb->p.deep_idle_us / wb->p.idle_sleep_us;
-	struct timespec deep = { .tv_sec = 0, .tv_nsec = WB_DEEP_SLEEP_US * 1000L };
 
 	/* The default 50 us timer slack would stretch every idle sleep and
 	 * add to commit-mode reply latency. */
@@ -368,14 +316,14 @@ static void *wb_thread(void *arg)
 			wb_sleep_us(wb->p.idle_sleep_us);
 			continue;
 		}
-		__atomic_store_n(&wb->bell.sleeping, 1, __ATOMIC_SEQ_CST);
-		if (wb_rings_empty(wb) && !wb_stopping(wb)) {
+		lease_log_bell_arm(&wb->bell);
+		if (wb_logs_empty(wb) && !wb_stopping(wb)) {
 			WB_STAT_ADD(wb, deep_sleeps, 1);
-			if (syscall(SYS_futex, &wb->bell.sleeping, FUTEX_WAIT_PRIVATE, 1, &deep, NULL, 0) == 0 ||
-			    errno == EAGAIN)
+			if (lease_log_bell_wait(&wb->bell, WB_DEEP_SLEEP_US))
 				WB_STAT_ADD(wb, bell_wakes, 1);
+		} else {
+			__atomic_store_n(&wb->bell.sleeping, 0, __ATOMIC_RELAXED);
 		}
-		__atomic_store_n(&wb->bell.sleeping, 0, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -412,8 +360,12 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	s->deep_sleeps = __atomic_load_n(&wb->st.deep_sleeps, __ATOMIC_RELAXED);
 	s->bell_wakes = __atomic_load_n(&wb->st.bell_wakes, __ATOMIC_RELAXED);
 	s->ring_full = 0;
-	for (w = 0; w < wb->p.n_workers; w++)
-		s->ring_full += __atomic_load_n(&wb->prod[w].ring_full, __ATOMIC_RELAXED);
+	for (w = 0; w < wb->p.n_workers; w++) {
+		struct lease_log_stats ls;
+
+		lease_log_get_stats(wb->logs[w], &ls);
+		s->ring_full += ls.full;
+	}
 }
 
 void wb_stop(struct wb *wb)
@@ -421,26 +373,22 @@ void wb_stop(struct wb *wb)
 	if (wb == NULL || !wb->started)
 		return;
 	__atomic_store_n(&wb->stop, true, __ATOMIC_SEQ_CST);
-	wb_bell_ring(wb);
+	lease_log_bell_ring(&wb->bell);
 	pthread_join(wb->thr, NULL);
 	wb->started = false;
 }
 
 void wb_free(struct wb *wb)
 {
-	unsigned w;
-
 	if (wb == NULL)
 		return;
 	wb_stop(wb);
-	if (wb->prod)
-		for (w = 0; w < wb->p.n_workers; w++)
-			free(wb->prod[w].ring);
-	free(wb->prod);
-	free(wb->pub);
+	free(wb->logs);
+	free(wb->cons);
 	free(wb->appended);
 	free(wb->batch_first);
 	free(wb->ceiling);
+	free(wb->changes);
 	free(wb->batch);
 	free(wb);
 }

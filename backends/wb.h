@@ -1,10 +1,13 @@
-/* The write-behind flusher: one thread that drains every worker's ring of
- * lease changes into a backend in batches, and publishes per worker the
- * highest sequence number that is durable.  Workers never block on it. */
+/* The write-behind flusher: the store's consumer of the workers'
+ * lease-change logs.  One thread reads every worker's log into a backend
+ * in batches, and publishes in each log, as its watermark, the highest
+ * sequence number that is durable.  Workers never block on it: a log the
+ * flusher has not read far enough refuses new changes (counted). */
 #pragma once
 #include <stdint.h>
 #include "conf.h"
 #include "lease_backend.h"
+#include "lease_log.h"
 
 struct wb;
 
@@ -12,7 +15,9 @@ struct wb_params {
 	const struct lease_backend_ops *ops;
 	struct lease_backend *be;
 	unsigned n_workers;
-	unsigned ring_size;            /* records per worker ring, power of two */
+	/* One log per worker; wb_create registers the flusher in each as a
+	 * holding consumer, so call it before the workers' first change. */
+	struct lease_log *const *logs;
 	enum conf_durability mode;     /* WRITE_BEHIND or COMMIT */
 	uint32_t flush_interval_ms;
 	uint32_t lfc_interval;         /* seconds, 0 = never compact */
@@ -25,16 +30,15 @@ struct wb_params {
 struct wb *wb_create(const struct wb_params *p);
 int wb_start(struct wb *wb);
 
-/* Worker side (one producer per worker index).  Assigns rec->seq (1, 2, ...
- * per worker) and enqueues a copy.  0, or -ENOBUFS if the ring is full
- * (counted). */
-int wb_push(struct wb *wb, unsigned worker, struct lease_rec *rec);
-
+/* The flusher's consumer id in worker's log: the watermark a reply that
+ * must be durable waits for. */
+unsigned wb_consumer(const struct wb *wb, unsigned worker);
 /* Highest seq of `worker` that the backend holds durably (acquire load). */
 uint64_t wb_durable(const struct wb *wb, unsigned worker);
 
 struct wb_stats {
-	uint64_t records, batches, syncs, ring_full, errors, compactions;
+	uint64_t records, batches, syncs, errors, compactions;
+	uint64_t ring_full;            /* changes the logs refused while full */
 	/* added */
 	uint64_t sync_ns;              /* total time spent in sync */
 	uint64_t max_batch;            /* largest batch so far */
@@ -43,6 +47,6 @@ struct wb_stats {
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 
-/* Drain every ring, sync, stop the thread.  Safe to call once workers stopped. */
+/* Drain every log, sync, stop the thread.  Safe to call once workers stopped. */
 void wb_stop(struct wb *wb);
 void wb_free(struct wb *wb);

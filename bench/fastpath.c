@@ -554,7 +554,7 @@ int main(int argc, char **argv)
 	dp.conf = conf;
 	dp.n_workers = rte_lcore_count() - 1;
 	rt = dhcp4_runtime_create(conf);
-	if (!rt || dp_ports_init(&dp) || dp_workers_init(&dp, rt)) {
+	if (!rt || dp_ports_init(&dp) || dp_logs_init(&dp) || dp_workers_init(&dp, rt)) {
 		fprintf(stderr, "datapath init failed\n");
 		goto out;
 	}
@@ -621,6 +621,7 @@ out:
 	dp_workers_drain(&dp);
 	dp_ports_close(&dp);
 	dp_workers_free(&dp);
+	dp_logs_free(&dp);
 	dhcp4_runtime_free(rt);
 	conf_free(conf);
 	rte_eal_cleanup();

@@ -48,6 +48,7 @@
 	X(TX_FULL,          "dp-drop-tx-full")                         \
 	X(PARK_FULL,        "dp-drop-park-full")                       \
 	X(PARKED,           "dp-parked")                               \
+	X(GATE_TIMEOUTS,    "dp-drop-gate-timeout")                    \
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
 	X(CTL_MSGS,         "dp-ctl-messages")
 

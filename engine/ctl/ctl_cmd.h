@@ -19,6 +19,7 @@
 #include "dp.h"
 
 #define MSG_TIMEOUT_MS   3000           /* a worker's answer to one message */
+#define DURABLE_WAIT_MS  2000           /* a lease command's change to become safe */
 
 /* A command handler (ctl_handler_fn); ctx is the struct dp_srv. */
 #define HANDLER(name) \

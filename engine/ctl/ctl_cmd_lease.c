@@ -137,6 +137,12 @@ static int msg_error(int ret, char *text, size_t len)
 {
 	if (ret == -ETIMEDOUT)
 		return fail(text, len, "a worker did not answer within %u ms", MSG_TIMEOUT_MS);
+	if (ret == -ENOBUFS)
+		return fail(text, len, "the worker's lease-change log is full (the lease store "
+			    "is behind): nothing was changed, try again");
+	if (ret == -ETIME)
+		return fail(text, len, "the change is in memory but the lease store has not made "
+			    "it durable within %u ms", DURABLE_WAIT_MS);
 	return fail(text, len, "%s", strerror(-ret));
 }
 

@@ -12,10 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "lease_log.h"
 #include "lease_table.h"
-#include "wb.h"
 
-#define DURABLE_WAIT_MS  2000
 
 static int rec_cmp(const void *a, const void *b)
 {
@@ -188,21 +187,24 @@ int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
 	}
 }
 
-/* In commit mode a change is acknowledged once it is durable, like a
- * DHCPACK. */
+/* A change is acknowledged once it is as safe as a DHCPACK would be: the
+ * log consumers a worker's replies wait for (the store in commit mode)
+ * have it.  -ETIME when they do not within DURABLE_WAIT_MS: the change is
+ * in memory and in the log, not yet in the store. */
 static int wait_durable(struct dp_srv *s, unsigned w, uint64_t seq)
 {
+	const struct dp_worker *dw = s->dp->workers[w];
 	struct timespec nap = { 0, 200000 };
 	unsigned i;
 
-	if (!s->dp->wb || !s->dp->commit || !seq)
+	if (!dw->need || !seq)
 		return 0;
 	for (i = 0; i < DURABLE_WAIT_MS * 5; i++) {
-		if (wb_durable(s->dp->wb, w) >= seq)
+		if (lease_log_safe(dw->log, dw->need) >= seq)
 			return 0;
 		nanosleep(&nap, NULL);
 	}
-	return -ETIMEDOUT;
+	return -ETIME;
 }
 
 int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r)

@@ -9,7 +9,7 @@ static void expire_one(struct lease4 *l, void *arg)
 	int s = lease_subnet(w, l);
 	uint8_t state = l->state;
 
-	if (dhcp4_lease_drop(w, l, true)) {
+	if (dhcp4_lease_drop(w, l, LEASE_OP_EXPIRE)) {
 		/* Not freed now (counted): due again in a second, so the next
 		 * sweeps retry without spinning on it in this one. */
 		l->expire = w->now + 1;
@@ -29,7 +29,15 @@ static void expire_one(struct lease4 *l, void *arg)
 
 unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max)
 {
+	uint8_t origin = w->origin;
+	unsigned n;
+
 	worker_serving(w);
 	dhcp4_worker_poll(w);
-	return lease_table_expire(w->lt, w->now, max, expire_one, w);
+	/* leases-reclaim comes here as a control command: keep its origin */
+	if (origin == LEASE_ORIGIN_CLIENT)
+		w->origin = LEASE_ORIGIN_SERVER;
+	n = lease_table_expire(w->lt, w->now, max, expire_one, w);
+	w->origin = origin;
+	return n;
 }

@@ -1,11 +1,11 @@
-/* Lease bookkeeping on the owning worker: gauges, the lease's record for
- * the write-behind ring, taking and giving back its address (pool bit or
- * reservation), the release queue, and dropping or vacating a lease. */
+/* Lease bookkeeping on the owning worker: gauges, each change's entry in
+ * the worker's lease-change log, taking and giving back an address (pool
+ * bit or reservation), the release queue, and dropping or vacating a
+ * lease. */
 #include <errno.h>
 #include <string.h>
 
 #include "dhcp4_priv.h"
-#include "wb.h"
 
 /* Gauges follow the lease's state: call with -1 before a change and +1
  * after it. */
@@ -50,25 +50,33 @@ void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struc
 	}
 }
 
-/* Persist the lease (or its deletion).  0 with *seq (0 without a flusher),
- * or -ENOBUFS, counted. */
-int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t *seq)
+/* Commit one change of l to the worker's log: `op` (enum lease_op), from
+ * w->origin.  0 with *seq, its sequence number, or -ENOBUFS (counted)
+ * when a consumer that holds the log back has not caught up: then nothing
+ * is logged, and a caller that must not change the lease without logging
+ * it claims first (lease_log_claim) before it changes anything. */
+int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op, uint64_t *seq)
 {
-	struct lease_rec r;
+	struct lease_change *c = lease_log_claim(w->log);
 
-	*seq = 0;
-	if (!w->wb)
-		return 0;
-	dhcp4_rec_of(w->lt, &r, l);
-	if (del)
-		r.valid_lft = 0;
-	if (wb_push(w->wb, w->id, &r)) {
+	if (unlikely(!c)) {
 		w->st.c[STAT4_FLUSH_RING_FULL]++;
+		*seq = 0;
 		return -ENOBUFS;
 	}
-	if (!del)
-		l->seq = r.seq;
-	*seq = r.seq;
+	/* Nobody reads a log without consumers (memory mode without HA):
+	 * the change still takes its sequence number. */
+	if (lease_log_consumers(w->log)) {
+		c->family = LEASE_FAMILY_V4;
+		c->op = op;
+		c->origin = w->origin;
+		dhcp4_rec_of(w->lt, &c->u.v4, l);
+		if (lease_op_removes(op))
+			c->u.v4.valid_lft = 0;
+	}
+	*seq = lease_log_commit(w->log);
+	if (!lease_op_removes(op))
+		l->seq = *seq;
 	return 0;
 }
 
@@ -98,7 +106,7 @@ void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
 		alloc_release(rt->pools[p].ap, addr);
 }
 
-/* The delete record of l was pushed as `seq` (0: none, no flusher). */
+/* The delete record of l was logged as `seq` (0: none). */
 static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_t seq)
 {
 	/* A reserved address keeps its bit whatever happens; only its own
@@ -109,7 +117,7 @@ static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_
 	}
 	if (l->pool == NO_POOL)
 		return;
-	if (!seq || !w->rq.cap || release_queue_full(&w->rq)) {
+	if (!seq || !w->durable || !w->rq.cap || release_queue_full(&w->rq)) {
 		addr_release(w, l);
 		return;
 	}
@@ -125,7 +133,7 @@ unsigned dhcp4_worker_poll(struct dhcp4_worker *w)
 
 	if (!release_queue_len(&w->rq))
 		return 0;
-	durable = wb_durable(w->wb, w->id);
+	durable = lease_log_safe(w->log, w->durable);
 	while ((e = release_queue_first(&w->rq)) && e->seq <= durable) {
 		if (e->pool != NO_POOL)
 			alloc_release(w->rt->pools[e->pool].ap, e->addr);
@@ -140,18 +148,19 @@ unsigned dhcp4_worker_pending(const struct dhcp4_worker *w)
 	return release_queue_len(&w->rq);
 }
 
-/* Forget a lease entirely: gauges, a delete record for persisted states,
- * its address bit (after the delete is durable), the table entry.
- * -ENOBUFS when the address cannot be freed now (release queue or
- * write-behind ring full, counted): nothing changed. */
-int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del)
+/* Forget a lease entirely: gauges, its removal logged as `op` (RELEASE,
+ * EXPIRE, DELETE; 0: not logged, for offers and undoing what was never
+ * logged), its address bit (after the removal is durable), the table
+ * entry.  -ENOBUFS when the address cannot be freed now (release queue or
+ * log full, counted): nothing changed. */
+int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, uint8_t op)
 {
 	uint64_t seq = 0;
 
-	if (persist_del && l->state != LEASE_STATE_OFFERED) {
-		/* a delete that is not in the ring must not free anything:
-		 * the file would still give the address to this client */
-		if (release_room(w, l) || dhcp4_persist(w, l, true, &seq))
+	if (op && l->state != LEASE_STATE_OFFERED) {
+		/* a delete that is not in the log must not free anything:
+		 * the store would still give the address to this client */
+		if (release_room(w, l) || dhcp4_persist(w, l, op, &seq))
 			return -ENOBUFS;
 	}
 	dhcp4_gauge(w, l, -1);
@@ -169,9 +178,9 @@ int dhcp4_lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
 	uint64_t seq = 0;
 
 	if (l->state != LEASE_STATE_OFFERED) {
-		/* a delete that is not in the ring must not free anything:
-		 * the file would still give the address to this client */
-		if (release_room(w, l) || dhcp4_persist(w, l, true, &seq))
+		/* a delete that is not in the log must not free anything:
+		 * the store would still give the address to this client */
+		if (release_room(w, l) || dhcp4_persist(w, l, LEASE_OP_DELETE, &seq))
 			return -ENOBUFS;
 	}
 	dhcp4_gauge(w, l, -1);

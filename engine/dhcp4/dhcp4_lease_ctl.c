@@ -142,6 +142,11 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	if (!r || !r->addr || (r->state != LEASE_STATE_DEFAULT && r->state != LEASE_STATE_DECLINED))
 		return -EINVAL;
 	worker_serving(w);
+	/* Room in the log before anything changes: success means logged. */
+	if (!lease_log_claim(w->log)) {
+		w->st.c[STAT4_FLUSH_RING_FULL]++;
+		return -ENOBUFS;
+	}
 	s = rt_subnet_of(rt, r->addr);
 	if (s < 0 || (r->subnet_id && r->subnet_id != w->conf->subnets[s].id))
 		return -EINVAL;
@@ -171,7 +176,7 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 		}
 	}
 	if (l && l != old)
-		dhcp4_lease_drop(w, l, false);        /* the client's pending offer */
+		dhcp4_lease_drop(w, l, 0);        /* the client's pending offer */
 	if (old) {
 		/* the bit (if any) passes to the new entry, as in DECLINE */
 		dhcp4_gauge(w, old, -1);
@@ -200,7 +205,9 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	}
 	dhcp4_gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
-	dhcp4_persist(w, l, false, seq);
+	w->origin = LEASE_ORIGIN_CONTROL;
+	dhcp4_persist(w, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD, seq);   /* claimed above */
+	w->origin = LEASE_ORIGIN_CLIENT;
 	return 0;
 }
 
@@ -238,9 +245,11 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
 	if (!x.v)
 		return -ENOMEM;
 	lease_table_foreach(w->lt, del_collect, &x);
+	w->origin = LEASE_ORIGIN_CONTROL;
 	for (i = 0, done = 0; i < x.n; i++)
-		if (!dhcp4_lease_drop(w, x.v[i], true))
+		if (!dhcp4_lease_drop(w, x.v[i], LEASE_OP_DELETE))
 			done++;
+	w->origin = LEASE_ORIGIN_CLIENT;
 	free(x.v);
 	/* some left in place (counted): the caller may retry */
 	if (left)
@@ -252,10 +261,12 @@ unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)
 {
 	unsigned total = 0, rounds = 0, n;
 
+	w->origin = LEASE_ORIGIN_CONTROL;
 	do {
 		n = dhcp4_expire(w, 256);
 		total += n;
 	} while (total < max && ++rounds < 65536 &&
 		 (n || !lease_table_expire_idle(w->lt, w->now)));
+	w->origin = LEASE_ORIGIN_CLIENT;
 	return total;
 }

@@ -30,7 +30,7 @@ static void xsetup(const char *text)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
 	{
 		struct dhcp4_worker_params p = { .id = 0, .n_workers = 1, .conf = XC, .rt = F.rt,
-						 .lease_capacity = 64 };
+						 .log = test_log(0, 0), .lease_capacity = 64 };
 
 		F.w = dhcp4_worker_create(&p);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(F.w);

@@ -43,6 +43,7 @@
 #include "dhcp4_server.h"
 #include "lease_backend.h"
 #include "lease_table.h"
+#include "lease_log.h"
 #include "release_queue.h"
 
 #define NO_POOL          UINT16_MAX
@@ -174,11 +175,13 @@ struct dhcp4_worker {
 	unsigned id, n_workers;
 	const struct conf *conf;
 	struct dhcp4_runtime *rt;
-	struct wb *wb;
+	struct lease_log *log;          /* every lease change, in order */
+	uint32_t durable;               /* log consumers that make a change durable */
+	uint8_t origin;                 /* enum lease_origin of the changes being made */
 	struct lease_table *lt;
 	uint32_t *cursor;               /* per pool scan hint */
 	uint32_t now;
-	bool commit;
+	bool commit;                    /* replies wait for their change to be durable */
 	struct addr_index ridx;         /* start-up restore only: address -> lease */
 	/* Release queue: FIFO in sequence order (one producer, this worker). */
 	struct release_queue rq;        /* cap 0 in memory mode */
@@ -219,10 +222,10 @@ static inline uint32_t add_lft(uint32_t now, uint32_t lft)
 
 void dhcp4_gauge(struct dhcp4_worker *w, const struct lease4 *l, int d);
 void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struct lease4 *l);
-int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, bool del, uint64_t *seq);
+int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op, uint64_t *seq);
 int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
-int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, bool persist_del);
+int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, uint8_t op);
 int dhcp4_lease_vacate(struct dhcp4_worker *w, struct lease4 *l);
 int dhcp4_lease_from_rec(struct dhcp4_worker *w, struct lease4 *l, const struct lease_rec *r,
 			 uint8_t kind);
@@ -243,7 +246,7 @@ static inline void addr_release(struct dhcp4_worker *w, struct lease4 *l)
  * delete is durable orders the two records in the store. */
 static inline bool release_needs_queue(const struct dhcp4_worker *w, const struct lease4 *l)
 {
-	return w->wb && l->pool != NO_POOL && l->state != LEASE_STATE_OFFERED;
+	return w->durable && l->pool != NO_POOL && l->state != LEASE_STATE_OFFERED;
 }
 
 /* Refuse a change that would free a persisted address when the release

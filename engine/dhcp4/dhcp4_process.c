@@ -189,10 +189,10 @@ static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *
 		if (len != 4 || !is_our_server_id(t->c, be32(sid))) {
 			/* The client took another server's offer. */
 			if (l && l->state == LEASE_STATE_OFFERED)
-				dhcp4_lease_drop(w, l, false);
+				dhcp4_lease_drop(w, l, 0);
 			n = dhcp4_side_offer(t, t->reqaddr);
 			if (n)
-				dhcp4_lease_drop(w, n, false);
+				dhcp4_lease_drop(w, n, 0);
 			return drop(t, STAT4_NOT_FOR_US);
 		}
 		if (!want && mine)
@@ -259,7 +259,7 @@ static int on_release(struct txn *t)
 		return drop(t, STAT4_NOT_FOR_US);
 	l = lease_table_lookup(w->lt, &t->key);
 	if (l && t->ciaddr && l->addr == t->ciaddr && l->state == LEASE_STATE_DEFAULT &&
-	    dhcp4_lease_drop(w, l, true))
+	    dhcp4_lease_drop(w, l, LEASE_OP_RELEASE))
 		return drop(t, STAT4_MAX);      /* kept: the lease expires or the client retries */
 	return 0;
 }
@@ -294,7 +294,7 @@ static int on_decline(struct txn *t)
 	rec.valid_lft = probation;
 	rec.expire = add_lft(w->now, probation);
 	rec.key_kind = LEASE_KEY_ADDR;
-	if (dhcp4_persist(w, &rec, false, &seq)) {
+	if (dhcp4_persist(w, &rec, LEASE_OP_DECLINE, &seq)) {
 		if (!existed)
 			lease_table_remove(w->lt, d);
 		return drop(t, STAT4_MAX);

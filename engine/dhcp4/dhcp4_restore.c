@@ -43,7 +43,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 	 * semantics), whoever the earlier client was. */
 	held = restore_holder(rt, r->addr, &hw);
 	if (held)
-		dhcp4_lease_drop(hw, held, false);
+		dhcp4_lease_drop(hw, held, 0);
 	/* Deletions, reclaimed and expired leases leave the address free. */
 	if (!r->valid_lft || r->state == LEASE_STATE_EXPIRED_RECLAIMED || r->expire <= w->now)
 		return 0;
@@ -52,7 +52,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 	/* One lease per client: a newer address replaces the older one. */
 	l = lease_table_lookup(w->lt, &k);
 	if (l)
-		dhcp4_lease_drop(w, l, false);
+		dhcp4_lease_drop(w, l, 0);
 
 	p = rt_pool_of(rt, r->addr);
 	ret = dhcp4_addr_take(rt, p, r->addr);

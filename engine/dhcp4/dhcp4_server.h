@@ -11,7 +11,7 @@
 #include "lease.h"
 #include "stats.h"
 
-struct wb;
+struct lease_log;
 struct lease_rec;
 struct lease_table;
 
@@ -25,12 +25,20 @@ struct dhcp4_worker_params {
 	unsigned id, n_workers;
 	const struct conf *conf;
 	struct dhcp4_runtime *rt;
-	struct wb *wb;                 /* NULL in memory mode */
+	/* This worker's lease-change log: every change the worker makes is
+	 * committed there (origin client, control or server), whoever reads
+	 * it.  Required. */
+	struct lease_log *log;
+	/* The log consumers that make a change durable (the store's flusher;
+	 * 0 in memory mode): an address a persisted lease gives up keeps its
+	 * pool bit until their watermark passes the change (see
+	 * dhcp4_worker_poll). */
+	uint32_t durable;
 	uint32_t lease_capacity;
-	/* added: addresses that may wait for their delete record to become
-	 * durable (rounded up to a power of two; 0 = 32768).  Size it for the
-	 * records that can be in flight (wb ring + flusher batch): then it
-	 * cannot fill while the ring has room. */
+	/* addresses that may wait for their delete record to become durable
+	 * (rounded up to a power of two; 0 = 32768).  Size it for the changes
+	 * that can be in flight (log + flusher batch): then it cannot fill
+	 * while the log has room. */
 	uint32_t release_queue;
 };
 
@@ -56,7 +64,9 @@ struct dhcp4_tx {
 	uint32_t dst_ip;
 	uint16_t src_port, dst_port;
 	uint8_t dst_mac[6];            /* ff:ff:ff:ff:ff:ff for broadcast */
-	uint64_t wait_seq;             /* 0: send now; else hold until wb_durable() >= it */
+	uint64_t wait_seq;             /* 0: send now; else the lease change (its seq in
+					 * the worker's log) the reply answers for: the
+					 * datapath holds it until that is safe */
 };
 
 /* Client key: client-id (option 61) if present and match-client-id is on,

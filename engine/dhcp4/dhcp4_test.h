@@ -42,6 +42,7 @@ struct fixture {
 	struct conf_option s1opts[2];
 	struct dhcp4_runtime *rt;
 	struct dhcp4_worker *w;
+	struct lease_log *logs[2];      /* the workers' lease-change logs */
 };
 extern struct fixture F;
 
@@ -61,6 +62,14 @@ struct conf_option mkopt(uint8_t code, bool always, const void *data, uint8_t le
 void subnet(struct conf_subnet *s, uint32_t id, uint32_t prefix, struct conf_pool *pool,
 		   uint32_t first, uint32_t last, int iface);
 void conf_build(bool match_cid, bool authoritative, enum conf_durability dur);
+/* Worker id's log: made on first use (`size` entries, 0: 1024), freed by
+ * teardown() or logs_free(). */
+struct lease_log *test_log(unsigned id, unsigned size);
+struct lease_log *const *test_logs(unsigned n, unsigned size);   /* fresh ones */
+void logs_free(void);
+/* A worker on log `id`; with a flusher, its changes are durable once the
+ * flusher's watermark passes them. */
+struct dhcp4_worker *mkworker_q(unsigned id, unsigned n, struct wb *wb, uint32_t queue);
 struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb);
 void setup(bool match_cid, bool authoritative);
 void teardown(void);

@@ -72,16 +72,51 @@ void conf_build(bool match_cid, bool authoritative, enum conf_durability dur)
 	F.c.lease_db.durability = dur;
 }
 
-struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb)
+struct lease_log *test_log(unsigned id, unsigned size)
+{
+	struct lease_log_params lp = { .size = size ? size : 1024 };
+
+	CU_ASSERT_FATAL(id < 2);
+	if (!F.logs[id])
+		F.logs[id] = lease_log_create(&lp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.logs[id]);
+	return F.logs[id];
+}
+
+void logs_free(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		lease_log_free(F.logs[i]);
+		F.logs[i] = NULL;
+	}
+}
+
+/* No worker or flusher may still use the old ones. */
+struct lease_log *const *test_logs(unsigned n, unsigned size)
+{
+	logs_free();
+	for (unsigned i = 0; i < n; i++)
+		test_log(i, size);
+	return F.logs;
+}
+
+struct dhcp4_worker *mkworker_q(unsigned id, unsigned n, struct wb *wb, uint32_t queue)
 {
 	struct dhcp4_worker_params p = {
-		.id = id, .n_workers = n, .conf = &F.c, .rt = F.rt, .wb = wb, .lease_capacity = 64,
+		.id = id, .n_workers = n, .conf = &F.c, .rt = F.rt, .log = test_log(id, 0),
+		.durable = wb ? 1u << wb_consumer(wb, id) : 0, .lease_capacity = 64,
+		.release_queue = queue,
 	};
 	struct dhcp4_worker *w = dhcp4_worker_create(&p);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	dhcp4_worker_set_now(w, T0);
 	return w;
+}
+
+struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb)
+{
+	return mkworker_q(id, n, wb, 0);
 }
 
 void setup(bool match_cid, bool authoritative)
@@ -98,6 +133,7 @@ void teardown(void)
 	dhcp4_runtime_free(F.rt);
 	F.w = NULL;
 	F.rt = NULL;
+	logs_free();
 }
 
 /* ---- requests -------------------------------------------------------- */
@@ -333,7 +369,7 @@ struct wb *wb_open(const struct lease_backend_ops *ops, struct lease_backend *be
 			  enum conf_durability mode, unsigned ring, bool start)
 {
 	struct wb_params p = {
-		.ops = ops, .be = be, .n_workers = 1, .ring_size = ring, .mode = mode,
+		.ops = ops, .be = be, .n_workers = 1, .logs = test_logs(1, ring), .mode = mode,
 		.flush_interval_ms = 2,
 	};
 	struct wb *wb = wb_create(&p);

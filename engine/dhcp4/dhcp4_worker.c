@@ -37,7 +37,7 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	int err = ENOMEM;
 
 	if (!p || !p->conf || !p->rt || p->rt->conf != p->conf || !p->n_workers ||
-	    p->id >= p->n_workers) {
+	    p->id >= p->n_workers || !p->log) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -50,8 +50,10 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->n_workers = p->n_workers;
 	w->conf = p->conf;
 	w->rt = rt;
-	w->wb = p->wb;
-	w->commit = p->conf->lease_db.durability == CONF_DUR_COMMIT;
+	w->log = p->log;
+	w->durable = p->durable;
+	w->origin = LEASE_ORIGIN_CLIENT;
+	w->commit = p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT;
 	w->now = (uint32_t)time(NULL);
 	snprintf(name, sizeof(name), "leases4-%u", p->id);
 	w->lt = lease_table_create(&(struct lease_table_params){
@@ -71,7 +73,7 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->cls_cache = cls_cache_create(&w->st.c[STAT4_CLASS_CACHE_HITS]);
 	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache)
 		goto err;
-	if (w->wb) {
+	if (w->durable) {
 		int ret = release_queue_init(&w->rq, p->release_queue ? p->release_queue
 								      : DEFAULT_RELEASE_QUEUE);
 

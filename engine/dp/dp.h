@@ -3,9 +3,11 @@
  * Each worker owns RX queue k and TX queue k of every port.  A DHCP packet
  * is handled by the worker that owns its client (dhcp4_owner); packets that
  * land elsewhere cross over an SP/SC ring, one ring per (from, to) pair, so
- * no ring ever has two producers or two consumers.  Replies that must wait
- * for the write-behind flusher (commit mode) are parked in a per-worker FIFO
- * in sequence order and sent once wb_durable() passes them. */
+ * no ring ever has two producers or two consumers.  Every lease change a
+ * worker makes goes into its lease-change log (lease_log.h); a reply that
+ * must wait for a consumer of that log (the store in commit mode) is held
+ * in the worker's reply gate (gate.h) until the consumer's watermark
+ * passes its change, or its deadline passes. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,11 +26,12 @@
 #define DP_MAX_PORTS    8
 #define DP_MAX_WORKERS  32
 #define DP_STEER_RING   1024
-#define DP_PARK_SIZE    4096            /* parked replies per worker, power of two */
+#define DP_PARK_SIZE    4096            /* parked replies per worker and gate lane, power of two */
+#define DP_GATE_TIMEOUT_MS 3000         /* a parked reply not safe by then is dropped */
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
 #define DP_MSG_RING     64              /* control -> worker messages in flight */
 #define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
-#define DP_WB_RING      16384           /* write-behind records per worker ring */
+#define DP_LOG_SIZE     16384           /* lease-change log entries per worker */
 #define DP_WB_BATCH     1024            /* flusher batch (wb's default) */
 
 struct wb;
@@ -46,13 +49,9 @@ struct dp_txq {
 	struct rte_mbuf *pkts[DP_BURST];
 };
 
-struct dp_park {
-	struct rte_mbuf *m;
-	uint64_t seq;
-	uint16_t port;                  /* index into dp->ports */
-};
-
 struct dp;
+struct gate;
+struct lease_log;
 
 struct dp_worker {
 	unsigned id;
@@ -61,8 +60,10 @@ struct dp_worker {
 	struct dhcp4_worker *dw;
 	struct stats4 *st;
 	struct dp_txq txq[DP_MAX_PORTS];
-	struct dp_park park[DP_PARK_SIZE];
-	uint32_t park_head, park_tail;  /* head: next to send, tail: next free */
+	struct lease_log *log;          /* this worker's lease changes (dp->logs[id]) */
+	struct gate *gate;              /* replies waiting for their change to be safe */
+	uint32_t need;                  /* log consumers a reply waits for, 0 = none */
+	uint64_t gate_cycles;           /* how long a reply may wait, TSC cycles */
 	uint32_t idle;                  /* consecutive empty loop passes */
 	uint32_t now;                   /* epoch seconds, refreshed per pass */
 	uint32_t passes;                /* loop passes, for periodic work */
@@ -110,6 +111,7 @@ struct dp {
 	uint8_t port_index[RTE_MAX_ETHPORTS];     /* port_id -> index into ports */
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	struct rte_ring *steer[DP_MAX_WORKERS][DP_MAX_WORKERS];   /* [from][to] */
+	struct lease_log *logs[DP_MAX_WORKERS];   /* one per worker, made by dp_logs_init */
 	struct wb *wb;                  /* NULL in memory mode */
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;
@@ -131,6 +133,10 @@ void dp_ports_close(struct dp *dp);
 unsigned dp_mbufs_in_use(const struct dp *dp);
 
 /* worker.c */
+/* One lease-change log per worker, before its consumers register (the
+ * flusher, later the HA link) and before dp_workers_init. */
+int dp_logs_init(struct dp *dp);
+void dp_logs_free(struct dp *dp);   /* after every consumer stopped */
 int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt);
 int dp_worker_main(void *arg);      /* lcore entry point */
 void dp_rings_drain(struct dp *dp);     /* free mbufs left in steering rings */

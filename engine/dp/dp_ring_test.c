@@ -374,7 +374,7 @@ int main(void)
 	dp.conf = conf;
 	dp.n_workers = rte_lcore_count() - 1;
 	rt = dhcp4_runtime_create(conf);
-	if (dp_ports_init(&dp) || !rt || dp_workers_init(&dp, rt)) {
+	if (dp_ports_init(&dp) || !rt || dp_logs_init(&dp) || dp_workers_init(&dp, rt)) {
 		fprintf(stderr, "datapath init failed\n");
 		return 1;
 	}
@@ -396,6 +396,7 @@ int main(void)
 	failures = (int)CU_get_number_of_failures();
 	CU_cleanup_registry();
 	dp_workers_free(&dp);
+	dp_logs_free(&dp);
 	dhcp4_runtime_free(rt);
 	conf_free(conf);
 	rte_eal_cleanup();

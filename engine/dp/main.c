@@ -259,12 +259,12 @@ int main(int argc, char **argv)
 		      conf->file, conf->dpdk.lcores, DP_MAX_WORKERS);
 		goto out_eal;
 	}
-	if (probe_vdevs(&dp) || dp_ports_init(&dp))
+	if (probe_vdevs(&dp) || dp_ports_init(&dp) || dp_logs_init(&dp))
 		goto out_ports;
 
 	if (conf->lease_db.type == CONF_DB_MEMFILE && conf->lease_db.durability != CONF_DUR_MEMORY) {
 		struct wb_params wp = {
-			.n_workers = dp.n_workers, .ring_size = DP_WB_RING,
+			.n_workers = dp.n_workers, .logs = dp.logs,
 			.batch_max = DP_WB_BATCH,
 			.mode = conf->lease_db.durability,
 			.flush_interval_ms = conf->lease_db.flush_interval_ms,
@@ -395,6 +395,7 @@ out_stop:
 		ops->close(be);
 out_ports:
 	dp_ports_close(&dp);
+	dp_logs_free(&dp);        /* their consumers (the flusher) are gone */
 out_eal:
 	rte_eal_cleanup();
 	dp_srv_fini(&srv);

@@ -11,11 +11,11 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include "dp.h"
+#include "gate.h"
+#include "lease_log.h"
 #include "log.h"
 #include "net.h"
 #include "wb.h"
-
-#define PARK_MASK (DP_PARK_SIZE - 1)
 
 /* Idle back-off: spin a little, then pause, then sleep in short naps so an
  * idle server leaves its cores alone but still wakes within a millisecond. */
@@ -48,39 +48,42 @@ static inline void tx_enqueue(struct dp_worker *w, unsigned pidx, struct rte_mbu
 		tx_flush(w, pidx);
 }
 
+/* Hold a reply until the log consumers in w->need have its lease change
+ * (seq), at most DP_GATE_TIMEOUT_MS; then it is dropped and the client
+ * retransmits (its lease is already in the table). */
 static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, uint64_t seq)
 {
-	struct dp_park *p;
+	struct gate_item it = {
+		.pkt = m, .seq = seq, .deadline = rte_rdtsc() + w->gate_cycles,
+		.port = (uint16_t)pidx, .on_timeout = GATE_DROP,
+	};
 
-	if (unlikely(w->park_tail - w->park_head == DP_PARK_SIZE)) {
-		/* the client retransmits; its lease is already in the table */
+	if (unlikely(gate_park(w->gate, w->need, &it) != 0)) {
 		w->st->dp[STAT_DP_PARK_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	p = &w->park[w->park_tail++ & PARK_MASK];
-	p->m = m;
-	p->seq = seq;
-	p->port = (uint16_t)pidx;
 	w->st->dp[STAT_DP_PARKED]++;
 }
 
-/* Send parked replies whose lease change is durable; sequence numbers of one
- * worker only grow, so the FIFO releases in order. */
-static unsigned unpark(struct dp_worker *w, uint64_t durable)
+static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o)
 {
-	unsigned n = 0;
+	struct dp_worker *w = ctx;
+	struct rte_mbuf *m = it->pkt;
 
-	while (w->park_head != w->park_tail) {
-		struct dp_park *p = &w->park[w->park_head & PARK_MASK];
-
-		if (p->seq > durable)
-			break;
-		tx_enqueue(w, p->port, p->m);
-		w->park_head++;
-		n++;
+	if (likely(o == GATE_SEND)) {
+		tx_enqueue(w, it->port, m);
+		return;
 	}
-	return n;
+	/* No transaction parks with GATE_NAK yet: every timeout drops. */
+	w->st->dp[STAT_DP_GATE_TIMEOUTS]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Send the parked replies whose change is safe, drop the overdue ones. */
+static inline unsigned unpark(struct dp_worker *w)
+{
+	return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
 }
 
 /* Serve one DHCP request whose owner is this worker; reuses the mbuf for the
@@ -113,7 +116,7 @@ static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	m->data_len = (uint16_t)flen;
 	m->pkt_len = (uint32_t)flen;
 	m->ol_flags = 0;
-	if (tx.wait_seq && w->dp->commit)
+	if (tx.wait_seq && w->need)
 		park(w, pidx, m, tx.wait_seq);
 	else
 		tx_enqueue(w, pidx, m);
@@ -407,8 +410,8 @@ int dp_worker_main(void *arg)
 		/* Addresses freed by this worker whose delete record is now
 		 * durable go back to the pools (nothing to do when none wait). */
 		dhcp4_worker_poll(w->dw);
-		if (w->park_head != w->park_tail) {
-			unsigned sent = unpark(w, wb_durable(dp->wb, w->id));
+		if (gate_parked(w->gate)) {
+			unsigned sent = unpark(w);
 
 			/* A parked reply is work in flight: never nap on it.  But
 			 * a pass whose only work is waiting for the flusher yields
@@ -453,21 +456,45 @@ void dp_workers_drain(struct dp *dp)
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = dp->workers[i];
 
-		if (!w)
+		if (!w || !w->gate)
 			continue;
-		if (dp->n_ports)
-			unpark(w, dp->wb ? wb_durable(dp->wb, w->id) : UINT64_MAX);
+		/* what is safe now is sent; anything else never became
+		 * durable: not acknowledged */
+		gate_flush(w->gate, w->log, gate_emit, w);
 		for (p = 0; p < dp->n_ports; p++)
 			if (w->txq[p].n)
 				tx_flush(w, p);
-		/* anything still parked never became durable: not acknowledged */
-		while (w->park_head != w->park_tail)
-			rte_pktmbuf_free(w->park[w->park_head++ & PARK_MASK].m);
+	}
+}
+
+int dp_logs_init(struct dp *dp)
+{
+	struct lease_log_params lp = { .size = DP_LOG_SIZE };
+	unsigned i;
+
+	if (dp->n_workers < 1 || dp->n_workers > DP_MAX_WORKERS)
+		return -EINVAL;
+	for (i = 0; i < dp->n_workers; i++) {
+		dp->logs[i] = lease_log_create(&lp);
+		if (!dp->logs[i]) {
+			LOG_E("worker %u: lease-change log: %s", i, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+void dp_logs_free(struct dp *dp)
+{
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		lease_log_free(dp->logs[i]);
+		dp->logs[i] = NULL;
 	}
 }
 
 int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 {
+	struct gate_params gp = { .lane_size = DP_PARK_SIZE };
 	unsigned lcore, id = 0, from, to, s, i;
 	char name[RTE_RING_NAMESIZE];
 	uint64_t addrs = 0;
@@ -487,9 +514,10 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
-			.wb = dp->wb, .lease_capacity = capacity,
-			/* every record that can be in flight: ring + one batch */
-			.release_queue = DP_WB_RING + DP_WB_BATCH,
+			.log = dp->logs[id], .durable = dp->wb ? 1u << wb_consumer(dp->wb, id) : 0,
+			.lease_capacity = capacity,
+			/* every record that can be in flight: log + one batch */
+			.release_queue = DP_LOG_SIZE + DP_WB_BATCH,
 		};
 		struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
 							 RTE_CACHE_LINE_SIZE,
@@ -501,6 +529,14 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		w->id = id;
 		w->lcore = lcore;
 		w->dp = dp;
+		w->log = dp->logs[id];
+		w->need = dp->commit ? wp.durable : 0;
+		w->gate_cycles = rte_get_tsc_hz() / 1000 * DP_GATE_TIMEOUT_MS;
+		w->gate = gate_create(&gp);
+		if (!w->log || !w->gate) {
+			LOG_E("worker %u: reply gate: %s", id, strerror(errno));
+			return -ENOMEM;
+		}
 		w->dw = dhcp4_worker_create(&wp);
 		if (!w->dw) {
 			LOG_E("worker %u: %s", id, strerror(errno));
@@ -584,6 +620,7 @@ void dp_workers_free(struct dp *dp)
 		if (!dp->workers[i])
 			continue;
 		dhcp4_worker_free(dp->workers[i]->dw);
+		gate_free(dp->workers[i]->gate);
 		rte_free(dp->workers[i]);
 		dp->workers[i] = NULL;
 	}

@@ -1,0 +1,62 @@
+/* The reply gate: replies that may leave only once their lease change is
+ * safe.  Each parked reply names the watermarks it needs (a mask of
+ * lease-change-log consumers: the store for durability, the HA peer link
+ * for a partner's acknowledgement), a deadline, and the outcome it gets
+ * if the deadline passes first (drop it, or turn it into a NAK).
+ *
+ * Replies that need the same watermarks wait in one FIFO lane: within a
+ * lane sequence numbers and deadlines only grow, and so do watermarks, so
+ * a lane releases in order from its head and one comparison a pass says
+ * whether anything is due.  Lanes are independent: a reply that needs
+ * only the store leaves as soon as the store has it, whatever a reply
+ * waiting for the partner still waits for.
+ *
+ * One gate per worker, used by that worker only.  No DPDK: the packets
+ * are opaque pointers. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "lease_log.h"
+
+#define GATE_MAX_LANES 4
+
+enum gate_outcome {
+	GATE_SEND = 1,                 /* its conditions hold: send it */
+	GATE_NAK,                      /* deadline passed: answer a refusal instead */
+	GATE_DROP,                     /* deadline passed: send nothing (the client retries) */
+};
+
+struct gate_item {
+	void *pkt;
+	uint64_t seq;                  /* the lease change it waits for */
+	uint64_t deadline;             /* caller's clock (e.g. TSC cycles or ns); a
+					 * lane expires in order, so give one lane
+					 * one timeout */
+	uint16_t port;
+	uint8_t on_timeout;            /* GATE_NAK or GATE_DROP */
+};
+
+struct gate_params {
+	uint32_t lane_size;            /* items per lane, a power of two */
+};
+
+struct gate;
+struct gate *gate_create(const struct gate_params *p);   /* NULL + errno */
+void gate_free(struct gate *g);
+
+/* Park `it` until lease_log_safe(log, need) >= it->seq.  0, -ENOBUFS when
+ * its lane is full, -ENOSPC when GATE_MAX_LANES other masks are in use,
+ * -EINVAL for an empty mask (nothing to wait for: send it). */
+int gate_park(struct gate *g, uint32_t need, const struct gate_item *it);
+
+/* Called for each item that leaves, with its outcome. */
+typedef void gate_emit_fn(void *ctx, const struct gate_item *it, enum gate_outcome o);
+
+/* Release what is due: every item whose watermarks passed its seq
+ * (GATE_SEND), then every item whose deadline is <= now (its on_timeout).
+ * Returns how many left. */
+unsigned gate_poll(struct gate *g, const struct lease_log *log, uint64_t now, gate_emit_fn *emit,
+		   void *ctx);
+/* At shutdown: what is safe is sent, everything else dropped. */
+unsigned gate_flush(struct gate *g, const struct lease_log *log, gate_emit_fn *emit, void *ctx);
+unsigned gate_parked(const struct gate *g);

@@ -1,0 +1,147 @@
+#include <errno.h>
+#include <string.h>
+#include <CUnit/Basic.h>
+#include "gate.h"
+
+#define STORE 1u
+#define PEER 2u
+
+struct seen {
+	unsigned n;
+	uintptr_t pkt[64];
+	enum gate_outcome o[64];
+};
+
+static void emit(void *ctx, const struct gate_item *it, enum gate_outcome o)
+{
+	struct seen *s = ctx;
+
+	s->pkt[s->n] = (uintptr_t)it->pkt;
+	s->o[s->n++] = o;
+}
+
+static struct gate_item item(uintptr_t pkt, uint64_t seq, uint64_t deadline, uint8_t on_timeout)
+{
+	struct gate_item it = { .pkt = (void *)pkt, .seq = seq, .deadline = deadline,
+				.on_timeout = on_timeout };
+	return it;
+}
+
+static struct lease_log *two_consumers(void)
+{
+	struct lease_log_params lp = { .size = 64 };
+	struct lease_log *log = lease_log_create(&lp);
+
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_EQUAL(lease_log_consumer_add(log, LEASE_LOG_HOLD, NULL), 0);   /* store */
+	CU_ASSERT_EQUAL(lease_log_consumer_add(log, LEASE_LOG_LOSSY, NULL), 1);  /* HA peer */
+	return log;
+}
+
+static void test_out_of_order(void)
+{
+	struct gate_params gp = { .lane_size = 8 };
+	struct gate *g = gate_create(&gp);
+	struct lease_log *log = two_consumers();
+	struct seen s = { 0 };
+	struct gate_item a = item(1, 1, 1000, GATE_DROP), b = item(2, 2, 1000, GATE_DROP),
+			 c = item(3, 3, 1000, GATE_DROP);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &a), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE | PEER, &b), 0);   /* needs the partner too */
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &c), 0);
+	CU_ASSERT_EQUAL(gate_parked(g), 3);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 0);
+	/* the store has all three: 1 and 3 leave, 2 waits for the partner */
+	lease_log_publish(log, 0, 3);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 2);
+	CU_ASSERT_EQUAL(s.n, 2);
+	CU_ASSERT_EQUAL(s.pkt[0], 1);
+	CU_ASSERT_EQUAL(s.pkt[1], 3);
+	CU_ASSERT_EQUAL(s.o[0], GATE_SEND);
+	CU_ASSERT_EQUAL(s.o[1], GATE_SEND);
+	lease_log_publish(log, 1, 2);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.pkt[2], 2);
+	CU_ASSERT_EQUAL(s.o[2], GATE_SEND);
+	CU_ASSERT_EQUAL(gate_parked(g), 0);
+	gate_free(g);
+	lease_log_free(log);
+}
+
+static void test_deadlines(void)
+{
+	struct gate_params gp = { .lane_size = 4 };
+	struct gate *g = gate_create(&gp);
+	struct lease_log *log = two_consumers();
+	struct seen s = { 0 };
+	struct gate_item d = item(4, 4, 100, GATE_DROP), e = item(5, 5, 200, GATE_NAK),
+			 f = item(6, 6, 300, GATE_DROP);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &d), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &e), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &f), 0);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 99, emit, &s), 0);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 150, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.pkt[0], 4);
+	CU_ASSERT_EQUAL(s.o[0], GATE_DROP);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 250, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.pkt[1], 5);
+	CU_ASSERT_EQUAL(s.o[1], GATE_NAK);
+	/* durable before its deadline: sent, whatever the clock says now */
+	lease_log_publish(log, 0, 6);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 1000, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.o[2], GATE_SEND);
+	gate_free(g);
+	lease_log_free(log);
+}
+
+static void test_limits_and_flush(void)
+{
+	struct gate_params gp = { .lane_size = 2 };
+	struct gate *g = gate_create(&gp);
+	struct lease_log *log = two_consumers();
+	struct seen s = { 0 };
+	struct gate_item x = item(7, 1, 10, GATE_DROP), y = item(8, 2, 10, GATE_DROP);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gate_park(g, 0, &x), -EINVAL);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &x), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &y), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &y), -ENOBUFS);
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &y), 0);
+	CU_ASSERT_EQUAL(gate_park(g, 4, &y), 0);
+	CU_ASSERT_EQUAL(gate_park(g, 8, &y), 0);
+	CU_ASSERT_EQUAL(gate_park(g, 16, &y), -ENOSPC);
+	CU_ASSERT_EQUAL(gate_parked(g), 5);
+	lease_log_publish(log, 0, 1);
+	CU_ASSERT_EQUAL(gate_flush(g, log, emit, &s), 5);
+	CU_ASSERT_EQUAL(s.o[0], GATE_SEND);        /* durable */
+	for (unsigned i = 1; i < 5; i++)
+		CU_ASSERT_EQUAL(s.o[i], GATE_DROP);
+	CU_ASSERT_EQUAL(gate_parked(g), 0);
+	gate_free(g);
+	lease_log_free(log);
+	gp.lane_size = 3;
+	CU_ASSERT_PTR_NULL(gate_create(&gp));
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("gate", NULL, NULL);
+	CU_add_test(s, "lanes release out of order", test_out_of_order);
+	CU_add_test(s, "deadlines and outcomes", test_deadlines);
+	CU_add_test(s, "limits, flush", test_limits_and_flush);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}

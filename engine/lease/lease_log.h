@@ -1,0 +1,138 @@
+/* The lease-change log: one per worker, every lease change of that worker
+ * (v4 or v6; add, renew, release, expire, decline, delete; from a client,
+ * a control command, the HA partner or the server's own expiry) as one entry with one
+ * sequence number, in every durability mode.
+ *
+ * One producer (the worker that owns the leases) and up to
+ * LEASE_LOG_MAX_CONSUMERS readers (the store's flusher, the HA peer link,
+ * RADIUS accounting), each with its own read position and its own
+ * published watermark ("everything up to seq is durable / acknowledged /
+ * sent").  A reply that must wait names the watermarks it needs
+ * (lease_log_safe).
+ *
+ * A consumer either holds the producer back (LEASE_LOG_HOLD: the store;
+ * a full log refuses the change, counted, so nothing is ever lost
+ * silently) or never does (LEASE_LOG_LOSSY: a slow or absent peer is
+ * lapped, and learns how many entries it missed from its overflow
+ * count, so it can resynchronise).  A slow consumer never stalls another.
+ *
+ * Lock free: entries are written in place (claim, fill, commit) and read
+ * by copy under a per-slot sequence check.  No DPDK, so stores and tests
+ * use it without the EAL. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "lease_rec.h"
+
+#define LEASE_LOG_MAX_CONSUMERS 4
+
+enum lease_op {
+	LEASE_OP_ADD = 1,              /* a new lease (ACK, lease4-add, HA update, restore) */
+	LEASE_OP_RENEW,                /* the same client's lease extended or changed */
+	LEASE_OP_RELEASE,              /* the client gave it back */
+	LEASE_OP_EXPIRE,               /* reclaimed at its end */
+	LEASE_OP_DECLINE,              /* the address is held in probation */
+	LEASE_OP_DELETE,               /* removed: control command, HA partner, a client moving */
+};
+
+/* Who made the change.  Loading the store at start-up is not a change:
+ * those leases are the store's already, so a restore logs nothing. */
+enum lease_origin {
+	LEASE_ORIGIN_CLIENT = 1,       /* a DHCP message */
+	LEASE_ORIGIN_CONTROL,          /* a control command (lease4-add, lease4-del, ...) */
+	LEASE_ORIGIN_HA,               /* the HA partner's update */
+	LEASE_ORIGIN_SERVER,           /* the server itself: expiry, end of probation */
+};
+
+enum lease_family { LEASE_FAMILY_V4 = 4, LEASE_FAMILY_V6 = 6 };
+
+/* True for the ops after which the lease is gone (the record deletes). */
+static inline bool lease_op_removes(uint8_t op)
+{
+	return op == LEASE_OP_RELEASE || op == LEASE_OP_EXPIRE || op == LEASE_OP_DELETE;
+}
+
+struct lease_change {
+	uint64_t seq;                  /* set by lease_log_commit: do not write */
+	uint8_t family;                /* enum lease_family */
+	uint8_t op;                    /* enum lease_op */
+	uint8_t origin;                /* enum lease_origin */
+	uint8_t reserved[5];
+	union {
+		struct lease_rec v4;   /* family 4 (v4.valid_lft == 0 when the op removes) */
+	} u;
+};
+
+enum lease_log_flags {
+	LEASE_LOG_HOLD = 0,            /* the producer waits for this consumer (refuses when full) */
+	LEASE_LOG_LOSSY = 1,           /* never holds the producer back; lapped entries are counted */
+};
+
+/* A consumer thread that sleeps while its logs are empty shares one bell
+ * among them; a commit rings it (a futex wake) only while it sleeps. */
+struct lease_log_bell {
+	uint32_t sleeping;
+} __attribute__((aligned(64)));
+
+struct lease_log_params {
+	uint32_t size;                 /* entries, a power of two >= 2 */
+};
+
+struct lease_log;
+
+struct lease_log *lease_log_create(const struct lease_log_params *p);   /* NULL + errno */
+void lease_log_free(struct lease_log *log);
+
+/* Before the producer's first change: a new consumer reading from the
+ * start.  Its id (0..LEASE_LOG_MAX_CONSUMERS-1), or -ENOSPC / -EINVAL.
+ * `bell` (may be NULL) is rung when a change is committed while the
+ * consumer sleeps on it. */
+int lease_log_consumer_add(struct lease_log *log, unsigned flags, struct lease_log_bell *bell);
+unsigned lease_log_consumers(const struct lease_log *log);
+
+/* ---- producer: the owning worker only ---------------------------------
+ * lease_log_claim gives the next entry to fill (its seq excepted), or
+ * NULL when a holding consumer has not read far enough (counted in
+ * `full`; nothing changes).  Claiming again before commit returns the same
+ * entry, so a caller may claim first to know it has room.  With no
+ * consumer the entry is a scratch one nobody reads: filling it may be
+ * skipped (lease_log_consumers() == 0).  lease_log_commit publishes the
+ * claimed entry and returns its sequence number (1, 2, ...). */
+struct lease_change *lease_log_claim(struct lease_log *log);
+uint64_t lease_log_commit(struct lease_log *log);
+uint64_t lease_log_head(const struct lease_log *log);      /* last committed seq */
+
+/* ---- consumers -------------------------------------------------------- */
+/* Copy up to max entries after the consumer's read position into out and
+ * advance it; returns how many.  A lossy consumer that was lapped skips
+ * to the oldest entry still in the log, adding what it missed to its
+ * overflow count. */
+unsigned lease_log_read(struct lease_log *log, unsigned consumer, struct lease_change *out,
+			unsigned max);
+/* Entries committed that `consumer` has not read yet. */
+uint64_t lease_log_unread(const struct lease_log *log, unsigned consumer);
+/* The consumer's watermark: every change up to seq is done (durable,
+ * acknowledged, sent).  Only grows; release store. */
+void lease_log_publish(struct lease_log *log, unsigned consumer, uint64_t seq);
+uint64_t lease_log_done(const struct lease_log *log, unsigned consumer);
+/* The lowest watermark of the consumers in `mask` (bit i = consumer i);
+ * UINT64_MAX for an empty mask, 0 if it names a consumer that does not
+ * exist. */
+uint64_t lease_log_safe(const struct lease_log *log, uint32_t mask);
+
+struct lease_log_stats {
+	uint64_t committed;            /* = head */
+	uint64_t full;                 /* claims refused */
+	uint64_t overflow[LEASE_LOG_MAX_CONSUMERS];   /* entries a lossy consumer missed */
+	uint64_t done[LEASE_LOG_MAX_CONSUMERS];
+};
+void lease_log_get_stats(const struct lease_log *log, struct lease_log_stats *s);
+
+/* ---- bells ------------------------------------------------------------
+ * A consumer about to sleep: lease_log_bell_arm, then check every log it
+ * reads once more (lease_log_unread), then lease_log_bell_wait (returns
+ * at once if a commit rang in between, else after at most timeout_us). */
+void lease_log_bell_arm(struct lease_log_bell *b);
+/* true when woken by a ring, false on timeout */
+bool lease_log_bell_wait(struct lease_log_bell *b, uint32_t timeout_us);
+void lease_log_bell_ring(struct lease_log_bell *b);
