@@ -31,6 +31,7 @@
 	X(NOT_FOR_US,             "drop-not-for-us")                   \
 	X(RELEASE_QUEUE_FULL,     "release-queue-full")                \
 	X(DROP_CLASS,             "drop-class")                        \
+	X(ACCESS_REJECTED,        "drop-access-rejected")              \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
 	/* ours: the classification cache (classify/cls.h), in its order */ \
 	X(CLASS_CACHE_HITS,       "class-cache-hits")                  \
@@ -49,6 +50,10 @@
 	X(PARK_FULL,        "dp-drop-park-full")                       \
 	X(PARKED,           "dp-parked")                               \
 	X(GATE_TIMEOUTS,    "dp-drop-gate-timeout")                    \
+	X(ASKED,            "dp-asked")                                \
+	X(ASK_FULL,         "dp-drop-ask-full")                        \
+	X(ASK_TIMEOUTS,     "dp-drop-ask-timeout")                     \
+	X(ANSWERS_LATE,     "dp-answers-late")                         \
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
 	X(CTL_MSGS,         "dp-ctl-messages")
 

@@ -708,3 +708,63 @@ void test_discover_elsewhere_keeps_lease(void)
 	CU_ASSERT_EQUAL(offer_w(F.w, MAC_C, x), x);
 	teardown();
 }
+
+/* With access asked, a DISCOVER or a selecting REQUEST stops before
+ * anything changes (DHCP4_SUSPEND) and goes on with its verdict: accepted,
+ * as if nobody had been asked; rejected, nothing (counted).  A renewal
+ * does not ask, and a resumed request is not counted as received twice. */
+void test_access_suspend_resume(void)
+{
+	struct dhcp4_worker_params p = { .id = 0, .n_workers = 1, .lease_capacity = 64,
+					 .ask_access = true };
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint32_t a;
+	int n;
+
+	setup(true, false);
+	dhcp4_worker_free(F.w);
+	p.conf = &F.c;
+	p.rt = F.rt;
+	p.log = test_log(0, 0);
+	F.w = dhcp4_worker_create(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.w);
+	dhcp4_worker_set_now(F.w, T0);
+
+	m_init(&m, DHCP4_DISCOVER, MAC_A);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	CU_ASSERT_EQUAL(tx.ask, DHCP4_ASK_ACCESS);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));          /* nothing taken yet */
+	n = resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx);
+	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_OFFER);
+	a = ntohl(rh()->yiaddr);
+	CU_ASSERT(in_pool0(a));
+
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_addr(&m, DHCP4_OPT_SERVER_ID, 0xc6120001u);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_REJECT, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_REJECTED), 1);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT_EQUAL(l ? l->state : 0xff, LEASE_STATE_OFFERED);   /* not bound */
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_SENT), 0);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	n = resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx);
+	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ntohl(rh()->yiaddr), a);
+
+	/* renewing: no question */
+	m_init(&m, DHCP4_REQUEST, MAC_A);
+	m_ciaddr(&m, a);
+	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_DISCOVER_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_REQUEST_RECEIVED), 3);
+	/* an answer to something that never asked is dropped */
+	m_init(&m, DHCP4_RELEASE, MAC_A);
+	m_ciaddr(&m, a);
+	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx), -1);
+	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, MAC_A));
+	teardown();
+}

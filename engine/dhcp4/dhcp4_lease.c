@@ -50,34 +50,17 @@ void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struc
 	}
 }
 
-/* Commit one change of l to the worker's log: `op` (enum lease_op), from
- * w->origin.  0 with *seq, its sequence number, or -ENOBUFS (counted)
- * when a consumer that holds the log back has not caught up: then nothing
- * is logged, and a caller that must not change the lease without logging
- * it claims first (lease_log_claim) before it changes anything. */
-int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op, uint64_t *seq)
+/* The entry of one change of l (dhcp4_persist fills it only when
+ * somebody reads the log). */
+void dhcp4_log_fill(struct dhcp4_worker *w, struct lease_change *c, const struct lease4 *l,
+		    uint8_t op)
 {
-	struct lease_change *c = lease_log_claim(w->log);
-
-	if (unlikely(!c)) {
-		w->st.c[STAT4_FLUSH_RING_FULL]++;
-		*seq = 0;
-		return -ENOBUFS;
-	}
-	/* Nobody reads a log without consumers (memory mode without HA):
-	 * the change still takes its sequence number. */
-	if (lease_log_consumers(w->log)) {
-		c->family = LEASE_FAMILY_V4;
-		c->op = op;
-		c->origin = w->origin;
-		dhcp4_rec_of(w->lt, &c->u.v4, l);
-		if (lease_op_removes(op))
-			c->u.v4.valid_lft = 0;
-	}
-	*seq = lease_log_commit(w->log);
-	if (!lease_op_removes(op))
-		l->seq = *seq;
-	return 0;
+	c->family = LEASE_FAMILY_V4;
+	c->op = op;
+	c->origin = w->origin;
+	dhcp4_rec_of(w->lt, &c->u.v4, l);
+	if (lease_op_removes(op))
+		c->u.v4.valid_lft = 0;
 }
 
 /* Take addr (in pool p, or NO_POOL) for a lease: the pool bit, or for a

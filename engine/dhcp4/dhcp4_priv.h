@@ -48,7 +48,12 @@
 
 #define NO_POOL          UINT16_MAX
 
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
 
 /* ---- runtime: the shared part, built once per configuration (dhcp4_runtime.c) */
 
@@ -182,6 +187,8 @@ struct dhcp4_worker {
 	uint32_t *cursor;               /* per pool scan hint */
 	uint32_t now;
 	bool commit;                    /* replies wait for their change to be durable */
+	bool ask_access;                /* access verdict before allocation */
+	uint8_t verdict;                /* set while dhcp4_resume runs the transaction again */
 	struct addr_index ridx;         /* start-up restore only: address -> lease */
 	/* Release queue: FIFO in sequence order (one producer, this worker). */
 	struct release_queue rq;        /* cap 0 in memory mode */
@@ -222,7 +229,33 @@ static inline uint32_t add_lft(uint32_t now, uint32_t lft)
 
 void dhcp4_gauge(struct dhcp4_worker *w, const struct lease4 *l, int d);
 void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struct lease4 *l);
-int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op, uint64_t *seq);
+void dhcp4_log_fill(struct dhcp4_worker *w, struct lease_change *c, const struct lease4 *l,
+		    uint8_t op);
+
+/* Commit one change of l to the worker's log: `op` (enum lease_op), from
+ * w->origin.  0 with *seq, its sequence number, or -ENOBUFS (counted)
+ * when a consumer that holds the log back has not caught up: then nothing
+ * is logged, and a caller that must not change the lease without logging
+ * it claims first (lease_log_claim) before it changes anything.  Nobody
+ * reads a log without consumers (memory mode without HA): the change
+ * still takes its sequence number, and nothing is copied. */
+static inline int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op,
+				uint64_t *seq)
+{
+	struct lease_change *c = lease_log_claim(w->log);
+
+	if (unlikely(!c)) {
+		w->st.c[STAT4_FLUSH_RING_FULL]++;
+		*seq = 0;
+		return -ENOBUFS;
+	}
+	if (lease_log_consumers(w->log))
+		dhcp4_log_fill(w, c, l, op);
+	*seq = lease_log_commit(w->log);
+	if (!lease_op_removes(op))
+		l->seq = *seq;
+	return 0;
+}
 int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, uint8_t op);

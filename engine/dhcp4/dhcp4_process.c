@@ -325,118 +325,185 @@ static int on_inform(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *t
 	return dhcp4_reply(t, DHCP4_ACK, NULL, out, cap, tx);
 }
 
-int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
-		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+static void txn_init(struct txn *t, struct dhcp4_worker *w, const struct dhcp4_rx *rx,
+		     const struct dhcp4_pkt *req, struct cls_set *cls, struct dhcp4_tx *tx)
 {
-	const struct conf_policy *x;
-	struct cls_set cls;
-	struct txn t;
+	worker_serving(w);
+	tx->wait_seq = 0;
+	tx->ask = DHCP4_ASK_NONE;
+	t->w = w;
+	t->c = w->conf;
+	t->rx = rx;
+	t->req = req;
+	t->h = req->hdr;
+	t->busy = false;
+	t->cls = cls;
+	t->host = NULL;
+}
+
+/* The stages before any question: classes, subnet, reservation.  0 to go
+ * on, or drop()'s result.  They depend only on the request and the
+ * running configuration, so a resumed transaction runs them again. */
+static inline int admit(struct txn *t)
+{
+	struct dhcp4_worker *w = t->w;
+	const struct conf_policy *x = t->c->policy;
+	const struct dhcp4_pkt *req = t->req;
+	const struct dhcp4_rx *rx = t->rx;
+	struct cls_set *cls = t->cls;
 	int s;
 
-	worker_serving(w);
-	w->st.c[STAT4_PKT4_RECEIVED]++;
-	tx->wait_seq = 0;
-	t.w = w;
-	t.c = w->conf;
-	t.rx = rx;
-	t.req = req;
-	t.h = req->hdr;
-	t.busy = false;
-	t.cls = &cls;
-	t.host = NULL;
-	x = t.c->policy;
-
-	switch (req->msg_type) {
-	case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
-	case DHCP4_REQUEST:  w->st.c[STAT4_PKT4_REQUEST_RECEIVED]++; break;
-	case DHCP4_RELEASE:  w->st.c[STAT4_PKT4_RELEASE_RECEIVED]++; break;
-	case DHCP4_DECLINE:  w->st.c[STAT4_PKT4_DECLINE_RECEIVED]++; break;
-	case DHCP4_INFORM:   w->st.c[STAT4_PKT4_INFORM_RECEIVED]++; break;
-	case DHCP4_OFFER:    w->st.c[STAT4_PKT4_OFFER_RECEIVED]++; return drop(&t, STAT4_MAX);
-	case DHCP4_ACK:      w->st.c[STAT4_PKT4_ACK_RECEIVED]++; return drop(&t, STAT4_MAX);
-	case DHCP4_NAK:      w->st.c[STAT4_PKT4_NAK_RECEIVED]++; return drop(&t, STAT4_MAX);
-	default:             w->st.c[STAT4_PKT4_UNKNOWN_RECEIVED]++; return drop(&t, STAT4_MAX);
-	}
-	if (unlikely(rx->iface >= t.c->n_ifaces))
-		return drop(&t, STAT4_NOT_FOR_US);
+	if (unlikely(rx->iface >= t->c->n_ifaces))
+		return drop(t, STAT4_NOT_FOR_US);
 
 	/* Classes, Kea's order: ALL, VENDOR_CLASS_*, the tests that need no
 	 * host lookup; DROP ends it here. */
-	cls_set_clear(&cls);
-	cls_set_add(&cls, CLS_ID_ALL);
+	cls_set_clear(cls);
+	cls_set_add(cls, CLS_ID_ALL);
 	if (x && x->classify_pre) {
-		int failed = cls_classify_cached(x->reg, w->cls_cache, req, rx, &cls);
+		int failed = cls_classify_cached(x->reg, w->cls_cache, req, rx, cls);
 
 		if (unlikely(failed > 0))
 			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
-		if (unlikely(cls_set_has(&cls, CLS_ID_DROP)))
-			return drop(&t, STAT4_DROP_CLASS);
+		if (unlikely(cls_set_has(cls, CLS_ID_DROP)))
+			return drop(t, STAT4_DROP_CLASS);
 	}
 
-	t.ciaddr = ntohl(t.h->ciaddr);
-	t.giaddr = ntohl(t.h->giaddr);
-	t.reqaddr = opt_addr(req, DHCP4_OPT_REQ_ADDR);
-	t.server_addr = t.c->ifaces[rx->iface].addr;
-	dhcp4_client_key(req, t.c->match_client_id, &t.key);
+	t->ciaddr = ntohl(t->h->ciaddr);
+	t->giaddr = ntohl(t->h->giaddr);
+	t->reqaddr = opt_addr(req, DHCP4_OPT_REQ_ADDR);
+	t->server_addr = t->c->ifaces[rx->iface].addr;
+	dhcp4_client_key(req, t->c->match_client_id, &t->key);
 	/* Kea refuses a client it cannot identify. */
-	if (unlikely(t.key.kind == LEASE_KEY_HWADDR && t.key.len <= 1))
-		return drop(&t, STAT4_MAX);
-	select_subnet(&t);
-	t.s0 = t.s;
-	t.shared = t.s >= 0 ? shared_of(t.c, t.s) : -1;
+	if (unlikely(t->key.kind == LEASE_KEY_HWADDR && t->key.len <= 1))
+		return drop(t, STAT4_MAX);
+	select_subnet(t);
+	t->s0 = t->s;
+	t->shared = t->s >= 0 ? shared_of(t->c, t->s) : -1;
 	/* The first candidate the client's classes may use. */
-	t.s = dhcp4_subnet_next(&t, -1);
-	if (t.s < 0)
-		return drop(&t, STAT4_NO_SUBNET);
+	t->s = dhcp4_subnet_next(t, -1);
+	if (t->s < 0)
+		return drop(t, STAT4_NO_SUBNET);
 
 	/* Host lookup: a reservation in a candidate subnet (in candidate
 	 * order), else a global one; then the classes that depend on
 	 * KNOWN/UNKNOWN and the reservation's own classes. */
 	if (w->rt->hosts && !dhcp4_hosts_subnet_scoped(w->rt->hosts)) {
 		/* only global reservations: one lookup for every candidate */
-		t.host = dhcp4_hosts_lookup(w->rt->hosts, 0, req, rx, t.c->ifaces[rx->iface].name, &cls);
+		t->host = dhcp4_hosts_lookup(w->rt->hosts, 0, req, rx, t->c->ifaces[rx->iface].name,
+					     cls);
 	} else if (w->rt->hosts) {
-		const char *ifname = t.c->ifaces[rx->iface].name;
+		const char *ifname = t->c->ifaces[rx->iface].name;
 		const struct conf_host *g = NULL, *h;
 
-		for (s = t.s; s >= 0 && !t.host; s = dhcp4_subnet_next(&t, s)) {
-			h = dhcp4_hosts_lookup(w->rt->hosts, t.c->subnets[s].id, req, rx, ifname, &cls);
+		for (s = t->s; s >= 0 && !t->host; s = dhcp4_subnet_next(t, s)) {
+			h = dhcp4_hosts_lookup(w->rt->hosts, t->c->subnets[s].id, req, rx, ifname, cls);
 			if (h && h->subnet_id)
-				t.host = h;
+				t->host = h;
 			else if (h && !g)
 				g = h;
 		}
-		if (!t.host)
-			t.host = g;
-		else if ((s = rt_subnet_by_id(w->rt, t.host->subnet_id)) >= 0)
-			t.s = s;
+		if (!t->host)
+			t->host = g;
+		else if ((s = rt_subnet_by_id(w->rt, t->host->subnet_id)) >= 0)
+			t->s = s;
 	}
 	if (x) {
 		int failed;
 
-		cls_set_known(&cls, t.host != NULL);
-		if (t.host)
+		cls_set_known(cls, t->host != NULL);
+		if (t->host)
 			for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
-				cls.w[i] |= t.host->classes.w[i];
-		failed = x->classify_post ? cls_classify(x->reg, req, rx, &cls, CLS_STAGE_POST_HOST) : 0;
+				cls->w[i] |= t->host->classes.w[i];
+		failed = x->classify_post ? cls_classify(x->reg, req, rx, cls, CLS_STAGE_POST_HOST) : 0;
 		if (unlikely(failed > 0))
 			w->st.c[STAT4_CLASS_EVAL_FAILED] += (unsigned)failed;
 		/* DROP also from a reservation's client-classes */
-		if (unlikely(cls_set_has(&cls, CLS_ID_DROP)))
-			return drop(&t, STAT4_DROP_CLASS);
+		if (unlikely(cls_set_has(cls, CLS_ID_DROP)))
+			return drop(t, STAT4_DROP_CLASS);
 		/* KNOWN-dependent classes may close the subnet chosen so far */
-		if (!dhcp4_subnet_allowed(&t, t.s)) {
-			t.s = dhcp4_subnet_next(&t, -1);
-			if (t.s < 0)
-				return drop(&t, STAT4_NO_SUBNET);
+		if (!dhcp4_subnet_allowed(t, t->s)) {
+			t->s = dhcp4_subnet_next(t, -1);
+			if (t->s < 0)
+				return drop(t, STAT4_NO_SUBNET);
 		}
 	}
+	return 0;
+}
 
-	switch (req->msg_type) {
-	case DHCP4_DISCOVER: return on_discover(&t, out, cap, tx);
-	case DHCP4_REQUEST:  return on_request(&t, out, cap, tx);
-	case DHCP4_RELEASE:  return on_release(&t);
-	case DHCP4_DECLINE:  return on_decline(&t);
-	default:             return on_inform(&t, out, cap, tx);
+/* The message's own handler: allocation, lease changes, the reply. */
+static inline int handle(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	switch (t->req->msg_type) {
+	case DHCP4_DISCOVER: return on_discover(t, out, cap, tx);
+	case DHCP4_REQUEST:  return on_request(t, out, cap, tx);
+	case DHCP4_RELEASE:  return on_release(t);
+	case DHCP4_DECLINE:  return on_decline(t);
+	default:             return on_inform(t, out, cap, tx);
 	}
+}
+
+/* Access is asked before an address is given: a DISCOVER, a REQUEST
+ * that selects an offer or reboots (a renewal keeps what it has). */
+static inline bool wants_access(const struct txn *t)
+{
+	return t->w->ask_access && (t->req->msg_type == DHCP4_DISCOVER ||
+				    (t->req->msg_type == DHCP4_REQUEST && !t->ciaddr));
+}
+
+int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
+		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	struct cls_set cls;
+	struct txn t;
+	int ret;
+
+	txn_init(&t, w, rx, req, &cls, tx);
+	/* a resumed transaction was counted when it first came in */
+	if (likely(!w->verdict)) {
+		w->st.c[STAT4_PKT4_RECEIVED]++;
+		switch (req->msg_type) {
+		case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
+		case DHCP4_REQUEST:  w->st.c[STAT4_PKT4_REQUEST_RECEIVED]++; break;
+		case DHCP4_RELEASE:  w->st.c[STAT4_PKT4_RELEASE_RECEIVED]++; break;
+		case DHCP4_DECLINE:  w->st.c[STAT4_PKT4_DECLINE_RECEIVED]++; break;
+		case DHCP4_INFORM:   w->st.c[STAT4_PKT4_INFORM_RECEIVED]++; break;
+		case DHCP4_OFFER:    w->st.c[STAT4_PKT4_OFFER_RECEIVED]++; return drop(&t, STAT4_MAX);
+		case DHCP4_ACK:      w->st.c[STAT4_PKT4_ACK_RECEIVED]++; return drop(&t, STAT4_MAX);
+		case DHCP4_NAK:      w->st.c[STAT4_PKT4_NAK_RECEIVED]++; return drop(&t, STAT4_MAX);
+		default:             w->st.c[STAT4_PKT4_UNKNOWN_RECEIVED]++; return drop(&t, STAT4_MAX);
+		}
+	}
+	ret = admit(&t);
+	if (ret)
+		return ret;
+	if (unlikely(w->ask_access)) {
+		if (w->verdict) {
+			if (w->verdict != DHCP4_ACCEPT)
+				return drop(&t, STAT4_ACCESS_REJECTED);
+		} else if (wants_access(&t)) {
+			tx->ask = DHCP4_ASK_ACCESS;
+			return DHCP4_SUSPEND;
+		}
+	}
+	return handle(&t, out, cap, tx);
+}
+
+int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct dhcp4_pkt *req,
+		 uint8_t ask, uint8_t verdict, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+{
+	int n;
+
+	/* only what asked can be resumed: a DISCOVER or REQUEST, for access */
+	if (ask != DHCP4_ASK_ACCESS || !w->ask_access ||
+	    (req->msg_type != DHCP4_DISCOVER && req->msg_type != DHCP4_REQUEST)) {
+		tx->wait_seq = 0;
+		tx->ask = DHCP4_ASK_NONE;
+		return -1;
+	}
+	/* the same stages again, this time with the answer */
+	w->verdict = verdict == DHCP4_ACCEPT ? DHCP4_ACCEPT : DHCP4_REJECT;
+	n = dhcp4_process(w, rx, req, out, cap, tx);
+	w->verdict = 0;
+	return n;
 }

@@ -40,6 +40,9 @@ struct dhcp4_worker_params {
 	 * that can be in flight (log + flusher batch): then it cannot fill
 	 * while the log has room. */
 	uint32_t release_queue;
+	/* Ask for an access verdict (RADIUS) before allocating: a DISCOVER,
+	 * or a REQUEST that is not a renewal, suspends (DHCP4_SUSPEND). */
+	bool ask_access;
 };
 
 struct dhcp4_worker;
@@ -64,6 +67,7 @@ struct dhcp4_tx {
 	uint32_t dst_ip;
 	uint16_t src_port, dst_port;
 	uint8_t dst_mac[6];            /* ff:ff:ff:ff:ff:ff for broadcast */
+	uint8_t ask;                   /* DHCP4_SUSPEND: enum dhcp4_ask */
 	uint64_t wait_seq;             /* 0: send now; else the lease change (its seq in
 					 * the worker's log) the reply answers for: the
 					 * datapath holds it until that is safe */
@@ -83,6 +87,21 @@ static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers
  * or -1 when the request is dropped (the reason is counted in stats). */
 int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 		  const struct dhcp4_pkt *req, uint8_t *out, size_t cap, struct dhcp4_tx *tx);
+
+/* ---- resumable transactions ----------------------------------------
+ * A transaction that needs an outside answer stops at that stage:
+ * dhcp4_process returns DHCP4_SUSPEND and tx->ask says what to ask
+ * (nothing has changed yet).  The caller keeps the request, gets the
+ * answer without blocking and calls dhcp4_resume on the same worker with
+ * the same request: the stages before the question run again on the
+ * configuration of that moment (nothing the worker holds across loop
+ * passes points into a configuration), then the transaction goes on with
+ * the verdict. */
+#define DHCP4_SUSPEND (-2)
+enum dhcp4_ask { DHCP4_ASK_NONE = 0, DHCP4_ASK_ACCESS = 1 };
+enum dhcp4_verdict { DHCP4_ACCEPT = 1, DHCP4_REJECT = 2 };
+int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct dhcp4_pkt *req,
+		 uint8_t ask, uint8_t verdict, uint8_t *out, size_t cap, struct dhcp4_tx *tx);
 
 /* Reclaim up to `max` expired leases (offers, leases, probation ends).
  * Returns how many were handled (a lease whose address cannot be freed

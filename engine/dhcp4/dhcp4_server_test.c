@@ -23,6 +23,7 @@ int main(void)
 		{ "max message size", test_max_message_size },
 		{ "delivery", test_delivery },
 		{ "drops and counters", test_drops_and_counters },
+		{ "access verdict: suspend and resume", test_access_suspend_resume },
 		{ "two workers share pools", test_two_workers_share_pools },
 		{ "DISCOVER through another subnet keeps the bound lease",
 		  test_discover_elsewhere_keeps_lease },

@@ -81,6 +81,9 @@ void m_ciaddr(struct msg *m, uint32_t a);
 void m_relay(struct msg *m, uint32_t giaddr);
 void m_bcast(struct msg *m);
 int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx);
+/* The same request, resumed after its question with this verdict. */
+int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, uint8_t verdict,
+	     struct dhcp4_tx *tx);
 int run(struct msg *m, struct dhcp4_tx *tx);
 const struct dhcp4_hdr *rh(void);
 const uint8_t *r_opt(int len, uint8_t code, uint8_t *olen);
@@ -102,6 +105,7 @@ bool wait_durable(struct wb *wb, uint64_t seq);
 void lease_file_reset(void);
 
 /* dhcp4_exchange_test.c */
+void test_access_suspend_resume(void);
 void test_dora(void);
 void test_returning_client(void);
 void test_client_id(void);

@@ -199,22 +199,40 @@ void m_bcast(struct msg *m)
 uint8_t out[1500];
 struct dhcp4_pkt pkt;
 
-int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx)
+/* m as the datapath hands it over: parsed into pkt (from buf), with rx. */
+static void prep(struct msg *m, struct dhcp4_rx *rx, uint8_t *buf, struct dhcp4_tx *tx)
 {
-	struct dhcp4_rx rx = { .iface = m->iface, .src_ip = m->src_ip, .dst_ip = 0xffffffffu,
-			       .src_port = mh(m)->giaddr ? 67 : 68 };
-	uint8_t buf[1200];
 	size_t len = m->n;
 
+	*rx = (struct dhcp4_rx){ .iface = m->iface, .src_ip = m->src_ip, .dst_ip = 0xffffffffu,
+				 .src_port = mh(m)->giaddr ? 67 : 68 };
 	memcpy(buf, m->b, m->n);
 	buf[len++] = DHCP4_OPT_END;
 	while (len < DHCP4_BOOTP_MIN)
 		buf[len++] = 0;
-	memcpy(rx.src_mac, mh(m)->giaddr ? MAC_RELAY : mh(m)->chaddr, 6);
+	memcpy(rx->src_mac, mh(m)->giaddr ? MAC_RELAY : mh(m)->chaddr, 6);
 	CU_ASSERT_EQUAL_FATAL(dhcp4_parse(&pkt, buf, len), 0);
 	memset(tx, 0x5a, sizeof(*tx));
 	memset(out, 0, sizeof(out));
+}
+
+int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx)
+{
+	struct dhcp4_rx rx;
+	uint8_t buf[1200];
+
+	prep(m, &rx, buf, tx);
 	return dhcp4_process(w, &rx, &pkt, out, sizeof(out), tx);
+}
+
+int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, uint8_t verdict,
+	     struct dhcp4_tx *tx)
+{
+	struct dhcp4_rx rx;
+	uint8_t buf[1200];
+
+	prep(m, &rx, buf, tx);
+	return dhcp4_resume(w, &rx, &pkt, ask, verdict, out, sizeof(out), tx);
 }
 
 int run(struct msg *m, struct dhcp4_tx *tx)

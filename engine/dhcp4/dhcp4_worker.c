@@ -54,6 +54,7 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->durable = p->durable;
 	w->origin = LEASE_ORIGIN_CLIENT;
 	w->commit = p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT;
+	w->ask_access = p->ask_access;
 	w->now = (uint32_t)time(NULL);
 	snprintf(name, sizeof(name), "leases4-%u", p->id);
 	w->lt = lease_table_create(&(struct lease_table_params){

@@ -28,6 +28,9 @@
 #define DP_STEER_RING   1024
 #define DP_PARK_SIZE    4096            /* parked replies per worker and gate lane, power of two */
 #define DP_GATE_TIMEOUT_MS 3000         /* a parked reply not safe by then is dropped */
+#define DP_PENDING      1024            /* transactions waiting for an answer, per worker */
+#define DP_ASK_RING     1024            /* questions / answers in flight per worker */
+#define DP_ASK_MS       3000            /* default wait for an answer (dp.ask_ms) */
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
 #define DP_MSG_RING     64              /* control -> worker messages in flight */
 #define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
@@ -52,7 +55,25 @@ struct dp_txq {
 struct dp;
 struct gate;
 struct lease_log;
+struct pend_table;
 
+/* A question a worker asks a helper thread (an access verdict from
+ * RADIUS, later a database's), and the same record back with the answer.
+ * By value on rte_rings: one ring each way per worker, one producer and
+ * one consumer each (the worker, and the one helper thread). */
+struct dp_ask {
+	uint32_t token;                 /* the worker's pending transaction */
+	uint16_t worker;
+	uint8_t kind;                   /* DHCP4_ASK_* */
+	uint8_t verdict;                /* the answer: DHCP4_ACCEPT, DHCP4_REJECT */
+	uint32_t giaddr;                /* host order */
+	uint8_t msg_type;
+	uint8_t hlen;
+	uint8_t pad0[2];
+	uint8_t chaddr[16];
+	struct lease_key key;           /* the client, as leases are keyed */
+	uint8_t pad1[3];
+};
 struct dp_worker {
 	unsigned id;
 	unsigned lcore;
@@ -64,6 +85,8 @@ struct dp_worker {
 	struct gate *gate;              /* replies waiting for their change to be safe */
 	uint32_t need;                  /* log consumers a reply waits for, 0 = none */
 	uint64_t gate_cycles;           /* how long a reply may wait, TSC cycles */
+	struct pend_table *pend;        /* transactions waiting for an answer (asks on) */
+	uint64_t ask_cycles;            /* how long one may wait, TSC cycles */
 	uint32_t idle;                  /* consecutive empty loop passes */
 	uint32_t now;                   /* epoch seconds, refreshed per pass */
 	uint32_t passes;                /* loop passes, for periodic work */
@@ -116,6 +139,12 @@ struct dp {
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;
 	struct rte_ring *ctl_ring[DP_MAX_WORKERS];   /* control -> worker k */
+	/* Questions to the helper thread and its answers (dp_asks_enable):
+	 * transactions suspend before allocation until the answer comes. */
+	bool asks;
+	uint32_t ask_ms;                /* 0: DP_ASK_MS */
+	struct rte_ring *ask_ring[DP_MAX_WORKERS];   /* worker k -> helper */
+	struct rte_ring *answer_ring[DP_MAX_WORKERS];   /* helper -> worker k */
 	/* dhcp-disable: epoch second until which DHCP packets are dropped
 	 * (0 = serving, UINT32_MAX = until dhcp-enable).  Read once per
 	 * packet, written only by the control thread. */
@@ -143,6 +172,14 @@ void dp_rings_drain(struct dp *dp);     /* free mbufs left in steering rings */
 void dp_workers_free(struct dp *dp);
 /* After the workers stopped and the flusher drained: send what is parked. */
 void dp_workers_drain(struct dp *dp);
+/* Before dp_workers_init: every worker asks the helper thread for an
+ * access verdict before it allocates (DISCOVER, REQUEST that is not a
+ * renewal), waiting at most dp->ask_ms without blocking. */
+void dp_asks_enable(struct dp *dp);
+/* The helper thread's side (one thread): take a worker's questions, post
+ * each one back with its verdict.  A count; 0 or -ENOBUFS. */
+unsigned dp_ask_take(struct dp *dp, unsigned worker, struct dp_ask *out, unsigned max);
+int dp_answer_post(struct dp *dp, const struct dp_ask *a);
 /* Every worker exists and has its server state and statistics (false
  * after a start-up that failed half way): check before summing stats. */
 bool dp_workers_ready(const struct dp *dp);

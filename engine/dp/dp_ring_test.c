@@ -1,8 +1,15 @@
 /* The datapath end to end, in one process: a port made of rte_rings that
  * this test feeds and drains, two worker lcores (so packets cross the
  * steering rings), real DHCP exchanges, ARP, malformed frames, and at the
- * end every mbuf back in its pool. */
+ * end every mbuf back in its pool.
+ *
+ * With PG_DP_ASK=1 in the environment the same tests run with every
+ * DISCOVER and REQUEST suspended for an access verdict from a helper
+ * thread (answers take a millisecond), plus the tests of that path:
+ * rejection, a slow answer that holds up nobody else, a missing one. */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,11 @@
 #include "net.h"
 
 #define N_CLIENTS 1000
+#define ASK_MS 300                 /* dp.ask_ms in ask mode */
+/* chaddr[2] of clients the access helper treats specially */
+#define REJECTED 0x66u             /* rejected at once */
+#define SLOW 0x55u                 /* accepted after 200 ms */
+#define LATE 0x77u                 /* accepted after 600 ms: past the deadline */
 #define SERVER_IP 0xc6120001u      /* 198.18.0.1 */
 #define POOL_FIRST 0xc612000au     /* 198.18.0.10 */
 #define POOL_LAST 0xc61203e8u      /* 198.18.3.232: 999 addresses... */
@@ -39,6 +51,7 @@ static struct dp dp;
 static struct dhcp4_runtime *rt;
 static struct rte_ring *rxr[2], *txr[2];
 static unsigned malformed_sent;
+static bool ask_mode;              /* PG_DP_ASK: transactions wait for access verdicts */
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -92,13 +105,14 @@ static void inject(unsigned q, struct rte_mbuf *m)
 		usleep(100);
 }
 
-/* Collect replies from both TX rings until `want` arrived or 10 s passed. */
-static unsigned collect(struct rte_mbuf **out, unsigned want)
+/* Collect replies from both TX rings until `want` arrived or `ms` passed
+ * (in 0.1 ms naps). */
+static unsigned collect_ms(struct rte_mbuf **out, unsigned want, unsigned ms)
 {
 	unsigned got = 0, q;
-	int spins = 0;
+	unsigned spins = 0;
 
-	while (got < want && spins < 100000) {
+	while (got < want && spins < ms * 10) {
 		unsigned n = 0;
 
 		for (q = 0; q < 2; q++)
@@ -110,6 +124,11 @@ static unsigned collect(struct rte_mbuf **out, unsigned want)
 		}
 	}
 	return got;
+}
+
+static unsigned collect(struct rte_mbuf **out, unsigned want)
+{
+	return collect_ms(out, want, 10000);
 }
 
 struct reply {
@@ -207,6 +226,9 @@ static void test_dora(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_ACK_SENT), N_CLIENTS);
+	/* with asks on, every one of them waited for its verdict */
+	if (ask_mode)
+		CU_ASSERT_EQUAL(sum_dp(STAT_DP_ASKED), 2 * N_CLIENTS);
 }
 
 static void test_arp(void)
@@ -316,11 +338,141 @@ static void test_workers_ready(void)
 	free(broken);
 }
 
+/* ---- access verdicts (PG_DP_ASK=1) ------------------------------------ */
+
+static volatile bool helper_stop;
+static pthread_t helper_thr;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* The helper thread a RADIUS client will be: takes every worker's
+ * questions and answers later, never on the worker's time. */
+static void *access_helper(void *arg)
+{
+	static struct { struct dp_ask a; uint64_t due; } held[2 * DP_PENDING];
+	unsigned n_held = 0;
+
+	(void)arg;
+	while (!helper_stop) {
+		struct dp_ask a[32];
+		uint64_t now = mono_ms();
+		unsigned w, i, n;
+
+		for (w = 0; w < dp.n_workers; w++) {
+			n = dp_ask_take(&dp, w, a, 32);
+			for (i = 0; i < n; i++) {
+				uint64_t delay = a[i].chaddr[2] == SLOW ? 200 :
+						 a[i].chaddr[2] == LATE ? 600 : 1;
+
+				a[i].verdict = a[i].chaddr[2] == REJECTED ? DHCP4_REJECT : DHCP4_ACCEPT;
+				CU_ASSERT_EQUAL(a[i].kind, DHCP4_ASK_ACCESS);
+				CU_ASSERT_EQUAL(a[i].worker, w);
+				CU_ASSERT_FATAL(n_held < 2 * DP_PENDING);
+				held[n_held].a = a[i];
+				held[n_held++].due = now + delay;
+			}
+		}
+		for (i = 0; i < n_held;) {
+			if (held[i].due <= now && dp_answer_post(&dp, &held[i].a) == 0)
+				held[i] = held[--n_held];
+			else
+				i++;
+		}
+		usleep(200);
+	}
+	return NULL;
+}
+
+static uint32_t xid_of(struct rte_mbuf *m)
+{
+	struct reply r;
+
+	return parse_reply(m, &r) ? 0 : r.xid;
+}
+
+/* A rejected client gets no offer; its transaction ends there, counted. */
+static void test_access_reject(void)
+{
+	uint64_t rej = sum_stat(STAT4_ACCESS_REJECTED), asked = sum_dp(STAT_DP_ASKED);
+	unsigned client = REJECTED << 24 | 1;
+	struct rte_mbuf *r;
+	unsigned i;
+
+	inject(0, request(client, DHCP4_DISCOVER, 0));
+	CU_ASSERT_EQUAL(collect_ms(&r, 1, 500), 0);
+	for (i = 0; i < 1000 && sum_stat(STAT4_ACCESS_REJECTED) == rej; i++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(sum_stat(STAT4_ACCESS_REJECTED), rej + 1);
+	CU_ASSERT_EQUAL(sum_dp(STAT_DP_ASKED), asked + 1);
+	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_OFFER_SENT), N_CLIENTS + 100 + 1);
+}
+
+/* A client whose answer takes 200 ms holds up no other: one that asks
+ * after it on the same worker is answered first, then it is. */
+static void test_access_slow(void)
+{
+	unsigned slow = SLOW << 24 | 1, quick, i;
+	struct rte_mbuf *r[2];
+	uint64_t t0 = mono_ms();
+
+	/* a quick client owned by the same worker as the slow one */
+	for (quick = 30000; ; quick++) {
+		uint8_t a[6], b[6];
+		struct lease_key ka = { .kind = LEASE_KEY_HWADDR, .len = 7 }, kb = ka;
+
+		client_mac(slow, a);
+		client_mac(quick, b);
+		ka.data[0] = kb.data[0] = 1;
+		memcpy(ka.data + 1, a, 6);
+		memcpy(kb.data + 1, b, 6);
+		if (dhcp4_owner(&ka, dp.n_workers) == dhcp4_owner(&kb, dp.n_workers))
+			break;
+	}
+	inject(0, request(slow, DHCP4_DISCOVER, 0));
+	usleep(20000);
+	inject(0, request(quick, DHCP4_DISCOVER, 0));
+	CU_ASSERT_EQUAL_FATAL(collect_ms(&r[0], 1, 150), 1);
+	CU_ASSERT_EQUAL(xid_of(r[0]), 0x1000 + quick);
+	CU_ASSERT(mono_ms() - t0 < 200);
+	CU_ASSERT_EQUAL_FATAL(collect_ms(&r[1], 1, 2000), 1);
+	CU_ASSERT_EQUAL(xid_of(r[1]), 0x1000 + slow);
+	CU_ASSERT(mono_ms() - t0 >= 200);
+	for (i = 0; i < 2; i++)
+		rte_pktmbuf_free(r[i]);
+}
+
+/* No answer by the deadline: dropped and counted; the answer that comes
+ * later finds its transaction gone and is ignored. */
+static void test_access_timeout(void)
+{
+	uint64_t to = sum_dp(STAT_DP_ASK_TIMEOUTS), late = sum_dp(STAT_DP_ANSWERS_LATE);
+	struct rte_mbuf *r;
+	unsigned i;
+
+	inject(1, request(LATE << 24 | 1, DHCP4_DISCOVER, 0));
+	CU_ASSERT_EQUAL(collect_ms(&r, 1, 900), 0);
+	for (i = 0; i < 2000 && sum_dp(STAT_DP_ANSWERS_LATE) == late; i++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(sum_dp(STAT_DP_ASK_TIMEOUTS), to + 1);
+	CU_ASSERT_EQUAL(sum_dp(STAT_DP_ANSWERS_LATE), late + 1);
+	CU_ASSERT_EQUAL(collect_ms(&r, 1, 100), 0);
+}
+
 static void test_no_leak(void)
 {
 	struct rte_mbuf *m;
 	unsigned q, left = 0;
 
+	if (ask_mode) {
+		helper_stop = true;
+		pthread_join(helper_thr, NULL);
+	}
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	/* frames the test queued but no worker read are the test's, not leaks */
@@ -373,6 +525,11 @@ int main(void)
 	}
 	dp.conf = conf;
 	dp.n_workers = rte_lcore_count() - 1;
+	ask_mode = getenv("PG_DP_ASK") != NULL;
+	if (ask_mode) {
+		dp.ask_ms = ASK_MS;
+		dp_asks_enable(&dp);
+	}
 	rt = dhcp4_runtime_create(conf);
 	if (dp_ports_init(&dp) || !rt || dp_logs_init(&dp) || dp_workers_init(&dp, rt)) {
 		fprintf(stderr, "datapath init failed\n");
@@ -382,14 +539,24 @@ int main(void)
 		for (w = 0; w < dp.n_workers; w++)
 			if (dp.workers[w]->lcore == lcore)
 				rte_eal_remote_launch(dp_worker_main, dp.workers[w], lcore);
+	if (ask_mode && pthread_create(&helper_thr, NULL, access_helper, NULL)) {
+		fprintf(stderr, "helper thread failed\n");
+		return 1;
+	}
 
 	CU_initialize_registry();
-	s = CU_add_suite("datapath over rings", NULL, NULL);
+	s = CU_add_suite(ask_mode ? "datapath over rings, access asked" : "datapath over rings",
+			 NULL, NULL);
 	CU_add_test(s, "DORA for 1000 clients across 2 workers", test_dora);
 	CU_add_test(s, "ARP for the server address", test_arp);
 	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
 	CU_add_test(s, "unrequested offers reclaimed by the workers", test_offers_expire);
 	CU_add_test(s, "statistics only over fully built workers", test_workers_ready);
+	if (ask_mode) {
+		CU_add_test(s, "access: rejected client gets nothing", test_access_reject);
+		CU_add_test(s, "access: a slow answer holds up nobody", test_access_slow);
+		CU_add_test(s, "access: no answer by the deadline", test_access_timeout);
+	}
 	CU_add_test(s, "every mbuf back in its pool after stop", test_no_leak);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

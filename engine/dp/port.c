@@ -23,7 +23,8 @@ static void device_name(const char *devargs, char *name, size_t len)
 }
 
 /* mbufs one port can hold at once: descriptors, a burst in every TX buffer,
- * every parked reply and steering ring slot, and each lcore's cache. */
+ * every parked reply (one gate lane), every suspended transaction, every
+ * steering ring slot, and each lcore's cache.  Call dp_asks_enable first. */
 static unsigned pool_size(const struct dp *dp)
 {
 	const struct conf_dpdk *d = &dp->conf->dpdk;
@@ -32,7 +33,7 @@ static unsigned pool_size(const struct dp *dp)
 
 	if (d->mbufs)
 		return d->mbufs;
-	n = w * (d->rx_desc + d->tx_desc + DP_BURST * 2 + DP_PARK_SIZE)
+	n = w * (d->rx_desc + d->tx_desc + DP_BURST * 2 + DP_PARK_SIZE + (dp->asks ? DP_PENDING : 0))
 	    + w * w * DP_STEER_RING + (w + 1) * DP_MEMPOOL_CACHE;
 	/* rte_mempool is most efficient at 2^q - 1 */
 	return (unsigned)rte_align32pow2(n) - 1;

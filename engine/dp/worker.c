@@ -15,7 +15,17 @@
 #include "lease_log.h"
 #include "log.h"
 #include "net.h"
+#include "pending.h"
 #include "wb.h"
+
+_Static_assert(sizeof(struct dp_ask) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
+
+/* What a suspended transaction keeps besides its mbuf. */
+struct dp_saved {
+	struct dhcp4_rx rx;
+	uint16_t payload_off, payload_len;
+};
+_Static_assert(sizeof(struct dp_saved) <= PEND_STATE_MAX, "pending state too small");
 
 /* Idle back-off: spin a little, then pause, then sleep in short naps so an
  * idle server leaves its cores alone but still wakes within a millisecond. */
@@ -86,6 +96,126 @@ static inline unsigned unpark(struct dp_worker *w)
 	return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
 }
 
+/* Frame the reply dhcp4 wrote to w->scratch (n bytes) in the request's
+ * mbuf and send it, or park it until its lease change is safe. */
+static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+					  int n, const struct dhcp4_tx *tx)
+{
+	const struct dp_port *port = &w->dp->ports[pidx];
+	uint8_t *f;
+	size_t flen;
+
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(f + NET_UDP4_HLEN, w->scratch, (size_t)n);
+	flen = net_build_udp4(f, port->mac.addr_bytes, tx->dst_mac, tx->src_ip, tx->dst_ip,
+			      tx->src_port, tx->dst_port, (size_t)n);
+	m->data_len = (uint16_t)flen;
+	m->pkt_len = (uint32_t)flen;
+	m->ol_flags = 0;
+	if (tx->wait_seq && w->need)
+		park(w, pidx, m, tx->wait_seq);
+	else
+		tx_enqueue(w, pidx, m);
+}
+
+/* The transaction waits for an answer: keep the request under a token
+ * and ask the helper thread.  Dropped (counted) when the table or the
+ * ring is full: the client retransmits. */
+static void suspend(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+		    const struct dhcp4_rx *rx, const struct net_udp4 *u, uint8_t kind)
+{
+	const struct dhcp4_hdr *h = w->pkt.hdr;
+	struct pend_entry *e = pend_add(w->pend, rte_rdtsc() + w->ask_cycles);
+	struct dp_saved *sv;
+	struct dp_ask a;
+
+	if (unlikely(!e))
+		goto full;
+	memset(&a, 0, sizeof(a));
+	a.token = e->token;
+	a.worker = (uint16_t)w->id;
+	a.kind = kind;
+	a.giaddr = ntohl(h->giaddr);
+	a.msg_type = w->pkt.msg_type;
+	a.hlen = h->hlen > 16 ? 16 : h->hlen;
+	memcpy(a.chaddr, h->chaddr, a.hlen);
+	dhcp4_client_key(&w->pkt, w->dp->conf->match_client_id, &a.key);
+	if (unlikely(rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], &a, sizeof(a)))) {
+		pend_del(w->pend, e);
+		goto full;
+	}
+	e->pkt = m;
+	e->port = (uint16_t)pidx;
+	e->stage = kind;
+	sv = (struct dp_saved *)e->state;
+	sv->rx = *rx;
+	sv->payload_off = u->payload_off;
+	sv->payload_len = u->payload_len;
+	w->st->dp[STAT_DP_ASKED]++;
+	return;
+full:
+	w->st->dp[STAT_DP_ASK_FULL]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Answers back from the helper: each transaction goes on where it
+ * stopped, on this worker, with its own request; an answer whose
+ * transaction is gone (timed out) is counted and ignored. */
+static unsigned answers_drain(struct dp_worker *w)
+{
+	struct dp_ask a[DP_BURST];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->dp->answer_ring[w->id], a, sizeof(a[0]), DP_BURST,
+					   NULL);
+	for (i = 0; i < n; i++) {
+		struct pend_entry *e = pend_find(w->pend, a[i].token);
+		const struct dp_saved *sv;
+		struct rte_mbuf *m;
+		struct dhcp4_tx tx;
+		unsigned pidx;
+		int r;
+
+		if (!e) {
+			w->st->dp[STAT_DP_ANSWERS_LATE]++;
+			continue;
+		}
+		m = e->pkt;
+		pidx = e->port;
+		sv = (const struct dp_saved *)e->state;
+		/* the request is as it came in: the mbuf was not touched */
+		r = dhcp4_parse(&w->pkt, rte_pktmbuf_mtod(m, uint8_t *) + sv->payload_off,
+				sv->payload_len);
+		memset(&tx, 0, sizeof(tx));
+		if (r == 0)
+			r = dhcp4_resume(w->dw, &sv->rx, &w->pkt, e->stage, a[i].verdict,
+					 w->scratch, sizeof(w->scratch), &tx);
+		else
+			r = -1;
+		pend_del(w->pend, e);
+		if (r > 0)
+			reply_out(w, m, pidx, r, &tx);
+		else
+			rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+static void pending_free(void *ctx, struct pend_entry *e)
+{
+	(void)ctx;
+	rte_pktmbuf_free(e->pkt);
+}
+
+static void ask_expired(void *ctx, struct pend_entry *e)
+{
+	struct dp_worker *w = ctx;
+
+	w->st->dp[STAT_DP_ASK_TIMEOUTS]++;
+	rte_pktmbuf_free(e->pkt);
+}
+
 /* Serve one DHCP request whose owner is this worker; reuses the mbuf for the
  * reply (the request is not needed once dhcp4_process returns). */
 static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
@@ -97,29 +227,20 @@ static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		.src_port = u->src_port,
 	};
 	struct dhcp4_tx tx;
-	uint8_t *f;
-	size_t flen;
 	int n;
 
 	memcpy(rx.src_mac, u->src_mac, 6);
 	memset(&tx, 0, sizeof(tx));
 	n = dhcp4_process(w->dw, &rx, &w->pkt, w->scratch, sizeof(w->scratch), &tx);
-	if (n <= 0) {
-		rte_pktmbuf_free(m);
+	if (n > 0) {
+		reply_out(w, m, pidx, n, &tx);
 		return;
 	}
-	m->data_off = RTE_PKTMBUF_HEADROOM;
-	f = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(f + NET_UDP4_HLEN, w->scratch, (size_t)n);
-	flen = net_build_udp4(f, port->mac.addr_bytes, tx.dst_mac, tx.src_ip, tx.dst_ip,
-			      tx.src_port, tx.dst_port, (size_t)n);
-	m->data_len = (uint16_t)flen;
-	m->pkt_len = (uint32_t)flen;
-	m->ol_flags = 0;
-	if (tx.wait_seq && w->need)
-		park(w, pidx, m, tx.wait_seq);
-	else
-		tx_enqueue(w, pidx, m);
+	if (unlikely(n == DHCP4_SUSPEND)) {
+		suspend(w, m, pidx, &rx, u, tx.ask);
+		return;
+	}
+	rte_pktmbuf_free(m);
 }
 
 /* One frame from RX (steered == false) or from another worker's ring. */
@@ -410,6 +531,13 @@ int dp_worker_main(void *arg)
 		/* Addresses freed by this worker whose delete record is now
 		 * durable go back to the pools (nothing to do when none wait). */
 		dhcp4_worker_poll(w->dw);
+		/* Answers to suspended transactions, and their deadlines. */
+		if (w->pend) {
+			if (!rte_ring_empty(dp->answer_ring[w->id]))
+				work += answers_drain(w);
+			if (pend_count(w->pend))
+				pend_expire(w->pend, rte_rdtsc(), 16, ask_expired, w);
+		}
 		if (gate_parked(w->gate)) {
 			unsigned sent = unpark(w);
 
@@ -458,6 +586,9 @@ void dp_workers_drain(struct dp *dp)
 
 		if (!w || !w->gate)
 			continue;
+		/* transactions still waiting for an answer get none */
+		if (w->pend)
+			pend_expire(w->pend, UINT64_MAX, DP_PENDING, pending_free, w);
 		/* what is safe now is sent; anything else never became
 		 * durable: not acknowledged */
 		gate_flush(w->gate, w->log, gate_emit, w);
@@ -514,6 +645,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
+			.ask_access = dp->asks,
 			.log = dp->logs[id], .durable = dp->wb ? 1u << wb_consumer(dp->wb, id) : 0,
 			.lease_capacity = capacity,
 			/* every record that can be in flight: log + one batch */
@@ -537,6 +669,12 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 			LOG_E("worker %u: reply gate: %s", id, strerror(errno));
 			return -ENOMEM;
 		}
+		if (dp->asks) {
+			w->pend = pend_create(DP_PENDING);
+			w->ask_cycles = rte_get_tsc_hz() / 1000 * (dp->ask_ms ? dp->ask_ms : DP_ASK_MS);
+			if (!w->pend)
+				return -ENOMEM;
+		}
 		w->dw = dhcp4_worker_create(&wp);
 		if (!w->dw) {
 			LOG_E("worker %u: %s", id, strerror(errno));
@@ -544,6 +682,20 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		}
 		w->st = dhcp4_worker_stats(w->dw);
 		id++;
+	}
+	for (id = 0; id < dp->n_workers && dp->asks; id++) {
+		snprintf(name, sizeof(name), "ask_%u", id);
+		dp->ask_ring[id] = rte_ring_create_elem(name, sizeof(struct dp_ask), DP_ASK_RING,
+							(int)rte_socket_id(),
+							RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "answer_%u", id);
+		dp->answer_ring[id] = rte_ring_create_elem(name, sizeof(struct dp_ask), DP_ASK_RING,
+							   (int)rte_socket_id(),
+							   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!dp->ask_ring[id] || !dp->answer_ring[id]) {
+			LOG_E("ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
 	}
 	for (id = 0; id < dp->n_workers; id++) {
 		snprintf(name, sizeof(name), "ctl_%u", id);
@@ -568,6 +720,27 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 			}
 		}
 	return 0;
+}
+
+void dp_asks_enable(struct dp *dp)
+{
+	dp->asks = true;
+}
+
+unsigned dp_ask_take(struct dp *dp, unsigned worker, struct dp_ask *out, unsigned max)
+{
+	if (worker >= dp->n_workers || !dp->ask_ring[worker])
+		return 0;
+	return rte_ring_sc_dequeue_burst_elem(dp->ask_ring[worker], out, sizeof(*out), max, NULL);
+}
+
+int dp_answer_post(struct dp *dp, const struct dp_ask *a)
+{
+	if (a->worker >= dp->n_workers || !dp->answer_ring[a->worker])
+		return -EINVAL;
+	struct dp_ask c = *a;
+
+	return rte_ring_sp_enqueue_elem(dp->answer_ring[a->worker], &c, sizeof(c)) ? -ENOBUFS : 0;
 }
 
 /* Statistics are summed over every worker: when start-up failed half way
@@ -610,6 +783,9 @@ void dp_workers_free(struct dp *dp)
 			dp_msg_free(m);
 		rte_ring_free(dp->ctl_ring[i]);
 		dp->ctl_ring[i] = NULL;
+		rte_ring_free(dp->ask_ring[i]);
+		rte_ring_free(dp->answer_ring[i]);
+		dp->ask_ring[i] = dp->answer_ring[i] = NULL;
 	}
 	for (i = 0; i < DP_MAX_WORKERS; i++)
 		for (j = 0; j < DP_MAX_WORKERS; j++) {
@@ -621,6 +797,7 @@ void dp_workers_free(struct dp *dp)
 			continue;
 		dhcp4_worker_free(dp->workers[i]->dw);
 		gate_free(dp->workers[i]->gate);
+		pend_free(dp->workers[i]->pend);
 		rte_free(dp->workers[i]);
 		dp->workers[i] = NULL;
 	}

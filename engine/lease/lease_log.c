@@ -22,31 +22,6 @@
 #include <unistd.h>
 #include "lease_log.h"
 
-#define CACHE_LINE 64
-
-struct log_cons {
-	uint64_t read;                 /* last seq copied out (consumer writes) */
-	uint64_t done;                 /* watermark (consumer writes) */
-	uint64_t overflow;             /* lapped entries (consumer writes) */
-	struct lease_log_bell *bell;
-	uint32_t flags;
-} __attribute__((aligned(CACHE_LINE)));
-
-struct lease_log {
-	/* producer's line */
-	uint64_t head;                 /* last committed seq (release store) */
-	uint64_t hold_min;             /* cached: slowest holding consumer's read */
-	uint64_t full;
-	uint32_t mask;
-	uint32_t n_cons;
-	uint32_t n_bells;
-	uint32_t n_hold;               /* consumers without LEASE_LOG_LOSSY */
-	bool claimed;
-	struct lease_change *ring;
-	struct lease_change scratch;   /* claimed when nobody reads */
-	struct log_cons cons[LEASE_LOG_MAX_CONSUMERS];
-};
-
 #define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -60,12 +35,12 @@ struct lease_log *lease_log_create(const struct lease_log_params *p)
 		errno = EINVAL;
 		return NULL;
 	}
-	log = aligned_alloc(CACHE_LINE, sizeof(*log));
+	log = aligned_alloc(64, sizeof(*log));
 	if (log == NULL)
 		return NULL;
 	memset(log, 0, sizeof(*log));
 	log->mask = p->size - 1;
-	log->ring = aligned_alloc(CACHE_LINE, sizeof(*log->ring) * p->size);
+	log->ring = aligned_alloc(64, sizeof(*log->ring) * p->size);
 	if (log->ring == NULL) {
 		free(log);
 		errno = ENOMEM;
@@ -87,7 +62,7 @@ void lease_log_free(struct lease_log *log)
 
 int lease_log_consumer_add(struct lease_log *log, unsigned flags, struct lease_log_bell *bell)
 {
-	struct log_cons *c;
+	struct lease_log_cons *c;
 
 	if (log == NULL || (flags & ~(unsigned)LEASE_LOG_LOSSY) || log->head != 0)
 		return -EINVAL;
@@ -102,11 +77,6 @@ int lease_log_consumer_add(struct lease_log *log, unsigned flags, struct lease_l
 	if (!(flags & LEASE_LOG_LOSSY))
 		log->n_hold++;
 	return (int)log->n_cons++;
-}
-
-unsigned lease_log_consumers(const struct lease_log *log)
-{
-	return log->n_cons;
 }
 
 /* The slowest holding consumer's read position (n_hold > 0). */
@@ -124,13 +94,11 @@ static uint64_t hold_min(const struct lease_log *log)
 	return m;
 }
 
-struct lease_change *lease_log_claim(struct lease_log *log)
+struct lease_change *lease_log_claim_slow(struct lease_log *log)
 {
 	uint64_t seq = log->head + 1;
 	struct lease_change *e;
 
-	if (log->n_cons == 0)
-		return &log->scratch;
 	/* seq may be written once every holding reader has copied seq - size */
 	if (log->n_hold && seq - log->hold_min > (uint64_t)log->mask + 1) {
 		log->hold_min = hold_min(log);
@@ -151,15 +119,11 @@ struct lease_change *lease_log_claim(struct lease_log *log)
 	return e;
 }
 
-uint64_t lease_log_commit(struct lease_log *log)
+uint64_t lease_log_commit_slow(struct lease_log *log)
 {
 	uint64_t seq = log->head + 1;
 
 	log->claimed = false;
-	if (log->n_cons == 0) {
-		STORE_REL(&log->head, seq);
-		return seq;
-	}
 	STORE_REL(&log->ring[(seq - 1) & log->mask].seq, seq);
 	STORE_REL(&log->head, seq);
 	if (log->n_bells) {
@@ -177,15 +141,10 @@ uint64_t lease_log_commit(struct lease_log *log)
 	return seq;
 }
 
-uint64_t lease_log_head(const struct lease_log *log)
-{
-	return LOAD_ACQ(&log->head);
-}
-
 unsigned lease_log_read(struct lease_log *log, unsigned consumer, struct lease_change *out,
 			unsigned max)
 {
-	struct log_cons *c = &log->cons[consumer];
+	struct lease_log_cons *c = &log->cons[consumer];
 	uint64_t size = (uint64_t)log->mask + 1;
 	uint64_t pos = c->read, head = LOAD_ACQ(&log->head), missed = 0;
 	unsigned n = 0;
@@ -230,7 +189,7 @@ uint64_t lease_log_unread(const struct lease_log *log, unsigned consumer)
 
 void lease_log_publish(struct lease_log *log, unsigned consumer, uint64_t seq)
 {
-	struct log_cons *c = &log->cons[consumer];
+	struct lease_log_cons *c = &log->cons[consumer];
 
 	if (seq > LOAD_RLX(&c->done))
 		STORE_REL(&c->done, seq);

@@ -78,7 +78,30 @@ struct lease_log_params {
 	uint32_t size;                 /* entries, a power of two >= 2 */
 };
 
-struct lease_log;
+/* The log's layout is here only so the producer's calls inline (as DPDK
+ * shows rte_ring's); use the functions below, never the fields. */
+struct lease_log_cons {
+	uint64_t read;                 /* last seq copied out (consumer writes) */
+	uint64_t done;                 /* watermark (consumer writes) */
+	uint64_t overflow;             /* lapped entries (consumer writes) */
+	struct lease_log_bell *bell;
+	uint32_t flags;
+} __attribute__((aligned(64)));
+
+struct lease_log {
+	/* producer's line */
+	uint64_t head;                 /* last committed seq (release store) */
+	uint64_t hold_min;             /* cached: slowest holding consumer's read */
+	uint64_t full;
+	uint32_t mask;
+	uint32_t n_cons;
+	uint32_t n_bells;
+	uint32_t n_hold;               /* consumers without LEASE_LOG_LOSSY */
+	bool claimed;
+	struct lease_change *ring;
+	struct lease_change scratch;   /* claimed when nobody reads */
+	struct lease_log_cons cons[LEASE_LOG_MAX_CONSUMERS];
+};
 
 struct lease_log *lease_log_create(const struct lease_log_params *p);   /* NULL + errno */
 void lease_log_free(struct lease_log *log);
@@ -88,7 +111,10 @@ void lease_log_free(struct lease_log *log);
  * `bell` (may be NULL) is rung when a change is committed while the
  * consumer sleeps on it. */
 int lease_log_consumer_add(struct lease_log *log, unsigned flags, struct lease_log_bell *bell);
-unsigned lease_log_consumers(const struct lease_log *log);
+static inline unsigned lease_log_consumers(const struct lease_log *log)
+{
+	return log->n_cons;
+}
 
 /* ---- producer: the owning worker only ---------------------------------
  * lease_log_claim gives the next entry to fill (its seq excepted), or
@@ -98,9 +124,28 @@ unsigned lease_log_consumers(const struct lease_log *log);
  * consumer the entry is a scratch one nobody reads: filling it may be
  * skipped (lease_log_consumers() == 0).  lease_log_commit publishes the
  * claimed entry and returns its sequence number (1, 2, ...). */
-struct lease_change *lease_log_claim(struct lease_log *log);
-uint64_t lease_log_commit(struct lease_log *log);
-uint64_t lease_log_head(const struct lease_log *log);      /* last committed seq */
+struct lease_change *lease_log_claim_slow(struct lease_log *log);
+uint64_t lease_log_commit_slow(struct lease_log *log);
+
+static inline struct lease_change *lease_log_claim(struct lease_log *log)
+{
+	return log->n_cons == 0 ? &log->scratch : lease_log_claim_slow(log);
+}
+
+static inline uint64_t lease_log_commit(struct lease_log *log)
+{
+	if (log->n_cons == 0) {
+		__atomic_store_n(&log->head, log->head + 1, __ATOMIC_RELEASE);
+		return log->head;
+	}
+	return lease_log_commit_slow(log);
+}
+
+/* last committed seq */
+static inline uint64_t lease_log_head(const struct lease_log *log)
+{
+	return __atomic_load_n(&log->head, __ATOMIC_ACQUIRE);
+}
 
 /* ---- consumers -------------------------------------------------------- */
 /* Copy up to max entries after the consumer's read position into out and
