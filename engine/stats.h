@@ -86,15 +86,22 @@ struct stats4_pool {
 	uint64_t cumulative;
 };
 
+/* A worker's DHCPv4 counters (its dhcp4 worker owns them). */
 struct stats4 {
 	uint64_t c[STAT4_MAX];
 	uint64_t parse_err[DHCP4_ERR_MAX];
-	uint64_t net_err[NET_ERR_MAX];
-	uint64_t dp[STAT_DP_MAX];
 	struct stats4_subnet *subnet;   /* indexed like conf->subnets */
 	unsigned n_subnets;
 	struct stats4_pool *pool;       /* indexed like the runtime's pools */
 	unsigned n_pools;
+} __attribute__((aligned(64)));
+
+/* A worker's datapath counters, whatever the protocol (the datapath
+ * worker owns them): frames, steering, parking, drops before any DHCP
+ * parser, and why a frame failed the Ethernet/IP/UDP checks. */
+struct stats_dp {
+	uint64_t c[STAT_DP_MAX];
+	uint64_t net_err[NET_ERR_MAX];
 } __attribute__((aligned(64)));
 
 extern const char *const stats4_names[STAT4_MAX];

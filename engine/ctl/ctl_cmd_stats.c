@@ -94,11 +94,11 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		ADD(parse_names[i], (int64_t)v, false, 0, -1);
 	}
 	for (i = 1; i < NET_ERR_MAX; i++) {
-		SUM(dp->workers[w]->st->net_err[i]);
+		SUM(dp->workers[w]->sdp.net_err[i]);
 		ADD(net_names[i], (int64_t)v, false, 0, -1);
 	}
 	for (i = 0; i < STAT_DP_MAX; i++) {
-		SUM(dp->workers[w]->st->dp[i]);
+		SUM(dp->workers[w]->sdp.c[i]);
 		ADD(stats_dp_names[i], (int64_t)v, false, 0, -1);
 	}
 	for (sn = 0; sn < c->n_subnets; sn++) {

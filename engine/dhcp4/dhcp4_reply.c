@@ -82,11 +82,11 @@ static void deliver(struct txn *t, uint8_t type, uint32_t yiaddr, struct dhcp4_t
 	const struct dhcp4_hdr *h = t->h;
 
 	tx->src_ip = t->server_addr;
-	tx->src_port = 67;
-	tx->dst_port = 68;
+	tx->src_port = DHCP4_SERVER_PORT;
+	tx->dst_port = DHCP4_CLIENT_PORT;
 	if (t->giaddr) {
 		tx->dst_ip = t->giaddr;
-		tx->dst_port = 67;
+		tx->dst_port = DHCP4_SERVER_PORT;
 		memcpy(tx->dst_mac, t->rx->src_mac, 6);
 	} else if (type == DHCP4_NAK) {
 		goto bcast;

@@ -16,6 +16,8 @@
 #define DHCP4_BOOTP_MIN    300          /* replies are padded to this size */
 #define DHCP4_MAX_OPTS     96           /* distinct option codes kept per packet */
 #define DHCP4_FLAG_BROADCAST 0x8000u
+#define DHCP4_SERVER_PORT  67
+#define DHCP4_CLIENT_PORT  68
 
 enum dhcp4_op { DHCP4_BOOTREQUEST = 1, DHCP4_BOOTREPLY = 2 };
 

@@ -79,7 +79,8 @@ struct dp_worker {
 	unsigned lcore;
 	struct dp *dp;
 	struct dhcp4_worker *dw;
-	struct stats4 *st;
+	struct stats4 *st;              /* DHCPv4 counters (the dhcp4 worker's) */
+	struct stats_dp sdp;            /* datapath counters, this worker's */
 	struct dp_txq txq[DP_MAX_PORTS];
 	struct lease_log *log;          /* this worker's lease changes (dp->logs[id]) */
 	struct gate *gate;              /* replies waiting for their change to be safe */

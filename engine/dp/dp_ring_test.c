@@ -175,7 +175,7 @@ static uint64_t sum_dp(enum stat_dp s)
 	unsigned w;
 
 	for (w = 0; w < dp.n_workers; w++)
-		v += dp.workers[w]->st->dp[s];
+		v += dp.workers[w]->sdp.c[s];
 	return v;
 }
 

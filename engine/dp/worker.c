@@ -41,9 +41,9 @@ static void tx_flush(struct dp_worker *w, unsigned pidx)
 	while (sent < q->n && tries++ < 4)
 		sent += rte_eth_tx_burst(w->dp->ports[pidx].port_id, (uint16_t)w->id,
 					 q->pkts + sent, q->n - sent);
-	w->st->dp[STAT_DP_TX_PACKETS] += sent;
+	w->sdp.c[STAT_DP_TX_PACKETS] += sent;
 	if (unlikely(sent < q->n)) {
-		w->st->dp[STAT_DP_TX_FULL] += q->n - sent;
+		w->sdp.c[STAT_DP_TX_FULL] += q->n - sent;
 		rte_pktmbuf_free_bulk(q->pkts + sent, q->n - sent);
 	}
 	q->n = 0;
@@ -69,11 +69,11 @@ static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, 
 	};
 
 	if (unlikely(gate_park(w->gate, w->need, &it) != 0)) {
-		w->st->dp[STAT_DP_PARK_FULL]++;
+		w->sdp.c[STAT_DP_PARK_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	w->st->dp[STAT_DP_PARKED]++;
+	w->sdp.c[STAT_DP_PARKED]++;
 }
 
 static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o)
@@ -86,7 +86,7 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 		return;
 	}
 	/* No transaction parks with GATE_NAK yet: every timeout drops. */
-	w->st->dp[STAT_DP_GATE_TIMEOUTS]++;
+	w->sdp.c[STAT_DP_GATE_TIMEOUTS]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -152,10 +152,10 @@ static void suspend(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	sv->rx = *rx;
 	sv->payload_off = u->payload_off;
 	sv->payload_len = u->payload_len;
-	w->st->dp[STAT_DP_ASKED]++;
+	w->sdp.c[STAT_DP_ASKED]++;
 	return;
 full:
-	w->st->dp[STAT_DP_ASK_FULL]++;
+	w->sdp.c[STAT_DP_ASK_FULL]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -178,7 +178,7 @@ static unsigned answers_drain(struct dp_worker *w)
 		int r;
 
 		if (!e) {
-			w->st->dp[STAT_DP_ANSWERS_LATE]++;
+			w->sdp.c[STAT_DP_ANSWERS_LATE]++;
 			continue;
 		}
 		m = e->pkt;
@@ -212,7 +212,7 @@ static void ask_expired(void *ctx, struct pend_entry *e)
 {
 	struct dp_worker *w = ctx;
 
-	w->st->dp[STAT_DP_ASK_TIMEOUTS]++;
+	w->sdp.c[STAT_DP_ASK_TIMEOUTS]++;
 	rte_pktmbuf_free(e->pkt);
 }
 
@@ -244,62 +244,26 @@ static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 }
 
 /* One frame from RX (steered == false) or from another worker's ring. */
-static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
+/* DHCPv4 (UDP 67 over IPv4): dhcp-disable, not for us, parse, steer the
+ * request to the worker that owns its client (client-id or chaddr), serve. */
+static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+					  const struct net_udp4 *u, bool steered)
 {
 	struct dp *dp = w->dp;
-	unsigned pidx = dp->port_index[m->port];
-	const struct dp_port *port = &dp->ports[pidx];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	struct net_udp4 u;
 	int ret;
 
-	if (!steered) {
-		w->st->dp[STAT_DP_RX_PACKETS]++;
-		if (unlikely(m->nb_segs != 1)) {
-			w->st->dp[STAT_DP_NOT_DHCP]++;
-			goto drop;
-		}
-		if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_ARP) {
-			size_t n = net_arp_reply(f, m->data_len, port->addr, port->mac.addr_bytes);
-
-			if (!n) {
-				w->st->dp[STAT_DP_NOT_DHCP]++;
-				goto drop;
-			}
-			m->data_len = (uint16_t)n;
-			m->pkt_len = (uint32_t)n;
-			w->st->dp[STAT_DP_ARP_REPLIES]++;
-			tx_enqueue(w, pidx, m);
-			return;
-		}
-	}
-	/* The UDP checksum is not verified: a sender on a veth (perfdhcp, a
-	 * kernel relay) leaves it partial for offload and af_packet hands the
-	 * frame over unfinished.  Kea on a raw socket does not check it either;
-	 * the IP header checksum still is. */
-	ret = net_parse_udp4_flags(f, m->data_len, &u, NET_PARSE_NO_UDP_CSUM);
-	if (ret) {
-		if (ret == -NET_ERR_NOT_IP4 || ret == -NET_ERR_NOT_UDP)
-			w->st->dp[STAT_DP_NOT_DHCP]++;
-		else
-			w->st->net_err[-ret]++;
-		goto drop;
-	}
-	if (u.dst_port != 67) {
-		w->st->dp[STAT_DP_NOT_DHCP]++;
-		goto drop;
-	}
 	if (unlikely(w->now < __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED))) {
 		/* dhcp-disable: the client retransmits once we serve again */
-		w->st->dp[STAT_DP_DISABLED_DROP]++;
+		w->sdp.c[STAT_DP_DISABLED_DROP]++;
 		goto drop;
 	}
-	if (u.dst_ip != 0xffffffffu && u.dst_ip != port->addr) {
+	if (u->dst_ip != 0xffffffffu && u->dst_ip != dp->ports[pidx].addr) {
 		/* a renewal unicast to another server on the same link */
 		w->st->c[STAT4_NOT_FOR_US]++;
 		goto drop;
 	}
-	ret = dhcp4_parse(&w->pkt, f + u.payload_off, u.payload_len);
+	ret = dhcp4_parse(&w->pkt, f + u->payload_off, u->payload_len);
 	if (ret) {
 		w->st->c[STAT4_PKT4_RECEIVED]++;
 		w->st->c[STAT4_PKT4_PARSE_FAILED]++;
@@ -314,15 +278,72 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 		owner = dhcp4_owner(&k, dp->n_workers);
 		if (owner != w->id) {
 			if (rte_ring_sp_enqueue(dp->steer[w->id][owner], m)) {
-				w->st->dp[STAT_DP_STEER_RING_FULL]++;
+				w->sdp.c[STAT_DP_STEER_RING_FULL]++;
 				goto drop;
 			}
-			w->st->dp[STAT_DP_STEERED]++;
+			w->sdp.c[STAT_DP_STEERED]++;
 			return;
 		}
 	}
-	serve(w, m, pidx, &u);
+	serve(w, m, pidx, u);
 	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* One frame from RX (steered == false) or from another worker's ring.
+ * Link layer first (ARP for our address), then the protocol handler by
+ * UDP destination port: one case per protocol, each with its own parser
+ * and steering key (DHCPv6 on UDP 547 over IPv6, keyed on the DUID, goes
+ * beside DHCPv4 here); what no handler takes is counted and dropped. */
+static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
+{
+	struct dp *dp = w->dp;
+	unsigned pidx = dp->port_index[m->port];
+	const struct dp_port *port = &dp->ports[pidx];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct net_udp4 u;
+	int ret;
+
+	if (!steered) {
+		w->sdp.c[STAT_DP_RX_PACKETS]++;
+		if (unlikely(m->nb_segs != 1)) {
+			w->sdp.c[STAT_DP_NOT_DHCP]++;
+			goto drop;
+		}
+		if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_ARP) {
+			size_t n = net_arp_reply(f, m->data_len, port->addr, port->mac.addr_bytes);
+
+			if (!n) {
+				w->sdp.c[STAT_DP_NOT_DHCP]++;
+				goto drop;
+			}
+			m->data_len = (uint16_t)n;
+			m->pkt_len = (uint32_t)n;
+			w->sdp.c[STAT_DP_ARP_REPLIES]++;
+			tx_enqueue(w, pidx, m);
+			return;
+		}
+	}
+	/* The UDP checksum is not verified: a sender on a veth (perfdhcp, a
+	 * kernel relay) leaves it partial for offload and af_packet hands the
+	 * frame over unfinished.  Kea on a raw socket does not check it either;
+	 * the IP header checksum still is. */
+	ret = net_parse_udp4_flags(f, m->data_len, &u, NET_PARSE_NO_UDP_CSUM);
+	if (ret) {
+		if (ret == -NET_ERR_NOT_IP4 || ret == -NET_ERR_NOT_UDP)
+			w->sdp.c[STAT_DP_NOT_DHCP]++;
+		else
+			w->sdp.net_err[-ret]++;
+		goto drop;
+	}
+	switch (u.dst_port) {
+	case DHCP4_SERVER_PORT:
+		dhcp4_in(w, m, pidx, &u, steered);
+		return;
+	default:
+		w->sdp.c[STAT_DP_NOT_DHCP]++;
+	}
 drop:
 	rte_pktmbuf_free(m);
 }
@@ -481,7 +502,7 @@ static unsigned msgs_drain(struct dp_worker *w)
 	n = rte_ring_sc_dequeue_burst(w->dp->ctl_ring[w->id], (void **)m, DP_MSG_BATCH, NULL);
 	for (i = 0; i < n; i++) {
 		msg_handle(w, m[i]);
-		w->st->dp[STAT_DP_CTL_MSGS]++;
+		w->sdp.c[STAT_DP_CTL_MSGS]++;
 		msg_complete(m[i]);
 	}
 	return n;
