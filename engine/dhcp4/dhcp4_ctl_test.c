@@ -286,3 +286,70 @@ void test_reconfigure(void)
 		CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 5, (uint8_t)p }, 0), a);
 	teardown();
 }
+
+/* lease4-add/-update succeed only once the change is in the log: with the
+ * log full (a store that does not keep up), the add is refused with
+ * -ENOBUFS and nothing changes (no lease, the address still free, no
+ * gauge); an update leaves the old lease as it was. */
+void test_lease_add_log_full(void)
+{
+	const struct lease_backend_ops *ops = lease_backend_find("memfile");
+	struct dhcp4_lease_filter f;
+	struct lease_backend *be;
+	struct lease_rec r, out[2];
+	struct wb *wb;
+	uint64_t seq, matched;
+	uint32_t x;
+	unsigned i;
+
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_open(ops, be, CONF_DUR_COMMIT, 4, false);      /* 4 entries, nobody drains */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	F.w = mkworker(0, 1, wb);
+	memset(&r, 0, sizeof(r));
+	r.htype = 1;
+	r.hwaddr_len = 6;
+	r.valid_lft = 100;
+	r.expire = T0 + 100;
+	for (i = 0; i < 4; i++) {
+		r.addr = IP(198, 18, 0, 10 + i);
+		r.hwaddr[5] = (uint8_t)i;
+		CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
+		CU_ASSERT_EQUAL(seq, i + 1);
+	}
+	x = IP(198, 18, 0, 14);
+	r.addr = x;
+	r.hwaddr[5] = 9;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -ENOBUFS);
+	CU_ASSERT_EQUAL(seq, 0);
+	CU_ASSERT_EQUAL(ST(STAT4_FLUSH_RING_FULL), 1);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 4);
+	memset(&f, 0, sizeof(f));
+	f.addr = x;
+	CU_ASSERT_EQUAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 0);
+	/* update of an existing lease: refused, the lease keeps its time */
+	r.addr = IP(198, 18, 0, 10);
+	r.hwaddr[5] = 0;
+	r.expire = T0 + 999;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, true, &seq), -ENOBUFS);
+	f.addr = r.addr;
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_query(F.w, &f, out, 2, &matched), 1);
+	CU_ASSERT_EQUAL(out[0].expire, T0 + 100);
+	/* the store catches up: the same add now succeeds, and x was free */
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	CU_ASSERT(wait_durable(wb, 4));
+	r.addr = x;
+	r.hwaddr[5] = 9;
+	r.expire = T0 + 100;
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
+	CU_ASSERT_EQUAL(seq, 5);
+	CU_ASSERT(wait_durable(wb, 5));
+	wb_stop(wb);
+	wb_free(wb);
+	ops->close(be);
+	teardown();
+}

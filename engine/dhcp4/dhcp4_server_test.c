@@ -40,6 +40,7 @@ int main(void)
 		{ "restore rules", test_restore_rules },
 		{ "lease commands (query/add/update/del/wipe)", test_lease_ops },
 		{ "leases-reclaim", test_lease_reclaim },
+		{ "lease4-add/-update with the log full change nothing", test_lease_add_log_full },
 		{ "reload: carry-over, remap, orphans", test_reconfigure },
 		{ "reload keeps addresses waiting for their delete", test_reconfigure_pending },
 		{ "class-restricted pools", test_class_pools },

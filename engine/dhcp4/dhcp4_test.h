@@ -135,6 +135,7 @@ void test_restore_rules(void);
 void test_lease_ops(void);
 void test_lease_reclaim(void);
 void test_reconfigure_pending(void);
+void test_lease_add_log_full(void);
 void test_reconfigure(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
