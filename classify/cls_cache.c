@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cls_internal.h"
-#include "dhcp4_server.h"
 #include "dhcp4_wire.h"
 
 #define CC_SLOTS_LOG  6

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cls_internal.h"
-#include "dhcp4_server.h"
 #include "dhcp4_wire.h"
 
 struct val {

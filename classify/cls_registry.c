@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cls_internal.h"
-#include "dhcp4_server.h"
 #include "dhcp4_wire.h"
 
 static const char *const builtin[CLS_ID_FIRST_USER] = {

@@ -1,5 +1,5 @@
 /* Unit tests for classify/: every token against real packets (golden
- * frames from engine/testdata, the test runs in engine/, and packets built
+ * frames from wire/testdata, the test runs in wire/, and packets built
  * here byte by byte), every operator and function, every error with its
  * column, the stack bound, member() ordering, the evaluation stages, and
  * Kea's documented examples.  Timings are printed, never asserted. */
@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "cls.h"
-#include "dhcp4_server.h"
 #include "dhcp4_wire.h"
 
 /* ---------------------------------------------------------------- packets */

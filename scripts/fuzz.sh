@@ -25,7 +25,7 @@ ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv tests/fuzz/fuzz_c
 mkdir -p "$corpus" "$corpus_csv" "$corpus_cls" "$artifacts"
 # Seeds: each golden frame as it is, and its DHCP payload on its own (the
 # target reads the input both ways).
-for f in "$root"/engine/testdata/*.bin; do
+for f in "$root"/wire/testdata/*.bin; do
 	b=$(basename "$f" .bin)
 	cp "$f" "$corpus/$b.frame"
 	dd if="$f" of="$corpus/$b.payload" bs=1 skip=42 status=none

@@ -53,14 +53,6 @@ struct lease_table *dhcp4_worker_leases(struct dhcp4_worker *w);
 /* The datapath sets the clock once per loop pass (epoch seconds). */
 void dhcp4_worker_set_now(struct dhcp4_worker *w, uint32_t now);
 
-/* What the datapath knows about a received request (host byte order). */
-struct dhcp4_rx {
-	unsigned iface;                /* index into conf->ifaces */
-	uint32_t src_ip, dst_ip;
-	uint16_t src_port;
-	uint8_t src_mac[6];
-};
-
 /* Where the reply goes (RFC 2131 §4.1 delivery rules), host byte order. */
 struct dhcp4_tx {
 	uint32_t src_ip;               /* the server address on rx->iface */

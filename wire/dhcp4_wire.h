@@ -93,6 +93,15 @@ struct dhcp4_pkt {
 	uint8_t concat[1024];    /* RFC 3396: repeated options are joined here */
 };
 
+/* Where a request came from, as the datapath saw it (host byte order):
+ * what server logic and classification read besides the message. */
+struct dhcp4_rx {
+	unsigned iface;                /* index into conf->ifaces */
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port;
+	uint8_t src_mac[6];
+};
+
 /* Parse a DHCP message (UDP payload).  Returns 0, or -(enum dhcp4_parse_err).
  * Requires op == BOOTREQUEST, hlen <= 16, the magic cookie, options that do
  * not run past the end, option 53 with a value 1..8.  Honours option

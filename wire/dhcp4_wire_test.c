@@ -1,6 +1,6 @@
 /* Unit tests for the wire formats: option encoder, DHCPv4 parser and
  * builder, Ethernet/IPv4/UDP/ARP helpers.  Golden packets live in
- * engine/testdata (the test runs with engine/ as its working directory). */
+ * wire/testdata (the test runs with wire/ as its working directory). */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -187,7 +187,7 @@ struct blob {
 	size_t n;
 };
 
-/* Load engine/testdata/<name> (cwd is engine/). */
+/* Load wire/testdata/<name> (cwd is wire/). */
 static struct blob load(const char *name)
 {
 	char path[256];

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Write the golden frames used by engine/dhcp4/dhcp4_wire_test.c.
+"""Write the golden frames used by wire/dhcp4_wire_test.c.
 
-Run from engine/testdata with the Debian python3 (it has scapy):
+Run from wire/testdata with the Debian python3 (it has scapy):
     ./capture_dhclient.sh . && /usr/bin/python3 gen_golden.py .
 The dhclient frames are real captures (first packet of each pcap); the
 others are crafted here.  Every file is one raw Ethernet frame.
