@@ -88,17 +88,6 @@ static int mf_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int mf_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "01:0a:b", Kea's colon form (one or two digits a byte), or plain "010a0b". */
 static int mf_hex(const char *s, size_t n, uint8_t *out, size_t max, uint8_t *outlen)
 {
@@ -112,7 +101,7 @@ static int mf_hex(const char *s, size_t n, uint8_t *out, size_t max, uint8_t *ou
 		if (n % 2 || n / 2 > max)
 			return -EINVAL;
 		for (i = 0; i < n; i += 2) {
-			int hi = mf_hexval(s[i]), lo = mf_hexval(s[i + 1]);
+			int hi = net_hexval(s[i]), lo = net_hexval(s[i + 1]);
 
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
@@ -124,11 +113,11 @@ static int mf_hex(const char *s, size_t n, uint8_t *out, size_t max, uint8_t *ou
 	for (;;) {
 		int d0, d1 = -1;
 
-		if (i >= n || (d0 = mf_hexval(s[i])) < 0)
+		if (i >= n || (d0 = net_hexval(s[i])) < 0)
 			return -EINVAL;
 		i++;
 		if (i < n && s[i] != ':') {
-			if ((d1 = mf_hexval(s[i])) < 0)
+			if ((d1 = net_hexval(s[i])) < 0)
 				return -EINVAL;
 			i++;
 		}
@@ -157,8 +146,8 @@ static size_t mf_unescape(const char *s, size_t n, char *out, size_t max)
 		char c = s[i];
 
 		if (c == '&' && i + 5 <= n && s[i + 1] == '#' && s[i + 2] == 'x' &&
-		    mf_hexval(s[i + 3]) >= 0 && mf_hexval(s[i + 4]) >= 0) {
-			c = (char)(mf_hexval(s[i + 3]) << 4 | mf_hexval(s[i + 4]));
+		    net_hexval(s[i + 3]) >= 0 && net_hexval(s[i + 4]) >= 0) {
+			c = (char)(net_hexval(s[i + 3]) << 4 | net_hexval(s[i + 4]));
 			i += 5;
 		} else {
 			i++;

@@ -240,17 +240,6 @@ static int put_u8(struct enc *e, uint8_t v)
 	return put(e, &v, 1);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex as Kea takes it: an optional 0x, then either bytes of one or two
  * digits separated by ':' or ' ' ("1:2:ab"), or a run of digits where an
  * odd count means a leading zero ("abc" == 0a bc). */
@@ -275,8 +264,8 @@ static int encode_hex(struct enc *e, const char *s)
 			int hi = -1, lo;
 			size_t digits = 0;
 
-			while (i < n && hexval(s[i]) >= 0 && digits < 3) {
-				lo = hexval(s[i]);
+			while (i < n && net_hexval(s[i]) >= 0 && digits < 3) {
+				lo = net_hexval(s[i]);
 				hi = digits == 0 ? lo : hi * 16 + lo;
 				digits++;
 				i++;
@@ -297,16 +286,16 @@ static int encode_hex(struct enc *e, const char *s)
 	}
 
 	for (size_t i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
+		if (net_hexval(s[i]) < 0)
 			return fail(e, "invalid hex string '%.*s'", (int)n, s);
 	size_t i = 0;
 	if (n % 2) {
-		if (put_u8(e, (uint8_t)hexval(s[0])) < 0)
+		if (put_u8(e, (uint8_t)net_hexval(s[0])) < 0)
 			return -1;
 		i = 1;
 	}
 	for (; i < n; i += 2)
-		if (put_u8(e, (uint8_t)(hexval(s[i]) * 16 + hexval(s[i + 1]))) < 0)
+		if (put_u8(e, (uint8_t)(net_hexval(s[i]) * 16 + net_hexval(s[i + 1]))) < 0)
 			return -1;
 	return 0;
 }
@@ -329,7 +318,7 @@ static bool parse_int(const char *s, long long *v)
 	if (*s == '\0')
 		return false;
 	for (; *s; s++) {
-		int d = hexval(*s);
+		int d = net_hexval(*s);
 
 		if (d < 0 || d >= base)
 			return false;

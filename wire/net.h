@@ -63,6 +63,18 @@ size_t net_build_udp4(uint8_t *frame, const uint8_t src_mac[6], const uint8_t ds
  * length; otherwise return 0 and leave the frame as it was. */
 size_t net_arp_reply(uint8_t *frame, size_t len, uint32_t my_ip, const uint8_t my_mac[6]);
 
+/* The value of one hex digit, or -1 (text forms: lease files, option data). */
+static inline int net_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* A dotted quad "a.b.c.d" -> *out in host byte order.  Strict, as
  * inet_pton(AF_INET): four decimal octets of one to three digits, each at
  * most 255, no leading zeros ("010" would be octal to inet_aton), nothing
