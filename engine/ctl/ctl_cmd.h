@@ -50,7 +50,6 @@ int arg_uint(const json_t *args, const char *key, bool required, uint64_t max,
 	     uint64_t *out, char *text, size_t len);
 int arg_str(const json_t *args, const char *key, bool required, const char **out,
 	    char *text, size_t len);
-int parse_ip4(const char *s, uint32_t *out);              /* host order; 0 or -1 */
 void fmt_ip4(uint32_t a, char *buf, size_t len);
 int parse_hex(const char *s, uint8_t *out, size_t max);   /* length or -1 */
 void fmt_hex(const uint8_t *b, size_t n, char *out);     /* out holds 3 * n */

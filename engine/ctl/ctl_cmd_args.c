@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl_cmd.h"
+#include "net.h"
 
 int fail(char *text, size_t len, const char *fmt, ...)
 {
@@ -78,16 +79,6 @@ int arg_str(const json_t *args, const char *key, bool required, const char **out
 
 	*out = r > 0 ? json_string_value(v) : NULL;
 	return r;
-}
-
-int parse_ip4(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (!s || inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*out = ntohl(a.s_addr);
-	return 0;
 }
 
 void fmt_ip4(uint32_t a, char *buf, size_t len)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "net.h"
 
 /* ---- leases: JSON <-> records ------------------------------------------ */
 
@@ -68,7 +69,7 @@ static int lease_from_json(struct dp_srv *s, const json_t *args, struct lease_re
 	if (arg_get(args, "fqdn-fwd", JSON_TRUE, &b, text, len) < 0 ||
 	    arg_get(args, "fqdn-rev", JSON_TRUE, &b, text, len) < 0)
 		return CTL_ERROR;
-	if (parse_ip4(ip, &r->addr))
+	if (net_ip4_parse(ip, &r->addr))
 		return fail(text, len, "'ip-address' \"%s\" is not an IPv4 address", ip);
 	n = parse_hex(hw, r->hwaddr, sizeof(r->hwaddr));
 	if (n <= 0)
@@ -229,7 +230,7 @@ HANDLER(cmd_lease4_get_page)
 		return CTL_ERROR;
 	if (!limit)
 		return fail(text, len, "page size 'limit' must be positive");
-	if (strcmp(from, "start") && parse_ip4(from, &f.from))
+	if (strcmp(from, "start") && net_ip4_parse(from, &f.from))
 		return fail(text, len, "'from' must be \"start\" or an IPv4 address, not \"%s\"", from);
 	f.limit = (uint32_t)limit;
 	locked(s);
@@ -290,7 +291,7 @@ static int lease_selector(const json_t *args, struct dhcp4_lease_filter *f, char
 	    arg_uint(args, "subnet-id", false, UINT32_MAX, &sid, text, len) < 0)
 		return CTL_ERROR;
 	if (ip) {
-		if (parse_ip4(ip, &f->addr))
+		if (net_ip4_parse(ip, &f->addr))
 			return fail(text, len, "'ip-address' \"%s\" is not an IPv4 address", ip);
 		/* 0 means "no address filter" to the workers: 0.0.0.0 here would
 		 * select (and lease4-del would delete) every lease */
