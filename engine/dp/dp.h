@@ -137,6 +137,7 @@ struct dp {
 	struct rte_ring *steer[DP_MAX_WORKERS][DP_MAX_WORKERS];   /* [from][to] */
 	struct lease_log *logs[DP_MAX_WORKERS];   /* one per worker, made by dp_logs_init */
 	struct wb *wb;                  /* NULL in memory mode */
+	uint32_t durable;               /* log consumers that make a change durable (the store's) */
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;
 	struct rte_ring *ctl_ring[DP_MAX_WORKERS];   /* control -> worker k */

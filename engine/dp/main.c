@@ -284,6 +284,8 @@ int main(int argc, char **argv)
 			LOG_E("write-behind flusher: %s", strerror(errno));
 			goto out_stop;
 		}
+		/* the flusher registered itself first in every log */
+		dp.durable = 1u << wb_consumer(dp.wb, 0);
 		dp.commit = conf->lease_db.durability == CONF_DUR_COMMIT;
 	}
 	rt = dhcp4_runtime_create(conf);

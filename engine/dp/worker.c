@@ -16,7 +16,6 @@
 #include "log.h"
 #include "net.h"
 #include "pending.h"
-#include "wb.h"
 
 _Static_assert(sizeof(struct dp_ask) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
 
@@ -667,7 +666,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
 			.ask_access = dp->asks,
-			.log = dp->logs[id], .durable = dp->wb ? 1u << wb_consumer(dp->wb, id) : 0,
+			.log = dp->logs[id], .durable = dp->durable,
 			.lease_capacity = capacity,
 			/* every record that can be in flight: log + one batch */
 			.release_queue = DP_LOG_SIZE + DP_WB_BATCH,
