@@ -7,7 +7,7 @@
 #include "conf.h"
 #include "lease_rec.h"
 
-/* Counters of one backend instance (added after the first contract). */
+/* Counters of one backend instance. */
 struct lease_backend_stats {
 	uint64_t loaded;               /* records handed to load's callback */
 	uint64_t bad_lines;            /* lines skipped by load (unparsable) */

@@ -21,9 +21,9 @@ struct wb_params {
 	enum conf_durability mode;     /* WRITE_BEHIND or COMMIT */
 	uint32_t flush_interval_ms;
 	uint32_t lfc_interval;         /* seconds, 0 = never compact */
-	uint32_t idle_sleep_us;        /* added: idle poll period, 0 = default (100 us) */
-	unsigned batch_max;            /* added: records per batch, 0 = default (1024) */
-	uint32_t deep_idle_us;         /* added: idle time before the doorbell sleep, 0 = 100 ms */
+	uint32_t idle_sleep_us;        /* idle poll period, 0 = default (100 us) */
+	unsigned batch_max;            /* records per batch, 0 = default (1024) */
+	uint32_t deep_idle_us;         /* idle time before the doorbell sleep, 0 = 100 ms */
 };
 
 /* NULL + errno. */

@@ -634,11 +634,11 @@ static void test_err_control(void)
 		   "'idle-timeout' must be between 100");
 }
 
-/* issue 4 keys through conf_load: classes, option-def, reservations (global,
+/* Classification and reservation keys through conf_load: classes, option-def, reservations (global,
  * per subnet, in a shared network), identifiers, flex-id, precedence,
  * shared networks (their subnets appended to subnets[]), pool and subnet
  * client-class / require-client-classes / pool option-data. */
-static void test_issue4_keys(void)
+static void test_policy_keys(void)
 {
 	char path[512];
 	struct conf *c;
@@ -752,7 +752,7 @@ int main(void)
 	CU_add_test(s, "errors: lease-database", test_err_lease_db);
 	CU_add_test(s, "control-socket and http-control", test_control);
 	CU_add_test(s, "errors: control-socket and http-control", test_err_control);
-	CU_add_test(s, "classes, reservations, shared networks (issue 4)", test_issue4_keys);
+	CU_add_test(s, "classes, reservations, shared networks", test_policy_keys);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

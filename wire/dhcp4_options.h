@@ -33,7 +33,7 @@ const struct dhcp4_opt_def *dhcp4_opt_def_by_code(uint8_t code);
 int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv_format,
 		     uint8_t out[255], char *err, size_t errlen);
 
-/* ---- encapsulated and vendor options (added for option-def/classes) ----
+/* ---- encapsulated and vendor options (option-def, classes) -------------
  *
  * Option 43's sub-options live in Kea's "vendor-encapsulated-options-space";
  * option 125's (RFC 3925) in "vendor-<enterprise number>". */

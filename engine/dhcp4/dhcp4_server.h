@@ -101,7 +101,7 @@ int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct
  * release queue. */
 unsigned dhcp4_expire(struct dhcp4_worker *w, unsigned max);
 
-/* (added) Release queue.  With a flusher, an address a persisted lease
+/* Release queue.  With a flusher, an address a persisted lease
  * gives up (RELEASE, expiry, the client moving, lease4-del, the end of
  * probation) keeps its pool bit until its delete record is durable:
  * otherwise another worker could take the address and its add record could
@@ -124,7 +124,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r);
 /* Key a persisted record is owned under (same rule as dhcp4_client_key). */
 void dhcp4_rec_key(const struct lease_rec *r, bool match_client_id, struct lease_key *k);
 
-/* ---- live reconfiguration (added) -----------------------------------
+/* ---- live reconfiguration -------------------------------------------
  *
  * A new runtime for config c that carries over the allocator of every pool
  * of `old` whose range is unchanged: the bitmap object moves, so the
@@ -156,7 +156,7 @@ struct dhcp4_reconf {
 };
 int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc);
 
-/* ---- control operations (added) ---------------------------------------
+/* ---- control operations -----------------------------------------------
  * Run on the worker that owns the lease (from its control message ring),
  * never from another thread: single writer. */
 #define DHCP4_FILTER_SUBNETS 64

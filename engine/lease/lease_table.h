@@ -46,7 +46,7 @@ void lease_table_touch(struct lease_table *t, struct lease4 *l);
  * many it handed out. */
 unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			    void (*cb)(struct lease4 *l, void *arg), void *arg);
-/* Details of lease_table_expire (added by the lease table's owner):
+/* Details of lease_table_expire:
  * - a lease is handed out once per touch: it leaves the expiry index
  *   before cb runs, so a cb that neither touches nor removes it will not
  *   see it again until the next touch;
