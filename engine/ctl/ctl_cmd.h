@@ -62,7 +62,10 @@ long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease
 int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted);
 int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r);
 unsigned rec_owner(struct dp_srv *s, const struct lease_rec *r);
-int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found);
+int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found, uint32_t *ref);
+long page_query(struct dp_srv *s, uint32_t from, uint32_t limit, struct lease_rec **out);
+int move_lease(struct dp_srv *s, unsigned from, unsigned to, uint32_t ref,
+	       const struct lease_rec *r);
 
 /* ---- ctl_cmd_stats.c ---------------------------------------------------- */
 

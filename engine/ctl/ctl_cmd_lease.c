@@ -221,8 +221,10 @@ HANDLER(cmd_lease4_get_page)
 {
 	struct dp_srv *s = ctx;
 	struct dhcp4_lease_filter f = { 0 };
+	struct lease_rec *v;
 	const char *from;
 	uint64_t limit;
+	long n;
 	int r;
 
 	if (arg_str(args, "from", true, &from, text, len) < 0 ||
@@ -234,8 +236,12 @@ HANDLER(cmd_lease4_get_page)
 		return fail(text, len, "'from' must be \"start\" or an IPv4 address, not \"%s\"", from);
 	f.limit = (uint32_t)limit;
 	locked(s);
-	r = lease_query_answer(s, &f, out, text, len, true, f.limit);
+	n = page_query(s, f.from, f.limit, &v);
 	pthread_mutex_unlock(&s->lock);
+	if (n < 0)
+		return msg_error((int)n, text, len);
+	r = leases_answer(v, n, out, text, len, true);
+	free(v);
 	return r;
 }
 
@@ -324,14 +330,20 @@ HANDLER(cmd_lease4_get)
 {
 	struct dp_srv *s = ctx;
 	struct dhcp4_lease_filter f;
-	struct lease_rec *v;
+	struct lease_rec *v, one;
 	long n;
 	int r = lease_selector(args, &f, text, len);
 
 	if (r)
 		return r;
 	locked(s);
-	n = query_all(s, &f, &v);
+	if (f.addr) {                           /* its owner only */
+		n = holder_of(s, f.addr, &one, NULL);
+		n = n >= 0 ? 1 : n == -ENOENT ? 0 : n;
+		v = NULL;
+	} else {
+		n = query_all(s, &f, &v);
+	}
 	pthread_mutex_unlock(&s->lock);
 	if (n < 0)
 		return msg_error((int)n, text, len);
@@ -340,7 +352,7 @@ HANDLER(cmd_lease4_get)
 		snprintf(text, len, "Lease not found.");
 		return CTL_EMPTY;
 	}
-	*out = lease_json(&v[0]);
+	*out = lease_json(v ? &v[0] : &one);
 	free(v);
 	snprintf(text, len, "IPv4 lease found.");
 	return CTL_SUCCESS;
@@ -361,8 +373,9 @@ HANDLER(cmd_lease4_add)
 		return ret;
 	}
 	/* An address outside every pool has no allocator bit to stop a second
-	 * lease, and the owner only sees its own table: ask every worker. */
-	ret = holder_of(s, r.addr, NULL);
+	 * lease, and the new client's worker only sees its own table: ask the
+	 * address's owner (dhcp4_addr_owner), if it has one. */
+	ret = holder_of(s, r.addr, NULL, NULL);
 	if (ret >= 0)
 		ret = -EEXIST;
 	else if (ret == -ENOENT)
@@ -380,40 +393,7 @@ HANDLER(cmd_lease4_add)
 }
 
 /* lease4-update: the lease keeps its address; if its new identity belongs
- * to another worker it moves there (see move_lease). */
-/* The lease at r->addr moves from worker `from` to the new client's owner
- * `to`: delete there, add here.  The delete keeps the address's pool bit
- * until its record is durable (so the file never holds the add before the
- * delete), so the add is retried until the old worker has let the bit go.
- * If it still cannot be added, the old lease is put back where it was
- * rather than lost. */
-static int move_lease(struct dp_srv *s, int from, unsigned to, const struct lease_rec *r)
-{
-	struct dhcp4_lease_filter f = { 0 };
-	struct lease_rec old;
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
-	int ret, tries;
-
-	if (holder_of(s, r->addr, &old) != from)
-		return -EAGAIN;
-	f.addr = r->addr;
-	ret = (int)broadcast(s, DP_MSG_DEL, &f, NULL, NULL);
-	if (ret < 0)
-		return ret;
-	for (tries = 0; tries < 200; tries++) {        /* 2 s at most */
-		ret = send_one(s, to, DP_MSG_ADD, r);
-		if (ret != -EEXIST)
-			return ret;
-		nanosleep(&nap, NULL);
-	}
-	for (tries = 0; tries < 200; tries++) {
-		if (send_one(s, (unsigned)from, DP_MSG_ADD, &old) != -EEXIST)
-			break;
-		nanosleep(&nap, NULL);
-	}
-	return -EEXIST;
-}
-
+ * to another worker it moves there (move_lease, ctl_lease_msg.c). */
 HANDLER(cmd_lease4_update)
 {
 	struct dp_srv *s = ctx;
@@ -422,6 +402,7 @@ HANDLER(cmd_lease4_update)
 	json_t *fc;
 	int ret, holder;
 	unsigned owner;
+	uint32_t ref;
 	bool force = false;
 
 	(void)out;
@@ -434,7 +415,7 @@ HANDLER(cmd_lease4_update)
 		goto out;
 	fmt_ip4(r.addr, ip, sizeof(ip));
 	owner = rec_owner(s, &r);
-	holder = holder_of(s, r.addr, NULL);
+	holder = holder_of(s, r.addr, NULL, &ref);
 	if (holder == -ENOENT && force) {
 		ret = send_one(s, owner, DP_MSG_ADD, &r);
 	} else if (holder < 0) {
@@ -442,7 +423,7 @@ HANDLER(cmd_lease4_update)
 	} else if ((unsigned)holder == owner) {
 		ret = send_one(s, owner, DP_MSG_UPDATE, &r);
 	} else {
-		ret = move_lease(s, holder, owner, &r);
+		ret = move_lease(s, (unsigned)holder, owner, ref, &r);
 	}
 	if (ret == -ENOENT)
 		ret = fail(text, len, "there is no lease at %s to update", ip);

@@ -2,11 +2,12 @@
  * control thread never touches a lease table, it asks the owner over its
  * message ring (dp_msg_*) and waits, bounded, for the answer.
  *
- * Address lookups (lease4-get by address, lease4-del, lease4-update) are
- * broadcast to every worker, which scans its own table.  A per-worker
- * address index would make the lookup O(1) but costs an extra hash write
- * on every lease change on the packet path; control commands are rare and
- * a scan is ~10 ns per lease, so the packet path stays as it is. */
+ * By-address work (lease4-get by address, lease4-del by address, the
+ * holder check of lease4-add and -update, lease4-get-page) goes to the
+ * address's owner only: each address in use has an owner reference beside
+ * its pool bit (or in the runtime's index of addresses outside the pools),
+ * written by the worker that holds it (dhcp4_addr_owner).  Queries by
+ * client identifier and the subnet-wide commands still ask every worker. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,13 @@ out:
 	return ret;
 }
 
-/* Post one message of `kind` to every worker and wait for all; the sum of
+/* Post one message of `kind` to workers [w0, w1) and wait for all; the sum of
  * their `matched`, or the first error.  incomplete: NULL, or where to
  * count the workers whose delete left matching leases for lack of room in
  * the write-behind ring or release queue (-ENOBUFS is then not an error);
  * done: NULL, or the sum of `matched` even when the answer is an error. */
-long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
-	       unsigned *incomplete, long *done)
+static long post_range(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
+		       unsigned w0, unsigned w1, unsigned *incomplete, long *done)
 {
 	struct dp *dp = s->dp;
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
@@ -105,28 +106,28 @@ long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease
 
 	/* every message exists before any is posted: a failed allocation
 	 * must not leave posted ones that nobody waits for or frees */
-	for (w = 0; w < dp->n_workers; w++) {
+	for (w = w0; w < w1; w++) {
 		m[w] = dp_msg_new(kind, 0);
 		if (!m[w]) {
-			while (w--)
+			while (w-- > w0)
 				dp_msg_free(m[w]);
 			return -ENOMEM;
 		}
 		if (f)
 			m[w]->filter = *f;
 	}
-	for (w = 0; w < dp->n_workers; w++) {
+	for (w = w0; w < w1; w++) {
 		ret = dp_msg_post(dp, w, m[w]);
 		if (ret) {
 			/* this one and the rest were never posted: ours to free */
-			for (; w < dp->n_workers; w++) {
+			for (; w < w1; w++) {
 				dp_msg_free(m[w]);
 				m[w] = NULL;
 			}
 			break;
 		}
 	}
-	for (w = 0; w < dp->n_workers; w++) {
+	for (w = w0; w < w1; w++) {
 		int r;
 
 		if (!m[w])
@@ -146,6 +147,12 @@ long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease
 	if (done)
 		*done = sum;
 	return ret ? ret : sum;
+}
+
+long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
+	       unsigned *incomplete, long *done)
+{
+	return post_range(s, kind, f, 0, s->dp->n_workers, incomplete, done);
 }
 
 /* Delete every lease matching f.  A worker's pass stops early when its
@@ -170,12 +177,24 @@ int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
 	uint64_t until = now_ms() + DEL_ALL_MS;
 	long n, done;
 
+	unsigned w0 = 0, w1 = s->dp->n_workers;
+
 	*deleted = 0;
+	if (f->addr) {                          /* one address: its owner only */
+		int w = dhcp4_addr_owner(s->rt, f->addr, NULL);
+
+		if (w == -ENOENT)
+			return 0;
+		if (w >= 0) {
+			w0 = (unsigned)w;
+			w1 = w0 + 1;
+		}
+	}
 	for (;;) {
 		unsigned incomplete = 0;
 
 		done = 0;
-		n = broadcast(s, DP_MSG_DEL, f, &incomplete, &done);
+		n = post_range(s, DP_MSG_DEL, f, w0, w1, &incomplete, &done);
 		*deleted += done;
 		if (n < 0)
 			return (int)n;
@@ -207,15 +226,12 @@ static int wait_durable(struct dp_srv *s, unsigned w, uint64_t seq)
 	return -ETIME;
 }
 
-int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r)
+/* Post m to worker w and wait for the answer: 0 (m->ret is the worker's
+ * answer), or -errno; on -ETIMEDOUT m is the worker's to free. */
+static int ask(struct dp_srv *s, unsigned w, struct dp_msg *m)
 {
-	struct dp_msg *m = dp_msg_new(kind, 0);
-	int ret;
+	int ret = dp_msg_post(s->dp, w, m);
 
-	if (!m)
-		return -ENOMEM;
-	m->rec = *r;
-	ret = dp_msg_post(s->dp, w, m);
 	if (ret) {
 		dp_msg_free(m);
 		return ret;
@@ -223,11 +239,38 @@ int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct l
 	ret = dp_msg_wait(m, MSG_TIMEOUT_MS);
 	if (ret)
 		return ret;               /* abandoned */
+	return 0;
+}
+
+/* One message of `kind` about r to worker w: its answer, 0 once durable.
+ * seq (may be NULL) gets the message's sequence number, also when the
+ * worker's answer is an error (HANDOVER's -ENOENT has one). */
+static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r,
+		    uint32_t ref, bool durable, uint64_t *seq)
+{
+	struct dp_msg *m = dp_msg_new(kind, 0);
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->rec = *r;
+	m->filter.addr = r->addr;
+	m->ref = ref;
+	ret = ask(s, w, m);
+	if (ret)
+		return ret;
 	ret = m->ret;
-	if (!ret)
+	if (seq)
+		*seq = m->seq;
+	if (!ret && durable)
 		ret = wait_durable(s, w, m->seq);
 	dp_msg_free(m);
 	return ret;
+}
+
+int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r)
+{
+	return send_rec(s, w, kind, r, 0, true, NULL);
 }
 
 unsigned rec_owner(struct dp_srv *s, const struct lease_rec *r)
@@ -238,27 +281,29 @@ unsigned rec_owner(struct dp_srv *s, const struct lease_rec *r)
 	return dhcp4_owner(&k, s->dp->n_workers);
 }
 
-/* Which worker holds the lease at addr: -ENOENT, or the worker index. */
-int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found)
+/* Which worker holds the lease at addr: -ENOENT, or the worker index,
+ * with the lease in *found and the owner reference in *ref (either may be
+ * NULL).  One message, to the owner; every worker only when the owner is
+ * not known (dhcp4_addr_owner: the outside index overflowed). */
+int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found, uint32_t *ref)
 {
 	struct dp *dp = s->dp;
-	unsigned w;
+	int owner = dhcp4_addr_owner(s->rt, addr, ref);
+	unsigned w = owner >= 0 ? (unsigned)owner : 0;
+	unsigned end = owner >= 0 ? w + 1 : dp->n_workers;
 
-	for (w = 0; w < dp->n_workers; w++) {
+	if (owner == -ENOENT)
+		return -ENOENT;
+	for (; w < end; w++) {
 		struct dp_msg *m = dp_msg_new(DP_MSG_QUERY, 1);
 		int ret;
 
 		if (!m)
 			return -ENOMEM;
 		m->filter.addr = addr;
-		ret = dp_msg_post(dp, w, m);
-		if (!ret)
-			ret = dp_msg_wait(m, MSG_TIMEOUT_MS);
-		if (ret) {
-			if (ret != -ETIMEDOUT)
-				dp_msg_free(m);
+		ret = ask(s, w, m);
+		if (ret)
 			return ret;
-		}
 		if (m->n) {
 			if (found)
 				*found = m->out[0];
@@ -268,4 +313,169 @@ int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found)
 		dp_msg_free(m);
 	}
 	return -ENOENT;
+}
+
+/* dhcp4_lease_page's fetch: one FETCH message to each worker that holds
+ * some of addrs, all in flight at once; the answers (each in address
+ * order) merged back into address order. */
+struct fetch_ctx {
+	struct dp_srv *s;
+};
+
+static long fetch_owners(void *arg, const uint32_t *addrs, const int *workers, unsigned n,
+			 struct lease_rec *out)
+{
+	struct fetch_ctx *x = arg;
+	struct dp *dp = x->s->dp;
+	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
+	unsigned cnt[DP_MAX_WORKERS] = { 0 }, pos[DP_MAX_WORKERS] = { 0 }, w, i, k = 0;
+	long ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (workers[i] >= 0 && (unsigned)workers[i] < dp->n_workers)
+			cnt[workers[i]]++;
+	for (w = 0; w < dp->n_workers; w++) {
+		if (!cnt[w])
+			continue;
+		m[w] = dp_msg_new(DP_MSG_FETCH, cnt[w]);
+		if (m[w])
+			m[w]->addrs = malloc(cnt[w] * sizeof(*m[w]->addrs));
+		if (!m[w] || !m[w]->addrs) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (workers[i] >= 0 && (unsigned)workers[i] < dp->n_workers)
+			m[workers[i]]->addrs[m[workers[i]]->n++] = addrs[i];
+	for (w = 0; w < dp->n_workers; w++) {
+		if (!m[w])
+			continue;
+		ret = dp_msg_post(dp, w, m[w]);
+		if (ret) {
+			for (; w < dp->n_workers; w++) {     /* never posted: ours */
+				dp_msg_free(m[w]);
+				m[w] = NULL;
+			}
+			break;
+		}
+	}
+	for (w = 0; w < dp->n_workers; w++) {
+		int r;
+
+		if (!m[w])
+			continue;
+		r = dp_msg_wait(m[w], MSG_TIMEOUT_MS);
+		if (r) {
+			m[w] = NULL;            /* abandoned: the worker frees it */
+			if (!ret)
+				ret = r;
+		}
+	}
+	if (ret)
+		goto out;
+	/* k-way merge: each worker's records ascend */
+	for (;;) {
+		int best = -1;
+
+		for (w = 0; w < dp->n_workers; w++)
+			if (m[w] && pos[w] < m[w]->n &&
+			    (best < 0 || m[w]->out[pos[w]].addr < m[best]->out[pos[best]].addr))
+				best = (int)w;
+		if (best < 0)
+			break;
+		out[k++] = m[best]->out[pos[best]++];
+	}
+	ret = k;
+out:
+	for (w = 0; w < dp->n_workers; w++)
+		dp_msg_free(m[w]);
+	return ret;
+}
+
+/* lease4-get-page: the `limit` leases above `from`, in address order, at
+ * a cost that follows the page and not the table (dhcp4_lease_page); the
+ * full query when the owners are not all known. */
+long page_query(struct dp_srv *s, uint32_t from, uint32_t limit, struct lease_rec **out)
+{
+	struct fetch_ctx x = { .s = s };
+	struct lease_rec *v = malloc((limit ? limit : 1) * sizeof(*v));
+	long n;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	n = dhcp4_lease_page(s->rt, from, limit, fetch_owners, &x, v);
+	if (n == -EAGAIN) {
+		struct dhcp4_lease_filter f = { .from = from, .limit = limit };
+
+		free(v);
+		return query_all(s, &f, out);
+	}
+	if (n < 0) {
+		free(v);
+		return n;
+	}
+	*out = v;
+	return n;
+}
+
+/* The lease at r->addr moves from worker `from` (owner reference `ref`) to
+ * worker `to`, the new client's owner, and at no moment is it missing:
+ * not from memory (a lease4-get, a lease4-get-page) and not from the
+ * store (a restart).
+ *
+ *  1. ADOPT on `to`: the new lease enters its table; the address stays
+ *     taken (nobody frees it during the move, so no client can take it);
+ *     the owner reference passes to `to`, so by-address questions go
+ *     there from now on; an ADD record goes into `to`'s log.  Before this
+ *     step we note s0, how far `from`'s log is durable.
+ *  2. HANDOVER on `from`: its entry goes, writing no record and freeing
+ *     nothing.  If the old client released, expired or moved off the
+ *     address between 1 and 2, `from` did the same silently (its drop
+ *     sees the reference is no longer its own: addr_handed_over), so no
+ *     delete record of it can land after the ADD.  It answers with its
+ *     log's head: every record it ever wrote for the address (a renewal
+ *     between 1 and 2 included) is at or below it, and it writes none
+ *     after this step.
+ *  3. The memfile replays by address, last record wins, and the flusher
+ *     takes the workers' logs in turns: `from`'s last record could be
+ *     written after the ADD.  If it was durable before step 1 (head <= s0)
+ *     the ADD necessarily comes after it.  Otherwise we wait until it is
+ *     durable and have `to` log the lease again (RELOG), which then
+ *     comes after every record `from` ever wrote for the address.
+ *
+ * A restart at any point replays either the old lease (its records, no
+ * delete: steps 1-3 not yet durable) or the new one: never nothing, and
+ * once this returns 0 the new one.  In memory mode there is no store to
+ * order. */
+int move_lease(struct dp_srv *s, unsigned from, unsigned to, uint32_t ref,
+	       const struct lease_rec *r)
+{
+	const struct dp_worker *dw = s->dp->workers[from];
+	uint64_t s0 = dw->need ? lease_log_safe(dw->log, dw->need) : 0, old_seq = 0, seq = 0;
+	int ret, tries;
+
+	ret = send_rec(s, to, DP_MSG_ADOPT, r, 0, false, &seq);
+	if (ret)
+		return ret;                     /* nothing changed */
+	ret = send_rec(s, from, DP_MSG_HANDOVER, r, ref, false, &old_seq);
+	if (ret && ret != -ENOENT)              /* -ENOENT: it ended meanwhile, silently */
+		return ret;
+	if (dw->need && old_seq > s0) {
+		ret = wait_durable(s, from, old_seq);
+		/* the new owner's log may be full for a moment: retry, 1 s */
+		for (tries = 0; !ret && tries < 100; tries++) {
+			struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+			ret = send_rec(s, to, DP_MSG_RELOG, r, 0, false, &seq);
+			if (ret != -ENOBUFS)
+				break;
+			ret = tries + 1 < 100 ? 0 : -ENOBUFS;
+			nanosleep(&nap, NULL);
+		}
+		if (ret)
+			return ret;
+	}
+	return wait_durable(s, to, seq);
 }

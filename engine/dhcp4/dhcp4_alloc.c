@@ -60,6 +60,7 @@ static void lease_bind_s(struct txn *t, struct lease4 *l, uint32_t addr, uint16_
 	l->state = LEASE_STATE_OFFERED;
 	l->valid_lft = sn->valid_lifetime;
 	lease_set_identity(t, l);
+	addr_own(t->w, l);
 }
 
 /* Put the taken address `addr` (pool p, or NO_POOL for a reserved address
@@ -197,6 +198,7 @@ static struct lease4 *adopt(struct txn *t, struct lease4 *l, struct lease4 *o)
 	l->state = LEASE_STATE_OFFERED;
 	o->pool = NO_POOL;                      /* the bit passes to the client's entry */
 	lease_table_remove(w->lt, o);
+	addr_own(w, l);
 	lease_set_identity(t, l);
 	return l;
 }

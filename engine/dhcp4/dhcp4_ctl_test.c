@@ -248,6 +248,7 @@ void test_reconfigure(void)
 	rc.pool = calloc(3, sizeof(*rc.pool));
 	rc.cursor = calloc(3, sizeof(*rc.cursor));
 	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	dhcp4_worker_reindex(F.w);                 /* as the datapath does after it */
 	CU_ASSERT_EQUAL(rc.leases, 4);
 	CU_ASSERT_EQUAL(rc.orphaned, 1);          /* c: subnet 3 is gone */
 	CU_ASSERT_EQUAL(rc.conflicts, 0);

@@ -131,22 +131,61 @@ unsigned dhcp4_worker_pending(const struct dhcp4_worker *w)
 	return release_queue_len(&w->rq);
 }
 
+/* An address outside the pools that l held goes free: clear its owner
+ * reference if it is still l's (a pool address keeps its word; its bit
+ * says it is free). */
+static void addr_disown(struct dhcp4_worker *w, const struct lease4 *l)
+{
+	if (l->pool == NO_POOL && l->addr && rt_pool_of(w->rt, l->addr) == NO_POOL)
+		addr_owner_clear(w->rt->outside, l->addr,
+				 dhcp4_ref(w->id, lease_table_id(w->lt, l)));
+}
+
+void dhcp4_addr_own_outside(struct dhcp4_worker *w, uint32_t addr, uint32_t ref)
+{
+	uint16_t p = rt_pool_of(w->rt, addr);
+
+	if (p != NO_POOL)
+		alloc_set_ref(w->rt->pools[p].ap, addr, ref);
+	else
+		(void)addr_owner_set(w->rt->outside, addr, ref);   /* full: overflow is recorded */
+}
+
+/* l's address went to another worker's lease (addr_handed_over): the
+ * entry leaves without a record and without freeing the address, which
+ * is the new lease's now.  Its own records stay in the log: the move
+ * orders the new lease's record after them (dhcp4_lease_relog). */
+void dhcp4_lease_forget(struct dhcp4_worker *w, struct lease4 *l)
+{
+	dhcp4_gauge(w, l, -1);
+	l->pool = NO_POOL;
+	if (unlikely(w->ridx.cap))
+		addr_index_del(&w->ridx, l->addr, l);
+}
+
 /* Forget a lease entirely: gauges, its removal logged as `op` (RELEASE,
  * EXPIRE, DELETE; 0: not logged, for offers and undoing what was never
  * logged), its address bit (after the removal is durable), the table
  * entry.  -ENOBUFS when the address cannot be freed now (release queue or
- * log full, counted): nothing changed. */
+ * log full, counted): nothing changed.  A lease whose address was handed
+ * over to another worker goes without any of that. */
 int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, uint8_t op)
 {
 	uint64_t seq = 0;
 
 	if (op && l->state != LEASE_STATE_OFFERED) {
+		if (unlikely(addr_handed_over(w, l))) {
+			dhcp4_lease_forget(w, l);
+			lease_table_remove(w->lt, l);
+			return 0;
+		}
 		/* a delete that is not in the log must not free anything:
 		 * the store would still give the address to this client */
 		if (release_room(w, l) || dhcp4_persist(w, l, op, &seq))
 			return -ENOBUFS;
 	}
 	dhcp4_gauge(w, l, -1);
+	addr_disown(w, l);
 	addr_release_after(w, l, seq);
 	if (unlikely(w->ridx.cap))
 		addr_index_del(&w->ridx, l->addr, l);
@@ -161,16 +200,58 @@ int dhcp4_lease_vacate(struct dhcp4_worker *w, struct lease4 *l)
 	uint64_t seq = 0;
 
 	if (l->state != LEASE_STATE_OFFERED) {
+		if (unlikely(addr_handed_over(w, l))) {
+			dhcp4_lease_forget(w, l);
+			goto out;
+		}
 		/* a delete that is not in the log must not free anything:
 		 * the store would still give the address to this client */
 		if (release_room(w, l) || dhcp4_persist(w, l, LEASE_OP_DELETE, &seq))
 			return -ENOBUFS;
 	}
 	dhcp4_gauge(w, l, -1);
+	addr_disown(w, l);
 	addr_release_after(w, l, seq);
+out:
 	l->addr = 0;
 	l->state = LEASE_STATE_OFFERED;
 	return 0;
+}
+
+/* The lease (not an offer) this worker holds at addr, or NULL: the
+ * address's owner reference must name this worker, and the lease it names
+ * must still be at addr.  O(1); a reference without a lease id (a table
+ * past 2^26 entries) costs a search. */
+static int find_at(struct lease4 *l, void *arg)
+{
+	struct lease4 **x = arg;
+
+	if (l->addr != (*x)->addr || l->state == LEASE_STATE_OFFERED)
+		return 0;
+	*x = l;
+	return 1;
+}
+
+/* The lease this worker has at addr, given the owner reference that names
+ * it (a search when the reference has no id). */
+struct lease4 *dhcp4_lease_of_ref(struct dhcp4_worker *w, uint32_t addr, uint32_t ref)
+{
+	uint32_t id = dhcp4_ref_id(ref);
+	struct lease4 *l, key = { .addr = addr }, *x = &key;
+
+	if (id == UINT32_MAX)
+		return lease_table_foreach(w->lt, find_at, &x) ? x : NULL;
+	l = lease_table_at(w->lt, id);
+	return l && l->addr == addr && l->state != LEASE_STATE_OFFERED ? l : NULL;
+}
+
+struct lease4 *dhcp4_lease_at(struct dhcp4_worker *w, uint32_t addr)
+{
+	uint32_t ref = addr ? addr_ref_get(w->rt, addr, NO_POOL) : 0;
+
+	if (dhcp4_ref_worker(ref) != (int)w->id)
+		return NULL;
+	return dhcp4_lease_of_ref(w, addr, ref);
 }
 
 /* What a record says besides its address, pool and subnet, into its

@@ -34,6 +34,21 @@ static bool filter_match(const struct dhcp4_lease_filter *f, const struct lease4
 	return true;
 }
 
+/* cb for the leases f may match: with an address, only the one there (its
+ * owner reference finds it), else the whole table. */
+static void filter_walk(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
+			int (*cb)(struct lease4 *l, void *arg), void *arg)
+{
+	if (f->addr) {
+		struct lease4 *l = dhcp4_lease_at(w, f->addr);
+
+		if (l)
+			cb(l, arg);
+	} else {
+		lease_table_foreach(w->lt, cb, arg);
+	}
+}
+
 struct query_ctx {
 	const struct dhcp4_lease_filter *f;
 	struct dhcp4_worker *w;
@@ -107,31 +122,35 @@ unsigned dhcp4_lease_query(struct dhcp4_worker *w, const struct dhcp4_lease_filt
 	struct query_ctx q = { .f = f, .w = w, .out = out, .cap = out ? cap : 0 };
 
 	worker_serving(w);
-	lease_table_foreach(w->lt, query_one, &q);
+	filter_walk(w, f, query_one, &q);
 	if (matched)
 		*matched = q.matched;
 	return q.n;
 }
 
-struct find_ctx {
-	uint32_t addr;
-	struct lease4 *l;
-};
-
-static int find_addr(struct lease4 *l, void *arg)
+unsigned dhcp4_lease_fetch(struct dhcp4_worker *w, const uint32_t *addrs, unsigned n,
+			   struct lease_rec *out)
 {
-	struct find_ctx *x = arg;
+	unsigned i, k = 0;
 
-	if (l->addr != x->addr || l->state == LEASE_STATE_OFFERED)
-		return 0;
-	x->l = l;
-	return 1;
+	worker_serving(w);
+	for (i = 0; i < n; i++) {
+		struct lease4 *l = dhcp4_lease_at(w, addrs[i]);
+
+		if (l)
+			dhcp4_rec_of(w->lt, &out[k++], l);
+	}
+	return k;
 }
 
-int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq)
+enum put_mode { PUT_ADD, PUT_REPLACE, PUT_ADOPT };
+
+/* lease4-add (PUT_ADD), lease4-update on the holder (PUT_REPLACE) and a
+ * lease moving in from another worker (PUT_ADOPT): see dhcp4_server.h. */
+static int lease_put(struct dhcp4_worker *w, const struct lease_rec *r, enum put_mode mode,
+		     uint64_t *seq)
 {
 	struct dhcp4_runtime *rt = w->rt;
-	struct find_ctx fx = { .addr = r ? r->addr : 0 };
 	struct lease4 *l, *old = NULL;
 	struct lease_key k;
 	uint16_t p;
@@ -150,9 +169,8 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	s = rt_subnet_of(rt, r->addr);
 	if (s < 0 || (r->subnet_id && r->subnet_id != w->conf->subnets[s].id))
 		return -EINVAL;
-	if (replace) {
-		lease_table_foreach(w->lt, find_addr, &fx);
-		old = fx.l;
+	if (mode == PUT_REPLACE) {
+		old = dhcp4_lease_at(w, r->addr);
 		if (!old)
 			return -ENOENT;
 	}
@@ -161,19 +179,31 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	if (l && l != old && l->state != LEASE_STATE_OFFERED)
 		return -EEXIST;                 /* the client has another lease */
 	p = rt_pool_of(rt, r->addr);
-	if (!old && (p != NO_POOL || rt_reserved(rt, r->addr))) {
+	if (mode == PUT_ADOPT) {
+		/* the address stays taken by the lease that moves: it must be */
+		const struct conf_host *h = rt_reserved(rt, r->addr);
+
+		if (h ? !__atomic_load_n(rt_held(rt, h), __ATOMIC_ACQUIRE)
+		      : p != NO_POOL && !alloc_in_use(rt->pools[p].ap, r->addr))
+			return -ENOENT;
+		if (dhcp4_lease_at(w, r->addr))
+			return -EEXIST;
+		/* outside the pools the address must have its entry in the
+		 * index already (the old holder's), or the reference could
+		 * not pass: refuse before anything changes */
+		if (p == NO_POOL && !addr_owner_get(rt->outside, r->addr))
+			return -ENOSPC;
+	} else if (!old && (p != NO_POOL || rt_reserved(rt, r->addr))) {
 		if (dhcp4_addr_take(rt, p, r->addr))
 			return -EEXIST;         /* the address is someone's (or an offer's) */
 		claimed = true;
 	}
-	if (!replace) {
-		/* an address outside the pools has no bit: look for a holder */
-		lease_table_foreach(w->lt, find_addr, &fx);
-		if (fx.l) {
-			if (claimed)
-				dhcp4_addr_give(rt, p, r->addr);
-			return -EEXIST;
-		}
+	/* an address outside the pools has no bit: is it this worker's?  (the
+	 * control thread asked the address's owner before) */
+	if (mode == PUT_ADD && dhcp4_lease_at(w, r->addr)) {
+		if (claimed)
+			dhcp4_addr_give(rt, p, r->addr);
+		return -EEXIST;
 	}
 	if (l && l != old)
 		dhcp4_lease_drop(w, l, 0);        /* the client's pending offer */
@@ -187,14 +217,16 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	}
 	l = lease_table_insert(w->lt, &k, &existed);
 	if (!l) {
-		dhcp4_addr_give(rt, p, r->addr);
+		if (mode != PUT_ADOPT)
+			dhcp4_addr_give(rt, p, r->addr);
 		return -ENOMEM;
 	}
 	l->addr = r->addr;
 	l->pool = p;
 	l->subnet_id = w->conf->subnets[s].id;
 	if (dhcp4_lease_from_rec(w, l, r, k.kind)) {
-		addr_release(w, l);
+		if (mode != PUT_ADOPT)
+			addr_release(w, l);
 		lease_table_remove(w->lt, l);
 		return -ENOMEM;
 	}
@@ -206,9 +238,71 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	dhcp4_gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
 	w->origin = LEASE_ORIGIN_CONTROL;
-	dhcp4_persist(w, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD, seq);   /* claimed above */
+	dhcp4_persist(w, l, mode == PUT_REPLACE ? LEASE_OP_RENEW : LEASE_OP_ADD, seq);   /* claimed above */
 	w->origin = LEASE_ORIGIN_CLIENT;
+	addr_own(w, l);                         /* adopt: the address is this worker's from here */
 	return 0;
+}
+
+int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq)
+{
+	return lease_put(w, r, replace ? PUT_REPLACE : PUT_ADD, seq);
+}
+
+int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq)
+{
+	return lease_put(w, r, PUT_ADOPT, seq);
+}
+
+int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq)
+{
+	struct lease4 *l;
+
+	/* Every record this worker wrote for addr is at or below its log's
+	 * head now, whether the lease is still here or ended meanwhile
+	 * without a record (addr_handed_over): after this it writes none. */
+	*seq = lease_log_head(w->log);
+	worker_serving(w);
+	if (dhcp4_ref_worker(ref) != (int)w->id)
+		return -EINVAL;
+	l = dhcp4_lease_of_ref(w, addr, ref);
+	if (!l)
+		return -ENOENT;                 /* it ended meanwhile (without a record) */
+	/* Only once the address is another worker's lease: otherwise this
+	 * would leave the address taken by nobody. */
+	if (!addr_handed_over(w, l))
+		return -EBUSY;
+	dhcp4_lease_forget(w, l);
+	lease_table_remove(w->lt, l);
+	return 0;
+}
+
+int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq)
+{
+	struct lease4 *l;
+	int ret;
+
+	*seq = 0;
+	worker_serving(w);
+	l = dhcp4_lease_at(w, addr);
+	if (!l)
+		return -ENOENT;
+	w->origin = LEASE_ORIGIN_CONTROL;
+	ret = dhcp4_persist(w, l, LEASE_OP_RENEW, seq);
+	w->origin = LEASE_ORIGIN_CLIENT;
+	return ret;
+}
+
+static int reindex_one(struct lease4 *l, void *arg)
+{
+	if (l->addr)
+		addr_own(arg, l);
+	return 0;
+}
+
+void dhcp4_worker_reindex(struct dhcp4_worker *w)
+{
+	lease_table_foreach(w->lt, reindex_one, w);
 }
 
 struct del_ctx {
@@ -244,7 +338,7 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
 	x.v = malloc(x.cap * sizeof(*x.v));
 	if (!x.v)
 		return -ENOMEM;
-	lease_table_foreach(w->lt, del_collect, &x);
+	filter_walk(w, f, del_collect, &x);
 	w->origin = LEASE_ORIGIN_CONTROL;
 	for (i = 0, done = 0; i < x.n; i++)
 		if (!dhcp4_lease_drop(w, x.v[i], LEASE_OP_DELETE))

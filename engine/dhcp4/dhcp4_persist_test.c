@@ -224,19 +224,6 @@ void test_htype_across_restart(void)
 	lease_file_reset();
 }
 
-static bool wait_durable_of(struct wb *wb, unsigned worker, uint64_t seq)
-{
-	struct timespec ts = { 0, 1000000 };
-	int i;
-
-	for (i = 0; i < 5000; i++) {
-		if (wb_durable(wb, worker) >= seq)
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 /* Review finding 1.  Worker 0 has a backlog in its write-behind ring when
  * its client A releases X; worker 1's client B then asks for X.  The
  * flusher takes the rings in turns (a burst each), so had X been free at
@@ -246,10 +233,6 @@ static bool wait_durable_of(struct wb *wb, unsigned worker, uint64_t seq)
 void test_release_waits_for_durable_delete(void)
 {
 	const struct lease_backend_ops *ops = lease_backend_find("memfile");
-	struct wb_params wp = {
-		.ops = ops, .n_workers = 2, .mode = CONF_DUR_COMMIT,
-		.flush_interval_ms = 2,
-	};
 	struct lease_backend *be;
 	struct dhcp4_worker *w1;
 	struct wb *wb;
@@ -260,17 +243,7 @@ void test_release_waits_for_durable_delete(void)
 	unsigned i, released = 0;
 	int n;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
-	lease_file_reset();
-	conf_build(true, false, CONF_DUR_COMMIT);
-	F.rt = dhcp4_runtime_create(&F.c);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
-	be = be_open(ops);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	wp.be = be;
-	wp.logs = test_logs(2, 256);
-	wb = wb_create(&wp);                    /* not started yet: records queue up */
-	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	wb = wb_two_workers(ops, &be);          /* not started yet: records queue up */
 	F.w = mkworker(0, 2, wb);
 	w1 = mkworker(1, 2, wb);
 

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "addr_index.h"
+#include "addr_owner.h"
 #include "alloc.h"
 #include "cls.h"
 #include "conf.h"
@@ -96,6 +97,10 @@ struct dhcp4_runtime {
 	struct dhcp4_hosts *hosts;
 	uint8_t *held;
 	uint8_t *claimed;               /* bits this runtime set in carried pools */
+	/* Owner references of the addresses outside every pool (leases of
+	 * reservations outside the pools, lease4-add, orphans of a reload);
+	 * the pools keep theirs beside their bits (alloc_set_ref). */
+	struct addr_owner *outside;
 };
 
 /* Last entry with key <= k, or -1. */
@@ -202,6 +207,55 @@ static inline void worker_serving(struct dhcp4_worker *w)
 		addr_index_free(&w->ridx);
 }
 
+/* ---- address owners (dhcp4_lease.c, dhcp4_owner.c) -------------------
+ *
+ * Every address a lease (or an offer) holds has an owner reference: in
+ * its pool beside its bit (alloc_set_ref), or for an address outside the
+ * pools in rt->outside.  The worker that gives a lease entry an address
+ * writes it (addr_own), with a relaxed store, whichever way the address
+ * came (taken, claimed, a side offer, DECLINE, lease4-add, restore, a
+ * reload's reindex, a lease moving in from another worker); nobody else
+ * writes it while the address is held.  The control thread reads it to
+ * send a by-address question to one worker, and the worker checks it
+ * against its own table (dhcp4_lease_at), so a stale reference costs a
+ * "not found", never a wrong answer.  A freed pool address keeps its old
+ * word (the bit says it is free); an address outside the pools is cleared
+ * by its holder when it lets go. */
+
+/* The owner reference of addr (p: its pool if known, NO_POOL to look). */
+static inline uint32_t addr_ref_get(const struct dhcp4_runtime *rt, uint32_t addr, uint16_t p)
+{
+	if (p == NO_POOL)
+		p = rt_pool_of(rt, addr);
+	if (p != NO_POOL)
+		return alloc_ref(rt->pools[p].ap, addr);
+	return rt->outside ? addr_owner_get(rt->outside, addr) : 0;
+}
+
+void dhcp4_addr_own_outside(struct dhcp4_worker *w, uint32_t addr, uint32_t ref);
+
+/* l (this worker's) now holds l->addr: say so beside the address. */
+static inline void addr_own(struct dhcp4_worker *w, struct lease4 *l)
+{
+	uint32_t ref = dhcp4_ref(w->id, lease_table_id(w->lt, l));
+
+	if (likely(l->pool != NO_POOL))
+		alloc_set_ref(w->rt->pools[l->pool].ap, l->addr, ref);
+	else
+		dhcp4_addr_own_outside(w, l->addr, ref);
+}
+
+/* The address of l passed to a lease on another worker (a lease4-update
+ * that moved it, see dhcp4_lease_adopt): l must go without a record of
+ * its own and without giving the address back.  One load, on the paths
+ * that end or move a lease, never per DORA. */
+static inline bool addr_handed_over(const struct dhcp4_worker *w, const struct lease4 *l)
+{
+	int owner = dhcp4_ref_worker(addr_ref_get(w->rt, l->addr, l->pool));
+
+	return l->addr && owner >= 0 && owner != (int)w->id;
+}
+
 /* ---- keys (dhcp4_key.c) ---------------------------------------------- */
 
 static inline void addr_key(uint32_t addr, struct lease_key *k)
@@ -260,6 +314,9 @@ int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 int dhcp4_lease_drop(struct dhcp4_worker *w, struct lease4 *l, uint8_t op);
 int dhcp4_lease_vacate(struct dhcp4_worker *w, struct lease4 *l);
+struct lease4 *dhcp4_lease_at(struct dhcp4_worker *w, uint32_t addr);
+struct lease4 *dhcp4_lease_of_ref(struct dhcp4_worker *w, uint32_t addr, uint32_t ref);
+void dhcp4_lease_forget(struct dhcp4_worker *w, struct lease4 *l);
 int dhcp4_lease_from_rec(struct dhcp4_worker *w, struct lease4 *l, const struct lease_rec *r,
 			 uint8_t kind);
 

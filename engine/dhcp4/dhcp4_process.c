@@ -278,6 +278,10 @@ static int on_decline(struct txn *t)
 	l = lease_table_lookup(w->lt, &t->key);
 	if (!l || !addr || l->addr != addr || l->state != LEASE_STATE_DEFAULT)
 		return 0;
+	/* the address went to another client's lease (lease4-update moved
+	 * it to another worker): it is not this client's to decline */
+	if (addr_handed_over(w, l))
+		return 0;
 	/* The address is in use by someone unknown: the client loses it and
 	 * it is held, bit still set, until probation ends.  Nothing changes
 	 * unless the held entry exists and its record is in the ring: a
@@ -313,6 +317,7 @@ static int on_decline(struct txn *t)
 	d->valid_lft = probation;
 	d->expire = rec.expire;
 	d->seq = seq;
+	addr_own(w, d);
 	dhcp4_gauge(w, d, +1);
 	lease_table_touch(w->lt, d);
 	return 0;

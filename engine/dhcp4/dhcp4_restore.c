@@ -72,6 +72,7 @@ int dhcp4_restore(struct dhcp4_worker *w, const struct lease_rec *r)
 	l->subnet_id = s >= 0 ? w->conf->subnets[s].id : r->subnet_id;
 	if (dhcp4_lease_from_rec(w, l, r, k.kind))
 		goto err_nomem;
+	addr_own(w, l);
 	ret = addr_index_put(&w->ridx, l->addr, l);
 	if (ret)
 		goto err_nomem;

@@ -74,6 +74,7 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	dhcp4_hosts_free(rt->hosts);
 	free(rt->held);
 	free(rt->claimed);
+	addr_owner_free(rt->outside);
 	free(rt);
 }
 
@@ -89,6 +90,30 @@ static int32_t rt_same_pool(const struct dhcp4_runtime *old, uint32_t first, uin
 }
 
 static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime *old);
+
+/* Room in the index of addresses outside the pools: every address of the
+ * subnets that no pool covers (then it can never overflow), up to 2^18
+ * (2 MiB); past that an overflow only makes lookups of such addresses ask
+ * every worker. */
+#define OUTSIDE_MAX (1u << 18)
+static uint32_t rt_outside_room(const struct conf *c)
+{
+	uint64_t n = 0;
+	unsigned s, j;
+
+	for (s = 0; s < c->n_subnets; s++) {
+		const struct conf_subnet *sn = &c->subnets[s];
+		uint64_t size = (uint64_t)(uint32_t)~sn->mask + 1;
+
+		for (j = 0; j < sn->n_pools; j++) {
+			uint64_t p = (uint64_t)sn->pools[j].last - sn->pools[j].first + 1;
+
+			size -= p < size ? p : size;
+		}
+		n += size;
+	}
+	return (uint32_t)(n < OUTSIDE_MAX ? n : OUTSIDE_MAX);
+}
 
 struct dhcp4_runtime *dhcp4_runtime_create(const struct conf *c)
 {
@@ -238,6 +263,9 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 	rt->n_pools = n_pools;
 
 	if (sort_pools(rt))
+		goto err;
+	rt->outside = addr_owner_create(rt_outside_room(c));
+	if (!rt->outside)
 		goto err;
 	if (c->policy && c->policy->n_hosts) {
 		struct dhcp4_hosts_params hp = {

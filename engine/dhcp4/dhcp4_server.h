@@ -193,6 +193,76 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
 /* Reclaim expired leases now (leases-reclaim), at most max. */
 unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max);
 
+/* ---- address owners and by-address operations (added) -------------------
+ *
+ * Each address in use has an owner reference (32 bits): the worker that
+ * holds its lease and the lease's id in that worker's table, written by
+ * that worker beside the pool bit (or, outside the pools, in a small
+ * shared index), read by anybody.  A by-address question goes to that one
+ * worker, which checks the reference against its table. */
+#define DHCP4_REF_WORKERS 63            /* low 6 bits: worker + 1 (0: none) */
+static inline uint32_t dhcp4_ref(unsigned worker, uint32_t id)
+{
+	/* an id too big for 26 bits is left out: the owner then searches */
+	return (id < (1u << 26) - 1 ? (id + 1) << 6 : 0) | (worker + 1);
+}
+static inline int dhcp4_ref_worker(uint32_t ref)
+{
+	return (int)(ref & DHCP4_REF_WORKERS) - 1;
+}
+static inline uint32_t dhcp4_ref_id(uint32_t ref)      /* UINT32_MAX: not given */
+{
+	return (ref >> 6) ? (ref >> 6) - 1 : UINT32_MAX;
+}
+
+/* Any thread: the worker that holds a lease (or an offer) at addr, or
+ * -ENOENT (nobody), or -EAGAIN (not known: the index of addresses outside
+ * the pools overflowed; ask every worker).  ref (may be NULL) gets the
+ * owner reference. */
+int dhcp4_addr_owner(const struct dhcp4_runtime *rt, uint32_t addr, uint32_t *ref);
+
+/* Control thread: the leases above `from` in address order, at most
+ * `limit`, into out (room for limit), for lease4-get-page.  It walks the
+ * pools' bitmaps (in-use bits, their owners) and the index of addresses
+ * outside the pools from `from` on, and asks the owners for the records
+ * of a batch of addresses at a time through `fetch`: cost O(limit) plus
+ * the bitmap words stepped over, not a pass over every lease.
+ * fetch(ctx, addrs, workers, n, out): the leases of addrs[0..n) (ascending,
+ * held by workers[i]) that their worker has, into out in address order;
+ * returns how many, or -errno.  Returns the count, or -errno (-EAGAIN:
+ * the outside index overflowed, this walk could miss leases). */
+typedef long (*dhcp4_fetch_fn)(void *ctx, const uint32_t *addrs, const int *workers, unsigned n,
+			       struct lease_rec *out);
+long dhcp4_lease_page(const struct dhcp4_runtime *rt, uint32_t from, uint32_t limit,
+		      dhcp4_fetch_fn fetch, void *ctx, struct lease_rec *out);
+
+/* Worker: the records of those of addrs[0..n) that this worker holds a
+ * lease at (offers are not leases), in the order given.  O(n). */
+unsigned dhcp4_lease_fetch(struct dhcp4_worker *w, const uint32_t *addrs, unsigned n,
+			   struct lease_rec *out);
+
+/* Moving a lease between workers (lease4-update gives the address to a
+ * client another worker owns) without a moment in which it is missing:
+ *  1. dhcp4_lease_adopt on the new owner: the lease for the new client
+ *     goes into its table without taking the address (it is held), the
+ *     owner reference passes to it, an ADD record is logged (*seq);
+ *  2. dhcp4_lease_handover on the old one (ref: the reference it had
+ *     before step 1): its entry goes without a record and without giving
+ *     the address back; *seq = its log's head, which covers every record
+ *     it wrote for the address (also when the lease ended between 1 and
+ *     2, silently, and it answers -ENOENT);
+ *  3. if the old worker's records may reach the store after the ADD (its
+ *     *seq was not durable before step 1), wait until it is, then
+ *     dhcp4_lease_relog on the new owner logs the lease again, last.
+ * See move_lease (engine/ctl) for why every interleaving leaves the store
+ * and a restart right. */
+int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq);
+int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq);
+int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq);
+/* After dhcp4_worker_reconfigure: write the owner reference of every
+ * lease of this worker into the new runtime (new pools start without). */
+void dhcp4_worker_reindex(struct dhcp4_worker *w);
+
 static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers)
 {
 	return n_workers <= 1 ? 0 : (unsigned)(lease_key_hash(k) % n_workers);

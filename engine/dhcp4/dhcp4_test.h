@@ -101,7 +101,11 @@ bool in_pool0(uint32_t a);
 struct lease_backend *be_open(const struct lease_backend_ops *ops);
 struct wb *wb_open(const struct lease_backend_ops *ops, struct lease_backend *be,
 			  enum conf_durability mode, unsigned ring, bool start);
+/* Commit mode on an empty memfile, F.rt built, and a flusher for two
+ * workers' logs, not started. */
+struct wb *wb_two_workers(const struct lease_backend_ops *ops, struct lease_backend **be);
 bool wait_durable(struct wb *wb, uint64_t seq);
+bool wait_durable_of(struct wb *wb, unsigned worker, uint64_t seq);   /* worker's log */
 void lease_file_reset(void);
 
 /* dhcp4_exchange_test.c */
@@ -137,6 +141,11 @@ void test_lease_reclaim(void);
 void test_reconfigure_pending(void);
 void test_lease_add_log_full(void);
 void test_reconfigure(void);
+/* dhcp4_owner_test.c */
+void test_owner_index(void);
+void test_page_matches_scan(void);
+void test_page_1m(void);
+void test_move_without_gap(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
 void test_drop_class(void);

@@ -399,17 +399,43 @@ struct wb *wb_open(const struct lease_backend_ops *ops, struct lease_backend *be
 	return wb;
 }
 
-bool wait_durable(struct wb *wb, uint64_t seq)
+struct wb *wb_two_workers(const struct lease_backend_ops *ops, struct lease_backend **be)
+{
+	struct wb_params wp = {
+		.ops = ops, .n_workers = 2, .mode = CONF_DUR_COMMIT, .flush_interval_ms = 2,
+	};
+	struct wb *wb;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+	lease_file_reset();
+	conf_build(true, false, CONF_DUR_COMMIT);
+	F.rt = dhcp4_runtime_create(&F.c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
+	*be = be_open(ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*be);
+	wp.be = *be;
+	wp.logs = test_logs(2, 256);
+	wb = wb_create(&wp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	return wb;
+}
+
+bool wait_durable_of(struct wb *wb, unsigned worker, uint64_t seq)
 {
 	struct timespec ts = { 0, 1000000 };
 	int i;
 
 	for (i = 0; i < 5000; i++) {
-		if (wb_durable(wb, 0) >= seq)
+		if (wb_durable(wb, worker) >= seq)
 			return true;
 		nanosleep(&ts, NULL);
 	}
 	return false;
+}
+
+bool wait_durable(struct wb *wb, uint64_t seq)
+{
+	return wait_durable_of(wb, 0, seq);
 }
 
 /* Start a test on an empty lease file (tests share the temp dir). */

@@ -107,6 +107,10 @@ enum dp_msg_kind {
 	DP_MSG_DEL,                     /* filter */
 	DP_MSG_RECLAIM,
 	DP_MSG_RECONF,                  /* rc, under the reload barrier */
+	DP_MSG_FETCH,                   /* addrs[0..n) -> out[] (lease4-get-page) */
+	DP_MSG_ADOPT,                   /* rec moves in: dhcp4_lease_adopt */
+	DP_MSG_HANDOVER,                /* filter.addr, ref: dhcp4_lease_handover */
+	DP_MSG_RELOG,                   /* filter.addr: dhcp4_lease_relog */
 };
 enum dp_msg_state { DP_MSG_PENDING, DP_MSG_DONE, DP_MSG_ABANDONED };
 
@@ -114,11 +118,14 @@ struct dp_msg {
 	enum dp_msg_kind kind;
 	uint32_t state;                 /* enum dp_msg_state, atomic */
 	int ret;                        /* 0 or -errno */
-	uint64_t seq;                   /* ADD/UPDATE: write-behind sequence */
+	uint64_t seq;                   /* ADD/UPDATE/ADOPT/RELOG: log sequence;
+					 * HANDOVER: the old lease's last record */
 	uint64_t matched;               /* QUERY: matches; DEL/RECLAIM: leases handled */
 	unsigned n, cap;                /* QUERY: records in out, room in out;
 					 * DEL: matches left for lack of room */
-	struct lease_rec *out;          /* QUERY: owned by the message */
+	struct lease_rec *out;          /* QUERY, FETCH: owned by the message */
+	uint32_t *addrs;                /* FETCH: cap addresses, owned by the message */
+	uint32_t ref;                   /* HANDOVER: owner reference before the move */
 	uint64_t gen;                   /* RECONF: reload generation */
 	struct dhcp4_lease_filter filter;
 	struct lease_rec rec;

@@ -374,6 +374,7 @@ void dp_msg_free(struct dp_msg *m)
 	if (!m)
 		return;
 	free(m->out);
+	free(m->addrs);
 	free(m);
 }
 
@@ -487,6 +488,23 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		break;
 	case DP_MSG_RECONF:
 		msg_reconf(w, m);
+		/* the new runtime's pools and outside index learn this
+		 * worker's leases before the control thread hears back */
+		if (m->ret == 0)
+			dhcp4_worker_reindex(w->dw);
+		break;
+	case DP_MSG_FETCH:
+		m->n = dhcp4_lease_fetch(w->dw, m->addrs, m->n, m->out);
+		m->ret = 0;
+		break;
+	case DP_MSG_ADOPT:
+		m->ret = dhcp4_lease_adopt(w->dw, &m->rec, &m->seq);
+		break;
+	case DP_MSG_HANDOVER:
+		m->ret = dhcp4_lease_handover(w->dw, m->filter.addr, m->ref, &m->seq);
+		break;
+	case DP_MSG_RELOG:
+		m->ret = dhcp4_lease_relog(w->dw, m->filter.addr, &m->seq);
 		break;
 	default:
 		m->ret = -EINVAL;

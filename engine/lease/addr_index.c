@@ -15,16 +15,6 @@ void addr_index_free(struct addr_index *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static inline uint32_t addr_index_hash(uint32_t a)
-{
-	a ^= a >> 16;
-	a *= 0x7feb352du;
-	a ^= a >> 15;
-	a *= 0x846ca68bu;
-	a ^= a >> 16;
-	return a;
-}
-
 static int64_t addr_index_slot(const struct addr_index *x, uint32_t addr)
 {
 	uint32_t i;

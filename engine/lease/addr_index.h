@@ -6,6 +6,17 @@
 #include <stdint.h>
 #include "lease.h"
 
+/* The hash both address tables use (a 32-bit finalizer). */
+static inline uint32_t addr_index_hash(uint32_t a)
+{
+	a ^= a >> 16;
+	a *= 0x7feb352du;
+	a ^= a >> 15;
+	a *= 0x846ca68bu;
+	a ^= a >> 16;
+	return a;
+}
+
 struct addr_index {
 	uint32_t *addr;
 	struct lease4 **lease;

@@ -49,6 +49,7 @@ struct alloc_pool {
 	_Atomic uint64_t *top;   /* ntop words */
 	_Atomic uint64_t *sum;   /* nsum words */
 	_Atomic uint64_t *word;  /* nwords words, cache-line aligned */
+	_Atomic uint32_t *ref;   /* size words: owner references (alloc.h) */
 };
 
 /* Unit tests only: called when a word is seen full, before its summary
@@ -101,6 +102,14 @@ struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last)
 	p->top = (_Atomic uint64_t *)((char *)p + hdr);
 	p->sum = (_Atomic uint64_t *)((char *)p + hdr + top_sz);
 	p->word = (_Atomic uint64_t *)((char *)p + hdr + top_sz + sum_sz);
+	/* Apart, and calloc'd: a big pool's pages stay untouched (and
+	 * unallocated) until an address in them is used. */
+	p->ref = calloc(p->size, sizeof(*p->ref));
+	if (p->ref == NULL) {
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
 
 	rem = p->size % 64;
 	if (rem != 0) {
@@ -117,6 +126,9 @@ struct alloc_pool *alloc_pool_create(uint32_t first, uint32_t last)
 
 void alloc_pool_free(struct alloc_pool *p)
 {
+	if (p == NULL)
+		return;
+	free(p->ref);
 	free(p);
 }
 
@@ -308,6 +320,39 @@ bool alloc_contains(const struct alloc_pool *p, uint32_t addr)
 uint32_t alloc_size(const struct alloc_pool *p)
 {
 	return p->size;
+}
+
+void alloc_set_ref(struct alloc_pool *p, uint32_t addr, uint32_t ref)
+{
+	if (alloc_contains(p, addr))
+		atomic_store_explicit(&p->ref[addr - p->first], ref, memory_order_relaxed);
+}
+
+uint32_t alloc_ref(const struct alloc_pool *p, uint32_t addr)
+{
+	if (!alloc_contains(p, addr))
+		return 0;
+	return atomic_load_explicit(&p->ref[addr - p->first], memory_order_relaxed);
+}
+
+int64_t alloc_next_used(const struct alloc_pool *p, uint32_t from)
+{
+	uint32_t i, w;
+	uint64_t v;
+
+	if (from > p->last)
+		return -1;
+	i = from < p->first ? 0 : from - p->first;
+	for (w = i / 64; w < p->nwords; w++) {
+		v = atomic_load_explicit(&p->word[w], memory_order_relaxed);
+		if (w == i / 64)
+			v &= WORD_FULL << (i % 64);
+		if (w == p->nwords - 1 && p->pad_bits)
+			v &= WORD_FULL >> p->pad_bits;    /* not the padding */
+		if (v != 0)
+			return (int64_t)p->first + (int64_t)w * 64 + __builtin_ctzll(v);
+	}
+	return -1;
 }
 
 uint32_t alloc_used(const struct alloc_pool *p)

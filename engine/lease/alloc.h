@@ -27,3 +27,15 @@ bool alloc_in_use(const struct alloc_pool *p, uint32_t addr);
 bool alloc_contains(const struct alloc_pool *p, uint32_t addr);
 uint32_t alloc_size(const struct alloc_pool *p);
 uint32_t alloc_used(const struct alloc_pool *p);   /* counts bits: control thread only */
+
+/* Owner references: one 32-bit word per address beside its bit, opaque
+ * here (0 = none).  Whoever holds the address (the worker that claimed the
+ * bit, or that a lease moved to) stores it with a relaxed atomic store;
+ * anyone may load it.  A freed bit leaves the word as it was: readers
+ * check alloc_in_use first and the holder checks its own word. */
+void alloc_set_ref(struct alloc_pool *p, uint32_t addr, uint32_t ref);
+uint32_t alloc_ref(const struct alloc_pool *p, uint32_t addr);
+
+/* The lowest address >= from that is in use, or -1 (for walking a pool in
+ * address order: one load per 64 addresses). */
+int64_t alloc_next_used(const struct alloc_pool *p, uint32_t from);

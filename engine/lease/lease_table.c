@@ -713,6 +713,19 @@ void lease_table_remove(struct lease_table *t, struct lease4 *l)
 	lt_count_set(t, t->count - 1);
 }
 
+uint32_t lease_table_id(const struct lease_table *t, const struct lease4 *l)
+{
+	(void)t;
+	return lt_id(l);
+}
+
+struct lease4 *lease_table_at(struct lease_table *t, uint32_t id)
+{
+	if (id >= t->bump || *lt_prev(t, id) == LT_FREE)
+		return NULL;
+	return lt_lease(t, id);
+}
+
 void lease_table_touch(struct lease_table *t, struct lease4 *l)
 {
 	uint32_t id = lt_id(l);

@@ -38,6 +38,13 @@ const char *lease_table_hostname(const struct lease_table *t, const struct lease
 
 void lease_table_remove(struct lease_table *t, struct lease4 *l);
 
+/* A lease's id in its table: stable until lease_table_remove, then reused.
+ * lease_table_at gives the live lease of an id, or NULL (out of range or
+ * free), so an id remembered elsewhere (the address owner index) can be
+ * checked by the owner without a search. */
+uint32_t lease_table_id(const struct lease_table *t, const struct lease4 *l);
+struct lease4 *lease_table_at(struct lease_table *t, uint32_t id);
+
 /* Tell the expiry index that l->expire changed (call after every change). */
 void lease_table_touch(struct lease_table *t, struct lease4 *l);
 

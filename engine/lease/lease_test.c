@@ -9,6 +9,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "addr_owner.h"
 #include "alloc.h"
 #include "lease_table.h"
 
@@ -1080,6 +1081,113 @@ static void test_alloc_concurrent_full(void)
 	hammer_pool(300, 100, 0.6);
 }
 
+/* Owner references beside the bits: the claimer writes, anyone reads; the
+ * in-use walk in address order skips free words and the padding. */
+static void test_alloc_refs(void)
+{
+	struct alloc_pool *p = alloc_pool_create(1000, 1000 + 199);   /* 200: padded */
+	uint32_t c = 0, a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 0), -1);
+	CU_ASSERT_EQUAL(alloc_claim(p, 1005), 0);
+	alloc_set_ref(p, 1005, 0x41);
+	CU_ASSERT_EQUAL(alloc_claim(p, 1199), 0);
+	alloc_set_ref(p, 1199, 0x82);
+	alloc_set_ref(p, 999, 7);                         /* outside: ignored */
+	CU_ASSERT_EQUAL(alloc_ref(p, 999), 0);
+	CU_ASSERT_EQUAL(alloc_ref(p, 1005), 0x41);
+	CU_ASSERT_EQUAL(alloc_ref(p, 1199), 0x82);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 0), 1005);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 1005), 1005);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 1006), 1199);  /* 3 free words stepped */
+	CU_ASSERT_EQUAL(alloc_next_used(p, 1200), -1);
+	alloc_release(p, 1199);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 1006), -1);    /* not the padding bits */
+	CU_ASSERT_EQUAL(alloc_ref(p, 1199), 0x82);        /* left as it was */
+	CU_ASSERT_EQUAL(alloc_take(p, &c, &a), 0);
+	CU_ASSERT_EQUAL(alloc_next_used(p, 0), a);
+	alloc_pool_free(p);
+}
+
+struct ref_thread {
+	struct alloc_pool *p;
+	uint32_t id, got;
+	pthread_t tid;
+};
+
+static void *ref_run(void *arg)
+{
+	struct ref_thread *t = arg;
+	uint32_t c = t->id * 500, a;
+
+	while (alloc_take(t->p, &c, &a) == 0) {
+		alloc_set_ref(t->p, a, t->id + 1);
+		t->got++;
+	}
+	return NULL;
+}
+
+/* Two workers take the whole pool at once: every address ends owned by
+ * the one that took its bit, and each one's count matches. */
+static void test_alloc_refs_two_workers(void)
+{
+	struct alloc_pool *p = alloc_pool_create(0, 999);
+	struct ref_thread t[2] = { { .p = p, .id = 0 }, { .p = p, .id = 1 } };
+	unsigned n[3] = { 0 }, i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i].tid, NULL, ref_run, &t[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i].tid, NULL);
+	for (i = 0; i < 1000; i++) {
+		uint32_t r = alloc_ref(p, i);
+
+		CU_ASSERT(r == 1 || r == 2);
+		n[r <= 2 ? r : 0]++;
+	}
+	CU_ASSERT_EQUAL(n[1], t[0].got);
+	CU_ASSERT_EQUAL(n[2], t[1].got);
+	CU_ASSERT_EQUAL(t[0].got + t[1].got, 1000);
+	alloc_pool_free(p);
+}
+
+/* The index of addresses outside the pools: set, clear only by the ref
+ * that holds it, ordered walk above an address, overflow. */
+static void test_addr_owner(void)
+{
+	struct addr_owner *x = addr_owner_create(8);
+	uint32_t addrs[8], refs[8], i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL(addr_owner_get(x, 50), 0);
+	CU_ASSERT_EQUAL(addr_owner_set(x, 50, 0x41), 0);
+	CU_ASSERT_EQUAL(addr_owner_set(x, 20, 0x42), 0);
+	CU_ASSERT_EQUAL(addr_owner_set(x, 90, 0x43), 0);
+	CU_ASSERT_EQUAL(addr_owner_get(x, 50), 0x41);
+	/* a lease that moved: its new holder's ref stays when the old lets go */
+	CU_ASSERT_EQUAL(addr_owner_set(x, 50, 0x82), 0);
+	addr_owner_clear(x, 50, 0x41);
+	CU_ASSERT_EQUAL(addr_owner_get(x, 50), 0x82);
+	addr_owner_clear(x, 20, 0x42);
+	CU_ASSERT_EQUAL(addr_owner_get(x, 20), 0);
+	CU_ASSERT_EQUAL(addr_owner_after(x, 0, addrs, refs, 8), 2);
+	CU_ASSERT(addrs[0] == 50 && refs[0] == 0x82 && addrs[1] == 90);
+	CU_ASSERT_EQUAL(addr_owner_after(x, 50, addrs, refs, 8), 1);
+	CU_ASSERT_EQUAL(addr_owner_after(x, 0, addrs, refs, 1), 1);
+	CU_ASSERT_FALSE(addr_owner_overflow(x));
+	/* 64 slots, 48 keys: the 49th distinct address is refused, counted */
+	for (i = 0; i < 100 && addr_owner_set(x, 1000 + i, 1) == 0; i++)
+		;
+	CU_ASSERT_EQUAL(i, 48 - 3);
+	CU_ASSERT(addr_owner_overflow(x));
+	CU_ASSERT_EQUAL(addr_owner_set(x, 90, 0x44), 0);      /* known keys still work */
+	CU_ASSERT_EQUAL(addr_owner_after(x, 999, addrs, refs, 8), 8);
+	CU_ASSERT_EQUAL(addrs[0], 1000);
+	addr_owner_free(x);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1105,6 +1213,9 @@ int main(void)
 	CU_add_test(s, "summary race window", test_alloc_summary_race);
 	CU_add_test(s, "concurrent roomy", test_alloc_concurrent_roomy);
 	CU_add_test(s, "concurrent full", test_alloc_concurrent_full);
+	CU_add_test(s, "owner references and in-use walk", test_alloc_refs);
+	CU_add_test(s, "owner references, two workers", test_alloc_refs_two_workers);
+	CU_add_test(s, "owners outside the pools", test_addr_owner);
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -85,6 +85,20 @@ A=$(ctl lease4-get-page '{"from": "start", "limit": 1}'); expect 0 "$A" ".argume
 A=$(ctl lease4-get-page "{\"from\": \"$IP1\", \"limit\": 10}"); expect 0 "$A" '.arguments.count == 1'
 A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:0f", "client-id": "01:0a:0b:0c:0d:0e:0f", "valid-lft": 500, "hostname": "added.example"}'); expect 0 "$A"
 A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.arguments.hostname == "added.example"'
+# by-address work goes to the address's owner only: one worker message
+# (dp-ctl-messages sums every worker's), whatever the number of workers
+msgs() { ctl statistic-get '{"name": "dp-ctl-messages"}' | jq '.arguments["dp-ctl-messages"][0][0]'; }
+M0=$(msgs)
+A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A"
+M1=$(msgs)
+[ $((M1 - M0)) = 1 ] || nt_fail "lease4-get by address took $((M1 - M0)) worker messages, want 1"
+A=$(ctl lease4-add '{"ip-address": "198.18.0.151", "hw-address": "0a:0b:0c:0d:0e:51"}'); expect 0 "$A"
+M2=$(msgs)
+[ $((M2 - M1)) = 1 ] || nt_fail "lease4-add of a free address took $((M2 - M1)) worker messages, want 1 (the add)"
+A=$(ctl lease4-del '{"ip-address": "198.18.0.151"}'); expect 0 "$A"
+M3=$(msgs)
+[ $((M3 - M2)) = 1 ] || nt_fail "lease4-del by address took $((M3 - M2)) worker messages, want 1"
+A=$(ctl lease4-get '{"ip-address": "198.18.0.151"}'); expect 3 "$A"
 A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e:10"}'); expect 1 "$A" '.text | test("exists")'
 # 0.0.0.0 is no lease address: it must not select (or delete) every lease
 A=$(ctl lease4-del '{"ip-address": "0.0.0.0"}'); expect 1 "$A"
