@@ -1,7 +1,8 @@
 /* The leases as a worker holds them (struct lease4 for DHCPv4, struct
  * lease6 for DHCPv6) and the client key that names their owner.
  * Addresses are host byte order; times are Unix epoch seconds.  Both are
- * 80 bytes: memory per lease is a target. */
+ * 80 bytes: memory per lease is a target, and the lease tables keep
+ * either kind in the same slab entries (lease_table_core.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +36,8 @@ uint64_t lease_key_hash(const struct lease_key *k);
 /* lease_key_hash of the key {LEASE_KEY_DUID, len, duid}, without building
  * it: the v6 client's steering hash. */
 uint64_t lease_duid_hash(const uint8_t *duid, uint8_t len);
+/* A v6 address's hash (the v6 lease table's address index). */
+uint64_t lease_addr6_hash(struct lease_addr6 a);
 
 #define LEASE_CID_INLINE 20
 

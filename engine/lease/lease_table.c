@@ -130,7 +130,7 @@ int lt_bytes_store(struct lt_core *c, uint8_t *inl, uint8_t **ext, uint8_t *cur_
 		*ext = e;
 		c->ext_bytes += len;
 	} else if (len > 0) {
-		memcpy(inl, src, len);
+		memmove(inl, src, len);         /* src may be the entry's own */
 	}
 	*cur_len = len;
 	return 0;
@@ -143,6 +143,16 @@ void lt_bytes_drop(struct lt_core *c, uint8_t **ext, uint8_t *cur_len, unsigned 
 		free(*ext);
 	}
 	*cur_len = 0;
+}
+
+void lt_release(struct lt_core *c, uint32_t id, uint8_t **ext, uint8_t *cur_len, unsigned inl_max,
+		uint32_t *name)
+{
+	lt_unfile(c, id);
+	lt_bytes_drop(c, ext, cur_len, inl_max);
+	lt_name_set(c, name, NULL, 0);
+	lt_slab_put(c, id);
+	lt_count_set(c, c->count - 1);
 }
 
 static char *lt_name(const struct lt_core *c, uint32_t slot)
@@ -401,8 +411,16 @@ static void lt_skip_empty(struct lt_core *c, uint32_t now, unsigned long *budget
 	c->cur += skipped > limit ? limit + 1 : skipped;
 }
 
-unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max,
-		   void (*cb)(union lt_entry *e, void *arg), void *arg)
+/* Hand entry id to the table's expiry callback. */
+static inline void lt_expired(const struct lt_core *c, uint32_t id, const struct lt_cb *cb)
+{
+	if (cb->expired4 != NULL)
+		cb->expired4(&lt_entry(c, id)->v4, cb->arg);
+	else
+		cb->expired6(&lt_entry(c, id)->v6, cb->arg);
+}
+
+unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max, const struct lt_cb *cb)
 {
 	uint32_t due = lt_due(c);
 	unsigned long budget = 64 + 4UL * max;
@@ -428,7 +446,7 @@ unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max,
 				lt_file(c, id, e);   /* changed without a touch */
 				continue;
 			}
-			cb(lt_entry(c, id), arg);
+			lt_expired(c, id, cb);
 			n++;
 		}
 	}
@@ -465,7 +483,7 @@ unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max,
 			continue;
 		}
 		lt_unlink(c, id);
-		cb(lt_entry(c, id), arg);
+		lt_expired(c, id, cb);
 		n++;
 	}
 	return n;
@@ -478,14 +496,15 @@ bool lt_expire_idle(const struct lt_core *c, uint32_t now)
 	return c->cur > now;
 }
 
-int lt_foreach(struct lt_core *c, int (*cb)(union lt_entry *e, void *arg), void *arg)
+int lt_foreach(struct lt_core *c, const struct lt_cb *cb)
 {
 	for (uint32_t id = 0; id < c->bump; id++) {
+		union lt_entry *e = lt_entry(c, id);
 		int rc;
 
 		if (*lt_prev(c, id) == LT_FREE)
 			continue;
-		rc = cb(lt_entry(c, id), arg);
+		rc = cb->each4 != NULL ? cb->each4(&e->v4, cb->arg) : cb->each6(&e->v6, cb->arg);
 		if (rc != 0)
 			return rc;
 	}
@@ -649,11 +668,11 @@ struct lease_table *lease_table_create(const struct lease_table_params *p)
 	return t;
 }
 
-static int lt4_drop_cid(union lt_entry *e, void *arg)
+static int lt4_drop_cid(struct lease4 *l, void *arg)
 {
 	struct lease_table *t = arg;
 
-	lt_bytes_drop(&t->c, &e->v4.cid.ext, &e->v4.cid_len, LEASE_CID_INLINE);
+	lt_bytes_drop(&t->c, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE);
 	return 0;
 }
 
@@ -661,7 +680,7 @@ void lease_table_free(struct lease_table *t)
 {
 	if (t == NULL)
 		return;
-	lt_foreach(&t->c, lt4_drop_cid, t);
+	lt_foreach(&t->c, &(struct lt_cb){ .each4 = lt4_drop_cid, .arg = t });
 	lt_core_fini(&t->c);
 	lt_index_fini(&t->key);
 	free(t);
@@ -772,11 +791,7 @@ void lease_table_remove(struct lease_table *t, struct lease4 *l)
 	uint32_t id = lt_id(l);
 
 	lt_index_del(&t->key, lt_lease_h32(l), id);
-	lt_unfile(&t->c, id);
-	lt_bytes_drop(&t->c, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE);
-	lt_name_set(&t->c, &l->name, NULL, 0);
-	lt_slab_put(&t->c, id);
-	lt_count_set(&t->c, t->c.count - 1);
+	lt_release(&t->c, id, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE, &l->name);
 }
 
 void lease_table_touch(struct lease_table *t, struct lease4 *l)
@@ -784,24 +799,10 @@ void lease_table_touch(struct lease_table *t, struct lease4 *l)
 	lt_touch(&t->c, lt_id(l), l->expire);
 }
 
-struct lt4_expire_arg {
-	void (*cb)(struct lease4 *l, void *arg);
-	void *arg;
-};
-
-static void lt4_expire_cb(union lt_entry *e, void *arg)
-{
-	struct lt4_expire_arg *a = arg;
-
-	a->cb(&e->v4, a->arg);
-}
-
 unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			    void (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	struct lt4_expire_arg a = { cb, arg };
-
-	return lt_expire(&t->c, now, max, lt4_expire_cb, &a);
+	return lt_expire(&t->c, now, max, &(struct lt_cb){ .expired4 = cb, .arg = arg });
 }
 
 bool lease_table_expire_idle(const struct lease_table *t, uint32_t now)
@@ -809,23 +810,9 @@ bool lease_table_expire_idle(const struct lease_table *t, uint32_t now)
 	return lt_expire_idle(&t->c, now);
 }
 
-struct lt4_foreach_arg {
-	int (*cb)(struct lease4 *l, void *arg);
-	void *arg;
-};
-
-static int lt4_foreach_cb(union lt_entry *e, void *arg)
-{
-	struct lt4_foreach_arg *a = arg;
-
-	return a->cb(&e->v4, a->arg);
-}
-
 int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	struct lt4_foreach_arg a = { cb, arg };
-
-	return lt_foreach(&t->c, lt4_foreach_cb, &a);
+	return lt_foreach(&t->c, &(struct lt_cb){ .each4 = cb, .arg = arg });
 }
 
 uint32_t lease_table_count(const struct lease_table *t)

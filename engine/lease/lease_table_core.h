@@ -109,17 +109,28 @@ int lt_bytes_store(struct lt_core *c, uint8_t *inl, uint8_t **ext, uint8_t *cur_
 		   unsigned inl_max, const uint8_t *src, uint8_t len);
 /* Drop an entry's out-of-line bytes, if it has them; *cur_len becomes 0. */
 void lt_bytes_drop(struct lt_core *c, uint8_t **ext, uint8_t *cur_len, unsigned inl_max);
+/* Free entry id, already out of the indexes: out of the wheel, its key
+ * bytes and hostname dropped, back on the free list, counted out. */
+void lt_release(struct lt_core *c, uint32_t id, uint8_t **ext, uint8_t *cur_len, unsigned inl_max,
+		uint32_t *name);
 
 /* Hostname slots: *slot is the entry's name field (slot + 1, 0 none). */
 int lt_name_set(struct lt_core *c, uint32_t *slot, const char *name, size_t len);
 const char *lt_name_get(const struct lt_core *c, uint32_t slot);
 
 /* The expiry wheel and the walk over every entry, as the tables'
- * lease_table_expire and lease_table_foreach describe them. */
-unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max,
-		   void (*cb)(union lt_entry *e, void *arg), void *arg);
+ * lease_table_expire and lease_table_foreach describe them.  The
+ * callback of the table's kind is set, the other is NULL. */
+struct lt_cb {
+	void (*expired4)(struct lease4 *l, void *arg);
+	void (*expired6)(struct lease6 *l, void *arg);
+	int (*each4)(struct lease4 *l, void *arg);
+	int (*each6)(struct lease6 *l, void *arg);
+	void *arg;
+};
+unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max, const struct lt_cb *cb);
 bool lt_expire_idle(const struct lt_core *c, uint32_t now);
-int lt_foreach(struct lt_core *c, int (*cb)(union lt_entry *e, void *arg), void *arg);
+int lt_foreach(struct lt_core *c, const struct lt_cb *cb);
 void lt_file(struct lt_core *c, uint32_t id, uint32_t expire);
 void lt_unlink(struct lt_core *c, uint32_t id);
 
