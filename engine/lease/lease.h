@@ -1,9 +1,14 @@
-/* The DHCPv4 lease as a worker holds it, and the client key that names its
- * owner.  Addresses are host byte order; times are Unix epoch seconds. */
+/* The leases as a worker holds them (struct lease4 for DHCPv4, struct
+ * lease6 for DHCPv6) and the client key that names their owner.
+ * Addresses are host byte order; times are Unix epoch seconds.  Both are
+ * 80 bytes: memory per lease is a target, and the lease tables keep
+ * either kind in the same slab entries (lease_table_core.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lease_addr6.h"
 
 enum lease_state {
 	LEASE_STATE_DEFAULT = 0,           /* Kea's states, as in the CSV file */
@@ -16,6 +21,7 @@ enum lease_key_kind {
 	LEASE_KEY_CLIENT_ID = 1,           /* option 61 value */
 	LEASE_KEY_HWADDR = 2,              /* htype byte followed by chaddr[0..hlen) */
 	LEASE_KEY_ADDR = 3,                /* 4 bytes, network order: a lease with no client (declined) */
+	LEASE_KEY_DUID = 4,                /* v6: the client's DUID (steering; not a lease4 key) */
 };
 
 struct lease_key {
@@ -27,6 +33,11 @@ struct lease_key {
 /* Stable 64-bit hash of a key; steering uses hash % n_workers, so it must be
  * the same in every process and on every run. */
 uint64_t lease_key_hash(const struct lease_key *k);
+/* lease_key_hash of the key {LEASE_KEY_DUID, len, duid}, without building
+ * it: the v6 client's steering hash. */
+uint64_t lease_duid_hash(const uint8_t *duid, uint8_t len);
+/* A v6 address's hash (the v6 lease table's address index). */
+uint64_t lease_addr6_hash(struct lease_addr6 a);
 
 #define LEASE_CID_INLINE 20
 
@@ -63,3 +74,48 @@ static inline const uint8_t *lease_cid(const struct lease4 *l)
 
 /* Key under which a lease is filed (from its own fields and key_kind). */
 void lease_key_of(const struct lease4 *l, struct lease_key *k);
+
+/* ---- DHCPv6 ---- */
+
+/* IA types, numbered as Kea's lease_type column. */
+enum lease6_type {
+	LEASE6_TYPE_NA = 0,                /* IA_NA: a non-temporary address */
+	LEASE6_TYPE_TA = 1,                /* IA_TA: a temporary address */
+	LEASE6_TYPE_PD = 2,                /* IA_PD: a delegated prefix */
+};
+
+#define LEASE_DUID_MAX 130                 /* RFC 8415 11.1: 2-byte type + up to 128 */
+#define LEASE_DUID_INLINE 24               /* DUID-LLT/LL/EN/UUID of usual sizes (10..22) */
+
+/* One v6 lease: an address (IA_NA, IA_TA; prefix_len 128) or a delegated
+ * prefix (IA_PD) of the IA (duid, iaid, type).  A client has per IA one
+ * or several leases, and may have several IAs.  duid_len 0: the lease
+ * has no client (a declined address in probation; Kea writes its DUID as
+ * "00"), and is found by address only. */
+struct lease6 {
+	struct lease_addr6 addr;           /* the address, or the prefix */
+	uint32_t iaid;
+	uint32_t subnet_id;
+	uint32_t expire;                   /* absolute; cltt = expire - valid_lft */
+	uint32_t valid_lft;
+	uint32_t pref_lft;
+	uint32_t name;                     /* hostname slot + 1 in the table, 0 = none */
+	uint64_t seq;                      /* lease-change log sequence of its last change */
+	uint16_t pool;                     /* runtime pool index (the v6 server's) */
+	uint8_t type;                      /* enum lease6_type */
+	uint8_t prefix_len;                /* 128 for an address */
+	uint8_t state;                     /* enum lease_state */
+	uint8_t flags;                     /* LEASE_F_* */
+	uint8_t duid_len;
+	uint8_t reserved;
+	union {
+		uint8_t inl[LEASE_DUID_INLINE]; /* duid_len <= LEASE_DUID_INLINE */
+		uint8_t *ext;                   /* longer: owned by the table */
+	} duid;
+};
+_Static_assert(sizeof(struct lease6) == 80, "a lease grew: memory per lease is a target");
+
+static inline const uint8_t *lease6_duid(const struct lease6 *l)
+{
+	return l->duid_len <= LEASE_DUID_INLINE ? l->duid.inl : l->duid.ext;
+}

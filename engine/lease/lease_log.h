@@ -60,8 +60,16 @@ struct lease_change {
 	uint8_t reserved[5];
 	union {
 		struct lease_rec v4;   /* family 4 (v4.valid_lft == 0 when the op removes) */
+		struct lease6_rec v6;  /* family 6 (v6.valid_lft == 0 when the op removes) */
 	} u;
 };
+
+/* The log copies changes by value (claim, read), so their size is the
+ * cost of every change: the v6 record (a 130-byte DUID) fits in the room
+ * the v4 one (a 255-byte client-id) already takes. */
+_Static_assert(sizeof(struct lease6_rec) <= sizeof(struct lease_rec),
+	       "a v6 record must not make every lease change bigger");
+_Static_assert(sizeof(struct lease_change) == 384, "lease_change size changed: check the log's footprint");
 
 enum lease_log_flags {
 	LEASE_LOG_HOLD = 0,            /* the producer waits for this consumer (refuses when full) */

@@ -1,10 +1,18 @@
-/* Per-worker DHCPv4 lease table: slab + open-addressing index + timing wheel.
+/* Per-worker lease tables: slab + open-addressing index + timing wheel.
  *
- * Single writer (the owning worker), so nothing here is atomic or locked.
+ * This file holds the machinery (struct lt_core and struct lt_index, see
+ * lease_table_core.h) and the DHCPv4 front-end (struct lease_table);
+ * lease6_table.c is the DHCPv6 front-end over the same machinery.  The v4
+ * front-end lives here so that its hot paths (lookup, insert, touch)
+ * inline the machinery as they did before v6 came.
  *
- * Slab.  Leases live in 256 KiB chunks aligned to their size: a lease
- * pointer masked down gives its chunk, and the chunk's base number plus the
- * offset gives a 32-bit lease id.  Pointers never move; a freed lease goes
+ * Single writer (the owning worker), so nothing here is atomic or locked
+ * (but the count, below).
+ *
+ * Slab.  Leases (struct lease4 or struct lease6, both 80 bytes) live in
+ * 256 KiB chunks aligned to their size: a lease pointer masked down gives
+ * its chunk, and the chunk's base number plus the offset gives a 32-bit
+ * lease id.  Pointers never move; a freed lease goes
  * on a free list threaded through the chunk's side arrays; a chunk is
  * mapped every ~3000 leases, never per insert.  Each chunk also holds, per
  * lease, the two 32-bit links of the expiry wheel, so the id is all the
@@ -16,15 +24,21 @@
  * stored hash is checked before the lease is touched, so a probe compares
  * keys only on a 32-bit match, and deletion shifts entries back without
  * re-hashing keys (no tombstones).  The key bytes are not stored: the key
- * is compared against the lease's own fields per key_kind.
+ * is compared against the lease's own fields (v4: per key_kind).  Nothing
+ * stops two entries with the same key: the v4 table looks before it
+ * files (one lease per client key), the v6 table files every lease of an
+ * IA under the client's DUID and a probe walks them all.  A table has one
+ * index per way of looking a lease up (v4: client key; v6: DUID, and
+ * address).
  *
  * Growth doubles the index when it is 3/4 full, incrementally: the old
  * array is drained 16 slots per insert (the stored hashes make a move a
  * plain copy), lookups look in both until it is empty, deletes in the old
  * one leave tombstones.  A one-off copy stalled an insert ~100 ms at 1M.
  *
- * Expiry.  A timing wheel of W one-second buckets (W a power of two,
- * 4096..65536 by capacity), each a circular doubly linked list through the
+ * Expiry.  One timing wheel per table, over the slab's ids whatever the
+ * lease kind (the front-end gives the offset of its entries' expire): W
+ * one-second buckets (W a power of two, 4096..65536 by capacity), each a circular doubly linked list through the
  * lease ids with a sentinel per bucket, plus a "due" list.  Touch is O(1):
  * unlink, link.  A lease expiring at e is in bucket e % W; a bucket is
  * visited once per W seconds, and entries of a later revolution are simply
@@ -44,114 +58,19 @@
 #include <sys/mman.h>
 
 #include "lease_table.h"
+#include "lease_table_core.h"
 
-#define LT_CHUNK_SHIFT 18
-#define LT_CHUNK_BYTES (1u << LT_CHUNK_SHIFT)
-#define LT_CHUNK_HDR 64
-#define LT_PER_CHUNK ((LT_CHUNK_BYTES - LT_CHUNK_HDR) / (sizeof(struct lease4) + 2 * sizeof(uint32_t)))
-
-#define LT_SENT_BASE 0xF0000000u         /* ids at or above: wheel sentinels */
-#define LT_UNFILED 0xFFFFFFFFu           /* prev of a lease not in the wheel */
-#define LT_FREE 0xFFFFFFFEu              /* prev of a free slab slot */
-#define LT_NONE 0xFFFFFFFFu              /* end of the free list */
 #define LT_MAX_LEASES (LT_SENT_BASE - 1)
-#define LT_TOMB UINT64_MAX               /* old-index slot: moved or deleted */
-#define LT_MIGRATE_STEP 16
 #define LT_MAX_CAPACITY (1u << 28)
 
 #define LT_WHEEL_MIN 4096u
 #define LT_WHEEL_MAX 65536u
 
-struct lt_chunk {
-	uint32_t base;                   /* id of leases[0] */
-	uint8_t pad[LT_CHUNK_HDR - sizeof(uint32_t)];
-	uint32_t next[LT_PER_CHUNK];     /* wheel links, or free list */
-	uint32_t prev[LT_PER_CHUNK];     /* wheel link, LT_UNFILED or LT_FREE */
-	struct lease4 leases[LT_PER_CHUNK];
-};
-
-_Static_assert(sizeof(struct lt_chunk) <= LT_CHUNK_BYTES, "chunk overflows");
-_Static_assert(sizeof(struct lease4) == 80, "a lease grew: memory per lease is a target");
-
 #define LT_NAME_BYTES       (LEASE_HOSTNAME_MAX + 1)
 #define LT_NAMES_PER_CHUNK  4096u
 #define LT_NAMES_CHUNKS_MAX (1u << 12)     /* 16M hostnames */
 
-struct lease_table {
-	char name[32];
-
-	/* index */
-	uint64_t *slots;
-	uint32_t mask;                   /* slots - 1 */
-	uint32_t grow_at;                /* count that triggers doubling */
-	uint32_t count;                  /* stored atomically: lease_table_count */
-	uint64_t *old;                   /* index being drained, or NULL */
-	uint32_t omask;
-	uint32_t mig;                    /* next old slot to move */
-
-	/* slab */
-	struct lt_chunk **chunks;
-	uint32_t nchunks;
-	uint32_t chunks_cap;
-	uint32_t bump;                   /* ids below were handed out once */
-	uint32_t free_head;
-	size_t ext_bytes;                /* long client-ids */
-	/* hostnames: LT_NAME_BYTES-byte slots, LT_NAMES_PER_CHUNK a chunk,
-	 * a free list threaded through the first bytes of free slots */
-	char **names;
-	uint32_t names_nchunks, names_bump, names_free;
-
-	/* expiry wheel: W buckets then the due list, as sentinels */
-	uint32_t wsize;
-	uint32_t *wnext;
-	uint32_t *wprev;
-	uint64_t *wbits;                 /* bucket non-empty */
-	uint64_t cur;                    /* first second not fully visited */
-	uint32_t pos;                    /* last node kept in the open bucket */
-	bool open;                       /* bucket cur is being visited */
-};
-
-/* The count is the one field other threads read (lease_table_count, from
- * the control thread and the statistics): the owner publishes every
- * change with an atomic store.  Its own reads stay plain, since nobody
- * else writes it. */
-static inline void lt_count_set(struct lease_table *t, uint32_t n)
-{
-	__atomic_store_n(&t->count, n, __ATOMIC_RELAXED);
-}
-
 /* ---- slab ---- */
-
-static inline struct lt_chunk *lt_chunk_of(const struct lease4 *l)
-{
-	return (struct lt_chunk *)((uintptr_t)l & ~(uintptr_t)(LT_CHUNK_BYTES - 1));
-}
-
-static inline uint32_t lt_id(const struct lease4 *l)
-{
-	const struct lt_chunk *c = lt_chunk_of(l);
-
-	return c->base + (uint32_t)(l - c->leases);
-}
-
-static inline struct lease4 *lt_lease(const struct lease_table *t, uint32_t id)
-{
-	return &t->chunks[id / LT_PER_CHUNK]->leases[id % LT_PER_CHUNK];
-}
-
-static inline uint32_t *lt_next(const struct lease_table *t, uint32_t id)
-{
-	if (id >= LT_SENT_BASE)
-		return &t->wnext[id - LT_SENT_BASE];
-	return &t->chunks[id / LT_PER_CHUNK]->next[id % LT_PER_CHUNK];
-}
-
-static inline uint32_t *lt_prev(const struct lease_table *t, uint32_t id)
-{
-	if (id >= LT_SENT_BASE)
-		return &t->wprev[id - LT_SENT_BASE];
-	return &t->chunks[id / LT_PER_CHUNK]->prev[id % LT_PER_CHUNK];
-}
 
 /* A chunk aligned to its own size: map twice as much and trim. */
 static struct lt_chunk *lt_chunk_map(void)
@@ -172,55 +91,492 @@ static struct lt_chunk *lt_chunk_map(void)
 	return (struct lt_chunk *)aligned;
 }
 
-static int lt_chunk_add(struct lease_table *t)
+int lt_chunk_add(struct lt_core *c)
 {
-	struct lt_chunk *c;
+	struct lt_chunk *k;
 
-	if ((uint64_t)(t->nchunks + 1) * LT_PER_CHUNK > LT_MAX_LEASES)
+	if ((uint64_t)(c->nchunks + 1) * LT_PER_CHUNK > LT_MAX_LEASES)
 		return -ENOMEM;
-	if (t->nchunks == t->chunks_cap) {
-		uint32_t cap = t->chunks_cap ? 2 * t->chunks_cap : 16;
-		struct lt_chunk **v = realloc(t->chunks, cap * sizeof(*v));
+	if (c->nchunks == c->chunks_cap) {
+		uint32_t cap = c->chunks_cap ? 2 * c->chunks_cap : 16;
+		struct lt_chunk **v = realloc(c->chunks, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -ENOMEM;
-		t->chunks = v;
-		t->chunks_cap = cap;
+		c->chunks = v;
+		c->chunks_cap = cap;
 	}
-	c = lt_chunk_map();
-	if (c == NULL)
+	k = lt_chunk_map();
+	if (k == NULL)
 		return -ENOMEM;
-	c->base = t->nchunks * (uint32_t)LT_PER_CHUNK;
-	t->chunks[t->nchunks++] = c;
+	k->base = c->nchunks * (uint32_t)LT_PER_CHUNK;
+	c->chunks[c->nchunks++] = k;
 	return 0;
 }
 
-/* A zeroed lease, not filed anywhere: its id, or LT_NONE. */
-static uint32_t lt_slab_get(struct lease_table *t)
+int lt_bytes_store(struct lt_core *c, uint8_t *inl, uint8_t **ext, uint8_t *cur_len,
+		   unsigned inl_max, const uint8_t *src, uint8_t len)
 {
-	uint32_t id;
+	uint8_t *e = NULL;
 
-	if (t->free_head != LT_NONE) {
-		id = t->free_head;
-		t->free_head = *lt_next(t, id);
-	} else {
-		if (t->bump == t->nchunks * LT_PER_CHUNK && lt_chunk_add(t) < 0)
-			return LT_NONE;
-		id = t->bump++;
+	if (len > inl_max) {
+		e = malloc(len);
+		if (e == NULL)
+			return -ENOMEM;
+		memcpy(e, src, len);
 	}
-	memset(lt_lease(t, id), 0, sizeof(struct lease4));
-	*lt_prev(t, id) = LT_UNFILED;
-	return id;
+	lt_bytes_drop(c, ext, cur_len, inl_max);
+	if (e != NULL) {
+		*ext = e;
+		c->ext_bytes += len;
+	} else if (len > 0) {
+		memmove(inl, src, len);         /* src may be the entry's own */
+	}
+	*cur_len = len;
+	return 0;
 }
 
-static void lt_slab_put(struct lease_table *t, uint32_t id)
+void lt_bytes_drop(struct lt_core *c, uint8_t **ext, uint8_t *cur_len, unsigned inl_max)
 {
-	*lt_prev(t, id) = LT_FREE;
-	*lt_next(t, id) = t->free_head;
-	t->free_head = id;
+	if (*cur_len > inl_max) {
+		c->ext_bytes -= *cur_len;
+		free(*ext);
+	}
+	*cur_len = 0;
 }
 
-/* ---- keys ---- */
+void lt_release(struct lt_core *c, uint32_t id, uint8_t **ext, uint8_t *cur_len, unsigned inl_max,
+		uint32_t *name)
+{
+	lt_unfile(c, id);
+	lt_bytes_drop(c, ext, cur_len, inl_max);
+	lt_name_set(c, name, NULL, 0);
+	lt_slab_put(c, id);
+	lt_count_set(c, c->count - 1);
+}
+
+static char *lt_name(const struct lt_core *c, uint32_t slot)
+{
+	return c->names[slot / LT_NAMES_PER_CHUNK] + (size_t)(slot % LT_NAMES_PER_CHUNK) * LT_NAME_BYTES;
+}
+
+int lt_name_set(struct lt_core *c, uint32_t *lslot, const char *name, size_t len)
+{
+	uint32_t slot;
+	char *d;
+
+	if (len == 0 || name == NULL) {
+		if (*lslot) {                   /* back on the free list */
+			slot = *lslot - 1;
+			memcpy(lt_name(c, slot), &c->names_free, sizeof(c->names_free));
+			c->names_free = slot + 1;
+			*lslot = 0;
+		}
+		return 0;
+	}
+	if (*lslot == 0) {
+		if (c->names_free) {
+			slot = c->names_free - 1;
+			memcpy(&c->names_free, lt_name(c, slot), sizeof(c->names_free));
+		} else {
+			if (c->names_bump == c->names_nchunks * LT_NAMES_PER_CHUNK) {
+				/* a new chunk: once per 4,096 hostnames */
+				char **v;
+
+				if (c->names_nchunks == LT_NAMES_CHUNKS_MAX)
+					return -ENOMEM;
+				v = realloc(c->names, (c->names_nchunks + 1) * sizeof(*v));
+				if (v == NULL)
+					return -ENOMEM;
+				c->names = v;
+				v[c->names_nchunks] = malloc((size_t)LT_NAMES_PER_CHUNK * LT_NAME_BYTES);
+				if (v[c->names_nchunks] == NULL)
+					return -ENOMEM;
+				c->names_nchunks++;
+			}
+			slot = c->names_bump++;
+		}
+		*lslot = slot + 1;
+	}
+	d = lt_name(c, *lslot - 1);
+	len = len > LEASE_HOSTNAME_MAX ? LEASE_HOSTNAME_MAX : len;
+	memcpy(d, name, len);
+	d[len] = '\0';
+	return 0;
+}
+
+const char *lt_name_get(const struct lt_core *c, uint32_t slot)
+{
+	return slot ? lt_name(c, slot - 1) : "";
+}
+
+/* ---- index ---- */
+
+static uint32_t lt_index_size(uint32_t count)
+{
+	uint32_t n = 16;
+
+	while ((uint64_t)n * 3 / 4 < count)
+		n *= 2;
+	return n;
+}
+
+int lt_index_init(struct lt_index *x, uint32_t capacity)
+{
+	memset(x, 0, sizeof(*x));
+	x->mask = lt_index_size(capacity) - 1;
+	x->grow_at = (uint32_t)((uint64_t)(x->mask + 1) * 3 / 4);
+	x->slots = calloc(x->mask + 1, sizeof(*x->slots));
+	return x->slots == NULL ? -ENOMEM : 0;
+}
+
+void lt_index_fini(struct lt_index *x)
+{
+	free(x->slots);
+	free(x->old);
+	x->slots = x->old = NULL;
+}
+
+size_t lt_index_memory(const struct lt_index *x)
+{
+	return (size_t)(x->mask + 1) * sizeof(*x->slots) +
+	       (x->old != NULL ? (size_t)(x->omask + 1) * sizeof(*x->old) : 0);
+}
+
+/* Move up to `n` slots of the old index into the new one; free the old
+ * one when it is drained.  A moved slot becomes a tombstone so the probe
+ * chains of entries still waiting there stay intact. */
+void lt_index_migrate(struct lt_index *x, uint32_t n)
+{
+	while (n-- > 0 && x->old != NULL) {
+		uint64_t v = x->old[x->mig];
+
+		if (v != 0) {
+			if (v != LT_TOMB)
+				lt_slot_put(x->slots, x->mask, v);
+			x->old[x->mig] = LT_TOMB;
+		}
+		if (x->mig++ == x->omask) {
+			free(x->old);
+			x->old = NULL;
+		}
+	}
+}
+
+/* Start doubling the index.  The new array comes from calloc (fresh
+ * zero pages for a large one, so no memset pass); the entries move over
+ * LT_MIGRATE_STEP old slots per insert.  That finishes long before the new
+ * index is 3/4 full: the old one had 3/4 * S entries in S slots, the new
+ * one has 2S slots and sees at most S / LT_MIGRATE_STEP inserts meanwhile. */
+int lt_index_grow(struct lt_index *x)
+{
+	uint32_t n = (x->mask + 1) * 2;
+	uint64_t *s;
+
+	if (x->old != NULL)
+		lt_index_migrate(x, x->omask + 1);   /* cannot happen; stay correct */
+	if (n == 0 || n > (1u << 31))
+		return -ENOMEM;
+	s = calloc(n, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	x->old = x->slots;
+	x->omask = x->mask;
+	x->mig = 0;
+	x->slots = s;
+	x->mask = n - 1;
+	x->grow_at = (uint32_t)((uint64_t)n * 3 / 4);
+	return 0;
+}
+
+/* Remove the slot holding lease `id`, filed under hash h32.  In the live
+ * index shift the rest of the cluster back so no probe chain breaks; in
+ * an old index being drained leave a tombstone. */
+void lt_index_del(struct lt_index *x, uint32_t h32, uint32_t id)
+{
+	uint64_t want = (uint64_t)h32 << 32 | (id + 1);
+	uint32_t i = h32 & x->mask, j;
+
+	while (x->slots[i] != want) {
+		if (x->slots[i] == 0)
+			goto old;
+		i = (i + 1) & x->mask;
+	}
+	j = i;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & x->mask;
+		if (x->slots[j] == 0)
+			break;
+		home = (uint32_t)(x->slots[j] >> 32) & x->mask;
+		/* Move j into the hole at i unless its home lies in (i, j]. */
+		if (((j - home) & x->mask) >= ((j - i) & x->mask)) {
+			x->slots[i] = x->slots[j];
+			i = j;
+		}
+	}
+	x->slots[i] = 0;
+	x->n--;
+	return;
+
+old:
+	if (x->old == NULL)
+		return;                    /* not indexed: nothing to do */
+	for (i = h32 & x->omask; x->old[i] != 0; i = (i + 1) & x->omask) {
+		if (x->old[i] == want) {
+			x->old[i] = LT_TOMB;
+			x->n--;
+			return;
+		}
+	}
+}
+
+/* ---- expiry wheel ---- */
+
+static inline uint32_t lt_due(const struct lt_core *c)
+{
+	return LT_SENT_BASE + c->wsize;
+}
+
+static inline uint32_t lt_expire_of(const struct lt_core *c, uint32_t id)
+{
+	return *(const uint32_t *)((const char *)lt_entry(c, id) + c->expire_off);
+}
+
+static void lt_link_after(struct lt_core *c, uint32_t at, uint32_t id)
+{
+	uint32_t n = *lt_next(c, at);
+
+	*lt_next(c, id) = n;
+	*lt_prev(c, id) = at;
+	*lt_prev(c, n) = id;
+	*lt_next(c, at) = id;
+}
+
+void lt_unlink(struct lt_core *c, uint32_t id)
+{
+	uint32_t p = *lt_prev(c, id), n = *lt_next(c, id);
+
+	*lt_next(c, p) = n;
+	*lt_prev(c, n) = p;
+	*lt_prev(c, id) = LT_UNFILED;
+	if (c->open && c->pos == id)
+		c->pos = p;
+	if (p == n && p >= LT_SENT_BASE && p < lt_due(c)) {
+		uint32_t b = p - LT_SENT_BASE;
+
+		c->wbits[b / 64] &= ~(1ULL << (b % 64));
+	}
+}
+
+void lt_file(struct lt_core *c, uint32_t id, uint32_t expire)
+{
+	uint64_t e = expire;
+	uint32_t b;
+
+	if (expire == UINT32_MAX)
+		return;                    /* infinite lease: never handed out */
+	if (e < c->cur || (e == c->cur && c->open)) {
+		lt_link_after(c, lt_due(c), id);
+		return;
+	}
+	b = (uint32_t)(e & (c->wsize - 1));
+	lt_link_after(c, LT_SENT_BASE + b, id);
+	c->wbits[b / 64] |= 1ULL << (b % 64);
+}
+
+/* Skip empty buckets from `cur` on, at most up to `now`, with the bitmap;
+ * spends one unit of *budget per word looked at (at least one word). */
+static void lt_skip_empty(struct lt_core *c, uint32_t now, unsigned long *budget)
+{
+	uint64_t limit = (uint64_t)now - c->cur, skipped = 0;
+	uint32_t b = (uint32_t)(c->cur & (c->wsize - 1));
+
+	for (;;) {
+		uint32_t off = b % 64;
+		uint64_t bits = c->wbits[b / 64] >> off;
+
+		if (*budget > 0)
+			(*budget)--;
+		if (bits != 0) {
+			skipped += (uint64_t)__builtin_ctzll(bits);
+			break;
+		}
+		skipped += 64 - off;
+		b = (b + 64 - off) & (c->wsize - 1);
+		if (skipped > limit || *budget == 0)
+			break;
+	}
+	c->cur += skipped > limit ? limit + 1 : skipped;
+}
+
+/* Hand entry id to the table's expiry callback. */
+static inline void lt_expired(const struct lt_core *c, uint32_t id, const struct lt_cb *cb)
+{
+	if (cb->expired4 != NULL)
+		cb->expired4(&lt_entry(c, id)->v4, cb->arg);
+	else
+		cb->expired6(&lt_entry(c, id)->v6, cb->arg);
+}
+
+unsigned lt_expire(struct lt_core *c, uint32_t now, unsigned max, const struct lt_cb *cb)
+{
+	uint32_t due = lt_due(c);
+	unsigned long budget = 64 + 4UL * max;
+	/* Idle seconds are cheap to skip (a word of bitmap per 64): allow up
+	 * to a whole revolution per call, so catching up after a pause or at
+	 * the first call does not take many calls. */
+	unsigned long words = c->wsize / 64 + 1;
+	unsigned n = 0;
+
+	if (max == 0)
+		return 0;
+
+	/* The due list holds leases that expired before `cur` (or at `cur`
+	 * once its bucket is open); if the clock went back past that, wait. */
+	if ((uint64_t)now + 1 >= c->cur + (c->open ? 1 : 0)) {
+		while (n < max && budget > 0 && c->wnext[c->wsize] != due) {
+			uint32_t id = c->wnext[c->wsize];
+			uint32_t e = lt_expire_of(c, id);
+
+			budget--;
+			lt_unlink(c, id);
+			if (e > now) {
+				lt_file(c, id, e);   /* changed without a touch */
+				continue;
+			}
+			lt_expired(c, id, cb);
+			n++;
+		}
+	}
+
+	/* Far behind (first call, or a long pause): one revolution from
+	 * now - W + 1 visits every bucket, which is all that is needed. */
+	if (c->cur + c->wsize <= now) {
+		c->cur = (uint64_t)now - c->wsize + 1;
+		c->open = false;
+	}
+
+	while (n < max && budget > 0 && c->cur <= now) {
+		uint32_t sent = LT_SENT_BASE + (uint32_t)(c->cur & (c->wsize - 1));
+		uint32_t id;
+
+		if (!c->open) {
+			if (c->wnext[sent - LT_SENT_BASE] == sent) {
+				budget--;
+				lt_skip_empty(c, now, &words);
+				continue;
+			}
+			c->open = true;
+			c->pos = sent;
+		}
+		budget--;
+		id = *lt_next(c, c->pos);
+		if (id == sent) {
+			c->open = false;
+			c->cur++;
+			continue;
+		}
+		if (lt_expire_of(c, id) > now) {
+			c->pos = id;               /* a later revolution */
+			continue;
+		}
+		lt_unlink(c, id);
+		lt_expired(c, id, cb);
+		n++;
+	}
+	return n;
+}
+
+bool lt_expire_idle(const struct lt_core *c, uint32_t now)
+{
+	if (c->wnext[c->wsize] != lt_due(c) && (uint64_t)now + 1 >= c->cur + (c->open ? 1 : 0))
+		return false;
+	return c->cur > now;
+}
+
+int lt_foreach(struct lt_core *c, const struct lt_cb *cb)
+{
+	for (uint32_t id = 0; id < c->bump; id++) {
+		union lt_entry *e = lt_entry(c, id);
+		int rc;
+
+		if (*lt_prev(c, id) == LT_FREE)
+			continue;
+		rc = cb->each4 != NULL ? cb->each4(&e->v4, cb->arg) : cb->each6(&e->v6, cb->arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- core ---- */
+
+int lt_core_init(struct lt_core *c, const char *name, uint32_t capacity, size_t expire_off)
+{
+	uint32_t w;
+
+	memset(c, 0, sizeof(*c));
+	c->free_head = LT_NONE;
+	if (capacity > LT_MAX_CAPACITY || expire_off > sizeof(union lt_entry) - sizeof(uint32_t))
+		return -EINVAL;
+	snprintf(c->name, sizeof(c->name), "%s", name != NULL ? name : "lease");
+	c->expire_off = (uint32_t)expire_off;
+
+	for (w = LT_WHEEL_MIN; w < LT_WHEEL_MAX && w < capacity; w *= 2)
+		;
+	c->wsize = w;
+	c->wnext = malloc((w + 1) * sizeof(*c->wnext));
+	c->wprev = malloc((w + 1) * sizeof(*c->wprev));
+	c->wbits = calloc(w / 64, sizeof(*c->wbits));
+	if (c->wnext == NULL || c->wprev == NULL || c->wbits == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= w; i++)
+		c->wnext[i] = c->wprev[i] = LT_SENT_BASE + i;
+
+	/* Map the slab for the expected leases now, not in the packet loop. */
+	while ((uint64_t)c->nchunks * LT_PER_CHUNK < capacity)
+		if (lt_chunk_add(c) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+void lt_core_fini(struct lt_core *c)
+{
+	for (uint32_t i = 0; i < c->names_nchunks; i++)
+		free(c->names[i]);
+	free(c->names);
+	for (uint32_t i = 0; i < c->nchunks; i++)
+		munmap(c->chunks[i], LT_CHUNK_BYTES);
+	free(c->chunks);
+	free(c->wnext);
+	free(c->wprev);
+	free(c->wbits);
+	memset(c, 0, sizeof(*c));
+}
+
+size_t lt_core_memory(const struct lt_core *c)
+{
+	return (size_t)c->nchunks * LT_CHUNK_BYTES +
+	       (size_t)c->chunks_cap * sizeof(*c->chunks) +
+	       (size_t)(c->wsize + 1) * (sizeof(*c->wnext) + sizeof(*c->wprev)) +
+	       (size_t)c->wsize / 8 +
+	       c->ext_bytes +
+	       (size_t)c->names_nchunks * (LT_NAMES_PER_CHUNK * LT_NAME_BYTES + sizeof(*c->names));
+}
+
+/* ==== the DHCPv4 table ==== */
+
+struct lease_table {
+	struct lt_core c;
+	struct lt_index key;             /* client key (lease_key) -> lease */
+};
+
+static inline struct lease4 *lt4_lease(const struct lease_table *t, uint32_t id)
+{
+	return &lt_entry(&t->c, id)->v4;
+}
 
 static bool lt_key_valid(const struct lease_key *k)
 {
@@ -258,11 +614,6 @@ static bool lt_key_eq(const struct lease4 *l, const struct lease_key *k)
 	}
 }
 
-static inline uint32_t lt_h32(uint64_t h)
-{
-	return (uint32_t)(h >> 32);
-}
-
 static uint32_t lt_lease_h32(const struct lease4 *l)
 {
 	struct lease_key k;
@@ -274,333 +625,64 @@ static uint32_t lt_lease_h32(const struct lease4 *l)
 /* Copy a client-id into a lease, allocating when it does not fit inline. */
 static int lt_cid_store(struct lease_table *t, struct lease4 *l, const uint8_t *cid, uint8_t len)
 {
-	uint8_t *ext = NULL;
-
-	if (len > LEASE_CID_INLINE) {
-		ext = malloc(len);
-		if (ext == NULL)
-			return -ENOMEM;
-		memcpy(ext, cid, len);
-	}
-	if (l->cid_len > LEASE_CID_INLINE) {
-		t->ext_bytes -= l->cid_len;
-		free(l->cid.ext);
-	}
-	if (ext != NULL) {
-		l->cid.ext = ext;
-		t->ext_bytes += len;
-	} else if (len > 0) {
-		memcpy(l->cid.inl, cid, len);
-	}
-	l->cid_len = len;
-	return 0;
-}
-
-static char *lt_name(const struct lease_table *t, uint32_t slot)
-{
-	return t->names[slot / LT_NAMES_PER_CHUNK] + (size_t)(slot % LT_NAMES_PER_CHUNK) * LT_NAME_BYTES;
-}
-
-int lease_table_set_hostname(struct lease_table *t, struct lease4 *l, const char *name, size_t len)
-{
-	uint32_t slot;
-	char *d;
-
-	if (len == 0 || name == NULL) {
-		if (l->name) {                  /* back on the free list */
-			slot = l->name - 1;
-			memcpy(lt_name(t, slot), &t->names_free, sizeof(t->names_free));
-			t->names_free = slot + 1;
-			l->name = 0;
-		}
-		return 0;
-	}
-	if (l->name == 0) {
-		if (t->names_free) {
-			slot = t->names_free - 1;
-			memcpy(&t->names_free, lt_name(t, slot), sizeof(t->names_free));
-		} else {
-			if (t->names_bump == t->names_nchunks * LT_NAMES_PER_CHUNK) {
-				/* a new chunk: once per 4,096 hostnames */
-				char **v;
-
-				if (t->names_nchunks == LT_NAMES_CHUNKS_MAX)
-					return -ENOMEM;
-				v = realloc(t->names, (t->names_nchunks + 1) * sizeof(*v));
-				if (v == NULL)
-					return -ENOMEM;
-				t->names = v;
-				v[t->names_nchunks] = malloc((size_t)LT_NAMES_PER_CHUNK * LT_NAME_BYTES);
-				if (v[t->names_nchunks] == NULL)
-					return -ENOMEM;
-				t->names_nchunks++;
-			}
-			slot = t->names_bump++;
-		}
-		l->name = slot + 1;
-	}
-	d = lt_name(t, l->name - 1);
-	len = len > LEASE_HOSTNAME_MAX ? LEASE_HOSTNAME_MAX : len;
-	memcpy(d, name, len);
-	d[len] = '\0';
-	return 0;
-}
-
-const char *lease_table_hostname(const struct lease_table *t, const struct lease4 *l)
-{
-	return l->name ? lt_name(t, l->name - 1) : "";
-}
-
-/* ---- index ---- */
-
-static uint32_t lt_index_size(uint32_t count)
-{
-	uint32_t n = 16;
-
-	while ((uint64_t)n * 3 / 4 < count)
-		n *= 2;
-	return n;
-}
-
-static void lt_slot_put(uint64_t *slots, uint32_t mask, uint64_t v)
-{
-	uint32_t i = (uint32_t)(v >> 32) & mask;
-
-	while (slots[i] != 0)
-		i = (i + 1) & mask;
-	slots[i] = v;
-}
-
-/* Move up to `n` slots of the old index into the new one; free the old
- * one when it is drained.  A moved slot becomes a tombstone so the probe
- * chains of entries still waiting there stay intact. */
-static void lt_migrate(struct lease_table *t, uint32_t n)
-{
-	while (n-- > 0 && t->old != NULL) {
-		uint64_t v = t->old[t->mig];
-
-		if (v != 0) {
-			if (v != LT_TOMB)
-				lt_slot_put(t->slots, t->mask, v);
-			t->old[t->mig] = LT_TOMB;
-		}
-		if (t->mig++ == t->omask) {
-			free(t->old);
-			t->old = NULL;
-		}
-	}
-}
-
-/* Start doubling the index.  The new array comes from calloc (fresh
- * zero pages for a large one, so no memset pass); the entries move over
- * LT_MIGRATE_STEP old slots per insert.  That finishes long before the new
- * index is 3/4 full: the old one had 3/4 * S entries in S slots, the new
- * one has 2S slots and sees at most S / LT_MIGRATE_STEP inserts meanwhile. */
-static int lt_index_grow(struct lease_table *t)
-{
-	uint32_t n = (t->mask + 1) * 2;
-	uint64_t *s;
-
-	if (t->old != NULL)
-		lt_migrate(t, t->omask + 1);   /* cannot happen; stay correct */
-	if (n == 0 || n > (1u << 31))
-		return -ENOMEM;
-	s = calloc(n, sizeof(*s));
-	if (s == NULL)
-		return -ENOMEM;
-	t->old = t->slots;
-	t->omask = t->mask;
-	t->mig = 0;
-	t->slots = s;
-	t->mask = n - 1;
-	t->grow_at = (uint32_t)((uint64_t)n * 3 / 4);
-	return 0;
-}
-
-static struct lease4 *lt_find_in(struct lease_table *t, const uint64_t *slots, uint32_t mask,
-				 const struct lease_key *k, uint32_t h32)
-{
-	uint32_t i = h32 & mask;
-	uint64_t s;
-
-	while ((s = slots[i]) != 0) {
-		if ((uint32_t)(s >> 32) == h32 && s != LT_TOMB) {
-			struct lease4 *l = lt_lease(t, (uint32_t)s - 1);
-
-			if (lt_key_eq(l, k))
-				return l;
-		}
-		i = (i + 1) & mask;
-	}
-	return NULL;
+	return lt_bytes_store(&t->c, l->cid.inl, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE, cid, len);
 }
 
 static struct lease4 *lt_find(struct lease_table *t, const struct lease_key *k, uint32_t h32)
 {
-	struct lease4 *l = lt_find_in(t, t->slots, t->mask, k, h32);
+	struct lt_probe p;
+	uint32_t id;
 
-	if (l == NULL && t->old != NULL)
-		l = lt_find_in(t, t->old, t->omask, k, h32);
-	return l;
-}
+	lt_probe_start(&p, &t->key, h32);
+	while ((id = lt_probe_next(&p)) != LT_NONE) {
+		struct lease4 *l = lt4_lease(t, id);
 
-/* Remove the slot holding lease `id`, filed under hash h32.  In the live
- * index shift the rest of the cluster back so no probe chain breaks; in
- * an old index being drained leave a tombstone. */
-static void lt_slot_del(struct lease_table *t, uint32_t id, uint32_t h32)
-{
-	uint64_t want = (uint64_t)h32 << 32 | (id + 1);
-	uint32_t i = h32 & t->mask, j;
-
-	while (t->slots[i] != want) {
-		if (t->slots[i] == 0)
-			goto old;
-		i = (i + 1) & t->mask;
+		if (lt_key_eq(l, k))
+			return l;
 	}
-	j = i;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & t->mask;
-		if (t->slots[j] == 0)
-			break;
-		home = (uint32_t)(t->slots[j] >> 32) & t->mask;
-		/* Move j into the hole at i unless its home lies in (i, j]. */
-		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i] = 0;
-	return;
-
-old:
-	if (t->old == NULL)
-		return;                    /* not indexed: nothing to do */
-	for (i = h32 & t->omask; t->old[i] != 0; i = (i + 1) & t->omask) {
-		if (t->old[i] == want) {
-			t->old[i] = LT_TOMB;
-			return;
-		}
-	}
+	return NULL;
 }
-
-/* ---- expiry wheel ---- */
-
-static inline uint32_t lt_due(const struct lease_table *t)
-{
-	return LT_SENT_BASE + t->wsize;
-}
-
-static void lt_link_after(struct lease_table *t, uint32_t at, uint32_t id)
-{
-	uint32_t n = *lt_next(t, at);
-
-	*lt_next(t, id) = n;
-	*lt_prev(t, id) = at;
-	*lt_prev(t, n) = id;
-	*lt_next(t, at) = id;
-}
-
-static void lt_unlink(struct lease_table *t, uint32_t id)
-{
-	uint32_t p = *lt_prev(t, id), n = *lt_next(t, id);
-
-	*lt_next(t, p) = n;
-	*lt_prev(t, n) = p;
-	*lt_prev(t, id) = LT_UNFILED;
-	if (t->open && t->pos == id)
-		t->pos = p;
-	if (p == n && p >= LT_SENT_BASE && p < lt_due(t)) {
-		uint32_t b = p - LT_SENT_BASE;
-
-		t->wbits[b / 64] &= ~(1ULL << (b % 64));
-	}
-}
-
-static void lt_file(struct lease_table *t, uint32_t id, const struct lease4 *l)
-{
-	uint64_t e = l->expire;
-	uint32_t b;
-
-	if (l->expire == UINT32_MAX)
-		return;                    /* infinite lease: never handed out */
-	if (e < t->cur || (e == t->cur && t->open)) {
-		lt_link_after(t, lt_due(t), id);
-		return;
-	}
-	b = (uint32_t)(e & (t->wsize - 1));
-	lt_link_after(t, LT_SENT_BASE + b, id);
-	t->wbits[b / 64] |= 1ULL << (b % 64);
-}
-
-/* ---- API ---- */
 
 struct lease_table *lease_table_create(const struct lease_table_params *p)
 {
 	struct lease_table *t;
-	uint32_t w;
+	int rc;
 
 	if (p == NULL || p->capacity > LT_MAX_CAPACITY) {
 		errno = EINVAL;
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		goto err_nomem;
-	snprintf(t->name, sizeof(t->name), "%s", p->name != NULL ? p->name : "lease");
-	t->free_head = LT_NONE;
-
-	t->mask = lt_index_size(p->capacity) - 1;
-	t->grow_at = (uint32_t)((uint64_t)(t->mask + 1) * 3 / 4);
-	t->slots = calloc(t->mask + 1, sizeof(*t->slots));
-	if (t->slots == NULL)
-		goto err_nomem;
-
-	for (w = LT_WHEEL_MIN; w < LT_WHEEL_MAX && w < p->capacity; w *= 2)
-		;
-	t->wsize = w;
-	t->wnext = malloc((w + 1) * sizeof(*t->wnext));
-	t->wprev = malloc((w + 1) * sizeof(*t->wprev));
-	t->wbits = calloc(w / 64, sizeof(*t->wbits));
-	if (t->wnext == NULL || t->wprev == NULL || t->wbits == NULL)
-		goto err_nomem;
-	for (uint32_t i = 0; i <= w; i++)
-		t->wnext[i] = t->wprev[i] = LT_SENT_BASE + i;
-
-	/* Map the slab for the expected leases now, not in the packet loop. */
-	while ((uint64_t)t->nchunks * LT_PER_CHUNK < p->capacity)
-		if (lt_chunk_add(t) < 0)
-			goto err_nomem;
+	if (t == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = lt_index_init(&t->key, p->capacity);
+	if (rc == 0)
+		rc = lt_core_init(&t->c, p->name, p->capacity, offsetof(struct lease4, expire));
+	if (rc < 0) {
+		lease_table_free(t);
+		errno = -rc;
+		return NULL;
+	}
 	return t;
+}
 
-err_nomem:
-	lease_table_free(t);
-	errno = ENOMEM;
-	return NULL;
+static int lt4_drop_cid(struct lease4 *l, void *arg)
+{
+	struct lease_table *t = arg;
+
+	lt_bytes_drop(&t->c, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE);
+	return 0;
 }
 
 void lease_table_free(struct lease_table *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t id = 0; id < t->bump; id++) {
-		struct lease4 *l = lt_lease(t, id);
-
-		if (*lt_prev(t, id) != LT_FREE && l->cid_len > LEASE_CID_INLINE)
-			free(l->cid.ext);
-	}
-	for (uint32_t i = 0; i < t->names_nchunks; i++)
-		free(t->names[i]);
-	free(t->names);
-	for (uint32_t i = 0; i < t->nchunks; i++)
-		munmap(t->chunks[i], LT_CHUNK_BYTES);
-	free(t->chunks);
-	free(t->slots);
-	free(t->old);
-	free(t->wnext);
-	free(t->wprev);
-	free(t->wbits);
+	lt_foreach(&t->c, &(struct lt_cb){ .each4 = lt4_drop_cid, .arg = t });
+	lt_core_fini(&t->c);
+	lt_index_fini(&t->key);
 	free(t);
 }
 
@@ -627,23 +709,21 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 	if (l != NULL)
 		return l;
 
-	if (t->old != NULL)
-		lt_migrate(t, LT_MIGRATE_STEP);
-	if (t->count >= t->grow_at && lt_index_grow(t) < 0 && t->count >= t->mask) {
+	if (lt_index_reserve(&t->key) < 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	id = lt_slab_get(t);
+	id = lt_slab_get(&t->c);
 	if (id == LT_NONE) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	l = lt_lease(t, id);
+	l = lt4_lease(t, id);
 	l->key_kind = k->kind;
 	switch (k->kind) {
 	case LEASE_KEY_CLIENT_ID:
 		if (lt_cid_store(t, l, k->data, k->len) < 0) {
-			lt_slab_put(t, id);
+			lt_slab_put(&t->c, id);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -657,8 +737,8 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 		l->addr = lt_be32(k->data);
 		break;
 	}
-	lt_slot_put(t->slots, t->mask, (uint64_t)h32 << 32 | (id + 1));
-	lt_count_set(t, t->count + 1);
+	lt_index_add(&t->key, h32, id);
+	lt_count_set(&t->c, t->c.count + 1);
 	return l;
 }
 
@@ -691,26 +771,27 @@ int lease_table_set_cid(struct lease_table *t, struct lease4 *l, const uint8_t *
 	rc = lt_cid_store(t, l, cid, len);
 	if (rc < 0)
 		return rc;
-	lt_slot_del(t, id, old_h32);
-	lt_slot_put(t->slots, t->mask, (uint64_t)h32 << 32 | (id + 1));
+	lt_index_del(&t->key, old_h32, id);
+	lt_index_add(&t->key, h32, id);
 	return 0;
+}
+
+int lease_table_set_hostname(struct lease_table *t, struct lease4 *l, const char *name, size_t len)
+{
+	return lt_name_set(&t->c, &l->name, name, len);
+}
+
+const char *lease_table_hostname(const struct lease_table *t, const struct lease4 *l)
+{
+	return lt_name_get(&t->c, l->name);
 }
 
 void lease_table_remove(struct lease_table *t, struct lease4 *l)
 {
 	uint32_t id = lt_id(l);
 
-	lt_slot_del(t, id, lt_lease_h32(l));
-	if (*lt_prev(t, id) != LT_UNFILED)
-		lt_unlink(t, id);
-	if (l->cid_len > LEASE_CID_INLINE) {
-		t->ext_bytes -= l->cid_len;
-		free(l->cid.ext);
-		l->cid_len = 0;
-	}
-	lease_table_set_hostname(t, l, NULL, 0);
-	lt_slab_put(t, id);
-	lt_count_set(t, t->count - 1);
+	lt_index_del(&t->key, lt_lease_h32(l), id);
+	lt_release(&t->c, id, &l->cid.ext, &l->cid_len, LEASE_CID_INLINE, &l->name);
 }
 
 uint32_t lease_table_id(const struct lease_table *t, const struct lease4 *l)
@@ -721,152 +802,38 @@ uint32_t lease_table_id(const struct lease_table *t, const struct lease4 *l)
 
 struct lease4 *lease_table_at(struct lease_table *t, uint32_t id)
 {
-	if (id >= t->bump || *lt_prev(t, id) == LT_FREE)
+	if (id >= t->c.bump || *lt_prev(&t->c, id) == LT_FREE)
 		return NULL;
-	return lt_lease(t, id);
+	return lt4_lease(t, id);
 }
 
 void lease_table_touch(struct lease_table *t, struct lease4 *l)
 {
-	uint32_t id = lt_id(l);
-
-	if (*lt_prev(t, id) != LT_UNFILED)
-		lt_unlink(t, id);
-	lt_file(t, id, l);
-}
-
-/* Skip empty buckets from `cur` on, at most up to `now`, with the bitmap;
- * spends one unit of *budget per word looked at (at least one word). */
-static void lt_skip_empty(struct lease_table *t, uint32_t now, unsigned long *budget)
-{
-	uint64_t limit = (uint64_t)now - t->cur, skipped = 0;
-	uint32_t b = (uint32_t)(t->cur & (t->wsize - 1));
-
-	for (;;) {
-		uint32_t off = b % 64;
-		uint64_t bits = t->wbits[b / 64] >> off;
-
-		if (*budget > 0)
-			(*budget)--;
-		if (bits != 0) {
-			skipped += (uint64_t)__builtin_ctzll(bits);
-			break;
-		}
-		skipped += 64 - off;
-		b = (b + 64 - off) & (t->wsize - 1);
-		if (skipped > limit || *budget == 0)
-			break;
-	}
-	t->cur += skipped > limit ? limit + 1 : skipped;
+	lt_touch(&t->c, lt_id(l), l->expire);
 }
 
 unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			    void (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	uint32_t due = lt_due(t);
-	unsigned long budget = 64 + 4UL * max;
-	/* Idle seconds are cheap to skip (a word of bitmap per 64): allow up
-	 * to a whole revolution per call, so catching up after a pause or at
-	 * the first call does not take many calls. */
-	unsigned long words = t->wsize / 64 + 1;
-	unsigned n = 0;
-
-	if (max == 0)
-		return 0;
-
-	/* The due list holds leases that expired before `cur` (or at `cur`
-	 * once its bucket is open); if the clock went back past that, wait. */
-	if ((uint64_t)now + 1 >= t->cur + (t->open ? 1 : 0)) {
-		while (n < max && budget > 0 && t->wnext[t->wsize] != due) {
-			uint32_t id = t->wnext[t->wsize];
-			struct lease4 *l = lt_lease(t, id);
-
-			budget--;
-			lt_unlink(t, id);
-			if (l->expire > now) {
-				lt_file(t, id, l);   /* changed without a touch */
-				continue;
-			}
-			cb(l, arg);
-			n++;
-		}
-	}
-
-	/* Far behind (first call, or a long pause): one revolution from
-	 * now - W + 1 visits every bucket, which is all that is needed. */
-	if (t->cur + t->wsize <= now) {
-		t->cur = (uint64_t)now - t->wsize + 1;
-		t->open = false;
-	}
-
-	while (n < max && budget > 0 && t->cur <= now) {
-		uint32_t sent = LT_SENT_BASE + (uint32_t)(t->cur & (t->wsize - 1));
-		uint32_t id;
-		struct lease4 *l;
-
-		if (!t->open) {
-			if (t->wnext[sent - LT_SENT_BASE] == sent) {
-				budget--;
-				lt_skip_empty(t, now, &words);
-				continue;
-			}
-			t->open = true;
-			t->pos = sent;
-		}
-		budget--;
-		id = *lt_next(t, t->pos);
-		if (id == sent) {
-			t->open = false;
-			t->cur++;
-			continue;
-		}
-		l = lt_lease(t, id);
-		if (l->expire > now) {
-			t->pos = id;               /* a later revolution */
-			continue;
-		}
-		lt_unlink(t, id);
-		cb(l, arg);
-		n++;
-	}
-	return n;
+	return lt_expire(&t->c, now, max, &(struct lt_cb){ .expired4 = cb, .arg = arg });
 }
 
 bool lease_table_expire_idle(const struct lease_table *t, uint32_t now)
 {
-	if (t->wnext[t->wsize] != lt_due(t) && (uint64_t)now + 1 >= t->cur + (t->open ? 1 : 0))
-		return false;
-	return t->cur > now;
+	return lt_expire_idle(&t->c, now);
 }
 
 int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	for (uint32_t id = 0; id < t->bump; id++) {
-		int rc;
-
-		if (*lt_prev(t, id) == LT_FREE)
-			continue;
-		rc = cb(lt_lease(t, id), arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return lt_foreach(&t->c, &(struct lt_cb){ .each4 = cb, .arg = arg });
 }
 
 uint32_t lease_table_count(const struct lease_table *t)
 {
-	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+	return lt_count(&t->c);
 }
 
 size_t lease_table_memory(const struct lease_table *t)
 {
-	return sizeof(*t) +
-	       (size_t)(t->mask + 1) * sizeof(*t->slots) +
-	       (t->old != NULL ? (size_t)(t->omask + 1) * sizeof(*t->old) : 0) +
-	       (size_t)t->nchunks * LT_CHUNK_BYTES +
-	       (size_t)t->chunks_cap * sizeof(*t->chunks) +
-	       (size_t)(t->wsize + 1) * (sizeof(*t->wnext) + sizeof(*t->wprev)) +
-	       (size_t)t->wsize / 8 +
-	       t->ext_bytes +
-	       (size_t)t->names_nchunks * (LT_NAMES_PER_CHUNK * LT_NAME_BYTES + sizeof(*t->names));
+	return sizeof(*t) + lt_index_memory(&t->key) + lt_core_memory(&t->c);
 }

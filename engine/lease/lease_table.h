@@ -1,9 +1,16 @@
-/* Per-worker DHCPv4 lease table.  Single writer: only the owning worker ever
- * calls these, so there is no locking at all (lease_table_count is the one
- * exception, below).  Lookup by client key; an expiry index hands out
- * expired leases in bounded batches. */
+/* Per-worker lease tables: struct lease_table holds a worker's DHCPv4
+ * leases (struct lease4), struct lease6_table its DHCPv6 leases (struct
+ * lease6); both are built from the same slab, hash index and expiry wheel
+ * (lease_table.c).  Single writer: only the owning worker ever calls
+ * these, so there is no locking at all (the counts are the one
+ * exception, below).  v4: one lease per client key.  v6: per client
+ * (DUID) several IAs, per IA (DUID + IAID + type) one or several leases,
+ * found by IA, by DUID and by address.  In both, an expiry index hands
+ * out expired leases in bounded batches. */
 #pragma once
 #include "lease.h"
+
+/* ==== DHCPv4 ==== */
 
 struct lease_table;
 
@@ -75,3 +82,63 @@ int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void 
  * here may be called from another thread. */
 uint32_t lease_table_count(const struct lease_table *t);
 size_t lease_table_memory(const struct lease_table *t);   /* bytes held */
+
+/* ==== DHCPv6 ====
+ * The same contracts as the v4 calls of the same name (insert, remove,
+ * touch, hostname, expire, foreach, count, memory); what differs is how
+ * a lease is named.  lease_table_params serves both. */
+struct lease6_table;
+
+/* An IA: the leases a client holds under one IAID of one type. */
+struct lease6_key {
+	const uint8_t *duid;    /* duid_len bytes (not copied) */
+	uint8_t duid_len;       /* 1..LEASE_DUID_MAX; 0: no client (insert only) */
+	uint8_t type;           /* enum lease6_type */
+	uint32_t iaid;
+};
+
+/* NULL + errno (EINVAL, ENOMEM). */
+struct lease6_table *lease6_table_create(const struct lease_table_params *p);
+void lease6_table_free(struct lease6_table *t);
+
+/* The leases of IA k: up to `max` of them into out[] (in no promised
+ * order), and how many the IA has (more than max means out[] is not all
+ * of them).  0 for an invalid key or one with no client. */
+unsigned lease6_table_lookup_ia(struct lease6_table *t, const struct lease6_key *k,
+				struct lease6 **out, unsigned max);
+/* The same for every lease of the client, all IAs and types. */
+unsigned lease6_table_lookup_duid(struct lease6_table *t, const uint8_t *duid, uint8_t duid_len,
+				  struct lease6 **out, unsigned max);
+/* The lease on an address or prefix (any type, with or without a
+ * client), or NULL.  A worker answers for its own clients' leases only:
+ * the address's owner worker is recorded beside its bitmap bit. */
+struct lease6 *lease6_table_lookup_addr(struct lease6_table *t, struct lease_addr6 addr);
+
+/* A new lease of IA k on addr/prefix_len (128 for IA_NA and IA_TA,
+ * 1..128 for IA_PD): zeroed, with addr, prefix_len and the IA's fields
+ * (type, iaid, duid) filled in.  The address's existing lease is
+ * returned when it is this IA's (*existed set; nothing changes).  NULL
+ * + errno: EEXIST (another IA or client holds the address), EINVAL,
+ * ENOMEM.  k->duid_len 0 files a lease with no client (a declined
+ * address), found by address only.  The pointer stays valid until
+ * lease6_table_remove. */
+struct lease6 *lease6_table_insert(struct lease6_table *t, const struct lease6_key *k,
+				   struct lease_addr6 addr, uint8_t prefix_len, bool *existed);
+
+/* File a lease under another IA, or under none (k NULL or duid_len 0:
+ * DECLINE takes the address away from its client).  Address and prefix
+ * length stay.  0, -EINVAL or -ENOMEM (then unchanged). */
+int lease6_table_set_ia(struct lease6_table *t, struct lease6 *l, const struct lease6_key *k);
+
+int lease6_table_set_hostname(struct lease6_table *t, struct lease6 *l, const char *name, size_t len);
+const char *lease6_table_hostname(const struct lease6_table *t, const struct lease6 *l);
+
+void lease6_table_remove(struct lease6_table *t, struct lease6 *l);
+void lease6_table_touch(struct lease6_table *t, struct lease6 *l);
+unsigned lease6_table_expire(struct lease6_table *t, uint32_t now, unsigned max,
+			     void (*cb)(struct lease6 *l, void *arg), void *arg);
+bool lease6_table_expire_idle(const struct lease6_table *t, uint32_t now);
+int lease6_table_foreach(struct lease6_table *t, int (*cb)(struct lease6 *l, void *arg), void *arg);
+/* Safe from any thread, like lease_table_count. */
+uint32_t lease6_table_count(const struct lease6_table *t);
+size_t lease6_table_memory(const struct lease6_table *t);
