@@ -92,7 +92,7 @@ struct lease4 *dhcp4_attach(struct txn *t, struct lease4 *l, uint32_t addr, uint
 			return NULL;
 		}
 	} else {
-		l = lease_table_insert(w->lt, &t->key, &existed);
+		l = lease_table_insert_h(w->lt, &t->key, t->key_hash, &existed);
 		if (!l) {
 			dhcp4_addr_give(w->rt, p, addr);
 			return NULL;
@@ -186,7 +186,7 @@ static struct lease4 *adopt(struct txn *t, struct lease4 *l, struct lease4 *o)
 			return NULL;
 		}
 	} else if (!l) {
-		l = lease_table_insert(w->lt, &t->key, &existed);
+		l = lease_table_insert_h(w->lt, &t->key, t->key_hash, &existed);
 		if (!l)
 			return NULL;
 	}

@@ -365,6 +365,7 @@ struct txn {
 	bool by_iface;                  /* every subnet on rx->iface is a candidate */
 	bool busy;                      /* the client's old address could not be freed now */
 	struct lease_key key;
+	uint64_t key_hash;              /* lease_key_hash(&key), computed once */
 	struct cls_set *cls;            /* the packet's classes (on dhcp4_process's stack) */
 	const struct conf_host *host;   /* the client's reservation, NULL */
 };

@@ -111,7 +111,7 @@ static uint32_t offer_lifetime(const struct conf *c)
 static int on_discover(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
 {
 	struct dhcp4_worker *w = t->w;
-	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *o = NULL;
+	struct lease4 *l = lease_table_lookup_h(w->lt, &t->key, t->key_hash), *o = NULL;
 	uint32_t hold = add_lft(w->now, offer_lifetime(t->c)), ra = host_addr(t);
 	bool side;
 
@@ -176,7 +176,7 @@ static bool addr_in_candidates(const struct txn *t, uint32_t addr)
 static int on_request(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
 {
 	struct dhcp4_worker *w = t->w;
-	struct lease4 *l = lease_table_lookup(w->lt, &t->key), *n;
+	struct lease4 *l = lease_table_lookup_h(w->lt, &t->key, t->key_hash), *n;
 	bool mine = dhcp4_lease_ok(t, l);
 	uint32_t ra = host_addr(t);
 	uint16_t len;
@@ -257,7 +257,7 @@ static int on_release(struct txn *t)
 
 	if (sid_refused(t))
 		return drop(t, STAT4_NOT_FOR_US);
-	l = lease_table_lookup(w->lt, &t->key);
+	l = lease_table_lookup_h(w->lt, &t->key, t->key_hash);
 	if (l && t->ciaddr && l->addr == t->ciaddr && l->state == LEASE_STATE_DEFAULT &&
 	    dhcp4_lease_drop(w, l, LEASE_OP_RELEASE))
 		return drop(t, STAT4_MAX);      /* kept: the lease expires or the client retries */
@@ -275,7 +275,7 @@ static int on_decline(struct txn *t)
 
 	if (sid_refused(t))
 		return drop(t, STAT4_NOT_FOR_US);
-	l = lease_table_lookup(w->lt, &t->key);
+	l = lease_table_lookup_h(w->lt, &t->key, t->key_hash);
 	if (!l || !addr || l->addr != addr || l->state != LEASE_STATE_DEFAULT)
 		return 0;
 	/* the address went to another client's lease (lease4-update moved
@@ -382,6 +382,7 @@ static inline int admit(struct txn *t)
 	/* Kea refuses a client it cannot identify. */
 	if (unlikely(t->key.kind == LEASE_KEY_HWADDR && t->key.len <= 1))
 		return drop(t, STAT4_MAX);
+	t->key_hash = lease_key_hash(&t->key);
 	select_subnet(t);
 	t->s0 = t->s;
 	t->shared = t->s >= 0 ? shared_of(t->c, t->s) : -1;

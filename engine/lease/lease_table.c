@@ -686,14 +686,25 @@ void lease_table_free(struct lease_table *t)
 	free(t);
 }
 
-struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key *k)
+struct lease4 *lease_table_lookup_h(struct lease_table *t, const struct lease_key *k, uint64_t hash)
 {
 	if (!lt_key_valid(k))
 		return NULL;
-	return lt_find(t, k, lt_h32(lease_key_hash(k)));
+	return lt_find(t, k, lt_h32(hash));
+}
+
+struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key *k)
+{
+	return lease_table_lookup_h(t, k, lease_key_hash(k));
 }
 
 struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed)
+{
+	return lease_table_insert_h(t, k, lease_key_hash(k), existed);
+}
+
+struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_key *k, uint64_t hash,
+				    bool *existed)
 {
 	struct lease4 *l;
 	uint32_t h32, id;
@@ -702,7 +713,7 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 		errno = EINVAL;
 		return NULL;
 	}
-	h32 = lt_h32(lease_key_hash(k));
+	h32 = lt_h32(hash);
 	l = lt_find(t, k, h32);
 	if (existed != NULL)
 		*existed = l != NULL;

@@ -31,6 +31,12 @@ struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key 
  * until lease_table_remove. */
 struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed);
 
+/* The same two with the key's hash already computed (lease_key_hash(k)):
+ * a transaction that looks its client up and then files it hashes once. */
+struct lease4 *lease_table_lookup_h(struct lease_table *t, const struct lease_key *k, uint64_t hash);
+struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_key *k, uint64_t hash,
+				    bool *existed);
+
 /* Set the client-id of a lease (copies; frees a previous long one). */
 int lease_table_set_cid(struct lease_table *t, struct lease4 *l, const uint8_t *cid, uint8_t len);
 
