@@ -10,6 +10,7 @@
 
 #include "lease_log.h"
 #include "lease_table.h"
+#include "lease_test_util.h"
 
 static struct lease_addr6 a6(uint64_t hi, uint64_t lo)
 {
@@ -149,14 +150,6 @@ static void test_change_sizes(void)
 
 
 /* ---- the v6 lease table ---- */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 #define NET6 0x20010db800000000ULL       /* 2001:db8::/64: addresses */
 #define PD6 0x20010db880000000ULL        /* 2001:db8:8000::/33: prefixes */
