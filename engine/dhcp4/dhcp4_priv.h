@@ -42,7 +42,7 @@
 #include "conf.h"
 #include "dhcp4_hosts.h"
 #include "dhcp4_server.h"
-#include "lease_backend.h"
+#include "lease_rec.h"
 #include "lease_table.h"
 #include "lease_log.h"
 #include "release_queue.h"

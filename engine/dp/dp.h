@@ -20,7 +20,7 @@
 #include <rte_ring.h>
 #include "conf.h"
 #include "dhcp4_server.h"
-#include "lease_backend.h"
+#include "lease_rec.h"
 
 #define DP_BURST        32
 #define DP_MAX_PORTS    8

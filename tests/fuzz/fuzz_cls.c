@@ -16,7 +16,6 @@
 
 #include "cls.h"
 #include "cls_internal.h"
-#include "dhcp4_server.h"
 #include "dhcp4_wire.h"
 
 #define check(c) do { if (!(c)) __builtin_trap(); } while (0)
