@@ -214,6 +214,7 @@ int main(void)
 	CU_add_test(s, "wb: compaction under load", test_wb_compaction);
 	CU_add_test(s, "wb: idle commit latency", test_wb_idle_latency);
 	CU_add_test(s, "wb: a batch lost at stop is never published", test_wb_lost_batch_not_published);
+	CU_add_test(s, "wb: other families pass, the v4 store gets v4 only", test_wb_other_family);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

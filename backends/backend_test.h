@@ -71,3 +71,4 @@ void test_wb_commit_after_sync(void);
 void test_wb_compaction(void);
 void test_wb_lost_batch_not_published(void);
 void test_wb_idle_latency(void);
+void test_wb_other_family(void);

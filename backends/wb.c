@@ -42,6 +42,7 @@ struct wb {
 	uint64_t *ceiling;              /* never publish past this (a lost batch) */
 	struct lease_change *changes;   /* read buffer */
 	struct lease_rec *batch;        /* what the backend appends */
+	unsigned n_recs;                /* records in batch */
 	unsigned next_worker;           /* where the next drain pass starts */
 	pthread_t thr;
 	bool started;
@@ -134,7 +135,9 @@ uint64_t wb_durable(const struct wb *wb, unsigned worker)
 }
 
 /* The store keeps DHCPv4 records (lease_rec, Kea's CSV line): one per
- * change, a removal as valid_lft 0. */
+ * v4 change, a removal as valid_lft 0.  Other families' changes are read
+ * (the watermark passes them) but not written: no store of this flusher
+ * holds them yet. */
 static void wb_to_rec(struct lease_rec *r, const struct lease_change *c)
 {
 	*r = c->u.v4;
@@ -150,6 +153,7 @@ static unsigned wb_drain(struct wb *wb)
 	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i, j;
 	bool got;
 
+	wb->n_recs = 0;
 	memset(wb->batch_first, 0, nw * sizeof(*wb->batch_first));
 	do {
 		got = false;
@@ -161,11 +165,12 @@ static unsigned wb_drain(struct wb *wb)
 
 			if (k) {
 				for (j = n; j < n + k; j++)
-					wb_to_rec(&wb->batch[j], &wb->changes[j]);
+					if (wb->changes[j].family == LEASE_FAMILY_V4)
+						wb_to_rec(&wb->batch[wb->n_recs++], &wb->changes[j]);
 				if (!wb->batch_first[w])
-					wb->batch_first[w] = wb->batch[n].seq;
+					wb->batch_first[w] = wb->changes[n].seq;
 				/* in order per log: the last one has the highest seq */
-				wb->appended[w] = wb->batch[n + k - 1].seq;
+				wb->appended[w] = wb->changes[n + k - 1].seq;
 				n += k;
 				got = true;
 			}
@@ -189,14 +194,16 @@ static bool wb_stopping(const struct wb *wb)
 }
 
 /* Appends the batch, retrying with back-off while the backend fails (the
- * rings fill meanwhile and pushes are refused and counted: bounded, never
- * blocking a worker).  Gives up only when stopping. */
-static int wb_append(struct wb *wb, unsigned n)
+ * logs fill meanwhile and new changes are refused and counted: bounded,
+ * never blocking a worker).  Gives up only when stopping. */
+static int wb_append(struct wb *wb)
 {
 	unsigned tries = 0, ms = 1;
 	int ret;
 
-	while ((ret = wb->p.ops->append(wb->p.be, wb->batch, n)) != 0) {
+	if (wb->n_recs == 0)
+		return 0;
+	while ((ret = wb->p.ops->append(wb->p.be, wb->batch, wb->n_recs)) != 0) {
 		WB_STAT_ADD(wb, errors, 1);
 		if (wb_stopping(wb) && ++tries >= WB_STOP_TRIES)
 			return ret;
@@ -257,9 +264,9 @@ static void *wb_thread(void *arg)
 		unsigned n = wb_drain(wb);
 
 		if (n) {
-			if (wb_append(wb, n) == 0) {
+			if (wb_append(wb) == 0) {
 				pending = true;
-				WB_STAT_ADD(wb, records, n);
+				WB_STAT_ADD(wb, records, wb->n_recs);
 				WB_STAT_ADD(wb, batches, 1);
 				if (n > wb->st.max_batch)
 					__atomic_store_n(&wb->st.max_batch, n, __ATOMIC_RELAXED);
@@ -283,7 +290,7 @@ static void *wb_thread(void *arg)
 				 * watermark is not published until that works. */
 				while (ret && !(stopping && ++stop_tries >= WB_STOP_TRIES)) {
 					wb_sleep_us(1000);
-					ret = wb_append(wb, n);
+					ret = wb_append(wb);
 					if (ret == 0)
 						ret = wb_sync_publish(wb);
 				}

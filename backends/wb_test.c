@@ -628,3 +628,44 @@ void test_wb_idle_latency(void)
 	}
 	mf->close(be);
 }
+
+/* A change of another family (DHCPv6) in a worker's log: the flusher's
+ * watermark passes it, and the DHCPv4 store gets nothing for it. */
+void test_wb_other_family(void)
+{
+	struct lease_change *c;
+	struct lease_rec r;
+	struct wb_stats ws;
+	struct set st;
+	char path[1024];
+	struct lease_backend *be;
+	struct wb *wb;
+
+	fresh_dir("wb-v6");
+	path_in(path, sizeof(path), "wb-v6", "l.csv");
+	be = open_be(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = make_wb(mf, be, CONF_DUR_COMMIT, 16, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	prod_rec(&r, 0, 0);
+	CU_ASSERT_EQUAL(log_push(0, &r), 0);
+	c = lease_log_claim(tlogs[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(c, 0, sizeof(*c));
+	c->family = LEASE_FAMILY_V6;
+	c->op = LEASE_OP_ADD;
+	c->origin = LEASE_ORIGIN_CLIENT;
+	CU_ASSERT_EQUAL(lease_log_commit(tlogs[0]), 2);
+	prod_rec(&r, 0, 1);
+	CU_ASSERT_EQUAL(log_push(0, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	CU_ASSERT_EQUAL(wait_durable(wb, 1, 3, 2000), 0);
+	wb_stop(wb);
+	wb_get_stats(wb, &ws);
+	CU_ASSERT_EQUAL(ws.records, 2);
+	wb_done(wb);
+	mf->close(be);
+	CU_ASSERT_EQUAL_FATAL(load_set(path, &st, NULL), 0);
+	CU_ASSERT_EQUAL(st.n, 2);
+	free(st.r);
+}
