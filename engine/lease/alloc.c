@@ -319,3 +319,53 @@ uint32_t alloc_used(const struct alloc_pool *p)
 			atomic_load_explicit(&p->word[w], memory_order_relaxed));
 	return (uint32_t)(n - p->pad_bits);
 }
+
+/* ---- building a pool's bits from another's (live reconfiguration) ---- */
+
+void alloc_pool_reset(struct alloc_pool *p)
+{
+	uint32_t rem = p->size % 64, i;
+
+	for (i = 0; i < p->nwords; i++)
+		atomic_store_explicit(&p->word[i], 0, memory_order_relaxed);
+	if (rem != 0)
+		atomic_store_explicit(&p->word[p->nwords - 1], WORD_FULL << rem,
+				      memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		atomic_store_explicit(&p->sum[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->ntop; i++)
+		atomic_store_explicit(&p->top[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->nwords; i++)
+		atomic_fetch_or_explicit(&p->sum[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		atomic_fetch_or_explicit(&p->top[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
+			   bool (*skip)(uint32_t addr, void *arg), void *arg)
+{
+	uint32_t lo = src->first > dst->first ? src->first : dst->first;
+	uint32_t hi = src->last < dst->last ? src->last : dst->last;
+	uint32_t n = 0, w, w_lo, w_hi;
+
+	if (lo > hi)
+		return 0;
+	w_lo = (lo - src->first) / 64;
+	w_hi = (hi - src->first) / 64;
+	for (w = w_lo; w <= w_hi; w++) {
+		uint64_t v = atomic_load_explicit(&src->word[w], memory_order_acquire);
+
+		if (w == src->nwords - 1 && src->pad_bits)
+			v &= WORD_FULL >> src->pad_bits;      /* the padding is not in use */
+		v &= range_mask(w * 64, lo - src->first, hi - src->first);
+		while (v != 0) {
+			uint32_t a = src->first + w * 64 + (uint32_t)__builtin_ctzll(v);
+
+			v &= v - 1;
+			if ((skip == NULL || !skip(a, arg)) && alloc_claim(dst, a) == 0)
+				n++;
+		}
+	}
+	return n;
+}

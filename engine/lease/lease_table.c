@@ -109,7 +109,23 @@ struct lease_table {
 	uint64_t cur;                    /* first second not fully visited */
 	uint32_t pos;                    /* last node kept in the open bucket */
 	bool open;                       /* bucket cur is being visited */
+
+	/* stamps (lease_table_restamp) */
+	uint8_t stamp;
+	void (*fresh)(struct lease4 *l, void *arg);
+	void *fresh_arg;
 };
+
+/* A stale lease is brought up to date by the owner before anyone sees it. */
+static inline struct lease4 *lt_fresh(struct lease_table *t, struct lease4 *l)
+{
+	if (l != NULL && l->stamp != t->stamp) {
+		if (t->fresh != NULL)
+			t->fresh(l, t->fresh_arg);
+		l->stamp = t->stamp;
+	}
+	return l;
+}
 
 /* The count is the one field other threads read (lease_table_count, from
  * the control thread and the statistics): the owner publishes every
@@ -608,7 +624,7 @@ struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key 
 {
 	if (!lt_key_valid(k))
 		return NULL;
-	return lt_find(t, k, lt_h32(lease_key_hash(k)));
+	return lt_fresh(t, lt_find(t, k, lt_h32(lease_key_hash(k))));
 }
 
 struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed)
@@ -625,7 +641,7 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 	if (existed != NULL)
 		*existed = l != NULL;
 	if (l != NULL)
-		return l;
+		return lt_fresh(t, l);
 
 	if (t->old != NULL)
 		lt_migrate(t, LT_MIGRATE_STEP);
@@ -640,6 +656,7 @@ struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key 
 	}
 	l = lt_lease(t, id);
 	l->key_kind = k->kind;
+	l->stamp = t->stamp;
 	switch (k->kind) {
 	case LEASE_KEY_CLIENT_ID:
 		if (lt_cid_store(t, l, k->data, k->len) < 0) {
@@ -774,7 +791,7 @@ unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 				lt_file(t, id, l);   /* changed without a touch */
 				continue;
 			}
-			cb(l, arg);
+			cb(lt_fresh(t, l), arg);
 			n++;
 		}
 	}
@@ -813,7 +830,7 @@ unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			continue;
 		}
 		lt_unlink(t, id);
-		cb(l, arg);
+		cb(lt_fresh(t, l), arg);
 		n++;
 	}
 	return n;
@@ -833,11 +850,31 @@ int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void 
 
 		if (*lt_prev(t, id) == LT_FREE)
 			continue;
-		rc = cb(lt_lease(t, id), arg);
+		rc = cb(lt_fresh(t, lt_lease(t, id)), arg);
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
+}
+
+void lease_table_restamp(struct lease_table *t, uint8_t stamp,
+			 void (*hook)(struct lease4 *l, void *arg), void *arg)
+{
+	t->stamp = stamp;
+	t->fresh = hook;
+	t->fresh_arg = arg;
+}
+
+bool lease_table_refresh(struct lease_table *t, uint32_t *cursor, unsigned max)
+{
+	uint32_t id = *cursor;
+
+	/* Free slots cost a step too, so the work per call is bounded. */
+	for (; id < t->bump && max > 0; id++, max--)
+		if (*lt_prev(t, id) != LT_FREE)
+			lt_fresh(t, lt_lease(t, id));
+	*cursor = id;
+	return id >= t->bump;
 }
 
 uint32_t lease_table_count(const struct lease_table *t)

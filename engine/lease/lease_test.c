@@ -752,6 +752,71 @@ static void test_table_foreach(void)
 	lease_table_free(t);
 }
 
+static uint8_t stamp_now;
+
+static void stamp_hook(struct lease4 *l, void *arg)
+{
+	unsigned *n = arg;
+
+	CU_ASSERT_NOT_EQUAL(l->stamp, stamp_now);      /* stale when called */
+	l->addr += 1000000;
+	(*n)++;
+}
+
+/* A restamp makes every lease stale; each is brought up to date exactly
+ * once, whether a lookup, an insert, foreach or the bounded refresh
+ * reaches it first, and new leases start up to date. */
+static void test_table_restamp(void)
+{
+	struct lease_table *t = table(16);
+	struct lease_key k;
+	struct lease4 *l;
+	uint32_t cursor = 0;
+	unsigned hooked = 0, steps = 0, n = 0;
+	uint64_t sum = 0, want = 0;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		key_hw(&k, i);
+		l = lease_table_insert(t, &k, NULL);
+		l->addr = i;
+	}
+	for (uint32_t i = 0; i < 1000; i += 7) {
+		key_hw(&k, i);
+		lease_table_remove(t, lease_table_lookup(t, &k));
+	}
+	stamp_now = 2;
+	lease_table_restamp(t, 2, stamp_hook, &hooked);
+	key_hw(&k, 1);
+	l = lease_table_lookup(t, &k);
+	CU_ASSERT(l != NULL && l->addr == 1000001 && l->stamp == 2);
+	key_hw(&k, 2);
+	l = lease_table_insert(t, &k, NULL);
+	CU_ASSERT(l != NULL && l->addr == 1000002);
+	key_hw(&k, 5000);
+	l = lease_table_insert(t, &k, NULL);          /* new: up to date */
+	CU_ASSERT(l != NULL && l->stamp == 2);
+	l->addr = 1005000;
+	CU_ASSERT_EQUAL(hooked, 2);
+	while (!lease_table_refresh(t, &cursor, 100))
+		steps++;
+	CU_ASSERT(steps >= 9 && steps <= 11);           /* ~1000 slots, 100 a call */
+	CU_ASSERT_EQUAL(hooked, 1000 - 143);
+	CU_ASSERT_TRUE(lease_table_refresh(t, &cursor, 100));
+	for (uint32_t i = 0; i < 1000; i++)
+		if (i % 7 != 0)
+			want += 1000000 + i;
+	want += 1005000;
+	CU_ASSERT_EQUAL(lease_table_foreach(t, sum_cb, &sum), 0);
+	CU_ASSERT_EQUAL(sum, want);
+	CU_ASSERT_EQUAL(hooked, 1000 - 143);
+	/* foreach and expire bring stale leases up to date too */
+	stamp_now = 3;
+	lease_table_restamp(t, 3, stamp_hook, &hooked);
+	CU_ASSERT_EQUAL(lease_table_foreach(t, count_cb, &n), 7);
+	CU_ASSERT_EQUAL(hooked, (1000 - 143) + 500);   /* count_cb stops at 500 */
+	lease_table_free(t);
+}
+
 /* ---- allocator ---- */
 
 static void test_alloc_fill(void)
@@ -845,6 +910,39 @@ static void test_alloc_claim(void)
 	CU_ASSERT_EQUAL(alloc_take(p, &cursor, &a), 0);
 	CU_ASSERT_EQUAL(a, first + 130);
 	alloc_pool_free(p);
+}
+
+static bool skip_odd(uint32_t a, void *arg)
+{
+	(void)arg;
+	return a & 1;
+}
+
+/* A resized pool gets exactly the overlap's bits in use; a reset pool is
+ * empty again. */
+static void test_alloc_copy(void)
+{
+	struct alloc_pool *src = alloc_pool_create(100, 299), *dst = alloc_pool_create(150, 450);
+	uint32_t a, cursor = 0;
+
+	CU_ASSERT_FATAL(src != NULL && dst != NULL);
+	for (a = 100; a <= 299; a += 3)
+		alloc_claim(src, a);
+	CU_ASSERT_EQUAL(alloc_claim(dst, 400), 0);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL), (297 - 150) / 3 + 1);
+	for (a = 150; a <= 450; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), (a <= 299 && a % 3 == 1) || a == 400);
+	alloc_pool_reset(dst);
+	CU_ASSERT_EQUAL(alloc_used(dst), 0);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, skip_odd, NULL), 25);
+	for (a = 150; a <= 450; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a <= 299 && a % 3 == 1 && !(a & 1));
+	/* the summaries are right again: every free address can be taken */
+	for (a = 0; a < 301 - 25; a++)
+		CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &(uint32_t){ 0 }), 0);
+	CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &a), -ENOSPC);
+	alloc_pool_free(src);
+	alloc_pool_free(dst);
 }
 
 static void test_alloc_nearly_full(void)
@@ -1098,9 +1196,11 @@ int main(void)
 	CU_add_test(s, "table expire", test_table_expire);
 	CU_add_test(s, "table expire cb actions", test_table_expire_cb_actions);
 	CU_add_test(s, "table foreach", test_table_foreach);
+	CU_add_test(s, "table restamp and refresh", test_table_restamp);
 	s = CU_add_suite("alloc", NULL, NULL);
 	CU_add_test(s, "fill", test_alloc_fill);
 	CU_add_test(s, "claim release", test_alloc_claim);
+	CU_add_test(s, "copy in-use bits, reset", test_alloc_copy);
 	CU_add_test(s, "nearly full", test_alloc_nearly_full);
 	CU_add_test(s, "summary race window", test_alloc_summary_race);
 	CU_add_test(s, "concurrent roomy", test_alloc_concurrent_roomy);
