@@ -163,7 +163,10 @@ static int publish(struct dp_srv *s, struct conf *nc, struct dhcp4_runtime *rt, 
 			 "configuration unchanged", nc->file, RC_ARRIVE_MS);
 		return -ETIMEDOUT;
 	}
-	/* Every worker is paused: the new snapshot goes in. */
+	/* Every worker is paused: the new pools' bits are copied again, now
+	 * exactly (create_from copied them while the workers served), and
+	 * the new snapshot goes in. */
+	dhcp4_runtime_seed(rt);
 	__atomic_store_n(&dp->conf, nc, __ATOMIC_RELEASE);
 	__atomic_store_n(&dp->rc_phase, DP_RC_GO, __ATOMIC_RELEASE);
 	wait_count(&dp->rc_done, dp->n_workers, 0);

@@ -74,6 +74,7 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	dhcp4_hosts_free(rt->hosts);
 	free(rt->held);
 	free(rt->claimed);
+	free(rt->contested);
 	free(rt);
 }
 
@@ -106,6 +107,7 @@ struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhc
 	rt = rt_build(c, old);
 	if (!rt)
 		return NULL;
+	dhcp4_runtime_seed(rt);
 	/* Workers by id, so that dhcp4_worker_free finds its slot. */
 	if (old->n_workers) {
 		rt->workers = calloc(old->n_workers, sizeof(*rt->workers));
@@ -120,10 +122,15 @@ struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhc
 	return rt;
 }
 
-/* The reservations the reload dropped: an in-pool address whose bit was
- * the old reservation's and that no lease held when the workers switched
- * (old->held is final then: the old runtime serves no more) is free
- * again.  Only carried pools have such a bit; a new bitmap never had it. */
+/* Once no worker uses `from` any more (every lease remapped): its held
+ * flags are final.
+ *  - A reservation the reload dropped: an in-pool address whose bit was
+ *    the old reservation's (in a carried pool, or copied into a new one
+ *    from a frozen pool) and that no lease held is free again.
+ *  - A reservation it added whose bit a lease held when the runtime was
+ *    built: if that lease has ended, the bit is the reservation's now (a
+ *    worker that finds it free first keeps it set, see take_for).
+ *  - Contested reservations can be taken from now on. */
 void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
 {
 	struct dhcp4_runtime *old;
@@ -134,14 +141,128 @@ void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
 	old = rt->from;
 	for (i = 0; old && i < dhcp4_hosts_count(old->hosts); i++) {
 		uint32_t a = dhcp4_hosts_get(old->hosts, i)->addr;
-		uint16_t p = rt_pool_of(rt, a);
+		uint16_t p = rt_pool_of(rt, a), q = a ? rt_pool_of(old, a) : NO_POOL;
 
-		if (!a || p == NO_POOL || rt->pools[p].from < 0 || dhcp4_hosts_reserved(rt->hosts, a) ||
+		if (!a || p == NO_POOL || dhcp4_hosts_reserved(rt->hosts, a) ||
 		    __atomic_load_n(&old->held[i], __ATOMIC_ACQUIRE))
 			continue;
+		if (rt->pools[p].from < 0 && q == NO_POOL)
+			continue;               /* not in an old pool: never copied */
 		alloc_release(rt->pools[p].ap, a);
 	}
+	for (i = 0; old && i < dhcp4_hosts_count(rt->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+		uint16_t p = a ? rt_pool_of(rt, a) : NO_POOL;
+
+		if (p != NO_POOL && rt->pools[p].from >= 0 && !rt->claimed[i] &&
+		    alloc_claim(rt->pools[p].ap, a) == 0)
+			rt->claimed[i] = 1;
+	}
+	for (i = 0; rt->contested && i < dhcp4_hosts_count(rt->hosts); i++)
+		__atomic_store_n(&rt->contested[i], 0, __ATOMIC_RELEASE);
 	rt->from = NULL;
+}
+
+static bool pools_overlap(const struct rt_pool *a, const struct rt_pool *b)
+{
+	return a->first <= b->last && b->first <= a->last;
+}
+
+/* Old pools whose addresses a new (not carried) pool of rt takes over. */
+static bool replaced(const struct dhcp4_runtime *rt, uint32_t q)
+{
+	uint32_t p;
+
+	if (!rt->from->pools[q].owned)
+		return false;                   /* carried: the same bitmap */
+	for (p = 0; p < rt->n_pools; p++)
+		if (rt->pools[p].from < 0 && pools_overlap(&rt->pools[p], &rt->from->pools[q]))
+			return true;
+	return false;
+}
+
+unsigned dhcp4_runtime_freeze(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old = rt ? rt->from : NULL;
+	unsigned n = 0;
+	uint32_t q;
+
+	for (q = 0; old && q < old->n_pools; q++)
+		if (replaced(rt, q)) {
+			__atomic_store_n(&old->pools[q].frozen, 1, __ATOMIC_SEQ_CST);
+			n++;
+		}
+	if (old)
+		__atomic_store_n(&old->n_frozen, n, __ATOMIC_SEQ_CST);
+	return n;
+}
+
+void dhcp4_runtime_thaw(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old = rt ? rt->from : NULL;
+	uint32_t q;
+
+	if (!old)
+		return;
+	__atomic_store_n(&old->n_frozen, 0, __ATOMIC_SEQ_CST);
+	for (q = 0; q < old->n_pools; q++)
+		__atomic_store_n(&old->pools[q].frozen, 0, __ATOMIC_SEQ_CST);
+}
+
+/* May a lease of `from` (not remapped yet) hold reserved address a?
+ * Only "no" when that is certain: a carried pool's bit this runtime
+ * claimed at build, or a new pool whose old pool had a's bit free. */
+static bool maybe_held(const struct dhcp4_runtime *rt, unsigned i, uint32_t a)
+{
+	const struct dhcp4_runtime *old = rt->from;
+	uint16_t p = rt_pool_of(rt, a), q;
+
+	if (p == NO_POOL)
+		return true;                    /* an orphan of old has no bit */
+	if (rt->pools[p].from >= 0)
+		return !rt->claimed[i];
+	q = rt_pool_of(old, a);
+	return q == NO_POOL || alloc_in_use(old->pools[q].ap, a) || rt_reserved(old, a);
+}
+
+int dhcp4_runtime_seed(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old;
+	unsigned i, n = 0;
+	uint32_t p, q;
+
+	if (!rt || !rt->from)
+		return 0;
+	old = rt->from;
+	for (p = 0; p < rt->n_pools; p++) {
+		struct rt_pool *np = &rt->pools[p];
+
+		if (np->from >= 0)
+			continue;               /* carried: the bits moved with it */
+		alloc_pool_reset(np->ap);
+		for (i = 0; i < dhcp4_hosts_count(rt->hosts); i++) {
+			uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+
+			if (a && alloc_contains(np->ap, a))
+				alloc_claim(np->ap, a);
+		}
+		for (q = 0; q < old->n_pools; q++)
+			if (old->pools[q].owned && pools_overlap(np, &old->pools[q]))
+				n += alloc_copy_in_use(np->ap, old->pools[q].ap, NULL, NULL);
+	}
+	for (i = 0; rt->contested && i < dhcp4_hosts_count(rt->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+
+		__atomic_store_n(&rt->contested[i], a && maybe_held(rt, i, a), __ATOMIC_RELEASE);
+	}
+	return (int)n;
+}
+
+bool dhcp4_runtime_in_use(const struct dhcp4_runtime *rt, uint32_t addr)
+{
+	uint16_t p = rt ? rt_pool_of(rt, addr) : NO_POOL;
+
+	return p != NO_POOL && alloc_in_use(rt->pools[p].ap, addr);
 }
 
 uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt)
@@ -189,6 +310,7 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 		goto err;
 	rt->conf = c;
 	rt->from = old;
+	rt->gen = old ? (uint8_t)(old->gen % 255 + 1) : 1;
 	rt->pools = calloc(n_pools ? n_pools : 1, sizeof(*rt->pools));
 	rt->by_first = calloc(n_pools ? n_pools : 1, sizeof(*rt->by_first));
 	rt->subnet_pool0 = calloc(c->n_subnets + 1, sizeof(*rt->subnet_pool0));
@@ -255,7 +377,8 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 		n = dhcp4_hosts_count(rt->hosts);
 		rt->held = calloc(n ? n : 1, 1);
 		rt->claimed = calloc(n ? n : 1, 1);
-		if (!rt->held || !rt->claimed)
+		rt->contested = old ? calloc(n ? n : 1, 1) : NULL;
+		if (!rt->held || !rt->claimed || (old && !rt->contested))
 			goto err;
 		/* dhcp4_hosts_claim() without the counts, because a reload
 		 * given up must know which bits of carried pools to give

@@ -41,6 +41,7 @@ int main(void)
 		{ "leases-reclaim", test_lease_reclaim },
 		{ "reload: carry-over, remap, orphans", test_reconfigure },
 		{ "reload keeps addresses waiting for their delete", test_reconfigure_pending },
+		{ "reload: new pools built from the in-use bits, frozen pools", test_reload_seed },
 		{ "class-restricted pools", test_class_pools },
 		{ "DROP class", test_drop_class },
 		{ "KNOWN and UNKNOWN", test_known_unknown },

@@ -72,6 +72,7 @@ void logs_free(void);
 struct dhcp4_worker *mkworker_q(unsigned id, unsigned n, struct wb *wb, uint32_t queue);
 struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb);
 void setup(bool match_cid, bool authoritative);
+int reload_to(const struct conf *nc, struct dhcp4_runtime *nrt, struct dhcp4_reconf *out);
 void teardown(void);
 struct dhcp4_hdr *mh(struct msg *m);
 void m_opt(struct msg *m, uint8_t code, const void *d, uint8_t len);
@@ -132,6 +133,7 @@ void test_lease_ops(void);
 void test_lease_reclaim(void);
 void test_reconfigure_pending(void);
 void test_reconfigure(void);
+void test_reload_seed(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
 void test_drop_class(void);
