@@ -11,6 +11,7 @@
  * only delays that, never the other workers or the reload's answer.
  * Every wait here has a deadline. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,9 @@ static int freeze_settle(struct dp *dp, unsigned freeze_ms)
 
 	for (k = 0; k < dp->n_workers; k++)
 		seen[k] = dhcp4_worker_busy(dp->workers[k]->dw);
+	/* A loop pass lasts microseconds and, while a pool is frozen, the
+	 * workers cannot take from it: yield rather than nap (a nap of 50 us
+	 * is a millisecond on a busy host). */
 	for (;;) {
 		for (k = 0, busy = 0; k < dp->n_workers; k++)
 			busy += (seen[k] & 1) && dhcp4_worker_busy(dp->workers[k]->dw) == seen[k];
@@ -138,7 +142,7 @@ static int freeze_settle(struct dp *dp, unsigned freeze_ms)
 			return 0;
 		if (now_us() >= deadline)
 			return -ETIMEDOUT;
-		nap();
+		sched_yield();
 	}
 }
 

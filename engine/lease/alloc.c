@@ -342,30 +342,70 @@ void alloc_pool_reset(struct alloc_pool *p)
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
+/* The 64 bits of p for indices [i, i + 64), 0 outside the pool (i may be
+ * negative; the padding past the end is not in use). */
+static uint64_t bits_at(const struct alloc_pool *p, int64_t i)
+{
+	int64_t w = i >= 0 ? i / 64 : -((63 - i) / 64);
+	unsigned sh = (unsigned)(i - w * 64);
+	uint64_t lo = w >= 0 && w < p->nwords ?
+		atomic_load_explicit(&p->word[w], memory_order_acquire) : 0;
+	uint64_t hi = w + 1 >= 0 && w + 1 < p->nwords ?
+		atomic_load_explicit(&p->word[w + 1], memory_order_acquire) : 0;
+	uint64_t v = sh ? lo >> sh | hi << (64 - sh) : lo;
+
+	if (i < 0)
+		v &= i <= -64 ? 0 : WORD_FULL << -i;
+	if (i + 64 > (int64_t)p->size)
+		v &= i >= (int64_t)p->size ? 0 : WORD_FULL >> (i + 64 - p->size);
+	return v;
+}
+
+/* Summary levels from the words again (a pool nobody else uses yet). */
+static void resummarize(struct alloc_pool *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->nsum; i++)
+		atomic_store_explicit(&p->sum[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->ntop; i++)
+		atomic_store_explicit(&p->top[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->nwords; i++)
+		if (atomic_load_explicit(&p->word[i], memory_order_relaxed) != WORD_FULL)
+			atomic_fetch_or_explicit(&p->sum[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		if (atomic_load_explicit(&p->sum[i], memory_order_relaxed) != 0)
+			atomic_fetch_or_explicit(&p->top[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
 uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
 			   bool (*skip)(uint32_t addr, void *arg), void *arg)
 {
-	uint32_t lo = src->first > dst->first ? src->first : dst->first;
-	uint32_t hi = src->last < dst->last ? src->last : dst->last;
-	uint32_t n = 0, w, w_lo, w_hi;
+	int64_t off = (int64_t)dst->first - src->first;
+	uint32_t n = 0, w;
 
-	if (lo > hi)
+	if (src->first > dst->last || dst->first > src->last)
 		return 0;
-	w_lo = (lo - src->first) / 64;
-	w_hi = (hi - src->first) / 64;
-	for (w = w_lo; w <= w_hi; w++) {
-		uint64_t v = atomic_load_explicit(&src->word[w], memory_order_acquire);
+	/* dst is not in use yet: whole words, then the summaries once.  A
+	 * pool of 2^24 addresses is 262,144 words: about a millisecond. */
+	for (w = 0; w < dst->nwords; w++) {
+		uint64_t v = bits_at(src, off + (int64_t)w * 64), old, add;
 
-		if (w == src->nwords - 1 && src->pad_bits)
-			v &= WORD_FULL >> src->pad_bits;      /* the padding is not in use */
-		v &= range_mask(w * 64, lo - src->first, hi - src->first);
-		while (v != 0) {
-			uint32_t a = src->first + w * 64 + (uint32_t)__builtin_ctzll(v);
+		if (v == 0)
+			continue;
+		old = atomic_load_explicit(&dst->word[w], memory_order_relaxed);
+		add = v & ~old;
+		while (skip != NULL && add != 0) {
+			uint64_t b = add & -add;
 
-			v &= v - 1;
-			if ((skip == NULL || !skip(a, arg)) && alloc_claim(dst, a) == 0)
-				n++;
+			add &= add - 1;
+			if (skip(dst->first + w * 64 + (uint32_t)__builtin_ctzll(b), arg))
+				v &= ~b;
 		}
+		n += (uint32_t)__builtin_popcountll(v & ~old);
+		atomic_store_explicit(&dst->word[w], old | v, memory_order_relaxed);
 	}
+	resummarize(dst);
 	return n;
 }

@@ -28,12 +28,13 @@ bool alloc_contains(const struct alloc_pool *p, uint32_t addr);
 uint32_t alloc_size(const struct alloc_pool *p);
 uint32_t alloc_used(const struct alloc_pool *p);   /* counts bits: control thread only */
 
-/* Live reconfiguration (control thread, on a pool no worker uses yet).
+/* Live reconfiguration (control thread, on a pool dst nobody else uses
+ * yet: it is written word by word, not by compare-and-swap).
  * alloc_pool_reset: every address free again, as just created.
- * alloc_copy_in_use: claim in dst every address of the overlap of the two
+ * alloc_copy_in_use: mark in dst every address of the overlap of the two
  * ranges that is in use in src, except those skip(addr, arg) names (skip
- * may be NULL); returns how many it claimed.  Exact only while nobody
- * takes or releases in src. */
+ * may be NULL); returns how many were free in dst.  Exact only while
+ * nobody takes or releases in src. */
 void alloc_pool_reset(struct alloc_pool *p);
 uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
 			   bool (*skip)(uint32_t addr, void *arg), void *arg);

@@ -941,8 +941,16 @@ static void test_alloc_copy(void)
 	for (a = 0; a < 301 - 25; a++)
 		CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &(uint32_t){ 0 }), 0);
 	CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &a), -ENOSPC);
-	alloc_pool_free(src);
 	alloc_pool_free(dst);
+	/* a pool that starts below the old one, and one that ends inside it */
+	dst = alloc_pool_create(30, 130);
+	CU_ASSERT_FATAL(dst != NULL);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL), (130 - 100) / 3 + 1);
+	for (a = 30; a <= 130; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a >= 100 && a % 3 == 1);
+	CU_ASSERT_EQUAL(alloc_used(dst), 11);
+	alloc_pool_free(dst);
+	alloc_pool_free(src);
 }
 
 static void test_alloc_nearly_full(void)
