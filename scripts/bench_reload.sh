@@ -17,7 +17,8 @@
 # valid-lifetime.  Peregrine: the unix control socket of its config.  Kea:
 # its "config-reload" command (Kea re-reads the file given with -c).
 # Rows: median over RUNS (default 3) of lost, drops, timeouts, p50, p99, the
-# slowest reload answer, and the worst run's lost count.
+# slowest reload answer; the worst run's lost count; and the sum over runs
+# of duplicate or out-of-pool addresses and NAKs (must be 0).
 #
 # Needs root (network namespaces from scripts/netns.sh, 198.18.0.0/15
 # only).  Every process runs under a deadline and is stopped by PID; the
@@ -117,7 +118,8 @@ srv_stop() {
 bench_secs() { grep -c '^\[run\]' "$NT_TMP/bench.log" 2>/dev/null; }
 bench_running() { [ "$(bench_secs)" -ge 1 ]; }
 
-# one_run KIND BUILDDIR: prints "lost drops timeouts p50_us p99_us max_reload_ms"
+# one_run KIND BUILDDIR: prints "lost drops timeouts p50_us p99_us
+# max_reload_ms bad" (bad: duplicate or out-of-pool addresses and NAKs)
 TAG=1
 one_run() {
 	local kind=$1 i t0 t1 ms max=0 ans
@@ -156,9 +158,9 @@ one_run() {
 		grep -h 'configuration reloaded' "$NT_TMP"/server*.log | sed 's/.*INFO //' |
 			tail -n "$RELOADS" >>"$NT_TMP/reloads.log"
 	fi
-	[ -s "$NT_TMP/bench.json" ] || { echo "$COUNT 0 0 0 0 $max"; return; }
+	[ -s "$NT_TMP/bench.json" ] || { echo "$COUNT 0 0 0 0 $max 0"; return; }
 	jq -r --argjson n "$COUNT" --argjson max "$max" \
-		'"\($n - .dora_done) \(.drops) \(.timeouts) \(.latency_us.p50) \(.latency_us.p99) \($max)"' \
+		'"\($n - .dora_done) \(.drops) \(.timeouts) \(.latency_us.p50) \(.latency_us.p99) \($max) \(.duplicates + .out_of_pool + .naks)"' \
 		"$NT_TMP/bench.json"
 }
 
@@ -171,9 +173,9 @@ row() {   # LABEL KIND BUILDDIR
 	for ((r = 1; r <= RUNS; r++)); do
 		# not in a pipe: a subshell would not own (nor clean up) the server
 		one_run "$2" "$3" >>"$f"
-		nt_log "$1 run $r: lost drops timeouts p50_us p99_us max-reload-ms: $(tail -1 "$f")"
+		nt_log "$1 run $r: lost drops timeouts p50_us p99_us max-reload-ms bad: $(tail -1 "$f")"
 	done
-	ROWS+=("| $1 | $(cut -d' ' -f1 "$f" | median) | $(cut -d' ' -f2 "$f" | median) | $(cut -d' ' -f3 "$f" | median) | $(cut -d' ' -f4 "$f" | median | awk '{ printf "%.2f", $1 / 1000 }') ms | $(cut -d' ' -f5 "$f" | median | awk '{ printf "%.2f", $1 / 1000 }') ms | $(cut -d' ' -f6 "$f" | median) ms | $(cut -d' ' -f1 "$f" | sort -n | tail -1) |")
+	ROWS+=("| $1 | $(cut -d' ' -f1 "$f" | median) | $(cut -d' ' -f2 "$f" | median) | $(cut -d' ' -f3 "$f" | median) | $(cut -d' ' -f4 "$f" | median | awk '{ printf "%.2f", $1 / 1000 }') ms | $(cut -d' ' -f5 "$f" | median | awk '{ printf "%.2f", $1 / 1000 }') ms | $(cut -d' ' -f6 "$f" | median) ms | $(cut -d' ' -f1 "$f" | sort -n | tail -1) | $(awk '{ n += $7 } END { print n + 0 }' "$f") |")
 }
 
 [ -n "$BEFORE" ] && row "peregrine $(git -C "$BEFORE" rev-parse --short HEAD 2>/dev/null || basename "$BEFORE") (before)" peregrine "$BEFORE"
@@ -183,7 +185,7 @@ row "peregrine $(git -C "$SRC" rev-parse --short HEAD) (after)" peregrine "$AFTE
 cat <<EOF
 $RATE relayed DORA/s for $SECS s ($COUNT clients, --retries 0, 2 s timeout), $RELOADS config-reloads $RELOAD_GAP s apart; medians of $RUNS runs.
 
-| server | lost DORAs | drops | timeouts | p50 | p99 | slowest reload answer | lost, worst run |
-|---|---:|---:|---:|---:|---:|---:|---:|
+| server | lost DORAs | drops | timeouts | p50 | p99 | slowest reload answer | lost, worst run | duplicates, out of pool, NAKs (all runs) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 EOF
 printf '%s\n' "${ROWS[@]}"

@@ -268,9 +268,9 @@ void test_reconfigure(void)
 /* Building a reload's pools from the in-use state: a resized pool (grown
  * or shrunk) gets exactly the bits in use in the old pools it covers, a
  * carried pool keeps its own; while the old pools are frozen the worker
- * still on the old runtime takes nothing there and parks what it frees
- * (so a second seed is exact), and after the switch that bit goes back to
- * the new pool. */
+ * still on the old runtime claims what it takes there in the new pool too
+ * and parks what it frees (so the seed after the freeze is exact), and
+ * after the switch that bit goes back to the new pool. */
 void test_reload_seed(void)
 {
 	static struct conf nc;
@@ -308,17 +308,23 @@ void test_reload_seed(void)
 		CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, x));
 	CU_ASSERT(c >= IP(198, 18, 3, 10) && c <= IP(198, 18, 3, 13));
 
-	/* frozen: nothing taken from subnets 2 and 3, subnet 1 still serves */
+	/* frozen: the worker still on the old runtime keeps serving; what it
+	 * takes in a replaced pool is taken in the new one too */
 	CU_ASSERT_EQUAL(dhcp4_runtime_freeze(nrt), 2);
 	CU_ASSERT_TRUE(dhcp4_worker_frozen(F.w));
-	CU_ASSERT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 1 }, IP(198, 18, 2, 1)), 0);
+	x = dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 1 }, IP(198, 18, 2, 1));
+	CU_ASSERT(x >= IP(198, 18, 2, 10) && x <= IP(198, 18, 2, 12) && x != b);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, x));
 	CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 2 }, 0), 0);
-	/* thawed (a reload given up): served again, and the seed sees it */
+	/* thawed (a reload given up): no more mirrors; frozen again, the new
+	 * pools start over from their reservations */
 	dhcp4_runtime_thaw(nrt);
 	CU_ASSERT_FALSE(dhcp4_worker_frozen(F.w));
 	x = dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 3 }, IP(198, 18, 2, 1));
 	CU_ASSERT(x >= IP(198, 18, 2, 10) && x <= IP(198, 18, 2, 12) && x != b);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, x));
 	CU_ASSERT_EQUAL(dhcp4_runtime_freeze(nrt), 2);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, b));
 	/* b is released under the old runtime: its bit waits, still taken */
 	m_init(&m, DHCP4_RELEASE, MAC_B);
 	m_relay(&m, IP(198, 18, 2, 1));
@@ -326,7 +332,7 @@ void test_reload_seed(void)
 	CU_ASSERT_EQUAL(run(&m, &tx), 0);
 	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
 	CU_ASSERT_EQUAL(dhcp4_worker_poll(F.w), 0);
-	CU_ASSERT_EQUAL(dhcp4_runtime_seed(nrt), 2 + 2);   /* b, x; subnet 3's two in range */
+	CU_ASSERT_EQUAL(dhcp4_runtime_seed(nrt), 3 + 2);   /* subnet 2's three; subnet 3's two in range */
 	for (x = IP(198, 18, 2, 10); x <= IP(198, 18, 2, 40); x++)
 		CU_ASSERT_EQUAL(dhcp4_runtime_in_use(nrt, x), dhcp4_runtime_in_use(F.rt, x));
 	CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, b));
@@ -337,7 +343,7 @@ void test_reload_seed(void)
 	CU_ASSERT_FALSE(dhcp4_worker_frozen(F.w));
 	CU_ASSERT_EQUAL(dhcp4_worker_poll(F.w), 1);        /* b back in the new pool */
 	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, b));
-	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 1);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 2);          /* the two taken around the freeze */
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 2), 4);   /* the orphans are still in subnet 3 */
 	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[2].assigned, 2);
 	teardown();

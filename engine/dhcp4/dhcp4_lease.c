@@ -95,9 +95,13 @@ int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
 	}
 	if (p == NO_POOL)
 		return 0;
-	if (rt_frozen(rt, p))
-		return -EBUSY;          /* being replaced: see dhcp4_runtime_freeze */
-	return alloc_claim(rt->pools[p].ap, addr) ? -EBUSY : 0;
+	if (alloc_claim(rt->pools[p].ap, addr))
+		return -EBUSY;
+	if (unlikely(rt_frozen(rt, p)) && dhcp4_runtime_mirror(rt, addr)) {
+		alloc_release(rt->pools[p].ap, addr);   /* the new pool's already */
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /* The reservation's held flag, by compare-and-swap: 0 or -EBUSY. */

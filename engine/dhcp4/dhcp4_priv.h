@@ -62,9 +62,11 @@ struct rt_pool {
 	unsigned index;                 /* position in its subnet's pools */
 	bool owned;                     /* false: moved to a newer runtime */
 	int32_t from;                   /* index in rt->from it was carried from, -1 */
-	/* A reload replaces this pool by a new one whose bits are copied from
-	 * this one's: from then on nobody takes or frees here (atomic). */
+	/* A reload replaces this pool by new ones whose bits are copied from
+	 * this one's: from then on nothing is freed here, and an address
+	 * taken here is also claimed in the new pool (atomic). */
 	uint8_t frozen;
+	uint64_t *seen;                 /* a new pool: the bits its copy marked */
 };
 
 struct rt_key {                         /* sorted lookup tables */
@@ -89,6 +91,7 @@ struct dhcp4_runtime {
 	struct dhcp4_runtime *from;     /* reload: carried pools until commit */
 	uint32_t n_carried;
 	uint32_t n_frozen;              /* pools frozen by a reload (atomic) */
+	struct dhcp4_runtime *next;     /* the reload's runtime while frozen (atomic) */
 	uint8_t gen;                    /* 1..255, one more than from's: lease stamps */
 	/* Host reservations of conf->policy (NULL: none).  A reserved in-pool
 	 * address has its pool bit set for the whole life of the runtime (it
@@ -258,6 +261,7 @@ int dhcp4_lease_from_rec(struct dhcp4_worker *w, struct lease4 *l, const struct 
 			 uint8_t kind);
 
 void dhcp4_addr_defer(struct dhcp4_worker *w, uint64_t seq, uint32_t addr, uint16_t p);
+int dhcp4_runtime_mirror(const struct dhcp4_runtime *old, uint32_t addr);
 int dhcp4_held_take(struct dhcp4_runtime *rt, const struct conf_host *h);
 
 /* Give the address bit back now: for an address no record names (an
@@ -385,14 +389,21 @@ static inline struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side
 
 	for (s = dhcp4_subnet_next(t, -1); s >= 0; s = dhcp4_subnet_next(t, s))
 		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++) {
-			if (!dhcp4_pool_allowed(t, (uint16_t)p) || rt_frozen(rt, (uint16_t)p))
+			if (!dhcp4_pool_allowed(t, (uint16_t)p))
 				continue;
 			while (!alloc_take(rt->pools[p].ap, &w->cursor[p], &addr)) {
 				/* A reserved address's bit is the reservation's: one
 				 * found free was given back by a lease of the runtime
 				 * before a reload; keep it set (at most once each). */
-				if (likely(!rt->hosts) || !rt_reserved(rt, addr))
-					return dhcp4_attach(t, l, addr, (uint16_t)p, s, side);
+				if (unlikely(rt->hosts) && rt_reserved(rt, addr))
+					continue;
+				if (unlikely(rt_frozen(rt, (uint16_t)p)) &&
+				    dhcp4_runtime_mirror(rt, addr)) {
+					/* taken in the new pool: not ours */
+					alloc_release(rt->pools[p].ap, addr);
+					continue;
+				}
+				return dhcp4_attach(t, l, addr, (uint16_t)p, s, side);
 			}
 		}
 	return NULL;

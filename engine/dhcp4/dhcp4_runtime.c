@@ -57,6 +57,7 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 		for (i = 0; i < rt->n_pools; i++) {
 			struct rt_pool *p = &rt->pools[i];
 
+			free(p->seen);          /* the copy's, not the bitmap's */
 			if (!p->owned)
 				continue;
 			if (rt->from && p->from >= 0)   /* a reload given up: hand it back */
@@ -181,19 +182,50 @@ static bool replaced(const struct dhcp4_runtime *rt, uint32_t q)
 	return false;
 }
 
+/* New and resized pools start from their reservations only; the copy
+ * from the old pools follows (dhcp4_runtime_seed). */
+static int pools_reset(struct dhcp4_runtime *rt)
+{
+	uint32_t p, i;
+
+	for (p = 0; p < rt->n_pools; p++) {
+		struct rt_pool *np = &rt->pools[p];
+		size_t nw = alloc_seen_words(np->ap);
+
+		if (np->from >= 0)
+			continue;               /* carried: the bits moved with it */
+		if (!np->seen)
+			np->seen = calloc(nw, sizeof(*np->seen));
+		if (!np->seen)
+			return -ENOMEM;
+		memset(np->seen, 0, nw * sizeof(*np->seen));
+		alloc_pool_reset(np->ap);
+		for (i = 0; i < dhcp4_hosts_count(rt->hosts); i++) {
+			uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+
+			if (a && alloc_contains(np->ap, a))
+				alloc_claim(np->ap, a);
+		}
+	}
+	return 0;
+}
+
 unsigned dhcp4_runtime_freeze(struct dhcp4_runtime *rt)
 {
 	struct dhcp4_runtime *old = rt ? rt->from : NULL;
 	unsigned n = 0;
 	uint32_t q;
 
-	for (q = 0; old && q < old->n_pools; q++)
+	if (!old || pools_reset(rt))
+		return 0;
+	/* next before the flags: whoever sees a pool frozen finds it */
+	__atomic_store_n(&old->next, rt, __ATOMIC_SEQ_CST);
+	for (q = 0; q < old->n_pools; q++)
 		if (replaced(rt, q)) {
 			__atomic_store_n(&old->pools[q].frozen, 1, __ATOMIC_SEQ_CST);
 			n++;
 		}
-	if (old)
-		__atomic_store_n(&old->n_frozen, n, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&old->n_frozen, n, __ATOMIC_SEQ_CST);
 	return n;
 }
 
@@ -207,6 +239,31 @@ void dhcp4_runtime_thaw(struct dhcp4_runtime *rt)
 	__atomic_store_n(&old->n_frozen, 0, __ATOMIC_SEQ_CST);
 	for (q = 0; q < old->n_pools; q++)
 		__atomic_store_n(&old->pools[q].frozen, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&old->next, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* A worker of the old runtime took addr in a frozen pool: claim it in the
+ * new pool too.  0: it is this worker's; -EBUSY: someone of the new
+ * runtime has it (the caller gives it back).  A failed claim whose bit the
+ * copy marked is still ours: the copy read our bit (a frozen pool frees
+ * nothing, so that bit cannot be an earlier holder's).  Otherwise only a
+ * worker already on the new runtime can have set it. */
+int dhcp4_runtime_mirror(const struct dhcp4_runtime *old, uint32_t addr)
+{
+	const struct dhcp4_runtime *rt = __atomic_load_n(&old->next, __ATOMIC_ACQUIRE);
+	uint16_t p;
+
+	if (!rt)
+		return 0;                       /* thawed: the reload was given up */
+	if (rt_reserved(rt, addr))
+		return -EBUSY;                  /* reserved from now on: not for a pool */
+	p = rt_pool_of(rt, addr);
+	if (p == NO_POOL || rt->pools[p].from >= 0 || !rt->pools[p].seen)
+		return 0;
+	if (alloc_claim(rt->pools[p].ap, addr) == 0 ||
+	    alloc_seen(rt->pools[p].ap, rt->pools[p].seen, addr))
+		return 0;
+	return -EBUSY;
 }
 
 /* May a lease of `from` (not remapped yet) hold reserved address a?
@@ -234,21 +291,18 @@ int dhcp4_runtime_seed(struct dhcp4_runtime *rt)
 	if (!rt || !rt->from)
 		return 0;
 	old = rt->from;
+	/* Frozen by this reload: the pools were reset then, and the old
+	 * runtime's workers may have claimed bits in them since. */
+	if (__atomic_load_n(&old->next, __ATOMIC_ACQUIRE) != rt && pools_reset(rt))
+		return -ENOMEM;
 	for (p = 0; p < rt->n_pools; p++) {
 		struct rt_pool *np = &rt->pools[p];
 
 		if (np->from >= 0)
-			continue;               /* carried: the bits moved with it */
-		alloc_pool_reset(np->ap);
-		for (i = 0; i < dhcp4_hosts_count(rt->hosts); i++) {
-			uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
-
-			if (a && alloc_contains(np->ap, a))
-				alloc_claim(np->ap, a);
-		}
+			continue;
 		for (q = 0; q < old->n_pools; q++)
 			if (old->pools[q].owned && pools_overlap(np, &old->pools[q]))
-				n += alloc_copy_in_use(np->ap, old->pools[q].ap, NULL, NULL);
+				n += alloc_copy_in_use(np->ap, old->pools[q].ap, NULL, NULL, np->seen);
 	}
 	for (i = 0; rt->contested && i < dhcp4_hosts_count(rt->hosts); i++) {
 		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;

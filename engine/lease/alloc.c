@@ -380,15 +380,16 @@ static void resummarize(struct alloc_pool *p)
 }
 
 uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
-			   bool (*skip)(uint32_t addr, void *arg), void *arg)
+			   bool (*skip)(uint32_t addr, void *arg), void *arg, uint64_t *seen)
 {
 	int64_t off = (int64_t)dst->first - src->first;
 	uint32_t n = 0, w;
 
 	if (src->first > dst->last || dst->first > src->last)
 		return 0;
-	/* dst is not in use yet: whole words, then the summaries once.  A
-	 * pool of 2^24 addresses is 262,144 words: about a millisecond. */
+	/* dst takes no addresses yet: whole words, then the summaries once
+	 * (a pool of 2^24 addresses is 262,144 words).  Only alloc_claim may
+	 * run on it meanwhile, hence the fetch-or. */
 	for (w = 0; w < dst->nwords; w++) {
 		uint64_t v = bits_at(src, off + (int64_t)w * 64), old, add;
 
@@ -403,9 +404,26 @@ uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
 			if (skip(dst->first + w * 64 + (uint32_t)__builtin_ctzll(b), arg))
 				v &= ~b;
 		}
+		if (seen != NULL)
+			__atomic_fetch_or(&seen[w], v, __ATOMIC_RELEASE);
+		old = atomic_fetch_or(&dst->word[w], v);
 		n += (uint32_t)__builtin_popcountll(v & ~old);
-		atomic_store_explicit(&dst->word[w], old | v, memory_order_relaxed);
 	}
 	resummarize(dst);
 	return n;
+}
+
+size_t alloc_seen_words(const struct alloc_pool *p)
+{
+	return p->nwords;
+}
+
+bool alloc_seen(const struct alloc_pool *p, const uint64_t *seen, uint32_t addr)
+{
+	uint32_t i;
+
+	if (!alloc_contains(p, addr))
+		return false;
+	i = addr - p->first;
+	return (__atomic_load_n(&seen[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
 }

@@ -929,12 +929,12 @@ static void test_alloc_copy(void)
 	for (a = 100; a <= 299; a += 3)
 		alloc_claim(src, a);
 	CU_ASSERT_EQUAL(alloc_claim(dst, 400), 0);
-	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL), (297 - 150) / 3 + 1);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL, NULL), (297 - 150) / 3 + 1);
 	for (a = 150; a <= 450; a++)
 		CU_ASSERT_EQUAL(alloc_in_use(dst, a), (a <= 299 && a % 3 == 1) || a == 400);
 	alloc_pool_reset(dst);
 	CU_ASSERT_EQUAL(alloc_used(dst), 0);
-	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, skip_odd, NULL), 25);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, skip_odd, NULL, NULL), 25);
 	for (a = 150; a <= 450; a++)
 		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a <= 299 && a % 3 == 1 && !(a & 1));
 	/* the summaries are right again: every free address can be taken */
@@ -945,7 +945,7 @@ static void test_alloc_copy(void)
 	/* a pool that starts below the old one, and one that ends inside it */
 	dst = alloc_pool_create(30, 130);
 	CU_ASSERT_FATAL(dst != NULL);
-	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL), (130 - 100) / 3 + 1);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL, NULL), (130 - 100) / 3 + 1);
 	for (a = 30; a <= 130; a++)
 		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a >= 100 && a % 3 == 1);
 	CU_ASSERT_EQUAL(alloc_used(dst), 11);
