@@ -91,12 +91,14 @@ char *read_text(const char *path, size_t *lenp)
  * free once no worker uses them.  The answer says what is known within
  * RC_WAIT_MS: the remap counts of the workers done by then. */
 static int publish(struct dp_srv *s, struct conf *nc, struct dhcp4_runtime *rt, json_t *info,
-		   char *err, size_t errlen)
+		   char *err, size_t errlen, bool *kept)
 {
 	struct dp_reload_info ri;
 	int ret;
 
 	ret = dp_reload(s->dp, nc, rt, s->conf, s->rt, RC_FREEZE_MS, RC_WAIT_MS, &ri);
+	if (ri.rt_kept)
+		*kept = true;
 	if (ret == -EBUSY)
 		snprintf(err, errlen, "%s: the reload before is still remapping leases on a worker "
 			 "(not done within %u ms); configuration unchanged, try again", nc->file,
@@ -136,6 +138,7 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 {
 	struct conf *nc = NULL;
 	struct dhcp4_runtime *rt = NULL;
+	bool kept = false;
 	char *text = NULL;
 	size_t tlen = 0;
 	json_t *info = NULL;
@@ -168,9 +171,12 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	}
 	info = json_pack("{s:s, s:I, s:I}", "file", nc->file, "subnets", (json_int_t)nc->n_subnets,
 			 "pools-carried-over", (json_int_t)dhcp4_runtime_carried(rt));
-	ret = publish(s, nc, rt, info, err, errlen);
-	if (ret)
+	ret = publish(s, nc, rt, info, err, errlen, &kept);
+	if (ret) {
+		if (kept)
+			rt = NULL, nc = NULL;   /* leaked on purpose: see dp_reload */
 		goto fail;                    /* nothing was published */
+	}
 	/* Published: from here the new snapshot serves, whatever happens;
 	 * the old one is the datapath's (freed once no worker uses it). */
 	s->conf = nc;

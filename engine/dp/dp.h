@@ -182,6 +182,8 @@ bool dp_workers_ready(const struct dp *dp);
 struct dp_reload_info {
 	uint64_t leases, orphaned, conflicts;   /* summed over the workers done */
 	unsigned remapping;                     /* workers not done within wait_ms */
+	bool rt_kept;                           /* -ETIMEDOUT: rt may still be read,
+						 * never free it (nor nc) */
 	uint64_t freeze_us, switch_us, remap_us;
 };
 int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct conf *oc,

@@ -184,7 +184,15 @@ int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct c
 	if (dhcp4_runtime_freeze(rt)) {
 		ret = freeze_settle(dp, freeze_ms);
 		if (ret) {
+			/* A worker that saw a frozen pool may be reading rt (its
+			 * new pools) until its unit of work ends: rt is freed by
+			 * the caller only once that is sure. */
 			dhcp4_runtime_thaw(rt);
+			if (freeze_settle(dp, freeze_ms * 10)) {
+				LOG_E("reload: a worker is stuck in one loop pass; the new "
+				      "runtime is left allocated rather than freed under it");
+				out->rt_kept = true;
+			}
 			snap_free_arrays(s, dp->n_workers);
 			free(s);
 			free(r);
