@@ -84,6 +84,11 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 	}
 	l->n = 0;
 #define SUM(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) v += (expr); } while (0)
+/* Per-subnet and per-pool arrays have the layout of the running snapshot
+ * only on workers that have switched to it (a reload does not wait for a
+ * slow one): the others are left out until they have. */
+#define SUM_CUR(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) \
+	if (dp_worker_current(dp, w)) v += (expr); } while (0)
 #define ADD(...) do { if (!stat_add(l, __VA_ARGS__)) return -ENOMEM; } while (0)
 	for (i = 0; i < STAT4_MAX; i++) {
 		SUM(dp->workers[w]->st->c[i]);
@@ -109,19 +114,19 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 			total += (uint64_t)su->pools[i].last - su->pools[i].first + 1;
 		ADD("total-addresses", (int64_t)total, true, su->id, -1);
 		for (g = 0, w = 0; w < dp->n_workers; w++)
-			g += dp->workers[w]->st->subnet[sn].assigned;
+			g += dp_worker_current(dp, w) ? dp->workers[w]->st->subnet[sn].assigned : 0;
 		assigned_total += g;
 		ADD("assigned-addresses", g, true, su->id, -1);
 		for (g = 0, w = 0; w < dp->n_workers; w++)
-			g += dp->workers[w]->st->subnet[sn].declined;
+			g += dp_worker_current(dp, w) ? dp->workers[w]->st->subnet[sn].declined : 0;
 		declined_total += g;
 		ADD("declined-addresses", g, true, su->id, -1);
-		SUM(dp->workers[w]->st->subnet[sn].cumulative);
+		SUM_CUR(dp->workers[w]->st->subnet[sn].cumulative);
 		cum_total += v;
 		ADD("cumulative-assigned-addresses", (int64_t)v, false, su->id, -1);
-		SUM(dp->workers[w]->st->subnet[sn].reclaimed);
+		SUM_CUR(dp->workers[w]->st->subnet[sn].reclaimed);
 		ADD("reclaimed-leases", (int64_t)v, false, su->id, -1);
-		SUM(dp->workers[w]->st->subnet[sn].reclaimed_declined);
+		SUM_CUR(dp->workers[w]->st->subnet[sn].reclaimed_declined);
 		ADD("reclaimed-declined-addresses", (int64_t)v, false, su->id, -1);
 	}
 	for (p = 0; p < dhcp4_runtime_pool_count(s->rt); p++) {
@@ -132,12 +137,12 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		id = c->subnets[si].id;
 		ADD("total-addresses", (int64_t)last - first + 1, true, id, (int)idx);
 		for (g = 0, w = 0; w < dp->n_workers; w++)
-			g += dp->workers[w]->st->pool[p].assigned;
+			g += dp_worker_current(dp, w) ? dp->workers[w]->st->pool[p].assigned : 0;
 		ADD("assigned-addresses", g, true, id, (int)idx);
 		for (g = 0, w = 0; w < dp->n_workers; w++)
-			g += dp->workers[w]->st->pool[p].declined;
+			g += dp_worker_current(dp, w) ? dp->workers[w]->st->pool[p].declined : 0;
 		ADD("declined-addresses", g, true, id, (int)idx);
-		SUM(dp->workers[w]->st->pool[p].cumulative);
+		SUM_CUR(dp->workers[w]->st->pool[p].cumulative);
 		ADD("cumulative-assigned-addresses", (int64_t)v, false, id, (int)idx);
 	}
 	ADD("assigned-addresses", assigned_total, true, 0, -1);

@@ -1,8 +1,8 @@
 /* Live reconfiguration, for config-reload and SIGHUP: load and validate
  * the new file, refuse what a running process cannot change, build the
- * new runtime, then publish it to every worker under the reload barrier
- * (see worker.c).  On any failure before the publication the old snapshot
- * keeps serving. */
+ * new runtime, then publish it to the workers with RCU, without stopping
+ * them (engine/dp/reload.c).  On any failure before the publication the
+ * old snapshot keeps serving. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +12,8 @@
 #include "ctl_cmd.h"
 #include "log.h"
 
-#define RC_ARRIVE_MS     2000
+#define RC_FREEZE_MS     200    /* a worker's unit of work in flight at the freeze */
+#define RC_WAIT_MS       2000   /* remap counts in the answer; the reload before */
 
 /* Parts of a config that a running process cannot change: the EAL, the
  * ports, the lease store, the steering key and the control channel.
@@ -85,121 +86,59 @@ char *read_text(const char *path, size_t *lenp)
 	return buf;
 }
 
-static void rc_free_arrays(struct dhcp4_reconf *rc)
-{
-	free(rc->subnet);
-	free(rc->pool);
-	free(rc->cursor);
-	rc->subnet = NULL;
-	rc->pool = NULL;
-	rc->cursor = NULL;
-}
-
-static bool wait_count(uint32_t *ctr, uint32_t want, unsigned timeout_ms)
-{
-	struct timespec nap = { 0, 20000 };
-	unsigned long spins = (unsigned long)timeout_ms * 50, i;
-
-	for (i = 0; i <= spins || !timeout_ms; i++) {
-		if (__atomic_load_n(ctr, __ATOMIC_ACQUIRE) >= want)
-			return true;
-		nanosleep(&nap, NULL);
-	}
-	return false;
-}
-
-/* Publish conf/rt to every worker under the barrier (see worker.c).  The
- * grace period is explicit: when every worker has acknowledged, none can
- * still hold a pointer into the old snapshot, so it is freed here. */
+/* Publish conf/rt to the workers without stopping them (engine/dp
+ * reload.c); on success the old conf and runtime are the datapath's to
+ * free once no worker uses them.  The answer says what is known within
+ * RC_WAIT_MS: the remap counts of the workers done by then. */
 static int publish(struct dp_srv *s, struct conf *nc, struct dhcp4_runtime *rt, json_t *info,
-		   char *err, size_t errlen)
+		   char *err, size_t errlen, bool *kept)
 {
-	struct dp *dp = s->dp;
-	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
-	uint32_t n_pools = dhcp4_runtime_pool_count(rt);
-	uint64_t orphaned = 0, conflicts = 0, leases = 0;
-	struct timespec t0, t1;
-	unsigned w, posted = 0;
-	int ret = 0;
+	struct dp_reload_info ri;
+	int ret;
 
-	for (w = 0; w < dp->n_workers; w++) {
-		m[w] = dp_msg_new(DP_MSG_RECONF, 0);
-		if (!m[w])
-			goto nomem;
-		m[w]->rc.conf = nc;
-		m[w]->rc.rt = rt;
-		m[w]->rc.subnet = calloc(nc->n_subnets ? nc->n_subnets : 1, sizeof(struct stats4_subnet));
-		m[w]->rc.pool = calloc(n_pools ? n_pools : 1, sizeof(struct stats4_pool));
-		m[w]->rc.cursor = calloc(n_pools ? n_pools : 1, sizeof(uint32_t));
-		if (!m[w]->rc.subnet || !m[w]->rc.pool || !m[w]->rc.cursor)
-			goto nomem;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	__atomic_store_n(&dp->rc_arrived, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&dp->rc_done, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&dp->rc_gen, dp->rc_gen + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&dp->rc_phase, DP_RC_ARRIVE, __ATOMIC_RELEASE);
-	for (w = 0; w < dp->n_workers; w++) {
-		m[w]->gen = dp->rc_gen;
-		if (dp_msg_post(dp, w, m[w]))
-			break;
-		posted++;
-	}
-	if (posted < dp->n_workers || !wait_count(&dp->rc_arrived, dp->n_workers, RC_ARRIVE_MS)) {
-		/* Someone did not come: nobody changes anything. */
-		__atomic_store_n(&dp->rc_phase, DP_RC_ABORT, __ATOMIC_RELEASE);
-		for (w = 0; w < dp->n_workers; w++) {
-			if (w >= posted) {
-				rc_free_arrays(&m[w]->rc);
-				dp_msg_free(m[w]);
-			} else if (dp_msg_wait(m[w], MSG_TIMEOUT_MS) == 0) {
-				rc_free_arrays(&m[w]->rc);
-				dp_msg_free(m[w]);
-			}
-			/* else abandoned: it cancels itself and the worker frees it
-			 * (the arrays leak, which is better than a use after free) */
-		}
-		snprintf(err, errlen, "%s: a worker did not reach the reload barrier within %u ms; "
-			 "configuration unchanged", nc->file, RC_ARRIVE_MS);
-		return -ETIMEDOUT;
-	}
-	/* Every worker is paused: the new snapshot goes in. */
-	__atomic_store_n(&dp->conf, nc, __ATOMIC_RELEASE);
-	__atomic_store_n(&dp->rc_phase, DP_RC_GO, __ATOMIC_RELEASE);
-	wait_count(&dp->rc_done, dp->n_workers, 0);
-	__atomic_store_n(&dp->rc_phase, DP_RC_RESUME, __ATOMIC_RELEASE);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (w = 0; w < dp->n_workers; w++) {
-		dp_msg_wait(m[w], 0xffffffffu);     /* they are past the barrier */
-		if (m[w]->ret && !ret)
-			ret = m[w]->ret;
-		orphaned += m[w]->rc.orphaned;
-		conflicts += m[w]->rc.conflicts;
-		leases += m[w]->rc.leases;
-		rc_free_arrays(&m[w]->rc);           /* the old arrays, swapped back */
-		dp_msg_free(m[w]);
-	}
-	__atomic_store_n(&dp->rc_phase, DP_RC_IDLE, __ATOMIC_RELEASE);
-	json_object_set_new(info, "orphaned-leases", json_integer((json_int_t)orphaned));
-	json_object_set_new(info, "address-conflicts", json_integer((json_int_t)conflicts));
-	json_object_set_new(info, "leases", json_integer((json_int_t)leases));
-	json_object_set_new(info, "pause-us", json_integer((json_int_t)(
-		(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000)));
-	return ret;
-nomem:
-	for (w = 0; w < dp->n_workers; w++)
-		if (m[w]) {
-			rc_free_arrays(&m[w]->rc);
-			dp_msg_free(m[w]);
-		}
-	snprintf(err, errlen, "%s: out of memory", nc->file);
-	return -ENOMEM;
+	ret = dp_reload(s->dp, nc, rt, s->conf, s->rt, RC_FREEZE_MS, RC_WAIT_MS, &ri);
+	if (ri.rt_kept)
+		*kept = true;
+	if (ret == -EBUSY)
+		snprintf(err, errlen, "%s: the reload before is still remapping leases on a worker "
+			 "(not done within %u ms); configuration unchanged, try again", nc->file,
+			 RC_WAIT_MS);
+	else if (ret == -ETIMEDOUT)
+		snprintf(err, errlen, "%s: a worker did not finish its unit of work within %u ms "
+			 "of the freeze; configuration unchanged", nc->file, RC_FREEZE_MS);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", nc->file, strerror(-ret));
+	if (ret)
+		return ret;
+	json_object_set_new(info, "orphaned-leases", json_integer((json_int_t)ri.orphaned));
+	json_object_set_new(info, "address-conflicts", json_integer((json_int_t)ri.conflicts));
+	json_object_set_new(info, "leases", json_integer((json_int_t)ri.leases));
+	/* Workers still remapping when the answer left: the three counts
+	 * above are theirs missing (0: the counts are final). */
+	json_object_set_new(info, "workers-remapping", json_integer((json_int_t)ri.remapping));
+	/* The datapath no longer pauses for a reload; the key stays (0) for
+	 * the scripts that read it.  How long the freeze of replaced pools,
+	 * the switch of every worker and the remap took instead: */
+	json_object_set_new(info, "pause-us", json_integer(0));
+	json_object_set_new(info, "freeze-us", json_integer((json_int_t)ri.freeze_us));
+	json_object_set_new(info, "switch-us", json_integer((json_int_t)ri.switch_us));
+	json_object_set_new(info, "remap-us", json_integer((json_int_t)ri.remap_us));
+	return 0;
+}
+
+void dp_srv_reap(struct dp_srv *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->dp->retired)
+		dp_reload_reap(s->dp, 0);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **infop)
 {
-	struct conf *nc = NULL, *oc;
-	struct dhcp4_runtime *rt = NULL, *ort;
+	struct conf *nc = NULL;
+	struct dhcp4_runtime *rt = NULL;
+	bool kept = false;
 	char *text = NULL;
 	size_t tlen = 0;
 	json_t *info = NULL;
@@ -232,27 +171,30 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	}
 	info = json_pack("{s:s, s:I, s:I}", "file", nc->file, "subnets", (json_int_t)nc->n_subnets,
 			 "pools-carried-over", (json_int_t)dhcp4_runtime_carried(rt));
-	ret = publish(s, nc, rt, info, err, errlen);
-	if (ret == -ETIMEDOUT || ret == -ENOMEM)
+	ret = publish(s, nc, rt, info, err, errlen, &kept);
+	if (ret) {
+		if (kept)
+			rt = NULL, nc = NULL;   /* leaked on purpose: see dp_reload */
 		goto fail;                    /* nothing was published */
-	/* Published: from here the new snapshot serves, whatever happens. */
-	oc = s->conf;
-	ort = s->rt;
-	dhcp4_runtime_commit(rt);
+	}
+	/* Published: from here the new snapshot serves, whatever happens;
+	 * the old one is the datapath's (freed once no worker uses it). */
 	s->conf = nc;
 	s->rt = rt;
-	dhcp4_runtime_free(ort);              /* leaves the carried pools alone */
-	conf_free(oc);
 	free(s->conf_text);
 	s->conf_text = text;
 	s->conf_text_len = tlen;
 	s->reloads++;
 	s->reloaded = time(NULL);
 	LOG_I("configuration reloaded from %s: %u subnet(s), %u pool(s) carried over, %" PRId64
-	      " orphaned lease(s), paused %" PRId64 " us", nc->file, nc->n_subnets,
-	      dhcp4_runtime_carried(rt),
+	      " orphaned lease(s), paused 0 us (freeze %" PRId64 " us, every worker switched in %"
+	      PRId64 " us, remapped in %" PRId64 " us, %" PRId64 " worker(s) still remapping)",
+	      nc->file, nc->n_subnets, dhcp4_runtime_carried(rt),
 	      (int64_t)json_integer_value(json_object_get(info, "orphaned-leases")),
-	      (int64_t)json_integer_value(json_object_get(info, "pause-us")));
+	      (int64_t)json_integer_value(json_object_get(info, "freeze-us")),
+	      (int64_t)json_integer_value(json_object_get(info, "switch-us")),
+	      (int64_t)json_integer_value(json_object_get(info, "remap-us")),
+	      (int64_t)json_integer_value(json_object_get(info, "workers-remapping")));
 	pthread_mutex_unlock(&s->lock);
 	if (infop)
 		*infop = info;

@@ -43,6 +43,9 @@ void dp_srv_fini(struct dp_srv *s);
  * with err = "file:line: reason" and the old snapshot still serving.
  * *info (may be NULL) gets a JSON object describing the reload. */
 int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **info);
+/* Free what reloads replaced once no worker uses it (main's loop calls it
+ * every tick: a worker that was slow at the reload is past it later). */
+void dp_srv_reap(struct dp_srv *s);
 /* "name value" lines, Kea's names (raw counters, no baselines). */
 void dp_srv_stats_write(struct dp_srv *s, FILE *f);
 

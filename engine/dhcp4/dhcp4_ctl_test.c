@@ -158,19 +158,8 @@ void test_reconfigure_pending(void)
 	nrt = dhcp4_runtime_create_from(&nc, F.rt);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
 	CU_ASSERT_EQUAL(dhcp4_runtime_carried(nrt), 2);
-	rc.conf = &nc;
-	rc.rt = nrt;
-	rc.subnet = calloc(3, sizeof(*rc.subnet));
-	rc.pool = calloc(3, sizeof(*rc.pool));
-	rc.cursor = calloc(3, sizeof(*rc.cursor));
-	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL_FATAL(reload_to(&nc, nrt, &rc), 0);   /* frees the old runtime */
 	CU_ASSERT_EQUAL(rc.conflicts, 0);
-	free(rc.subnet);
-	free(rc.pool);
-	free(rc.cursor);
-	dhcp4_runtime_commit(nrt);
-	dhcp4_runtime_free(F.rt);
-	F.rt = nrt;
 	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
 	/* still taken in the new bitmap */
 	m_init(&m, DHCP4_DISCOVER, MAC_C);
@@ -242,22 +231,10 @@ void test_reconfigure(void)
 	nrt = dhcp4_runtime_create_from(&nc, F.rt);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
 
-	rc.conf = &nc;
-	rc.rt = nrt;
-	rc.subnet = calloc(3, sizeof(*rc.subnet));
-	rc.pool = calloc(3, sizeof(*rc.pool));
-	rc.cursor = calloc(3, sizeof(*rc.cursor));
-	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
-	dhcp4_worker_reindex(F.w);                 /* as the datapath does after it */
+	CU_ASSERT_EQUAL_FATAL(reload_to(&nc, nrt, &rc), 0);   /* frees the old runtime */
 	CU_ASSERT_EQUAL(rc.leases, 4);
 	CU_ASSERT_EQUAL(rc.orphaned, 1);          /* c: subnet 3 is gone */
 	CU_ASSERT_EQUAL(rc.conflicts, 0);
-	free(rc.subnet);
-	free(rc.pool);
-	free(rc.cursor);
-	dhcp4_runtime_commit(nrt);
-	dhcp4_runtime_free(F.rt);                  /* must not free the carried pool */
-	F.rt = nrt;
 
 	/* gauges recounted on the new layout; cumulative carried by id */
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 2);
@@ -352,5 +329,89 @@ void test_lease_add_log_full(void)
 	wb_stop(wb);
 	wb_free(wb);
 	ops->close(be);
+	teardown();
+}
+
+/* Building a reload's pools from the in-use state: a resized pool (grown
+ * or shrunk) gets exactly the bits in use in the old pools it covers, a
+ * carried pool keeps its own; while the old pools are frozen the worker
+ * still on the old runtime claims what it takes there in the new pool too
+ * and parks what it frees (so the seed after the freeze is exact), and
+ * after the switch that bit goes back to the new pool. */
+void test_reload_seed(void)
+{
+	static struct conf nc;
+	static struct conf_subnet nsub[3];
+	static struct conf_pool npools[3];
+	struct dhcp4_runtime *nrt;
+	struct dhcp4_reconf rc = { 0 };
+	struct dhcp4_tx tx;
+	struct msg m;
+	uint32_t a, b, c, x;
+	unsigned i;
+
+	setup(true, false);
+	a = dora(MAC_A, 0);
+	b = dora(MAC_B, IP(198, 18, 2, 1));
+	c = dora(MAC_C, IP(198, 18, 3, 1));
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 6, (uint8_t)i },
+					 IP(198, 18, 3, 1)), 0);
+	nc = F.c;
+	memcpy(nsub, F.subnets, sizeof(nsub));
+	memcpy(npools, F.pools, sizeof(npools));
+	npools[1].last = IP(198, 18, 2, 40);        /* grown */
+	npools[2].last = IP(198, 18, 3, 11);        /* shrunk: .12 and .13 fall out */
+	for (i = 0; i < 3; i++)
+		nsub[i].pools = &npools[i];
+	nc.subnets = nsub;
+	nrt = dhcp4_runtime_create_from(&nc, F.rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
+	CU_ASSERT_EQUAL(dhcp4_runtime_carried(nrt), 1);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, a));
+	for (x = IP(198, 18, 2, 10); x <= IP(198, 18, 2, 40); x++)
+		CU_ASSERT_EQUAL(dhcp4_runtime_in_use(nrt, x), x == b);
+	for (x = IP(198, 18, 3, 10); x <= IP(198, 18, 3, 11); x++)
+		CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, x));
+	CU_ASSERT(c >= IP(198, 18, 3, 10) && c <= IP(198, 18, 3, 13));
+
+	/* frozen: the worker still on the old runtime keeps serving; what it
+	 * takes in a replaced pool is taken in the new one too */
+	CU_ASSERT_EQUAL(dhcp4_runtime_freeze(nrt), 2);
+	CU_ASSERT_TRUE(dhcp4_worker_frozen(F.w));
+	x = dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 1 }, IP(198, 18, 2, 1));
+	CU_ASSERT(x >= IP(198, 18, 2, 10) && x <= IP(198, 18, 2, 12) && x != b);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, x));
+	CU_ASSERT_NOT_EQUAL(dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 2 }, 0), 0);
+	/* thawed (a reload given up): no more mirrors; frozen again, the new
+	 * pools start over from their reservations */
+	dhcp4_runtime_thaw(nrt);
+	CU_ASSERT_FALSE(dhcp4_worker_frozen(F.w));
+	x = dora((const uint8_t[6]){ 2, 0, 0, 0, 7, 3 }, IP(198, 18, 2, 1));
+	CU_ASSERT(x >= IP(198, 18, 2, 10) && x <= IP(198, 18, 2, 12) && x != b);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, x));
+	CU_ASSERT_EQUAL(dhcp4_runtime_freeze(nrt), 2);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, b));
+	/* b is released under the old runtime: its bit waits, still taken */
+	m_init(&m, DHCP4_RELEASE, MAC_B);
+	m_relay(&m, IP(198, 18, 2, 1));
+	m_ciaddr(&m, b);
+	CU_ASSERT_EQUAL(run(&m, &tx), 0);
+	CU_ASSERT_EQUAL(dhcp4_worker_pending(F.w), 1);
+	CU_ASSERT_EQUAL(dhcp4_worker_poll(F.w), 0);
+	CU_ASSERT_EQUAL(dhcp4_runtime_seed(nrt), 3 + 2);   /* subnet 2's three; subnet 3's two in range */
+	for (x = IP(198, 18, 2, 10); x <= IP(198, 18, 2, 40); x++)
+		CU_ASSERT_EQUAL(dhcp4_runtime_in_use(nrt, x), dhcp4_runtime_in_use(F.rt, x));
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(nrt, b));
+
+	CU_ASSERT_EQUAL_FATAL(reload_to(&nc, nrt, &rc), 0);   /* frees the old runtime */
+	CU_ASSERT_EQUAL(rc.conflicts, 0);
+	CU_ASSERT_EQUAL(rc.orphaned, 2);                   /* .12 and .13 */
+	CU_ASSERT_FALSE(dhcp4_worker_frozen(F.w));
+	CU_ASSERT_EQUAL(dhcp4_worker_poll(F.w), 1);        /* b back in the new pool */
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(nrt, b));
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 2);          /* the two taken around the freeze */
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 2), 4);   /* the orphans are still in subnet 3 */
+	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[2].assigned, 2);
 	teardown();
 }

@@ -68,14 +68,45 @@ void dhcp4_log_fill(struct dhcp4_worker *w, struct lease_change *c, const struct
 int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr)
 {
 	const struct conf_host *h = rt_reserved(rt, addr);
-	uint8_t zero = 0;
 
-	if (h)
-		return __atomic_compare_exchange_n(rt_held(rt, h), &zero, 1, false, __ATOMIC_ACQ_REL,
-						   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+	if (h) {
+		/* a lease of the runtime before a reload may still hold it */
+		if (unlikely(rt->contested) &&
+		    __atomic_load_n(&rt->contested[h - dhcp4_hosts_get(rt->hosts, 0)], __ATOMIC_ACQUIRE))
+			return -EBUSY;
+		return dhcp4_held_take(rt, h);
+	}
 	if (p == NO_POOL)
 		return 0;
-	return alloc_claim(rt->pools[p].ap, addr) ? -EBUSY : 0;
+	if (alloc_claim(rt->pools[p].ap, addr))
+		return -EBUSY;
+	if (unlikely(rt_frozen(rt, p)) && dhcp4_runtime_mirror(rt, addr)) {
+		alloc_release(rt->pools[p].ap, addr);   /* the new pool's already */
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* The reservation's held flag, by compare-and-swap: 0 or -EBUSY. */
+int dhcp4_held_take(struct dhcp4_runtime *rt, const struct conf_host *h)
+{
+	uint8_t zero = 0;
+
+	return __atomic_compare_exchange_n(rt_held(rt, h), &zero, 1, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+}
+
+/* A bit to give back later: after its delete record is durable (seq), or
+ * (frozen pool) once this worker uses the pool that replaces it.  With the
+ * queue full (counted) a frozen pool's bit stays taken: it is lost until
+ * a restart, never given twice. */
+void dhcp4_addr_defer(struct dhcp4_worker *w, uint64_t seq, uint32_t addr, uint16_t p)
+{
+	if (unlikely(!w->rq.cap || release_queue_full(&w->rq))) {
+		w->st.c[STAT4_RELEASE_QUEUE_FULL]++;
+		return;
+	}
+	release_queue_push(&w->rq, seq, addr, p);
 }
 
 /* Undo dhcp4_addr_take(): a reserved address keeps its pool bit. */
@@ -101,7 +132,7 @@ static void addr_release_after(struct dhcp4_worker *w, struct lease4 *l, uint64_
 	if (l->pool == NO_POOL)
 		return;
 	if (!seq || !w->durable || !w->rq.cap || release_queue_full(&w->rq)) {
-		addr_release(w, l);
+		addr_release(w, l);     /* (which defers a frozen pool's bit) */
 		return;
 	}
 	release_queue_push(&w->rq, seq, l->addr, l->pool);
@@ -118,6 +149,8 @@ unsigned dhcp4_worker_poll(struct dhcp4_worker *w)
 		return 0;
 	durable = lease_log_safe(w->log, w->durable);
 	while ((e = release_queue_first(&w->rq)) && e->seq <= durable) {
+		if (rt_frozen(w->rt, e->pool))
+			break;          /* given back in the new pool, after the switch */
 		if (e->pool != NO_POOL)
 			alloc_release(w->rt->pools[e->pool].ap, e->addr);
 		release_queue_pop(&w->rq);

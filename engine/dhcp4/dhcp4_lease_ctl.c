@@ -293,18 +293,6 @@ int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq)
 	return ret;
 }
 
-static int reindex_one(struct lease4 *l, void *arg)
-{
-	if (l->addr)
-		addr_own(arg, l);
-	return 0;
-}
-
-void dhcp4_worker_reindex(struct dhcp4_worker *w)
-{
-	lease_table_foreach(w->lt, reindex_one, w);
-}
-
 struct del_ctx {
 	const struct dhcp4_lease_filter *f;
 	struct lease4 **v;

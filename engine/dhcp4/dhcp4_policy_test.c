@@ -570,19 +570,8 @@ static void xreload(const char *text, const char *abandoned)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nc);
 	nrt = dhcp4_runtime_create_from(nc, F.rt);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nrt);
-	rc.conf = nc;
-	rc.rt = nrt;
-	rc.subnet = calloc(nc->n_subnets, sizeof(*rc.subnet));
-	rc.pool = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.pool));
-	rc.cursor = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.cursor));
-	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
+	CU_ASSERT_EQUAL_FATAL(reload_to(nc, nrt, &rc), 0);
 	CU_ASSERT_EQUAL(rc.conflicts, 0);
-	free(rc.subnet);
-	free(rc.pool);
-	free(rc.cursor);
-	dhcp4_runtime_commit(nrt);
-	dhcp4_runtime_free(F.rt);
-	F.rt = nrt;
 	conf_free(XC);
 	XC = nc;
 }
@@ -662,18 +651,7 @@ void test_reload_reservation_freed_before_switch(void)
 	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
 	CU_ASSERT_EQUAL(run(&m, &tx), 0);
 	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MACN(0)));
-	rc.conf = nc;
-	rc.rt = nrt;
-	rc.subnet = calloc(nc->n_subnets, sizeof(*rc.subnet));
-	rc.pool = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.pool));
-	rc.cursor = calloc(dhcp4_runtime_pool_count(nrt), sizeof(*rc.cursor));
-	CU_ASSERT_EQUAL_FATAL(dhcp4_worker_reconfigure(F.w, &rc), 0);
-	free(rc.subnet);
-	free(rc.pool);
-	free(rc.cursor);
-	dhcp4_runtime_commit(nrt);
-	dhcp4_runtime_free(F.rt);
-	F.rt = nrt;
+	CU_ASSERT_EQUAL_FATAL(reload_to(nc, nrt, &rc), 0);
 	conf_free(XC);
 	XC = nc;
 	/* nobody else is even offered .10 (the pool is full for them); its

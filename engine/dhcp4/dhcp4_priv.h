@@ -65,6 +65,11 @@ struct rt_pool {
 	unsigned index;                 /* position in its subnet's pools */
 	bool owned;                     /* false: moved to a newer runtime */
 	int32_t from;                   /* index in rt->from it was carried from, -1 */
+	/* A reload replaces this pool by new ones whose bits are copied from
+	 * this one's: from then on nothing is freed here, and an address
+	 * taken here is also claimed in the new pool (atomic). */
+	uint8_t frozen;
+	uint64_t *seen;                 /* a new pool: the bits its copy marked */
 };
 
 struct rt_key {                         /* sorted lookup tables */
@@ -88,6 +93,9 @@ struct dhcp4_runtime {
 	unsigned n_workers;
 	struct dhcp4_runtime *from;     /* reload: carried pools until commit */
 	uint32_t n_carried;
+	uint32_t n_frozen;              /* pools frozen by a reload (atomic) */
+	struct dhcp4_runtime *next;     /* the reload's runtime while frozen (atomic) */
+	uint8_t gen;                    /* 1..255, one more than from's: lease stamps */
 	/* Host reservations of conf->policy (NULL: none).  A reserved in-pool
 	 * address has its pool bit set for the whole life of the runtime (it
 	 * belongs to the reservation, never to a lease), so alloc_take()
@@ -101,7 +109,17 @@ struct dhcp4_runtime {
 	 * reservations outside the pools, lease4-add, orphans of a reload);
 	 * the pools keep theirs beside their bits (alloc_set_ref). */
 	struct addr_owner *outside;
+	/* Reservations whose address a lease of the old runtime may still
+	 * hold, not remapped yet: nobody takes them until the reload is
+	 * committed (atomic; NULL without reservations). */
+	uint8_t *contested;
 };
+
+static inline bool rt_frozen(const struct dhcp4_runtime *rt, uint16_t p)
+{
+	return unlikely(__atomic_load_n(&rt->n_frozen, __ATOMIC_SEQ_CST)) && p != NO_POOL &&
+	       __atomic_load_n(&rt->pools[p].frozen, __ATOMIC_SEQ_CST);
+}
 
 /* Last entry with key <= k, or -1. */
 static inline int rt_key_floor(const struct rt_key *a, unsigned n, uint32_t k)
@@ -198,6 +216,15 @@ struct dhcp4_worker {
 	/* Release queue: FIFO in sequence order (one producer, this worker). */
 	struct release_queue rq;        /* cap 0 in memory mode */
 	struct cls_cache *cls_cache;    /* PRE_HOST classification, this worker's */
+	/* Live reconfiguration: the runtime the stale leases' pool indexes
+	 * refer to until every one is remapped (NULL: none is stale), where
+	 * the bounded refresh is, and where the counts go. */
+	struct dhcp4_runtime *prev;
+	uint32_t remap_cursor;
+	struct dhcp4_reconf *rc;
+	/* odd while a unit of work that may touch pool bits runs (written
+	 * only here, read by the control thread to freeze pools) */
+	uint32_t busy;
 } __attribute__((aligned(64)));
 
 /* Serving begins: the restore index is not kept up to date past here. */
@@ -320,11 +347,20 @@ void dhcp4_lease_forget(struct dhcp4_worker *w, struct lease4 *l);
 int dhcp4_lease_from_rec(struct dhcp4_worker *w, struct lease4 *l, const struct lease_rec *r,
 			 uint8_t kind);
 
+void dhcp4_addr_defer(struct dhcp4_worker *w, uint64_t seq, uint32_t addr, uint16_t p);
+int dhcp4_runtime_mirror(const struct dhcp4_runtime *old, uint32_t addr);
+int dhcp4_held_take(struct dhcp4_runtime *rt, const struct conf_host *h);
+
 /* Give the address bit back now: for an address no record names (an
- * offer), in memory mode, and at start-up before anything is written. */
+ * offer), in memory mode, and at start-up before anything is written.
+ * A bit in a frozen pool waits in the release queue instead until this
+ * worker has switched to the pool that replaces it. */
 static inline void addr_release(struct dhcp4_worker *w, struct lease4 *l)
 {
-	dhcp4_addr_give(w->rt, l->pool, l->addr);
+	if (unlikely(rt_frozen(w->rt, l->pool)) && !rt_reserved(w->rt, l->addr))
+		dhcp4_addr_defer(w, 0, l->addr, l->pool);
+	else
+		dhcp4_addr_give(w->rt, l->pool, l->addr);
 	l->pool = NO_POOL;
 }
 
@@ -336,7 +372,8 @@ static inline void addr_release(struct dhcp4_worker *w, struct lease4 *l)
  * delete is durable orders the two records in the store. */
 static inline bool release_needs_queue(const struct dhcp4_worker *w, const struct lease4 *l)
 {
-	return w->durable && l->pool != NO_POOL && l->state != LEASE_STATE_OFFERED;
+	return (w->durable && l->pool != NO_POOL && l->state != LEASE_STATE_OFFERED) ||
+	       rt_frozen(w->rt, l->pool);
 }
 
 /* Refuse a change that would free a persisted address when the release
@@ -439,10 +476,24 @@ static inline struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side
 	int s;
 
 	for (s = dhcp4_subnet_next(t, -1); s >= 0; s = dhcp4_subnet_next(t, s))
-		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++)
-			if (dhcp4_pool_allowed(t, (uint16_t)p) &&
-			    !alloc_take(rt->pools[p].ap, &w->cursor[p], &addr))
+		for (p = rt->subnet_pool0[s]; p < rt->subnet_pool0[s + 1]; p++) {
+			if (!dhcp4_pool_allowed(t, (uint16_t)p))
+				continue;
+			while (!alloc_take(rt->pools[p].ap, &w->cursor[p], &addr)) {
+				/* A reserved address's bit is the reservation's: one
+				 * found free was given back by a lease of the runtime
+				 * before a reload; keep it set (at most once each). */
+				if (unlikely(rt->hosts) && rt_reserved(rt, addr))
+					continue;
+				if (unlikely(rt_frozen(rt, (uint16_t)p)) &&
+				    dhcp4_runtime_mirror(rt, addr)) {
+					/* taken in the new pool: not ours */
+					alloc_release(rt->pools[p].ap, addr);
+					continue;
+				}
 				return dhcp4_attach(t, l, addr, (uint16_t)p, s, side);
+			}
+		}
 	return NULL;
 }
 

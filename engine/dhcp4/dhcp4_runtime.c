@@ -57,6 +57,7 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 		for (i = 0; i < rt->n_pools; i++) {
 			struct rt_pool *p = &rt->pools[i];
 
+			free(p->seen);          /* the copy's, not the bitmap's */
 			if (!p->owned)
 				continue;
 			if (rt->from && p->from >= 0)   /* a reload given up: hand it back */
@@ -75,6 +76,7 @@ void dhcp4_runtime_free(struct dhcp4_runtime *rt)
 	free(rt->held);
 	free(rt->claimed);
 	addr_owner_free(rt->outside);
+	free(rt->contested);
 	free(rt);
 }
 
@@ -131,6 +133,7 @@ struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhc
 	rt = rt_build(c, old);
 	if (!rt)
 		return NULL;
+	dhcp4_runtime_seed(rt);
 	/* Workers by id, so that dhcp4_worker_free finds its slot. */
 	if (old->n_workers) {
 		rt->workers = calloc(old->n_workers, sizeof(*rt->workers));
@@ -145,10 +148,15 @@ struct dhcp4_runtime *dhcp4_runtime_create_from(const struct conf *c, struct dhc
 	return rt;
 }
 
-/* The reservations the reload dropped: an in-pool address whose bit was
- * the old reservation's and that no lease held when the workers switched
- * (old->held is final then: the old runtime serves no more) is free
- * again.  Only carried pools have such a bit; a new bitmap never had it. */
+/* Once no worker uses `from` any more (every lease remapped): its held
+ * flags are final.
+ *  - A reservation the reload dropped: an in-pool address whose bit was
+ *    the old reservation's (in a carried pool, or copied into a new one
+ *    from a frozen pool) and that no lease held is free again.
+ *  - A reservation it added whose bit a lease held when the runtime was
+ *    built: if that lease has ended, the bit is the reservation's now (a
+ *    worker that finds it free first keeps it set, see take_for).
+ *  - Contested reservations can be taken from now on. */
 void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
 {
 	struct dhcp4_runtime *old;
@@ -159,14 +167,181 @@ void dhcp4_runtime_commit(struct dhcp4_runtime *rt)
 	old = rt->from;
 	for (i = 0; old && i < dhcp4_hosts_count(old->hosts); i++) {
 		uint32_t a = dhcp4_hosts_get(old->hosts, i)->addr;
-		uint16_t p = rt_pool_of(rt, a);
+		uint16_t p = rt_pool_of(rt, a), q = a ? rt_pool_of(old, a) : NO_POOL;
 
-		if (!a || p == NO_POOL || rt->pools[p].from < 0 || dhcp4_hosts_reserved(rt->hosts, a) ||
+		if (!a || p == NO_POOL || dhcp4_hosts_reserved(rt->hosts, a) ||
 		    __atomic_load_n(&old->held[i], __ATOMIC_ACQUIRE))
 			continue;
+		if (rt->pools[p].from < 0 && q == NO_POOL)
+			continue;               /* not in an old pool: never copied */
 		alloc_release(rt->pools[p].ap, a);
 	}
+	for (i = 0; old && i < dhcp4_hosts_count(rt->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+		uint16_t p = a ? rt_pool_of(rt, a) : NO_POOL;
+
+		if (p != NO_POOL && rt->pools[p].from >= 0 && !rt->claimed[i] &&
+		    alloc_claim(rt->pools[p].ap, a) == 0)
+			rt->claimed[i] = 1;
+	}
+	for (i = 0; rt->contested && i < dhcp4_hosts_count(rt->hosts); i++)
+		__atomic_store_n(&rt->contested[i], 0, __ATOMIC_RELEASE);
 	rt->from = NULL;
+}
+
+static bool pools_overlap(const struct rt_pool *a, const struct rt_pool *b)
+{
+	return a->first <= b->last && b->first <= a->last;
+}
+
+/* Old pools whose addresses a new (not carried) pool of rt takes over. */
+static bool replaced(const struct dhcp4_runtime *rt, uint32_t q)
+{
+	uint32_t p;
+
+	if (!rt->from->pools[q].owned)
+		return false;                   /* carried: the same bitmap */
+	for (p = 0; p < rt->n_pools; p++)
+		if (rt->pools[p].from < 0 && pools_overlap(&rt->pools[p], &rt->from->pools[q]))
+			return true;
+	return false;
+}
+
+/* New and resized pools start from their reservations only; the copy
+ * from the old pools follows (dhcp4_runtime_seed). */
+static int pools_reset(struct dhcp4_runtime *rt)
+{
+	uint32_t p, i;
+
+	for (p = 0; p < rt->n_pools; p++) {
+		struct rt_pool *np = &rt->pools[p];
+		size_t nw = alloc_seen_words(np->ap);
+
+		if (np->from >= 0)
+			continue;               /* carried: the bits moved with it */
+		if (!np->seen)
+			np->seen = calloc(nw, sizeof(*np->seen));
+		if (!np->seen)
+			return -ENOMEM;
+		memset(np->seen, 0, nw * sizeof(*np->seen));
+		alloc_pool_reset(np->ap);
+		for (i = 0; i < dhcp4_hosts_count(rt->hosts); i++) {
+			uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+
+			if (a && alloc_contains(np->ap, a))
+				alloc_claim(np->ap, a);
+		}
+	}
+	return 0;
+}
+
+unsigned dhcp4_runtime_freeze(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old = rt ? rt->from : NULL;
+	unsigned n = 0;
+	uint32_t q;
+
+	if (!old || pools_reset(rt))
+		return 0;
+	/* next before the flags: whoever sees a pool frozen finds it */
+	__atomic_store_n(&old->next, rt, __ATOMIC_SEQ_CST);
+	for (q = 0; q < old->n_pools; q++)
+		if (replaced(rt, q)) {
+			__atomic_store_n(&old->pools[q].frozen, 1, __ATOMIC_SEQ_CST);
+			n++;
+		}
+	__atomic_store_n(&old->n_frozen, n, __ATOMIC_SEQ_CST);
+	return n;
+}
+
+void dhcp4_runtime_thaw(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old = rt ? rt->from : NULL;
+	uint32_t q;
+
+	if (!old)
+		return;
+	__atomic_store_n(&old->n_frozen, 0, __ATOMIC_SEQ_CST);
+	for (q = 0; q < old->n_pools; q++)
+		__atomic_store_n(&old->pools[q].frozen, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&old->next, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* A worker of the old runtime took addr in a frozen pool: claim it in the
+ * new pool too.  0: it is this worker's; -EBUSY: someone of the new
+ * runtime has it (the caller gives it back).  A failed claim whose bit the
+ * copy marked is still ours: the copy read our bit (a frozen pool frees
+ * nothing, so that bit cannot be an earlier holder's).  Otherwise only a
+ * worker already on the new runtime can have set it. */
+int dhcp4_runtime_mirror(const struct dhcp4_runtime *old, uint32_t addr)
+{
+	const struct dhcp4_runtime *rt = __atomic_load_n(&old->next, __ATOMIC_ACQUIRE);
+	uint16_t p;
+
+	if (!rt)
+		return 0;                       /* thawed: the reload was given up */
+	if (rt_reserved(rt, addr))
+		return -EBUSY;                  /* reserved from now on: not for a pool */
+	p = rt_pool_of(rt, addr);
+	if (p == NO_POOL || rt->pools[p].from >= 0 || !rt->pools[p].seen)
+		return 0;
+	if (alloc_claim(rt->pools[p].ap, addr) == 0 ||
+	    alloc_seen(rt->pools[p].ap, rt->pools[p].seen, addr))
+		return 0;
+	return -EBUSY;
+}
+
+/* May a lease of `from` (not remapped yet) hold reserved address a?
+ * Only "no" when that is certain: a carried pool's bit this runtime
+ * claimed at build, or a new pool whose old pool had a's bit free. */
+static bool maybe_held(const struct dhcp4_runtime *rt, unsigned i, uint32_t a)
+{
+	const struct dhcp4_runtime *old = rt->from;
+	uint16_t p = rt_pool_of(rt, a), q;
+
+	if (p == NO_POOL)
+		return true;                    /* an orphan of old has no bit */
+	if (rt->pools[p].from >= 0)
+		return !rt->claimed[i];
+	q = rt_pool_of(old, a);
+	return q == NO_POOL || alloc_in_use(old->pools[q].ap, a) || rt_reserved(old, a);
+}
+
+int dhcp4_runtime_seed(struct dhcp4_runtime *rt)
+{
+	struct dhcp4_runtime *old;
+	unsigned i, n = 0;
+	uint32_t p, q;
+
+	if (!rt || !rt->from)
+		return 0;
+	old = rt->from;
+	/* Frozen by this reload: the pools were reset then, and the old
+	 * runtime's workers may have claimed bits in them since. */
+	if (__atomic_load_n(&old->next, __ATOMIC_ACQUIRE) != rt && pools_reset(rt))
+		return -ENOMEM;
+	for (p = 0; p < rt->n_pools; p++) {
+		struct rt_pool *np = &rt->pools[p];
+
+		if (np->from >= 0)
+			continue;
+		for (q = 0; q < old->n_pools; q++)
+			if (old->pools[q].owned && pools_overlap(np, &old->pools[q]))
+				n += alloc_copy_in_use(np->ap, old->pools[q].ap, NULL, NULL, np->seen);
+	}
+	for (i = 0; rt->contested && i < dhcp4_hosts_count(rt->hosts); i++) {
+		uint32_t a = dhcp4_hosts_get(rt->hosts, i)->addr;
+
+		__atomic_store_n(&rt->contested[i], a && maybe_held(rt, i, a), __ATOMIC_RELEASE);
+	}
+	return (int)n;
+}
+
+bool dhcp4_runtime_in_use(const struct dhcp4_runtime *rt, uint32_t addr)
+{
+	uint16_t p = rt ? rt_pool_of(rt, addr) : NO_POOL;
+
+	return p != NO_POOL && alloc_in_use(rt->pools[p].ap, addr);
 }
 
 uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt)
@@ -214,6 +389,7 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 		goto err;
 	rt->conf = c;
 	rt->from = old;
+	rt->gen = old ? (uint8_t)(old->gen % 255 + 1) : 1;
 	rt->pools = calloc(n_pools ? n_pools : 1, sizeof(*rt->pools));
 	rt->by_first = calloc(n_pools ? n_pools : 1, sizeof(*rt->by_first));
 	rt->subnet_pool0 = calloc(c->n_subnets + 1, sizeof(*rt->subnet_pool0));
@@ -283,7 +459,8 @@ static struct dhcp4_runtime *rt_build(const struct conf *c, struct dhcp4_runtime
 		n = dhcp4_hosts_count(rt->hosts);
 		rt->held = calloc(n ? n : 1, 1);
 		rt->claimed = calloc(n ? n : 1, 1);
-		if (!rt->held || !rt->claimed)
+		rt->contested = old ? calloc(n ? n : 1, 1) : NULL;
+		if (!rt->held || !rt->claimed || (old && !rt->contested))
 			goto err;
 		/* dhcp4_hosts_claim() without the counts, because a reload
 		 * given up must know which bits of carried pools to give

@@ -138,23 +138,55 @@ uint32_t dhcp4_runtime_carried(const struct dhcp4_runtime *rt);   /* pools moved
 int dhcp4_runtime_pool_info(const struct dhcp4_runtime *rt, uint32_t p, unsigned *subnet,
 			    unsigned *index_in_subnet, uint32_t *first, uint32_t *last);
 
-/* What the control thread prepares and the worker applies, with every
- * other worker paused (see engine/dp): the worker swaps conf, runtime,
- * its per-subnet/per-pool statistics arrays and pool cursors, and remaps
- * each lease onto the new pools.  The old arrays come back in the same
- * fields for the caller to free. */
+/* Building the new runtime's pools off the workers.
+ * dhcp4_runtime_create_from seeds them already; for the copy to be exact
+ * while workers serve, the caller freezes the old pools that new pools
+ * replace (dhcp4_runtime_freeze: from then on a worker neither takes nor
+ * frees there), waits until no worker is inside a unit of work begun
+ * before (dhcp4_worker_busy), then seeds again:
+ * dhcp4_runtime_seed resets each new or resized pool, claims its
+ * reservations and every address in use in the old pools it covers, and
+ * marks the reservations a not yet remapped old lease may hold (nobody
+ * takes those until dhcp4_runtime_commit).  Returns the bits copied.
+ * dhcp4_runtime_thaw undoes a freeze (a reload given up).
+ * dhcp4_runtime_commit once no worker uses the old runtime any more. */
+unsigned dhcp4_runtime_freeze(struct dhcp4_runtime *rt);
+void dhcp4_runtime_thaw(struct dhcp4_runtime *rt);
+int dhcp4_runtime_seed(struct dhcp4_runtime *rt);
+bool dhcp4_runtime_in_use(const struct dhcp4_runtime *rt, uint32_t addr);   /* its pool bit */
+
+/* What the control thread prepares and a worker applies at its quiescent
+ * point (dhcp4_worker_switch): it swaps conf, runtime, its per-subnet and
+ * per-pool statistics arrays and pool cursors, and from then on remaps
+ * each lease onto the new pools as it is touched, plus `max` more per
+ * dhcp4_worker_remap call (true once none is left: then the counts below
+ * are final and the old runtime is no longer used by this worker).  The
+ * old arrays come back in the same fields for the caller to free once the
+ * worker has switched.  dhcp4_worker_reconfigure does both at once
+ * (tests, and a worker that is not serving). */
 struct dhcp4_reconf {
 	const struct conf *conf;
 	struct dhcp4_runtime *rt;
 	struct stats4_subnet *subnet;  /* zeroed, conf->n_subnets entries */
 	struct stats4_pool *pool;      /* zeroed, one per runtime pool */
 	uint32_t *cursor;              /* one per runtime pool */
-	/* results */
+	/* results, final when the remap is done */
 	uint64_t leases;               /* leases remapped */
 	uint64_t orphaned;             /* address in no pool any more: kept, no pool bit */
 	uint64_t conflicts;            /* pool bit already taken (should not happen) */
 };
+int dhcp4_worker_switch(struct dhcp4_worker *w, struct dhcp4_reconf *rc);   /* 0, -EINVAL, -EBUSY */
+bool dhcp4_worker_remap(struct dhcp4_worker *w, unsigned max);
 int dhcp4_worker_reconfigure(struct dhcp4_worker *w, struct dhcp4_reconf *rc);
+
+/* A unit of work that may touch pool bits (a packet burst, the release
+ * queue, expiry, a lease command) runs between enter and leave; busy is
+ * odd meanwhile, for the control thread's freeze.  frozen: the worker's
+ * runtime has pools a reload is replacing (lease commands wait). */
+void dhcp4_worker_enter(struct dhcp4_worker *w);
+void dhcp4_worker_leave(struct dhcp4_worker *w);
+uint32_t dhcp4_worker_busy(const struct dhcp4_worker *w);
+bool dhcp4_worker_frozen(const struct dhcp4_worker *w);
 
 /* ---- control operations -----------------------------------------------
  * Run on the worker that owns the lease (from its control message ring),
@@ -259,10 +291,6 @@ unsigned dhcp4_lease_fetch(struct dhcp4_worker *w, const uint32_t *addrs, unsign
 int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq);
 int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq);
 int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq);
-/* After dhcp4_worker_reconfigure: write the owner reference of every
- * lease of this worker into the new runtime (new pools start without). */
-void dhcp4_worker_reindex(struct dhcp4_worker *w);
-
 static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers)
 {
 	return n_workers <= 1 ? 0 : (unsigned)(lease_key_hash(k) % n_workers);

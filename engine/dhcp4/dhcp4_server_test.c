@@ -48,6 +48,7 @@ int main(void)
 		{ "lease4-get-page at 1M leases (timing)", test_page_1m },
 		{ "lease moves between workers without a gap (memory, restart)",
 		  test_move_without_gap },
+		{ "reload: new pools built from the in-use bits, frozen pools", test_reload_seed },
 		{ "class-restricted pools", test_class_pools },
 		{ "DROP class", test_drop_class },
 		{ "KNOWN and UNKNOWN", test_known_unknown },

@@ -72,6 +72,7 @@ void logs_free(void);
 struct dhcp4_worker *mkworker_q(unsigned id, unsigned n, struct wb *wb, uint32_t queue);
 struct dhcp4_worker *mkworker(unsigned id, unsigned n, struct wb *wb);
 void setup(bool match_cid, bool authoritative);
+int reload_to(const struct conf *nc, struct dhcp4_runtime *nrt, struct dhcp4_reconf *out);
 void teardown(void);
 struct dhcp4_hdr *mh(struct msg *m);
 void m_opt(struct msg *m, uint8_t code, const void *d, uint8_t len);
@@ -146,6 +147,7 @@ void test_owner_index(void);
 void test_page_matches_scan(void);
 void test_page_1m(void);
 void test_move_without_gap(void);
+void test_reload_seed(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
 void test_drop_class(void);

@@ -136,6 +136,32 @@ void teardown(void)
 	logs_free();
 }
 
+/* Reload F.w onto config nc and its runtime nrt at once (switch, remap
+ * every lease), commit, free the old runtime; *out (may be NULL) gets the
+ * counts.  Returns dhcp4_worker_reconfigure's value. */
+int reload_to(const struct conf *nc, struct dhcp4_runtime *nrt, struct dhcp4_reconf *out)
+{
+	struct dhcp4_reconf rc = { .conf = nc, .rt = nrt };
+	uint32_t np = dhcp4_runtime_pool_count(nrt);
+	int ret;
+
+	rc.subnet = calloc(nc->n_subnets ? nc->n_subnets : 1, sizeof(*rc.subnet));
+	rc.pool = calloc(np ? np : 1, sizeof(*rc.pool));
+	rc.cursor = calloc(np ? np : 1, sizeof(*rc.cursor));
+	ret = dhcp4_worker_reconfigure(F.w, &rc);
+	free(rc.subnet);
+	free(rc.pool);
+	free(rc.cursor);
+	if (out)
+		*out = rc;
+	if (ret)
+		return ret;
+	dhcp4_runtime_commit(nrt);
+	dhcp4_runtime_free(F.rt);
+	F.rt = nrt;
+	return 0;
+}
+
 /* ---- requests -------------------------------------------------------- */
 
 const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0xa1 };

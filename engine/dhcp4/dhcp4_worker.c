@@ -74,7 +74,9 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->cls_cache = cls_cache_create(&w->st.c[STAT4_CLASS_CACHE_HITS]);
 	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache)
 		goto err;
-	if (w->durable) {
+	/* Also in memory mode: a reload parks the bits freed in a pool it
+	 * replaces here until this worker switches (dhcp4_addr_defer). */
+	{
 		int ret = release_queue_init(&w->rq, p->release_queue ? p->release_queue
 								      : DEFAULT_RELEASE_QUEUE);
 
@@ -122,4 +124,25 @@ struct lease_table *dhcp4_worker_leases(struct dhcp4_worker *w)
 void dhcp4_worker_set_now(struct dhcp4_worker *w, uint32_t now)
 {
 	w->now = now;
+}
+
+void dhcp4_worker_enter(struct dhcp4_worker *w)
+{
+	/* seq_cst: ordered before this unit's loads of the frozen flags */
+	__atomic_store_n(&w->busy, w->busy + 1, __ATOMIC_SEQ_CST);
+}
+
+void dhcp4_worker_leave(struct dhcp4_worker *w)
+{
+	__atomic_store_n(&w->busy, w->busy + 1, __ATOMIC_RELEASE);
+}
+
+uint32_t dhcp4_worker_busy(const struct dhcp4_worker *w)
+{
+	return __atomic_load_n(&w->busy, __ATOMIC_SEQ_CST);
+}
+
+bool dhcp4_worker_frozen(const struct dhcp4_worker *w)
+{
+	return __atomic_load_n(&w->rt->n_frozen, __ATOMIC_SEQ_CST) != 0;
 }

@@ -36,6 +36,7 @@
 #define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
 #define DP_LOG_SIZE     16384           /* lease-change log entries per worker */
 #define DP_WB_BATCH     1024            /* flusher batch (wb's default) */
+#define DP_REMAP_BATCH  256             /* leases remapped per loop pass after a reload */
 
 struct wb;
 
@@ -53,9 +54,11 @@ struct dp_txq {
 };
 
 struct dp;
+struct dp_snap;
 struct gate;
 struct lease_log;
 struct pend_table;
+struct rte_rcu_qsbr;
 
 /* A question a worker asks a helper thread (an access verdict from
  * RADIUS, later a database's), and the same record back with the answer.
@@ -91,6 +94,9 @@ struct dp_worker {
 	uint32_t idle;                  /* consecutive empty loop passes */
 	uint32_t now;                   /* epoch seconds, refreshed per pass */
 	uint32_t passes;                /* loop passes, for periodic work */
+	struct dp_snap *snap;           /* the snapshot this worker serves (NULL: the first) */
+	uint64_t gen_seen;              /* its generation, once switched (atomic) */
+	uint64_t gen_done;              /* ... once every lease is remapped (atomic) */
 	struct dhcp4_pkt pkt;           /* parse scratch (too big for the stack) */
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;
@@ -106,7 +112,6 @@ enum dp_msg_kind {
 	DP_MSG_UPDATE,                  /* rec replaces the lease at rec.addr */
 	DP_MSG_DEL,                     /* filter */
 	DP_MSG_RECLAIM,
-	DP_MSG_RECONF,                  /* rc, under the reload barrier */
 	DP_MSG_FETCH,                   /* addrs[0..n) -> out[] (lease4-get-page) */
 	DP_MSG_ADOPT,                   /* rec moves in: dhcp4_lease_adopt */
 	DP_MSG_HANDOVER,                /* filter.addr, ref: dhcp4_lease_handover */
@@ -126,14 +131,20 @@ struct dp_msg {
 	struct lease_rec *out;          /* QUERY, FETCH: owned by the message */
 	uint32_t *addrs;                /* FETCH: cap addresses, owned by the message */
 	uint32_t ref;                   /* HANDOVER: owner reference before the move */
-	uint64_t gen;                   /* RECONF: reload generation */
 	struct dhcp4_lease_filter filter;
 	struct lease_rec rec;
-	struct dhcp4_reconf rc;
 };
 
-/* Reload barrier phases (struct dp.rc_phase). */
-enum dp_rc_phase { DP_RC_IDLE, DP_RC_ARRIVE, DP_RC_GO, DP_RC_RESUME, DP_RC_ABORT };
+/* A published configuration (reload.c): what each worker switches to at
+ * its quiescent point.  Immutable once published, except rc[k], which
+ * only worker k writes (the switch, the remap counts). */
+struct dp_snap {
+	const struct conf *conf;
+	struct dhcp4_runtime *rt;
+	uint64_t gen;                   /* 1, 2, ...: the reload that made it */
+	struct dhcp4_reconf rc[DP_MAX_WORKERS];
+};
+struct dp_retired;
 
 struct dp {
 	const struct conf *conf;
@@ -158,11 +169,17 @@ struct dp {
 	 * (0 = serving, UINT32_MAX = until dhcp-enable).  Read once per
 	 * packet, written only by the control thread. */
 	uint32_t disabled_until;
-	/* Reload barrier, written by the control thread (phase, gen) and
-	 * counted by the workers (arrived, done). */
-	uint64_t rc_gen;
-	uint32_t rc_phase;
-	uint32_t rc_arrived, rc_done;
+	/* Live reconfiguration (reload.c): the snapshot the workers pick up
+	 * (written by the control thread, read once per loop pass), their
+	 * quiescent states, and what earlier reloads replaced, freed once
+	 * every worker is past it. */
+	struct dp_snap *snap;
+	struct rte_rcu_qsbr *qs;
+	struct dp_retired *retired;
+	/* Unit tests only: called once per loop pass, before the worker's
+	 * quiescent point (a worker made slow there delays every grace
+	 * period but must never delay the others). */
+	void (*test_hook_pass)(struct dp_worker *w);
 };
 
 /* port.c */
@@ -192,6 +209,40 @@ int dp_answer_post(struct dp *dp, const struct dp_ask *a);
 /* Every worker exists and has its server state and statistics (false
  * after a start-up that failed half way): check before summing stats. */
 bool dp_workers_ready(const struct dp *dp);
+
+/* Live reconfiguration (reload.c), control thread.
+ *
+ * dp_reload publishes config nc and its runtime rt (built by
+ * dhcp4_runtime_create_from from the running one) without stopping any
+ * worker: it freezes the old pools that new ones replace, waits (at most
+ * freeze_ms) until no worker is inside a unit of work begun before, copies
+ * their in-use bits into the new pools, and swaps the snapshot pointer.
+ * Each worker switches at its next quiescent point and remaps its leases
+ * lazily.  It then waits at most wait_ms for every worker to finish and
+ * fills `out` with what is known by then.  The old conf and runtime (oc,
+ * ort) become the datapath's: freed once every worker has remapped and
+ * passed a quiescent state (dp_reload_reap), never before.
+ * 0; -EBUSY when an earlier reload is not retired yet, -ETIMEDOUT when the
+ * freeze did not settle, -ENOMEM: then nothing was published and the
+ * caller still owns nc, rt, oc and ort. */
+struct dp_reload_info {
+	uint64_t leases, orphaned, conflicts;   /* summed over the workers done */
+	unsigned remapping;                     /* workers not done within wait_ms */
+	bool rt_kept;                           /* -ETIMEDOUT: rt may still be read,
+						 * never free it (nor nc) */
+	uint64_t freeze_us, switch_us, remap_us;
+};
+int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct conf *oc,
+	      struct dhcp4_runtime *ort, unsigned freeze_ms, unsigned wait_ms,
+	      struct dp_reload_info *out);
+/* Free what earlier reloads replaced once it is safe, waiting at most
+ * wait_ms; returns how many reloads are still not retired. */
+unsigned dp_reload_reap(struct dp *dp, unsigned wait_ms);
+/* After the workers stopped: finish every switch and remap here, free all. */
+void dp_reload_finish(struct dp *dp);
+/* Worker k serves the current snapshot (its statistics arrays have the
+ * current layout): false while it has not switched yet. */
+bool dp_worker_current(const struct dp *dp, unsigned k);
 
 /* Control side of the message rings (worker.c). */
 struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap);   /* NULL + errno */

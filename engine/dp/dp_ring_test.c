@@ -36,15 +36,37 @@
 #define POOL_FIRST 0xc612000au     /* 198.18.0.10 */
 #define POOL_LAST 0xc61203e8u      /* 198.18.3.232: 999 addresses... */
 
-static const char *conf_text =
+/* The configuration, with its pool's last address and routers option. */
+static const char *conf_fmt =
 	"dpdk = { lcores = \"0,1,2\"; no-huge = true; memory-mb = 256; };\n"
 	"interfaces = ( { name = \"r0\"; device = \"net_ring_ringport0\"; address = \"198.18.0.1/16\"; } );\n"
 	"valid-lifetime = 600;\n"
 	"offer-lifetime = 2;\n"
 	"lease-database = { type = \"memfile\"; durability = \"memory\"; };\n"
 	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/16\";\n"
-	"  pools = ( { pool = \"198.18.0.10 - 198.18.7.255\"; } );\n"
-	"  option-data = ( { name = \"routers\"; data = \"198.18.0.1\"; } ); } );\n";
+	"  pools = ( { pool = \"198.18.0.10 - %s\"; } );\n"
+	"  option-data = ( { name = \"routers\"; data = \"%s\"; } ); } );\n";
+
+static struct conf *load_conf(const char *pool_last, const char *router)
+{
+	char path[] = "/tmp/dp_ring_test_XXXXXX", err[512];
+	struct conf *c = NULL;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (f && fprintf(f, conf_fmt, pool_last, router) > 0 && fclose(f) == 0)
+		c = conf_load(path, err, sizeof(err));
+	else if (f)
+		fclose(f);
+	unlink(path);
+	if (!c)
+		fprintf(stderr, "conf: %s\n", err);
+	return c;
+}
 
 static struct conf *conf;
 static struct dp dp;
@@ -400,6 +422,7 @@ static uint32_t xid_of(struct rte_mbuf *m)
 static void test_access_reject(void)
 {
 	uint64_t rej = sum_stat(STAT4_ACCESS_REJECTED), asked = sum_dp(STAT_DP_ASKED);
+	uint64_t offers = sum_stat(STAT4_PKT4_OFFER_SENT);
 	unsigned client = REJECTED << 24 | 1;
 	struct rte_mbuf *r;
 	unsigned i;
@@ -410,7 +433,7 @@ static void test_access_reject(void)
 		usleep(1000);
 	CU_ASSERT_EQUAL(sum_stat(STAT4_ACCESS_REJECTED), rej + 1);
 	CU_ASSERT_EQUAL(sum_dp(STAT_DP_ASKED), asked + 1);
-	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_OFFER_SENT), N_CLIENTS + 100 + 1);
+	CU_ASSERT_EQUAL(sum_stat(STAT4_PKT4_OFFER_SENT), offers);
 }
 
 /* A client whose answer takes 200 ms holds up no other: one that asks
@@ -464,6 +487,156 @@ static void test_access_timeout(void)
 	CU_ASSERT_EQUAL(collect_ms(&r, 1, 100), 0);
 }
 
+/* ---- reload while a worker is stalled ---- */
+
+#define STALL_MS 1500
+#define RELOAD_WAIT_MS 300
+static unsigned stall_armed, stalled;
+
+/* Worker 1, once armed: one loop pass that does not reach its quiescent
+ * point for STALL_MS (as if descheduled). */
+static void stall_hook(struct dp_worker *w)
+{
+	if (w->id != 1 || !__atomic_exchange_n(&stall_armed, 0, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_store_n(&stalled, 1, __ATOMIC_RELEASE);
+	usleep(STALL_MS * 1000);
+	__atomic_store_n(&stalled, 0, __ATOMIC_RELEASE);
+}
+
+static unsigned owner_of(unsigned i)
+{
+	struct lease_rec r;
+	struct lease_key k;
+
+	memset(&r, 0, sizeof(r));
+	r.htype = 1;
+	r.hwaddr_len = 6;
+	client_mac(i, r.hwaddr);
+	dhcp4_rec_key(&r, conf->match_client_id, &k);
+	return dhcp4_owner(&k, dp.n_workers);
+}
+
+struct reload_call {
+	struct conf *nc;
+	struct dhcp4_runtime *nrt;
+	struct dp_reload_info info;
+	int ret;
+	double ms;
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void *reload_thread(void *arg)
+{
+	struct reload_call *c = arg;
+	double t0 = now_ms();
+
+	c->ret = dp_reload(&dp, c->nc, c->nrt, conf, rt, 200, RELOAD_WAIT_MS, &c->info);
+	c->ms = now_ms() - t0;
+	return NULL;
+}
+
+/* DORA for `n` clients from `first` on whose owner is `owner`, entering
+ * on queue q; their ACKed addresses go to out[].  Returns how many. */
+static unsigned dora_owned(unsigned first, unsigned n, unsigned owner, unsigned q, uint32_t *out)
+{
+	static struct rte_mbuf *got[64];
+	unsigned ids[64], i, k, c, acked = 0;
+	struct reply r;
+
+	for (i = first, k = 0; k < n && k < 64; i++)
+		if (owner_of(i) == owner)
+			ids[k++] = i;
+	for (i = 0; i < k; i++)
+		inject(q, request(ids[i], DHCP4_DISCOVER, 0));
+	c = collect(got, k);
+	for (i = 0; i < c; i++) {
+		if (!parse_reply(got[i], &r) && r.type == DHCP4_OFFER)
+			inject(q, request(r.xid - 0x1000, DHCP4_REQUEST, r.yiaddr));
+		rte_pktmbuf_free(got[i]);
+	}
+	c = collect(got, k);
+	for (i = 0; i < c; i++) {
+		if (!parse_reply(got[i], &r) && r.type == DHCP4_ACK)
+			out[acked++] = r.yiaddr;
+		rte_pktmbuf_free(got[i]);
+	}
+	return acked;
+}
+
+/* config-reload while worker 1 is stalled inside a loop pass: the reload
+ * returns within its bound (it does not wait for worker 1), worker 0
+ * switches and serves DORAs meanwhile, worker 1 switches when it comes
+ * back, and only then is the old snapshot freed.  With the reload barrier
+ * worker 0 waited at the barrier for worker 1 and served nothing. */
+static void test_reload_stalled(void)
+{
+	static uint8_t seen[1 << 16];
+	struct reload_call c = { 0 };
+	uint32_t during[64], after[64];
+	unsigned i, n_during, n_after, dup = 0, spins;
+	uint64_t assigned = 0;
+	pthread_t th;
+
+	/* the pool grows: a new bitmap, seeded from the old one's in-use bits */
+	c.nc = load_conf("198.18.15.255", "198.18.0.254");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.nc);
+	c.nrt = dhcp4_runtime_create_from(c.nc, rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.nrt);
+
+	dp.test_hook_pass = stall_hook;
+	__atomic_store_n(&stall_armed, 1, __ATOMIC_RELEASE);
+	for (spins = 0; spins < 2000 && !__atomic_load_n(&stalled, __ATOMIC_ACQUIRE); spins++)
+		usleep(1000);
+	CU_ASSERT_FATAL(__atomic_load_n(&stalled, __ATOMIC_ACQUIRE));
+
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, reload_thread, &c) == 0);
+	/* worker 0 serves its clients while the reload runs */
+	n_during = dora_owned(30000, 40, 0, 0, during);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(n_during, 40);
+	CU_ASSERT_EQUAL(c.ret, 0);
+	CU_ASSERT(c.ms < RELOAD_WAIT_MS + 400);        /* its bound, with slack */
+	CU_ASSERT_EQUAL(c.info.remapping, 1);          /* worker 1: not yet */
+	CU_ASSERT_TRUE(dp_worker_current(&dp, 0));
+	CU_ASSERT_FALSE(dp_worker_current(&dp, 1));
+	CU_ASSERT(__atomic_load_n(&stalled, __ATOMIC_ACQUIRE));   /* all of it during the stall */
+	if (c.ret == 0) {
+		/* the datapath owns the old ones now */
+		conf = c.nc;
+		rt = c.nrt;
+	}
+	/* the old snapshot stays until worker 1 is past it */
+	CU_ASSERT_EQUAL(dp_reload_reap(&dp, 0), 1);
+	CU_ASSERT_EQUAL(dp_reload_reap(&dp, STALL_MS + 2000), 0);
+	CU_ASSERT_TRUE(dp_worker_current(&dp, 1));
+	dp.test_hook_pass = NULL;
+
+	/* both serve after; no address went to two clients */
+	n_after = dora_owned(31000, 40, 1, 1, after);
+	CU_ASSERT_EQUAL(n_after, 40);
+	for (i = 0; i < N_CLIENTS; i++)
+		seen[offered[i] & 0xffff]++;
+	for (i = 0; i < n_during; i++)
+		dup += seen[during[i] & 0xffff]++ != 0;
+	for (i = 0; i < n_after; i++)
+		dup += seen[after[i] & 0xffff]++ != 0;
+	CU_ASSERT_EQUAL(dup, 0);
+	/* assigned-addresses: every ACKed lease once, on the new layout */
+	for (i = 0; i < dp.n_workers; i++)
+		assigned += dp.workers[i]->st->subnet[0].assigned;
+	CU_ASSERT_EQUAL(assigned, N_CLIENTS + n_during + n_after);
+	CU_ASSERT_EQUAL(dp.workers[0]->st->pool[0].assigned + dp.workers[1]->st->pool[0].assigned,
+			assigned);
+}
+
 static void test_no_leak(void)
 {
 	struct rte_mbuf *m;
@@ -484,6 +657,7 @@ static void test_no_leak(void)
 		}
 	}
 	CU_ASSERT_EQUAL(left, 0);
+	dp_reload_finish(&dp);
 	dp_workers_drain(&dp);
 	dp_ports_close(&dp);
 	dp_rings_drain(&dp);
@@ -492,24 +666,17 @@ static void test_no_leak(void)
 
 int main(void)
 {
-	char path[] = "/tmp/dp_ring_test_XXXXXX", err[512], prefix[32];
+	char prefix[32];
 	char *eal[12] = { "dp_ring_test", "--lcores", "0@0,1@0,2@0", "--no-huge", "-m", "256",
 			"--no-pci", "--no-telemetry", "--file-prefix", prefix,
 			"--log-level=lib.eal:error", NULL };
 	unsigned lcore, w;
-	int fd, failures;
+	int failures;
 	CU_pSuite s;
 
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, conf_text, strlen(conf_text)) < 0)
+	conf = load_conf("198.18.7.255", "198.18.0.1");
+	if (!conf)
 		return 1;
-	close(fd);
-	conf = conf_load(path, err, sizeof(err));
-	unlink(path);
-	if (!conf) {
-		fprintf(stderr, "conf: %s\n", err);
-		return 1;
-	}
 	snprintf(prefix, sizeof(prefix), "dp_ring_test_%d", (int)getpid());
 	if (rte_eal_init(11, eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
@@ -552,6 +719,7 @@ int main(void)
 	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
 	CU_add_test(s, "unrequested offers reclaimed by the workers", test_offers_expire);
 	CU_add_test(s, "statistics only over fully built workers", test_workers_ready);
+	CU_add_test(s, "reload while a worker is stalled: the other serves, bounded", test_reload_stalled);
 	if (ask_mode) {
 		CU_add_test(s, "access: rejected client gets nothing", test_access_reject);
 		CU_add_test(s, "access: a slow answer holds up nobody", test_access_slow);

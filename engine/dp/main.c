@@ -111,7 +111,8 @@ static int probe_vdevs(const struct dp *dp)
 				len += (size_t)snprintf(devargs + len, sizeof(devargs) - len,
 							",qpairs=%u", dp->n_workers);
 			/* The kernel ring is all that holds frames while a worker
-			 * is descheduled or paused by a reload barrier: the PMD's
+			 * is descheduled (or, before reloads stopped pausing the
+			 * workers, paused by one): the PMD's
 			 * 512 frames last ~50 ms at 10k frames/s.  4096 (8 MiB per
 			 * queue pair) rides out stalls seen on shared hosts. */
 			if (!strstr(d, "framecnt=") && len < sizeof(devargs))
@@ -365,6 +366,7 @@ int main(int argc, char **argv)
 			/* success and refusal are both logged by the reload */
 			dp_srv_reload(&srv, NULL, err, sizeof(err), NULL);
 		}
+		dp_srv_reap(&srv);
 	}
 	LOG_I("shutting down");
 	status = 0;
@@ -385,6 +387,7 @@ out_stop:
 			status = 3;
 	}
 	if (dp_workers_ready(&dp)) {
+		dp_reload_finish(&dp);   /* every worker on the last snapshot */
 		stats_to_file(&srv, stats_path);
 		stats_log(&srv);
 	}

@@ -10,6 +10,8 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <inttypes.h>
 #include "dp.h"
 #include "gate.h"
 #include "lease_log.h"
@@ -420,50 +422,6 @@ static void msg_complete(struct dp_msg *m)
 		dp_msg_free(m);
 }
 
-/* Spin politely while the reload barrier holds: workers may share a CPU
- * (and the control thread), so yield rather than burn the time slice. */
-static uint32_t rc_wait_while(struct dp *dp, uint32_t phase)
-{
-	uint32_t ph, spins = 0;
-
-	while ((ph = __atomic_load_n(&dp->rc_phase, __ATOMIC_ACQUIRE)) == phase) {
-		if (++spins & 63)
-			rte_pause();
-		else
-			sched_yield();
-	}
-	return ph;
-}
-
-/* Reload: every worker stops at a pass boundary (ARRIVE), the control
- * thread publishes the new snapshot and says GO, each worker remaps its
- * own leases onto the new runtime, and nobody serves again until all of
- * them are done (RESUME): a worker allocating from a new pool before
- * another has claimed its leases' bits there could hand out an address
- * twice.  The pause lasts one table walk; packets wait in the RX rings. */
-static void msg_reconf(struct dp_worker *w, struct dp_msg *m)
-{
-	struct dp *dp = w->dp;
-	unsigned p;
-
-	if (m->gen != __atomic_load_n(&dp->rc_gen, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&dp->rc_phase, __ATOMIC_ACQUIRE) != DP_RC_ARRIVE) {
-		m->ret = -ECANCELED;
-		return;
-	}
-	for (p = 0; p < dp->n_ports; p++)
-		if (w->txq[p].n)
-			tx_flush(w, p);
-	__atomic_add_fetch(&dp->rc_arrived, 1, __ATOMIC_ACQ_REL);
-	if (rc_wait_while(dp, DP_RC_ARRIVE) != DP_RC_GO) {
-		m->ret = -ECANCELED;
-		return;
-	}
-	m->ret = dhcp4_worker_reconfigure(w->dw, &m->rc);
-	__atomic_add_fetch(&dp->rc_done, 1, __ATOMIC_ACQ_REL);
-	rc_wait_while(dp, DP_RC_GO);
-}
-
 static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 {
 	long n;
@@ -485,13 +443,6 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 	case DP_MSG_RECLAIM:
 		m->matched = dhcp4_lease_reclaim(w->dw, UINT32_MAX);
 		m->ret = 0;
-		break;
-	case DP_MSG_RECONF:
-		msg_reconf(w, m);
-		/* the new runtime's pools and outside index learn this
-		 * worker's leases before the control thread hears back */
-		if (m->ret == 0)
-			dhcp4_worker_reindex(w->dw);
 		break;
 	case DP_MSG_FETCH:
 		m->n = dhcp4_lease_fetch(w->dw, m->addrs, m->n, m->out);
@@ -516,6 +467,10 @@ static unsigned msgs_drain(struct dp_worker *w)
 	struct dp_msg *m[DP_MSG_BATCH];
 	unsigned n, i;
 
+	/* Lease commands change pool bits directly: while a reload freezes
+	 * pools of this worker's runtime they wait for the switch. */
+	if (unlikely(dhcp4_worker_frozen(w->dw)))
+		return 0;
 	n = rte_ring_sc_dequeue_burst(w->dp->ctl_ring[w->id], (void **)m, DP_MSG_BATCH, NULL);
 	for (i = 0; i < n; i++) {
 		msg_handle(w, m[i]);
@@ -533,6 +488,31 @@ static inline uint32_t wall_seconds(void)
 	return (uint32_t)ts.tv_sec;
 }
 
+/* The quiescent point: nothing of the snapshot is held across it.  A new
+ * snapshot is switched to here; the remap then goes on a bounded step per
+ * pass (and on touch), and the worker says when it is done with the old
+ * runtime. */
+static void snap_pickup(struct dp_worker *w)
+{
+	struct dp_snap *s = __atomic_load_n(&w->dp->snap, __ATOMIC_ACQUIRE);
+
+	if (unlikely(s != w->snap)) {
+		/* dp_reload publishes only once the reload before is retired,
+		 * so the remap before is done; finish it if not. */
+		while (!dhcp4_worker_remap(w->dw, UINT32_MAX))
+			;
+		if (dhcp4_worker_switch(w->dw, &s->rc[w->id]) == 0) {
+			w->snap = s;
+			__atomic_store_n(&w->gen_seen, s->gen, __ATOMIC_RELEASE);
+		} else {
+			LOG_E("worker %u: reload %" PRIu64 ": switch refused", w->id, s->gen);
+			w->snap = s;    /* never retried: the old runtime stays in use */
+		}
+	}
+	if (unlikely(w->gen_done != w->gen_seen) && dhcp4_worker_remap(w->dw, DP_REMAP_BATCH))
+		__atomic_store_n(&w->gen_done, w->gen_seen, __ATOMIC_RELEASE);
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -541,10 +521,15 @@ int dp_worker_main(void *arg)
 	unsigned p, s, i, n, work;
 
 	LOG_I("worker %u running on lcore %u", w->id, w->lcore);
+	rte_rcu_qsbr_thread_online(dp->qs, w->id);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		work = 0;
 		w->now = wall_seconds();
 		dhcp4_worker_set_now(w->dw, w->now);
+		/* One unit of work for a reload's freeze: everything that may
+		 * take or free pool bits in this pass. */
+		dhcp4_worker_enter(w->dw);
+		snap_pickup(w);
 
 		for (p = 0; p < dp->n_ports; p++) {
 			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts, DP_BURST);
@@ -594,20 +579,28 @@ int dp_worker_main(void *arg)
 		 * and a busy worker still keeps up with them. */
 		if (!work || (++w->passes & 63) == 0)
 			dhcp4_expire(w->dw, DP_EXPIRE_BATCH);
+		dhcp4_worker_leave(w->dw);
 		for (p = 0; p < dp->n_ports; p++)
 			if (w->txq[p].n)
 				tx_flush(w, p);
+		if (unlikely(dp->test_hook_pass != NULL))
+			dp->test_hook_pass(w);
+		rte_rcu_qsbr_quiescent(dp->qs, w->id);
 
 		if (work) {
 			w->idle = 0;
 		} else if (++w->idle > IDLE_PAUSE) {
 			struct timespec nap = { 0, IDLE_NAP_NS };
 
+			/* asleep, the worker holds nothing: no grace period waits */
+			rte_rcu_qsbr_thread_offline(dp->qs, w->id);
 			nanosleep(&nap, NULL);
+			rte_rcu_qsbr_thread_online(dp->qs, w->id);
 		} else if (w->idle > IDLE_SPIN) {
 			rte_pause();
 		}
 	}
+	rte_rcu_qsbr_thread_offline(dp->qs, w->id);
 	for (p = 0; p < dp->n_ports; p++)
 		if (w->txq[p].n)
 			tx_flush(w, p);
@@ -668,6 +661,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 	char name[RTE_RING_NAMESIZE];
 	uint64_t addrs = 0;
 	uint32_t capacity;
+	size_t qs_size;
 
 	if (dp->n_workers < 1 || dp->n_workers > DP_MAX_WORKERS) {
 		LOG_E("dpdk.lcores must name the main lcore and 1..%d worker lcores", DP_MAX_WORKERS);
@@ -735,6 +729,14 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 			return -rte_errno;
 		}
 	}
+	qs_size = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->qs = rte_zmalloc("dp_qsbr", qs_size, RTE_CACHE_LINE_SIZE);
+	if (!dp->qs || rte_rcu_qsbr_init(dp->qs, dp->n_workers)) {
+		LOG_E("quiescent state variable: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (id = 0; id < dp->n_workers; id++)
+		rte_rcu_qsbr_thread_register(dp->qs, id);
 	for (id = 0; id < dp->n_workers; id++) {
 		snprintf(name, sizeof(name), "ctl_%u", id);
 		dp->ctl_ring[id] = rte_ring_create(name, DP_MSG_RING, (int)rte_socket_id(),
@@ -839,4 +841,6 @@ void dp_workers_free(struct dp *dp)
 		rte_free(dp->workers[i]);
 		dp->workers[i] = NULL;
 	}
+	rte_free(dp->qs);
+	dp->qs = NULL;
 }

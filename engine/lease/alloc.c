@@ -364,3 +364,111 @@ uint32_t alloc_used(const struct alloc_pool *p)
 			atomic_load_explicit(&p->word[w], memory_order_relaxed));
 	return (uint32_t)(n - p->pad_bits);
 }
+
+/* ---- building a pool's bits from another's (live reconfiguration) ---- */
+
+void alloc_pool_reset(struct alloc_pool *p)
+{
+	uint32_t rem = p->size % 64, i;
+
+	for (i = 0; i < p->nwords; i++)
+		atomic_store_explicit(&p->word[i], 0, memory_order_relaxed);
+	if (rem != 0)
+		atomic_store_explicit(&p->word[p->nwords - 1], WORD_FULL << rem,
+				      memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		atomic_store_explicit(&p->sum[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->ntop; i++)
+		atomic_store_explicit(&p->top[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->nwords; i++)
+		atomic_fetch_or_explicit(&p->sum[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		atomic_fetch_or_explicit(&p->top[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* The 64 bits of p for indices [i, i + 64), 0 outside the pool (i may be
+ * negative; the padding past the end is not in use). */
+static uint64_t bits_at(const struct alloc_pool *p, int64_t i)
+{
+	int64_t w = i >= 0 ? i / 64 : -((63 - i) / 64);
+	unsigned sh = (unsigned)(i - w * 64);
+	uint64_t lo = w >= 0 && w < p->nwords ?
+		atomic_load_explicit(&p->word[w], memory_order_acquire) : 0;
+	uint64_t hi = w + 1 >= 0 && w + 1 < p->nwords ?
+		atomic_load_explicit(&p->word[w + 1], memory_order_acquire) : 0;
+	uint64_t v = sh ? lo >> sh | hi << (64 - sh) : lo;
+
+	if (i < 0)
+		v &= i <= -64 ? 0 : WORD_FULL << -i;
+	if (i + 64 > (int64_t)p->size)
+		v &= i >= (int64_t)p->size ? 0 : WORD_FULL >> (i + 64 - p->size);
+	return v;
+}
+
+/* Summary levels from the words again (a pool nobody else uses yet). */
+static void resummarize(struct alloc_pool *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->nsum; i++)
+		atomic_store_explicit(&p->sum[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->ntop; i++)
+		atomic_store_explicit(&p->top[i], 0, memory_order_relaxed);
+	for (i = 0; i < p->nwords; i++)
+		if (atomic_load_explicit(&p->word[i], memory_order_relaxed) != WORD_FULL)
+			atomic_fetch_or_explicit(&p->sum[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	for (i = 0; i < p->nsum; i++)
+		if (atomic_load_explicit(&p->sum[i], memory_order_relaxed) != 0)
+			atomic_fetch_or_explicit(&p->top[i / 64], 1ULL << (i % 64), memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
+			   bool (*skip)(uint32_t addr, void *arg), void *arg, uint64_t *seen)
+{
+	int64_t off = (int64_t)dst->first - src->first;
+	uint32_t n = 0, w;
+
+	if (src->first > dst->last || dst->first > src->last)
+		return 0;
+	/* dst takes no addresses yet: whole words, then the summaries once
+	 * (a pool of 2^24 addresses is 262,144 words).  Only alloc_claim may
+	 * run on it meanwhile, hence the fetch-or. */
+	for (w = 0; w < dst->nwords; w++) {
+		uint64_t v = bits_at(src, off + (int64_t)w * 64), old, add;
+
+		if (v == 0)
+			continue;
+		old = atomic_load_explicit(&dst->word[w], memory_order_relaxed);
+		add = v & ~old;
+		while (skip != NULL && add != 0) {
+			uint64_t b = add & -add;
+
+			add &= add - 1;
+			if (skip(dst->first + w * 64 + (uint32_t)__builtin_ctzll(b), arg))
+				v &= ~b;
+		}
+		if (seen != NULL)
+			__atomic_fetch_or(&seen[w], v, __ATOMIC_RELEASE);
+		old = atomic_fetch_or(&dst->word[w], v);
+		n += (uint32_t)__builtin_popcountll(v & ~old);
+	}
+	resummarize(dst);
+	return n;
+}
+
+size_t alloc_seen_words(const struct alloc_pool *p)
+{
+	return p->nwords;
+}
+
+bool alloc_seen(const struct alloc_pool *p, const uint64_t *seen, uint32_t addr)
+{
+	uint32_t i;
+
+	if (!alloc_contains(p, addr))
+		return false;
+	i = addr - p->first;
+	return (__atomic_load_n(&seen[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
+}

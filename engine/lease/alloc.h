@@ -5,6 +5,7 @@
  * pool cheap to scan.  Addresses are host byte order. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct alloc_pool;
@@ -39,3 +40,18 @@ uint32_t alloc_ref(const struct alloc_pool *p, uint32_t addr);
 /* The lowest address >= from that is in use, or -1 (for walking a pool in
  * address order: one load per 64 addresses). */
 int64_t alloc_next_used(const struct alloc_pool *p, uint32_t from);
+
+/* Live reconfiguration (control thread, on a pool dst that takes no
+ * address yet; alloc_claim may run on it meanwhile).
+ * alloc_pool_reset: every address free again, as just created.
+ * alloc_copy_in_use: mark in dst every address of the overlap of the two
+ * ranges that is in use in src, except those skip(addr, arg) names (skip
+ * may be NULL); returns how many were free in dst.  Exact only while
+ * nobody takes or releases in src. */
+void alloc_pool_reset(struct alloc_pool *p);
+/* seen (may be NULL): alloc_seen_words(dst) words that get every bit the
+ * copy marked, before it is marked (alloc_seen: was addr among them). */
+uint32_t alloc_copy_in_use(struct alloc_pool *dst, const struct alloc_pool *src,
+			   bool (*skip)(uint32_t addr, void *arg), void *arg, uint64_t *seen);
+size_t alloc_seen_words(const struct alloc_pool *p);
+bool alloc_seen(const struct alloc_pool *p, const uint64_t *seen, uint32_t addr);

@@ -107,6 +107,47 @@ static void test_alloc_claim(void)
 	alloc_pool_free(p);
 }
 
+static bool skip_odd(uint32_t a, void *arg)
+{
+	(void)arg;
+	return a & 1;
+}
+
+/* A resized pool gets exactly the overlap's bits in use; a reset pool is
+ * empty again. */
+static void test_alloc_copy(void)
+{
+	struct alloc_pool *src = alloc_pool_create(100, 299), *dst = alloc_pool_create(150, 450);
+	uint32_t a, cursor = 0;
+
+	CU_ASSERT_FATAL(src != NULL && dst != NULL);
+	for (a = 100; a <= 299; a += 3)
+		alloc_claim(src, a);
+	CU_ASSERT_EQUAL(alloc_claim(dst, 400), 0);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL, NULL), (297 - 150) / 3 + 1);
+	for (a = 150; a <= 450; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), (a <= 299 && a % 3 == 1) || a == 400);
+	alloc_pool_reset(dst);
+	CU_ASSERT_EQUAL(alloc_used(dst), 0);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, skip_odd, NULL, NULL), 25);
+	for (a = 150; a <= 450; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a <= 299 && a % 3 == 1 && !(a & 1));
+	/* the summaries are right again: every free address can be taken */
+	for (a = 0; a < 301 - 25; a++)
+		CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &(uint32_t){ 0 }), 0);
+	CU_ASSERT_EQUAL(alloc_take(dst, &cursor, &a), -ENOSPC);
+	alloc_pool_free(dst);
+	/* a pool that starts below the old one, and one that ends inside it */
+	dst = alloc_pool_create(30, 130);
+	CU_ASSERT_FATAL(dst != NULL);
+	CU_ASSERT_EQUAL(alloc_copy_in_use(dst, src, NULL, NULL, NULL), (130 - 100) / 3 + 1);
+	for (a = 30; a <= 130; a++)
+		CU_ASSERT_EQUAL(alloc_in_use(dst, a), a >= 100 && a % 3 == 1);
+	CU_ASSERT_EQUAL(alloc_used(dst), 11);
+	alloc_pool_free(dst);
+	alloc_pool_free(src);
+}
+
 static void test_alloc_nearly_full(void)
 {
 	const uint32_t n = 1u << 20, first = 0x0a000000;
@@ -457,6 +498,7 @@ int main(void)
 	s = CU_add_suite("alloc", NULL, NULL);
 	CU_add_test(s, "fill", test_alloc_fill);
 	CU_add_test(s, "claim release", test_alloc_claim);
+	CU_add_test(s, "copy in-use bits, reset", test_alloc_copy);
 	CU_add_test(s, "nearly full", test_alloc_nearly_full);
 	CU_add_test(s, "summary race window", test_alloc_summary_race);
 	CU_add_test(s, "concurrent roomy", test_alloc_concurrent_roomy);

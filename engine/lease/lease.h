@@ -56,6 +56,9 @@ struct lease4 {
 	uint8_t hwaddr_len;
 	uint8_t cid_len;                   /* 0: the client sent no client-id */
 	uint8_t hwaddr[16];
+	/* The table's stamp when the owner last brought this lease up to date
+	 * (lease_table_restamp); sits in what was padding before cid. */
+	uint8_t stamp;
 	union {
 		uint8_t inl[LEASE_CID_INLINE];  /* cid_len <= LEASE_CID_INLINE */
 		uint8_t *ext;                   /* longer: owned by the table */

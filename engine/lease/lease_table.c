@@ -571,11 +571,48 @@ size_t lt_core_memory(const struct lt_core *c)
 struct lease_table {
 	struct lt_core c;
 	struct lt_index key;             /* client key (lease_key) -> lease */
+	/* stamps (lease_table_restamp) */
+	uint8_t stamp;
+	void (*fresh)(struct lease4 *l, void *arg);
+	void *fresh_arg;
 };
 
 static inline struct lease4 *lt4_lease(const struct lease_table *t, uint32_t id)
 {
 	return &lt_entry(&t->c, id)->v4;
+}
+
+/* A stale lease is brought up to date by the owner before anyone sees it. */
+static inline struct lease4 *lt_fresh(struct lease_table *t, struct lease4 *l)
+{
+	if (l != NULL && l->stamp != t->stamp) {
+		if (t->fresh != NULL)
+			t->fresh(l, t->fresh_arg);
+		l->stamp = t->stamp;
+	}
+	return l;
+}
+
+/* The expiry and foreach callbacks get fresh leases too. */
+struct lt4_fresh_cb {
+	struct lease_table *t;
+	void (*expired)(struct lease4 *l, void *arg);
+	int (*each)(struct lease4 *l, void *arg);
+	void *arg;
+};
+
+static void lt4_expired_fresh(struct lease4 *l, void *arg)
+{
+	struct lt4_fresh_cb *x = arg;
+
+	x->expired(lt_fresh(x->t, l), x->arg);
+}
+
+static int lt4_each_fresh(struct lease4 *l, void *arg)
+{
+	struct lt4_fresh_cb *x = arg;
+
+	return x->each(lt_fresh(x->t, l), x->arg);
 }
 
 static bool lt_key_valid(const struct lease_key *k)
@@ -690,7 +727,7 @@ struct lease4 *lease_table_lookup_h(struct lease_table *t, const struct lease_ke
 {
 	if (!lt_key_valid(k))
 		return NULL;
-	return lt_find(t, k, lt_h32(hash));
+	return lt_fresh(t, lt_find(t, k, lt_h32(hash)));
 }
 
 struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key *k)
@@ -718,7 +755,7 @@ struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_ke
 	if (existed != NULL)
 		*existed = l != NULL;
 	if (l != NULL)
-		return l;
+		return lt_fresh(t, l);
 
 	if (lt_index_reserve(&t->key) < 0) {
 		errno = ENOMEM;
@@ -731,6 +768,7 @@ struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_ke
 	}
 	l = lt4_lease(t, id);
 	l->key_kind = k->kind;
+	l->stamp = t->stamp;
 	switch (k->kind) {
 	case LEASE_KEY_CLIENT_ID:
 		if (lt_cid_store(t, l, k->data, k->len) < 0) {
@@ -815,7 +853,7 @@ struct lease4 *lease_table_at(struct lease_table *t, uint32_t id)
 {
 	if (id >= t->c.bump || *lt_prev(&t->c, id) == LT_FREE)
 		return NULL;
-	return lt4_lease(t, id);
+	return lt_fresh(t, lt4_lease(t, id));
 }
 
 void lease_table_touch(struct lease_table *t, struct lease4 *l)
@@ -826,7 +864,9 @@ void lease_table_touch(struct lease_table *t, struct lease4 *l)
 unsigned lease_table_expire(struct lease_table *t, uint32_t now, unsigned max,
 			    void (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	return lt_expire(&t->c, now, max, &(struct lt_cb){ .expired4 = cb, .arg = arg });
+	struct lt4_fresh_cb x = { .t = t, .expired = cb, .arg = arg };
+
+	return lt_expire(&t->c, now, max, &(struct lt_cb){ .expired4 = lt4_expired_fresh, .arg = &x });
 }
 
 bool lease_table_expire_idle(const struct lease_table *t, uint32_t now)
@@ -836,7 +876,29 @@ bool lease_table_expire_idle(const struct lease_table *t, uint32_t now)
 
 int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void *arg), void *arg)
 {
-	return lt_foreach(&t->c, &(struct lt_cb){ .each4 = cb, .arg = arg });
+	struct lt4_fresh_cb x = { .t = t, .each = cb, .arg = arg };
+
+	return lt_foreach(&t->c, &(struct lt_cb){ .each4 = lt4_each_fresh, .arg = &x });
+}
+
+void lease_table_restamp(struct lease_table *t, uint8_t stamp,
+			 void (*hook)(struct lease4 *l, void *arg), void *arg)
+{
+	t->stamp = stamp;
+	t->fresh = hook;
+	t->fresh_arg = arg;
+}
+
+bool lease_table_refresh(struct lease_table *t, uint32_t *cursor, unsigned max)
+{
+	uint32_t id = *cursor;
+
+	/* Free slots cost a step too, so the work per call is bounded. */
+	for (; id < t->c.bump && max > 0; id++, max--)
+		if (*lt_prev(&t->c, id) != LT_FREE)
+			lt_fresh(t, lt4_lease(t, id));
+	*cursor = id;
+	return id >= t->c.bump;
 }
 
 uint32_t lease_table_count(const struct lease_table *t)

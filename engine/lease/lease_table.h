@@ -87,6 +87,20 @@ int lease_table_foreach(struct lease_table *t, int (*cb)(struct lease4 *l, void 
  * reader gets a recent value, never a torn or cached one).  Nothing else
  * here may be called from another thread. */
 uint32_t lease_table_count(const struct lease_table *t);
+
+/* Stamps: bringing every lease up to date after a change of the owner's
+ * state (a new configuration) without one walk that stops the owner.
+ * lease_table_restamp sets the table's stamp and the owner's hook; from
+ * then on every lease whose stamp differs is stale, and the table calls
+ * hook(l, arg) on it before lease_table_lookup, lease_table_insert (an
+ * existing lease), lease_table_foreach or lease_table_expire hands it
+ * out, then stamps it.  A new lease gets the table's stamp.  The hook
+ * must not insert or remove.  lease_table_refresh brings at most `max`
+ * leases up to date from *cursor on (start at 0) and returns true once
+ * the cursor has passed the last lease: then none is stale. */
+void lease_table_restamp(struct lease_table *t, uint8_t stamp,
+			 void (*hook)(struct lease4 *l, void *arg), void *arg);
+bool lease_table_refresh(struct lease_table *t, uint32_t *cursor, unsigned max);
 size_t lease_table_memory(const struct lease_table *t);   /* bytes held */
 
 /* ==== DHCPv6 ====

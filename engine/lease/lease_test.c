@@ -760,6 +760,71 @@ static void test_table_foreach(void)
 	lease_table_free(t);
 }
 
+static uint8_t stamp_now;
+
+static void stamp_hook(struct lease4 *l, void *arg)
+{
+	unsigned *n = arg;
+
+	CU_ASSERT_NOT_EQUAL(l->stamp, stamp_now);      /* stale when called */
+	l->addr += 1000000;
+	(*n)++;
+}
+
+/* A restamp makes every lease stale; each is brought up to date exactly
+ * once, whether a lookup, an insert, foreach or the bounded refresh
+ * reaches it first, and new leases start up to date. */
+static void test_table_restamp(void)
+{
+	struct lease_table *t = table(16);
+	struct lease_key k;
+	struct lease4 *l;
+	uint32_t cursor = 0;
+	unsigned hooked = 0, steps = 0, n = 0;
+	uint64_t sum = 0, want = 0;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		key_hw(&k, i);
+		l = lease_table_insert(t, &k, NULL);
+		l->addr = i;
+	}
+	for (uint32_t i = 0; i < 1000; i += 7) {
+		key_hw(&k, i);
+		lease_table_remove(t, lease_table_lookup(t, &k));
+	}
+	stamp_now = 2;
+	lease_table_restamp(t, 2, stamp_hook, &hooked);
+	key_hw(&k, 1);
+	l = lease_table_lookup(t, &k);
+	CU_ASSERT(l != NULL && l->addr == 1000001 && l->stamp == 2);
+	key_hw(&k, 2);
+	l = lease_table_insert(t, &k, NULL);
+	CU_ASSERT(l != NULL && l->addr == 1000002);
+	key_hw(&k, 5000);
+	l = lease_table_insert(t, &k, NULL);          /* new: up to date */
+	CU_ASSERT(l != NULL && l->stamp == 2);
+	l->addr = 1005000;
+	CU_ASSERT_EQUAL(hooked, 2);
+	while (!lease_table_refresh(t, &cursor, 100))
+		steps++;
+	CU_ASSERT(steps >= 9 && steps <= 11);           /* ~1000 slots, 100 a call */
+	CU_ASSERT_EQUAL(hooked, 1000 - 143);
+	CU_ASSERT_TRUE(lease_table_refresh(t, &cursor, 100));
+	for (uint32_t i = 0; i < 1000; i++)
+		if (i % 7 != 0)
+			want += 1000000 + i;
+	want += 1005000;
+	CU_ASSERT_EQUAL(lease_table_foreach(t, sum_cb, &sum), 0);
+	CU_ASSERT_EQUAL(sum, want);
+	CU_ASSERT_EQUAL(hooked, 1000 - 143);
+	/* foreach and expire bring stale leases up to date too */
+	stamp_now = 3;
+	lease_table_restamp(t, 3, stamp_hook, &hooked);
+	CU_ASSERT_EQUAL(lease_table_foreach(t, count_cb, &n), 7);
+	CU_ASSERT_EQUAL(hooked, (1000 - 143) + 500);   /* count_cb stops at 500 */
+	lease_table_free(t);
+}
+
 /* ---- allocator ---- */
 
 int main(void)
@@ -781,6 +846,7 @@ int main(void)
 	CU_add_test(s, "table expire", test_table_expire);
 	CU_add_test(s, "table expire cb actions", test_table_expire_cb_actions);
 	CU_add_test(s, "table foreach", test_table_foreach);
+	CU_add_test(s, "table restamp and refresh", test_table_restamp);
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
