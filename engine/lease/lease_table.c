@@ -582,14 +582,19 @@ static inline struct lease4 *lt4_lease(const struct lease_table *t, uint32_t id)
 	return &lt_entry(&t->c, id)->v4;
 }
 
-/* A stale lease is brought up to date by the owner before anyone sees it. */
+/* A stale lease is brought up to date by the owner before anyone sees it
+ * (out of line: it happens once per lease per reload). */
+static __attribute__((noinline, cold)) void lt_refresh_one(struct lease_table *t, struct lease4 *l)
+{
+	if (t->fresh != NULL)
+		t->fresh(l, t->fresh_arg);
+	l->stamp = t->stamp;
+}
+
 static inline struct lease4 *lt_fresh(struct lease_table *t, struct lease4 *l)
 {
-	if (l != NULL && l->stamp != t->stamp) {
-		if (t->fresh != NULL)
-			t->fresh(l, t->fresh_arg);
-		l->stamp = t->stamp;
-	}
+	if (__builtin_expect(l != NULL && l->stamp != t->stamp, 0))
+		lt_refresh_one(t, l);
 	return l;
 }
 
