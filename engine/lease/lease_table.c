@@ -730,18 +730,22 @@ void lease_table_free(struct lease_table *t)
 
 struct lease4 *lease_table_lookup_h(struct lease_table *t, const struct lease_key *k, uint64_t hash)
 {
-	if (!lt_key_valid(k))
-		return NULL;
 	return lt_fresh(t, lt_find(t, k, lt_h32(hash)));
 }
 
 struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key *k)
 {
+	if (!lt_key_valid(k))
+		return NULL;
 	return lease_table_lookup_h(t, k, lease_key_hash(k));
 }
 
 struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed)
 {
+	if (!lt_key_valid(k)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return lease_table_insert_h(t, k, lease_key_hash(k), existed);
 }
 
@@ -751,10 +755,6 @@ struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_ke
 	struct lease4 *l;
 	uint32_t h32, id;
 
-	if (!lt_key_valid(k)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	h32 = lt_h32(hash);
 	l = lt_find(t, k, h32);
 	if (existed != NULL)

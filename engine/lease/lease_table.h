@@ -32,7 +32,10 @@ struct lease4 *lease_table_lookup(struct lease_table *t, const struct lease_key 
 struct lease4 *lease_table_insert(struct lease_table *t, const struct lease_key *k, bool *existed);
 
 /* The same two with the key's hash already computed (lease_key_hash(k)):
- * a transaction that looks its client up and then files it hashes once. */
+ * a transaction that looks its client up and then files it hashes once.
+ * The key must be valid (a client-id of at least one byte, a hardware
+ * address of 1..16 bytes after its type byte, an address of 4): the plain
+ * calls check that, these do not. */
 struct lease4 *lease_table_lookup_h(struct lease_table *t, const struct lease_key *k, uint64_t hash);
 struct lease4 *lease_table_insert_h(struct lease_table *t, const struct lease_key *k, uint64_t hash,
 				    bool *existed);
