@@ -40,7 +40,6 @@ struct wb {
 	uint64_t *appended;             /* highest seq appended, per worker */
 	uint64_t *batch_first;          /* first seq of each worker in the batch, 0 none */
 	uint64_t *ceiling;              /* never publish past this (a lost batch) */
-	struct lease_change *changes;   /* read buffer */
 	struct lease_rec *batch;        /* what the backend appends */
 	unsigned n_recs;                /* records in batch */
 	unsigned next_worker;           /* where the next drain pass starts */
@@ -101,10 +100,9 @@ struct wb *wb_create(const struct wb_params *p)
 	wb->appended = calloc(p->n_workers, sizeof(*wb->appended));
 	wb->batch_first = calloc(p->n_workers, sizeof(*wb->batch_first));
 	wb->ceiling = malloc(p->n_workers * sizeof(*wb->ceiling));
-	wb->changes = malloc(sizeof(*wb->changes) * wb->p.batch_max);
 	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
 	if (wb->logs == NULL || wb->cons == NULL || wb->appended == NULL || wb->batch == NULL ||
-	    wb->changes == NULL || wb->batch_first == NULL || wb->ceiling == NULL)
+	    wb->batch_first == NULL || wb->ceiling == NULL)
 		goto err;
 	for (w = 0; w < p->n_workers; w++) {
 		int c = lease_log_consumer_add(p->logs[w], LEASE_LOG_HOLD, &wb->bell);
@@ -135,22 +133,38 @@ uint64_t wb_durable(const struct wb *wb, unsigned worker)
 }
 
 /* The store keeps DHCPv4 records (lease_rec, Kea's CSV line): one per
- * v4 change, a removal as valid_lft 0.  Other families' changes are read
- * (the watermark passes them) but not written: no store of this flusher
- * holds them yet. */
-static void wb_to_rec(struct lease_rec *r, const struct lease_change *c)
+ * v4 change, a removal as valid_lft 0, copied once, straight from the log
+ * into the batch.  Other families' changes are read (the watermark passes
+ * them) but not written: no store of this flusher holds them yet. */
+struct wb_take {
+	struct wb *wb;
+	unsigned w;
+};
+
+static void wb_take_one(const struct lease_change *c, void *arg)
 {
-	*r = c->u.v4;
-	r->seq = c->seq;
-	if (lease_op_removes(c->op))
-		r->valid_lft = 0;
+	struct wb_take *x = arg;
+	struct wb *wb = x->wb;
+
+	if (!wb->batch_first[x->w])
+		wb->batch_first[x->w] = c->seq;
+	/* in order per log: the last one has the highest seq */
+	wb->appended[x->w] = c->seq;
+	if (c->family == LEASE_FAMILY_V4) {
+		struct lease_rec *r = &wb->batch[wb->n_recs++];
+
+		*r = c->u.v4;
+		r->seq = c->seq;
+		if (lease_op_removes(c->op))
+			r->valid_lft = 0;
+	}
 }
 
 /* Fills the batch from every log, a burst per log per pass, starting at
  * a rotating worker so no log waits behind a busy one. */
 static unsigned wb_drain(struct wb *wb)
 {
-	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i, j;
+	unsigned nw = wb->p.n_workers, max = wb->p.batch_max, n = 0, i;
 	bool got;
 
 	wb->n_recs = 0;
@@ -159,18 +173,11 @@ static unsigned wb_drain(struct wb *wb)
 		got = false;
 		for (i = 0; i < nw && n < max; i++) {
 			unsigned w = (wb->next_worker + i) % nw;
-			unsigned want = RTE_MIN(WB_BURST, max - n);
-			unsigned k = lease_log_read(wb->logs[w], (unsigned)wb->cons[w],
-						    &wb->changes[n], want);
+			struct wb_take x = { .wb = wb, .w = w };
+			unsigned k = lease_log_read_each(wb->logs[w], (unsigned)wb->cons[w],
+							 RTE_MIN(WB_BURST, max - n), wb_take_one, &x);
 
 			if (k) {
-				for (j = n; j < n + k; j++)
-					if (wb->changes[j].family == LEASE_FAMILY_V4)
-						wb_to_rec(&wb->batch[wb->n_recs++], &wb->changes[j]);
-				if (!wb->batch_first[w])
-					wb->batch_first[w] = wb->changes[n].seq;
-				/* in order per log: the last one has the highest seq */
-				wb->appended[w] = wb->changes[n + k - 1].seq;
 				n += k;
 				got = true;
 			}
@@ -395,7 +402,6 @@ void wb_free(struct wb *wb)
 	free(wb->appended);
 	free(wb->batch_first);
 	free(wb->ceiling);
-	free(wb->changes);
 	free(wb->batch);
 	free(wb);
 }

@@ -182,6 +182,22 @@ unsigned lease_log_read(struct lease_log *log, unsigned consumer, struct lease_c
 	return n;
 }
 
+unsigned lease_log_read_each(struct lease_log *log, unsigned consumer, unsigned max,
+			     void (*fn)(const struct lease_change *c, void *arg), void *arg)
+{
+	struct lease_log_cons *c = &log->cons[consumer];
+	uint64_t pos = c->read, head = LOAD_ACQ(&log->head);
+	unsigned n = 0;
+
+	if (c->flags & LEASE_LOG_LOSSY)
+		return 0;
+	for (; n < max && pos < head; n++)
+		fn(&log->ring[pos++ & log->mask], arg);
+	/* release: the producer may reuse these slots once it sees this */
+	STORE_REL(&c->read, pos);
+	return n;
+}
+
 uint64_t lease_log_unread(const struct lease_log *log, unsigned consumer)
 {
 	return LOAD_ACQ(&log->head) - LOAD_RLX(&log->cons[consumer].read);

@@ -162,6 +162,12 @@ static inline uint64_t lease_log_head(const struct lease_log *log)
  * overflow count. */
 unsigned lease_log_read(struct lease_log *log, unsigned consumer, struct lease_change *out,
 			unsigned max);
+/* For a holding consumer only (nothing it has not read is ever
+ * overwritten): call fn on up to max entries after its read position, in
+ * place in the log (no copy; the pointer is valid only during the call),
+ * then advance.  Returns how many; -EINVAL (as 0) for a lossy consumer. */
+unsigned lease_log_read_each(struct lease_log *log, unsigned consumer, unsigned max,
+			     void (*fn)(const struct lease_change *c, void *arg), void *arg);
 /* Entries committed that `consumer` has not read yet. */
 uint64_t lease_log_unread(const struct lease_log *log, unsigned consumer);
 /* The consumer's watermark: every change up to seq is done (durable,

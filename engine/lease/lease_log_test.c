@@ -167,6 +167,45 @@ static void test_lossy(void)
 	lease_log_free(log);
 }
 
+static uint64_t each_last, each_n;
+static bool each_ok;
+
+static void each_cb(const struct lease_change *c, void *arg)
+{
+	(void)arg;
+	if (c->seq != each_last + 1 || !check(c))
+		each_ok = false;
+	each_last = c->seq;
+	each_n++;
+}
+
+/* In place for a holding consumer: every entry once, in order, intact;
+ * the producer gets the room back; a lossy consumer cannot use it. */
+static void test_read_each(void)
+{
+	struct lease_log_params p = { .size = 8 };
+	struct lease_log *log = lease_log_create(&p);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	CU_ASSERT_EQUAL(lease_log_consumer_add(log, LEASE_LOG_HOLD, NULL), 0);
+	CU_ASSERT_EQUAL(lease_log_consumer_add(log, LEASE_LOG_LOSSY, NULL), 1);
+	each_ok = true;
+	for (uint64_t i = 1; i <= 8; i++)
+		CU_ASSERT_EQUAL(append(log), i);
+	CU_ASSERT_PTR_NULL(lease_log_claim(log));
+	CU_ASSERT_EQUAL(lease_log_read_each(log, 0, 5, each_cb, NULL), 5);
+	CU_ASSERT_EQUAL(lease_log_unread(log, 0), 3);
+	for (uint64_t i = 9; i <= 13; i++)
+		CU_ASSERT_EQUAL(append(log), i);
+	CU_ASSERT_EQUAL(lease_log_read_each(log, 0, 64, each_cb, NULL), 8);
+	CU_ASSERT_EQUAL(lease_log_read_each(log, 0, 64, each_cb, NULL), 0);
+	CU_ASSERT_TRUE(each_ok);
+	CU_ASSERT_EQUAL(each_n, 13);
+	CU_ASSERT_EQUAL(each_last, 13);
+	CU_ASSERT_EQUAL(lease_log_read_each(log, 1, 64, each_cb, NULL), 0);
+	lease_log_free(log);
+}
+
 /* ---- threads ---------------------------------------------------------- */
 
 #define STRESS_N 400000u
@@ -314,6 +353,7 @@ int main(void)
 	s = CU_add_suite("lease_log", NULL, NULL);
 	CU_add_test(s, "claim, commit, read, full", test_basic);
 	CU_add_test(s, "watermarks", test_watermarks);
+	CU_add_test(s, "read in place (holding consumer)", test_read_each);
 	CU_add_test(s, "lossy consumer is lapped, never holds", test_lossy);
 	CU_add_test(s, "producer, store and slow peer threads", test_threads);
 	CU_add_test(s, "bell wakes a sleeping consumer", test_bell);
