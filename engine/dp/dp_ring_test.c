@@ -735,5 +735,13 @@ int main(void)
 	dhcp4_runtime_free(rt);
 	conf_free(conf);
 	rte_eal_cleanup();
+	/* EAL leaves its runtime directory behind: this run's is ours */
+	{
+		char cmd[96];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '/var/run/dpdk/%s'", prefix);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove /var/run/dpdk/%s\n", prefix);
+	}
 	return failures ? 1 : 0;
 }
