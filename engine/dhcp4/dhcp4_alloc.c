@@ -219,14 +219,14 @@ int dhcp4_ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct 
 	struct dhcp4_worker *w = t->w;
 	int n, s = lease_subnet(w, l);
 	uint8_t op = l->state == LEASE_STATE_DEFAULT ? LEASE_OP_RENEW : LEASE_OP_ADD;
+	struct lease_change *c;
 	uint64_t seq;
 
 	/* Room in the log first: a change that cannot be logged is not made
 	 * (counted), and no ACK goes out; the client retransmits. */
-	if (unlikely(!lease_log_claim(w->log))) {
-		w->st.c[STAT4_FLUSH_RING_FULL]++;
+	c = dhcp4_log_claim(w);
+	if (unlikely(!c))
 		return drop(t, STAT4_MAX);
-	}
 	if (l->state != LEASE_STATE_DEFAULT && s >= 0) {
 		/* a new assignment, not a renewal */
 		w->st.subnet[s].cumulative++;
@@ -241,7 +241,7 @@ int dhcp4_ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct 
 	lease_set_hostname(t, l);
 	dhcp4_gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
-	dhcp4_persist(w, l, op, &seq);         /* cannot fail: claimed above */
+	seq = dhcp4_log_commit(w, c, l, op);
 	n = dhcp4_reply(t, DHCP4_ACK, l, out, cap, tx);
 	if (n > 0 && w->commit)
 		tx->wait_seq = seq;

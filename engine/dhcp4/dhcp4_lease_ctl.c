@@ -152,6 +152,7 @@ static int lease_put(struct dhcp4_worker *w, const struct lease_rec *r, enum put
 {
 	struct dhcp4_runtime *rt = w->rt;
 	struct lease4 *l, *old = NULL;
+	struct lease_change *c;
 	struct lease_key k;
 	uint16_t p;
 	bool existed, claimed = false;
@@ -162,10 +163,9 @@ static int lease_put(struct dhcp4_worker *w, const struct lease_rec *r, enum put
 		return -EINVAL;
 	worker_serving(w);
 	/* Room in the log before anything changes: success means logged. */
-	if (!lease_log_claim(w->log)) {
-		w->st.c[STAT4_FLUSH_RING_FULL]++;
+	c = dhcp4_log_claim(w);
+	if (!c)
 		return -ENOBUFS;
-	}
 	s = rt_subnet_of(rt, r->addr);
 	if (s < 0 || (r->subnet_id && r->subnet_id != w->conf->subnets[s].id))
 		return -EINVAL;
@@ -238,7 +238,7 @@ static int lease_put(struct dhcp4_worker *w, const struct lease_rec *r, enum put
 	dhcp4_gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
 	w->origin = LEASE_ORIGIN_CONTROL;
-	dhcp4_persist(w, l, mode == PUT_REPLACE ? LEASE_OP_RENEW : LEASE_OP_ADD, seq);   /* claimed above */
+	*seq = dhcp4_log_commit(w, c, l, mode == PUT_REPLACE ? LEASE_OP_RENEW : LEASE_OP_ADD);
 	w->origin = LEASE_ORIGIN_CLIENT;
 	addr_own(w, l);                         /* adopt: the address is this worker's from here */
 	return 0;

@@ -313,29 +313,44 @@ void dhcp4_rec_of(const struct lease_table *lt, struct lease_rec *r, const struc
 void dhcp4_log_fill(struct dhcp4_worker *w, struct lease_change *c, const struct lease4 *l,
 		    uint8_t op);
 
-/* Commit one change of l to the worker's log: `op` (enum lease_op), from
- * w->origin.  0 with *seq, its sequence number, or -ENOBUFS (counted)
- * when a consumer that holds the log back has not caught up: then nothing
- * is logged, and a caller that must not change the lease without logging
- * it claims first (lease_log_claim) before it changes anything.  Nobody
- * reads a log without consumers (memory mode without HA): the change
- * still takes its sequence number, and nothing is copied. */
-static inline int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op,
-				uint64_t *seq)
+/* The entry for the worker's next change, or NULL (counted) when a
+ * consumer that holds the log back has not caught up.  A caller that must
+ * not change a lease without logging it claims before it changes anything,
+ * then commits the claimed entry. */
+static inline struct lease_change *dhcp4_log_claim(struct dhcp4_worker *w)
 {
 	struct lease_change *c = lease_log_claim(w->log);
 
-	if (unlikely(!c)) {
+	if (unlikely(!c))
 		w->st.c[STAT4_FLUSH_RING_FULL]++;
-		*seq = 0;
-		return -ENOBUFS;
-	}
+	return c;
+}
+
+/* Commit the claimed entry c as one change of l: `op` (enum lease_op),
+ * from w->origin; returns its sequence number.  Nobody reads a log without
+ * consumers (memory mode without HA): the change still takes its sequence
+ * number, and nothing is copied. */
+static inline uint64_t dhcp4_log_commit(struct dhcp4_worker *w, struct lease_change *c,
+					struct lease4 *l, uint8_t op)
+{
+	uint64_t seq;
+
 	if (lease_log_consumers(w->log))
 		dhcp4_log_fill(w, c, l, op);
-	*seq = lease_log_commit(w->log);
+	seq = lease_log_commit(w->log);
 	if (!lease_op_removes(op))
-		l->seq = *seq;
-	return 0;
+		l->seq = seq;
+	return seq;
+}
+
+/* Claim and commit: 0 with *seq, or -ENOBUFS with nothing logged. */
+static inline int dhcp4_persist(struct dhcp4_worker *w, struct lease4 *l, uint8_t op,
+				uint64_t *seq)
+{
+	struct lease_change *c = dhcp4_log_claim(w);
+
+	*seq = c ? dhcp4_log_commit(w, c, l, op) : 0;
+	return c ? 0 : -ENOBUFS;
 }
 int dhcp4_addr_take(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
 void dhcp4_addr_give(struct dhcp4_runtime *rt, uint16_t p, uint32_t addr);
