@@ -20,6 +20,7 @@
 
 #include "cls.h"
 #include "dhcp4_options.h"
+#include "conf6.h"
 
 struct conf_policy;                /* below: classes, option-def, hosts, shared networks */
 struct config_setting_t;           /* libconfig's, so users need not include it */
@@ -96,6 +97,7 @@ struct conf_lease_db {
 	enum conf_durability durability;
 	uint32_t flush_interval_ms;    /* write-behind: the longest a change waits */
 	uint32_t lfc_interval;         /* seconds between compactions, 0 = never */
+	char name6[PATH_MAX];          /* DHCPv6 memfile path (dhcp6.lease-database.name), "" = none */
 };
 
 /* control-socket = { socket-type = "unix"; socket-name = "..."; socket-mode = "0600"; }
@@ -154,6 +156,9 @@ struct conf {
 	 * member's name is older than the struct's; engine/dhcp4_server.c
 	 * reads it.) */
 	struct conf_policy *policy;
+	/* The dhcp6 block (conf6.h); NULL when the file has none: then the
+	 * server answers no DHCPv6. */
+	struct conf6 *v6;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and
