@@ -13,3 +13,9 @@ const char *const stats_dp_names[STAT_DP_MAX] = {
 	STATS_DP(X)
 #undef X
 };
+
+const char *const stats6_names[STAT6_MAX] = {
+#define X(e, s) [STAT6_##e] = s,
+	STATS6(X)
+#undef X
+};

@@ -4,6 +4,7 @@
 #pragma once
 #include <stdint.h>
 #include "dhcp4_wire.h"
+#include "dhcp6_wire.h"
 #include "net.h"
 
 #define STATS4(X)                                                      \
@@ -38,9 +39,45 @@
 	X(CLASS_CACHE_MISSES,     "class-cache-misses")                \
 	X(CLASS_CACHE_DIRECT,     "class-cache-direct")
 
+/* DHCPv6 counters: Kea's kea-dhcp6 names, then ours. */
+#define STATS6(X)                                                      \
+	X(PKT6_RECEIVED,          "pkt6-received")                     \
+	X(PKT6_SOLICIT_RECEIVED,  "pkt6-solicit-received")             \
+	X(PKT6_ADVERTISE_RECEIVED, "pkt6-advertise-received")          \
+	X(PKT6_REQUEST_RECEIVED,  "pkt6-request-received")             \
+	X(PKT6_REPLY_RECEIVED,    "pkt6-reply-received")               \
+	X(PKT6_RENEW_RECEIVED,    "pkt6-renew-received")               \
+	X(PKT6_REBIND_RECEIVED,   "pkt6-rebind-received")              \
+	X(PKT6_RELEASE_RECEIVED,  "pkt6-release-received")             \
+	X(PKT6_DECLINE_RECEIVED,  "pkt6-decline-received")             \
+	X(PKT6_CONFIRM_RECEIVED,  "pkt6-confirm-received")             \
+	X(PKT6_INFREQUEST_RECEIVED, "pkt6-infrequest-received")        \
+	X(PKT6_UNKNOWN_RECEIVED,  "pkt6-unknown-received")             \
+	X(PKT6_SENT,              "pkt6-sent")                         \
+	X(PKT6_ADVERTISE_SENT,    "pkt6-advertise-sent")               \
+	X(PKT6_REPLY_SENT,        "pkt6-reply-sent")                   \
+	X(PKT6_PARSE_FAILED,      "pkt6-parse-failed")                 \
+	X(PKT6_RECEIVE_DROP,      "pkt6-receive-drop")                 \
+	X(V6_ALLOCATION_FAIL,     "v6-allocation-fail")                \
+	X(V6_IA_NA_LEASE_REUSES,  "v6-ia-na-lease-reuses")             \
+	X(V6_IA_PD_LEASE_REUSES,  "v6-ia-pd-lease-reuses")             \
+	X(RECLAIMED_LEASES,       "reclaimed-leases")                  \
+	X(RECLAIMED_DECLINED,     "reclaimed-declined-addresses")      \
+	/* ours */                                                     \
+	X(LOG_FULL,               "v6-log-full")                       \
+	X(NO_SUBNET,              "v6-drop-no-subnet")                 \
+	X(NOT_FOR_US,             "v6-drop-not-for-us")                \
+	X(NO_CLIENT_ID,           "v6-drop-no-client-id")              \
+	X(BAD_SERVER_ID,          "v6-drop-server-id")                 \
+	X(RELEASE_QUEUE_FULL,     "v6-release-queue-full")             \
+	X(DROP_CLASS,             "v6-drop-class")                     \
+	X(CLASS_EVAL_FAILED,      "v6-class-eval-failed")              \
+	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")
+
 /* Datapath drops and events, ours (no Kea equivalent). */
 #define STATS_DP(X)                                                    \
 	X(RX_PACKETS,       "dp-rx-packets")                           \
+	X(ND_REPLIES,       "dp-nd-replies")                           \
 	X(TX_PACKETS,       "dp-tx-packets")                           \
 	X(ARP_REPLIES,      "dp-arp-replies")                          \
 	X(NOT_DHCP,         "dp-drop-not-dhcp")                        \
@@ -62,6 +99,12 @@ enum stat4 {
 	STATS4(X)
 #undef X
 	STAT4_MAX
+};
+enum stat6 {
+#define X(e, s) STAT6_##e,
+	STATS6(X)
+#undef X
+	STAT6_MAX
 };
 enum stat_dp {
 #define X(e, s) STAT_DP_##e,
@@ -96,6 +139,31 @@ struct stats4 {
 	unsigned n_pools;
 } __attribute__((aligned(64)));
 
+/* DHCPv6 per subnet (indexed like conf->v6->subnets): Kea's
+ * assigned-nas, assigned-pds, declined-addresses, cumulative-assigned-*,
+ * reclaimed-*, as this worker's deltas. */
+struct stats6_subnet {
+	int64_t assigned_nas, assigned_pds, declined;
+	uint64_t cumulative_nas, cumulative_pds;
+	uint64_t reclaimed, reclaimed_declined;
+};
+
+/* Per pool and pd-pool (indexed like the v6 runtime's pools). */
+struct stats6_pool {
+	int64_t assigned, declined;
+	uint64_t cumulative;
+};
+
+/* A worker's DHCPv6 counters (its dhcp6 worker owns them). */
+struct stats6 {
+	uint64_t c[STAT6_MAX];
+	uint64_t parse_err[DHCP6_ERR_MAX];
+	struct stats6_subnet *subnet;
+	unsigned n_subnets;
+	struct stats6_pool *pool;
+	unsigned n_pools;
+} __attribute__((aligned(64)));
+
 /* A worker's datapath counters, whatever the protocol (the datapath
  * worker owns them): frames, steering, parking, drops before any DHCP
  * parser, and why a frame failed the Ethernet/IP/UDP checks. */
@@ -106,3 +174,4 @@ struct stats_dp {
 
 extern const char *const stats4_names[STAT4_MAX];
 extern const char *const stats_dp_names[STAT_DP_MAX];
+extern const char *const stats6_names[STAT6_MAX];

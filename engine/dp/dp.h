@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 #include "conf.h"
 #include "dhcp4_server.h"
+#include "dhcp6_server.h"
 #include "lease_rec.h"
 
 #define DP_BURST        32
@@ -46,6 +47,11 @@ struct dp_port {
 	uint32_t addr;                  /* host order */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
+	/* IPv6: the link-local address (from the MAC) and the configured
+	 * global one, answered in neighbour discovery; ip6[0] is the
+	 * link-local one, n_ip6 is 1 or 2. */
+	uint8_t ip6[2][16];
+	unsigned n_ip6;
 };
 
 struct dp_txq {
@@ -98,6 +104,9 @@ struct dp_worker {
 	uint64_t gen_seen;              /* its generation, once switched (atomic) */
 	uint64_t gen_done;              /* ... once every lease is remapped (atomic) */
 	struct dhcp4_pkt pkt;           /* parse scratch (too big for the stack) */
+	struct dhcp6_worker *dw6;       /* NULL: no dhcp6 block, DHCPv6 is not served */
+	struct stats6 *st6;
+	struct dhcp6_pkt pkt6;
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;
 
@@ -116,6 +125,10 @@ enum dp_msg_kind {
 	DP_MSG_ADOPT,                   /* rec moves in: dhcp4_lease_adopt */
 	DP_MSG_HANDOVER,                /* filter.addr, ref: dhcp4_lease_handover */
 	DP_MSG_RELOG,                   /* filter.addr: dhcp4_lease_relog */
+	DP_MSG_QUERY6,                  /* filter6 -> out6[] (lease6-get*) */
+	DP_MSG_ADD6,                    /* rec6 (lease6-add) */
+	DP_MSG_UPDATE6,                 /* rec6 replaces the lease at rec6.addr */
+	DP_MSG_DEL6,                    /* filter6 (lease6-del, lease6-wipe) */
 };
 enum dp_msg_state { DP_MSG_PENDING, DP_MSG_DONE, DP_MSG_ABANDONED };
 
@@ -133,6 +146,10 @@ struct dp_msg {
 	uint32_t ref;                   /* HANDOVER: owner reference before the move */
 	struct dhcp4_lease_filter filter;
 	struct lease_rec rec;
+	/* DHCPv6 messages: out6 has cap records (QUERY6), owned */
+	struct dhcp6_lease_filter filter6;
+	struct lease6_rec rec6;
+	struct lease6_rec *out6;
 };
 
 /* A published configuration (reload.c): what each worker switches to at
@@ -155,6 +172,7 @@ struct dp {
 	struct rte_ring *steer[DP_MAX_WORKERS][DP_MAX_WORKERS];   /* [from][to] */
 	struct lease_log *logs[DP_MAX_WORKERS];   /* one per worker, made by dp_logs_init */
 	struct wb *wb;                  /* NULL in memory mode */
+	struct dhcp6_runtime *rt6;      /* NULL: DHCPv6 is not served */
 	uint32_t durable;               /* log consumers that make a change durable (the store's) */
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;

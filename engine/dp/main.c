@@ -130,6 +130,32 @@ static int probe_vdevs(const struct dp *dp)
 	return 0;
 }
 
+/* DHCPv6: the server's DUID (from the first port's MAC unless the
+ * configuration or the data directory says otherwise) and the shared
+ * runtime the workers are made with. */
+static int dp_v6_init(struct dp *dp)
+{
+	uint8_t duid[DHCP6_DUID_MAX], len;
+	char err[512];
+
+	if (!dp->n_ports) {
+		LOG_E("DHCPv6: no interface");
+		return -1;
+	}
+	if (dhcp6_server_duid(dp->conf->v6, dp->ports[0].mac.addr_bytes, duid, &len, err,
+			      sizeof(err))) {
+		LOG_E("%s: %s", dp->conf->file, err);
+		return -1;
+	}
+	dp->rt6 = dhcp6_runtime_create(dp->conf, duid, len);
+	if (!dp->rt6) {
+		LOG_E("DHCPv6 runtime: %s", strerror(errno));
+		return -1;
+	}
+	LOG_I("DHCPv6: server DUID of %u bytes, %u pool(s)", len, dhcp6_runtime_pool_count(dp->rt6));
+	return 0;
+}
+
 struct restore_ctx {
 	struct dp *dp;
 	uint64_t n, failed;
@@ -294,6 +320,8 @@ int main(int argc, char **argv)
 		LOG_E("runtime: %s", strerror(errno));
 		goto out_stop;
 	}
+	if (conf->v6 && dp_v6_init(&dp))
+		goto out_stop;
 	srv.rt = rt;
 	if (dp_workers_init(&dp, rt))
 		goto out_stop;
@@ -395,6 +423,7 @@ out_stop:
 	if (dp.wb)
 		wb_free(dp.wb);
 	dhcp4_runtime_free(srv.rt);
+	dhcp6_runtime_free(dp.rt6);
 	conf = srv.conf;          /* the snapshot running last */
 	if (be)
 		ops->close(be);

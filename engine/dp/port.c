@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 #include "dp.h"
 #include "log.h"
+#include "net.h"
 
 #define DP_MEMPOOL_CACHE 256
 
@@ -105,6 +106,9 @@ static int port_init(struct dp *dp, unsigned idx)
 	ret = rte_eth_macaddr_get(port_id, &p->mac);
 	if (ret)
 		return ret;
+	/* IPv6: the link-local address every port has, and the global one */
+	net_ip6_linklocal(p->mac.addr_bytes, p->ip6[0]);
+	p->n_ip6 = 1;
 	/* DHCP clients broadcast; relays and renewing clients unicast to our MAC.
 	 * Promiscuous only matters on real NICs with a filter; failure is fine. */
 	rte_eth_promiscuous_enable(port_id);

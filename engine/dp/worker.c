@@ -292,6 +292,145 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* ---- DHCPv6 ---------------------------------------------------------- */
+
+static inline bool ip6_is_ours(const struct dp_port *port, const uint8_t ip[16])
+{
+	for (unsigned i = 0; i < port->n_ip6; i++)
+		if (!memcmp(port->ip6[i], ip, 16))
+			return true;
+	return false;
+}
+
+/* Frame the reply dhcp6 wrote to w->scratch in the request's mbuf: from
+ * our link-local address to a link-local destination (the client), else
+ * from our global one when there is one (a relay), to the L2 source of
+ * the request; sent now or parked until its change is safe. */
+static void reply6_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, int n,
+		       const struct dhcp6_tx *tx, const uint8_t dst_mac[6])
+{
+	const struct dp_port *port = &w->dp->ports[pidx];
+	const uint8_t *src = port->ip6[tx->dst_ip[0] == 0xfe || port->n_ip6 < 2 ? 0 : 1];
+	uint8_t mac[6];
+	uint8_t *f;
+	size_t flen;
+
+	memcpy(mac, dst_mac, 6);
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(f + NET_UDP6_HLEN, w->scratch, (size_t)n);
+	flen = net_build_udp6(f, port->mac.addr_bytes, mac, src, tx->dst_ip, DHCP6_SERVER_PORT,
+			      tx->dst_port, (size_t)n, 255);
+	m->data_len = (uint16_t)flen;
+	m->pkt_len = (uint32_t)flen;
+	m->ol_flags = 0;
+	if (tx->wait_seq && w->need)
+		park(w, pidx, m, tx->wait_seq);
+	else
+		tx_enqueue(w, pidx, m);
+}
+
+/* DHCPv6 (UDP 547 over IPv6): dhcp-disable, not for us, parse, steer on
+ * the DUID to the worker that owns the client, serve. */
+static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+		     const struct net_udp6 *u, bool steered)
+{
+	struct dp *dp = w->dp;
+	const struct dp_port *port = &dp->ports[pidx];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct dhcp6_rx rx;
+	struct dhcp6_tx tx;
+	bool mcast = net_ip6_is_all_dhcp(u->dst_ip);
+	int ret, n;
+
+	if (unlikely(!w->dw6)) {
+		w->sdp.c[STAT_DP_NOT_DHCP]++;
+		goto drop;
+	}
+	if (unlikely(w->now < __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED))) {
+		w->sdp.c[STAT_DP_DISABLED_DROP]++;
+		goto drop;
+	}
+	if (!mcast && !ip6_is_ours(port, u->dst_ip)) {
+		w->st6->c[STAT6_NOT_FOR_US]++;
+		goto drop;
+	}
+	ret = dhcp6_parse(&w->pkt6, f + u->payload_off, u->payload_len);
+	if (ret) {
+		w->st6->c[STAT6_PKT6_RECEIVED]++;
+		w->st6->c[STAT6_PKT6_PARSE_FAILED]++;
+		w->st6->parse_err[-ret]++;
+		goto drop;
+	}
+	if (!steered && dp->n_workers > 1) {
+		unsigned owner = dhcp6_owner(&w->pkt6, dp->n_workers);
+
+		if (owner != w->id) {
+			if (rte_ring_sp_enqueue(dp->steer[w->id][owner], m)) {
+				w->sdp.c[STAT_DP_STEER_RING_FULL]++;
+				goto drop;
+			}
+			w->sdp.c[STAT_DP_STEERED]++;
+			return;
+		}
+	}
+	memset(&rx, 0, sizeof(rx));
+	rx.iface = port->iface;
+	memcpy(rx.src_ip, u->src_ip, 16);
+	memcpy(rx.dst_ip, u->dst_ip, 16);
+	rx.src_port = u->src_port;
+	memcpy(rx.src_mac, u->src_mac, 6);
+	rx.multicast = mcast;
+	memset(&tx, 0, sizeof(tx));
+	n = dhcp6_process(w->dw6, &rx, &w->pkt6, w->scratch, sizeof(w->scratch), &tx);
+	if (n > 0) {
+		reply6_out(w, m, pidx, n, &tx, rx.src_mac);
+		return;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* IPv6 from RX or a ring: neighbour solicitations for our addresses are
+ * answered here, DHCPv6 goes on, the rest is not ours. */
+static void handle6(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, bool steered)
+{
+	const struct dp_port *port = &w->dp->ports[pidx];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct net_udp6 u;
+	int ret;
+
+	if (!steered && port->n_ip6) {
+		size_t n = net_nd_reply(f, m->data_len, (const uint8_t (*)[16])port->ip6,
+					port->n_ip6, port->mac.addr_bytes);
+
+		if (n) {
+			m->data_len = (uint16_t)n;
+			m->pkt_len = (uint32_t)n;
+			w->sdp.c[STAT_DP_ND_REPLIES]++;
+			tx_enqueue(w, pidx, m);
+			return;
+		}
+	}
+	/* the UDP checksum: as for v4, af_packet hands a veth sender's
+	 * frame over with it unfinished */
+	ret = net_parse_udp6_flags(f, m->data_len, &u, NET_PARSE_NO_UDP_CSUM);
+	if (ret) {
+		if (ret == -NET_ERR_NOT_UDP)
+			w->sdp.c[STAT_DP_NOT_DHCP]++;
+		else
+			w->sdp.net_err[-ret]++;
+		goto drop;
+	}
+	if (u.dst_port == DHCP6_SERVER_PORT) {
+		dhcp6_in(w, m, pidx, &u, steered);
+		return;
+	}
+	w->sdp.c[STAT_DP_NOT_DHCP]++;
+drop:
+	rte_pktmbuf_free(m);
+}
+
 /* One frame from RX (steered == false) or from another worker's ring.
  * Link layer first (ARP for our address), then the protocol handler by
  * UDP destination port: one case per protocol, each with its own parser
@@ -325,6 +464,10 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			tx_enqueue(w, pidx, m);
 			return;
 		}
+	}
+	if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_IPV6) {
+		handle6(w, m, pidx, steered);
+		return;
 	}
 	/* The UDP checksum is not verified: a sender on a veth (perfdhcp, a
 	 * kernel relay) leaves it partial for offload and af_packet hands the
@@ -360,8 +503,11 @@ struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap)
 	m->kind = kind;
 	m->state = DP_MSG_PENDING;
 	if (out_cap) {
-		m->out = calloc(out_cap, sizeof(*m->out));
-		if (!m->out) {
+		if (kind == DP_MSG_QUERY6)
+			m->out6 = calloc(out_cap, sizeof(*m->out6));
+		else
+			m->out = calloc(out_cap, sizeof(*m->out));
+		if (!m->out && !m->out6) {
 			free(m);
 			errno = ENOMEM;
 			return NULL;
@@ -376,6 +522,7 @@ void dp_msg_free(struct dp_msg *m)
 	if (!m)
 		return;
 	free(m->out);
+	free(m->out6);
 	free(m->addrs);
 	free(m);
 }
@@ -457,6 +604,24 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 	case DP_MSG_RELOG:
 		m->ret = dhcp4_lease_relog(w->dw, m->filter.addr, &m->seq);
 		break;
+	case DP_MSG_QUERY6:
+		if (!w->dw6) {
+			m->ret = -ENOTSUP;
+			break;
+		}
+		m->n = dhcp6_lease_query(w->dw6, &m->filter6, m->out6, m->cap, &m->matched);
+		m->ret = 0;
+		break;
+	case DP_MSG_ADD6:
+	case DP_MSG_UPDATE6:
+		m->ret = w->dw6 ? dhcp6_lease_add(w->dw6, &m->rec6, m->kind == DP_MSG_UPDATE6, &m->seq)
+				: -ENOTSUP;
+		break;
+	case DP_MSG_DEL6:
+		n = w->dw6 ? dhcp6_lease_del(w->dw6, &m->filter6) : -ENOTSUP;
+		m->ret = n < 0 ? (int)n : 0;
+		m->matched = n < 0 ? 0 : (uint64_t)n;
+		break;
 	default:
 		m->ret = -EINVAL;
 	}
@@ -526,6 +691,8 @@ int dp_worker_main(void *arg)
 		work = 0;
 		w->now = wall_seconds();
 		dhcp4_worker_set_now(w->dw, w->now);
+		if (w->dw6)
+			dhcp6_worker_set_now(w->dw6, w->now);
 		/* One unit of work for a reload's freeze: everything that may
 		 * take or free pool bits in this pass. */
 		dhcp4_worker_enter(w->dw);
@@ -554,6 +721,8 @@ int dp_worker_main(void *arg)
 		/* Addresses freed by this worker whose delete record is now
 		 * durable go back to the pools (nothing to do when none wait). */
 		dhcp4_worker_poll(w->dw);
+		if (w->dw6)
+			dhcp6_worker_poll(w->dw6);
 		/* Answers to suspended transactions, and their deadlines. */
 		if (w->pend) {
 			if (!rte_ring_empty(dp->answer_ring[w->id]))
@@ -577,8 +746,11 @@ int dp_worker_main(void *arg)
 		/* Reclamation in bounded batches: on every idle pass, and every
 		 * 64th pass under load, so a burst of expiries never stalls RX
 		 * and a busy worker still keeps up with them. */
-		if (!work || (++w->passes & 63) == 0)
+		if (!work || (++w->passes & 63) == 0) {
 			dhcp4_expire(w->dw, DP_EXPIRE_BATCH);
+			if (w->dw6)
+				dhcp6_expire(w->dw6, DP_EXPIRE_BATCH);
+		}
 		dhcp4_worker_leave(w->dw);
 		for (p = 0; p < dp->n_ports; p++)
 			if (w->txq[p].n)
@@ -713,6 +885,20 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 			return -errno;
 		}
 		w->st = dhcp4_worker_stats(w->dw);
+		if (dp->rt6) {
+			struct dhcp6_worker_params wp6 = {
+				.id = id, .n_workers = dp->n_workers, .conf = dp->conf,
+				.rt = dp->rt6, .log = dp->logs[id], .durable = dp->durable,
+				.lease_capacity = 4096,
+			};
+
+			w->dw6 = dhcp6_worker_create(&wp6);
+			if (!w->dw6) {
+				LOG_E("worker %u: DHCPv6: %s", id, strerror(errno));
+				return -errno;
+			}
+			w->st6 = dhcp6_worker_stats(w->dw6);
+		}
 		id++;
 	}
 	for (id = 0; id < dp->n_workers && dp->asks; id++) {
@@ -836,6 +1022,7 @@ void dp_workers_free(struct dp *dp)
 		if (!dp->workers[i])
 			continue;
 		dhcp4_worker_free(dp->workers[i]->dw);
+		dhcp6_worker_free(dp->workers[i]->dw6);
 		gate_free(dp->workers[i]->gate);
 		pend_free(dp->workers[i]->pend);
 		rte_free(dp->workers[i]);

@@ -1,0 +1,437 @@
+/* One IA of a request: its leases found, extended or made (SOLICIT,
+ * REQUEST, RENEW, REBIND), or given back (RELEASE, DECLINE), and the IA
+ * option of the reply written from the outcome. */
+#include <errno.h>
+#include <string.h>
+
+#include "dhcp6_priv.h"
+
+#define IA_ITEMS (DHCP6_MAX_IA_ADDRS * 2)
+
+/* What the reply says about one address or prefix of an IA. */
+struct ia_item {
+	struct lease_addr6 a;
+	uint8_t plen;
+	uint32_t pref, valid;
+	uint16_t pool;
+};
+
+struct ia_out {
+	const struct dhcp6_ia *ia;
+	bool pd;
+	unsigned n;
+	unsigned given;                 /* items with non-zero lifetimes */
+	struct ia_item it[IA_ITEMS];
+	uint16_t status;                /* written when no item was given */
+	const char *status_msg;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void item_add(struct ia_out *o, struct lease_addr6 a, uint8_t plen, uint32_t pref,
+		     uint32_t valid, uint16_t pool)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		if (lease_addr6_eq(o->it[i].a, a) && o->it[i].plen == plen)
+			return;
+	if (o->n == IA_ITEMS)
+		return;
+	o->it[o->n++] = (struct ia_item){ a, plen, pref, valid, pool };
+	if (valid)
+		o->given++;
+}
+
+/* T1 and T2 of an IA (RFC 8415 21.4): the configured timers, else 50% and
+ * 80% of the preferred lifetime (Kea's calculate-tee-times defaults). */
+static void ia_timers(const struct txn6 *t, uint32_t pref, uint32_t *t1, uint32_t *t2)
+{
+	const struct conf6_subnet *sn = t->s >= 0 ? &t->c6->subnets[t->s] : NULL;
+
+	*t1 = sn && sn->renew_timer ? sn->renew_timer : pref / 2;
+	*t2 = sn && sn->rebind_timer ? sn->rebind_timer : (uint32_t)((uint64_t)pref * 4 / 5);
+	if (*t1 > *t2)
+		*t1 = *t2;
+}
+
+/* RFC 6603: the excluded prefix's bits past the delegated length. */
+static void put_pd_exclude(struct txn6 *t, const struct conf6_pd_pool *pp)
+{
+	uint8_t v[17], ex[16];
+	unsigned bits = pp->excluded_len - pp->delegated_len;
+	unsigned nbytes = (bits + 7) / 8;
+
+	lease_addr6_store(pp->excluded, ex);
+	memset(v, 0, sizeof(v));
+	v[0] = pp->excluded_len;
+	for (unsigned i = 0; i < bits; i++) {
+		unsigned src = pp->delegated_len + i;
+
+		if (ex[src / 8] & (0x80 >> (src % 8)))
+			v[1 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	}
+	(void)dhcp6_build_opt(&t->b, DHCP6_OPT_PD_EXCLUDE, v, 1 + nbytes);
+}
+
+static void ia_write(struct txn6 *t, const struct ia_out *o)
+{
+	uint8_t fixed[25];
+	uint32_t t1 = 0, t2 = 0, pref = UINT32_MAX;
+	int h;
+
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->it[i].valid && o->it[i].pref < pref)
+			pref = o->it[i].pref;
+	if (o->given)
+		ia_timers(t, pref, &t1, &t2);
+	put32(fixed, o->ia->iaid);
+	put32(fixed + 4, t1);
+	put32(fixed + 8, t2);
+	h = dhcp6_build_open(&t->b, o->ia->type, fixed, o->ia->type == DHCP6_OPT_IA_TA ? 4 : 12);
+	if (h < 0)
+		return;
+	for (unsigned i = 0; i < o->n; i++) {
+		const struct ia_item *it = &o->it[i];
+		int hi;
+
+		if (o->pd) {
+			put32(fixed, it->pref);
+			put32(fixed + 4, it->valid);
+			fixed[8] = it->plen;
+			lease_addr6_store(it->a, fixed + 9);
+			hi = dhcp6_build_open(&t->b, DHCP6_OPT_IAPREFIX, fixed, 25);
+			if (hi >= 0 && it->valid && it->pool != NO_POOL6) {
+				const struct conf6_pd_pool *pp = t->w->rt->pools[it->pool].pdp;
+
+				if (pp && pp->excluded_len)
+					put_pd_exclude(t, pp);
+			}
+		} else {
+			lease_addr6_store(it->a, fixed);
+			put32(fixed + 16, it->pref);
+			put32(fixed + 20, it->valid);
+			hi = dhcp6_build_open(&t->b, DHCP6_OPT_IAADDR, fixed, 24);
+		}
+		if (hi >= 0)
+			dhcp6_build_close(&t->b, hi);
+	}
+	if (!o->given && o->status)
+		(void)dhcp6_build_status(&t->b, o->status, o->status_msg);
+	dhcp6_build_close(&t->b, h);
+}
+
+static uint8_t lease_type_of(uint16_t ia_type)
+{
+	return ia_type == DHCP6_OPT_IA_PD ? LEASE6_TYPE_PD
+	       : ia_type == DHCP6_OPT_IA_TA ? LEASE6_TYPE_TA : LEASE6_TYPE_NA;
+}
+
+static void lifetimes(const struct txn6 *t, int s, uint32_t *pref, uint32_t *valid)
+{
+	const struct conf6_subnet *sn = &t->c6->subnets[s];
+
+	*valid = sn->valid_lifetime;
+	*pref = sn->preferred_lifetime < *valid ? sn->preferred_lifetime : *valid;
+}
+
+/* Extend l (the client's, in a subnet it may use) for a commit. */
+static int lease_renew(struct txn6 *t, struct lease6 *l, int s)
+{
+	struct dhcp6_worker *w = t->w;
+	struct lease_change *c = dhcp6_log_claim(w);
+	uint32_t pref, valid;
+
+	if (!c)
+		return -ENOBUFS;
+	lifetimes(t, s, &pref, &valid);
+	l->valid_lft = valid;
+	l->pref_lft = pref;
+	l->expire = add_lft6(w->now, valid);
+	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);
+	lease6_table_touch(w->lt, l);
+	t->wait_seq = dhcp6_log_commit(w, c, l, LEASE_OP_RENEW);
+	w->st.c[l->type == LEASE6_TYPE_PD ? STAT6_V6_IA_PD_LEASE_REUSES
+					  : STAT6_V6_IA_NA_LEASE_REUSES]++;
+	return 0;
+}
+
+/* A new lease of the IA on unit a (already taken in pool p, or reserved).
+ * On failure the unit is given back. */
+static struct lease6 *lease_make(struct txn6 *t, const struct lease6_key *k, struct lease_addr6 a,
+				 uint8_t plen, uint16_t p, bool reserved, int s)
+{
+	struct dhcp6_worker *w = t->w;
+	struct lease_change *c = dhcp6_log_claim(w);
+	struct lease6 *l = NULL;
+	uint32_t pref, valid;
+	bool existed;
+
+	if (c)
+		l = lease6_table_insert(w->lt, k, a, plen, &existed);
+	if (!l || existed) {
+		if (p != NO_POOL6 && !reserved && !l)
+			alloc6_release(w->rt->pools[p].ap, a);
+		return l;
+	}
+	lifetimes(t, s, &pref, &valid);
+	l->pool = p;
+	if (reserved)
+		l->flags |= LEASE6_F_RESERVED;
+	l->subnet_id = t->c6->subnets[s].id;
+	l->valid_lft = valid;
+	l->pref_lft = pref;
+	l->expire = add_lft6(w->now, valid);
+	l->state = LEASE_STATE_DEFAULT;
+	lease6_table_touch(w->lt, l);
+	dhcp6_gauge(w, l, +1);
+	if (plen == 128)
+		w->st.subnet[s].cumulative_nas++;
+	else
+		w->st.subnet[s].cumulative_pds++;
+	if (p != NO_POOL6)
+		w->st.pool[p].cumulative++;
+	t->wait_seq = dhcp6_log_commit(w, c, l, LEASE_OP_ADD);
+	return l;
+}
+
+/* Whether pool p may serve this client (its subnet may, and its class). */
+static bool pool_ok(const struct txn6 *t, uint16_t p)
+{
+	const struct rt6_pool *rp = &t->w->rt->pools[p];
+
+	return txn6_subnet_ok(t, (int)rp->subnet) &&
+	       (rp->client_class < 0 || cls_set_has(&t->classes, (unsigned)rp->client_class));
+}
+
+/* A reserved unit of this client's host for the IA (the first one no
+ * other IA of it holds).  Returns true when one was given or offered. */
+static bool ia_reserved(struct txn6 *t, struct ia_out *o, const struct lease6_key *k)
+{
+	const struct conf6_host *h = t->host;
+	unsigned n = o->pd ? h->n_prefixes : h->n_addrs;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct lease_addr6 a = o->pd ? h->prefixes[i].prefix : h->addrs[i];
+		uint8_t plen = o->pd ? h->prefixes[i].len : 128;
+		int s = rt6_subnet_of(t->w->rt, a);
+		uint16_t p = rt6_pool_of(t->w->rt, a, o->pd);
+		struct lease6 *l = lease6_table_lookup_addr(t->w->lt, a);
+		uint32_t pref, valid;
+
+		if (s < 0)
+			s = t->s;
+		if (l && (l->duid_len != k->duid_len || l->iaid != k->iaid || l->type != k->type))
+			continue;               /* another IA of this client has it */
+		if (p != NO_POOL6 && t->w->rt->pools[p].unit_len != plen)
+			p = NO_POOL6;
+		if (t->commit && !l) {
+			l = lease_make(t, k, a, plen, p, true, s);
+			if (!l)
+				return false;
+		}
+		lifetimes(t, s, &pref, &valid);
+		item_add(o, a, plen, pref, valid, p);
+		return true;
+	}
+	return false;
+}
+
+/* Try to give unit a of pool p (a hint, or one just taken: `taken`). */
+static bool ia_give(struct txn6 *t, struct ia_out *o, const struct lease6_key *k, uint16_t p,
+		    struct lease_addr6 a, bool taken)
+{
+	const struct rt6_pool *rp = &t->w->rt->pools[p];
+	uint32_t pref, valid;
+
+	if (!taken) {
+		if (rt6_reserved(t->w->rt, a, rp->unit_len) ||
+		    alloc6_claim(rp->ap, a) != 0)
+			return false;
+	}
+	if (t->commit) {
+		if (!lease_make(t, k, a, rp->unit_len, p, false, (int)rp->subnet))
+			return false;
+	} else {
+		/* an ADVERTISE holds nothing (as Kea): the REQUEST names it */
+		alloc6_release(rp->ap, a);
+	}
+	lifetimes(t, (int)rp->subnet, &pref, &valid);
+	item_add(o, a, rp->unit_len, pref, valid, p);
+	return true;
+}
+
+/* A new unit from the pools the client may use: its hint first, then any. */
+static bool ia_dynamic(struct txn6 *t, struct ia_out *o, const struct lease6_key *k)
+{
+	struct dhcp6_runtime *rt = t->w->rt;
+	uint64_t hint = lease_duid_hash(k->duid, k->duid_len) ^ ((uint64_t)k->iaid * 0x9e3779b97f4a7c15ULL);
+	const struct conf6 *c6 = t->c6;
+
+	for (unsigned i = 0; i < o->ia->n_addrs; i++) {
+		struct lease_addr6 a = lease_addr6_load(o->ia->addrs[i].addr);
+		uint16_t p = rt6_pool_of(rt, a, o->pd);
+
+		if (p != NO_POOL6 && pool_ok(t, p) && ia_give(t, o, k, p, a, false))
+			return true;
+	}
+	for (unsigned s = 0; s < c6->n_subnets; s++) {
+		const struct rt6_subnet *rs = &rt->subnets[s];
+		uint32_t p0 = o->pd ? rs->pd0 : rs->na0, p1 = o->pd ? rs->end : rs->pd0;
+
+		if (!txn6_subnet_ok(t, (int)s))
+			continue;
+		for (uint32_t p = p0; p < p1; p++) {
+			struct lease_addr6 a;
+
+			if (!pool_ok(t, (uint16_t)p))
+				continue;
+			if (alloc6_take(rt->pools[p].ap, hint, &t->w->cursor[p], &a) == 0)
+				return ia_give(t, o, k, (uint16_t)p, a, true);
+		}
+	}
+	return false;
+}
+
+static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
+{
+	struct dhcp6_worker *w = t->w;
+	struct ia_out o = { .ia = ia, .pd = ia->type == DHCP6_OPT_IA_PD };
+	struct lease6_key k = { t->duid, t->duid_len, lease_type_of(ia->type), ia->iaid };
+	struct lease6 *ls[DHCP6_MAX_IA_ADDRS];
+	bool renewing = t->msg == DHCP6_RENEW || t->msg == DHCP6_REBIND;
+	unsigned n;
+
+	if (ia->type == DHCP6_OPT_IA_TA) {
+		o.status = DHCP6_ST_NO_ADDRS_AVAIL;
+		o.status_msg = "temporary addresses are not served";
+		ia_write(t, &o);
+		return;
+	}
+	n = lease6_table_lookup_ia(w->lt, &k, ls, DHCP6_MAX_IA_ADDRS);
+	if (n > DHCP6_MAX_IA_ADDRS)
+		n = DHCP6_MAX_IA_ADDRS;
+	for (unsigned i = 0; i < n; i++) {
+		struct lease6 *l = ls[i];
+		int s = lease6_subnet(w, l);
+		uint32_t pref, valid;
+
+		if (l->state == LEASE_STATE_DECLINED)
+			continue;
+		if (t->s < 0 || s < 0 || !txn6_subnet_ok(t, s)) {
+			/* the client moved: the old lease is not for this link */
+			if (t->commit) {
+				item_add(&o, l->addr, l->prefix_len, 0, 0, NO_POOL6);
+				(void)dhcp6_lease_drop(w, l, LEASE_OP_DELETE);
+			}
+			continue;
+		}
+		if (t->commit && lease_renew(t, l, s))
+			continue;
+		lifetimes(t, s, &pref, &valid);
+		item_add(&o, l->addr, l->prefix_len, pref, valid, l->pool);
+	}
+	if (!o.given && t->s >= 0) {
+		if (!(t->host && ia_reserved(t, &o, &k)))
+			(void)ia_dynamic(t, &o, &k);
+	}
+	/* RENEW/REBIND: addresses the client named that are not its (any
+	 * more) go back with zero lifetimes (RFC 8415 18.3.4, 18.3.5) */
+	if (renewing) {
+		for (unsigned i = 0; i < ia->n_addrs; i++)
+			item_add(&o, lease_addr6_load(ia->addrs[i].addr), ia->addrs[i].plen, 0, 0,
+				 NO_POOL6);
+	}
+	if (!o.given) {
+		if (renewing && !n) {
+			o.status = DHCP6_ST_NO_BINDING;
+			o.status_msg = "no binding for this IA";
+		} else {
+			o.status = o.pd ? DHCP6_ST_NO_PREFIX_AVAIL : DHCP6_ST_NO_ADDRS_AVAIL;
+			o.status_msg = o.pd ? "no prefixes available" : "no addresses available";
+		}
+		w->st.c[STAT6_V6_ALLOCATION_FAIL]++;
+	}
+	if (o.given && t->first_pool == NO_POOL6)
+		for (unsigned i = 0; i < o.n; i++)
+			if (o.it[i].valid && o.it[i].pool != NO_POOL6) {
+				t->first_pool = o.it[i].pool;
+				break;
+			}
+	t->given += o.given;
+	ia_write(t, &o);
+}
+
+void dhcp6_ias_assign(struct txn6 *t)
+{
+	for (unsigned i = 0; i < t->req->n_ias; i++)
+		ia_assign(t, &t->req->ias[i]);
+}
+
+/* RELEASE / DECLINE of one IA: each address the client names that is its
+ * lease ends (released) or goes to probation (declined, with no client). */
+static unsigned ia_release(struct txn6 *t, const struct dhcp6_ia *ia, bool decline)
+{
+	struct dhcp6_worker *w = t->w;
+	struct lease6_key k = { t->duid, t->duid_len, lease_type_of(ia->type), ia->iaid };
+	unsigned done = 0;
+
+	for (unsigned i = 0; i < ia->n_addrs; i++) {
+		struct lease6 *l = lease6_table_lookup_addr(w->lt, lease_addr6_load(ia->addrs[i].addr));
+		struct lease_change *c;
+
+		if (!l || l->duid_len != k.duid_len || l->iaid != k.iaid || l->type != k.type ||
+		    memcmp(lease6_duid(l), k.duid, k.duid_len) != 0 ||
+		    l->state == LEASE_STATE_DECLINED)
+			continue;
+		if (!decline || l->type == LEASE6_TYPE_PD) {
+			/* a declined prefix makes no sense (RFC 8415 18.3.8): released */
+			if (dhcp6_lease_drop(w, l, LEASE_OP_RELEASE) == 0)
+				done++;
+			continue;
+		}
+		c = dhcp6_log_claim(w);
+		if (!c)
+			continue;
+		dhcp6_gauge(w, l, -1);
+		if (lease6_table_set_ia(w->lt, l, NULL)) {
+			dhcp6_gauge(w, l, +1);
+			continue;
+		}
+		l->state = LEASE_STATE_DECLINED;
+		l->valid_lft = t->c6->decline_probation_period;
+		l->pref_lft = 0;
+		l->expire = add_lft6(w->now, l->valid_lft);
+		lease6_table_touch(w->lt, l);
+		dhcp6_gauge(w, l, +1);
+		t->wait_seq = dhcp6_log_commit(w, c, l, LEASE_OP_DECLINE);
+		done++;
+	}
+	if (!done) {
+		/* RFC 8415 18.3.7/18.3.8: the IA comes back with NoBinding */
+		uint8_t fixed[12];
+		int h;
+
+		put32(fixed, ia->iaid);
+		memset(fixed + 4, 0, 8);
+		h = dhcp6_build_open(&t->b, ia->type, fixed, ia->type == DHCP6_OPT_IA_TA ? 4 : 12);
+		if (h >= 0) {
+			(void)dhcp6_build_status(&t->b, DHCP6_ST_NO_BINDING, "no binding for this IA");
+			dhcp6_build_close(&t->b, h);
+		}
+	}
+	return done;
+}
+
+unsigned dhcp6_ias_release(struct txn6 *t, bool decline)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->req->n_ias; i++)
+		n += ia_release(t, &t->req->ias[i], decline);
+	return n;
+}

@@ -1,0 +1,220 @@
+/* DHCPv6 lease bookkeeping on the owning worker: gauges, each change's
+ * entry in the lease-change log, taking and giving back a lease's unit,
+ * the release queue, and start-up restore. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp6_priv.h"
+
+int lease6_subnet(const struct dhcp6_worker *w, const struct lease6 *l)
+{
+	if (l->pool != NO_POOL6)
+		return (int)w->rt->pools[l->pool].subnet;
+	return rt6_subnet_by_id(w->rt, l->subnet_id);
+}
+
+/* Gauges follow a lease's state: -1 before a change, +1 after. */
+void dhcp6_gauge(struct dhcp6_worker *w, const struct lease6 *l, int d)
+{
+	int s = lease6_subnet(w, l);
+
+	if (s < 0)
+		return;
+	if (l->state == LEASE_STATE_DEFAULT) {
+		if (l->type == LEASE6_TYPE_PD)
+			w->st.subnet[s].assigned_pds += d;
+		else
+			w->st.subnet[s].assigned_nas += d;
+		if (l->pool != NO_POOL6)
+			w->st.pool[l->pool].assigned += d;
+	} else if (l->state == LEASE_STATE_DECLINED) {
+		w->st.subnet[s].declined += d;
+		if (l->pool != NO_POOL6)
+			w->st.pool[l->pool].declined += d;
+	}
+}
+
+void dhcp6_rec_of(const struct dhcp6_worker *w, struct lease6_rec *r, const struct lease6 *l)
+{
+	const char *hn = lease6_table_hostname(w->lt, l);
+
+	memset(r, 0, sizeof(*r));
+	r->addr = l->addr;
+	r->duid_len = l->duid_len;
+	memcpy(r->duid, lease6_duid(l), l->duid_len);
+	r->valid_lft = l->valid_lft;
+	r->expire = l->expire;
+	r->subnet_id = l->subnet_id;
+	r->pref_lft = l->pref_lft;
+	r->type = l->type;
+	r->iaid = l->iaid;
+	r->prefix_len = l->prefix_len;
+	r->fqdn_fwd = (l->flags & LEASE_F_FQDN_FWD) != 0;
+	r->fqdn_rev = (l->flags & LEASE_F_FQDN_REV) != 0;
+	r->hostname_len = (uint8_t)strnlen(hn, sizeof(r->hostname) - 1);
+	memcpy(r->hostname, hn, r->hostname_len);
+	r->state = l->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	r->hwtype = 1;
+	/* the table keeps no hardware address: a change made while serving
+	 * the client carries the one its packet showed */
+	if (w->hw_len && l->duid_len) {
+		r->hwaddr_len = w->hw_len > LEASE6_HWADDR_MAX ? LEASE6_HWADDR_MAX : w->hw_len;
+		memcpy(r->hwaddr, w->hw, r->hwaddr_len);
+		r->hwtype = w->hw_type;
+		r->hwaddr_source = w->hw_src;
+	}
+}
+
+uint64_t dhcp6_log_commit(struct dhcp6_worker *w, struct lease_change *c, struct lease6 *l,
+			  uint8_t op)
+{
+	uint64_t seq;
+
+	if (lease_log_consumers(w->log)) {
+		c->family = LEASE_FAMILY_V6;
+		c->op = op;
+		c->origin = w->origin;
+		dhcp6_rec_of(w, &c->u.v6, l);
+		if (lease_op_removes(op))
+			c->u.v6.valid_lft = 0;
+	}
+	seq = lease_log_commit(w->log);
+	if (!lease_op_removes(op))
+		l->seq = seq;
+	return seq;
+}
+
+/* Take unit a of pool p for a lease.  A reserved unit was taken for good
+ * when the runtime was built: only its host's client gets it (the caller
+ * checked), so there is nothing to take.  0 or -EBUSY. */
+int dhcp6_unit_take(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a)
+{
+	if (p == NO_POOL6)
+		return 0;
+	if (rt6_reserved(w->rt, a, w->rt->pools[p].unit_len))
+		return 0;
+	return alloc6_claim(w->rt->pools[p].ap, a) ? -EBUSY : 0;
+}
+
+static bool unit_owned(const struct dhcp6_worker *w, const struct lease6 *l)
+{
+	(void)w;
+	return l->pool != NO_POOL6 && !(l->flags & LEASE6_F_RESERVED);
+}
+
+void dhcp6_rq_poll(struct dhcp6_worker *w)
+{
+	uint64_t durable;
+
+	if (w->rq.tail == w->rq.head)
+		return;
+	durable = lease_log_safe(w->log, w->durable);
+	while (w->rq.tail != w->rq.head) {
+		const struct rq6_entry *e = &w->rq.e[w->rq.head & (w->rq.cap - 1)];
+
+		if (e->seq > durable)
+			break;
+		alloc6_release(w->rt->pools[e->pool].ap, e->addr);
+		w->rq.head++;
+	}
+}
+
+unsigned dhcp6_worker_poll(struct dhcp6_worker *w)
+{
+	uint32_t before = w->rq.head;
+
+	dhcp6_rq_poll(w);
+	return w->rq.head - before;
+}
+
+/* Why a freed unit waits for its delete record to be durable: see
+ * dhcp4_server.h (the release queue): another worker could take it and
+ * its add record reach the store before this worker's delete. */
+int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op)
+{
+	bool queue = w->durable && op && unit_owned(w, l);
+	struct lease_change *c = NULL;
+	uint64_t seq = 0;
+
+	if (queue && w->rq.tail - w->rq.head == w->rq.cap) {
+		w->st.c[STAT6_RELEASE_QUEUE_FULL]++;
+		return -ENOBUFS;
+	}
+	if (op) {
+		c = dhcp6_log_claim(w);
+		if (!c)
+			return -ENOBUFS;
+	}
+	dhcp6_gauge(w, l, -1);
+	if (c)
+		seq = dhcp6_log_commit(w, c, l, op);
+	if (unit_owned(w, l)) {
+		if (queue) {
+			struct rq6_entry *e = &w->rq.e[w->rq.tail++ & (w->rq.cap - 1)];
+
+			e->seq = seq;
+			e->addr = l->addr;
+			e->pool = l->pool;
+		} else {
+			alloc6_release(w->rt->pools[l->pool].ap, l->addr);
+		}
+	}
+	lease6_table_remove(w->lt, l);
+	return 0;
+}
+
+unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers)
+{
+	if (!r->duid_len || n_workers <= 1)
+		return 0;
+	return (unsigned)(lease_duid_hash(r->duid, r->duid_len) % n_workers);
+}
+
+/* Start-up: a record from the store into the table and the pools.  Later
+ * records for the same address override earlier ones. */
+int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r)
+{
+	struct lease6 *l = lease6_table_lookup_addr(w->lt, r->addr);
+	struct lease6_key k = { r->duid, r->duid_len, r->type, r->iaid };
+	bool pd = r->type == LEASE6_TYPE_PD;
+	uint16_t p;
+	bool existed;
+
+	if (l) {
+		/* the earlier record of this address: gone, or replaced below */
+		dhcp6_gauge(w, l, -1);
+		if (unit_owned(w, l))
+			alloc6_release(w->rt->pools[l->pool].ap, l->addr);
+		lease6_table_remove(w->lt, l);
+	}
+	if (r->valid_lft == 0 || r->type > LEASE6_TYPE_PD)
+		return 0;
+	if (r->state == LEASE_STATE_EXPIRED_RECLAIMED)
+		return 0;
+	l = lease6_table_insert(w->lt, &k, r->addr, pd ? r->prefix_len : 128, &existed);
+	if (!l)
+		return -errno;
+	p = rt6_pool_of(w->rt, r->addr, pd);
+	if (p != NO_POOL6 && w->rt->pools[p].unit_len != (pd ? r->prefix_len : 128))
+		p = NO_POOL6;
+	l->pool = p;
+	if (p != NO_POOL6 && rt6_reserved(w->rt, r->addr, w->rt->pools[p].unit_len))
+		l->flags |= LEASE6_F_RESERVED;
+	else if (p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr))
+		l->pool = NO_POOL6;     /* another worker's record has it: kept, no unit */
+	l->subnet_id = r->subnet_id;
+	l->valid_lft = r->valid_lft;
+	l->pref_lft = r->pref_lft;
+	l->expire = r->expire;
+	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (r->fqdn_fwd)
+		l->flags |= LEASE_F_FQDN_FWD;
+	if (r->fqdn_rev)
+		l->flags |= LEASE_F_FQDN_REV;
+	if (r->hostname_len)
+		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+	lease6_table_touch(w->lt, l);
+	dhcp6_gauge(w, l, +1);
+	return 0;
+}

@@ -1,0 +1,235 @@
+/* The control commands on DHCPv6 leases (lease6-get, -get-all,
+ * -get-page, -get-by-duid, -add, -update, -del, -wipe), run on the worker
+ * that holds the leases, from its control message ring: single writer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp6_priv.h"
+
+static bool filter_match(const struct dhcp6_worker *w, const struct dhcp6_lease_filter *f,
+			 const struct lease6 *l)
+{
+	if (f->by_addr && !lease_addr6_eq(l->addr, f->addr))
+		return false;
+	if (f->after && lease_addr6_cmp(l->addr, f->from) <= 0)
+		return false;
+	if (f->type >= 0 && l->type != f->type)
+		return false;
+	if (f->duid_len && (l->duid_len != f->duid_len ||
+			    memcmp(lease6_duid(l), f->duid, f->duid_len) != 0))
+		return false;
+	if (f->by_iaid && l->iaid != f->iaid)
+		return false;
+	if (f->n_subnet_ids) {
+		unsigned i;
+
+		for (i = 0; i < f->n_subnet_ids; i++)
+			if (l->subnet_id == f->subnet_ids[i])
+				break;
+		if (i == f->n_subnet_ids)
+			return false;
+	}
+	(void)w;
+	return true;
+}
+
+struct query_ctx {
+	struct dhcp6_worker *w;
+	const struct dhcp6_lease_filter *f;
+	struct lease6_rec *out;
+	unsigned cap, n;
+	uint64_t matched;
+};
+
+/* With a limit, out[] is a max-heap on the address: it keeps the lowest. */
+static void heap_down(struct lease6_rec *h, unsigned n, unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, m = i;
+		struct lease6_rec t;
+
+		if (l < n && lease_addr6_cmp(h[l].addr, h[m].addr) > 0)
+			m = l;
+		if (r < n && lease_addr6_cmp(h[r].addr, h[m].addr) > 0)
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct lease6_rec *h, unsigned i)
+{
+	while (i) {
+		unsigned p = (i - 1) / 2;
+		struct lease6_rec t;
+
+		if (lease_addr6_cmp(h[p].addr, h[i].addr) >= 0)
+			return;
+		t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+static int query_one(struct lease6 *l, void *arg)
+{
+	struct query_ctx *q = arg;
+	unsigned cap = q->f->limit && q->f->limit < q->cap ? q->f->limit : q->cap;
+
+	if (!filter_match(q->w, q->f, l))
+		return 0;
+	q->matched++;
+	if (q->n < cap) {
+		dhcp6_rec_of(q->w, &q->out[q->n], l);
+		if (q->f->limit)
+			heap_up(q->out, q->n);
+		q->n++;
+	} else if (q->f->limit && cap && lease_addr6_cmp(l->addr, q->out[0].addr) < 0) {
+		dhcp6_rec_of(q->w, &q->out[0], l);
+		heap_down(q->out, q->n, 0);
+	}
+	return 0;
+}
+
+unsigned dhcp6_lease_query(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f,
+			   struct lease6_rec *out, unsigned cap, uint64_t *matched)
+{
+	struct query_ctx q = { w, f, out, cap, 0, 0 };
+
+	w->hw_len = 0;
+	if (f->by_addr) {
+		struct lease6 *l = lease6_table_lookup_addr(w->lt, f->addr);
+
+		if (l)
+			(void)query_one(l, &q);
+	} else {
+		(void)lease6_table_foreach(w->lt, query_one, &q);
+	}
+	if (matched)
+		*matched = q.matched;
+	return q.n;
+}
+
+int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
+		    uint64_t *seq)
+{
+	struct lease6_key k = { r->duid, r->duid_len, r->type, r->iaid };
+	bool pd = r->type == LEASE6_TYPE_PD;
+	uint8_t plen = pd ? r->prefix_len : 128;
+	int s = rt6_subnet_by_id(w->rt, r->subnet_id);
+	struct lease6 *l = lease6_table_lookup_addr(w->lt, r->addr);
+	struct lease_change *c;
+	uint16_t p;
+	bool existed;
+
+	*seq = 0;
+	w->hw_len = 0;
+	w->origin = LEASE_ORIGIN_CONTROL;
+	if (s < 0 || !r->duid_len || r->type > LEASE6_TYPE_PD)
+		return -EINVAL;
+	if (replace) {
+		if (!l)
+			return -ENOENT;
+		if (dhcp6_lease_drop(w, l, 0))
+			return -ENOBUFS;
+		l = NULL;
+	} else if (l) {
+		return -EEXIST;
+	}
+	p = rt6_pool_of(w->rt, r->addr, pd);
+	if (p != NO_POOL6 && w->rt->pools[p].unit_len != plen)
+		p = NO_POOL6;
+	c = dhcp6_log_claim(w);
+	if (!c)
+		return -ENOBUFS;
+	if (p != NO_POOL6 && !rt6_reserved(w->rt, r->addr, plen) &&
+	    alloc6_claim(w->rt->pools[p].ap, r->addr))
+		return -EEXIST;         /* another worker's client holds it */
+	l = lease6_table_insert(w->lt, &k, r->addr, plen, &existed);
+	if (!l || existed) {
+		if (p != NO_POOL6 && !rt6_reserved(w->rt, r->addr, plen))
+			alloc6_release(w->rt->pools[p].ap, r->addr);
+		return l ? -EEXIST : -errno;
+	}
+	l->pool = p;
+	if (p != NO_POOL6 && rt6_reserved(w->rt, r->addr, plen))
+		l->flags |= LEASE6_F_RESERVED;
+	l->subnet_id = r->subnet_id;
+	l->valid_lft = r->valid_lft;
+	l->pref_lft = r->pref_lft;
+	l->expire = r->expire;
+	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (r->fqdn_fwd)
+		l->flags |= LEASE_F_FQDN_FWD;
+	if (r->fqdn_rev)
+		l->flags |= LEASE_F_FQDN_REV;
+	if (r->hostname_len)
+		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+	lease6_table_touch(w->lt, l);
+	dhcp6_gauge(w, l, +1);
+	if (r->hwaddr_len) {
+		w->hw = r->hwaddr;
+		w->hw_len = r->hwaddr_len;
+		w->hw_type = r->hwtype;
+		w->hw_src = r->hwaddr_source;
+	}
+	*seq = dhcp6_log_commit(w, c, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD);
+	w->hw_len = 0;
+	w->origin = LEASE_ORIGIN_CLIENT;
+	return 0;
+}
+
+struct del_ctx {
+	struct dhcp6_worker *w;
+	const struct dhcp6_lease_filter *f;
+	struct lease6 *hit[256];
+	unsigned n;
+};
+
+static int del_collect(struct lease6 *l, void *arg)
+{
+	struct del_ctx *d = arg;
+
+	if (!filter_match(d->w, d->f, l))
+		return 0;
+	d->hit[d->n++] = l;
+	return d->n == 256;             /* a batch; the caller goes round again */
+}
+
+long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f)
+{
+	struct del_ctx d = { .w = w, .f = f };
+	long done = 0;
+
+	w->hw_len = 0;
+	w->origin = LEASE_ORIGIN_CONTROL;
+	for (;;) {
+		unsigned ok = 0;
+
+		d.n = 0;
+		if (f->by_addr) {
+			struct lease6 *l = lease6_table_lookup_addr(w->lt, f->addr);
+
+			if (l && filter_match(w, f, l))
+				d.hit[d.n++] = l;
+		} else {
+			(void)lease6_table_foreach(w->lt, del_collect, &d);
+		}
+		for (unsigned i = 0; i < d.n; i++)
+			if (dhcp6_lease_drop(w, d.hit[i], LEASE_OP_DELETE) == 0)
+				ok++;
+		done += ok;
+		if (d.n < 256 || ok < d.n || f->by_addr)
+			break;
+	}
+	w->origin = LEASE_ORIGIN_CLIENT;
+	if (!done && d.n)
+		return -ENOBUFS;
+	return done;
+}

@@ -1,0 +1,120 @@
+/* DHCPv6 server logic (RFC 8415): one request in, at most one reply out,
+ * on the worker that owns the client (the DUID's hash), lock free: its
+ * own v6 lease table, the shared allocator pools (alloc6.h), its own
+ * statistics, and its lease-change log.  No DPDK here; the datapath wraps
+ * it, as dhcp4_server.h for DHCPv4. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conf.h"
+#include "dhcp6_wire.h"
+#include "lease.h"
+#include "stats.h"
+
+struct lease_log;
+struct lease6_rec;
+struct lease6_table;
+
+/* ---- server DUID ------------------------------------------------------
+ * Kea's server-id: the configured one, else the one kept in
+ * <data-directory>/peregrine-dhcp6-serverid (hex, as Kea keeps
+ * kea-dhcp6-serverid), else a new one (LLT from the first port's MAC and
+ * the time, LL from the MAC, EN from the enterprise id and random bytes),
+ * written there when persist is on.  Control thread, at start-up. */
+int dhcp6_server_duid(const struct conf6 *c6, const uint8_t mac[6], uint8_t *duid,
+		      uint8_t *len, char *err, size_t errlen);
+
+/* ---- runtime: shared, per configuration --------------------------------- */
+struct dhcp6_runtime;
+/* NULL + errno.  c->v6 must be set; duid is the server's (copied). */
+struct dhcp6_runtime *dhcp6_runtime_create(const struct conf *c, const uint8_t *duid,
+					   uint8_t duid_len);
+void dhcp6_runtime_free(struct dhcp6_runtime *rt);
+uint32_t dhcp6_runtime_pool_count(const struct dhcp6_runtime *rt);
+/* The server's DUID. */
+const uint8_t *dhcp6_runtime_duid(const struct dhcp6_runtime *rt, uint8_t *len);
+/* Pool p: its subnet (index in conf->v6->subnets), its index among the
+ * subnet's pools or pd-pools, whether it is a pd-pool, its size and used
+ * count (units: addresses or prefixes). */
+int dhcp6_runtime_pool_info(const struct dhcp6_runtime *rt, uint32_t p, unsigned *subnet,
+			    unsigned *index, bool *pd, uint64_t *size, uint64_t *used);
+
+/* ---- worker ------------------------------------------------------------ */
+struct dhcp6_worker_params {
+	unsigned id, n_workers;
+	const struct conf *conf;
+	struct dhcp6_runtime *rt;
+	struct lease_log *log;          /* the same log as the worker's DHCPv4 changes */
+	uint32_t durable;               /* log consumers that make a change durable */
+	uint32_t lease_capacity;
+};
+struct dhcp6_worker;
+struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p);   /* NULL + errno */
+void dhcp6_worker_free(struct dhcp6_worker *w);
+struct stats6 *dhcp6_worker_stats(struct dhcp6_worker *w);
+struct lease6_table *dhcp6_worker_leases(struct dhcp6_worker *w);
+void dhcp6_worker_set_now(struct dhcp6_worker *w, uint32_t now);
+
+/* Where a request came from, as the datapath saw it. */
+struct dhcp6_rx {
+	unsigned iface;                 /* index into conf->ifaces */
+	uint8_t src_ip[16], dst_ip[16];
+	uint16_t src_port;
+	uint8_t src_mac[6];
+	bool multicast;                 /* sent to ff02::1:2 (or ff05::1:3) */
+};
+
+/* Where the reply goes: the relay that sent it (port 547) or the client
+ * (port 546, its link-local address), to the L2 source of the request. */
+struct dhcp6_tx {
+	uint8_t dst_ip[16];
+	uint16_t dst_port;
+	uint64_t wait_seq;              /* 0: send now; else the log change it waits for */
+};
+
+/* Worker that owns a client: lease_duid_hash(duid) % n_workers.  A
+ * message without a client id goes to worker 0 (it is dropped there, or
+ * answered when it is an INFORMATION-REQUEST). */
+unsigned dhcp6_owner(const struct dhcp6_pkt *p, unsigned n_workers);
+
+/* Handle one parsed request.  Writes the reply's UDP payload to out.
+ * Returns its length (> 0), 0 when there is nothing to send, or -1 when
+ * the request is dropped (the reason counted). */
+int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struct dhcp6_pkt *req,
+		  uint8_t *out, size_t cap, struct dhcp6_tx *tx);
+
+/* Reclaim up to max expired leases; also gives back the units whose
+ * delete record became durable.  Returns how many were handled. */
+unsigned dhcp6_expire(struct dhcp6_worker *w, unsigned max);
+unsigned dhcp6_worker_poll(struct dhcp6_worker *w);
+
+/* Start-up: one persisted record into this worker's table and the pools
+ * (main calls it for the worker that owns the record's DUID; a record
+ * without a DUID, a declined one, goes to worker 0).  A delete record
+ * removes the lease.  0 or -errno. */
+int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r);
+unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers);
+
+/* ---- control operations (on the owning worker, from its message ring) ---- */
+struct dhcp6_lease_filter {
+	bool by_addr;
+	struct lease_addr6 addr;        /* by_addr: this address or prefix only */
+	bool after;                     /* paging: addresses above `from` only */
+	struct lease_addr6 from;
+	uint32_t limit;                 /* keep the `limit` lowest addresses, 0 = all */
+	uint32_t subnet_ids[64];
+	unsigned n_subnet_ids;          /* 0 = every subnet */
+	uint8_t duid_len;               /* 0 = any client */
+	uint8_t duid[LEASE_DUID_MAX];
+	bool by_iaid;
+	uint32_t iaid;
+	int type;                       /* enum lease6_type, -1 = any */
+};
+unsigned dhcp6_lease_query(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f,
+			   struct lease6_rec *out, unsigned cap, uint64_t *matched);
+/* lease6-add (replace false) / lease6-update (replace true): -EINVAL (in
+ * no subnet), -EEXIST, -ENOENT, -ENOBUFS (log full), -ENOMEM. */
+int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
+		    uint64_t *seq);
+long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f);
