@@ -1,0 +1,684 @@
+/* DHCPv6 server logic, message by message: requests built here byte by
+ * byte, parsed by the real parser, answered by dhcp6_process, and the
+ * replies parsed back and checked field by field; the leases, the log and
+ * the statistics checked beside them.  No DPDK. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/Basic.h>
+
+#include "dhcp6_server.h"
+#include "lease_log.h"
+#include "lease_rec.h"
+#include "lease_table.h"
+
+/* ---- a configuration made by hand ----------------------------------- */
+
+static struct conf conf;
+static struct conf6 c6;
+static struct conf6_subnet subnets[2];
+static struct conf6_pool pools[2];
+static struct conf6_pd_pool pd_pools[1];
+static struct conf6_host hosts[1];
+static struct lease_addr6 host_addr;
+static struct conf6_option opt_dns;
+static uint8_t dns_value[16];
+static struct lease_addr6 relay_link;
+static const uint8_t server_duid[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 0x99 };
+
+static struct lease_addr6 A(const char *s)
+{
+	uint8_t b[16];
+
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, s, b) == 1);
+	return lease_addr6_load(b);
+}
+
+static void conf_setup(void)
+{
+	memset(&conf, 0, sizeof(conf));
+	memset(&c6, 0, sizeof(c6));
+	memset(subnets, 0, sizeof(subnets));
+	memset(pools, 0, sizeof(pools));
+	memset(pd_pools, 0, sizeof(pd_pools));
+	memset(hosts, 0, sizeof(hosts));
+	conf.v6 = &c6;
+	c6.valid_lifetime = 4000;
+	c6.preferred_lifetime = 3000;
+	c6.decline_probation_period = 600;
+	c6.n_hr_order = 2;
+	c6.hr_order[0] = CONF_HID_HW_ADDRESS;
+	c6.hr_order[1] = CONF_HID_DUID;
+	/* subnet 1 on port 0: 16 addresses and /56s out of a /52 */
+	pools[0].first = A("2001:db8:1::100");
+	pools[0].last = A("2001:db8:1::10f");
+	pools[0].client_class = -1;
+	pd_pools[0].prefix = A("2001:db8:8::");
+	pd_pools[0].prefix_len = 52;
+	pd_pools[0].delegated_len = 56;
+	pd_pools[0].client_class = -1;
+	subnets[0].id = 1;
+	subnets[0].prefix = A("2001:db8:1::");
+	subnets[0].prefix_len = 64;
+	subnets[0].pools = &pools[0];
+	subnets[0].n_pools = 1;
+	subnets[0].pd_pools = pd_pools;
+	subnets[0].n_pd_pools = 1;
+	subnets[0].iface = 0;
+	subnets[0].valid_lifetime = 4000;
+	subnets[0].preferred_lifetime = 3000;
+	subnets[0].shared = -1;
+	subnets[0].client_class = -1;
+	/* subnet 2 behind a relay: a /64 pool (the sparse allocator), rapid commit */
+	relay_link = A("2001:db8:2::1");
+	pools[1].first = A("2001:db8:2:0:1::");
+	pools[1].last = A("2001:db8:2:0:1:ffff:ffff:ffff");
+	pools[1].client_class = -1;
+	subnets[1].id = 2;
+	subnets[1].prefix = A("2001:db8:2::");
+	subnets[1].prefix_len = 48;
+	subnets[1].pools = &pools[1];
+	subnets[1].n_pools = 1;
+	subnets[1].iface = -1;
+	subnets[1].valid_lifetime = 5000;
+	subnets[1].preferred_lifetime = 2500;
+	subnets[1].renew_timer = 1000;
+	subnets[1].rebind_timer = 2000;
+	subnets[1].rapid_commit = true;
+	subnets[1].shared = -1;
+	subnets[1].client_class = -1;
+	c6.subnets = subnets;
+	c6.n_subnets = 2;
+	/* dns-servers (23) for everybody who asks */
+	inet_pton(AF_INET6, "2001:db8::53", dns_value);
+	opt_dns = (struct conf6_option){ .code = 23, .len = 16, .data = dns_value };
+	c6.options.n = 1;
+	c6.options.opts = &opt_dns;
+	/* a reservation by DUID in subnet 1, outside the pool */
+	host_addr = A("2001:db8:1::77");
+	hosts[0].subnet_id = 1;
+	hosts[0].id_type = CONF_HID_DUID;
+	hosts[0].id_len = 4;
+	memcpy(hosts[0].id, "\x00\x04\xaa\xbb", 4);
+	hosts[0].addrs = &host_addr;
+	hosts[0].n_addrs = 1;
+	c6.hosts = hosts;
+	c6.n_hosts = 1;
+}
+
+static struct dhcp6_runtime *rt;
+static struct dhcp6_worker *w;
+static struct lease_log *logp;
+static int cons = -1;
+
+static void server_up(bool with_consumer)
+{
+	rt = dhcp6_runtime_create(&conf, server_duid, sizeof(server_duid));
+	CU_ASSERT_FATAL(rt != NULL);
+	logp = lease_log_create(&(struct lease_log_params){ .size = 256 });
+	CU_ASSERT_FATAL(logp != NULL);
+	cons = with_consumer ? lease_log_consumer_add(logp, LEASE_LOG_LOSSY, NULL) : -1;
+	w = dhcp6_worker_create(&(struct dhcp6_worker_params){
+		.id = 0, .n_workers = 1, .conf = &conf, .rt = rt, .log = logp });
+	CU_ASSERT_FATAL(w != NULL);
+	dhcp6_worker_set_now(w, 1000000);
+}
+
+static void server_down(void)
+{
+	dhcp6_worker_free(w);
+	dhcp6_runtime_free(rt);
+	lease_log_free(logp);
+	w = NULL;
+	rt = NULL;
+	logp = NULL;
+}
+
+/* ---- requests built byte by byte ------------------------------------- */
+
+struct msg {
+	uint8_t b[1500];
+	size_t n;
+};
+
+static void put16(struct msg *m, uint16_t v)
+{
+	m->b[m->n++] = (uint8_t)(v >> 8);
+	m->b[m->n++] = (uint8_t)v;
+}
+
+static void put32(struct msg *m, uint32_t v)
+{
+	put16(m, (uint16_t)(v >> 16));
+	put16(m, (uint16_t)v);
+}
+
+static void opt(struct msg *m, uint16_t code, const void *v, size_t len)
+{
+	put16(m, code);
+	put16(m, (uint16_t)len);
+	memcpy(m->b + m->n, v, len);
+	m->n += len;
+}
+
+static void msg_start(struct msg *m, uint8_t type, const uint8_t *duid, size_t duid_len)
+{
+	m->n = 0;
+	m->b[m->n++] = type;
+	m->b[m->n++] = 0x12;
+	m->b[m->n++] = 0x34;
+	m->b[m->n++] = 0x56;
+	if (duid)
+		opt(m, DHCP6_OPT_CLIENTID, duid, duid_len);
+}
+
+/* IA_NA / IA_PD with iaid, optionally naming one address or prefix. */
+static void ia(struct msg *m, uint16_t type, uint32_t iaid, const char *addr, uint8_t plen)
+{
+	size_t at = m->n;
+	uint8_t a[16];
+
+	put16(m, type);
+	put16(m, 0);
+	put32(m, iaid);
+	put32(m, 0);
+	put32(m, 0);
+	if (addr) {
+		inet_pton(AF_INET6, addr, a);
+		if (type == DHCP6_OPT_IA_PD) {
+			put16(m, DHCP6_OPT_IAPREFIX);
+			put16(m, 25);
+			put32(m, 0);
+			put32(m, 0);
+			m->b[m->n++] = plen;
+			memcpy(m->b + m->n, a, 16);
+			m->n += 16;
+		} else {
+			put16(m, DHCP6_OPT_IAADDR);
+			put16(m, 24);
+			memcpy(m->b + m->n, a, 16);
+			m->n += 16;
+			put32(m, 0);
+			put32(m, 0);
+		}
+	}
+	m->b[at + 2] = (uint8_t)((m->n - at - 4) >> 8);
+	m->b[at + 3] = (uint8_t)(m->n - at - 4);
+}
+
+static void server_id(struct msg *m)
+{
+	opt(m, DHCP6_OPT_SERVERID, server_duid, sizeof(server_duid));
+}
+
+/* Wrap m into a RELAY-FORW from relay_link with an interface-id. */
+static void relay_wrap(struct msg *m, const char *iid)
+{
+	struct msg r;
+	uint8_t a[16];
+
+	r.n = 0;
+	r.b[r.n++] = DHCP6_RELAY_FORW;
+	r.b[r.n++] = 0;
+	lease_addr6_store(relay_link, a);
+	memcpy(r.b + r.n, a, 16);
+	r.n += 16;
+	inet_pton(AF_INET6, "fe80::c1", a);
+	memcpy(r.b + r.n, a, 16);
+	r.n += 16;
+	opt(&r, DHCP6_OPT_INTERFACE_ID, iid, strlen(iid));
+	opt(&r, DHCP6_OPT_RELAY_MSG, m->b, m->n);
+	*m = r;
+}
+
+static const uint8_t duid1[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 1 };     /* DUID-LL */
+static const uint8_t duid2[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 2 };
+static const uint8_t duid_resv[] = { 0x00, 0x04, 0xaa, 0xbb };
+
+static struct dhcp6_pkt req, rep;
+static uint8_t out[2048];
+static struct dhcp6_tx tx;
+
+/* Send m on port 0 (multicast, from a link-local address); the reply
+ * parsed into rep, or the return value <= 0. */
+static int send_rx(struct msg *m, bool multicast, const char *src)
+{
+	struct dhcp6_rx rx = { .iface = 0, .multicast = multicast };
+	int n;
+
+	inet_pton(AF_INET6, src, rx.src_ip);
+	inet_pton(AF_INET6, multicast ? "ff02::1:2" : "2001:db8:1::1", rx.dst_ip);
+	memcpy(rx.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
+	CU_ASSERT_FATAL(dhcp6_parse(&req, m->b, m->n) == 0);
+	memset(&tx, 0, sizeof(tx));
+	n = dhcp6_process(w, &rx, &req, out, sizeof(out), &tx);
+	if (n > 0)
+		CU_ASSERT_FATAL(dhcp6_parse(&rep, out, (size_t)n) == 0);
+	return n;
+}
+
+static int send(struct msg *m)
+{
+	return send_rx(m, true, "fe80::1");
+}
+
+static uint16_t status_of(const uint8_t *opts, size_t len)
+{
+	uint16_t l;
+	const uint8_t *v = dhcp6_opt_in(opts, len, DHCP6_OPT_STATUS_CODE, &l);
+
+	return v && l >= 2 ? (uint16_t)(v[0] << 8 | v[1]) : 0xffff;
+}
+
+static uint16_t top_status(void)
+{
+	return status_of(rep.msg + 4, rep.msg_len - 4);
+}
+
+static struct lease_addr6 rep_addr(unsigned ia_i, unsigned a_i)
+{
+	CU_ASSERT_FATAL(rep.n_ias > ia_i);
+	CU_ASSERT_FATAL(rep.ias[ia_i].n_addrs > a_i);
+	return lease_addr6_load(rep.ias[ia_i].addrs[a_i].addr);
+}
+
+static bool in_pool(struct lease_addr6 a, const struct conf6_pool *p)
+{
+	return lease_addr6_cmp(a, p->first) >= 0 && lease_addr6_cmp(a, p->last) <= 0;
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+/* SOLICIT -> ADVERTISE: an address from the pool, both DUIDs, T1/T2 from
+ * the preferred lifetime; nothing is held.  REQUEST of that address ->
+ * REPLY, the lease is in the table and logged, the gauge moved. */
+static void test_solicit_request(void)
+{
+	struct msg m;
+	struct lease_addr6 a;
+	struct lease6 *l;
+	struct lease_change ch[4];
+
+	conf_setup();
+	server_up(true);
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	ia(&m, DHCP6_OPT_IA_NA, 7, NULL, 0);
+	CU_ASSERT(send(&m) > 0);
+	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_ADVERTISE);
+	CU_ASSERT_EQUAL(rep.transid, 0x123456);
+	CU_ASSERT_EQUAL(rep.client_id.len, sizeof(duid1));
+	CU_ASSERT(rep.server_id.len == sizeof(server_duid) &&
+		  !memcmp(rep.server_id.data, server_duid, sizeof(server_duid)));
+	CU_ASSERT_EQUAL(tx.dst_port, DHCP6_CLIENT_PORT);
+	CU_ASSERT_EQUAL(rep.ias[0].iaid, 7);
+	CU_ASSERT_EQUAL(rep.ias[0].t1, 1500);
+	CU_ASSERT_EQUAL(rep.ias[0].t2, 2400);
+	a = rep_addr(0, 0);
+	CU_ASSERT(in_pool(a, &pools[0]));
+	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
+	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].pref, 3000);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
+	CU_ASSERT_EQUAL(lease_log_read(logp, (unsigned)cons, ch, 4), 0);
+
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	server_id(&m);
+	{
+		char txt[64];
+		uint8_t b[16];
+
+		lease_addr6_store(a, b);
+		inet_ntop(AF_INET6, b, txt, sizeof(txt));
+		ia(&m, DHCP6_OPT_IA_NA, 7, txt, 128);
+	}
+	CU_ASSERT(send(&m) > 0);
+	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT_EQUAL(l->iaid, 7);
+	CU_ASSERT_EQUAL(l->subnet_id, 1);
+	CU_ASSERT_EQUAL(l->expire, 1000000 + 4000);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 1);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_PKT6_REPLY_SENT], 1);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_PKT6_ADVERTISE_SENT], 1);
+	CU_ASSERT_EQUAL_FATAL(lease_log_read(logp, (unsigned)cons, ch, 4), 1);
+	CU_ASSERT_EQUAL(ch[0].family, LEASE_FAMILY_V6);
+	CU_ASSERT_EQUAL(ch[0].op, LEASE_OP_ADD);
+	CU_ASSERT(lease_addr6_eq(ch[0].u.v6.addr, a));
+	CU_ASSERT_EQUAL(ch[0].u.v6.iaid, 7);
+	CU_ASSERT_EQUAL(ch[0].u.v6.duid_len, sizeof(duid1));
+	/* DUID-LL: its link-layer address is the record's hwaddr */
+	CU_ASSERT_EQUAL(ch[0].u.v6.hwaddr_len, 6);
+	CU_ASSERT_EQUAL(ch[0].u.v6.hwaddr[5], 1);
+	server_down();
+}
+
+/* RENEW extends; a RENEW naming an address that is not the client's gets
+ * it back with zero lifetimes; RELEASE ends the lease. */
+static void test_renew_release(void)
+{
+	struct msg m;
+	struct lease_addr6 a;
+	struct lease6 *l;
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	a = rep_addr(0, 0);
+	dhcp6_worker_set_now(w, 1000100);
+	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::10f", 128);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 2);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
+	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
+	if (!lease_addr6_eq(a, A("2001:db8:1::10f"))) {
+		CU_ASSERT(lease_addr6_eq(rep_addr(0, 1), A("2001:db8:1::10f")));
+		CU_ASSERT_EQUAL(rep.ias[0].addrs[1].valid, 0);
+	}
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT_EQUAL(l->expire, 1000100 + 4000);
+	/* REBIND carries no server id */
+	msg_start(&m, DHCP6_REBIND, duid1, sizeof(duid1));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
+	/* RELEASE */
+	msg_start(&m, DHCP6_RELEASE, duid1, sizeof(duid1));
+	server_id(&m);
+	{
+		char txt[64];
+		uint8_t b[16];
+
+		lease_addr6_store(a, b);
+		inet_ntop(AF_INET6, b, txt, sizeof(txt));
+		ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
+	}
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 0);
+	/* a RELEASE of nothing: the IA comes back with NoBinding */
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL_FATAL(rep.n_ias, 1);
+	server_down();
+}
+
+/* IA_PD: a /56 out of the /52; two IA_NAs and an IA_PD at once. */
+static void test_pd_and_several_ias(void)
+{
+	struct msg m;
+	struct lease_addr6 p, a0, a1;
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_REQUEST, duid2, sizeof(duid2));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	ia(&m, DHCP6_OPT_IA_NA, 2, NULL, 0);
+	ia(&m, DHCP6_OPT_IA_PD, 3, NULL, 0);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL_FATAL(rep.n_ias, 3);
+	a0 = rep_addr(0, 0);
+	a1 = rep_addr(1, 0);
+	CU_ASSERT(!lease_addr6_eq(a0, a1));
+	CU_ASSERT_EQUAL(rep.ias[2].type, DHCP6_OPT_IA_PD);
+	CU_ASSERT_EQUAL(rep.ias[2].addrs[0].plen, 56);
+	p = rep_addr(2, 0);
+	CU_ASSERT(lease_addr6_in_prefix(p, A("2001:db8:8::"), 52));
+	CU_ASSERT(lease_addr6_eq(p, lease_addr6_mask(p, 56)));
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 2);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_pds, 1);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 3);
+	server_down();
+}
+
+/* The pool runs dry: NoAddrsAvail inside the IA, no lease made. */
+static void test_pool_exhausted(void)
+{
+	struct msg m;
+	uint8_t d[10];
+
+	conf_setup();
+	server_up(false);
+	memcpy(d, duid1, sizeof(d));
+	for (unsigned i = 0; i < 16; i++) {
+		d[9] = (uint8_t)(0x40 + i);
+		msg_start(&m, DHCP6_REQUEST, d, sizeof(d));
+		server_id(&m);
+		ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+		CU_ASSERT_FATAL(send(&m) > 0);
+		CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 1);
+	}
+	d[9] = 0x7f;
+	msg_start(&m, DHCP6_SOLICIT, d, sizeof(d));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
+	CU_ASSERT_EQUAL(rep.ias[0].t1, 0);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 16);
+	CU_ASSERT(dhcp6_worker_stats(w)->c[STAT6_V6_ALLOCATION_FAIL] >= 1);
+	server_down();
+}
+
+/* Through a relay: subnet 2 by the relay's link address, a RELAY-REPL
+ * back to the relay with the interface-id echoed, rapid commit honoured
+ * (REPLY + lease at once), T1/T2 as configured. */
+static void test_relayed_rapid_commit(void)
+{
+	struct msg m;
+	struct lease_addr6 a;
+	uint16_t l;
+	const uint8_t *v;
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
+	ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
+	relay_wrap(&m, "port-7");
+	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:2::1") > 0);
+	CU_ASSERT_EQUAL(out[0], DHCP6_RELAY_REPL);
+	CU_ASSERT_EQUAL(rep.n_relays, 1);
+	v = dhcp6_opt_in(rep.relays[0].opts, rep.relays[0].opts_len, DHCP6_OPT_INTERFACE_ID, &l);
+	CU_ASSERT(v && l == 6 && !memcmp(v, "port-7", 6));
+	CU_ASSERT_EQUAL(tx.dst_port, DHCP6_SERVER_PORT);
+	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
+	CU_ASSERT(rep.rapid_commit);
+	a = rep_addr(0, 0);
+	CU_ASSERT(in_pool(a, &pools[1]));
+	CU_ASSERT_EQUAL(rep.ias[0].t1, 1000);
+	CU_ASSERT_EQUAL(rep.ias[0].t2, 2000);
+	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 5000);
+	CU_ASSERT_PTR_NOT_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
+	/* the same without rapid commit on the subnet: ADVERTISE, no lease */
+	subnets[1].rapid_commit = false;
+	msg_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
+	opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
+	ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
+	relay_wrap(&m, "port-7");
+	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:2::1") > 0);
+	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_ADVERTISE);
+	CU_ASSERT(!rep.rapid_commit);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 1);
+	server_down();
+}
+
+/* RFC 8415 16: server ids where they must and must not be; a unicast
+ * REQUEST is told to use multicast; no client id is dropped. */
+static void test_message_checks(void)
+{
+	struct msg m;
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT(send(&m) < 0);
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT(send(&m) < 0);
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	opt(&m, DHCP6_OPT_SERVERID, duid2, sizeof(duid2));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_BAD_SERVER_ID], 3);
+	msg_start(&m, DHCP6_SOLICIT, NULL, 0);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_NO_CLIENT_ID], 1);
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:1::99") > 0);
+	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_USE_MULTICAST);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
+	server_down();
+}
+
+/* A DUID reservation gets its address (outside the pool); an
+ * INFORMATION-REQUEST that asks for dns-servers gets them; CONFIRM says
+ * on-link or NotOnLink. */
+static void test_reservation_inforeq_confirm(void)
+{
+	struct msg m;
+	uint16_t l;
+	const uint8_t *v;
+	uint8_t oro[2] = { 0, 23 };
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_REQUEST, duid_resv, sizeof(duid_resv));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 5, NULL, 0);
+	opt(&m, DHCP6_OPT_ORO, oro, 2);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
+	v = dhcp6_opt(&rep, 23, &l);
+	CU_ASSERT(v && l == 16 && !memcmp(v, dns_value, 16));
+
+	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
+	opt(&m, DHCP6_OPT_ORO, oro, 2);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
+	CU_ASSERT_EQUAL(rep.n_ias, 0);
+	v = dhcp6_opt(&rep, 23, &l);
+	CU_ASSERT(v && l == 16);
+	/* without the ORO entry, no dns-servers */
+	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_PTR_NULL(dhcp6_opt(&rep, 23, &l));
+
+	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
+	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::105", 128);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
+	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
+	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:99::5", 128);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_NOT_ON_LINK);
+	server_down();
+}
+
+/* DECLINE: the address goes to probation without a client, then comes
+ * back to the pool when probation ends. */
+static void test_decline(void)
+{
+	struct msg m;
+	struct lease_addr6 a;
+	struct lease6 *l;
+	char txt[64];
+	uint8_t b[16];
+
+	conf_setup();
+	server_up(false);
+	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	a = rep_addr(0, 0);
+	lease_addr6_store(a, b);
+	inet_ntop(AF_INET6, b, txt, sizeof(txt));
+	msg_start(&m, DHCP6_DECLINE, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DECLINED);
+	CU_ASSERT_EQUAL(l->duid_len, 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].declined, 1);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 0);
+	dhcp6_worker_set_now(w, 1000000 + 601);
+	CU_ASSERT(dhcp6_expire(w, 100) >= 1);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].declined, 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_RECLAIMED_DECLINED], 1);
+	server_down();
+}
+
+/* Restore: records from a store come back into the table and the pools;
+ * a later delete record removes; the restored client renews its lease. */
+static void test_restore(void)
+{
+	struct lease6_rec r;
+	struct msg m;
+
+	conf_setup();
+	server_up(false);
+	memset(&r, 0, sizeof(r));
+	r.addr = A("2001:db8:1::105");
+	r.duid_len = sizeof(duid1);
+	memcpy(r.duid, duid1, sizeof(duid1));
+	r.iaid = 4;
+	r.type = LEASE6_TYPE_NA;
+	r.prefix_len = 128;
+	r.subnet_id = 1;
+	r.valid_lft = 4000;
+	r.pref_lft = 3000;
+	r.expire = 1000000 + 3000;
+	CU_ASSERT_EQUAL(dhcp6_restore(w, &r), 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 1);
+	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
+	server_id(&m);
+	ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);
+	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), A("2001:db8:1::105")));
+	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
+	r.valid_lft = 0;
+	CU_ASSERT_EQUAL(dhcp6_restore(w, &r), 0);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 0);
+	server_down();
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("dhcp6_server", NULL, NULL);
+	CU_add_test(s, "solicit, advertise, request, reply", test_solicit_request);
+	CU_add_test(s, "renew, rebind, release", test_renew_release);
+	CU_add_test(s, "IA_PD and several IAs", test_pd_and_several_ias);
+	CU_add_test(s, "pool exhausted: NoAddrsAvail", test_pool_exhausted);
+	CU_add_test(s, "relayed, rapid commit", test_relayed_rapid_commit);
+	CU_add_test(s, "server id, client id, unicast checks", test_message_checks);
+	CU_add_test(s, "reservation, information-request, confirm", test_reservation_inforeq_confirm);
+	CU_add_test(s, "decline and probation", test_decline);
+	CU_add_test(s, "restore from the store", test_restore);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
