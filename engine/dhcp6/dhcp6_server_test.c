@@ -258,7 +258,7 @@ static int send_rx(struct msg *m, bool multicast, const char *src)
 	return n;
 }
 
-static int send(struct msg *m)
+static int send6(struct msg *m)
 {
 	return send_rx(m, true, "fe80::1");
 }
@@ -304,7 +304,7 @@ static void test_solicit_request(void)
 	server_up(true);
 	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
 	ia(&m, DHCP6_OPT_IA_NA, 7, NULL, 0);
-	CU_ASSERT(send(&m) > 0);
+	CU_ASSERT(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_ADVERTISE);
 	CU_ASSERT_EQUAL(rep.transid, 0x123456);
 	CU_ASSERT_EQUAL(rep.client_id.len, sizeof(duid1));
@@ -331,7 +331,7 @@ static void test_solicit_request(void)
 		inet_ntop(AF_INET6, b, txt, sizeof(txt));
 		ia(&m, DHCP6_OPT_IA_NA, 7, txt, 128);
 	}
-	CU_ASSERT(send(&m) > 0);
+	CU_ASSERT(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
 	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
@@ -367,13 +367,13 @@ static void test_renew_release(void)
 	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	a = rep_addr(0, 0);
 	dhcp6_worker_set_now(w, 1000100);
 	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::10f", 128);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 2);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
 	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
@@ -387,7 +387,7 @@ static void test_renew_release(void)
 	/* REBIND carries no server id */
 	msg_start(&m, DHCP6_REBIND, duid1, sizeof(duid1));
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
 	/* RELEASE */
 	msg_start(&m, DHCP6_RELEASE, duid1, sizeof(duid1));
@@ -400,12 +400,12 @@ static void test_renew_release(void)
 		inet_ntop(AF_INET6, b, txt, sizeof(txt));
 		ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
 	}
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
 	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 0);
 	/* a RELEASE of nothing: the IA comes back with NoBinding */
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL_FATAL(rep.n_ias, 1);
 	server_down();
 }
@@ -423,7 +423,7 @@ static void test_pd_and_several_ias(void)
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	ia(&m, DHCP6_OPT_IA_NA, 2, NULL, 0);
 	ia(&m, DHCP6_OPT_IA_PD, 3, NULL, 0);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL_FATAL(rep.n_ias, 3);
 	a0 = rep_addr(0, 0);
 	a1 = rep_addr(1, 0);
@@ -453,13 +453,13 @@ static void test_pool_exhausted(void)
 		msg_start(&m, DHCP6_REQUEST, d, sizeof(d));
 		server_id(&m);
 		ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-		CU_ASSERT_FATAL(send(&m) > 0);
+		CU_ASSERT_FATAL(send6(&m) > 0);
 		CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 1);
 	}
 	d[9] = 0x7f;
 	msg_start(&m, DHCP6_SOLICIT, d, sizeof(d));
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
 	CU_ASSERT_EQUAL(rep.ias[0].t1, 0);
 	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 16);
@@ -521,18 +521,18 @@ static void test_message_checks(void)
 	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT(send6(&m) < 0);
 	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT(send6(&m) < 0);
 	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	opt(&m, DHCP6_OPT_SERVERID, duid2, sizeof(duid2));
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT(send6(&m) < 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_BAD_SERVER_ID], 3);
 	msg_start(&m, DHCP6_SOLICIT, NULL, 0);
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT(send(&m) < 0);
+	CU_ASSERT(send6(&m) < 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_NO_CLIENT_ID], 1);
 	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
@@ -559,30 +559,30 @@ static void test_reservation_inforeq_confirm(void)
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 5, NULL, 0);
 	opt(&m, DHCP6_OPT_ORO, oro, 2);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
 	v = dhcp6_opt(&rep, 23, &l);
 	CU_ASSERT(v && l == 16 && !memcmp(v, dns_value, 16));
 
 	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
 	opt(&m, DHCP6_OPT_ORO, oro, 2);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
 	CU_ASSERT_EQUAL(rep.n_ias, 0);
 	v = dhcp6_opt(&rep, 23, &l);
 	CU_ASSERT(v && l == 16);
 	/* without the ORO entry, no dns-servers */
 	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_PTR_NULL(dhcp6_opt(&rep, 23, &l));
 
 	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
 	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::105", 128);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
 	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
 	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:99::5", 128);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_NOT_ON_LINK);
 	server_down();
 }
@@ -602,14 +602,14 @@ static void test_decline(void)
 	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	a = rep_addr(0, 0);
 	lease_addr6_store(a, b);
 	inet_ntop(AF_INET6, b, txt, sizeof(txt));
 	msg_start(&m, DHCP6_DECLINE, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
 	CU_ASSERT_FATAL(l != NULL);
 	CU_ASSERT_EQUAL(l->state, LEASE_STATE_DECLINED);
@@ -649,7 +649,7 @@ static void test_restore(void)
 	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);
-	CU_ASSERT_FATAL(send(&m) > 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), A("2001:db8:1::105")));
 	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
 	r.valid_lft = 0;
