@@ -112,11 +112,28 @@ nt_topology() {
 		ip -n "$NT_SRV" addr add "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" ||
 			nt_fail "server addr"
 	fi
-	# IPv6 autoconfiguration noise is not wanted on the link.
+	# IPv6 autoconfiguration noise is not wanted on the link.  The
+	# server's kernel never does IPv6 on its veth (the DPDK port answers
+	# neighbour discovery itself); NT_IPV6=1 keeps it in the client's
+	# namespace for DHCPv6 clients, without router solicitations.
 	ip netns exec "$NT_SRV" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	ip netns exec "$NT_CLI" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	if [ "${NT_IPV6:-0}" = 1 ]; then
+		ip netns exec "$NT_CLI" sysctl -qw net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf."$NT_VC".router_solicitations=0 \
+			net.ipv6.conf."$NT_VC".accept_ra=0 2>/dev/null
+	else
+		ip netns exec "$NT_CLI" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	fi
 	nt_wait_for 10 "veth carrier" nt_link_up
+	[ "${NT_IPV6:-0}" = 1 ] && nt_wait_for 10 "the client's link-local address" nt_ll_ready
 	NT_CLIENT_MAC=$(ip netns exec "$NT_CLI" cat "/sys/class/net/$NT_VC/address")
+}
+
+# The client's link-local address exists and finished duplicate address
+# detection (dhclient -6 binds to it).
+nt_ll_ready() {
+	ip -n "$NT_CLI" -6 addr show dev "$NT_VC" scope link | grep -q inet6 &&
+		! ip -n "$NT_CLI" -6 addr show dev "$NT_VC" tentative | grep -q inet6
 }
 
 nt_link_up() {

@@ -175,6 +175,17 @@ static int restore_one(const struct lease_rec *r, void *arg)
 	return 0;
 }
 
+static int restore6_one(const struct lease6_rec *r, void *arg)
+{
+	struct restore_ctx *rc = arg;
+	unsigned owner = dhcp6_rec_owner(r, rc->dp->n_workers);
+
+	if (dhcp6_restore(rc->dp->workers[owner]->dw6, r))
+		rc->failed++;
+	rc->n++;
+	return 0;
+}
+
 static void stats_to_file(struct dp_srv *srv, const char *path)
 {
 	char tmp[PATH_MAX + 8];
@@ -344,6 +355,20 @@ int main(int argc, char **argv)
 		      conf->lease_db.name, rc.n,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      rc.failed);
+		if (dp.rt6 && ops->load6 && conf->lease_db.name6[0]) {
+			struct restore_ctx rc6 = { .dp = &dp };
+
+			for (w = 0; w < dp.n_workers; w++)
+				dhcp6_worker_set_now(dp.workers[w]->dw6, (uint32_t)time(NULL));
+			ret = ops->load6(be, restore6_one, &rc6);
+			if (ret) {
+				LOG_E("lease database %s: load failed: %s", conf->lease_db.name6,
+				      strerror(-ret));
+				goto out_stop;
+			}
+			LOG_I("lease database %s: %lu DHCPv6 records replayed (%lu refused)",
+			      conf->lease_db.name6, rc6.n, rc6.failed);
+		}
 		if (ops->get_stats) {
 			struct lease_backend_stats bs;
 
