@@ -47,6 +47,12 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	    o->lease_db.flush_interval_ms != n->lease_db.flush_interval_ms ||
 	    o->lease_db.lfc_interval != n->lease_db.lfc_interval)
 		REFUSE(1, "lease-database cannot change while running; restart to apply it");
+	if (!o->v6 != !n->v6)
+		REFUSE(n->v6 ? n->v6->line : 1, "the dhcp6 block cannot be %s while running; "
+		       "restart to apply it", n->v6 ? "added" : "removed");
+	if (strcmp(o->lease_db.name6, n->lease_db.name6))
+		REFUSE(n->v6 ? n->v6->line : 1, "dhcp6.lease-database cannot change while running; "
+		       "restart to apply it");
 	if (o->match_client_id != n->match_client_id)
 		REFUSE(1, "match-client-id decides which worker owns each client and cannot change "
 		       "while running; restart to apply it");
@@ -179,6 +185,19 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	}
 	/* Published: from here the new snapshot serves, whatever happens;
 	 * the old one is the datapath's (freed once no worker uses it). */
+	/* DHCPv6 is not reconfigured live yet: its runtime and workers keep
+	 * the dhcp6 block they started with, so the new snapshot takes that
+	 * one over and the old snapshot frees the new, unused one. */
+	if (nc->v6) {
+		struct conf6 *unused = nc->v6;
+
+		nc->v6 = s->conf->v6;
+		s->conf->v6 = unused;
+		json_object_set_new(info, "dhcp6", json_string("not reloaded: DHCPv6 keeps the "
+							      "dhcp6 block it started with"));
+		LOG_W("%s: the dhcp6 block is not reloaded while running (yet); DHCPv6 keeps "
+		      "the configuration it started with", nc->file);
+	}
 	s->conf = nc;
 	s->rt = rt;
 	free(s->conf_text);
