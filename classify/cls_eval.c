@@ -89,7 +89,7 @@ static const uint8_t *vivco(const struct dhcp4_pkt *p, uint32_t want, unsigned i
 		uint8_t l = d[off];
 
 		if (off + 1 + l > n)
-			return NULL;
+			goto none;
 		if (i++ == index) {
 			*data = d + off + 1;
 			*dlen = l;
@@ -98,14 +98,16 @@ static const uint8_t *vivco(const struct dhcp4_pkt *p, uint32_t want, unsigned i
 		if (off != n) {
 			off += 4;
 			if (off + 1 >= n)
-				return NULL;
+				goto none;
 		}
 	}
-	if (want != 0 && cls_be32(d) != want) {
-		*data = NULL;
-		return NULL;
-	}
+	if (want != 0 && cls_be32(d) != want)
+		goto none;
 	return d;
+none:           /* malformed (a tuple found before the flaw included), or not want */
+	*data = NULL;
+	*dlen = 0;
+	return NULL;
 }
 
 /* Kea's substring(): negative start counts from the end, a negative

@@ -269,6 +269,9 @@ static void test_vendor_malformed(void)
 	static const uint8_t o1[] = { 53, 1, 1, 124, 8, 0, 0, 0x11, 0x8b, 9, 'a', 'b', 'c', 255 };
 	static const uint8_t o2[] = { 53, 1, 1, 124, 5, 0, 0, 0x11, 0x8b, 0,
 				      125, 3, 0, 0, 1, 255 };
+	/* a whole first tuple, then a second that runs past the end */
+	static const uint8_t o3[] = { 53, 1, 1, 124, 13, 0, 0, 0x11, 0x8b, 2, 'a', 'b',
+				      0, 0, 0x11, 0x8b, 9, 'c', 255 };
 	uint8_t b[512];
 	struct dhcp4_pkt p;
 
@@ -279,6 +282,9 @@ static void test_vendor_malformed(void)
 	CU_ASSERT_EQUAL(evb("vendor-class[4491].exists", &p), 1);   /* one empty tuple */
 	CU_ASSERT_TRUE(evs("vendor-class[4491].data", &p, S("")));
 	CU_ASSERT_EQUAL(evb("vendor[*].exists", &p), 0);           /* 3 bytes: no enterprise */
+	CU_ASSERT_EQUAL_FATAL(dhcp4_parse(&p, b, build(b, o3, sizeof(o3))), 0);
+	CU_ASSERT_EQUAL(evb("vendor-class[*].exists", &p), 0);
+	CU_ASSERT_TRUE(evs("vendor-class[*].data", &p, S("")));    /* not tuple 0 either */
 }
 
 /* -------------------------------------------------------------- operators */
