@@ -328,14 +328,16 @@ void cls_cache_free(struct cls_cache *c);
 const uint64_t *cls_cache_counters(const struct cls_cache *c);
 
 /* cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST) through the cache
- * (c may be NULL): the same set, the same return value. */
+ * (c may be NULL): the same set, the same return value (-EINVAL for a
+ * registry of DHCPv6 classes). */
 int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 			const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx, struct cls_set *set);
 
 /* Evaluate, in config order, each class of `required` that has a test
  * (Kea's require-client-classes: shared network, subnet and pool lists
  * merged by the caller), adding those that match.  Returns how many
- * failed to evaluate. */
+ * failed to evaluate (-EINVAL: a registry of DHCPv6 classes and a
+ * non-empty `required`). */
 int cls_require(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		const struct dhcp4_rx *rx, struct cls_set *set, const struct cls_set *required);
 
