@@ -1,10 +1,12 @@
 /* Client classification: Kea's expression language (1.4 tokens plus the
  * later hexstring/split/addrtotext/int*totext/lcase/ucase), compiled once
  * on the control thread to a small bytecode and evaluated per packet on a
- * worker without allocation or locks.
+ * worker without allocation or locks.  One language, two universes: an
+ * expression is compiled for DHCPv4 or for DHCPv6 (a registry holds the
+ * classes of one of them) and runs only on that protocol's packets.
  *
  * Control thread (config load):
- *   reg = cls_registry_create();
+ *   reg = cls_registry_create();   (cls_registry_create6() for the dhcp6 block)
  *   cls_registry_set_iface(reg, i, conf->ifaces[i].name) for every port;
  *   cls_registry_add(reg, name, test, flags, &err) for every client-class,
  *   in config order (member('x') may only name classes added before, or
@@ -21,6 +23,7 @@
  *       depend on KNOWN/UNKNOWN
  *   ... pool selection, allocation ...
  *   cls_require(reg, pkt, rx, &set, &required);  only-if-required classes
+ * DHCPv6 workers do the same with cls_classify6 and cls_require6.
  *
  * Values are byte strings (views into the packet, the compiled constants or
  * a bounded per-evaluation scratch buffer) or booleans; the type checker
@@ -42,7 +45,19 @@
  *            lcase, ucase
  *   integer  literal only, where an argument asks for it: option codes,
  *            enterprise ids (or *), data index, substring start/length
- *            (or all), split field
+ *            (or all), split field, relay6 nesting level
+ *
+ * In DHCPv6 (pkt4 and relay4 are refused there, as pkt6 and relay6 are in
+ * DHCPv4):
+ *   option[N]           a top-level option of the client message, N 0..65535
+ *   relay6[L].option[N].hex|.text|.exists, relay6[L].peeraddr|.linkaddr
+ *                       the relay L hops from the server (0: the relay that
+ *                       sent the packet; -1: the one next to the client);
+ *                       "" / false when there is no such relay
+ *   pkt6.msgtype|.transid  4-byte integers of the client message
+ *   pkt.src|dst         16 bytes; pkt.len the whole UDP payload
+ *   vendor...           option 17 (enterprise, then 16-bit sub-options)
+ *   vendor-class...     option 16 (enterprise, then 16-bit-length tuples)
  */
 #pragma once
 #include <stdbool.h>
@@ -51,6 +66,7 @@
 
 struct dhcp4_pkt;
 struct dhcp4_rx;
+struct dhcp6_pkt;
 
 #define CLS_MAX_CLASSES   256          /* ids 0..255, builtins included */
 #define CLS_NAME_MAX      64           /* class name, with the NUL */
@@ -134,8 +150,11 @@ struct cls_err {
 
 enum cls_type { CLS_T_BOOL = 1, CLS_T_STRING = 2 };
 
-/* Which tokens are allowed: pkt4/relay4 belong to DHCPv4, option6/relay6/
- * pkt6 (reserved words today) to DHCPv6. */
+/* Which tokens are allowed and what they read: pkt4/relay4 belong to
+ * DHCPv4, pkt6/relay6 to DHCPv6; option, vendor, vendor-class and pkt read
+ * the packet of the program's universe.  A program runs only on packets
+ * of its universe (the other's eval calls refuse it with -EINVAL), so the
+ * evaluator never reads a DHCPv4 field of a DHCPv6 packet or the reverse. */
 enum cls_universe { CLS_V4 = 4, CLS_V6 = 6 };
 
 struct cls_registry;
@@ -146,7 +165,8 @@ struct cls_compile_params {
 	enum cls_type result;          /* CLS_T_BOOL for tests, CLS_T_STRING e.g. flex-id */
 	enum cls_universe universe;    /* 0 = CLS_V4 */
 	/* Resolves member('x'); may be NULL (then only the builtins resolve).
-	 * VENDOR_CLASS_* names are interned into it. */
+	 * VENDOR_CLASS_* names are interned into it.  Must hold classes of
+	 * the same universe (EINVAL otherwise). */
 	struct cls_registry *reg;
 };
 
@@ -159,6 +179,7 @@ void cls_prog_free(struct cls_prog *p);
 size_t cls_prog_code_len(const struct cls_prog *p);   /* bytecode bytes */
 unsigned cls_prog_stack(const struct cls_prog *p);    /* deepest value stack */
 bool cls_prog_depends_known(const struct cls_prog *p); /* KNOWN/UNKNOWN, directly or via member() */
+enum cls_universe cls_prog_universe(const struct cls_prog *p);
 
 /* ------------------------------------------------------------ evaluating */
 
@@ -181,7 +202,7 @@ struct cls_scratch {
 /* Evaluate a CLS_T_BOOL program: 1 true, 0 false, or -errno:
  * -ENOSPC (scratch exhausted), -EDOM (a conversion such as addrtotext got
  * a value of the wrong size: Kea's EvalTypeError), -EINVAL (wrong type of
- * program).  Kea leaves a packet out of a class whose test fails; so does
+ * program, or a DHCPv6 one).  Kea leaves a packet out of a class whose test fails; so does
  * cls_classify(). */
 int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env);
 
@@ -190,14 +211,33 @@ int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env);
 int cls_eval_str(const struct cls_prog *p, const struct cls_env *env,
 		 struct cls_scratch *s, const uint8_t **out, size_t *len);
 
+/* What one evaluation of a DHCPv6 program sees.  src, dst and iface may
+ * be NULL: pkt.src, pkt.dst and pkt.iface are then empty strings. */
+struct cls_env6 {
+	const struct dhcp6_pkt *pkt;   /* relays[] and opts[] as dhcp6_parse fills them */
+	const uint8_t *src, *dst;      /* IPv6 addresses of the datagram, 16 bytes each */
+	const char *iface;             /* name of the receiving port, for pkt.iface */
+	const struct cls_set *set;     /* member() tests against it; NULL = empty */
+};
+
+/* cls_eval_bool and cls_eval_str for a program compiled with CLS_V6
+ * (-EINVAL for a DHCPv4 one).  The same results and bounds. */
+int cls_eval6_bool(const struct cls_prog *p, const struct cls_env6 *env);
+int cls_eval6_str(const struct cls_prog *p, const struct cls_env6 *env,
+		  struct cls_scratch *s, const uint8_t **out, size_t *len);
+
 /* --------------------------------------------------------------- registry */
 
 enum cls_flags {
 	CLS_F_ONLY_IF_REQUIRED = 1u << 0,   /* Kea's only-if-required */
 };
 
-struct cls_registry *cls_registry_create(void);   /* NULL + errno */
+/* A registry of DHCPv4 classes (its tests are compiled with CLS_V4), or
+ * of DHCPv6 ones (CLS_V6).  NULL + errno. */
+struct cls_registry *cls_registry_create(void);
+struct cls_registry *cls_registry_create6(void);
 void cls_registry_free(struct cls_registry *reg);
+enum cls_universe cls_registry_universe(const struct cls_registry *reg);
 
 /* Define a class (config order).  test may be NULL or "" (no test: the
  * class is only ever assigned by a host reservation).  Returns the class
@@ -230,14 +270,16 @@ const struct cls_prog *cls_registry_prog(const struct cls_registry *reg, unsigne
  * packet's classes in the order they were assigned, which is this order). */
 const uint8_t *cls_registry_order(const struct cls_registry *reg, unsigned *n);
 
-/* Name of the receiving port (struct dhcp4_rx.iface) for pkt.iface. */
+/* Name of the receiving port (struct dhcp4_rx.iface, struct cls_rx6.iface)
+ * for pkt.iface. */
 int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *name);
 
 /* --------------------------------------------------------- classification */
 
 enum cls_stage {
-	/* Clears the set, adds ALL and VENDOR_CLASS_<option 60> (when a class
-	 * of that name is known to the registry) and evaluates, in config
+	/* Clears the set, adds ALL and VENDOR_CLASS_<option 60> (DHCPv6: the
+	 * first data tuple of option 16) when a class of that name is known to
+	 * the registry, and evaluates, in config
 	 * order, the tests that neither depend on KNOWN/UNKNOWN nor are
 	 * only-if-required. */
 	CLS_STAGE_PRE_HOST,
@@ -252,7 +294,8 @@ enum cls_stage {
 unsigned cls_registry_stage_work(const struct cls_registry *reg, enum cls_stage stage);
 
 /* Returns how many tests failed to evaluate (those classes are not
- * assigned; the caller counts them), or -EINVAL for a bad stage. */
+ * assigned; the caller counts them), or -EINVAL for a bad stage or a
+ * registry of DHCPv6 classes. */
 int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage);
 
@@ -285,13 +328,34 @@ void cls_cache_free(struct cls_cache *c);
 const uint64_t *cls_cache_counters(const struct cls_cache *c);
 
 /* cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST) through the cache
- * (c may be NULL): the same set, the same return value. */
+ * (c may be NULL): the same set, the same return value (-EINVAL for a
+ * registry of DHCPv6 classes). */
 int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 			const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx, struct cls_set *set);
 
 /* Evaluate, in config order, each class of `required` that has a test
  * (Kea's require-client-classes: shared network, subnet and pool lists
  * merged by the caller), adding those that match.  Returns how many
- * failed to evaluate. */
+ * failed to evaluate (-EINVAL: a registry of DHCPv6 classes and a
+ * non-empty `required`). */
 int cls_require(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		const struct dhcp4_rx *rx, struct cls_set *set, const struct cls_set *required);
+
+/* ------------------------------------------------- DHCPv6 classification
+ *
+ * The same stages, order and results as cls_classify and cls_require, for
+ * a registry made by cls_registry_create6() (-EINVAL for a DHCPv4 one).
+ * There is no classification cache for DHCPv6 (yet): PRE_HOST evaluates
+ * its tests directly. */
+
+/* What the worker knows of a received DHCPv6 datagram besides its payload. */
+struct cls_rx6 {
+	unsigned iface;                /* port index (cls_registry_set_iface) */
+	const uint8_t *src, *dst;      /* IPv6 source and destination, 16 bytes each; may be NULL */
+};
+
+/* rx may be NULL (pkt.iface, pkt.src and pkt.dst are then ""). */
+int cls_classify6(const struct cls_registry *reg, const struct dhcp6_pkt *pkt,
+		  const struct cls_rx6 *rx, struct cls_set *set, enum cls_stage stage);
+int cls_require6(const struct cls_registry *reg, const struct dhcp6_pkt *pkt,
+		 const struct cls_rx6 *rx, struct cls_set *set, const struct cls_set *required);

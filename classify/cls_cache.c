@@ -184,7 +184,7 @@ int cls_classify_cached(const struct cls_registry *reg, struct cls_cache *c,
 	uint64_t h;
 	int klen, fails;
 
-	if (c == NULL)
+	if (c == NULL || reg->uni != CLS_V4)      /* (a DHCPv6 registry: -EINVAL) */
 		return cls_classify(reg, pkt, rx, set, CLS_STAGE_PRE_HOST);
 	if (reg->n_pre == 0 || reg->pre_plan.full || c->aside > 0) {
 		c->aside -= c->aside > 0;

@@ -13,6 +13,7 @@
 
 #include "cls_internal.h"
 #include "dhcp4_options.h"
+#include "dhcp6_wire.h"
 
 const uint8_t cls_op_argbytes[CLS_OP_MAX] = {
 #define X(n, a) [CLS_OP_##n] = (a),
@@ -294,7 +295,7 @@ static bool fallible(enum cls_op o)
 	case CLS_OP_HTYPE: case CLS_OP_MSGTYPE: case CLS_OP_CONCAT: case CLS_OP_HEXSTR:
 	case CLS_OP_ADDR2TXT: case CLS_OP_I8TXT: case CLS_OP_I16TXT: case CLS_OP_I32TXT:
 	case CLS_OP_U8TXT: case CLS_OP_U16TXT: case CLS_OP_U32TXT: case CLS_OP_LCASE:
-	case CLS_OP_UCASE:
+	case CLS_OP_UCASE: case CLS_OP_LEN6: case CLS_OP_MSGTYPE6: case CLS_OP_TRANSID6:
 		return true;
 	default:
 		return false;
@@ -349,6 +350,11 @@ static void put32(uint8_t *b, uint32_t v)
 	memcpy(b, &v, 4);       /* operands are read back with memcpy: host order */
 }
 
+static void put16(uint8_t *b, uint16_t v)
+{
+	memcpy(b, &v, 2);
+}
+
 /* ----------------------------------------------------------------- parser */
 
 enum ty { TY_NONE = 0, TY_BOOL = 1, TY_STR = 2 };
@@ -382,13 +388,19 @@ static bool int_arg(struct cc *c, const char *what, long long lo, long long hi, 
 	return true;
 }
 
-/* option[N] / relay4[N]: a code or a known option name. */
-static bool opt_code(struct cc *c, uint8_t *code)
+/* [N] after option, relay4, relay6[L].option and vendor[E].option: a code
+ * (DHCPv4 0..255, DHCPv6 0..65535) or, in DHCPv4, a known option name. */
+static bool opt_code(struct cc *c, uint16_t *code)
 {
 	long long v;
 
 	if (!expect(c, TK_LB, "after 'option'"))
 		return false;
+	if (c->cur.kind == TK_IDENT && c->uni == CLS_V6) {
+		fail(c, c->cur.col, "DHCPv6 option names are not known here, give the code "
+		     "instead of '%.*s'", (int)(c->cur.len > 40 ? 40 : c->cur.len), c->cur.s);
+		return false;
+	}
 	if (c->cur.kind == TK_IDENT) {
 		char name[64];
 		const struct dhcp4_opt_def *d = NULL;
@@ -405,9 +417,9 @@ static bool opt_code(struct cc *c, uint8_t *code)
 		*code = d->code;
 		lex(c);
 	} else {
-		if (!int_arg(c, "option code", 0, 255, &v))
+		if (!int_arg(c, "option code", 0, c->uni == CLS_V6 ? UINT16_MAX : UINT8_MAX, &v))
 			return false;
-		*code = (uint8_t)v;
+		*code = (uint16_t)v;
 	}
 	return expect(c, TK_RB, "after the option code");
 }
@@ -473,12 +485,15 @@ static enum ty field(struct cc *c, int col, const char *what,
 	return TY_NONE;
 }
 
+/* pkt.iface|src|dst|len: the same words in both universes, read from
+ * the packet of the program's universe. */
 static enum ty tok_pkt(struct cc *c, int col)
 {
 	static const char *const n[] = { "iface", "src", "dst", "len", NULL };
-	static const enum cls_op o[] = { CLS_OP_IFACE, CLS_OP_SRC, CLS_OP_DST, CLS_OP_LEN };
+	static const enum cls_op o4[] = { CLS_OP_IFACE, CLS_OP_SRC, CLS_OP_DST, CLS_OP_LEN };
+	static const enum cls_op o6[] = { CLS_OP_IFACE6, CLS_OP_SRC6, CLS_OP_DST6, CLS_OP_LEN6 };
 
-	return field(c, col, "after 'pkt'", n, o);
+	return field(c, col, "after 'pkt'", n, c->uni == CLS_V6 ? o6 : o4);
 }
 
 static enum ty tok_pkt4(struct cc *c, int col)
@@ -493,22 +508,73 @@ static enum ty tok_pkt4(struct cc *c, int col)
 	return field(c, col, "after 'pkt4'", n, o);
 }
 
+static enum ty tok_pkt6(struct cc *c, int col)
+{
+	static const char *const n[] = { "msgtype", "transid", NULL };
+	static const enum cls_op o[] = { CLS_OP_MSGTYPE6, CLS_OP_TRANSID6 };
+
+	return field(c, col, "after 'pkt6'", n, o);
+}
+
+/* option[N]: DHCPv4 options have 8-bit codes, DHCPv6 ones 16-bit. */
 static enum ty tok_option(struct cc *c, int col)
 {
-	uint8_t code;
+	uint16_t code;
+	uint8_t a[2];
 
 	if (!opt_code(c, &code))
 		return TY_NONE;
-	return opt_repr(c, col, CLS_OP_OPT, CLS_OP_OPT_EX, &code, 1);
+	if (c->uni == CLS_V6) {
+		put16(a, code);
+		return opt_repr(c, col, CLS_OP_OPT6, CLS_OP_OPT6_EX, a, 2);
+	}
+	a[0] = (uint8_t)code;
+	return opt_repr(c, col, CLS_OP_OPT, CLS_OP_OPT_EX, a, 1);
 }
 
 static enum ty tok_relay4(struct cc *c, int col)
 {
-	uint8_t code;
+	uint16_t code;
+	uint8_t a;
 
 	if (!opt_code(c, &code))
 		return TY_NONE;
-	return opt_repr(c, col, CLS_OP_RAI, CLS_OP_RAI_EX, &code, 1);
+	a = (uint8_t)code;
+	return opt_repr(c, col, CLS_OP_RAI, CLS_OP_RAI_EX, &a, 1);
+}
+
+/* relay6[L].option[N].hex|text|exists | relay6[L].peeraddr | relay6[L].linkaddr.
+ * L is Kea's nesting level, -32..31 (negative: counted from the client). */
+static enum ty tok_relay6(struct cc *c, int col)
+{
+	long long nest;
+	uint16_t code;
+	uint8_t a[3];
+	char d[64];
+
+	if (!expect(c, TK_LB, "after 'relay6'") ||
+	    !int_arg(c, "relay6 nesting level", -DHCP6_MAX_RELAYS, DHCP6_MAX_RELAYS - 1, &nest) ||
+	    !expect(c, TK_RB, "after the nesting level") || !expect(c, TK_DOT, "after ']'"))
+		return TY_NONE;
+	a[0] = (uint8_t)(int8_t)nest;
+	if (is_kw(&c->cur, "peeraddr") || is_kw(&c->cur, "linkaddr")) {
+		enum cls_op o = is_kw(&c->cur, "peeraddr") ? CLS_OP_R6_PEER : CLS_OP_R6_LINK;
+
+		lex(c);
+		op(c, col, o, 0, a, 1);
+		return TY_STR;
+	}
+	if (!is_kw(&c->cur, "option")) {
+		describe(&c->cur, d, sizeof(d));
+		fail(c, c->cur.col, "expected 'option', 'peeraddr' or 'linkaddr' after "
+		     "'relay6[...].', got %s", d);
+		return TY_NONE;
+	}
+	lex(c);
+	if (!opt_code(c, &code))
+		return TY_NONE;
+	put16(a + 1, code);
+	return opt_repr(c, col, CLS_OP_R6_OPT, CLS_OP_R6_OPT_EX, a, 3);
 }
 
 /* The head that vendor (option 125) and vendor-class (option 124) share:
@@ -553,27 +619,39 @@ static bool vendor_head(struct cc *c, int col, const char *name, const char *mor
 	return false;
 }
 
-/* vendor.enterprise | vendor[E].exists | vendor[E].option[N].hex|text|exists */
+/* vendor.enterprise | vendor[E].exists | vendor[E].option[N].hex|text|exists:
+ * option 125 in DHCPv4 (8-bit sub-option codes), 17 in DHCPv6 (16-bit). */
 static enum ty tok_vendor(struct cc *c, int col)
 {
-	uint8_t a[5];
+	bool v6 = c->uni == CLS_V6;
+	uint16_t code;
+	uint8_t a[6];
 	enum ty ty;
 
-	if (vendor_head(c, col, "vendor", "option", CLS_OP_VEN_ENT, CLS_OP_VEN_EX, a, &ty))
+	if (vendor_head(c, col, "vendor", "option", v6 ? CLS_OP_VEN6_ENT : CLS_OP_VEN_ENT,
+			v6 ? CLS_OP_VEN6_EX : CLS_OP_VEN_EX, a, &ty))
 		return ty;
-	if (!opt_code(c, &a[4]))
+	if (!opt_code(c, &code))
 		return TY_NONE;
+	if (v6) {
+		put16(a + 4, code);
+		return opt_repr(c, col, CLS_OP_VEN6_OPT, CLS_OP_VEN6_OPT_EX, a, 6);
+	}
+	a[4] = (uint8_t)code;
 	return opt_repr(c, col, CLS_OP_VEN_OPT, CLS_OP_VEN_OPT_EX, a, 5);
 }
 
-/* vendor-class.enterprise | vendor-class[E].exists | vendor-class[E].data[I] */
+/* vendor-class.enterprise | vendor-class[E].exists | vendor-class[E].data[I]:
+ * option 124 in DHCPv4, 16 in DHCPv6. */
 static enum ty tok_vendor_class(struct cc *c, int col)
 {
+	bool v6 = c->uni == CLS_V6;
 	uint8_t a[5];
 	long long idx = 0;
 	enum ty ty;
 
-	if (vendor_head(c, col, "vendor-class", "data", CLS_OP_VCL_ENT, CLS_OP_VCL_EX, a, &ty))
+	if (vendor_head(c, col, "vendor-class", "data", v6 ? CLS_OP_VCL6_ENT : CLS_OP_VCL_ENT,
+			v6 ? CLS_OP_VCL6_EX : CLS_OP_VCL_EX, a, &ty))
 		return ty;
 	if (c->cur.kind == TK_LB) {
 		lex(c);
@@ -581,16 +659,8 @@ static enum ty tok_vendor_class(struct cc *c, int col)
 			return TY_NONE;
 	}
 	a[4] = (uint8_t)idx;
-	op(c, col, CLS_OP_VCL_DATA, 0, a, 5);
+	op(c, col, v6 ? CLS_OP_VCL6_DATA : CLS_OP_VCL_DATA, 0, a, 5);
 	return TY_STR;
-}
-
-static enum ty tok_v6(struct cc *c, int col)
-{
-	(void)col;
-	fail(c, c->cur.col, "'%.*s' is a DHCPv6 token, not supported yet",
-	     (int)c->cur.len, c->cur.s);
-	return TY_NONE;
 }
 
 /* Functions: a name, '(' and arguments of these kinds. */
@@ -740,18 +810,18 @@ struct kw {
 #define U4 1u
 #define U6 2u
 
-/* The token table: DHCPv6 entries (option6, relay6, pkt6) get their
- * handlers with the DHCPv6 issue; everything universal works for both. */
+/* The token table.  A word of both universes reads the packet of the one
+ * being compiled for (its handler picks the ops), so a program holds the
+ * input ops of one universe only. */
 static const struct kw kws[] = {
-	{ "option",       U4,      tok_option },
+	{ "option",       U4 | U6, tok_option },
 	{ "relay4",       U4,      tok_relay4 },
+	{ "relay6",       U6,      tok_relay6 },
 	{ "pkt",          U4 | U6, tok_pkt },
 	{ "pkt4",         U4,      tok_pkt4 },
-	{ "vendor",       U4,      tok_vendor },
-	{ "vendor-class", U4,      tok_vendor_class },
-	{ "option6",      U6,      tok_v6 },
-	{ "relay6",       U6,      tok_v6 },
-	{ "pkt6",         U6,      tok_v6 },
+	{ "pkt6",         U6,      tok_pkt6 },
+	{ "vendor",       U4 | U6, tok_vendor },
+	{ "vendor-class", U4 | U6, tok_vendor_class },
 };
 
 static int hexval(char ch)
@@ -856,8 +926,6 @@ static enum ty parse_primary(struct cc *c)
 				     c->uni == CLS_V6 ? '4' : '6');
 				return TY_NONE;
 			}
-			if (kws[i].fn == tok_v6)
-				return tok_v6(c, k.col);
 			lex(c);
 			return kws[i].fn(c, k.col);
 		}
@@ -991,6 +1059,12 @@ struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err 
 		errno = EINVAL;
 		return NULL;
 	}
+	if (p->reg != NULL && p->reg->uni != (p->universe ? p->universe : CLS_V4)) {
+		snprintf(err->msg, sizeof(err->msg), "member() registry holds DHCPv%d classes, "
+			 "the expression is for DHCPv%d", p->reg->uni, p->universe ? p->universe : CLS_V4);
+		errno = EINVAL;
+		return NULL;
+	}
 	memset(&c, 0, sizeof(c));
 	c.text = p->text;
 	c.text_len = strlen(p->text);
@@ -1039,7 +1113,7 @@ struct cls_prog *cls_compile(const struct cls_compile_params *p, struct cls_err 
 	prog->result = (uint8_t)p->result;
 	prog->stack = (uint8_t)c.max_depth;
 	prog->depends_known = c.depends_known;
-	prog->pad = 0;
+	prog->universe = (uint8_t)c.uni;
 	prog->code_len = (uint16_t)c.code_len;
 	prog->const_len = (uint16_t)c.cst_len;
 	memcpy(prog->code, c.code, c.code_len);
@@ -1068,4 +1142,9 @@ unsigned cls_prog_stack(const struct cls_prog *p)
 bool cls_prog_depends_known(const struct cls_prog *p)
 {
 	return p->depends_known;
+}
+
+enum cls_universe cls_prog_universe(const struct cls_prog *p)
+{
+	return (enum cls_universe)p->universe;
 }

@@ -1,7 +1,8 @@
 /* Bytecode evaluator: runs per packet on a worker.  No allocation, no
  * locks, no system calls: a fixed value stack (the compiler refused
  * anything deeper) and a bounded scratch buffer for the bytes that
- * functions make.  Values are views; most point into the packet.
+ * functions make.  Values are views; most point into the packet.  The
+ * DHCPv4 inputs are read here, the DHCPv6 ones in cls_eval6.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,12 +12,7 @@
 #include "cls_internal.h"
 #include "dhcp4_wire.h"
 
-struct val {
-	const uint8_t *p;        /* NULL for booleans */
-	uint32_t n;              /* length, or 0/1 for booleans */
-};
-
-static const uint8_t empty[1];
+const uint8_t cls_empty[1];
 
 static inline uint32_t rd32(const uint8_t *b)
 {
@@ -29,35 +25,6 @@ static inline uint32_t rd32(const uint8_t *b)
 static inline uint16_t rd16le(const uint8_t *b)
 {
 	return (uint16_t)(b[0] | b[1] << 8);
-}
-
-static inline uint32_t be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline uint8_t *take(struct cls_scratch *s, size_t n)
-{
-	uint8_t *p;
-
-	if (n > sizeof(s->buf) - s->used)
-		return NULL;
-	p = s->buf + s->used;
-	s->used += n;
-	return p;
-}
-
-static uint8_t *put_u32(struct cls_scratch *s, uint32_t v)
-{
-	uint8_t *p = take(s, 4);
-
-	if (p != NULL) {
-		p[0] = (uint8_t)(v >> 24);
-		p[1] = (uint8_t)(v >> 16);
-		p[2] = (uint8_t)(v >> 8);
-		p[3] = (uint8_t)v;
-	}
-	return p;
 }
 
 /* Sub-option `code` of a code/len/value list (option 82, a vendor block).
@@ -90,7 +57,7 @@ static const uint8_t *vivso(const struct dhcp4_pkt *p, uint32_t want, const uint
 
 	if (d == NULL || n < 4)
 		return NULL;
-	if (want != 0 && be32(d) != want)
+	if (want != 0 && cls_be32(d) != want)
 		return NULL;
 	*blk = NULL;
 	*blen = 0;
@@ -122,7 +89,7 @@ static const uint8_t *vivco(const struct dhcp4_pkt *p, uint32_t want, unsigned i
 		uint8_t l = d[off];
 
 		if (off + 1 + l > n)
-			return NULL;
+			goto none;
 		if (i++ == index) {
 			*data = d + off + 1;
 			*dlen = l;
@@ -131,22 +98,24 @@ static const uint8_t *vivco(const struct dhcp4_pkt *p, uint32_t want, unsigned i
 		if (off != n) {
 			off += 4;
 			if (off + 1 >= n)
-				return NULL;
+				goto none;
 		}
 	}
-	if (want != 0 && be32(d) != want) {
-		*data = NULL;
-		return NULL;
-	}
+	if (want != 0 && cls_be32(d) != want)
+		goto none;
 	return d;
+none:           /* malformed (a tuple found before the flaw included), or not want */
+	*data = NULL;
+	*dlen = 0;
+	return NULL;
 }
 
 /* Kea's substring(): negative start counts from the end, a negative
  * length takes the bytes before start. */
-static struct val substr(struct val v, int32_t start32, int32_t len32, bool all)
+static struct cls_val substr(struct cls_val v, int32_t start32, int32_t len32, bool all)
 {
 	long long len = all ? (long long)v.n : (long long)len32, start = start32, sl = v.n;
-	struct val r = { empty, 0 };
+	struct cls_val r = { cls_empty, 0 };
 
 	if (v.n == 0 || start < -sl || start >= sl)
 		return r;
@@ -168,9 +137,9 @@ static struct val substr(struct val v, int32_t start32, int32_t len32, bool all)
 	return r;
 }
 
-static struct val split(struct val v, struct val delims, int32_t field)
+static struct cls_val split(struct cls_val v, struct cls_val delims, int32_t field)
 {
-	struct val r = { empty, 0 };
+	struct cls_val r = { cls_empty, 0 };
 	uint32_t i, from = 0;
 	int32_t f = 1;
 
@@ -218,7 +187,7 @@ static size_t itoa(char *b, long long v)
 }
 
 /* int8totext..uint32totext: a value of the exact size, big endian. */
-static int int2txt(enum cls_op o, struct val v, struct cls_scratch *s, struct val *r)
+static int int2txt(enum cls_op o, struct cls_val v, struct cls_scratch *s, struct cls_val *r)
 {
 	static const uint8_t size[] = {
 		[CLS_OP_I8TXT - CLS_OP_I8TXT] = 1, [CLS_OP_I16TXT - CLS_OP_I8TXT] = 2,
@@ -245,7 +214,7 @@ static int int2txt(enum cls_op o, struct val v, struct cls_scratch *s, struct va
 	case CLS_OP_I32TXT: n = itoa(b, (int32_t)u); break;
 	default:            n = utoa(b, u); break;
 	}
-	out = take(s, n);
+	out = cls_take(s, n);
 	if (out == NULL)
 		return -ENOSPC;
 	memcpy(out, b, n);
@@ -254,7 +223,7 @@ static int int2txt(enum cls_op o, struct val v, struct cls_scratch *s, struct va
 	return 0;
 }
 
-static int addr2txt(struct val v, struct cls_scratch *s, struct val *r)
+static int addr2txt(struct cls_val v, struct cls_scratch *s, struct cls_val *r)
 {
 	char b[INET6_ADDRSTRLEN];
 	size_t n;
@@ -281,7 +250,7 @@ static int addr2txt(struct val v, struct cls_scratch *s, struct val *r)
 	} else {
 		return -EDOM;
 	}
-	out = take(s, n);
+	out = cls_take(s, n);
 	if (out == NULL)
 		return -ENOSPC;
 	memcpy(out, b, n);
@@ -306,7 +275,7 @@ static const uint8_t hdr_field[CLS_OP_MAX] = {
  * see exactly what the programs see) both read inputs through here. */
 static inline __attribute__((always_inline)) int
 load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_scratch *s,
-     struct val *v)
+     struct cls_val *v)
 {
 	const struct dhcp4_pkt *pkt = env->pkt;
 	const struct dhcp4_hdr *h = pkt->hdr;
@@ -317,7 +286,7 @@ load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_sc
 
 #define VIEW(P, N) do { v->p = (P); v->n = (uint32_t)(N); } while (0)
 #define BOOL(B) do { v->p = NULL; v->n = (B) ? 1 : 0; } while (0)
-#define VIEW_OR_EMPTY(P, N) do { if ((P) != NULL) VIEW(P, N); else VIEW(empty, 0); } while (0)
+#define VIEW_OR_EMPTY(P, N) do { if ((P) != NULL) VIEW(P, N); else VIEW(cls_empty, 0); } while (0)
 	switch (op) {
 	case CLS_OP_OPT:
 		d = dhcp4_opt(pkt, pc[0], &n16);
@@ -340,15 +309,15 @@ load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_sc
 		if (env->iface != NULL)
 			VIEW((const uint8_t *)env->iface, strlen(env->iface));
 		else
-			VIEW(empty, 0);
+			VIEW(cls_empty, 0);
 		break;
 	case CLS_OP_SRC:
 	case CLS_OP_DST:
 		if (env->rx == NULL) {
-			VIEW(empty, 0);
+			VIEW(cls_empty, 0);
 			break;
 		}
-		o = put_u32(s, op == CLS_OP_SRC ? env->rx->src_ip : env->rx->dst_ip);
+		o = cls_put_u32(s, op == CLS_OP_SRC ? env->rx->src_ip : env->rx->dst_ip);
 		if (o == NULL)
 			return -ENOSPC;
 		VIEW(o, 4);
@@ -358,9 +327,9 @@ load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_sc
 	case CLS_OP_HTYPE:
 	case CLS_OP_MSGTYPE:
 		/* Kea gives these as 4-byte big-endian integers. */
-		o = put_u32(s, op == CLS_OP_LEN ? (uint32_t)pkt->len :
-			       op == CLS_OP_HLEN ? h->hlen :
-			       op == CLS_OP_HTYPE ? h->htype : pkt->msg_type);
+		o = cls_put_u32(s, op == CLS_OP_LEN ? (uint32_t)pkt->len :
+				   op == CLS_OP_HLEN ? h->hlen :
+				   op == CLS_OP_HTYPE ? h->htype : pkt->msg_type);
 		if (o == NULL)
 			return -ENOSPC;
 		VIEW(o, 4);
@@ -412,6 +381,7 @@ load(enum cls_op op, const uint8_t *pc, const struct cls_env *env, struct cls_sc
 #undef VIEW_OR_EMPTY
 }
 
+/* DHCPv4 input ops: what the classification cache keys on. */
 static inline bool is_input(enum cls_op op)
 {
 	return op >= CLS_OP_OPT && op <= CLS_OP_VCL_DATA;
@@ -438,13 +408,18 @@ static inline bool same(const uint8_t *a, const uint8_t *b, uint32_t n)
 	return memcmp(a, b, n) == 0;
 }
 
-static int run(const struct cls_prog *prog, const struct cls_env *env,
-	       struct cls_scratch *s, struct val *res)
+/* Run a program on envp: a const struct cls_env * for a CLS_V4 program, a
+ * const struct cls_env6 * for a CLS_V6 one (the caller has checked
+ * prog->universe; the compiler emits only that universe's input ops, so
+ * each op knows how envp is to be read).  member() tests against set. */
+static int run(const struct cls_prog *prog, const void *envp, const struct cls_set *set,
+	       struct cls_scratch *s, struct cls_val *res)
 {
 	static const char hexd[] = "0123456789abcdef";
+	const struct cls_env *env = envp;      /* read by DHCPv4 input ops only */
 	const uint8_t *pc = prog->code, *cst = prog->code + prog->code_len;
-	struct val st[CLS_STACK_MAX];
-	struct val a, b;
+	struct cls_val st[CLS_STACK_MAX];
+	struct cls_val a, b;
 	unsigned sp = 0;
 	uint8_t *o;
 	int rc;
@@ -488,7 +463,7 @@ op_opt: {
 		if (d != NULL)
 			PUSH(d, n16);
 		else
-			PUSH(empty, 0);
+			PUSH(cls_empty, 0);
 		pc += 1;
 		NEXT();
 	}
@@ -543,7 +518,7 @@ op_jand:
 	pc += 2;
 	NEXT();
 op_member:
-	PUSHB(env->set != NULL && cls_set_has(env->set, pc[0]));
+	PUSHB(set != NULL && cls_set_has(set, pc[0]));
 	pc += 1;
 	NEXT();
 
@@ -560,6 +535,16 @@ slow:
 				return rc;
 			sp++;
 			break;
+		case CLS_OP_OPT6: case CLS_OP_OPT6_EX: case CLS_OP_R6_OPT: case CLS_OP_R6_OPT_EX:
+		case CLS_OP_R6_PEER: case CLS_OP_R6_LINK: case CLS_OP_IFACE6: case CLS_OP_SRC6:
+		case CLS_OP_DST6: case CLS_OP_LEN6: case CLS_OP_MSGTYPE6: case CLS_OP_TRANSID6:
+		case CLS_OP_VEN6_ENT: case CLS_OP_VEN6_EX: case CLS_OP_VEN6_OPT: case CLS_OP_VEN6_OPT_EX:
+		case CLS_OP_VCL6_ENT: case CLS_OP_VCL6_EX: case CLS_OP_VCL6_DATA:
+			rc = cls_load6(op, pc, envp, s, &st[sp]);
+			if (rc < 0)
+				return rc;
+			sp++;
+			break;
 		case CLS_OP_SUBSTR:
 			st[sp - 1] = substr(st[sp - 1], (int32_t)rd32(pc), (int32_t)rd32(pc + 4), pc[8]);
 			break;
@@ -568,14 +553,14 @@ slow:
 			a = st[sp - 1];
 			if (a.n > 0 && a.p + a.n == s->buf + s->used) {
 				/* The left side was the last thing made: grow it. */
-				o = take(s, b.n);
+				o = cls_take(s, b.n);
 				if (o == NULL)
 					return -ENOSPC;
 				memcpy(o, b.p, b.n);
 				st[sp - 1].n = a.n + b.n;
 				break;
 			}
-			o = take(s, (size_t)a.n + b.n);
+			o = cls_take(s, (size_t)a.n + b.n);
 			if (o == NULL)
 				return -ENOSPC;
 			memcpy(o, a.p, a.n);
@@ -594,11 +579,11 @@ slow:
 			b = st[--sp];                 /* separator */
 			a = st[sp - 1];
 			if (a.n == 0) {
-				st[sp - 1].p = empty;
+				st[sp - 1].p = cls_empty;
 				break;
 			}
 			need = 2 * (size_t)a.n + ((size_t)a.n - 1) * b.n;
-			o = take(s, need);
+			o = cls_take(s, need);
 			if (o == NULL)
 				return -ENOSPC;
 			st[sp - 1].p = o;
@@ -635,7 +620,7 @@ slow:
 		case CLS_OP_LCASE:
 		case CLS_OP_UCASE:
 			a = st[sp - 1];
-			o = take(s, a.n);
+			o = cls_take(s, a.n);
 			if (o == NULL)
 				return -ENOSPC;
 			for (uint32_t i = 0; i < a.n; i++) {
@@ -647,7 +632,7 @@ slow:
 					ch &= ~0x20;
 				o[i] = ch;
 			}
-			st[sp - 1].p = a.n ? o : empty;
+			st[sp - 1].p = a.n ? o : cls_empty;
 			break;
 		default:
 			return -EINVAL;    /* cannot happen with compiled code */
@@ -777,7 +762,7 @@ void cls_plan_add_prog(struct cls_keyplan *pl, const struct cls_prog *p)
 int cls_atom_value(const struct cls_atom *a, const struct cls_env *env, struct cls_scratch *s,
 		   const uint8_t **p, uint32_t *n)
 {
-	struct val v;
+	struct cls_val v;
 
 	if (load((enum cls_op)a->op, a->arg, env, s, &v) < 0)
 		return -1;
@@ -788,16 +773,16 @@ int cls_atom_value(const struct cls_atom *a, const struct cls_env *env, struct c
 	return 0;
 }
 
-int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,
+int cls_eval_steps(const struct cls_step *steps, unsigned n, const void *env,
 		   struct cls_set *set)
 {
 	struct cls_scratch s;
-	struct val r;
+	struct cls_val r;
 	int errors = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		s.used = 0;
-		if (run(steps[i].prog, env, &s, &r) < 0)
+		if (run(steps[i].prog, env, set, &s, &r) < 0)
 			errors++;
 		else if (r.n)
 			cls_set_add(set, steps[i].id);
@@ -805,32 +790,57 @@ int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_en
 	return errors;
 }
 
-int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env)
+/* The public entry points of both universes are these, inlined. */
+static inline __attribute__((always_inline)) int
+eval_bool(const struct cls_prog *p, enum cls_universe u, const void *env, const struct cls_set *set)
 {
 	struct cls_scratch s;
-	struct val r;
+	struct cls_val r;
 	int rc;
 
-	if (p->result != CLS_T_BOOL)
+	if (p->result != CLS_T_BOOL || p->universe != u)
 		return -EINVAL;
 	s.used = 0;
-	rc = run(p, env, &s, &r);
+	rc = run(p, env, set, &s, &r);
 	return rc < 0 ? rc : r.n != 0;
 }
 
-int cls_eval_str(const struct cls_prog *p, const struct cls_env *env,
-		 struct cls_scratch *s, const uint8_t **out, size_t *len)
+static inline __attribute__((always_inline)) int
+eval_str(const struct cls_prog *p, enum cls_universe u, const void *env, const struct cls_set *set,
+	 struct cls_scratch *s, const uint8_t **out, size_t *len)
 {
-	struct val r;
+	struct cls_val r;
 	int rc;
 
-	if (p->result != CLS_T_STRING)
+	if (p->result != CLS_T_STRING || p->universe != u)
 		return -EINVAL;
 	s->used = 0;
-	rc = run(p, env, s, &r);
+	rc = run(p, env, set, s, &r);
 	if (rc < 0)
 		return rc;
 	*out = r.p;
 	*len = r.n;
 	return 0;
+}
+
+int cls_eval_bool(const struct cls_prog *p, const struct cls_env *env)
+{
+	return eval_bool(p, CLS_V4, env, env->set);
+}
+
+int cls_eval_str(const struct cls_prog *p, const struct cls_env *env,
+		 struct cls_scratch *s, const uint8_t **out, size_t *len)
+{
+	return eval_str(p, CLS_V4, env, env->set, s, out, len);
+}
+
+int cls_eval6_bool(const struct cls_prog *p, const struct cls_env6 *env)
+{
+	return eval_bool(p, CLS_V6, env, env->set);
+}
+
+int cls_eval6_str(const struct cls_prog *p, const struct cls_env6 *env,
+		  struct cls_scratch *s, const uint8_t **out, size_t *len)
+{
+	return eval_str(p, CLS_V6, env, env->set, s, out, len);
 }

@@ -39,6 +39,26 @@
 	X(VCL_ENT,    0)  /* vendor-class.enterprise (option 124) */    \
 	X(VCL_EX,     4)  /* u32 enterprise */                          \
 	X(VCL_DATA,   5)  /* u32 enterprise, u8 tuple index */          \
+	/* DHCPv6 inputs (a CLS_V6 program has these, never the ones above) */ \
+	X(OPT6,       2)  /* u16 code: top-level option of the client message */ \
+	X(OPT6_EX,    2)                                                \
+	X(R6_OPT,     3)  /* i8 nesting level, u16 code: a relay's option */ \
+	X(R6_OPT_EX,  3)                                                \
+	X(R6_PEER,    1)  /* i8 nesting level */                        \
+	X(R6_LINK,    1)                                                \
+	X(IFACE6,     0)                                                \
+	X(SRC6,       0)                                                \
+	X(DST6,       0)                                                \
+	X(LEN6,       0)                                                \
+	X(MSGTYPE6,   0)                                                \
+	X(TRANSID6,   0)                                                \
+	X(VEN6_ENT,   0)  /* vendor.enterprise (option 17) */           \
+	X(VEN6_EX,    4)  /* u32 enterprise, 0 = any */                 \
+	X(VEN6_OPT,   6)  /* u32 enterprise, u16 sub-option */          \
+	X(VEN6_OPT_EX, 6)                                               \
+	X(VCL6_ENT,   0)  /* vendor-class.enterprise (option 16) */     \
+	X(VCL6_EX,    4)  /* u32 enterprise */                          \
+	X(VCL6_DATA,  5)  /* u32 enterprise, u8 tuple index */          \
 	X(EQ,         0)                                                \
 	X(EQC,        4)  /* u16 offset, u16 length: top == constant */ \
 	X(NOT,        0)                                                \
@@ -75,11 +95,64 @@ struct cls_prog {
 	uint8_t result;          /* enum cls_type */
 	uint8_t stack;           /* deepest stack the code reaches */
 	uint8_t depends_known;
-	uint8_t pad;
+	uint8_t universe;        /* enum cls_universe */
 	uint16_t code_len;
 	uint16_t const_len;
 	uint8_t code[];          /* code_len bytes of code, then the constants */
 };
+
+/* A value on the evaluator's stack. */
+struct cls_val {
+	const uint8_t *p;        /* NULL for booleans */
+	uint32_t n;              /* length, or 0/1 for booleans */
+};
+
+extern const uint8_t cls_empty[1];    /* where an empty string points */
+
+static inline uint8_t *cls_take(struct cls_scratch *s, size_t n)
+{
+	uint8_t *p;
+
+	if (n > sizeof(s->buf) - s->used)
+		return NULL;
+	p = s->buf + s->used;
+	s->used += n;
+	return p;
+}
+
+/* v as a 4-byte big-endian string in the scratch, or NULL when it is full. */
+static inline uint8_t *cls_put_u32(struct cls_scratch *s, uint32_t v)
+{
+	uint8_t *p = cls_take(s, 4);
+
+	if (p != NULL) {
+		p[0] = (uint8_t)(v >> 24);
+		p[1] = (uint8_t)(v >> 16);
+		p[2] = (uint8_t)(v >> 8);
+		p[3] = (uint8_t)v;
+	}
+	return p;
+}
+
+static inline uint32_t cls_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The value of a DHCPv6 input op (CLS_OP_OPT6 .. CLS_OP_VCL6_DATA), its
+ * operands at pc, for the packet in env.  0, or -ENOSPC. */
+int cls_load6(enum cls_op op, const uint8_t *pc, const struct cls_env6 *env,
+	      struct cls_scratch *s, struct cls_val *v);
+
+/* Option 16 (vendor-class) as Kea's OptionVendorClass reads it in
+ * DHCPv6: the first instance, an enterprise number, then tuples of a
+ * 2-byte length and data (no enterprise number between tuples, unlike
+ * DHCPv4's option 124).  A tuple that runs past the end makes the option
+ * malformed, and so absent.  Returns the option (enterprise at [0..3]),
+ * NULL when absent or of another enterprise than want (0: any); *data and
+ * *dlen get tuple `index` (NULL if there is none). */
+const uint8_t *cls_vendor_class6(const struct dhcp6_pkt *p, uint32_t want, unsigned index,
+				 const uint8_t **data, uint16_t *dlen);
 
 /* What the programs of a stage read, as the classification cache's key
  * (two packets with the same key get the same classes):
@@ -134,6 +207,7 @@ struct cls_step {
 };
 
 struct cls_registry {
+	enum cls_universe uni;                       /* of every test */
 	unsigned n_ids;                              /* ids 0..n_ids-1 taken */
 	struct cls_class cls[CLS_MAX_CLASSES];
 	/* Evaluation order, precomputed so the worker only walks arrays. */
@@ -162,10 +236,11 @@ struct cls_registry {
 	uint64_t gen;
 };
 
-/* Evaluate each step's test in order (env->set is `set`, which sees
- * the classes added so far), adding the class of each true one to set.
+/* Evaluate each step's test in order (member() sees `set`, the classes
+ * added so far), adding the class of each true one to set.  env is a
+ * struct cls_env for a DHCPv4 registry, a cls_env6 for a DHCPv6 one.
  * Returns how many failed to evaluate. */
-int cls_eval_steps(const struct cls_step *steps, unsigned n, const struct cls_env *env,
+int cls_eval_steps(const struct cls_step *steps, unsigned n, const void *env,
 		   struct cls_set *set);
 
 /* For the compiler: id of a class member() may name (defined before, or a

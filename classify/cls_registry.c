@@ -12,6 +12,7 @@
 
 #include "cls_internal.h"
 #include "dhcp4_wire.h"
+#include "dhcp6_wire.h"
 
 static const char *const builtin[CLS_ID_FIRST_USER] = {
 	[CLS_ID_ALL] = "ALL", [CLS_ID_KNOWN] = "KNOWN",
@@ -27,7 +28,7 @@ static void changed(struct cls_registry *reg)
 	reg->gen = atomic_fetch_add(&generations, 1) + 1;
 }
 
-struct cls_registry *cls_registry_create(void)
+static struct cls_registry *create(enum cls_universe uni)
 {
 	struct cls_registry *reg = calloc(1, sizeof(*reg));
 
@@ -35,6 +36,7 @@ struct cls_registry *cls_registry_create(void)
 		errno = ENOMEM;
 		return NULL;
 	}
+	reg->uni = uni;
 	for (unsigned i = 0; i < CLS_ID_FIRST_USER; i++) {
 		snprintf(reg->cls[i].name, CLS_NAME_MAX, "%s", builtin[i]);
 		reg->cls[i].used = true;
@@ -44,6 +46,21 @@ struct cls_registry *cls_registry_create(void)
 	reg->n_ids = CLS_ID_FIRST_USER;
 	changed(reg);
 	return reg;
+}
+
+struct cls_registry *cls_registry_create(void)
+{
+	return create(CLS_V4);
+}
+
+struct cls_registry *cls_registry_create6(void)
+{
+	return create(CLS_V6);
+}
+
+enum cls_universe cls_registry_universe(const struct cls_registry *reg)
+{
+	return reg->uni;
 }
 
 void cls_registry_free(struct cls_registry *reg)
@@ -95,8 +112,9 @@ static int new_id(struct cls_registry *reg, const char *name, size_t len)
 		reg->vendor[reg->n_vendor].value = k->name + VPFX_LEN;
 		reg->vendor[reg->n_vendor].len = (uint8_t)(len - VPFX_LEN);
 		reg->vendor[reg->n_vendor].id = (uint8_t)reg->n_ids;
-		/* PRE_HOST now reads option 60 whatever the tests say */
-		if (reg->n_vendor++ == 0) {
+		/* PRE_HOST now reads option 60 whatever the tests say (the
+		 * key plan is the DHCPv4 cache's) */
+		if (reg->n_vendor++ == 0 && reg->uni == CLS_V4) {
 			static const struct cls_atom opt60 = { .op = CLS_OP_OPT, .arg = { 60 } };
 
 			cls_plan_add_atom(&reg->pre_plan, &opt60);
@@ -185,7 +203,7 @@ int cls_registry_add(struct cls_registry *reg, const char *name, const char *tes
 	if (test != NULL && test[0] != '\0') {
 		cp.text = test;
 		cp.result = CLS_T_BOOL;
-		cp.universe = CLS_V4;
+		cp.universe = reg->uni;
 		cp.reg = reg;
 		prog = cls_compile(&cp, err);
 		if (prog == NULL)
@@ -220,7 +238,8 @@ int cls_registry_add(struct cls_registry *reg, const char *name, const char *tes
 				reg->post[reg->n_post++] = st;
 			else {
 				reg->pre[reg->n_pre++] = st;
-				cls_plan_add_prog(&reg->pre_plan, prog);
+				if (reg->uni == CLS_V4)
+					cls_plan_add_prog(&reg->pre_plan, prog);
 			}
 		}
 	}
@@ -280,29 +299,17 @@ unsigned cls_registry_stage_work(const struct cls_registry *reg, enum cls_stage 
 
 /* ---------------------------------------------------------- per packet */
 
-static void env_init(struct cls_env *env, const struct cls_registry *reg,
-		     const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx,
-		     const struct cls_set *set)
+/* One stage.  PRE_HOST: the set starts from ALL and VENDOR_CLASS_<v> (v:
+ * the packet's vendor class value, n bytes; no class when NULL or empty),
+ * then the tests run in config order.  env as cls_eval_steps takes it. */
+static inline __attribute__((always_inline)) int
+stage_run(const struct cls_registry *reg, const void *env, enum cls_stage stage,
+	  const uint8_t *v, size_t n, struct cls_set *set)
 {
-	env->pkt = pkt;
-	env->rx = rx;
-	env->iface = rx != NULL && rx->iface < CLS_MAX_IFACES ? reg->iface[rx->iface] : NULL;
-	env->set = set;
-}
-
-int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
-		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage)
-{
-	struct cls_env env;
-	const uint8_t *v;
-	uint16_t n;
-
-	env_init(&env, reg, pkt, rx, set);
 	switch (stage) {
 	case CLS_STAGE_PRE_HOST:
 		cls_set_clear(set);
 		cls_set_add(set, CLS_ID_ALL);
-		v = dhcp4_opt(pkt, DHCP4_OPT_VENDOR_CLASS, &n);
 		if (v != NULL && n > 0) {
 			for (unsigned i = 0; i < reg->n_vendor; i++) {
 				if (reg->vendor[i].len == n &&
@@ -312,33 +319,105 @@ int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 				}
 			}
 		}
-		return cls_eval_steps(reg->pre, reg->n_pre, &env, set);
+		return cls_eval_steps(reg->pre, reg->n_pre, env, set);
 	case CLS_STAGE_POST_HOST:
-		return cls_eval_steps(reg->post, reg->n_post, &env, set);
+		return cls_eval_steps(reg->post, reg->n_post, env, set);
 	}
 	return -EINVAL;
+}
+
+/* Each class of `required` that has a test, in config order. */
+static int require(const struct cls_registry *reg, const void *env, struct cls_set *set,
+		   const struct cls_set *required)
+{
+	int errors = 0;
+
+	for (unsigned i = 0; i < reg->n_order; i++)
+		if (cls_set_has(required, reg->order[i].id))
+			errors += cls_eval_steps(&reg->order[i], 1, env, set);
+	return errors;
+}
+
+static const char *iface_name(const struct cls_registry *reg, unsigned idx)
+{
+	return idx < CLS_MAX_IFACES ? reg->iface[idx] : NULL;
+}
+
+static void env_init(struct cls_env *env, const struct cls_registry *reg,
+		     const struct dhcp4_pkt *pkt, const struct dhcp4_rx *rx,
+		     const struct cls_set *set)
+{
+	env->pkt = pkt;
+	env->rx = rx;
+	env->iface = rx != NULL ? iface_name(reg, rx->iface) : NULL;
+	env->set = set;
+}
+
+int cls_classify(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
+		 const struct dhcp4_rx *rx, struct cls_set *set, enum cls_stage stage)
+{
+	struct cls_env env;
+	const uint8_t *v = NULL;
+	uint16_t n = 0;
+
+	if (reg->uni != CLS_V4)
+		return -EINVAL;
+	env_init(&env, reg, pkt, rx, set);
+	if (stage == CLS_STAGE_PRE_HOST)
+		v = dhcp4_opt(pkt, DHCP4_OPT_VENDOR_CLASS, &n);
+	return stage_run(reg, &env, stage, v, v != NULL ? n : 0, set);
 }
 
 int cls_require(const struct cls_registry *reg, const struct dhcp4_pkt *pkt,
 		const struct dhcp4_rx *rx, struct cls_set *set, const struct cls_set *required)
 {
 	struct cls_env env;
-	int errors = 0;
 
 	if (cls_set_empty(required))
 		return 0;
+	if (reg->uni != CLS_V4)
+		return -EINVAL;
 	env_init(&env, reg, pkt, rx, set);
-	for (unsigned i = 0; i < reg->n_order; i++) {
-		const struct cls_step *st = &reg->order[i];
-		int r;
+	return require(reg, &env, set, required);
+}
 
-		if (!cls_set_has(required, st->id))
-			continue;
-		r = cls_eval_bool(st->prog, &env);
-		if (r > 0)
-			cls_set_add(set, st->id);
-		else if (r < 0)
-			errors++;
-	}
-	return errors;
+static void env6_init(struct cls_env6 *env, const struct cls_registry *reg,
+		      const struct dhcp6_pkt *pkt, const struct cls_rx6 *rx,
+		      const struct cls_set *set)
+{
+	env->pkt = pkt;
+	env->src = rx != NULL ? rx->src : NULL;
+	env->dst = rx != NULL ? rx->dst : NULL;
+	env->iface = rx != NULL ? iface_name(reg, rx->iface) : NULL;
+	env->set = set;
+}
+
+int cls_classify6(const struct cls_registry *reg, const struct dhcp6_pkt *pkt,
+		  const struct cls_rx6 *rx, struct cls_set *set, enum cls_stage stage)
+{
+	struct cls_env6 env;
+	const uint8_t *v = NULL;
+	uint16_t n = 0;
+
+	if (reg->uni != CLS_V6)
+		return -EINVAL;
+	env6_init(&env, reg, pkt, rx, set);
+	/* Kea's DHCPv6 vendor class: the first data tuple of option 16 (its
+	 * enterprise number and later tuples are not used) */
+	if (stage == CLS_STAGE_PRE_HOST)
+		cls_vendor_class6(pkt, 0, 0, &v, &n);
+	return stage_run(reg, &env, stage, v, n, set);
+}
+
+int cls_require6(const struct cls_registry *reg, const struct dhcp6_pkt *pkt,
+		 const struct cls_rx6 *rx, struct cls_set *set, const struct cls_set *required)
+{
+	struct cls_env6 env;
+
+	if (cls_set_empty(required))
+		return 0;
+	if (reg->uni != CLS_V6)
+		return -EINVAL;
+	env6_init(&env, reg, pkt, rx, set);
+	return require(reg, &env, set, required);
 }

@@ -40,13 +40,30 @@ for f in "$root"/backends/testdata/*.csv; do
 done
 
 # Class expressions: the first byte picks the mode (0 boolean test, 1
-# string result); the rest is the text.  String seeds are the left sides.
+# string result; +2 for DHCPv6); the rest is the text.  String seeds are
+# the left sides.
 i=0
 while IFS= read -r line; do
 	i=$((i + 1))
 	printf '\000%s' "$line" >"$corpus_cls/seed-$i-bool"
 	printf '\001%s' "${line%% == *}" >"$corpus_cls/seed-$i-str"
 done <"$root/tests/fuzz/cls_seeds.txt"
+# DHCPv6 expressions: mode 2 (boolean) and 3 (string), each as text alone
+# and followed by a NUL and a message for the target to build: SOLICIT,
+# transid, one relay (link, peer, interface-id "ifA"), two options
+# (client-id, vendor-class 4491 "docsis3.0").
+msg6='\001\012\013\014\001'
+msg6="$msg6"'\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\001'
+msg6="$msg6"'\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\002'
+msg6="$msg6"'\007\000\022\000\003ifA'
+msg6="$msg6"'\002\000\001\000\004duid\000\020\000\017\000\000\021\213\000\011docsis3.0'
+i=0
+while IFS= read -r line; do
+	i=$((i + 1))
+	printf '\002%s' "$line" >"$corpus_cls/seed6-$i-bool"
+	printf '\003%s' "${line%% == *}" >"$corpus_cls/seed6-$i-str"
+	printf "\\002%s\\000$msg6" "$line" >"$corpus_cls/seed6-$i-bool-msg"
+done <"$root/tests/fuzz/cls6_seeds.txt"
 
 # The time is split so the whole run takes `secs`: 2/5 for the packet
 # parsers, 1/5 for lease lines, the rest for class expressions (each at
