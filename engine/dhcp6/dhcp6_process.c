@@ -222,6 +222,35 @@ static int confirm(struct txn6 *t)
 				  on_link ? "all addresses are on link" : "not on link");
 }
 
+/* require-client-classes of the shared network, subnet and pool that
+ * serve the client, evaluated once the leases are chosen (their
+ * option-data then applies). */
+static void required_classes(struct txn6 *t, const struct cls_rx6 *crx)
+{
+	struct cls_set req;
+	int ret;
+
+	if (!t->c6->reg || t->s < 0)
+		return;
+	req = t->c6->subnets[t->s].require;
+	if (t->shared >= 0)
+		for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
+			req.w[i] |= t->c6->shared[t->shared].require.w[i];
+	if (t->first_pool != NO_POOL6) {
+		const struct rt6_pool *p = &t->w->rt->pools[t->first_pool];
+		const struct cls_set *pr = p->pd ? &t->c6->subnets[p->subnet].pd_pools[p->index].require
+						 : &t->c6->subnets[p->subnet].pools[p->index].require;
+
+		for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
+			req.w[i] |= pr->w[i];
+	}
+	if (cls_set_empty(&req))
+		return;
+	ret = cls_require6(t->c6->reg, t->req, crx, &t->classes, &req);
+	if (ret > 0)
+		t->w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
+}
+
 /* Which messages must carry our server id (1), must not carry one (-1),
  * or may (0), per RFC 8415 16. */
 static int server_id_rule(uint8_t type)
@@ -244,6 +273,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 		.msg = req->msg_type, .first_pool = NO_POOL6,
 		.duid = req->client_id.data, .duid_len = (uint8_t)req->client_id.len,
 	};
+	struct cls_rx6 crx;
 	uint8_t reply = DHCP6_REPLY;
 	int rule, ret = 0;
 	size_t n;
@@ -266,18 +296,33 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 		return drop(&t, STAT6_BAD_SERVER_ID);
 	w->origin = LEASE_ORIGIN_CLIENT;
 	client_hwaddr(w, req, rx);
+	/* Kea's order: classes first (they may keep a client out of a
+	 * subnet), DROP drops; then subnet, host, the KNOWN/UNKNOWN tests */
+	cls_set_clear(&t.classes);
+	cls_set_add(&t.classes, CLS_ID_ALL);
+	crx = (struct cls_rx6){ rx->iface, rx->src_ip, rx->dst_ip };
+	if (t.c6->reg) {
+		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_PRE_HOST);
+		if (ret > 0)
+			w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
+		if (cls_set_has(&t.classes, CLS_ID_DROP))
+			return drop(&t, STAT6_DROP_CLASS);
+	}
 	t.s = select_subnet(&t);
 	if (t.s >= 0)
 		t.shared = t.c6->subnets[t.s].shared;
 	else if (req->msg_type != DHCP6_INFORMATION_REQUEST)
 		w->st.c[STAT6_NO_SUBNET]++;
 	t.host = host_lookup(&t);
-	cls_set_clear(&t.classes);
-	cls_set_add(&t.classes, CLS_ID_ALL);
 	cls_set_known(&t.classes, t.host != NULL);
 	if (t.host)
 		for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
 			t.classes.w[i] |= t.host->classes.w[i];
+	if (t.c6->reg) {
+		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_POST_HOST);
+		if (ret > 0)
+			w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
+	}
 	if (t.s >= 0 && !txn6_subnet_ok(&t, t.s)) {
 		/* its class keeps this client out: a sibling in its shared
 		 * network may take it */
@@ -334,6 +379,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 	default:
 		break;
 	}
+	required_classes(&t, &crx);
 	dhcp6_reply_options(&t);
 finish:
 	n = dhcp6_build_finish(&t.b);
