@@ -5,6 +5,7 @@
  * IP header of a received frame is only 2-byte aligned.
  */
 #include "net.h"
+#include "wire_bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -30,30 +31,6 @@ const char *net_err_name(int err)
 	if (err >= NET_ERR_MAX)
 		return "unknown";
 	return net_err_names[err];
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 /* RFC 1071 sum of big-endian 16-bit words, not yet folded.  An odd last
