@@ -128,8 +128,8 @@ static uint32_t udp_pseudo(uint32_t src, uint32_t dst, uint16_t udp_len)
 
 /* Write the UDP header at udp and its checksum, from the sum of the
  * pseudo-header the IP version defines. */
-static void udp_hdr(uint8_t *udp, uint16_t src_port, uint16_t dst_port, uint16_t udp_len,
-		    uint32_t pseudo)
+static inline void udp_hdr(uint8_t *udp, uint16_t src_port, uint16_t dst_port, uint16_t udp_len,
+			   uint32_t pseudo)
 {
 	uint16_t csum;
 
