@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, -Dfuzz=true) in build-fuzz, seed the
-# corpora (golden packets, Kea lease lines, class expressions) and fuzz for
-# a bounded time, split between the targets.
+# corpora (golden packets v4 and v6, Kea lease lines, class expressions)
+# and fuzz for a bounded time, split between the targets.
 #   scripts/fuzz.sh [seconds]        default 60
 # Exits non-zero if the fuzzer finds a crash; the reproducer is left in
 # build-fuzz/fuzz-artifacts/.
@@ -13,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bd=${FUZZ_BUILD_DIR:-"$root/build-fuzz"}
 target="$bd/tests/fuzz/fuzz_dhcp4"
 corpus="$bd/fuzz-corpus/dhcp4"
+corpus6="$bd/fuzz-corpus/dhcp6"
 corpus_csv="$bd/fuzz-corpus/lease_csv"
 corpus_cls="$bd/fuzz-corpus/cls"
 artifacts="$bd/fuzz-artifacts"
@@ -20,9 +21,10 @@ artifacts="$bd/fuzz-artifacts"
 if [ ! -f "$bd/build.ninja" ]; then
 	CC=clang meson setup "$bd" "$root" -Dfuzz=true
 fi
-ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv tests/fuzz/fuzz_cls
+ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_dhcp6 tests/fuzz/fuzz_lease_csv \
+	tests/fuzz/fuzz_cls
 
-mkdir -p "$corpus" "$corpus_csv" "$corpus_cls" "$artifacts"
+mkdir -p "$corpus" "$corpus6" "$corpus_csv" "$corpus_cls" "$artifacts"
 # Seeds: each golden frame as it is, and its DHCP payload on its own (the
 # target reads the input both ways).
 for f in "$root"/wire/testdata/*.bin; do
@@ -30,6 +32,14 @@ for f in "$root"/wire/testdata/*.bin; do
 	cp "$f" "$corpus/$b.frame"
 	dd if="$f" of="$corpus/$b.payload" bs=1 skip=42 status=none
 done
+# The same for the v6 frames (payload after 62 bytes when there are no
+# extension headers), and the malformed payloads as they are.
+for f in "$root"/wire/testdata/v6/*.bin; do
+	b=$(basename "$f" .bin)
+	cp "$f" "$corpus6/$b.frame"
+	dd if="$f" of="$corpus6/$b.payload" bs=1 skip=62 status=none
+done
+cp "$root"/wire/testdata/malformed6/*.bin "$corpus6/"
 # Lease lines written by real Kea 2.2, one seed each (a sample is enough).
 i=0
 for f in "$root"/backends/testdata/*.csv; do
@@ -66,8 +76,8 @@ while IFS= read -r line; do
 done <"$root/tests/fuzz/cls6_seeds.txt"
 
 # The time is split so the whole run takes `secs`: 2/5 for the packet
-# parsers, 1/5 for lease lines, the rest for class expressions (each at
-# least a second).  -rss_limit_mb keeps a runaway input from eating the
+# parsers (half each to v4 and v6), 1/5 for lease lines, the rest for
+# class expressions (each at least a second).  -rss_limit_mb keeps a runaway input from eating the
 # shared machine.
 run() {
 	bin=$1 t=$2 dir=$3
@@ -75,9 +85,11 @@ run() {
 	"$bin" -max_total_time="$t" -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$dir"
 }
-t_dhcp=$((secs * 2 / 5)); [ "$t_dhcp" -ge 1 ] || t_dhcp=1
+t_dhcp=$((secs / 5)); [ "$t_dhcp" -ge 1 ] || t_dhcp=1
+t_dhcp6=$((secs * 2 / 5 - t_dhcp)); [ "$t_dhcp6" -ge 1 ] || t_dhcp6=1
 t_csv=$((secs / 5)); [ "$t_csv" -ge 1 ] || t_csv=1
-t_cls=$((secs - t_dhcp - t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
+t_cls=$((secs - t_dhcp - t_dhcp6 - t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
 run "$target" "$t_dhcp" "$corpus"
+run "$bd/tests/fuzz/fuzz_dhcp6" "$t_dhcp6" "$corpus6"
 run "$bd/tests/fuzz/fuzz_lease_csv" "$t_csv" "$corpus_csv"
 run "$bd/tests/fuzz/fuzz_cls" "$t_cls" "$corpus_cls" -dict="$root/tests/fuzz/cls.dict"

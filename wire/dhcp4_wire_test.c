@@ -11,6 +11,7 @@
 #include "dhcp4_options.h"
 #include "dhcp4_wire.h"
 #include "net.h"
+#include "wire_test_util.h"
 
 /* ---------------------------------------------------------------- options */
 
@@ -181,33 +182,6 @@ static void test_opt_encode_records_hex(void)
 
 
 /* ---------------------------------------------------------------- helpers */
-
-struct blob {
-	uint8_t *p;
-	size_t n;
-};
-
-/* Load wire/testdata/<name> (cwd is wire/). */
-static struct blob load(const char *name)
-{
-	char path[256];
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "testdata/%s", name);
-	f = fopen(path, "rb");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	b.p = malloc((size_t)n);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
-	CU_ASSERT_EQUAL_FATAL(fread(b.p, 1, (size_t)n, f), (size_t)n);
-	b.n = (size_t)n;
-	fclose(f);
-	return b;
-}
 
 static struct dhcp4_pkt pkt;
 
@@ -881,18 +855,6 @@ static void test_net_ip4_parse(void)
 }
 
 /* ------------------------------------------------------------------- main */
-
-/* RFC 1071 the slow way: 16-bit big-endian words, a zero pad byte. */
-static uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* The UDP and IP checksums of built frames against the reference, for
  * every payload length up to 1,500 bytes at every alignment of the frame

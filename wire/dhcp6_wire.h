@@ -21,6 +21,7 @@
 #define DHCP6_MAX_IA_ADDRS  8            /* IAADDR / IAPREFIX per IA */
 #define DHCP6_MAX_RELAYS    32           /* Kea's limit; RFC 8415 HOP_COUNT_LIMIT is 8 */
 #define DHCP6_DUID_MAX      130          /* 2-byte type + up to 128 */
+#define DHCP6_BUILD_MAX     65527        /* the longest UDP payload, 65535 - 8 */
 
 enum dhcp6_msg {
 	DHCP6_SOLICIT = 1, DHCP6_ADVERTISE = 2, DHCP6_REQUEST = 3, DHCP6_CONFIRM = 4,
@@ -64,7 +65,8 @@ enum dhcp6_status {
 	X(BAD_DUID,       "bad-duid")                                \
 	X(DUP_OPTION,     "duplicate-option")                        \
 	X(RELAY_TOO_DEEP, "relay-too-deep")                          \
-	X(NO_RELAY_MSG,   "no-relay-message")
+	X(NO_RELAY_MSG,   "no-relay-message")                        \
+	X(BAD_OPT_LEN,    "bad-option-length")
 
 enum dhcp6_parse_err {
 	DHCP6_OK = 0,
@@ -95,6 +97,8 @@ struct dhcp6_iaaddr {
 struct dhcp6_ia {
 	uint16_t type;                /* DHCP6_OPT_IA_NA, _IA_TA or _IA_PD */
 	uint32_t iaid, t1, t2;        /* host order; t1 = t2 = 0 for IA_TA */
+	const uint8_t *opts;          /* the IA's options (raw, IAADDRs included) */
+	uint16_t opts_len;
 	uint8_t n_addrs, n_dropped;
 	struct dhcp6_iaaddr addrs[DHCP6_MAX_IA_ADDRS];
 };
@@ -140,7 +144,12 @@ struct dhcp6_pkt {
  * hops each with exactly one RELAY_MSG, client and server ids of 1..130
  * bytes and not repeated, IAs (IA_NA >= 12 bytes, IA_TA >= 4, IA_PD >= 12)
  * whose IAADDR (>= 24) / IAPREFIX (>= 25, prefix length <= 128) options fit
- * in them.  Unknown options are kept, not refused. */
+ * in them.  Unknown options are kept, not refused.  Beyond that:
+ * a second RELAY_MSG, INTERFACE_ID or REMOTE_ID in one hop is DUP_OPTION
+ * (which one would be echoed?), and options of a fixed shape must have it
+ * (BAD_OPT_LEN): ELAPSED_TIME 2 bytes, RAPID_COMMIT and RECONF_ACCEPT
+ * empty, ORO an even length, STATUS_CODE >= 2, REMOTE_ID >= 4 (the
+ * enterprise number).  On error the view is partly filled: not to be used. */
 int dhcp6_parse(struct dhcp6_pkt *p, const uint8_t *buf, size_t len);
 
 /* Value of the first top-level option `code` of the client message, or
@@ -169,7 +178,9 @@ struct dhcp6_build {
 };
 
 /* Start a reply of msg_type to req (transaction id copied).  The buffer
- * is the caller's, never the request's. */
+ * is the caller's, never the request's.  A cap above DHCP6_BUILD_MAX
+ * counts as DHCP6_BUILD_MAX: a UDP payload cannot be longer, and so every
+ * offset and option length stays within 16 bits. */
 void dhcp6_build_init(struct dhcp6_build *b, uint8_t *buf, size_t cap,
 		      const struct dhcp6_pkt *req, uint8_t msg_type);
 

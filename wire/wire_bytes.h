@@ -1,0 +1,30 @@
+/* Big-endian loads and stores for the wire code (net.c, dhcp6_wire.c).
+ * Byte by byte: fields of a received frame are at best 2-byte aligned,
+ * and the compiler turns these into one load and a byte swap anyway.
+ * Internal to wire/: not part of its public API. */
+#pragma once
+#include <stdint.h>
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
