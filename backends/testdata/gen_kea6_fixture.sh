@@ -6,30 +6,17 @@
 # special cases through lease_cmds: a hostname with commas, an IA_TA
 # lease, a declined lease (DUID 00), an expired-reclaimed lease, a
 # user-context, and a lease6-del (a valid_lifetime 0 record).  Every
-# line of the file is written by kea-dhcp6 2.2 itself.  Everything is
-# stopped by PID and the namespaces are removed on exit.
+# line of the file is written by kea-dhcp6 2.2 itself.  kea_netns.sh
+# stops Kea by PID and removes the namespaces on exit.
 # Needs root and kea-dhcp6-server.  Usage: sh gen_kea6_fixture.sh <output-dir>
 set -eu
 OUT=$(cd "${1:-.}" && pwd)
-T=$(mktemp -d /tmp/pgbk-kea6.XXXXXX)
-SRV=pgbk6-srv.$$
-CLI=pgbk6-cli.$$
-KEA_PID=
+KEA_NS_TAG=kea6
+. "$(dirname "$0")/kea_netns.sh"
 
-cleanup() {
-	[ -n "$KEA_PID" ] && kill "$KEA_PID" 2>/dev/null && sleep 1
-	ip netns del "$SRV" 2>/dev/null || true
-	ip netns del "$CLI" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "$SRV"
-ip netns add "$CLI"
 for ns in "$SRV" "$CLI"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ip -n "$ns" link set lo up
 done
 ip link add pgbk6s0 netns "$SRV" type veth peer name pgbk6c1 netns "$CLI"
 ip -n "$SRV" link set pgbk6s0 up
@@ -56,32 +43,13 @@ cat > "$T/kea.json" <<JSON
 } }
 JSON
 
-export KEA_PIDFILE_DIR="$T" KEA_LOCKFILE_DIR="$T"
-ip netns exec "$SRV" kea-dhcp6 -c "$T/kea.json" >"$T/kea.out" 2>&1 &
-KEA_PID=$!
-i=0
-while [ ! -S "$T/kea.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$T/kea.sock" ] || { cat "$T/kea.out"; exit 1; }
+kea_start kea-dhcp6
 
 # Bounded load: 12 SARR exchanges at 10/s, 12 simulated clients, each
 # asking for an address and a prefix.
 ip netns exec "$CLI" timeout 20 perfdhcp -6 -r 10 -R 12 -n 12 -p 5 \
 	-e address-and-prefix -l pgbk6c1 >"$T/perfdhcp.out" 2>&1 || true
 grep -E "sent packets|received packets|drops" "$T/perfdhcp.out" || true
-
-ctl() {
-	/usr/bin/python3 - "$T/kea.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode())
-buf = b""
-while True:
-    d = s.recv(65536)
-    if not d: break
-    buf += d
-print(buf.decode())
-PY
-}
 
 D=00:01:00:01:2b:3c:4d:5e:0a:0b:0c:0d:0e
 ctl '{ "command": "lease6-add", "arguments": { "ip-address": "2001:db8:1::a", "duid": "'$D':01", "iaid": 1234, "subnet-id": 1, "hw-address": "0a:0b:0c:0d:0e:01", "valid-lft": 4000, "preferred-lft": 3000, "expire": 1800000000, "hostname": "host,with,commas.example", "fqdn-fwd": true, "fqdn-rev": false } }'
@@ -94,9 +62,7 @@ ctl '{ "command": "lease6-add", "arguments": { "ip-address": "2001:db8:1::f", "d
 ctl '{ "command": "lease6-del", "arguments": { "ip-address": "2001:db8:1::f" } }'
 ctl '{ "command": "lease6-get-all" }' > "$T/lease6-get-all.json"
 
-kill "$KEA_PID"
-wait "$KEA_PID" 2>/dev/null || true
-KEA_PID=
+kea_stop
 cp "$T/kea-leases6.csv" "$OUT/kea22-leases6.csv"
 cp "$T/lease6-get-all.json" "$OUT/kea22-lease6-get-all.json"
 wc -l "$OUT/kea22-leases6.csv"
