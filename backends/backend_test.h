@@ -22,6 +22,7 @@
 
 #define FIXTURE "testdata/kea22-leases4.csv"
 #define FIXTURE_LFC "testdata/kea22-leases4.lfc.csv"
+#define FIXTURE6 "testdata/kea22-leases6.csv"
 
 extern const struct lease_backend_ops *mf;
 extern char tdir[512];
@@ -51,6 +52,11 @@ void rec_init(struct lease_rec *r, uint32_t addr, uint32_t valid, uint8_t state)
 void rec_clean(struct lease_rec *r);
 int append_sync(struct lease_backend *be, const struct lease_rec *r, unsigned n);
 
+/* DHCPv6 */
+struct lease_addr6 a6(uint64_t hi, uint64_t lo);
+void rec6_init(struct lease6_rec *r, struct lease_addr6 addr, uint32_t valid, uint8_t state);
+void rec6_clean(struct lease6_rec *r);
+
 /* memfile_test.c */
 void test_registry(void);
 void test_csv_kea_line(void);
@@ -62,6 +68,12 @@ void test_delete(void);
 void test_bad_lines(void);
 void test_compaction(void);
 void test_crash_points(void);
+
+/* memfile6_test.c */
+void test_csv6_kea_lines(void);
+void test_csv6_fields(void);
+void test_csv6_roundtrip(void);
+void test_csv6_old_schemas(void);
 
 /* wb_test.c */
 void test_wb_commit_two_producers(void);

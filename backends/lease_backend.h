@@ -58,3 +58,22 @@ int lease_csv_parse(const char *line, size_t len, struct lease_rec *r, int *trun
 int lease_csv_format(const struct lease_rec *r, char *buf, size_t len);
 /* The header line Kea 2.2 writes, without newline. */
 extern const char lease_csv_header[];
+
+/* Kea's DHCPv6 lease-file CSV, the same way: one line without its
+ * newline; 0 or -EINVAL.  Accepts 12, 13, 14, 15 or 17 columns (the
+ * schemas Kea 1.0 .. 2.2 wrote); user_context is skipped.  As Kea
+ * reads it: the DUID "00" (Kea's empty DUID, duid_len 0) only for a
+ * declined lease; a hardware address that does not read (bad hex, longer
+ * than LEASE6_HWADDR_MAX, bad hwtype or hwaddr_source) is dropped and
+ * the lease kept; an empty hwtype is 1 (Ethernet).  No hardware address
+ * gives hwtype and hwaddr_source 0.  The address is never "::". */
+int lease6_csv_parse(const char *line, size_t len, struct lease6_rec *r, int *truncated);
+/* Formats one line, with its newline, as Kea 2.2 writes it: the address
+ * as inet_ntop writes it, the DUID and hwaddr as colon hex, "00" for
+ * duid_len 0, user_context empty, hwtype and hwaddr_source only with a
+ * hardware address.  A record that breaks the parser's rules (type > 2,
+ * prefix_len > 128, state > 2, duid_len 0 when not declined) is written
+ * as it is, and will not load back.  Length, or -ENOSPC (never with
+ * LEASE_CSV_LINE_MAX). */
+int lease6_csv_format(const struct lease6_rec *r, char *buf, size_t len);
+extern const char lease6_csv_header[];

@@ -25,6 +25,9 @@
 
 const char lease_csv_header[] =
 	"address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
+const char lease6_csv_header[] =
+	"address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,"
+	"fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source";
 
 /* ---- fields --------------------------------------------------------- */
 
@@ -366,4 +369,178 @@ const struct mf_format mf_format4 = {
 	.parse = mf4_parse,
 	.format = mf4_format,
 	.key = mf4_key,
+};
+
+/* ---- DHCPv6 --------------------------------------------------------- */
+
+/* Kea's v6 schemas: 1.0 stops after hostname (12 columns), 2.0 after
+ * hwaddr (13), 3.0 after state (14), 3.1 after user_context (15); 4.0
+ * (Kea 2.2) adds hwtype and hwaddr_source (17).  No Kea wrote 16. */
+static const char *const mf6_cols[MF6_NCOLS] = {
+	"address", "duid", "valid_lifetime", "expire", "subnet_id", "pref_lifetime",
+	"lease_type", "iaid", "prefix_len", "fqdn_fwd", "fqdn_rev", "hostname",
+	"hwaddr", "state", "user_context", "hwtype", "hwaddr_source",
+};
+
+/* Kea upgrades an old row with the later columns' defaults: state 0,
+ * everything else empty (an empty hwtype reads as 1, Ethernet, and an
+ * empty hwaddr_source as 0, unknown). */
+static const char *const mf6_pad[MF6_NCOLS + 1] = {
+	[12] = ",,0,,,",
+	[13] = ",0,,,",
+	[14] = ",,,",
+	[15] = ",,",
+	[17] = "",
+};
+
+/* The hwaddr, hwtype and hwaddr_source columns.  Kea keeps a lease whose
+ * hardware address it cannot read (too long, bad hex, bad hwtype or
+ * source), without the hardware address, and so do we.  A lease without
+ * one has hwtype and hwaddr_source 0: Kea writes all three empty. */
+static void mf6_hwaddr(struct lease6_rec *r, const char *const *f, const size_t *fl, int nf)
+{
+	uint32_t type = 1, src = 0;     /* Kea's defaults: Ethernet, source unknown */
+
+	if (csv_hex(f[12], fl[12], r->hwaddr, sizeof(r->hwaddr), &r->hwaddr_len) || r->hwaddr_len == 0)
+		goto none;
+	if (nf == MF6_NCOLS && ((fl[15] && csv_u32(f[15], fl[15], UINT16_MAX, &type)) ||
+				(fl[16] && csv_u32(f[16], fl[16], UINT32_MAX, &src))))
+		goto none;
+	r->hwtype = (uint16_t)type;
+	r->hwaddr_source = src;
+	return;
+none:
+	r->hwaddr_len = 0;
+	memset(r->hwaddr, 0, sizeof(r->hwaddr));
+}
+
+static int mf6_parse(const char *line, size_t len, void *rec, int *truncated, int *ncols)
+{
+	struct lease6_rec *r = rec;
+	const char *f[MF6_NCOLS];
+	size_t fl[MF6_NCOLS];
+	char text[INET6_ADDRSTRLEN];
+	uint8_t b[16];
+	uint32_t type, plen, state = 0;
+	int nf;
+
+	nf = csv_split(line, len, f, fl, MF6_NCOLS);
+	if (nf < 12 || mf6_pad[nf] == NULL)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	if (fl[0] == 0 || fl[0] >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, f[0], fl[0]);
+	text[fl[0]] = '\0';
+	if (inet_pton(AF_INET6, text, b) != 1)
+		return -EINVAL;
+	r->addr = lease_addr6_load(b);
+	if ((r->addr.hi | r->addr.lo) == 0)
+		return -EINVAL;
+	/* Kea refuses an empty DUID column */
+	if (fl[1] == 0 || csv_hex(f[1], fl[1], r->duid, sizeof(r->duid), &r->duid_len) ||
+	    csv_u32(f[2], fl[2], UINT32_MAX, &r->valid_lft) ||
+	    csv_expire(f[3], fl[3], &r->expire) ||
+	    csv_u32(f[4], fl[4], UINT32_MAX, &r->subnet_id) ||
+	    csv_u32(f[5], fl[5], UINT32_MAX, &r->pref_lft) ||
+	    csv_u32(f[6], fl[6], LEASE6_TYPE_PD, &type) ||
+	    csv_u32(f[7], fl[7], UINT32_MAX, &r->iaid) ||
+	    csv_u32(f[8], fl[8], 128, &plen) ||
+	    csv_bool(f[9], fl[9], &r->fqdn_fwd) ||
+	    csv_bool(f[10], fl[10], &r->fqdn_rev))
+		return -EINVAL;
+	r->type = (uint8_t)type;
+	r->prefix_len = (uint8_t)plen;
+	csv_hostname(f[11], fl[11], r->hostname, &r->hostname_len, truncated);
+	if (nf >= 13)
+		mf6_hwaddr(r, f, fl, nf);
+	if (nf >= 14 && csv_u32(f[13], fl[13], 2, &state))
+		return -EINVAL;
+	r->state = (uint8_t)state;
+	/* The one-byte DUID 0 is Kea's empty DUID ("00"), which only a
+	 * declined lease may have (Kea refuses the line otherwise). */
+	if (r->duid_len == 1 && r->duid[0] == 0) {
+		if (r->state != 1)
+			return -EINVAL;
+		r->duid_len = 0;
+	}
+	/* f[14], user_context: JSON with its commas escaped; not kept. */
+	if (ncols)
+		*ncols = nf;
+	return 0;
+}
+
+int lease6_csv_parse(const char *line, size_t len, struct lease6_rec *r, int *truncated)
+{
+	if (line == NULL || r == NULL)
+		return -EINVAL;
+	if (truncated)
+		*truncated = 0;
+	if (len && line[len - 1] == '\r')
+		len--;
+	return mf6_parse(line, len, r, truncated, NULL);
+}
+
+int lease6_csv_format(const struct lease6_rec *r, char *buf, size_t len)
+{
+	char tmp[LEASE_CSV_LINE_MAX];
+	char *p = tmp;
+	uint8_t b[16];
+	unsigned n;
+
+	if (r == NULL || buf == NULL)
+		return -EINVAL;
+	lease_addr6_store(r->addr, b);
+	inet_ntop(AF_INET6, b, p, INET6_ADDRSTRLEN);
+	p += strlen(p);
+	*p++ = ',';
+	n = r->duid_len > sizeof(r->duid) ? sizeof(r->duid) : r->duid_len;
+	if (n == 0) {
+		*p++ = '0';                     /* Kea's empty DUID */
+		*p++ = '0';
+	} else {
+		p = csv_put_hex(p, r->duid, n);
+	}
+	p += sprintf(p, ",%u,%u,%u,%u,%u,%u,%u,%u,%u,", r->valid_lft, r->expire, r->subnet_id,
+		     r->pref_lft, r->type, r->iaid, r->prefix_len, r->fqdn_fwd ? 1 : 0,
+		     r->fqdn_rev ? 1 : 0);
+	p = csv_put_hostname(p, r->hostname, r->hostname_len, sizeof(r->hostname));
+	*p++ = ',';
+	n = r->hwaddr_len > sizeof(r->hwaddr) ? sizeof(r->hwaddr) : r->hwaddr_len;
+	p = csv_put_hex(p, r->hwaddr, n);
+	/* state, an empty user_context, then hwtype and hwaddr_source,
+	 * which Kea writes only with a hardware address */
+	p += sprintf(p, ",%u,", r->state);
+	if (n)
+		p += sprintf(p, ",%u,%u\n", r->hwtype, r->hwaddr_source);
+	else
+		p += sprintf(p, ",,\n");
+	return csv_out(tmp, p, buf, len);
+}
+
+static int mf6_format(const void *rec, char *buf, size_t len)
+{
+	return lease6_csv_format(rec, buf, len);
+}
+
+static void mf6_key(const void *rec, struct mf_key *k, bool *drop)
+{
+	const struct lease6_rec *r = rec;
+
+	k->hi = r->addr.hi;
+	k->lo = r->addr.lo;
+	*drop = r->valid_lft == 0 || r->state == 2;
+}
+
+const struct mf_format mf_format6 = {
+	.what = "DHCPv6",
+	.header = lease6_csv_header,
+	.header_len = sizeof(lease6_csv_header) - 1,
+	.cols = mf6_cols,
+	.ncols = MF6_NCOLS,
+	.pad = mf6_pad,
+	.rec_size = sizeof(struct lease6_rec),
+	.parse = mf6_parse,
+	.format = mf6_format,
+	.key = mf6_key,
 };

@@ -44,7 +44,7 @@ struct mf_format {
 	void (*key)(const void *rec, struct mf_key *k, bool *drop);
 };
 
-extern const struct mf_format mf_format4;
+extern const struct mf_format mf_format4, mf_format6;
 
 /* 0: not a header; n > 0: a header of this format with n columns (a
  * schema Kea wrote); -EINVAL: starts like a header but is not one of

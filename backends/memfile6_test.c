@@ -1,0 +1,289 @@
+/* Kea's DHCPv6 lease-file CSV and the memfile backend's v6 file: the
+ * real Kea 2.2 file, every field, old schemas, bad lines. */
+#include <arpa/inet.h>
+
+#include "backend_test.h"
+
+/* ---- CSV ------------------------------------------------------------ */
+
+/* The user_context column (15th) of a Kea line emptied: what we write
+ * back for it. */
+static size_t drop_context(const char *line, size_t len, char *out)
+{
+	size_t i, k = 0;
+	int col = 0;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] == ',')
+			col++;
+		else if (col == 14)
+			continue;
+		out[k++] = line[i];
+	}
+	return k;
+}
+
+/* Every line kea-dhcp6 2.2 wrote parses and formats back byte for byte
+ * (the user_context, which we do not keep, written empty). */
+void test_csv6_kea_lines(void)
+{
+	FILE *fp = fopen(FIXTURE6, "r");
+	char line[2048], want[2048], buf[LEASE_CSV_LINE_MAX];
+	unsigned n = 0, ctx = 0;
+	struct lease6_rec r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fgets(line, sizeof(line), fp));
+	CU_ASSERT_EQUAL(strlen(line), strlen(lease6_csv_header) + 1);
+	CU_ASSERT_NSTRING_EQUAL(line, lease6_csv_header, strlen(lease6_csv_header));
+	while (fgets(line, sizeof(line), fp)) {
+		size_t len = strlen(line), wl;
+		int trunc = 1, k;
+
+		CU_ASSERT_FATAL(len > 1 && line[len - 1] == '\n');
+		wl = drop_context(line, len, want);
+		ctx += wl != len;
+		CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(line, len - 1, &r, &trunc), 0);
+		CU_ASSERT_EQUAL(trunc, 0);
+		k = lease6_csv_format(&r, buf, sizeof(buf));
+		CU_ASSERT_EQUAL(k, (int)wl);
+		if (k != (int)wl || memcmp(buf, want, wl) != 0)
+			fprintf(stderr, "\n  kea: %.*s  ours: %.*s", (int)wl, want, k > 0 ? k : 0, buf);
+		CU_ASSERT_EQUAL(memcmp(buf, want, wl), 0);
+		n++;
+	}
+	fclose(fp);
+	CU_ASSERT_EQUAL(n, 30);
+	CU_ASSERT_EQUAL(ctx, 1);
+}
+
+void test_csv6_fields(void)
+{
+	/* Lines of the fixture, as kea-dhcp6 2.2 wrote them. */
+	static const char na[] =
+		"2001:db8:1::a,00:01:00:01:2b:3c:4d:5e:0a:0b:0c:0d:0e:01,4000,1800000000,1,3000,0,1234,128,1,0,"
+		"host&#x2cwith&#x2ccommas.example,0a:0b:0c:0d:0e:01,0,,1,0";
+	static const char pd[] =
+		"2001:db8:100::,00:01:00:01:32:a9:0f:48:00:0c:01:02:03:04,4000,1796629095,1,3000,2,1,56,0,0,,"
+		"00:0c:01:02:03:04,0,,1,2";
+	static const char declined[] = "2001:db8:1::c,00,3600,1800000003,1,0,0,0,128,0,0,,,1,,,";
+	static const char ta[] =
+		"2001:db8:1::b,00:01:00:01:2b:3c:4d:5e:0a:0b:0c:0d:0e:02,300,1800000001,1,200,1,1,128,0,0,,,0,,,";
+	struct lease6_rec r;
+	char buf[LEASE_CSV_LINE_MAX];
+	int trunc;
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(na, sizeof(na) - 1, &r, &trunc), 0);
+	CU_ASSERT_TRUE(lease_addr6_eq(r.addr, a6(0x20010db800010000ull, 0xa)));
+	CU_ASSERT_EQUAL(r.duid_len, 14);
+	CU_ASSERT_EQUAL(r.duid[1], 1);
+	CU_ASSERT_EQUAL(r.duid[13], 1);
+	CU_ASSERT_EQUAL(r.valid_lft, 4000);
+	CU_ASSERT_EQUAL(r.expire, 1800000000u);
+	CU_ASSERT_EQUAL(r.subnet_id, 1);
+	CU_ASSERT_EQUAL(r.pref_lft, 3000);
+	CU_ASSERT_EQUAL(r.type, LEASE6_TYPE_NA);
+	CU_ASSERT_EQUAL(r.iaid, 1234);
+	CU_ASSERT_EQUAL(r.prefix_len, 128);
+	CU_ASSERT_EQUAL(r.fqdn_fwd, 1);
+	CU_ASSERT_EQUAL(r.fqdn_rev, 0);
+	CU_ASSERT_STRING_EQUAL(r.hostname, "host,with,commas.example");
+	CU_ASSERT_EQUAL(r.hostname_len, 24);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 6);
+	CU_ASSERT_EQUAL(r.hwaddr[5], 1);
+	CU_ASSERT_EQUAL(r.state, 0);
+	CU_ASSERT_EQUAL(r.hwtype, 1);
+	CU_ASSERT_EQUAL(r.hwaddr_source, 0);
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(pd, sizeof(pd) - 1, &r, &trunc), 0);
+	CU_ASSERT_TRUE(lease_addr6_eq(r.addr, a6(0x20010db801000000ull, 0)));
+	CU_ASSERT_EQUAL(r.type, LEASE6_TYPE_PD);
+	CU_ASSERT_EQUAL(r.prefix_len, 56);
+	CU_ASSERT_EQUAL(r.hwaddr_source, 2);          /* HWADDR_SOURCE_DUID */
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(declined, sizeof(declined) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.duid_len, 0);
+	CU_ASSERT_EQUAL(r.state, 1);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+	CU_ASSERT_EQUAL(r.hwtype, 0);
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(ta, sizeof(ta) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.type, LEASE6_TYPE_TA);
+	CU_ASSERT_EQUAL(lease6_csv_format(&r, buf, 40), -ENOSPC);
+	CU_ASSERT_EQUAL(lease6_csv_format(&r, buf, sizeof(buf)), (int)sizeof(ta));
+}
+
+void test_csv6_roundtrip(void)
+{
+	struct lease6_rec in[7], out;
+	char buf[LEASE_CSV_LINE_MAX];
+	unsigned i;
+	int n, trunc;
+
+	rec6_init(&in[0], a6(0x20010db800010000ull, 1), 3600, 0);
+	/* longest DUID and hwaddr, every flag, every maximum, PD /0 */
+	rec6_init(&in[1], a6(~0ull, ~0ull - 1), UINT32_MAX, 1);
+	in[1].duid_len = LEASE_DUID_MAX;
+	for (i = 0; i < LEASE_DUID_MAX; i++)
+		in[1].duid[i] = (uint8_t)(i * 7 + 3);
+	in[1].hwaddr_len = LEASE6_HWADDR_MAX;
+	for (i = 0; i < LEASE6_HWADDR_MAX; i++)
+		in[1].hwaddr[i] = (uint8_t)(0xe0 + i);
+	in[1].hwtype = UINT16_MAX;
+	in[1].hwaddr_source = UINT32_MAX;
+	in[1].expire = in[1].subnet_id = in[1].pref_lft = in[1].iaid = UINT32_MAX;
+	in[1].type = LEASE6_TYPE_PD;
+	in[1].prefix_len = 0;
+	in[1].fqdn_fwd = in[1].fqdn_rev = 1;
+	/* 63-byte hostname of what must be escaped */
+	memset(in[1].hostname, ',', 63);
+	memcpy(in[1].hostname + 10, "\n&#x2c", 6);
+	in[1].hostname[63] = '\0';
+	in[1].hostname_len = 63;
+	/* declined: Kea's empty DUID "00", no hwaddr */
+	rec6_init(&in[2], a6(0x20010db800010000ull, 0xc), 3600, 1);
+	in[2].duid_len = 0;
+	in[2].hwaddr_len = 0;
+	in[2].hwtype = 0;
+	in[2].hwaddr_source = 0;
+	in[2].hostname_len = 0;
+	in[2].hostname[0] = '\0';
+	/* deleted and expired-reclaimed, a one-byte DUID, IA_TA */
+	rec6_init(&in[3], a6(1, 0), 0, 2);
+	in[3].duid_len = 1;
+	in[3].duid[0] = 0x42;
+	in[3].type = LEASE6_TYPE_TA;
+	/* ::1, a '&' kept as it is */
+	rec6_init(&in[4], a6(0, 1), 1, 0);
+	in[4].hostname_len = (uint8_t)snprintf(in[4].hostname, sizeof(in[4].hostname), "a&b.example");
+	/* a v4-mapped address (inet_ntop writes it dotted), a /56 */
+	rec6_init(&in[5], a6(0, 0xffff0a000001ull), 60, 0);
+	in[5].type = LEASE6_TYPE_PD;
+	in[5].prefix_len = 56;
+	rec6_init(&in[6], a6(0xfe80000000000000ull, 0x0200000000000001ull), 7200, 0);
+	memset(in[6].hostname, 'a', 63);
+	in[6].hostname_len = 63;
+
+	for (i = 0; i < 7; i++) {
+		rec6_clean(&in[i]);
+		n = lease6_csv_format(&in[i], buf, sizeof(buf));
+		CU_ASSERT_FATAL(n > 0 && buf[n - 1] == '\n');
+		CU_ASSERT_PTR_NULL(memchr(buf, '\n', (size_t)n - 1));
+		CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(buf, (size_t)n - 1, &out, &trunc), 0);
+		CU_ASSERT_EQUAL(trunc, 0);
+		if (memcmp(&in[i], &out, sizeof(out)) != 0)
+			fprintf(stderr, "\n  record %u: %.*s", i, n, buf);
+		CU_ASSERT_EQUAL(memcmp(&in[i], &out, sizeof(out)), 0);
+	}
+	n = lease6_csv_format(&in[2], buf, sizeof(buf));
+	CU_ASSERT_NSTRING_EQUAL(buf, "2001:db8:1::c,00,", 17);
+	n = lease6_csv_format(&in[5], buf, sizeof(buf));
+	CU_ASSERT_NSTRING_EQUAL(buf, "::ffff:10.0.0.1,", 16);
+}
+
+void test_csv6_old_schemas(void)
+{
+	struct lease6_rec r;
+	char buf[LEASE_CSV_LINE_MAX];
+	int trunc, n;
+	/* Kea 1.0 (12 columns), contiguous hex, true/false, CRLF, an address
+	 * not in canonical form */
+	static const char l12[] = "2001:DB8:0:0:0:0:0:1,000100012b3c,60,1000,3,50,0,9,128,true,false,x\r";
+	/* Kea 1.x 13 (hwaddr), 14 (state), 15 (user_context) */
+	static const char w12[] = "2001:db8::1,00:01:00:01:2b:3c,60,1000,3,50,0,9,128,1,0,x,,0,,,\n";
+	static const char l13[] = "2001:db8::2,01:02,60,1000,3,50,2,9,64,0,0,,0a:0b";
+	static const char w13[] = "2001:db8::2,01:02,60,1000,3,50,2,9,64,0,0,,0a:0b,0,,1,0\n";
+	static const char l14[] = "2001:db8::3,01:02,60,1000,3,50,0,9,128,0,0,,0a:0b,1";
+	static const char l15[] = "2001:db8::4,01:02,60,1000,3,50,0,9,128,0,0,,,2,{ \"a\": 1 }";
+	/* Kea's leniencies: an unreadable hwaddr, hwtype or source drops the
+	 * hardware address, not the lease; an empty hwtype is Ethernet */
+	static const char badhw[] = "2001:db8::5,01:02,60,1000,3,50,0,9,128,0,0,,0g:0b,0,,1,0";
+	static const char longhw[] =
+		"2001:db8::6,01:02,60,1000,3,50,0,9,128,0,0,,"
+		"1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21,0,,1,0";
+	static const char badtype[] = "2001:db8::7,01:02,60,1000,3,50,0,9,128,0,0,,0a:0b,0,,65536,0";
+	static const char notype[] = "2001:db8::8,01:02,60,1000,3,50,0,9,128,0,0,,0a:0b,0,,,";
+	/* a 70-byte hostname is cut to 63 and flagged */
+	static const char llong[] =
+		"2001:db8::9,01,60,1000,3,50,0,9,128,0,0,"
+		"aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggggggggg,,0,,,";
+	static const char *const bad[] = {
+		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0",              /* 11 columns */
+		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0,,,0,,1",       /* 16: no Kea wrote it */
+		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0,,,0,,,,",      /* 18 */
+		"2001:db8::1,,60,1000,3,50,0,9,128,0,0,,,0,,,",         /* empty DUID */
+		"2001:db8::1,00,60,1000,3,50,0,9,128,0,0,,,0,,,",       /* DUID 00, not declined */
+		"2001:db8::1,00,60,1000,3,50,0,9,128,0,0,,,2,,,",       /* the same, state 2 */
+		"::,01,60,1000,3,50,0,9,128,0,0,,,0,,,",                /* unspecified */
+		"10.0.0.1,01,60,1000,3,50,0,9,128,0,0,,,0,,,",          /* a v4 address */
+		"2001:db8::1%eth0,01,60,1000,3,50,0,9,128,0,0,,,0,,,",  /* a scope */
+		"2001:db8::1,01,60,1000,3,50,3,9,128,0,0,,,0,,,",       /* lease_type 3 */
+		"2001:db8::1,01,60,1000,3,50,0,9,129,0,0,,,0,,,",       /* prefix_len 129 */
+		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0,,,3,,,",       /* state 3 */
+		"2001:db8::1,01,60,1000,3,50,0,9,128,2,0,,,0,,,",       /* fqdn 2 */
+		"2001:db8::1,01,60,1000,3,50,0,4294967296,128,0,0,,,0,,,", /* iaid > 32 bits */
+		"2001:db8::1,01,-1,1000,3,50,0,9,128,0,0,,,0,,,",       /* negative */
+		"2001:db8::1,01::02,60,1000,3,50,0,9,128,0,0,,,0,,,",   /* two colons */
+		"address,duid,valid_lifetime",                          /* a header */
+	};
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l12, sizeof(l12) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.duid_len, 6);
+	CU_ASSERT_EQUAL(r.duid[5], 0x3c);
+	CU_ASSERT_EQUAL(r.fqdn_fwd, 1);
+	CU_ASSERT_EQUAL(r.fqdn_rev, 0);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+	CU_ASSERT_EQUAL(r.state, 0);
+	n = lease6_csv_format(&r, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(w12));
+	CU_ASSERT_NSTRING_EQUAL(buf, w12, strlen(w12));
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l13, sizeof(l13) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.type, LEASE6_TYPE_PD);
+	CU_ASSERT_EQUAL(r.prefix_len, 64);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 2);
+	CU_ASSERT_EQUAL(r.hwtype, 1);
+	CU_ASSERT_EQUAL(r.hwaddr_source, 0);
+	n = lease6_csv_format(&r, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(w13));
+	CU_ASSERT_NSTRING_EQUAL(buf, w13, strlen(w13));
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l14, sizeof(l14) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.state, 1);
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l15, sizeof(l15) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.state, 2);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(badhw, sizeof(badhw) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+	CU_ASSERT_EQUAL(r.hwtype, 0);
+	CU_ASSERT_EQUAL(r.hwaddr[0], 0);
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(longhw, sizeof(longhw) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(badtype, sizeof(badtype) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(notype, sizeof(notype) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.hwaddr_len, 2);
+	CU_ASSERT_EQUAL(r.hwtype, 1);
+
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(llong, sizeof(llong) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(trunc, 1);
+	CU_ASSERT_EQUAL(r.hostname_len, 63);
+	CU_ASSERT_EQUAL(r.hostname[62], 'g');
+	CU_ASSERT_EQUAL(r.hostname[63], '\0');
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = lease6_csv_parse(bad[i], strlen(bad[i]), &r, &trunc);
+
+		if (ret != -EINVAL)
+			fprintf(stderr, "\n  accepted: %s", bad[i]);
+		CU_ASSERT_EQUAL(ret, -EINVAL);
+	}
+	/* the v4 parser refuses a v6 line, and the other way round */
+	{
+		static const char l4[] = "10.0.0.1,00:11:22:33:44:55,,100,2000,1,0,0,,0,";
+		struct lease_rec r4;
+
+		CU_ASSERT_EQUAL(lease6_csv_parse(l4, sizeof(l4) - 1, &r, &trunc), -EINVAL);
+		CU_ASSERT_EQUAL(lease_csv_parse(l15, sizeof(l15) - 1, &r4, &trunc), -EINVAL);
+	}
+}
