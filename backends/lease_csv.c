@@ -247,6 +247,20 @@ static int csv_out(const char *tmp, const char *end, char *buf, size_t len)
 	return (int)n;
 }
 
+/* What the public parsers do around a family's parser: check the
+ * arguments, clear *truncated, drop a '\r' (a file edited on Windows). */
+static int csv_parse_line(int (*parse)(const char *, size_t, void *, int *, int *),
+			  const char *line, size_t len, void *r, int *truncated)
+{
+	if (line == NULL || r == NULL)
+		return -EINVAL;
+	if (truncated)
+		*truncated = 0;
+	if (len && line[len - 1] == '\r')
+		len--;
+	return parse(line, len, r, truncated, NULL);
+}
+
 int mf_header(const struct mf_format *fmt, const char *line, size_t len)
 {
 	const char *f[MF_NCOLS_MAX];
@@ -316,13 +330,7 @@ static int mf4_parse(const char *line, size_t len, void *rec, int *truncated, in
 
 int lease_csv_parse(const char *line, size_t len, struct lease_rec *r, int *truncated)
 {
-	if (line == NULL || r == NULL)
-		return -EINVAL;
-	if (truncated)
-		*truncated = 0;
-	if (len && line[len - 1] == '\r')
-		len--;
-	return mf4_parse(line, len, r, truncated, NULL);
+	return csv_parse_line(mf4_parse, line, len, r, truncated);
 }
 
 int lease_csv_format(const struct lease_rec *r, char *buf, size_t len)
@@ -472,13 +480,7 @@ static int mf6_parse(const char *line, size_t len, void *rec, int *truncated, in
 
 int lease6_csv_parse(const char *line, size_t len, struct lease6_rec *r, int *truncated)
 {
-	if (line == NULL || r == NULL)
-		return -EINVAL;
-	if (truncated)
-		*truncated = 0;
-	if (len && line[len - 1] == '\r')
-		len--;
-	return mf6_parse(line, len, r, truncated, NULL);
+	return csv_parse_line(mf6_parse, line, len, r, truncated);
 }
 
 int lease6_csv_format(const struct lease6_rec *r, char *buf, size_t len)

@@ -181,11 +181,20 @@ void test_csv6_roundtrip(void)
 	CU_ASSERT_NSTRING_EQUAL(buf, "::ffff:10.0.0.1,", 16);
 }
 
+/* r formats to exactly `want` (with its newline). */
+static void formats_as(const struct lease6_rec *r, const char *want)
+{
+	char buf[LEASE_CSV_LINE_MAX];
+	int n = lease6_csv_format(r, buf, sizeof(buf));
+
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_NSTRING_EQUAL(buf, want, strlen(want));
+}
+
 void test_csv6_old_schemas(void)
 {
 	struct lease6_rec r;
-	char buf[LEASE_CSV_LINE_MAX];
-	int trunc, n;
+	int trunc;
 	/* Kea 1.0 (12 columns), contiguous hex, true/false, CRLF, an address
 	 * not in canonical form */
 	static const char l12[] = "2001:DB8:0:0:0:0:0:1,000100012b3c,60,1000,3,50,0,9,128,true,false,x\r";
@@ -234,9 +243,7 @@ void test_csv6_old_schemas(void)
 	CU_ASSERT_EQUAL(r.fqdn_rev, 0);
 	CU_ASSERT_EQUAL(r.hwaddr_len, 0);
 	CU_ASSERT_EQUAL(r.state, 0);
-	n = lease6_csv_format(&r, buf, sizeof(buf));
-	CU_ASSERT_EQUAL(n, (int)strlen(w12));
-	CU_ASSERT_NSTRING_EQUAL(buf, w12, strlen(w12));
+	formats_as(&r, w12);
 
 	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l13, sizeof(l13) - 1, &r, &trunc), 0);
 	CU_ASSERT_EQUAL(r.type, LEASE6_TYPE_PD);
@@ -244,9 +251,7 @@ void test_csv6_old_schemas(void)
 	CU_ASSERT_EQUAL(r.hwaddr_len, 2);
 	CU_ASSERT_EQUAL(r.hwtype, 1);
 	CU_ASSERT_EQUAL(r.hwaddr_source, 0);
-	n = lease6_csv_format(&r, buf, sizeof(buf));
-	CU_ASSERT_EQUAL(n, (int)strlen(w13));
-	CU_ASSERT_NSTRING_EQUAL(buf, w13, strlen(w13));
+	formats_as(&r, w13);
 	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l14, sizeof(l14) - 1, &r, &trunc), 0);
 	CU_ASSERT_EQUAL(r.state, 1);
 	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(l15, sizeof(l15) - 1, &r, &trunc), 0);
