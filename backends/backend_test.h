@@ -42,9 +42,10 @@ void copy_file(const char *from, const char *to);
 void write_text(const char *path, const char *text);
 int exists(const char *path);
 struct lease_backend *open_be(const char *path);
+/* both files ("" for none), or one family's file alone */
+struct lease_backend *open_be2(const char *path4, const char *path6);
+struct lease_backend *open_fam(const char *path, int v6);
 int set_add(const struct lease_rec *r, void *arg);
-int rec_cmp(const void *a, const void *b);
-void set_reduce(struct set *s);
 int load_set(const char *path, struct set *s, struct lease_backend_stats *st);
 const struct lease_rec *set_find(const struct set *s, uint32_t addr);
 int set_equal(const struct set *a, const struct set *b);
@@ -53,9 +54,34 @@ void rec_clean(struct lease_rec *r);
 int append_sync(struct lease_backend *be, const struct lease_rec *r, unsigned n);
 
 /* DHCPv6 */
+struct set6 {
+	struct lease6_rec *r;
+	size_t n, cap;
+};
+
 struct lease_addr6 a6(uint64_t hi, uint64_t lo);
 void rec6_init(struct lease6_rec *r, struct lease_addr6 addr, uint32_t valid, uint8_t state);
 void rec6_clean(struct lease6_rec *r);
+int append6_sync(struct lease_backend *be, const struct lease6_rec *r, unsigned n);
+int set6_add(const struct lease6_rec *r, void *arg);
+int load_set6(const char *path, struct set6 *s, struct lease_backend_stats *st);
+const struct lease6_rec *set6_find(const struct set6 *s, struct lease_addr6 a);
+
+/* Either family, for the tests both files share: a history of records,
+ * and the lease set a file loads as one comparable text (the reduced
+ * set's lines, sorted by address). */
+struct hist {
+	int v6;
+	struct lease_rec *h4;
+	struct lease6_rec *h6;
+};
+struct canon {
+	char *text;
+	size_t len, n;                 /* text bytes, leases */
+};
+int hist_append(struct lease_backend *be, const struct hist *h, unsigned from, unsigned n);
+int load_canon(const char *path, int v6, struct canon *c, struct lease_backend_stats *st);
+int canon_equal(const struct canon *a, const struct canon *b);
 
 /* memfile_test.c */
 void test_registry(void);
@@ -74,6 +100,12 @@ void test_csv6_kea_lines(void);
 void test_csv6_fields(void);
 void test_csv6_roundtrip(void);
 void test_csv6_old_schemas(void);
+void test_mf6_kea_fixture(void);
+void test_mf6_kea_reads_ours(void);
+void test_mf6_two_files(void);
+void test_mf6_bad_lines(void);
+void test_compaction6(void);          /* memfile_test.c, beside the v4 one */
+void test_crash_points6(void);
 
 /* wb_test.c */
 void test_wb_commit_two_producers(void);

@@ -7,16 +7,16 @@
 #include "conf.h"
 #include "lease_rec.h"
 
-/* Counters of one backend instance. */
+/* Counters of one backend instance (memfile: both files together). */
 struct lease_backend_stats {
 	uint64_t loaded;               /* records handed to load's callback */
 	uint64_t bad_lines;            /* lines skipped by load (unparsable) */
 	uint64_t truncated;            /* loaded hostnames cut to 63 bytes */
 	uint64_t appended;             /* records written by append */
 	uint64_t syncs;
-	uint64_t compactions;          /* completed */
+	uint64_t compactions;          /* completed (memfile: per file) */
 	uint64_t compact_errors;
-	uint64_t compact_kept;         /* leases in the last compaction's output */
+	uint64_t compact_kept;         /* leases in the last compaction's output(s) */
 };
 
 struct lease_backend;
@@ -30,9 +30,17 @@ struct lease_backend_ops {
 	 * Returns 0 or -errno; a bad line is skipped and counted, not fatal. */
 	int (*load)(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void *arg), void *arg);
 	int (*append)(struct lease_backend *be, const struct lease_rec *recs, unsigned n);
-	int (*sync)(struct lease_backend *be);     /* make all appends durable */
-	/* Start a compaction if none is running; it must not block appends for
-	 * long and must survive a crash at any point. */
+	/* The same for DHCPv6 leases (NULL: the backend stores none).  A
+	 * backend opened without a v6 store (memfile: conf_lease_db.name6
+	 * "") loads nothing and refuses appends with -ENODEV, and the other
+	 * way round for v4 (name ""). */
+	int (*load6)(struct lease_backend *be, int (*cb)(const struct lease6_rec *r, void *arg), void *arg);
+	int (*append6)(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
+	/* Make all appends of both families durable: returns 0 only when
+	 * every store written since the last sync is synced. */
+	int (*sync)(struct lease_backend *be);
+	/* Start a compaction (of every store) if none is running; it must
+	 * not block appends for long and must survive a crash at any point. */
 	int (*compact)(struct lease_backend *be);
 	void (*close)(struct lease_backend *be);
 	/* Added: wait for a running compaction (if any) to finish; returns its
