@@ -385,6 +385,35 @@ void rec6_clean(struct lease6_rec *r)
 	r->seq = 0;
 }
 
+/* ---- fdatasync, wrapped --------------------------------------------- */
+
+const char *fail_fdatasync_suffix;
+uint64_t fdatasync_calls, fdatasync_failed;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+
+int __wrap_fdatasync(int fd)
+{
+	const char *suf = __atomic_load_n(&fail_fdatasync_suffix, __ATOMIC_ACQUIRE);
+
+	__atomic_fetch_add(&fdatasync_calls, 1, __ATOMIC_RELAXED);
+	if (suf) {
+		char link[64], target[PATH_MAX];
+		size_t sl = strlen(suf);
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n >= (ssize_t)sl && memcmp(target + n - sl, suf, sl) == 0) {
+			__atomic_fetch_add(&fdatasync_failed, 1, __ATOMIC_RELAXED);
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
 int main(void)
 {
 	const char *d = getenv("PG_BACKEND_TEST_DIR");
@@ -427,7 +456,9 @@ int main(void)
 	CU_add_test(s, "wb: compaction under load", test_wb_compaction);
 	CU_add_test(s, "wb: idle commit latency", test_wb_idle_latency);
 	CU_add_test(s, "wb: a batch lost at stop is never published", test_wb_lost_batch_not_published);
-	CU_add_test(s, "wb: other families pass, the v4 store gets v4 only", test_wb_other_family);
+	CU_add_test(s, "wb: v4 and v6 in every batch, both modes", test_wb_mixed);
+	CU_add_test(s, "wb: v6 changes written, a store without append6 skips them", test_wb_v6_written);
+	CU_add_test(s, "wb: a failing v6 fsync holds the watermark", test_wb_v6_sync_fails);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -115,4 +115,12 @@ void test_wb_commit_after_sync(void);
 void test_wb_compaction(void);
 void test_wb_lost_batch_not_published(void);
 void test_wb_idle_latency(void);
-void test_wb_other_family(void);
+void test_wb_mixed(void);
+void test_wb_v6_written(void);
+void test_wb_v6_sync_fails(void);
+
+/* backend_test.c wraps fdatasync (-Wl,--wrap=fdatasync): it counts every
+ * call, and fails (EIO) the ones on a file whose path ends in
+ * fail_fdatasync_suffix while that is set. */
+extern const char *fail_fdatasync_suffix;
+extern uint64_t fdatasync_calls, fdatasync_failed;
