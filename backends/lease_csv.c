@@ -159,7 +159,9 @@ static size_t csv_unescape(const char *s, size_t n, char *out, size_t max)
 }
 
 /* The hostname column: unescaped into a 64-byte field, cut to 63 bytes
- * (and *truncated set) when longer. */
+ * (and *truncated set) when longer, and at an escaped NUL ("&#x00"): the
+ * field is a C string, and what follows a NUL would never be written
+ * back. */
 static void csv_hostname(const char *s, size_t n, char out[64], uint8_t *outlen, int *truncated)
 {
 	size_t hl = csv_unescape(s, n, out, 63);
@@ -170,6 +172,8 @@ static void csv_hostname(const char *s, size_t n, char out[64], uint8_t *outlen,
 			*truncated = 1;
 	}
 	out[hl] = '\0';
+	hl = strlen(out);
+	memset(out + hl, 0, 64 - hl);
 	*outlen = (uint8_t)hl;
 }
 

@@ -216,6 +216,7 @@ void test_csv6_old_schemas(void)
 	static const char llong[] =
 		"2001:db8::9,01,60,1000,3,50,0,9,128,0,0,"
 		"aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggggggggg,,0,,,";
+	static const char nul[] = "2001:db8::a,01,60,1000,3,50,0,9,128,0,0,ab&#x00cd,,0,,,";
 	static const char *const bad[] = {
 		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0",              /* 11 columns */
 		"2001:db8::1,01,60,1000,3,50,0,9,128,0,0,,,0,,1",       /* 16: no Kea wrote it */
@@ -275,6 +276,11 @@ void test_csv6_old_schemas(void)
 	CU_ASSERT_EQUAL(r.hostname_len, 63);
 	CU_ASSERT_EQUAL(r.hostname[62], 'g');
 	CU_ASSERT_EQUAL(r.hostname[63], '\0');
+
+	/* an escaped NUL ends the hostname (what follows could not be written back) */
+	CU_ASSERT_EQUAL_FATAL(lease6_csv_parse(nul, sizeof(nul) - 1, &r, &trunc), 0);
+	CU_ASSERT_EQUAL(r.hostname_len, 2);
+	CU_ASSERT_EQUAL(memcmp(r.hostname, "ab\0\0\0", 5), 0);
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int ret = lease6_csv_parse(bad[i], strlen(bad[i]), &r, &trunc);

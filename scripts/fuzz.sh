@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, -Dfuzz=true) in build-fuzz, seed the
-# corpora (golden packets, Kea lease lines, class expressions) and fuzz for
-# a bounded time, split between the targets.
+# corpora (golden packets, Kea v4 and v6 lease lines, class expressions)
+# and fuzz for a bounded time, split between the targets.
 #   scripts/fuzz.sh [seconds]        default 60
 # Exits non-zero if the fuzzer finds a crash; the reproducer is left in
 # build-fuzz/fuzz-artifacts/.
@@ -14,15 +14,17 @@ bd=${FUZZ_BUILD_DIR:-"$root/build-fuzz"}
 target="$bd/tests/fuzz/fuzz_dhcp4"
 corpus="$bd/fuzz-corpus/dhcp4"
 corpus_csv="$bd/fuzz-corpus/lease_csv"
+corpus_csv6="$bd/fuzz-corpus/lease6_csv"
 corpus_cls="$bd/fuzz-corpus/cls"
 artifacts="$bd/fuzz-artifacts"
 
 if [ ! -f "$bd/build.ninja" ]; then
 	CC=clang meson setup "$bd" "$root" -Dfuzz=true
 fi
-ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv tests/fuzz/fuzz_cls
+ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_lease_csv tests/fuzz/fuzz_lease6_csv \
+	tests/fuzz/fuzz_cls
 
-mkdir -p "$corpus" "$corpus_csv" "$corpus_cls" "$artifacts"
+mkdir -p "$corpus" "$corpus_csv" "$corpus_csv6" "$corpus_cls" "$artifacts"
 # Seeds: each golden frame as it is, and its DHCP payload on its own (the
 # target reads the input both ways).
 for f in "$root"/wire/testdata/*.bin; do
@@ -30,14 +32,21 @@ for f in "$root"/wire/testdata/*.bin; do
 	cp "$f" "$corpus/$b.frame"
 	dd if="$f" of="$corpus/$b.payload" bs=1 skip=42 status=none
 done
-# Lease lines written by real Kea 2.2, one seed each (a sample is enough).
-i=0
-for f in "$root"/backends/testdata/*.csv; do
-	head -40 "$f" | while IFS= read -r line; do
-		i=$((i + 1))
-		printf '%s' "$line" >"$corpus_csv/$(basename "$f" .csv)-$i"
+# Lease lines written by real Kea 2.2, one seed each (a sample is enough),
+# v4 lines for the v4 parser and v6 lines for the v6 one.
+seed_lines() {
+	dir=$1
+	shift
+	for f in "$@"; do
+		i=0
+		head -40 "$f" | while IFS= read -r line; do
+			i=$((i + 1))
+			printf '%s' "$line" >"$dir/$(basename "$f" .csv)-$i"
+		done
 	done
-done
+}
+seed_lines "$corpus_csv" "$root"/backends/testdata/kea22-leases4*.csv
+seed_lines "$corpus_csv6" "$root"/backends/testdata/kea22-leases6*.csv
 
 # Class expressions: the first byte picks the mode (0 boolean test, 1
 # string result); the rest is the text.  String seeds are the left sides.
@@ -49,9 +58,9 @@ while IFS= read -r line; do
 done <"$root/tests/fuzz/cls_seeds.txt"
 
 # The time is split so the whole run takes `secs`: 2/5 for the packet
-# parsers, 1/5 for lease lines, the rest for class expressions (each at
-# least a second).  -rss_limit_mb keeps a runaway input from eating the
-# shared machine.
+# parsers, 1/10 for each family's lease lines, the rest for class
+# expressions (each at least a second).  -rss_limit_mb keeps a runaway
+# input from eating the shared machine.
 run() {
 	bin=$1 t=$2 dir=$3
 	shift 3
@@ -59,8 +68,9 @@ run() {
 		-artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$dir"
 }
 t_dhcp=$((secs * 2 / 5)); [ "$t_dhcp" -ge 1 ] || t_dhcp=1
-t_csv=$((secs / 5)); [ "$t_csv" -ge 1 ] || t_csv=1
-t_cls=$((secs - t_dhcp - t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
+t_csv=$((secs / 10)); [ "$t_csv" -ge 1 ] || t_csv=1
+t_cls=$((secs - t_dhcp - 2 * t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
 run "$target" "$t_dhcp" "$corpus"
 run "$bd/tests/fuzz/fuzz_lease_csv" "$t_csv" "$corpus_csv"
+run "$bd/tests/fuzz/fuzz_lease6_csv" "$t_csv" "$corpus_csv6"
 run "$bd/tests/fuzz/fuzz_cls" "$t_cls" "$corpus_cls" -dict="$root/tests/fuzz/cls.dict"
