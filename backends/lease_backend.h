@@ -7,16 +7,16 @@
 #include "conf.h"
 #include "lease_rec.h"
 
-/* Counters of one backend instance. */
+/* Counters of one backend instance (memfile: both files together). */
 struct lease_backend_stats {
 	uint64_t loaded;               /* records handed to load's callback */
 	uint64_t bad_lines;            /* lines skipped by load (unparsable) */
 	uint64_t truncated;            /* loaded hostnames cut to 63 bytes */
 	uint64_t appended;             /* records written by append */
 	uint64_t syncs;
-	uint64_t compactions;          /* completed */
+	uint64_t compactions;          /* completed (memfile: per file) */
 	uint64_t compact_errors;
-	uint64_t compact_kept;         /* leases in the last compaction's output */
+	uint64_t compact_kept;         /* leases in the last compaction's output(s) */
 };
 
 struct lease_backend;
@@ -30,9 +30,17 @@ struct lease_backend_ops {
 	 * Returns 0 or -errno; a bad line is skipped and counted, not fatal. */
 	int (*load)(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void *arg), void *arg);
 	int (*append)(struct lease_backend *be, const struct lease_rec *recs, unsigned n);
-	int (*sync)(struct lease_backend *be);     /* make all appends durable */
-	/* Start a compaction if none is running; it must not block appends for
-	 * long and must survive a crash at any point. */
+	/* The same for DHCPv6 leases (NULL: the backend stores none).  A
+	 * backend opened without a v6 store (memfile: conf_lease_db.name6
+	 * "") loads nothing and refuses appends with -ENODEV, and the other
+	 * way round for v4 (name ""). */
+	int (*load6)(struct lease_backend *be, int (*cb)(const struct lease6_rec *r, void *arg), void *arg);
+	int (*append6)(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
+	/* Make all appends of both families durable: returns 0 only when
+	 * every store written since the last sync is synced. */
+	int (*sync)(struct lease_backend *be);
+	/* Start a compaction (of every store) if none is running; it must
+	 * not block appends for long and must survive a crash at any point. */
 	int (*compact)(struct lease_backend *be);
 	void (*close)(struct lease_backend *be);
 	/* Added: wait for a running compaction (if any) to finish; returns its
@@ -58,3 +66,22 @@ int lease_csv_parse(const char *line, size_t len, struct lease_rec *r, int *trun
 int lease_csv_format(const struct lease_rec *r, char *buf, size_t len);
 /* The header line Kea 2.2 writes, without newline. */
 extern const char lease_csv_header[];
+
+/* Kea's DHCPv6 lease-file CSV, the same way: one line without its
+ * newline; 0 or -EINVAL.  Accepts 12, 13, 14, 15 or 17 columns (the
+ * schemas Kea 1.0 .. 2.2 wrote); user_context is skipped.  As Kea
+ * reads it: the DUID "00" (Kea's empty DUID, duid_len 0) only for a
+ * declined lease; a hardware address that does not read (bad hex, longer
+ * than LEASE6_HWADDR_MAX, bad hwtype or hwaddr_source) is dropped and
+ * the lease kept; an empty hwtype is 1 (Ethernet).  No hardware address
+ * gives hwtype and hwaddr_source 0.  The address is never "::". */
+int lease6_csv_parse(const char *line, size_t len, struct lease6_rec *r, int *truncated);
+/* Formats one line, with its newline, as Kea 2.2 writes it: the address
+ * as inet_ntop writes it, the DUID and hwaddr as colon hex, "00" for
+ * duid_len 0, user_context empty, hwtype and hwaddr_source only with a
+ * hardware address.  A record that breaks the parser's rules (type > 2,
+ * prefix_len > 128, state > 2, duid_len 0 when not declined) is written
+ * as it is, and will not load back.  Length, or -ENOSPC (never with
+ * LEASE_CSV_LINE_MAX). */
+int lease6_csv_format(const struct lease6_rec *r, char *buf, size_t len);
+extern const char lease6_csv_header[];

@@ -356,32 +356,95 @@ static void make_history(struct lease_rec *r, unsigned n, unsigned seed)
 	}
 }
 
-void test_compaction(void)
+/* The same for DHCPv6: 150 addresses and 150 delegated /56 prefixes;
+ * a declined lease has Kea's empty DUID. */
+static void make_history6(struct lease6_rec *r, unsigned n, unsigned seed)
 {
-	enum { N = 3000 };
-	struct lease_rec *h = calloc(N, sizeof(*h));
-	struct lease_backend_stats st;
-	struct set before, after, direct;
-	struct lease_backend *be;
-	char path[1024], p2[1100];
+	for (unsigned i = 0; i < n; i++) {
+		unsigned x = (seed += 2654435761u) >> 7;
+		unsigned kind = x % 10, k = 1 + (x >> 12) % 150;
+
+		if ((x >> 8) % 2) {
+			rec6_init(&r[i], a6(0x20010db801000000ull + ((uint64_t)k << 8), 0),
+				  kind == 0 ? 0 : 600 + kind, kind == 1 ? 1 : kind == 2 ? 2 : 0);
+			r[i].type = LEASE6_TYPE_PD;
+			r[i].prefix_len = 56;
+			r[i].hwaddr_len = 0;
+			r[i].hwtype = 0;
+			r[i].hwaddr_source = 0;
+		} else {
+			rec6_init(&r[i], a6(0x20010db800090000ull, k),
+				  kind == 0 ? 0 : 600 + kind, kind == 1 ? 1 : kind == 2 ? 2 : 0);
+		}
+		if (kind == 1)
+			r[i].duid_len = 0;
+		r[i].expire += i;
+	}
+}
+
+static void hist_make(struct hist *h, int v6, unsigned n, unsigned seed)
+{
+	memset(h, 0, sizeof(*h));
+	h->v6 = v6;
+	if (v6) {
+		h->h6 = calloc(n, sizeof(*h->h6));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h->h6);
+		make_history6(h->h6, n, seed);
+	} else {
+		h->h4 = calloc(n, sizeof(*h->h4));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h->h4);
+		make_history(h->h4, n, seed);
+	}
+}
+
+static void hist_free(struct hist *h)
+{
+	free(h->h4);
+	free(h->h6);
+}
+
+/* Writes `n` records of the history from `from` to a fresh file of the
+ * family at path; 0 or what failed. */
+static int write_fam(const char *path, const struct hist *h, unsigned from, unsigned n)
+{
+	struct lease_backend *be = open_fam(path, h->v6);
 	int ret;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	make_history(h, N, 1);
-	fresh_dir("lfc");
-	path_in(path, sizeof(path), "lfc", "l.csv");
+	if (be == NULL)
+		return -errno;
+	ret = hist_append(be, h, from, n);
+	mf->close(be);
+	return ret;
+}
+
+/* Compactions interleaved with appends (either family's file) keep the
+ * lease set the whole history replays to, and really compact. */
+static void compaction(int v6)
+{
+	enum { N = 3000 };
+	const char *sub = v6 ? "lfc6" : "lfc";
+	struct lease_backend_stats st;
+	struct canon after, direct, only2;
+	struct lease_backend *be;
+	char path[1024], p2[1100];
+	struct hist h;
+	int ret;
+
+	hist_make(&h, v6, N, 1);
+	fresh_dir(sub);
+	path_in(path, sizeof(path), sub, "l.csv");
 	snprintf(p2, sizeof(p2), "%s.2", path);
-	be = open_be(path);
+	be = open_fam(path, v6);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	CU_ASSERT_EQUAL(append_sync(be, h, 1000), 0);
+	CU_ASSERT_EQUAL(hist_append(be, &h, 0, 1000), 0);
 	CU_ASSERT_EQUAL(mf->compact(be), 0);
 	/* appends go on while the merge runs */
-	CU_ASSERT_EQUAL(append_sync(be, h + 1000, 1000), 0);
+	CU_ASSERT_EQUAL(hist_append(be, &h, 1000, 1000), 0);
 	CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
 	CU_ASSERT_EQUAL(mf->compact(be), 0);
 	ret = mf->compact(be);          /* the merge just started: usually busy */
 	CU_ASSERT(ret == -EBUSY || ret == 0);
-	CU_ASSERT_EQUAL(append_sync(be, h + 2000, 1000), 0);
+	CU_ASSERT_EQUAL(hist_append(be, &h, 2000, 1000), 0);
 	CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
 	mf->get_stats(be, &st);
 	mf->close(be);
@@ -390,38 +453,47 @@ void test_compaction(void)
 	CU_ASSERT_TRUE(exists(p2));
 
 	/* the same history written to one file and replayed */
-	path_in(path, sizeof(path), "lfc", "direct.csv");
-	be = open_be(path);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	CU_ASSERT_EQUAL(append_sync(be, h, N), 0);
-	mf->close(be);
-	CU_ASSERT_EQUAL_FATAL(load_set(path, &direct, NULL), 0);
-	path_in(path, sizeof(path), "lfc", "l.csv");
-	CU_ASSERT_EQUAL_FATAL(load_set(path, &after, NULL), 0);
+	path_in(path, sizeof(path), sub, "direct.csv");
+	CU_ASSERT_EQUAL(write_fam(path, &h, 0, N), 0);
+	CU_ASSERT_EQUAL_FATAL(load_canon(path, v6, &direct, NULL), 0);
+	path_in(path, sizeof(path), sub, "l.csv");
+	CU_ASSERT_EQUAL_FATAL(load_canon(path, v6, &after, NULL), 0);
 	CU_ASSERT(direct.n > 50);
-	CU_ASSERT_TRUE(set_equal(&direct, &after));
+	CU_ASSERT_TRUE(canon_equal(&direct, &after));
 
 	/* .2 alone holds one line per kept lease: compaction really compacted */
-	path_in(path, sizeof(path), "lfc", "only2.csv");
+	path_in(path, sizeof(path), sub, "only2.csv");
 	copy_file(p2, path);
-	CU_ASSERT_EQUAL_FATAL(load_set(path, &before, &st), 0);
-	CU_ASSERT_EQUAL(st.loaded, before.n);
+	CU_ASSERT_EQUAL_FATAL(load_canon(path, v6, &only2, &st), 0);
+	CU_ASSERT_EQUAL(st.loaded, only2.n);
 	CU_ASSERT_EQUAL(st.bad_lines, 0);
-	free(before.r);
-	free(after.r);
-	free(direct.r);
-	free(h);
+	free(only2.text);
+	free(after.text);
+	free(direct.text);
+	hist_free(&h);
 }
 
-/* Every state a crash can leave during rotation or compaction loads the
- * same lease set, and open() finishes the interrupted steps. */
-void test_crash_points(void)
+void test_compaction(void)
+{
+	compaction(0);
+}
+
+void test_compaction6(void)
+{
+	compaction(1);
+}
+
+/* Every state a crash can leave during rotation or compaction (of either
+ * family's file) loads the same lease set, and open() finishes the
+ * interrupted steps. */
+static void crash_points(int v6)
 {
 	enum { N = 2400 };
-	struct lease_rec *h = calloc(N, sizeof(*h));
-	char base[1024], cmd[4096], f[1100];
-	struct set want, got;
+	const char *pre = v6 ? "crash6" : "crash";
+	char base[1024], cmd[4096], f[1100], ref[600];
+	struct canon want, got;
 	struct lease_backend *be;
+	struct hist h;
 	/* which files exist in each state: .2, .1, live, .output (partial or
 	 * whole merge), .completed */
 	static const struct {
@@ -439,83 +511,77 @@ void test_crash_points(void)
 		{ "done", 2, 0, 1, 0, 0 },
 	};
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	make_history(h, N, 99);
+	hist_make(&h, v6, N, 99);
 	/* Reference: .2 from an earlier compaction, .1 rotated, live. */
-	fresh_dir("crash-ref");
-	path_in(base, sizeof(base), "crash-ref", "l.csv");
-	be = open_be(base);
+	snprintf(ref, sizeof(ref), "%s-ref", pre);
+	fresh_dir(ref);
+	path_in(base, sizeof(base), ref, "l.csv");
+	be = open_fam(base, v6);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	CU_ASSERT_EQUAL(append_sync(be, h, 800), 0);
+	CU_ASSERT_EQUAL(hist_append(be, &h, 0, 800), 0);
 	CU_ASSERT_EQUAL(mf->compact(be), 0);
 	CU_ASSERT_EQUAL(mf->compact_wait(be), 0);       /* .2 */
-	CU_ASSERT_EQUAL(append_sync(be, h + 800, 800), 0);
+	CU_ASSERT_EQUAL(hist_append(be, &h, 800, 800), 0);
 	mf->close(be);
-	snprintf(cmd, sizeof(cmd), "cd '%s/crash-ref' && test -e l.csv.2 && ! test -e l.csv.1 && "
-		 "cp l.csv l.csv.one && cp l.csv.2 old2", tdir);
+	snprintf(cmd, sizeof(cmd), "cd '%s/%s' && test -e l.csv.2 && ! test -e l.csv.1 && "
+		 "cp l.csv l.csv.one && cp l.csv.2 old2", tdir, ref);
 	CU_ASSERT_FATAL(system(cmd) == 0);
 	/* the merge of .2 + .1 as our compaction writes it */
-	be = open_be(base);
+	be = open_fam(base, v6);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	CU_ASSERT_EQUAL(mf->compact(be), 0);
 	CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
-	CU_ASSERT_EQUAL(append_sync(be, h + 1600, 800), 0);  /* the live file */
+	CU_ASSERT_EQUAL(hist_append(be, &h, 1600, 800), 0);  /* the live file */
 	mf->close(be);
-	snprintf(cmd, sizeof(cmd), "cd '%s/crash-ref' && mv l.csv.2 merged && mv l.csv live", tdir);
+	snprintf(cmd, sizeof(cmd), "cd '%s/%s' && mv l.csv.2 merged && mv l.csv live", tdir, ref);
 	CU_ASSERT_FATAL(system(cmd) == 0);
 
 	/* expected set: the whole history replayed from one file */
-	path_in(f, sizeof(f), "crash-ref", "all.csv");
-	be = open_be(f);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	CU_ASSERT_EQUAL(append_sync(be, h, N), 0);
-	mf->close(be);
-	CU_ASSERT_EQUAL_FATAL(load_set(f, &want, NULL), 0);
+	path_in(f, sizeof(f), ref, "all.csv");
+	CU_ASSERT_EQUAL(write_fam(f, &h, 0, N), 0);
+	CU_ASSERT_EQUAL_FATAL(load_canon(f, v6, &want, NULL), 0);
 	CU_ASSERT(want.n > 50);
 
 	for (unsigned i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
 		char d[600];
 
-		snprintf(d, sizeof(d), "crash-%u", i);
+		snprintf(d, sizeof(d), "%s-%u", pre, i);
 		fresh_dir(d);
-		snprintf(d, sizeof(d), "%s/crash-%u", tdir, i);
+		snprintf(d, sizeof(d), "%s/%s-%u", tdir, pre, i);
 		snprintf(cmd, sizeof(cmd),
-			 "set -e; cd '%s';"
+			 "set -e; cd '%s'; R=../%s;"
 			 "%s %s %s %s %s %s %s",
-			 d,
-			 st[i].old2 == 1 ? "cp ../crash-ref/old2 l.csv.2;" :
-			 st[i].old2 == 2 ? "cp ../crash-ref/merged l.csv.2;" : "",
-			 st[i].one ? "cp ../crash-ref/l.csv.one l.csv.1;" : "",
-			 st[i].live == 1 ? "cp ../crash-ref/live l.csv;" : "",
+			 d, ref,
+			 st[i].old2 == 1 ? "cp $R/old2 l.csv.2;" :
+			 st[i].old2 == 2 ? "cp $R/merged l.csv.2;" : "",
+			 st[i].one ? "cp $R/l.csv.one l.csv.1;" : "",
+			 st[i].live == 1 ? "cp $R/live l.csv;" : "",
 			 /* before rotation, live = .1 records then the live ones */
-			 st[i].live == 2 ? "cat ../crash-ref/l.csv.one > l.csv; tail -n +2 ../crash-ref/live >> l.csv;" : "",
-			 st[i].output == 1 ? "head -c 3000 ../crash-ref/merged > l.csv.output;" : "",
-			 st[i].output == 2 ? "cp ../crash-ref/merged l.csv.output;" : "",
-			 st[i].completed ? "cp ../crash-ref/merged l.csv.completed;" : "");
+			 st[i].live == 2 ? "cat $R/l.csv.one > l.csv; tail -n +2 $R/live >> l.csv;" : "",
+			 st[i].output == 1 ? "head -c 3000 $R/merged > l.csv.output;" : "",
+			 st[i].output == 2 ? "cp $R/merged l.csv.output;" : "",
+			 st[i].completed ? "cp $R/merged l.csv.completed;" : "");
 		CU_ASSERT_FATAL(system(cmd) == 0);
 		/* "rotated, new live not yet created" has the live records in
 		 * neither file: its expected set is the history up to 1600. */
 		snprintf(f, sizeof(f), "%s/l.csv", d);
-		CU_ASSERT_EQUAL_FATAL(load_set(f, &got, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(load_canon(f, v6, &got, NULL), 0);
 		if (st[i].live == 0) {
-			struct set part;
+			struct canon part;
 			char p[700];
 
 			snprintf(p, sizeof(p), "%s/part.csv", d);
-			be = open_be(p);
-			CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-			CU_ASSERT_EQUAL(append_sync(be, h, 1600), 0);
-			mf->close(be);
-			CU_ASSERT_EQUAL_FATAL(load_set(p, &part, NULL), 0);
-			CU_ASSERT_TRUE(set_equal(&part, &got));
-			free(part.r);
+			CU_ASSERT_EQUAL(write_fam(p, &h, 0, 1600), 0);
+			CU_ASSERT_EQUAL_FATAL(load_canon(p, v6, &part, NULL), 0);
+			CU_ASSERT_TRUE(canon_equal(&part, &got));
+			free(part.text);
 		} else {
-			if (!set_equal(&want, &got))
+			if (!canon_equal(&want, &got))
 				fprintf(stderr, "\ncrash state '%s': %zu leases, want %zu\n", st[i].what,
 					got.n, want.n);
-			CU_ASSERT_TRUE(set_equal(&want, &got));
+			CU_ASSERT_TRUE(canon_equal(&want, &got));
 		}
-		free(got.r);
+		free(got.text);
 		/* recovered: no .output, no .completed left */
 		snprintf(f, sizeof(f), "%s/l.csv.output", d);
 		CU_ASSERT_FALSE(exists(f));
@@ -524,18 +590,28 @@ void test_crash_points(void)
 		/* and a compaction from here still yields the same set */
 		if (st[i].live) {
 			snprintf(f, sizeof(f), "%s/l.csv", d);
-			be = open_be(f);
+			be = open_fam(f, v6);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 			CU_ASSERT_EQUAL(mf->compact(be), 0);
 			CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
 			CU_ASSERT_EQUAL(mf->compact(be), 0);
 			CU_ASSERT_EQUAL(mf->compact_wait(be), 0);
 			mf->close(be);
-			CU_ASSERT_EQUAL_FATAL(load_set(f, &got, NULL), 0);
-			CU_ASSERT_TRUE(set_equal(&want, &got));
-			free(got.r);
+			CU_ASSERT_EQUAL_FATAL(load_canon(f, v6, &got, NULL), 0);
+			CU_ASSERT_TRUE(canon_equal(&want, &got));
+			free(got.text);
 		}
 	}
-	free(want.r);
-	free(h);
+	free(want.text);
+	hist_free(&h);
+}
+
+void test_crash_points(void)
+{
+	crash_points(0);
+}
+
+void test_crash_points6(void)
+{
+	crash_points(1);
 }

@@ -3,9 +3,13 @@
  * batch to the backend, syncs and publishes, as its watermark in each
  * worker's log, the highest sequence number that is now durable.
  *
+ * A batch holds both families: DHCPv4 changes go to the backend's append,
+ * DHCPv6 ones to its append6, and one sync makes both durable.
+ *
  * COMMIT mode is group commit: one sync per batch, and a worker's parked
  * replies are released only by a published seq, which is stored after the
- * sync returned.  WRITE_BEHIND syncs at most every flush_interval_ms.
+ * sync returned (for every store the batch wrote).  WRITE_BEHIND syncs at
+ * most every flush_interval_ms.
  *
  * The logs need no EAL, so the flusher and its tests work without it. */
 #include <errno.h>
@@ -42,6 +46,8 @@ struct wb {
 	uint64_t *ceiling;              /* never publish past this (a lost batch) */
 	struct lease_rec *batch;        /* what the backend appends */
 	unsigned n_recs;                /* records in batch */
+	struct lease6_rec *batch6;      /* what it appends with append6 */
+	unsigned n_recs6;
 	unsigned next_worker;           /* where the next drain pass starts */
 	pthread_t thr;
 	bool started;
@@ -101,8 +107,10 @@ struct wb *wb_create(const struct wb_params *p)
 	wb->batch_first = calloc(p->n_workers, sizeof(*wb->batch_first));
 	wb->ceiling = malloc(p->n_workers * sizeof(*wb->ceiling));
 	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
+	if (p->ops->append6)
+		wb->batch6 = malloc(sizeof(*wb->batch6) * wb->p.batch_max);
 	if (wb->logs == NULL || wb->cons == NULL || wb->appended == NULL || wb->batch == NULL ||
-	    wb->batch_first == NULL || wb->ceiling == NULL)
+	    wb->batch_first == NULL || wb->ceiling == NULL || (p->ops->append6 && wb->batch6 == NULL))
 		goto err;
 	for (w = 0; w < p->n_workers; w++) {
 		int c = lease_log_consumer_add(p->logs[w], LEASE_LOG_HOLD, &wb->bell);
@@ -132,10 +140,11 @@ uint64_t wb_durable(const struct wb *wb, unsigned worker)
 	return lease_log_done(wb->logs[worker], (unsigned)wb->cons[worker]);
 }
 
-/* The store keeps DHCPv4 records (lease_rec, Kea's CSV line): one per
- * v4 change, a removal as valid_lft 0, copied once, straight from the log
- * into the batch.  Other families' changes are read (the watermark passes
- * them) but not written: no store of this flusher holds them yet. */
+/* The store keeps one record per change (lease_rec or lease6_rec, Kea's
+ * CSV line of its family), a removal as valid_lft 0, copied once,
+ * straight from the log into the family's batch.  A store without
+ * append6 keeps no DHCPv6 leases: their changes are read (the watermark
+ * passes them) but not written. */
 struct wb_take {
 	struct wb *wb;
 	unsigned w;
@@ -157,6 +166,13 @@ static void wb_take_one(const struct lease_change *c, void *arg)
 		r->seq = c->seq;
 		if (lease_op_removes(c->op))
 			r->valid_lft = 0;
+	} else if (c->family == LEASE_FAMILY_V6 && wb->batch6) {
+		struct lease6_rec *r = &wb->batch6[wb->n_recs6++];
+
+		*r = c->u.v6;
+		r->seq = c->seq;
+		if (lease_op_removes(c->op))
+			r->valid_lft = 0;
 	}
 }
 
@@ -168,6 +184,7 @@ static unsigned wb_drain(struct wb *wb)
 	bool got;
 
 	wb->n_recs = 0;
+	wb->n_recs6 = 0;
 	memset(wb->batch_first, 0, nw * sizeof(*wb->batch_first));
 	do {
 		got = false;
@@ -200,17 +217,25 @@ static bool wb_stopping(const struct wb *wb)
 	return __atomic_load_n(&wb->stop, __ATOMIC_ACQUIRE);
 }
 
-/* Appends the batch, retrying with back-off while the backend fails (the
- * logs fill meanwhile and new changes are refused and counted: bounded,
- * never blocking a worker).  Gives up only when stopping. */
+/* Appends the batch, each family's part once, retrying with back-off the
+ * part the backend failed (the logs fill meanwhile and new changes are
+ * refused and counted: bounded, never blocking a worker).  Gives up only
+ * when stopping. */
 static int wb_append(struct wb *wb)
 {
+	bool done4 = wb->n_recs == 0, done6 = wb->n_recs6 == 0;
 	unsigned tries = 0, ms = 1;
 	int ret;
 
-	if (wb->n_recs == 0)
-		return 0;
-	while ((ret = wb->p.ops->append(wb->p.be, wb->batch, wb->n_recs)) != 0) {
+	for (;;) {
+		ret = 0;
+		if (!done4 && (ret = wb->p.ops->append(wb->p.be, wb->batch, wb->n_recs)) == 0)
+			done4 = true;
+		if (ret == 0 && !done6 &&
+		    (ret = wb->p.ops->append6(wb->p.be, wb->batch6, wb->n_recs6)) == 0)
+			done6 = true;
+		if (ret == 0)
+			break;
 		WB_STAT_ADD(wb, errors, 1);
 		if (wb_stopping(wb) && ++tries >= WB_STOP_TRIES)
 			return ret;
@@ -273,7 +298,8 @@ static void *wb_thread(void *arg)
 		if (n) {
 			if (wb_append(wb) == 0) {
 				pending = true;
-				WB_STAT_ADD(wb, records, wb->n_recs);
+				WB_STAT_ADD(wb, records, wb->n_recs + wb->n_recs6);
+				WB_STAT_ADD(wb, records6, wb->n_recs6);
 				WB_STAT_ADD(wb, batches, 1);
 				if (n > wb->st.max_batch)
 					__atomic_store_n(&wb->st.max_batch, n, __ATOMIC_RELAXED);
@@ -365,6 +391,7 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	unsigned w;
 
 	s->records = __atomic_load_n(&wb->st.records, __ATOMIC_RELAXED);
+	s->records6 = __atomic_load_n(&wb->st.records6, __ATOMIC_RELAXED);
 	s->batches = __atomic_load_n(&wb->st.batches, __ATOMIC_RELAXED);
 	s->syncs = __atomic_load_n(&wb->st.syncs, __ATOMIC_RELAXED);
 	s->errors = __atomic_load_n(&wb->st.errors, __ATOMIC_RELAXED);
@@ -403,5 +430,6 @@ void wb_free(struct wb *wb)
 	free(wb->batch_first);
 	free(wb->ceiling);
 	free(wb->batch);
+	free(wb->batch6);
 	free(wb);
 }

@@ -1,8 +1,10 @@
 /* The write-behind flusher: the store's consumer of the workers'
  * lease-change logs.  One thread reads every worker's log into a backend
- * in batches, and publishes in each log, as its watermark, the highest
- * sequence number that is durable.  Workers never block on it: a log the
- * flusher has not read far enough refuses new changes (counted). */
+ * in batches (DHCPv4 and DHCPv6 changes alike, each family to its own
+ * store), and publishes in each log, as its watermark, the highest
+ * sequence number that is durable in every store.  Workers never block
+ * on it: a log the flusher has not read far enough refuses new changes
+ * (counted). */
 #pragma once
 #include <stdint.h>
 #include "conf.h"
@@ -44,6 +46,7 @@ struct wb_stats {
 	uint64_t max_batch;            /* largest batch so far */
 	uint64_t deep_sleeps;          /* doorbell sleeps entered */
 	uint64_t bell_wakes;           /* ... ended by a push ringing the bell */
+	uint64_t records6;             /* of records, the DHCPv6 ones */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 

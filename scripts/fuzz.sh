@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, -Dfuzz=true) in build-fuzz, seed the
-# corpora (golden packets v4 and v6, Kea lease lines, class expressions)
+# corpora (golden packets v4 and v6, Kea v4 and v6 lease lines, class
+# expressions)
 # and fuzz for a bounded time, split between the targets.
 #   scripts/fuzz.sh [seconds]        default 60
 # Exits non-zero if the fuzzer finds a crash; the reproducer is left in
@@ -15,6 +16,7 @@ target="$bd/tests/fuzz/fuzz_dhcp4"
 corpus="$bd/fuzz-corpus/dhcp4"
 corpus6="$bd/fuzz-corpus/dhcp6"
 corpus_csv="$bd/fuzz-corpus/lease_csv"
+corpus_csv6="$bd/fuzz-corpus/lease6_csv"
 corpus_cls="$bd/fuzz-corpus/cls"
 artifacts="$bd/fuzz-artifacts"
 
@@ -22,9 +24,9 @@ if [ ! -f "$bd/build.ninja" ]; then
 	CC=clang meson setup "$bd" "$root" -Dfuzz=true
 fi
 ninja -C "$bd" tests/fuzz/fuzz_dhcp4 tests/fuzz/fuzz_dhcp6 tests/fuzz/fuzz_lease_csv \
-	tests/fuzz/fuzz_cls
+	tests/fuzz/fuzz_lease6_csv tests/fuzz/fuzz_cls
 
-mkdir -p "$corpus" "$corpus6" "$corpus_csv" "$corpus_cls" "$artifacts"
+mkdir -p "$corpus" "$corpus6" "$corpus_csv" "$corpus_csv6" "$corpus_cls" "$artifacts"
 # Seeds: each golden frame as it is, and its DHCP payload on its own (the
 # target reads the input both ways).
 for f in "$root"/wire/testdata/*.bin; do
@@ -40,14 +42,21 @@ for f in "$root"/wire/testdata/v6/*.bin; do
 	dd if="$f" of="$corpus6/$b.payload" bs=1 skip=62 status=none
 done
 cp "$root"/wire/testdata/malformed6/*.bin "$corpus6/"
-# Lease lines written by real Kea 2.2, one seed each (a sample is enough).
-i=0
-for f in "$root"/backends/testdata/*.csv; do
-	head -40 "$f" | while IFS= read -r line; do
-		i=$((i + 1))
-		printf '%s' "$line" >"$corpus_csv/$(basename "$f" .csv)-$i"
+# Lease lines written by real Kea 2.2, one seed each (a sample is enough),
+# v4 lines for the v4 parser and v6 lines for the v6 one.
+seed_lines() {
+	dir=$1
+	shift
+	for f in "$@"; do
+		i=0
+		head -40 "$f" | while IFS= read -r line; do
+			i=$((i + 1))
+			printf '%s' "$line" >"$dir/$(basename "$f" .csv)-$i"
+		done
 	done
-done
+}
+seed_lines "$corpus_csv" "$root"/backends/testdata/kea22-leases4*.csv
+seed_lines "$corpus_csv6" "$root"/backends/testdata/kea22-leases6*.csv
 
 # Class expressions: the first byte picks the mode (0 boolean test, 1
 # string result; +2 for DHCPv6); the rest is the text.  String seeds are
@@ -76,9 +85,9 @@ while IFS= read -r line; do
 done <"$root/tests/fuzz/cls6_seeds.txt"
 
 # The time is split so the whole run takes `secs`: 2/5 for the packet
-# parsers (half each to v4 and v6), 1/5 for lease lines, the rest for
-# class expressions (each at least a second).  -rss_limit_mb keeps a runaway input from eating the
-# shared machine.
+# parsers (half each to v4 and v6), 1/10 for each family's lease lines,
+# the rest for class expressions (each at least a second).  -rss_limit_mb
+# keeps a runaway input from eating the shared machine.
 run() {
 	bin=$1 t=$2 dir=$3
 	shift 3
@@ -87,9 +96,10 @@ run() {
 }
 t_dhcp=$((secs / 5)); [ "$t_dhcp" -ge 1 ] || t_dhcp=1
 t_dhcp6=$((secs * 2 / 5 - t_dhcp)); [ "$t_dhcp6" -ge 1 ] || t_dhcp6=1
-t_csv=$((secs / 5)); [ "$t_csv" -ge 1 ] || t_csv=1
-t_cls=$((secs - t_dhcp - t_dhcp6 - t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
+t_csv=$((secs / 10)); [ "$t_csv" -ge 1 ] || t_csv=1
+t_cls=$((secs - t_dhcp - t_dhcp6 - 2 * t_csv)); [ "$t_cls" -ge 1 ] || t_cls=1
 run "$target" "$t_dhcp" "$corpus"
 run "$bd/tests/fuzz/fuzz_dhcp6" "$t_dhcp6" "$corpus6"
 run "$bd/tests/fuzz/fuzz_lease_csv" "$t_csv" "$corpus_csv"
+run "$bd/tests/fuzz/fuzz_lease6_csv" "$t_csv" "$corpus_csv6"
 run "$bd/tests/fuzz/fuzz_cls" "$t_cls" "$corpus_cls" -dict="$root/tests/fuzz/cls.dict"

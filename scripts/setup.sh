@@ -12,7 +12,7 @@ PKGS=(
 	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
 	libdpdk-dev dpdk-dev libconfig-dev libcunit1-dev libhiredis-dev libpq-dev
 	# tests: real clients and the reference server, in network namespaces
-	iproute2 isc-dhcp-client kea-dhcp4-server kea-admin python3-scapy tcpdump
+	iproute2 isc-dhcp-client kea-dhcp4-server kea-dhcp6-server kea-admin python3-scapy tcpdump
 	valgrind procps
 	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl

@@ -4,29 +4,16 @@
 # (relay mode, bounded), then sends one real DHCPDECLINE and one real
 # DHCPRELEASE (scapy) and a few lease_cmds commands (a hostname and a
 # user-context with commas, a declined lease, a deleted lease).
-# Everything is stopped by PID and the namespaces are removed on exit.
+# kea_netns.sh stops Kea by PID and removes the namespaces on exit.
 # Needs root.  Usage: sh gen_kea_fixture.sh <output-dir>
 set -eu
 OUT=$(cd "${1:-.}" && pwd)
-T=$(mktemp -d /tmp/pgbk-kea.XXXXXX)
-SRV=pgbk-srv.$$
-CLI=pgbk-cli.$$
-KEA_PID=
+KEA_NS_TAG=kea4
+. "$(dirname "$0")/kea_netns.sh"
 
-cleanup() {
-	[ -n "$KEA_PID" ] && kill "$KEA_PID" 2>/dev/null && sleep 1
-	ip netns del "$SRV" 2>/dev/null || true
-	ip netns del "$CLI" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "$SRV"
-ip netns add "$CLI"
 ip link add pgbk0 netns "$SRV" type veth peer name pgbk1 netns "$CLI"
 ip -n "$SRV" addr add 198.18.0.1/24 dev pgbk0
 ip -n "$CLI" addr add 198.18.0.2/24 dev pgbk1
-for ns in "$SRV" "$CLI"; do ip -n "$ns" link set lo up; done
 ip -n "$SRV" link set pgbk0 up
 ip -n "$CLI" link set pgbk1 up
 
@@ -46,31 +33,12 @@ cat > "$T/kea.json" <<JSON
 } }
 JSON
 
-export KEA_PIDFILE_DIR="$T" KEA_LOCKFILE_DIR="$T"
-ip netns exec "$SRV" kea-dhcp4 -c "$T/kea.json" >"$T/kea.out" 2>&1 &
-KEA_PID=$!
-i=0
-while [ ! -S "$T/kea.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$T/kea.sock" ] || { cat "$T/kea.out"; exit 1; }
+kea_start kea-dhcp4
 
 # Bounded load: 200 DORA exchanges at 50/s, 200 simulated clients.
 ip netns exec "$CLI" timeout 30 perfdhcp -4 -r 50 -R 200 -n 200 -p 10 \
 	-l pgbk1 198.18.0.1 >"$T/perfdhcp.out" 2>&1 || true
 cat "$T/perfdhcp.out" | grep -E "sent packets|received packets|drops" || true
-
-ctl() {
-	/usr/bin/python3 - "$T/kea.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode())
-buf = b""
-while True:
-    d = s.recv(65536)
-    if not d: break
-    buf += d
-print(buf.decode())
-PY
-}
 
 # One real DECLINE and one real RELEASE, relayed like perfdhcp's traffic.
 /usr/bin/python3 - "$T/kea-leases4.csv" "$CLI" <<'PY'
@@ -110,9 +78,7 @@ ctl '{ "command": "lease4-add", "arguments": { "ip-address": "198.18.4.3", "hw-a
 ctl '{ "command": "lease4-del", "arguments": { "ip-address": "198.18.4.3" } }'
 ctl '{ "command": "lease4-get-all" }' > "$T/lease4-get-all.json"
 
-kill "$KEA_PID"
-wait "$KEA_PID" 2>/dev/null || true
-KEA_PID=
+kea_stop
 cp "$T/kea-leases4.csv" "$OUT/kea22-leases4.csv"
 cp "$T/lease4-get-all.json" "$OUT/kea22-lease4-get-all.json"
 wc -l "$OUT/kea22-leases4.csv"
