@@ -67,8 +67,9 @@
  * 0 is virtually always free; in a smaller sparse pool that is mostly in
  * use, candidates miss like Kea's random allocator does (it draws from a
  * per-pool Fisher-Yates permutation behind a mutex instead).  When every
- * candidate misses, take walks up to SCAN_MAX slots from the worker's
- * cursor for a written key whose state is FREE and grabs that unit.
+ * candidate misses, or as soon as one cannot be written (the budget is
+ * spent), take walks up to SCAN_MAX slots from the worker's cursor for a
+ * written key whose state is FREE and grabs that unit.
  *
  * Degradation and recovery: released keys keep their slots, so over a
  * long uptime `keys` climbs towards C / 2 with every distinct unit ever
@@ -93,7 +94,7 @@
 #define BITMAP_MAX      ALLOC6_BITMAP_MAX
 #define MAX_USED_LIMIT  (1u << 30)      /* C <= 2^31 slots (32 GiB) */
 #define ATTEMPTS        16              /* hashed candidates per take */
-#define SCAN_MAX        1024            /* slots walked for a released key */
+#define SCAN_MAX        256             /* slots walked for a released key: 4 KiB */
 #define LINE            64
 
 enum { SLOT_FREE = 0, SLOT_USED = 1 };
@@ -300,6 +301,11 @@ static int sparse_take(struct alloc6_pool *p, uint64_t hint, uint64_t *cursor, u
 			*off = k;
 			return 0;
 		}
+		/* Not written: the budget is spent, the other candidates would
+		 * fail the same way (bar one that lands on a released key, which
+		 * the walk finds directly). */
+		if (s == NULL)
+			break;
 	}
 	return reuse_scan(p, cursor, off) == 0 ? 0 : -ENOSPC;
 }
