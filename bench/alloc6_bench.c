@@ -7,8 +7,9 @@
  * 2^21 slots, 32 MiB), and a bitmap pool of 2^20 addresses.  One thread,
  * one worker cursor, a new client (hint) per take.  Each pool is filled
  * (untimed) to 10, 50, 90 and 99% of what it can hold, and the next 8,192
- * takes are timed there.  Then the pool is filled up: the first -ENOSPC
- * is where it comes, then 1,000 takes on the full pool are timed.  Last,
+ * takes are timed there, in chunks of 1,024 (the row is the median
+ * chunk).  Then the pool is filled up: the first -ENOSPC is where it
+ * comes, then 1,024 takes on the full pool are timed.  Last,
  * the "aged" row: the full pool with a random half released (a sparse
  * set keeps every released key: this is a set whose budget is spent, where
  * takes live on re-used units), the next 8,192 takes timed.
@@ -29,7 +30,8 @@
 
 #define UNITS   (1u << 20)
 #define BATCH   8192
-#define FULL_N  1000
+#define CHUNK   1024                    /* timed apart: BATCH / CHUNK medians */
+#define FULL_N  1024
 #define MAX_RUNS 15
 
 enum { L10, L50, L90, L99, LFULL, LAGED, NLEVELS };
@@ -65,24 +67,47 @@ static uint64_t next_hint(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* n takes, timed, with the counters' deltas per take.  Returns how many
- * succeeded (kept in held[] when given). */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* n takes with the counters' deltas per take; ns per take is the median
+ * of chunks of CHUNK takes timed apart (one preemption on a shared box
+ * spoils a chunk, not the row).  Returns how many succeeded (kept in
+ * held[] when given). */
 static uint64_t timed_takes(struct alloc6_pool *p, uint64_t n, uint64_t *hs, uint64_t *cursor,
 			    struct lease_addr6 *held, uint64_t *nheld, struct row *r)
 {
 	struct alloc6_stats before = alloc6_stats;
+	double chunk_ns[BATCH / CHUNK];
+	unsigned nchunks = 0;
 	struct lease_addr6 a;
 	uint64_t ok = 0;
 	double t0 = now_ns();
 
 	for (uint64_t i = 0; i < n; i++) {
-		if (alloc6_take(p, next_hint(hs), cursor, &a) != 0)
-			continue;
-		ok++;
-		if (held != NULL)
-			held[(*nheld)++] = a;
+		if (alloc6_take(p, next_hint(hs), cursor, &a) == 0) {
+			ok++;
+			if (held != NULL)
+				held[(*nheld)++] = a;
+		}
+		if ((i + 1) % CHUNK == 0 && nchunks < BATCH / CHUNK) {
+			double t1 = now_ns();
+
+			chunk_ns[nchunks++] = (t1 - t0) / CHUNK;
+			t0 = t1;
+		}
 	}
-	r->ns = (now_ns() - t0) / n;
+	r->ns = nchunks ? median(chunk_ns, nchunks) : 0;
 	r->candidates = (double)(alloc6_stats.candidates - before.candidates) / n;
 	r->probes = (double)(alloc6_stats.probes - before.probes) / n;
 	r->scanned = (double)(alloc6_stats.scanned - before.scanned) / n;
@@ -139,21 +164,13 @@ static int one_run(bool sparse, unsigned run, struct result *res)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_of(struct result *r, unsigned runs, int level, size_t field)
 {
 	double v[MAX_RUNS];
 
 	for (unsigned i = 0; i < runs; i++)
 		v[i] = *(double *)((char *)&r[i].row[level] + field);
-	qsort(v, runs, sizeof(v[0]), cmp_double);
-	return runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2;
+	return median(v, runs);
 }
 
 static void print_table(bool sparse, struct result *r, unsigned runs)
