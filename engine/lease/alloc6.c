@@ -74,9 +74,10 @@
  * Degradation and recovery: released keys keep their slots, so over a
  * long uptime `keys` climbs towards C / 2 with every distinct unit ever
  * used.  Once the budget is spent no new unit can be introduced: take
- * still succeeds by re-using released units (the cursor walk; the client
- * no longer gets its hint's unit), while alloc6_claim of a unit never
- * used before returns -ENOSPC even though few are in use.  The pool
+ * still succeeds by re-using released units (the cursor walk: a client
+ * gets its hint's unit only if that unit has a key already), while
+ * alloc6_claim of a unit never used before returns -ENOSPC even though
+ * few are in use.  The pool
  * recovers by alloc6_copy_in_use into a fresh pool of the same params
  * (only what is in use is written there), which the runtime can do at
  * reload or as a compaction when alloc6_slots_written() nears
