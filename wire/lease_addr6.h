@@ -113,3 +113,31 @@ static inline int lease_addr6_offset(struct lease_addr6 a, struct lease_addr6 b,
 	*off = b.lo - a.lo;
 	return 0;
 }
+
+/* *n = (b - a) / 2^(128 - plen): how many prefixes of length plen (1..128)
+ * fit from a up to b (rounded down; plen 128 counts addresses).  0, or
+ * -ERANGE when b is below a, the count does not fit in 64 bits, or plen
+ * is out of range. */
+static inline int lease_addr6_offset_prefixes(struct lease_addr6 a, struct lease_addr6 b,
+					      unsigned plen, uint64_t *n)
+{
+	unsigned s = 128 - plen;        /* shift of the step */
+	uint64_t hi, lo;
+
+	if (plen == 0 || plen > 128 || lease_addr6_cmp(b, a) < 0)
+		return -ERANGE;
+	lo = b.lo - a.lo;
+	hi = b.hi - a.hi - (b.lo < a.lo);
+	if (s == 0) {
+		if (hi != 0)
+			return -ERANGE;
+		*n = lo;
+	} else if (s < 64) {
+		if (hi >> s != 0)
+			return -ERANGE;
+		*n = lo >> s | hi << (64 - s);
+	} else {
+		*n = hi >> (s - 64);
+	}
+	return 0;
+}

@@ -113,6 +113,45 @@ static void test_addr6_add(void)
 	CU_ASSERT_EQUAL(off, ~0ULL);
 }
 
+/* Counting prefixes between two addresses: the inverse of add_prefixes,
+ * rounded down, for counts up to 2^64 - 1. */
+static void test_addr6_offset_prefixes(void)
+{
+	struct lease_addr6 a = a6(0x20010db800000100ULL, 0), b = a;
+	uint64_t n;
+
+	CU_ASSERT_EQUAL(lease_addr6_add_prefixes(&b, 77, 56), 0);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 56, &n), 0);
+	CU_ASSERT_EQUAL(n, 77);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, a, 56, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	/* rounded down: the /56 that b + 1 address lies in */
+	CU_ASSERT_EQUAL(lease_addr6_add(&b, 1), 0);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 56, &n), 0);
+	CU_ASSERT_EQUAL(n, 77);
+	/* /72 straddles the halves; /64 counts high halves; 128 = addresses */
+	b = a6(0x20010db800000103ULL, 0x0100000000000000ULL);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 72, &n), 0);
+	CU_ASSERT_EQUAL(n, 0x301);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 64, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a6(0, 5), a6(1, 4), 128, &n), 0);
+	CU_ASSERT_EQUAL(n, ~0ULL);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a6(0, 5), a6(1, 5), 128, &n), -ERANGE);
+	/* a /32 cut into /96s: 2^64 - 1 fits, 2^64 does not */
+	a = a6(0x20010db800000000ULL, 0);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, a6(0x20010db8ffffffffULL, 0xffffffff00000000ULL),
+						    96, &n), 0);
+	CU_ASSERT_EQUAL(n, ~0ULL);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, a6(0x20010db900000000ULL, 0), 96, &n), -ERANGE);
+	/* the whole space in /1s, and the bad cases */
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a6(0, 0), a6(~0ULL, ~0ULL), 1, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(b, a, 56, &n), -ERANGE);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 0, &n), -ERANGE);
+	CU_ASSERT_EQUAL(lease_addr6_offset_prefixes(a, b, 129, &n), -ERANGE);
+}
+
 /* ---- DUID hash, records ---- */
 
 static void test_duid_hash(void)
@@ -678,6 +717,7 @@ int main(void)
 	CU_add_test(s, "addr6 compare", test_addr6_cmp);
 	CU_add_test(s, "addr6 prefix", test_addr6_prefix);
 	CU_add_test(s, "addr6 add offset", test_addr6_add);
+	CU_add_test(s, "addr6 offset in prefixes", test_addr6_offset_prefixes);
 	CU_add_test(s, "duid hash", test_duid_hash);
 	CU_add_test(s, "record sizes", test_change_sizes);
 	CU_add_test(s, "table6 basic", test_table6_basic);
