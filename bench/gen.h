@@ -1,4 +1,6 @@
-/* The DHCPv4 client simulator behind peregrine-bench and bench/fastpath.
+/* The client simulator behind peregrine-bench and bench/fastpath: DHCPv4
+ * here (gen_create), DHCPv6 in gen6.h (gen6_create); every other call
+ * takes either generator.
  *
  * Millions of clients, each one a small state record named by its index
  * (chaddr 02:<tag>:<index, 4 bytes big endian>; optionally a client-id
@@ -17,7 +19,11 @@
  *
  * Every ACK is checked: its address must be in the pool, and no address may
  * be held by two clients at once (an owner table over the pool counts
- * duplicates).  No allocation after gen_create. */
+ * duplicates).  No allocation after gen_create.
+ *
+ * The protocol-independent half (clients, waiting list, timeouts, pacing,
+ * scenarios, histogram, owner table, reports) is gen_core.c; gen.c and
+ * gen6.c only turn client states into frames and frames into states. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,7 +74,11 @@ struct gen_counters {
 	uint64_t drops;                 /* requests that timed out (before a retry) */
 	uint64_t timeouts;              /* transactions given up after every retry */
 	uint64_t naks, duplicates, out_of_pool, late, bad_replies, unknown;
-	uint64_t arp_replies, tx_full;
+	uint64_t arp_replies, tx_full;  /* ARP or neighbour advertisements sent */
+	/* DHCPv6 only */
+	uint64_t status[8];             /* status codes seen (7: any code above 6) */
+	uint64_t granted_na, granted_pd;   /* addresses / prefixes in REPLYs */
+	uint64_t bad_plen;              /* a delegated prefix of another length */
 };
 
 struct gen_report {
@@ -79,6 +89,9 @@ struct gen_report {
 	double drop_pct;                /* drops / requests sent * 100 */
 	double p50_us, p90_us, p99_us, p999_us, max_us;
 	uint32_t bound;
+	bool v6, relayed;
+	const char *const *kind_text;   /* "DORA" / "SARR", "renew", "release" */
+	const char *const *kind_json;   /* the same for JSON keys and the scenario */
 };
 
 struct gen;
@@ -89,8 +102,12 @@ void gen_free(struct gen *g);
 /* Learn the server's MAC (relay mode and renewals need it). */
 void gen_set_server_mac(struct gen *g, const uint8_t mac[6]);
 bool gen_server_mac_known(const struct gen *g);
-/* An ARP request for params.server_ip, or NULL without an mbuf. */
-struct rte_mbuf *gen_arp_probe(struct gen *g);
+/* Whether to learn it before starting: 0 no use, 1 worth a try (direct
+ * DHCPv4: renewals are unicast), 2 required (relayed). */
+int gen_server_mac_need(const struct gen *g);
+/* An ARP request (DHCPv4) or neighbour solicitation (DHCPv6) for the
+ * server's address, or NULL without an mbuf. */
+struct rte_mbuf *gen_probe(struct gen *g);
 
 void gen_rx(struct gen *g, struct rte_mbuf **pkts, unsigned n, uint64_t now);
 unsigned gen_tx(struct gen *g, struct rte_mbuf **out, unsigned max, uint64_t now);
@@ -111,5 +128,5 @@ void gen_report_text(const struct gen_report *r, const struct gen_params *p, FIL
 void gen_report_json(const struct gen_report *r, const struct gen_params *p, FILE *f);
 
 const char *gen_scenario_name(enum gen_scenario s);
-int gen_scenario_parse(const char *s);   /* enum value or -EINVAL */
+int gen_scenario_parse(const char *s);   /* enum value or -EINVAL; "sarr" is "dora" */
 double gen_hist_pct(const struct gen_hist *h, double pct, uint64_t hz);   /* us */

@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 		if (n)
 			gen_rx(g, pkts, n, now);
 		if (now >= next_prog) {
-			struct rte_mbuf *m = gen_arp_probe(g);
+			struct rte_mbuf *m = gen_probe(g);
 
 			if (m && rte_eth_tx_burst(port, 0, &m, 1) != 1)
 				rte_pktmbuf_free(m);
