@@ -150,13 +150,13 @@ static bool is_ours(const struct gen *g, uint32_t ip)
 	       (ip - g->p.pool_first < g4(g)->pool_n);
 }
 
-static void rx_arp(struct gen *g, struct rte_mbuf *m, uint8_t *f)
+static enum gen_rx_verdict rx_arp(struct gen *g, struct rte_mbuf *m, uint8_t *f)
 {
 	uint16_t op;
 	uint32_t spa, tpa;
 
 	if (m->data_len < 42 || f[14] != 0 || f[15] != 1 || f[16] != 8 || f[17] != 0)
-		goto drop;
+		return GEN_RX_DONE;
 	op = (uint16_t)(f[20] << 8 | f[21]);
 	spa = gen_get32(f + 28);
 	tpa = gen_get32(f + 38);
@@ -172,13 +172,12 @@ static void rx_arp(struct gen *g, struct rte_mbuf *m, uint8_t *f)
 		gen_put32(f + 28, tpa);
 		g->c.arp_replies++;
 		gen_core_queue(g, m);
-		return;
+		return GEN_RX_KEPT;
 	}
-drop:
-	rte_pktmbuf_free(m);
+	return GEN_RX_DONE;
 }
 
-static void rx_one(struct gen *g, struct rte_mbuf *m, uint64_t now)
+static enum gen_rx_verdict rx_one(struct gen *g, struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *), *d, *o, *end;
 	unsigned len = m->data_len, ihl;
@@ -187,30 +186,26 @@ static void rx_one(struct gen *g, struct rte_mbuf *m, uint64_t now)
 	struct gen_client *c;
 
 	if (len < ETH_HLEN + 20 || m->nb_segs != 1)
-		goto bad;
-	if (f[12] == 0x08 && f[13] == 0x06) {
-		rx_arp(g, m, f);
-		return;
-	}
+		return GEN_RX_BAD;
+	if (f[12] == 0x08 && f[13] == 0x06)
+		return rx_arp(g, m, f);
 	if (f[12] != 0x08 || f[13] != 0x00 || (f[IP_OFF] >> 4) != 4 || f[IP_OFF + 9] != 17)
-		goto unknown;
+		return GEN_RX_UNKNOWN;
 	ihl = (f[IP_OFF] & 15u) * 4;
 	if (len < ETH_HLEN + ihl + 8 + 240)
-		goto bad;
+		return GEN_RX_BAD;
 	o = f + ETH_HLEN + ihl;                          /* UDP */
 	if (gen_get32(o) != (uint32_t)(67u << 16 | (g->p.relay_ip ? 67u : 68u)))
-		goto unknown;
+		return GEN_RX_UNKNOWN;
 	d = o + 8;
 	if (d[0] != 2 || gen_get32(d + 236) != 0x63825363u || d[28] != 0x02 || d[29] != g->p.tag)
-		goto unknown;
+		return GEN_RX_UNKNOWN;
 	ci = gen_get32(d + 30);
 	if (ci >= g->p.n_clients)
-		goto unknown;
+		return GEN_RX_UNKNOWN;
 	c = &g->cl[ci];
-	if (c->wait == 0 || gen_get32(d + 4) != c->xid) {
-		g->c.late++;
-		goto drop;
-	}
+	if (c->wait == 0 || gen_get32(d + 4) != c->xid)
+		return GEN_RX_LATE;
 	/* the options: only 53 and 54 matter here */
 	end = f + len;
 	for (o = d + 240; o < end && *o != 255;) {
@@ -239,26 +234,18 @@ static void rx_one(struct gen *g, struct rte_mbuf *m, uint64_t now)
 		c->word = yi;
 		c->wait = W_ACK;
 		gen_core_followup(g, ci, m, now);
-		return;
+		return GEN_RX_KEPT;
 	}
 	if (type == 5 && (c->wait == W_ACK || c->wait == W_RENEW)) {
 		grant(g, ci, yi);
 		gen_core_finish(g, ci, now, true);
-		goto drop;
+		return GEN_RX_DONE;
 	}
 	if (type == 6) {
-		g->c.naks++;
-		gen_core_unbind(g, ci);
-		gen_core_finish(g, ci, now, false);
-		goto drop;
+		gen_core_refused(g, ci, now);
+		return GEN_RX_DONE;
 	}
-bad:
-	g->c.bad_replies++;
-	goto drop;
-unknown:
-	g->c.unknown++;
-drop:
-	rte_pktmbuf_free(m);
+	return GEN_RX_BAD;
 }
 
 static struct rte_mbuf *arp_probe(struct gen *g)

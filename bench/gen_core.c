@@ -388,6 +388,13 @@ void gen_core_finish(struct gen *g, uint32_t ci, uint64_t now, bool ok)
 	}
 }
 
+void gen_core_refused(struct gen *g, uint32_t ci, uint64_t now)
+{
+	g->c.naks++;
+	gen_core_unbind(g, ci);
+	gen_core_finish(g, ci, now, false);
+}
+
 /* ---- receive ---- */
 
 void gen_rx(struct gen *g, struct rte_mbuf **pkts, unsigned n, uint64_t now)
@@ -398,7 +405,22 @@ void gen_rx(struct gen *g, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		g->c.pkts_rx++;
-		g->proto->rx(g, pkts[i], now);
+		switch (g->proto->rx(g, pkts[i], now)) {
+		case GEN_RX_KEPT:
+			continue;
+		case GEN_RX_DONE:
+			break;
+		case GEN_RX_LATE:
+			g->c.late++;
+			break;
+		case GEN_RX_BAD:
+			g->c.bad_replies++;
+			break;
+		case GEN_RX_UNKNOWN:
+			g->c.unknown++;
+			break;
+		}
+		rte_pktmbuf_free(pkts[i]);
 	}
 }
 

@@ -31,6 +31,10 @@ struct gen_client {
 	uint8_t flags;                  /* the protocol's */
 };
 
+/* What became of a received frame (struct gen_proto.rx): kept (queued or
+ * sent on), or to be freed and counted. */
+enum gen_rx_verdict { GEN_RX_KEPT, GEN_RX_DONE, GEN_RX_LATE, GEN_RX_BAD, GEN_RX_UNKNOWN };
+
 struct gen_proto {
 	const char *kind_text[GEN_K_MAX];
 	const char *kind_json[GEN_K_MAX];
@@ -42,8 +46,8 @@ struct gen_proto {
 	/* Write the request client ci's state calls for (or, release set, an
 	 * unanswered RELEASE) at frame; returns the frame length. */
 	unsigned (*build)(struct gen *g, uint8_t *frame, uint32_t ci, bool release);
-	/* One received frame: consume or free it. */
-	void (*rx)(struct gen *g, struct rte_mbuf *m, uint64_t now);
+	/* One received frame; the core frees it unless it was kept. */
+	enum gen_rx_verdict (*rx)(struct gen *g, struct rte_mbuf *m, uint64_t now);
 	/* Forget what a bound client holds (its owner table entries). */
 	void (*unbind)(struct gen *g, uint32_t ci);
 	struct rte_mbuf *(*probe)(struct gen *g);
@@ -109,6 +113,9 @@ struct gen *gen_core_create(const struct gen_params *p, const struct gen_proto *
 void gen_core_followup(struct gen *g, uint32_t ci, struct rte_mbuf *m, uint64_t now);
 /* The transaction of client ci ends (ok: its answer came). */
 void gen_core_finish(struct gen *g, uint32_t ci, uint64_t now, bool ok);
+/* The server refused client ci's request (NAK, a status code): it is
+ * unbound and its transaction ends. */
+void gen_core_refused(struct gen *g, uint32_t ci, uint64_t now);
 /* Client ci is bound (no-op if it already was) / is not any more. */
 void gen_core_bind(struct gen *g, uint32_t ci);
 void gen_core_unbind(struct gen *g, uint32_t ci);

@@ -1,13 +1,18 @@
-/* peregrine-bench: a DPDK DHCPv4 client simulator (load generator).
+/* peregrine-bench: a DPDK DHCPv4 and DHCPv6 client simulator (load generator).
  *
  *   peregrine-bench --vdev net_af_packet0,iface=veth0 --scenario dora \
  *       --rate 100000 --duration 10 --pool 198.18.0.10-198.18.255.254 \
  *       [--relay 198.18.0.2 --server 198.18.0.1] [--json out.json] [-- EAL args]
+ *   peregrine-bench -6 --vdev net_af_packet0,iface=veth0 --scenario sarr \
+ *       --ia both --relay6 2001:db8:1::fe --server6 2001:db8:1::1 \
+ *       --pool6 2001:db8:1::1:0-2001:db8:1::ffff:ffff \
+ *       --pd-pool 2001:db8:100::/40 --delegated-len 56 --rate 10000
  *
  * One lcore polls one port: RX replies -> gen_rx -> gen_tx -> TX.  A live
  * line every second, a text report at the end and, with --json, the same
  * report as JSON.  Exit status: 0, 1 on errors, 2 on usage, 3 when the
- * run saw duplicates or out-of-pool addresses (the server is wrong). */
+ * run saw duplicates, out-of-pool addresses or prefixes of another length
+ * (the server is wrong). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include "gen.h"
+#include "gen6.h"
 
 #define BURST 32
 #define MAX_EAL 64
@@ -43,7 +49,7 @@ static void usage(FILE *f)
 "  --file-prefix NAME   EAL --file-prefix (default pgbench-<pid>)\n"
 "  --no-huge            EAL --no-huge (with -m from --mem, default 512)\n"
 "  --mem MB             EAL -m\n"
-"  --scenario S         dora | renew | release | mix | churn (default dora)\n"
+"  --scenario S         dora (sarr) | renew | release | mix | churn (default dora)\n"
 "  --clients N          simulated clients (default 1000000)\n"
 "  --client-id          send option 61 (01 + chaddr)\n"
 "  --tag N              second chaddr byte, to tell runs apart (default 1)\n"
@@ -57,7 +63,20 @@ static void usage(FILE *f)
 "  --warmup N           DORA clients 0..N-1 first, unmeasured\n"
 "  --pool FIRST-LAST    expected pool (default 198.18.0.0-198.19.255.255)\n"
 "  --json FILE          write the final report as JSON\n"
-"  --quiet              no progress lines\n");
+"  --quiet              no progress lines\n"
+"DHCPv6 (--relay, --server, --pool and --client-id are DHCPv4's):\n"
+"  -6, --v6             DHCPv6 clients (DUID-LL 00:03:00:01:02:<tag>:<index>)\n"
+"  --ia na|pd|both      what each client asks for (default na)\n"
+"  --rapid-commit       SOLICIT with Rapid Commit\n"
+"  --pool6 FIRST-LAST   expected IA_NA pool (default 2001:db8:1::1:0-2001:db8:1::ffff:ffff)\n"
+"  --pd-pool P/LEN      expected IA_PD pool (default 2001:db8:100::/40)\n"
+"  --delegated-len N    expected delegated prefix length (default 56)\n"
+"  --relay6 LINKADDR    relay: RELAY-FORW with this link-address (default: direct,\n"
+"                       from each client's link-local address to ff02::1:2)\n"
+"  --relay6-src ADDR    the relay's source address (default: LINKADDR)\n"
+"  --server6 ADDR       relay: the server's address (default 2001:db8:1::1)\n"
+"  --interface-id TEXT  relay: the interface-id option (default pgbench; \"\" = none)\n");
+
 }
 
 static int parse_ip(const char *s, uint32_t *out)
@@ -115,8 +134,20 @@ int main(int argc, char **argv)
 		{ "outstanding", 1, 0, 'o' }, { "timeout", 1, 0, 't' }, { "retries", 1, 0, 'x' },
 		{ "duration", 1, 0, 'd' }, { "count", 1, 0, 'c' }, { "warmup", 1, 0, 'w' },
 		{ "pool", 1, 0, 'p' }, { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", 0, 0, 'h' }, { "v6", 0, 0, '6' }, { "ia", 1, 0, 'I' },
+		{ "rapid-commit", 0, 0, 'C' }, { "pool6", 1, 0, 'P' }, { "pd-pool", 1, 0, 'D' },
+		{ "delegated-len", 1, 0, 'L' }, { "relay6", 1, 0, 'A' }, { "relay6-src", 1, 0, 'B' },
+		{ "server6", 1, 0, 'E' }, { "interface-id", 1, 0, 'F' }, { 0, 0, 0, 0 },
 	};
+	struct gen6_params gp6 = {
+		.ia = GEN6_IA_NA, .pd_len = 40, .delegated_len = 56,
+		.interface_id = "pgbench", .interface_id_len = 7,
+		.server_addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 },
+		.pool_first = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [13] = 1 },
+		.pool_last = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [12] = 0xff, 0xff, 0xff, 0xff },
+		.pd_prefix = { 0x20, 0x01, 0x0d, 0xb8, 1, 0 },
+	};
+	bool v6 = false, relay6_src = false;
 	struct gen_params gp = {
 		.scenario = GEN_DORA, .n_clients = 1000000, .tag = 1, .server_ip = 0xc6120001u,
 		.outstanding = 1024, .timeout_s = 1.0, .retries = 2, .count = 10000000,
@@ -135,7 +166,7 @@ int main(int argc, char **argv)
 	uint64_t hz, now, next_prog, deadline;
 
 	snprintf(prefix, sizeof(prefix), "pgbench-%d", (int)getpid());
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h6", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'v': vdev = optarg; break;
 		case 'l': lcores = optarg; break;
@@ -180,6 +211,44 @@ int main(int argc, char **argv)
 			break;
 		case 'j': json = optarg; break;
 		case 'q': quiet = true; break;
+		case '6': v6 = true; break;
+		case 'I':
+			gp6.ia = !strcmp(optarg, "na") ? GEN6_IA_NA : !strcmp(optarg, "pd") ? GEN6_IA_PD
+				 : !strcmp(optarg, "both") ? GEN6_IA_BOTH : 0;
+			if (!gp6.ia) {
+				fprintf(stderr, "--ia: na, pd or both, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'C': gp6.rapid_commit = true; break;
+		case 'P':
+			if (gen6_parse_range(optarg, gp6.pool_first, gp6.pool_last)) {
+				fprintf(stderr, "bad --pool6 '%s' (FIRST-LAST)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'D':
+			if (gen6_parse_prefix(optarg, gp6.pd_prefix, &gp6.pd_len)) {
+				fprintf(stderr, "bad --pd-pool '%s' (PREFIX/LEN)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'L': gp6.delegated_len = (uint8_t)strtoul(optarg, NULL, 0); break;
+		case 'A':
+		case 'B':
+		case 'E':
+			if (inet_pton(AF_INET6, optarg, opt == 'A' ? gp6.link_addr : opt == 'B' ?
+				      gp6.relay_addr : gp6.server_addr) != 1) {
+				fprintf(stderr, "bad IPv6 address '%s'\n", optarg);
+				return 2;
+			}
+			gp6.relayed |= opt == 'A';
+			relay6_src |= opt == 'B';
+			break;
+		case 'F':
+			gp6.interface_id_len = (uint8_t)strnlen(optarg, sizeof(gp6.interface_id));
+			memcpy(gp6.interface_id, optarg, gp6.interface_id_len);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -190,6 +259,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	gp.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
+	if (gp6.relayed && !relay6_src)
+		memcpy(gp6.relay_addr, gp6.link_addr, 16);
 
 	eal[eargc++] = "peregrine-bench";
 	eal[eargc++] = "--lcores";
@@ -237,18 +308,21 @@ int main(int argc, char **argv)
 	memcpy(gp.mac, mac.addr_bytes, 6);
 	gp.port_id = port;
 	gp.pool = mp;
-	g = gen_create(&gp);
+	gp6.common = gp;
+	g = v6 ? gen6_create(&gp6) : gen_create(&gp);
 	if (!g) {
 		fprintf(stderr, "generator: %s\n", strerror(errno));
 		goto out;
 	}
 	hz = rte_get_tsc_hz();
 
-	/* Learn the server's MAC first: relayed requests and renewals are
-	 * unicast to it.  Direct clients can also learn it from an OFFER. */
+	/* Learn the server's MAC first: relayed requests and DHCPv4
+	 * renewals are unicast to it.  Direct DHCPv4 clients can also learn
+	 * it from an OFFER; direct DHCPv6 clients only multicast. */
 	deadline = rte_rdtsc() + 10 * hz;
 	next_prog = 0;
-	while (!gen_server_mac_known(g) && !quit && (now = rte_rdtsc()) < deadline) {
+	while (gen_server_mac_need(g) && !gen_server_mac_known(g) && !quit &&
+	       (now = rte_rdtsc()) < deadline) {
 		uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 
 		if (n)
@@ -261,9 +335,15 @@ int main(int argc, char **argv)
 			next_prog = now + hz / 10;
 		}
 	}
-	if (!gen_server_mac_known(g) && gp.relay_ip) {
-		fprintf(stderr, "no ARP answer from the server %s within 10 s\n",
-			inet_ntoa((struct in_addr){ htonl(gp.server_ip) }));
+	if (!gen_server_mac_known(g) && gen_server_mac_need(g) == 2) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (v6)
+			inet_ntop(AF_INET6, gp6.server_addr, a, sizeof(a));
+		else
+			inet_ntop(AF_INET, &(struct in_addr){ htonl(gp.server_ip) }, a, sizeof(a));
+		fprintf(stderr, "no %s answer from the server %s within 10 s\n",
+			v6 ? "neighbour discovery" : "ARP", a);
 		goto out;
 	}
 
@@ -302,7 +382,7 @@ int main(int argc, char **argv)
 		gen_report_json(&rep, &gp, f);
 		fclose(f);
 	}
-	status = rep.c.duplicates || rep.c.out_of_pool ? 3 : 0;
+	status = rep.c.duplicates || rep.c.out_of_pool || rep.c.bad_plen ? 3 : 0;
 out:
 	gen_free(g);
 	RTE_ETH_FOREACH_DEV(port) {
