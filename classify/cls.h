@@ -230,6 +230,12 @@ const struct cls_prog *cls_registry_prog(const struct cls_registry *reg, unsigne
  * packet's classes in the order they were assigned, which is this order). */
 const uint8_t *cls_registry_order(const struct cls_registry *reg, unsigned *n);
 
+/* The universe class tests are compiled for (CLS_V4 by default): the
+ * DHCPv6 configuration's registry is CLS_V6, so its tests may use the
+ * DHCPv6 tokens and not the DHCPv4 ones.  Before the first class is
+ * added; 0 or -EINVAL. */
+int cls_registry_set_universe(struct cls_registry *reg, enum cls_universe u);
+
 /* Name of the receiving port (struct dhcp4_rx.iface) for pkt.iface. */
 int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *name);
 

@@ -153,6 +153,7 @@ struct cls_registry {
 	} vendor[CLS_MAX_CLASSES];
 	unsigned n_vendor;
 	char iface[CLS_MAX_IFACES][32];
+	enum cls_universe universe;                  /* of the tests, 0 = CLS_V4 */
 	/* What the PRE_HOST stage reads (option 60 too once a VENDOR_CLASS_*
 	 * exists). */
 	struct cls_keyplan pre_plan;

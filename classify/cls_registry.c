@@ -185,7 +185,7 @@ int cls_registry_add(struct cls_registry *reg, const char *name, const char *tes
 	if (test != NULL && test[0] != '\0') {
 		cp.text = test;
 		cp.result = CLS_T_BOOL;
-		cp.universe = CLS_V4;
+		cp.universe = reg->universe ? reg->universe : CLS_V4;
 		cp.reg = reg;
 		prog = cls_compile(&cp, err);
 		if (prog == NULL)
@@ -270,6 +270,14 @@ int cls_registry_set_iface(struct cls_registry *reg, unsigned idx, const char *n
 	    strlen(name) >= sizeof(reg->iface[0]))
 		return -EINVAL;
 	strcpy(reg->iface[idx], name);
+	return 0;
+}
+
+int cls_registry_set_universe(struct cls_registry *reg, enum cls_universe u)
+{
+	if (reg == NULL || (u != CLS_V4 && u != CLS_V6) || reg->n_defined > 0)
+		return -EINVAL;
+	reg->universe = u;
 	return 0;
 }
 
