@@ -3,6 +3,7 @@
  * the defaults, and reports every error once as "file:line: reason". */
 #include "conf_priv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,63 @@ int conf_ip4_prefix(const char *s, uint32_t *addr, uint8_t *len)
 void conf_ip4_str(uint32_t a, char buf[16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/* IPv6: inet_pton's text forms, blanks around them allowed. */
+static int ip6_trimmed(const char *s, size_t n, struct lease_addr6 *out)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	uint8_t b[16];
+
+	while (n > 0 && blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, b) != 1)
+		return -1;
+	*out = lease_addr6_load(b);
+	return 0;
+}
+
+int conf_ip6(const char *s, struct lease_addr6 *out)
+{
+	return ip6_trimmed(s, strlen(s), out);
+}
+
+int conf_ip6_prefix(const char *s, struct lease_addr6 *addr, uint8_t *len)
+{
+	const char *slash = strchr(s, '/'), *p;
+	unsigned l = 0, digits = 0;
+
+	if (slash == NULL || ip6_trimmed(s, (size_t)(slash - s), addr) < 0)
+		return -1;
+	for (p = slash + 1; blank(*p); p++)
+		;
+	for (; *p >= '0' && *p <= '9' && digits < 4; p++) {
+		l = l * 10 + (unsigned)(*p - '0');
+		digits++;
+	}
+	while (blank(*p))
+		p++;
+	if (digits == 0 || l > 128 || *p != '\0')
+		return -1;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+void conf_ip6_str(struct lease_addr6 a, char buf[CONF_IP6_STRLEN])
+{
+	uint8_t b[16];
+
+	lease_addr6_store(a, b);
+	if (inet_ntop(AF_INET6, b, buf, CONF_IP6_STRLEN) == NULL)
+		snprintf(buf, CONF_IP6_STRLEN, "?");
 }
 
 /* ------------------------------------------------------------------------

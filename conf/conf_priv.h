@@ -209,6 +209,13 @@ int conf_ip4(const char *s, uint32_t *out);
 int conf_ip4_prefix(const char *s, uint32_t *addr, uint8_t *len);
 void conf_ip4_str(uint32_t a, char buf[16]);
 
+/* IPv6 (inet_pton's forms), blanks around them allowed; "addr/len" with
+ * len 0..128.  conf_ip6_str gives inet_ntop's. */
+#define CONF_IP6_STRLEN 46
+int conf_ip6(const char *s, struct lease_addr6 *out);
+int conf_ip6_prefix(const char *s, struct lease_addr6 *addr, uint8_t *len);
+void conf_ip6_str(struct lease_addr6 a, char buf[CONF_IP6_STRLEN]);
+
 static inline uint32_t conf_prefix_mask(uint8_t len)
 {
 	return len == 0 ? 0 : 0xffffffffu << (32 - len);
@@ -220,6 +227,8 @@ static inline uint32_t conf_prefix_mask(uint8_t len)
 
 /* conf_subnets.c */
 extern const struct conf_table conf_subnet_table;
+/* 'interface' = "name" -> index into c->ifaces, or -1 after the error. */
+int conf_iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name);
 /* shared-networks = ( { name; interface; relay; option-data; client-class;
  * require-client-classes; subnet4 = ( ... ); }, ... ).  The subnet4 lists
  * are left in ld->x->shared[k].subnets (see conf_key_shared_networks). */

@@ -79,13 +79,24 @@ static int parse_subnet_prefix(struct conf_ld *ld, const config_setting_t *s, vo
 	return 0;
 }
 
-/* 'interface' = "name" -> index into c->ifaces, or -1 after the error. */
-static int iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
+int conf_iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
 {
 	for (unsigned i = 0; ld->c && i < ld->c->n_ifaces; i++)
 		if (strcmp(ld->c->ifaces[i].name, name) == 0)
 			return (int)i;
 	return conf_err(ld, s, "'interface': no interface named \"%s\" in interfaces", name);
+}
+
+/* The same for DHCPv4, which needs the port's IPv4 address (conf.h). */
+static int iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
+{
+	int i = conf_iface_index(ld, s, name);
+	const struct conf_iface *f = i >= 0 ? &ld->c->ifaces[i] : NULL;
+
+	if (f && f->has_addr6 && !f->has_addr4)
+		return conf_err(ld, s, "'interface': \"%s\" has no IPv4 'address' (only address6): "
+				"DHCPv4 cannot be served on it", name);
+	return i;
 }
 
 static int parse_subnet_iface(struct conf_ld *ld, const config_setting_t *s, void *obj,

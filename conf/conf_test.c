@@ -634,6 +634,65 @@ static void test_err_control(void)
 		   "'idle-timeout' must be between 100");
 }
 
+/* address6: optional, with address or alone; a port without an IPv4
+ * address is never DHCPv4's (conf.h). */
+static void test_iface_address6(void)
+{
+	struct conf *c = load_ok("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+				 " { name = \"a\"; device = \"d1\"; address = \"198.18.0.1/24\";\n"
+				 "   address6 = \"2001:db8:1::1/64\"; },\n"
+				 " { name = \"b\"; device = \"d2\"; address6 = \" 2001:db8:2::1 / 48 \"; } );\n"
+				 "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"a\"; } );\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->ifaces[0].has_addr4);
+	CU_ASSERT_TRUE(c->ifaces[0].has_addr6);
+	CU_ASSERT_EQUAL(c->ifaces[0].addr, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(c->ifaces[0].addr6.hi, 0x20010db800010000ull);
+	CU_ASSERT_EQUAL(c->ifaces[0].addr6.lo, 1);
+	CU_ASSERT_EQUAL(c->ifaces[0].prefix6_len, 64);
+	CU_ASSERT_FALSE(c->ifaces[1].has_addr4);
+	CU_ASSERT_TRUE(c->ifaces[1].has_addr6);
+	CU_ASSERT_EQUAL(c->ifaces[1].addr, 0);
+	CU_ASSERT_EQUAL(c->ifaces[1].prefix_len, 0);
+	CU_ASSERT_EQUAL(c->ifaces[1].prefix6_len, 48);
+	CU_ASSERT_EQUAL(c->ifaces[1].addr6.hi, 0x20010db800020000ull);
+	CU_ASSERT_PTR_NULL(c->v6);
+	conf_free(c);
+
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; } ); #<\n", "interface \"e\" needs 'address' (IPv4), "
+		   "'address6' (IPv6) or both");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1\"; } ); #<\n",
+		   "'address6': \"2001:db8::1\" is not an IPv6 address with a prefix length");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/129\"; } ); #<\n",
+		   "is not an IPv6 address with a prefix length");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"fe80::1/64\"; } ); #<\n", "is link-local");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"ff02::1:2/64\"; } ); #<\n", "is a multicast address");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"::/64\"; } ); #<\n", "is not a unicast address");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address = \"0.0.0.0/8\"; } ); #<\n",
+		   "0.0.0.0 is not an address of this server");
+	/* DHCPv4 needs the port's IPv4 address */
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n interface = \"e\"; } ); #<\n",
+		   "'interface': \"e\" has no IPv4 'address' (only address6)");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "shared-networks = ( { name = \"n\";\n interface = \"e\"; } ); #<\n",
+		   "has no IPv4 'address'");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "subnet4 = ( { id = 1;\n subnet = \"0.0.0.0/8\"; } ); #<\n",
+		   "subnet 0.0.0.0/8 contains 0.0.0.0, the IPv4 address of interface \"e\"");
+}
+
 /* Classification and reservation keys through conf_load: classes, option-def, reservations (global,
  * per subnet, in a shared network), identifiers, flex-id, precedence,
  * shared networks (their subnets appended to subnets[]), pool and subnet
@@ -753,6 +812,7 @@ int main(void)
 	CU_add_test(s, "control-socket and http-control", test_control);
 	CU_add_test(s, "errors: control-socket and http-control", test_err_control);
 	CU_add_test(s, "classes, reservations, shared networks", test_policy_keys);
+	CU_add_test(s, "interfaces: address6", test_iface_address6);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
