@@ -445,39 +445,6 @@ static int http_control_post(struct conf_ld *ld, const config_setting_t *grp, vo
 	return 0;
 }
 
-static int range_cmp(const void *a, const void *b)
-{
-	const struct conf_range *x = a, *y = b;
-
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Sorted by first address, any overlap shows up between neighbours.
- * Report it at whichever of the two came later in the file. */
-static int check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what)
-{
-	qsort(r, n, sizeof(*r), range_cmp);
-	for (unsigned i = 1; i < n; i++) {
-		const struct conf_range *a = &r[i - 1], *b = &r[i];
-		char where[2 * PATH_MAX];
-
-		if (a->last < b->first)
-			continue;
-		if (a->seq > b->seq) {
-			const struct conf_range *t = a;
-			a = b;
-			b = t;
-		}
-		conf_shown_file(ld, config_setting_source_file(a->s), where, sizeof(where));
-		return conf_err(ld, b->s, "%s \"%s\" overlaps %s \"%s\" at %s:%d", what,
-				config_setting_get_string(b->s), what, config_setting_get_string(a->s),
-				where, config_setting_source_line(a->s));
-	}
-	return 0;
-}
-
 /* With a port that has no IPv4 address (its addr is 0.0.0.0, conf.h), a
  * subnet4 containing 0.0.0.0 would be that port's subnet to the DHCPv4
  * code that looks subnets up by the port's address. */
@@ -506,7 +473,7 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	const config_setting_t *s_renew = conf_found(&top_table, found, "renew-timer");
 	const config_setting_t *s_rebind = conf_found(&top_table, found, "rebind-timer");
 	struct conf_range *r;
-	int ret = 0;
+	int ret;
 
 	(void)grp;
 	if (s_renew && s_rebind && c->renew_timer >= c->rebind_timer)
@@ -519,7 +486,7 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 		return conf_err(ld, s_valid ? s_valid : s_renew, "renew-timer %u must be less than "
 				"valid-lifetime %u", c->renew_timer, c->valid_lifetime);
 
-	if (check_overlaps(ld, ld->pools, ld->n_pools, "pool") < 0)
+	if (conf_check_overlaps(ld, ld->pools.r, ld->pools.n, "pool") < 0)
 		return -1;
 	if (check_no_v4_iface(ld, c) < 0)
 		return -1;
@@ -533,30 +500,23 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	if (r == NULL)
 		return conf_nomem(ld, NULL);
 	for (unsigned i = 0; i < c->n_subnets; i++) {
-		r[i].first = c->subnets[i].id;
+		r[i].first.lo = c->subnets[i].id;
 		r[i].seq = i;
 		r[i].s = config_setting_get_member(ld->sn_src[i], "id");
 	}
-	qsort(r, c->n_subnets, sizeof(*r), range_cmp);
-	for (unsigned i = 1; i < c->n_subnets; i++) {
-		if (r[i].first == r[i - 1].first) {
-			ret = conf_err(ld, r[i].s, "subnet id %u is already used (line %d)",
-				       r[i].first, config_setting_source_line(r[i - 1].s));
-			goto out;
-		}
-	}
-	for (unsigned i = 0; i < c->n_subnets; i++) {
+	ret = conf_check_unique_ids(ld, r, c->n_subnets);
+	for (unsigned i = 0; ret == 0 && i < c->n_subnets; i++) {
 		const struct conf_subnet *sn = &c->subnets[i];
 
-		r[i].first = sn->prefix;
-		r[i].last = sn->prefix | ~sn->mask;
+		r[i].first.lo = sn->prefix;
+		r[i].last.lo = sn->prefix | ~sn->mask;
 		r[i].seq = i;
 		r[i].s = config_setting_get_member(ld->sn_src[i], "subnet");
 	}
-	ret = check_overlaps(ld, r, c->n_subnets, "subnet");
+	if (ret == 0)
+		ret = conf_check_overlaps(ld, r, c->n_subnets, "subnet");
 	if (ret == 0)
 		ret = conf_policy_finish(ld);
-out:
 	free(r);
 	return ret;
 }
@@ -709,14 +669,14 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 	if (conf_walk(&ld, config_root_setting(&ld.cf), &top_table, ld.c, ld.top) < 0)
 		goto err;
 
-	free(ld.pools);
+	free(ld.pools.r);
 	free(ld.sn_src);
 	config_destroy(&ld.cf);
 	return ld.c;
 err:
 	errnum = ld.errnum ? ld.errnum : EINVAL;
 	conf_free(ld.c);
-	free(ld.pools);
+	free(ld.pools.r);
 	free(ld.sn_src);
 	config_destroy(&ld.cf);
 	errno = errnum;

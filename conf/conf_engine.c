@@ -493,10 +493,13 @@ int conf_parse_entries(struct conf_ld *ld, const config_setting_t *s, const char
 	return 0;
 }
 
-int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
-		     const struct conf_key *k)
+/* An address list [ "...", ... ] for row k: elem-byte entries at obj + k->off,
+ * their count at obj + k->off_n, each made by parse (0 or -1). */
+static int parse_addr_list(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k, size_t elem, int (*parse)(const char *, void *),
+			   const char *family)
 {
-	uint32_t **addrs = (uint32_t **)((char *)obj + k->off);
+	void **addrs = (void **)((char *)obj + k->off);
 	unsigned *count = (unsigned *)((char *)obj + k->off_n);
 	int type = config_setting_type(s), n = config_setting_length(s);
 
@@ -505,7 +508,7 @@ int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 				k->name, conf_type_name(type));
 	if (n == 0)
 		return conf_err(ld, s, "'%s' is empty", k->name);
-	*addrs = calloc((size_t)n, sizeof(**addrs));
+	*addrs = calloc((size_t)n, elem);
 	if (*addrs == NULL)
 		return conf_nomem(ld, s);
 	for (int i = 0; i < n; i++) {
@@ -514,9 +517,164 @@ int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 
 		if (v == NULL)
 			return -1;
-		if (conf_ip4(v, &(*addrs)[i]) < 0)
-			return conf_err(ld, e, "'%s': \"%s\" is not an IPv4 address", k->name, v);
+		if (parse(v, (char *)*addrs + (size_t)i * elem) < 0)
+			return conf_err(ld, e, "'%s': \"%s\" is not an %s address", k->name, v, family);
 		(*count)++;
 	}
 	return 0;
+}
+
+static int parse_ip4(const char *v, void *out)
+{
+	return conf_ip4(v, out);
+}
+
+static int parse_ip6(const char *v, void *out)
+{
+	return conf_ip6(v, out);
+}
+
+int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		     const struct conf_key *k)
+{
+	return parse_addr_list(ld, s, obj, k, sizeof(uint32_t), parse_ip4, "IPv4");
+}
+
+int conf_parse_addrs6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		      const struct conf_key *k)
+{
+	return parse_addr_list(ld, s, obj, k, sizeof(struct lease_addr6), parse_ip6, "IPv6");
+}
+
+/* ------------------------------------------------------------------------
+ * Checks across entries: growing arrays, overlapping ranges, duplicates
+ */
+
+int conf_grow(struct conf_ld *ld, const config_setting_t *s, void *arr, size_t size,
+	      unsigned *cap, unsigned need)
+{
+	void **a = arr, *p;
+	unsigned c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	p = realloc(*a, (size_t)c * size);
+	if (p == NULL)
+		return conf_nomem(ld, s);
+	memset((char *)p + (size_t)*cap * size, 0, (size_t)(c - *cap) * size);
+	*a = p;
+	*cap = c;
+	return 0;
+}
+
+int conf_range_add(struct conf_ld *ld, const config_setting_t *s, struct conf_ranges *rs,
+		   struct lease_addr6 first, struct lease_addr6 last, uint8_t plen)
+{
+	struct conf_range *r;
+
+	if (conf_grow(ld, s, &rs->r, sizeof(*rs->r), &rs->cap, rs->n + 1) < 0)
+		return -1;
+	r = &rs->r[rs->n];
+	r->first = first;
+	r->last = last;
+	r->plen = plen;
+	r->seq = rs->n++;
+	r->s = s;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct conf_range *x = a, *y = b;
+	int c = lease_addr6_cmp(x->first, y->first);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void range_label(const struct conf_range *r, char *buf, size_t len)
+{
+	const char *v = config_setting_get_string(r->s);
+
+	if (r->plen)
+		snprintf(buf, len, "%s/%u", v ? v : "?", r->plen);
+	else
+		snprintf(buf, len, "%s", v ? v : "?");
+}
+
+int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what)
+{
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (unsigned i = 1; i < n; i++) {
+		const struct conf_range *a = &r[i - 1], *b = &r[i];
+		char where[2 * PATH_MAX], la[128], lb[128];
+
+		if (lease_addr6_cmp(a->last, b->first) < 0)
+			continue;
+		if (a->seq > b->seq) {
+			const struct conf_range *t = a;
+			a = b;
+			b = t;
+		}
+		conf_shown_file(ld, config_setting_source_file(a->s), where, sizeof(where));
+		range_label(a, la, sizeof(la));
+		range_label(b, lb, sizeof(lb));
+		return conf_err(ld, b->s, "%s \"%s\" overlaps %s \"%s\" at %s:%d", what, lb, what, la,
+				where, config_setting_source_line(a->s));
+	}
+	return 0;
+}
+
+int conf_check_unique_ids(struct conf_ld *ld, struct conf_range *r, unsigned n)
+{
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (unsigned i = 1; i < n; i++)
+		if (lease_addr6_eq(r[i].first, r[i - 1].first))
+			return conf_err(ld, r[i].s, "subnet id %llu is already used (line %d)",
+					(unsigned long long)r[i].first.lo,
+					config_setting_source_line(r[i - 1].s));
+	return 0;
+}
+
+struct dup_sort {
+	int (*cmp)(unsigned a, unsigned b, void *arg);
+	void *arg;
+};
+
+static int dup_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dup_sort *d = arg;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	int c = d->cmp(x, y, d->arg);
+
+	return c ? c : (x < y ? -1 : 1);
+}
+
+int conf_find_dup(struct conf_ld *ld, unsigned n, int (*cmp)(unsigned a, unsigned b, void *arg),
+		  void *arg, unsigned *first, unsigned *second)
+{
+	struct dup_sort d = { cmp, arg };
+	unsigned *idx;
+	int found = 0;
+
+	if (n < 2)
+		return 0;
+	idx = calloc(n, sizeof(*idx));
+	if (idx == NULL)
+		return conf_nomem(ld, NULL);
+	for (unsigned i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), dup_cmp, &d);
+	for (unsigned i = 1; i < n && !found; i++) {
+		if (cmp(idx[i - 1], idx[i], arg) == 0) {
+			*first = idx[i - 1];
+			*second = idx[i];
+			found = 1;
+		}
+	}
+	free(idx);
+	return found;
 }

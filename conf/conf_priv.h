@@ -36,11 +36,18 @@
 
 #define CONF_MAX_KEYS 32
 
-/* Where each pool and subnet came from, for the cross checks at the end. */
+/* Where each pool and subnet came from, for the cross checks at the end.
+ * 128 bits wide, so one kind serves IPv4 (in lo), IPv6 and subnet ids. */
 struct conf_range {
-	uint32_t first, last;
+	struct lease_addr6 first, last;
 	unsigned seq;            /* file order */
+	uint8_t plen;            /* messages show "<s's string>/<plen>" when not 0 */
 	const config_setting_t *s;
+};
+
+struct conf_ranges {
+	struct conf_range *r;
+	unsigned n, cap;
 };
 
 /* The loader's state: where errors go and what is being filled.  One per
@@ -59,8 +66,7 @@ struct conf_ld {
 	config_t cf;
 	const config_setting_t *top[CONF_MAX_KEYS];   /* global settings, by top row */
 	struct conf_subnet *cur_subnet;               /* while its pools are parsed */
-	struct conf_range *pools;
-	unsigned n_pools, cap_pools;
+	struct conf_ranges pools;
 	/* Group setting of each subnet (indexed like c->subnets), top level
 	 * and shared networks alike, for the cross checks at the end. */
 	const config_setting_t **sn_src;
@@ -199,6 +205,29 @@ int conf_parse_entries(struct conf_ld *ld, const config_setting_t *s, const char
  * obj + k->off, its count at obj + k->off_n (K_CUSTOM parser). */
 int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 		     const struct conf_key *k);
+/* The same for [ "2001:db8::1", ... ] -> a struct lease_addr6 array. */
+int conf_parse_addrs6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		      const struct conf_key *k);
+
+/* *arr (an array of `size`-byte entries with room for *cap) grown to room
+ * for at least `need`, the new room zeroed.  0, or -1 after "out of
+ * memory" at s. */
+int conf_grow(struct conf_ld *ld, const config_setting_t *s, void *arr, size_t size,
+	      unsigned *cap, unsigned need);
+/* Append [first, last] from setting s (file order kept). */
+int conf_range_add(struct conf_ld *ld, const config_setting_t *s, struct conf_ranges *rs,
+		   struct lease_addr6 first, struct lease_addr6 last, uint8_t plen);
+/* No two ranges overlap: sorted by first, any overlap shows up between
+ * neighbours; reported at whichever came later in the file, naming the
+ * other's file:line.  what: "pool", "subnet"... */
+int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what);
+/* Subnet ids (in first.lo) unique: "subnet id N is already used (line L)". */
+int conf_check_unique_ids(struct conf_ld *ld, struct conf_range *r, unsigned n);
+/* The first pair among items 0..n-1 that cmp (comparing items by index)
+ * finds equal: 1 with *first < *second (file order), 0 if none, -1 after
+ * "out of memory". */
+int conf_find_dup(struct conf_ld *ld, unsigned n, int (*cmp)(unsigned a, unsigned b, void *arg),
+		  void *arg, unsigned *first, unsigned *second);
 
 /* ------------------------------------------------------------------------
  * Addresses: strict dotted quads (net_ip4_parse), blanks around them allowed
@@ -245,6 +274,23 @@ int conf_key_shared_networks(struct conf_ld *ld, const config_setting_t *s, void
 /* conf_options.c */
 /* option-def = ( { name; code; type; array; record-types; space; }, ... ) */
 int conf_parse_option_defs(struct conf_ld *ld, const config_setting_t *s);
+/* A family's option types, as option-def checks them (conf_def_shape). */
+struct conf_def_types {
+	int (*by_name)(const char *name);          /* -1: not a type */
+	const char *(*name)(int t);
+	int record, empty, string, binary;         /* the family's values of these */
+	const char *const *unsupported;            /* Kea's names this family lacks, NULL-ended */
+	const char *family;                        /* "DHCPv4" */
+};
+/* An option-def's type (s_type) and, for a record, record-types (s_rt)
+ * into fields[] (ending in -1): known types, string/binary fields only
+ * last, arrays only of values that carry their own length.  The type,
+ * or -1 after the error. */
+int conf_def_shape(struct conf_ld *ld, const struct conf_def_types *ty, const config_setting_t *s_type,
+		   const char *type, const config_setting_t *s_rt, const char *record_types,
+		   const config_setting_t *s_array, bool array, int fields[CONF_DEF_FIELDS_MAX + 1]);
+/* Letters, digits, '-' and '_', not starting with '-' (Kea's rule). */
+bool conf_valid_def_name(const char *name);
 /* option-data = ( { name; code; space; data; csv-format; always-send; } )
  * -> set (sorted by code, unique): option-def names and codes, the space
  * key, option 43 built from its vendor-encapsulated-options-space
@@ -261,6 +307,12 @@ int conf_parse_precedence(struct conf_ld *ld, const config_setting_t *s);
 /* client-classes = ( { name; test; only-if-required; option-data;
  * next-server; server-hostname; boot-file-name; }, ... ) */
 int conf_parse_classes(struct conf_ld *ld, const config_setting_t *s);
+/* Add class name (test may be NULL) to reg: its id, or -1 after the error
+ * at s_name or, for an expression error, at s_test.  prev_line: where a
+ * class of that name was defined before, 0 = nowhere known. */
+int conf_class_register(struct conf_ld *ld, struct cls_registry *reg, const config_setting_t *s_name,
+			const config_setting_t *s_test, const char *name, const char *test,
+			bool only_if_required, int prev_line);
 /* client-class = "name" (subnet, pool, shared network) -> registry id. */
 int conf_parse_class_ref(struct conf_ld *ld, const config_setting_t *s, int *id);
 /* require-client-classes = [ "a", "b" ] -> set of registry ids. */
@@ -273,6 +325,25 @@ int conf_key_class_list(struct conf_ld *ld, const config_setting_t *s, void *obj
 /* conf_hosts.c */
 /* host-reservation-identifiers = [ "hw-address", "client-id", ... ] */
 int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s);
+/* The same list, of the types in `allowed` (bits 1 << enum conf_hid). */
+int conf_parse_id_list(struct conf_ld *ld, const config_setting_t *s, unsigned allowed,
+		       uint8_t *order, unsigned *n_order);
+/* flex-id-expression for registry reg in universe u -> *out (replaced). */
+int conf_compile_flex(struct conf_ld *ld, const config_setting_t *s, struct cls_registry *reg,
+		      enum cls_universe universe, struct cls_prog **out);
+/* A reservation's identifier of type t: hex bytes ("01:02:03", "010203")
+ * or 'text' in single quotes -> id, *id_len. */
+int conf_parse_host_id(struct conf_ld *ld, const config_setting_t *s, unsigned type,
+		       const char *v, uint8_t id[CONF_HOST_ID_MAX], uint8_t *id_len);
+/* Order of identifiers (type, then length, then bytes); 0 when equal. */
+int conf_host_id_cmp(uint8_t ta, const uint8_t *a, uint8_t la, uint8_t tb, const uint8_t *b,
+		     uint8_t lb);
+/* "01:02:03" for messages. */
+void conf_host_id_str(const uint8_t *id, unsigned len, char *buf, size_t buflen);
+/* A reservation (setting s) by identifier `type` can match: its type is
+ * in order[], and flex-id has an expression.  0, or -1 after the error. */
+int conf_host_check_type(struct conf_ld *ld, const config_setting_t *s, const uint8_t *order,
+			 unsigned n_order, bool have_flex, unsigned type);
 /* flex-id-expression = "..." (Kea's flex-id identifier-expression): a
  * string expression evaluated per packet; reservations' flex-id values
  * are compared with its result. */

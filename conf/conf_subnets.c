@@ -159,24 +159,10 @@ static int pool_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 		     const config_setting_t **found)
 {
 	struct conf_pool *p = obj;
-	struct conf_range *r;
+	struct lease_addr6 first = { 0, p->first }, last = { 0, p->last };
 
 	p->line = config_setting_source_line(grp);
-	if (ld->n_pools == ld->cap_pools) {
-		unsigned cap = ld->cap_pools ? 2 * ld->cap_pools : 16;
-
-		r = realloc(ld->pools, cap * sizeof(*r));
-		if (r == NULL)
-			return conf_nomem(ld, grp);
-		ld->pools = r;
-		ld->cap_pools = cap;
-	}
-	r = &ld->pools[ld->n_pools];
-	r->first = p->first;
-	r->last = p->last;
-	r->seq = ld->n_pools++;
-	r->s = conf_found(&pool_table, found, "pool");
-	return 0;
+	return conf_range_add(ld, conf_found(&pool_table, found, "pool"), &ld->pools, first, last, 0);
 }
 
 static void pool_init(struct conf_ld *ld, void *obj)
@@ -242,21 +228,10 @@ static int subnet_post(struct conf_ld *ld, const config_setting_t *grp, void *ob
 	sn->line = config_setting_source_line(grp);
 	ld->cur_subnet = NULL;
 	{
-		size_t i = (size_t)(sn - c->subnets);
+		unsigned i = (unsigned)(sn - c->subnets);
 
-		if (i >= ld->cap_sn_src) {
-			size_t cap = ld->cap_sn_src ? 2 * ld->cap_sn_src : 64;
-			const config_setting_t **v;
-
-			while (cap <= i)
-				cap *= 2;
-			v = realloc(ld->sn_src, cap * sizeof(*v));
-			if (v == NULL)
-				return conf_nomem(ld, grp);
-			memset(v + ld->cap_sn_src, 0, (cap - ld->cap_sn_src) * sizeof(*v));
-			ld->sn_src = v;
-			ld->cap_sn_src = (unsigned)cap;
-		}
+		if (conf_grow(ld, grp, &ld->sn_src, sizeof(*ld->sn_src), &ld->cap_sn_src, i + 1) < 0)
+			return -1;
 		ld->sn_src[i] = grp;
 	}
 
