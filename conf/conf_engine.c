@@ -172,6 +172,18 @@ void conf_ip4_str(uint32_t a, char buf[16])
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
+const char *conf_range_split(const char *v, char *lo, size_t len)
+{
+	const char *dash = strchr(v, '-');
+	size_t n = dash ? (size_t)(dash - v) : 0;
+
+	if (dash == NULL || n >= len)
+		return NULL;
+	memcpy(lo, v, n);
+	lo[n] = '\0';
+	return dash + 1;
+}
+
 /* IPv6: inet_pton's text forms, blanks around them allowed. */
 static int ip6_trimmed(const char *s, size_t n, struct lease_addr6 *out)
 {
@@ -308,6 +320,21 @@ static int parse_list(struct conf_ld *ld, const config_setting_t *s, const struc
 	return 0;
 }
 
+/* An integer row's value (within its bounds) at its width. */
+static void store_uint(const struct conf_key *k, void *field, long long v)
+{
+	uint32_t u32 = (uint32_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint8_t u8 = (uint8_t)v;
+
+	if (k->kind == K_U8)
+		memcpy(field, &u8, sizeof(u8));
+	else if (k->kind == K_U16)
+		memcpy(field, &u16, sizeof(u16));
+	else
+		memcpy(field, &u32, sizeof(u32));
+}
+
 int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_key *k, void *obj)
 {
 	void *field = (char *)obj + k->off;
@@ -315,9 +342,8 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 	const char *str;
 
 	switch (k->kind) {
-	case K_U32: {
+	case K_U32: case K_U16: case K_U8: {
 		long long v;
-		uint32_t u;
 
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			return conf_err(ld, s, "'%s' must be an integer, not %s", k->name,
@@ -326,8 +352,7 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 		if (v < k->min || v > k->max)
 			return conf_err(ld, s, "'%s' must be between %lld and %lld, not %lld",
 					k->name, k->min, k->max, v);
-		u = (uint32_t)v;
-		memcpy(field, &u, sizeof(u));
+		store_uint(k, field, v);
 		break;
 	}
 	case K_BOOL:
@@ -353,6 +378,12 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 			return -1;
 		if (conf_ip4(str, field) < 0)
 			return conf_err(ld, s, "'%s': \"%s\" is not an IPv4 address", k->name, str);
+		break;
+	case K_IPV6:
+		if ((str = conf_string(ld, s, k->name)) == NULL)
+			return -1;
+		if (conf_ip6(str, field) < 0)
+			return conf_err(ld, s, "'%s': \"%s\" is not an IPv6 address", k->name, str);
 		break;
 	case K_ENUM:
 		if ((str = conf_string(ld, s, k->name)) == NULL)
@@ -386,12 +417,10 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 static int apply_default(struct conf_ld *ld, const struct conf_key *k, void *obj)
 {
 	void *field = (char *)obj + k->off;
-	uint32_t u;
 
 	switch (k->kind) {
-	case K_U32:
-		u = (uint32_t)k->def;
-		memcpy(field, &u, sizeof(u));
+	case K_U32: case K_U16: case K_U8:
+		store_uint(k, field, k->def);
 		break;
 	case K_BOOL:
 		*(bool *)field = k->def != 0;
@@ -407,7 +436,7 @@ static int apply_default(struct conf_ld *ld, const struct conf_key *k, void *obj
 
 		return conf_walk(ld, NULL, k->aux, field, found);
 	}
-	case K_STRP: case K_IPV4: case K_LIST: case K_CUSTOM: case K_PARSE: case K_ANY:
+	case K_STRP: case K_IPV4: case K_IPV6: case K_LIST: case K_CUSTOM: case K_PARSE: case K_ANY:
 		break;      /* the zeroed target is the default */
 	}
 	return 0;

@@ -288,19 +288,8 @@ static const struct {
 	{ 82, "relay agent information is echoed from the relay, never configured" },
 };
 
-struct xopt {
-	const char *name, *space, *data;
-	uint32_t code;
-	bool csv_format, always_send;
-};
-
 static const struct conf_key option_keys[] = {
-	STRP("name", struct xopt, name),
-	U32("code", struct xopt, code, 1, 254, 0),
-	STRP("space", struct xopt, space),
-	STRP("data", struct xopt, data),
-	BOOL("csv-format", struct xopt, csv_format, true),
-	BOOL("always-send", struct xopt, always_send, false),
+	CONF_OPTION_KEYS(254),
 };
 static const struct conf_table option_table = TABLE("in an option-data entry", option_keys);
 
@@ -334,7 +323,7 @@ static int encode_entry(struct conf_ld *ld, const config_setting_t *e, struct co
 	const config_setting_t *found[CONF_MAX_KEYS], *s_code, *s_name, *s_data, *s_space;
 	const struct dhcp4_opt_def *def = NULL;
 	const struct conf_optdef *udef;
-	struct xopt v = { 0 };
+	struct conf_xopt v = { 0 };
 	struct space sp;
 	char why[256] = "";
 	int len;

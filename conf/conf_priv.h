@@ -107,10 +107,13 @@ typedef int (*conf_fn)(struct conf_ld *ld, const config_setting_t *s, void *obj,
 
 enum conf_kind {
 	K_U32,      /* int or int64 within [min, max] -> uint32_t / unsigned */
+	K_U16,      /* the same -> uint16_t */
+	K_U8,       /* the same -> uint8_t */
 	K_BOOL,     /* true / false -> bool */
 	K_STR,      /* string, at most `max` chars -> char[max + 1] */
 	K_STRP,     /* string -> const char *, borrowed while loading */
 	K_IPV4,     /* "a.b.c.d" -> uint32_t host order */
+	K_IPV6,     /* "2001:db8::1" -> struct lease_addr6 */
 	K_ENUM,     /* one of aux (struct conf_enum[]) -> enum, case-insensitive */
 	K_GROUP,    /* { ... } parsed with table aux into obj + off */
 	K_LIST,     /* ( {..}, {..} ) of table aux; array at off, count at off_n */
@@ -154,6 +157,12 @@ struct conf_table {
 #define FSIZE(st, f) (sizeof(((st *)0)->f))
 #define U32(n, st, f, lo, hi, d, ...) \
 	{ .name = n, .kind = K_U32, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define U16(n, st, f, lo, hi, d, ...) \
+	{ .name = n, .kind = K_U16, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define U8(n, st, f, lo, hi, d, ...) \
+	{ .name = n, .kind = K_U8, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define IPV6(n, st, f, ...) \
+	{ .name = n, .kind = K_IPV6, .off = offsetof(st, f), __VA_ARGS__ }
 #define BOOL(n, st, f, d) \
 	{ .name = n, .kind = K_BOOL, .def = d, .off = offsetof(st, f) }
 #define STR(n, st, f, d, ...) \
@@ -238,6 +247,11 @@ int conf_ip4(const char *s, uint32_t *out);
 int conf_ip4_prefix(const char *s, uint32_t *addr, uint8_t *len);
 void conf_ip4_str(uint32_t a, char buf[16]);
 
+/* A pool's "first - last": the text before the dash into lo (len bytes
+ * with the NUL), the text after it returned; NULL without a dash or when
+ * the first part does not fit. */
+const char *conf_range_split(const char *v, char *lo, size_t len);
+
 /* IPv6 (inet_pton's forms), blanks around them allowed; "addr/len" with
  * len 0..128.  conf_ip6_str gives inet_ntop's. */
 #define CONF_IP6_STRLEN 46
@@ -291,6 +305,20 @@ int conf_def_shape(struct conf_ld *ld, const struct conf_def_types *ty, const co
 		   const config_setting_t *s_array, bool array, int fields[CONF_DEF_FIELDS_MAX + 1]);
 /* Letters, digits, '-' and '_', not starting with '-' (Kea's rule). */
 bool conf_valid_def_name(const char *name);
+/* One option-data entry as both families read it (only the code's
+ * bound differs): CONF_OPTION_KEYS(254) or (65535) make the rows. */
+struct conf_xopt {
+	const char *name, *space, *data;
+	uint32_t code;
+	bool csv_format, always_send;
+};
+#define CONF_OPTION_KEYS(max_code) \
+	STRP("name", struct conf_xopt, name), \
+	U32("code", struct conf_xopt, code, 1, max_code, 0), \
+	STRP("space", struct conf_xopt, space), \
+	STRP("data", struct conf_xopt, data), \
+	BOOL("csv-format", struct conf_xopt, csv_format, true), \
+	BOOL("always-send", struct conf_xopt, always_send, false)
 /* option-data = ( { name; code; space; data; csv-format; always-send; } )
  * -> set (sorted by code, unique): option-def names and codes, the space
  * key, option 43 built from its vendor-encapsulated-options-space

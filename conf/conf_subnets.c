@@ -118,20 +118,14 @@ static int parse_pool(struct conf_ld *ld, const config_setting_t *s, void *obj,
 {
 	struct conf_pool *p = obj;
 	const struct conf_subnet *sn = ld->cur_subnet;
-	const char *v = conf_string(ld, s, k->name), *dash;
+	const char *v = conf_string(ld, s, k->name), *hi;
+	char lo[64];
 	char net[16];
 
 	if (v == NULL)
 		return -1;
-	if ((dash = strchr(v, '-')) != NULL) {
-		char lo[64];
-		size_t n = (size_t)(dash - v);
-
-		if (n >= sizeof(lo))
-			goto bad;
-		memcpy(lo, v, n);
-		lo[n] = '\0';
-		if (conf_ip4(lo, &p->first) < 0 || conf_ip4(dash + 1, &p->last) < 0)
+	if ((hi = conf_range_split(v, lo, sizeof(lo))) != NULL) {
+		if (conf_ip4(lo, &p->first) < 0 || conf_ip4(hi, &p->last) < 0)
 			goto bad;
 		if (p->first > p->last)
 			return conf_err(ld, s, "'pool': \"%s\" starts after it ends", v);
