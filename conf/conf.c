@@ -156,6 +156,9 @@ static const struct conf_key top_keys[] = {
 	{ .name = "reservations", .kind = K_CUSTOM, .fn = conf_key_reservations },  /* global ones */
 	{ .name = "shared-networks", .kind = K_CUSTOM,       /* appends to subnets */
 	  .fn = conf_key_shared_networks },
+	/* DHCPv6 (conf6.c): after interfaces (its subnets name them) and the
+	 * top lease-database (its memfile settings hold for both). */
+	{ .name = "dhcp6", .kind = K_CUSTOM, .fn = conf6_key_dhcp6 },
 };
 static const struct conf_table top_table = TABLE("at the top level", top_keys, .post = top_post);
 
@@ -602,6 +605,7 @@ void conf_free(struct conf *c)
 	}
 	free(c->subnets);
 	conf_policy_free(c->policy);
+	conf6_free(c->v6);
 	free(c);
 }
 
@@ -671,6 +675,7 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 
 	free(ld.pools.r);
 	free(ld.sn_src);
+	free(ld.refs);
 	config_destroy(&ld.cf);
 	return ld.c;
 err:
@@ -678,6 +683,7 @@ err:
 	conf_free(ld.c);
 	free(ld.pools.r);
 	free(ld.sn_src);
+	free(ld.refs);
 	config_destroy(&ld.cf);
 	errno = errnum;
 	return NULL;

@@ -11,7 +11,9 @@
  *   conf_options.c  option-def, option-data, option-precedence
  *   conf_classes.c  client-classes and the references to them
  *   conf_hosts.c    reservations, host-reservation-identifiers,
- *                   flex-id-expression and their cross checks */
+ *                   flex-id-expression and their cross checks
+ *   conf6*.c        the dhcp6 block (conf6.h; conf6_priv.h says which
+ *                   file holds what) */
 #pragma once
 #include <limits.h>
 #include <stdbool.h>

@@ -106,10 +106,19 @@ const struct conf_class *conf_policy_class(const struct conf_policy *x, unsigned
 	return &x->classes[x->class_idx[id]];
 }
 
+/* Class names in the dhcp6 block are the v6 registry's, and each one is
+ * remembered: there, a class referred to must be defined. */
 static int intern(struct conf_ld *ld, const config_setting_t *s, const char *key,
 		  const char *name)
 {
-	int id = cls_registry_intern(ld->x->reg, name);
+	int id = cls_registry_intern(ld->v6 ? ld->v6->reg : ld->x->reg, name);
+
+	if (id >= 0 && ld->v6) {
+		if (conf_grow(ld, s, &ld->refs, sizeof(*ld->refs), &ld->cap_refs, ld->n_refs + 1) < 0)
+			return -1;
+		ld->refs[ld->n_refs].id = id;
+		ld->refs[ld->n_refs++].s = s;
+	}
 
 	if (id == -ENOSPC)
 		return conf_err(ld, s, "'%s': \"%s\": too many client classes (at most %d)", key, name,

@@ -50,6 +50,15 @@ struct conf_ranges {
 	unsigned n, cap;
 };
 
+struct conf6_ld;
+
+/* A class name a key referred to (client-class, require-client-classes,
+ * a reservation's client-classes), for the check that it is defined. */
+struct conf_class_ref {
+	int id;
+	const config_setting_t *s;
+};
+
 /* The loader's state: where errors go and what is being filled.  One per
  * conf_load(); a test may make one with conf_ld_init() alone and call the
  * parsers of one block. */
@@ -71,6 +80,14 @@ struct conf_ld {
 	 * and shared networks alike, for the cross checks at the end. */
 	const config_setting_t **sn_src;
 	unsigned cap_sn_src;
+
+	/* While the dhcp6 block is parsed: its snapshot (class names then go
+	 * to its registry), the v6 loader's state (conf6_priv.h) and the
+	 * class names referred to. */
+	struct conf6 *v6;
+	struct conf6_ld *l6;
+	struct conf_class_ref *refs;
+	unsigned n_refs, cap_refs;
 };
 
 void conf_ld_init(struct conf_ld *ld, struct conf_policy *x, const char *path,
@@ -390,6 +407,11 @@ int conf_key_reservations(struct conf_ld *ld, const config_setting_t *s, void *o
  * identifier type used by a reservation is in host-reservation-identifiers,
  * flex-id needs flex-id-expression. */
 int conf_hosts_check(struct conf_ld *ld);
+
+/* conf6.c: dhcp6 = { ... } (obj is the conf): its snapshot goes to c->v6. */
+int conf6_key_dhcp6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		    const struct conf_key *k);
+void conf6_free(struct conf6 *v6);
 
 /* conf.c: the cross checks of the policy once everything is parsed
  * (conf_hosts_check and the classification stages). */

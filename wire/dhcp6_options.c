@@ -198,6 +198,23 @@ bool dhcp6_opt_space_known(const char *space)
 	return false;
 }
 
+const struct dhcp6_opt_def *dhcp6_opt_def_encapsulating(const char *space)
+{
+	uint32_t ent;
+
+	if (space == NULL)
+		return NULL;
+	if (dhcp6_opt_vendor_space(space, &ent) == 0)
+		return dhcp6_opt_def_by_code(DHCP6_SPACE, 17);
+	for (size_t i = 0; i < N_DHCP6; i++)
+		if (defs_dhcp6[i].encapsulate && strcmp(defs_dhcp6[i].encapsulate, space) == 0)
+			return &defs_dhcp6[i];
+	for (size_t i = 0; i < N_SUB; i++)
+		if (defs_sub[i].encapsulate && strcmp(defs_sub[i].encapsulate, space) == 0)
+			return &defs_sub[i];
+	return NULL;
+}
+
 int dhcp6_opt_vendor_space(const char *space, uint32_t *enterprise)
 {
 	size_t pl = strlen(DHCP6_VENDOR_SPACE_PREFIX), n;

@@ -52,6 +52,9 @@ const struct dhcp6_opt_def *dhcp6_opt_def_by_name(const char *space, const char 
 const struct dhcp6_opt_def *dhcp6_opt_def_by_code(const char *space, uint16_t code);
 /* Whether some standard definition lives in, or encapsulates, space. */
 bool dhcp6_opt_space_known(const char *space);
+/* The standard option whose value holds the options of space (ntp-server
+ * for v6-ntp-server-suboptions, vendor-opts for any vendor-<n>), or NULL. */
+const struct dhcp6_opt_def *dhcp6_opt_def_encapsulating(const char *space);
 
 /* "vendor-<n>" (n a decimal uint32 without leading zeros) -> 0 and
  * *enterprise = n; anything else -1. */

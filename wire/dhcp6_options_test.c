@@ -91,6 +91,10 @@ static void test_lookup(void)
 	CU_ASSERT_TRUE(dhcp6_opt_space_known("s46-rule-options"));
 	CU_ASSERT_TRUE(dhcp6_opt_space_known(NULL));
 	CU_ASSERT_FALSE(dhcp6_opt_space_known("dhcp4"));
+	CU_ASSERT_EQUAL(dhcp6_opt_def_encapsulating(DHCP6_NTP_SERVER_SPACE)->code, 56);
+	CU_ASSERT_EQUAL(dhcp6_opt_def_encapsulating("vendor-4491")->code, 17);
+	CU_ASSERT_STRING_EQUAL(dhcp6_opt_def_encapsulating("s46-rule-options")->name, "s46-rule");
+	CU_ASSERT_PTR_NULL(dhcp6_opt_def_encapsulating("dhcp6"));
 
 	d = dhcp6_opt_def_by_name(NULL, "vendor-opts");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
