@@ -333,7 +333,9 @@ static int build(struct conf_ld *ld, struct ent *ents, unsigned n, struct ent *x
 				x->code, DHCP6_VALUE_MAX);
 	}
 	free(x->data);
-	x->data = out;
+	x->data = realloc(out, len ? (size_t)len : 1);   /* shrinking: cannot fail in practice */
+	if (x->data == NULL)
+		x->data = out;
 	x->len = (size_t)len;
 	x->built = true;
 	return 0;
