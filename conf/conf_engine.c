@@ -636,6 +636,8 @@ static void range_label(const struct conf_range *r, char *buf, size_t len)
 
 int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what)
 {
+	if (n < 2)
+		return 0;
 	qsort(r, n, sizeof(*r), range_cmp);
 	for (unsigned i = 1; i < n; i++) {
 		const struct conf_range *a = &r[i - 1], *b = &r[i];
@@ -659,6 +661,8 @@ int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, co
 
 int conf_check_unique_ids(struct conf_ld *ld, struct conf_range *r, unsigned n)
 {
+	if (n < 2)
+		return 0;
 	qsort(r, n, sizeof(*r), range_cmp);
 	for (unsigned i = 1; i < n; i++)
 		if (lease_addr6_eq(r[i].first, r[i - 1].first))
