@@ -361,14 +361,6 @@ uint32_t lease6_table_count(const struct lease6_table *t)
 	return 0;                       /* a guess too low: the retry is taken */
 }
 
-const struct conf6_subnet *conf6_subnet_by_id(const struct conf6 *c, uint32_t id)
-{
-	for (unsigned i = 0; i < c->n_subnets; i++)
-		if (c->subnets[i].id == id)
-			return &c->subnets[i];
-	return NULL;
-}
-
 struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap)
 {
 	struct dp_msg *m = calloc(1, sizeof(*m));
