@@ -293,6 +293,12 @@ static int dhcp6_post(struct conf_ld *ld, const config_setting_t *grp, void *obj
 
 	(void)found;
 	v6->line = conf_line(grp);
+	/* Persisted leases need a DHCPv6 file too: without one every DHCPv6
+	 * change would wait forever for a store that cannot take it. */
+	if (c && c->lease_db.type == CONF_DB_MEMFILE && c->lease_db.durability != CONF_DUR_MEMORY &&
+	    v6->lease_file[0] == '\0')
+		return conf_err(ld, grp, "the dhcp6 block needs lease-database = { name = \"...\"; } "
+				"(the DHCPv6 lease file): the top-level lease-database persists leases");
 	if (conf6_global_timers_check(ld) < 0 || conf6_subnets_check(ld) < 0 ||
 	    check_class_refs(ld) < 0 || conf6_hosts_check(ld) < 0)
 		return -1;

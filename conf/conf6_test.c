@@ -423,6 +423,9 @@ static void test_lease_db_server_id(void)
 		   "dhcp6 = { lease-database = { name = \"/tmp/l6\";\n lfc-interval = 60; }; }; #<\n",
 		   "'lfc-interval' is set in the top-level lease-database");
 	expect_err(HEAD "dhcp6 = {\n lease-database = \"memfile\"; }; #<\n", "'lease-database' must be a group");
+	expect_err(HEAD "lease-database = { name = \"/tmp/l4\"; };\n"
+		   "dhcp6 = {\n preferred-lifetime = 100; }; #<\n",
+		   "the dhcp6 block needs lease-database");
 	expect_err(HEAD "dhcp6 = { server-id = {\n type = \"UUID\"; }; }; #<\n",
 		   "'type' must be one of \"LLT\", \"EN\", \"LL\"");
 	expect_err(HEAD "dhcp6 = { server-id = { type = \"EN\";\n time = 5; }; }; #<\n",
