@@ -424,7 +424,7 @@ static void test_lease_db_server_id(void)
 		   "'lfc-interval' is set in the top-level lease-database");
 	expect_err(HEAD "dhcp6 = {\n lease-database = \"memfile\"; }; #<\n", "'lease-database' must be a group");
 	expect_err(HEAD "lease-database = { name = \"/tmp/l4\"; };\n"
-		   "dhcp6 = {\n preferred-lifetime = 100; }; #<\n",
+		   "dhcp6 = { preferred-lifetime = 100; }; #<\n",
 		   "the dhcp6 block needs lease-database");
 	expect_err(HEAD "dhcp6 = { server-id = {\n type = \"UUID\"; }; }; #<\n",
 		   "'type' must be one of \"LLT\", \"EN\", \"LL\"");
