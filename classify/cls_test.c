@@ -685,6 +685,14 @@ static void test_registry_rules(void)
 	CU_ASSERT_EQUAL(cls_registry_set_iface(r, 0, "0123456789012345678901234567890123"), -EINVAL);
 	cls_registry_free(r);
 
+	/* A DHCPv6 registry compiles its tests for DHCPv6: no DHCPv4 tokens. */
+	r = cls_registry_create6();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(cls_registry_add(r, "v4", "pkt4.mac == 0x01", 0, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "can only be used in DHCPv4"));
+	CU_ASSERT_TRUE(cls_registry_add(r, "any", "pkt.iface == 'eth0'", 0, &err) > 0);
+	cls_registry_free(r);
+
 	/* Full: 256 ids, then -ENOSPC. */
 	r = cls_registry_create();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);

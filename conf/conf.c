@@ -24,6 +24,7 @@ static int check_nonempty(struct conf_ld *, const config_setting_t *, void *, co
 static int check_bool(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_strings(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_iface_addr(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_iface_addr6(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int iface_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int lease_db_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int top_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
@@ -51,11 +52,12 @@ static const struct conf_enum output_names[] = {
 	{ "stderr", CONF_LOG_STDERR }, { "syslog", CONF_LOG_SYSLOG }, { NULL, 0 },
 };
 
-/* interfaces = ( { name = ...; device = ...; address = "a/len"; }, ... ) */
+/* interfaces = ( { name = ...; device = ...; address = "a/len"; address6 = "a/len"; }, ... ) */
 static const struct conf_key iface_keys[] = {
 	STR("name", struct conf_iface, name, "", .flags = K_REQUIRED, .fn = check_nonempty),
 	STR("device", struct conf_iface, device, "", .flags = K_REQUIRED, .fn = check_nonempty),
-	CUSTOM("address", struct conf_iface, addr, parse_iface_addr, .flags = K_REQUIRED),
+	CUSTOM("address", struct conf_iface, addr, parse_iface_addr),
+	CUSTOM("address6", struct conf_iface, addr6, parse_iface_addr6),
 };
 static const struct conf_table iface_table = TABLE("in an interfaces entry", iface_keys,
 	.size = sizeof(struct conf_iface), .post = iface_post);
@@ -154,6 +156,9 @@ static const struct conf_key top_keys[] = {
 	{ .name = "reservations", .kind = K_CUSTOM, .fn = conf_key_reservations },  /* global ones */
 	{ .name = "shared-networks", .kind = K_CUSTOM,       /* appends to subnets */
 	  .fn = conf_key_shared_networks },
+	/* DHCPv6 (conf6.c): after interfaces (its subnets name them) and the
+	 * top lease-database (its memfile settings hold for both). */
+	{ .name = "dhcp6", .kind = K_CUSTOM, .fn = conf6_key_dhcp6 },
 };
 static const struct conf_table top_table = TABLE("at the top level", top_keys, .post = top_post);
 
@@ -284,6 +289,33 @@ static int parse_iface_addr(struct conf_ld *ld, const config_setting_t *s, void 
 	if (conf_ip4_prefix(v, &f->addr, &f->prefix_len) < 0 || f->prefix_len == 0)
 		return conf_err(ld, s, "'address': \"%s\" is not an IPv4 address with a prefix "
 				"length, e.g. \"198.18.0.1/24\"", v);
+	if (f->addr == 0)
+		return conf_err(ld, s, "'address': 0.0.0.0 is not an address of this server");
+	f->has_addr4 = true;
+	return 0;
+}
+
+/* The port's global (or unique local) address: link-local ones are
+ * derived from the MAC, multicast and :: are never a server's. */
+static int parse_iface_addr6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			     const struct conf_key *k)
+{
+	struct conf_iface *f = obj;
+	const char *v = conf_string(ld, s, k->name);
+
+	if (v == NULL)
+		return -1;
+	if (conf_ip6_prefix(v, &f->addr6, &f->prefix6_len) < 0 || f->prefix6_len == 0)
+		return conf_err(ld, s, "'address6': \"%s\" is not an IPv6 address with a prefix "
+				"length, e.g. \"2001:db8:1::1/64\"", v);
+	if ((f->addr6.hi >> 56) == 0xff)
+		return conf_err(ld, s, "'address6': \"%s\" is a multicast address", v);
+	if ((f->addr6.hi >> 54) == (0xfe80ull >> 6))
+		return conf_err(ld, s, "'address6': \"%s\" is link-local: the server derives its "
+				"link-local address from the port's MAC; give its global one", v);
+	if (f->addr6.hi == 0 && f->addr6.lo <= 1)
+		return conf_err(ld, s, "'address6': \"%s\" is not a unicast address", v);
+	f->has_addr6 = true;
 	return 0;
 }
 
@@ -297,6 +329,9 @@ static int iface_post(struct conf_ld *ld, const config_setting_t *grp, void *obj
 	struct conf_iface *f = obj;
 
 	f->line = config_setting_source_line(grp);
+	if (!f->has_addr4 && !f->has_addr6)
+		return conf_err(ld, grp, "interface \"%s\" needs 'address' (IPv4), 'address6' (IPv6) "
+				"or both", f->name);
 	for (const struct conf_iface *p = ld->c->ifaces; p < f; p++) {
 		if (strcmp(p->name, f->name) == 0)
 			return conf_err(ld, conf_found(&iface_table, found, "name"),
@@ -413,36 +448,22 @@ static int http_control_post(struct conf_ld *ld, const config_setting_t *grp, vo
 	return 0;
 }
 
-static int range_cmp(const void *a, const void *b)
+/* With a port that has no IPv4 address (its addr is 0.0.0.0, conf.h), a
+ * subnet4 containing 0.0.0.0 would be that port's subnet to the DHCPv4
+ * code that looks subnets up by the port's address. */
+static int check_no_v4_iface(struct conf_ld *ld, const struct conf *c)
 {
-	const struct conf_range *x = a, *y = b;
+	const struct conf_iface *f = NULL;
 
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Sorted by first address, any overlap shows up between neighbours.
- * Report it at whichever of the two came later in the file. */
-static int check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what)
-{
-	qsort(r, n, sizeof(*r), range_cmp);
-	for (unsigned i = 1; i < n; i++) {
-		const struct conf_range *a = &r[i - 1], *b = &r[i];
-		char where[2 * PATH_MAX];
-
-		if (a->last < b->first)
-			continue;
-		if (a->seq > b->seq) {
-			const struct conf_range *t = a;
-			a = b;
-			b = t;
-		}
-		conf_shown_file(ld, config_setting_source_file(a->s), where, sizeof(where));
-		return conf_err(ld, b->s, "%s \"%s\" overlaps %s \"%s\" at %s:%d", what,
-				config_setting_get_string(b->s), what, config_setting_get_string(a->s),
-				where, config_setting_source_line(a->s));
-	}
+	for (unsigned i = 0; i < c->n_ifaces && f == NULL; i++)
+		if (c->ifaces[i].has_addr6 && !c->ifaces[i].has_addr4)
+			f = &c->ifaces[i];
+	for (unsigned i = 0; f && i < c->n_subnets; i++)
+		if (c->subnets[i].prefix == 0)
+			return conf_err(ld, config_setting_get_member(ld->sn_src[i], "subnet"),
+					"subnet 0.0.0.0/%u contains 0.0.0.0, the IPv4 address of "
+					"interface \"%s\" (which has address6 only)",
+					c->subnets[i].prefix_len, f->name);
 	return 0;
 }
 
@@ -455,7 +476,7 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	const config_setting_t *s_renew = conf_found(&top_table, found, "renew-timer");
 	const config_setting_t *s_rebind = conf_found(&top_table, found, "rebind-timer");
 	struct conf_range *r;
-	int ret = 0;
+	int ret;
 
 	(void)grp;
 	if (s_renew && s_rebind && c->renew_timer >= c->rebind_timer)
@@ -468,7 +489,9 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 		return conf_err(ld, s_valid ? s_valid : s_renew, "renew-timer %u must be less than "
 				"valid-lifetime %u", c->renew_timer, c->valid_lifetime);
 
-	if (check_overlaps(ld, ld->pools, ld->n_pools, "pool") < 0)
+	if (conf_check_overlaps(ld, ld->pools.r, ld->pools.n, "pool") < 0)
+		return -1;
+	if (check_no_v4_iface(ld, c) < 0)
 		return -1;
 	for (unsigned i = 0; i < c->n_ifaces && i < CLS_MAX_IFACES; i++)
 		if (cls_registry_set_iface(c->policy->reg, i, c->ifaces[i].name) < 0)
@@ -480,30 +503,23 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	if (r == NULL)
 		return conf_nomem(ld, NULL);
 	for (unsigned i = 0; i < c->n_subnets; i++) {
-		r[i].first = c->subnets[i].id;
+		r[i].first.lo = c->subnets[i].id;
 		r[i].seq = i;
 		r[i].s = config_setting_get_member(ld->sn_src[i], "id");
 	}
-	qsort(r, c->n_subnets, sizeof(*r), range_cmp);
-	for (unsigned i = 1; i < c->n_subnets; i++) {
-		if (r[i].first == r[i - 1].first) {
-			ret = conf_err(ld, r[i].s, "subnet id %u is already used (line %d)",
-				       r[i].first, config_setting_source_line(r[i - 1].s));
-			goto out;
-		}
-	}
-	for (unsigned i = 0; i < c->n_subnets; i++) {
+	ret = conf_check_unique_ids(ld, r, c->n_subnets);
+	for (unsigned i = 0; ret == 0 && i < c->n_subnets; i++) {
 		const struct conf_subnet *sn = &c->subnets[i];
 
-		r[i].first = sn->prefix;
-		r[i].last = sn->prefix | ~sn->mask;
+		r[i].first.lo = sn->prefix;
+		r[i].last.lo = sn->prefix | ~sn->mask;
 		r[i].seq = i;
 		r[i].s = config_setting_get_member(ld->sn_src[i], "subnet");
 	}
-	ret = check_overlaps(ld, r, c->n_subnets, "subnet");
+	if (ret == 0)
+		ret = conf_check_overlaps(ld, r, c->n_subnets, "subnet");
 	if (ret == 0)
 		ret = conf_policy_finish(ld);
-out:
 	free(r);
 	return ret;
 }
@@ -589,6 +605,7 @@ void conf_free(struct conf *c)
 	}
 	free(c->subnets);
 	conf_policy_free(c->policy);
+	conf6_free(c->v6);
 	free(c);
 }
 
@@ -656,15 +673,17 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 	if (conf_walk(&ld, config_root_setting(&ld.cf), &top_table, ld.c, ld.top) < 0)
 		goto err;
 
-	free(ld.pools);
+	free(ld.pools.r);
 	free(ld.sn_src);
+	free(ld.refs);
 	config_destroy(&ld.cf);
 	return ld.c;
 err:
 	errnum = ld.errnum ? ld.errnum : EINVAL;
 	conf_free(ld.c);
-	free(ld.pools);
+	free(ld.pools.r);
 	free(ld.sn_src);
+	free(ld.refs);
 	config_destroy(&ld.cf);
 	errno = errnum;
 	return NULL;

@@ -11,7 +11,9 @@
  *   conf_options.c  option-def, option-data, option-precedence
  *   conf_classes.c  client-classes and the references to them
  *   conf_hosts.c    reservations, host-reservation-identifiers,
- *                   flex-id-expression and their cross checks */
+ *                   flex-id-expression and their cross checks
+ *   conf6*.c        the dhcp6 block (conf6.h; conf6_priv.h says which
+ *                   file holds what) */
 #pragma once
 #include <limits.h>
 #include <stdbool.h>
@@ -72,11 +74,29 @@ struct conf_subnet {
 	struct cls_set require;        /* require-client-classes */
 };
 
+/* interfaces = ( { name; device; address = "a.b.c.d/len";
+ *                  address6 = "2001:db8:1::1/64"; } ): at least one address.
+ *
+ * An interface with address6 only has addr 0, prefix_len 0 and has_addr4
+ * false.  DHCPv4 is not served there: the loader refuses a subnet4 or v4
+ * shared network naming it, and a subnet4 containing 0.0.0.0 once such an
+ * interface exists, so the DHCPv4 code that reads addr (served_on, the
+ * fallback subnet by the interface's address, the unicast destination
+ * check) finds no subnet through it, and 0.0.0.0 is never a relay's or a
+ * renewing client's destination.  (A client naming 0.0.0.0 as server
+ * identifier is the one thing that still matches such a port.)  A
+ * hand-built conf may set addr without has_addr4: v4 code keys on addr. */
 struct conf_iface {
 	char name[32];                 /* the name subnets refer to */
 	char device[256];              /* DPDK devargs, e.g. "net_af_packet0,iface=veth1" */
-	uint32_t addr;                 /* the server's address on this port */
+	uint32_t addr;                 /* the server's IPv4 address on this port, 0 = none */
 	uint8_t prefix_len;
+	bool has_addr4;                /* address was given */
+	/* The server's global IPv6 address on this port (address6); its
+	 * link-local one is derived from the MAC at run time. */
+	struct lease_addr6 addr6;
+	uint8_t prefix6_len;
+	bool has_addr6;                /* address6 was given */
 	int line;
 };
 

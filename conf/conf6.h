@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cls.h"
+#include "dhcp6_options.h"
 #include "lease_addr6.h"
 
 /* One DHCPv6 option-data entry, encoded for the wire.  A v6 option value
@@ -99,6 +100,10 @@ struct conf6_shared_net {
 	struct conf6_option_set options;
 	int client_class;
 	struct cls_set require;
+	/* What its subnets inherit when they do not set them; 0 = not set
+	 * here (the global value applies). */
+	uint32_t valid_lifetime, preferred_lifetime, renew_timer, rebind_timer;
+	bool rapid_commit;
 	int line;
 };
 
@@ -135,7 +140,8 @@ struct conf6_class {
 	int line;
 };
 
-/* option-def in the dhcp6 block: space "dhcp6" or "vendor-<enterprise>". */
+/* option-def in the dhcp6 block: space "dhcp6", "vendor-<enterprise>" or
+ * a space of the user's (which some option-def's encapsulate names). */
 struct conf6_optdef {
 	char name[64];
 	char space[64];
@@ -143,7 +149,10 @@ struct conf6_optdef {
 	int type;                        /* enum dhcp6_opt_type (dhcp6_options.h) */
 	bool array;
 	int fields[17];                  /* record: field types, -1 terminated */
-	char encapsulate[64];
+	char encapsulate[64];            /* "" = none */
+	/* What dhcp6_opt_encode() takes; its strings and fields point into
+	 * this struct, so an array of these is never moved. */
+	struct dhcp6_opt_def def;
 	int line;
 };
 

@@ -29,14 +29,40 @@ static const struct conf_key class_keys[] = {
 };
 static const struct conf_table class_table = TABLE("in a client-classes entry", class_keys);
 
+int conf_class_register(struct conf_ld *ld, struct cls_registry *reg, const config_setting_t *s_name,
+			const config_setting_t *s_test, const char *name, const char *test,
+			bool only_if_required, int prev_line)
+{
+	struct cls_err cerr;
+	int id;
+
+	memset(&cerr, 0, sizeof(cerr));
+	id = cls_registry_add(reg, name, test, only_if_required ? CLS_F_ONLY_IF_REQUIRED : 0, &cerr);
+	if (id == -EEXIST && prev_line)
+		return conf_err(ld, s_name, "client class \"%s\" is already defined (line %d)", name,
+				prev_line);
+	if (id == -EEXIST)
+		return conf_err(ld, s_name, "client class \"%s\" is already defined", name);
+	if (id == -ENOSPC)
+		return conf_err(ld, s_name, "client class \"%s\": too many classes (at most %d, the "
+				"builtins included)", name, CLS_MAX_CLASSES);
+	if (id == -ENOMEM)
+		return conf_nomem(ld, s_name);
+	if (id < 0 && cerr.col > 0)
+		return conf_err(ld, s_test, "client class \"%s\": test: %s", name, cerr.msg);
+	if (id < 0)
+		return conf_err(ld, s_name, "client class \"%s\": %s", name,
+				cerr.msg[0] ? cerr.msg : "invalid name");
+	return id;
+}
+
 static int parse_class(struct conf_ld *ld, const config_setting_t *e, void *entry)
 {
 	struct conf_class *c = entry;
 	const config_setting_t *found[CONF_MAX_KEYS], *s_name, *s_test, *s_opts;
 	struct conf_policy *x = ld->x;
 	struct xclass v;
-	struct cls_err cerr;
-	int id;
+	int id, prev = 0;
 
 	memset(&v, 0, sizeof(v));
 	if (conf_walk(ld, e, &class_table, &v, found) < 0)
@@ -44,26 +70,12 @@ static int parse_class(struct conf_ld *ld, const config_setting_t *e, void *entr
 	s_name = conf_found(&class_table, found, "name");
 	s_test = conf_found(&class_table, found, "test");
 	s_opts = conf_found(&class_table, found, "option-data");
-	memset(&cerr, 0, sizeof(cerr));
-	id = cls_registry_add(x->reg, v.name, v.test, v.only_if_required ? CLS_F_ONLY_IF_REQUIRED : 0,
-			      &cerr);
-	if (id == -EEXIST) {
-		for (const struct conf_class *p = x->classes; p < c; p++)
-			if (strcmp(p->name, v.name) == 0)
-				return conf_err(ld, s_name, "client class \"%s\" is already defined (line %d)",
-						v.name, p->line);
-		return conf_err(ld, s_name, "client class \"%s\" is already defined", v.name);
-	}
-	if (id == -ENOSPC)
-		return conf_err(ld, s_name, "client class \"%s\": too many classes (at most %d, the "
-				"builtins included)", v.name, CLS_MAX_CLASSES);
-	if (id == -ENOMEM)
-		return conf_nomem(ld, e);
-	if (id < 0 && cerr.col > 0)
-		return conf_err(ld, s_test, "client class \"%s\": test: %s", v.name, cerr.msg);
+	for (const struct conf_class *p = x->classes; p < c && prev == 0; p++)
+		if (strcmp(p->name, v.name) == 0)
+			prev = p->line;
+	id = conf_class_register(ld, x->reg, s_name, s_test, v.name, v.test, v.only_if_required, prev);
 	if (id < 0)
-		return conf_err(ld, s_name, "client class \"%s\": %s", v.name,
-				cerr.msg[0] ? cerr.msg : "invalid name");
+		return -1;
 	snprintf(c->name, sizeof(c->name), "%s", v.name);
 	c->id = id;
 	c->only_if_required = v.only_if_required;
@@ -94,10 +106,19 @@ const struct conf_class *conf_policy_class(const struct conf_policy *x, unsigned
 	return &x->classes[x->class_idx[id]];
 }
 
+/* Class names in the dhcp6 block are the v6 registry's, and each one is
+ * remembered: there, a class referred to must be defined. */
 static int intern(struct conf_ld *ld, const config_setting_t *s, const char *key,
 		  const char *name)
 {
-	int id = cls_registry_intern(ld->x->reg, name);
+	int id = cls_registry_intern(ld->v6 ? ld->v6->reg : ld->x->reg, name);
+
+	if (id >= 0 && ld->v6) {
+		if (conf_grow(ld, s, &ld->refs, sizeof(*ld->refs), &ld->cap_refs, ld->n_refs + 1) < 0)
+			return -1;
+		ld->refs[ld->n_refs].id = id;
+		ld->refs[ld->n_refs++].s = s;
+	}
 
 	if (id == -ENOSPC)
 		return conf_err(ld, s, "'%s': \"%s\": too many client classes (at most %d)", key, name,

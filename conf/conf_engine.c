@@ -3,6 +3,7 @@
  * the defaults, and reports every error once as "file:line: reason". */
 #include "conf_priv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,75 @@ void conf_ip4_str(uint32_t a, char buf[16])
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
+const char *conf_range_split(const char *v, char *lo, size_t len)
+{
+	const char *dash = strchr(v, '-');
+	size_t n = dash ? (size_t)(dash - v) : 0;
+
+	if (dash == NULL || n >= len)
+		return NULL;
+	memcpy(lo, v, n);
+	lo[n] = '\0';
+	return dash + 1;
+}
+
+/* IPv6: inet_pton's text forms, blanks around them allowed. */
+static int ip6_trimmed(const char *s, size_t n, struct lease_addr6 *out)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	uint8_t b[16];
+
+	while (n > 0 && blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, b) != 1)
+		return -1;
+	*out = lease_addr6_load(b);
+	return 0;
+}
+
+int conf_ip6(const char *s, struct lease_addr6 *out)
+{
+	return ip6_trimmed(s, strlen(s), out);
+}
+
+int conf_ip6_prefix(const char *s, struct lease_addr6 *addr, uint8_t *len)
+{
+	const char *slash = strchr(s, '/'), *p;
+	unsigned l = 0, digits = 0;
+
+	if (slash == NULL || ip6_trimmed(s, (size_t)(slash - s), addr) < 0)
+		return -1;
+	for (p = slash + 1; blank(*p); p++)
+		;
+	for (; *p >= '0' && *p <= '9' && digits < 4; p++) {
+		l = l * 10 + (unsigned)(*p - '0');
+		digits++;
+	}
+	while (blank(*p))
+		p++;
+	if (digits == 0 || l > 128 || *p != '\0')
+		return -1;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+void conf_ip6_str(struct lease_addr6 a, char buf[CONF_IP6_STRLEN])
+{
+	uint8_t b[16];
+
+	lease_addr6_store(a, b);
+	if (inet_ntop(AF_INET6, b, buf, CONF_IP6_STRLEN) == NULL)
+		snprintf(buf, CONF_IP6_STRLEN, "?");
+}
+
 /* ------------------------------------------------------------------------
  * The table engine
  */
@@ -250,6 +320,21 @@ static int parse_list(struct conf_ld *ld, const config_setting_t *s, const struc
 	return 0;
 }
 
+/* An integer row's value (within its bounds) at its width. */
+static void store_uint(const struct conf_key *k, void *field, long long v)
+{
+	uint32_t u32 = (uint32_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint8_t u8 = (uint8_t)v;
+
+	if (k->kind == K_U8)
+		memcpy(field, &u8, sizeof(u8));
+	else if (k->kind == K_U16)
+		memcpy(field, &u16, sizeof(u16));
+	else
+		memcpy(field, &u32, sizeof(u32));
+}
+
 int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_key *k, void *obj)
 {
 	void *field = (char *)obj + k->off;
@@ -257,9 +342,8 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 	const char *str;
 
 	switch (k->kind) {
-	case K_U32: {
+	case K_U32: case K_U16: case K_U8: {
 		long long v;
-		uint32_t u;
 
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			return conf_err(ld, s, "'%s' must be an integer, not %s", k->name,
@@ -268,8 +352,7 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 		if (v < k->min || v > k->max)
 			return conf_err(ld, s, "'%s' must be between %lld and %lld, not %lld",
 					k->name, k->min, k->max, v);
-		u = (uint32_t)v;
-		memcpy(field, &u, sizeof(u));
+		store_uint(k, field, v);
 		break;
 	}
 	case K_BOOL:
@@ -295,6 +378,12 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 			return -1;
 		if (conf_ip4(str, field) < 0)
 			return conf_err(ld, s, "'%s': \"%s\" is not an IPv4 address", k->name, str);
+		break;
+	case K_IPV6:
+		if ((str = conf_string(ld, s, k->name)) == NULL)
+			return -1;
+		if (conf_ip6(str, field) < 0)
+			return conf_err(ld, s, "'%s': \"%s\" is not an IPv6 address", k->name, str);
 		break;
 	case K_ENUM:
 		if ((str = conf_string(ld, s, k->name)) == NULL)
@@ -328,12 +417,10 @@ int conf_set(struct conf_ld *ld, const config_setting_t *s, const struct conf_ke
 static int apply_default(struct conf_ld *ld, const struct conf_key *k, void *obj)
 {
 	void *field = (char *)obj + k->off;
-	uint32_t u;
 
 	switch (k->kind) {
-	case K_U32:
-		u = (uint32_t)k->def;
-		memcpy(field, &u, sizeof(u));
+	case K_U32: case K_U16: case K_U8:
+		store_uint(k, field, k->def);
 		break;
 	case K_BOOL:
 		*(bool *)field = k->def != 0;
@@ -349,7 +436,7 @@ static int apply_default(struct conf_ld *ld, const struct conf_key *k, void *obj
 
 		return conf_walk(ld, NULL, k->aux, field, found);
 	}
-	case K_STRP: case K_IPV4: case K_LIST: case K_CUSTOM: case K_PARSE: case K_ANY:
+	case K_STRP: case K_IPV4: case K_IPV6: case K_LIST: case K_CUSTOM: case K_PARSE: case K_ANY:
 		break;      /* the zeroed target is the default */
 	}
 	return 0;
@@ -435,10 +522,13 @@ int conf_parse_entries(struct conf_ld *ld, const config_setting_t *s, const char
 	return 0;
 }
 
-int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
-		     const struct conf_key *k)
+/* An address list [ "...", ... ] for row k: elem-byte entries at obj + k->off,
+ * their count at obj + k->off_n, each made by parse (0 or -1). */
+static int parse_addr_list(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k, size_t elem, int (*parse)(const char *, void *),
+			   const char *family)
 {
-	uint32_t **addrs = (uint32_t **)((char *)obj + k->off);
+	void **addrs = (void **)((char *)obj + k->off);
 	unsigned *count = (unsigned *)((char *)obj + k->off_n);
 	int type = config_setting_type(s), n = config_setting_length(s);
 
@@ -447,7 +537,7 @@ int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 				k->name, conf_type_name(type));
 	if (n == 0)
 		return conf_err(ld, s, "'%s' is empty", k->name);
-	*addrs = calloc((size_t)n, sizeof(**addrs));
+	*addrs = calloc((size_t)n, elem);
 	if (*addrs == NULL)
 		return conf_nomem(ld, s);
 	for (int i = 0; i < n; i++) {
@@ -456,9 +546,168 @@ int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 
 		if (v == NULL)
 			return -1;
-		if (conf_ip4(v, &(*addrs)[i]) < 0)
-			return conf_err(ld, e, "'%s': \"%s\" is not an IPv4 address", k->name, v);
+		if (parse(v, (char *)*addrs + (size_t)i * elem) < 0)
+			return conf_err(ld, e, "'%s': \"%s\" is not an %s address", k->name, v, family);
 		(*count)++;
 	}
 	return 0;
+}
+
+static int parse_ip4(const char *v, void *out)
+{
+	return conf_ip4(v, out);
+}
+
+static int parse_ip6(const char *v, void *out)
+{
+	return conf_ip6(v, out);
+}
+
+int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		     const struct conf_key *k)
+{
+	return parse_addr_list(ld, s, obj, k, sizeof(uint32_t), parse_ip4, "IPv4");
+}
+
+int conf_parse_addrs6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		      const struct conf_key *k)
+{
+	return parse_addr_list(ld, s, obj, k, sizeof(struct lease_addr6), parse_ip6, "IPv6");
+}
+
+/* ------------------------------------------------------------------------
+ * Checks across entries: growing arrays, overlapping ranges, duplicates
+ */
+
+int conf_grow(struct conf_ld *ld, const config_setting_t *s, void *arr, size_t size,
+	      unsigned *cap, unsigned need)
+{
+	void **a = arr, *p;
+	unsigned c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	p = realloc(*a, (size_t)c * size);
+	if (p == NULL)
+		return conf_nomem(ld, s);
+	memset((char *)p + (size_t)*cap * size, 0, (size_t)(c - *cap) * size);
+	*a = p;
+	*cap = c;
+	return 0;
+}
+
+int conf_range_add(struct conf_ld *ld, const config_setting_t *s, struct conf_ranges *rs,
+		   struct lease_addr6 first, struct lease_addr6 last, uint8_t plen)
+{
+	struct conf_range *r;
+
+	if (conf_grow(ld, s, &rs->r, sizeof(*rs->r), &rs->cap, rs->n + 1) < 0)
+		return -1;
+	r = &rs->r[rs->n];
+	r->first = first;
+	r->last = last;
+	r->plen = plen;
+	r->seq = rs->n++;
+	r->s = s;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct conf_range *x = a, *y = b;
+	int c = lease_addr6_cmp(x->first, y->first);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void range_label(const struct conf_range *r, char *buf, size_t len)
+{
+	const char *v = config_setting_get_string(r->s);
+
+	if (r->plen)
+		snprintf(buf, len, "%s/%u", v ? v : "?", r->plen);
+	else
+		snprintf(buf, len, "%s", v ? v : "?");
+}
+
+int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what)
+{
+	if (n < 2)
+		return 0;
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (unsigned i = 1; i < n; i++) {
+		const struct conf_range *a = &r[i - 1], *b = &r[i];
+		char where[2 * PATH_MAX], la[128], lb[128];
+
+		if (lease_addr6_cmp(a->last, b->first) < 0)
+			continue;
+		if (a->seq > b->seq) {
+			const struct conf_range *t = a;
+			a = b;
+			b = t;
+		}
+		conf_shown_file(ld, config_setting_source_file(a->s), where, sizeof(where));
+		range_label(a, la, sizeof(la));
+		range_label(b, lb, sizeof(lb));
+		return conf_err(ld, b->s, "%s \"%s\" overlaps %s \"%s\" at %s:%d", what, lb, what, la,
+				where, config_setting_source_line(a->s));
+	}
+	return 0;
+}
+
+int conf_check_unique_ids(struct conf_ld *ld, struct conf_range *r, unsigned n)
+{
+	if (n < 2)
+		return 0;
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (unsigned i = 1; i < n; i++)
+		if (lease_addr6_eq(r[i].first, r[i - 1].first))
+			return conf_err(ld, r[i].s, "subnet id %llu is already used (line %d)",
+					(unsigned long long)r[i].first.lo,
+					config_setting_source_line(r[i - 1].s));
+	return 0;
+}
+
+struct dup_sort {
+	int (*cmp)(unsigned a, unsigned b, void *arg);
+	void *arg;
+};
+
+static int dup_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dup_sort *d = arg;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	int c = d->cmp(x, y, d->arg);
+
+	return c ? c : (x < y ? -1 : 1);
+}
+
+int conf_find_dup(struct conf_ld *ld, unsigned n, int (*cmp)(unsigned a, unsigned b, void *arg),
+		  void *arg, unsigned *first, unsigned *second)
+{
+	struct dup_sort d = { cmp, arg };
+	unsigned *idx;
+	int found = 0;
+
+	if (n < 2)
+		return 0;
+	idx = calloc(n, sizeof(*idx));
+	if (idx == NULL)
+		return conf_nomem(ld, NULL);
+	for (unsigned i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), dup_cmp, &d);
+	for (unsigned i = 1; i < n && !found; i++) {
+		if (cmp(idx[i - 1], idx[i], arg) == 0) {
+			*first = idx[i - 1];
+			*second = idx[i];
+			found = 1;
+		}
+	}
+	free(idx);
+	return found;
 }

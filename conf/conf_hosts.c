@@ -23,18 +23,25 @@ const char *conf_hid_name(enum conf_hid t)
  * host-reservation-identifiers, flex-id-expression
  */
 
-int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s)
+int conf_parse_id_list(struct conf_ld *ld, const config_setting_t *s, unsigned allowed,
+		       uint8_t *order, unsigned *n_order)
 {
-	struct conf_policy *x = ld->x;
 	int type = config_setting_type(s), n = config_setting_length(s);
 	const char *key = "host-reservation-identifiers";
+	char names[128] = "";
 
+	for (unsigned t = 0; t < CONF_HID_MAX; t++) {
+		size_t l = strlen(names);
+
+		if (allowed & (1u << t))
+			snprintf(names + l, sizeof(names) - l, "%s%s", l ? ", " : "", hid_names[t]);
+	}
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 		return conf_err(ld, s, "'%s' must be an array of strings [ ... ], not %s", key,
 				conf_type_name(type));
 	if (n == 0)
 		return conf_err(ld, s, "'%s' is empty (no reservation could ever match)", key);
-	x->n_hr_order = 0;
+	*n_order = 0;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = conf_string(ld, e, key);
@@ -43,39 +50,48 @@ int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s)
 		if (v == NULL)
 			return -1;
 		for (t = 0; t < CONF_HID_MAX; t++)
-			if (strcmp(hid_names[t], v) == 0)
+			if ((allowed & (1u << t)) && strcmp(hid_names[t], v) == 0)
 				break;
 		if (t == CONF_HID_MAX)
-			return conf_err(ld, e, "'%s': unknown identifier \"%s\" (hw-address, duid, "
-					"circuit-id, client-id or flex-id)", key, v);
-		for (unsigned j = 0; j < x->n_hr_order; j++)
-			if (x->hr_order[j] == t)
+			return conf_err(ld, e, "'%s': unknown identifier \"%s\" (%s)", key, v, names);
+		for (unsigned j = 0; j < *n_order; j++)
+			if (order[j] == t)
 				return conf_err(ld, e, "'%s': \"%s\" is listed twice", key, v);
-		x->hr_order[x->n_hr_order++] = (uint8_t)t;
+		order[(*n_order)++] = (uint8_t)t;
+	}
+	return 0;
+}
+
+int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s)
+{
+	return conf_parse_id_list(ld, s, (1u << CONF_HID_MAX) - 1, ld->x->hr_order, &ld->x->n_hr_order);
+}
+
+int conf_compile_flex(struct conf_ld *ld, const config_setting_t *s, struct cls_registry *reg,
+		      enum cls_universe universe, struct cls_prog **out)
+{
+	const char *v = conf_string(ld, s, "flex-id-expression");
+	struct cls_compile_params p = { .result = CLS_T_STRING, .universe = universe };
+	struct cls_err cerr;
+
+	if (v == NULL)
+		return -1;
+	p.text = v;
+	p.reg = reg;
+	memset(&cerr, 0, sizeof(cerr));
+	cls_prog_free(*out);
+	*out = cls_compile(&p, &cerr);
+	if (*out == NULL) {
+		if (errno == ENOMEM)
+			return conf_nomem(ld, s);
+		return conf_err(ld, s, "'flex-id-expression': %s", cerr.msg);
 	}
 	return 0;
 }
 
 int conf_parse_flex_expr(struct conf_ld *ld, const config_setting_t *s)
 {
-	struct conf_policy *x = ld->x;
-	const char *v = conf_string(ld, s, "flex-id-expression");
-	struct cls_compile_params p = { .result = CLS_T_STRING, .universe = CLS_V4 };
-	struct cls_err cerr;
-
-	if (v == NULL)
-		return -1;
-	p.text = v;
-	p.reg = x->reg;
-	memset(&cerr, 0, sizeof(cerr));
-	cls_prog_free(x->flex_expr);
-	x->flex_expr = cls_compile(&p, &cerr);
-	if (x->flex_expr == NULL) {
-		if (errno == ENOMEM)
-			return conf_nomem(ld, s);
-		return conf_err(ld, s, "'flex-id-expression': %s", cerr.msg);
-	}
-	return 0;
+	return conf_compile_flex(ld, s, ld->x->reg, CLS_V4, &ld->x->flex_expr);
 }
 
 /* ------------------------------------------------------------------------
@@ -108,9 +124,8 @@ static const struct conf_key host_keys[] = {
 };
 static const struct conf_table host_table = TABLE("in a reservations entry", host_keys);
 
-/* Identifier text: 'quoted text' or hex bytes. */
-static int parse_ident(struct conf_ld *ld, const config_setting_t *s, unsigned type,
-		       const char *v, struct conf_host *h)
+int conf_parse_host_id(struct conf_ld *ld, const config_setting_t *s, unsigned type,
+		       const char *v, uint8_t id[CONF_HOST_ID_MAX], uint8_t *id_len)
 {
 	size_t n = strlen(v), max = type == CONF_HID_HW_ADDRESS ? 16 : CONF_HOST_ID_MAX;
 	uint8_t buf[255];
@@ -134,9 +149,8 @@ static int parse_ident(struct conf_ld *ld, const config_setting_t *s, unsigned t
 		return conf_err(ld, s, "'%s' is %d bytes, at most %zu fit", hid_names[type], len, max);
 	if (type == CONF_HID_CLIENT_ID && len < 2)
 		return conf_err(ld, s, "'client-id' needs at least 2 bytes (RFC 2132 9.14)");
-	h->id_type = (uint8_t)type;
-	h->id_len = (uint8_t)len;
-	memcpy(h->id, buf, (size_t)len);
+	*id_len = (uint8_t)len;
+	memcpy(id, buf, (size_t)len);
 	return 0;
 }
 
@@ -165,7 +179,8 @@ static int parse_host(struct conf_ld *ld, const config_setting_t *e, const struc
 	h->subnet_id = sn ? sn->id : 0;
 	h->line = conf_line(e);
 	h->src = e;
-	if (parse_ident(ld, s_id, type, v.ids[type], h) < 0)
+	h->id_type = (uint8_t)type;
+	if (conf_parse_host_id(ld, s_id, type, v.ids[type], h->id, &h->id_len) < 0)
 		return -1;
 	s_addr = conf_found(&host_table, found, "ip-address");
 	if (s_addr) {
@@ -208,18 +223,8 @@ int conf_parse_reservations(struct conf_ld *ld, const config_setting_t *s,
 	if (conf_check_list(ld, s, "reservations") < 0)
 		return -1;
 	n = config_setting_length(s);
-	if (x->n_hosts + (unsigned)n > x->cap_hosts) {
-		unsigned cap = x->cap_hosts ? x->cap_hosts : 16;
-		struct conf_host *h;
-
-		while (cap < x->n_hosts + (unsigned)n)
-			cap *= 2;
-		h = realloc(x->hosts, cap * sizeof(*h));
-		if (h == NULL)
-			return conf_nomem(ld, s);
-		x->hosts = h;
-		x->cap_hosts = cap;
-	}
+	if (conf_grow(ld, s, &x->hosts, sizeof(*x->hosts), &x->cap_hosts, x->n_hosts + (unsigned)n) < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		struct conf_host *h = &x->hosts[x->n_hosts];
 
@@ -246,39 +251,58 @@ int conf_key_reservations(struct conf_ld *ld, const config_setting_t *s, void *o
  * Cross checks, once everything is parsed
  */
 
-static int host_id_cmp(const void *a, const void *b, void *arg)
+/* Same scope, same identifier. */
+static int host_id_cmp(unsigned a, unsigned b, void *arg)
 {
-	const struct conf_host *hs = arg;
-	const struct conf_host *x = &hs[*(const unsigned *)a], *y = &hs[*(const unsigned *)b];
+	const struct conf_host *x = (const struct conf_host *)arg + a, *y = (const struct conf_host *)arg + b;
 
 	if (x->subnet_id != y->subnet_id)
 		return x->subnet_id < y->subnet_id ? -1 : 1;
-	if (x->id_type != y->id_type)
-		return (int)x->id_type - (int)y->id_type;
-	if (x->id_len != y->id_len)
-		return (int)x->id_len - (int)y->id_len;
-	if (memcmp(x->id, y->id, x->id_len) != 0)
-		return memcmp(x->id, y->id, x->id_len);
-	return *(const unsigned *)a < *(const unsigned *)b ? -1 : 1;
+	return conf_host_id_cmp(x->id_type, x->id, x->id_len, y->id_type, y->id, y->id_len);
 }
 
-static int host_addr_cmp(const void *a, const void *b, void *arg)
+/* Reserved addresses (the hosts without one are all "0" and skipped). */
+static int host_addr_cmp(unsigned a, unsigned b, void *arg)
 {
-	const struct conf_host *hs = arg;
-	const struct conf_host *x = &hs[*(const unsigned *)a], *y = &hs[*(const unsigned *)b];
+	const struct conf_host *x = (const struct conf_host *)arg + a, *y = (const struct conf_host *)arg + b;
 
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return *(const unsigned *)a < *(const unsigned *)b ? -1 : 1;
+	if (x->addr != y->addr || x->addr == 0)
+		return x->addr < y->addr ? -1 : x->addr > y->addr ? 1 : a < b ? -1 : 1;
+	return 0;
 }
 
-static void id_str(const struct conf_host *h, char *buf, size_t len)
+int conf_host_id_cmp(uint8_t ta, const uint8_t *a, uint8_t la, uint8_t tb, const uint8_t *b,
+		     uint8_t lb)
+{
+	if (ta != tb)
+		return (int)ta - (int)tb;
+	if (la != lb)
+		return (int)la - (int)lb;
+	return memcmp(a, b, la);
+}
+
+void conf_host_id_str(const uint8_t *id, unsigned len, char *buf, size_t buflen)
 {
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (unsigned i = 0; i < h->id_len && o + 4 < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%02x", i ? ":" : "", h->id[i]);
+	for (unsigned i = 0; i < len && o + 4 < buflen; i++)
+		o += (size_t)snprintf(buf + o, buflen - o, "%s%02x", i ? ":" : "", id[i]);
+}
+
+int conf_host_check_type(struct conf_ld *ld, const config_setting_t *s, const uint8_t *order,
+			 unsigned n_order, bool have_flex, unsigned type)
+{
+	bool listed = false;
+
+	for (unsigned j = 0; j < n_order; j++)
+		listed |= order[j] == type;
+	if (!listed)
+		return conf_err(ld, s, "a reservation by %s never matches: \"%s\" is not in "
+				"host-reservation-identifiers", hid_names[type], hid_names[type]);
+	if (type == CONF_HID_FLEX_ID && !have_flex)
+		return conf_err(ld, s, "a reservation by flex-id needs 'flex-id-expression'");
+	return 0;
 }
 
 /* An error at reservation h (the setting is kept while loading). */
@@ -287,64 +311,38 @@ static void id_str(const struct conf_host *h, char *buf, size_t len)
 int conf_hosts_check(struct conf_ld *ld)
 {
 	struct conf_policy *x = ld->x;
-	unsigned *idx = NULL, n = 0;
 	char a[16], ids[3 * CONF_HOST_ID_MAX + 1];
-	int ret = -1;
+	unsigned i, j;
+	int r;
 
-	for (unsigned i = 0; i < x->n_hosts; i++) {
+	for (i = 0; i < x->n_hosts; i++) {
 		const struct conf_host *h = &x->hosts[i];
-		bool listed = false;
 
-		for (unsigned j = 0; j < x->n_hr_order; j++)
-			listed |= x->hr_order[j] == h->id_type;
-		if (!listed)
-			return host_err(ld, h, "a reservation by %s never matches: \"%s\" is not in "
-					"host-reservation-identifiers", hid_names[h->id_type],
-					hid_names[h->id_type]);
-		if (h->id_type == CONF_HID_FLEX_ID && x->flex_expr == NULL)
-			return host_err(ld, h, "a reservation by flex-id needs 'flex-id-expression'");
+		if (conf_host_check_type(ld, h->src, x->hr_order, x->n_hr_order, x->flex_expr != NULL,
+					 h->id_type) < 0)
+			return -1;
 	}
-	if (x->n_hosts == 0)
-		return 0;
-	idx = calloc(x->n_hosts, sizeof(*idx));
-	if (idx == NULL)
-		return conf_nomem(ld, NULL);
-	for (unsigned i = 0; i < x->n_hosts; i++)
-		idx[i] = i;
-	qsort_r(idx, x->n_hosts, sizeof(*idx), host_id_cmp, x->hosts);
-	for (unsigned i = 1; i < x->n_hosts; i++) {
-		const struct conf_host *p = &x->hosts[idx[i - 1]], *h = &x->hosts[idx[i]];
+	r = conf_find_dup(ld, x->n_hosts, host_id_cmp, x->hosts, &i, &j);
+	if (r > 0) {
+		const struct conf_host *p = &x->hosts[i], *h = &x->hosts[j];
 
-		if (p->subnet_id != h->subnet_id || p->id_type != h->id_type ||
-		    p->id_len != h->id_len || memcmp(p->id, h->id, h->id_len) != 0)
-			continue;
-		id_str(h, ids, sizeof(ids));
+		conf_host_id_str(h->id, h->id_len, ids, sizeof(ids));
 		if (h->subnet_id)
-			host_err(ld, h, "%s %s is already reserved in subnet %u (line %d)",
-				 hid_names[h->id_type], ids, h->subnet_id, p->line);
-		else
-			host_err(ld, h, "%s %s is already reserved globally (line %d)",
-				 hid_names[h->id_type], ids, p->line);
-		goto out;
+			return host_err(ld, h, "%s %s is already reserved in subnet %u (line %d)",
+					hid_names[h->id_type], ids, h->subnet_id, p->line);
+		return host_err(ld, h, "%s %s is already reserved globally (line %d)",
+				hid_names[h->id_type], ids, p->line);
 	}
-	for (unsigned i = 0; i < x->n_hosts; i++)
-		if (x->hosts[i].addr)
-			idx[n++] = i;
-	qsort_r(idx, n, sizeof(*idx), host_addr_cmp, x->hosts);
-	for (unsigned i = 1; i < n; i++) {
-		const struct conf_host *p = &x->hosts[idx[i - 1]], *h = &x->hosts[idx[i]];
-
-		if (p->addr != h->addr)
-			continue;
-		conf_ip4_str(h->addr, a);
-		host_err(ld, h, "address %s is already reserved (line %d)", a, p->line);
-		goto out;
+	if (r == 0)
+		r = conf_find_dup(ld, x->n_hosts, host_addr_cmp, x->hosts, &i, &j);
+	if (r > 0) {
+		conf_ip4_str(x->hosts[j].addr, a);
+		return host_err(ld, &x->hosts[j], "address %s is already reserved (line %d)", a,
+				x->hosts[i].line);
 	}
-	ret = 0;
-out:
-	free(idx);
-	if (ret == 0)
-		for (unsigned i = 0; i < x->n_hosts; i++)
-			x->hosts[i].src = NULL;
-	return ret;
+	if (r < 0)
+		return -1;
+	for (i = 0; i < x->n_hosts; i++)
+		x->hosts[i].src = NULL;
+	return 0;
 }

@@ -89,32 +89,100 @@ static const struct conf_key def_keys[] = {
 };
 static const struct conf_table def_table = TABLE("in an option-def entry", def_keys);
 
-/* Types an option-def may use; the ones Kea has that DHCPv4 here does not. */
-static int def_type(struct conf_ld *ld, const config_setting_t *s, const char *name,
-		    bool in_record)
+/* One type name of an option-def (or of one of its record fields). */
+static int def_type(struct conf_ld *ld, const struct conf_def_types *ty, const config_setting_t *s,
+		    const char *name, bool in_record)
 {
-	static const char *const unsupported[] = {
-		"ipv6-address", "ipv6-prefix", "psid", "tuple", "internal",
-	};
-	int t = dhcp4_opt_type_by_name(name);
+	int t = ty->by_name(name);
 
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
-		if (strcmp(name, unsupported[i]) == 0)
-			return conf_err(ld, s, "type \"%s\" is not supported in DHCPv4 option definitions",
-					name);
+	for (const char *const *u = ty->unsupported; *u; u++)
+		if (strcmp(name, *u) == 0)
+			return conf_err(ld, s, "type \"%s\" is not supported in %s option definitions",
+					name, ty->family);
 	if (t < 0)
 		return conf_err(ld, s, "unknown option type \"%s\"", name);
-	if (in_record && (t == DHCP4_OT_RECORD || t == DHCP4_OT_EMPTY))
+	if (in_record && (t == ty->record || t == ty->empty))
 		return conf_err(ld, s, "record-types: a record field cannot be \"%s\"", name);
 	return t;
 }
 
-static bool self_delimited(enum dhcp4_opt_type t)
+/* Whether values of type t carry their own length (so another may follow). */
+static bool self_delimited(const struct conf_def_types *ty, int t)
 {
-	return t != DHCP4_OT_STRING && t != DHCP4_OT_BINARY && t != DHCP4_OT_EMPTY;
+	return t != ty->string && t != ty->binary && t != ty->empty;
 }
 
-static bool valid_def_name(const char *n)
+int conf_def_shape(struct conf_ld *ld, const struct conf_def_types *ty, const config_setting_t *s_type,
+		   const char *type, const config_setting_t *s_rt, const char *record_types,
+		   const config_setting_t *s_array, bool array, int fields[CONF_DEF_FIELDS_MAX + 1])
+{
+	int t = def_type(ld, ty, s_type, type, false);
+	char buf[512], *tok, *save = NULL;
+	unsigned n = 0;
+
+	fields[0] = -1;
+	if (t < 0)
+		return -1;
+	if (t != ty->record) {
+		if (s_rt != NULL)
+			return conf_err(ld, s_rt, "'record-types' only goes with type \"record\"");
+		if (array && !self_delimited(ty, t))
+			return conf_err(ld, s_array, "an array of %s is not possible (the values have no "
+					"length of their own)", type);
+		return t;
+	}
+	if (s_rt == NULL)
+		return conf_err(ld, s_type, "a record option-def needs 'record-types'");
+	if (strlen(record_types) >= sizeof(buf))
+		return conf_err(ld, s_rt, "'record-types' is too long");
+	snprintf(buf, sizeof(buf), "%s", record_types);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		int ft;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (n == CONF_DEF_FIELDS_MAX)
+			return conf_err(ld, s_rt, "record-types: more than %d fields", CONF_DEF_FIELDS_MAX);
+		if (n > 0 && !self_delimited(ty, fields[n - 1]))
+			return conf_err(ld, s_rt, "record-types: a %s field can only be the last one",
+					ty->name(fields[n - 1]));
+		if ((ft = def_type(ld, ty, s_rt, tok, true)) < 0)
+			return -1;
+		fields[n++] = ft;
+		fields[n] = -1;
+	}
+	if (n == 0)
+		return conf_err(ld, s_rt, "'record-types' is empty");
+	if (array && !self_delimited(ty, fields[n - 1]))
+		return conf_err(ld, s_rt, "an array of records cannot end in a %s field "
+				"(where would one record stop?)", ty->name(fields[n - 1]));
+	return t;
+}
+
+static int type4_by_name(const char *name)
+{
+	return dhcp4_opt_type_by_name(name);
+}
+
+static const char *type4_name(int t)
+{
+	return dhcp4_opt_type_name((enum dhcp4_opt_type)t);
+}
+
+static const char *const unsupported4[] = {
+	"ipv6-address", "ipv6-prefix", "psid", "tuple", "internal", NULL,
+};
+static const struct conf_def_types types4 = {
+	.by_name = type4_by_name, .name = type4_name, .record = DHCP4_OT_RECORD,
+	.empty = DHCP4_OT_EMPTY, .string = DHCP4_OT_STRING, .binary = DHCP4_OT_BINARY,
+	.unsupported = unsupported4, .family = "DHCPv4",
+};
+
+bool conf_valid_def_name(const char *n)
 {
 	if (*n == '\0' || *n == '-')
 		return false;
@@ -132,7 +200,7 @@ static int parse_def(struct conf_ld *ld, const config_setting_t *e, void *entry)
 	struct conf_policy *x = ld->x;
 	struct xdef v;
 	struct space sp;
-	int t;
+	int t, fields[CONF_DEF_FIELDS_MAX + 1];
 
 	memset(&v, 0, sizeof(v));
 	if (conf_walk(ld, e, &def_table, &v, found) < 0)
@@ -142,12 +210,14 @@ static int parse_def(struct conf_ld *ld, const config_setting_t *e, void *entry)
 	s_type = conf_found(&def_table, found, "type");
 	s_rt = conf_found(&def_table, found, "record-types");
 	s_space = conf_found(&def_table, found, "space");
-	if (!valid_def_name(v.name))
+	if (!conf_valid_def_name(v.name))
 		return conf_err(ld, s_name, "option-def name \"%s\" may only use letters, digits, '-' "
 				"and '_' (and not start with '-')", v.name);
 	if (parse_space(ld, s_space, v.space, &sp) < 0)
 		return -1;
-	if ((t = def_type(ld, s_type, v.type, false)) < 0)
+	t = conf_def_shape(ld, &types4, s_type, v.type, s_rt, v.record_types,
+			   conf_found(&def_table, found, "array"), v.array, fields);
+	if (t < 0)
 		return -1;
 
 	snprintf(d->name, sizeof(d->name), "%s", v.name);
@@ -157,50 +227,13 @@ static int parse_def(struct conf_ld *ld, const config_setting_t *e, void *entry)
 	d->def.name = d->name;
 	d->def.type = (enum dhcp4_opt_type)t;
 	d->def.array = v.array;
-	d->fields[0] = DHCP4_OT_EMPTY;
-
-	if (t == DHCP4_OT_RECORD) {
-		char buf[512], *tok, *save = NULL;
-		unsigned n = 0;
-
-		if (s_rt == NULL)
-			return conf_err(ld, s_type, "a record option-def needs 'record-types'");
-		if (strlen(v.record_types) >= sizeof(buf))
-			return conf_err(ld, s_rt, "'record-types' is too long");
-		snprintf(buf, sizeof(buf), "%s", v.record_types);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *end;
-			int ft;
-
-			while (*tok == ' ' || *tok == '\t')
-				tok++;
-			end = tok + strlen(tok);
-			while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-				*--end = '\0';
-			if (n == CONF_DEF_FIELDS_MAX)
-				return conf_err(ld, s_rt, "record-types: more than %d fields",
-						CONF_DEF_FIELDS_MAX);
-			if (n > 0 && !self_delimited(d->fields[n - 1]))
-				return conf_err(ld, s_rt, "record-types: a %s field can only be the last one",
-						dhcp4_opt_type_name(d->fields[n - 1]));
-			if ((ft = def_type(ld, s_rt, tok, true)) < 0)
-				return -1;
-			d->fields[n++] = (enum dhcp4_opt_type)ft;
-		}
-		if (n == 0)
-			return conf_err(ld, s_rt, "'record-types' is empty");
-		d->fields[n] = DHCP4_OT_EMPTY;
-		d->def.fields = d->fields;
-		if (v.array && !self_delimited(d->fields[n - 1]))
-			return conf_err(ld, s_rt, "an array of records cannot end in a %s field "
-					"(where would one record stop?)", dhcp4_opt_type_name(d->fields[n - 1]));
-	} else {
-		if (s_rt != NULL)
-			return conf_err(ld, s_rt, "'record-types' only goes with type \"record\"");
-		if (v.array && !self_delimited((enum dhcp4_opt_type)t))
-			return conf_err(ld, found[3], "an array of %s is not possible (the values have no "
-					"length of their own)", v.type);
+	for (unsigned i = 0; i <= CONF_DEF_FIELDS_MAX; i++) {
+		d->fields[i] = fields[i] < 0 ? DHCP4_OT_EMPTY : (enum dhcp4_opt_type)fields[i];
+		if (fields[i] < 0)
+			break;
 	}
+	if (t == DHCP4_OT_RECORD)
+		d->def.fields = d->fields;
 
 	if (sp.kind == SP_DHCP4) {
 		const struct dhcp4_opt_def *std = dhcp4_opt_def_by_code((uint8_t)v.code);
@@ -255,19 +288,8 @@ static const struct {
 	{ 82, "relay agent information is echoed from the relay, never configured" },
 };
 
-struct xopt {
-	const char *name, *space, *data;
-	uint32_t code;
-	bool csv_format, always_send;
-};
-
 static const struct conf_key option_keys[] = {
-	STRP("name", struct xopt, name),
-	U32("code", struct xopt, code, 1, 254, 0),
-	STRP("space", struct xopt, space),
-	STRP("data", struct xopt, data),
-	BOOL("csv-format", struct xopt, csv_format, true),
-	BOOL("always-send", struct xopt, always_send, false),
+	CONF_OPTION_KEYS(254),
 };
 static const struct conf_table option_table = TABLE("in an option-data entry", option_keys);
 
@@ -301,7 +323,7 @@ static int encode_entry(struct conf_ld *ld, const config_setting_t *e, struct co
 	const config_setting_t *found[CONF_MAX_KEYS], *s_code, *s_name, *s_data, *s_space;
 	const struct dhcp4_opt_def *def = NULL;
 	const struct conf_optdef *udef;
-	struct xopt v = { 0 };
+	struct conf_xopt v = { 0 };
 	struct space sp;
 	char why[256] = "";
 	int len;

@@ -36,10 +36,26 @@
 
 #define CONF_MAX_KEYS 32
 
-/* Where each pool and subnet came from, for the cross checks at the end. */
+/* Where each pool and subnet came from, for the cross checks at the end.
+ * 128 bits wide, so one kind serves IPv4 (in lo), IPv6 and subnet ids. */
 struct conf_range {
-	uint32_t first, last;
+	struct lease_addr6 first, last;
 	unsigned seq;            /* file order */
+	uint8_t plen;            /* messages show "<s's string>/<plen>" when not 0 */
+	const config_setting_t *s;
+};
+
+struct conf_ranges {
+	struct conf_range *r;
+	unsigned n, cap;
+};
+
+struct conf6_ld;
+
+/* A class name a key referred to (client-class, require-client-classes,
+ * a reservation's client-classes), for the check that it is defined. */
+struct conf_class_ref {
+	int id;
 	const config_setting_t *s;
 };
 
@@ -59,12 +75,19 @@ struct conf_ld {
 	config_t cf;
 	const config_setting_t *top[CONF_MAX_KEYS];   /* global settings, by top row */
 	struct conf_subnet *cur_subnet;               /* while its pools are parsed */
-	struct conf_range *pools;
-	unsigned n_pools, cap_pools;
+	struct conf_ranges pools;
 	/* Group setting of each subnet (indexed like c->subnets), top level
 	 * and shared networks alike, for the cross checks at the end. */
 	const config_setting_t **sn_src;
 	unsigned cap_sn_src;
+
+	/* While the dhcp6 block is parsed: its snapshot (class names then go
+	 * to its registry), the v6 loader's state (conf6_priv.h) and the
+	 * class names referred to. */
+	struct conf6 *v6;
+	struct conf6_ld *l6;
+	struct conf_class_ref *refs;
+	unsigned n_refs, cap_refs;
 };
 
 void conf_ld_init(struct conf_ld *ld, struct conf_policy *x, const char *path,
@@ -101,10 +124,13 @@ typedef int (*conf_fn)(struct conf_ld *ld, const config_setting_t *s, void *obj,
 
 enum conf_kind {
 	K_U32,      /* int or int64 within [min, max] -> uint32_t / unsigned */
+	K_U16,      /* the same -> uint16_t */
+	K_U8,       /* the same -> uint8_t */
 	K_BOOL,     /* true / false -> bool */
 	K_STR,      /* string, at most `max` chars -> char[max + 1] */
 	K_STRP,     /* string -> const char *, borrowed while loading */
 	K_IPV4,     /* "a.b.c.d" -> uint32_t host order */
+	K_IPV6,     /* "2001:db8::1" -> struct lease_addr6 */
 	K_ENUM,     /* one of aux (struct conf_enum[]) -> enum, case-insensitive */
 	K_GROUP,    /* { ... } parsed with table aux into obj + off */
 	K_LIST,     /* ( {..}, {..} ) of table aux; array at off, count at off_n */
@@ -148,6 +174,12 @@ struct conf_table {
 #define FSIZE(st, f) (sizeof(((st *)0)->f))
 #define U32(n, st, f, lo, hi, d, ...) \
 	{ .name = n, .kind = K_U32, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define U16(n, st, f, lo, hi, d, ...) \
+	{ .name = n, .kind = K_U16, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define U8(n, st, f, lo, hi, d, ...) \
+	{ .name = n, .kind = K_U8, .min = lo, .max = hi, .def = d, .off = offsetof(st, f), __VA_ARGS__ }
+#define IPV6(n, st, f, ...) \
+	{ .name = n, .kind = K_IPV6, .off = offsetof(st, f), __VA_ARGS__ }
 #define BOOL(n, st, f, d) \
 	{ .name = n, .kind = K_BOOL, .def = d, .off = offsetof(st, f) }
 #define STR(n, st, f, d, ...) \
@@ -199,6 +231,29 @@ int conf_parse_entries(struct conf_ld *ld, const config_setting_t *s, const char
  * obj + k->off, its count at obj + k->off_n (K_CUSTOM parser). */
 int conf_parse_addrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 		     const struct conf_key *k);
+/* The same for [ "2001:db8::1", ... ] -> a struct lease_addr6 array. */
+int conf_parse_addrs6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		      const struct conf_key *k);
+
+/* *arr (an array of `size`-byte entries with room for *cap) grown to room
+ * for at least `need`, the new room zeroed.  0, or -1 after "out of
+ * memory" at s. */
+int conf_grow(struct conf_ld *ld, const config_setting_t *s, void *arr, size_t size,
+	      unsigned *cap, unsigned need);
+/* Append [first, last] from setting s (file order kept). */
+int conf_range_add(struct conf_ld *ld, const config_setting_t *s, struct conf_ranges *rs,
+		   struct lease_addr6 first, struct lease_addr6 last, uint8_t plen);
+/* No two ranges overlap: sorted by first, any overlap shows up between
+ * neighbours; reported at whichever came later in the file, naming the
+ * other's file:line.  what: "pool", "subnet"... */
+int conf_check_overlaps(struct conf_ld *ld, struct conf_range *r, unsigned n, const char *what);
+/* Subnet ids (in first.lo) unique: "subnet id N is already used (line L)". */
+int conf_check_unique_ids(struct conf_ld *ld, struct conf_range *r, unsigned n);
+/* The first pair among items 0..n-1 that cmp (comparing items by index)
+ * finds equal: 1 with *first < *second (file order), 0 if none, -1 after
+ * "out of memory". */
+int conf_find_dup(struct conf_ld *ld, unsigned n, int (*cmp)(unsigned a, unsigned b, void *arg),
+		  void *arg, unsigned *first, unsigned *second);
 
 /* ------------------------------------------------------------------------
  * Addresses: strict dotted quads (net_ip4_parse), blanks around them allowed
@@ -208,6 +263,18 @@ int conf_ip4(const char *s, uint32_t *out);
 /* "a.b.c.d/len" */
 int conf_ip4_prefix(const char *s, uint32_t *addr, uint8_t *len);
 void conf_ip4_str(uint32_t a, char buf[16]);
+
+/* A pool's "first - last": the text before the dash into lo (len bytes
+ * with the NUL), the text after it returned; NULL without a dash or when
+ * the first part does not fit. */
+const char *conf_range_split(const char *v, char *lo, size_t len);
+
+/* IPv6 (inet_pton's forms), blanks around them allowed; "addr/len" with
+ * len 0..128.  conf_ip6_str gives inet_ntop's. */
+#define CONF_IP6_STRLEN 46
+int conf_ip6(const char *s, struct lease_addr6 *out);
+int conf_ip6_prefix(const char *s, struct lease_addr6 *addr, uint8_t *len);
+void conf_ip6_str(struct lease_addr6 a, char buf[CONF_IP6_STRLEN]);
 
 static inline uint32_t conf_prefix_mask(uint8_t len)
 {
@@ -220,6 +287,8 @@ static inline uint32_t conf_prefix_mask(uint8_t len)
 
 /* conf_subnets.c */
 extern const struct conf_table conf_subnet_table;
+/* 'interface' = "name" -> index into c->ifaces, or -1 after the error. */
+int conf_iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name);
 /* shared-networks = ( { name; interface; relay; option-data; client-class;
  * require-client-classes; subnet4 = ( ... ); }, ... ).  The subnet4 lists
  * are left in ld->x->shared[k].subnets (see conf_key_shared_networks). */
@@ -236,6 +305,37 @@ int conf_key_shared_networks(struct conf_ld *ld, const config_setting_t *s, void
 /* conf_options.c */
 /* option-def = ( { name; code; type; array; record-types; space; }, ... ) */
 int conf_parse_option_defs(struct conf_ld *ld, const config_setting_t *s);
+/* A family's option types, as option-def checks them (conf_def_shape). */
+struct conf_def_types {
+	int (*by_name)(const char *name);          /* -1: not a type */
+	const char *(*name)(int t);
+	int record, empty, string, binary;         /* the family's values of these */
+	const char *const *unsupported;            /* Kea's names this family lacks, NULL-ended */
+	const char *family;                        /* "DHCPv4" */
+};
+/* An option-def's type (s_type) and, for a record, record-types (s_rt)
+ * into fields[] (ending in -1): known types, string/binary fields only
+ * last, arrays only of values that carry their own length.  The type,
+ * or -1 after the error. */
+int conf_def_shape(struct conf_ld *ld, const struct conf_def_types *ty, const config_setting_t *s_type,
+		   const char *type, const config_setting_t *s_rt, const char *record_types,
+		   const config_setting_t *s_array, bool array, int fields[CONF_DEF_FIELDS_MAX + 1]);
+/* Letters, digits, '-' and '_', not starting with '-' (Kea's rule). */
+bool conf_valid_def_name(const char *name);
+/* One option-data entry as both families read it (only the code's
+ * bound differs): CONF_OPTION_KEYS(254) or (65535) make the rows. */
+struct conf_xopt {
+	const char *name, *space, *data;
+	uint32_t code;
+	bool csv_format, always_send;
+};
+#define CONF_OPTION_KEYS(max_code) \
+	STRP("name", struct conf_xopt, name), \
+	U32("code", struct conf_xopt, code, 1, max_code, 0), \
+	STRP("space", struct conf_xopt, space), \
+	STRP("data", struct conf_xopt, data), \
+	BOOL("csv-format", struct conf_xopt, csv_format, true), \
+	BOOL("always-send", struct conf_xopt, always_send, false)
 /* option-data = ( { name; code; space; data; csv-format; always-send; } )
  * -> set (sorted by code, unique): option-def names and codes, the space
  * key, option 43 built from its vendor-encapsulated-options-space
@@ -252,6 +352,12 @@ int conf_parse_precedence(struct conf_ld *ld, const config_setting_t *s);
 /* client-classes = ( { name; test; only-if-required; option-data;
  * next-server; server-hostname; boot-file-name; }, ... ) */
 int conf_parse_classes(struct conf_ld *ld, const config_setting_t *s);
+/* Add class name (test may be NULL) to reg: its id, or -1 after the error
+ * at s_name or, for an expression error, at s_test.  prev_line: where a
+ * class of that name was defined before, 0 = nowhere known. */
+int conf_class_register(struct conf_ld *ld, struct cls_registry *reg, const config_setting_t *s_name,
+			const config_setting_t *s_test, const char *name, const char *test,
+			bool only_if_required, int prev_line);
 /* client-class = "name" (subnet, pool, shared network) -> registry id. */
 int conf_parse_class_ref(struct conf_ld *ld, const config_setting_t *s, int *id);
 /* require-client-classes = [ "a", "b" ] -> set of registry ids. */
@@ -264,6 +370,25 @@ int conf_key_class_list(struct conf_ld *ld, const config_setting_t *s, void *obj
 /* conf_hosts.c */
 /* host-reservation-identifiers = [ "hw-address", "client-id", ... ] */
 int conf_parse_hr_ids(struct conf_ld *ld, const config_setting_t *s);
+/* The same list, of the types in `allowed` (bits 1 << enum conf_hid). */
+int conf_parse_id_list(struct conf_ld *ld, const config_setting_t *s, unsigned allowed,
+		       uint8_t *order, unsigned *n_order);
+/* flex-id-expression for registry reg in universe u -> *out (replaced). */
+int conf_compile_flex(struct conf_ld *ld, const config_setting_t *s, struct cls_registry *reg,
+		      enum cls_universe universe, struct cls_prog **out);
+/* A reservation's identifier of type t: hex bytes ("01:02:03", "010203")
+ * or 'text' in single quotes -> id, *id_len. */
+int conf_parse_host_id(struct conf_ld *ld, const config_setting_t *s, unsigned type,
+		       const char *v, uint8_t id[CONF_HOST_ID_MAX], uint8_t *id_len);
+/* Order of identifiers (type, then length, then bytes); 0 when equal. */
+int conf_host_id_cmp(uint8_t ta, const uint8_t *a, uint8_t la, uint8_t tb, const uint8_t *b,
+		     uint8_t lb);
+/* "01:02:03" for messages. */
+void conf_host_id_str(const uint8_t *id, unsigned len, char *buf, size_t buflen);
+/* A reservation (setting s) by identifier `type` can match: its type is
+ * in order[], and flex-id has an expression.  0, or -1 after the error. */
+int conf_host_check_type(struct conf_ld *ld, const config_setting_t *s, const uint8_t *order,
+			 unsigned n_order, bool have_flex, unsigned type);
 /* flex-id-expression = "..." (Kea's flex-id identifier-expression): a
  * string expression evaluated per packet; reservations' flex-id values
  * are compared with its result. */
@@ -282,6 +407,11 @@ int conf_key_reservations(struct conf_ld *ld, const config_setting_t *s, void *o
  * identifier type used by a reservation is in host-reservation-identifiers,
  * flex-id needs flex-id-expression. */
 int conf_hosts_check(struct conf_ld *ld);
+
+/* conf6.c: dhcp6 = { ... } (obj is the conf): its snapshot goes to c->v6. */
+int conf6_key_dhcp6(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		    const struct conf_key *k);
+void conf6_free(struct conf6 *v6);
 
 /* conf.c: the cross checks of the policy once everything is parsed
  * (conf_hosts_check and the classification stages). */

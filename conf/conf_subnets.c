@@ -79,13 +79,24 @@ static int parse_subnet_prefix(struct conf_ld *ld, const config_setting_t *s, vo
 	return 0;
 }
 
-/* 'interface' = "name" -> index into c->ifaces, or -1 after the error. */
-static int iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
+int conf_iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
 {
 	for (unsigned i = 0; ld->c && i < ld->c->n_ifaces; i++)
 		if (strcmp(ld->c->ifaces[i].name, name) == 0)
 			return (int)i;
 	return conf_err(ld, s, "'interface': no interface named \"%s\" in interfaces", name);
+}
+
+/* The same for DHCPv4, which needs the port's IPv4 address (conf.h). */
+static int iface_index(struct conf_ld *ld, const config_setting_t *s, const char *name)
+{
+	int i = conf_iface_index(ld, s, name);
+	const struct conf_iface *f = i >= 0 ? &ld->c->ifaces[i] : NULL;
+
+	if (f && f->has_addr6 && !f->has_addr4)
+		return conf_err(ld, s, "'interface': \"%s\" has no IPv4 'address' (only address6): "
+				"DHCPv4 cannot be served on it", name);
+	return i;
 }
 
 static int parse_subnet_iface(struct conf_ld *ld, const config_setting_t *s, void *obj,
@@ -107,20 +118,14 @@ static int parse_pool(struct conf_ld *ld, const config_setting_t *s, void *obj,
 {
 	struct conf_pool *p = obj;
 	const struct conf_subnet *sn = ld->cur_subnet;
-	const char *v = conf_string(ld, s, k->name), *dash;
+	const char *v = conf_string(ld, s, k->name), *hi;
+	char lo[64];
 	char net[16];
 
 	if (v == NULL)
 		return -1;
-	if ((dash = strchr(v, '-')) != NULL) {
-		char lo[64];
-		size_t n = (size_t)(dash - v);
-
-		if (n >= sizeof(lo))
-			goto bad;
-		memcpy(lo, v, n);
-		lo[n] = '\0';
-		if (conf_ip4(lo, &p->first) < 0 || conf_ip4(dash + 1, &p->last) < 0)
+	if ((hi = conf_range_split(v, lo, sizeof(lo))) != NULL) {
+		if (conf_ip4(lo, &p->first) < 0 || conf_ip4(hi, &p->last) < 0)
 			goto bad;
 		if (p->first > p->last)
 			return conf_err(ld, s, "'pool': \"%s\" starts after it ends", v);
@@ -148,24 +153,10 @@ static int pool_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 		     const config_setting_t **found)
 {
 	struct conf_pool *p = obj;
-	struct conf_range *r;
+	struct lease_addr6 first = { 0, p->first }, last = { 0, p->last };
 
 	p->line = config_setting_source_line(grp);
-	if (ld->n_pools == ld->cap_pools) {
-		unsigned cap = ld->cap_pools ? 2 * ld->cap_pools : 16;
-
-		r = realloc(ld->pools, cap * sizeof(*r));
-		if (r == NULL)
-			return conf_nomem(ld, grp);
-		ld->pools = r;
-		ld->cap_pools = cap;
-	}
-	r = &ld->pools[ld->n_pools];
-	r->first = p->first;
-	r->last = p->last;
-	r->seq = ld->n_pools++;
-	r->s = conf_found(&pool_table, found, "pool");
-	return 0;
+	return conf_range_add(ld, conf_found(&pool_table, found, "pool"), &ld->pools, first, last, 0);
 }
 
 static void pool_init(struct conf_ld *ld, void *obj)
@@ -231,21 +222,10 @@ static int subnet_post(struct conf_ld *ld, const config_setting_t *grp, void *ob
 	sn->line = config_setting_source_line(grp);
 	ld->cur_subnet = NULL;
 	{
-		size_t i = (size_t)(sn - c->subnets);
+		unsigned i = (unsigned)(sn - c->subnets);
 
-		if (i >= ld->cap_sn_src) {
-			size_t cap = ld->cap_sn_src ? 2 * ld->cap_sn_src : 64;
-			const config_setting_t **v;
-
-			while (cap <= i)
-				cap *= 2;
-			v = realloc(ld->sn_src, cap * sizeof(*v));
-			if (v == NULL)
-				return conf_nomem(ld, grp);
-			memset(v + ld->cap_sn_src, 0, (cap - ld->cap_sn_src) * sizeof(*v));
-			ld->sn_src = v;
-			ld->cap_sn_src = (unsigned)cap;
-		}
+		if (conf_grow(ld, grp, &ld->sn_src, sizeof(*ld->sn_src), &ld->cap_sn_src, i + 1) < 0)
+			return -1;
 		ld->sn_src[i] = grp;
 	}
 

@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 
 #include "conf.h"
+#define CONF_TEST_LOAD "/tmp/conf_test_XXXXXX"
 #include "conf_test_helpers.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -21,65 +22,6 @@
 #define IFACES \
 	"interfaces = ( { name = \"eth0\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n"
 #define HEAD "dpdk = { lcores = \"0,1\"; };\n" IFACES
-
-static char tmpdir[] = "/tmp/conf_test_XXXXXX";
-static char err[1024];
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
-}
-
-static struct conf *load_text(const char *text, char *path, size_t len)
-{
-	snprintf(path, len, "%s/t.conf", tmpdir);
-	write_text(path, text);
-	return conf_load(path, err, sizeof(err));
-}
-
-/* text must fail with "<its path>:<marked line>: ...fragment..." */
-static void expect_err_at(const char *text, const char *fragment, int line)
-{
-	char path[512], prefix[600];
-	struct conf *c;
-
-	c = load_text(text, path, sizeof(path));
-	CU_ASSERT_PTR_NULL(c);
-	if (c != NULL) {
-		fprintf(stderr, "\nloaded, but expected an error containing \"%s\"\n", fragment);
-		conf_free(c);
-		return;
-	}
-	CU_ASSERT_EQUAL(errno, EINVAL);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
-	CU_ASSERT(strncmp(err, prefix, strlen(prefix)) == 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, fragment) == NULL)
-		fprintf(stderr, "\nwanted \"%s...%s\"\n   got \"%s\"\n", prefix, fragment, err);
-}
-
-static void expect_err(const char *text, const char *fragment)
-{
-	int line = marked_line(text);
-
-	CU_ASSERT_FATAL(line > 0);
-	expect_err_at(text, fragment, line);
-}
-
-static struct conf *load_ok(const char *text)
-{
-	char path[512];
-	struct conf *c = load_text(text, path, sizeof(path));
-
-	CU_ASSERT_PTR_NOT_NULL(c);
-	if (c == NULL)
-		fprintf(stderr, "\nunexpected error: %s\n", err);
-	return c;
-}
 
 /* ---------------------------------------------------------------------- */
 
@@ -634,6 +576,65 @@ static void test_err_control(void)
 		   "'idle-timeout' must be between 100");
 }
 
+/* address6: optional, with address or alone; a port without an IPv4
+ * address is never DHCPv4's (conf.h). */
+static void test_iface_address6(void)
+{
+	struct conf *c = load_ok("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+				 " { name = \"a\"; device = \"d1\"; address = \"198.18.0.1/24\";\n"
+				 "   address6 = \"2001:db8:1::1/64\"; },\n"
+				 " { name = \"b\"; device = \"d2\"; address6 = \" 2001:db8:2::1 / 48 \"; } );\n"
+				 "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"a\"; } );\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->ifaces[0].has_addr4);
+	CU_ASSERT_TRUE(c->ifaces[0].has_addr6);
+	CU_ASSERT_EQUAL(c->ifaces[0].addr, IP(198, 18, 0, 1));
+	CU_ASSERT_EQUAL(c->ifaces[0].addr6.hi, 0x20010db800010000ull);
+	CU_ASSERT_EQUAL(c->ifaces[0].addr6.lo, 1);
+	CU_ASSERT_EQUAL(c->ifaces[0].prefix6_len, 64);
+	CU_ASSERT_FALSE(c->ifaces[1].has_addr4);
+	CU_ASSERT_TRUE(c->ifaces[1].has_addr6);
+	CU_ASSERT_EQUAL(c->ifaces[1].addr, 0);
+	CU_ASSERT_EQUAL(c->ifaces[1].prefix_len, 0);
+	CU_ASSERT_EQUAL(c->ifaces[1].prefix6_len, 48);
+	CU_ASSERT_EQUAL(c->ifaces[1].addr6.hi, 0x20010db800020000ull);
+	CU_ASSERT_PTR_NULL(c->v6);
+	conf_free(c);
+
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; } ); #<\n", "interface \"e\" needs 'address' (IPv4), "
+		   "'address6' (IPv6) or both");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1\"; } ); #<\n",
+		   "'address6': \"2001:db8::1\" is not an IPv6 address with a prefix length");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/129\"; } ); #<\n",
+		   "is not an IPv6 address with a prefix length");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"fe80::1/64\"; } ); #<\n", "is link-local");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"ff02::1:2/64\"; } ); #<\n", "is a multicast address");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"::/64\"; } ); #<\n", "is not a unicast address");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address = \"0.0.0.0/8\"; } ); #<\n",
+		   "0.0.0.0 is not an address of this server");
+	/* DHCPv4 needs the port's IPv4 address */
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\";\n interface = \"e\"; } ); #<\n",
+		   "'interface': \"e\" has no IPv4 'address' (only address6)");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "shared-networks = ( { name = \"n\";\n interface = \"e\"; } ); #<\n",
+		   "has no IPv4 'address'");
+	expect_err("dpdk = { lcores = \"0,1\"; };\ninterfaces = (\n"
+		   " { name = \"e\"; device = \"d\"; address6 = \"2001:db8::1/64\"; } );\n"
+		   "subnet4 = ( { id = 1;\n subnet = \"0.0.0.0/8\"; } ); #<\n",
+		   "subnet 0.0.0.0/8 contains 0.0.0.0, the IPv4 address of interface \"e\"");
+}
+
 /* Classification and reservation keys through conf_load: classes, option-def, reservations (global,
  * per subnet, in a shared network), identifiers, flex-id, precedence,
  * shared networks (their subnets appended to subnets[]), pool and subnet
@@ -725,45 +726,29 @@ static void test_policy_keys(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct conf_test_case cases[] = {
+		{ "example config loads", test_example_conf },
+		{ "demo config loads", test_demo_conf },
+		{ "defaults", test_defaults },
+		{ "timers resolved and derived", test_timers },
+		{ "int64 values", test_int64_values },
+		{ "options encoded and sorted", test_options },
+		{ "@include", test_include },
+		{ "errors: file and syntax", test_err_file },
+		{ "errors: unknown keys", test_err_unknown_keys },
+		{ "errors: types", test_err_types },
+		{ "errors: values", test_err_values },
+		{ "errors: required", test_err_required },
+		{ "errors: addresses", test_err_addresses },
+		{ "errors: pools and subnets", test_err_pools_subnets },
+		{ "errors: timers", test_err_timers },
+		{ "errors: option data", test_err_option_data },
+		{ "errors: lease-database", test_err_lease_db },
+		{ "control-socket and http-control", test_control },
+		{ "errors: control-socket and http-control", test_err_control },
+		{ "classes, reservations, shared networks", test_policy_keys },
+		{ "interfaces: address6", test_iface_address6 },
+	};
 
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("conf", NULL, NULL);
-	CU_add_test(s, "example config loads", test_example_conf);
-	CU_add_test(s, "demo config loads", test_demo_conf);
-	CU_add_test(s, "defaults", test_defaults);
-	CU_add_test(s, "timers resolved and derived", test_timers);
-	CU_add_test(s, "int64 values", test_int64_values);
-	CU_add_test(s, "options encoded and sorted", test_options);
-	CU_add_test(s, "@include", test_include);
-	CU_add_test(s, "errors: file and syntax", test_err_file);
-	CU_add_test(s, "errors: unknown keys", test_err_unknown_keys);
-	CU_add_test(s, "errors: types", test_err_types);
-	CU_add_test(s, "errors: values", test_err_values);
-	CU_add_test(s, "errors: required", test_err_required);
-	CU_add_test(s, "errors: addresses", test_err_addresses);
-	CU_add_test(s, "errors: pools and subnets", test_err_pools_subnets);
-	CU_add_test(s, "errors: timers", test_err_timers);
-	CU_add_test(s, "errors: option data", test_err_option_data);
-	CU_add_test(s, "errors: lease-database", test_err_lease_db);
-	CU_add_test(s, "control-socket and http-control", test_control);
-	CU_add_test(s, "errors: control-socket and http-control", test_err_control);
-	CU_add_test(s, "classes, reservations, shared networks", test_policy_keys);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-
-	{
-		char path[600];
-
-		snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
-		unlink(path);
-		rmdir(tmpdir);
-	}
-	return failures ? 1 : 0;
+	return conf_test_run("conf", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -7,14 +7,11 @@
  */
 #include "dhcp4_options.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include "net.h"
+#include "opt_enc.h"
 
 #define OT(t) DHCP4_OT_##t
 
@@ -203,294 +200,55 @@ static const char *type_name(enum dhcp4_opt_type t)
 	return "?";
 }
 
-/* Encoder state: output buffer with its fill level and the error sink. */
-struct enc {
-	uint8_t *out;
-	size_t len;
-	char *err;
-	size_t errlen;
-};
-
 #define ENC_MAX 255
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct enc *e, const char *fmt, ...)
+/* Integers: width and signedness of each type. */
+static int encode_int(struct opt_enc *e, enum dhcp4_opt_type t, const char *tok)
 {
-	va_list ap;
-
-	if (e->err != NULL && e->errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(e->err, e->errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static int put(struct enc *e, const void *p, size_t n)
-{
-	if (e->len + n > ENC_MAX)
-		return fail(e, "encoded value longer than %d bytes", ENC_MAX);
-	memcpy(e->out + e->len, p, n);
-	e->len += n;
-	return 0;
-}
-
-static int put_u8(struct enc *e, uint8_t v)
-{
-	return put(e, &v, 1);
-}
-
-/* Hex as Kea takes it: an optional 0x, then either bytes of one or two
- * digits separated by ':' or ' ' ("1:2:ab"), or a run of digits where an
- * odd count means a leading zero ("abc" == 0a bc). */
-static int encode_hex(struct enc *e, const char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n == 0)
-		return 0;
-
-	if (memchr(s, ':', n) != NULL || memchr(s, ' ', n) != NULL) {
-		size_t i = 0;
-
-		while (i < n) {
-			int hi = -1, lo;
-			size_t digits = 0;
-
-			while (i < n && net_hexval(s[i]) >= 0 && digits < 3) {
-				lo = net_hexval(s[i]);
-				hi = digits == 0 ? lo : hi * 16 + lo;
-				digits++;
-				i++;
-			}
-			if (digits == 0 || digits > 2)
-				return fail(e, "invalid hex string '%.*s'", (int)n, s);
-			if (put_u8(e, (uint8_t)hi) < 0)
-				return -1;
-			if (i < n) {
-				if (s[i] != ':' && s[i] != ' ')
-					return fail(e, "invalid hex string '%.*s'", (int)n, s);
-				i++;
-				if (i == n)
-					return fail(e, "invalid hex string '%.*s'", (int)n, s);
-			}
-		}
-		return 0;
-	}
-
-	for (size_t i = 0; i < n; i++)
-		if (net_hexval(s[i]) < 0)
-			return fail(e, "invalid hex string '%.*s'", (int)n, s);
-	size_t i = 0;
-	if (n % 2) {
-		if (put_u8(e, (uint8_t)net_hexval(s[0])) < 0)
-			return -1;
-		i = 1;
-	}
-	for (; i < n; i += 2)
-		if (put_u8(e, (uint8_t)(net_hexval(s[i]) * 16 + net_hexval(s[i + 1]))) < 0)
-			return -1;
-	return 0;
-}
-
-/* Parse a decimal (optionally signed) or 0x-hex integer; whole token. */
-static bool parse_int(const char *s, long long *v)
-{
-	bool neg = false;
-	unsigned long long acc = 0;
-	int base = 10;
-
-	if (*s == '-' || *s == '+') {
-		neg = *s == '-';
-		s++;
-	}
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (*s == '\0')
-		return false;
-	for (; *s; s++) {
-		int d = net_hexval(*s);
-
-		if (d < 0 || d >= base)
-			return false;
-		acc = acc * base + d;
-		if (acc > (1ull << 40))     /* far beyond any int32/uint32 */
-			return false;
-	}
-	*v = neg ? -(long long)acc : (long long)acc;
-	return true;
-}
-
-static int encode_int(struct enc *e, enum dhcp4_opt_type t, const char *tok)
-{
-	long long v, lo, hi;
-	size_t width;
-	uint8_t b[4];
-
 	switch (t) {
-	case OT(UINT8): lo = 0; hi = UINT8_MAX; width = 1; break;
-	case OT(UINT16): lo = 0; hi = UINT16_MAX; width = 2; break;
-	case OT(UINT32): lo = 0; hi = UINT32_MAX; width = 4; break;
-	case OT(INT8): lo = INT8_MIN; hi = INT8_MAX; width = 1; break;
-	case OT(INT16): lo = INT16_MIN; hi = INT16_MAX; width = 2; break;
-	default: lo = INT32_MIN; hi = INT32_MAX; width = 4; break;
+	case OT(UINT8): return opt_enc_int(e, tok, 1, false, type_name(t));
+	case OT(UINT16): return opt_enc_int(e, tok, 2, false, type_name(t));
+	case OT(UINT32): return opt_enc_int(e, tok, 4, false, type_name(t));
+	case OT(INT8): return opt_enc_int(e, tok, 1, true, type_name(t));
+	case OT(INT16): return opt_enc_int(e, tok, 2, true, type_name(t));
+	default: return opt_enc_int(e, tok, 4, true, type_name(t));
 	}
-	if (!parse_int(tok, &v))
-		return fail(e, "invalid %s value '%s'", type_name(t), tok);
-	if (v < lo || v > hi)
-		return fail(e, "value '%s' out of range for %s", tok, type_name(t));
-	for (size_t i = 0; i < width; i++)
-		b[i] = (uint8_t)((unsigned long long)v >> (8 * (width - 1 - i)));
-	return put(e, b, width);
 }
 
-/* A domain name in DNS wire format (RFC 1035 3.1), uncompressed, ending in
- * the root label.  A trailing dot is optional. */
-static int encode_fqdn(struct enc *e, const char *tok)
-{
-	size_t n = strlen(tok), start = e->len, i = 0;
-
-	if (n == 0)
-		return fail(e, "empty domain name");
-	if (strcmp(tok, ".") == 0)
-		return put_u8(e, 0);
-	if (tok[n - 1] == '.')
-		n--;
-	while (i < n) {
-		const char *dot = memchr(tok + i, '.', n - i);
-		size_t l = dot ? (size_t)(dot - (tok + i)) : n - i;
-
-		if (l == 0)
-			return fail(e, "empty label in domain name '%s'", tok);
-		if (l > 63)
-			return fail(e, "label longer than 63 bytes in domain name '%s'", tok);
-		for (size_t k = 0; k < l; k++)
-			if (tok[i + k] <= ' ' || tok[i + k] == 0x7f)
-				return fail(e, "invalid character in domain name '%s'", tok);
-		if (put_u8(e, (uint8_t)l) < 0 || put(e, tok + i, l) < 0)
-			return -1;
-		i += l + 1;
-	}
-	if (put_u8(e, 0) < 0)
-		return -1;
-	if (e->len - start > 255)
-		return fail(e, "domain name '%s' longer than 255 bytes", tok);
-	return 0;
-}
-
-static int parse_ipv4(struct enc *e, const char *tok, uint32_t *a)
-{
-	if (net_ip4_parse(tok, a) < 0)
-		return fail(e, "invalid IPv4 address '%s'", tok);
-	return 0;
-}
-
-/* The first n bytes of address a in network order. */
-static int put_ipv4(struct enc *e, uint32_t a, size_t n)
-{
-	uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a };
-
-	return put(e, b, n);
-}
-
-static int encode_ipv4(struct enc *e, const char *tok)
+static int encode_value(struct opt_enc *e, enum dhcp4_opt_type t, const char *tok)
 {
 	uint32_t a;
 
-	if (parse_ipv4(e, tok, &a) < 0)
-		return -1;
-	return put_ipv4(e, a, 4);
-}
-
-static int encode_bool(struct enc *e, const char *tok)
-{
-	if (strcasecmp(tok, "true") == 0 || strcmp(tok, "1") == 0)
-		return put_u8(e, 1);
-	if (strcasecmp(tok, "false") == 0 || strcmp(tok, "0") == 0)
-		return put_u8(e, 0);
-	return fail(e, "invalid boolean '%s' (expected true or false)", tok);
-}
-
-static int encode_value(struct enc *e, enum dhcp4_opt_type t, const char *tok)
-{
 	switch (t) {
 	case OT(UINT8): case OT(UINT16): case OT(UINT32):
 	case OT(INT8): case OT(INT16): case OT(INT32):
 		return encode_int(e, t, tok);
 	case OT(IPV4):
-		return encode_ipv4(e, tok);
+		if (opt_enc_parse_ipv4(e, tok, &a) < 0)
+			return -1;
+		return opt_enc_ipv4_bytes(e, a, 4);
 	case OT(BOOL):
-		return encode_bool(e, tok);
+		return opt_enc_bool(e, tok);
 	case OT(FQDN):
-		return encode_fqdn(e, tok);
+		return opt_enc_fqdn(e, tok);
 	case OT(STRING):
 		/* RFC 2132 2: NVT ASCII options carry at least one byte. */
 		if (*tok == '\0')
-			return fail(e, "empty string value");
-		return put(e, tok, strlen(tok));
+			return opt_enc_fail(e, "empty string value");
+		return opt_enc_put(e, tok, strlen(tok));
 	case OT(BINARY):
-		return encode_hex(e, tok);
+		return opt_enc_hex(e, tok);
 	case OT(EMPTY):
 	case OT(RECORD):
 		break;
 	}
-	return fail(e, "cannot encode a value of type %s", type_name(t));
-}
-
-/* Comma separated tokens, trimmed; "\," is a literal comma (Kea's escape). */
-#define MAX_TOKENS 128
-#define TOKBUF     2048
-
-struct tokens {
-	char buf[TOKBUF];
-	const char *tok[MAX_TOKENS];
-	int n;
-};
-
-static int tokenize(struct enc *e, const char *data, struct tokens *t)
-{
-	size_t o = 0;
-	const char *p = data;
-
-	t->n = 0;
-	for (;;) {
-		size_t start = o;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		while (*p != '\0' && *p != ',') {
-			if (p[0] == '\\' && p[1] == ',')
-				p++;
-			if (o + 1 >= TOKBUF)
-				return fail(e, "value too long");
-			t->buf[o++] = *p++;
-		}
-		while (o > start && (t->buf[o - 1] == ' ' || t->buf[o - 1] == '\t'))
-			o--;
-		t->buf[o++] = '\0';
-		if (t->n == MAX_TOKENS)
-			return fail(e, "too many values (more than %d)", MAX_TOKENS);
-		t->tok[t->n++] = t->buf + start;
-		if (*p == '\0')
-			break;
-		p++;
-	}
-	return 0;
+	return opt_enc_fail(e, "cannot encode a value of type %s", type_name(t));
 }
 
 /* RFC 3442 routes written as Kea does: "10.0.0.0/8 - 10.1.1.1, ...".
  * Each route is the prefix length, the significant octets of the
  * destination, then the router. */
-static int encode_classless_routes(struct enc *e, const struct tokens *t)
+static int encode_classless_routes(struct opt_enc *e, const struct opt_tokens *t)
 {
 	for (int i = 0; i < t->n; i++) {
 		char dst[32], rtr[32];
@@ -500,14 +258,15 @@ static int encode_classless_routes(struct enc *e, const struct tokens *t)
 
 		if (sscanf(t->tok[i], "%31[0-9.] / %u - %31[0-9.] %n", dst, &plen, rtr, &used) != 3 ||
 		    t->tok[i][used] != '\0')
-			return fail(e, "invalid classless static route '%s' (expected prefix/len - router)",
-				    t->tok[i]);
+			return opt_enc_fail(e, "invalid classless static route '%s' (expected "
+					    "prefix/len - router)", t->tok[i]);
 		if (plen > 32)
-			return fail(e, "prefix length %u out of range in route '%s'", plen, t->tok[i]);
-		if (parse_ipv4(e, dst, &d) < 0 || parse_ipv4(e, rtr, &r) < 0)
+			return opt_enc_fail(e, "prefix length %u out of range in route '%s'", plen,
+					    t->tok[i]);
+		if (opt_enc_parse_ipv4(e, dst, &d) < 0 || opt_enc_parse_ipv4(e, rtr, &r) < 0)
 			return -1;
-		if (put_u8(e, (uint8_t)plen) < 0 || put_ipv4(e, d, (plen + 7) / 8) < 0 ||
-		    put_ipv4(e, r, 4) < 0)
+		if (opt_enc_u8(e, (uint8_t)plen) < 0 || opt_enc_ipv4_bytes(e, d, (plen + 7) / 8) < 0 ||
+		    opt_enc_ipv4_bytes(e, r, 4) < 0)
 			return -1;
 	}
 	return 0;
@@ -518,61 +277,51 @@ static int encode_classless_routes(struct enc *e, const struct tokens *t)
  * loader appends the vendor-<enterprise> sub-options to it afterwards
  * (dhcp4_opt_put_vivso).  Without the data-len byte a client would read
  * the next block's first byte as a length. */
-static int encode_vivso(struct enc *e, const struct tokens *t)
+static int encode_vivso(struct opt_enc *e, const struct opt_tokens *t)
 {
 	for (int i = 0; i < t->n; i++) {
-		if (encode_int(e, OT(UINT32), t->tok[i]) < 0 || put_u8(e, 0) < 0)
+		if (encode_int(e, OT(UINT32), t->tok[i]) < 0 || opt_enc_u8(e, 0) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int encode_csv(struct enc *e, const struct dhcp4_opt_def *def, const char *data)
+static int encode_tokens(struct opt_enc *e, const void *arg, const struct opt_tokens *t)
 {
-	struct tokens t;
+	const struct dhcp4_opt_def *def = arg;
 	int nfields = 1;
 
-	if (def->type == OT(EMPTY)) {
-		for (const char *p = data; *p; p++)
-			if (*p != ' ' && *p != '\t')
-				return fail(e, "option '%s' takes no value", def->name);
-		return 0;
-	}
-	if (tokenize(e, data, &t) < 0)
-		return -1;
-	if (t.n == 1 && t.tok[0][0] == '\0')
-		return fail(e, "option '%s' needs a value", def->name);
-
 	if (def->code == 121 && def->type == OT(BINARY))
-		return encode_classless_routes(e, &t);
+		return encode_classless_routes(e, t);
 	if (def->code == 125 && def->type == OT(UINT32))
-		return encode_vivso(e, &t);
+		return encode_vivso(e, t);
 
 	if (def->type == OT(RECORD)) {
 		nfields = 0;
 		while (def->fields[nfields] != OT(EMPTY))
 			nfields++;
 	}
-	if (!def->array && t.n != nfields)
-		return fail(e, "option '%s' takes %d value%s, got %d", def->name, nfields,
-			    nfields == 1 ? "" : "s", t.n);
-	if (def->array && t.n % nfields != 0)
-		return fail(e, "option '%s' takes groups of %d values, got %d", def->name,
-			    nfields, t.n);
+	if (!def->array && t->n != nfields)
+		return opt_enc_fail(e, "option '%s' takes %d value%s, got %d", def->name, nfields,
+				    nfields == 1 ? "" : "s", t->n);
+	if (def->array && t->n % nfields != 0)
+		return opt_enc_fail(e, "option '%s' takes groups of %d values, got %d", def->name,
+				    nfields, t->n);
 
-	for (int i = 0; i < t.n; i++) {
+	for (int i = 0; i < t->n; i++) {
 		enum dhcp4_opt_type ty = def->type == OT(RECORD) ? def->fields[i % nfields] : def->type;
 
-		if (encode_value(e, ty, t.tok[i]) < 0)
+		if (encode_value(e, ty, t->tok[i]) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+
 int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv_format,
 		     uint8_t out[255], char *err, size_t errlen)
 {
-	struct enc e = { .out = out, .len = 0, .err = err, .errlen = errlen };
+	struct opt_enc e = { .out = out, .len = 0, .cap = ENC_MAX, .err = err, .errlen = errlen };
 	int rc;
 
 	if (err != NULL && errlen > 0)
@@ -580,9 +329,9 @@ int dhcp4_opt_encode(const struct dhcp4_opt_def *def, const char *data, bool csv
 	if (data == NULL)
 		data = "";
 	if (def == NULL || !csv_format)
-		rc = encode_hex(&e, data);
+		rc = opt_enc_hex(&e, data);
 	else
-		rc = encode_csv(&e, def, data);
+		rc = opt_enc_csv(&e, data, def->name, def->type != OT(EMPTY), encode_tokens, def);
 	return rc < 0 ? -1 : (int)e.len;
 }
 

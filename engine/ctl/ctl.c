@@ -248,7 +248,9 @@ json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *servic
 	}
 	text[0] = '\0';
 	pthread_mutex_lock(&c->run_lock);
+	c->service = json_object_get(root, "service");
 	rc = cmd->fn(args, &out, text, sizeof(text), cmd->ctx);
+	c->service = NULL;
 	pthread_mutex_unlock(&c->run_lock);
 	text[sizeof(text) - 1] = '\0';
 	if (rc < CTL_SUCCESS || rc > CTL_EMPTY) {
@@ -260,6 +262,11 @@ json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *servic
 out:
 	json_decref(root);
 	return ans;
+}
+
+const json_t *ctl_request_service(const struct ctl *c)
+{
+	return c->service;
 }
 
 json_t *ctl_execute(struct ctl *c, const char *request, size_t len)

@@ -103,6 +103,12 @@ void ctl_free(struct ctl *c);
  * server's SIGHUP path).  Returns the answer object (caller decrefs). */
 json_t *ctl_execute(struct ctl *c, const char *request, size_t len);
 
+/* Inside a handler (on the thread running it): the request's "service"
+ * value as a Kea Control Agent client sends it (e.g. ["dhcp6"]: the
+ * DHCPv6 server is meant), NULL when the request had none.  Borrowed,
+ * valid until the handler returns; not checked for shape. */
+const json_t *ctl_request_service(const struct ctl *c);
+
 /* Added: the HTTP port actually bound while started (http_port 0 in the
  * params picks a free one, which tests use), 0 when not listening. */
 uint16_t ctl_http_port(const struct ctl *c);

@@ -1,5 +1,5 @@
 /* Private to the server's control commands (ctl_cmd_*.c, ctl_lease_msg.c,
- * ctl_reload.c): what they share.
+ * ctl_lease6_json.c, ctl_reload.c): what they share.
  *
  * Everything there runs on the control thread (or on main for SIGHUP and
  * the statistics file) under srv->lock.  Nothing there writes a worker's
@@ -30,7 +30,7 @@ struct cmd_def {
 	const char *name;
 	ctl_handler_fn fn;
 };
-extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[];
+extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[];
 
 static inline int locked(struct dp_srv *s)
 {
@@ -50,9 +50,37 @@ int arg_uint(const json_t *args, const char *key, bool required, uint64_t max,
 	     uint64_t *out, char *text, size_t len);
 int arg_str(const json_t *args, const char *key, bool required, const char **out,
 	    char *text, size_t len);
+/* The optional "subnets" list of lease*-get-all into ids[0..max): 0
+ * (absent: *n = 0), or -1 (text set): not a list, longer than max, an
+ * entry that is not a subnet id, or one `known` does not find in c. */
+int arg_subnets(const json_t *args, bool (*known)(const struct conf *c, uint32_t id),
+		const struct conf *c, uint32_t *ids, unsigned max, unsigned *n,
+		char *text, size_t len);
+/* lease*-get-page's "from" (the caller reads "start" or its address) and
+ * "limit" (1..1000000): 0, or -1 (text set). */
+int arg_page(const json_t *args, const char **from, uint32_t *limit, char *text, size_t len);
 void fmt_ip4(uint32_t a, char *buf, size_t len);
+int parse_ip6(const char *s, struct lease_addr6 *a);     /* 0 or -EINVAL */
+void fmt_ip6(struct lease_addr6 a, char *buf, size_t len);   /* len: INET6_ADDRSTRLEN */
 int parse_hex(const char *s, uint8_t *out, size_t max);   /* length or -1 */
 void fmt_hex(const uint8_t *b, size_t n, char *out);     /* out holds 3 * n */
+/* The n bytes of s up to a NUL as JSON-safe text: JSON needs UTF-8, so
+ * bytes outside printable ASCII show as '?'.  out holds n + 1. */
+void fmt_printable(const char *s, size_t n, char *out);
+
+/* ---- ctl_lease6_json.c: DHCPv6 leases in Kea's JSON -------------------- */
+
+json_t *lease6_json(const struct lease6_rec *r);        /* NULL: out of memory */
+/* lease6-add / -update arguments into *r, checked against the dhcp6 block
+ * (subnet, lifetimes); now: the time expire counts from when neither
+ * "expire" nor "cltt" is given.  CTL_SUCCESS, or CTL_ERROR (text set). */
+int lease6_from_json(const struct conf6 *c6, const json_t *args, uint32_t now,
+		     struct lease6_rec *r, char *text, size_t len);
+/* lease6-get / -del: ip-address [+ type], or identifier-type "duid" +
+ * identifier + subnet-id [+ iaid, type] (Kea: iaid 0, type IA_NA by
+ * default).  del: the words of lease6-del's refusals. */
+int lease6_selector(const json_t *args, bool del, struct dhcp6_lease_filter *f, char *text,
+		    size_t len);
 
 /* ---- ctl_lease_msg.c: lease work done by the owning workers ------------ */
 
@@ -66,6 +94,39 @@ int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found, uint32_t
 long page_query(struct dp_srv *s, uint32_t from, uint32_t limit, struct lease_rec **out);
 int move_lease(struct dp_srv *s, unsigned from, unsigned to, uint32_t ref,
 	       const struct lease_rec *r);
+
+/* DHCPv6: a lease lives on the worker that owns its DUID (duid_owner,
+ * dhcp6_rec_owner); by-address work asks every worker.  Workers [w0, w1)
+ * for the queries and deletes. */
+long query6(struct dp_srv *s, const struct dhcp6_lease_filter *f, unsigned w0, unsigned w1,
+	    struct lease6_rec **out);
+int del6_all(struct dp_srv *s, const struct dhcp6_lease_filter *f, unsigned w0, unsigned w1,
+	     long *deleted);
+int send6_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease6_rec *r);
+int holder6_of(struct dp_srv *s, const struct dhcp6_lease_filter *f, struct lease6_rec *found);
+unsigned duid_owner(struct dp_srv *s, const uint8_t *duid, uint8_t len);
+/* The lease at old->addr from worker `from` to worker `to` as r: 0, or
+ * -errno with the old lease back on `from` (-EIO: it could not be). */
+int move6_lease(struct dp_srv *s, unsigned from, unsigned to, const struct lease6_rec *old,
+		const struct lease6_rec *r);
+
+/* ---- ctl_cmd_lease.c: the answers both lease families share ---------- */
+
+/* Kea's {"leases": [...]} (and "count") from the first `limit` (0: all)
+ * of the n records of `size` bytes at v, each made JSON by `one`; "<n>
+ * <fam> lease(s) found.", 0 or 3 (none).  n < 0: a query's -errno
+ * (msg_error).  Frees v. */
+int leases_answer(void *v, size_t size, long n, uint32_t limit, json_t *(*one)(const void *r),
+		  const char *fam, bool with_count, json_t **out, char *text, size_t len);
+int msg_error(int ret, char *text, size_t len);        /* a worker message's -errno */
+/* The answer to a del_all() that failed after deleting n leases. */
+int del_error(int r, long n, char *text, size_t len);
+/* lease*-wipe's optional subnet-id into *sid (0: all): 0, or -1 (text
+ * set) when it is no id `known` finds in c. */
+int wipe_args(const json_t *args, bool (*known)(const struct conf *c, uint32_t id),
+	      const struct conf *c, uint32_t *sid, char *text, size_t len);
+/* "Deleted <n> IPv<4|6> lease(s) from subnet(s) <ids>": 0, or 3 for none. */
+int wipe_answer(long n, bool v6, uint32_t sid, const struct conf *c, char *text, size_t len);
 
 /* ---- ctl_cmd_stats.c ---------------------------------------------------- */
 

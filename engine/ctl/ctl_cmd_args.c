@@ -2,6 +2,7 @@
  * arguments out of the JSON request, and the text forms of addresses and
  * identifiers. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,11 +82,85 @@ int arg_str(const json_t *args, const char *key, bool required, const char **out
 	return r;
 }
 
+int arg_subnets(const json_t *args, bool (*known)(const struct conf *c, uint32_t id),
+		const struct conf *c, uint32_t *ids, unsigned max, unsigned *n,
+		char *text, size_t len)
+{
+	json_t *a, *v;
+	size_t i;
+
+	*n = 0;
+	if (arg_get(args, "subnets", JSON_ARRAY, &a, text, len) < 0)
+		return -1;
+	if (!a)
+		return 0;
+	if (json_array_size(a) > max) {
+		snprintf(text, len, "at most %u subnets at a time", max);
+		return -1;
+	}
+	json_array_foreach(a, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    json_integer_value(v) > UINT32_MAX) {
+			snprintf(text, len, "'subnets' must list subnet ids (positive integers)");
+			return -1;
+		}
+		if (!known(c, (uint32_t)json_integer_value(v))) {
+			snprintf(text, len, "no subnet with subnet-id %" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+			return -1;
+		}
+		ids[(*n)++] = (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+int arg_page(const json_t *args, const char **from, uint32_t *limit, char *text, size_t len)
+{
+	uint64_t v;
+
+	if (arg_str(args, "from", true, from, text, len) < 0 ||
+	    arg_uint(args, "limit", true, 1000000, &v, text, len) < 0)
+		return -1;
+	if (!v) {
+		snprintf(text, len, "page size 'limit' must be positive");
+		return -1;
+	}
+	*limit = (uint32_t)v;
+	return 0;
+}
+
 void fmt_ip4(uint32_t a, char *buf, size_t len)
 {
 	struct in_addr in = { .s_addr = htonl(a) };
 
 	inet_ntop(AF_INET, &in, buf, (socklen_t)len);
+}
+
+int parse_ip6(const char *s, struct lease_addr6 *a)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET6, s, b) != 1)
+		return -EINVAL;
+	*a = lease_addr6_load(b);
+	return 0;
+}
+
+void fmt_ip6(struct lease_addr6 a, char *buf, size_t len)
+{
+	uint8_t b[16];
+
+	lease_addr6_store(a, b);
+	inet_ntop(AF_INET6, b, buf, (socklen_t)len);
+}
+
+void fmt_printable(const char *s, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0'; i++)
+		out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
 }
 
 /* "01:02:0a" (also "-" separators or none) -> bytes.  Returns the length or -1. */

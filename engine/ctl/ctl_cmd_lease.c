@@ -1,6 +1,7 @@
 /* The lease commands: lease4-add, -get, -get-all, -get-page,
  * -get-by-hw-address, -get-by-client-id, -update, -del, -wipe and
- * leases-reclaim.  Kea's JSON in and out here; the work is done by the
+ * leases-reclaim, and the answers the DHCPv6 ones (ctl_cmd_lease6.c)
+ * share with them.  Kea's JSON in and out here; the work is done by the
  * owning workers (ctl_lease_msg.c). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,17 +13,6 @@
 #include "net.h"
 
 /* ---- leases: JSON <-> records ------------------------------------------ */
-
-/* The n bytes of s up to a NUL as JSON-safe text: JSON needs UTF-8, so
- * bytes outside printable ASCII show as '?'.  out holds n + 1. */
-static void fmt_printable(const char *s, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n && s[i] != '\0'; i++)
-		out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
-	out[i] = '\0';
-}
 
 static json_t *lease_json(const struct lease_rec *r)
 {
@@ -118,23 +108,31 @@ static int lease_from_json(struct dp_srv *s, const json_t *args, struct lease_re
 	return CTL_SUCCESS;
 }
 
-static int leases_answer(struct lease_rec *v, long n, json_t **out, char *text, size_t len,
-			 bool with_count)
+/* ---- answers both families share (ctl_cmd.h) --------------------------- */
+
+int leases_answer(void *v, size_t size, long n, uint32_t limit, json_t *(*one)(const void *r),
+		  const char *fam, bool with_count, json_t **out, char *text, size_t len)
 {
-	json_t *a = json_array();
+	json_t *a;
 	long i;
 
+	if (n < 0)
+		return msg_error((int)n, text, len);
+	if (limit && n > (long)limit)
+		n = limit;
+	a = json_array();
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, one((const char *)v + (size_t)i * size));
+	free(v);
 	if (!a)
 		return fail(text, len, "out of memory");
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, lease_json(&v[i]));
 	*out = with_count ? json_pack("{s:o, s:I}", "leases", a, "count", (json_int_t)n)
 			  : json_pack("{s:o}", "leases", a);
-	snprintf(text, len, "%ld IPv4 lease(s) found.", n);
+	snprintf(text, len, "%ld %s lease(s) found.", n, fam);
 	return n ? CTL_SUCCESS : CTL_EMPTY;
 }
 
-static int msg_error(int ret, char *text, size_t len)
+int msg_error(int ret, char *text, size_t len)
 {
 	if (ret == -ETIMEDOUT)
 		return fail(text, len, "a worker did not answer within %u ms", MSG_TIMEOUT_MS);
@@ -147,45 +145,51 @@ static int msg_error(int ret, char *text, size_t len)
 	return fail(text, len, "%s", strerror(-ret));
 }
 
-/* The answer to a del_all() that failed after deleting n leases. */
-static int del_error(int r, long n, char *text, size_t len)
+int del_error(int r, long n, char *text, size_t len)
 {
 	if (n > 0)
 		return fail(text, len, "deleted %ld lease(s), some remain: %s", n, strerror(-r));
 	return msg_error(r, text, len);
 }
 
+int wipe_args(const json_t *args, bool (*known)(const struct conf *c, uint32_t id),
+	      const struct conf *c, uint32_t *sid, char *text, size_t len)
+{
+	uint64_t v = 0;
+
+	if (arg_uint(args, "subnet-id", false, UINT32_MAX, &v, text, len) < 0)
+		return -1;
+	if (v && !known(c, (uint32_t)v)) {
+		snprintf(text, len, "no subnet with subnet-id %" PRIu64, v);
+		return -1;
+	}
+	*sid = (uint32_t)v;
+	return 0;
+}
+
+/* Kea's text names the subnets wiped: the one asked for, or all. */
+int wipe_answer(long n, bool v6, uint32_t sid, const struct conf *c, char *text, size_t len)
+{
+	unsigned i, n_ids = sid ? 1 : v6 ? c->v6->n_subnets : c->n_subnets;
+	size_t k = (size_t)snprintf(text, len, "Deleted %ld IPv%c lease(s) from subnet(s)", n,
+				    v6 ? '6' : '4');
+
+	for (i = 0; i < n_ids && k < len; i++)
+		k += (size_t)snprintf(text + k, len - k, " %" PRIu32, sid ? sid :
+				      v6 ? c->v6->subnets[i].id : c->subnets[i].id);
+	return n ? CTL_SUCCESS : CTL_EMPTY;
+}
+
 /* ---- lease4-* and leases-reclaim ---------------------------------------- */
 
-/* Subnets list of lease4-get-all / -wipe into a filter. */
-static int filter_subnets(struct dp_srv *s, const json_t *args, struct dhcp4_lease_filter *f,
-			  char *text, size_t len)
+static bool subnet4_known(const struct conf *c, uint32_t id)
 {
-	json_t *a, *v;
-	size_t i;
+	return conf_subnet_by_id(c, id) != NULL;
+}
 
-	if (arg_get(args, "subnets", JSON_ARRAY, &a, text, len) < 0)
-		return -1;
-	if (!a)
-		return 0;
-	if (json_array_size(a) > DHCP4_FILTER_SUBNETS) {
-		snprintf(text, len, "at most %d subnets at a time", DHCP4_FILTER_SUBNETS);
-		return -1;
-	}
-	json_array_foreach(a, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
-		    json_integer_value(v) > UINT32_MAX) {
-			snprintf(text, len, "'subnets' must list subnet ids (positive integers)");
-			return -1;
-		}
-		if (!conf_subnet_by_id(s->conf, (uint32_t)json_integer_value(v))) {
-			snprintf(text, len, "no subnet with subnet-id %" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			return -1;
-		}
-		f->subnet_ids[f->n_subnet_ids++] = (uint32_t)json_integer_value(v);
-	}
-	return 0;
+static json_t *lease4_item(const void *r)
+{
+	return lease_json(r);
 }
 
 static int lease_query_answer(struct dp_srv *s, const struct dhcp4_lease_filter *f, json_t **out,
@@ -193,15 +197,9 @@ static int lease_query_answer(struct dp_srv *s, const struct dhcp4_lease_filter 
 {
 	struct lease_rec *v;
 	long n = query_all(s, f, &v);
-	int r;
 
-	if (n < 0)
-		return msg_error((int)n, text, len);
-	if (limit && n > (long)limit)
-		n = limit;
-	r = leases_answer(v, n, out, text, len, with_count);
-	free(v);
-	return r;
+	return leases_answer(v, sizeof(*v), n, limit, lease4_item, "IPv4", with_count, out, text,
+			     len);
 }
 
 HANDLER(cmd_lease4_get_all)
@@ -211,7 +209,8 @@ HANDLER(cmd_lease4_get_all)
 	int r;
 
 	locked(s);
-	r = filter_subnets(s, args, &f, text, len) ? CTL_ERROR
+	r = arg_subnets(args, subnet4_known, s->conf, f.subnet_ids, DHCP4_FILTER_SUBNETS,
+			&f.n_subnet_ids, text, len) ? CTL_ERROR
 		: lease_query_answer(s, &f, out, text, len, false, 0);
 	pthread_mutex_unlock(&s->lock);
 	return r;
@@ -223,26 +222,16 @@ HANDLER(cmd_lease4_get_page)
 	struct dhcp4_lease_filter f = { 0 };
 	struct lease_rec *v;
 	const char *from;
-	uint64_t limit;
 	long n;
-	int r;
 
-	if (arg_str(args, "from", true, &from, text, len) < 0 ||
-	    arg_uint(args, "limit", true, 1000000, &limit, text, len) < 0)
+	if (arg_page(args, &from, &f.limit, text, len) < 0)
 		return CTL_ERROR;
-	if (!limit)
-		return fail(text, len, "page size 'limit' must be positive");
 	if (strcmp(from, "start") && net_ip4_parse(from, &f.from))
 		return fail(text, len, "'from' must be \"start\" or an IPv4 address, not \"%s\"", from);
-	f.limit = (uint32_t)limit;
 	locked(s);
 	n = page_query(s, f.from, f.limit, &v);
 	pthread_mutex_unlock(&s->lock);
-	if (n < 0)
-		return msg_error((int)n, text, len);
-	r = leases_answer(v, n, out, text, len, true);
-	free(v);
-	return r;
+	return leases_answer(v, sizeof(*v), n, 0, lease4_item, "IPv4", true, out, text, len);
 }
 
 /* lease4-get-by-hw-address and lease4-get-by-client-id: every lease of
@@ -465,31 +454,24 @@ HANDLER(cmd_lease4_wipe)
 {
 	struct dp_srv *s = ctx;
 	struct dhcp4_lease_filter f = { 0 };
-	uint64_t sid = 0;
+	uint32_t sid;
 	long n;
 	int r;
 
 	(void)out;
-	if (arg_uint(args, "subnet-id", false, UINT32_MAX, &sid, text, len) < 0)
-		return CTL_ERROR;
 	locked(s);
-	if (sid && !conf_subnet_by_id(s->conf, (uint32_t)sid)) {
+	if (wipe_args(args, subnet4_known, s->conf, &sid, text, len)) {
 		pthread_mutex_unlock(&s->lock);
-		return fail(text, len, "no subnet with subnet-id %" PRIu64, sid);
+		return CTL_ERROR;
 	}
 	if (sid) {
-		f.subnet_ids[0] = (uint32_t)sid;
+		f.subnet_ids[0] = sid;
 		f.n_subnet_ids = 1;
 	}
 	r = del_all(s, &f, &n);
+	r = r < 0 ? del_error(r, n, text, len) : wipe_answer(n, false, sid, s->conf, text, len);
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0)
-		return del_error(r, n, text, len);
-	if (sid)
-		snprintf(text, len, "Deleted %ld IPv4 lease(s) from subnet(s) %" PRIu64, n, sid);
-	else
-		snprintf(text, len, "Deleted %ld IPv4 lease(s) from subnet(s) all", n);
-	return n ? CTL_SUCCESS : CTL_EMPTY;
+	return r;
 }
 
 HANDLER(cmd_leases_reclaim)

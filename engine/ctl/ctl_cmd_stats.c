@@ -1,7 +1,8 @@
-/* Kea's statistics: the statistic-* commands, stat-lease4-get, the
- * Prometheus page and the statistics file, all from one enumeration of
- * the workers' counters.  Resets and removals are baselines kept here,
- * never writes to the workers' counters. */
+/* Kea's statistics: the statistic-* commands, stat-lease4-get and
+ * stat-lease6-get, the Prometheus page and the statistics file, all from
+ * one enumeration of the workers' counters (DHCPv4, DHCPv6, datapath).
+ * Resets and removals are baselines kept here, never writes to the
+ * workers' counters. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,12 +22,27 @@ struct stat_item {
 	bool gauge;
 	uint32_t subnet_id;             /* 0: global */
 	int pool;                       /* -1: not a pool statistic */
+	bool pd;                        /* pool is a pd-pool: subnet[N].pd-pool[M] */
+	uint8_t fam;                    /* 4 or 6: which server's it is in Kea; 0: the datapath's */
+	bool shared;                    /* a DHCPv6 one whose name a DHCPv4 one has too */
 };
 
 struct stat_list {
 	struct stat_item *v;
 	size_t n, cap;
+	uint8_t fam;                    /* what stat_add gives the next items */
+	bool pd;
 };
+
+/* Kea runs one server per family, so both have these names (globally,
+ * per subnet and per pool); one process here has both servers' names in
+ * one namespace.  The DHCPv6 ones are reached through the request's
+ * service (enum stat_view). */
+static bool kea_shared(const char *base)
+{
+	return !strcmp(base, "declined-addresses") || !strcmp(base, "reclaimed-leases") ||
+	       !strcmp(base, "reclaimed-declined-addresses");
+}
 
 static struct stat_item *stat_add(struct stat_list *l, const char *base, int64_t v, bool gauge,
 				  uint32_t subnet_id, int pool)
@@ -44,7 +60,8 @@ static struct stat_item *stat_add(struct stat_list *l, const char *base, int64_t
 	}
 	it = &l->v[l->n++];
 	if (pool >= 0)
-		snprintf(it->name, sizeof(it->name), "subnet[%u].pool[%d].%s", subnet_id, pool, base);
+		snprintf(it->name, sizeof(it->name), "subnet[%u].%s[%d].%s", subnet_id,
+			 l->pd ? "pd-pool" : "pool", pool, base);
 	else if (subnet_id)
 		snprintf(it->name, sizeof(it->name), "subnet[%u].%s", subnet_id, base);
 	else
@@ -54,7 +71,138 @@ static struct stat_item *stat_add(struct stat_list *l, const char *base, int64_t
 	it->gauge = gauge;
 	it->subnet_id = subnet_id;
 	it->pool = pool;
+	it->pd = pool >= 0 && l->pd;
+	it->fam = l->fam;
+	it->shared = l->fam == 6 && kea_shared(base);
 	return it;
+}
+
+/* a + b, at most UINT64_MAX (a /64 pool alone has 2^64 addresses) */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* A count as a statistic: jansson's integers are int64_t, so a size past
+ * INT64_MAX (a /64 pool) shows as INT64_MAX, the largest it can print.
+ * (Kea 2.2 prints such a size as -1, its saturated uint64_t cast to
+ * int64_t; later Kea prints 2^64 as a big integer.) */
+static int64_t stat_int(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* The DHCPv6 server's statistics (none without a dhcp6 block): Kea
+ * 2.2's kea-dhcp6 names, per subnet and per pool and pd-pool as later Kea
+ * has them; sizes from the runtime's pools. */
+static int stats6_collect(struct dp_srv *s, struct stat_list *l)
+{
+	const struct dp *dp = s->dp;
+	const struct conf6 *c6 = s->conf->v6;
+	static char parse_names[DHCP6_ERR_MAX][64];
+	static bool names_done;
+	uint64_t v, *tot = NULL, cum_na = 0, cum_pd = 0, size;
+	int64_t g, declined = 0;
+	unsigned i, w, sn, si, idx, np;
+	bool pd;
+	int ret = -ENOMEM;
+
+	if (!dp->rt6 || !c6)
+		return 0;
+	if (!names_done) {
+		for (i = 1; i < DHCP6_ERR_MAX; i++)
+			snprintf(parse_names[i], sizeof(parse_names[i]), "pkt6-parse-failed.%s",
+				 dhcp6_parse_err_name(-(int)i));
+		names_done = true;
+	}
+	l->fam = 6;
+/* Workers without DHCPv6 state have no counters; a per-subnet or per-pool
+ * array is summed where it has the entry (its layout is the runtime's). */
+#define SUM6(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) { \
+	const struct stats6 *st = dp->workers[w]->st6; if (st) v += (expr); } } while (0)
+#define GAUGE6(expr) do { g = 0; for (w = 0; w < dp->n_workers; w++) { \
+	const struct stats6 *st = dp->workers[w]->st6; if (st) g += (expr); } } while (0)
+#define ADD(...) do { if (!stat_add(l, __VA_ARGS__)) goto out; } while (0)
+	for (i = 0; i < STAT6_MAX; i++) {
+		SUM6(st->c[i]);
+		ADD(stats6_names[i], (int64_t)v, false, 0, -1);
+	}
+	for (i = 1; i < DHCP6_ERR_MAX; i++) {
+		SUM6(st->parse_err[i]);
+		ADD(parse_names[i], (int64_t)v, false, 0, -1);
+	}
+	/* subnet sizes: the sums of their pools' (tot[2 * sn] addresses,
+	 * tot[2 * sn + 1] prefixes) */
+	np = dhcp6_runtime_pool_count(dp->rt6);
+	tot = calloc(2 * (size_t)c6->n_subnets + 1, sizeof(*tot));
+	if (!tot)
+		goto out;
+	for (i = 0; i < np; i++)
+		if (!dhcp6_runtime_pool_info(dp->rt6, i, &si, &idx, &pd, &size, NULL) &&
+		    si < c6->n_subnets)
+			tot[2 * si + pd] = add_sat(tot[2 * si + pd], size);
+	for (sn = 0; sn < c6->n_subnets; sn++) {
+		uint32_t id = c6->subnets[sn].id;
+
+#define SUBNET6(f) (sn < st->n_subnets ? st->subnet[sn].f : 0)
+		ADD("total-nas", stat_int(tot[2 * sn]), true, id, -1);
+		GAUGE6(SUBNET6(assigned_nas));
+		ADD("assigned-nas", g, true, id, -1);
+		ADD("total-pds", stat_int(tot[2 * sn + 1]), true, id, -1);
+		GAUGE6(SUBNET6(assigned_pds));
+		ADD("assigned-pds", g, true, id, -1);
+		GAUGE6(SUBNET6(declined));
+		declined += g;
+		ADD("declined-addresses", g, true, id, -1);
+		SUM6(SUBNET6(cumulative_nas));
+		cum_na += v;
+		ADD("cumulative-assigned-nas", (int64_t)v, false, id, -1);
+		SUM6(SUBNET6(cumulative_pds));
+		cum_pd += v;
+		ADD("cumulative-assigned-pds", (int64_t)v, false, id, -1);
+		SUM6(SUBNET6(reclaimed));
+		ADD("reclaimed-leases", (int64_t)v, false, id, -1);
+		SUM6(SUBNET6(reclaimed_declined));
+		ADD("reclaimed-declined-addresses", (int64_t)v, false, id, -1);
+#undef SUBNET6
+	}
+	for (i = 0; i < np; i++) {
+		uint32_t id;
+
+		if (dhcp6_runtime_pool_info(dp->rt6, i, &si, &idx, &pd, &size, NULL) ||
+		    si >= c6->n_subnets)
+			continue;
+		id = c6->subnets[si].id;
+		l->pd = pd;
+#define POOL6(f) (i < st->n_pools ? st->pool[i].f : 0)
+		ADD(pd ? "total-pds" : "total-nas", stat_int(size), true, id, (int)idx);
+		GAUGE6(POOL6(assigned));
+		ADD(pd ? "assigned-pds" : "assigned-nas", g, true, id, (int)idx);
+		SUM6(POOL6(cumulative));
+		ADD(pd ? "cumulative-assigned-pds" : "cumulative-assigned-nas", (int64_t)v, false, id,
+		    (int)idx);
+		if (!pd) {
+			GAUGE6(POOL6(declined));
+			ADD("declined-addresses", g, true, id, (int)idx);
+		}
+#undef POOL6
+	}
+	l->pd = false;
+	ADD("declined-addresses", declined, true, 0, -1);
+	ADD("cumulative-assigned-nas", (int64_t)cum_na, false, 0, -1);
+	ADD("cumulative-assigned-pds", (int64_t)cum_pd, false, 0, -1);
+	/* ours, as leases-in-memory for v4 */
+	SUM6(lease6_table_count(dhcp6_worker_leases(dp->workers[w]->dw6)));
+	ADD("v6-leases-in-memory", (int64_t)v, true, 0, -1);
+#undef SUM6
+#undef GAUGE6
+#undef ADD
+	ret = 0;
+out:
+	free(tot);
+	l->fam = 4;
+	l->pd = false;
+	return ret;
 }
 
 /* Sum the per-worker counters.  Workers keep running: each counter has one
@@ -83,6 +231,8 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		names_done = true;
 	}
 	l->n = 0;
+	l->fam = 4;
+	l->pd = false;
 #define SUM(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) v += (expr); } while (0)
 /* Per-subnet and per-pool arrays have the layout of the running snapshot
  * only on workers that have switched to it (a reload does not wait for a
@@ -98,6 +248,7 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		SUM(dp->workers[w]->st->parse_err[i]);
 		ADD(parse_names[i], (int64_t)v, false, 0, -1);
 	}
+	l->fam = 0;                     /* the datapath's: every family's frames */
 	for (i = 1; i < NET_ERR_MAX; i++) {
 		SUM(dp->workers[w]->sdp.net_err[i]);
 		ADD(net_names[i], (int64_t)v, false, 0, -1);
@@ -106,6 +257,8 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		SUM(dp->workers[w]->sdp.c[i]);
 		ADD(stats_dp_names[i], (int64_t)v, false, 0, -1);
 	}
+	ADD("dp-mbufs-in-use", (int64_t)dp_mbufs_in_use(dp), true, 0, -1);
+	l->fam = 4;
 	for (sn = 0; sn < c->n_subnets; sn++) {
 		const struct conf_subnet *su = &c->subnets[sn];
 		uint64_t total = 0;
@@ -162,10 +315,10 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		ADD("lease-db-errors", (int64_t)ws.errors, false, 0, -1);
 		ADD("lease-db-compactions", (int64_t)ws.compactions, false, 0, -1);
 	}
-	ADD("dp-mbufs-in-use", (int64_t)dp_mbufs_in_use(dp), true, 0, -1);
 #undef SUM
+#undef SUM_CUR
 #undef ADD
-	return 0;
+	return stats6_collect(s, l);
 }
 
 /* ---- statistics: baselines, removal, timestamps ----------------------- *
@@ -238,7 +391,12 @@ static struct stat_base *base_get(struct dp_stat_base *b, const char *name, int6
  * and a removed statistic revived when it changed. */
 static struct stat_base *observe(struct dp_stat_base *b, const struct stat_item *it)
 {
-	struct stat_base *e = base_get(b, it->name, it->value);
+	char key[sizeof(it->name) + 8];
+	struct stat_base *e;
+
+	/* a DHCPv6 statistic under a DHCPv4 name keeps a baseline of its own */
+	snprintf(key, sizeof(key), "%s%s", it->shared ? "dhcp6/" : "", it->name);
+	e = base_get(b, key, it->value);
 
 	if (!e)
 		return NULL;
@@ -266,6 +424,36 @@ static json_t *stat_sample(const struct stat_base *e, int64_t value)
 
 /* ---- statistic-* and stat-lease4-get ---------------------------------- */
 
+/* Which server a request is for.  Kea's Control Agent clients name it:
+ * "service": ["dhcp6"] reaches kea-dhcp6, whose statistics carry the
+ * names both servers have (kea_shared) with their DHCPv6 values.  Without
+ * a service (or naming both) the answer has every statistic, those
+ * shared names with their DHCPv4 values; ["dhcp4"] leaves the DHCPv6
+ * ones out.  The datapath's are in every view. */
+enum stat_view { VIEW_ALL, VIEW_V4, VIEW_V6 };
+
+static enum stat_view request_view(const struct dp_srv *s)
+{
+	const json_t *sv = s->ctl ? ctl_request_service(s->ctl) : NULL, *e;
+	bool v4 = false, v6 = false;
+	size_t i;
+
+	json_array_foreach(sv, i, e) {
+		v4 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp4");
+		v6 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp6");
+	}
+	return v4 == v6 ? VIEW_ALL : v6 ? VIEW_V6 : VIEW_V4;
+}
+
+static bool in_view(const struct stat_item *it, enum stat_view view)
+{
+	if (view == VIEW_V4)
+		return it->fam != 6;
+	if (view == VIEW_V6)
+		return it->fam != 4;
+	return it->fam != 6 || !it->shared;
+}
+
 /* statistic-* share one walk: op on the named statistic (or all). */
 enum stat_op { ST_GET, ST_RESET, ST_REMOVE };
 
@@ -274,6 +462,7 @@ static int stat_cmd(struct dp_srv *s, const json_t *args, json_t **out, char *te
 {
 	struct stat_list l = { 0 };
 	const char *name = NULL;
+	enum stat_view view = request_view(s);
 	json_t *res;
 	size_t i, hit = 0;
 
@@ -289,7 +478,7 @@ static int stat_cmd(struct dp_srv *s, const json_t *args, json_t **out, char *te
 	for (i = 0; i < l.n; i++) {
 		struct stat_base *e;
 
-		if (name && strcmp(l.v[i].name, name))
+		if ((name && strcmp(l.v[i].name, name)) || !in_view(&l.v[i], view))
 			continue;
 		e = observe(s->base, &l.v[i]);
 		if (!e)
@@ -310,7 +499,8 @@ static int stat_cmd(struct dp_srv *s, const json_t *args, json_t **out, char *te
 	if (op == ST_GET) {
 		*out = res;
 		if (all)
-			snprintf(text, len, "%zu IPv4 statistic(s) returned.", hit);
+			snprintf(text, len, "%zu IPv%c statistic(s) returned.", hit,
+				 view == VIEW_V6 ? '6' : '4');
 		return CTL_SUCCESS;       /* Kea: an unknown name gives {} */
 	}
 	json_decref(res);
@@ -330,15 +520,67 @@ HANDLER(cmd_stat_reset_all) { return stat_cmd(ctx, args, out, text, len, ST_RESE
 HANDLER(cmd_stat_remove) { return stat_cmd(ctx, args, out, text, len, ST_REMOVE, false); }
 HANDLER(cmd_stat_remove_all) { return stat_cmd(ctx, args, out, text, len, ST_REMOVE, true); }
 
-/* stat-lease4-get: Kea's result-set, one row per subnet. */
-HANDLER(cmd_stat_lease4_get)
+/* stat_cmds' stat-lease4-get and stat-lease6-get: Kea's result-set, one
+ * row per subnet of the family, the columns after "subnet-id" from that
+ * subnet's statistics (counts since the last statistic-reset; sizes as
+ * they are). */
+struct lease_stat_cols {
+	const char *cmd;
+	uint8_t fam;
+	unsigned n;
+	const char *col[7];
+};
+
+static const struct lease_stat_cols cols4 = {
+	"stat-lease4-get", 4, 4,
+	{ "total-addresses", "cumulative-assigned-addresses", "assigned-addresses",
+	  "declined-addresses" },
+};
+/* Kea 2.2 labelled the fifth "declined-nas"; later Kea, as here,
+ * "declined-addresses" (the statistic's name). */
+static const struct lease_stat_cols cols6 = {
+	"stat-lease6-get", 6, 7,
+	{ "total-nas", "cumulative-assigned-nas", "assigned-nas", "declined-addresses",
+	  "total-pds", "cumulative-assigned-pds", "assigned-pds" },
+};
+
+static json_t *stat_lease_row(struct dp_srv *s, const struct stat_list *l,
+			      const struct lease_stat_cols *c, uint32_t sid)
 {
-	struct dp_srv *s = ctx;
+	json_t *row = json_array();
+	unsigned k;
+	size_t i;
+
+	json_array_append_new(row, json_integer(sid));
+	for (k = 0; k < c->n; k++) {
+		int64_t v = 0;
+
+		for (i = 0; i < l->n; i++) {
+			const struct stat_item *it = &l->v[i];
+			struct stat_base *e;
+
+			if (it->fam != c->fam || it->subnet_id != sid || it->pool >= 0 ||
+			    strcmp(it->base, c->col[k]))
+				continue;
+			e = observe(s->base, it);
+			v = it->value - (e && strncmp(c->col[k], "total-", 6) ? e->base : 0);
+			break;
+		}
+		json_array_append_new(row, json_integer(v));
+	}
+	return row;
+}
+
+static int stat_lease_get(struct dp_srv *s, const json_t *args, const struct lease_stat_cols *c,
+			  json_t **out, char *text, size_t len)
+{
 	struct stat_list l = { 0 };
 	uint64_t id = 0, first = 0, last = UINT32_MAX;
 	json_t *range, *rows, *cols;
-	unsigned sn;
-	size_t i;
+	unsigned sn, n_subnets;
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
 	int r;
 
 	r = arg_uint(args, "subnet-id", false, UINT32_MAX, &id, text, len);
@@ -355,41 +597,22 @@ HANDLER(cmd_stat_lease4_get)
 	if (r)
 		first = last = id;
 	locked(s);
+	if (c->fam == 6 && (!s->conf->v6 || !s->dp->rt6)) {
+		pthread_mutex_unlock(&s->lock);
+		return fail(text, len, "DHCPv6 is not configured");
+	}
 	if (stats_collect(s, &l)) {
 		pthread_mutex_unlock(&s->lock);
 		free(l.v);
 		return fail(text, len, "out of memory");
 	}
 	rows = json_array();
-	for (sn = 0; sn < s->conf->n_subnets; sn++) {
-		uint32_t sid = s->conf->subnets[sn].id;
-		int64_t col[4] = { 0 };
+	n_subnets = c->fam == 6 ? s->conf->v6->n_subnets : s->conf->n_subnets;
+	for (sn = 0; sn < n_subnets; sn++) {
+		uint32_t sid = c->fam == 6 ? s->conf->v6->subnets[sn].id : s->conf->subnets[sn].id;
 
-		if (sid < first || sid > last)
-			continue;
-		for (i = 0; i < l.n; i++) {
-			const struct stat_item *it = &l.v[i];
-			struct stat_base *e;
-			int k;
-
-			if (it->subnet_id != sid || it->pool >= 0)
-				continue;
-			if (!strcmp(it->base, "total-addresses"))
-				k = 0;
-			else if (!strcmp(it->base, "cumulative-assigned-addresses"))
-				k = 1;
-			else if (!strcmp(it->base, "assigned-addresses"))
-				k = 2;
-			else if (!strcmp(it->base, "declined-addresses"))
-				k = 3;
-			else
-				continue;
-			e = observe(s->base, it);
-			col[k] = it->value - (e && k ? e->base : 0);
-		}
-		json_array_append_new(rows, json_pack("[I, I, I, I, I]", (json_int_t)sid,
-						      (json_int_t)col[0], (json_int_t)col[1],
-						      (json_int_t)col[2], (json_int_t)col[3]));
+		if (sid >= first && sid <= last)
+			json_array_append_new(rows, stat_lease_row(s, &l, c, sid));
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(l.v);
@@ -398,34 +621,36 @@ HANDLER(cmd_stat_lease4_get)
 		if (r)
 			snprintf(text, len, "subnet-id %" PRIu64 " does not exist", id);
 		else
-			snprintf(text, len, "stat-lease4-get: no matching data");
+			snprintf(text, len, "%s: no matching data", c->cmd);
 		return CTL_EMPTY;
 	}
-	cols = json_pack("[s, s, s, s, s]", "subnet-id", "total-addresses",
-			 "cumulative-assigned-addresses", "assigned-addresses", "declined-addresses");
-	{
-		char ts[32];
-		time_t now = time(NULL);
-		struct tm tm;
-
-		localtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S.000000", &tm);
-		*out = json_pack("{s:{s:o, s:o, s:s}}", "result-set", "columns", cols, "rows", rows,
-				 "timestamp", ts);
-	}
-	snprintf(text, len, "stat-lease4-get: %zu rows found", json_array_size(
-		 json_object_get(json_object_get(*out, "result-set"), "rows")));
+	cols = json_array();
+	json_array_append_new(cols, json_string("subnet-id"));
+	for (sn = 0; sn < c->n; sn++)
+		json_array_append_new(cols, json_string(c->col[sn]));
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S.000000", &tm);
+	snprintf(text, len, "%s: %zu rows found", c->cmd, json_array_size(rows));
+	*out = json_pack("{s:{s:o, s:o, s:s}}", "result-set", "columns", cols, "rows", rows,
+			 "timestamp", ts);
 	return CTL_SUCCESS;
 }
 
+HANDLER(cmd_stat_lease4_get) { return stat_lease_get(ctx, args, &cols4, out, text, len); }
+HANDLER(cmd_stat_lease6_get) { return stat_lease_get(ctx, args, &cols6, out, text, len); }
+
 /* ---- Prometheus -------------------------------------------------------- */
 
+/* peregrine_[dhcp6_][subnet_|pool_|pd_pool_]<base>[_total]: the DHCPv6
+ * server's under dhcp6_, so both servers' Kea names stay apart. */
 static void prom_name(const struct stat_item *it, char *out, size_t len)
 {
 	size_t n;
 	const char *p;
 
-	n = (size_t)snprintf(out, len, "peregrine_%s", it->pool >= 0 ? "pool_" : it->subnet_id ? "subnet_" : "");
+	n = (size_t)snprintf(out, len, "peregrine_%s%s", it->fam == 6 ? "dhcp6_" : "",
+			     it->pool >= 0 ? (it->pd ? "pd_pool_" : "pool_") :
+			     it->subnet_id ? "subnet_" : "");
 	for (p = it->base; *p && n + 8 < len; p++)
 		out[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p :
 			   (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : '_';
@@ -472,9 +697,10 @@ int stats_prometheus(FILE *f, void *ctx)
 
 		prom_name(it, name, sizeof(name));
 		if (strcmp(name, prev)) {
-			fprintf(f, "# HELP %s Kea statistic %s%s\n", name,
-				it->pool >= 0 ? "subnet[N].pool[M]." : it->subnet_id ? "subnet[N]." : "",
-				it->base);
+			fprintf(f, "# HELP %s Kea %sstatistic %s%s\n", name,
+				it->fam == 6 ? "DHCPv6 " : "",
+				it->pool >= 0 ? (it->pd ? "subnet[N].pd-pool[M]." : "subnet[N].pool[M].") :
+				it->subnet_id ? "subnet[N]." : "", it->base);
 			fprintf(f, "# TYPE %s %s\n", name, it->gauge ? "gauge" : "counter");
 			snprintf(prev, sizeof(prev), "%s", name);
 		}
@@ -490,6 +716,8 @@ int stats_prometheus(FILE *f, void *ctx)
 	return 0;
 }
 
+/* The names of statistic-get-all without a service: a DHCPv6 one under a
+ * DHCPv4 name is left out. */
 void dp_srv_stats_write(struct dp_srv *s, FILE *f)
 {
 	struct stat_list l = { 0 };
@@ -498,7 +726,8 @@ void dp_srv_stats_write(struct dp_srv *s, FILE *f)
 	locked(s);
 	if (!stats_collect(s, &l))
 		for (i = 0; i < l.n; i++)
-			fprintf(f, "%s %" PRId64 "\n", l.v[i].name, l.v[i].value);
+			if (in_view(&l.v[i], VIEW_ALL))
+				fprintf(f, "%s %" PRId64 "\n", l.v[i].name, l.v[i].value);
 	pthread_mutex_unlock(&s->lock);
 	free(l.v);
 }
@@ -532,5 +761,6 @@ const struct cmd_def cmds_stats[] = {
 	{ "statistic-remove", cmd_stat_remove },
 	{ "statistic-remove-all", cmd_stat_remove_all },
 	{ "stat-lease4-get", cmd_stat_lease4_get },
+	{ "stat-lease6-get", cmd_stat_lease6_get },
 	{ NULL, NULL },
 };

@@ -7,13 +7,19 @@
  * address's owner only: each address in use has an owner reference beside
  * its pool bit (or in the runtime's index of addresses outside the pools),
  * written by the worker that holds it (dhcp4_addr_owner).  Queries by
- * client identifier and the subnet-wide commands still ask every worker. */
+ * client identifier and the subnet-wide commands still ask every worker.
+ *
+ * DHCPv6 leases (DP_MSG_*6) take the same paths (struct lease_fam says
+ * what differs).  There no address has an owner: by-address work asks
+ * every worker, by-DUID work the DUID's owner (dhcp6_rec_owner), where
+ * all of a client's leases live. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
 #include "lease_log.h"
+#include "lease_rec.h"
 #include "lease_table.h"
 
 
@@ -24,32 +30,90 @@ static int rec_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Ask every worker for the leases matching f; the answers are merged and
- * sorted by address into *out (caller frees).  Returns the count or -errno. */
-long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct lease_rec **out)
+static int rec6_cmp(const void *a, const void *b)
+{
+	const struct lease6_rec *x = a, *y = b;
+
+	return lease_addr6_cmp(x->addr, y->addr);
+}
+
+/* What the DHCPv4 and the DHCPv6 lease messages do not share: their
+ * kinds, where the filter goes and the records come out, the records'
+ * size and order, and a worker's lease count (published atomically by
+ * its owner: lease_table.h). */
+struct lease_fam {
+	enum dp_msg_kind query, del;
+	size_t rec_size;
+	int (*cmp)(const void *a, const void *b);
+	void (*set_filter)(struct dp_msg *m, const void *f);
+	const void *(*records)(const struct dp_msg *m);
+	uint32_t (*count)(struct dp_worker *w);
+};
+
+static void set_filter4(struct dp_msg *m, const void *f)
+{
+	m->filter = *(const struct dhcp4_lease_filter *)f;
+}
+
+static void set_filter6(struct dp_msg *m, const void *f)
+{
+	m->filter6 = *(const struct dhcp6_lease_filter *)f;
+}
+
+static const void *records4(const struct dp_msg *m)
+{
+	return m->out;
+}
+
+static const void *records6(const struct dp_msg *m)
+{
+	return m->out6;
+}
+
+static uint32_t count4(struct dp_worker *w)
+{
+	return lease_table_count(dhcp4_worker_leases(w->dw));
+}
+
+static uint32_t count6(struct dp_worker *w)
+{
+	return w->dw6 ? lease6_table_count(dhcp6_worker_leases(w->dw6)) : 0;
+}
+
+static const struct lease_fam fam4 = {
+	DP_MSG_QUERY, DP_MSG_DEL, sizeof(struct lease_rec), rec_cmp, set_filter4, records4, count4,
+};
+static const struct lease_fam fam6 = {
+	DP_MSG_QUERY6, DP_MSG_DEL6, sizeof(struct lease6_rec), rec6_cmp, set_filter6, records6, count6,
+};
+
+/* Ask workers [w0, w1) for the leases matching f; the answers are merged
+ * and sorted by address into *out (caller frees).  `fixed`: how many
+ * records a worker may answer at most (one address, a page), 0 for all of
+ * its matches.  Returns the count or -errno. */
+static long query_fam(struct dp_srv *s, const struct lease_fam *fam, const void *f,
+		      unsigned fixed, unsigned w0, unsigned w1, void **out)
 {
 	struct dp *dp = s->dp;
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
-	struct lease_rec *v = NULL;
+	char *v = NULL;
 	size_t total = 0;
 	unsigned w, tries;
 	long ret = 0;
 
 	*out = NULL;
-	for (w = 0; w < dp->n_workers; w++) {
-		/* the worker's table size as it publishes it (an atomic load:
-		 * the table itself is the worker's); only a first guess, the
-		 * retry below covers a table that grows meanwhile */
-		unsigned cap = f->addr ? 1 : f->limit ? f->limit :
-			lease_table_count(dhcp4_worker_leases(dp->workers[w]->dw)) + 64;
+	for (w = w0; w < w1; w++) {
+		/* the table size is only a first guess, the retry below covers a
+		 * table that grows meanwhile */
+		unsigned cap = fixed ? fixed : fam->count(dp->workers[w]) + 64;
 
 		for (tries = 0; tries < 4; tries++) {
-			m[w] = dp_msg_new(DP_MSG_QUERY, cap ? cap : 1);
+			m[w] = dp_msg_new(fam->query, cap ? cap : 1);
 			if (!m[w]) {
 				ret = -ENOMEM;
 				goto out;
 			}
-			m[w]->filter = *f;
+			fam->set_filter(m[w], f);
 			ret = dp_msg_post(dp, w, m[w]);
 			if (!ret)
 				ret = dp_msg_wait(m[w], MSG_TIMEOUT_MS);
@@ -59,7 +123,11 @@ long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct leas
 				m[w] = NULL;      /* abandoned: the worker frees it */
 				goto out;
 			}
-			if (f->limit || m[w]->matched <= m[w]->n)
+			if (m[w]->ret) {
+				ret = m[w]->ret;
+				goto out;
+			}
+			if (fixed || m[w]->matched <= m[w]->n)
 				break;
 			/* the table grew between the count and the scan */
 			cap = (unsigned)m[w]->matched + 1024;
@@ -72,23 +140,42 @@ long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct leas
 		}
 		total += m[w]->n;
 	}
-	v = malloc((total ? total : 1) * sizeof(*v));
+	v = malloc((total ? total : 1) * fam->rec_size);
 	if (!v) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	total = 0;
-	for (w = 0; w < dp->n_workers; w++) {
-		memcpy(v + total, m[w]->out, m[w]->n * sizeof(*v));
+	for (w = w0; w < w1; w++) {
+		memcpy(v + total * fam->rec_size, fam->records(m[w]), m[w]->n * fam->rec_size);
 		total += m[w]->n;
 	}
-	qsort(v, total, sizeof(*v), rec_cmp);
+	qsort(v, total, fam->rec_size, fam->cmp);
 	*out = v;
 	ret = (long)total;
 out:
-	for (w = 0; w < dp->n_workers; w++)
+	for (w = w0; w < w1; w++)
 		dp_msg_free(m[w]);
 	return ret;
+}
+
+long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct lease_rec **out)
+{
+	void *v;
+	long n = query_fam(s, &fam4, f, f->addr ? 1 : f->limit, 0, s->dp->n_workers, &v);
+
+	*out = v;
+	return n;
+}
+
+long query6(struct dp_srv *s, const struct dhcp6_lease_filter *f, unsigned w0, unsigned w1,
+	    struct lease6_rec **out)
+{
+	void *v;
+	long n = query_fam(s, &fam6, f, f->by_addr ? 1 : f->limit, w0, w1, &v);
+
+	*out = v;
+	return n;
 }
 
 /* Post one message of `kind` to workers [w0, w1) and wait for all; the sum of
@@ -96,8 +183,8 @@ out:
  * count the workers whose delete left matching leases for lack of room in
  * the write-behind ring or release queue (-ENOBUFS is then not an error);
  * done: NULL, or the sum of `matched` even when the answer is an error. */
-static long post_range(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
-		       unsigned w0, unsigned w1, unsigned *incomplete, long *done)
+static long post_range(struct dp_srv *s, const struct lease_fam *fam, enum dp_msg_kind kind,
+		       const void *f, unsigned w0, unsigned w1, unsigned *incomplete, long *done)
 {
 	struct dp *dp = s->dp;
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
@@ -114,7 +201,7 @@ static long post_range(struct dp_srv *s, enum dp_msg_kind kind, const struct dhc
 			return -ENOMEM;
 		}
 		if (f)
-			m[w]->filter = *f;
+			fam->set_filter(m[w], f);
 	}
 	for (w = w0; w < w1; w++) {
 		ret = dp_msg_post(dp, w, m[w]);
@@ -137,7 +224,7 @@ static long post_range(struct dp_srv *s, enum dp_msg_kind kind, const struct dhc
 			ret = r;              /* abandoned: the worker frees it */
 			continue;
 		}
-		if (incomplete && (m[w]->ret == -ENOBUFS || (kind == DP_MSG_DEL && m[w]->n)))
+		if (incomplete && (m[w]->ret == -ENOBUFS || (kind == fam->del && m[w]->n)))
 			(*incomplete)++;
 		else if (m[w]->ret && !ret)
 			ret = m[w]->ret;
@@ -152,16 +239,19 @@ static long post_range(struct dp_srv *s, enum dp_msg_kind kind, const struct dhc
 long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
 	       unsigned *incomplete, long *done)
 {
-	return post_range(s, kind, f, 0, s->dp->n_workers, incomplete, done);
+	return post_range(s, &fam4, kind, f, 0, s->dp->n_workers, incomplete, done);
 }
 
 /* Delete every lease matching f.  A worker's pass stops early when its
  * write-behind ring or release queue is full (the rest of its matches
- * stay, and it says how many), so passes repeat, with a pause for the
- * flusher, while some worker left matches behind, up to DEL_ALL_MS.  Only
- * leftovers bring another pass: leases that clients take anew while it
- * runs are not chased.  *deleted gets the total; returns 0, or -errno
- * (-ETIMEDOUT when leftovers remain at the bound). */
+ * stay), so passes repeat, with a pause for the flusher, while some worker
+ * left matches behind, up to DEL_ALL_MS.  The DHCPv4 worker says how many
+ * it left; only those leftovers bring another pass: leases that clients
+ * take anew while it runs are not chased.  The DHCPv6 worker says so only
+ * when it could delete none (-ENOBUFS), so after a pass that deleted
+ * something up to DEL6_CHASE more passes run until one deletes nothing.
+ * *deleted gets the total; returns 0, or -errno (-ETIMEDOUT when known
+ * leftovers remain at the bound). */
 #define DEL_ALL_MS 20000
 static uint64_t now_ms(void)
 {
@@ -171,12 +261,38 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
+/* Passes of fam's delete over workers [w0, w1); chase: passes allowed
+ * after one that deleted something without saying it left matches. */
+static int del_loop(struct dp_srv *s, const struct lease_fam *fam, const void *f, unsigned w0,
+		    unsigned w1, unsigned chase, long *deleted)
 {
 	struct timespec nap = { 0, 2 * 1000 * 1000 };
 	uint64_t until = now_ms() + DEL_ALL_MS;
 	long n, done;
 
+	*deleted = 0;
+	for (;;) {
+		unsigned incomplete = 0;
+
+		done = 0;
+		n = post_range(s, fam, fam->del, f, w0, w1, &incomplete, &done);
+		*deleted += done;
+		if (n < 0)
+			return (int)n;
+		if (incomplete == 0) {
+			if (!chase || !done)
+				return 0;
+			chase--;
+			continue;
+		}
+		if (now_ms() > until)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+	}
+}
+
+int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
+{
 	unsigned w0 = 0, w1 = s->dp->n_workers;
 
 	*deleted = 0;
@@ -190,20 +306,14 @@ int del_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, long *deleted)
 			w1 = w0 + 1;
 		}
 	}
-	for (;;) {
-		unsigned incomplete = 0;
+	return del_loop(s, &fam4, f, w0, w1, 0, deleted);
+}
 
-		done = 0;
-		n = post_range(s, DP_MSG_DEL, f, w0, w1, &incomplete, &done);
-		*deleted += done;
-		if (n < 0)
-			return (int)n;
-		if (incomplete == 0)
-			return 0;
-		if (now_ms() > until)
-			return -ETIMEDOUT;
-		nanosleep(&nap, NULL);
-	}
+#define DEL6_CHASE 16
+int del6_all(struct dp_srv *s, const struct dhcp6_lease_filter *f, unsigned w0, unsigned w1,
+	     long *deleted)
+{
+	return del_loop(s, &fam6, f, w0, w1, f->by_addr ? 0 : DEL6_CHASE, deleted);
 }
 
 /* A change is acknowledged once it is as safe as a DHCPACK would be: the
@@ -242,21 +352,14 @@ static int ask(struct dp_srv *s, unsigned w, struct dp_msg *m)
 	return 0;
 }
 
-/* One message of `kind` about r to worker w: its answer, 0 once durable.
- * seq (may be NULL) gets the message's sequence number, also when the
- * worker's answer is an error (HANDOVER's -ENOENT has one). */
-static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r,
-		    uint32_t ref, bool durable, uint64_t *seq)
+/* Post m (a new message) to worker w and wait: the worker's answer, 0
+ * once durable when asked.  seq (may be NULL) gets the message's sequence
+ * number, also when the worker's answer is an error (HANDOVER's -ENOENT
+ * has one).  m is freed. */
+static int send_msg(struct dp_srv *s, unsigned w, struct dp_msg *m, bool durable, uint64_t *seq)
 {
-	struct dp_msg *m = dp_msg_new(kind, 0);
-	int ret;
+	int ret = ask(s, w, m);
 
-	if (!m)
-		return -ENOMEM;
-	m->rec = *r;
-	m->filter.addr = r->addr;
-	m->ref = ref;
-	ret = ask(s, w, m);
 	if (ret)
 		return ret;
 	ret = m->ret;
@@ -268,9 +371,33 @@ static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const s
 	return ret;
 }
 
+/* One message of `kind` about r to worker w (send_msg). */
+static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r,
+		    uint32_t ref, bool durable, uint64_t *seq)
+{
+	struct dp_msg *m = dp_msg_new(kind, 0);
+
+	if (!m)
+		return -ENOMEM;
+	m->rec = *r;
+	m->filter.addr = r->addr;
+	m->ref = ref;
+	return send_msg(s, w, m, durable, seq);
+}
+
 int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r)
 {
 	return send_rec(s, w, kind, r, 0, true, NULL);
+}
+
+int send6_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease6_rec *r)
+{
+	struct dp_msg *m = dp_msg_new(kind, 0);
+
+	if (!m)
+		return -ENOMEM;
+	m->rec6 = *r;
+	return send_msg(s, w, m, true, NULL);
 }
 
 unsigned rec_owner(struct dp_srv *s, const struct lease_rec *r)
@@ -281,38 +408,104 @@ unsigned rec_owner(struct dp_srv *s, const struct lease_rec *r)
 	return dhcp4_owner(&k, s->dp->n_workers);
 }
 
+/* The first of workers [w0, w1) holding a lease that matches f (one
+ * address), with the lease in *found (may be NULL): its index, -ENOENT,
+ * or -errno.  One message at a time: the first answer ends it. */
+static int ask_holder(struct dp_srv *s, const struct lease_fam *fam, const void *f, unsigned w0,
+		      unsigned w1, void *found)
+{
+	unsigned w;
+
+	for (w = w0; w < w1; w++) {
+		struct dp_msg *m = dp_msg_new(fam->query, 1);
+		int ret;
+
+		if (!m)
+			return -ENOMEM;
+		fam->set_filter(m, f);
+		ret = ask(s, w, m);
+		if (ret)
+			return ret;
+		if (m->ret || m->n) {
+			ret = m->ret ? m->ret : (int)w;
+			if (!m->ret && found)
+				memcpy(found, fam->records(m), fam->rec_size);
+			dp_msg_free(m);
+			return ret;
+		}
+		dp_msg_free(m);
+	}
+	return -ENOENT;
+}
+
 /* Which worker holds the lease at addr: -ENOENT, or the worker index,
  * with the lease in *found and the owner reference in *ref (either may be
  * NULL).  One message, to the owner; every worker only when the owner is
  * not known (dhcp4_addr_owner: the outside index overflowed). */
 int holder_of(struct dp_srv *s, uint32_t addr, struct lease_rec *found, uint32_t *ref)
 {
-	struct dp *dp = s->dp;
+	struct dhcp4_lease_filter f = { .addr = addr };
 	int owner = dhcp4_addr_owner(s->rt, addr, ref);
-	unsigned w = owner >= 0 ? (unsigned)owner : 0;
-	unsigned end = owner >= 0 ? w + 1 : dp->n_workers;
 
 	if (owner == -ENOENT)
 		return -ENOENT;
-	for (; w < end; w++) {
-		struct dp_msg *m = dp_msg_new(DP_MSG_QUERY, 1);
-		int ret;
+	if (owner >= 0)
+		return ask_holder(s, &fam4, &f, (unsigned)owner, (unsigned)owner + 1, found);
+	return ask_holder(s, &fam4, &f, 0, s->dp->n_workers, found);
+}
 
-		if (!m)
-			return -ENOMEM;
-		m->filter.addr = addr;
-		ret = ask(s, w, m);
-		if (ret)
+/* DHCPv6 keeps no owner per address: every worker is asked, in turn. */
+int holder6_of(struct dp_srv *s, const struct dhcp6_lease_filter *f, struct lease6_rec *found)
+{
+	return ask_holder(s, &fam6, f, 0, s->dp->n_workers, found);
+}
+
+unsigned duid_owner(struct dp_srv *s, const uint8_t *duid, uint8_t len)
+{
+	struct lease6_rec r = { .duid_len = len };
+
+	memcpy(r.duid, duid, len);
+	return dhcp6_rec_owner(&r, s->dp->n_workers);
+}
+
+/* lease6-update to a client of another worker: the lease at old->addr
+ * leaves worker `from` for worker `to`.  No message moves a v6 lease
+ * whole (v4's ADOPT and HANDOVER, move_lease below), so it is deleted on
+ * `from`, the delete is let become durable (it must reach the store
+ * before the new lease: the memfile replays by address, last record
+ * wins), and the lease is added on `to`, which may have to wait a moment
+ * for `from` to give the address back (after that durable delete).  A
+ * crash in between loses the lease; a client that takes the address in
+ * between makes the add fail (-EEXIST): the old lease is then put back. */
+#define MOVE6_TRIES 100                 /* 10 ms apart */
+static int add6_retry(struct dp_srv *s, unsigned w, const struct lease6_rec *r)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int ret, tries;
+
+	for (tries = 1;; tries++) {
+		ret = send6_one(s, w, DP_MSG_ADD6, r);
+		if ((ret != -EEXIST && ret != -ENOBUFS) || tries == MOVE6_TRIES)
 			return ret;
-		if (m->n) {
-			if (found)
-				*found = m->out[0];
-			dp_msg_free(m);
-			return (int)w;
-		}
-		dp_msg_free(m);
+		nanosleep(&nap, NULL);
 	}
-	return -ENOENT;
+}
+
+int move6_lease(struct dp_srv *s, unsigned from, unsigned to, const struct lease6_rec *old,
+		const struct lease6_rec *r)
+{
+	struct dhcp6_lease_filter f = { .by_addr = true, .addr = old->addr, .type = -1 };
+	long n = post_range(s, &fam6, DP_MSG_DEL6, &f, from, from + 1, NULL, NULL);
+	int ret;
+
+	if (n <= 0)
+		return n ? (int)n : -ENOENT;    /* -ENOENT: it went meanwhile */
+	ret = wait_durable(s, from, lease_log_head(s->dp->workers[from]->log));
+	if (!ret)
+		ret = add6_retry(s, to, r);
+	if (ret && add6_retry(s, from, old))
+		return -EIO;                    /* neither: the lease is gone */
+	return ret;
 }
 
 /* dhcp4_lease_page's fetch: one FETCH message to each worker that holds

@@ -60,6 +60,9 @@ struct ctl {
 	/* Held around every handler and metrics call: one at a time, whether
 	 * the request came over unix, HTTP or ctl_execute on another thread. */
 	pthread_mutex_t run_lock;
+	/* The running request's "service" value (ctl_request_service), set
+	 * around its handler call under run_lock; NULL otherwise. */
+	const json_t *service;
 
 	bool running;
 	pthread_t thread;

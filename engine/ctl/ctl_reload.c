@@ -39,7 +39,9 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 		if (strcmp(o->ifaces[i].name, n->ifaces[i].name) ||
 		    strcmp(o->ifaces[i].device, n->ifaces[i].device) ||
 		    o->ifaces[i].addr != n->ifaces[i].addr ||
-		    o->ifaces[i].prefix_len != n->ifaces[i].prefix_len)
+		    o->ifaces[i].prefix_len != n->ifaces[i].prefix_len ||
+		    o->ifaces[i].has_addr6 != n->ifaces[i].has_addr6 ||
+		    !lease_addr6_eq(o->ifaces[i].addr6, n->ifaces[i].addr6))
 			REFUSE(n->ifaces[i].line, "interface '%s' cannot change while running (ports "
 			       "belong to the EAL); restart to apply it", n->ifaces[i].name);
 	if (o->lease_db.type != n->lease_db.type || strcmp(o->lease_db.name, n->lease_db.name) ||

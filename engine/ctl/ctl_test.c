@@ -116,6 +116,32 @@ static int h_leases(const json_t *args, json_t **out, char *text, size_t len, vo
 	return CTL_SUCCESS;
 }
 
+/* One prefix lease in Kea's lease6 JSON. */
+static int h_leases6(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
+{
+	(void)ctx;
+	json_decref(last_lease_args);
+	last_lease_args = args ? json_deep_copy(args) : json_null();
+	snprintf(text, len, "1 IPv6 lease(s) found.");
+	*out = json_pack("{s:[{s:s,s:s,s:i,s:i,s:s,s:i,s:i,s:i}]}", "leases",
+			 "ip-address", "2001:db8:8:100::", "type", "IA_PD", "prefix-len", 56,
+			 "iaid", 7, "duid", "00:03:00:01:02:00:00:00:00:01", "cltt", 1700000000,
+			 "valid-lft", 3600, "subnet-id", 1);
+	return CTL_SUCCESS;
+}
+
+/* The request's service as the handler sees it (ctx: the ctl). */
+static int h_service(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
+{
+	const json_t *sv = ctl_request_service(ctx);
+
+	(void)args;
+	(void)text;
+	(void)len;
+	*out = sv ? json_deep_copy(sv) : json_null();
+	return CTL_SUCCESS;
+}
+
 static int h_reload(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
 {
 	(void)args;
@@ -151,6 +177,8 @@ static struct ctl *make_ctl(const char *path, unsigned mode, const char *user,
 	ctl_register(c, "slow", h_slow, NULL);
 	ctl_register(c, "statistic-get-all", h_stats, NULL);
 	ctl_register(c, "lease4-get-all", h_leases, NULL);
+	ctl_register(c, "lease6-get-all", h_leases6, NULL);
+	ctl_register(c, "service", h_service, c);
 	ctl_register(c, "config-reload", h_reload, NULL);
 	ctl_set_metrics(c, metrics, NULL);
 	*rc = ctl_start(c);
@@ -515,8 +543,8 @@ static void test_wrong_types(void)
 static void test_list_commands(void)
 {
 	static const char *want[] = {
-		"bad-rc", "config-reload", "echo", "fail", "lease4-get-all",
-		"list-commands", "slow", "statistic-get-all",
+		"bad-rc", "config-reload", "echo", "fail", "lease4-get-all", "lease6-get-all",
+		"list-commands", "service", "slow", "statistic-get-all",
 	};
 	json_t *a = unix_req("{\"command\": \"list-commands\"}");
 	json_t *l = json_object_get(a, "arguments");
@@ -527,6 +555,26 @@ static void test_list_commands(void)
 		CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(l, i)), want[i]);
 	json_decref(a);
 	CU_ASSERT_EQUAL(ctl_register(ctl, "zzz", h_echo, NULL), -EBUSY);
+}
+
+/* A handler sees the request's "service" during its call only. */
+static void test_service(void)
+{
+	json_t *a = unix_req("{\"command\": \"service\", \"service\": [\"dhcp6\"]}");
+	json_t *want = json_pack("[s]", "dhcp6");
+
+	CU_ASSERT_EQUAL(result_of(a), 0);
+	CU_ASSERT_TRUE(json_equal(json_object_get(a, "arguments"), want));
+	json_decref(a);
+	a = unix_req("{\"command\": \"service\"}");
+	CU_ASSERT_EQUAL(result_of(a), 0);
+	CU_ASSERT_TRUE(json_is_null(json_object_get(a, "arguments")));   /* none sent */
+	json_decref(a);
+	a = http_json("{\"command\": \"service\", \"service\": [\"dhcp6\"]}");
+	CU_ASSERT_TRUE(json_is_array(a));
+	CU_ASSERT_TRUE(json_equal(json_object_get(json_array_get(a, 0), "arguments"), want));
+	json_decref(a);
+	json_decref(want);
 }
 
 static void test_register_rules(void)
@@ -891,6 +939,26 @@ static void test_peregrinectl(void)
 	free(out);
 	CU_ASSERT_TRUE(json_is_null(last_lease_args));
 
+	snprintf(args, sizeof(args), "-s %s leases6 --subnet 1", sock_path);
+	CU_ASSERT_EQUAL(run_ctl(args, &out), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2001:db8:8:100::/56"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "00:03:00:01:02:00:00:00:00:01"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " PD "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2023-11-14 23:13:20Z"));
+	free(out);
+	a = json_pack("{s:[i]}", "subnets", 1);
+	CU_ASSERT_TRUE(json_equal(a, last_lease_args));
+	json_decref(a);
+
+	/* -S: the service a Kea Control Agent client would name */
+	snprintf(args, sizeof(args), "-s %s -S dhcp6 service", sock_path);
+	CU_ASSERT_EQUAL(run_ctl(args, &out), 0);
+	a = json_loads(out, 0, NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(a, "arguments"), 0)),
+			       "dhcp6");
+	json_decref(a);
+	free(out);
+
 	int before = reload_calls;
 
 	snprintf(args, sizeof(args), "-s %s reload", sock_path);
@@ -1008,6 +1076,7 @@ int main(void)
 	CU_add_test(s, "wrong argument types", test_wrong_types);
 	CU_add_test(s, "list-commands", test_list_commands);
 	CU_add_test(s, "register rules", test_register_rules);
+	CU_add_test(s, "request service seen by the handler", test_service);
 	CU_add_test(s, "idle client closed, others served", test_idle_client);
 	CU_add_test(s, "basic auth", test_basic_auth);
 	CU_add_test(s, "metrics", test_metrics);

@@ -1,10 +1,15 @@
 /* peregrinectl: send one control command to a running peregrine and print
  * the answer.
  *
- *   peregrinectl [-s SOCKET | -u URL] [-t SECONDS] COMMAND [JSON-ARGS]
+ *   peregrinectl [-s SOCKET | -u URL] [-t SECONDS] [-S SERVICE] COMMAND [JSON-ARGS]
  *   peregrinectl stats                   statistic-get-all as "name value"
  *   peregrinectl leases [--subnet N]     lease4-get-all as a table
+ *   peregrinectl leases6 [--subnet N]    lease6-get-all as a table
  *   peregrinectl reload                  config-reload
+ *
+ * -S SERVICE sends "service": [SERVICE] as a Kea Control Agent client
+ * does: "-S dhcp6 stats" lists the DHCPv6 server's statistics under
+ * Kea's kea-dhcp6 names (those that DHCPv4 has too included).
  *
  * Exit status 0 when the answer's result is 0 (success), 3 when it is 3
  * (empty: nothing found, as lease4-get of an unknown address), 1 for any
@@ -56,11 +61,13 @@ static int buf_add(struct buf *b, const void *data, size_t n)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: peregrinectl [-s SOCKET | -u URL] [-t SECONDS] COMMAND [JSON-ARGS]\n"
-		"       peregrinectl stats | leases [--subnet N] | reload\n"
+		"usage: peregrinectl [-s SOCKET | -u URL] [-t SECONDS] [-S SERVICE] COMMAND [JSON-ARGS]\n"
+		"       peregrinectl stats | leases [--subnet N] | leases6 [--subnet N] | reload\n"
 		"  -s SOCKET   unix control socket (default $PEREGRINE_SOCKET or %s)\n"
 		"  -u URL      HTTP listener instead, e.g. http://user:pass@127.0.0.1:8000/\n"
-		"  -t SECONDS  give up after this long (default 30)\n", DEFAULT_SOCKET);
+		"  -t SECONDS  give up after this long (default 30)\n"
+		"  -S SERVICE  the server meant, as Kea's Control Agent: dhcp4 or dhcp6\n",
+		DEFAULT_SOCKET);
 }
 
 /* Kea's framing: write the request, read the answer until the server
@@ -213,6 +220,19 @@ static const char *str_or(const json_t *o, const char *key, const char *dflt)
 	return s != NULL && s[0] != '\0' ? s : dflt;
 }
 
+/* The expiry Kea's lease JSON implies (cltt + valid-lft), "-" without. */
+static void lease_expiry(const json_t *l, char *when, size_t len)
+{
+	json_int_t cltt = json_integer_value(json_object_get(l, "cltt"));
+	json_int_t lft = json_integer_value(json_object_get(l, "valid-lft"));
+	time_t exp = (time_t)(cltt + lft);
+	struct tm tm;
+
+	snprintf(when, len, "-");
+	if (json_is_integer(json_object_get(l, "cltt")) && gmtime_r(&exp, &tm) != NULL)
+		strftime(when, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
 static void print_leases(const json_t *args)
 {
 	const json_t *leases = json_object_get(args, "leases");
@@ -222,21 +242,41 @@ static void print_leases(const json_t *args)
 	printf("%-15s  %-17s  %-24s  %-20s  %s\n", "address", "hwaddr", "client-id",
 	       "expire", "subnet");
 	json_array_foreach((json_t *)leases, i, l) {
-		json_int_t cltt = json_integer_value(json_object_get(l, "cltt"));
-		json_int_t lft = json_integer_value(json_object_get(l, "valid-lft"));
-		time_t exp = (time_t)(cltt + lft);
-		char when[32] = "-";
-		struct tm tm;
+		char when[32];
 
-		if (json_is_integer(json_object_get(l, "cltt")) && gmtime_r(&exp, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+		lease_expiry(l, when, sizeof(when));
 		printf("%-15s  %-17s  %-24s  %-20s  %lld\n", str_or(l, "ip-address", "-"),
 		       str_or(l, "hw-address", "-"), str_or(l, "client-id", "-"), when,
 		       (long long)json_integer_value(json_object_get(l, "subnet-id")));
 	}
 }
 
-enum mode { M_RAW, M_STATS, M_LEASES };
+static void print_leases6(const json_t *args)
+{
+	const json_t *leases = json_object_get(args, "leases");
+	const json_t *l;
+	size_t i;
+
+	printf("%-43s  %-5s  %-10s  %-30s  %-20s  %s\n", "address/prefix", "type", "iaid", "duid",
+	       "expire", "subnet");
+	json_array_foreach((json_t *)leases, i, l) {
+		char when[32], addr[64];
+
+		lease_expiry(l, when, sizeof(when));
+		if (json_is_integer(json_object_get(l, "prefix-len")))
+			snprintf(addr, sizeof(addr), "%s/%lld", str_or(l, "ip-address", "-"),
+				 (long long)json_integer_value(json_object_get(l, "prefix-len")));
+		else
+			snprintf(addr, sizeof(addr), "%s", str_or(l, "ip-address", "-"));
+		printf("%-43s  %-5s  %-10lld  %-30s  %-20s  %lld\n", addr,
+		       strcmp(str_or(l, "type", ""), "IA_PD") ? "NA" : "PD",
+		       (long long)json_integer_value(json_object_get(l, "iaid")),
+		       str_or(l, "duid", "-"), when,
+		       (long long)json_integer_value(json_object_get(l, "subnet-id")));
+	}
+}
+
+enum mode { M_RAW, M_STATS, M_LEASES, M_LEASES6 };
 
 int main(int argc, char **argv)
 {
@@ -244,10 +284,11 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "service", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = getenv("PEREGRINE_SOCKET"), *url = NULL, *cmd;
+	const char *sock = getenv("PEREGRINE_SOCKET"), *url = NULL, *cmd, *service = NULL;
 	json_t *req, *args = NULL, *ans, *a;
 	enum mode mode = M_RAW;
 	struct buf out = { 0 };
@@ -258,9 +299,10 @@ int main(int argc, char **argv)
 	if (sock == NULL || sock[0] == '\0')
 		sock = DEFAULT_SOCKET;
 	/* '+': stop at the command, so "leases --subnet 1" is left to us. */
-	while ((opt = getopt_long(argc, argv, "+s:u:t:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:u:t:S:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': sock = optarg; break;
+		case 'S': service = optarg; break;
 		case 'u': url = optarg; break;
 		case 't': timeout_ms = atoi(optarg) * 1000; break;
 		case 'h': usage(stdout); return 0;
@@ -277,9 +319,9 @@ int main(int argc, char **argv)
 		mode = M_STATS;
 	} else if (strcmp(cmd, "reload") == 0 && optind == argc) {
 		cmd = "config-reload";
-	} else if (strcmp(cmd, "leases") == 0) {
-		cmd = "lease4-get-all";
-		mode = M_LEASES;
+	} else if (strcmp(cmd, "leases") == 0 || strcmp(cmd, "leases6") == 0) {
+		mode = strcmp(cmd, "leases") ? M_LEASES6 : M_LEASES;
+		cmd = mode == M_LEASES ? "lease4-get-all" : "lease6-get-all";
 		if (optind < argc) {
 			char *end;
 			long id;
@@ -313,6 +355,8 @@ int main(int argc, char **argv)
 	req = json_pack("{s:s}", "command", cmd);
 	if (args != NULL)
 		json_object_set_new(req, "arguments", args);
+	if (service != NULL)
+		json_object_set_new(req, "service", json_pack("[s]", service));
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (text == NULL)
@@ -341,6 +385,8 @@ int main(int argc, char **argv)
 		print_stats(json_object_get(a, "arguments"));
 	} else if (result == 0 && mode == M_LEASES) {
 		print_leases(json_object_get(a, "arguments"));
+	} else if (result == 0 && mode == M_LEASES6) {
+		print_leases6(json_object_get(a, "arguments"));
 	} else if (mode != M_RAW) {
 		const char *t = json_string_value(json_object_get(a, "text"));
 

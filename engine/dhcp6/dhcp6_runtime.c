@@ -73,8 +73,10 @@ static int add_pool(struct dhcp6_runtime *rt, unsigned s, unsigned index, bool p
 {
 	struct rt6_pool *p = &rt->pools[rt->n_pools];
 
+	/* A pool too large for a bitmap keeps its units in use in a set of
+	 * this many (32 bytes each): 8 MiB a pool, room for 256k leases. */
 	p->ap = alloc6_pool_create(&(struct alloc6_params){
-		.first = first, .last = last, .unit_len = unit_len });
+		.first = first, .last = last, .unit_len = unit_len, .max_used = 1u << 18 });
 	if (!p->ap)
 		return -errno;
 	p->first = first;

@@ -109,6 +109,8 @@ static int port_init(struct dp *dp, unsigned idx)
 	/* IPv6: the link-local address every port has, and the global one */
 	net_ip6_linklocal(p->mac.addr_bytes, p->ip6[0]);
 	p->n_ip6 = 1;
+	if (ci->has_addr6)
+		lease_addr6_store(ci->addr6, p->ip6[p->n_ip6++]);
 	/* DHCP clients broadcast; relays and renewing clients unicast to our MAC.
 	 * Promiscuous only matters on real NICs with a filter; failure is fine. */
 	rte_eth_promiscuous_enable(port_id);

@@ -7,44 +7,11 @@
 # DORAs complete while the silent client holds its connection).
 # Usage: ctl_commands.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$@"
-[ "$SERVER" = peregrine ] || nt_skip "peregrine's control channel"
-nt_need jq curl
-CTL="$NT_BUILDDIR/engine/ctl/peregrinectl"
-[ -x "$CTL" ] || nt_skip "no $CTL"
-nt_topology
-nt_server_conf
-SOCK="$NT_TMP/ctl.sock"
-PORT=$((20000 + NT_ID % 20000))
-cat >>"$NT_CONF" <<EOS
-control-socket = { socket-name = "$SOCK"; socket-mode = "0600"; idle-timeout = 1500;
-	max-request-size = 65536; };
-http-control = { address = "127.0.0.1"; port = $PORT; };
-EOS
+. "$(dirname "$0")/ctl_lib.sh"
+CTL_SOCKET_EXTRA="idle-timeout = 1500; max-request-size = 65536;"
+ctl_setup "$@"
 nt_server_check
 nt_server_start
-
-# raw REQUEST -> compact answer on stdout (the server answers and closes)
-raw() {
-	nt_ctl_raw "$SOCK" "$1" 15
-}
-ctl() {
-	local a=${2:-}
-	if [ -n "$a" ]; then raw "{\"command\": \"$1\", \"arguments\": $a}"
-	else raw "{\"command\": \"$1\"}"; fi
-}
-http() {
-	timeout 15 ip netns exec "$NT_SRV" curl -s -m 10 -H 'Content-Type: application/json' \
-		-d "$1" "http://127.0.0.1:$PORT/"
-}
-# expect RESULT ANSWER [jq-test]: result code and an optional jq predicate
-expect() {
-	local want=$1 ans=$2 test=${3:-true} got
-	got=$(jq -r 'if type == "array" then .[0].result else .result end' <<<"$ans" 2>/dev/null)
-	[ "$got" = "$want" ] || nt_fail "want result $want, got: $ans"
-	jq -e "if type == \"array\" then .[0] else . end | $test" <<<"$ans" >/dev/null ||
-		nt_fail "answer fails '$test': $ans"
-}
 
 [ "$(stat -c %a "$SOCK")" = 600 ] || nt_fail "socket mode $(stat -c %a "$SOCK"), want 600"
 
@@ -87,7 +54,6 @@ A=$(ctl lease4-add '{"ip-address": "198.18.0.150", "hw-address": "0a:0b:0c:0d:0e
 A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A" '.arguments.hostname == "added.example"'
 # by-address work goes to the address's owner only: one worker message
 # (dp-ctl-messages sums every worker's), whatever the number of workers
-msgs() { ctl statistic-get '{"name": "dp-ctl-messages"}' | jq '.arguments["dp-ctl-messages"][0][0]'; }
 M0=$(msgs)
 A=$(ctl lease4-get '{"ip-address": "198.18.0.150"}'); expect 0 "$A"
 M1=$(msgs)
@@ -138,6 +104,9 @@ A=$(ctl statistic-get '{"name": "dp-drop-dhcp-disabled"}'); expect 0 "$A" '.argu
 A=$(ctl dhcp-enable); expect 0 "$A"
 A=$(ctl lease4-wipe '{"subnet-id": 1}'); expect 0 "$A" '.text | test("Deleted 2 ")'
 A=$(ctl lease4-get-all); expect 3 "$A"
+# no dhcp6 block: every DHCPv6 lease command says so
+A=$(ctl lease6-get-all); expect 1 "$A" '.text == "DHCPv6 is not configured"'
+A=$(ctl stat-lease6-get); expect 1 "$A" '.text == "DHCPv6 is not configured"'
 
 # --- bad requests ------------------------------------------------------------------
 A=$(raw '{"command": "version-get", '); expect 1 "$A"

@@ -102,7 +102,7 @@ nt_bg dhclient6pd "$NT_CLI" "${DHC[@]}" -P -d -1 "$NT_VC"
 PPID2=$NT_LAST_PID
 pd_bound() { grep -q '^reason=BOUND6 .*prefix=2001' "$EV" 2>/dev/null; }
 nt_wait_for 40 "dhclient -6 -P BOUND6 with a prefix" pd_bound
-PFX=$(sed -n 's/^reason=BOUND6 .*prefix=\([^ ]*\) .*/\1/p' "$EV" | head -1)
+PFX=$(sed -n 's/^reason=BOUND6 .*prefix=\(2001[^ ]*\) .*/\1/p' "$EV" | head -1)
 nt_log "delegated $PFX"
 case $PFX in
 2001:db8:8:*::/56 | 2001:db8:8::/56) ;;
