@@ -43,6 +43,7 @@ done
 [ "$SMOKE" = 1 ] && STEP=1
 
 . "$SRC/scripts/netns.sh"
+. "$SRC/bench/compare_lib.sh"
 NT_NAME=compare
 nt_init "${ARGS[0]:-$SRC/build}" peregrine
 BENCH="$NT_BUILDDIR/bench/peregrine-bench"
@@ -51,26 +52,8 @@ PERFDHCP=/usr/sbin/perfdhcp
 KEA=/usr/sbin/kea-dhcp4
 NT_KEA=$KEA        # nt_server_check reads it
 
-HUGE_MNT="" HUGE_OLD=""
-bench_cleanup() {
-	rm -rf "/var/run/dpdk/pgbench-$NT_ID"
-	if [ -n "$HUGE_MNT" ]; then
-		umount "$HUGE_MNT" 2>/dev/null && rmdir "$HUGE_MNT"
-	fi
-	[ -n "$HUGE_OLD" ] && echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
-}
-trap 'rc=$?; bench_cleanup; (exit $rc); nt_cleanup' EXIT
-
-if [ "$HUGE" = 1 ]; then
-	HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages)
-	echo 512 >/proc/sys/vm/nr_hugepages
-	HUGE_MNT=$(mktemp -d /tmp/pgb-huge.XXXXXX)
-	if ! mount -t hugetlbfs nodev "$HUGE_MNT" ||
-		[ "$(cat /proc/sys/vm/nr_hugepages)" -lt 256 ]; then
-		nt_log "hugepages unavailable: running with --no-huge"
-		HUGE=0
-	fi
-fi
+trap 'rc=$?; cl_cleanup; (exit $rc); nt_cleanup' EXIT
+cl_huge_setup
 
 # One /15: server .0.1, perfdhcp's relay address .0.2 (the client end of the
 # veth), peregrine-bench relays as .0.3 and answers ARP for it itself.
@@ -105,27 +88,14 @@ srv_start() {   # KIND MODE
 	fi
 	nt_server_check
 	if [ "$kind" = kea ]; then
-		# Kea logs DHCP4_STARTED at INFO only: wait for its socket instead
-		SERVER=kea
-		rm -f "$NT_KEA_SOCK"
-		nt_bg "kea-$mode" "$NT_SRV" env KEA_PIDFILE_DIR="$NT_TMP" \
-			KEA_LOCKFILE_DIR="$NT_TMP" "$KEA" -c "$NT_CONF"
-		NT_SRV_PID=$NT_LAST_PID
-		nt_wait_for 30 "kea-dhcp4 control socket" test -S "$NT_KEA_SOCK"
-		sleep 1
+		cl_kea_start "kea-$mode" "$KEA"
 	else
 		nt_server_start
 	fi
 }
 
-srv_stop() {
-	nt_stop "$NT_SRV_PID" 20 >/dev/null 2>&1
-	rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
-}
-
 # generators: each prints "achieved_acks_per_s drop_pct p99_us duplicates" ---
 
-TAG=1
 run_bench() {   # RATE SECONDS
 	local out="$NT_TMP/bench.json" huge=()
 	[ "$HUGE" = 1 ] || huge=(--no-huge)
@@ -155,47 +125,12 @@ run_perfdhcp() {   # RATE SECONDS
 		}' "$out"
 }
 
-# the rate search ---------------------------------------------------------
-
-ROWS=()
-search() {   # KIND MODE GEN START
-	local kind=$1 mode=$2 gen=$3 rate=$4 best=0 best_p99=0 lo=0 hi=0 i res dups=0
-	local a d p u
-	TAG=$((TAG + 1))
-	srv_start "$kind" "$mode"
-	for i in $(seq 1 14); do
-		res=$("run_$gen" "$rate" "$STEP")
-		read -r a d p u <<<"$res"
-		dups=$((dups + u))
-		if awk -v a="$a" -v d="$d" -v r="$rate" 'BEGIN { exit !(d < 1 && a >= 0.9 * r) }'; then
-			nt_log "  $kind $mode $gen: $rate/s offered -> $a ACK/s, drops $d%, p99 ${p}us: pass"
-			if [ "$a" -gt "$best" ]; then best=$a; best_p99=$p; fi
-			lo=$rate
-		else
-			nt_log "  $kind $mode $gen: $rate/s offered -> $a ACK/s, drops $d%, p99 ${p}us: fail"
-			hi=$rate
-		fi
-		[ "$SMOKE" = 1 ] && break
-		if [ "$hi" = 0 ]; then
-			rate=$((rate * 3 / 2))
-		else
-			# refine twice between the last pass and the first failure
-			[ $((hi - lo)) -le $((hi / 8)) ] && break
-			rate=$(((lo + hi) / 2))
-		fi
-	done
-	srv_stop
-	ROWS+=("$kind|$mode|$gen|$best|$best_p99|$dups")
-	[ -n "$JSON" ] && printf '{"server": "%s", "mode": "%s", "generator": "%s", "max_dora_per_s": %s, "p99_us": %s, "duplicates": %s}\n' \
-		"$kind" "$mode" "$gen" "$best" "$best_p99" "$dups" >>"$JSON"
-}
-
 want() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
 
 [ -n "$JSON" ] && : >"$JSON"
 if [ "$SMOKE" = 1 ]; then
 	CLIENTS=5000
-	search peregrine memory bench 2000
+	cl_search peregrine memory bench 2000
 else
 	[ -x "$KEA" ] || nt_skip "no $KEA"
 	[ -x "$PERFDHCP" ] || nt_skip "no $PERFDHCP"
@@ -205,7 +140,7 @@ else
 		"peregrine memory bench 20000" "peregrine write-behind bench 20000" \
 		"peregrine commit bench 20000"; do
 		set -- $spec
-		want "$1 $2 $3" && search "$1" "$2" "$3" "$4"
+		want "$1 $2 $3" && cl_search "$1" "$2" "$3" "$4"
 	done
 fi
 
@@ -213,7 +148,7 @@ fi
 
 BEST_KEA=0
 for r in "${ROWS[@]}"; do
-	IFS='|' read -r k m g v p u <<<"$r"
+	IFS='|' read -r k m g v p u _ <<<"$r"
 	[ "$k" = kea ] && [ "$v" -gt "$BEST_KEA" ] && BEST_KEA=$v
 done
 TABLE="$NT_TMP/table.md"
@@ -221,7 +156,7 @@ TABLE="$NT_TMP/table.md"
 	echo "| server | mode | generator | max DORA/s (<1% drops) | p99 latency at it | ÷ best Kea | duplicates |"
 	echo "|---|---|---|---:|---:|---:|---:|"
 	for r in "${ROWS[@]}"; do
-		IFS='|' read -r k m g v p u <<<"$r"
+		IFS='|' read -r k m g v p u _ <<<"$r"
 		case $m in st) m="memfile, 1 thread" ;; mt) m="memfile, multi-threaded (2)" ;; esac
 		[ "$g" = bench ] && g=peregrine-bench
 		if [ "$BEST_KEA" -gt 0 ]; then
@@ -256,17 +191,7 @@ if [ -n "$WRITE" ]; then
 		echo '```'
 		echo "<!-- compare:end -->"
 	} >"$NT_TMP/section.md"
-	/usr/bin/python3 - "$WRITE" "$NT_TMP/section.md" <<'EOF'
-import re, sys
-path, sec = sys.argv[1], open(sys.argv[2]).read().rstrip("\n")
-try:
-    text = open(path).read()
-except FileNotFoundError:
-    text = ""
-pat = re.compile(r"<!-- compare:begin.*?<!-- compare:end -->", re.S)
-text = pat.sub(lambda m: sec, text) if pat.search(text) else text + "\n" + sec + "\n"
-open(path, "w").write(text)
-EOF
+	cl_write_section "$WRITE" compare "$NT_TMP/section.md"
 	nt_log "table written into $WRITE"
 fi
 NT_RESULT=pass

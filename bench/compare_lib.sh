@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# What bench/compare.sh (DHCPv4) and bench/compare6.sh (DHCPv6) share:
+# hugepages for the DPDK processes, the rate search and the writer of a
+# generated section of BENCHMARKS.md.  Sourced after scripts/netns.sh and
+# nt_init; the caller defines
+#
+#   srv_start KIND MODE      start the server (empty lease file; for Kea,
+#                            cl_kea_start helps)
+#   run_GEN RATE SECONDS     one step of generator GEN; prints
+#                            "done_per_s drop_pct p99_us wrong_answers"
+#
+# and reads ROWS ("kind|mode|gen|best|p99_us|wrong|load") after the searches.
+
+CL_HUGE_MNT="" CL_HUGE_OLD=""
+CL_RATE_KEY=${CL_RATE_KEY:-max_dora_per_s}   # the rate's name in the JSON rows
+CL_UNIT=${CL_UNIT:-ACK/s}
+ROWS=()
+TAG=1
+
+cl_cleanup() {
+	rm -rf "/var/run/dpdk/pgbench-$NT_ID"
+	if [ -n "$CL_HUGE_MNT" ]; then
+		umount "$CL_HUGE_MNT" 2>/dev/null && rmdir "$CL_HUGE_MNT"
+	fi
+	[ -n "$CL_HUGE_OLD" ] && echo "$CL_HUGE_OLD" >/proc/sys/vm/nr_hugepages
+}
+
+# cl_huge_setup: with HUGE=1 reserve 512 pages and mount hugetlbfs; falls
+# back to HUGE=0 when that fails.  cl_cleanup undoes it.
+cl_huge_setup() {
+	[ "$HUGE" = 1 ] || return 0
+	CL_HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages)
+	echo 512 >/proc/sys/vm/nr_hugepages
+	CL_HUGE_MNT=$(mktemp -d /tmp/pgb-huge.XXXXXX)
+	if ! mount -t hugetlbfs nodev "$CL_HUGE_MNT" ||
+		[ "$(cat /proc/sys/vm/nr_hugepages)" -lt 256 ]; then
+		nt_log "hugepages unavailable: running with --no-huge"
+		HUGE=0
+	fi
+}
+
+cl_load() { cut -d' ' -f1 /proc/loadavg; }
+
+# cl_kea_start NAME BINARY: Kea on $NT_CONF in the server namespace; waits
+# for its control socket $NT_KEA_SOCK (it logs DHCPx_STARTED at INFO only,
+# and the comparisons log at WARN).  Sets NT_SRV_PID.
+cl_kea_start() {
+	rm -f "$NT_KEA_SOCK"
+	nt_bg "$1" "$NT_SRV" env KEA_PIDFILE_DIR="$NT_TMP" KEA_LOCKFILE_DIR="$NT_TMP" "$2" -c "$NT_CONF"
+	NT_SRV_PID=$NT_LAST_PID
+	nt_wait_for 30 "$(basename "$2") control socket" test -S "$NT_KEA_SOCK"
+	sleep 1
+}
+
+srv_stop() {
+	nt_stop "$NT_SRV_PID" 20 >/dev/null 2>&1
+	rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
+}
+
+# cl_search KIND MODE GEN START: the maximum rate with under 1% drops the
+# way ISC measures Kea: offer a rate for $STEP seconds, raise it x1.5 until
+# the drops pass 1% or the answered rate falls under 90% of the offered one,
+# then bisect between the last pass and the first failure (twice at most).
+# With SMOKE=1 one step.  Appends to ROWS and, with JSON set, to $JSON.
+cl_search() {
+	local kind=$1 mode=$2 gen=$3 rate=$4 best=0 best_p99=0 lo=0 hi=0 i res wrong=0
+	local a d p u load
+	TAG=$((TAG + 1))
+	load=$(cl_load)
+	srv_start "$kind" "$mode"
+	for i in $(seq 1 14); do
+		res=$("run_$gen" "$rate" "$STEP")
+		read -r a d p u <<<"$res"
+		wrong=$((wrong + u))
+		if awk -v a="$a" -v d="$d" -v r="$rate" 'BEGIN { exit !(d < 1 && a >= 0.9 * r) }'; then
+			nt_log "  $kind $mode $gen: $rate/s offered -> $a $CL_UNIT, drops $d%, p99 ${p}us: pass"
+			if [ "$a" -gt "$best" ]; then best=$a; best_p99=$p; fi
+			lo=$rate
+		else
+			nt_log "  $kind $mode $gen: $rate/s offered -> $a $CL_UNIT, drops $d%, p99 ${p}us: fail"
+			hi=$rate
+		fi
+		[ "$SMOKE" = 1 ] && break
+		if [ "$hi" = 0 ]; then
+			rate=$((rate * 3 / 2))
+		else
+			[ $((hi - lo)) -le $((hi / 8)) ] && break
+			rate=$(((lo + hi) / 2))
+		fi
+	done
+	srv_stop
+	ROWS+=("$kind|$mode|$gen|$best|$best_p99|$wrong|$load")
+	[ -n "$JSON" ] && printf '{"server": "%s", "mode": "%s", "generator": "%s", "%s": %s, "p99_us": %s, "duplicates": %s, "load": %s}\n' \
+		"$kind" "$mode" "$gen" "$CL_RATE_KEY" "$best" "$best_p99" "$wrong" "$load" >>"$JSON"
+}
+
+# cl_write_section FILE MARKER SECTION: replace the text from
+# "<!-- MARKER:begin" to "<!-- MARKER:end -->" in FILE by the file SECTION
+# (which carries both markers), or append it when FILE has none.
+cl_write_section() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'EOF'
+import re, sys
+path, marker, sec = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().rstrip("\n")
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = ""
+pat = re.compile(r"<!-- %s:begin.*?<!-- %s:end -->" % (re.escape(marker), re.escape(marker)), re.S)
+text = pat.sub(lambda m: sec, text) if pat.search(text) else text + "\n" + sec + "\n"
+open(path, "w").write(text)
+EOF
+}
