@@ -21,7 +21,13 @@
  * lease file of N leases, time its load into the workers' tables.
  *
  * In-process only: the frames never leave the process, so the pool may be
- * larger than the 198.18.0.0/15 benchmarking range (10.0.0.0/8 here). */
+ * larger than the 198.18.0.0/15 benchmarking range (10.0.0.0/8 here).
+ *
+ * --v6 na|pd|both: DHCPv6 instead (gen6.h), relayed SARRs as in
+ * bench/compare6.sh, from 2001:db8:1::fe to the port's 2001:db8:1::1; the
+ * IA_NA pool 2001:db8:1::1:0 - 2001:db8:1::ffff:ffff, the IA_PD pool
+ * 2001:db8:8000::/33 in /56s (2^23 prefixes). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -40,8 +46,10 @@
 #include <rte_ring.h>
 #include "alloc.h"
 #include "conf.h"
+#include "dhcp6_server.h"
 #include "dp.h"
 #include "gen.h"
+#include "gen6.h"
 #include "lease_backend.h"
 #include "lease_table.h"
 #include "log.h"
@@ -131,10 +139,16 @@ static uint64_t leases_held(size_t *bytes)
 /* --extra-conf: config text appended to the generated one (classes,
  * reservations...), so their cost on the fast path can be measured. */
 static const char *extra_conf;
+static unsigned v6_ia;                  /* enum gen6_ia; 0 = DHCPv4 */
+
+#define V6_SERVER "2001:db8:1::1"
+#define V6_RELAY  "2001:db8:1::fe"
+#define V6_POOL   "2001:db8:1::1:0-2001:db8:1::ffff:ffff"
+#define V6_PD     "2001:db8:8000::/33"
 
 static struct conf *make_conf(uint32_t pool_size, const char *lease_file, bool huge)
 {
-	char path[] = "/tmp/pg_fastpath_XXXXXX", err[512], text[2048], lcores[64];
+	char path[] = "/tmp/pg_fastpath_XXXXXX", err[512], text[4096], lcores[64], v6[1024] = "";
 	uint32_t last = 0x0a000000u + pool_size + 9;   /* 10.0.0.10 ... */
 	struct conf *c;
 	unsigned i;
@@ -143,17 +157,29 @@ static struct conf *make_conf(uint32_t pool_size, const char *lease_file, bool h
 	n = snprintf(lcores, sizeof(lcores), "0");
 	for (i = 1; i <= n_workers; i++)
 		n += snprintf(lcores + n, sizeof(lcores) - (size_t)n, ",%u", i);
+	if (v6_ia)
+		snprintf(v6, sizeof(v6),
+			 "dhcp6 = { preferred-lifetime = 3000; valid-lifetime = 4000;\n"
+			 "  server-id = { type = \"LL\"; persist = false; };\n"
+			 "  lease-database = { type = \"memfile\"; name = \"%s6\"; };\n"
+			 "  subnet6 = ( { id = 1; subnet = \"2001:db8:1::/64\"; interface = \"r0\";\n"
+			 "    relay = { ip-addresses = [ \"" V6_RELAY "\" ]; };\n"
+			 "    pools = ( { pool = \"" V6_POOL "\"; } );\n"
+			 "    pd-pools = ( { prefix = \"2001:db8:8000::\"; prefix-len = 33; "
+			 "delegated-len = 56; } ); } ); };\n",
+			 lease_file ? lease_file : "/nonexistent");
 	snprintf(text, sizeof(text),
 		 "dpdk = { lcores = \"%s\"; no-huge = %s; };\n"
-		 "interfaces = ( { name = \"r0\"; device = \"net_ring_fp0\"; address = \"10.0.0.1/8\"; } );\n"
+		 "interfaces = ( { name = \"r0\"; device = \"net_ring_fp0\"; address = \"10.0.0.1/8\";%s } );\n"
 		 "valid-lifetime = 86400;\n"
 		 "lease-database = { type = \"memfile\"; name = \"%s\"; durability = \"%s\"; lfc-interval = 0; };\n"
 		 "subnet4 = ( { id = 1; subnet = \"10.0.0.0/8\";\n"
 		 "  pools = ( { pool = \"10.0.0.10 - %u.%u.%u.%u\"; } );\n"
-		 "  option-data = ( { name = \"routers\"; data = \"10.0.0.1\"; } ); } );\n",
-		 lcores, huge ? "false" : "true", lease_file ? lease_file : "/nonexistent",
-		 lease_file ? "commit" : "memory",
-		 last >> 24, (last >> 16) & 255, (last >> 8) & 255, last & 255);
+		 "  option-data = ( { name = \"routers\"; data = \"10.0.0.1\"; } ); } );\n%s",
+		 lcores, huge ? "false" : "true",
+		 v6_ia ? " address6 = \"" V6_SERVER "/64\";" : "",
+		 lease_file ? lease_file : "/nonexistent", lease_file ? "commit" : "memory",
+		 last >> 24, (last >> 16) & 255, (last >> 8) & 255, last & 255, v6);
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
 		perror("config");
@@ -229,7 +255,20 @@ struct run_result {
 /* One generator run against the workers; the measured phase only. */
 static int run(const struct gen_params *gp, bool quiet, struct run_result *res)
 {
-	struct gen *g = gen_create(gp);
+	struct gen6_params gp6 = { .common = *gp, .ia = v6_ia, .relayed = true,
+				   .pd_len = 33, .delegated_len = 56 };
+	struct gen *g;
+
+	if (v6_ia) {
+		inet_pton(AF_INET6, V6_SERVER, gp6.server_addr);
+		inet_pton(AF_INET6, V6_RELAY, gp6.link_addr);
+		inet_pton(AF_INET6, V6_RELAY, gp6.relay_addr);
+		gen6_parse_range(V6_POOL, gp6.pool_first, gp6.pool_last);
+		gen6_parse_prefix(V6_PD, gp6.pd_prefix, &gp6.pd_len);
+		g = gen6_create(&gp6);
+	} else {
+		g = gen_create(gp);
+	}
 	uint64_t hz = rte_get_tsc_hz(), now, next_prog, t_meas = 0;
 	double cpu0[DP_MAX_WORKERS] = { 0 };
 	uint64_t samples = 0, busy = 0;
@@ -295,9 +334,10 @@ static void print_run(const char *label, const struct run_result *r, FILE *json)
 {
 	uint64_t dora = r->rep.c.done[GEN_K_DORA];
 	double per_core = r->worker_sum_s > 0 ? (double)dora / r->worker_sum_s : 0;
+	const char *k = r->rep.kind_text[GEN_K_DORA];
 
-	printf("%-28s DORA %9lu  wall %.0f/s  worker-core %.0f DORA/s  (%s %.3f s) "
-	       "drops %lu dup %lu%s\n", label, dora, r->rep.leases_per_s, per_core,
+	printf("%-28s %s %9lu  wall %.0f/s  worker-core %.0f %s/s  (%s %.3f s) "
+	       "drops %lu dup %lu%s\n", label, k, dora, r->rep.leases_per_s, per_core, k,
 	       inline_mode ? "in workers" : "worker CPU", r->worker_sum_s, r->rep.c.drops,
 	       r->rep.c.duplicates, inline_mode ? "" : "");
 	if (!inline_mode)
@@ -311,6 +351,21 @@ static void print_run(const char *label, const struct run_result *r, FILE *json)
 			label, n_workers, inline_mode ? "true" : "false", dora,
 			r->rep.c.done[GEN_K_RELEASE], r->rep.leases_per_s, r->worker_sum_s,
 			per_core, r->rep.c.drops, r->rep.c.duplicates, r->rep.p50_us, r->rep.p99_us);
+}
+
+/* The DHCPv6 runtime the workers are made with, as main.c builds it. */
+static int v6_runtime(void)
+{
+	uint8_t duid[DHCP6_DUID_MAX], len;
+	char err[256];
+
+	if (dhcp6_server_duid(conf->v6, dp.ports[0].mac.addr_bytes, duid, &len, err,
+			      sizeof(err))) {
+		fprintf(stderr, "DHCPv6 server DUID: %s\n", err);
+		return -1;
+	}
+	dp.rt6 = dhcp6_runtime_create(conf, duid, len);
+	return dp.rt6 ? 0 : -1;
 }
 
 /* ---- start-up: a Kea lease file of n leases, loaded as main.c does ---- */
@@ -427,6 +482,7 @@ static void usage(FILE *f)
 "  --timeout MS       per request (default 2000; raise it under valgrind)\n"
 "  --label TEXT       name of the run in the output\n"
 "  --extra-conf FILE  append FILE to the generated config (classes, reservations)\n"
+"  --v6 na|pd|both    DHCPv6: relayed SARRs (scenario dora = sarr) for these IAs\n"
 "  --json FILE        append one JSON object per line\n"
 "  --quiet\n");
 }
@@ -440,7 +496,7 @@ int main(int argc, char **argv)
 		{ "outstanding", 1, 0, 'o' }, { "memory", 0, 0, 'M' }, { "startup", 1, 0, 'S' },
 		{ "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' }, { "label", 1, 0, 'L' },
 		{ "extra-conf", 1, 0, 'X' },
-		{ "timeout", 1, 0, 'T' },
+		{ "timeout", 1, 0, 'T' }, { "v6", 1, 0, '6' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct gen_params gp = {
@@ -487,6 +543,14 @@ int main(int argc, char **argv)
 		case 'L': label = optarg; break;
 		case 'X': extra_conf = optarg; break;
 		case 'T': gp.timeout_s = strtod(optarg, NULL) / 1000.0; break;
+		case '6':
+			v6_ia = !strcmp(optarg, "na") ? GEN6_IA_NA : !strcmp(optarg, "pd") ? GEN6_IA_PD
+				: !strcmp(optarg, "both") ? GEN6_IA_BOTH : 0;
+			if (!v6_ia) {
+				fprintf(stderr, "--v6: na, pd or both, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -554,7 +618,8 @@ int main(int argc, char **argv)
 	dp.conf = conf;
 	dp.n_workers = rte_lcore_count() - 1;
 	rt = dhcp4_runtime_create(conf);
-	if (!rt || dp_ports_init(&dp) || dp_logs_init(&dp) || dp_workers_init(&dp, rt)) {
+	if (!rt || dp_ports_init(&dp) || dp_logs_init(&dp) || (v6_ia && v6_runtime()) ||
+	    dp_workers_init(&dp, rt)) {
 		fprintf(stderr, "datapath init failed\n");
 		goto out;
 	}
@@ -623,6 +688,7 @@ out:
 	dp_workers_free(&dp);
 	dp_logs_free(&dp);
 	dhcp4_runtime_free(rt);
+	dhcp6_runtime_free(dp.rt6);
 	conf_free(conf);
 	rte_eal_cleanup();
 	return status;
