@@ -61,7 +61,8 @@ srv_stop() {
 # way ISC measures Kea: offer a rate for $STEP seconds, raise it x1.5 until
 # the drops pass 1% or the answered rate falls under 90% of the offered one,
 # then bisect between the last pass and the first failure (twice at most).
-# With SMOKE=1 one step.  Appends to ROWS and, with JSON set, to $JSON.
+# With SMOKE=1 one step.  Appends to ROWS and, with JSON set, to $JSON
+# (with CL_ROUND, the round the row belongs to).
 cl_search() {
 	local kind=$1 mode=$2 gen=$3 rate=$4 best=0 best_p99=0 lo=0 hi=0 i res wrong=0
 	local a d p u load
@@ -90,8 +91,8 @@ cl_search() {
 	done
 	srv_stop
 	ROWS+=("$kind|$mode|$gen|$best|$best_p99|$wrong|$load")
-	[ -n "$JSON" ] && printf '{"server": "%s", "mode": "%s", "generator": "%s", "%s": %s, "p99_us": %s, "duplicates": %s, "load": %s}\n' \
-		"$kind" "$mode" "$gen" "$CL_RATE_KEY" "$best" "$best_p99" "$wrong" "$load" >>"$JSON"
+	[ -n "$JSON" ] && printf '{"server": "%s", "mode": "%s", "generator": "%s", "%s": %s, "p99_us": %s, "duplicates": %s, "load": %s, "round": %s}\n' \
+		"$kind" "$mode" "$gen" "$CL_RATE_KEY" "$best" "$best_p99" "$wrong" "$load" "${CL_ROUND:-1}" >>"$JSON"
 }
 
 # cl_write_section FILE MARKER SECTION: replace the text from
