@@ -113,7 +113,7 @@ static int select_subnet(const struct txn6 *t)
 /* The client's link-layer address, Kea's sources in its default order:
  * the client link-layer address option of the first relay (RFC 6939),
  * a DUID-LLT or DUID-LL, the frame's source of a direct message. */
-enum { HWSRC_RAW = 1, HWSRC_DUID = 2, HWSRC_CLIENT_ADDR_RELAY = 64 };
+enum { HWSRC_RAW = 1, HWSRC_DUID = 2, HWSRC_CLIENT_ADDR_RELAY = 8 };   /* Kea's HWADDR_SOURCE_* */
 static void client_hwaddr(struct dhcp6_worker *w, const struct dhcp6_pkt *p,
 			  const struct dhcp6_rx *rx)
 {
