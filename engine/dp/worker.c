@@ -442,6 +442,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 	unsigned pidx = dp->port_index[m->port];
 	const struct dp_port *port = &dp->ports[pidx];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t et = net_ethertype(f, m->data_len);
 	struct net_udp4 u;
 	int ret;
 
@@ -451,7 +452,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			w->sdp.c[STAT_DP_NOT_DHCP]++;
 			goto drop;
 		}
-		if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_ARP) {
+		if (unlikely(et == RTE_ETHER_TYPE_ARP)) {
 			size_t n = net_arp_reply(f, m->data_len, port->addr, port->mac.addr_bytes);
 
 			if (!n) {
@@ -465,7 +466,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			return;
 		}
 	}
-	if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_IPV6) {
+	if (et == RTE_ETHER_TYPE_IPV6) {
 		handle6(w, m, pidx, steered);
 		return;
 	}
