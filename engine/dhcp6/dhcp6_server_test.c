@@ -659,6 +659,54 @@ static void test_restore(void)
 	server_down();
 }
 
+/* Classification: a pool for members of a class (a vendor-class test),
+ * and a flex-id reservation (user-class bytes). */
+static void test_classes_flex_id(void)
+{
+	struct cls_err err;
+	struct msg m;
+	int vip;
+	uint8_t vc[8] = { 0, 0, 0x11, 0x8b, 0, 2, 'v', 'p' };   /* 4491, one tuple "vp" */
+	uint8_t uc[5] = { 0, 3, 'a', 'b', 'c' };
+
+	conf_setup();
+	c6.reg = cls_registry_create6();
+	CU_ASSERT_FATAL(c6.reg != NULL);
+	vip = cls_registry_add(c6.reg, "vip", "vendor-class[4491].exists", 0, &err);
+	CU_ASSERT_FATAL(vip > 0);
+	pools[0].client_class = vip;
+	c6.flex_expr = cls_compile(&(struct cls_compile_params){
+		.text = "option[15].hex", .result = CLS_T_STRING, .universe = CLS_V6,
+		.reg = c6.reg }, &err);
+	CU_ASSERT_FATAL(c6.flex_expr != NULL);
+	c6.hr_order[c6.n_hr_order++] = CONF_HID_FLEX_ID;
+	hosts[0].id_type = CONF_HID_FLEX_ID;
+	hosts[0].id_len = 5;
+	memcpy(hosts[0].id, uc, 5);
+	server_up(false);
+	/* not a member: the only address pool is not for it */
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
+	/* a member */
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	opt(&m, DHCP6_OPT_VENDOR_CLASS, vc, sizeof(vc));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_EQUAL_FATAL(rep.ias[0].n_addrs, 1);
+	CU_ASSERT(in_pool(rep_addr(0, 0), &pools[0]));
+	/* the flex-id reservation, by its user-class bytes */
+	msg_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
+	opt(&m, DHCP6_OPT_USER_CLASS, uc, sizeof(uc));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
+	server_down();
+	cls_prog_free(c6.flex_expr);
+	cls_registry_free(c6.reg);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -676,6 +724,7 @@ int main(void)
 	CU_add_test(s, "reservation, information-request, confirm", test_reservation_inforeq_confirm);
 	CU_add_test(s, "decline and probation", test_decline);
 	CU_add_test(s, "restore from the store", test_restore);
+	CU_add_test(s, "class-restricted pool, flex-id reservation", test_classes_flex_id);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
