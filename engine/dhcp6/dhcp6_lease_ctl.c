@@ -173,14 +173,10 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
 	lease6_table_touch(w->lt, l);
 	dhcp6_gauge(w, l, +1);
-	if (r->hwaddr_len) {
-		w->hw = r->hwaddr;
-		w->hw_len = r->hwaddr_len;
-		w->hw_type = r->hwtype;
-		w->hw_src = r->hwaddr_source;
-	}
+	if (r->hwaddr_len)
+		(void)lease6_table_set_hwaddr(w->lt, l, r->hwtype, (uint8_t)r->hwaddr_source,
+					      r->hwaddr, r->hwaddr_len);
 	*seq = dhcp6_log_commit(w, c, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD);
-	w->hw_len = 0;
 	w->origin = LEASE_ORIGIN_CLIENT;
 	return 0;
 }

@@ -644,8 +644,22 @@ static void test_restore(void)
 	r.valid_lft = 4000;
 	r.pref_lft = 3000;
 	r.expire = 1000000 + 3000;
+	r.hwaddr_len = 6;
+	memcpy(r.hwaddr, "\x0a\x0b\x0c\x0d\x0e\x0f", 6);
+	r.hwtype = 1;
+	r.hwaddr_source = 2;
 	CU_ASSERT_EQUAL(dhcp6_restore(w, &r), 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 1);
+	{
+		/* the lease keeps the record's hardware address (lease6-get shows it) */
+		struct dhcp6_lease_filter f = { .by_addr = true, .addr = r.addr, .type = -1 };
+		struct lease6_rec q;
+
+		CU_ASSERT_EQUAL_FATAL(dhcp6_lease_query(w, &f, &q, 1, NULL), 1);
+		CU_ASSERT_EQUAL(q.hwaddr_len, 6);
+		CU_ASSERT(!memcmp(q.hwaddr, r.hwaddr, 6));
+		CU_ASSERT_EQUAL(q.hwaddr_source, 2);
+	}
 	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);

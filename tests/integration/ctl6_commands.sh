@@ -81,9 +81,8 @@ expect 1 "$A" '.text == "Invalid declined state for PD prefix."'
 
 # --- lease6-get ---------------------------------------------------------------------------
 A=$(ctl lease6-get "{\"ip-address\": \"$NA\"}")
-expect 0 "$A" ".text == \"IPv6 lease found.\" and .arguments.duid == \"$D1\" and .arguments.iaid == 10 and .arguments.type == \"IA_NA\" and .arguments[\"subnet-id\"] == 1 and .arguments[\"preferred-lft\"] == 3000 and .arguments[\"valid-lft\"] == 4000 and .arguments.hostname == \"na.example\" and .arguments.state == 0 and (.arguments | has(\"prefix-len\") | not)"
-# The worker's table keeps no hardware address (the lease file does):
-# lease6-add wrote it into the lease's record.
+expect 0 "$A" ".text == \"IPv6 lease found.\" and .arguments.duid == \"$D1\" and .arguments.iaid == 10 and .arguments.type == \"IA_NA\" and .arguments[\"subnet-id\"] == 1 and .arguments[\"preferred-lft\"] == 3000 and .arguments[\"valid-lft\"] == 4000 and .arguments[\"hw-address\"] == \"0a:0b:0c:0d:0e:0f\" and .arguments.hostname == \"na.example\" and .arguments.state == 0 and (.arguments | has(\"prefix-len\") | not)"
+# ... and lease6-add wrote it into the lease's record in the file.
 grep -q "^$NA,$D1,.*0a:0b:0c:0d:0e:0f" "$NT_TMP/dhcp6.leases" ||
 	nt_fail "the lease file has no line for $NA with hw-address 0a:0b:0c:0d:0e:0f"
 A=$(ctl lease6-get "{\"ip-address\": \"$PD\", \"type\": \"IA_PD\"}"); expect 0 "$A" '.arguments["prefix-len"] == 56 and .arguments.type == "IA_PD"'
