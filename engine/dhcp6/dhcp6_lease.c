@@ -178,6 +178,27 @@ int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op)
 	return 0;
 }
 
+/* A lease's fields from a record (restore, lease6-add/-update), its
+ * expiry filed; the gauges are the caller's. */
+void dhcp6_lease_fill(struct dhcp6_worker *w, struct lease6 *l, const struct lease6_rec *r)
+{
+	l->subnet_id = r->subnet_id;
+	l->valid_lft = r->valid_lft;
+	l->pref_lft = r->pref_lft;
+	l->expire = r->expire;
+	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (r->fqdn_fwd)
+		l->flags |= LEASE_F_FQDN_FWD;
+	if (r->fqdn_rev)
+		l->flags |= LEASE_F_FQDN_REV;
+	if (r->hostname_len)
+		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+	if (r->hwaddr_len && r->duid_len)
+		(void)lease6_table_set_hwaddr(w->lt, l, r->hwtype, (uint8_t)r->hwaddr_source,
+					      r->hwaddr, r->hwaddr_len);
+	lease6_table_touch(w->lt, l);
+}
+
 unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers)
 {
 	if (!r->duid_len || n_workers <= 1)
@@ -217,20 +238,7 @@ int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r)
 		l->flags |= LEASE6_F_RESERVED;
 	else if (p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr))
 		l->pool = NO_POOL6;     /* another worker's record has it: kept, no unit */
-	l->subnet_id = r->subnet_id;
-	l->valid_lft = r->valid_lft;
-	l->pref_lft = r->pref_lft;
-	l->expire = r->expire;
-	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
-	if (r->fqdn_fwd)
-		l->flags |= LEASE_F_FQDN_FWD;
-	if (r->fqdn_rev)
-		l->flags |= LEASE_F_FQDN_REV;
-	if (r->hostname_len)
-		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
-	if (r->hwaddr_len && r->duid_len)
-		(void)lease6_table_set_hwaddr(w->lt, l, r->hwtype, (uint8_t)r->hwaddr_source,
-					      r->hwaddr, r->hwaddr_len);
+	dhcp6_lease_fill(w, l, r);
 	lease6_table_touch(w->lt, l);
 	dhcp6_gauge(w, l, +1);
 	return 0;

@@ -151,6 +151,7 @@ int lease6_subnet(const struct dhcp6_worker *w, const struct lease6 *l);
 void dhcp6_gauge(struct dhcp6_worker *w, const struct lease6 *l, int d);
 void dhcp6_rec_of(const struct dhcp6_worker *w, struct lease6_rec *r, const struct lease6 *l);
 void dhcp6_keep_hw(struct dhcp6_worker *w, struct lease6 *l);
+void dhcp6_lease_fill(struct dhcp6_worker *w, struct lease6 *l, const struct lease6_rec *r);
 /* The entry for the worker's next change, or NULL (counted) while a
  * holding consumer has not caught up.  A caller that must not change a
  * lease without logging it claims first, changes, then commits. */
