@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <CUnit/Basic.h>
 
 #include "dhcp6_server.h"
@@ -721,6 +722,45 @@ static void test_classes_flex_id(void)
 	cls_registry_free(c6.reg);
 }
 
+/* The server DUID: LLT from the MAC by default and kept in the data
+ * directory (the same one after a "restart"), LL and EN as configured,
+ * a configured identifier wins over the kept one. */
+static void test_server_duid(void)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x42 };
+	uint8_t d[DHCP6_DUID_MAX], d2[DHCP6_DUID_MAX], len, len2;
+	char dir[] = "/tmp/pg-duid-XXXXXX", path[64], err[256];
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	conf_setup();
+	snprintf(c6.data_dir, sizeof(c6.data_dir), "%s/sub", dir);   /* made when missing */
+	c6.server_id = (struct conf6_server_id){ .type = CONF6_DUID_LLT, .htype = 1, .persist = true };
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 14);
+	CU_ASSERT(d[0] == 0 && d[1] == 1 && d[2] == 0 && d[3] == 1);
+	CU_ASSERT(!memcmp(d + 8, mac, 6));
+	/* kept: a second start with another MAC still gets the first DUID */
+	CU_ASSERT_EQUAL(dhcp6_server_duid(&c6, (const uint8_t *)"\x02\x00\x00\x00\x00\x99", d2, &len2,
+					  err, sizeof(err)), 0);
+	CU_ASSERT(len2 == len && !memcmp(d, d2, len));
+	snprintf(path, sizeof(path), "%s/sub/peregrine-dhcp6-serverid", dir);
+	CU_ASSERT_EQUAL(access(path, R_OK), 0);
+	/* LL: type 3, htype, the MAC; not the kept LLT */
+	c6.server_id.type = CONF6_DUID_LL;
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT(len == 10 && d[1] == 3 && !memcmp(d + 4, mac, 6));
+	/* EN with an identifier */
+	c6.server_id = (struct conf6_server_id){ .type = CONF6_DUID_EN, .enterprise_id = 2495,
+						 .identifier_len = 3, .identifier = { 1, 2, 3 },
+						 .persist = false };
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT(len == 9 && d[1] == 2 && d[4] == 0x09 && d[5] == 0xbf && d[8] == 3);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -739,6 +779,7 @@ int main(void)
 	CU_add_test(s, "decline and probation", test_decline);
 	CU_add_test(s, "restore from the store", test_restore);
 	CU_add_test(s, "class-restricted pool, flex-id reservation", test_classes_flex_id);
+	CU_add_test(s, "server DUID: made, kept, LL, EN", test_server_duid);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
