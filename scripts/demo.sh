@@ -12,6 +12,7 @@ NT_NAME=demo
 . "$SRC/scripts/netns.sh"
 nt_init "$BUILD"
 nt_need /usr/sbin/dhclient
+NT_IPV6=1       # the client's namespace keeps IPv6 for dhclient -6
 nt_topology
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -87,6 +88,37 @@ NT_STEP=40 nt_cli "${DHC[@]}" -r -v "$NT_VC" 2>&1 | grep -E 'DHCP'
 released() { timeout 10 "$CTL" -s "$SOCK" lease4-get "{\"ip-address\": \"$addr\"}" >/dev/null; [ $? = 3 ]; }
 nt_wait_for 10 "lease4-get answers 'empty' after the release" released
 tail -1 "$NT_LEASES"
+
+say "DHCPv6: dhclient -6 asks for an address and dhclient -6 -P for a prefix (SOLICIT/ADVERTISE/REQUEST/REPLY)"
+EV6="$NT_TMP/dhclient6.events"
+cat >"$NT_TMP/dhclient6-script" <<EOS
+#!/bin/sh
+# records what dhclient -6 was given; configures nothing
+echo "\$reason address=\$new_ip6_address prefix=\$new_ip6_prefix dns=\$new_dhcp6_name_servers" >>"$EV6"
+EOS
+chmod +x "$NT_TMP/dhclient6-script"
+: >"$EV6"
+printf 'request dhcp6.name-servers;\n' >"$NT_TMP/dhclient6.conf"
+DHC6=(/usr/sbin/dhclient -6 -cf "$NT_TMP/dhclient6.conf" -lf "$NT_TMP/dhclient6.leases"
+	-pf "$NT_TMP/dhclient6.pid" -sf "$NT_TMP/dhclient6-script")
+v6_bound() { grep -cE '^(BOUND6|REBIND6|RENEW6)' "$EV6" 2>/dev/null; }
+v6_more() { [ "$(v6_bound)" -gt "$1" ]; }
+for mode in -N -P; do
+	before=$(v6_bound)
+	nt_bg "dhclient6$mode" "$NT_CLI" "${DHC6[@]}" "$mode" -d -1 -v "$NT_VC"
+	pid=$NT_LAST_PID
+	nt_wait_for 40 "dhclient -6 $mode lease" v6_more "$before"
+	nt_stop "$pid" 5
+	tail -1 "$EV6"
+done
+addr6=$(sed -n -E 's/^(BOUND6|REBIND6) address=(2001[^ ]*) .*/\2/p' "$EV6" | head -1)
+prefix6=$(sed -n -E 's/^(BOUND6|REBIND6) .*prefix=(2001[^ ]*) .*/\2/p' "$EV6" | head -1)
+[ -n "$addr6" ] && [ -n "$prefix6" ] || nt_fail "dhclient -6 reported no address or no prefix"
+say "DHCPv6 lease file (Kea's lease6 CSV) and lease6-get"
+cat "$DEMO_DIR/dhcp6.leases"
+timeout 10 "$CTL" -s "$SOCK" lease6-get "{\"ip-address\": \"$addr6\"}" | tee "$NT_TMP/ctl6.out" ||
+	nt_fail "lease6-get over $SOCK failed"
+grep -q "\"ip-address\": *\"$addr6\"" "$NT_TMP/ctl6.out" || nt_fail "lease6-get does not show $addr6"
 
 say "server statistics (SIGUSR1 -> $NT_STATS), non-zero ones"
 nt_server_stats "$NT_TMP/stats.demo"

@@ -156,13 +156,6 @@ static int udp_len_in(const uint8_t *udp, size_t room)
 	return (int)n;
 }
 
-uint16_t net_ethertype(const uint8_t *frame, size_t len)
-{
-	if (len < NET_ETH_HLEN)
-		return 0;
-	return rd16(frame + 12);
-}
-
 int net_parse_udp4(const uint8_t *frame, size_t len, struct net_udp4 *out)
 {
 	return net_parse_udp4_flags(frame, len, out, 0);

@@ -51,7 +51,10 @@ struct net_udp6 {
 };
 
 /* Ethertype of a frame (host order), 0 if shorter than an Ethernet header. */
-uint16_t net_ethertype(const uint8_t *frame, size_t len);
+static inline uint16_t net_ethertype(const uint8_t *frame, size_t len)
+{
+	return len < NET_ETH_HLEN ? 0 : (uint16_t)(frame[12] << 8 | frame[13]);
+}
 
 /* Parse an untagged Ethernet/IPv4/UDP frame.  Checks IP version, IHL, total
  * length against the frame, header checksum, fragments (refused), UDP length

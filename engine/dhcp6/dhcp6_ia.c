@@ -154,6 +154,7 @@ static int lease_renew(struct txn6 *t, struct lease6 *l, int s)
 	l->expire = add_lft6(w->now, valid);
 	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);
 	lease6_table_touch(w->lt, l);
+	dhcp6_keep_hw(w, l);
 	t->wait_seq = dhcp6_log_commit(w, c, l, LEASE_OP_RENEW);
 	w->st.c[l->type == LEASE6_TYPE_PD ? STAT6_V6_IA_PD_LEASE_REUSES
 					  : STAT6_V6_IA_NA_LEASE_REUSES]++;
@@ -188,6 +189,7 @@ static struct lease6 *lease_make(struct txn6 *t, const struct lease6_key *k, str
 	l->expire = add_lft6(w->now, valid);
 	l->state = LEASE_STATE_DEFAULT;
 	lease6_table_touch(w->lt, l);
+	dhcp6_keep_hw(w, l);
 	dhcp6_gauge(w, l, +1);
 	if (plen == 128)
 		w->st.subnet[s].cumulative_nas++;
@@ -402,6 +404,7 @@ static unsigned ia_release(struct txn6 *t, const struct dhcp6_ia *ia, bool decli
 			dhcp6_gauge(w, l, +1);
 			continue;
 		}
+		(void)lease6_table_set_hwaddr(w->lt, l, 0, 0, NULL, 0);   /* as Kea: no client now */
 		l->state = LEASE_STATE_DECLINED;
 		l->valid_lft = t->c6->decline_probation_period;
 		l->pref_lft = 0;

@@ -56,14 +56,28 @@ void dhcp6_rec_of(const struct dhcp6_worker *w, struct lease6_rec *r, const stru
 	memcpy(r->hostname, hn, r->hostname_len);
 	r->state = l->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
 	r->hwtype = 1;
-	/* the table keeps no hardware address: a change made while serving
-	 * the client carries the one its packet showed */
-	if (w->hw_len && l->duid_len) {
-		r->hwaddr_len = w->hw_len > LEASE6_HWADDR_MAX ? LEASE6_HWADDR_MAX : w->hw_len;
-		memcpy(r->hwaddr, w->hw, r->hwaddr_len);
-		r->hwtype = w->hw_type;
-		r->hwaddr_source = w->hw_src;
+	if (l->duid_len) {
+		uint16_t type;
+		uint8_t src;
+		const uint8_t *hw;
+		uint8_t n = lease6_table_hwaddr(w->lt, l, &type, &src, &hw);
+
+		if (n) {
+			r->hwaddr_len = n;
+			memcpy(r->hwaddr, hw, n);
+			r->hwtype = type;
+			r->hwaddr_source = src;
+		}
 	}
+}
+
+/* The lease is the served client's: keep the hardware address its packet
+ * showed (when it showed one). */
+void dhcp6_keep_hw(struct dhcp6_worker *w, struct lease6 *l)
+{
+	if (w->hw_len)
+		(void)lease6_table_set_hwaddr(w->lt, l, w->hw_type, (uint8_t)w->hw_src, w->hw,
+					      w->hw_len > LEASE6_HW_MAX ? LEASE6_HW_MAX : w->hw_len);
 }
 
 uint64_t dhcp6_log_commit(struct dhcp6_worker *w, struct lease_change *c, struct lease6 *l,
@@ -164,6 +178,27 @@ int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op)
 	return 0;
 }
 
+/* A lease's fields from a record (restore, lease6-add/-update), its
+ * expiry filed; the gauges are the caller's. */
+void dhcp6_lease_fill(struct dhcp6_worker *w, struct lease6 *l, const struct lease6_rec *r)
+{
+	l->subnet_id = r->subnet_id;
+	l->valid_lft = r->valid_lft;
+	l->pref_lft = r->pref_lft;
+	l->expire = r->expire;
+	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
+	if (r->fqdn_fwd)
+		l->flags |= LEASE_F_FQDN_FWD;
+	if (r->fqdn_rev)
+		l->flags |= LEASE_F_FQDN_REV;
+	if (r->hostname_len)
+		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+	if (r->hwaddr_len && r->duid_len)
+		(void)lease6_table_set_hwaddr(w->lt, l, r->hwtype, (uint8_t)r->hwaddr_source,
+					      r->hwaddr, r->hwaddr_len);
+	lease6_table_touch(w->lt, l);
+}
+
 unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers)
 {
 	if (!r->duid_len || n_workers <= 1)
@@ -203,17 +238,7 @@ int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r)
 		l->flags |= LEASE6_F_RESERVED;
 	else if (p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr))
 		l->pool = NO_POOL6;     /* another worker's record has it: kept, no unit */
-	l->subnet_id = r->subnet_id;
-	l->valid_lft = r->valid_lft;
-	l->pref_lft = r->pref_lft;
-	l->expire = r->expire;
-	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
-	if (r->fqdn_fwd)
-		l->flags |= LEASE_F_FQDN_FWD;
-	if (r->fqdn_rev)
-		l->flags |= LEASE_F_FQDN_REV;
-	if (r->hostname_len)
-		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
+	dhcp6_lease_fill(w, l, r);
 	lease6_table_touch(w->lt, l);
 	dhcp6_gauge(w, l, +1);
 	return 0;

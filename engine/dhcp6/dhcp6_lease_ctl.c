@@ -160,27 +160,9 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 	l->pool = p;
 	if (p != NO_POOL6 && rt6_reserved(w->rt, r->addr, plen))
 		l->flags |= LEASE6_F_RESERVED;
-	l->subnet_id = r->subnet_id;
-	l->valid_lft = r->valid_lft;
-	l->pref_lft = r->pref_lft;
-	l->expire = r->expire;
-	l->state = r->state == LEASE_STATE_DECLINED ? LEASE_STATE_DECLINED : LEASE_STATE_DEFAULT;
-	if (r->fqdn_fwd)
-		l->flags |= LEASE_F_FQDN_FWD;
-	if (r->fqdn_rev)
-		l->flags |= LEASE_F_FQDN_REV;
-	if (r->hostname_len)
-		(void)lease6_table_set_hostname(w->lt, l, r->hostname, r->hostname_len);
-	lease6_table_touch(w->lt, l);
+	dhcp6_lease_fill(w, l, r);
 	dhcp6_gauge(w, l, +1);
-	if (r->hwaddr_len) {
-		w->hw = r->hwaddr;
-		w->hw_len = r->hwaddr_len;
-		w->hw_type = r->hwtype;
-		w->hw_src = r->hwaddr_source;
-	}
 	*seq = dhcp6_log_commit(w, c, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD);
-	w->hw_len = 0;
 	w->origin = LEASE_ORIGIN_CLIENT;
 	return 0;
 }

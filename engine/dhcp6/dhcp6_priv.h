@@ -132,8 +132,8 @@ struct dhcp6_worker {
 	uint64_t *cursor;               /* per pool scan position */
 	uint32_t now;
 	struct rq6 rq;
-	/* The hardware address of the client being served (written into the
-	 * lease records of its changes; the table does not keep it). */
+	/* The hardware address of the client being served (kept with the
+	 * leases made or renewed for it, dhcp6_keep_hw). */
 	const uint8_t *hw;
 	uint8_t hw_len;
 	uint16_t hw_type;
@@ -150,6 +150,8 @@ static inline uint32_t add_lft6(uint32_t now, uint32_t lft)
 int lease6_subnet(const struct dhcp6_worker *w, const struct lease6 *l);
 void dhcp6_gauge(struct dhcp6_worker *w, const struct lease6 *l, int d);
 void dhcp6_rec_of(const struct dhcp6_worker *w, struct lease6_rec *r, const struct lease6 *l);
+void dhcp6_keep_hw(struct dhcp6_worker *w, struct lease6 *l);
+void dhcp6_lease_fill(struct dhcp6_worker *w, struct lease6 *l, const struct lease6_rec *r);
 /* The entry for the worker's next change, or NULL (counted) while a
  * holding consumer has not caught up.  A caller that must not change a
  * lease without logging it claims first, changes, then commits. */

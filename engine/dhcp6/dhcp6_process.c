@@ -113,7 +113,7 @@ static int select_subnet(const struct txn6 *t)
 /* The client's link-layer address, Kea's sources in its default order:
  * the client link-layer address option of the first relay (RFC 6939),
  * a DUID-LLT or DUID-LL, the frame's source of a direct message. */
-enum { HWSRC_RAW = 1, HWSRC_DUID = 2, HWSRC_CLIENT_ADDR_RELAY = 64 };
+enum { HWSRC_RAW = 1, HWSRC_DUID = 2, HWSRC_CLIENT_ADDR_RELAY = 8 };   /* Kea's HWADDR_SOURCE_* */
 static void client_hwaddr(struct dhcp6_worker *w, const struct dhcp6_pkt *p,
 			  const struct dhcp6_rx *rx)
 {
@@ -156,12 +156,32 @@ static void client_hwaddr(struct dhcp6_worker *w, const struct dhcp6_pkt *p,
 	}
 }
 
+/* The flex-id of this client: flex-id-expression's value, or 0 bytes. */
+static size_t flex_id(const struct txn6 *t, const struct cls_rx6 *crx, struct cls_scratch *sc,
+		      const uint8_t **out)
+{
+	struct cls_env6 env = { .pkt = t->req, .src = crx->src, .dst = crx->dst,
+				.set = &t->classes };
+	size_t len = 0;
+
+	if (!t->c6->flex_expr)
+		return 0;
+	sc->used = 0;
+	if (cls_eval6_str(t->c6->flex_expr, &env, sc, out, &len) < 0 || len > 255)
+		return 0;
+	return len;
+}
+
 /* Reservations in host-reservation-identifiers order: in the selected
  * subnet, else global ones. */
-static const struct conf6_host *host_lookup(const struct txn6 *t)
+static const struct conf6_host *host_lookup(const struct txn6 *t, const struct cls_rx6 *crx)
 {
 	const struct dhcp6_worker *w = t->w;
 	uint32_t sid = t->s >= 0 ? t->c6->subnets[t->s].id : 0;
+	struct cls_scratch sc;
+	const uint8_t *fid = NULL;
+	size_t fid_len = 0;
+	bool fid_done = false;
 
 	if (!w->rt->n_hkeys)
 		return NULL;
@@ -177,6 +197,14 @@ static const struct conf6_host *host_lookup(const struct txn6 *t)
 			case CONF_HID_HW_ADDRESS:
 				if (w->hw_len)
 					h = rt6_host_find(w->rt, sid, CONF_HID_HW_ADDRESS, w->hw, w->hw_len);
+				break;
+			case CONF_HID_FLEX_ID:
+				if (!fid_done) {
+					fid_len = flex_id(t, crx, &sc, &fid);
+					fid_done = true;
+				}
+				if (fid_len)
+					h = rt6_host_find(w->rt, sid, CONF_HID_FLEX_ID, fid, (uint8_t)fid_len);
 				break;
 			default:
 				break;
@@ -313,7 +341,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 		t.shared = t.c6->subnets[t.s].shared;
 	else if (req->msg_type != DHCP6_INFORMATION_REQUEST)
 		w->st.c[STAT6_NO_SUBNET]++;
-	t.host = host_lookup(&t);
+	t.host = host_lookup(&t, &crx);
 	cls_set_known(&t.classes, t.host != NULL);
 	if (t.host)
 		for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <CUnit/Basic.h>
 
 #include "dhcp6_server.h"
@@ -644,8 +645,22 @@ static void test_restore(void)
 	r.valid_lft = 4000;
 	r.pref_lft = 3000;
 	r.expire = 1000000 + 3000;
+	r.hwaddr_len = 6;
+	memcpy(r.hwaddr, "\x0a\x0b\x0c\x0d\x0e\x0f", 6);
+	r.hwtype = 1;
+	r.hwaddr_source = 2;
 	CU_ASSERT_EQUAL(dhcp6_restore(w, &r), 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 1);
+	{
+		/* the lease keeps the record's hardware address (lease6-get shows it) */
+		struct dhcp6_lease_filter f = { .by_addr = true, .addr = r.addr, .type = -1 };
+		struct lease6_rec q;
+
+		CU_ASSERT_EQUAL_FATAL(dhcp6_lease_query(w, &f, &q, 1, NULL), 1);
+		CU_ASSERT_EQUAL(q.hwaddr_len, 6);
+		CU_ASSERT(!memcmp(q.hwaddr, r.hwaddr, 6));
+		CU_ASSERT_EQUAL(q.hwaddr_source, 2);
+	}
 	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
 	ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);
@@ -657,6 +672,93 @@ static void test_restore(void)
 	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_nas, 0);
 	server_down();
+}
+
+/* Classification: a pool for members of a class (a vendor-class test),
+ * and a flex-id reservation (user-class bytes). */
+static void test_classes_flex_id(void)
+{
+	struct cls_err err;
+	struct msg m;
+	int vip;
+	uint8_t vc[8] = { 0, 0, 0x11, 0x8b, 0, 2, 'v', 'p' };   /* 4491, one tuple "vp" */
+	uint8_t uc[5] = { 0, 3, 'a', 'b', 'c' };
+
+	conf_setup();
+	c6.reg = cls_registry_create6();
+	CU_ASSERT_FATAL(c6.reg != NULL);
+	vip = cls_registry_add(c6.reg, "vip", "vendor-class[4491].exists", 0, &err);
+	CU_ASSERT_FATAL(vip > 0);
+	pools[0].client_class = vip;
+	c6.flex_expr = cls_compile(&(struct cls_compile_params){
+		.text = "option[15].hex", .result = CLS_T_STRING, .universe = CLS_V6,
+		.reg = c6.reg }, &err);
+	CU_ASSERT_FATAL(c6.flex_expr != NULL);
+	c6.hr_order[c6.n_hr_order++] = CONF_HID_FLEX_ID;
+	hosts[0].id_type = CONF_HID_FLEX_ID;
+	hosts[0].id_len = 5;
+	memcpy(hosts[0].id, uc, 5);
+	server_up(false);
+	/* not a member: the only address pool is not for it */
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
+	/* a member */
+	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	opt(&m, DHCP6_OPT_VENDOR_CLASS, vc, sizeof(vc));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_EQUAL_FATAL(rep.ias[0].n_addrs, 1);
+	CU_ASSERT(in_pool(rep_addr(0, 0), &pools[0]));
+	/* the flex-id reservation, by its user-class bytes */
+	msg_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
+	opt(&m, DHCP6_OPT_USER_CLASS, uc, sizeof(uc));
+	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
+	server_down();
+	cls_prog_free(c6.flex_expr);
+	cls_registry_free(c6.reg);
+}
+
+/* The server DUID: LLT from the MAC by default and kept in the data
+ * directory (the same one after a "restart"), LL and EN as configured,
+ * a configured identifier wins over the kept one. */
+static void test_server_duid(void)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x42 };
+	uint8_t d[DHCP6_DUID_MAX], d2[DHCP6_DUID_MAX], len, len2;
+	char dir[] = "/tmp/pg-duid-XXXXXX", path[64], err[256];
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	conf_setup();
+	snprintf(c6.data_dir, sizeof(c6.data_dir), "%s/sub", dir);   /* made when missing */
+	c6.server_id = (struct conf6_server_id){ .type = CONF6_DUID_LLT, .htype = 1, .persist = true };
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 14);
+	CU_ASSERT(d[0] == 0 && d[1] == 1 && d[2] == 0 && d[3] == 1);
+	CU_ASSERT(!memcmp(d + 8, mac, 6));
+	/* kept: a second start with another MAC still gets the first DUID */
+	CU_ASSERT_EQUAL(dhcp6_server_duid(&c6, (const uint8_t *)"\x02\x00\x00\x00\x00\x99", d2, &len2,
+					  err, sizeof(err)), 0);
+	CU_ASSERT(len2 == len && !memcmp(d, d2, len));
+	snprintf(path, sizeof(path), "%s/sub/peregrine-dhcp6-serverid", dir);
+	CU_ASSERT_EQUAL(access(path, R_OK), 0);
+	/* LL: type 3, htype, the MAC; not the kept LLT */
+	c6.server_id.type = CONF6_DUID_LL;
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT(len == 10 && d[1] == 3 && !memcmp(d + 4, mac, 6));
+	/* EN with an identifier */
+	c6.server_id = (struct conf6_server_id){ .type = CONF6_DUID_EN, .enterprise_id = 2495,
+						 .identifier_len = 3, .identifier = { 1, 2, 3 },
+						 .persist = false };
+	CU_ASSERT_EQUAL_FATAL(dhcp6_server_duid(&c6, mac, d, &len, err, sizeof(err)), 0);
+	CU_ASSERT(len == 9 && d[1] == 2 && d[4] == 0x09 && d[5] == 0xbf && d[8] == 3);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -676,6 +778,8 @@ int main(void)
 	CU_add_test(s, "reservation, information-request, confirm", test_reservation_inforeq_confirm);
 	CU_add_test(s, "decline and probation", test_decline);
 	CU_add_test(s, "restore from the store", test_restore);
+	CU_add_test(s, "class-restricted pool, flex-id reservation", test_classes_flex_id);
+	CU_add_test(s, "server DUID: made, kept, LL, EN", test_server_duid);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

@@ -259,8 +259,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
-		printf("%s: configuration OK (%u interface(s), %u subnet(s))\n", conf_path,
+		printf("%s: configuration OK (%u interface(s), %u subnet(s)", conf_path,
 		       conf->n_ifaces, conf->n_subnets);
+		if (conf->v6)
+			printf(", %u subnet6(s)", conf->v6->n_subnets);
+		printf(")\n");
 		conf_free(conf);
 		return 0;
 	}
@@ -390,8 +393,9 @@ int main(int argc, char **argv)
 			if (dp.workers[w]->lcore == lcore)
 				rte_eal_remote_launch(dp_worker_main, dp.workers[w], lcore);
 	}
-	LOG_I("serving DHCPv4: %u worker(s), %u interface(s), %u subnet(s), durability %s",
-	      dp.n_workers, dp.n_ports, conf->n_subnets,
+	LOG_I("serving DHCPv4%s: %u worker(s), %u interface(s), %u subnet(s), %u subnet6(s), "
+	      "durability %s", dp.rt6 ? " and DHCPv6" : "", dp.n_workers, dp.n_ports,
+	      conf->n_subnets, conf->v6 ? conf->v6->n_subnets : 0,
 	      conf_durability_name(dp.wb ? conf->lease_db.durability : CONF_DUR_MEMORY));
 	/* The control channel comes up once the workers run (lease commands
 	 * are messages they answer) and goes down first. */

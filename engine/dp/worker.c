@@ -97,6 +97,20 @@ static inline unsigned unpark(struct dp_worker *w)
 	return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
 }
 
+/* A reply framed in the request's mbuf (flen bytes) leaves now, or waits
+ * in the gate until its lease change (seq) is safe. */
+static __rte_always_inline void frame_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+					  size_t flen, uint64_t wait_seq)
+{
+	m->data_len = (uint16_t)flen;
+	m->pkt_len = (uint32_t)flen;
+	m->ol_flags = 0;
+	if (wait_seq && w->need)
+		park(w, pidx, m, wait_seq);
+	else
+		tx_enqueue(w, pidx, m);
+}
+
 /* Frame the reply dhcp4 wrote to w->scratch (n bytes) in the request's
  * mbuf and send it, or park it until its lease change is safe. */
 static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
@@ -111,13 +125,7 @@ static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *
 	memcpy(f + NET_UDP4_HLEN, w->scratch, (size_t)n);
 	flen = net_build_udp4(f, port->mac.addr_bytes, tx->dst_mac, tx->src_ip, tx->dst_ip,
 			      tx->src_port, tx->dst_port, (size_t)n);
-	m->data_len = (uint16_t)flen;
-	m->pkt_len = (uint32_t)flen;
-	m->ol_flags = 0;
-	if (tx->wait_seq && w->need)
-		park(w, pidx, m, tx->wait_seq);
-	else
-		tx_enqueue(w, pidx, m);
+	frame_out(w, m, pidx, flen, tx->wait_seq);
 }
 
 /* The transaction waits for an answer: keep the request under a token
@@ -321,13 +329,7 @@ static void reply6_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, i
 	memcpy(f + NET_UDP6_HLEN, w->scratch, (size_t)n);
 	flen = net_build_udp6(f, port->mac.addr_bytes, mac, src, tx->dst_ip, DHCP6_SERVER_PORT,
 			      tx->dst_port, (size_t)n, 255);
-	m->data_len = (uint16_t)flen;
-	m->pkt_len = (uint32_t)flen;
-	m->ol_flags = 0;
-	if (tx->wait_seq && w->need)
-		park(w, pidx, m, tx->wait_seq);
-	else
-		tx_enqueue(w, pidx, m);
+	frame_out(w, m, pidx, flen, tx->wait_seq);
 }
 
 /* DHCPv6 (UDP 547 over IPv6): dhcp-disable, not for us, parse, steer on
@@ -442,6 +444,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 	unsigned pidx = dp->port_index[m->port];
 	const struct dp_port *port = &dp->ports[pidx];
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t et = net_ethertype(f, m->data_len);
 	struct net_udp4 u;
 	int ret;
 
@@ -451,7 +454,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			w->sdp.c[STAT_DP_NOT_DHCP]++;
 			goto drop;
 		}
-		if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_ARP) {
+		if (unlikely(et == RTE_ETHER_TYPE_ARP)) {
 			size_t n = net_arp_reply(f, m->data_len, port->addr, port->mac.addr_bytes);
 
 			if (!n) {
@@ -465,7 +468,7 @@ static void handle(struct dp_worker *w, struct rte_mbuf *m, bool steered)
 			return;
 		}
 	}
-	if (net_ethertype(f, m->data_len) == RTE_ETHER_TYPE_IPV6) {
+	if (et == RTE_ETHER_TYPE_IPV6) {
 		handle6(w, m, pidx, steered);
 		return;
 	}

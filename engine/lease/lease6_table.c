@@ -22,10 +22,23 @@
 #include "lease_table.h"
 #include "lease_table_core.h"
 
+/* The client's hardware address of a lease (Kea keeps one per v6 lease
+ * and shows it in lease6-get): beside the slab, by entry id, so the
+ * 80-byte entry that v4 shares stays as it is.  Grown on demand to the
+ * highest id that has one. */
+struct l6_hw {
+	uint8_t len;                     /* 0: none */
+	uint8_t src;                     /* Kea's HWADDR_SOURCE_* bit */
+	uint16_t type;
+	uint8_t b[LEASE6_HW_MAX];
+};
+
 struct lease6_table {
 	struct lt_core c;
 	struct lt_index duid;            /* client DUID -> its leases */
 	struct lt_index addr;            /* address -> its lease */
+	struct l6_hw *hw;
+	uint32_t hw_cap;
 };
 
 static inline struct lease6 *l6_lease(const struct lease6_table *t, uint32_t id)
@@ -153,7 +166,52 @@ void lease6_table_free(struct lease6_table *t)
 	lt_core_fini(&t->c);
 	lt_index_fini(&t->duid);
 	lt_index_fini(&t->addr);
+	free(t->hw);
 	free(t);
+}
+
+int lease6_table_set_hwaddr(struct lease6_table *t, struct lease6 *l, uint16_t type, uint8_t src,
+			    const uint8_t *hw, uint8_t len)
+{
+	uint32_t id = lt_id(l);
+	struct l6_hw *h;
+
+	if (len > LEASE6_HW_MAX)
+		return -EINVAL;
+	if (id >= t->hw_cap) {
+		uint32_t cap = t->hw_cap ? t->hw_cap : 1024;
+		struct l6_hw *n;
+
+		if (len == 0)
+			return 0;
+		while (cap <= id)
+			cap *= 2;
+		n = realloc(t->hw, (size_t)cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		memset(n + t->hw_cap, 0, (size_t)(cap - t->hw_cap) * sizeof(*n));
+		t->hw = n;
+		t->hw_cap = cap;
+	}
+	h = &t->hw[id];
+	h->len = len;
+	h->src = src;
+	h->type = type;
+	memcpy(h->b, hw, len);
+	return 0;
+}
+
+uint8_t lease6_table_hwaddr(const struct lease6_table *t, const struct lease6 *l, uint16_t *type,
+			    uint8_t *src, const uint8_t **hw)
+{
+	uint32_t id = lt_id(l);
+
+	if (id >= t->hw_cap || t->hw[id].len == 0)
+		return 0;
+	*type = t->hw[id].type;
+	*src = t->hw[id].src;
+	*hw = t->hw[id].b;
+	return t->hw[id].len;
 }
 
 unsigned lease6_table_lookup_ia(struct lease6_table *t, const struct lease6_key *k,
@@ -221,6 +279,8 @@ struct lease6 *lease6_table_insert(struct lease6_table *t, const struct lease6_k
 	lt_index_add(&t->addr, ah, id);
 	if (k->duid_len > 0)
 		lt_index_add(&t->duid, l6_duid_h32(k->duid, k->duid_len), id);
+	if (id < t->hw_cap)
+		t->hw[id].len = 0;       /* a reused entry: not the last lease's */
 	lt_count_set(&t->c, t->c.count + 1);
 	return l;
 }
@@ -271,6 +331,8 @@ void lease6_table_remove(struct lease6_table *t, struct lease6 *l)
 	if (l->duid_len > 0)
 		lt_index_del(&t->duid, l6_duid_h32(lease6_duid(l), l->duid_len), id);
 	lt_release(&t->c, id, &l->duid.ext, &l->duid_len, LEASE_DUID_INLINE, &l->name);
+	if (id < t->hw_cap)
+		t->hw[id].len = 0;
 }
 
 void lease6_table_touch(struct lease6_table *t, struct lease6 *l)
@@ -302,5 +364,5 @@ uint32_t lease6_table_count(const struct lease6_table *t)
 size_t lease6_table_memory(const struct lease6_table *t)
 {
 	return sizeof(*t) + lt_index_memory(&t->duid) + lt_index_memory(&t->addr) +
-	       lt_core_memory(&t->c);
+	       lt_core_memory(&t->c) + (size_t)t->hw_cap * sizeof(struct l6_hw);
 }

@@ -705,6 +705,36 @@ static void test_table6_growth(void)
 	lease6_table_free(t);
 }
 
+/* The hardware address kept beside a lease: set and read back, gone when
+ * the lease goes, not inherited by the next lease in the same entry. */
+static void test_table6_hwaddr(void)
+{
+	struct lease6_table *t = table6(4);
+	struct duid d;
+	struct lease6_key k;
+	struct lease6 *l;
+	const uint8_t *hw;
+	uint16_t type;
+	uint8_t src;
+	bool existed;
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 7 };
+
+	duid_of(&d, 1, 10);
+	k = ia_of(&d, LEASE6_TYPE_NA, 1);
+	l = lease6_table_insert(t, &k, (struct lease_addr6){ 1, 1 }, 128, &existed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(lease6_table_hwaddr(t, l, &type, &src, &hw), 0);
+	CU_ASSERT_EQUAL(lease6_table_set_hwaddr(t, l, 1, 2, mac, 6), 0);
+	CU_ASSERT_EQUAL_FATAL(lease6_table_hwaddr(t, l, &type, &src, &hw), 6);
+	CU_ASSERT(type == 1 && src == 2 && !memcmp(hw, mac, 6));
+	CU_ASSERT_EQUAL(lease6_table_set_hwaddr(t, l, 1, 2, mac, LEASE6_HW_MAX + 1), -EINVAL);
+	lease6_table_remove(t, l);
+	l = lease6_table_insert(t, &k, (struct lease_addr6){ 1, 2 }, 128, &existed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(lease6_table_hwaddr(t, l, &type, &src, &hw), 0);
+	lease6_table_free(t);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -713,6 +743,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("lease6", NULL, NULL);
+	CU_add_test(s, "table6 hardware address", test_table6_hwaddr);
 	CU_add_test(s, "addr6 wire", test_addr6_wire);
 	CU_add_test(s, "addr6 compare", test_addr6_cmp);
 	CU_add_test(s, "addr6 prefix", test_addr6_prefix);

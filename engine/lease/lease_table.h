@@ -154,6 +154,15 @@ struct lease6 *lease6_table_insert(struct lease6_table *t, const struct lease6_k
 int lease6_table_set_ia(struct lease6_table *t, struct lease6 *l, const struct lease6_key *k);
 
 int lease6_table_set_hostname(struct lease6_table *t, struct lease6 *l, const char *name, size_t len);
+/* The client's hardware address of a lease (Kea's hwaddr, hwtype and
+ * hwaddr_source columns), kept beside the entry: len 0 clears it.  0,
+ * -EINVAL (over LEASE6_HW_MAX bytes) or -ENOMEM.  A new or removed lease
+ * has none.  lease6_table_hwaddr gives its length (0: none). */
+#define LEASE6_HW_MAX 20
+int lease6_table_set_hwaddr(struct lease6_table *t, struct lease6 *l, uint16_t type, uint8_t src,
+			    const uint8_t *hw, uint8_t len);
+uint8_t lease6_table_hwaddr(const struct lease6_table *t, const struct lease6 *l, uint16_t *type,
+			    uint8_t *src, const uint8_t **hw);
 const char *lease6_table_hostname(const struct lease6_table *t, const struct lease6 *l);
 
 void lease6_table_remove(struct lease6_table *t, struct lease6 *l);

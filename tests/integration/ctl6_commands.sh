@@ -19,6 +19,7 @@ grep -q 'address6 = "2001:db8:1::1/64"' "$NT_CONF" || nt_fail "no address6 in $N
 cat >>"$NT_CONF" <<EOS
 dhcp6 = {
 	preferred-lifetime = 3000; valid-lifetime = 4000;
+	lease-database = { type = "memfile"; name = "$NT_TMP/dhcp6.leases"; };
 	subnet6 = ( { id = 1; subnet = "2001:db8:1::/64"; interface = "eth0";
 		pools = ( { pool = "2001:db8:1::100 - 2001:db8:1::1ff"; } );
 		pd-pools = ( { prefix = "2001:db8:8::"; prefix-len = 48; delegated-len = 56; } ); } );
@@ -81,6 +82,9 @@ expect 1 "$A" '.text == "Invalid declined state for PD prefix."'
 # --- lease6-get ---------------------------------------------------------------------------
 A=$(ctl lease6-get "{\"ip-address\": \"$NA\"}")
 expect 0 "$A" ".text == \"IPv6 lease found.\" and .arguments.duid == \"$D1\" and .arguments.iaid == 10 and .arguments.type == \"IA_NA\" and .arguments[\"subnet-id\"] == 1 and .arguments[\"preferred-lft\"] == 3000 and .arguments[\"valid-lft\"] == 4000 and .arguments[\"hw-address\"] == \"0a:0b:0c:0d:0e:0f\" and .arguments.hostname == \"na.example\" and .arguments.state == 0 and (.arguments | has(\"prefix-len\") | not)"
+# ... and lease6-add wrote it into the lease's record in the file.
+grep -q "^$NA,$D1,.*0a:0b:0c:0d:0e:0f" "$NT_TMP/dhcp6.leases" ||
+	nt_fail "the lease file has no line for $NA with hw-address 0a:0b:0c:0d:0e:0f"
 A=$(ctl lease6-get "{\"ip-address\": \"$PD\", \"type\": \"IA_PD\"}"); expect 0 "$A" '.arguments["prefix-len"] == 56 and .arguments.type == "IA_PD"'
 # as Kea: by address the type is IA_NA unless given
 A=$(ctl lease6-get "{\"ip-address\": \"$PD\"}"); expect 3 "$A" '.text == "Lease not found."'
