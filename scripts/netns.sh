@@ -438,6 +438,33 @@ nt_server_kill9() {
 	return 0
 }
 
+# nt_kill9_under_load PCAP FILTER FILE REGEX COUNT PERFDHCP-ARGS...: the
+# crash tests' run.  tcpdump in the client namespace writes what FILTER
+# takes to PCAP; perfdhcp runs with ARGS (which must bound it in time);
+# once FILE holds COUNT lines matching REGEX the server gets SIGKILL, and
+# a second later perfdhcp and tcpdump are stopped.
+nt_kill9_under_load() {
+	local pcap=$1 filter=$2 file=$3 re=$4 count=$5 tpid ppid
+	shift 5
+	# shellcheck disable=SC2086 # FILTER is tcpdump's words
+	nt_bg tcpdump "$NT_CLI" "$(command -v tcpdump)" -i "$NT_VC" -n -U -s 0 -w "$pcap" $filter
+	tpid=$NT_LAST_PID
+	nt_wait_for 10 "tcpdump to listen" grep -q 'listening on' "$NT_TMP/tcpdump.log"
+	nt_bg perfdhcp "$NT_CLI" /usr/sbin/perfdhcp "$@"
+	ppid=$NT_LAST_PID
+	nt_wait_for 30 "$count leases written" nt_kill9_enough "$ppid" "$file" "$re" "$count"
+	nt_server_kill9
+	nt_log "server killed with SIGKILL mid-load"
+	sleep 1
+	nt_stop "$ppid" 5
+	nt_stop "$tpid" 5
+}
+
+nt_kill9_enough() {
+	nt_alive "$1" || nt_fail "perfdhcp ended early"
+	[ "$(grep -c "$3" "$2" 2>/dev/null)" -ge "$4" ]
+}
+
 # nt_dora ARGS...: scapy DORA from the client namespace (see pgtest.py).
 nt_dora() {
 	nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$NT_VC" "$@"

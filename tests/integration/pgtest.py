@@ -13,6 +13,7 @@ which has scapy).
   kea-stats SOCK    Kea statistic-get-all as "name value" lines
   arp --iface IF --ip A [--timeout S]
         ARP for A every 0.5 s until answered; prints the answering MAC
+
 """
 import argparse
 import csv
@@ -33,6 +34,53 @@ def mac_seq(base, n):
     v = int(base.replace(":", ""), 16)
     return [":".join("%02x" % (((v + i) >> s) & 0xff) for s in range(40, -8, -8))
             for i in range(n)]
+
+
+# --- frames -----------------------------------------------------------------
+
+def frames_until(sock, secs):
+    """The frames read from sock until secs have passed."""
+    end = time.monotonic() + secs
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return
+        p = sock.recv()
+        if p is not None:
+            yield p
+
+
+def malformed_main(corpus, kinds):
+    """The command line of dhcp_malformed.py and dhcp6_malformed.py:
+    --iface IF [--list] [--repeat N].  corpus() gives (name, kind, reason,
+    frame bytes); reason None is not printed.  Prints "name kind [reason]"
+    per frame (sent --repeat times unless --list), then "kind N" for each
+    of kinds on one line."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iface")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1)
+    a = ap.parse_args()
+    c = corpus()
+    if a.list:
+        for name, kind, reason, _ in c:
+            print(name, kind, *([reason] if reason is not None else []))
+        return 0
+    from scapy.all import conf
+    sock = conf.L2socket(iface=a.iface)
+    counts = dict.fromkeys(kinds, 0)
+    for _ in range(a.repeat):
+        for name, kind, reason, data in c:
+            sock.send(data)
+            counts[kind] += 1
+            print(name, kind, *([reason] if reason is not None else []))
+            time.sleep(0.01)
+    sock.close()
+    print(" ".join("%s %d" % (k, counts[k]) for k in kinds))
+    return 0
 
 
 # --- DORA client ------------------------------------------------------------
@@ -68,16 +116,8 @@ class Client:
         from scapy.all import Ether, BOOTP, DHCP
         for _ in range(tries):
             self.sock.send(frame)
-            end = time.monotonic() + self.timeout
-            while True:
-                left = end - time.monotonic()
-                if left <= 0:
-                    break
-                r, _, _ = select.select([self.sock], [], [], left)
-                if not r:
-                    break
-                p = self.sock.recv()
-                if p is None or BOOTP not in p or DHCP not in p:
+            for p in frames_until(self.sock, self.timeout):
+                if BOOTP not in p or DHCP not in p:
                     continue
                 if p[BOOTP].op != 2 or p[BOOTP].xid != xid:
                     continue
@@ -139,16 +179,8 @@ def cmd_arp(a):
     end = time.monotonic() + a.timeout
     while time.monotonic() < end:
         sock.send(req)
-        until = min(end, time.monotonic() + 0.5)
-        while True:
-            left = until - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([sock], [], [], left)
-            if not r:
-                break
-            p = sock.recv()
-            if p is not None and ARP in p and p[ARP].op == 2 and p[ARP].psrc == a.ip:
+        for p in frames_until(sock, min(end - time.monotonic(), 0.5)):
+            if ARP in p and p[ARP].op == 2 and p[ARP].psrc == a.ip:
                 print(p[ARP].hwsrc)
                 return 0
     return 1
@@ -181,38 +213,41 @@ def cmd_acks(a):
 
 # --- lease files ------------------------------------------------------------
 
-def lease_records(path):
-    """Kea CSV memfile records in file order, as dicts with typed fields."""
-    recs = []
+def csv_rows(path, min_cols):
+    """The records of a Kea CSV memfile (v4 or v6) in file order."""
     with open(path, newline="") as f:
         for row in csv.reader(f):
             if not row or row[0] == "address":
                 continue
-            if len(row) < 10:
+            if len(row) < min_cols:
                 raise ValueError("short lease line: %r" % (row,))
-            recs.append({
-                "address": row[0],
-                "hwaddr": row[1].lower(),
-                "client_id": row[2].lower(),
-                "valid": int(row[3]),
-                "expire": int(row[4]),
-                "subnet": int(row[5]),
-                "state": int(row[9]),
-            })
-    return recs
+            yield row
+
+
+def lease_records(path):
+    """The v4 memfile's records in file order, as dicts with typed fields."""
+    return [{"address": row[0], "hwaddr": row[1].lower(), "client_id": row[2].lower(),
+             "valid": int(row[3]), "expire": int(row[4]), "subnet": int(row[5]),
+             "state": int(row[9])} for row in csv_rows(path, 10)]
+
+
+def replay(recs, key, now=None):
+    """key(record) -> record, replaying records as a server does on load:
+    the last record of a key wins, valid lifetime 0 deletes it; only the
+    valid ones are kept."""
+    now = time.time() if now is None else now
+    cur = {}
+    for r in recs:
+        if r["valid"] == 0:
+            cur.pop(key(r), None)
+        else:
+            cur[key(r)] = r
+    return {k: r for k, r in cur.items() if r["state"] == 0 and r["expire"] > now}
 
 
 def valid_leases(path, now=None):
-    """address -> record, replaying the file as a server does on load: the
-    last record of an address wins, valid lifetime 0 deletes it."""
-    now = time.time() if now is None else now
-    cur = {}
-    for r in lease_records(path):
-        if r["valid"] == 0:
-            cur.pop(r["address"], None)
-        else:
-            cur[r["address"]] = r
-    return {a: r for a, r in cur.items() if r["state"] == 0 and r["expire"] > now}
+    """address -> record of the valid leases of a v4 memfile."""
+    return replay(lease_records(path), lambda r: r["address"], now)
 
 
 def cmd_leases(a):
