@@ -23,7 +23,9 @@
 # NT_PLEN (24), NT_SUBNET, NT_POOL, NT_VALID (600), NT_RENEW / NT_REBIND
 # (unset = server default), NT_DURABILITY (commit), NT_KEEP=1 keeps $NT_TMP,
 # NT_DEVICE=af_packet|af_xdp (the DPDK driver peregrine uses on its veth),
-# NT_LCORES (EAL --lcores for peregrine; default "0,1" = one worker).
+# NT_LCORES (EAL --lcores for peregrine; default "0,1" = one worker),
+# NT_ADDRESS6 (peregrine: a global address6 "a/len" on its port, which it
+# then answers neighbour solicitations for and sends relay replies from).
 
 NT_SKIP=77
 NT_PIDS=()
@@ -288,7 +290,7 @@ dpdk = {
 	memory-mb = 256;
 };
 interfaces = (
-	{ name = "eth0"; device = "net_${NT_DEVICE:-af_packet}0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
+	{ name = "eth0"; device = "net_${NT_DEVICE:-af_packet}0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN";${NT_ADDRESS6:+ address6 = \"$NT_ADDRESS6\";} }
 );
 valid-lifetime = $3;
 $timers
