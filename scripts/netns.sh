@@ -23,7 +23,9 @@
 # NT_PLEN (24), NT_SUBNET, NT_POOL, NT_VALID (600), NT_RENEW / NT_REBIND
 # (unset = server default), NT_DURABILITY (commit), NT_KEEP=1 keeps $NT_TMP,
 # NT_DEVICE=af_packet|af_xdp (the DPDK driver peregrine uses on its veth),
-# NT_LCORES (EAL --lcores for peregrine; default "0,1" = one worker).
+# NT_LCORES (EAL --lcores for peregrine; default "0,1" = one worker),
+# NT_ADDRESS6 (peregrine: a global address6 "a/len" on its port, which it
+# then answers neighbour solicitations for and sends relay replies from).
 
 NT_SKIP=77
 NT_PIDS=()
@@ -288,7 +290,7 @@ dpdk = {
 	memory-mb = 256;
 };
 interfaces = (
-	{ name = "eth0"; device = "net_${NT_DEVICE:-af_packet}0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN"; }
+	{ name = "eth0"; device = "net_${NT_DEVICE:-af_packet}0,iface=$NT_VS"; address = "$NT_SERVER_IP/$NT_PLEN";${NT_ADDRESS6:+ address6 = \"$NT_ADDRESS6\";} }
 );
 valid-lifetime = $3;
 $timers
@@ -436,6 +438,33 @@ nt_server_kill9() {
 	nt_wait_exit "$NT_SRV_PID" 10
 	[ "$?" = 255 ] && nt_fail "server survived SIGKILL"
 	return 0
+}
+
+# nt_kill9_under_load PCAP FILTER FILE REGEX COUNT PERFDHCP-ARGS...: the
+# crash tests' run.  tcpdump in the client namespace writes what FILTER
+# takes to PCAP; perfdhcp runs with ARGS (which must bound it in time);
+# once FILE holds COUNT lines matching REGEX the server gets SIGKILL, and
+# a second later perfdhcp and tcpdump are stopped.
+nt_kill9_under_load() {
+	local pcap=$1 filter=$2 file=$3 re=$4 count=$5 tpid ppid
+	shift 5
+	# shellcheck disable=SC2086 # FILTER is tcpdump's words
+	nt_bg tcpdump "$NT_CLI" "$(command -v tcpdump)" -i "$NT_VC" -n -U -s 0 -w "$pcap" $filter
+	tpid=$NT_LAST_PID
+	nt_wait_for 10 "tcpdump to listen" grep -q 'listening on' "$NT_TMP/tcpdump.log"
+	nt_bg perfdhcp "$NT_CLI" /usr/sbin/perfdhcp "$@"
+	ppid=$NT_LAST_PID
+	nt_wait_for 30 "$count leases written" nt_kill9_enough "$ppid" "$file" "$re" "$count"
+	nt_server_kill9
+	nt_log "server killed with SIGKILL mid-load"
+	sleep 1
+	nt_stop "$ppid" 5
+	nt_stop "$tpid" 5
+}
+
+nt_kill9_enough() {
+	nt_alive "$1" || nt_fail "perfdhcp ended early"
+	[ "$(grep -c "$3" "$2" 2>/dev/null)" -ge "$4" ]
 }
 
 # nt_dora ARGS...: scapy DORA from the client namespace (see pgtest.py).

@@ -9,12 +9,10 @@
 #     a restart, and the restarted server has the delegated prefix back.
 # Usage: dhcp6_dhclient.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
-nt_init "$@"
+. "$(dirname "$0")/../../scripts/netns6.sh"
+nt6_init "$@"
 nt_need /usr/sbin/dhclient
-[ "$SERVER" = peregrine ] || nt_skip "peregrine only (kea-dhcp6 is compared in the bench)"
-NT_IPV6=1
 nt_topology
-LEASES6="$NT_TMP/dhcp6.leases"
 NT_EXTRA_CONF="dhcp6 = {
 	preferred-lifetime = 40; valid-lifetime = 60;
 	renew-timer = 3; rebind-timer = 30;
@@ -47,14 +45,6 @@ request dhcp6.name-servers;
 EOS
 DHC=(/usr/sbin/dhclient -6 -cf "$NT_TMP/dhclient6.conf" -lf "$NT_TMP/dhclient6.leases"
 	-pf "$NT_TMP/dhclient6.pid" -sf "$SCRIPT")
-
-# The valid leases of the v6 lease file, "address prefix_len type expire"
-# per line (the last record of each address wins, as on load).
-leases6() {
-	[ -f "$LEASES6" ] || return 0
-	awk -F, -v now="$(date +%s)" 'NR > 1 { v[$1] = $3; e[$1] = $4; t[$1] = $7; p[$1] = $9 }
-		END { for (a in v) if (v[a] > 0 && e[a] > now) print a, p[a], t[a], e[a] }' "$LEASES6"
-}
 
 nt_bg dhclient6 "$NT_CLI" "${DHC[@]}" -d -1 "$NT_VC"
 DPID=$NT_LAST_PID

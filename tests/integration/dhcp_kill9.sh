@@ -19,26 +19,9 @@ nt_server_check
 nt_server_start
 
 PCAP="$NT_TMP/replies.pcap"
-nt_bg tcpdump "$NT_CLI" "$(command -v tcpdump)" -i "$NT_VC" -n -U -s 0 -w "$PCAP" \
-	udp and \( port 67 or port 68 \)
-TPID=$NT_LAST_PID
-listening() { grep -q 'listening on' "$NT_TMP/tcpdump.log"; }
-nt_wait_for 10 "tcpdump to listen" listening
-
-# Unbounded count, bounded in time (-p 30) and stopped early below.
-nt_bg perfdhcp "$NT_CLI" /usr/sbin/perfdhcp -4 -l "$NT_VC" -r 300 -p 30 \
-	-R 16000000 -s 11
-PPID_=$NT_LAST_PID
-enough() {
-	nt_alive "$PPID_" || nt_fail "perfdhcp ended early"
-	[ "$(grep -c '^198\.18\.' "$NT_LEASES" 2>/dev/null)" -ge 300 ]
-}
-nt_wait_for 30 "300 leases written" enough
-nt_server_kill9
-nt_log "server killed with SIGKILL mid-load"
-sleep 1
-nt_stop "$PPID_" 5
-nt_stop "$TPID" 5
+# Unbounded count, bounded in time (-p 30) and stopped after 300 leases.
+nt_kill9_under_load "$PCAP" "udp and ( port 67 or port 68 )" "$NT_LEASES" '^198\.18\.' 300 \
+	-4 -l "$NT_VC" -r 300 -p 30 -R 16000000 -s 11
 
 timeout 120 "$NT_PY" "$NT_HELPER" ackcheck "$PCAP" "$NT_LEASES" >"$NT_TMP/ackcheck.out" 2>&1
 rc=$?

@@ -19,10 +19,9 @@ Each entry says where a correct server drops it:
   dhcp_malformed.py --iface IF [--list] [--repeat N]
 prints one "name kind" line per frame sent, then "parser N net M sloppy K".
 """
-import argparse
+import os
 import struct
 import sys
-import time
 
 MAC = "02:00:00:00:66:01"
 RAWMAC = bytes.fromhex(MAC.replace(":", ""))
@@ -147,33 +146,15 @@ def base(payload):
             UDP(sport=68, dport=67) / Raw(payload))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--iface")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("--repeat", type=int, default=1)
-    a = ap.parse_args()
-    c = corpus()
-    if a.list:
-        for name, kind, _, _ in c:
-            print(name, kind)
-        return 0
-    from scapy.all import conf, Raw
-    sock = conf.L2socket(iface=a.iface)
-    counts = {"parser": 0, "net": 0, "sloppy": 0}
-    for _ in range(a.repeat):
-        for name, kind, payload, build in c:
-            frame = build(payload) if build else base(payload)
-            # build() may leave fields for scapy to compute; freeze them
-            sock.send(Raw(bytes(frame)) if not isinstance(frame, Raw) else frame)
-            counts[kind] += 1
-            print(name, kind)
-            time.sleep(0.01)
-    sock.close()
-    print("parser %d net %d sloppy %d" %
-          (counts["parser"], counts["net"], counts["sloppy"]))
-    return 0
+def frames():
+    """(name, kind, None, frame bytes) for malformed_main."""
+    # build() may leave fields for scapy to compute; bytes() freezes them
+    return [(name, kind, None, bytes(build(payload) if build else base(payload)))
+            for name, kind, payload, build in corpus()]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from pgtest import malformed_main
+    sys.exit(malformed_main(frames, ("parser", "net", "sloppy")))

@@ -13,6 +13,25 @@ which has scapy).
   kea-stats SOCK    Kea statistic-get-all as "name value" lines
   arp --iface IF --ip A [--timeout S]
         ARP for A every 0.5 s until answered; prints the answering MAC
+
+DHCPv6 (built and read here byte by byte, not by the server's parser):
+  sarr6 --iface IF [--count N] [--mac-base M]
+        SOLICIT/ADVERTISE/REQUEST/REPLY from the link-local address for
+        each client (DUID-LL of its MAC); prints "duid address" per client.
+        Exit 1 if any client got no address.
+  relay6 --iface IF --src A --link L [--interface-id S] [--rapid-commit]
+         (--mac M | --count N --mac-base M)
+        a SOLICIT per client relayed once (RELAY-FORW from A port 547,
+        link-address L); prints "mac interface-id S inner T address A" of
+        each RELAY-REPL ("-" for what it lacks).  Exit 1 if any client got
+        no RELAY-REPL, or one whose link and peer address are not those sent.
+  leases6-check FILE [--na S:FIRST-LAST]... [--pd S:PREFIX/LEN:DLEN]...
+        every valid lease of the v6 lease file lies in a pool (or pd-pool,
+        with the delegated length) of its subnet S, no address was held by
+        two IAs at once, no IA holds two; prints "subnet S na N pd M"
+  ackcheck6 PCAP FILE
+        every address or prefix a REPLY on the wire gave (direct or inside
+        a RELAY-REPL) is a valid lease of that DUID in FILE
 """
 import argparse
 import csv
@@ -21,6 +40,7 @@ import os
 import random
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -33,6 +53,53 @@ def mac_seq(base, n):
     v = int(base.replace(":", ""), 16)
     return [":".join("%02x" % (((v + i) >> s) & 0xff) for s in range(40, -8, -8))
             for i in range(n)]
+
+
+# --- frames -----------------------------------------------------------------
+
+def frames_until(sock, secs):
+    """The frames read from sock until secs have passed."""
+    end = time.monotonic() + secs
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return
+        p = sock.recv()
+        if p is not None:
+            yield p
+
+
+def malformed_main(corpus, kinds):
+    """The command line of dhcp_malformed.py and dhcp6_malformed.py:
+    --iface IF [--list] [--repeat N].  corpus() gives (name, kind, reason,
+    frame bytes); reason None is not printed.  Prints "name kind [reason]"
+    per frame (sent --repeat times unless --list), then "kind N" for each
+    of kinds on one line."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iface")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1)
+    a = ap.parse_args()
+    c = corpus()
+    if a.list:
+        for name, kind, reason, _ in c:
+            print(name, kind, *([reason] if reason is not None else []))
+        return 0
+    from scapy.all import conf
+    sock = conf.L2socket(iface=a.iface)
+    counts = dict.fromkeys(kinds, 0)
+    for _ in range(a.repeat):
+        for name, kind, reason, data in c:
+            sock.send(data)
+            counts[kind] += 1
+            print(name, kind, *([reason] if reason is not None else []))
+            time.sleep(0.01)
+    sock.close()
+    print(" ".join("%s %d" % (k, counts[k]) for k in kinds))
+    return 0
 
 
 # --- DORA client ------------------------------------------------------------
@@ -68,16 +135,8 @@ class Client:
         from scapy.all import Ether, BOOTP, DHCP
         for _ in range(tries):
             self.sock.send(frame)
-            end = time.monotonic() + self.timeout
-            while True:
-                left = end - time.monotonic()
-                if left <= 0:
-                    break
-                r, _, _ = select.select([self.sock], [], [], left)
-                if not r:
-                    break
-                p = self.sock.recv()
-                if p is None or BOOTP not in p or DHCP not in p:
+            for p in frames_until(self.sock, self.timeout):
+                if BOOTP not in p or DHCP not in p:
                     continue
                 if p[BOOTP].op != 2 or p[BOOTP].xid != xid:
                     continue
@@ -139,16 +198,8 @@ def cmd_arp(a):
     end = time.monotonic() + a.timeout
     while time.monotonic() < end:
         sock.send(req)
-        until = min(end, time.monotonic() + 0.5)
-        while True:
-            left = until - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([sock], [], [], left)
-            if not r:
-                break
-            p = sock.recv()
-            if p is not None and ARP in p and p[ARP].op == 2 and p[ARP].psrc == a.ip:
+        for p in frames_until(sock, min(end - time.monotonic(), 0.5)):
+            if ARP in p and p[ARP].op == 2 and p[ARP].psrc == a.ip:
                 print(p[ARP].hwsrc)
                 return 0
     return 1
@@ -181,38 +232,41 @@ def cmd_acks(a):
 
 # --- lease files ------------------------------------------------------------
 
-def lease_records(path):
-    """Kea CSV memfile records in file order, as dicts with typed fields."""
-    recs = []
+def csv_rows(path, min_cols):
+    """The records of a Kea CSV memfile (v4 or v6) in file order."""
     with open(path, newline="") as f:
         for row in csv.reader(f):
             if not row or row[0] == "address":
                 continue
-            if len(row) < 10:
+            if len(row) < min_cols:
                 raise ValueError("short lease line: %r" % (row,))
-            recs.append({
-                "address": row[0],
-                "hwaddr": row[1].lower(),
-                "client_id": row[2].lower(),
-                "valid": int(row[3]),
-                "expire": int(row[4]),
-                "subnet": int(row[5]),
-                "state": int(row[9]),
-            })
-    return recs
+            yield row
+
+
+def lease_records(path):
+    """The v4 memfile's records in file order, as dicts with typed fields."""
+    return [{"address": row[0], "hwaddr": row[1].lower(), "client_id": row[2].lower(),
+             "valid": int(row[3]), "expire": int(row[4]), "subnet": int(row[5]),
+             "state": int(row[9])} for row in csv_rows(path, 10)]
+
+
+def replay(recs, key, now=None):
+    """key(record) -> record, replaying records as a server does on load:
+    the last record of a key wins, valid lifetime 0 deletes it; only the
+    valid ones are kept."""
+    now = time.time() if now is None else now
+    cur = {}
+    for r in recs:
+        if r["valid"] == 0:
+            cur.pop(key(r), None)
+        else:
+            cur[key(r)] = r
+    return {k: r for k, r in cur.items() if r["state"] == 0 and r["expire"] > now}
 
 
 def valid_leases(path, now=None):
-    """address -> record, replaying the file as a server does on load: the
-    last record of an address wins, valid lifetime 0 deletes it."""
-    now = time.time() if now is None else now
-    cur = {}
-    for r in lease_records(path):
-        if r["valid"] == 0:
-            cur.pop(r["address"], None)
-        else:
-            cur[r["address"]] = r
-    return {a: r for a, r in cur.items() if r["state"] == 0 and r["expire"] > now}
+    """address -> record of the valid leases of a v4 memfile."""
+    return replay(lease_records(path), lambda r: r["address"], now)
 
 
 def cmd_leases(a):
@@ -268,6 +322,308 @@ def cmd_ackcheck(a):
                   (mac, ip, r["hwaddr"] if r else "nothing"))
             missing += 1
     print("acked %d in-file %d missing %d" % (len(acks), len(acks) - missing, missing))
+    return 1 if missing or not acks else 0
+
+
+# --- DHCPv6 -----------------------------------------------------------------
+
+D6_SOLICIT, D6_ADVERTISE, D6_REQUEST, D6_REPLY = 1, 2, 3, 7
+D6_RELAY_FORW, D6_RELAY_REPL = 12, 13
+O6_CLIENTID, O6_SERVERID, O6_IA_NA, O6_IAADDR, O6_ELAPSED = 1, 2, 3, 5, 8
+O6_RELAY_MSG, O6_STATUS, O6_RAPID_COMMIT, O6_INTERFACE_ID = 9, 13, 14, 18
+O6_IA_PD, O6_IAPREFIX = 25, 26
+ALL_DHCP = "ff02::1:2"
+
+
+def opt6(code, data=b""):
+    return struct.pack("!HH", code, len(data)) + data
+
+
+def opts6(buf):
+    """[(code, data)] of an option area; ValueError when one overruns it."""
+    out, i = [], 0
+    while i < len(buf):
+        if len(buf) - i < 4:
+            raise ValueError("option header past the end")
+        code, n = struct.unpack_from("!HH", buf, i)
+        i += 4
+        if n > len(buf) - i:
+            raise ValueError("option %d past the end" % code)
+        out.append((code, buf[i:i + n]))
+        i += n
+    return out
+
+
+def opt6_get(opts, code):
+    for c, d in opts:
+        if c == code:
+            return d
+    return None
+
+
+def duid_ll(mac):
+    return struct.pack("!HH", 3, 1) + bytes.fromhex(mac.replace(":", ""))
+
+
+def ia_na(iaid, addr=None):
+    sub = opt6(O6_IAADDR, socket.inet_pton(socket.AF_INET6, addr) + bytes(8)) if addr else b""
+    return opt6(O6_IA_NA, struct.pack("!III", iaid, 0, 0) + sub)
+
+
+def unwrap6(payload):
+    """(relay hops outermost first as (link, peer, options), innermost
+    message).  ValueError on a broken relay chain."""
+    hops = []
+    while payload and payload[0] in (D6_RELAY_FORW, D6_RELAY_REPL):
+        if len(payload) < 34:
+            raise ValueError("short relay header")
+        opts = opts6(payload[34:])
+        hops.append((socket.inet_ntop(socket.AF_INET6, payload[2:18]),
+                     socket.inet_ntop(socket.AF_INET6, payload[18:34]), opts))
+        inner = [d for c, d in opts if c == O6_RELAY_MSG]
+        if len(inner) != 1:
+            raise ValueError("%d relay messages" % len(inner))
+        payload = inner[0]
+    if len(payload) < 4:
+        raise ValueError("short message")
+    return hops, payload
+
+
+def granted6(msg):
+    """(duid, [(type, iaid, address, prefix_len)]) of the addresses (type
+    0) and prefixes (type 2) a message gives with a valid lifetime."""
+    opts = opts6(msg[4:])
+    out = []
+    for code, d in opts:
+        if code not in (O6_IA_NA, O6_IA_PD) or len(d) < 12:
+            continue
+        iaid = struct.unpack_from("!I", d)[0]
+        for c2, d2 in opts6(d[12:]):
+            if code == O6_IA_NA and c2 == O6_IAADDR and len(d2) >= 24:
+                if struct.unpack_from("!I", d2, 20)[0]:
+                    out.append((0, iaid, socket.inet_ntop(socket.AF_INET6, d2[:16]), 128))
+            elif code == O6_IA_PD and c2 == O6_IAPREFIX and len(d2) >= 25:
+                if struct.unpack_from("!I", d2, 4)[0]:
+                    out.append((2, iaid, socket.inet_ntop(socket.AF_INET6, d2[9:25]), d2[8]))
+    duid = opt6_get(opts, O6_CLIENTID)
+    return (duid.hex(":") if duid else ""), out
+
+
+def udp6_of(frame):
+    """(src, dst, sport, dport, payload) of an Ethernet/IPv6/UDP frame
+    without extension headers (what the server sends), else None."""
+    if len(frame) < 62 or frame[12:14] != b"\x86\xdd" or frame[20] != 17:
+        return None
+    ip = frame[14:]
+    sport, dport, ulen = struct.unpack_from("!HHH", ip, 40)
+    return (socket.inet_ntop(socket.AF_INET6, ip[8:24]),
+            socket.inet_ntop(socket.AF_INET6, ip[24:40]), sport, dport, ip[48:40 + ulen])
+
+
+def ll_of(mac):
+    """fe80::/64 with the modified EUI-64 interface id of mac."""
+    b = bytearray(bytes.fromhex(mac.replace(":", "")))
+    b[0] ^= 2
+    return socket.inet_ntop(socket.AF_INET6, b"\xfe\x80" + bytes(6) + b[:3] + b"\xff\xfe" + b[3:])
+
+
+class Client6:
+    """DHCPv6 over a raw socket on the client's veth, from its own MAC."""
+
+    def __init__(self, iface, timeout):
+        from scapy.all import conf, get_if_hwaddr
+        self.mac = get_if_hwaddr(iface)
+        self.sock = conf.L2socket(iface=iface)
+        self.timeout = timeout
+
+    def send(self, src, sport, payload):
+        from scapy.all import Ether, IPv6, UDP, Raw
+        self.sock.send(Ether(src=self.mac, dst="33:33:00:01:00:02") /
+                       IPv6(src=src, dst=ALL_DHCP, hlim=1 if sport == 546 else 32) /
+                       UDP(sport=sport, dport=547) / Raw(payload))
+
+    def exchange(self, src, sport, payload, xid, want, tries=3):
+        """Send; the first (hops, message) back to port sport whose
+        innermost message has our xid and a type in `want`."""
+        for _ in range(tries):
+            self.send(src, sport, payload)
+            for p in frames_until(self.sock, self.timeout):
+                u = udp6_of(bytes(p))
+                if u is None or u[2] != 547 or u[3] != sport:
+                    continue
+                try:
+                    hops, msg = unwrap6(u[4])
+                except ValueError:
+                    continue
+                if msg[0] in want and int.from_bytes(msg[1:4], "big") == xid:
+                    return hops, msg
+        return None, None
+
+
+def cmd_sarr6(a):
+    cl = Client6(a.iface, a.timeout)
+    src = ll_of(cl.mac)
+    bad = 0
+    for mac in mac_seq(a.mac_base, a.count):
+        duid = duid_ll(mac)
+        xid = random.getrandbits(24)
+        head = opt6(O6_CLIENTID, duid) + opt6(O6_ELAPSED, b"\0\0")
+        _, adv = cl.exchange(src, 546, struct.pack("!I", D6_SOLICIT << 24 | xid) + head +
+                             ia_na(1), xid, (D6_ADVERTISE,))
+        addrs = granted6(adv)[1] if adv else []
+        if not addrs:
+            print("%s FAILED no ADVERTISE with an address" % mac, file=sys.stderr)
+            bad += 1
+            continue
+        sid = opt6_get(opts6(adv[4:]), O6_SERVERID)
+        xid = random.getrandbits(24)
+        _, rep = cl.exchange(src, 546, struct.pack("!I", D6_REQUEST << 24 | xid) + head +
+                             opt6(O6_SERVERID, sid) + ia_na(1, addrs[0][2]), xid, (D6_REPLY,))
+        got = granted6(rep)[1] if rep else []
+        if not got:
+            print("%s FAILED no REPLY with an address" % mac, file=sys.stderr)
+            bad += 1
+            continue
+        print(duid.hex(":"), got[0][2])
+        sys.stdout.flush()
+    return 1 if bad else 0
+
+
+def cmd_relay6(a):
+    cl = Client6(a.iface, a.timeout)
+    macs = [mac_norm(a.mac)] if a.mac else mac_seq(a.mac_base, a.count)
+    bad = 0
+    for mac in macs:
+        xid = random.getrandbits(24)
+        sol = (struct.pack("!I", D6_SOLICIT << 24 | xid) + opt6(O6_CLIENTID, duid_ll(mac)) +
+               opt6(O6_ELAPSED, b"\0\0") + (opt6(O6_RAPID_COMMIT) if a.rapid_commit else b"") +
+               ia_na(1))
+        fw = (bytes([D6_RELAY_FORW, 0]) + socket.inet_pton(socket.AF_INET6, a.link) +
+              socket.inet_pton(socket.AF_INET6, ll_of(mac)))
+        if a.interface_id is not None:
+            fw += opt6(O6_INTERFACE_ID, a.interface_id.encode())
+        fw += opt6(O6_RELAY_MSG, sol)
+        hops, msg = cl.exchange(a.src, 547, fw, xid, (D6_ADVERTISE, D6_REPLY))
+        if msg is None or len(hops) != 1:
+            print("%s FAILED no RELAY-REPL" % mac, file=sys.stderr)
+            bad += 1
+            continue
+        if hops[0][:2] != (a.link, ll_of(mac)):
+            print("%s FAILED RELAY-REPL link/peer %s %s, sent %s %s" %
+                  (mac, hops[0][0], hops[0][1], a.link, ll_of(mac)), file=sys.stderr)
+            bad += 1
+            continue
+        iid = opt6_get(hops[0][2], O6_INTERFACE_ID)
+        addrs = granted6(msg)[1]
+        print("%s interface-id %s inner %d address %s" %
+              (mac, iid.decode(errors="replace") if iid is not None else "-", msg[0],
+               addrs[0][2] if addrs else "-"))
+        sys.stdout.flush()
+    return 1 if bad else 0
+
+
+def lease6_records(path):
+    """The v6 memfile's records in file order (Kea's lease6 CSV)."""
+    return [{"address": row[0], "duid": row[1].lower(), "valid": int(row[2]),
+             "expire": int(row[3]), "subnet": int(row[4]), "type": int(row[6]),
+             "iaid": int(row[7]), "plen": int(row[8]), "state": int(row[13])}
+            for row in csv_rows(path, 14)]
+
+
+def valid_leases6(path, now=None):
+    """(type, address) -> record of the valid leases of a v6 memfile."""
+    return replay(lease6_records(path), lambda r: (r["type"], r["address"]), now)
+
+
+def cmd_leases6_check(a):
+    import ipaddress
+    na, pd = {}, {}
+    for spec in a.na or []:
+        s, rng = spec.split(":", 1)
+        lo, hi = rng.split("-")
+        na.setdefault(int(s), []).append((ipaddress.IPv6Address(lo), ipaddress.IPv6Address(hi)))
+    for spec in a.pd or []:
+        s, rest = spec.split(":", 1)
+        net, dlen = rest.rsplit(":", 1)
+        pd.setdefault(int(s), []).append((ipaddress.IPv6Network(net), int(dlen)))
+    bad = 0
+    # an address handed to another IA while the previous one's lease was valid
+    cur = {}
+    for r in lease6_records(a.file):
+        k = (r["type"], r["address"])
+        prev = cur.get(k)
+        if r["valid"] == 0 or r["state"] != 0:
+            cur.pop(k, None)
+            continue
+        if prev and (prev["duid"], prev["iaid"]) != (r["duid"], r["iaid"]) and \
+                prev["expire"] > r["expire"] - r["valid"]:
+            print("DUPLICATE %s: %s then %s" % (r["address"], prev["duid"], r["duid"]))
+            bad += 1
+        cur[k] = r
+    count = {}
+    ias = {}
+    for (typ, addr), r in sorted(valid_leases6(a.file).items()):
+        s = r["subnet"]
+        ip = ipaddress.IPv6Address(addr)
+        if typ == 0:
+            ok = r["plen"] == 128 and any(lo <= ip <= hi for lo, hi in na.get(s, []))
+        elif typ == 2:
+            ok = any(ip in net and r["plen"] == dlen and int(ip) % (1 << (128 - dlen)) == 0
+                     for net, dlen in pd.get(s, []))
+        else:
+            ok = False
+        if not ok:
+            print("OUTSIDE subnet %d type %d %s/%d" % (s, typ, addr, r["plen"]))
+            bad += 1
+        ia = (r["duid"], r["iaid"], typ)
+        if ia in ias:
+            print("IA TWICE %s iaid %d: %s and %s" % (r["duid"], r["iaid"], ias[ia], addr))
+            bad += 1
+        ias[ia] = addr
+        c = count.setdefault(s, [0, 0])
+        c[0 if typ == 0 else 1] += 1
+    for s in sorted(set(count) | set(na) | set(pd)):
+        c = count.get(s, [0, 0])
+        print("subnet %d na %d pd %d" % (s, c[0], c[1]))
+    return 1 if bad else 0
+
+
+def pcap_replies6(path):
+    """(duid, type, iaid, address, prefix_len) given by every REPLY the
+    server sent in a capture."""
+    from scapy.all import RawPcapReader
+    out = set()
+    rd = RawPcapReader(path)
+    try:
+        for data, _ in rd:
+            u = udp6_of(data)
+            if u is None or u[2] != 547:
+                continue
+            try:
+                _, msg = unwrap6(u[4])
+                if msg[0] != D6_REPLY:
+                    continue
+                duid, leases = granted6(msg)
+            except ValueError:
+                continue
+            for typ, iaid, addr, plen in leases:
+                out.add((duid, typ, iaid, addr, plen))
+    finally:
+        rd.close()
+    return out
+
+
+def cmd_ackcheck6(a):
+    acks = sorted(pcap_replies6(a.pcap))
+    leases = valid_leases6(a.file)
+    missing = 0
+    for duid, typ, iaid, addr, plen in acks:
+        r = leases.get((typ, addr))
+        if r is None or (r["duid"], r["iaid"], r["plen"]) != (duid, iaid, plen):
+            print("MISSING %s type %d %s/%d (file has %s)" %
+                  (duid, typ, addr, plen, r["duid"] if r else "nothing"))
+            missing += 1
+    print("replied %d in-file %d missing %d" % (len(acks), len(acks) - missing, missing))
     return 1 if missing or not acks else 0
 
 
@@ -333,6 +689,32 @@ def main():
     p.add_argument("pcap")
     p.add_argument("file")
     p.set_defaults(fn=cmd_ackcheck)
+    p = sub.add_parser("sarr6")
+    p.add_argument("--iface", required=True)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--mac-base", default="02:00:00:00:60:00")
+    p.add_argument("--timeout", type=float, default=2.0)
+    p.set_defaults(fn=cmd_sarr6)
+    p = sub.add_parser("relay6")
+    p.add_argument("--iface", required=True)
+    p.add_argument("--src", required=True)
+    p.add_argument("--link", required=True)
+    p.add_argument("--interface-id")
+    p.add_argument("--rapid-commit", action="store_true")
+    p.add_argument("--mac")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--mac-base", default="02:00:00:00:70:00")
+    p.add_argument("--timeout", type=float, default=2.0)
+    p.set_defaults(fn=cmd_relay6)
+    p = sub.add_parser("leases6-check")
+    p.add_argument("file")
+    p.add_argument("--na", action="append")
+    p.add_argument("--pd", action="append")
+    p.set_defaults(fn=cmd_leases6_check)
+    p = sub.add_parser("ackcheck6")
+    p.add_argument("pcap")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_ackcheck6)
     p = sub.add_parser("kea-stats")
     p.add_argument("sock")
     p.set_defaults(fn=cmd_kea_stats)
