@@ -329,7 +329,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 	cls_set_clear(&t.classes);
 	cls_set_add(&t.classes, CLS_ID_ALL);
 	crx = (struct cls_rx6){ rx->iface, rx->src_ip, rx->dst_ip };
-	if (t.c6->reg) {
+	if (t.c6->reg && cls_registry_stage_work(t.c6->reg, CLS_STAGE_PRE_HOST)) {
 		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_PRE_HOST);
 		if (ret > 0)
 			w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
@@ -346,7 +346,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 	if (t.host)
 		for (unsigned i = 0; i < CLS_MAX_CLASSES / 64; i++)
 			t.classes.w[i] |= t.host->classes.w[i];
-	if (t.c6->reg) {
+	if (t.c6->reg && cls_registry_stage_work(t.c6->reg, CLS_STAGE_POST_HOST)) {
 		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_POST_HOST);
 		if (ret > 0)
 			w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
