@@ -187,6 +187,10 @@ struct conf {
  * type CONF_DB_NONE with durability memory. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
+/* The dhcp6 block alone: a live reload hands the old one to the DHCPv6
+ * workers' retirement (they may still serve it after the rest of the old
+ * snapshot is gone), detached from its conf (c->v6 = NULL first). */
+void conf6_free(struct conf6 *v6);
 
 const struct conf_subnet *conf_subnet_by_id(const struct conf *c, uint32_t id);
 /* Option `code` in a set, or NULL.  Inline: option selection calls it per

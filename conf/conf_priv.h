@@ -411,7 +411,6 @@ int conf_hosts_check(struct conf_ld *ld);
 /* conf6.c: dhcp6 = { ... } (obj is the conf): its snapshot goes to c->v6. */
 int conf6_key_dhcp6(struct conf_ld *ld, const config_setting_t *s, void *obj,
 		    const struct conf_key *k);
-void conf6_free(struct conf6 *v6);
 
 /* conf.c: the cross checks of the policy once everything is parsed
  * (conf_hosts_check and the classification stages). */

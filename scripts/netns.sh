@@ -472,6 +472,30 @@ nt_dora() {
 	nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$NT_VC" "$@"
 }
 
+# nt_dhclient6_setup: an ISC dhclient -6 that configures nothing but
+# records each event as a line "reason=... ip6=... prefix=... dns=...
+# life=..." in $NT_DHC6_EV, asking for dns-servers; NT_DHC6 is its command
+# line but the options of a run (-d, -1, -P, the interface) and a suffix
+# for a second client's files (NT_DHC6_ID, default none).
+nt_dhclient6_setup() {
+	local id=${NT_DHC6_ID:-}
+	NT_DHC6_EV="$NT_TMP/dhclient6.events"
+	cat >"$NT_TMP/dhclient-script" <<EOS
+#!/bin/sh
+# Records what dhclient hands over; configures nothing.
+echo "reason=\$reason ip6=\$new_ip6_address prefix=\$new_ip6_prefix dns=\$new_dhcp6_name_servers life=\$new_max_life" >>"$NT_DHC6_EV"
+exit 0
+EOS
+	chmod +x "$NT_TMP/dhclient-script"
+	cat >"$NT_TMP/dhclient6$id.conf" <<EOS
+timeout 20;
+retry 2;
+request dhcp6.name-servers;
+EOS
+	NT_DHC6=(/usr/sbin/dhclient -6 -cf "$NT_TMP/dhclient6$id.conf" -lf "$NT_TMP/dhclient6$id.leases"
+		-pf "$NT_TMP/dhclient6$id.pid" -sf "$NT_TMP/dhclient-script")
+}
+
 # nt_ctl_raw SOCKET REQUEST [SECONDS]: send one request over a control
 # socket and print the answer (the server answers, then closes); bounded by
 # SECONDS (default 30), the socket itself by 5 s less.

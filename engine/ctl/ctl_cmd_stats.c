@@ -116,12 +116,18 @@ static int stats6_collect(struct dp_srv *s, struct stat_list *l)
 		names_done = true;
 	}
 	l->fam = 6;
-/* Workers without DHCPv6 state have no counters; a per-subnet or per-pool
- * array is summed where it has the entry (its layout is the runtime's). */
+/* Workers without DHCPv6 state have no counters.  A per-subnet or
+ * per-pool array has the running runtime's layout only on a worker that
+ * switched to it (a dhcp6 reload does not wait for a slow one): the others
+ * are left out of those sums until they have (SUM6C, GAUGE6C). */
 #define SUM6(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) { \
 	const struct stats6 *st = dp->workers[w]->st6; if (st) v += (expr); } } while (0)
-#define GAUGE6(expr) do { g = 0; for (w = 0; w < dp->n_workers; w++) { \
-	const struct stats6 *st = dp->workers[w]->st6; if (st) g += (expr); } } while (0)
+#define SUM6C(expr) do { v = 0; for (w = 0; w < dp->n_workers; w++) { \
+	const struct stats6 *st = dp->workers[w]->st6; \
+	if (st && dp_worker6_current(dp, w)) v += (expr); } } while (0)
+#define GAUGE6C(expr) do { g = 0; for (w = 0; w < dp->n_workers; w++) { \
+	const struct stats6 *st = dp->workers[w]->st6; \
+	if (st && dp_worker6_current(dp, w)) g += (expr); } } while (0)
 #define ADD(...) do { if (!stat_add(l, __VA_ARGS__)) goto out; } while (0)
 	for (i = 0; i < STAT6_MAX; i++) {
 		SUM6(st->c[i]);
@@ -146,23 +152,23 @@ static int stats6_collect(struct dp_srv *s, struct stat_list *l)
 
 #define SUBNET6(f) (sn < st->n_subnets ? st->subnet[sn].f : 0)
 		ADD("total-nas", stat_int(tot[2 * sn]), true, id, -1);
-		GAUGE6(SUBNET6(assigned_nas));
+		GAUGE6C(SUBNET6(assigned_nas));
 		ADD("assigned-nas", g, true, id, -1);
 		ADD("total-pds", stat_int(tot[2 * sn + 1]), true, id, -1);
-		GAUGE6(SUBNET6(assigned_pds));
+		GAUGE6C(SUBNET6(assigned_pds));
 		ADD("assigned-pds", g, true, id, -1);
-		GAUGE6(SUBNET6(declined));
+		GAUGE6C(SUBNET6(declined));
 		declined += g;
 		ADD("declined-addresses", g, true, id, -1);
-		SUM6(SUBNET6(cumulative_nas));
+		SUM6C(SUBNET6(cumulative_nas));
 		cum_na += v;
 		ADD("cumulative-assigned-nas", (int64_t)v, false, id, -1);
-		SUM6(SUBNET6(cumulative_pds));
+		SUM6C(SUBNET6(cumulative_pds));
 		cum_pd += v;
 		ADD("cumulative-assigned-pds", (int64_t)v, false, id, -1);
-		SUM6(SUBNET6(reclaimed));
+		SUM6C(SUBNET6(reclaimed));
 		ADD("reclaimed-leases", (int64_t)v, false, id, -1);
-		SUM6(SUBNET6(reclaimed_declined));
+		SUM6C(SUBNET6(reclaimed_declined));
 		ADD("reclaimed-declined-addresses", (int64_t)v, false, id, -1);
 #undef SUBNET6
 	}
@@ -176,13 +182,13 @@ static int stats6_collect(struct dp_srv *s, struct stat_list *l)
 		l->pd = pd;
 #define POOL6(f) (i < st->n_pools ? st->pool[i].f : 0)
 		ADD(pd ? "total-pds" : "total-nas", stat_int(size), true, id, (int)idx);
-		GAUGE6(POOL6(assigned));
+		GAUGE6C(POOL6(assigned));
 		ADD(pd ? "assigned-pds" : "assigned-nas", g, true, id, (int)idx);
-		SUM6(POOL6(cumulative));
+		SUM6C(POOL6(cumulative));
 		ADD(pd ? "cumulative-assigned-pds" : "cumulative-assigned-nas", (int64_t)v, false, id,
 		    (int)idx);
 		if (!pd) {
-			GAUGE6(POOL6(declined));
+			GAUGE6C(POOL6(declined));
 			ADD("declined-addresses", g, true, id, (int)idx);
 		}
 #undef POOL6
@@ -195,7 +201,8 @@ static int stats6_collect(struct dp_srv *s, struct stat_list *l)
 	SUM6(lease6_table_count(dhcp6_worker_leases(dp->workers[w]->dw6)));
 	ADD("v6-leases-in-memory", (int64_t)v, true, 0, -1);
 #undef SUM6
-#undef GAUGE6
+#undef SUM6C
+#undef GAUGE6C
 #undef ADD
 	ret = 0;
 out:

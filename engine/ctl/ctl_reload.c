@@ -14,6 +14,7 @@
 
 #define RC_FREEZE_MS     200    /* a worker's unit of work in flight at the freeze */
 #define RC_WAIT_MS       2000   /* remap counts in the answer; the reload before */
+#define RC6_WAIT_MS      2000   /* each phase of the dhcp6 block's reload */
 
 /* Parts of a config that a running process cannot change: the EAL, the
  * ports, the lease store, the steering key and the control channel.
@@ -139,13 +140,72 @@ void dp_srv_reap(struct dp_srv *s)
 	pthread_mutex_lock(&s->lock);
 	if (s->dp->retired)
 		dp_reload_reap(s->dp, 0);
+	if (s->dp->reload6)
+		dp_reload6_reap(s->dp);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* The dhcp6 block: its new runtime (carried pools) and phase 1 on every
+ * worker (engine/dp/reload6.c), before anything is published.  0, or
+ * -errno with err; *rt6p is NULL when it must not be freed. */
+static int prepare6(struct dp_srv *s, struct conf *nc, struct dhcp6_runtime **rt6p,
+		    struct dp_reload6_info *ri6, char *err, size_t errlen)
+{
+	struct dhcp6_runtime *rt6;
+	int ret;
+
+	*rt6p = NULL;
+	/* the reload before must be retired: its runtime is committed then */
+	if (dp_reload6_reap(s->dp)) {
+		snprintf(err, errlen, "%s: the dhcp6 reload before is still switching a worker; "
+			 "configuration unchanged, try again", nc->file);
+		return -EBUSY;
+	}
+	rt6 = dhcp6_runtime_create_from(nc, s->dp->rt6);
+	*rt6p = rt6;
+	if (!rt6) {
+		ret = -errno;
+		snprintf(err, errlen, "%s:%d: dhcp6 runtime: %s", nc->file, nc->v6->line,
+			 strerror(errno));
+		return ret;
+	}
+	ret = dp_reload6_prepare(s->dp, nc, rt6, RC6_WAIT_MS, ri6);
+	if (ri6->rt_kept)
+		*rt6p = NULL;           /* a worker may still read it: leaked */
+	if (ret == -EINVAL && ri6->bad_pool >= 0)
+		snprintf(err, errlen, "%s:%d: %" PRIu64 " delegated prefix(es) of another length "
+			 "lie in this pd-pool; its delegated-len cannot change while they are "
+			 "delegated (configuration unchanged)", nc->file,
+			 dhcp6_runtime_pool_line(rt6, (uint32_t)ri6->bad_pool), ri6->mismatched);
+	else if (ret == -ETIMEDOUT)
+		snprintf(err, errlen, "%s: a worker did not prepare for the dhcp6 block within "
+			 "%u ms; configuration unchanged", nc->file, RC6_WAIT_MS);
+	else if (ret)
+		snprintf(err, errlen, "%s: dhcp6: %s", nc->file, strerror(-ret));
+	return ret;
+}
+
+static void info6(json_t *info, const struct dhcp6_runtime *rt6, const struct dp_reload6_info *ri6)
+{
+	json_object_set_new(info, "dhcp6", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"pools-carried-over", (json_int_t)dhcp6_runtime_carried(rt6),
+		"leases", (json_int_t)ri6->leases,
+		"orphaned-leases", (json_int_t)ri6->orphaned,
+		"address-conflicts", (json_int_t)ri6->conflicts,
+		/* workers that had not switched when the answer left: the
+		 * counts above are theirs missing */
+		"workers-switching", (json_int_t)ri6->switching,
+		"prepare-us", (json_int_t)ri6->prepare_us,
+		"switch-us", (json_int_t)ri6->switch_us));
 }
 
 int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **infop)
 {
-	struct conf *nc = NULL;
+	struct conf *nc = NULL, *oc;
 	struct dhcp4_runtime *rt = NULL;
+	struct dhcp6_runtime *rt6 = NULL;
+	struct dp_reload6_info ri6 = { 0 };
+	struct conf6 *old6 = NULL;
 	bool kept = false;
 	char *text = NULL;
 	size_t tlen = 0;
@@ -177,28 +237,38 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 		snprintf(err, errlen, "%s: runtime: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* DHCPv6 first: its phase 1 can still be given up */
+	if (nc->v6 && s->dp->rt6) {
+		ret = prepare6(s, nc, &rt6, &ri6, err, errlen);
+		if (ret)
+			goto fail;
+	}
 	info = json_pack("{s:s, s:I, s:I}", "file", nc->file, "subnets", (json_int_t)nc->n_subnets,
 			 "pools-carried-over", (json_int_t)dhcp4_runtime_carried(rt));
+	/* The old dhcp6 block outlives the rest of the old snapshot until
+	 * every DHCPv6 worker switched: detached from it. */
+	oc = s->conf;
+	if (rt6) {
+		old6 = oc->v6;
+		oc->v6 = NULL;
+	}
 	ret = publish(s, nc, rt, info, err, errlen, &kept);
 	if (ret) {
+		if (rt6) {
+			oc->v6 = old6;
+			dp_reload6_abort(s->dp, RC6_WAIT_MS, &ri6);
+			if (ri6.rt_kept)
+				rt6 = NULL;
+		}
 		if (kept)
 			rt = NULL, nc = NULL;   /* leaked on purpose: see dp_reload */
 		goto fail;                    /* nothing was published */
 	}
 	/* Published: from here the new snapshot serves, whatever happens;
 	 * the old one is the datapath's (freed once no worker uses it). */
-	/* DHCPv6 is not reconfigured live yet: its runtime and workers keep
-	 * the dhcp6 block they started with, so the new snapshot takes that
-	 * one over and the old snapshot frees the new, unused one. */
-	if (nc->v6) {
-		struct conf6 *unused = nc->v6;
-
-		nc->v6 = s->conf->v6;
-		s->conf->v6 = unused;
-		json_object_set_new(info, "dhcp6", json_string("not reloaded: DHCPv6 keeps the "
-							      "dhcp6 block it started with"));
-		LOG_W("%s: the dhcp6 block is not reloaded while running (yet); DHCPv6 keeps "
-		      "the configuration it started with", nc->file);
+	if (rt6) {
+		dp_reload6_switch(s->dp, old6, RC6_WAIT_MS, &ri6);
+		info6(info, rt6, &ri6);
 	}
 	s->conf = nc;
 	s->rt = rt;
@@ -216,6 +286,13 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	      (int64_t)json_integer_value(json_object_get(info, "switch-us")),
 	      (int64_t)json_integer_value(json_object_get(info, "remap-us")),
 	      (int64_t)json_integer_value(json_object_get(info, "workers-remapping")));
+	if (rt6)
+		LOG_I("dhcp6 reloaded from %s: %u subnet6(s), %u pool(s) carried over, %" PRIu64
+		      " lease(s) remapped, %" PRIu64 " orphaned, %" PRIu64 " address conflict(s) "
+		      "(prepared in %" PRIu64 " us, switched in %" PRIu64 " us, %u worker(s) still "
+		      "switching)", nc->file, nc->v6->n_subnets, dhcp6_runtime_carried(rt6),
+		      ri6.leases, ri6.orphaned, ri6.conflicts, ri6.prepare_us, ri6.switch_us,
+		      ri6.switching);
 	pthread_mutex_unlock(&s->lock);
 	if (infop)
 		*infop = info;
@@ -226,6 +303,7 @@ fail:
 	pthread_mutex_unlock(&s->lock);
 	json_decref(info);
 	dhcp4_runtime_free(rt);               /* gives carried pools back */
+	dhcp6_runtime_free(rt6);              /* so does this */
 	conf_free(nc);
 	free(text);
 	LOG_W("configuration reload refused, the old one keeps serving: %s", err);

@@ -161,22 +161,32 @@ static int lease_renew(struct txn6 *t, struct lease6 *l, int s)
 	return 0;
 }
 
-/* A new lease of the IA on unit a (already taken in pool p, or reserved).
- * On failure the unit is given back. */
+/* A new lease of the IA on unit a (already taken in pool p, or its
+ * reservation held).  On failure the unit is given back; t->busy says
+ * the next runtime of a prepared worker has it (try another). */
 static struct lease6 *lease_make(struct txn6 *t, const struct lease6_key *k, struct lease_addr6 a,
 				 uint8_t plen, uint16_t p, bool reserved, int s)
 {
 	struct dhcp6_worker *w = t->w;
-	struct lease_change *c = dhcp6_log_claim(w);
+	uint8_t uflags = reserved ? LEASE6_F_RESERVED : 0;
+	bool pd = k->type == LEASE6_TYPE_PD;
+	struct lease_change *c;
 	struct lease6 *l = NULL;
 	uint32_t pref, valid;
 	bool existed;
 
+	if (unlikely(w->next != NULL) && dhcp6_mirror_take(w, a, plen, pd, reserved)) {
+		/* only this runtime's unit to give back: the next one refused */
+		dhcp6_unit_put_here(w, p, a, plen, uflags);
+		t->busy = true;
+		return NULL;
+	}
+	c = dhcp6_log_claim(w);
 	if (c)
 		l = lease6_table_insert(w->lt, k, a, plen, &existed);
 	if (!l || existed) {
-		if (p != NO_POOL6 && !reserved && !l)
-			alloc6_release(w->rt->pools[p].ap, a);
+		if (!l)
+			dhcp6_unit_put(w, p, a, plen, pd, uflags);
 		return l;
 	}
 	lifetimes(t, s, &pref, &valid);
@@ -223,6 +233,7 @@ static bool ia_reserved(struct txn6 *t, struct ia_out *o, const struct lease6_ke
 		int s = rt6_subnet_of(t->w->rt, a);
 		uint16_t p = rt6_pool_of(t->w->rt, a, o->pd);
 		struct lease6 *l = lease6_table_lookup_addr(t->w->lt, a);
+		struct rt6_resv *r = rt6_reserved(t->w->rt, a, plen);
 		uint32_t pref, valid;
 
 		if (s < 0)
@@ -231,7 +242,13 @@ static bool ia_reserved(struct txn6 *t, struct ia_out *o, const struct lease6_ke
 			continue;               /* another IA of this client has it */
 		if (p != NO_POOL6 && t->w->rt->pools[p].unit_len != plen)
 			p = NO_POOL6;
+		/* a lease of another client holds it (one that had it before
+		 * a reload reserved it keeps it until it ends, as in Kea) */
+		if (!l && r && __atomic_load_n(&r->held, __ATOMIC_ACQUIRE))
+			continue;
 		if (t->commit && !l) {
+			if (r && rt6_resv_take(r))
+				continue;
 			l = lease_make(t, k, a, plen, p, true, s);
 			if (!l)
 				return false;
@@ -243,7 +260,9 @@ static bool ia_reserved(struct txn6 *t, struct ia_out *o, const struct lease6_ke
 	return false;
 }
 
-/* Try to give unit a of pool p (a hint, or one just taken: `taken`). */
+/* Try to give unit a of pool p (a hint, or one just taken: `taken`).  A
+ * reserved unit is never given here; one whose bit was free (a reload
+ * reserved it while a lease had it) stays taken: the reservation's. */
 static bool ia_give(struct txn6 *t, struct ia_out *o, const struct lease6_key *k, uint16_t p,
 		    struct lease_addr6 a, bool taken)
 {
@@ -254,6 +273,9 @@ static bool ia_give(struct txn6 *t, struct ia_out *o, const struct lease6_key *k
 		if (rt6_reserved(t->w->rt, a, rp->unit_len) ||
 		    alloc6_claim(rp->ap, a) != 0)
 			return false;
+	} else if (unlikely(t->w->rt->n_resv != 0) && rt6_reserved(t->w->rt, a, rp->unit_len)) {
+		t->busy = true;
+		return false;
 	}
 	if (t->commit) {
 		if (!lease_make(t, k, a, rp->unit_len, p, false, (int)rp->subnet))
@@ -278,8 +300,10 @@ static bool ia_dynamic(struct txn6 *t, struct ia_out *o, const struct lease6_key
 		struct lease_addr6 a = lease_addr6_load(o->ia->addrs[i].addr);
 		uint16_t p = rt6_pool_of(rt, a, o->pd);
 
-		if (p != NO_POOL6 && pool_ok(t, p) && ia_give(t, o, k, p, a, false))
+		if (p != NO_POOL6 && pool_ok(t, p) && rt6_pool_open(rt, p) &&
+		    ia_give(t, o, k, p, a, false))
 			return true;
+		t->busy = false;
 	}
 	for (unsigned s = 0; s < c6->n_subnets; s++) {
 		const struct rt6_subnet *rs = &rt->subnets[s];
@@ -290,13 +314,35 @@ static bool ia_dynamic(struct txn6 *t, struct ia_out *o, const struct lease6_key
 		for (uint32_t p = p0; p < p1; p++) {
 			struct lease_addr6 a;
 
-			if (!pool_ok(t, (uint16_t)p))
+			if (!pool_ok(t, (uint16_t)p) || !rt6_pool_open(rt, p))
 				continue;
-			if (alloc6_take(rt->pools[p].ap, hint, &t->w->cursor[p], &a) == 0)
-				return ia_give(t, o, k, (uint16_t)p, a, true);
+			/* A unit refused as busy (reserved, or, during a reload,
+			 * another worker's in the next runtime) is passed over:
+			 * a few more tries with another hint. */
+			for (unsigned try = 0; try < 4; try++) {
+				if (alloc6_take(rt->pools[p].ap, hint + try * 0x2545f4914f6cdd1dULL,
+						&t->w->cursor[p], &a))
+					break;
+				if (ia_give(t, o, k, (uint16_t)p, a, true))
+					return true;
+				if (!t->busy)
+					return false;
+				t->busy = false;
+			}
 		}
 	}
 	return false;
+}
+
+/* An address outside every pool is still the client's while it is in
+ * its subnet's prefix (Kea's check on renewal); a prefix is the pd-pool's
+ * business. */
+static bool on_link(const struct txn6 *t, const struct lease6 *l, int s)
+{
+	const struct conf6_subnet *sn = &t->c6->subnets[s];
+
+	return l->pool != NO_POOL6 || l->type == LEASE6_TYPE_PD ||
+	       lease_addr6_in_prefix(l->addr, sn->prefix, sn->prefix_len);
 }
 
 static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
@@ -324,8 +370,9 @@ static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
 
 		if (l->state == LEASE_STATE_DECLINED)
 			continue;
-		if (t->s < 0 || s < 0 || !txn6_subnet_ok(t, s)) {
-			/* the client moved: the old lease is not for this link */
+		if (t->s < 0 || s < 0 || !txn6_subnet_ok(t, s) || !on_link(t, l, s)) {
+			/* the client moved (or a reload moved its subnet): the
+			 * old lease is not for this link */
 			if (t->commit) {
 				item_add(&o, l->addr, l->prefix_len, 0, 0, NO_POOL6);
 				(void)dhcp6_lease_drop(w, l, LEASE_OP_DELETE);

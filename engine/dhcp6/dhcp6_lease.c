@@ -99,21 +99,36 @@ uint64_t dhcp6_log_commit(struct dhcp6_worker *w, struct lease_change *c, struct
 	return seq;
 }
 
-/* Take unit a of pool p for a lease.  A reserved unit was taken for good
- * when the runtime was built: only its host's client gets it (the caller
- * checked), so there is nothing to take.  0 or -EBUSY. */
-int dhcp6_unit_take(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a)
+/* A reserved unit was taken for good when the runtime was built: a lease
+ * on it only holds the reservation (its `held` flag), never the bit.  A
+ * unit a reload reserved while a lease had it as its own goes to the
+ * reservation when that lease ends (the lease is RESERVED from its
+ * worker's switch on, or its prepared worker hands the bit over). */
+void dhcp6_unit_put_here(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a, uint8_t plen,
+			 uint8_t flags)
 {
-	if (p == NO_POOL6)
-		return 0;
-	if (rt6_reserved(w->rt, a, w->rt->pools[p].unit_len))
-		return 0;
-	return alloc6_claim(w->rt->pools[p].ap, a) ? -EBUSY : 0;
+	if (flags & LEASE6_F_RESERVED) {
+		struct rt6_resv *r = rt6_reserved(w->rt, a, plen);
+
+		if (r)
+			__atomic_store_n(&r->held, 0, __ATOMIC_RELEASE);
+	} else if (p != NO_POOL6) {
+		alloc6_release(w->rt->pools[p].ap, a);
+	}
 }
 
-static bool unit_owned(const struct dhcp6_worker *w, const struct lease6 *l)
+void dhcp6_unit_put(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a, uint8_t plen,
+		    bool pd, uint8_t flags)
 {
-	(void)w;
+	/* the next runtime's share first: a worker that takes this unit in
+	 * the current runtime right after finds it free there too */
+	if (unlikely(w->next != NULL) && dhcp6_mirror_give(w, p, a, plen, pd, flags))
+		return;         /* the same bit, handed over to a reservation */
+	dhcp6_unit_put_here(w, p, a, plen, flags);
+}
+
+static bool unit_owned(const struct lease6 *l)
+{
 	return l->pool != NO_POOL6 && !(l->flags & LEASE6_F_RESERVED);
 }
 
@@ -129,7 +144,8 @@ void dhcp6_rq_poll(struct dhcp6_worker *w)
 
 		if (e->seq > durable)
 			break;
-		alloc6_release(w->rt->pools[e->pool].ap, e->addr);
+		dhcp6_unit_put(w, e->pool, e->addr, e->plen, e->flags & RQ6_F_PD,
+			       e->flags & (RQ6_F_RESERVED | RQ6_F_NOUNIT));
 		w->rq.head++;
 	}
 }
@@ -147,7 +163,8 @@ unsigned dhcp6_worker_poll(struct dhcp6_worker *w)
  * its add record reach the store before this worker's delete. */
 int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op)
 {
-	bool queue = w->durable && op && unit_owned(w, l);
+	bool queue = w->durable && op && unit_owned(l);
+	bool pd = l->type == LEASE6_TYPE_PD;
 	struct lease_change *c = NULL;
 	uint64_t seq = 0;
 
@@ -163,16 +180,17 @@ int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op)
 	dhcp6_gauge(w, l, -1);
 	if (c)
 		seq = dhcp6_log_commit(w, c, l, op);
-	if (unit_owned(w, l)) {
-		if (queue) {
-			struct rq6_entry *e = &w->rq.e[w->rq.tail++ & (w->rq.cap - 1)];
+	if (queue) {
+		struct rq6_entry *e = &w->rq.e[w->rq.tail++ & (w->rq.cap - 1)];
 
-			e->seq = seq;
-			e->addr = l->addr;
-			e->pool = l->pool;
-		} else {
-			alloc6_release(w->rt->pools[l->pool].ap, l->addr);
-		}
+		e->seq = seq;
+		e->addr = l->addr;
+		e->pool = l->pool;
+		e->plen = l->prefix_len;
+		e->flags = (uint8_t)((pd ? RQ6_F_PD : 0) | (l->flags & LEASE6_F_NOUNIT));
+	} else {
+		dhcp6_unit_put(w, l->pool, l->addr, l->prefix_len, pd,
+			       l->flags & (LEASE6_F_RESERVED | LEASE6_F_NOUNIT));
 	}
 	lease6_table_remove(w->lt, l);
 	return 0;
@@ -213,15 +231,13 @@ int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r)
 	struct lease6 *l = lease6_table_lookup_addr(w->lt, r->addr);
 	struct lease6_key k = { r->duid, r->duid_len, r->type, r->iaid };
 	bool pd = r->type == LEASE6_TYPE_PD;
+	struct rt6_resv *resv;
 	uint16_t p;
 	bool existed;
 
 	if (l) {
 		/* the earlier record of this address: gone, or replaced below */
-		dhcp6_gauge(w, l, -1);
-		if (unit_owned(w, l))
-			alloc6_release(w->rt->pools[l->pool].ap, l->addr);
-		lease6_table_remove(w->lt, l);
+		(void)dhcp6_lease_drop(w, l, 0);
 	}
 	if (r->valid_lft == 0 || r->type > LEASE6_TYPE_PD)
 		return 0;
@@ -234,12 +250,14 @@ int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r)
 	if (p != NO_POOL6 && w->rt->pools[p].unit_len != (pd ? r->prefix_len : 128))
 		p = NO_POOL6;
 	l->pool = p;
-	if (p != NO_POOL6 && rt6_reserved(w->rt, r->addr, w->rt->pools[p].unit_len))
+	resv = rt6_reserved(w->rt, r->addr, pd ? r->prefix_len : 128);
+	if (resv) {
 		l->flags |= LEASE6_F_RESERVED;
-	else if (p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr))
+		__atomic_store_n(&resv->held, 1, __ATOMIC_RELEASE);
+	} else if (p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr)) {
 		l->pool = NO_POOL6;     /* another worker's record has it: kept, no unit */
+	}
 	dhcp6_lease_fill(w, l, r);
-	lease6_table_touch(w->lt, l);
 	dhcp6_gauge(w, l, +1);
 	return 0;
 }

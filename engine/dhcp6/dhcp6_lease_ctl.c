@@ -125,6 +125,8 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 	int s = rt6_subnet_by_id(w->rt, r->subnet_id);
 	struct lease6 *l = lease6_table_lookup_addr(w->lt, r->addr);
 	struct lease_change *c;
+	struct rt6_resv *resv;
+	uint8_t uflags;
 	uint16_t p;
 	bool existed;
 
@@ -145,21 +147,28 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 	p = rt6_pool_of(w->rt, r->addr, pd);
 	if (p != NO_POOL6 && w->rt->pools[p].unit_len != plen)
 		p = NO_POOL6;
+	resv = rt6_reserved(w->rt, r->addr, plen);
+	uflags = resv ? LEASE6_F_RESERVED : 0;
 	c = dhcp6_log_claim(w);
 	if (!c)
 		return -ENOBUFS;
-	if (p != NO_POOL6 && !rt6_reserved(w->rt, r->addr, plen) &&
-	    alloc6_claim(w->rt->pools[p].ap, r->addr))
-		return -EEXIST;         /* another worker's client holds it */
+	/* another worker's client holds it (the unit, or the reservation) */
+	if (resv ? rt6_resv_take(resv) != 0
+		 : p != NO_POOL6 && alloc6_claim(w->rt->pools[p].ap, r->addr) != 0)
+		return -EEXIST;
+	if (unlikely(w->next != NULL) && dhcp6_mirror_take(w, r->addr, plen, pd, resv != NULL)) {
+		dhcp6_unit_put_here(w, p, r->addr, plen, uflags);
+		return -EEXIST;         /* the reload being prepared has it */
+	}
 	l = lease6_table_insert(w->lt, &k, r->addr, plen, &existed);
 	if (!l || existed) {
-		if (p != NO_POOL6 && !rt6_reserved(w->rt, r->addr, plen))
-			alloc6_release(w->rt->pools[p].ap, r->addr);
-		return l ? -EEXIST : -errno;
+		int ret = l ? -EEXIST : -errno;
+
+		dhcp6_unit_put(w, p, r->addr, plen, pd, uflags);
+		return ret;
 	}
 	l->pool = p;
-	if (p != NO_POOL6 && rt6_reserved(w->rt, r->addr, plen))
-		l->flags |= LEASE6_F_RESERVED;
+	l->flags |= uflags;
 	dhcp6_lease_fill(w, l, r);
 	dhcp6_gauge(w, l, +1);
 	*seq = dhcp6_log_commit(w, c, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD);

@@ -2,7 +2,10 @@
  * API is dhcp6_server.h).
  *
  *   dhcp6_runtime.c   the shared runtime of a configuration: pools (one
- *                     alloc6 each), subnet selection tables, reservations
+ *                     alloc6 each), subnet selection tables, reservations;
+ *                     a reload's runtime made from the running one
+ *   dhcp6_reconf.c    live reconfiguration on a worker: prepare (mirror
+ *                     into the next runtime), switch, the unit's fate
  *   dhcp6_duid.c      the server's DUID: configured, kept on disk, or made
  *   dhcp6_worker.c    the per-lcore worker; expiry; the release queue
  *   dhcp6_lease.c     lease bookkeeping: gauges, the log, units, restore
@@ -30,9 +33,14 @@
 #define NO_POOL6 UINT16_MAX
 #define DHCP6_DUID_FILE "peregrine-dhcp6-serverid"
 
-/* struct lease6.flags beyond LEASE_F_FQDN_*: the lease holds a reserved
- * address or prefix, which has no unit of its own in any pool. */
-enum { LEASE6_F_RESERVED = 4 };
+/* struct lease6.flags beyond LEASE_F_FQDN_*:
+ *  RESERVED  the lease holds a reserved address or prefix: no unit of its
+ *            own in any pool (the reservation keeps the pool's bit), the
+ *            reservation's `held` flag says a lease has it;
+ *  NOUNIT    while its worker is prepared for a reload: the lease has no
+ *            unit in the next runtime (its claim there failed), so
+ *            nothing of the next runtime is given back when it ends. */
+enum { LEASE6_F_RESERVED = 4, LEASE6_F_NOUNIT = 8 };
 
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -53,17 +61,39 @@ struct rt6_pool {
 	const struct conf6_option_set *options;
 	int client_class;
 	const struct conf6_pd_pool *pdp;   /* pd-pools: excluded prefix */
+	int32_t from;                   /* dhcp6_runtime_create_from: the old runtime's
+					 * pool whose allocator it carries, -1: its own */
+	bool owned;                     /* ap is freed with this runtime */
 };
 
 struct rt6_subnet {
 	uint32_t na0, pd0, end;         /* its pools: NA [na0, pd0), PD [pd0, end) */
 };
 
-/* A reserved address or prefix, for the "is it somebody's" check. */
+/* A reserved address or prefix, for the "is it somebody's" check.  Its
+ * unit in a pool is taken for good by the runtime (the pool never hands
+ * it out); which lease holds the reservation is `held`, set by
+ * compare-and-swap, so two leases never hold it at once. */
 struct rt6_resv {
 	struct lease_addr6 addr;
 	uint8_t len;
+	uint8_t held;                   /* atomic: a lease holds it */
+	/* dhcp6_runtime_create_from, in a carried pool only: */
+	uint8_t claimed;                /* atomic: this runtime set the unit's bit
+					 * (given back if the reload is given up) */
+	uint8_t pending;                /* the bit was a lease's at build: claimed
+					 * again by dhcp6_runtime_open */
 	unsigned host;                  /* index into c6->hosts */
+};
+
+/* A reservation of the old runtime that this one drops, in a carried
+ * pool: the old reservation's bit is released at dhcp6_runtime_commit
+ * unless a lease held the unit (it owns the bit from its switch on). */
+struct rt6_gone {
+	struct lease_addr6 addr;
+	uint8_t len;
+	uint8_t held;                   /* atomic: a lease of a prepared worker holds it */
+	uint16_t pool;
 };
 
 /* A host's identifier, sorted for the per-packet lookup. */
@@ -88,17 +118,33 @@ struct dhcp6_runtime {
 	unsigned n_hkeys;
 	uint8_t duid[DHCP6_DUID_MAX];
 	uint8_t duid_len;
+	/* Live reconfiguration (dhcp6_runtime_create_from until commit). */
+	struct dhcp6_runtime *from;     /* the runtime it replaces */
+	uint32_t n_carried;
+	struct rt6_gone *gone;          /* sorted by addr */
+	unsigned n_gone;
+	uint8_t closed;                 /* atomic: its own (not carried) pools hand
+					 * nothing out until dhcp6_runtime_open */
 };
 
 /* The pool holding a (an address, or a prefix of the pool's unit length),
  * or NO_POOL6. */
 uint16_t rt6_pool_of(const struct dhcp6_runtime *rt, struct lease_addr6 a, bool pd);
+/* The pool whose range holds a, whatever its unit length, or NO_POOL6. */
+uint16_t rt6_pool_over(const struct dhcp6_runtime *rt, struct lease_addr6 a, bool pd);
 /* The subnet whose prefix contains a, or -1. */
 int rt6_subnet_of(const struct dhcp6_runtime *rt, struct lease_addr6 a);
 int rt6_subnet_by_id(const struct dhcp6_runtime *rt, uint32_t id);
 /* The reservation that names a/len (any host), or NULL. */
-const struct rt6_resv *rt6_reserved(const struct dhcp6_runtime *rt, struct lease_addr6 a,
-				    uint8_t len);
+struct rt6_resv *rt6_reserved(const struct dhcp6_runtime *rt, struct lease_addr6 a, uint8_t len);
+/* The dropped reservation a/len of a runtime being switched to, or NULL. */
+struct rt6_gone *rt6_gone_find(const struct dhcp6_runtime *rt, struct lease_addr6 a, uint8_t len);
+/* Whether a pool of rt may hand out units (its own pools stay closed
+ * until the reload that made rt opens them). */
+static inline bool rt6_pool_open(const struct dhcp6_runtime *rt, uint32_t p)
+{
+	return rt->pools[p].from >= 0 || !__atomic_load_n(&rt->closed, __ATOMIC_ACQUIRE);
+}
 /* The host with identifier (type, id) in subnet_id (0: global), or NULL. */
 const struct conf6_host *rt6_host_find(const struct dhcp6_runtime *rt, uint32_t subnet_id,
 				       uint8_t type, const uint8_t *id, uint8_t len);
@@ -109,7 +155,12 @@ struct rq6_entry {
 	uint64_t seq;
 	struct lease_addr6 addr;
 	uint16_t pool;
+	uint8_t plen;
+	uint8_t flags;                  /* RQ6_F_* */
 };
+/* RQ6_F_PD: a prefix; RESERVED: the unit went to a reservation at a
+ * reload (given back to it, not to the pool); NOUNIT: as LEASE6_F_NOUNIT. */
+enum { RQ6_F_PD = 1, RQ6_F_RESERVED = LEASE6_F_RESERVED, RQ6_F_NOUNIT = LEASE6_F_NOUNIT };
 
 /* Units whose delete record is on its way to the store (as
  * release_queue.h for v4): FIFO, this worker only. */
@@ -130,6 +181,10 @@ struct dhcp6_worker {
 	uint8_t origin;                 /* enum lease_origin of the changes being made */
 	struct lease6_table *lt;
 	uint64_t *cursor;               /* per pool scan position */
+	/* Prepared for a reload (dhcp6_reconf.c): the runtime it switches
+	 * to next; every unit this worker takes or gives back is mirrored
+	 * there until the switch.  NULL otherwise. */
+	struct dhcp6_runtime *next;
 	uint32_t now;
 	struct rq6 rq;
 	/* The hardware address of the client being served (kept with the
@@ -175,12 +230,42 @@ static inline int dhcp6_persist(struct dhcp6_worker *w, struct lease6 *l, uint8_
 	*seq = c ? dhcp6_log_commit(w, c, l, op) : 0;
 	return c ? 0 : -ENOBUFS;
 }
-/* Take / give back the unit of a lease (pool p, or a reservation). */
-int dhcp6_unit_take(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a);
+/* The unit a lease or a release-queue entry held goes back: to pool p
+ * of the worker's runtime, or to its reservation (flags RESERVED); a
+ * prepared worker gives back its share of the next runtime first. */
+void dhcp6_unit_put(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a, uint8_t plen,
+		    bool pd, uint8_t flags);
+/* The same in the current runtime only (a take the next one refused). */
+void dhcp6_unit_put_here(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a, uint8_t plen,
+			 uint8_t flags);
+/* Take reservation r for a lease: 0, or -EBUSY while another lease holds it. */
+static inline int rt6_resv_take(struct rt6_resv *r)
+{
+	uint8_t free_ = 0;
+
+	return __atomic_compare_exchange_n(&r->held, &free_, 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+}
 /* End a lease: gauges, the removal logged as op (0: not logged), the unit
  * given back (after the delete is durable when the store is in use). */
 int dhcp6_lease_drop(struct dhcp6_worker *w, struct lease6 *l, uint8_t op);
 void dhcp6_rq_poll(struct dhcp6_worker *w);
+
+/* ---- a reload on the worker (dhcp6_reconf.c) ------------------------------ */
+
+/* A prepared worker makes a lease on a/plen (its unit taken in the
+ * current runtime, or its reservation held: `reserved`): the unit is
+ * claimed in the next runtime too.  0, or -EBUSY: the next runtime has
+ * it (another worker's lease there, a reservation, or units of another
+ * length): the caller gives the current unit back and looks further. */
+int dhcp6_mirror_take(struct dhcp6_worker *w, struct lease_addr6 a, uint8_t plen, bool pd,
+		      bool reserved);
+/* A prepared worker gives back a unit (p and flags as dhcp6_unit_put's):
+ * its share of the next runtime first.  True when the current runtime's
+ * bit must stay set: a carried pool's unit that the next runtime reserves
+ * (handed over to the reservation). */
+bool dhcp6_mirror_give(struct dhcp6_worker *w, uint16_t p, struct lease_addr6 a, uint8_t plen,
+		       bool pd, uint8_t flags);
 
 /* ---- options of a reply (dhcp6_reply.c) ---------------------------------- */
 
@@ -205,6 +290,7 @@ struct txn6 {
 	bool commit;                    /* leases are made (REQUEST, RENEW, REBIND, rapid commit) */
 	uint8_t msg;                    /* the request's type */
 	uint16_t first_pool;            /* pool of the first lease given (its options) */
+	bool busy;                      /* a lease was refused: the next runtime has its unit */
 	unsigned given;                 /* leases in the reply with non-zero lifetimes */
 	uint64_t wait_seq;
 };

@@ -40,6 +40,56 @@ const uint8_t *dhcp6_runtime_duid(const struct dhcp6_runtime *rt, uint8_t *len);
 int dhcp6_runtime_pool_info(const struct dhcp6_runtime *rt, uint32_t p, unsigned *subnet,
 			    unsigned *index, bool *pd, uint64_t *size, uint64_t *used);
 
+/* ---- live reconfiguration ----------------------------------------------
+ * A reload of the dhcp6 block, without stopping any worker and without
+ * a unit ever held by two leases (dhcp6_reconf.c says why):
+ *  0. dhcp6_runtime_create_from(new conf, running runtime), control
+ *     thread: a pool whose range and unit length are unchanged carries its
+ *     allocator over (nothing re-scanned); the others are new and closed.
+ *  1. dhcp6_worker_prepare on every worker, each on its own thread: from
+ *     then on it mirrors every unit it takes or gives back into the new
+ *     runtime, and it claims there the units of all its leases.
+ *  2. dhcp6_runtime_open once every worker is prepared.
+ *  3. dhcp6_worker_switch on every worker: it serves the new runtime
+ *     (its leases remapped, statistics and cursors laid out anew).
+ *  4. dhcp6_runtime_commit once every worker switched; the old runtime
+ *     (and its conf6) can be freed after it.
+ * Giving up after 1 or 2: dhcp6_worker_unprepare on every worker that got
+ * prepared, then dhcp6_runtime_free(new) hands the carried pools back. */
+struct dhcp6_worker;
+struct dhcp6_runtime *dhcp6_runtime_create_from(const struct conf *c, struct dhcp6_runtime *old);
+uint32_t dhcp6_runtime_carried(const struct dhcp6_runtime *rt);
+void dhcp6_runtime_open(struct dhcp6_runtime *rt);
+void dhcp6_runtime_commit(struct dhcp6_runtime *rt);
+/* The config line of pool p (its pools or pd-pools entry), 0 if none. */
+int dhcp6_runtime_pool_line(const struct dhcp6_runtime *rt, uint32_t p);
+
+/* One worker's part of a reload (the control thread owns it). */
+struct dhcp6_reconf {
+	const struct conf *conf;        /* rt's */
+	struct dhcp6_runtime *rt;
+	/* In: the worker's new per-subnet and per-pool statistics and pool
+	 * cursors, zeroed, laid out as rt.  After the switch: its old ones,
+	 * for the caller to free. */
+	struct stats6_subnet *subnet;
+	struct stats6_pool *pool;
+	uint64_t *cursor;
+	/* prepare: leases (and units waiting in the release queue) whose unit
+	 * the new runtime had already (kept, with no unit from the switch
+	 * on); those that lie in a new pool cut in units of another length
+	 * (the reload must be given up: bad_pool is the first such pool) */
+	uint64_t conflicts, mismatched;
+	int32_t bad_pool;
+	/* switch: leases remapped, and those left in no pool or subnet */
+	uint64_t leases, orphaned;
+};
+/* 0; -EINVAL (rc->rt is not made from the worker's runtime), -EBUSY
+ * (prepared already). */
+int dhcp6_worker_prepare(struct dhcp6_worker *w, struct dhcp6_reconf *rc);
+void dhcp6_worker_unprepare(struct dhcp6_worker *w);
+/* 0, or -EINVAL: not prepared for rc->rt (nothing changed). */
+int dhcp6_worker_switch(struct dhcp6_worker *w, struct dhcp6_reconf *rc);
+
 /* ---- worker ------------------------------------------------------------ */
 struct dhcp6_worker_params {
 	unsigned id, n_workers;

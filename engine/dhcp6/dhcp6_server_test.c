@@ -10,6 +10,7 @@
 #include <CUnit/Basic.h>
 
 #include "dhcp6_server.h"
+#include "dhcp6_test.h"
 #include "lease_log.h"
 #include "lease_rec.h"
 #include "lease_table.h"
@@ -28,13 +29,7 @@ static uint8_t dns_value[16];
 static struct lease_addr6 relay_link;
 static const uint8_t server_duid[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 0x99 };
 
-static struct lease_addr6 A(const char *s)
-{
-	uint8_t b[16];
-
-	CU_ASSERT_FATAL(inet_pton(AF_INET6, s, b) == 1);
-	return lease_addr6_load(b);
-}
+#define A t6_addr
 
 static void conf_setup(void)
 {
@@ -136,87 +131,17 @@ static void server_down(void)
 	logp = NULL;
 }
 
-/* ---- requests built byte by byte ------------------------------------- */
+/* ---- requests (dhcp6_test_util.c) ------------------------------------ */
 
-struct msg {
-	uint8_t b[1500];
-	size_t n;
-};
-
-static void put16(struct msg *m, uint16_t v)
+static void server_id(struct t6_msg *m)
 {
-	m->b[m->n++] = (uint8_t)(v >> 8);
-	m->b[m->n++] = (uint8_t)v;
-}
-
-static void put32(struct msg *m, uint32_t v)
-{
-	put16(m, (uint16_t)(v >> 16));
-	put16(m, (uint16_t)v);
-}
-
-static void opt(struct msg *m, uint16_t code, const void *v, size_t len)
-{
-	put16(m, code);
-	put16(m, (uint16_t)len);
-	memcpy(m->b + m->n, v, len);
-	m->n += len;
-}
-
-static void msg_start(struct msg *m, uint8_t type, const uint8_t *duid, size_t duid_len)
-{
-	m->n = 0;
-	m->b[m->n++] = type;
-	m->b[m->n++] = 0x12;
-	m->b[m->n++] = 0x34;
-	m->b[m->n++] = 0x56;
-	if (duid)
-		opt(m, DHCP6_OPT_CLIENTID, duid, duid_len);
-}
-
-/* IA_NA / IA_PD with iaid, optionally naming one address or prefix. */
-static void ia(struct msg *m, uint16_t type, uint32_t iaid, const char *addr, uint8_t plen)
-{
-	size_t at = m->n;
-	uint8_t a[16];
-
-	put16(m, type);
-	put16(m, 0);
-	put32(m, iaid);
-	put32(m, 0);
-	put32(m, 0);
-	if (addr) {
-		inet_pton(AF_INET6, addr, a);
-		if (type == DHCP6_OPT_IA_PD) {
-			put16(m, DHCP6_OPT_IAPREFIX);
-			put16(m, 25);
-			put32(m, 0);
-			put32(m, 0);
-			m->b[m->n++] = plen;
-			memcpy(m->b + m->n, a, 16);
-			m->n += 16;
-		} else {
-			put16(m, DHCP6_OPT_IAADDR);
-			put16(m, 24);
-			memcpy(m->b + m->n, a, 16);
-			m->n += 16;
-			put32(m, 0);
-			put32(m, 0);
-		}
-	}
-	m->b[at + 2] = (uint8_t)((m->n - at - 4) >> 8);
-	m->b[at + 3] = (uint8_t)(m->n - at - 4);
-}
-
-static void server_id(struct msg *m)
-{
-	opt(m, DHCP6_OPT_SERVERID, server_duid, sizeof(server_duid));
+	t6_opt(m, DHCP6_OPT_SERVERID, server_duid, sizeof(server_duid));
 }
 
 /* Wrap m into a RELAY-FORW from relay_link with an interface-id. */
-static void relay_wrap(struct msg *m, const char *iid)
+static void relay_wrap(struct t6_msg *m, const char *iid)
 {
-	struct msg r;
+	struct t6_msg r;
 	uint8_t a[16];
 
 	r.n = 0;
@@ -228,8 +153,8 @@ static void relay_wrap(struct msg *m, const char *iid)
 	inet_pton(AF_INET6, "fe80::c1", a);
 	memcpy(r.b + r.n, a, 16);
 	r.n += 16;
-	opt(&r, DHCP6_OPT_INTERFACE_ID, iid, strlen(iid));
-	opt(&r, DHCP6_OPT_RELAY_MSG, m->b, m->n);
+	t6_opt(&r, DHCP6_OPT_INTERFACE_ID, iid, strlen(iid));
+	t6_opt(&r, DHCP6_OPT_RELAY_MSG, m->b, m->n);
 	*m = r;
 }
 
@@ -237,44 +162,25 @@ static const uint8_t duid1[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 1 };     /* DUID-LL 
 static const uint8_t duid2[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 2 };
 static const uint8_t duid_resv[] = { 0x00, 0x04, 0xaa, 0xbb };
 
-static struct dhcp6_pkt req, rep;
+static struct dhcp6_pkt rep;
 static uint8_t out[2048];
 static struct dhcp6_tx tx;
 
 /* Send m on port 0 (multicast, from a link-local address); the reply
  * parsed into rep, or the return value <= 0. */
-static int send_rx(struct msg *m, bool multicast, const char *src)
+static int send_rx(struct t6_msg *m, bool multicast, const char *src)
 {
-	struct dhcp6_rx rx = { .iface = 0, .multicast = multicast };
-	int n;
-
-	inet_pton(AF_INET6, src, rx.src_ip);
-	inet_pton(AF_INET6, multicast ? "ff02::1:2" : "2001:db8:1::1", rx.dst_ip);
-	memcpy(rx.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
-	CU_ASSERT_FATAL(dhcp6_parse(&req, m->b, m->n) == 0);
-	memset(&tx, 0, sizeof(tx));
-	n = dhcp6_process(w, &rx, &req, out, sizeof(out), &tx);
-	if (n > 0)
-		CU_ASSERT_FATAL(dhcp6_parse(&rep, out, (size_t)n) == 0);
-	return n;
+	return t6_send(w, m, 0, multicast, src, &rep, out, sizeof(out), &tx);
 }
 
-static int send6(struct msg *m)
+static int send6(struct t6_msg *m)
 {
 	return send_rx(m, true, "fe80::1");
 }
 
-static uint16_t status_of(const uint8_t *opts, size_t len)
-{
-	uint16_t l;
-	const uint8_t *v = dhcp6_opt_in(opts, len, DHCP6_OPT_STATUS_CODE, &l);
-
-	return v && l >= 2 ? (uint16_t)(v[0] << 8 | v[1]) : 0xffff;
-}
-
 static uint16_t top_status(void)
 {
-	return status_of(rep.msg + 4, rep.msg_len - 4);
+	return t6_status_of(rep.msg + 4, rep.msg_len - 4);
 }
 
 static struct lease_addr6 rep_addr(unsigned ia_i, unsigned a_i)
@@ -296,15 +202,15 @@ static bool in_pool(struct lease_addr6 a, const struct conf6_pool *p)
  * REPLY, the lease is in the table and logged, the gauge moved. */
 static void test_solicit_request(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	struct lease_addr6 a;
 	struct lease6 *l;
 	struct lease_change ch[4];
 
 	conf_setup();
 	server_up(true);
-	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
-	ia(&m, DHCP6_OPT_IA_NA, 7, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 7, NULL, 0);
 	CU_ASSERT(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_ADVERTISE);
 	CU_ASSERT_EQUAL(rep.transid, 0x123456);
@@ -322,16 +228,9 @@ static void test_solicit_request(void)
 	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
 	CU_ASSERT_EQUAL(lease_log_read(logp, (unsigned)cons, ch, 4), 0);
 
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
-	{
-		char txt[64];
-		uint8_t b[16];
-
-		lease_addr6_store(a, b);
-		inet_ntop(AF_INET6, b, txt, sizeof(txt));
-		ia(&m, DHCP6_OPT_IA_NA, 7, txt, 128);
-	}
+	t6_ia(&m, DHCP6_OPT_IA_NA, 7, t6_text(a), 128);
 	CU_ASSERT(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
@@ -359,21 +258,21 @@ static void test_solicit_request(void)
  * it back with zero lifetimes; RELEASE ends the lease. */
 static void test_renew_release(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	struct lease_addr6 a;
 	struct lease6 *l;
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	a = rep_addr(0, 0);
 	dhcp6_worker_set_now(w, 1000100);
-	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::10f", 128);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::10f", 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 2);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
@@ -386,21 +285,14 @@ static void test_renew_release(void)
 	CU_ASSERT_FATAL(l != NULL);
 	CU_ASSERT_EQUAL(l->expire, 1000100 + 4000);
 	/* REBIND carries no server id */
-	msg_start(&m, DHCP6_REBIND, duid1, sizeof(duid1));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_REBIND, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), a));
 	/* RELEASE */
-	msg_start(&m, DHCP6_RELEASE, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_RELEASE, duid1, sizeof(duid1));
 	server_id(&m);
-	{
-		char txt[64];
-		uint8_t b[16];
-
-		lease_addr6_store(a, b);
-		inet_ntop(AF_INET6, b, txt, sizeof(txt));
-		ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
-	}
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, t6_text(a), 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
 	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
@@ -414,16 +306,16 @@ static void test_renew_release(void)
 /* IA_PD: a /56 out of the /52; two IA_NAs and an IA_PD at once. */
 static void test_pd_and_several_ias(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	struct lease_addr6 p, a0, a1;
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_REQUEST, duid2, sizeof(duid2));
+	t6_start(&m, DHCP6_REQUEST, duid2, sizeof(duid2));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
-	ia(&m, DHCP6_OPT_IA_NA, 2, NULL, 0);
-	ia(&m, DHCP6_OPT_IA_PD, 3, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 2, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_PD, 3, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL_FATAL(rep.n_ias, 3);
 	a0 = rep_addr(0, 0);
@@ -443,7 +335,7 @@ static void test_pd_and_several_ias(void)
 /* The pool runs dry: NoAddrsAvail inside the IA, no lease made. */
 static void test_pool_exhausted(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	uint8_t d[10];
 
 	conf_setup();
@@ -451,15 +343,15 @@ static void test_pool_exhausted(void)
 	memcpy(d, duid1, sizeof(d));
 	for (unsigned i = 0; i < 16; i++) {
 		d[9] = (uint8_t)(0x40 + i);
-		msg_start(&m, DHCP6_REQUEST, d, sizeof(d));
+		t6_start(&m, DHCP6_REQUEST, d, sizeof(d));
 		server_id(&m);
-		ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+		t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 		CU_ASSERT_FATAL(send6(&m) > 0);
 		CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 1);
 	}
 	d[9] = 0x7f;
-	msg_start(&m, DHCP6_SOLICIT, d, sizeof(d));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, d, sizeof(d));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
 	CU_ASSERT_EQUAL(rep.ias[0].t1, 0);
@@ -473,16 +365,16 @@ static void test_pool_exhausted(void)
  * (REPLY + lease at once), T1/T2 as configured. */
 static void test_relayed_rapid_commit(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	struct lease_addr6 a;
 	uint16_t l;
 	const uint8_t *v;
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
-	opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
-	ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
 	relay_wrap(&m, "port-7");
 	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:2::1") > 0);
 	CU_ASSERT_EQUAL(out[0], DHCP6_RELAY_REPL);
@@ -500,9 +392,9 @@ static void test_relayed_rapid_commit(void)
 	CU_ASSERT_PTR_NOT_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), a));
 	/* the same without rapid commit on the subnet: ADVERTISE, no lease */
 	subnets[1].rapid_commit = false;
-	msg_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
-	opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
-	ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
+	t6_opt(&m, DHCP6_OPT_RAPID_COMMIT, "", 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 9, NULL, 0);
 	relay_wrap(&m, "port-7");
 	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:2::1") > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_ADVERTISE);
@@ -515,29 +407,29 @@ static void test_relayed_rapid_commit(void)
  * REQUEST is told to use multicast; no client id is dropped. */
 static void test_message_checks(void)
 {
-	struct msg m;
+	struct t6_msg m;
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT(send6(&m) < 0);
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT(send6(&m) < 0);
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
-	opt(&m, DHCP6_OPT_SERVERID, duid2, sizeof(duid2));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_opt(&m, DHCP6_OPT_SERVERID, duid2, sizeof(duid2));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT(send6(&m) < 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_BAD_SERVER_ID], 3);
-	msg_start(&m, DHCP6_SOLICIT, NULL, 0);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT(send6(&m) < 0);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_NO_CLIENT_ID], 1);
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send_rx(&m, false, "2001:db8:1::99") > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_USE_MULTICAST);
 	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 0);
@@ -549,40 +441,40 @@ static void test_message_checks(void)
  * on-link or NotOnLink. */
 static void test_reservation_inforeq_confirm(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	uint16_t l;
 	const uint8_t *v;
 	uint8_t oro[2] = { 0, 23 };
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_REQUEST, duid_resv, sizeof(duid_resv));
+	t6_start(&m, DHCP6_REQUEST, duid_resv, sizeof(duid_resv));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 5, NULL, 0);
-	opt(&m, DHCP6_OPT_ORO, oro, 2);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 5, NULL, 0);
+	t6_opt(&m, DHCP6_OPT_ORO, oro, 2);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
 	v = dhcp6_opt(&rep, 23, &l);
 	CU_ASSERT(v && l == 16 && !memcmp(v, dns_value, 16));
 
-	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
-	opt(&m, DHCP6_OPT_ORO, oro, 2);
+	t6_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
+	t6_opt(&m, DHCP6_OPT_ORO, oro, 2);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.msg_type, DHCP6_REPLY);
 	CU_ASSERT_EQUAL(rep.n_ias, 0);
 	v = dhcp6_opt(&rep, 23, &l);
 	CU_ASSERT(v && l == 16);
 	/* without the ORO entry, no dns-servers */
-	msg_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
+	t6_start(&m, DHCP6_INFORMATION_REQUEST, duid2, sizeof(duid2));
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_PTR_NULL(dhcp6_opt(&rep, 23, &l));
 
-	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
-	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::105", 128);
+	t6_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:1::105", 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_SUCCESS);
-	msg_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
-	ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:99::5", 128);
+	t6_start(&m, DHCP6_CONFIRM, duid2, sizeof(duid2));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, "2001:db8:99::5", 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(top_status(), DHCP6_ST_NOT_ON_LINK);
 	server_down();
@@ -592,24 +484,20 @@ static void test_reservation_inforeq_confirm(void)
  * back to the pool when probation ends. */
 static void test_decline(void)
 {
-	struct msg m;
+	struct t6_msg m;
 	struct lease_addr6 a;
 	struct lease6 *l;
-	char txt[64];
-	uint8_t b[16];
 
 	conf_setup();
 	server_up(false);
-	msg_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_REQUEST, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	a = rep_addr(0, 0);
-	lease_addr6_store(a, b);
-	inet_ntop(AF_INET6, b, txt, sizeof(txt));
-	msg_start(&m, DHCP6_DECLINE, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_DECLINE, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 1, txt, 128);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, t6_text(a), 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a);
 	CU_ASSERT_FATAL(l != NULL);
@@ -630,7 +518,7 @@ static void test_decline(void)
 static void test_restore(void)
 {
 	struct lease6_rec r;
-	struct msg m;
+	struct t6_msg m;
 
 	conf_setup();
 	server_up(false);
@@ -661,9 +549,9 @@ static void test_restore(void)
 		CU_ASSERT(!memcmp(q.hwaddr, r.hwaddr, 6));
 		CU_ASSERT_EQUAL(q.hwaddr_source, 2);
 	}
-	msg_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
+	t6_start(&m, DHCP6_RENEW, duid1, sizeof(duid1));
 	server_id(&m);
-	ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);
+	t6_ia(&m, DHCP6_OPT_IA_NA, 4, "2001:db8:1::105", 128);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), A("2001:db8:1::105")));
 	CU_ASSERT_EQUAL(rep.ias[0].addrs[0].valid, 4000);
@@ -679,7 +567,7 @@ static void test_restore(void)
 static void test_classes_flex_id(void)
 {
 	struct cls_err err;
-	struct msg m;
+	struct t6_msg m;
 	int vip;
 	uint8_t vc[8] = { 0, 0, 0x11, 0x8b, 0, 2, 'v', 'p' };   /* 4491, one tuple "vp" */
 	uint8_t uc[5] = { 0, 3, 'a', 'b', 'c' };
@@ -700,21 +588,21 @@ static void test_classes_flex_id(void)
 	memcpy(hosts[0].id, uc, 5);
 	server_up(false);
 	/* not a member: the only address pool is not for it */
-	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
 	/* a member */
-	msg_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
-	opt(&m, DHCP6_OPT_VENDOR_CLASS, vc, sizeof(vc));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_opt(&m, DHCP6_OPT_VENDOR_CLASS, vc, sizeof(vc));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT_EQUAL_FATAL(rep.ias[0].n_addrs, 1);
 	CU_ASSERT(in_pool(rep_addr(0, 0), &pools[0]));
 	/* the flex-id reservation, by its user-class bytes */
-	msg_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
-	opt(&m, DHCP6_OPT_USER_CLASS, uc, sizeof(uc));
-	ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	t6_start(&m, DHCP6_SOLICIT, duid2, sizeof(duid2));
+	t6_opt(&m, DHCP6_OPT_USER_CLASS, uc, sizeof(uc));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	CU_ASSERT_FATAL(send6(&m) > 0);
 	CU_ASSERT(lease_addr6_eq(rep_addr(0, 0), host_addr));
 	server_down();

@@ -106,6 +106,7 @@ struct dp_worker {
 	struct dhcp4_pkt pkt;           /* parse scratch (too big for the stack) */
 	struct dhcp6_worker *dw6;       /* NULL: no dhcp6 block, DHCPv6 is not served */
 	struct stats6 *st6;
+	uint64_t gen6;                  /* the dhcp6 reload it serves (atomic, reload6.c) */
 	struct dhcp6_pkt pkt6;
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;
@@ -129,6 +130,10 @@ enum dp_msg_kind {
 	DP_MSG_ADD6,                    /* rec6 (lease6-add) */
 	DP_MSG_UPDATE6,                 /* rec6 replaces the lease at rec6.addr */
 	DP_MSG_DEL6,                    /* filter6 (lease6-del, lease6-wipe) */
+	/* A reload of the dhcp6 block (reload6.c), rc6 the worker's part. */
+	DP_MSG_PREPARE6,                /* phase 1: dhcp6_worker_prepare */
+	DP_MSG_ABORT6,                  /* the reload is given up: unprepare */
+	DP_MSG_SWITCH6,                 /* phase 2: dhcp6_worker_switch; seq: its generation */
 };
 enum dp_msg_state { DP_MSG_PENDING, DP_MSG_DONE, DP_MSG_ABANDONED };
 
@@ -150,6 +155,7 @@ struct dp_msg {
 	struct dhcp6_lease_filter filter6;
 	struct lease6_rec rec6;
 	struct lease6_rec *out6;
+	struct dhcp6_reconf *rc6;       /* PREPARE6, SWITCH6: not owned */
 };
 
 /* A published configuration (reload.c): what each worker switches to at
@@ -162,6 +168,7 @@ struct dp_snap {
 	struct dhcp4_reconf rc[DP_MAX_WORKERS];
 };
 struct dp_retired;
+struct dp_reload6;
 
 struct dp {
 	const struct conf *conf;
@@ -173,6 +180,8 @@ struct dp {
 	struct lease_log *logs[DP_MAX_WORKERS];   /* one per worker, made by dp_logs_init */
 	struct wb *wb;                  /* NULL in memory mode */
 	struct dhcp6_runtime *rt6;      /* NULL: DHCPv6 is not served */
+	uint64_t gen6;                  /* dhcp6 reloads published (reload6.c) */
+	struct dp_reload6 *reload6;     /* the one prepared or not retired yet */
 	uint32_t durable;               /* log consumers that make a change durable (the store's) */
 	bool commit;                    /* replies wait for durability */
 	volatile int quit;
@@ -261,6 +270,57 @@ void dp_reload_finish(struct dp *dp);
 /* Worker k serves the current snapshot (its statistics arrays have the
  * current layout): false while it has not switched yet. */
 bool dp_worker_current(const struct dp *dp, unsigned k);
+
+/* Live reconfiguration of the dhcp6 block (reload6.c), control thread,
+ * around dp_reload: DHCPv6 does not go through the RCU snapshot but
+ * through two rounds of control messages (dhcp6_server.h says what each
+ * phase does on a worker), each round posted to every worker at once and
+ * waited for at most wait_ms.
+ *
+ * dp_reload6_prepare: phase 1 on every worker, then the new pools open.
+ * 0; -EBUSY (the dhcp6 reload before is not retired: a worker has not
+ * switched yet), -ETIMEDOUT (a worker did not answer), -EINVAL (leases of
+ * another unit length in pool bad_pool of rt), -ENOMEM.  On failure every
+ * worker that got prepared is unprepared again and the caller frees rt,
+ * unless rt_kept (a worker may still read it: leak it).
+ * dp_reload6_abort: give up after a successful prepare (DHCPv4's
+ * publication failed); rt_kept as above.
+ * dp_reload6_switch: phase 2 on every worker; rt is published (dp->rt6)
+ * whatever happens.  The old runtime and the old dhcp6 block (old_c6,
+ * detached from its conf) are freed once every worker switched: at once,
+ * or later by dp_reload6_reap (a worker that did not answer in time still
+ * switches when it gets to the message). */
+struct dp_reload6_info {
+	uint64_t leases, orphaned, conflicts, mismatched;   /* summed over the workers */
+	int32_t bad_pool;
+	unsigned switching;             /* workers that had not switched when it returned */
+	bool rt_kept;
+	uint64_t prepare_us, switch_us;
+};
+int dp_reload6_prepare(struct dp *dp, const struct conf *nc, struct dhcp6_runtime *rt,
+		       unsigned wait_ms, struct dp_reload6_info *out);
+void dp_reload6_abort(struct dp *dp, unsigned wait_ms, struct dp_reload6_info *out);
+void dp_reload6_switch(struct dp *dp, struct conf6 *old_c6, unsigned wait_ms,
+		       struct dp_reload6_info *out);
+/* Free the dhcp6 reload that every worker switched to's leftovers;
+ * returns 1 while one is still waiting for a worker, else 0. */
+unsigned dp_reload6_reap(struct dp *dp);
+/* After the workers stopped: switch the ones that did not, free all. */
+void dp_reload6_finish(struct dp *dp);
+/* Worker k's DHCPv6 statistics arrays have the running layout (it
+ * switched to the last dhcp6 reload). */
+static inline bool dp_worker6_current(const struct dp *dp, unsigned k)
+{
+	return __atomic_load_n(&dp->workers[k]->gen6, __ATOMIC_ACQUIRE) == dp->gen6;
+}
+
+static inline uint64_t dp_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
 
 /* Control side of the message rings (worker.c). */
 struct dp_msg *dp_msg_new(enum dp_msg_kind kind, unsigned out_cap);   /* NULL + errno */

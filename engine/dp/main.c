@@ -445,6 +445,7 @@ out_stop:
 	}
 	if (dp_workers_ready(&dp)) {
 		dp_reload_finish(&dp);   /* every worker on the last snapshot */
+		dp_reload6_finish(&dp);  /* and on the last dhcp6 block */
 		stats_to_file(&srv, stats_path);
 		stats_log(&srv);
 	}

@@ -33,14 +33,6 @@ struct dp_retired {
 
 #define NAP_NS 50000                    /* between two looks at the workers */
 
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
-}
-
 static void nap(void)
 {
 	struct timespec t = { 0, NAP_NS };
@@ -98,7 +90,7 @@ static void retire(struct dp *dp, struct dp_retired *r)
 
 unsigned dp_reload_reap(struct dp *dp, unsigned wait_ms)
 {
-	uint64_t deadline = now_us() + (uint64_t)wait_ms * 1000;
+	uint64_t deadline = dp_now_us() + (uint64_t)wait_ms * 1000;
 	unsigned left = 0;
 
 	/* oldest first: a reload is retired only after the one before it */
@@ -112,7 +104,7 @@ unsigned dp_reload_reap(struct dp *dp, unsigned wait_ms)
 			retire(dp, r);
 			continue;
 		}
-		if (now_us() >= deadline)
+		if (dp_now_us() >= deadline)
 			break;
 		nap();
 	}
@@ -126,7 +118,7 @@ unsigned dp_reload_reap(struct dp *dp, unsigned wait_ms)
  * it begins sees the frozen pools. */
 static int freeze_settle(struct dp *dp, unsigned freeze_ms)
 {
-	uint64_t deadline = now_us() + (uint64_t)freeze_ms * 1000;
+	uint64_t deadline = dp_now_us() + (uint64_t)freeze_ms * 1000;
 	uint32_t seen[DP_MAX_WORKERS];
 	unsigned k, busy;
 
@@ -140,7 +132,7 @@ static int freeze_settle(struct dp *dp, unsigned freeze_ms)
 			busy += (seen[k] & 1) && dhcp4_worker_busy(dp->workers[k]->dw) == seen[k];
 		if (!busy)
 			return 0;
-		if (now_us() >= deadline)
+		if (dp_now_us() >= deadline)
 			return -ETIMEDOUT;
 		sched_yield();
 	}
@@ -180,7 +172,7 @@ int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct c
 		if (!rc->subnet || !rc->pool || !rc->cursor)
 			goto nomem;
 	}
-	t0 = now_us();
+	t0 = dp_now_us();
 	if (dhcp4_runtime_freeze(rt)) {
 		ret = freeze_settle(dp, freeze_ms);
 		if (ret) {
@@ -201,7 +193,7 @@ int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct c
 	}
 	/* the old pools are still now: the copy is exact */
 	dhcp4_runtime_seed(rt);
-	t1 = now_us();
+	t1 = dp_now_us();
 	out->freeze_us = t1 - t0;
 	__atomic_store_n(&dp->conf, nc, __ATOMIC_RELEASE);
 	r->old_snap = dp->snap;
@@ -224,19 +216,19 @@ int dp_reload(struct dp *dp, struct conf *nc, struct dhcp4_runtime *rt, struct c
 	/* What is known within wait_ms: the counts of the workers that are done. */
 	deadline = t1 + (uint64_t)wait_ms * 1000;
 	t2 = 0;
-	while ((done = workers_done(dp, s->gen)) < dp->n_workers && now_us() < deadline) {
+	while ((done = workers_done(dp, s->gen)) < dp->n_workers && dp_now_us() < deadline) {
 		if (!t2) {
 			for (k = 0; k < dp->n_workers && dp_worker_current(dp, k); k++)
 				;
 			if (k == dp->n_workers)
-				t2 = now_us();
+				t2 = dp_now_us();
 		}
 		nap();
 	}
 	if (!t2 && done == dp->n_workers)
-		t2 = now_us();
+		t2 = dp_now_us();
 	out->switch_us = t2 ? t2 - t1 : 0;
-	out->remap_us = done == dp->n_workers ? now_us() - t1 : 0;
+	out->remap_us = done == dp->n_workers ? dp_now_us() - t1 : 0;
 	out->remapping = dp->n_workers - done;
 	for (k = 0; k < dp->n_workers; k++) {
 		if (__atomic_load_n(&dp->workers[k]->gen_done, __ATOMIC_ACQUIRE) < s->gen)

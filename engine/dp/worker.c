@@ -625,6 +625,19 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		m->ret = n < 0 ? (int)n : 0;
 		m->matched = n < 0 ? 0 : (uint64_t)n;
 		break;
+	case DP_MSG_PREPARE6:
+		m->ret = w->dw6 ? dhcp6_worker_prepare(w->dw6, m->rc6) : -ENOTSUP;
+		break;
+	case DP_MSG_ABORT6:
+		if (w->dw6)
+			dhcp6_worker_unprepare(w->dw6);
+		m->ret = 0;
+		break;
+	case DP_MSG_SWITCH6:
+		m->ret = w->dw6 ? dhcp6_worker_switch(w->dw6, m->rc6) : -ENOTSUP;
+		if (!m->ret)    /* its statistics arrays have the new layout from now */
+			__atomic_store_n(&w->gen6, m->seq, __ATOMIC_RELEASE);
+		break;
 	default:
 		m->ret = -EINVAL;
 	}

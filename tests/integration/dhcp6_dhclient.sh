@@ -29,22 +29,9 @@ nt_server_conf
 nt_server_check
 nt_server_start
 
-EV="$NT_TMP/dhclient6.events"
-SCRIPT="$NT_TMP/dhclient-script"
-cat >"$SCRIPT" <<EOS
-#!/bin/sh
-# Records what dhclient hands over; configures nothing.
-echo "reason=\$reason ip6=\$new_ip6_address prefix=\$new_ip6_prefix dns=\$new_dhcp6_name_servers life=\$new_max_life" >>"$EV"
-exit 0
-EOS
-chmod +x "$SCRIPT"
-cat >"$NT_TMP/dhclient6.conf" <<EOS
-timeout 20;
-retry 2;
-request dhcp6.name-servers;
-EOS
-DHC=(/usr/sbin/dhclient -6 -cf "$NT_TMP/dhclient6.conf" -lf "$NT_TMP/dhclient6.leases"
-	-pf "$NT_TMP/dhclient6.pid" -sf "$SCRIPT")
+nt_dhclient6_setup
+EV=$NT_DHC6_EV
+DHC=("${NT_DHC6[@]}")
 
 nt_bg dhclient6 "$NT_CLI" "${DHC[@]}" -d -1 "$NT_VC"
 DPID=$NT_LAST_PID
