@@ -48,6 +48,7 @@
 #include "conf.h"
 #include "dhcp6_server.h"
 #include "dp.h"
+#include "util_fs.h"
 #include "gen.h"
 #include "gen6.h"
 #include "lease_backend.h"
@@ -691,5 +692,12 @@ out:
 	dhcp6_runtime_free(dp.rt6);
 	conf_free(conf);
 	rte_eal_cleanup();
+	/* EAL leaves its runtime directory behind: this run's is ours */
+	{
+		char dir[96];
+
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", prefix);
+		(void)util_rmtree(dir);
+	}
 	return status;
 }

@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "util_fs.h"
 
 static int mkdir_one(const char *dir, mode_t mode)
@@ -44,4 +46,22 @@ int util_mkdir_parent(const char *path, mode_t mode)
 			return rc;
 	}
 	return mkdir_one(dir, mode);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int util_rmtree(const char *path)
+{
+	int ret = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	if (ret == -1)
+		return errno == ENOENT ? 0 : -errno;
+	return ret;
 }

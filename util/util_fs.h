@@ -8,3 +8,9 @@
  * without '/' needs nothing.  Returns 0 or -errno (-ENOTDIR when a
  * component exists and is not a directory). */
 int util_mkdir_parent(const char *path, mode_t mode);
+
+/* Remove a directory and everything below it (without following
+ * symbolic links): for the runtime directory a DPDK process leaves in
+ * /var/run/dpdk/<file-prefix>.  0, or -errno of the first failure; a
+ * missing directory is 0. */
+int util_rmtree(const char *path);

@@ -46,6 +46,32 @@ static void test_mkdir_parent(void)
 	umask(old);
 }
 
+/* A tree with files, a subdirectory and a symbolic link out of it goes;
+ * the link's target stays; a missing directory is fine. */
+static void test_rmtree(void)
+{
+	char t[160], p[200], out[160];
+	FILE *f;
+
+	snprintf(t, sizeof(t), "%s/tree", base);
+	snprintf(p, sizeof(p), "%s/a/b/file", t);
+	CU_ASSERT_EQUAL_FATAL(util_mkdir_parent(p, 0700), 0);
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s/keep", base);
+	f = fopen(out, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/a/link", t);
+	CU_ASSERT_EQUAL(symlink(out, p), 0);
+	CU_ASSERT_EQUAL(util_rmtree(t), 0);
+	CU_ASSERT_NOT_EQUAL(access(t, F_OK), 0);
+	CU_ASSERT_EQUAL(access(out, F_OK), 0);
+	CU_ASSERT_EQUAL(util_rmtree(t), 0);
+	unlink(out);
+}
+
 int main(void)
 {
 	char cmd[96];
@@ -59,6 +85,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("util", NULL, NULL);
 	CU_add_test(s, "mkdir parent", test_mkdir_parent);
+	CU_add_test(s, "rmtree", test_rmtree);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

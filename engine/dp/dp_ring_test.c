@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "lease_table.h"
 #include "dp.h"
+#include "util_fs.h"
 #include "net.h"
 
 #define N_CLIENTS 1000
@@ -729,11 +730,11 @@ int main(void)
 	rte_eal_cleanup();
 	/* EAL leaves its runtime directory behind: this run's is ours */
 	{
-		char cmd[96];
+		char dir[96];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '/var/run/dpdk/%s'", prefix);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove /var/run/dpdk/%s\n", prefix);
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", prefix);
+		if (util_rmtree(dir) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
 	}
 	return failures ? 1 : 0;
 }

@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "ctl_srv.h"
 #include "dp.h"
+#include "util_fs.h"
 #include "lease_backend.h"
 #include "lease_table.h"
 #include "log.h"
@@ -462,6 +463,14 @@ out_ports:
 	dp_logs_free(&dp);        /* their consumers (the flusher) are gone */
 out_eal:
 	rte_eal_cleanup();
+	/* EAL leaves its runtime directory behind; the prefix is this
+	 * process's own (EAL refuses a second process on it) */
+	if (conf->dpdk.file_prefix[0]) {
+		char dir[128];
+
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", conf->dpdk.file_prefix);
+		(void)util_rmtree(dir);
+	}
 	dp_srv_fini(&srv);
 	conf_free(conf);
 	LOG_I("stopped (status %d)", status);
