@@ -27,11 +27,13 @@ SOCK="$DEMO_DIR/control.sock"
 CTL="$BUILD/engine/ctl/peregrinectl"
 NT_CONF="$NT_TMP/peregrine-demo.conf"
 sed -e "s/iface=pg-srv/iface=$NT_VS/" \
+    -e "s|\"/tmp/peregrine-demo\"|\"$DEMO_DIR\"|g" \
     -e "s|/tmp/peregrine-demo/|$DEMO_DIR/|g" \
     -e "s/file-prefix = \"peregrine-demo\"/file-prefix = \"$NT_DPDK_PREFIX\"/" \
     "$SRC/etc/peregrine-demo.conf" >"$NT_CONF"
-grep -q "$SOCK" "$NT_CONF" && grep -q "$NT_LEASES" "$NT_CONF" ||
-	nt_fail "the demo config no longer has its socket and lease file in /tmp/peregrine-demo/"
+grep -q "$SOCK" "$NT_CONF" && grep -q "$NT_LEASES" "$NT_CONF" &&
+	! grep -q /tmp/peregrine-demo "$NT_CONF" ||
+	nt_fail "the demo config no longer has its socket and lease files in /tmp/peregrine-demo/ (or names it some other way)"
 [ ! -e "$DEMO_DIR" ] || nt_fail "$DEMO_DIR exists before the server starts"
 say "config check: peregrine -t"
 "$NT_PEREGRINE" -t "$NT_CONF" || nt_fail "config refused"
