@@ -252,6 +252,18 @@ static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	rte_pktmbuf_free(m);
 }
 
+/* Hand a request to the worker that owns its client (its SP/SC ring
+ * from this worker); a full ring drops it, counted. */
+static __rte_always_inline void steer(struct dp_worker *w, struct rte_mbuf *m, unsigned owner)
+{
+	if (unlikely(rte_ring_sp_enqueue(w->dp->steer[w->id][owner], m))) {
+		w->sdp.c[STAT_DP_STEER_RING_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->sdp.c[STAT_DP_STEERED]++;
+}
+
 /* One frame from RX (steered == false) or from another worker's ring. */
 /* DHCPv4 (UDP 67 over IPv4): dhcp-disable, not for us, parse, steer the
  * request to the worker that owns its client (client-id or chaddr), serve. */
@@ -286,11 +298,7 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 		dhcp4_client_key(&w->pkt, dp->conf->match_client_id, &k);
 		owner = dhcp4_owner(&k, dp->n_workers);
 		if (owner != w->id) {
-			if (rte_ring_sp_enqueue(dp->steer[w->id][owner], m)) {
-				w->sdp.c[STAT_DP_STEER_RING_FULL]++;
-				goto drop;
-			}
-			w->sdp.c[STAT_DP_STEERED]++;
+			steer(w, m, owner);
 			return;
 		}
 	}
@@ -368,11 +376,7 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		unsigned owner = dhcp6_owner(&w->pkt6, dp->n_workers);
 
 		if (owner != w->id) {
-			if (rte_ring_sp_enqueue(dp->steer[w->id][owner], m)) {
-				w->sdp.c[STAT_DP_STEER_RING_FULL]++;
-				goto drop;
-			}
-			w->sdp.c[STAT_DP_STEERED]++;
+			steer(w, m, owner);
 			return;
 		}
 	}
