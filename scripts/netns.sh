@@ -239,6 +239,8 @@ nt_cleanup() {
 	done
 	for pid in "${NT_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	[ -n "$NT_DPDK_PREFIX" ] && rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
+	# a PostgreSQL from scripts/pgtest.sh, when the test sourced it
+	declare -F pg_cleanup >/dev/null && pg_cleanup "$rc"
 	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
 		for f in "$NT_TMP"/*.log; do
 			[ -s "$f" ] || continue

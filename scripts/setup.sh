@@ -13,6 +13,8 @@ PKGS=(
 	libdpdk-dev dpdk-dev libconfig-dev libcunit1-dev libhiredis-dev libpq-dev
 	# tests: real clients and the reference server, in network namespaces
 	iproute2 isc-dhcp-client kea-dhcp4-server kea-dhcp6-server kea-admin python3-scapy tcpdump
+	# PostgreSQL backend tests: the server, and psql (kea-admin db-init pgsql runs it)
+	postgresql-15 postgresql-client-15
 	valgrind procps
 	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
