@@ -463,16 +463,10 @@ static unsigned ia_release(struct txn6 *t, const struct dhcp6_ia *ia, bool decli
 	}
 	if (!done) {
 		/* RFC 8415 18.3.7/18.3.8: the IA comes back with NoBinding */
-		uint8_t fixed[12];
-		int h;
+		struct ia_out o = { .ia = ia, .status = DHCP6_ST_NO_BINDING,
+				    .status_msg = "no binding for this IA" };
 
-		put32(fixed, ia->iaid);
-		memset(fixed + 4, 0, 8);
-		h = dhcp6_build_open(&t->b, ia->type, fixed, ia->type == DHCP6_OPT_IA_TA ? 4 : 12);
-		if (h >= 0) {
-			(void)dhcp6_build_status(&t->b, DHCP6_ST_NO_BINDING, "no binding for this IA");
-			dhcp6_build_close(&t->b, h);
-		}
+		ia_write(t, &o);
 	}
 	return done;
 }

@@ -413,13 +413,9 @@ finish:
 	n = dhcp6_build_finish(&t.b);
 	if (!n)
 		return drop(&t, STAT6_REPLY_OVERFLOW);
-	if (req->n_relays) {
-		memcpy(tx->dst_ip, rx->src_ip, 16);
-		tx->dst_port = DHCP6_SERVER_PORT;
-	} else {
-		memcpy(tx->dst_ip, rx->src_ip, 16);
-		tx->dst_port = DHCP6_CLIENT_PORT;
-	}
+	/* back to the relay that sent it, or to the client */
+	memcpy(tx->dst_ip, rx->src_ip, 16);
+	tx->dst_port = req->n_relays ? DHCP6_SERVER_PORT : DHCP6_CLIENT_PORT;
 	tx->wait_seq = w->commit ? t.wait_seq : 0;
 	w->st.c[STAT6_PKT6_SENT]++;
 	w->st.c[reply == DHCP6_ADVERTISE ? STAT6_PKT6_ADVERTISE_SENT : STAT6_PKT6_REPLY_SENT]++;

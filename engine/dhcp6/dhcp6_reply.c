@@ -15,21 +15,6 @@ int dhcp6_put_server_id(struct txn6 *t)
 	return dhcp6_build_opt(&t->b, DHCP6_OPT_SERVERID, t->w->rt->duid, t->w->rt->duid_len);
 }
 
-/* Codes the server writes itself, never from option-data. */
-static bool server_owned(uint16_t code)
-{
-	switch (code) {
-	case DHCP6_OPT_CLIENTID: case DHCP6_OPT_SERVERID: case DHCP6_OPT_IA_NA:
-	case DHCP6_OPT_IA_TA: case DHCP6_OPT_IAADDR: case DHCP6_OPT_ORO:
-	case DHCP6_OPT_ELAPSED_TIME: case DHCP6_OPT_RELAY_MSG: case DHCP6_OPT_STATUS_CODE:
-	case DHCP6_OPT_RAPID_COMMIT: case DHCP6_OPT_INTERFACE_ID: case DHCP6_OPT_IA_PD:
-	case DHCP6_OPT_IAPREFIX:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static unsigned option_sets(const struct txn6 *t, const struct conf6_option_set **sets)
 {
 	const struct conf6 *c6 = t->c6;
@@ -67,7 +52,9 @@ static bool sent_has(const uint16_t *sent, unsigned n, uint16_t code)
 static void put_code(struct txn6 *t, const struct conf6_option_set **sets, unsigned n_sets,
 		     uint16_t code, uint16_t *sent, unsigned *n_sent)
 {
-	if (server_owned(code) || sent_has(sent, *n_sent, code) || *n_sent == MAX_SENT)
+	/* the codes the server writes itself (client and server ids, IAs,
+	 * status...) never reach a set: the loader refuses them in option-data */
+	if (sent_has(sent, *n_sent, code) || *n_sent == MAX_SENT)
 		return;
 	for (unsigned i = 0; i < n_sets; i++) {
 		const struct conf6_option *o = conf6_option_find(sets[i], code);

@@ -458,10 +458,9 @@ int rt6_subnet_of(const struct dhcp6_runtime *rt, struct lease_addr6 a)
 
 int rt6_subnet_by_id(const struct dhcp6_runtime *rt, uint32_t id)
 {
-	for (unsigned s = 0; s < rt->c6->n_subnets; s++)
-		if (rt->c6->subnets[s].id == id)
-			return (int)s;
-	return -1;
+	const struct conf6_subnet *sn = conf6_subnet_by_id(rt->c6, id);
+
+	return sn ? (int)(sn - rt->c6->subnets) : -1;
 }
 
 struct rt6_resv *rt6_reserved(const struct dhcp6_runtime *rt, struct lease_addr6 a, uint8_t len)
