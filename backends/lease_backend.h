@@ -17,6 +17,21 @@ struct lease_backend_stats {
 	uint64_t compactions;          /* completed (memfile: per file) */
 	uint64_t compact_errors;
 	uint64_t compact_kept;         /* leases in the last compaction's output(s) */
+	/* network stores (postgresql) */
+	uint64_t refused;              /* records refused: another server's live lease */
+	uint64_t reconnects;           /* connections re-established after a loss */
+	uint64_t connected;            /* 1 while the store's connection is up */
+	uint64_t commits;              /* transactions committed */
+};
+
+/* A record the store refused because the address is another client's
+ * live lease written by another server (a shared database).  Nothing of
+ * it was written; the change's worker must not acknowledge it. */
+struct lease_refusal {
+	uint8_t family;                /* enum lease_family: 4 or 6 */
+	uint64_t seq;                  /* the record's seq */
+	uint32_t addr;                 /* family 4 */
+	struct lease_addr6 addr6;      /* family 6 */
 };
 
 struct lease_backend;
@@ -47,9 +62,14 @@ struct lease_backend_ops {
 	 * result (0 or -errno), 0 if none ran. */
 	int (*compact_wait)(struct lease_backend *be);
 	void (*get_stats)(struct lease_backend *be, struct lease_backend_stats *s);
+	/* After a sync that returned 0: copy out up to max of the records
+	 * the synced transaction(s) refused (oldest first) and forget them;
+	 * returns how many.  NULL: the store never refuses (memfile). */
+	unsigned (*refused)(struct lease_backend *be, struct lease_refusal *out, unsigned max);
 };
 
-/* The backend registered under `name`, or NULL.  Built in: "memfile". */
+/* The backend registered under `name`, or NULL.  Built in: "memfile",
+ * "postgresql". */
 const struct lease_backend_ops *lease_backend_find(const char *name);
 /* Add a backend (before any thread uses the registry).  0, -EEXIST or -ENOSPC. */
 int lease_backend_register(const struct lease_backend_ops *ops);

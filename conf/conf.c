@@ -22,6 +22,8 @@
 static int check_lcores(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_nonempty(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_bool(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
+static int check_pg_host(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_pg_port(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_strings(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_iface_addr(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_iface_addr6(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
@@ -42,7 +44,12 @@ static const struct conf_enum durability_names[] = {
 	{ "commit", CONF_DUR_COMMIT }, { NULL, 0 },
 };
 static const struct conf_enum db_type_names[] = {
-	{ "memfile", CONF_DB_MEMFILE }, { NULL, 0 },
+	{ "memfile", CONF_DB_MEMFILE }, { "postgresql", CONF_DB_POSTGRESQL }, { NULL, 0 },
+};
+static const struct conf_enum on_fail_names[] = {
+	{ "stop-retry-exit", CONF_ON_FAIL_STOP_RETRY_EXIT },
+	{ "serve-retry-exit", CONF_ON_FAIL_SERVE_RETRY_EXIT },
+	{ "serve-retry-continue", CONF_ON_FAIL_SERVE_RETRY_CONTINUE }, { NULL, 0 },
 };
 static const struct conf_enum severity_names[] = {
 	{ "DEBUG", CONF_LOG_DEBUG }, { "INFO", CONF_LOG_INFO }, { "WARN", CONF_LOG_WARN },
@@ -81,6 +88,16 @@ static const struct conf_key lease_db_keys[] = {
 	ENUM("durability", struct conf_lease_db, durability, durability_names, "commit"),
 	U32("flush-interval", struct conf_lease_db, flush_interval_ms, 1, 60000, 50),
 	U32("lfc-interval", struct conf_lease_db, lfc_interval, 0, U32MAX, 3600),
+	/* postgresql: Kea's keys (lease_db_post refuses them for memfile) */
+	STR("host", struct conf_lease_db, host, "localhost", .fn = check_pg_host),
+	CUSTOM("port", struct conf_lease_db, port, parse_pg_port),
+	STR("user", struct conf_lease_db, user, ""),
+	STR("password", struct conf_lease_db, password, ""),
+	U32("connect-timeout", struct conf_lease_db, connect_timeout, 1, 3600, 5),
+	U32("max-reconnect-tries", struct conf_lease_db, max_reconnect_tries, 0, U32MAX, 0),
+	U32("reconnect-wait-time", struct conf_lease_db, reconnect_wait_time, 0, U32MAX, 0),
+	ENUM("on-fail", struct conf_lease_db, on_fail, on_fail_names, "stop-retry-exit"),
+	BOOL("shared", struct conf_lease_db, shared, false),
 };
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
 	.post = lease_db_post);
@@ -371,10 +388,141 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 		if (!persist)
 			db->durability = CONF_DUR_MEMORY;
 	}
+	db->line = conf_line(grp);
 	if (db->type == CONF_DB_MEMFILE && db->durability != CONF_DUR_MEMORY && db->name[0] == '\0')
 		return conf_err(ld, s_type ? s_type : grp, "a memfile lease-database needs a 'name' "
 				"(the lease file) unless durability is \"memory\"");
+	if (db->type == CONF_DB_MEMFILE) {
+		static const char *const pg_only[] = { "host", "port", "user", "password",
+			"connect-timeout", "max-reconnect-tries", "reconnect-wait-time", "on-fail",
+			"shared" };
+
+		for (size_t i = 0; i < sizeof(pg_only) / sizeof(pg_only[0]); i++) {
+			const config_setting_t *x = conf_found(&lease_db_table, found, pg_only[i]);
+
+			if (x)
+				return conf_err(ld, x, "'%s' belongs to a database lease-database "
+						"(type \"postgresql\"), not to memfile", pg_only[i]);
+		}
+		return 0;
+	}
+	/* postgresql */
+	if (db->name[0] == '\0')
+		return conf_err(ld, s_type ? s_type : grp, "a postgresql lease-database needs a "
+				"'name' (the database, e.g. \"kea\")");
+	if (conf_found(&lease_db_table, found, "lfc-interval"))
+		return conf_err(ld, conf_found(&lease_db_table, found, "lfc-interval"),
+				"'lfc-interval' belongs to memfile (the lease file's compaction)");
+	if (db->durability == CONF_DUR_MEMORY)
+		return conf_err(ld, s_persist ? s_persist : s_dur ? s_dur : s_type,
+				"a postgresql lease-database keeps leases in the database: "
+				"durability \"memory\" (persist = false) contradicts it");
+	if (db->shared && db->durability != CONF_DUR_COMMIT)
+		return conf_err(ld, s_dur ? s_dur : conf_found(&lease_db_table, found, "shared"),
+				"shared = true needs durability \"commit\": with \"%s\" a reply "
+				"leaves before the database has refused an address another server "
+				"holds, so two clients could get one address",
+				conf_durability_name(db->durability));
 	return 0;
+}
+
+/* host = "db1,db2": libpq's list; each entry a name, an address or a
+ * socket directory (starting with '/').  No spaces or quotes, which
+ * libpq's keyword values would need escaped. */
+static int check_pg_host(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			 const struct conf_key *k)
+{
+	const char *h = (const char *)obj + k->off;
+	const char *p;
+
+	if (h[0] == '\0')
+		return conf_err(ld, s, "'%s' must not be empty", k->name);
+	for (p = h; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\'' || *p == '"' || *p == '\\')
+			return conf_err(ld, s, "'%s' \"%s\": no spaces, quotes or backslashes "
+					"(a comma separates hosts)", k->name, h);
+	if (h[0] == ',' || p[-1] == ',' || strstr(h, ",,"))
+		return conf_err(ld, s, "'%s' \"%s\": an empty entry in the host list", k->name, h);
+	return 0;
+}
+
+/* port = 5432 (Kea), or port = "5432,5433" for a host list. */
+static int parse_pg_port(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			 const struct conf_key *k)
+{
+	char *out = (char *)obj + k->off;
+	size_t size = sizeof(((struct conf_lease_db *)0)->port);
+	const char *str, *p;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		int v = config_setting_get_int(s);
+
+		if (v < 1 || v > 65535)
+			return conf_err(ld, s, "'%s' %d is not a TCP port (1..65535)", k->name, v);
+		snprintf(out, size, "%d", v);
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_err(ld, s, "'%s' must be a port number or a string \"5432,5433\", not %s",
+				k->name, conf_type_name(config_setting_type(s)));
+	str = config_setting_get_string(s);
+	if (str[0] == '\0' || strlen(str) >= size)
+		return conf_err(ld, s, "'%s' \"%s\" is empty or too long", k->name, str);
+	for (p = str; *p; ) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || v < 1 || v > 65535 || (*end != ',' && *end != '\0') ||
+		    (*end == ',' && end[1] == '\0'))
+			return conf_err(ld, s, "'%s' \"%s\": each entry must be a TCP port (1..65535)",
+					k->name, str);
+		p = *end ? end + 1 : end;
+	}
+	snprintf(out, size, "%s", str);
+	return 0;
+}
+
+const char *conf_on_fail_name(enum conf_on_fail f)
+{
+	switch (f) {
+	case CONF_ON_FAIL_STOP_RETRY_EXIT: return "stop-retry-exit";
+	case CONF_ON_FAIL_SERVE_RETRY_EXIT: return "serve-retry-exit";
+	case CONF_ON_FAIL_SERVE_RETRY_CONTINUE: return "serve-retry-continue";
+	}
+	return "?";
+}
+
+unsigned conf_pg_params(const struct conf_lease_db *db, const char **keys, const char **vals,
+			unsigned max, char *buf, size_t buflen)
+{
+	unsigned n = 0;
+
+#define PG_PARAM(k, v) do { \
+		if (n + 1 < max && (v) != NULL && (v)[0] != '\0') { \
+			keys[n] = (k); \
+			vals[n] = (v); \
+			n++; \
+		} \
+	} while (0)
+	PG_PARAM("host", db->host);
+	PG_PARAM("port", db->port);
+	PG_PARAM("dbname", db->name);
+	PG_PARAM("user", db->user);
+	PG_PARAM("password", db->password);
+	if (buf != NULL && buflen > 0) {
+		snprintf(buf, buflen, "%u", db->connect_timeout);
+		PG_PARAM("connect_timeout", buf);
+	}
+	/* the writer needs the primary: after a failover libpq skips a
+	 * host that came back as a standby */
+	PG_PARAM("target_session_attrs", "read-write");
+	PG_PARAM("application_name", "peregrine");
+#undef PG_PARAM
+	if (max > 0) {
+		keys[n] = NULL;
+		vals[n] = NULL;
+	}
+	return n;
 }
 
 /* socket-mode = "0600": 3 or 4 octal digits, at most 0777. */

@@ -28,7 +28,11 @@ struct conf_policy;                /* below: classes, option-def, hosts, shared 
 struct config_setting_t;           /* libconfig's, so users need not include it */
 
 enum conf_durability { CONF_DUR_MEMORY, CONF_DUR_WRITE_BEHIND, CONF_DUR_COMMIT };
-enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE };
+enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE, CONF_DB_POSTGRESQL };
+/* Kea's on-fail: what a lost database connection does once reconnecting
+ * (max-reconnect-tries) has failed. */
+enum conf_on_fail { CONF_ON_FAIL_STOP_RETRY_EXIT, CONF_ON_FAIL_SERVE_RETRY_EXIT,
+		    CONF_ON_FAIL_SERVE_RETRY_CONTINUE };
 enum conf_log_output { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 enum conf_log_level { CONF_LOG_ERROR, CONF_LOG_WARN, CONF_LOG_INFO, CONF_LOG_DEBUG };
 
@@ -113,12 +117,38 @@ struct conf_dpdk {
 
 struct conf_lease_db {
 	enum conf_db_type type;
-	char name[PATH_MAX];           /* memfile path */
+	char name[PATH_MAX];           /* memfile path, or the PostgreSQL database name */
 	enum conf_durability durability;
 	uint32_t flush_interval_ms;    /* write-behind: the longest a change waits */
 	uint32_t lfc_interval;         /* seconds between compactions, 0 = never */
 	char name6[PATH_MAX];          /* DHCPv6 memfile path (dhcp6.lease-database.name), "" = none */
+	/* type "postgresql", Kea's keys.  One database holds both families
+	 * (tables lease4 and lease6); name6 stays "". */
+	char host[256];                /* libpq host: a name, an address or a socket directory;
+					* a comma list for failover (default "localhost") */
+	char port[64];                 /* "5432", or a comma list matching host; "" = libpq's */
+	char user[64];
+	char password[128];
+	uint32_t connect_timeout;      /* seconds (Kea: 5) */
+	uint32_t max_reconnect_tries;  /* 0: none (Kea's default) */
+	uint32_t reconnect_wait_time;  /* milliseconds between tries (Kea: 0) */
+	enum conf_on_fail on_fail;     /* Kea's default stop-retry-exit */
+	/* Peregrine's own: other servers write this database too.  Only the
+	 * commit durability is safe then (a reply waits for the database's
+	 * verdict on its address), so write-behind is refused. */
+	bool shared;
+	int line;                      /* of the lease-database group, 0 if absent */
 };
+/* libpq's keyword/value connection parameters of a postgresql
+ * lease-database (host, port, dbname, user, password, connect_timeout,
+ * target_session_attrs=read-write, application_name=peregrine; the
+ * empty ones left out), NULL terminated as PQconnectdbParams wants them,
+ * pointing into db, into buf (numbers written as text) and into static
+ * strings: valid while db and buf are.  Returns how many pairs were
+ * written (at most max - 1; max 16 and a 32-byte buf always suffice). */
+unsigned conf_pg_params(const struct conf_lease_db *db, const char **keys, const char **vals,
+			unsigned max, char *buf, size_t buflen);
+const char *conf_on_fail_name(enum conf_on_fail f);
 
 /* control-socket = { socket-type = "unix"; socket-name = "..."; socket-mode = "0600"; }
  * (Kea's names).  socket-mode is a string of octal digits, so that "0600"

@@ -48,7 +48,14 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	if (o->lease_db.type != n->lease_db.type || strcmp(o->lease_db.name, n->lease_db.name) ||
 	    o->lease_db.durability != n->lease_db.durability ||
 	    o->lease_db.flush_interval_ms != n->lease_db.flush_interval_ms ||
-	    o->lease_db.lfc_interval != n->lease_db.lfc_interval)
+	    o->lease_db.lfc_interval != n->lease_db.lfc_interval ||
+	    strcmp(o->lease_db.host, n->lease_db.host) || strcmp(o->lease_db.port, n->lease_db.port) ||
+	    strcmp(o->lease_db.user, n->lease_db.user) ||
+	    strcmp(o->lease_db.password, n->lease_db.password) ||
+	    o->lease_db.connect_timeout != n->lease_db.connect_timeout ||
+	    o->lease_db.max_reconnect_tries != n->lease_db.max_reconnect_tries ||
+	    o->lease_db.reconnect_wait_time != n->lease_db.reconnect_wait_time ||
+	    o->lease_db.on_fail != n->lease_db.on_fail || o->lease_db.shared != n->lease_db.shared)
 		REFUSE(1, "lease-database cannot change while running; restart to apply it");
 	if (!o->v6 != !n->v6)
 		REFUSE(n->v6 ? n->v6->line : 1, "the dhcp6 block cannot be %s while running; "
