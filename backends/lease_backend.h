@@ -35,6 +35,8 @@ struct lease_refusal {
 };
 
 struct lease_backend;
+struct lease_count;
+struct lease_counts;
 
 struct lease_backend_ops {
 	const char *name;              /* "memfile" */
@@ -66,7 +68,31 @@ struct lease_backend_ops {
 	 * the synced transaction(s) refused (oldest first) and forget them;
 	 * returns how many.  NULL: the store never refuses (memfile). */
 	unsigned (*refused)(struct lease_backend *be, struct lease_refusal *out, unsigned max);
+	/* Lease counts the store keeps itself, right when several servers
+	 * share it (PostgreSQL: the lease4_stat/lease6_stat tables Kea's
+	 * triggers maintain).  For the control thread, over a connection of
+	 * its own; NULL: the store keeps none (memfile). */
+	struct lease_counts *(*counts_open)(const struct conf_lease_db *db, char *err, size_t errlen);
+	/* Every count row (malloc'd array in *rows, *n of them): 0, or
+	 * -errno with the connection re-tried on the next call. */
+	int (*counts_read)(struct lease_counts *lc, struct lease_count **rows, size_t *n);
+	void (*counts_close)(struct lease_counts *lc);
 };
+
+/* One row of the store's counts: leases of (family, subnet, type, state). */
+struct lease_count {
+	uint32_t subnet_id;
+	uint8_t family;                /* 4 or 6 */
+	uint8_t type;                  /* v6: 0 IA_NA, 1 IA_TA, 2 IA_PD; v4: 0 */
+	uint8_t state;                 /* 0 default, 1 declined (the states counted) */
+	int64_t leases;
+};
+struct lease_counts;
+
+/* The PostgreSQL store's counts (backends/pg_counts.c): Kea's stat tables. */
+struct lease_counts *pg_counts_open(const struct conf_lease_db *db, char *err, size_t errlen);
+int pg_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n);
+void pg_counts_close(struct lease_counts *lc);
 
 /* The backend registered under `name`, or NULL.  Built in: "memfile",
  * "postgresql". */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "lease_backend.h"
 #include "lease_table.h"
 #include "wb.h"
 
@@ -212,6 +213,96 @@ out:
 	return ret;
 }
 
+/* A shared database's counts are read at most every COUNTS_MAX_AGE_NS:
+ * a scrape and the commands right after it share one query. */
+#define COUNTS_MAX_AGE_NS (200ull * 1000 * 1000)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool counts_fresh(struct dp_srv *s)
+{
+	uint64_t now = mono_ns();
+	struct lease_count *rows;
+	size_t n;
+
+	if (s->counts == NULL)
+		return false;
+	if (s->counts_at && now - s->counts_at < COUNTS_MAX_AGE_NS)
+		return s->counts_ok;
+	s->counts_at = now;
+	if (s->counts_read(s->counts, &rows, &n)) {
+		s->count_errors++;
+		s->counts_ok = false;
+		return false;
+	}
+	free(s->count_rows);
+	s->count_rows = rows;
+	s->n_count_rows = n;
+	s->counts_ok = true;
+	return true;
+}
+
+static int64_t count_of(const struct dp_srv *s, uint8_t fam, uint32_t sid, int type, uint8_t state)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; i < s->n_count_rows; i++) {
+		const struct lease_count *r = &s->count_rows[i];
+
+		if (r->family == fam && r->subnet_id == sid && r->state == state &&
+		    (type < 0 || r->type == type))
+			v += r->leases;
+	}
+	return v;
+}
+
+/* With a shared database the subnets' assigned and declined gauges are
+ * the database's (every server's leases, as Kea's stat_cmds counts
+ * them), and the global sums follow; pools keep the workers' gauges (the
+ * schema counts per subnet only). */
+static void stats_apply_counts(struct dp_srv *s, struct stat_list *l)
+{
+	int64_t decl4 = 0, asg4 = 0, decl6 = 0;
+	size_t i;
+
+	if (!counts_fresh(s))
+		return;
+	for (i = 0; i < l->n; i++) {
+		struct stat_item *it = &l->v[i];
+
+		if (!it->subnet_id || it->pool >= 0)
+			continue;
+		if (it->fam == 4 && !strcmp(it->base, "assigned-addresses"))
+			asg4 += it->value = count_of(s, 4, it->subnet_id, -1, 0);
+		else if (it->fam == 4 && !strcmp(it->base, "declined-addresses"))
+			decl4 += it->value = count_of(s, 4, it->subnet_id, -1, 1);
+		else if (it->fam == 6 && !strcmp(it->base, "assigned-nas"))
+			it->value = count_of(s, 6, it->subnet_id, 0, 0);
+		else if (it->fam == 6 && !strcmp(it->base, "assigned-pds"))
+			it->value = count_of(s, 6, it->subnet_id, 2, 0);
+		else if (it->fam == 6 && !strcmp(it->base, "declined-addresses"))
+			decl6 += it->value = count_of(s, 6, it->subnet_id, -1, 1);
+	}
+	for (i = 0; i < l->n; i++) {
+		struct stat_item *it = &l->v[i];
+
+		if (it->subnet_id || it->pool >= 0)
+			continue;
+		if (it->fam == 4 && !strcmp(it->base, "assigned-addresses"))
+			it->value = asg4;
+		else if (it->fam == 4 && !strcmp(it->base, "declined-addresses"))
+			it->value = decl4;
+		else if (it->fam == 6 && !strcmp(it->base, "declined-addresses"))
+			it->value = decl6;
+	}
+}
+
 /* Sum the per-worker counters.  Workers keep running: each counter has one
  * writer and aligned 64-bit loads do not tear, so the worst case is a
  * slightly stale sum.  Nothing is written to the workers' cache lines. */
@@ -322,10 +413,15 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		ADD("lease-db-errors", (int64_t)ws.errors, false, 0, -1);
 		ADD("lease-db-compactions", (int64_t)ws.compactions, false, 0, -1);
 	}
+	if (s->counts)
+		ADD("lease-db-count-errors", (int64_t)s->count_errors, false, 0, -1);
 #undef SUM
 #undef SUM_CUR
 #undef ADD
-	return stats6_collect(s, l);
+	if (stats6_collect(s, l))
+		return -ENOMEM;
+	stats_apply_counts(s, l);
+	return 0;
 }
 
 /* ---- statistics: baselines, removal, timestamps ----------------------- *

@@ -18,6 +18,9 @@ struct dhcp4_runtime;
 struct dp;
 struct dp_stat_base;
 
+struct lease_counts;
+struct lease_count;
+
 struct dp_srv {
 	struct dp *dp;
 	struct conf *conf;              /* the running snapshot (dp->conf) */
@@ -31,6 +34,17 @@ struct dp_srv {
 	struct dp_stat_base *base;      /* statistic-reset/-remove baselines */
 	char *conf_text;                /* main file as loaded (config-write) */
 	size_t conf_text_len;
+	/* The store's own lease counts (a shared database's stat tables):
+	 * when set, the subnets' assigned and declined statistics come from
+	 * there, so they count every server's leases.  Set by main, read
+	 * under lock; NULL: the workers' gauges. */
+	struct lease_counts *counts;
+	int (*counts_read)(struct lease_counts *lc, struct lease_count **rows, size_t *n);
+	struct lease_count *count_rows; /* the last read, and when (CLOCK_MONOTONIC ns) */
+	size_t n_count_rows;
+	uint64_t counts_at;
+	uint64_t count_errors;          /* reads that failed (the gauges were used) */
+	bool counts_ok;                 /* the last read worked */
 };
 
 int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */

@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	if (probe_vdevs(&dp) || dp_ports_init(&dp) || dp_logs_init(&dp))
 		goto out_ports;
 
-	if (conf->lease_db.type == CONF_DB_MEMFILE && conf->lease_db.durability != CONF_DUR_MEMORY) {
+	if (conf->lease_db.type != CONF_DB_NONE && conf->lease_db.durability != CONF_DUR_MEMORY) {
 		struct wb_params wp = {
 			.n_workers = dp.n_workers, .logs = dp.logs,
 			.batch_max = DP_WB_BATCH,
@@ -313,11 +313,23 @@ int main(int argc, char **argv)
 			.lfc_interval = conf->lease_db.lfc_interval,
 		};
 
-		ops = lease_backend_find("memfile");
+		const char *type = conf->lease_db.type == CONF_DB_POSTGRESQL ? "postgresql" : "memfile";
+
+		ops = lease_backend_find(type);
 		be = ops ? ops->open(&conf->lease_db, err, sizeof(err)) : NULL;
 		if (!be) {
-			LOG_E("lease database %s: %s", conf->lease_db.name, ops ? err : "no memfile backend");
+			LOG_E("lease database %s (%s): %s", conf->lease_db.name, type,
+			      ops ? err : "no such backend in this build");
 			goto out_ports;
+		}
+		if (ops->counts_open) {
+			srv.counts = ops->counts_open(&conf->lease_db, err, sizeof(err));
+			if (!srv.counts) {
+				LOG_E("lease database %s: statistics connection: %s", conf->lease_db.name,
+				      err);
+				goto out_stop;
+			}
+			srv.counts_read = ops->counts_read;
 		}
 		wp.ops = ops;
 		wp.be = be;
@@ -359,19 +371,22 @@ int main(int argc, char **argv)
 		      conf->lease_db.name, rc.n,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      rc.failed);
-		if (dp.rt6 && ops->load6 && conf->lease_db.name6[0]) {
+		if (dp.rt6 && ops->load6 &&
+		    (conf->lease_db.name6[0] || conf->lease_db.type == CONF_DB_POSTGRESQL)) {
 			struct restore_ctx rc6 = { .dp = &dp };
 
 			for (w = 0; w < dp.n_workers; w++)
 				dhcp6_worker_set_now(dp.workers[w]->dw6, (uint32_t)time(NULL));
 			ret = ops->load6(be, restore6_one, &rc6);
 			if (ret) {
-				LOG_E("lease database %s: load failed: %s", conf->lease_db.name6,
+				LOG_E("lease database %s: load failed: %s", conf->lease_db.name6[0] ?
+				      conf->lease_db.name6 : conf->lease_db.name,
 				      strerror(-ret));
 				goto out_stop;
 			}
 			LOG_I("lease database %s: %lu DHCPv6 records replayed (%lu refused)",
-			      conf->lease_db.name6, rc6.n, rc6.failed);
+			      conf->lease_db.name6[0] ? conf->lease_db.name6 : conf->lease_db.name,
+			      rc6.n, rc6.failed);
 		}
 		if (ops->get_stats) {
 			struct lease_backend_stats bs;
@@ -456,6 +471,9 @@ out_stop:
 	dhcp4_runtime_free(srv.rt);
 	dhcp6_runtime_free(dp.rt6);
 	conf = srv.conf;          /* the snapshot running last */
+	if (srv.counts)
+		ops->counts_close(srv.counts);
+	free(srv.count_rows);
 	if (be)
 		ops->close(be);
 out_ports:
