@@ -25,7 +25,9 @@
 # NT_DEVICE=af_packet|af_xdp (the DPDK driver peregrine uses on its veth),
 # NT_LCORES (EAL --lcores for peregrine; default "0,1" = one worker),
 # NT_ADDRESS6 (peregrine: a global address6 "a/len" on its port, which it
-# then answers neighbour solicitations for and sends relay replies from).
+# then answers neighbour solicitations for and sends relay replies from),
+# NT_LEASE_DB (peregrine: the lease-database keys but durability, instead
+# of the memfile ones; scripts/pgtest.sh's pg_lease_db gives PostgreSQL's).
 
 NT_SKIP=77
 NT_PIDS=()
@@ -279,7 +281,8 @@ nt_server_conf() {
 # NT_POOL_EXTRA adds pool entries before the usual one ("{ pool = ...; }, ..."),
 # so a class-restricted pool is tried first by its members.
 nt_peregrine_conf() {
-	local timers=""
+	local timers="" db="type = \"memfile\"; name = \"$NT_LEASES\"; lfc-interval = 0;"
+	[ -n "${NT_LEASE_DB:-}" ] && db=$NT_LEASE_DB
 	[ -n "$NT_RENEW" ] && timers+="renew-timer = $NT_RENEW;"$'\n'
 	[ -n "$NT_REBIND" ] && timers+="rebind-timer = $NT_REBIND;"$'\n'
 	NT_CONF="$NT_TMP/peregrine.conf"
@@ -297,10 +300,8 @@ interfaces = (
 valid-lifetime = $3;
 $timers
 lease-database = {
-	type = "memfile";
-	name = "$NT_LEASES";
+	$db
 	durability = "${NT_DURABILITY:-commit}";
-	lfc-interval = 0;
 };
 subnet4 = (
 	{

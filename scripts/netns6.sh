@@ -26,10 +26,13 @@ nt6_init() {
 # long lifetimes, the v6 lease file, MORE (keys of the block) and the given
 # subnet6 list entries.
 nt6_conf() {
+	local db="lease-database = { type = \"memfile\"; name = \"$LEASES6\"; };"
+	# a database (NT_LEASE_DB) keeps the v6 leases in the top-level one
+	[ -n "${NT_LEASE_DB:-}" ] && db=""
 	NT_EXTRA_CONF="$NT_EXTRA_CONF
 dhcp6 = {
 	preferred-lifetime = 3000; valid-lifetime = 4000;
-	lease-database = { type = \"memfile\"; name = \"$LEASES6\"; };
+	$db
 	${2:-}
 	subnet6 = ( $1 );
 };"

@@ -155,6 +155,13 @@ pg_kea_init() {
 	pg_log "Kea schema $v in database $PG_DB (user $PG_USER)"
 }
 
+# pg_lease_db: the keys of a Peregrine lease-database block for this
+# database (over the unix socket, which a network namespace shares).
+pg_lease_db() {
+	printf 'type = "postgresql"; name = "%s"; host = "%s"; port = %s; user = "%s"; password = "%s";' \
+		"$PG_DB" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS"
+}
+
 # pg_stop_pid: stop the postmaster in $PG_PID: pg_ctl's fast shutdown,
 # then SIGQUIT (immediate) and SIGKILL by pid if it hangs; bounded.
 pg_stop_pid() {
