@@ -452,6 +452,12 @@ int main(void)
 	CU_add_test(s, "wb: commit, 2 producers, per-worker order", test_wb_commit_two_producers);
 	CU_add_test(s, "wb: write-behind, flush interval", test_wb_write_behind);
 	CU_add_test(s, "wb: ring full", test_wb_ring_full);
+	CU_add_test(s, "wb: the store goes away, the journal keeps serving, replay in order",
+		    test_wb_journal_outage);
+	CU_add_test(s, "wb: a journal left by an earlier run is replayed at start",
+		    test_wb_journal_left_over);
+	CU_add_test(s, "wb: max_reconnect_tries, then gave up (and still journals)",
+		    test_wb_journal_gives_up);
 	CU_add_test(s, "wb: commit publishes only after sync", test_wb_commit_after_sync);
 	CU_add_test(s, "wb: compaction under load", test_wb_compaction);
 	CU_add_test(s, "wb: idle commit latency", test_wb_idle_latency);

@@ -119,6 +119,11 @@ void test_wb_mixed(void);
 void test_wb_v6_written(void);
 void test_wb_v6_sync_fails(void);
 
+/* wb_journal_test.c */
+void test_wb_journal_outage(void);
+void test_wb_journal_left_over(void);
+void test_wb_journal_gives_up(void);
+
 /* backend_test.c wraps fdatasync (-Wl,--wrap=fdatasync): it counts every
  * call, and fails (EIO) the ones on a file whose path ends in
  * fail_fdatasync_suffix while that is set. */

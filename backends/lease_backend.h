@@ -68,6 +68,13 @@ struct lease_backend_ops {
 	 * the synced transaction(s) refused (oldest first) and forget them;
 	 * returns how many.  NULL: the store never refuses (memfile). */
 	unsigned (*refused)(struct lease_backend *be, struct lease_refusal *out, unsigned max);
+	/* Network stores (NULL for memfile, whose writes fail only with the
+	 * disk): ping is 0 when the store answers again (re-connecting if
+	 * needed, bounded by its connect-timeout), -errno otherwise; discard
+	 * forgets what was appended since the last successful sync (the
+	 * flusher put it in the outage journal instead). */
+	int (*ping)(struct lease_backend *be);
+	void (*discard)(struct lease_backend *be);
 	/* Lease counts the store keeps itself, right when several servers
 	 * share it (PostgreSQL: the lease4_stat/lease6_stat tables Kea's
 	 * triggers maintain).  For the control thread, over a connection of

@@ -57,7 +57,24 @@ struct wb {
 	 * syscall that never blocks.  Read on every commit, written only
 	 * around deep sleeps, so the line stays shared while busy. */
 	struct lease_log_bell bell;
+	/* The outage journal (NULL: none).  held/held6 are what the store
+	 * was given since its last successful sync: the journal gets them
+	 * when the store fails.  rep/rep6 carry a replay in chunks. */
+	struct lease_backend *jbe;
+	int state;                      /* enum wb_store_state, atomic */
+	struct lease_rec *held;
+	unsigned n_held, cap_held;
+	struct lease6_rec *held6;
+	unsigned n_held6, cap_held6;
+	struct lease_rec *rep;
+	unsigned n_rep;
+	struct lease6_rec *rep6;
+	unsigned n_rep6;
+	uint64_t next_try;              /* ns: when to ping the store again */
+	unsigned tries;                 /* failed tries of this outage */
 };
+
+static int wb_replay(struct wb *wb);
 
 #define WB_STAT_ADD(wb, f, v) __atomic_fetch_add(&(wb)->st.f, (v), __ATOMIC_RELAXED)
 
@@ -112,6 +129,31 @@ struct wb *wb_create(const struct wb_params *p)
 	if (wb->logs == NULL || wb->cons == NULL || wb->appended == NULL || wb->batch == NULL ||
 	    wb->batch_first == NULL || wb->ceiling == NULL || (p->ops->append6 && wb->batch6 == NULL))
 		goto err;
+	if (p->journal_db) {
+		char jerr[256];
+
+		err = EINVAL;
+		if (p->journal_ops == NULL || p->journal_ops->load == NULL)
+			goto err;
+		err = ENOMEM;
+		wb->rep = malloc(sizeof(*wb->rep) * wb->p.batch_max);
+		wb->rep6 = malloc(sizeof(*wb->rep6) * wb->p.batch_max);
+		if (wb->rep == NULL || wb->rep6 == NULL)
+			goto err;
+		if (wb->p.reconnect_wait_ms < WB_RECONNECT_MIN_MS)
+			wb->p.reconnect_wait_ms = WB_RECONNECT_MIN_MS;
+		wb->jbe = p->journal_ops->open(p->journal_db, jerr, sizeof(jerr));
+		if (wb->jbe == NULL) {
+			err = errno ? errno : EIO;
+			goto err;
+		}
+		/* a journal an earlier run left (it stopped while the store was
+		 * away): into the store before anything loads from it */
+		if (wb_replay(wb)) {
+			err = EIO;
+			goto err;
+		}
+	}
 	for (w = 0; w < p->n_workers; w++) {
 		int c = lease_log_consumer_add(p->logs[w], LEASE_LOG_HOLD, &wb->bell);
 
@@ -217,32 +259,132 @@ static bool wb_stopping(const struct wb *wb)
 	return __atomic_load_n(&wb->stop, __ATOMIC_ACQUIRE);
 }
 
-/* Appends the batch, each family's part once, retrying with back-off the
- * part the backend failed (the logs fill meanwhile and new changes are
- * refused and counted: bounded, never blocking a worker).  Gives up only
- * when stopping. */
-static int wb_append(struct wb *wb)
+/* Appends records of both families to one backend, each family's part
+ * once; with retry, the part the backend failed is retried with back-off
+ * (the logs fill meanwhile and new changes are refused and counted:
+ * bounded, never blocking a worker), giving up only when stopping. */
+static int wb_put(struct wb *wb, const struct lease_backend_ops *ops, struct lease_backend *be,
+		  const struct lease_rec *r4, unsigned n4, const struct lease6_rec *r6, unsigned n6,
+		  bool retry)
 {
-	bool done4 = wb->n_recs == 0, done6 = wb->n_recs6 == 0;
+	bool done4 = n4 == 0, done6 = n6 == 0;
 	unsigned tries = 0, ms = 1;
 	int ret;
 
 	for (;;) {
 		ret = 0;
-		if (!done4 && (ret = wb->p.ops->append(wb->p.be, wb->batch, wb->n_recs)) == 0)
+		if (!done4 && (ret = ops->append(be, r4, n4)) == 0)
 			done4 = true;
-		if (ret == 0 && !done6 &&
-		    (ret = wb->p.ops->append6(wb->p.be, wb->batch6, wb->n_recs6)) == 0)
+		if (ret == 0 && !done6 && (ret = ops->append6 ? ops->append6(be, r6, n6) : -ENODEV) == 0)
 			done6 = true;
 		if (ret == 0)
 			break;
 		WB_STAT_ADD(wb, errors, 1);
-		if (wb_stopping(wb) && ++tries >= WB_STOP_TRIES)
+		if (!retry || (wb_stopping(wb) && ++tries >= WB_STOP_TRIES))
 			return ret;
 		wb_sleep_us(ms * 1000);
 		ms = RTE_MIN(ms * 2, wb_stopping(wb) ? WB_STOP_RETRY_MS : WB_RETRY_MS_MAX);
 	}
 	return 0;
+}
+
+static enum wb_store_state wb_state(const struct wb *wb)
+{
+	return (enum wb_store_state)__atomic_load_n(&wb->state, __ATOMIC_ACQUIRE);
+}
+
+enum wb_store_state wb_store_state(const struct wb *wb)
+{
+	return wb_state(wb);
+}
+
+static void wb_set_state(struct wb *wb, enum wb_store_state st)
+{
+	__atomic_store_n(&wb->state, (int)st, __ATOMIC_RELEASE);
+}
+
+/* Keep a copy of what goes to the store until it has committed it. */
+static int wb_hold(struct wb *wb)
+{
+	if (wb->n_held + wb->n_recs > wb->cap_held) {
+		unsigned cap = RTE_MAX(wb->cap_held * 2, wb->n_held + wb->n_recs);
+		struct lease_rec *v = realloc(wb->held, (size_t)cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		wb->held = v;
+		wb->cap_held = cap;
+	}
+	if (wb->n_held6 + wb->n_recs6 > wb->cap_held6) {
+		unsigned cap = RTE_MAX(wb->cap_held6 * 2, wb->n_held6 + wb->n_recs6);
+		struct lease6_rec *v = realloc(wb->held6, (size_t)cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		wb->held6 = v;
+		wb->cap_held6 = cap;
+	}
+	memcpy(wb->held + wb->n_held, wb->batch, wb->n_recs * sizeof(*wb->batch));
+	wb->n_held += wb->n_recs;
+	if (wb->n_recs6)
+		memcpy(wb->held6 + wb->n_held6, wb->batch6, wb->n_recs6 * sizeof(*wb->batch6));
+	wb->n_held6 += wb->n_recs6;
+	return 0;
+}
+
+/* The store failed: what it had not committed goes to the journal (in
+ * order, before anything later), the store forgets it, and every change
+ * goes to the journal until a replay brings the store up to date. */
+static int wb_go_down(struct wb *wb)
+{
+	int ret;
+
+	if (wb_state(wb) == WB_STORE_UP) {
+		WB_STAT_ADD(wb, outages, 1);
+		wb_set_state(wb, WB_STORE_DOWN);
+		wb->tries = 0;
+		wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
+	}
+	ret = wb_put(wb, wb->p.journal_ops, wb->jbe, wb->held, wb->n_held, wb->held6, wb->n_held6,
+		     true);
+	if (ret == 0) {
+		WB_STAT_ADD(wb, journaled, wb->n_held + wb->n_held6);
+		WB_STAT_ADD(wb, backlog, wb->n_held + wb->n_held6);
+	}
+	if (wb->p.ops->discard)
+		wb->p.ops->discard(wb->p.be);
+	wb->n_held = wb->n_held6 = 0;
+	return ret;
+}
+
+/* Appends the batch: to the store, or while it is away to the journal.
+ * Without a journal, the store is retried until it takes the batch. */
+static int wb_append(struct wb *wb)
+{
+	int ret;
+
+	if (wb->jbe == NULL)
+		return wb_put(wb, wb->p.ops, wb->p.be, wb->batch, wb->n_recs, wb->batch6, wb->n_recs6,
+			      true);
+	if (wb_state(wb) == WB_STORE_UP) {
+		bool held = wb_hold(wb) == 0;
+
+		if (held && wb_put(wb, wb->p.ops, wb->p.be, wb->batch, wb->n_recs, wb->batch6,
+				   wb->n_recs6, false) == 0)
+			return 0;
+		/* the journal gets held, with this batch at its end when it
+		 * could be held, else the batch right after */
+		ret = wb_go_down(wb);
+		if (ret || held)
+			return ret;
+	}
+	ret = wb_put(wb, wb->p.journal_ops, wb->jbe, wb->batch, wb->n_recs, wb->batch6, wb->n_recs6,
+		     true);
+	if (ret == 0) {
+		WB_STAT_ADD(wb, journaled, wb->n_recs + wb->n_recs6);
+		WB_STAT_ADD(wb, backlog, wb->n_recs + wb->n_recs6);
+	}
+	return ret;
 }
 
 /* Sync, then publish: a watermark never passes a record the sync did
@@ -253,7 +395,21 @@ static int wb_sync_publish(struct wb *wb)
 	unsigned w;
 	int ret;
 
-	ret = wb->p.ops->sync(wb->p.be);
+	if (wb->jbe && wb_state(wb) == WB_STORE_UP) {
+		ret = wb->p.ops->sync(wb->p.be);
+		if (ret == 0) {
+			wb->n_held = wb->n_held6 = 0;
+		} else {
+			WB_STAT_ADD(wb, errors, 1);
+			ret = wb_go_down(wb);
+			if (ret == 0)
+				ret = wb->p.journal_ops->sync(wb->jbe);
+		}
+	} else if (wb->jbe) {
+		ret = wb->p.journal_ops->sync(wb->jbe);
+	} else {
+		ret = wb->p.ops->sync(wb->p.be);
+	}
 	WB_STAT_ADD(wb, sync_ns, wb_now_ns() - t0);
 	if (ret) {
 		WB_STAT_ADD(wb, errors, 1);
@@ -264,6 +420,106 @@ static int wb_sync_publish(struct wb *wb)
 		lease_log_publish(wb->logs[w], (unsigned)wb->cons[w],
 				  RTE_MIN(wb->appended[w], wb->ceiling[w]));
 	return 0;
+}
+
+/* ---- the outage journal: replay ----------------------------------------
+ * The journal's records go to the store in chunks of batch_max, each
+ * appended and synced, in the journal's order (memfile's load replays a
+ * file in order, removals included).  Any failure stops the replay; the
+ * journal stays as it is and is replayed whole next time (the store takes
+ * the same records again harmlessly: an upsert or a delete each). */
+static int wb_rep_flush(struct wb *wb)
+{
+	int ret;
+
+	if (wb->n_rep + wb->n_rep6 == 0)
+		return 0;
+	ret = wb_put(wb, wb->p.ops, wb->p.be, wb->rep, wb->n_rep, wb->rep6, wb->n_rep6, false);
+	if (ret == 0)
+		ret = wb->p.ops->sync(wb->p.be);
+	if (ret) {
+		if (wb->p.ops->discard)
+			wb->p.ops->discard(wb->p.be);
+		return ret;
+	}
+	WB_STAT_ADD(wb, replayed, wb->n_rep + wb->n_rep6);
+	wb->n_rep = wb->n_rep6 = 0;
+	return 0;
+}
+
+static int wb_rep4(const struct lease_rec *r, void *arg)
+{
+	struct wb *wb = arg;
+
+	wb->rep[wb->n_rep++] = *r;
+	return wb->n_rep == wb->p.batch_max ? wb_rep_flush(wb) : 0;
+}
+
+static int wb_rep6(const struct lease6_rec *r, void *arg)
+{
+	struct wb *wb = arg;
+
+	wb->rep6[wb->n_rep6++] = *r;
+	return wb->n_rep6 == wb->p.batch_max ? wb_rep_flush(wb) : 0;
+}
+
+/* Empties the journal: its files removed and opened anew. */
+static int wb_journal_reset(struct wb *wb)
+{
+	const struct conf_lease_db *jd = wb->p.journal_db;
+	char err[256];
+
+	if (wb->jbe)
+		wb->p.journal_ops->close(wb->jbe);
+	wb->jbe = NULL;
+	if ((jd->name[0] && unlink(jd->name) < 0 && errno != ENOENT) ||
+	    (jd->name6[0] && unlink(jd->name6) < 0 && errno != ENOENT))
+		return -errno;
+	wb->jbe = wb->p.journal_ops->open(jd, err, sizeof(err));
+	if (wb->jbe == NULL)
+		return errno ? -errno : -EIO;
+	__atomic_store_n(&wb->st.backlog, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Everything in the journal into the store, then the journal emptied.
+ * 0, or -errno with the journal kept. */
+static int wb_replay(struct wb *wb)
+{
+	int ret;
+
+	wb->n_rep = wb->n_rep6 = 0;
+	ret = wb->p.journal_ops->load(wb->jbe, wb_rep4, wb);
+	if (ret == 0 && wb->p.journal_ops->load6)
+		ret = wb->p.journal_ops->load6(wb->jbe, wb_rep6, wb);
+	if (ret == 0)
+		ret = wb_rep_flush(wb);
+	if (ret)
+		return ret;
+	return wb_journal_reset(wb);
+}
+
+/* While the store is away: every reconnect_wait_ms, ping it; once it
+ * answers, replay the journal and write to the store again. */
+static void wb_reconnect(struct wb *wb, uint64_t now)
+{
+	int ret;
+
+	if (now < wb->next_try)
+		return;
+	ret = wb->p.ops->ping ? wb->p.ops->ping(wb->p.be) : 0;
+	if (ret == 0)
+		ret = wb_replay(wb);
+	if (ret == 0 && wb->jbe) {
+		wb->tries = 0;
+		wb_set_state(wb, WB_STORE_UP);
+		return;
+	}
+	WB_STAT_ADD(wb, reconnect_tries, 1);
+	wb->tries++;
+	if (wb->p.max_reconnect_tries && wb->tries >= wb->p.max_reconnect_tries)
+		wb_set_state(wb, WB_STORE_GAVE_UP);
+	wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
 }
 
 /* The current batch will never be durable (the flusher gave up on it while
@@ -332,6 +588,10 @@ static void *wb_thread(void *arg)
 				pending = false;
 			}
 		}
+		/* not with a journal sync owed: the replay leaves the journal
+		 * empty, and what it held must be durable somewhere first */
+		if (wb->jbe && !pending && wb_state(wb) != WB_STORE_UP && !stopping)
+			wb_reconnect(wb, now);
 		if (lfc && now - last_lfc >= lfc && wb->p.ops->compact) {
 			last_lfc = now;
 			if (wb->p.ops->compact(wb->p.be) == 0)
@@ -400,6 +660,11 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	s->max_batch = __atomic_load_n(&wb->st.max_batch, __ATOMIC_RELAXED);
 	s->deep_sleeps = __atomic_load_n(&wb->st.deep_sleeps, __ATOMIC_RELAXED);
 	s->bell_wakes = __atomic_load_n(&wb->st.bell_wakes, __ATOMIC_RELAXED);
+	s->outages = __atomic_load_n(&wb->st.outages, __ATOMIC_RELAXED);
+	s->journaled = __atomic_load_n(&wb->st.journaled, __ATOMIC_RELAXED);
+	s->replayed = __atomic_load_n(&wb->st.replayed, __ATOMIC_RELAXED);
+	s->backlog = __atomic_load_n(&wb->st.backlog, __ATOMIC_RELAXED);
+	s->reconnect_tries = __atomic_load_n(&wb->st.reconnect_tries, __ATOMIC_RELAXED);
 	s->ring_full = 0;
 	for (w = 0; w < wb->p.n_workers; w++) {
 		struct lease_log_stats ls;
@@ -431,5 +696,11 @@ void wb_free(struct wb *wb)
 	free(wb->ceiling);
 	free(wb->batch);
 	free(wb->batch6);
+	if (wb->jbe)
+		wb->p.journal_ops->close(wb->jbe);
+	free(wb->held);
+	free(wb->held6);
+	free(wb->rep);
+	free(wb->rep6);
 	free(wb);
 }

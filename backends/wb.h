@@ -26,7 +26,31 @@ struct wb_params {
 	uint32_t idle_sleep_us;        /* idle poll period, 0 = default (100 us) */
 	unsigned batch_max;            /* records per batch, 0 = default (1024) */
 	uint32_t deep_idle_us;         /* idle time before the doorbell sleep, 0 = 100 ms */
+	/* A network store's outage journal (journal_db NULL: none, and the
+	 * flusher retries a failing store until it works, as for memfile).
+	 * journal_db is a memfile database (its name and name6 the journal's
+	 * two files) that wb_create opens with journal_ops.  When the store
+	 * fails (append, sync), what it had not committed and every later
+	 * change go to the journal instead, synced as the store would be, so
+	 * watermarks and replies go on; every reconnect_wait_ms the store is
+	 * pinged and, once it answers, the journal is replayed into it in
+	 * order and emptied.  A journal left by an earlier run is replayed by
+	 * wb_create (which fails, errno EIO, when the store does not take it). */
+	const struct lease_backend_ops *journal_ops;
+	const struct conf_lease_db *journal_db;
+	uint32_t reconnect_wait_ms;    /* at least WB_RECONNECT_MIN_MS */
+	uint32_t max_reconnect_tries;  /* failed tries before giving up, 0 = never give up */
 };
+
+#define WB_RECONNECT_MIN_MS 100
+
+enum wb_store_state {
+	WB_STORE_UP,                   /* changes go to the store */
+	WB_STORE_DOWN,                 /* the store failed: changes go to the journal */
+	WB_STORE_GAVE_UP,              /* down, and max_reconnect_tries tries failed */
+};
+/* acquire load; any thread */
+enum wb_store_state wb_store_state(const struct wb *wb);
 
 /* NULL + errno. */
 struct wb *wb_create(const struct wb_params *p);
@@ -47,6 +71,12 @@ struct wb_stats {
 	uint64_t deep_sleeps;          /* doorbell sleeps entered */
 	uint64_t bell_wakes;           /* ... ended by a push ringing the bell */
 	uint64_t records6;             /* of records, the DHCPv6 ones */
+	/* the outage journal */
+	uint64_t outages;              /* times the store went away */
+	uint64_t journaled;            /* records written to the journal */
+	uint64_t replayed;             /* records replayed from it into the store */
+	uint64_t backlog;              /* records in the journal now */
+	uint64_t reconnect_tries;      /* failed pings and replays */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 

@@ -96,7 +96,9 @@ static const struct conf_key lease_db_keys[] = {
 	U32("connect-timeout", struct conf_lease_db, connect_timeout, 1, 3600, 5),
 	U32("max-reconnect-tries", struct conf_lease_db, max_reconnect_tries, 0, U32MAX, 0),
 	U32("reconnect-wait-time", struct conf_lease_db, reconnect_wait_time, 0, U32MAX, 0),
-	ENUM("on-fail", struct conf_lease_db, on_fail, on_fail_names, "stop-retry-exit"),
+	ENUM("on-fail", struct conf_lease_db, on_fail, on_fail_names, "serve-retry-continue"),
+	STR("journal-directory", struct conf_lease_db, journal_dir, "/var/lib/peregrine",
+	    .fn = check_nonempty),
 	BOOL("shared", struct conf_lease_db, shared, false),
 };
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
@@ -395,7 +397,7 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	if (db->type == CONF_DB_MEMFILE) {
 		static const char *const pg_only[] = { "host", "port", "user", "password",
 			"connect-timeout", "max-reconnect-tries", "reconnect-wait-time", "on-fail",
-			"shared" };
+			"shared", "journal-directory" };
 
 		for (size_t i = 0; i < sizeof(pg_only) / sizeof(pg_only[0]); i++) {
 			const config_setting_t *x = conf_found(&lease_db_table, found, pg_only[i]);

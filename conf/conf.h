@@ -130,9 +130,16 @@ struct conf_lease_db {
 	char user[64];
 	char password[128];
 	uint32_t connect_timeout;      /* seconds (Kea: 5) */
-	uint32_t max_reconnect_tries;  /* 0: none (Kea's default) */
-	uint32_t reconnect_wait_time;  /* milliseconds between tries (Kea: 0) */
-	enum conf_on_fail on_fail;     /* Kea's default stop-retry-exit */
+	uint32_t max_reconnect_tries;  /* tries before on-fail gives up, 0 = no limit */
+	uint32_t reconnect_wait_time;  /* milliseconds between tries (Kea: 0; at least 100 here) */
+	/* What a lost connection does: stop-* disables DHCP service until the
+	 * store is back, serve-* keeps serving (every change then goes to the
+	 * local journal); once max-reconnect-tries tries failed (0 = no
+	 * limit), *-retry-exit stops the server, serve-retry-continue goes on.
+	 * Default serve-retry-continue (Kea's is stop-retry-exit: Kea cannot
+	 * record leases while the database is away, Peregrine journals them). */
+	enum conf_on_fail on_fail;
+	char journal_dir[PATH_MAX];    /* journal-directory: the outage journal's files */
 	/* Peregrine's own: other servers write this database too.  Only the
 	 * commit durability is safe then (a reply waits for the database's
 	 * verdict on its address), so write-behind is refused. */

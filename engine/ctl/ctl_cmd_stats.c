@@ -412,6 +412,14 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		ADD("lease-db-ring-full", (int64_t)ws.ring_full, false, 0, -1);
 		ADD("lease-db-errors", (int64_t)ws.errors, false, 0, -1);
 		ADD("lease-db-compactions", (int64_t)ws.compactions, false, 0, -1);
+		if (s->conf->lease_db.type == CONF_DB_POSTGRESQL) {
+			ADD("lease-db-connected", wb_store_state(dp->wb) == WB_STORE_UP, true, 0, -1);
+			ADD("lease-db-outages", (int64_t)ws.outages, false, 0, -1);
+			ADD("lease-db-journal-backlog", (int64_t)ws.backlog, true, 0, -1);
+			ADD("lease-db-journaled", (int64_t)ws.journaled, false, 0, -1);
+			ADD("lease-db-replayed", (int64_t)ws.replayed, false, 0, -1);
+			ADD("lease-db-reconnect-tries", (int64_t)ws.reconnect_tries, false, 0, -1);
+		}
 	}
 	if (s->counts)
 		ADD("lease-db-count-errors", (int64_t)s->count_errors, false, 0, -1);

@@ -55,7 +55,8 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	    o->lease_db.connect_timeout != n->lease_db.connect_timeout ||
 	    o->lease_db.max_reconnect_tries != n->lease_db.max_reconnect_tries ||
 	    o->lease_db.reconnect_wait_time != n->lease_db.reconnect_wait_time ||
-	    o->lease_db.on_fail != n->lease_db.on_fail || o->lease_db.shared != n->lease_db.shared)
+	    o->lease_db.on_fail != n->lease_db.on_fail || o->lease_db.shared != n->lease_db.shared ||
+	    strcmp(o->lease_db.journal_dir, n->lease_db.journal_dir))
 		REFUSE(1, "lease-database cannot change while running; restart to apply it");
 	if (!o->v6 != !n->v6)
 		REFUSE(n->v6 ? n->v6->line : 1, "the dhcp6 block cannot be %s while running; "

@@ -34,6 +34,7 @@
 #define MAX_EAL_ARGS 64
 
 static volatile sig_atomic_t sig_quit, sig_stats, sig_hup;
+static int store_gave_up;           /* on-fail *-retry-exit ended the run */
 
 static void on_signal(int sig)
 {
@@ -225,6 +226,56 @@ static void stats_log(struct dp_srv *srv)
 	free(buf);
 }
 
+/* The store's state as the flusher sees it: logged when it changes, DHCP
+ * service off while it is away under on-fail stop-retry-exit (Kea's
+ * meaning), and the server stopped once the flusher gave up reconnecting
+ * under *-retry-exit.  Main's loop calls it every tick. */
+static void watch_store(struct dp *dp, const char *conf_path)
+{
+	static enum wb_store_state last = WB_STORE_UP;
+	static bool we_disabled;
+	const struct conf_lease_db *db = &dp->conf->lease_db;
+	enum wb_store_state st = wb_store_state(dp->wb);
+	struct wb_stats ws;
+
+	(void)conf_path;
+	if (st == last)
+		return;
+	wb_get_stats(dp->wb, &ws);
+	if (st == WB_STORE_UP) {
+		LOG_I("lease database %s is back: the journal (%lu change(s) in all) was replayed "
+		      "into it", db->name, ws.replayed);
+		if (we_disabled) {
+			__atomic_store_n(&dp->disabled_until, 0, __ATOMIC_RELAXED);
+			we_disabled = false;
+		}
+	} else if (last == WB_STORE_UP) {
+		LOG_W("lease database %s is unreachable: changes go to the journal in %s, "
+		      "reconnecting every %u ms%s", db->name, db->journal_dir,
+		      db->reconnect_wait_time < WB_RECONNECT_MIN_MS ? WB_RECONNECT_MIN_MS :
+		      db->reconnect_wait_time,
+		      db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT ? "; DHCP service stopped until "
+		      "it is back (on-fail stop-retry-exit)" : "");
+		if (db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT &&
+		    __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED) == 0) {
+			__atomic_store_n(&dp->disabled_until, UINT32_MAX, __ATOMIC_RELAXED);
+			we_disabled = true;
+		}
+	}
+	if (st == WB_STORE_GAVE_UP) {
+		LOG_E("lease database %s: %u reconnect tries failed (backlog %lu change(s) in the "
+		      "journal)%s", db->name, db->max_reconnect_tries, ws.backlog,
+		      db->on_fail == CONF_ON_FAIL_SERVE_RETRY_CONTINUE ? "; serving on, "
+		      "journaling and retrying (on-fail serve-retry-continue)" :
+		      "; stopping (on-fail retry-exit); the journal is replayed at the next start");
+		if (db->on_fail != CONF_ON_FAIL_SERVE_RETRY_CONTINUE) {
+			store_gave_up = 1;
+			sig_quit = 1;
+		}
+	}
+	last = st;
+}
+
 int main(int argc, char **argv)
 {
 	const char *conf_path = NULL, *stats_path = NULL;
@@ -232,6 +283,7 @@ int main(int argc, char **argv)
 	struct dhcp4_runtime *rt = NULL;
 	const struct lease_backend_ops *ops = NULL;
 	struct lease_backend *be = NULL;
+	struct conf_lease_db journal_db;
 	struct conf *conf;
 	struct dp dp;
 	struct dp_srv srv;
@@ -331,12 +383,43 @@ int main(int argc, char **argv)
 			}
 			srv.counts_read = ops->counts_read;
 		}
+		if (conf->lease_db.type == CONF_DB_POSTGRESQL) {
+			/* the outage journal: Kea lease files of its own */
+			memset(&journal_db, 0, sizeof(journal_db));
+			journal_db.type = CONF_DB_MEMFILE;
+			journal_db.durability = conf->lease_db.durability;
+			if (snprintf(journal_db.name, sizeof(journal_db.name), "%s/peregrine-journal4.csv",
+				     conf->lease_db.journal_dir) >= (int)sizeof(journal_db.name) ||
+			    snprintf(journal_db.name6, sizeof(journal_db.name6), "%s/peregrine-journal6.csv",
+				     conf->lease_db.journal_dir) >= (int)sizeof(journal_db.name6)) {
+				LOG_E("%s: journal-directory is too long", conf->file);
+				goto out_stop;
+			}
+			wp.journal_ops = lease_backend_find("memfile");
+			wp.journal_db = &journal_db;
+			wp.reconnect_wait_ms = conf->lease_db.reconnect_wait_time;
+			wp.max_reconnect_tries = conf->lease_db.max_reconnect_tries;
+		}
 		wp.ops = ops;
 		wp.be = be;
 		dp.wb = wb_create(&wp);
+		if (!dp.wb && wp.journal_db && errno == EIO) {
+			LOG_E("lease database %s: the journal %s / %s holds changes the database does "
+			      "not have, and it did not take them; start again once it does",
+			      conf->lease_db.name, journal_db.name, journal_db.name6);
+			goto out_stop;
+		}
 		if (!dp.wb) {
 			LOG_E("write-behind flusher: %s", strerror(errno));
 			goto out_stop;
+		}
+		if (wp.journal_db) {
+			struct wb_stats ws;
+
+			wb_get_stats(dp.wb, &ws);
+			if (ws.replayed)
+				LOG_I("lease database %s: %lu change(s) of the journal replayed into it",
+				      conf->lease_db.name, ws.replayed);
 		}
 		/* the flusher registered itself first in every log */
 		dp.durable = 1u << wb_consumer(dp.wb, 0);
@@ -433,6 +516,8 @@ int main(int argc, char **argv)
 			sig_stats = 0;
 			stats_to_file(&srv, stats_path);
 		}
+		if (dp.wb)
+			watch_store(&dp, conf_path);
 		if (sig_hup) {
 			sig_hup = 0;
 			LOG_I("SIGHUP: reloading %s", conf_path);
@@ -442,7 +527,7 @@ int main(int argc, char **argv)
 		dp_srv_reap(&srv);
 	}
 	LOG_I("shutting down");
-	status = 0;
+	status = store_gave_up ? 4 : 0;
 out_stop:
 	dp_srv_ctl_stop(&srv);
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
