@@ -156,10 +156,11 @@ pg_kea_init() {
 }
 
 # pg_lease_db: the keys of a Peregrine lease-database block for this
-# database (over the unix socket, which a network namespace shares).
+# database (over the unix socket, which a network namespace shares), the
+# outage journal in the test's temp dir.
 pg_lease_db() {
-	printf 'type = "postgresql"; name = "%s"; host = "%s"; port = %s; user = "%s"; password = "%s";' \
-		"$PG_DB" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS"
+	printf 'type = "postgresql"; name = "%s"; host = "%s"; port = %s; user = "%s"; password = "%s"; journal-directory = "%s";' \
+		"$PG_DB" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS" "${NT_TMP:-$PG_TMP}/journal"
 }
 
 # pg_stop_pid: stop the postmaster in $PG_PID: pg_ctl's fast shutdown,
