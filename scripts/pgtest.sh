@@ -163,6 +163,39 @@ pg_lease_db() {
 		"$PG_DB" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS" "${NT_TMP:-$PG_TMP}/journal"
 }
 
+# pg_crash: stop the server at once (pg_ctl -m immediate: no checkpoint,
+# every session cut), as a lost database looks to its clients.
+pg_crash() {
+	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 15 -s stop \
+		>/dev/null 2>&1 || pg_die "pg_ctl stop -m immediate"
+	PG_PID=
+	pg_log "postgres stopped (immediate)"
+}
+
+# pg_restart: start the stopped cluster again on its socket and port.
+pg_restart() {
+	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
+		-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $PG_PORT -k $PG_SOCK \
+		-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
+		-c synchronous_commit=off -c max_connections=100" >/dev/null 2>&1 ||
+		{ tail -n 20 "$PG_LOG" >&2; pg_die "postgres did not restart"; }
+	pg_pid_from_file || pg_die "no postmaster.pid"
+	pg_log "postgres $PG_PID back on $PG_SOCK"
+}
+
+# pg_lease4_csv FILE: lease4 as a Kea v4 lease file (for the CSV checkers
+# of tests/integration/pgtest.py).
+pg_lease4_csv() {
+	{
+		echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"
+		pg_psql "SELECT '0.0.0.0'::inet + address,
+			regexp_replace(encode(hwaddr, 'hex'), '(..)(?!$)', '\1:', 'g'),
+			coalesce(regexp_replace(encode(client_id, 'hex'), '(..)(?!$)', '\1:', 'g'), ''),
+			valid_lifetime, extract(epoch from expire)::bigint, subnet_id,
+			fqdn_fwd::int, fqdn_rev::int, '', state, '' FROM lease4" -F,
+	} >"$1"
+}
+
 # pg_stop_pid: stop the postmaster in $PG_PID: pg_ctl's fast shutdown,
 # then SIGQUIT (immediate) and SIGKILL by pid if it hangs; bounded.
 pg_stop_pid() {
