@@ -244,14 +244,30 @@ static bool pg_row6(struct lease_backend *be, const struct pg_field *f, struct l
 	return true;
 }
 
-/* One family's COPY: `row` turns a row into a record and hands it to the
- * caller's callback (its return value stops the load). */
+/* One family's COPY and the caller's callback (cb4 or cb6). */
 struct pg_copy {
 	const char *sql;
 	int nfields;
-	int (*row)(struct lease_backend *be, const struct pg_field *f, void *ctx);
-	void *ctx;
+	int (*cb4)(const struct lease_rec *r, void *arg);
+	int (*cb6)(const struct lease6_rec *r, void *arg);
+	void *arg;
 };
+
+/* A row to a record, to the callback (its return value stops the load). */
+static int pg_copy_row(struct lease_backend *be, const struct pg_field *f, const struct pg_copy *c)
+{
+	union {
+		struct lease_rec r4;
+		struct lease6_rec r6;
+	} u;
+
+	if (!(c->cb4 ? pg_row4(be, f, &u.r4) : pg_row6(be, f, &u.r6))) {
+		PG_STAT_ADD(be, bad_lines, 1);
+		return 0;
+	}
+	PG_STAT_ADD(be, loaded, 1);
+	return c->cb4 ? c->cb4(&u.r4, c->arg) : c->cb6(&u.r6, c->arg);
+}
 
 /* The binary COPY header: signature, flags, extension area. */
 static const uint8_t pg_copy_sig[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
@@ -278,8 +294,11 @@ static int pg_copy_run(struct lease_backend *be, const struct pg_copy *c)
 	int ret = 0, cb_ret = 0, n;
 	char *buf;
 
-	if (be->conn == NULL && pg_connect(be, be->last_err, sizeof(be->last_err)) != 0)
-		return -ENOTCONN;
+	if (be->conn == NULL) {
+		if (pg_connect(be, be->last_err, sizeof(be->last_err)) != 0)
+			return -ENOTCONN;
+		PG_STAT_ADD(be, reconnects, 1);
+	}
 	/* a COPY is a blocking, one-result affair */
 	PQsetnonblocking(be->conn, 0);
 	if (!PQsendQuery(be->conn, c->sql)) {
@@ -314,7 +333,7 @@ static int pg_copy_run(struct lease_backend *be, const struct pg_copy *c)
 			else if (nf > 0)
 				/* a callback's error stops the records, not the
 				 * COPY: the rest is read and dropped */
-				cb_ret = c->row(be, f, c->ctx);
+				cb_ret = pg_copy_row(be, f, c);
 		}
 		PQfreemem(buf);
 	}
@@ -337,42 +356,9 @@ out:
 	return ret ? ret : cb_ret;
 }
 
-struct pg_load_ctx {
-	int (*cb4)(const struct lease_rec *r, void *arg);
-	int (*cb6)(const struct lease6_rec *r, void *arg);
-	void *arg;
-};
-
-static int pg_copy_row4(struct lease_backend *be, const struct pg_field *f, void *ctx)
-{
-	const struct pg_load_ctx *l = ctx;
-	struct lease_rec r;
-
-	if (!pg_row4(be, f, &r)) {
-		PG_STAT_ADD(be, bad_lines, 1);
-		return 0;
-	}
-	PG_STAT_ADD(be, loaded, 1);
-	return l->cb4(&r, l->arg);
-}
-
-static int pg_copy_row6(struct lease_backend *be, const struct pg_field *f, void *ctx)
-{
-	const struct pg_load_ctx *l = ctx;
-	struct lease6_rec r;
-
-	if (!pg_row6(be, f, &r)) {
-		PG_STAT_ADD(be, bad_lines, 1);
-		return 0;
-	}
-	PG_STAT_ADD(be, loaded, 1);
-	return l->cb6(&r, l->arg);
-}
-
 int pg_load4(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void *arg), void *arg)
 {
-	struct pg_load_ctx l = { .cb4 = cb, .arg = arg };
-	struct pg_copy c = { pg_copy4_sql, C4_N, pg_copy_row4, &l };
+	struct pg_copy c = { .sql = pg_copy4_sql, .nfields = C4_N, .cb4 = cb, .arg = arg };
 
 	if (be == NULL || cb == NULL)
 		return -EINVAL;
@@ -381,8 +367,7 @@ int pg_load4(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void
 
 int pg_load6(struct lease_backend *be, int (*cb)(const struct lease6_rec *r, void *arg), void *arg)
 {
-	struct pg_load_ctx l = { .cb6 = cb, .arg = arg };
-	struct pg_copy c = { pg_copy6_sql, C6_N, pg_copy_row6, &l };
+	struct pg_copy c = { .sql = pg_copy6_sql, .nfields = C6_N, .cb6 = cb, .arg = arg };
 
 	if (be == NULL || cb == NULL)
 		return -EINVAL;

@@ -10,16 +10,20 @@
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "lease_backend.h"
+#include "lease_log.h"
+#include "wb.h"
 
 static const struct lease_backend_ops *pg;
 static PGconn *sql;                    /* the test's own connection */
@@ -718,6 +722,82 @@ static void test_bad_rows(void)
 	clean();
 }
 
+/* The flusher's worker-side half: one change into the log. */
+static uint64_t push(struct lease_log *log, int v6fam, const void *rec, uint32_t valid)
+{
+	struct lease_change *c;
+
+	while ((c = lease_log_claim(log)) == NULL)
+		sched_yield();          /* full: the flusher frees room */
+	c->family = v6fam ? LEASE_FAMILY_V6 : LEASE_FAMILY_V4;
+	c->op = valid ? LEASE_OP_ADD : LEASE_OP_DELETE;
+	c->origin = LEASE_ORIGIN_CLIENT;
+	if (v6fam)
+		c->u.v6 = *(const struct lease6_rec *)rec;
+	else
+		c->u.v4 = *(const struct lease_rec *)rec;
+	return lease_log_commit(log);
+}
+
+/* The real flusher (wb.c) in commit mode over this backend, with the
+ * backend's session killed in the middle: the watermark reaches the last
+ * change and the database holds exactly the resulting lease set. */
+static void test_wb_commit(void)
+{
+	struct lease_log_params lp = { .size = 4096 };
+	struct lease_log *log = lease_log_create(&lp);
+	struct lease_backend_stats st;
+	struct lease_backend *be;
+	struct lease_rec r;
+	struct lease6_rec r6;
+	struct wb *wb;
+	uint64_t last = 0;
+	char addr[64];
+	int waited = 0;
+
+	clean();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	be = open_pg();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	wb = wb_create(&(struct wb_params){ .ops = pg, .be = be, .n_workers = 1, .logs = &log,
+					    .mode = CONF_DUR_COMMIT });
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wb);
+	CU_ASSERT_EQUAL_FATAL(wb_start(wb), 0);
+	for (unsigned i = 0; i < 4000; i++) {
+		if (i == 2000)
+			CU_ASSERT(count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+					"WHERE application_name = 'peregrine'") == 1);
+		if (i % 4 == 3) {
+			snprintf(addr, sizeof(addr), "2001:db8:8::%x", i + 1);
+			v6(&r6, addr, 8000 + i, 3600, 0);
+			last = push(log, 1, &r6, r6.valid_lft);
+		} else {
+			v4(&r, ip4(198, 18, 8, 0) + i, 8000 + i, 3600, 0);
+			last = push(log, 0, &r, r.valid_lft);
+		}
+	}
+	for (unsigned i = 0; i < 400; i++) {     /* releases of the first 300 v4 leases */
+		if (i % 4 == 3)
+			continue;
+		v4(&r, ip4(198, 18, 8, 0) + i, 8000 + i, 0, 0);
+		last = push(log, 0, &r, 0);
+	}
+	while (wb_durable(wb, 0) < last && waited++ < 2000)
+		usleep(10000);
+	CU_ASSERT_EQUAL(wb_durable(wb, 0), last);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM lease4"), 3000 - 300);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM lease6"), 1000);
+	pg->get_stats(be, &st);
+	CU_ASSERT(st.reconnects >= 1);
+	CU_ASSERT(st.commits >= 1);
+	printf("\n    flusher: %llu commits for 4,300 changes, %llu reconnect(s)\n",
+	       (unsigned long long)st.commits, (unsigned long long)st.reconnects);
+	wb_free(wb);
+	pg->close(be);
+	lease_log_free(log);
+	clean();
+}
+
 static double secs_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -864,6 +944,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "a failed sync keeps every record", test_failed_sync);
 	CU_add_test(s, "the same batch twice", test_twice);
 	CU_add_test(s, "bad rows skipped and counted", test_bad_rows);
+	CU_add_test(s, "the flusher in commit mode, session killed midway", test_wb_commit);
 	CU_add_test(s, "load of 1,000,000 rows", test_load_million);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
