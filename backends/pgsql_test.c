@@ -335,7 +335,11 @@ static void test_roundtrip4(void)
 	struct got4 g = { .n = 0 };
 
 	clean();
+	/* the backend's session in a far time zone: times are epoch seconds
+	 * both ways, so nothing moves */
+	CU_ASSERT_FATAL(run("ALTER ROLE CURRENT_USER SET timezone = 'Pacific/Chatham'") == 0);
 	be = open_pg();
+	CU_ASSERT_FATAL(run("ALTER ROLE CURRENT_USER RESET timezone") == 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	v4(&r[0], ip4(192, 0, 2, 10), 1, 3600, 1);
 	r[0].fqdn_fwd = 1;
@@ -366,6 +370,15 @@ static void test_roundtrip4(void)
 	CU_ASSERT_EQUAL(pg->load(be, got4_add, &g), 0);
 	CU_ASSERT_EQUAL_FATAL(g.n, 3);
 	r[2].expire = 2147483647u;
+	/* a hostname that is not text for the database (the client sent
+	 * bytes): written as '?' rather than failing the transaction */
+	r[1].hostname_len = 4;
+	memcpy(r[1].hostname, "a\xff\x01" "b", 4);
+	r[1].seq = 4;
+	CU_ASSERT_EQUAL(pg->append(be, &r[1], 1), 0);
+	CU_ASSERT_EQUAL(sync_ok(be), 0);
+	EXPECT_ROW("a??b", "SELECT hostname FROM lease4 WHERE address = %u", r[1].addr);
+	r[1].hostname_len = 0;
 	for (int i = 0; i < 3; i++) {
 		const struct lease_rec *x = find4(&g, r[i].addr);
 
