@@ -657,6 +657,7 @@ static int pg_txn(struct lease_backend *be, char *sqlstate)
 		memset(be->returned[fam], 0, be->pend[fam].n);
 	if (!PQenterPipelineMode(be->conn)) {
 		pg_set_err(be, "pipeline mode", NULL);
+		pg_disconnect(be);      /* a connection that is not idle: start afresh */
 		return -EIO;
 	}
 	steps[ns++] = (struct pg_step){ 0, PG_NSTMTS, false };
