@@ -1,5 +1,5 @@
 /* Registry of lease backends by name (Kea's LeaseMgrFactory idea): main
- * asks for "memfile" and gets a table of function pointers, so the
+ * asks for "memfile" or "postgresql" and gets a table of function pointers, so the
  * flusher never knows which store it writes to. */
 #include <errno.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "lease_backend.h"
 
 extern const struct lease_backend_ops lease_backend_memfile_ops;
+extern const struct lease_backend_ops lease_backend_pgsql_ops;
 
 #define LEASE_BACKEND_MAX 8
 
@@ -14,6 +15,7 @@ extern const struct lease_backend_ops lease_backend_memfile_ops;
  * afterwards, so no lock. */
 static const struct lease_backend_ops *lease_backends[LEASE_BACKEND_MAX] = {
 	&lease_backend_memfile_ops,
+	&lease_backend_pgsql_ops,
 };
 
 const struct lease_backend_ops *lease_backend_find(const char *name)
