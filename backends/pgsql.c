@@ -235,4 +235,9 @@ const struct lease_backend_ops lease_backend_pgsql_ops = {
 	.close = pg_close,
 	.get_stats = pg_get_stats,
 	.refused = pg_refused,
+	.ping = pg_ping,
+	.discard = pg_discard,
+	.counts_open = pg_counts_open,
+	.counts_read = pg_counts_read,
+	.counts_close = pg_counts_close,
 };

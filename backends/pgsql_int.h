@@ -95,4 +95,6 @@ extern const uint32_t *const pg_stmt_types[PG_NSTMTS];
 int pg_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned n);
 int pg_append6(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
 int pg_sync(struct lease_backend *be);
+int pg_ping(struct lease_backend *be);
+void pg_discard(struct lease_backend *be);
 void pg_sync_free(struct lease_backend *be);

@@ -822,6 +822,46 @@ static int pg_reconnect(struct lease_backend *be)
 	return 0;
 }
 
+/* The flusher's question while the store is away: does it answer again?
+ * A connection that looks up is asked (SELECT 1: a server that went away
+ * shows only when used); a bad one is replaced. */
+int pg_ping(struct lease_backend *be)
+{
+	PGresult *res;
+	bool ok;
+
+	if (be == NULL)
+		return -EINVAL;
+	if (be->conn && (PQstatus(be->conn) != CONNECTION_OK ||
+			 PQpipelineStatus(be->conn) != PQ_PIPELINE_OFF))
+		pg_disconnect(be);
+	if (be->conn == NULL) {
+		be->next_connect_ns = 0;      /* the flusher paces the tries */
+		return pg_reconnect(be);
+	}
+	res = PQexec(be->conn, "SELECT 1");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (ok)
+		return 0;
+	pg_disconnect(be);
+	be->next_connect_ns = 0;
+	return pg_reconnect(be);
+}
+
+/* What was appended since the last commit went to the outage journal:
+ * forget it (and any refusal detail that depended on it). */
+void pg_discard(struct lease_backend *be)
+{
+	if (be == NULL)
+		return;
+	for (int fam = 0; fam < 2; fam++) {
+		be->pend[fam].n = 0;
+		be->pend[fam].tail_at = 0;
+		be->pend[fam].tail_n = 0;
+	}
+}
+
 int pg_sync(struct lease_backend *be)
 {
 	char sqlstate[6] = "";
