@@ -28,7 +28,8 @@
 # trap (netns.sh's nt_cleanup calls pg_cleanup when it is defined) needs
 # nothing more.  Knobs: PG_BIN (/usr/lib/postgresql/15/bin; /usr/local/bin's
 # pg_ctl and initdb are links there, /usr/bin/psql is Debian's wrapper),
-# PG_KEEP=1 keeps $PG_TMP (stopped), PG_START_TIMEOUT (30 s).
+# PG_KEEP=1 keeps $PG_TMP (stopped), PG_START_TIMEOUT (30 s), PG_DURABLE=1
+# (fsync and synchronous_commit on; off by default, see pg_durability).
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=${PG_USER:-kea}
@@ -52,6 +53,17 @@ pg_skip_missing() {
 
 # pg_as_postgres CMD...: run as the postgres user (from root).
 pg_as_postgres() { runuser -u postgres -- "$@"; }
+
+# The server's durability settings: none by default (throw-away data,
+# fast), PostgreSQL's defaults with PG_DURABLE=1 (a crash loses no
+# committed transaction: what a test of acknowledged leases needs).
+pg_durability() {
+	if [ "${PG_DURABLE:-0}" = 1 ]; then
+		echo "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+	else
+		echo "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+	fi
+}
 
 pg_port_free() {
 	! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
@@ -97,8 +109,8 @@ pg_start() {
 		# -w -t: pg_ctl waits (bounded) until the server accepts connections.
 		if pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
 			-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $port -k $PG_SOCK \
-			-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-			-c synchronous_commit=off -c max_connections=100" >/dev/null 2>&1; then
+			-c listen_addresses=127.0.0.1 $(pg_durability) \
+			-c max_connections=100" >/dev/null 2>&1; then
 			PG_PORT=$port
 			break
 		fi
@@ -176,8 +188,8 @@ pg_crash() {
 pg_restart() {
 	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
 		-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $PG_PORT -k $PG_SOCK \
-		-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-		-c synchronous_commit=off -c max_connections=100" >/dev/null 2>&1 ||
+		-c listen_addresses=127.0.0.1 $(pg_durability) \
+		-c max_connections=100" >/dev/null 2>&1 ||
 		{ tail -n 20 "$PG_LOG" >&2; pg_die "postgres did not restart"; }
 	pg_pid_from_file || pg_die "no postmaster.pid"
 	pg_log "postgres $PG_PID back on $PG_SOCK"

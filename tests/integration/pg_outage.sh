@@ -15,11 +15,13 @@ nt_init "$@"
 nt_need /usr/sbin/perfdhcp tcpdump jq
 OUTAGE=${PG_OUTAGE:-30}
 RATE=500
+# commits acknowledged before the crash must survive it
+PG_DURABLE=1
 pg_start
 pg_kea_init
 NT_LEASE_DB="$(pg_lease_db) reconnect-wait-time = 500;"
-NT_PLEN=20
-NT_POOL="198.18.1.0 - 198.18.15.254"
+NT_PLEN=16
+NT_POOL="198.18.1.0 - 198.18.255.254"
 nt_topology
 SOCK="$NT_TMP/ctl.sock"
 NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };"
