@@ -674,6 +674,13 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	}
 }
 
+void wb_get_store_stats(const struct wb *wb, struct lease_backend_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (wb->p.ops->get_stats)
+		wb->p.ops->get_stats(wb->p.be, s);
+}
+
 void wb_stop(struct wb *wb)
 {
 	if (wb == NULL || !wb->started)

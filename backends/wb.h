@@ -79,6 +79,8 @@ struct wb_stats {
 	uint64_t reconnect_tries;      /* failed pings and replays */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
+/* The store's own counters (its get_stats; zeros without one).  Any thread. */
+void wb_get_store_stats(const struct wb *wb, struct lease_backend_stats *s);
 
 /* Drain every log, sync, stop the thread.  Safe to call once workers stopped. */
 void wb_stop(struct wb *wb);

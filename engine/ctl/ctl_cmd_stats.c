@@ -419,6 +419,15 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 			ADD("lease-db-journaled", (int64_t)ws.journaled, false, 0, -1);
 			ADD("lease-db-replayed", (int64_t)ws.replayed, false, 0, -1);
 			ADD("lease-db-reconnect-tries", (int64_t)ws.reconnect_tries, false, 0, -1);
+			{
+				struct lease_backend_stats bs;
+
+				wb_get_store_stats(dp->wb, &bs);
+				ADD("lease-db-commits", (int64_t)bs.commits, false, 0, -1);
+				ADD("lease-db-reconnects", (int64_t)bs.reconnects, false, 0, -1);
+				/* another server's live lease held the address */
+				ADD("lease-db-refused", (int64_t)bs.refused, false, 0, -1);
+			}
 		}
 	}
 	if (s->counts)
