@@ -29,9 +29,17 @@ struct lease_backend_stats {
  * it was written; the change's worker must not acknowledge it. */
 struct lease_refusal {
 	uint8_t family;                /* enum lease_family: 4 or 6 */
+	uint8_t has_holder;            /* holder is the lease the store kept */
 	uint64_t seq;                  /* the record's seq */
 	uint32_t addr;                 /* family 4 */
 	struct lease_addr6 addr6;      /* family 6 */
+	/* whose the address is, as the store read it back after the commit
+	 * (the other server's client, its expiry), so the worker can hold
+	 * the address for it; has_holder 0 when the row went meanwhile */
+	union {
+		struct lease_rec v4;
+		struct lease6_rec v6;
+	} holder;
 };
 
 struct lease_backend;

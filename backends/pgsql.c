@@ -190,6 +190,8 @@ static unsigned pg_refused(struct lease_backend *be, struct lease_refusal *out, 
 		return 0;
 	n = be->n_ref < max ? be->n_ref : max;
 	memcpy(out, be->ref, n * sizeof(*out));
+	if (n)
+		pg_fill_holders(be, out, n);
 	memmove(be->ref, be->ref + n, (be->n_ref - n) * sizeof(*be->ref));
 	be->n_ref -= n;
 	return n;

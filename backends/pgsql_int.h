@@ -96,5 +96,9 @@ int pg_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned 
 int pg_append6(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
 int pg_sync(struct lease_backend *be);
 int pg_ping(struct lease_backend *be);
+
+/* pgsql_holder.c: after a commit, the rows that refused (who holds each
+ * address) into r[i].holder, has_holder set for those read. */
+void pg_fill_holders(struct lease_backend *be, struct lease_refusal *r, unsigned n);
 void pg_discard(struct lease_backend *be);
 void pg_sync_free(struct lease_backend *be);

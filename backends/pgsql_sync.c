@@ -64,10 +64,14 @@ static const char pg_upsert4_sql[] =
 	"user_context = excluded.user_context "
 	"WHERE " PG_MINE4("lease4", "excluded") " RETURNING address";
 
+/* A delete also needs the row not to be newer than the lease it ends: a
+ * row another server renewed for the same client (a shared database, a
+ * lease loaded at start and renewed there since) is not ours to end. */
 static const char pg_delete4_sql[] =
-	"DELETE FROM lease4 USING unnest($1::int8[], $2::bytea[], $3::bytea[]) "
-	"AS t(address, hwaddr, client_id) "
-	"WHERE lease4.address = t.address AND " PG_MINE4("lease4", "t");
+	"DELETE FROM lease4 USING unnest($1::int8[], $2::bytea[], $3::bytea[], $4::int8[]) "
+	"AS t(address, hwaddr, client_id, expire) "
+	"WHERE lease4.address = t.address AND " PG_MINE4("lease4", "t") " AND "
+	"(lease4.expire <= to_timestamp(t.expire) OR lease4.expire <= now() OR lease4.state <> 0)";
 
 /* Kea 2.2's INSERT_LEASE6 columns; user_context NULL. */
 static const char pg_upsert6_sql[] =
@@ -93,21 +97,24 @@ static const char pg_upsert6_sql[] =
 	"WHERE " PG_MINE6("lease6", "excluded") " RETURNING address";
 
 static const char pg_delete6_sql[] =
-	"DELETE FROM lease6 USING unnest($1::text[], $2::bytea[], $3::int4[], $4::int2[]) "
-	"AS t(address, duid, iaid, lease_type) "
-	"WHERE lease6.address = t.address AND " PG_MINE6("lease6", "t");
+	"DELETE FROM lease6 USING unnest($1::text[], $2::bytea[], $3::int4[], $4::int2[], "
+	"$5::int8[]) AS t(address, duid, iaid, lease_type, expire) "
+	"WHERE lease6.address = t.address AND " PG_MINE6("lease6", "t") " AND "
+	"(lease6.expire <= to_timestamp(t.expire) OR lease6.expire <= now() OR lease6.state <> 0)";
 
 static const uint32_t pg_upsert4_types[] = {
 	OID_INT8_A, OID_BYTEA_A, OID_BYTEA_A, OID_INT8_A, OID_INT8_A, OID_INT8_A,
 	OID_BOOL_A, OID_BOOL_A, OID_TEXT_A, OID_INT8_A,
 };
-static const uint32_t pg_delete4_types[] = { OID_INT8_A, OID_BYTEA_A, OID_BYTEA_A };
+static const uint32_t pg_delete4_types[] = { OID_INT8_A, OID_BYTEA_A, OID_BYTEA_A, OID_INT8_A };
 static const uint32_t pg_upsert6_types[] = {
 	OID_TEXT_A, OID_BYTEA_A, OID_INT8_A, OID_INT8_A, OID_INT8_A, OID_INT8_A,
 	OID_INT2_A, OID_INT4_A, OID_INT2_A, OID_BOOL_A, OID_BOOL_A, OID_TEXT_A,
 	OID_BYTEA_A, OID_INT2_A, OID_INT2_A, OID_INT8_A,
 };
-static const uint32_t pg_delete6_types[] = { OID_TEXT_A, OID_BYTEA_A, OID_INT4_A, OID_INT2_A };
+static const uint32_t pg_delete6_types[] = {
+	OID_TEXT_A, OID_BYTEA_A, OID_INT4_A, OID_INT2_A, OID_INT8_A,
+};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -378,8 +385,10 @@ static void pg_params4(struct lease_backend *be, const struct lease_rec *r, bool
 	pg_arr_i64(&a[0], r->addr);
 	pg_arr_elem(&a[1], r->hwaddr, r->hwaddr_len < 16 ? r->hwaddr_len : 16);
 	pg_cid(&a[2], r);
-	if (!live)
+	if (!live) {
+		pg_arr_i64(&a[3], pg_expire_db(r->expire));
 		return;
+	}
 	pg_arr_i64(&a[3], r->valid_lft);
 	pg_arr_i64(&a[4], pg_expire_db(r->expire));
 	pg_arr_i64(&a[5], r->subnet_id);
@@ -418,6 +427,7 @@ static void pg_params6(struct lease_backend *be, const struct lease6_rec *r, boo
 	if (!live) {
 		pg_arr_i32(&a[2], (int32_t)r->iaid);
 		pg_arr_i16(&a[3], r->type);
+		pg_arr_i64(&a[4], pg_expire_db(r->expire));
 		return;
 	}
 	pg_arr_i64(&a[2], r->valid_lft);

@@ -599,6 +599,27 @@ static void test_conflict(void)
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_EQUAL(out[0].seq, 107);
 	CU_ASSERT_EQUAL(out[1].seq, 108);
+
+	/* the same client's lease, renewed since by another server (the row
+	 * is newer than the lease this server ends): the removal leaves it;
+	 * a removal carrying the row's own expiry deletes it */
+	v4(&r[1], ip4(192, 0, 2, 51), 51, 3600, 109);
+	{
+		char q[160];
+
+		snprintf(q, sizeof(q), "UPDATE lease4 SET expire = expire + interval '600 seconds' "
+			 "WHERE address = %u", ip4(192, 0, 2, 51));
+		CU_ASSERT(run(q) == 0);
+	}
+	r[1].valid_lft = 0;
+	CU_ASSERT_EQUAL(pg->append(be, &r[1], 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sync_ok(be), 0);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM lease4 WHERE address = %u", ip4(192, 0, 2, 51)), 1);
+	r[1].expire += 600;
+	r[1].seq = 110;
+	CU_ASSERT_EQUAL(pg->append(be, &r[1], 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sync_ok(be), 0);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM lease4 WHERE address = %u", ip4(192, 0, 2, 51)), 0);
 	pg->close(be);
 }
 
@@ -792,7 +813,9 @@ static void test_wb_commit(void)
 	for (unsigned i = 0; i < 400; i++) {     /* releases of the first 300 v4 leases */
 		if (i % 4 == 3)
 			continue;
-		v4(&r, ip4(198, 18, 8, 0) + i, 8000 + i, 0, 0);
+		/* a removal carries the lease's own expiry, as the engine's do */
+		v4(&r, ip4(198, 18, 8, 0) + i, 8000 + i, 3600, 0);
+		r.valid_lft = 0;
 		last = push(log, 0, &r, 0);
 	}
 	while (wb_durable(wb, 0) < last && waited++ < 2000)

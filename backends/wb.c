@@ -62,6 +62,10 @@ struct wb {
 	 * when the store fails.  rep/rep6 carry a replay in chunks. */
 	struct lease_backend *jbe;
 	int state;                      /* enum wb_store_state, atomic */
+	uint16_t *batch_w, *batch6_w;   /* each batch record's worker */
+	uint16_t *held_w, *held6_w;     /* each held record's worker */
+	struct wb_refq *refq;           /* per worker: refusals on their way to it */
+	struct lease_refusal *ref_buf;  /* scratch for the store's refused() */
 	struct lease_rec *held;
 	unsigned n_held, cap_held;
 	struct lease6_rec *held6;
@@ -75,6 +79,20 @@ struct wb {
 };
 
 static int wb_replay(struct wb *wb);
+
+/* Refusals on their way to one worker: single producer (the flusher),
+ * single consumer (the worker); pushed before the watermark that covers
+ * them is published, so a worker that reads the watermark first and
+ * then drains this sees every refusal the watermark covers. */
+#define WB_REFQ_SIZE 256u
+struct wb_refq {
+	uint32_t head;                  /* consumer: next to take (release store) */
+	uint8_t pad0[60];
+	uint32_t tail;                  /* producer: next free (release store) */
+	uint8_t pad1[60];
+	struct lease_refusal v[WB_REFQ_SIZE];
+} __attribute__((aligned(64)));
+#define WB_REF_BUF 64u
 
 #define WB_STAT_ADD(wb, f, v) __atomic_fetch_add(&(wb)->st.f, (v), __ATOMIC_RELAXED)
 
@@ -123,6 +141,13 @@ struct wb *wb_create(const struct wb_params *p)
 	wb->appended = calloc(p->n_workers, sizeof(*wb->appended));
 	wb->batch_first = calloc(p->n_workers, sizeof(*wb->batch_first));
 	wb->ceiling = malloc(p->n_workers * sizeof(*wb->ceiling));
+	wb->batch_w = malloc(sizeof(*wb->batch_w) * wb->p.batch_max);
+	wb->batch6_w = malloc(sizeof(*wb->batch6_w) * wb->p.batch_max);
+	wb->refq = aligned_alloc(64, sizeof(*wb->refq) * p->n_workers);
+	wb->ref_buf = malloc(sizeof(*wb->ref_buf) * WB_REF_BUF);
+	if (wb->batch_w == NULL || wb->batch6_w == NULL || wb->refq == NULL || wb->ref_buf == NULL)
+		goto err;
+	memset(wb->refq, 0, sizeof(*wb->refq) * p->n_workers);
 	wb->batch = malloc(sizeof(*wb->batch) * wb->p.batch_max);
 	if (p->ops->append6)
 		wb->batch6 = malloc(sizeof(*wb->batch6) * wb->p.batch_max);
@@ -202,15 +227,17 @@ static void wb_take_one(const struct lease_change *c, void *arg)
 	/* in order per log: the last one has the highest seq */
 	wb->appended[x->w] = c->seq;
 	if (c->family == LEASE_FAMILY_V4) {
-		struct lease_rec *r = &wb->batch[wb->n_recs++];
+		struct lease_rec *r = &wb->batch[wb->n_recs];
 
+		wb->batch_w[wb->n_recs++] = (uint16_t)x->w;
 		*r = c->u.v4;
 		r->seq = c->seq;
 		if (lease_op_removes(c->op))
 			r->valid_lft = 0;
 	} else if (c->family == LEASE_FAMILY_V6 && wb->batch6) {
-		struct lease6_rec *r = &wb->batch6[wb->n_recs6++];
+		struct lease6_rec *r = &wb->batch6[wb->n_recs6];
 
+		wb->batch6_w[wb->n_recs6++] = (uint16_t)x->w;
 		*r = c->u.v6;
 		r->seq = c->seq;
 		if (lease_op_removes(c->op))
@@ -309,25 +336,36 @@ static int wb_hold(struct wb *wb)
 	if (wb->n_held + wb->n_recs > wb->cap_held) {
 		unsigned cap = RTE_MAX(wb->cap_held * 2, wb->n_held + wb->n_recs);
 		struct lease_rec *v = realloc(wb->held, (size_t)cap * sizeof(*v));
+		uint16_t *vw = realloc(wb->held_w, (size_t)cap * sizeof(*vw));
 
-		if (v == NULL)
+		if (v)
+			wb->held = v;
+		if (vw)
+			wb->held_w = vw;
+		if (v == NULL || vw == NULL)
 			return -ENOMEM;
-		wb->held = v;
 		wb->cap_held = cap;
 	}
 	if (wb->n_held6 + wb->n_recs6 > wb->cap_held6) {
 		unsigned cap = RTE_MAX(wb->cap_held6 * 2, wb->n_held6 + wb->n_recs6);
 		struct lease6_rec *v = realloc(wb->held6, (size_t)cap * sizeof(*v));
+		uint16_t *vw = realloc(wb->held6_w, (size_t)cap * sizeof(*vw));
 
-		if (v == NULL)
+		if (v)
+			wb->held6 = v;
+		if (vw)
+			wb->held6_w = vw;
+		if (v == NULL || vw == NULL)
 			return -ENOMEM;
-		wb->held6 = v;
 		wb->cap_held6 = cap;
 	}
 	memcpy(wb->held + wb->n_held, wb->batch, wb->n_recs * sizeof(*wb->batch));
+	memcpy(wb->held_w + wb->n_held, wb->batch_w, wb->n_recs * sizeof(*wb->batch_w));
 	wb->n_held += wb->n_recs;
-	if (wb->n_recs6)
+	if (wb->n_recs6) {
 		memcpy(wb->held6 + wb->n_held6, wb->batch6, wb->n_recs6 * sizeof(*wb->batch6));
+		memcpy(wb->held6_w + wb->n_held6, wb->batch6_w, wb->n_recs6 * sizeof(*wb->batch6_w));
+	}
 	wb->n_held6 += wb->n_recs6;
 	return 0;
 }
@@ -387,6 +425,75 @@ static int wb_append(struct wb *wb)
 	return ret;
 }
 
+/* The worker whose record (family, seq, address) the store refused: the
+ * held records are what the committed transaction(s) carried. */
+static int wb_refused_worker(const struct wb *wb, const struct lease_refusal *r)
+{
+	unsigned i;
+
+	if (r->family == LEASE_FAMILY_V4) {
+		for (i = 0; i < wb->n_held; i++)
+			if (wb->held[i].seq == r->seq && wb->held[i].addr == r->addr)
+				return wb->held_w[i];
+	} else {
+		for (i = 0; i < wb->n_held6; i++)
+			if (wb->held6[i].seq == r->seq &&
+			    lease_addr6_eq(wb->held6[i].addr, r->addr6))
+				return wb->held6_w[i];
+	}
+	return -1;
+}
+
+static void wb_refq_push(struct wb *wb, unsigned w, const struct lease_refusal *r)
+{
+	struct wb_refq *q = &wb->refq[w];
+	unsigned tries = 0;
+
+	/* the worker drains its queue every pass: wait for room (a reply
+	 * must never leave before its refusal reached its worker); only a
+	 * worker that stopped never drains, and then no reply leaves */
+	while (q->tail - __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) >= WB_REFQ_SIZE) {
+		if (wb_stopping(wb) && ++tries > 1000) {
+			WB_STAT_ADD(wb, refusals_lost, 1);
+			return;
+		}
+		wb_sleep_us(100);
+	}
+	q->v[q->tail & (WB_REFQ_SIZE - 1)] = *r;
+	__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
+}
+
+/* After the store committed what is held: every record it refused goes
+ * to its worker before any watermark covering it is published. */
+static void wb_route_refusals(struct wb *wb)
+{
+	unsigned n, i;
+
+	if (wb->p.ops->refused == NULL)
+		return;
+	while ((n = wb->p.ops->refused(wb->p.be, wb->ref_buf, WB_REF_BUF)) > 0) {
+		for (i = 0; i < n; i++) {
+			int w = wb_refused_worker(wb, &wb->ref_buf[i]);
+
+			WB_STAT_ADD(wb, refused, 1);
+			if (w >= 0)
+				wb_refq_push(wb, (unsigned)w, &wb->ref_buf[i]);
+		}
+	}
+}
+
+unsigned wb_refusals_take(struct wb *wb, unsigned worker, struct lease_refusal *out, unsigned max)
+{
+	struct wb_refq *q = &wb->refq[worker];
+	uint32_t head = q->head, tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+	unsigned n = 0;
+
+	while (head != tail && n < max)
+		out[n++] = q->v[head++ & (WB_REFQ_SIZE - 1)];
+	__atomic_store_n(&q->head, head, __ATOMIC_RELEASE);
+	return n;
+}
+
 /* Sync, then publish: a watermark never passes a record the sync did
  * not cover (everything appended before the sync call). */
 static int wb_sync_publish(struct wb *wb)
@@ -398,6 +505,7 @@ static int wb_sync_publish(struct wb *wb)
 	if (wb->jbe && wb_state(wb) == WB_STORE_UP) {
 		ret = wb->p.ops->sync(wb->p.be);
 		if (ret == 0) {
+			wb_route_refusals(wb);
 			wb->n_held = wb->n_held6 = 0;
 		} else {
 			WB_STAT_ADD(wb, errors, 1);
@@ -444,6 +552,14 @@ static int wb_rep_flush(struct wb *wb)
 	}
 	WB_STAT_ADD(wb, replayed, wb->n_rep + wb->n_rep6);
 	wb->n_rep = wb->n_rep6 = 0;
+	/* a journaled change another server's lease now refuses: its reply
+	 * left while the store was away; counted, the store keeps the other */
+	if (wb->p.ops->refused) {
+		unsigned n;
+
+		while ((n = wb->p.ops->refused(wb->p.be, wb->ref_buf, WB_REF_BUF)) > 0)
+			WB_STAT_ADD(wb, refused_replay, n);
+	}
 	return 0;
 }
 
@@ -665,6 +781,9 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	s->replayed = __atomic_load_n(&wb->st.replayed, __ATOMIC_RELAXED);
 	s->backlog = __atomic_load_n(&wb->st.backlog, __ATOMIC_RELAXED);
 	s->reconnect_tries = __atomic_load_n(&wb->st.reconnect_tries, __ATOMIC_RELAXED);
+	s->refused = __atomic_load_n(&wb->st.refused, __ATOMIC_RELAXED);
+	s->refused_replay = __atomic_load_n(&wb->st.refused_replay, __ATOMIC_RELAXED);
+	s->refusals_lost = __atomic_load_n(&wb->st.refusals_lost, __ATOMIC_RELAXED);
 	s->ring_full = 0;
 	for (w = 0; w < wb->p.n_workers; w++) {
 		struct lease_log_stats ls;
@@ -707,6 +826,12 @@ void wb_free(struct wb *wb)
 		wb->p.journal_ops->close(wb->jbe);
 	free(wb->held);
 	free(wb->held6);
+	free(wb->held_w);
+	free(wb->held6_w);
+	free(wb->batch_w);
+	free(wb->batch6_w);
+	free(wb->refq);
+	free(wb->ref_buf);
 	free(wb->rep);
 	free(wb->rep6);
 	free(wb);

@@ -77,10 +77,21 @@ struct wb_stats {
 	uint64_t replayed;             /* records replayed from it into the store */
 	uint64_t backlog;              /* records in the journal now */
 	uint64_t reconnect_tries;      /* failed pings and replays */
+	/* another server's live lease held the address */
+	uint64_t refused;              /* changes the store refused (sent to their worker) */
+	uint64_t refused_replay;       /* ... refused when the journal was replayed */
+	uint64_t refusals_lost;        /* not delivered: the worker had stopped */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 /* The store's own counters (its get_stats; zeros without one).  Any thread. */
 void wb_get_store_stats(const struct wb *wb, struct lease_backend_stats *s);
+
+/* Worker `worker`: the refusals of its changes (oldest first, at most
+ * max), each meaning that the change `seq` was not stored because another
+ * server's client holds the address.  Read the watermarks first, then
+ * this: every refusal of a change at or below them is here.  Only that
+ * worker calls it. */
+unsigned wb_refusals_take(struct wb *wb, unsigned worker, struct lease_refusal *out, unsigned max);
 
 /* Drain every log, sync, stop the thread.  Safe to call once workers stopped. */
 void wb_stop(struct wb *wb);

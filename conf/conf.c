@@ -419,6 +419,13 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 		return conf_err(ld, s_persist ? s_persist : s_dur ? s_dur : s_type,
 				"a postgresql lease-database keeps leases in the database: "
 				"durability \"memory\" (persist = false) contradicts it");
+	if (db->shared && !conf_found(&lease_db_table, found, "on-fail"))
+		db->on_fail = CONF_ON_FAIL_STOP_RETRY_EXIT;
+	if (db->shared && db->on_fail != CONF_ON_FAIL_STOP_RETRY_EXIT)
+		return conf_err(ld, conf_found(&lease_db_table, found, "on-fail"),
+				"shared = true needs on-fail \"stop-retry-exit\" (its default then): "
+				"serving while the database is away, no server could learn that "
+				"another gave out the same address");
 	if (db->shared && db->durability != CONF_DUR_COMMIT)
 		return conf_err(ld, s_dur ? s_dur : conf_found(&lease_db_table, found, "shared"),
 				"shared = true needs durability \"commit\": with \"%s\" a reply "

@@ -31,6 +31,7 @@
 	X(NO_SUBNET,              "drop-no-subnet")                    \
 	X(NOT_FOR_US,             "drop-not-for-us")                   \
 	X(RELEASE_QUEUE_FULL,     "release-queue-full")                \
+	X(LEASES_FOREIGN,         "leases-learnt-foreign")             \
 	X(DROP_CLASS,             "drop-class")                        \
 	X(ACCESS_REJECTED,        "drop-access-rejected")              \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
@@ -70,6 +71,7 @@
 	X(NO_CLIENT_ID,           "v6-drop-no-client-id")              \
 	X(BAD_SERVER_ID,          "v6-drop-server-id")                 \
 	X(RELEASE_QUEUE_FULL,     "v6-release-queue-full")             \
+	X(LEASES_FOREIGN,         "v6-leases-learnt-foreign")          \
 	X(DROP_CLASS,             "v6-drop-class")                     \
 	X(CLASS_EVAL_FAILED,      "v6-class-eval-failed")              \
 	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")
@@ -92,6 +94,8 @@
 	X(ASK_TIMEOUTS,     "dp-drop-ask-timeout")                     \
 	X(ANSWERS_LATE,     "dp-answers-late")                         \
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
+	X(REFUSED,          "dp-lease-refused")                        \
+	X(REFUSED_DROP,     "dp-drop-lease-refused")                   \
 	X(CTL_MSGS,         "dp-ctl-messages")
 
 enum stat4 {

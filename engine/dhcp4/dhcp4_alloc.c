@@ -23,7 +23,8 @@ static void lease_set_hostname(struct txn *t, struct lease4 *l)
 		hn = dhcp4_opt(t->req, DHCP4_OPT_HOSTNAME, &len);
 	}
 	(void)lease_table_set_hostname(t->w->lt, l, (const char *)hn, hn ? len : 0);
-	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);   /* no DNS update here */
+	/* no DNS update here; a lease this server writes is its own */
+	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV | LEASE_F_FOREIGN);
 }
 
 /* The client's lease, and its own identity written into it. */

@@ -9,6 +9,11 @@ static void expire_one(struct lease4 *l, void *arg)
 	int s = lease_subnet(w, l);
 	uint8_t state = l->state;
 
+	if (l->flags & LEASE_F_FOREIGN) {
+		/* another server's lease, never written here: it just ends */
+		dhcp4_lease_drop(w, l, 0);
+		return;
+	}
 	if (dhcp4_lease_drop(w, l, LEASE_OP_EXPIRE)) {
 		/* Not freed now (counted): due again in a second, so the next
 		 * sweeps retry without spinning on it in this one. */

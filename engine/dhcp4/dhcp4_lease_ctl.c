@@ -352,3 +352,73 @@ unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)
 	w->origin = LEASE_ORIGIN_CLIENT;
 	return total;
 }
+
+/* The store refused this worker's change `seq` at addr: the address is a
+ * live lease of another server's client (holder, or NULL when the store
+ * could not say whose).  Our client's lease there goes without a record
+ * (the store never had it), and the reply waiting for it is dropped by
+ * the caller.  With a holder the address stays taken: the holder's lease
+ * takes the entry's place here, flagged LEASE_F_FOREIGN (never written,
+ * ended without a record at its expiry), so it is not handed out again
+ * meanwhile.  It is filed in this worker, which keeps the address's bit,
+ * even when the holder's client is another worker's.  Without a holder,
+ * or with one that ended, the address is free again.  A lease that
+ * changed after seq waits for that change's own verdict. */
+int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
+			const struct lease_rec *holder)
+{
+	struct dhcp4_runtime *rt = w->rt;
+	struct lease4 *l = dhcp4_lease_at(w, addr), *f;
+	struct lease_key k;
+	uint32_t subnet_id;
+	bool existed;
+	uint16_t p;
+
+	worker_serving(w);
+	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
+		return -ENOENT;
+	if (!holder || holder->expire <= w->now || !holder->valid_lft ||
+	    holder->state != LEASE_STATE_DEFAULT || rt_reserved(rt, addr))
+		return dhcp4_lease_drop(w, l, 0);
+	dhcp4_rec_key(holder, w->conf->match_client_id, &k);
+	f = lease_table_lookup(w->lt, &k);
+	if (f && f->state == LEASE_STATE_OFFERED)
+		dhcp4_lease_drop(w, f, 0);
+	else if (f)
+		return dhcp4_lease_drop(w, l, 0);   /* the holder has a lease here too */
+	/* the entry goes; its address (bit, owner word) passes to the holder's */
+	p = l->pool;
+	subnet_id = l->subnet_id;
+	dhcp4_gauge(w, l, -1);
+	l->pool = NO_POOL;
+	if (unlikely(w->ridx.cap))
+		addr_index_del(&w->ridx, l->addr, l);
+	lease_table_remove(w->lt, l);
+	f = lease_table_insert(w->lt, &k, &existed);
+	if (!f) {
+		dhcp4_addr_give(rt, p, addr);
+		return -ENOMEM;
+	}
+	f->addr = addr;
+	f->pool = p;
+	f->subnet_id = subnet_id;
+	if (dhcp4_lease_from_rec(w, f, holder, k.kind)) {
+		dhcp4_addr_give(rt, p, addr);
+		lease_table_remove(w->lt, f);
+		return -ENOMEM;
+	}
+	f->flags |= LEASE_F_FOREIGN;
+	dhcp4_gauge(w, f, +1);
+	lease_table_touch(w->lt, f);
+	addr_own(w, f);
+	w->st.c[STAT4_LEASES_FOREIGN]++;
+	/* the addresses after this one are likely the other server's run of
+	 * claims: look elsewhere in the pool next time */
+	if (p != NO_POOL) {
+		uint64_t size = (uint64_t)rt->pools[p].last - rt->pools[p].first + 1;
+		uint64_t h = (seq ^ ((uint64_t)addr << 32)) * 0x9e3779b97f4a7c15ull;
+
+		w->cursor[p] = (uint32_t)((h >> 32) % size);
+	}
+	return 0;
+}

@@ -228,6 +228,13 @@ struct dhcp4_worker {
 } __attribute__((aligned(64)));
 
 /* Serving begins: the restore index is not kept up to date past here. */
+/* Where worker id of n starts scanning a pool of `size` addresses. */
+extern uint32_t dhcp4_cursor_spread;
+static inline uint32_t dhcp4_cursor_start(uint64_t size, unsigned id, unsigned n)
+{
+	return (uint32_t)((size * id / n + ((size * dhcp4_cursor_spread) >> 32)) % size);
+}
+
 static inline void worker_serving(struct dhcp4_worker *w)
 {
 	if (unlikely(w->ridx.cap))

@@ -146,7 +146,7 @@ int dhcp4_worker_switch(struct dhcp4_worker *w, struct dhcp4_reconf *rc)
 			rc->pool[i].cumulative = opool[op].cumulative;
 			rc->cursor[i] = ocur[op];
 		} else {
-			rc->cursor[i] = (uint32_t)(size * w->id / w->n_workers);
+			rc->cursor[i] = dhcp4_cursor_start(size, w->id, w->n_workers);
 		}
 	}
 	w->conf = nc;

@@ -289,6 +289,18 @@ unsigned dhcp4_lease_fetch(struct dhcp4_worker *w, const uint32_t *addrs, unsign
  * See move_lease (engine/ctl) for why every interleaving leaves the store
  * and a restart right. */
 int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq);
+/* Where in each pool the workers start looking for free addresses, as a
+ * fraction of the pool (spread / 2^32) added to their even spacing.
+ * Process-wide, set once before the workers are made (main: a random one
+ * when several servers share the database, so they do not all claim the
+ * same addresses first); 0 by default. */
+void dhcp4_set_cursor_spread(uint32_t spread);
+
+/* Worker: the store refused its change `seq` at addr, another server's
+ * client (holder; NULL: unknown) holds it.  See dhcp4_lease_ctl.c.  0, or
+ * -ENOENT when that change is no longer this worker's lease at addr. */
+int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
+			const struct lease_rec *holder);
 int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq);
 int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq);
 static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers)

@@ -90,7 +90,7 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	for (i = 0; i < rt->n_pools; i++) {
 		uint64_t size = (uint64_t)rt->pools[i].last - rt->pools[i].first + 1;
 
-		w->cursor[i] = (uint32_t)(size * p->id / p->n_workers);
+		w->cursor[i] = dhcp4_cursor_start(size, p->id, p->n_workers);
 	}
 	if (p->id >= rt->n_workers) {
 		struct dhcp4_worker **nw = realloc(rt->workers, (p->id + 1) * sizeof(*nw));
@@ -145,4 +145,11 @@ uint32_t dhcp4_worker_busy(const struct dhcp4_worker *w)
 bool dhcp4_worker_frozen(const struct dhcp4_worker *w)
 {
 	return __atomic_load_n(&w->rt->n_frozen, __ATOMIC_SEQ_CST) != 0;
+}
+
+uint32_t dhcp4_cursor_spread;
+
+void dhcp4_set_cursor_spread(uint32_t spread)
+{
+	dhcp4_cursor_spread = spread;
 }

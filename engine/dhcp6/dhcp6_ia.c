@@ -152,7 +152,7 @@ static int lease_renew(struct txn6 *t, struct lease6 *l, int s)
 	l->valid_lft = valid;
 	l->pref_lft = pref;
 	l->expire = add_lft6(w->now, valid);
-	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV);
+	l->flags &= (uint8_t)~(LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV | LEASE_F_FOREIGN);
 	lease6_table_touch(w->lt, l);
 	dhcp6_keep_hw(w, l);
 	t->wait_seq = dhcp6_log_commit(w, c, l, LEASE_OP_RENEW);

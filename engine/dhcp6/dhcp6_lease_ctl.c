@@ -224,3 +224,44 @@ long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f)
 		return -ENOBUFS;
 	return done;
 }
+
+/* The store refused this worker's change `seq` at addr (an address or a
+ * delegated prefix): a live lease of another server's client holds it
+ * (holder; NULL when the store could not say).  As dhcp4_lease_foreign:
+ * our lease there goes without a record, and with a holder its lease
+ * takes the place (the unit stays taken), flagged LEASE_F_FOREIGN until
+ * it expires, never written; without one the unit is free again. */
+int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_t seq,
+			const struct lease6_rec *holder)
+{
+	struct lease6 *l = lease6_table_lookup_addr(w->lt, addr), *f;
+	struct lease6_key k;
+	uint8_t plen, keep;
+	uint16_t p;
+	bool existed;
+
+	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
+		return -ENOENT;
+	if (!holder || holder->expire <= w->now || !holder->valid_lft || !holder->duid_len ||
+	    holder->state != LEASE_STATE_DEFAULT || holder->type != l->type ||
+	    (l->flags & LEASE6_F_RESERVED))
+		return dhcp6_lease_drop(w, l, 0);
+	p = l->pool;
+	plen = l->prefix_len;
+	keep = l->flags & LEASE6_F_NOUNIT;
+	dhcp6_gauge(w, l, -1);
+	lease6_table_remove(w->lt, l);          /* the unit stays taken */
+	k = (struct lease6_key){ holder->duid, holder->duid_len, holder->type, holder->iaid };
+	f = lease6_table_insert(w->lt, &k, addr, plen, &existed);
+	if (!f) {
+		dhcp6_unit_put(w, p, addr, plen, holder->type == LEASE6_TYPE_PD, keep);
+		return -ENOMEM;
+	}
+	f->pool = p;
+	f->flags = keep;
+	dhcp6_lease_fill(w, f, holder);
+	f->flags |= LEASE_F_FOREIGN;
+	dhcp6_gauge(w, f, +1);
+	w->st.c[STAT6_LEASES_FOREIGN]++;
+	return 0;
+}

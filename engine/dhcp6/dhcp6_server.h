@@ -144,6 +144,11 @@ unsigned dhcp6_worker_poll(struct dhcp6_worker *w);
  * without a DUID, a declined one, goes to worker 0).  A delete record
  * removes the lease.  0 or -errno. */
 int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r);
+/* Worker: the store refused its change `seq` at addr; another server's
+ * client (holder; NULL: unknown) holds it.  0, or -ENOENT when that change
+ * is no longer this worker's lease at addr. */
+int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_t seq,
+			const struct lease6_rec *holder);
 unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers);
 
 /* ---- control operations (on the owning worker, from its message ring) ---- */

@@ -93,6 +93,11 @@ static void expire_one(struct lease6 *l, void *arg)
 	int s = lease6_subnet(w, l);
 	uint8_t state = l->state;
 
+	if (l->flags & LEASE_F_FOREIGN) {
+		/* another server's lease, never written here: it just ends */
+		dhcp6_lease_drop(w, l, 0);
+		return;
+	}
 	if (dhcp6_lease_drop(w, l, LEASE_OP_EXPIRE)) {
 		/* not now (counted): due again in a second */
 		l->expire = w->now + 1;

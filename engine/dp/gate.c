@@ -88,7 +88,7 @@ static unsigned lane_poll(struct gate *g, struct gate_lane *l, uint64_t safe, ui
 		const struct gate_item *it = &l->q[l->head & g->mask];
 
 		if (it->seq <= safe)
-			emit(ctx, it, GATE_SEND);
+			emit(ctx, it, it->refused ? GATE_REFUSED : GATE_SEND);
 		else if (it->deadline <= now)
 			emit(ctx, it, (enum gate_outcome)it->on_timeout);
 		else
@@ -103,15 +103,53 @@ static unsigned lane_poll(struct gate *g, struct gate_lane *l, uint64_t safe, ui
 unsigned gate_poll(struct gate *g, const struct lease_log *log, uint64_t now, gate_emit_fn *emit,
 		   void *ctx)
 {
+	uint64_t safe[GATE_MAX_LANES];
+
+	if (g->parked == 0)
+		return 0;
+	gate_snapshot(g, log, safe);
+	return gate_poll_at(g, safe, now, emit, ctx);
+}
+
+int gate_refuse(struct gate *g, uint64_t seq)
+{
+	for (unsigned i = 0; i < g->n_lanes; i++) {
+		struct gate_lane *l = &g->lanes[i];
+
+		/* seqs grow along a lane: stop past it */
+		for (uint32_t k = l->head; k != l->tail; k++) {
+			struct gate_item *it = &l->q[k & g->mask];
+
+			if (it->seq == seq) {
+				it->refused = 1;
+				return 0;
+			}
+			if (it->seq > seq)
+				break;
+		}
+	}
+	return -ENOENT;
+}
+
+void gate_snapshot(const struct gate *g, const struct lease_log *log, uint64_t *safe)
+{
+	for (unsigned i = 0; i < GATE_MAX_LANES; i++)
+		safe[i] = i < g->n_lanes ? lease_log_safe(log, g->lanes[i].need) : 0;
+}
+
+unsigned gate_poll_at(struct gate *g, const uint64_t *safe, uint64_t now, gate_emit_fn *emit,
+		      void *ctx)
+{
 	unsigned n = 0;
 
 	if (g->parked == 0)
 		return 0;
+	/* a lane made after the snapshot has 0 there: it waits a pass */
 	for (unsigned i = 0; i < g->n_lanes; i++) {
 		struct gate_lane *l = &g->lanes[i];
 
 		if (l->head != l->tail)
-			n += lane_poll(g, l, lease_log_safe(log, l->need), now, emit, ctx);
+			n += lane_poll(g, l, safe[i], now, emit, ctx);
 	}
 	return n;
 }
@@ -128,7 +166,7 @@ unsigned gate_flush(struct gate *g, const struct lease_log *log, gate_emit_fn *e
 		while (l->head != l->tail) {
 			const struct gate_item *it = &l->q[l->head & g->mask];
 
-			emit(ctx, it, it->seq <= safe ? GATE_SEND : GATE_DROP);
+			emit(ctx, it, it->seq <= safe && !it->refused ? GATE_SEND : GATE_DROP);
 			l->head++;
 			n++;
 		}

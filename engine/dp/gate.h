@@ -24,6 +24,8 @@ enum gate_outcome {
 	GATE_SEND = 1,                 /* its conditions hold: send it */
 	GATE_NAK,                      /* deadline passed: answer a refusal instead */
 	GATE_DROP,                     /* deadline passed: send nothing (the client retries) */
+	GATE_REFUSED,                  /* the store refused its change (gate_refuse): the
+					* reply must not leave */
 };
 
 struct gate_item {
@@ -34,6 +36,7 @@ struct gate_item {
 					 * one timeout */
 	uint16_t port;
 	uint8_t on_timeout;            /* GATE_NAK or GATE_DROP */
+	uint8_t refused;               /* set by gate_refuse: leaves as GATE_REFUSED */
 };
 
 struct gate_params {
@@ -57,6 +60,19 @@ typedef void gate_emit_fn(void *ctx, const struct gate_item *it, enum gate_outco
  * Returns how many left. */
 unsigned gate_poll(struct gate *g, const struct lease_log *log, uint64_t now, gate_emit_fn *emit,
 		   void *ctx);
+/* The store refused the change `seq` (another server holds its address):
+ * the reply parked for it leaves as GATE_REFUSED when its watermark
+ * passes.  0, or -ENOENT when no parked reply waits for seq.  O(parked). */
+int gate_refuse(struct gate *g, uint64_t seq);
+
+/* gate_poll in two steps, for a caller that must learn of refusals up to
+ * the watermarks it releases with: take the watermarks (one per lane,
+ * safe[GATE_MAX_LANES]), drain the refusals, then poll with them.  The
+ * watermarks only grow, so an older snapshot never releases too much. */
+void gate_snapshot(const struct gate *g, const struct lease_log *log, uint64_t *safe);
+unsigned gate_poll_at(struct gate *g, const uint64_t *safe, uint64_t now, gate_emit_fn *emit,
+		      void *ctx);
+
 /* At shutdown: what is safe is sent, everything else dropped. */
 unsigned gate_flush(struct gate *g, const struct lease_log *log, gate_emit_fn *emit, void *ctx);
 unsigned gate_parked(const struct gate *g);

@@ -128,6 +128,42 @@ static void test_limits_and_flush(void)
 	CU_ASSERT_PTR_NULL(gate_create(&gp));
 }
 
+/* A refused change's reply leaves as GATE_REFUSED, the others as usual;
+ * a snapshot taken before the refusal bounds what a poll releases. */
+static void test_refuse(void)
+{
+	struct gate_params gp = { .lane_size = 8 };
+	struct gate *g = gate_create(&gp);
+	struct lease_log *log = two_consumers();
+	struct seen s = { 0 };
+	struct gate_item a = item(1, 1, 1000, GATE_DROP), b = item(2, 2, 1000, GATE_DROP),
+			 c = item(3, 3, 1000, GATE_DROP);
+	uint64_t safe[GATE_MAX_LANES];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &a), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &b), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &c), 0);
+	gate_snapshot(g, log, safe);           /* nothing durable yet */
+	lease_log_publish(log, 0, 3);          /* ... and now all three */
+	CU_ASSERT_EQUAL(gate_refuse(g, 2), 0);
+	CU_ASSERT_EQUAL(gate_refuse(g, 7), -ENOENT);
+	CU_ASSERT_EQUAL(gate_poll_at(g, safe, 0, emit, &s), 0);   /* the old snapshot */
+	gate_snapshot(g, log, safe);
+	CU_ASSERT_EQUAL(gate_poll_at(g, safe, 0, emit, &s), 3);
+	CU_ASSERT_EQUAL(s.o[0], GATE_SEND);
+	CU_ASSERT_EQUAL(s.o[1], GATE_REFUSED);
+	CU_ASSERT_EQUAL(s.pkt[1], 2);
+	CU_ASSERT_EQUAL(s.o[2], GATE_SEND);
+	/* at shutdown a refused reply is dropped, never sent */
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &(struct gate_item){ .pkt = (void *)4, .seq = 3 }), 0);
+	CU_ASSERT_EQUAL(gate_refuse(g, 3), 0);
+	CU_ASSERT_EQUAL(gate_flush(g, log, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.o[3], GATE_DROP);
+	gate_free(g);
+	lease_log_free(log);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -139,6 +175,7 @@ int main(void)
 	CU_add_test(s, "lanes release out of order", test_out_of_order);
 	CU_add_test(s, "deadlines and outcomes", test_deadlines);
 	CU_add_test(s, "limits, flush", test_limits_and_flush);
+	CU_add_test(s, "refused changes, snapshot", test_refuse);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -424,6 +425,14 @@ int main(int argc, char **argv)
 		/* the flusher registered itself first in every log */
 		dp.durable = 1u << wb_consumer(dp.wb, 0);
 		dp.commit = conf->lease_db.durability == CONF_DUR_COMMIT;
+	}
+	if (conf->lease_db.shared) {
+		uint32_t spread = 0;
+
+		/* servers sharing the pools start claiming at different places */
+		if (getrandom(&spread, sizeof(spread), 0) != sizeof(spread))
+			spread = (uint32_t)getpid() * 2654435761u;
+		dhcp4_set_cursor_spread(spread);
 	}
 	rt = dhcp4_runtime_create(conf);
 	if (!rt) {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "net.h"
 #include "pending.h"
+#include "wb.h"
 
 _Static_assert(sizeof(struct dp_ask) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
 
@@ -86,15 +87,54 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 		tx_enqueue(w, it->port, m);
 		return;
 	}
+	if (o == GATE_REFUSED) {
+		/* the store refused its lease: another server's client holds
+		 * the address; the client asks again and is answered anew */
+		w->sdp.c[STAT_DP_REFUSED_DROP]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	/* No transaction parks with GATE_NAK yet: every timeout drops. */
 	w->sdp.c[STAT_DP_GATE_TIMEOUTS]++;
 	rte_pktmbuf_free(m);
 }
 
-/* Send the parked replies whose change is safe, drop the overdue ones. */
+/* The store's refusals of this worker's changes (another server's client
+ * holds the address): the reply waiting for the change will not leave,
+ * and the lease gives way to the other's. */
+static unsigned refusals_drain(struct dp_worker *w)
+{
+	struct lease_refusal r[8];
+	unsigned n, i, all = 0;
+
+	while ((n = wb_refusals_take(w->dp->wb, w->id, r, 8)) > 0) {
+		for (i = 0; i < n; i++) {
+			w->sdp.c[STAT_DP_REFUSED]++;
+			(void)gate_refuse(w->gate, r[i].seq);
+			if (r[i].family == LEASE_FAMILY_V4)
+				(void)dhcp4_lease_foreign(w->dw, r[i].addr, r[i].seq,
+							  r[i].has_holder ? &r[i].holder.v4 : NULL);
+			else if (w->dw6)
+				(void)dhcp6_lease_foreign(w->dw6, r[i].addr6, r[i].seq,
+							  r[i].has_holder ? &r[i].holder.v6 : NULL);
+		}
+		all += n;
+	}
+	return all;
+}
+
+/* Send the parked replies whose change is safe, drop the overdue ones.
+ * With a store that can refuse a change, its refusals are taken after
+ * the watermarks (gate_snapshot), so none covered by them is missed. */
 static inline unsigned unpark(struct dp_worker *w)
 {
-	return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
+	uint64_t safe[GATE_MAX_LANES];
+
+	if (!w->dp->wb)
+		return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
+	gate_snapshot(w->gate, w->log, safe);
+	refusals_drain(w);
+	return gate_poll_at(w->gate, safe, rte_rdtsc(), gate_emit, w);
 }
 
 /* A reply framed in the request's mbuf (flen bytes) leaves now, or waits
@@ -750,6 +790,9 @@ int dp_worker_main(void *arg)
 			if (pend_count(w->pend))
 				pend_expire(w->pend, rte_rdtsc(), 16, ask_expired, w);
 		}
+		/* refusals also come for changes no reply waits for */
+		if (unlikely(dp->wb != NULL) && !gate_parked(w->gate))
+			work += refusals_drain(w);
 		if (gate_parked(w->gate)) {
 			unsigned sent = unpark(w);
 

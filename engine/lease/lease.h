@@ -44,7 +44,11 @@ uint64_t lease_addr6_hash(struct lease_addr6 a);
 /* struct lease4.flags: the lease file's fqdn_fwd / fqdn_rev columns (DNS
  * updates a DDNS-enabled server did), kept so a Kea file reads back the
  * same; no DNS update is made here, so a renewal clears them. */
-enum { LEASE_F_FQDN_FWD = 1, LEASE_F_FQDN_REV = 2 };
+enum { LEASE_F_FQDN_FWD = 1, LEASE_F_FQDN_REV = 2, LEASE_F_FOREIGN = 16 };
+/* LEASE_F_FOREIGN: another server's lease in a shared database, learnt
+ * when the store refused this server's claim on its address.  It keeps
+ * the address taken until it expires; it is never written to the store
+ * and ends without a record.  (4 and 8 are DHCPv6's LEASE6_F_*.) */
 
 struct lease4 {
 	uint32_t addr;
