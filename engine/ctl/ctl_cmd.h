@@ -30,7 +30,7 @@ struct cmd_def {
 	const char *name;
 	ctl_handler_fn fn;
 };
-extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[];
+extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[];
 
 static inline int locked(struct dp_srv *s)
 {
@@ -140,3 +140,9 @@ void stat_base_free(struct dp_stat_base *b);
  * process cannot. */
 int reload_compatible(const struct conf *o, const struct conf *n, char *err, size_t len);
 char *read_text(const char *path, size_t *lenp);          /* NULL + errno */
+
+/* ---- ctl_cmd_hosts.c ---------------------------------------------------- */
+
+/* Merge the hosts-database's rows as last read into c (a reload's new
+ * snapshot); rows that do not fit are logged.  0, or -errno with err. */
+int dp_srv_hosts_merge(struct dp_srv *s, struct conf *c, char *err, size_t len);
