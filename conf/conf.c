@@ -477,10 +477,13 @@ static int parse_hosts_dbs(struct conf_ld *ld, const config_setting_t *s, void *
 	struct conf_hosts_db *h = obj;
 	const config_setting_t *found[CONF_MAX_KEYS];
 
+	const config_setting_t *one = config_setting_get_member(config_setting_parent(s),
+								 "hosts-database");
+
 	(void)k;
-	if (h->enabled)
-		return conf_err(ld, s, "'hosts-databases' and 'hosts-database' are both given "
-				"(line %d): write one", h->line);
+	if (one)
+		return conf_err(ld, s, "'hosts-databases' and 'hosts-database' (line %d) are both "
+				"given: write one", conf_line(one));
 	if (conf_check_list(ld, s, "hosts-databases") < 0)
 		return -1;
 	if (config_setting_length(s) == 0)
