@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "hostdb.h"
+#include "pg_util.h"
 
 struct hostdb {
 	struct conf_lease_db db;
@@ -40,22 +41,6 @@ static void set_err(char *err, size_t len, const char *what, const char *msg)
 		err[n - 1] = '\0';
 }
 
-static PGconn *connect_db(const struct conf_lease_db *db, char *err, size_t len)
-{
-	const char *keys[16], *vals[16];
-	char buf[32];
-	PGconn *c;
-
-	conf_pg_params(db, keys, vals, 16, buf, sizeof(buf));
-	c = PQconnectdbParams(keys, vals, 0);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		set_err(err, len, "hosts-database", c ? PQerrorMessage(c) : NULL);
-		PQfinish(c);
-		return NULL;
-	}
-	return c;
-}
-
 struct hostdb *hostdb_open(const struct conf_hosts_db *db, char *err, size_t errlen)
 {
 	struct hostdb *h = calloc(1, sizeof(*h));
@@ -65,7 +50,7 @@ struct hostdb *hostdb_open(const struct conf_hosts_db *db, char *err, size_t err
 		return NULL;
 	}
 	h->db = db->db;
-	h->conn = connect_db(&h->db, err, errlen);
+	h->conn = pg_connect(&h->db, err, errlen);
 	if (h->conn == NULL) {
 		free(h);
 		return NULL;
@@ -87,7 +72,7 @@ static int conn_ok(struct hostdb *h, char *err, size_t len)
 	if (h->conn && PQstatus(h->conn) == CONNECTION_OK)
 		return 0;
 	PQfinish(h->conn);
-	h->conn = connect_db(&h->db, err, len);
+	h->conn = pg_connect(&h->db, err, len);
 	return h->conn ? 0 : -ENOTCONN;
 }
 
@@ -136,22 +121,6 @@ static const char sql_opts6[] =
 static const char sql_resv[] =
 	"SELECT host_id, address, prefix_len, type FROM ipv6_reservations "
 	"ORDER BY host_id, reservation_id";
-
-static int f_i64(const PGresult *r, int row, int col, int64_t *v)
-{
-	const char *s = PQgetvalue(r, row, col);
-	char *end;
-	long long x;
-
-	if (PQgetisnull(r, row, col))
-		return -1;
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		return -1;
-	*v = x;
-	return 0;
-}
 
 /* NULL stays NULL; -ENOMEM otherwise fails. */
 static int f_str(const PGresult *r, int row, int col, char **out)
@@ -223,20 +192,20 @@ static int read_hosts(const PGresult *r, struct conf_db_hosts *rows)
 	for (int i = 0; i < n; i++) {
 		struct conf_db_host *h = &rows->h[rows->n];
 
-		if (f_i64(r, i, 0, &h->host_id) || f_i64(r, i, 2, &h->id_type))
+		if (pg_field_i64(r, i, 0, &h->host_id) || pg_field_i64(r, i, 2, &h->id_type))
 			continue;
 		/* host_id is the primary key, in order: a duplicate cannot be */
 		if (rows->n && h->host_id <= rows->h[rows->n - 1].host_id)
 			continue;
-		h->has_sub4 = f_i64(r, i, 3, &h->sub4) == 0;
-		h->has_sub6 = f_i64(r, i, 4, &h->sub6) == 0;
+		h->has_sub4 = pg_field_i64(r, i, 3, &h->sub4) == 0;
+		h->has_sub6 = pg_field_i64(r, i, 4, &h->sub6) == 0;
 		if (!PQgetisnull(r, i, 3) && !h->has_sub4)
 			h->has_sub4 = true, h->sub4 = -1;     /* the merge says why */
 		if (!PQgetisnull(r, i, 4) && !h->has_sub6)
 			h->has_sub6 = true, h->sub6 = -1;
-		if (!PQgetisnull(r, i, 5) && f_i64(r, i, 5, &h->ipv4))
+		if (!PQgetisnull(r, i, 5) && pg_field_i64(r, i, 5, &h->ipv4))
 			h->ipv4 = -1;
-		if (!PQgetisnull(r, i, 9) && f_i64(r, i, 9, &h->next_server))
+		if (!PQgetisnull(r, i, 9) && pg_field_i64(r, i, 9, &h->next_server))
 			h->next_server = -1;
 		rows->n++;
 		if (f_bytea(r, i, 1, &h->id, &h->id_len) || f_str(r, i, 6, &h->hostname) ||
@@ -255,7 +224,7 @@ static int read_opts(const PGresult *r, struct conf_db_hosts *rows, bool v6)
 		struct conf_db_option *o, **arr;
 		unsigned *n;
 
-		if (f_i64(r, i, 0, &id) || (h = by_id(rows, id)) == NULL)
+		if (pg_field_i64(r, i, 0, &id) || (h = by_id(rows, id)) == NULL)
 			continue;
 		arr = v6 ? &h->opts6 : &h->opts4;
 		n = v6 ? &h->n_opts6 : &h->n_opts4;
@@ -265,7 +234,7 @@ static int read_opts(const PGresult *r, struct conf_db_hosts *rows, bool v6)
 		*arr = o;
 		o = &o[(*n)++];
 		memset(o, 0, sizeof(*o));
-		if (f_i64(r, i, 1, &o->code))
+		if (pg_field_i64(r, i, 1, &o->code))
 			o->code = -1;
 		o->persistent = !PQgetisnull(r, i, 5) && PQgetvalue(r, i, 5)[0] == 't';
 		o->has_value = !PQgetisnull(r, i, 2);
@@ -288,7 +257,7 @@ static int read_resv(const PGresult *r, struct conf_db_hosts *rows)
 		struct conf_db_host *h;
 		struct conf_db_resv6 *v;
 
-		if (f_i64(r, i, 0, &id) || (h = by_id(rows, id)) == NULL)
+		if (pg_field_i64(r, i, 0, &id) || (h = by_id(rows, id)) == NULL)
 			continue;
 		v = realloc(h->resv, (h->n_resv + 1) * sizeof(*v));
 		if (v == NULL)
@@ -296,9 +265,9 @@ static int read_resv(const PGresult *r, struct conf_db_hosts *rows)
 		h->resv = v;
 		v = &v[h->n_resv++];
 		memset(v, 0, sizeof(*v));
-		if (f_i64(r, i, 2, &v->prefix_len))
+		if (pg_field_i64(r, i, 2, &v->prefix_len))
 			v->prefix_len = PQgetisnull(r, i, 2) ? 128 : -1;
-		if (f_i64(r, i, 3, &v->type))
+		if (pg_field_i64(r, i, 3, &v->type))
 			v->type = PQgetisnull(r, i, 3) ? 0 : -1;
 		if (f_str(r, i, 1, &v->address))
 			return -ENOMEM;
@@ -457,7 +426,7 @@ int hostdb_add(struct hostdb *h, const struct conf_db_host *r, int64_t *host_id,
 			  "RETURNING host_id", 11, vals, &res, err, errlen);
 	if (ret)
 		goto rollback;
-	if (PQntuples(res) != 1 || f_i64(res, 0, 0, host_id)) {
+	if (PQntuples(res) != 1 || pg_field_i64(res, 0, 0, host_id)) {
 		PQclear(res);
 		set_err(err, errlen, "hosts-database", "INSERT INTO hosts returned no host_id");
 		ret = -EIO;

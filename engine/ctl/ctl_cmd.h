@@ -39,6 +39,9 @@ static inline int locked(struct dp_srv *s)
 
 /* ---- ctl_cmd_args.c: arguments and text forms -------------------------- */
 
+/* The server a request names in Kea's "service" list: 4 (["dhcp4"]),
+ * 6 (["dhcp6"]), 0 (none, or both). */
+int request_family(const struct dp_srv *s);
 /* The answer text, printf-style; returns CTL_ERROR. */
 int fail(char *text, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An optional member of type `type`: 1 found, 0 absent, -1 wrong type (text set). */

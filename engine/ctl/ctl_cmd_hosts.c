@@ -144,16 +144,10 @@ void dp_srv_hosts_tick(struct dp_srv *s)
 
 static bool want_v6(const struct dp_srv *s, const json_t *resv)
 {
-	const json_t *sv = s->ctl ? ctl_request_service(s->ctl) : NULL, *e;
-	bool v4 = false, v6 = false;
-	size_t i;
+	int fam = request_family(s);
 
-	json_array_foreach(sv, i, e) {
-		v4 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp4");
-		v6 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp6");
-	}
-	if (v4 != v6)
-		return v6;
+	if (fam)
+		return fam == 6;
 	return resv && (json_object_get(resv, "ip-addresses") || json_object_get(resv, "prefixes"));
 }
 
