@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "lease_backend.h"
+#include "pg_util.h"
 
 struct lease_counts {
 	struct conf_lease_db db;
@@ -23,7 +24,7 @@ static const char counts_sql[] =
 	"UNION ALL "
 	"SELECT 6, subnet_id, lease_type, state, leases FROM lease6_stat WHERE state IN (0, 1)";
 
-static PGconn *counts_connect(const struct conf_lease_db *db, char *err, size_t errlen)
+PGconn *pg_conn_open(const struct conf_lease_db *db, char *err, size_t errlen)
 {
 	const char *keys[16], *vals[16];
 	char buf[32];
@@ -52,7 +53,7 @@ struct lease_counts *pg_counts_open(const struct conf_lease_db *db, char *err, s
 		return NULL;
 	}
 	lc->db = *db;
-	lc->conn = counts_connect(db, err, errlen);
+	lc->conn = pg_conn_open(db, err, errlen);
 	if (lc->conn == NULL) {
 		free(lc);
 		return NULL;
@@ -60,7 +61,7 @@ struct lease_counts *pg_counts_open(const struct conf_lease_db *db, char *err, s
 	return lc;
 }
 
-static int field_i64(const PGresult *r, int row, int col, int64_t *v)
+int pg_field_i64(const PGresult *r, int row, int col, int64_t *v)
 {
 	const char *s = PQgetvalue(r, row, col);
 	char *end;
@@ -86,7 +87,7 @@ int pg_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n
 	*n = 0;
 	if (lc->conn == NULL || PQstatus(lc->conn) != CONNECTION_OK) {
 		PQfinish(lc->conn);
-		lc->conn = counts_connect(&lc->db, NULL, 0);
+		lc->conn = pg_conn_open(&lc->db, NULL, 0);
 		if (lc->conn == NULL)
 			return -ENOTCONN;
 	}
@@ -109,9 +110,9 @@ int pg_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n
 	for (i = 0; i < nt; i++) {
 		int64_t fam, sid, type, state, leases;
 
-		if (field_i64(r, i, 0, &fam) || field_i64(r, i, 1, &sid) ||
-		    field_i64(r, i, 2, &type) || field_i64(r, i, 3, &state) ||
-		    field_i64(r, i, 4, &leases) || sid < 0 || sid > UINT32_MAX || type < 0 ||
+		if (pg_field_i64(r, i, 0, &fam) || pg_field_i64(r, i, 1, &sid) ||
+		    pg_field_i64(r, i, 2, &type) || pg_field_i64(r, i, 3, &state) ||
+		    pg_field_i64(r, i, 4, &leases) || sid < 0 || sid > UINT32_MAX || type < 0 ||
 		    type > 2 || state < 0 || state > 1)
 			continue;       /* not a row this schema writes */
 		v[k].family = (uint8_t)fam;

@@ -29,6 +29,8 @@ static int parse_iface_addr(struct conf_ld *, const config_setting_t *, void *, 
 static int parse_iface_addr6(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int iface_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int lease_db_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
+static int hosts_db_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
+static int parse_hosts_dbs(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int top_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int parse_mode(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_listen_addr(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
@@ -104,6 +106,28 @@ static const struct conf_key lease_db_keys[] = {
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
 	.post = lease_db_post);
 
+/* hosts-database: the lease-database's connection keys (and parsers), only
+ * type "postgresql" (Kea's mysql and cql are not supported here). */
+static const struct conf_enum hosts_db_type_names[] = {
+	{ "postgresql", CONF_DB_POSTGRESQL }, { NULL, 0 },
+};
+static const struct conf_key hosts_db_keys[] = {
+	ENUM("type", struct conf_hosts_db, db.type, hosts_db_type_names, "postgresql"),
+	STR("name", struct conf_hosts_db, db.name, "", .flags = K_REQUIRED, .fn = check_nonempty),
+	STR("host", struct conf_hosts_db, db.host, "localhost", .fn = check_pg_host),
+	CUSTOM("port", struct conf_hosts_db, db.port, parse_pg_port),
+	STR("user", struct conf_hosts_db, db.user, ""),
+	STR("password", struct conf_hosts_db, db.password, ""),
+	U32("connect-timeout", struct conf_hosts_db, db.connect_timeout, 1, 3600, 5),
+	U32("max-reconnect-tries", struct conf_hosts_db, db.max_reconnect_tries, 0, U32MAX, 0),
+	U32("reconnect-wait-time", struct conf_hosts_db, db.reconnect_wait_time, 0, U32MAX, 0),
+	ENUM("on-fail", struct conf_hosts_db, db.on_fail, on_fail_names, "serve-retry-continue"),
+	BOOL("readonly", struct conf_hosts_db, readonly, false),
+	U32("refresh-interval", struct conf_hosts_db, refresh_interval, 0, 86400, 60),
+};
+static const struct conf_table hosts_db_table = TABLE("in hosts-database", hosts_db_keys,
+	.post = hosts_db_post);
+
 /* struct conf's logging member has no type name: offsets from the member. */
 #define LOGGING_OFF(f) (offsetof(struct conf, logging.f) - offsetof(struct conf, logging))
 static const struct conf_key logging_keys[] = {
@@ -168,6 +192,8 @@ static const struct conf_key top_keys[] = {
 	PARSE("option-precedence", conf_parse_precedence),
 	CUSTOM("option-data", struct conf, options, conf_key_options),
 	GROUP("lease-database", struct conf, lease_db, lease_db_table),
+	GROUP("hosts-database", struct conf, hosts_db, hosts_db_table),
+	CUSTOM("hosts-databases", struct conf, hosts_db, parse_hosts_dbs),
 	GROUP("logging", struct conf, logging, logging_table),
 	GROUP("control-socket", struct conf, ctl_socket, ctl_socket_table),
 	GROUP("http-control", struct conf, http_control, http_control_table),
@@ -433,6 +459,46 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 				"holds, so two clients could get one address",
 				conf_durability_name(db->durability));
 	return 0;
+}
+
+static int hosts_db_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
+			 const config_setting_t **found)
+{
+	struct conf_hosts_db *h = obj;
+
+	(void)ld;
+	(void)found;
+	h->enabled = grp != NULL;
+	h->line = conf_line(grp);
+	h->db.line = h->line;
+	h->db.durability = CONF_DUR_COMMIT;
+	return 0;
+}
+
+/* hosts-databases = ( { ... } ): Kea's list; one database is supported
+ * here (Kea asks each in turn; a second would need an order of lookups
+ * and writes this server does not have). */
+static int parse_hosts_dbs(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k)
+{
+	struct conf_hosts_db *h = obj;
+	const config_setting_t *found[CONF_MAX_KEYS];
+
+	const config_setting_t *one = config_setting_get_member(config_setting_parent(s),
+								 "hosts-database");
+
+	(void)k;
+	if (one)
+		return conf_err(ld, s, "'hosts-databases' and 'hosts-database' (line %d) are both "
+				"given: write one", conf_line(one));
+	if (conf_check_list(ld, s, "hosts-databases") < 0)
+		return -1;
+	if (config_setting_length(s) == 0)
+		return conf_err(ld, s, "'hosts-databases' is empty");
+	if (config_setting_length(s) > 1)
+		return conf_err(ld, config_setting_get_elem(s, 1), "only one hosts database is "
+				"supported (one PostgreSQL database serves DHCPv4 and DHCPv6)");
+	return conf_walk(ld, config_setting_get_elem(s, 0), &hosts_db_table, h, found);
 }
 
 /* host = "db1,db2": libpq's list; each entry a name, an address or a
@@ -766,7 +832,8 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
-struct conf *conf_load(const char *path, char *err, size_t errlen)
+/* text NULL: read the file at path. */
+static struct conf *load(const char *path, const char *text, char *err, size_t errlen)
 {
 	struct conf_ld ld;
 	FILE *f;
@@ -781,25 +848,26 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	/* libconfig only says "file I/O error"; find out why ourselves. */
-	f = fopen(path, "r");
-	if (f == NULL) {
+	f = text ? NULL : fopen(path, "r");
+	if (text == NULL && f == NULL) {
 		errnum = errno;
 		if (errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errnum));
 		errno = errnum;
 		return NULL;
 	}
-	fclose(f);
+	if (f)
+		fclose(f);
 
 	/* @include paths are relative to the main file's directory (the
 	 * service's working directory says nothing to the reader). */
 	conf_ld_init(&ld, NULL, path, NULL, err, errlen);
 	config_init(&ld.cf);
 	config_set_include_dir(&ld.cf, ld.incdir);
-	if (!config_read_file(&ld.cf, path)) {
+	if (!(text ? config_read_string(&ld.cf, text) : config_read_file(&ld.cf, path))) {
 		const char *file = config_error_file(&ld.cf);
 
-		if (config_error_type(&ld.cf) == CONFIG_ERR_FILE_IO || file == NULL) {
+		if (config_error_type(&ld.cf) == CONFIG_ERR_FILE_IO || (file == NULL && !text)) {
 			ld.errnum = EIO;
 			if (errlen)
 				snprintf(err, errlen, "%s: %s", path, config_error_text(&ld.cf));
@@ -844,6 +912,22 @@ err:
 	config_destroy(&ld.cf);
 	errno = errnum;
 	return NULL;
+}
+
+struct conf *conf_load(const char *path, char *err, size_t errlen)
+{
+	return load(path, NULL, err, errlen);
+}
+
+struct conf *conf_load_text(const char *path, const char *text, char *err, size_t errlen)
+{
+	if (text == NULL) {
+		if (errlen)
+			snprintf(err, errlen, "%s: no text", path ? path : "(null)");
+		errno = EINVAL;
+		return NULL;
+	}
+	return load(path, text, err, errlen);
 }
 
 const struct conf_subnet *conf_subnet_by_id(const struct conf *c, uint32_t id)

@@ -153,6 +153,24 @@ struct conf_lease_db {
  * pointing into db, into buf (numbers written as text) and into static
  * strings: valid while db and buf are.  Returns how many pairs were
  * written (at most max - 1; max 16 and a 32-byte buf always suffice). */
+/* hosts-database = { type = "postgresql"; name; host; port; user; password;
+ * connect-timeout; max-reconnect-tries; reconnect-wait-time; on-fail;
+ * readonly; refresh-interval; } (or hosts-databases = ( { ... } ), with
+ * one entry): Kea's host reservations in Kea 2.2's PostgreSQL schema
+ * (tables hosts, ipv6_reservations, dhcp4_options, dhcp6_options).  One
+ * top-level database serves DHCPv4 and DHCPv6.  The connection keys are
+ * the lease-database's (db, so conf_pg_params() takes it as it is). */
+struct conf_hosts_db {
+	bool enabled;                  /* false: no hosts-database written */
+	struct conf_lease_db db;       /* type, name, host, port, user, password, timeouts, on-fail */
+	bool readonly;                 /* Kea's: reservation-add/-del are refused */
+	/* Peregrine's: seconds between re-reads of the tables (changes made
+	 * by another server or by Kea); a re-read that finds them changed
+	 * reloads the running configuration.  0 = never.  Default 60. */
+	uint32_t refresh_interval;
+	int line;
+};
+
 unsigned conf_pg_params(const struct conf_lease_db *db, const char **keys, const char **vals,
 			unsigned max, char *buf, size_t buflen);
 const char *conf_on_fail_name(enum conf_on_fail f);
@@ -201,6 +219,7 @@ struct conf {
 	struct conf_subnet *subnets;
 	unsigned n_subnets;
 	struct conf_lease_db lease_db;
+	struct conf_hosts_db hosts_db;
 	struct {
 		enum conf_log_level severity;
 		enum conf_log_output output;
@@ -223,6 +242,10 @@ struct conf {
  * relative to the directory of `path`.  No lease-database block means
  * type CONF_DB_NONE with durability memory. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
+/* The same from text already read (the running file's text, kept when it
+ * was loaded): path names it in messages and @include paths are relative
+ * to its directory. */
+struct conf *conf_load_text(const char *path, const char *text, char *err, size_t errlen);
 void conf_free(struct conf *c);
 /* The dhcp6 block alone: a live reload hands the old one to the DHCPv6
  * workers' retirement (they may still serve it after the rest of the old
@@ -311,6 +334,7 @@ struct conf_host {
 	char boot_file_name[128];
 	struct conf_option_set options;
 	int line;
+	int64_t db_id;                   /* hosts.host_id of a hosts-database row, 0 = the file's */
 	const struct config_setting_t *src;   /* load time only, NULL after loading */
 };
 
@@ -360,3 +384,70 @@ void conf_policy_free(struct conf_policy *x);
 const struct conf_optdef *conf_policy_def_find(const struct conf_policy *x, const char *space,
 					       const char *name, int code);
 const struct conf_class *conf_policy_class(const struct conf_policy *x, unsigned id);
+
+/* ------------------------------------------------------------------------
+ * Host reservations from a hosts-database (conf_hostdb.c): rows as the
+ * store read them (Kea 2.2's tables, values not yet trusted), merged into
+ * a snapshot beside the file's reservations before it is published.
+ */
+
+struct conf_db_option {            /* a dhcp4_options / dhcp6_options row, scope_id 3 */
+	int64_t code;
+	char *space;                   /* NULL: "dhcp4" / "dhcp6" */
+	char *formatted;               /* formatted_value (csv text), NULL = none */
+	uint8_t *value;                /* value (wire bytes), used without formatted_value */
+	size_t value_len;
+	bool has_value;
+	bool persistent;               /* always-send */
+};
+
+struct conf_db_resv6 {             /* an ipv6_reservations row */
+	char *address;
+	int64_t prefix_len;
+	int64_t type;                  /* 0 IA_NA, 2 IA_PD */
+};
+
+struct conf_db_host {              /* a hosts row and its children */
+	int64_t host_id;
+	uint8_t *id;
+	size_t id_len;
+	int64_t id_type;               /* 0 hw-address, 1 duid, 2 circuit-id, 3 client-id, 4 flex-id */
+	bool has_sub4, has_sub6;       /* dhcp4_subnet_id / dhcp6_subnet_id not NULL */
+	int64_t sub4, sub6;
+	int64_t ipv4;                  /* 0 = none */
+	int64_t next_server;
+	char *hostname, *classes4, *classes6, *server_hostname, *boot_file_name;  /* NULL = none */
+	struct conf_db_option *opts4, *opts6;
+	unsigned n_opts4, n_opts6;
+	struct conf_db_resv6 *resv;
+	unsigned n_resv;
+};
+
+struct conf_db_hosts {
+	struct conf_db_host *h;        /* by host_id */
+	unsigned n;
+	uint64_t digest;               /* of everything read: a refresh compares it */
+};
+
+void conf_db_host_clear(struct conf_db_host *h);
+void conf_db_hosts_free(struct conf_db_hosts *rows);
+
+/* Called for each row left out, with why ("bad identifier length...").
+ * v6: the row's DHCPv6 part (a row may hold both). */
+typedef void (*conf_db_warn_fn)(void *arg, int64_t host_id, bool v6, const char *why);
+
+/* Append the rows' reservations to c (policy->hosts for dhcp4_subnet_id,
+ * v6->hosts for dhcp6_subnet_id; subnet id 0 = global), each checked as
+ * the file's are (identifier, subnet, address inside it, options, classes).
+ * The file's reservations come first: a row whose identifier the file
+ * (or an earlier row) reserves in the same subnet, or whose address
+ * another reservation holds, is left out.  Rows that do not fit are left
+ * out and reported to warn; nothing of them stays in c.  *n4 / *n6 (may
+ * be NULL) count the reservations added.  0, or -ENOMEM (c is then to be
+ * freed). */
+int conf_merge_db_hosts(struct conf *c, const struct conf_db_hosts *rows, conf_db_warn_fn warn,
+			void *arg, unsigned *n4, unsigned *n6);
+
+/* The code of option `name` in space (NULL: the family's own), by the
+ * snapshot's option-def and the standard definitions; -1 if unknown. */
+int conf_option_code(const struct conf *c, bool v6, const char *space, const char *name);

@@ -65,6 +65,15 @@ static const struct conf_key lease_db_keys[] = {
 };
 static const struct conf_table lease_db_table = TABLE("in dhcp6 lease-database", lease_db_keys);
 
+/* One process serves both families: the top-level hosts-database holds
+ * the DHCPv6 reservations too (hosts.dhcp6_subnet_id), as one Kea
+ * database serves a kea-dhcp4 and a kea-dhcp6 that both name it. */
+static int refuse_hosts_db(struct conf_ld *ld, const config_setting_t *s)
+{
+	return conf_err(ld, s, "'%s' belongs at the top level: there one hosts database "
+			"serves DHCPv4 and DHCPv6 (rows with dhcp6_subnet_id)", config_setting_name(s));
+}
+
 /* dhcp6 = { ... }: the scalars first (subnets inherit them), option-def
  * before any option-data, classes before the option-data that is not
  * theirs, subnets before the shared networks that append to them. */
@@ -77,6 +86,8 @@ static const struct conf_key dhcp6_keys[] = {
 	STR("data-directory", struct conf6, data_dir, "/var/lib/peregrine", .fn = check_data_dir),
 	GROUP("server-id", struct conf6, server_id, server_id_table),
 	CUSTOM("lease-database", struct conf6, lease_file, parse_lease_db),
+	PARSE("hosts-database", refuse_hosts_db),
+	PARSE("hosts-databases", refuse_hosts_db),
 	PARSE("option-def", conf6_parse_option_defs),
 	PARSE("client-classes", parse_classes),
 	PARSE("host-reservation-identifiers", parse_hr_ids),

@@ -130,6 +130,7 @@ struct conf6_host {
 	struct cls_set classes;
 	struct conf6_option_set options;
 	int line;
+	int64_t db_id;                   /* hosts.host_id of a hosts-database row, 0 = the file's */
 };
 
 struct conf6_class {

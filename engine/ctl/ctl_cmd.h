@@ -30,7 +30,7 @@ struct cmd_def {
 	const char *name;
 	ctl_handler_fn fn;
 };
-extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[];
+extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[];
 
 static inline int locked(struct dp_srv *s)
 {
@@ -39,6 +39,9 @@ static inline int locked(struct dp_srv *s)
 
 /* ---- ctl_cmd_args.c: arguments and text forms -------------------------- */
 
+/* The server a request names in Kea's "service" list: 4 (["dhcp4"]),
+ * 6 (["dhcp6"]), 0 (none, or both). */
+int request_family(const struct dp_srv *s);
 /* The answer text, printf-style; returns CTL_ERROR. */
 int fail(char *text, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An optional member of type `type`: 1 found, 0 absent, -1 wrong type (text set). */
@@ -140,3 +143,9 @@ void stat_base_free(struct dp_stat_base *b);
  * process cannot. */
 int reload_compatible(const struct conf *o, const struct conf *n, char *err, size_t len);
 char *read_text(const char *path, size_t *lenp);          /* NULL + errno */
+
+/* ---- ctl_cmd_hosts.c ---------------------------------------------------- */
+
+/* Merge the hosts-database's rows as last read into c (a reload's new
+ * snapshot); rows that do not fit are logged.  0, or -errno with err. */
+int dp_srv_hosts_merge(struct dp_srv *s, struct conf *c, char *err, size_t len);

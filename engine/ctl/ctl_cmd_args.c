@@ -10,6 +10,19 @@
 #include "ctl_cmd.h"
 #include "net.h"
 
+int request_family(const struct dp_srv *s)
+{
+	const json_t *sv = s->ctl ? ctl_request_service(s->ctl) : NULL, *e;
+	bool v4 = false, v6 = false;
+	size_t i;
+
+	json_array_foreach(sv, i, e) {
+		v4 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp4");
+		v6 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp6");
+	}
+	return v4 == v6 ? 0 : v6 ? 6 : 4;
+}
+
 int fail(char *text, size_t len, const char *fmt, ...)
 {
 	va_list ap;

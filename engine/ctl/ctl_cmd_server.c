@@ -129,7 +129,7 @@ static const struct cmd_def cmds_server[] = {
 
 /* Every command, by the file that handles it. */
 static const struct cmd_def *const cmd_tables[] = {
-	cmds_server, cmds_config, cmds_stats, cmds_lease, cmds_lease6,
+	cmds_server, cmds_config, cmds_stats, cmds_lease, cmds_lease6, cmds_hosts,
 };
 
 int dp_srv_ctl_start(struct dp_srv *s)
@@ -199,6 +199,7 @@ void dp_srv_ctl_stop(struct dp_srv *s)
 
 void dp_srv_fini(struct dp_srv *s)
 {
+	dp_srv_hosts_stop(s);
 	stat_base_free(s->base);
 	s->base = NULL;
 	free(s->conf_text);

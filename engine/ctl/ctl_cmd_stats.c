@@ -554,15 +554,9 @@ enum stat_view { VIEW_ALL, VIEW_V4, VIEW_V6 };
 
 static enum stat_view request_view(const struct dp_srv *s)
 {
-	const json_t *sv = s->ctl ? ctl_request_service(s->ctl) : NULL, *e;
-	bool v4 = false, v6 = false;
-	size_t i;
+	int fam = request_family(s);
 
-	json_array_foreach(sv, i, e) {
-		v4 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp4");
-		v6 |= json_is_string(e) && !strcmp(json_string_value(e), "dhcp6");
-	}
-	return v4 == v6 ? VIEW_ALL : v6 ? VIEW_V6 : VIEW_V4;
+	return fam == 0 ? VIEW_ALL : fam == 6 ? VIEW_V6 : VIEW_V4;
 }
 
 static bool in_view(const struct stat_item *it, enum stat_view view)

@@ -64,6 +64,17 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	if (strcmp(o->lease_db.name6, n->lease_db.name6))
 		REFUSE(n->v6 ? n->v6->line : 1, "dhcp6.lease-database cannot change while running; "
 		       "restart to apply it");
+	if (o->hosts_db.enabled != n->hosts_db.enabled ||
+	    (n->hosts_db.enabled &&
+	     (strcmp(o->hosts_db.db.name, n->hosts_db.db.name) ||
+	      strcmp(o->hosts_db.db.host, n->hosts_db.db.host) ||
+	      strcmp(o->hosts_db.db.port, n->hosts_db.db.port) ||
+	      strcmp(o->hosts_db.db.user, n->hosts_db.db.user) ||
+	      strcmp(o->hosts_db.db.password, n->hosts_db.db.password) ||
+	      o->hosts_db.db.connect_timeout != n->hosts_db.db.connect_timeout)))
+		REFUSE(n->hosts_db.line > 0 ? n->hosts_db.line : 1, "the hosts-database connection "
+		       "cannot change while running; restart to apply it (readonly and "
+		       "refresh-interval can)");
 	if (o->match_client_id != n->match_client_id)
 		REFUSE(1, "match-client-id decides which worker owns each client and cannot change "
 		       "while running; restart to apply it");
@@ -207,7 +218,9 @@ static void info6(json_t *info, const struct dhcp6_runtime *rt6, const struct dp
 		"switch-us", (json_int_t)ri6->switch_us));
 }
 
-int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **infop)
+/* text NULL: load path; else the text kept from path's last load. */
+static int reload(struct dp_srv *s, const char *path, bool from_text, char *err, size_t errlen,
+		  void **infop)
 {
 	struct conf *nc = NULL, *oc;
 	struct dhcp4_runtime *rt = NULL;
@@ -225,7 +238,8 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	locked(s);
 	if (!path)
 		path = s->conf_path;
-	nc = conf_load(path, err, errlen);
+	nc = from_text ? conf_load_text(path, s->conf_text, err, errlen) :
+			 conf_load(path, err, errlen);
 	if (!nc) {
 		ret = -errno;
 		goto fail;
@@ -233,7 +247,17 @@ int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, 
 	ret = reload_compatible(s->conf, nc, err, errlen);
 	if (ret)
 		goto fail;
-	text = read_text(path, &tlen);
+	ret = dp_srv_hosts_merge(s, nc, err, errlen);
+	if (ret)
+		goto fail;
+	if (from_text) {
+		tlen = s->conf_text_len;
+		text = malloc(tlen + 1);
+		if (text)
+			memcpy(text, s->conf_text, tlen + 1);
+	} else {
+		text = read_text(path, &tlen);
+	}
 	if (!text) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -316,4 +340,14 @@ fail:
 	free(text);
 	LOG_W("configuration reload refused, the old one keeps serving: %s", err);
 	return ret ? ret : -EINVAL;
+}
+
+int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **infop)
+{
+	return reload(s, path, false, err, errlen, infop);
+}
+
+int dp_srv_reload_text(struct dp_srv *s, char *err, size_t errlen, void **infop)
+{
+	return reload(s, NULL, true, err, errlen, infop);
 }

@@ -19,6 +19,8 @@ struct dp;
 struct dp_stat_base;
 
 struct lease_counts;
+struct hostdb;
+struct conf_db_hosts;
 struct lease_count;
 
 struct dp_srv {
@@ -45,6 +47,12 @@ struct dp_srv {
 	uint64_t counts_at;
 	uint64_t count_errors;          /* reads that failed (the gauges were used) */
 	bool counts_ok;                 /* the last read worked */
+	/* hosts-database (ctl_cmd_hosts.c): the connection, the rows merged
+	 * into the running snapshot (a reload merges them again) and when
+	 * they were read (CLOCK_MONOTONIC ms).  Under lock. */
+	struct hostdb *hostdb;
+	struct conf_db_hosts *db_hosts;
+	uint64_t hosts_read_at;
 };
 
 int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */
@@ -57,6 +65,19 @@ void dp_srv_fini(struct dp_srv *s);
  * with err = "file:line: reason" and the old snapshot still serving.
  * *info (may be NULL) gets a JSON object describing the reload. */
 int dp_srv_reload(struct dp_srv *s, const char *path, char *err, size_t errlen, void **info);
+/* The same from the running file's text as it was loaded (a change made
+ * to the file since is not applied), with the hosts-database's rows as
+ * last read: what a reservation command and the refresh publish. */
+int dp_srv_reload_text(struct dp_srv *s, char *err, size_t errlen, void **info);
+/* hosts-database: connect, read the reservations and merge them into
+ * s->conf (start-up, before the runtime is made).  0 without one;
+ * -errno with err when the database cannot be read. */
+int dp_srv_hosts_start(struct dp_srv *s, char *err, size_t errlen);
+/* Main's loop, every tick: once refresh-interval has passed, read the
+ * tables again and reload when they changed. */
+void dp_srv_hosts_tick(struct dp_srv *s);
+void dp_srv_hosts_stop(struct dp_srv *s);
+
 /* Free what reloads replaced once no worker uses it (main's loop calls it
  * every tick: a worker that was slow at the reload is past it later). */
 void dp_srv_reap(struct dp_srv *s);

@@ -336,6 +336,16 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 1;
 	}
+	/* The hosts-database's reservations join the file's before anything
+	 * is built from the snapshot (bounded by its connect-timeout). */
+	ret = dp_srv_hosts_start(&srv, err, sizeof(err));
+	if (ret) {
+		LOG_E("%s:%d: hosts-database %s: %s", conf->file, conf->hosts_db.line,
+		      conf->hosts_db.db.name, err);
+		dp_srv_fini(&srv);
+		conf_free(conf);
+		return 1;
+	}
 	eargc = eal_args(conf, eargv, mem);
 	ret = rte_eal_init(eargc, eargv);
 	if (ret < 0) {
@@ -533,6 +543,7 @@ int main(int argc, char **argv)
 			/* success and refusal are both logged by the reload */
 			dp_srv_reload(&srv, NULL, err, sizeof(err), NULL);
 		}
+		dp_srv_hosts_tick(&srv);
 		dp_srv_reap(&srv);
 	}
 	LOG_I("shutting down");
