@@ -99,6 +99,7 @@ pg_start() {
 	cat >"$PG_DATA/pg_hba.conf" <<-'EOF'
 		# pgtest.sh: peer for the superuser, passwords for everyone else
 		local all postgres peer
+		local replication postgres peer
 		local all all scram-sha-256
 		host all all 127.0.0.1/32 scram-sha-256
 	EOF
@@ -195,6 +196,40 @@ pg_restart() {
 	pg_log "postgres $PG_PID back on $PG_SOCK"
 }
 
+# pg_standby_start: a streaming replica of the running server (pg_basebackup
+# -R into $PG_TMP/standby), read-only, on the same socket directory and a
+# port of its own ($PG2_PORT; pid $PG2_PID).  pg_stop stops it too.
+pg_standby_start() {
+	local i port
+	PG2_DATA="$PG_TMP/standby"
+	PG2_LOG="$PG_TMP/standby.log"
+	pg_as_postgres "$PG_BIN/pg_basebackup" -D "$PG2_DATA" -R -X stream -c fast -h "$PG_SOCK" \
+		-p "$PG_PORT" -U postgres >"$PG_TMP/basebackup.log" 2>&1 ||
+		{ cat "$PG_TMP/basebackup.log" >&2; pg_die "pg_basebackup"; }
+	for i in 1 2 3 4 5; do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		pg_port_free "$port" || continue
+		if pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG2_DATA" -l "$PG2_LOG" -w \
+			-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $port -k $PG_SOCK \
+			-c listen_addresses='' $(pg_durability)" >/dev/null 2>&1; then
+			PG2_PORT=$port
+			break
+		fi
+	done
+	[ -n "${PG2_PORT:-}" ] || { tail -n 20 "$PG2_LOG" >&2; pg_die "the standby did not start"; }
+	PG2_PID=$(head -n 1 "$PG2_DATA/postmaster.pid")
+	pg_log "standby $PG2_PID on port $PG2_PORT"
+}
+
+# pg_failover: the primary stops at once and the standby is promoted: the
+# standby's port is the read-write server from now on.
+pg_failover() {
+	pg_crash
+	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG2_DATA" -w -t 30 -s promote >/dev/null 2>&1 ||
+		pg_die "pg_ctl promote"
+	pg_log "standby promoted: port $PG2_PORT is the primary"
+}
+
 # pg_lease4_csv FILE: lease4 as a Kea v4 lease file (for the CSV checkers
 # of tests/integration/pgtest.py).
 pg_lease4_csv() {
@@ -229,9 +264,14 @@ pg_stop_pid() {
 	PG_PID=
 }
 
-# pg_stop: stop the server and remove $PG_TMP (PG_KEEP=1 keeps it).
+# pg_stop: stop the server (and a standby) and remove $PG_TMP (PG_KEEP=1
+# keeps it).
 pg_stop() {
 	pg_stop_pid
+	if [ -n "${PG2_PID:-}" ]; then
+		PG_PID=$PG2_PID PG_DATA=$PG2_DATA pg_stop_pid
+		PG2_PID=
+	fi
 	if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
 		if [ "${PG_KEEP:-0}" = 1 ]; then
 			pg_log "kept $PG_TMP"
