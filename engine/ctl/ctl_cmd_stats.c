@@ -427,6 +427,10 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 				ADD("lease-db-reconnects", (int64_t)bs.reconnects, false, 0, -1);
 				/* another server's live lease held the address */
 				ADD("lease-db-refused", (int64_t)bs.refused, false, 0, -1);
+				/* ... of them, journaled changes refused at the replay:
+				 * their replies had left while the database was away */
+				ADD("lease-db-refused-at-replay", (int64_t)ws.refused_replay, false, 0,
+				    -1);
 			}
 		}
 	}
