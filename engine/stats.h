@@ -96,6 +96,7 @@
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
 	X(REFUSED,          "dp-lease-refused")                        \
 	X(REFUSED_DROP,     "dp-drop-lease-refused")                   \
+	X(RERUN,            "dp-lease-refused-served-again")           \
 	X(CTL_MSGS,         "dp-ctl-messages")
 
 enum stat4 {

@@ -28,6 +28,7 @@
 #define DP_MAX_WORKERS  32
 #define DP_STEER_RING   1024
 #define DP_PARK_SIZE    4096            /* parked replies per worker and gate lane, power of two */
+#define DP_RERUN_MAX    DP_PARK_SIZE    /* refused requests served again per loop pass (a lane's worth) */
 #define DP_GATE_TIMEOUT_MS 3000         /* a parked reply not safe by then is dropped */
 #define DP_PENDING      1024            /* transactions waiting for an answer, per worker */
 #define DP_ASK_RING     1024            /* questions / answers in flight per worker */
@@ -108,6 +109,13 @@ struct dp_worker {
 	struct stats6 *st6;
 	uint64_t gen6;                  /* the dhcp6 reload it serves (atomic, reload6.c) */
 	struct dhcp6_pkt pkt6;
+	/* A shared database may refuse a claim: then the request is served
+	 * again (the other server's lease learnt meanwhile), so each request
+	 * is copied before it is served, and a parked reply keeps its copy. */
+	bool keep_req;
+	struct rte_mbuf *cur_req;       /* the copy of the request being served */
+	struct rte_mbuf *rerun[DP_RERUN_MAX];   /* requests of refused replies, to serve again */
+	unsigned n_rerun;
 	uint8_t scratch[RTE_ETHER_MTU - 28];   /* reply payload, before framing */
 } __rte_cache_aligned;
 

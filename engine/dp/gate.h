@@ -37,6 +37,7 @@ struct gate_item {
 	uint16_t port;
 	uint8_t on_timeout;            /* GATE_NAK or GATE_DROP */
 	uint8_t refused;               /* set by gate_refuse: leaves as GATE_REFUSED */
+	void *req;                     /* the caller's: e.g. the request, to serve again */
 };
 
 struct gate_params {

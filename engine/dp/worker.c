@@ -67,12 +67,14 @@ static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, 
 {
 	struct gate_item it = {
 		.pkt = m, .seq = seq, .deadline = rte_rdtsc() + w->gate_cycles,
-		.port = (uint16_t)pidx, .on_timeout = GATE_DROP,
+		.port = (uint16_t)pidx, .on_timeout = GATE_DROP, .req = w->cur_req,
 	};
 
+	w->cur_req = NULL;
 	if (unlikely(gate_park(w->gate, w->need, &it) != 0)) {
 		w->sdp.c[STAT_DP_PARK_FULL]++;
 		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(it.req);
 		return;
 	}
 	w->sdp.c[STAT_DP_PARKED]++;
@@ -85,15 +87,24 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 
 	if (likely(o == GATE_SEND)) {
 		tx_enqueue(w, it->port, m);
+		if (unlikely(it->req != NULL))
+			rte_pktmbuf_free(it->req);
 		return;
 	}
 	if (o == GATE_REFUSED) {
 		/* the store refused its lease: another server's client holds
-		 * the address; the client asks again and is answered anew */
+		 * the address.  Not sent; the request is served again after
+		 * this poll (the other's lease learnt: a NAK, or another
+		 * address), or without its copy the client asks again. */
 		w->sdp.c[STAT_DP_REFUSED_DROP]++;
 		rte_pktmbuf_free(m);
+		if (it->req && w->n_rerun < DP_RERUN_MAX)
+			w->rerun[w->n_rerun++] = it->req;
+		else
+			rte_pktmbuf_free(it->req);
 		return;
 	}
+	rte_pktmbuf_free(it->req);
 	/* No transaction parks with GATE_NAK yet: every timeout drops. */
 	w->sdp.c[STAT_DP_GATE_TIMEOUTS]++;
 	rte_pktmbuf_free(m);
@@ -342,7 +353,14 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 			return;
 		}
 	}
+	if (unlikely(w->keep_req))
+		w->cur_req = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	serve(w, m, pidx, u);
+	if (unlikely(w->cur_req != NULL)) {
+		/* its reply left (or there was none): no copy needed */
+		rte_pktmbuf_free(w->cur_req);
+		w->cur_req = NULL;
+	}
 	return;
 drop:
 	rte_pktmbuf_free(m);
@@ -430,7 +448,13 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	memset(&tx, 0, sizeof(tx));
 	n = dhcp6_process(w->dw6, &rx, &w->pkt6, w->scratch, sizeof(w->scratch), &tx);
 	if (n > 0) {
+		if (unlikely(w->keep_req) && tx.wait_seq)
+			w->cur_req = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 		reply6_out(w, m, pidx, n, &tx, rx.src_mac);
+		if (unlikely(w->cur_req != NULL)) {
+			rte_pktmbuf_free(w->cur_req);
+			w->cur_req = NULL;
+		}
 		return;
 	}
 drop:
@@ -616,6 +640,21 @@ static void msg_complete(struct dp_msg *m)
 		dp_msg_free(m);
 }
 
+/* Requests whose reply the store refused, served again now that the
+ * other server's lease is learnt: a DHCPv4 REQUEST for that address is
+ * NAKed (the client starts over), a DHCPv6 one or a rapid-commit
+ * exchange gets another address (parked again until it is stored). */
+static unsigned rerun_drain(struct dp_worker *w)
+{
+	unsigned n = w->n_rerun, i;
+
+	w->n_rerun = 0;
+	for (i = 0; i < n; i++)
+		handle(w, w->rerun[i], true);
+	w->sdp.c[STAT_DP_RERUN] += n;
+	return n;
+}
+
 static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 {
 	long n;
@@ -796,6 +835,9 @@ int dp_worker_main(void *arg)
 		if (gate_parked(w->gate)) {
 			unsigned sent = unpark(w);
 
+			if (unlikely(w->n_rerun))
+				sent += rerun_drain(w);
+
 			/* A parked reply is work in flight: never nap on it.  But
 			 * a pass whose only work is waiting for the flusher yields
 			 * the CPU: where the flusher shares this core (small boxes,
@@ -858,6 +900,9 @@ void dp_workers_drain(struct dp *dp)
 		/* what is safe now is sent; anything else never became
 		 * durable: not acknowledged */
 		gate_flush(w->gate, w->log, gate_emit, w);
+		/* refused requests not served again: the workers stopped */
+		while (w->n_rerun)
+			rte_pktmbuf_free(w->rerun[--w->n_rerun]);
 		for (p = 0; p < dp->n_ports; p++)
 			if (w->txq[p].n)
 				tx_flush(w, p);
@@ -930,6 +975,8 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		w->dp = dp;
 		w->log = dp->logs[id];
 		w->need = dp->commit ? wp.durable : 0;
+		/* a shared database can refuse a claim (commit mode only) */
+		w->keep_req = dp->commit && dp->conf->lease_db.shared;
 		w->gate_cycles = rte_get_tsc_hz() / 1000 * DP_GATE_TIMEOUT_MS;
 		w->gate = gate_create(&gp);
 		if (!w->log || !w->gate) {

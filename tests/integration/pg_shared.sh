@@ -78,9 +78,18 @@ ctl_stat() {   # SOCK NAME
 ra=$(ctl_stat "$NT_TMP/a.sock" lease-db-refused) rb=$(ctl_stat "$NT_TMP/b.sock" lease-db-refused)
 fa=$(ctl_stat "$NT_TMP/a.sock" leases-learnt-foreign) fb=$(ctl_stat "$NT_TMP/b.sock" leases-learnt-foreign)
 da=$(ctl_stat "$NT_TMP/a.sock" dp-drop-lease-refused) db=$(ctl_stat "$NT_TMP/b.sock" dp-drop-lease-refused)
-nt_log "refused: A $ra (learnt $fa, replies dropped $da), B $rb (learnt $fb, dropped $db)"
+na=$(ctl_stat "$NT_TMP/a.sock" pkt4-nak-sent) nb=$(ctl_stat "$NT_TMP/b.sock" pkt4-nak-sent)
+ga=$(ctl_stat "$NT_TMP/a.sock" dp-lease-refused-served-again)
+gb=$(ctl_stat "$NT_TMP/b.sock" dp-lease-refused-served-again)
+nt_log "served again: A $ga, B $gb"
+nt_log "refused: A $ra (learnt $fa, replies dropped $da, NAKs $na)," \
+	"B $rb (learnt $fb, dropped $db, NAKs $nb)"
 [ $((ra + rb)) -gt 0 ] || nt_fail "no claim was refused: the servers never collided"
 [ $((fa + fb)) -gt 0 ] || nt_fail "no foreign lease was learnt from a refusal"
+# a refused REQUEST is served again at once: the address is the other's
+# now, so the client gets a NAK (and starts over) instead of silence
+[ "$na" -ge "$da" ] && [ "$nb" -ge "$db" ] ||
+	nt_fail "refused REQUESTs were not answered with a NAK when served again"
 
 pg_lease4_csv "$NT_TMP/lease4.csv"
 for s in a b; do
