@@ -154,6 +154,8 @@ struct wb *wb_create(const struct wb_params *p)
 	if (wb->logs == NULL || wb->cons == NULL || wb->appended == NULL || wb->batch == NULL ||
 	    wb->batch_first == NULL || wb->ceiling == NULL || (p->ops->append6 && wb->batch6 == NULL))
 		goto err;
+	if (wb->p.reconnect_wait_ms < WB_RECONNECT_MIN_MS)
+		wb->p.reconnect_wait_ms = WB_RECONNECT_MIN_MS;
 	if (p->journal_db) {
 		char jerr[256];
 
@@ -165,8 +167,6 @@ struct wb *wb_create(const struct wb_params *p)
 		wb->rep6 = malloc(sizeof(*wb->rep6) * wb->p.batch_max);
 		if (wb->rep == NULL || wb->rep6 == NULL)
 			goto err;
-		if (wb->p.reconnect_wait_ms < WB_RECONNECT_MIN_MS)
-			wb->p.reconnect_wait_ms = WB_RECONNECT_MIN_MS;
 		wb->jbe = p->journal_ops->open(p->journal_db, jerr, sizeof(jerr));
 		if (wb->jbe == NULL) {
 			err = errno ? errno : EIO;
@@ -370,6 +370,28 @@ static int wb_hold(struct wb *wb)
 	return 0;
 }
 
+/* The store is away (counted once per outage). */
+static void wb_store_lost(struct wb *wb)
+{
+	if (wb_state(wb) != WB_STORE_UP)
+		return;
+	WB_STAT_ADD(wb, outages, 1);
+	wb_set_state(wb, WB_STORE_DOWN);
+	wb->tries = 0;
+	wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
+}
+
+/* One more try failed: after max_reconnect_tries the flusher gave up
+ * (on-fail decides what the server does; it keeps trying). */
+static void wb_try_failed(struct wb *wb)
+{
+	WB_STAT_ADD(wb, reconnect_tries, 1);
+	wb->tries++;
+	if (wb->p.max_reconnect_tries && wb->tries >= wb->p.max_reconnect_tries)
+		wb_set_state(wb, WB_STORE_GAVE_UP);
+	wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
+}
+
 /* The store failed: what it had not committed goes to the journal (in
  * order, before anything later), the store forgets it, and every change
  * goes to the journal until a replay brings the store up to date. */
@@ -377,12 +399,7 @@ static int wb_go_down(struct wb *wb)
 {
 	int ret;
 
-	if (wb_state(wb) == WB_STORE_UP) {
-		WB_STAT_ADD(wb, outages, 1);
-		wb_set_state(wb, WB_STORE_DOWN);
-		wb->tries = 0;
-		wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
-	}
+	wb_store_lost(wb);
 	ret = wb_put(wb, wb->p.journal_ops, wb->jbe, wb->held, wb->n_held, wb->held6, wb->n_held6,
 		     true);
 	if (ret == 0) {
@@ -401,9 +418,14 @@ static int wb_append(struct wb *wb)
 {
 	int ret;
 
-	if (wb->jbe == NULL)
+	if (wb->jbe == NULL) {
+		/* a store that refuses claims: keep what it was given, to
+		 * hand its refusals to their workers after the commit */
+		if (wb->p.ops->refused && (ret = wb_hold(wb)) != 0)
+			return ret;
 		return wb_put(wb, wb->p.ops, wb->p.be, wb->batch, wb->n_recs, wb->batch6, wb->n_recs6,
 			      true);
+	}
 	if (wb_state(wb) == WB_STORE_UP) {
 		bool held = wb_hold(wb) == 0;
 
@@ -517,6 +539,10 @@ static int wb_sync_publish(struct wb *wb)
 		ret = wb->p.journal_ops->sync(wb->jbe);
 	} else {
 		ret = wb->p.ops->sync(wb->p.be);
+		if (ret == 0 && wb->p.ops->refused) {
+			wb_route_refusals(wb);
+			wb->n_held = wb->n_held6 = 0;
+		}
 	}
 	WB_STAT_ADD(wb, sync_ns, wb_now_ns() - t0);
 	if (ret) {
@@ -631,11 +657,7 @@ static void wb_reconnect(struct wb *wb, uint64_t now)
 		wb_set_state(wb, WB_STORE_UP);
 		return;
 	}
-	WB_STAT_ADD(wb, reconnect_tries, 1);
-	wb->tries++;
-	if (wb->p.max_reconnect_tries && wb->tries >= wb->p.max_reconnect_tries)
-		wb_set_state(wb, WB_STORE_GAVE_UP);
-	wb->next_try = wb_now_ns() + (uint64_t)wb->p.reconnect_wait_ms * 1000000u;
+	wb_try_failed(wb);
 }
 
 /* The current batch will never be durable (the flusher gave up on it while
@@ -693,14 +715,24 @@ static void *wb_thread(void *arg)
 				 * (Linux marks them clean), so a later fsync that
 				 * succeeds proves nothing: rewrite the batch.  Its
 				 * watermark is not published until that works. */
+				bool net = wb->p.ops->ping != NULL && wb->jbe == NULL;
+
+				/* a network store without a journal (a shared
+				 * database): it is away until this works */
+				if (net)
+					wb_store_lost(wb);
 				while (ret && !(stopping && ++stop_tries >= WB_STOP_TRIES)) {
-					wb_sleep_us(1000);
+					wb_sleep_us(net ? wb->p.reconnect_wait_ms * 1000 : 1000);
 					ret = wb_append(wb);
 					if (ret == 0)
 						ret = wb_sync_publish(wb);
+					if (ret && net)
+						wb_try_failed(wb);
 				}
 				if (ret)
 					wb_lose_batch(wb);
+				else if (net)
+					wb_set_state(wb, WB_STORE_UP);
 				pending = false;
 			}
 		}

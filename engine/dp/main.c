@@ -244,15 +244,19 @@ static void watch_store(struct dp *dp, const char *conf_path)
 		return;
 	wb_get_stats(dp->wb, &ws);
 	if (st == WB_STORE_UP) {
-		LOG_I("lease database %s is back: the journal (%lu change(s) in all) was replayed "
-		      "into it", db->name, ws.replayed);
+		if (db->shared)
+			LOG_I("lease database %s is back: the changes that waited are in it", db->name);
+		else
+			LOG_I("lease database %s is back: the journal (%lu change(s) in all) was "
+			      "replayed into it", db->name, ws.replayed);
 		if (we_disabled) {
 			__atomic_store_n(&dp->disabled_until, 0, __ATOMIC_RELAXED);
 			we_disabled = false;
 		}
 	} else if (last == WB_STORE_UP) {
-		LOG_W("lease database %s is unreachable: changes go to the journal in %s, "
-		      "reconnecting every %u ms%s", db->name, db->journal_dir,
+		LOG_W("lease database %s is unreachable: %s%s, reconnecting every %u ms%s", db->name,
+		      db->shared ? "changes wait for it" : "changes go to the journal in ",
+		      db->shared ? "" : db->journal_dir,
 		      db->reconnect_wait_time < WB_RECONNECT_MIN_MS ? WB_RECONNECT_MIN_MS :
 		      db->reconnect_wait_time,
 		      db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT ? "; DHCP service stopped until "
@@ -395,7 +399,14 @@ int main(int argc, char **argv)
 			srv.counts_read = ops->counts_read;
 		}
 		if (conf->lease_db.type == CONF_DB_POSTGRESQL) {
-			/* the outage journal: Kea lease files of its own */
+			wp.reconnect_wait_ms = conf->lease_db.reconnect_wait_time;
+			wp.max_reconnect_tries = conf->lease_db.max_reconnect_tries;
+		}
+		/* The outage journal (Kea lease files of its own), not with a
+		 * shared database: what other servers claim meanwhile is unknown,
+		 * so nothing is acknowledged before the database itself has
+		 * taken it (DHCP stops: on-fail stop-retry-exit). */
+		if (conf->lease_db.type == CONF_DB_POSTGRESQL && !conf->lease_db.shared) {
 			memset(&journal_db, 0, sizeof(journal_db));
 			journal_db.type = CONF_DB_MEMFILE;
 			journal_db.durability = conf->lease_db.durability;
@@ -408,8 +419,6 @@ int main(int argc, char **argv)
 			}
 			wp.journal_ops = lease_backend_find("memfile");
 			wp.journal_db = &journal_db;
-			wp.reconnect_wait_ms = conf->lease_db.reconnect_wait_time;
-			wp.max_reconnect_tries = conf->lease_db.max_reconnect_tries;
 		}
 		wp.ops = ops;
 		wp.be = be;

@@ -100,5 +100,23 @@ for s in a b; do
 	nt_log "server $s: $(tail -1 "$NT_TMP/ackcheck-$s.out")"
 	[ "$rc" = 0 ] || nt_fail "server $s ACKed an address that is not its client's row"
 done
+# The shared database goes away: nothing is acknowledged without it (no
+# journal here: other servers' claims would be unknown) and DHCP service
+# stops (on-fail stop-retry-exit); back, service resumes.
+NT_VC=$A_VC NT_CLI=$A_CLI
+pg_crash
+if nt_dora --count 1 --mac-base 02:00:00:00:a0:00 --timeout 4 >"$NT_TMP/down.txt" 2>&1; then
+	nt_fail "server A ACKed while the shared database was away"
+fi
+[ "$(ctl_stat "$NT_TMP/a.sock" lease-db-connected)" = 0 ] || nt_fail "A: lease-db-connected is not 0"
+pg_restart
+up() { [ "$(ctl_stat "$NT_TMP/a.sock" lease-db-connected)" = 1 ]; }
+nt_wait_for 30 "server A to see the database again" up
+nt_dora --count 1 --mac-base 02:00:00:00:a0:00 >"$NT_TMP/up.txt" || nt_fail "no lease once the database is back"
+read -r mac addr _ <"$NT_TMP/up.txt"
+[ "$(pg_psql "SELECT count(*) FROM lease4 WHERE address = '$addr'::inet - '0.0.0.0'::inet
+	AND hwaddr = decode(replace('$mac', ':', ''), 'hex')")" = 1 ] ||
+	nt_fail "the lease given after the outage is not its client's row"
+nt_log "database away: no ACK, service stopped; back: served again ($mac $addr)"
 nt_stop "$B_PID" 15 || nt_fail "server B exit status $?"
 exit 0
