@@ -94,36 +94,7 @@ srv_start() {   # KIND MODE
 	fi
 }
 
-# generators: each prints "achieved_acks_per_s drop_pct p99_us duplicates" ---
-
-run_bench() {   # RATE SECONDS
-	local out="$NT_TMP/bench.json" huge=()
-	[ "$HUGE" = 1 ] || huge=(--no-huge)
-	rm -f "$out"
-	NT_STEP=$(($2 + 20)) nt_cli "$BENCH" --vdev "net_af_packet0,iface=$NT_VC" \
-		"${huge[@]}" --mem 256 --lcores "0@(0,1)" --file-prefix "pgbench-$NT_ID" \
-		--relay 198.18.0.3 --server "$NT_SERVER_IP" --rate "$1" --duration "$2" \
-		--outstanding 1000000 --clients "$CLIENTS" --tag "$TAG" --timeout 1000 \
-		--retries 0 --pool 198.18.1.0-198.19.255.254 --quiet --json "$out" \
-		>>"$NT_TMP/bench.log" 2>&1
-	[ -s "$out" ] || { echo "0 100 0 0"; return; }
-	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
-print("%.0f %.3f %.0f %d" % (r["leases_per_s"], r["drop_pct"], r["latency_us"]["p99"], r["duplicates"] + r["out_of_pool"]))' "$out"
-}
-
-run_perfdhcp() {   # RATE SECONDS
-	local out="$NT_TMP/perfdhcp.out"
-	NT_STEP=$(($2 + 20)) nt_cli "$PERFDHCP" -4 -l "$NT_VC" -r "$1" -p "$2" \
-		-R "$CLIENTS" -s "$TAG" >"$out" 2>&1
-	awk -v secs="$2" '
-		/^sent packets:/ { s[++ns] = $3 }
-		/^received packets:/ { r[++nr] = $3 }
-		/^max delay:/ { d = $3 }
-		END {
-			sent = s[1] + s[2]; lost = (s[1] - r[1]) + (s[2] - r[2])
-			printf "%.0f %.3f %.0f 0\n", r[2] / secs, sent ? 100 * lost / sent : 100, d * 1000
-		}' "$out"
-}
+# generators: run_bench and run_perfdhcp (bench/compare_lib.sh)
 
 want() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
 

@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# What bench/compare.sh (DHCPv4) and bench/compare6.sh (DHCPv6) share:
+# What bench/compare.sh, bench/compare_pg.sh (DHCPv4) and bench/compare6.sh (DHCPv6) share:
 # hugepages for the DPDK processes, the rate search and the writer of a
 # generated section of BENCHMARKS.md.  Sourced after scripts/netns.sh and
 # nt_init; the caller defines
 #
 #   srv_start KIND MODE      start the server (empty lease file; for Kea,
 #                            cl_kea_start helps)
-#   run_GEN RATE SECONDS     one step of generator GEN; prints
+#   run_GEN RATE SECONDS     one step of generator GEN (run_bench and
+#                            run_perfdhcp, DHCPv4, are defined below); prints
 #                            "done_per_s drop_pct p99_us wrong_answers"
 #
 # and reads ROWS ("kind|mode|gen|best|p99_us|wrong|load") after the searches.
@@ -110,4 +111,41 @@ pat = re.compile(r"<!-- %s:begin.*?<!-- %s:end -->" % (re.escape(marker), re.esc
 text = pat.sub(lambda m: sec, text) if pat.search(text) else text + "\n" + sec + "\n"
 open(path, "w").write(text)
 EOF
+}
+
+# The DHCPv4 generators of compare.sh and compare_pg.sh (compare6.sh has
+# its own): each runs one step of RATE for SECONDS against $NT_SERVER_IP
+# and prints "achieved_acks_per_s drop_pct p99_us duplicates".  BENCH,
+# PERFDHCP, CLIENTS and HUGE come from the caller; cl_before_step (a no-op
+# unless the caller redefines it) runs before each peregrine-bench step.
+cl_before_step() { :; }
+
+run_bench() {   # RATE SECONDS
+	local out="$NT_TMP/bench.json" huge=()
+	[ "$HUGE" = 1 ] || huge=(--no-huge)
+	rm -f "$out"
+	cl_before_step
+	NT_STEP=$(($2 + 20)) nt_cli "$BENCH" --vdev "net_af_packet0,iface=$NT_VC" \
+		"${huge[@]}" --mem 256 --lcores "0@(0,1)" --file-prefix "pgbench-$NT_ID" \
+		--relay 198.18.0.3 --server "$NT_SERVER_IP" --rate "$1" --duration "$2" \
+		--outstanding 1000000 --clients "$CLIENTS" --tag "$TAG" --timeout 1000 \
+		--retries 0 --pool 198.18.1.0-198.19.255.254 --quiet --json "$out" \
+		>>"$NT_TMP/bench.log" 2>&1
+	[ -s "$out" ] || { echo "0 100 0 0"; return; }
+	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("%.0f %.3f %.0f %d" % (r["leases_per_s"], r["drop_pct"], r["latency_us"]["p99"], r["duplicates"] + r["out_of_pool"]))' "$out"
+}
+
+run_perfdhcp() {   # RATE SECONDS
+	local out="$NT_TMP/perfdhcp.out"
+	NT_STEP=$(($2 + 20)) nt_cli "$PERFDHCP" -4 -l "$NT_VC" -r "$1" -p "$2" \
+		-R "$CLIENTS" -s "$TAG" >"$out" 2>&1
+	awk -v secs="$2" '
+		/^sent packets:/ { s[++ns] = $3 }
+		/^received packets:/ { r[++nr] = $3 }
+		/^max delay:/ { d = $3 }
+		END {
+			sent = s[1] + s[2]; lost = (s[1] - r[1]) + (s[2] - r[2])
+			printf "%.0f %.3f %.0f 0\n", r[2] / secs, sent ? 100 * lost / sent : 100, d * 1000
+		}' "$out"
 }

@@ -412,6 +412,10 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		ADD("lease-db-ring-full", (int64_t)ws.ring_full, false, 0, -1);
 		ADD("lease-db-errors", (int64_t)ws.errors, false, 0, -1);
 		ADD("lease-db-compactions", (int64_t)ws.compactions, false, 0, -1);
+		/* the flusher's own view: the largest batch it took, and the
+		 * time its syncs (a commit or an fsync) took in all */
+		ADD("lease-db-max-batch", (int64_t)ws.max_batch, true, 0, -1);
+		ADD("lease-db-sync-us", (int64_t)(ws.sync_ns / 1000), false, 0, -1);
 		if (s->conf->lease_db.type == CONF_DB_POSTGRESQL) {
 			ADD("lease-db-connected", wb_store_state(dp->wb) == WB_STORE_UP, true, 0, -1);
 			ADD("lease-db-outages", (int64_t)ws.outages, false, 0, -1);
