@@ -723,7 +723,9 @@ static void *wb_thread(void *arg)
 					wb_store_lost(wb);
 				while (ret && !(stopping && ++stop_tries >= WB_STOP_TRIES)) {
 					wb_sleep_us(net ? wb->p.reconnect_wait_ms * 1000 : 1000);
-					ret = wb_append(wb);
+					/* a network store keeps what it was given
+					 * (and held keeps its copy): only sync */
+					ret = net ? 0 : wb_append(wb);
 					if (ret == 0)
 						ret = wb_sync_publish(wb);
 					if (ret && net)
