@@ -458,6 +458,8 @@ int main(void)
 		    test_wb_journal_left_over);
 	CU_add_test(s, "wb: max_reconnect_tries, then gave up (and still journals)",
 		    test_wb_journal_gives_up);
+	CU_add_test(s, "wb: a refusal reaches its worker before the watermark covering it",
+		    test_wb_refusals_routed);
 	CU_add_test(s, "wb: commit publishes only after sync", test_wb_commit_after_sync);
 	CU_add_test(s, "wb: compaction under load", test_wb_compaction);
 	CU_add_test(s, "wb: idle commit latency", test_wb_idle_latency);

@@ -123,6 +123,7 @@ void test_wb_v6_sync_fails(void);
 void test_wb_journal_outage(void);
 void test_wb_journal_left_over(void);
 void test_wb_journal_gives_up(void);
+void test_wb_refusals_routed(void);
 
 /* backend_test.c wraps fdatasync (-Wl,--wrap=fdatasync): it counts every
  * call, and fails (EIO) the ones on a file whose path ends in

@@ -19,6 +19,9 @@ static struct {
 	unsigned n_pend6;
 	unsigned discards;
 	unsigned commits;
+	uint8_t refuse4[FS_N];         /* another server's live lease holds 10.9.0.x */
+	struct lease_refusal ref[64];  /* refusals of committed transactions */
+	unsigned n_ref;
 } fs;
 static char fs_handle;
 
@@ -54,8 +57,17 @@ static int fs_sync(struct lease_backend *be)
 	(void)be;
 	if (fs_down())
 		return -EIO;       /* what was given stays pending, as PostgreSQL's would */
-	for (unsigned i = 0; i < fs.n_pend; i++)
-		fs.db[fs.pend[i].addr & 0xff] = fs.pend[i];
+	for (unsigned i = 0; i < fs.n_pend; i++) {
+		const struct lease_rec *r = &fs.pend[i];
+
+		if (r->valid_lft && fs.refuse4[r->addr & 0xff]) {
+			if (fs.n_ref < 64)
+				fs.ref[fs.n_ref++] = (struct lease_refusal){
+					.family = LEASE_FAMILY_V4, .seq = r->seq, .addr = r->addr };
+			continue;
+		}
+		fs.db[r->addr & 0xff] = *r;
+	}
 	for (unsigned i = 0; i < fs.n_pend6; i++)
 		fs.db6[fs.pend6[i].addr.lo & 0xff] = fs.pend6[i];
 	fs.n_pend = fs.n_pend6 = 0;
@@ -76,6 +88,17 @@ static void fs_discard(struct lease_backend *be)
 	fs.discards++;
 }
 
+static unsigned fs_refused(struct lease_backend *be, struct lease_refusal *out, unsigned max)
+{
+	unsigned n = fs.n_ref < max ? fs.n_ref : max;
+
+	(void)be;
+	memcpy(out, fs.ref, n * sizeof(*out));
+	memmove(fs.ref, fs.ref + n, (fs.n_ref - n) * sizeof(*fs.ref));
+	fs.n_ref -= n;
+	return n;
+}
+
 static const struct lease_backend_ops fs_ops = {
 	.name = "fake-network-store",
 	.append = fs_append,
@@ -83,6 +106,7 @@ static const struct lease_backend_ops fs_ops = {
 	.sync = fs_sync,
 	.ping = fs_ping,
 	.discard = fs_discard,
+	.refused = fs_refused,
 };
 
 static unsigned fs_live(void)
@@ -327,4 +351,71 @@ void test_wb_journal_gives_up(void)
 	CU_ASSERT_FATAL(wait_state(wb, WB_STORE_UP) == 0);
 	CU_ASSERT(fs.db[50].valid_lft != 0 && fs.db[51].valid_lft != 0);
 	journal_wb_free(wb);
+}
+
+/* A store that refuses claims (a shared database, no journal): each
+ * refusal reaches the worker whose change it was, and before the
+ * watermark that covers it, so a worker that reads its watermark and then
+ * its refusals can never release the refused reply. */
+void test_wb_refusals_routed(void)
+{
+	struct lease_log_params lp = { .size = 1024 };
+	struct lease_log *logs[2];
+	struct lease_refusal got[2][16];
+	unsigned n_got[2] = { 0, 0 }, w, i, x;
+	uint64_t seq_r[2] = { 0, 0 }, last[2] = { 0, 0 }, end;
+	struct wb_stats ws;
+	struct wb *wb;
+	int early = 0;
+
+	memset(&fs, 0, sizeof(fs));
+	fs.refuse4[12] = fs.refuse4[23] = 1;
+	for (w = 0; w < 2; w++) {
+		logs[w] = lease_log_create(&lp);
+		CU_ASSERT_FATAL(logs[w] != NULL);
+	}
+	wb = wb_create(&(struct wb_params){ .ops = &fs_ops, .be = (struct lease_backend *)&fs_handle,
+					    .n_workers = 2, .logs = logs, .mode = CONF_DUR_COMMIT });
+	CU_ASSERT_FATAL(wb != NULL);
+	CU_ASSERT_FATAL(wb_start(wb) == 0);
+	/* worker 0 claims 10.9.0.10..14, worker 1 .20..24 */
+	for (w = 0; w < 2; w++) {
+		jlog = logs[w];
+		for (x = 10 * (w + 1); x < 10 * (w + 1) + 5; x++) {
+			last[w] = push4(x, 3600);
+			if (fs.refuse4[x])
+				seq_r[w] = last[w];
+		}
+	}
+	jlog = NULL;
+	/* as a worker does: the watermark first, then the refusals */
+	end = now_ns() + 5000000000ull;
+	while ((wb_durable(wb, 0) < last[0] || wb_durable(wb, 1) < last[1]) && now_ns() < end) {
+		for (w = 0; w < 2; w++) {
+			uint64_t d = wb_durable(wb, w);
+
+			n_got[w] += wb_refusals_take(wb, w, got[w] + n_got[w], 16 - n_got[w]);
+			if (d >= seq_r[w] && n_got[w] == 0)
+				early = 1;
+		}
+	}
+	for (w = 0; w < 2; w++)
+		n_got[w] += wb_refusals_take(wb, w, got[w] + n_got[w], 16 - n_got[w]);
+	CU_ASSERT_EQUAL(early, 0);
+	CU_ASSERT_EQUAL(wb_durable(wb, 0), last[0]);
+	CU_ASSERT_EQUAL(wb_durable(wb, 1), last[1]);
+	for (w = 0; w < 2; w++) {
+		CU_ASSERT_EQUAL_FATAL(n_got[w], 1);
+		CU_ASSERT_EQUAL(got[w][0].seq, seq_r[w]);
+		CU_ASSERT_EQUAL(got[w][0].addr, ip(10, 9, 0, w ? 23 : 12));
+	}
+	/* the others were written, the refused ones not */
+	for (i = 10; i < 25; i++)
+		if (i < 15 || i >= 20)
+			CU_ASSERT_EQUAL(fs.db[i].valid_lft != 0, !fs.refuse4[i]);
+	wb_get_stats(wb, &ws);
+	CU_ASSERT_EQUAL(ws.refused, 2);
+	wb_free(wb);
+	for (w = 0; w < 2; w++)
+		lease_log_free(logs[w]);
 }
