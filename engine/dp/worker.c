@@ -353,7 +353,10 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 			return;
 		}
 	}
-	if (unlikely(w->keep_req))
+	/* only a REQUEST or a rapid-commit DISCOVER can be acknowledged */
+	if (unlikely(w->keep_req) && (w->pkt.msg_type == DHCP4_REQUEST ||
+				      (w->pkt.msg_type == DHCP4_DISCOVER &&
+				       dhcp4_has_opt(&w->pkt, DHCP4_OPT_RAPID_COMMIT))))
 		w->cur_req = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	serve(w, m, pidx, u);
 	if (unlikely(w->cur_req != NULL)) {
