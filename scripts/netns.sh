@@ -243,6 +243,8 @@ nt_cleanup() {
 	[ -n "$NT_DPDK_PREFIX" ] && rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
 	# a PostgreSQL from scripts/pgtest.sh, when the test sourced it
 	declare -F pg_cleanup >/dev/null && pg_cleanup "$rc"
+	# a redis-server from scripts/redistest.sh
+	declare -F redis_cleanup >/dev/null && redis_cleanup "$rc"
 	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
 		for f in "$NT_TMP"/*.log; do
 			[ -s "$f" ] || continue

@@ -15,6 +15,8 @@ PKGS=(
 	iproute2 isc-dhcp-client kea-dhcp4-server kea-dhcp6-server kea-admin python3-scapy tcpdump
 	# PostgreSQL backend tests: the server, and psql (kea-admin db-init pgsql runs it)
 	postgresql-15 postgresql-client-15
+	# Redis backend tests (scripts/redistest.sh): the server, its CLI, Sentinel
+	redis-server redis-tools redis-sentinel
 	valgrind procps
 	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
