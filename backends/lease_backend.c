@@ -1,5 +1,5 @@
 /* Registry of lease backends by name (Kea's LeaseMgrFactory idea): main
- * asks for "memfile" or "postgresql" and gets a table of function pointers, so the
+ * asks for "memfile", "postgresql" or "redis" and gets a table of function pointers, so the
  * flusher never knows which store it writes to. */
 #include <errno.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 
 extern const struct lease_backend_ops lease_backend_memfile_ops;
 extern const struct lease_backend_ops lease_backend_pgsql_ops;
+extern const struct lease_backend_ops lease_backend_redis_ops;
 
 #define LEASE_BACKEND_MAX 8
 
@@ -16,6 +17,7 @@ extern const struct lease_backend_ops lease_backend_pgsql_ops;
 static const struct lease_backend_ops *lease_backends[LEASE_BACKEND_MAX] = {
 	&lease_backend_memfile_ops,
 	&lease_backend_pgsql_ops,
+	&lease_backend_redis_ops,
 };
 
 const struct lease_backend_ops *lease_backend_find(const char *name)

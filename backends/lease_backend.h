@@ -110,7 +110,7 @@ int pg_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n
 void pg_counts_close(struct lease_counts *lc);
 
 /* The backend registered under `name`, or NULL.  Built in: "memfile",
- * "postgresql". */
+ * "postgresql", "redis". */
 const struct lease_backend_ops *lease_backend_find(const char *name);
 /* Add a backend (before any thread uses the registry).  0, -EEXIST or -ENOSPC. */
 int lease_backend_register(const struct lease_backend_ops *ops);

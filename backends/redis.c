@@ -1,0 +1,423 @@
+/* redis: leases in a Redis server (issue 15), one hash per lease, so
+ * several Peregrine servers can share one store.  One connection, used
+ * only by the write-behind thread (and by main before the workers start,
+ * for load); the counts have a connection of their own.
+ *
+ * This file: the connection (unix socket when host starts with '/',
+ * else host:port; AUTH; SELECT when name is a number, else name is a key
+ * prefix), the schema key, the ops table, the statistics, the refusals
+ * and the counts.  Keys and values: docs/redis-notes.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "redis_int.h"
+
+static bool rd_is_number(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* One command that must answer OK (or any non-error): 0 or -EIO. */
+static int rd_simple(redisContext *c, char *err, size_t errlen, const char *what,
+		     const char *fmt, ...)
+{
+	redisReply *r;
+	va_list ap;
+	int ret = 0;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		snprintf(err, errlen, "redis: %s: %s", what, c->errstr[0] ? c->errstr : "no answer");
+		return -EIO;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: %s: %.*s", what, (int)r->len, r->str);
+		ret = -EACCES;
+	}
+	freeReplyObject(r);
+	return ret;
+}
+
+redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
+			    char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = db->connect_timeout ? db->connect_timeout : 5 };
+	struct timeval io = { .tv_sec = RD_IO_TIMEOUT_S };
+	redisContext *c;
+	long port = 6379;
+	char *end;
+
+	if (db->host[0] == '/') {
+		c = redisConnectUnixWithTimeout(db->host, tv);
+	} else {
+		if (db->port[0]) {
+			errno = 0;
+			port = strtol(db->port, &end, 10);
+			if (errno || *end || port < 1 || port > 65535) {
+				snprintf(err, errlen, "redis: bad port '%s'", db->port);
+				return NULL;
+			}
+		}
+		c = redisConnectWithTimeout(db->host[0] ? db->host : "127.0.0.1", (int)port, tv);
+	}
+	if (c == NULL) {
+		snprintf(err, errlen, "redis: out of memory");
+		return NULL;
+	}
+	if (c->err) {
+		snprintf(err, errlen, "redis: connecting to %s%s%s: %s", db->host[0] ? db->host : "127.0.0.1",
+			 db->host[0] == '/' ? "" : " port ", db->host[0] == '/' ? "" : (db->port[0] ? db->port : "6379"),
+			 c->errstr);
+		goto fail;
+	}
+	if (redisSetTimeout(c, io) != REDIS_OK) {
+		snprintf(err, errlen, "redis: setting the I/O timeout: %s", c->errstr);
+		goto fail;
+	}
+	/* the password never reaches an error message */
+	if (db->password[0]) {
+		int ret = db->user[0] ? rd_simple(c, err, errlen, "AUTH", "AUTH %s %s", db->user, db->password)
+				      : rd_simple(c, err, errlen, "AUTH", "AUTH %s", db->password);
+		if (ret)
+			goto fail;
+	}
+	prefix[0] = '\0';
+	if (rd_is_number(db->name)) {
+		if (rd_simple(c, err, errlen, "SELECT", "SELECT %s", db->name))
+			goto fail;
+	} else if (db->name[0]) {
+		if (strlen(db->name) + 2 > plen) {
+			snprintf(err, errlen, "redis: key prefix '%s' too long", db->name);
+			goto fail;
+		}
+		snprintf(prefix, plen, "%s:", db->name);
+	}
+	return c;
+fail:
+	redisFree(c);
+	return NULL;
+}
+
+void rd_disconnect(struct lease_backend *be)
+{
+	if (be->c) {
+		redisFree(be->c);
+		be->c = NULL;
+	}
+	RD_STAT_SET(be, connected, 0);
+}
+
+/* <prefix>peregrine:schema: created (SET NX) when missing, must say 1. */
+static int rd_check_schema(struct lease_backend *be, char *err, size_t errlen)
+{
+	redisReply *r = redisCommand(be->c, "SET %speregrine:schema %s NX", be->prefix, RD_SCHEMA);
+	int ret = 0;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: creating the schema key: %s",
+			 r ? r->str : be->c->errstr);
+		ret = -EIO;
+		goto out;
+	}
+	freeReplyObject(r);
+	r = redisCommand(be->c, "GET %speregrine:schema", be->prefix);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: reading the schema key: %s", r ? r->str : be->c->errstr);
+		ret = -EIO;
+	} else if (r->type != REDIS_REPLY_STRING || strcmp(r->str, RD_SCHEMA) != 0) {
+		snprintf(err, errlen, "redis: %speregrine:schema holds '%.*s': this store was written by "
+			 "another version of the lease schema (this Peregrine reads and writes schema %s)",
+			 be->prefix, r->type == REDIS_REPLY_STRING ? (int)(r->len > 64 ? 64 : r->len) : 0,
+			 r->type == REDIS_REPLY_STRING ? r->str : "", RD_SCHEMA);
+		ret = -EPROTO;
+	}
+out:
+	freeReplyObject(r);
+	return ret;
+}
+
+int rd_connect(struct lease_backend *be, char *err, size_t errlen)
+{
+	int ret;
+
+	rd_disconnect(be);
+	be->c = rd_connect_db(&be->db, be->prefix, sizeof(be->prefix), err, errlen);
+	if (be->c == NULL) {
+		ret = -ECONNREFUSED;
+		goto fail;
+	}
+	ret = rd_check_schema(be, err, errlen);
+	if (ret)
+		goto fail;
+	if (be->was_connected)
+		RD_STAT_ADD(be, reconnects, 1);
+	be->was_connected = true;
+	RD_STAT_SET(be, connected, 1);
+	return 0;
+fail:
+	if (err != be->last_err)
+		snprintf(be->last_err, sizeof(be->last_err), "%s", err);
+	rd_disconnect(be);
+	return ret;
+}
+
+static void rd_close(struct lease_backend *be);
+
+static struct lease_backend *rd_open(const struct conf_lease_db *db, char *err, size_t errlen)
+{
+	struct lease_backend *be;
+	int ret;
+
+	if (db == NULL) {
+		snprintf(err, errlen, "redis: no lease-database");
+		errno = EINVAL;
+		return NULL;
+	}
+	be = calloc(1, sizeof(*be));
+	if (be == NULL) {
+		snprintf(err, errlen, "redis: out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	be->db = *db;
+	be->pend[0].size = sizeof(struct lease_rec);
+	be->pend[1].size = sizeof(struct lease6_rec);
+	ret = rd_connect(be, err, errlen);
+	if (ret) {
+		rd_close(be);
+		errno = -ret;
+		return NULL;
+	}
+	return be;
+}
+
+static int rd_ping(struct lease_backend *be)
+{
+	redisReply *r;
+	int ret;
+
+	if (be == NULL)
+		return -EINVAL;
+	if (be->c && be->c->err)
+		rd_disconnect(be);
+	if (be->c == NULL && (ret = rd_connect(be, be->last_err, sizeof(be->last_err))) != 0)
+		return ret;
+	r = redisCommand(be->c, "PING");
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: PING: %s",
+			 r ? r->str : be->c->errstr);
+		freeReplyObject(r);
+		rd_disconnect(be);
+		return -EIO;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+static unsigned rd_refused(struct lease_backend *be, struct lease_refusal *out, unsigned max)
+{
+	unsigned n;
+
+	if (be == NULL || out == NULL)
+		return 0;
+	n = be->n_ref < max ? be->n_ref : max;
+	memcpy(out, be->ref, n * sizeof(*out));
+	memmove(be->ref, be->ref + n, (be->n_ref - n) * sizeof(*be->ref));
+	be->n_ref -= n;
+	return n;
+}
+
+static void rd_get_stats(struct lease_backend *be, struct lease_backend_stats *s)
+{
+	const struct lease_backend_stats *f = &be->st;
+
+	memset(s, 0, sizeof(*s));
+	s->loaded = __atomic_load_n(&f->loaded, __ATOMIC_RELAXED);
+	s->bad_lines = __atomic_load_n(&f->bad_lines, __ATOMIC_RELAXED);
+	s->truncated = __atomic_load_n(&f->truncated, __ATOMIC_RELAXED);
+	s->appended = __atomic_load_n(&f->appended, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&f->syncs, __ATOMIC_RELAXED);
+	s->refused = __atomic_load_n(&f->refused, __ATOMIC_RELAXED);
+	s->reconnects = __atomic_load_n(&f->reconnects, __ATOMIC_RELAXED);
+	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
+	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
+}
+
+static void rd_close(struct lease_backend *be)
+{
+	if (be == NULL)
+		return;
+	rd_disconnect(be);
+	rd_sync_free(be);
+	free(be->ref);
+	memset(be->db.password, 0, sizeof(be->db.password));
+	free(be);
+}
+
+/* ---- counts: the stat4:/stat6: keys, on a connection of their own ---- */
+
+struct rd_counts {
+	struct conf_lease_db db;
+	redisContext *c;
+	char prefix[RD_PREFIX_MAX];
+};
+
+static struct lease_counts *rd_counts_open(const struct conf_lease_db *db, char *err, size_t errlen)
+{
+	struct rd_counts *rc = calloc(1, sizeof(*rc));
+
+	if (rc == NULL) {
+		snprintf(err, errlen, "redis: out of memory");
+		return NULL;
+	}
+	rc->db = *db;
+	rc->c = rd_connect_db(db, rc->prefix, sizeof(rc->prefix), err, errlen);
+	if (rc->c == NULL) {
+		free(rc);
+		return NULL;
+	}
+	return (struct lease_counts *)rc;
+}
+
+/* "stat4:<subnet>:<state>" or "stat6:<subnet>:<type>:<state>" after the prefix. */
+static bool rd_count_key(const char *k, struct lease_count *row)
+{
+	unsigned long sub, a, b = 0;
+	int n = 0;
+
+	if (strncmp(k, "stat4:", 6) == 0) {
+		if (sscanf(k + 6, "%lu:%lu%n", &sub, &a, &n) != 2 || k[6 + n] != '\0')
+			return false;
+		row->family = 4;
+		row->type = 0;
+		row->state = (uint8_t)a;
+	} else if (strncmp(k, "stat6:", 6) == 0) {
+		if (sscanf(k + 6, "%lu:%lu:%lu%n", &sub, &a, &b, &n) != 3 || k[6 + n] != '\0' || a > 2)
+			return false;
+		row->family = 6;
+		row->type = (uint8_t)a;
+		row->state = (uint8_t)b;
+	} else {
+		return false;
+	}
+	if (sub > UINT32_MAX || row->state > 1)
+		return false;
+	row->subnet_id = (uint32_t)sub;
+	return true;
+}
+
+static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n)
+{
+	struct rd_counts *rc = (struct rd_counts *)lc;
+	struct lease_count *out = NULL, *grown;
+	size_t cnt = 0, cap = 0, plen;
+	char cursor[32] = "0", err[RD_ERR_MAX];
+	redisReply *r = NULL, *v;
+
+	*rows = NULL;
+	*n = 0;
+	if (rc->c && rc->c->err) {
+		redisFree(rc->c);
+		rc->c = NULL;
+	}
+	if (rc->c == NULL) {
+		rc->c = rd_connect_db(&rc->db, rc->prefix, sizeof(rc->prefix), err, sizeof(err));
+		if (rc->c == NULL)
+			return -ECONNREFUSED;
+	}
+	plen = strlen(rc->prefix);
+	do {
+		r = redisCommand(rc->c, "SCAN %s MATCH %sstat[46]:* COUNT 1000", cursor, rc->prefix);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
+			goto fail;
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i < r->element[1]->elements; i++) {
+			const redisReply *k = r->element[1]->element[i];
+			struct lease_count row;
+			long long val;
+			char *end;
+
+			if (k->type != REDIS_REPLY_STRING || k->len <= plen || !rd_count_key(k->str + plen, &row))
+				continue;
+			v = redisCommand(rc->c, "GET %b", k->str, k->len);
+			if (v == NULL)
+				goto fail;
+			if (v->type != REDIS_REPLY_STRING) {
+				freeReplyObject(v);
+				continue;
+			}
+			val = strtoll(v->str, &end, 10);
+			freeReplyObject(v);
+			if (*end)
+				continue;
+			row.leases = val;
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 16;
+				grown = realloc(out, cap * sizeof(*out));
+				if (grown == NULL) {
+					freeReplyObject(r);
+					free(out);
+					return -ENOMEM;
+				}
+				out = grown;
+			}
+			out[cnt++] = row;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	} while (strcmp(cursor, "0") != 0);
+	*rows = out;
+	*n = cnt;
+	return 0;
+fail:
+	freeReplyObject(r);
+	free(out);
+	if (rc->c) {
+		redisFree(rc->c);
+		rc->c = NULL;
+	}
+	return -EIO;
+}
+
+static void rd_counts_close(struct lease_counts *lc)
+{
+	struct rd_counts *rc = (struct rd_counts *)lc;
+
+	if (rc == NULL)
+		return;
+	if (rc->c)
+		redisFree(rc->c);
+	memset(rc->db.password, 0, sizeof(rc->db.password));
+	free(rc);
+}
+
+const struct lease_backend_ops lease_backend_redis_ops = {
+	.name = "redis",
+	.open = rd_open,
+	.load = rd_load4,
+	.append = rd_append4,
+	.load6 = rd_load6,
+	.append6 = rd_append6,
+	.sync = rd_sync,
+	.compact = NULL,               /* one hash per address: nothing to compact */
+	.close = rd_close,
+	.get_stats = rd_get_stats,
+	.refused = rd_refused,
+	.ping = rd_ping,
+	.discard = rd_discard,
+	.counts_open = rd_counts_open,
+	.counts_read = rd_counts_read,
+	.counts_close = rd_counts_close,
+};

@@ -1,0 +1,69 @@
+/* The "redis" lease backend's insides, shared by its files: redis.c
+ * (connection, AUTH/SELECT, the schema key, ops table, stats, refusals,
+ * counts), redis_sync.c (append, the pending buffers, one Lua script per
+ * sync) and redis_load.c (load and load6: SCAN + pipelined HGETALL).
+ * The key scheme is docs/redis-notes.md. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "lease_backend.h"
+
+#define RD_SCHEMA "1"
+#define RD_ERR_MAX 512
+#define RD_PREFIX_MAX 256
+#define RD_IO_TIMEOUT_S 30             /* no answer for this long: the connection is dead */
+
+/* Records one family keeps until a script applied them. */
+struct rd_pending {
+	void *recs;                    /* struct lease_rec or lease6_rec */
+	size_t size;                   /* sizeof one record */
+	unsigned n, cap;
+};
+
+struct lease_backend {
+	struct conf_lease_db db;       /* our copy: reconnects read it */
+	redisContext *c;               /* NULL while disconnected */
+	char prefix[RD_PREFIX_MAX];    /* "" or "name:" */
+	char sha[41];                  /* the sync script's SHA1 once loaded, else "" */
+	struct rd_pending pend[2];     /* [0] v4, [1] v6 */
+	unsigned *plan;                /* sync's scratch: pending indexes, one per address */
+	unsigned plan_cap;
+	struct lease_refusal *ref;     /* refusals of applied syncs, oldest first */
+	unsigned n_ref, cap_ref;
+	bool was_connected;            /* a later connect counts as a reconnect */
+	char last_err[RD_ERR_MAX];
+	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */
+};
+
+#define RD_STAT_ADD(be, f, v) __atomic_fetch_add(&(be)->st.f, (v), __ATOMIC_RELAXED)
+#define RD_STAT_SET(be, f, v) __atomic_store_n(&(be)->st.f, (v), __ATOMIC_RELAXED)
+
+/* redis.c */
+/* A connection to db (unix socket or host:port, AUTH, SELECT), with the
+ * key prefix written to prefix: NULL with err set. */
+redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
+			    char *err, size_t errlen);
+int rd_connect(struct lease_backend *be, char *err, size_t errlen);
+void rd_disconnect(struct lease_backend *be);
+
+/* redis_sync.c */
+int rd_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned n);
+int rd_append6(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
+int rd_sync(struct lease_backend *be);
+void rd_discard(struct lease_backend *be);
+void rd_sync_free(struct lease_backend *be);
+
+/* redis_load.c: one stored hash (field, value pairs) to a record; 0 or
+ * -EINVAL.  The address comes from the key. */
+int rd_hash_to_rec4(const char *addr, const redisReply *h, struct lease_rec *r);
+int rd_hash_to_rec6(const char *addr, const redisReply *h, struct lease6_rec *r);
+int rd_load4(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void *arg), void *arg);
+int rd_load6(struct lease_backend *be, int (*cb)(const struct lease6_rec *r, void *arg), void *arg);
+
+/* lowercase hex of n bytes into out (2n+1); parse back: length or -1 */
+void rd_hex(const uint8_t *p, unsigned n, char *out);
+int rd_unhex(const char *s, size_t slen, uint8_t *out, size_t max);

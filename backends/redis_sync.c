@@ -1,0 +1,478 @@
+/* append and sync: records wait in the backend's own pending buffers
+ * (one per family) until a sync applies them; sync sends all of them to
+ * ONE Lua script (EVALSHA: one round trip), which Redis runs atomically,
+ * and empties the buffers only when the script answered.  A failed sync
+ * keeps everything for the next one; running the same batch twice
+ * changes nothing (the same client's lease is rewritten as it is).
+ *
+ * Each address is written once per sync: the pending records are sorted
+ * by address and the last one appended wins.  The script first reads
+ * every address of the batch and decides, then writes, so a refusal
+ * never leaves half a batch: a record is applied only when the stored
+ * lease is ours to replace (the same client, or expired, or not in state
+ * 0); a delete also needs the stored lease not to be newer than the
+ * record.  The script returns the refused live upserts with the holder's
+ * fields as it read them, in the same atomic step. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_int.h"
+
+#define RD_REFUSALS_MAX 65536u
+#define RD_ARGS4 13                    /* fam, op, idx, addr + 9 fields */
+#define RD_ARGS6 19                    /* fam, op, idx, addr + 15 fields */
+#define RD_REC_TEXT 1400               /* one record's arguments as text, at most */
+
+/* ARGV[1] the key prefix, then one record after the other: family,
+ * "u"/"d", its index in the plan, its address, then its fields. */
+static const char rd_script[] =
+	"local p = ARGV[1]\n"
+	"local now = tonumber(redis.call('TIME')[1])\n"
+	"local F = { ['4'] = {'hwaddr','client_id','valid_lifetime','expire','subnet_id','fqdn_fwd',\n"
+	"  'fqdn_rev','hostname','state'},\n"
+	" ['6'] = {'duid','iaid','lease_type','prefix_len','pref_lifetime','valid_lifetime','expire',\n"
+	"  'subnet_id','fqdn_fwd','fqdn_rev','hostname','hwaddr','hwtype','hwaddr_source','state'} }\n"
+	"local function stat(fam, h)\n"
+	"  if h.state ~= '0' and h.state ~= '1' then return nil end\n"
+	"  if tonumber(h.subnet_id) == nil then return nil end\n"
+	"  if fam == '4' then return p .. 'stat4:' .. h.subnet_id .. ':' .. h.state end\n"
+	"  if tonumber(h.lease_type) == nil then return nil end\n"
+	"  return p .. 'stat6:' .. h.subnet_id .. ':' .. h.lease_type .. ':' .. h.state\n"
+	"end\n"
+	"local function mine(fam, h, r)\n"
+	"  local ex, st = tonumber(h.expire), tonumber(h.state)\n"
+	"  if ex == nil or st == nil or ex <= now or st ~= 0 then return true end\n"
+	"  if fam == '4' then\n"
+	"    return (h.hwaddr ~= nil and h.hwaddr ~= '' and h.hwaddr == r.hwaddr) or\n"
+	"           (h.client_id ~= nil and h.client_id ~= '' and h.client_id == r.client_id)\n"
+	"  end\n"
+	"  return h.duid == r.duid and h.iaid == r.iaid and h.lease_type == r.lease_type\n"
+	"end\n"
+	"local recs, i = {}, 2\n"
+	"while i <= #ARGV do\n"
+	"  local r = { fam = ARGV[i], op = ARGV[i + 1], idx = ARGV[i + 2], addr = ARGV[i + 3] }\n"
+	"  local f = F[r.fam]\n"
+	"  for j = 1, #f do r[f[j]] = ARGV[i + 3 + j] end\n"
+	"  i = i + 4 + #f\n"
+	"  r.key = p .. 'lease' .. r.fam .. ':' .. r.addr\n"
+	"  local ty = redis.call('TYPE', r.key)\n"
+	"  ty = ty.ok or ty\n"
+	"  if ty == 'hash' then\n"
+	"    local a = redis.call('HGETALL', r.key)\n"
+	"    local h = {}\n"
+	"    for k = 1, #a, 2 do h[a[k]] = a[k + 1] end\n"
+	"    r.old, r.flat = h, a\n"
+	"    r.ok = mine(r.fam, h, r)\n"
+	"    if r.ok and r.op == 'd' then\n"
+	"      local ex, st = tonumber(h.expire), tonumber(h.state)\n"
+	"      r.ok = ex == nil or st == nil or ex <= tonumber(r.expire) or ex <= now or st ~= 0\n"
+	"    end\n"
+	"  else\n"
+	"    r.ok = ty == 'none'\n"
+	"    r.flat = {}\n"
+	"  end\n"
+	"  recs[#recs + 1] = r\n"
+	"end\n"
+	"local refused = {}\n"
+	"for _, r in ipairs(recs) do\n"
+	"  if r.ok then\n"
+	"    if r.old then\n"
+	"      local s = stat(r.fam, r.old)\n"
+	"      if s then redis.pcall('DECR', s) end\n"
+	"    end\n"
+	"    if r.op == 'd' then\n"
+	"      if r.old then\n"
+	"        redis.call('DEL', r.key)\n"
+	"        redis.pcall('ZREM', p .. 'expire' .. r.fam, r.addr)\n"
+	"      end\n"
+	"    else\n"
+	"      local f, hs = F[r.fam], {}\n"
+	"      for j = 1, #f do hs[#hs + 1] = f[j]; hs[#hs + 1] = r[f[j]] end\n"
+	"      if r.old then redis.call('DEL', r.key) end\n"
+	"      redis.call('HSET', r.key, unpack(hs))\n"
+	"      redis.pcall('ZADD', p .. 'expire' .. r.fam, r.expire, r.addr)\n"
+	"      local s = stat(r.fam, r)\n"
+	"      if s then redis.pcall('INCR', s) end\n"
+	"    end\n"
+	"  elseif r.op == 'u' then\n"
+	"    refused[#refused + 1] = { r.idx, r.flat }\n"
+	"  end\n"
+	"end\n"
+	"return refused\n";
+
+struct rd_slot {
+	struct lease_addr6 key;
+	unsigned pos;
+	uint8_t fam;
+};
+
+static void *rd_rec(const struct rd_pending *p, unsigned i)
+{
+	return (uint8_t *)p->recs + (size_t)i * p->size;
+}
+
+static int rd_append_to(struct lease_backend *be, struct rd_pending *p, const void *recs, unsigned n)
+{
+	if (n == 0)
+		return 0;
+	if (recs == NULL)
+		return -EINVAL;
+	if (p->n + n > p->cap) {
+		unsigned cap = p->cap ? p->cap : 256;
+		void *grown;
+
+		while (cap < p->n + n)
+			cap *= 2;
+		grown = realloc(p->recs, (size_t)cap * p->size);
+		if (grown == NULL)
+			return -ENOMEM;
+		p->recs = grown;
+		p->cap = cap;
+	}
+	memcpy(rd_rec(p, p->n), recs, (size_t)n * p->size);
+	p->n += n;
+	RD_STAT_ADD(be, appended, n);
+	return 0;
+}
+
+int rd_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned n)
+{
+	return be == NULL ? -EINVAL : rd_append_to(be, &be->pend[0], recs, n);
+}
+
+int rd_append6(struct lease_backend *be, const struct lease6_rec *recs, unsigned n)
+{
+	return be == NULL ? -EINVAL : rd_append_to(be, &be->pend[1], recs, n);
+}
+
+void rd_hex(const uint8_t *p, unsigned n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int rd_slot_cmp(const void *a, const void *b)
+{
+	const struct rd_slot *x = a, *y = b;
+	int c;
+
+	if (x->fam != y->fam)
+		return x->fam < y->fam ? -1 : 1;
+	c = lease_addr6_cmp(x->key, y->key);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* One argument: its text goes to *tp (NUL-terminated, for Lua a string). */
+struct rd_args {
+	const char **argv;
+	size_t *len;
+	unsigned n;
+	char *text, *tp;
+};
+
+static void rd_arg(struct rd_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rd_arg(struct rd_args *a, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsprintf(a->tp, fmt, ap);
+	va_end(ap);
+	a->argv[a->n] = a->tp;
+	a->len[a->n++] = (size_t)k;
+	a->tp += k + 1;
+}
+
+static void rd_arg_bytes(struct rd_args *a, const char *p, size_t n)
+{
+	memcpy(a->tp, p, n);
+	a->tp[n] = '\0';
+	a->argv[a->n] = a->tp;
+	a->len[a->n++] = n;
+	a->tp += n + 1;
+}
+
+static void rd_arg_hex(struct rd_args *a, const uint8_t *p, unsigned n)
+{
+	rd_hex(p, n, a->tp);
+	a->argv[a->n] = a->tp;
+	a->len[a->n++] = 2u * n;
+	a->tp += 2u * n + 1;
+}
+
+static unsigned rd_hn_len(const char *h, unsigned len)
+{
+	unsigned n = len > 63 ? 63 : len;
+
+	return (unsigned)strnlen(h, n);
+}
+
+static void rd_args4(struct rd_args *a, const struct lease_rec *r, unsigned idx)
+{
+	struct in_addr in = { .s_addr = htonl(r->addr) };
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &in, ip, sizeof(ip));
+	rd_arg(a, "4");
+	rd_arg(a, "%s", r->valid_lft ? "u" : "d");
+	rd_arg(a, "%u", idx);
+	rd_arg(a, "%s", ip);
+	rd_arg_hex(a, r->hwaddr, r->hwaddr_len > 16 ? 16 : r->hwaddr_len);
+	rd_arg_hex(a, r->cid, r->cid_len);
+	rd_arg(a, "%u", r->valid_lft);
+	rd_arg(a, "%u", r->expire);
+	rd_arg(a, "%u", r->subnet_id);
+	rd_arg(a, "%u", r->fqdn_fwd ? 1 : 0);
+	rd_arg(a, "%u", r->fqdn_rev ? 1 : 0);
+	rd_arg_bytes(a, r->hostname, rd_hn_len(r->hostname, r->hostname_len));
+	rd_arg(a, "%u", r->state);
+}
+
+static void rd_args6(struct rd_args *a, const struct lease6_rec *r, unsigned idx)
+{
+	uint8_t b[16];
+	char ip[INET6_ADDRSTRLEN];
+
+	lease_addr6_store(r->addr, b);
+	inet_ntop(AF_INET6, b, ip, sizeof(ip));
+	rd_arg(a, "6");
+	rd_arg(a, "%s", r->valid_lft ? "u" : "d");
+	rd_arg(a, "%u", idx);
+	rd_arg(a, "%s", ip);
+	rd_arg_hex(a, r->duid, r->duid_len > LEASE_DUID_MAX ? LEASE_DUID_MAX : r->duid_len);
+	rd_arg(a, "%u", r->iaid);
+	rd_arg(a, "%u", r->type);
+	rd_arg(a, "%u", r->prefix_len);
+	rd_arg(a, "%u", r->pref_lft);
+	rd_arg(a, "%u", r->valid_lft);
+	rd_arg(a, "%u", r->expire);
+	rd_arg(a, "%u", r->subnet_id);
+	rd_arg(a, "%u", r->fqdn_fwd ? 1 : 0);
+	rd_arg(a, "%u", r->fqdn_rev ? 1 : 0);
+	rd_arg_bytes(a, r->hostname, rd_hn_len(r->hostname, r->hostname_len));
+	rd_arg_hex(a, r->hwaddr, r->hwaddr_len > LEASE6_HWADDR_MAX ? LEASE6_HWADDR_MAX : r->hwaddr_len);
+	rd_arg(a, "%u", r->hwtype);
+	rd_arg(a, "%u", r->hwaddr_source);
+	rd_arg(a, "%u", r->state);
+}
+
+static int rd_load_script(struct lease_backend *be)
+{
+	redisReply *r = redisCommand(be->c, "SCRIPT LOAD %b", rd_script, sizeof(rd_script) - 1);
+
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: SCRIPT LOAD: %s",
+			 r ? (r->type == REDIS_REPLY_ERROR ? r->str : "bad answer") : be->c->errstr);
+		freeReplyObject(r);
+		return r ? -EPROTO : -EIO;
+	}
+	memcpy(be->sha, r->str, 40);
+	be->sha[40] = '\0';
+	freeReplyObject(r);
+	return 0;
+}
+
+static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, const redisReply *flat)
+{
+	struct lease_refusal *x;
+
+	if (be->n_ref >= RD_REFUSALS_MAX)
+		return -ENOSPC;
+	if (be->n_ref == be->cap_ref) {
+		unsigned cap = be->cap_ref ? be->cap_ref * 2 : 64;
+		struct lease_refusal *g = realloc(be->ref, cap * sizeof(*g));
+
+		if (g == NULL)
+			return -ENOMEM;
+		be->ref = g;
+		be->cap_ref = cap;
+	}
+	x = &be->ref[be->n_ref];
+	memset(x, 0, sizeof(*x));
+	x->family = s->fam ? 6 : 4;
+	if (s->fam) {
+		const struct lease6_rec *r = rd_rec(&be->pend[1], s->pos);
+		char ip[INET6_ADDRSTRLEN];
+		uint8_t b[16];
+
+		x->seq = r->seq;
+		x->addr6 = r->addr;
+		lease_addr6_store(r->addr, b);
+		inet_ntop(AF_INET6, b, ip, sizeof(ip));
+		x->has_holder = flat && flat->elements && rd_hash_to_rec6(ip, flat, &x->holder.v6) == 0;
+	} else {
+		const struct lease_rec *r = rd_rec(&be->pend[0], s->pos);
+		struct in_addr in = { .s_addr = htonl(r->addr) };
+		char ip[INET_ADDRSTRLEN];
+
+		x->seq = r->seq;
+		x->addr = r->addr;
+		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+		x->has_holder = flat && flat->elements && rd_hash_to_rec4(ip, flat, &x->holder.v4) == 0;
+	}
+	be->n_ref++;
+	RD_STAT_ADD(be, refused, 1);
+	return 0;
+}
+
+/* Runs the script over the winners; 0 with refusals recorded, or -errno
+ * (the connection is dropped on an I/O error). */
+static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned nwin)
+{
+	unsigned maxargs = 3 + nwin * RD_ARGS6;
+	struct rd_args a = { 0 };
+	redisReply *r = NULL;
+	int ret = 0, attempt;
+
+	a.argv = malloc(maxargs * sizeof(*a.argv));
+	a.len = malloc(maxargs * sizeof(*a.len));
+	a.text = malloc((size_t)nwin * RD_REC_TEXT + RD_PREFIX_MAX + 128);
+	if (a.argv == NULL || a.len == NULL || a.text == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	a.tp = a.text;
+	rd_arg(&a, "EVALSHA");
+	rd_arg(&a, "%s", be->sha);     /* patched after a reload */
+	rd_arg(&a, "0");
+	rd_arg(&a, "%s", be->prefix);
+	for (unsigned i = 0; i < nwin; i++) {
+		if (win[i].fam)
+			rd_args6(&a, rd_rec(&be->pend[1], win[i].pos), i);
+		else
+			rd_args4(&a, rd_rec(&be->pend[0], win[i].pos), i);
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (be->sha[0] == '\0' && (ret = rd_load_script(be)) != 0)
+			goto out;
+		a.argv[1] = be->sha;
+		a.len[1] = 40;
+		r = redisCommandArgv(be->c, (int)a.n, a.argv, a.len);
+		if (r == NULL) {
+			snprintf(be->last_err, sizeof(be->last_err), "redis: EVALSHA: %s", be->c->errstr);
+			ret = -EIO;
+			goto out;
+		}
+		if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			be->sha[0] = '\0';     /* the server restarted or flushed its scripts */
+			freeReplyObject(r);
+			r = NULL;
+			continue;
+		}
+		break;
+	}
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: the sync script: %s",
+			 r && r->type == REDIS_REPLY_ERROR ? r->str : "bad answer");
+		ret = -EPROTO;
+		goto out;
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+		unsigned long idx;
+		char *end;
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		idx = strtoul(e->element[0]->str, &end, 10);
+		if (*end || idx >= nwin)
+			continue;
+		rd_refusal_add(be, &win[idx],
+			       e->element[1]->type == REDIS_REPLY_ARRAY ? e->element[1] : NULL);
+	}
+out:
+	freeReplyObject(r);
+	free(a.argv);
+	free(a.len);
+	free(a.text);
+	return ret;
+}
+
+/* The winners of both families: the last record appended per address. */
+static int rd_plan(struct lease_backend *be, struct rd_slot **out, unsigned *nout)
+{
+	unsigned n = be->pend[0].n + be->pend[1].n, k = 0, w = 0;
+	struct rd_slot *s = malloc((n ? n : 1) * sizeof(*s));
+
+	if (s == NULL)
+		return -ENOMEM;
+	for (int fam = 0; fam < 2; fam++)
+		for (unsigned i = 0; i < be->pend[fam].n; i++) {
+			if (fam) {
+				s[k].key = ((const struct lease6_rec *)rd_rec(&be->pend[1], i))->addr;
+			} else {
+				s[k].key.hi = 0;
+				s[k].key.lo = ((const struct lease_rec *)rd_rec(&be->pend[0], i))->addr;
+			}
+			s[k].pos = i;
+			s[k++].fam = (uint8_t)fam;
+		}
+	qsort(s, n, sizeof(*s), rd_slot_cmp);
+	for (unsigned i = 0; i < n; i++)
+		if (i + 1 == n || s[i].fam != s[i + 1].fam || !lease_addr6_eq(s[i].key, s[i + 1].key))
+			s[w++] = s[i];
+	*out = s;
+	*nout = w;
+	return 0;
+}
+
+int rd_sync(struct lease_backend *be)
+{
+	struct rd_slot *win = NULL;
+	unsigned nwin = 0;
+	int ret = 0, attempt;
+
+	if (be == NULL)
+		return -EINVAL;
+	if (be->pend[0].n == 0 && be->pend[1].n == 0) {
+		RD_STAT_ADD(be, syncs, 1);
+		return 0;
+	}
+	if ((ret = rd_plan(be, &win, &nwin)) != 0)
+		return ret;
+	if (be->c && be->c->err)
+		rd_disconnect(be);
+	/* a connection found dead at the first command (the server closed
+	 * it while idle) is re-made once: nothing was applied */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (be->c == NULL && (ret = rd_connect(be, be->last_err, sizeof(be->last_err))) != 0)
+			break;
+		ret = rd_run(be, win, nwin);
+		if (ret != -EIO)
+			break;
+		rd_disconnect(be);
+	}
+	free(win);
+	if (ret)
+		return ret;
+	be->pend[0].n = be->pend[1].n = 0;
+	RD_STAT_ADD(be, commits, 1);
+	RD_STAT_ADD(be, syncs, 1);
+	return 0;
+}
+
+void rd_discard(struct lease_backend *be)
+{
+	if (be)
+		be->pend[0].n = be->pend[1].n = 0;
+}
+
+void rd_sync_free(struct lease_backend *be)
+{
+	free(be->pend[0].recs);
+	free(be->pend[1].recs);
+	be->pend[0].recs = be->pend[1].recs = NULL;
+	be->pend[0].n = be->pend[1].n = 0;
+	free(be->plan);
+	be->plan = NULL;
+}
