@@ -348,6 +348,7 @@ static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, si
 			struct lease_count row;
 			long long val;
 			char *end;
+			bool bad;
 
 			if (k->type != REDIS_REPLY_STRING || k->len <= plen || !rd_count_key(k->str + plen, &row))
 				continue;
@@ -359,8 +360,9 @@ static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, si
 				continue;
 			}
 			val = strtoll(v->str, &end, 10);
+			bad = v->len == 0 || *end != '\0';
 			freeReplyObject(v);
-			if (*end)
+			if (bad)
 				continue;
 			row.leases = val;
 			if (cnt == cap) {
