@@ -361,6 +361,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	signal(SIGHUP, on_signal);
+	/* a store or control client that closes its socket under a write
+	 * must cost an error return, not the process (hiredis cannot
+	 * suppress SIGPIPE itself; libpq and our sockets do) */
+	signal(SIGPIPE, SIG_IGN);
 
 	dp.n_workers = rte_lcore_count() - 1;
 	if (dp.n_workers < 1 || dp.n_workers > DP_MAX_WORKERS) {
