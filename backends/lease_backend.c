@@ -2,9 +2,11 @@
  * asks for "memfile", "postgresql" or "redis" and gets a table of function pointers, so the
  * flusher never knows which store it writes to. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lease_backend.h"
+#include "net.h"
 
 extern const struct lease_backend_ops lease_backend_memfile_ops;
 extern const struct lease_backend_ops lease_backend_pgsql_ops;
@@ -48,4 +50,70 @@ int lease_backend_register(const struct lease_backend_ops *ops)
 			return -EEXIST;
 	}
 	return -ENOSPC;
+}
+
+struct lease_refusal *lease_refusals_push(struct lease_refusals *q)
+{
+	struct lease_refusal *x;
+
+	if (q->n >= LEASE_REFUSALS_MAX)
+		return NULL;
+	if (q->n == q->cap) {
+		unsigned cap = q->cap ? q->cap * 2 : 64;
+		struct lease_refusal *v = realloc(q->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		q->v = v;
+		q->cap = cap;
+	}
+	x = &q->v[q->n++];
+	memset(x, 0, sizeof(*x));
+	return x;
+}
+
+unsigned lease_refusals_take(struct lease_refusals *q, struct lease_refusal *out, unsigned max)
+{
+	unsigned n = q->n < max ? q->n : max;
+
+	memcpy(out, q->v, n * sizeof(*out));
+	memmove(q->v, q->v + n, (q->n - n) * sizeof(*q->v));
+	q->n -= n;
+	return n;
+}
+
+void lease_refusals_free(struct lease_refusals *q)
+{
+	free(q->v);
+	memset(q, 0, sizeof(*q));
+}
+
+void lease_backend_stats_read(const struct lease_backend_stats *f, struct lease_backend_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->loaded = __atomic_load_n(&f->loaded, __ATOMIC_RELAXED);
+	s->bad_lines = __atomic_load_n(&f->bad_lines, __ATOMIC_RELAXED);
+	s->truncated = __atomic_load_n(&f->truncated, __ATOMIC_RELAXED);
+	s->appended = __atomic_load_n(&f->appended, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&f->syncs, __ATOMIC_RELAXED);
+	s->refused = __atomic_load_n(&f->refused, __ATOMIC_RELAXED);
+	s->reconnects = __atomic_load_n(&f->reconnects, __ATOMIC_RELAXED);
+	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
+	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
+}
+
+int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max)
+{
+	size_t n = slen / 2;
+
+	if (slen % 2 || n > max)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = net_hexval((unsigned char)s[2 * i]), lo = net_hexval((unsigned char)s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)n;
 }

@@ -104,6 +104,27 @@ struct lease_count {
 };
 struct lease_counts;
 
+/* What the network stores share (lease_backend.c).  The refusals a store
+ * keeps until its `refused` op reads them: at most LEASE_REFUSALS_MAX
+ * (past that they are only counted, by the store). */
+#define LEASE_REFUSALS_MAX 65536u
+struct lease_refusals {
+	struct lease_refusal *v;       /* oldest first */
+	unsigned n, cap;
+};
+/* A zeroed slot at the end, or NULL when full (LEASE_REFUSALS_MAX) or out
+ * of memory. */
+struct lease_refusal *lease_refusals_push(struct lease_refusals *q);
+/* Copies out up to max, oldest first, and forgets them; how many. */
+unsigned lease_refusals_take(struct lease_refusals *q, struct lease_refusal *out, unsigned max);
+void lease_refusals_free(struct lease_refusals *q);
+/* A snapshot of counters that other threads read while the store's thread
+ * adds to them (relaxed atomic loads). */
+void lease_backend_stats_read(const struct lease_backend_stats *src, struct lease_backend_stats *dst);
+/* Hex digits (either case, no separators) into bytes: the count, or -1
+ * when slen is odd, a digit is not hex or it does not fit max. */
+int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max);
+
 /* The PostgreSQL store's counts (backends/pg_counts.c): Kea's stat tables. */
 struct lease_counts *pg_counts_open(const struct conf_lease_db *db, char *err, size_t errlen);
 int pg_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n);

@@ -188,29 +188,15 @@ static unsigned pg_refused(struct lease_backend *be, struct lease_refusal *out, 
 
 	if (be == NULL || out == NULL)
 		return 0;
-	n = be->n_ref < max ? be->n_ref : max;
-	memcpy(out, be->ref, n * sizeof(*out));
+	n = lease_refusals_take(&be->ref, out, max);
 	if (n)
 		pg_fill_holders(be, out, n);
-	memmove(be->ref, be->ref + n, (be->n_ref - n) * sizeof(*be->ref));
-	be->n_ref -= n;
 	return n;
 }
 
 static void pg_get_stats(struct lease_backend *be, struct lease_backend_stats *s)
 {
-	const struct lease_backend_stats *f = &be->st;
-
-	memset(s, 0, sizeof(*s));
-	s->loaded = __atomic_load_n(&f->loaded, __ATOMIC_RELAXED);
-	s->bad_lines = __atomic_load_n(&f->bad_lines, __ATOMIC_RELAXED);
-	s->truncated = __atomic_load_n(&f->truncated, __ATOMIC_RELAXED);
-	s->appended = __atomic_load_n(&f->appended, __ATOMIC_RELAXED);
-	s->syncs = __atomic_load_n(&f->syncs, __ATOMIC_RELAXED);
-	s->refused = __atomic_load_n(&f->refused, __ATOMIC_RELAXED);
-	s->reconnects = __atomic_load_n(&f->reconnects, __ATOMIC_RELAXED);
-	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
-	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
+	lease_backend_stats_read(&be->st, s);
 }
 
 static void pg_close(struct lease_backend *be)
@@ -219,7 +205,7 @@ static void pg_close(struct lease_backend *be)
 		return;
 	pg_disconnect(be);
 	pg_sync_free(be);
-	free(be->ref);
+	lease_refusals_free(&be->ref);
 	/* the password stays in no freed memory */
 	memset(be->db.password, 0, sizeof(be->db.password));
 	free(be);

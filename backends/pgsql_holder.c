@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
 #include "pgsql_int.h"
 
 
@@ -18,18 +17,9 @@
  * the count, or -1 when it does not read or does not fit. */
 static int bytea_of(const char *s, uint8_t *out, unsigned max)
 {
-	unsigned n = 0;
-
 	if (s[0] != '\\' || s[1] != 'x')
 		return -1;
-	for (s += 2; s[0] && s[1]; s += 2) {
-		int hi = net_hexval((unsigned char)s[0]), lo = net_hexval((unsigned char)s[1]);
-
-		if (hi < 0 || lo < 0 || n == max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	return s[0] ? -1 : (int)n;
+	return lease_unhex(s + 2, strlen(s + 2), out, max);
 }
 
 static int u32_of(const char *s, uint32_t *v)

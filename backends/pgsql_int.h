@@ -66,8 +66,7 @@ struct lease_backend {
 	uint8_t *returned[2];          /* per slot: the upsert returned its address */
 	unsigned slots_cap[2];
 	struct pg_arr arr[16];         /* sync's scratch: one statement's array parameters */
-	struct lease_refusal *ref;     /* refusals of committed transactions, oldest first */
-	unsigned n_ref, cap_ref;
+	struct lease_refusals ref;     /* refusals of committed transactions */
 	uint64_t next_connect_ns;      /* no new connection attempt before (reconnect-wait-time) */
 	char last_err[PG_ERR_MAX];     /* the last failure, for tests and logs */
 	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */

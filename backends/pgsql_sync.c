@@ -37,7 +37,6 @@ enum {
 };
 
 #define PG_IO_TIMEOUT_MS 30000         /* no progress at all for this long: the connection is dead */
-#define PG_REFUSALS_MAX 65536u         /* refusals kept until the `refused` op reads them */
 #define PG_COMPACT_MIN 65536u          /* a failed sync with more pending folds them per address */
 
 /* The guard of both statements: the row is ours to replace or remove. */
@@ -731,23 +730,17 @@ static int pg_txn(struct lease_backend *be, char *sqlstate)
 /* ---- sync -------------------------------------------------------------- */
 
 /* Keeps a refusal for the `refused` op.  A caller that never asks would
- * let them grow without end: past PG_REFUSALS_MAX the newest are only
+ * let them grow without end: past LEASE_REFUSALS_MAX the newest are only
  * counted. */
 static int pg_refusal_add(struct lease_backend *be, const struct lease_refusal *x)
 {
-	PG_STAT_ADD(be, refused, 1);
-	if (be->n_ref >= PG_REFUSALS_MAX)
-		return -ENOSPC;
-	if (be->n_ref == be->cap_ref) {
-		unsigned cap = be->cap_ref ? be->cap_ref * 2 : 64;
-		struct lease_refusal *q = realloc(be->ref, cap * sizeof(*q));
+	struct lease_refusal *q;
 
-		if (q == NULL)
-			return -ENOMEM;
-		be->ref = q;
-		be->cap_ref = cap;
-	}
-	be->ref[be->n_ref++] = *x;
+	PG_STAT_ADD(be, refused, 1);
+	q = lease_refusals_push(&be->ref);
+	if (q == NULL)
+		return -ENOSPC;
+	*q = *x;
 	return 0;
 }
 

@@ -227,31 +227,14 @@ static int rd_ping(struct lease_backend *be)
 
 static unsigned rd_refused(struct lease_backend *be, struct lease_refusal *out, unsigned max)
 {
-	unsigned n;
-
 	if (be == NULL || out == NULL)
 		return 0;
-	n = be->n_ref < max ? be->n_ref : max;
-	memcpy(out, be->ref, n * sizeof(*out));
-	memmove(be->ref, be->ref + n, (be->n_ref - n) * sizeof(*be->ref));
-	be->n_ref -= n;
-	return n;
+	return lease_refusals_take(&be->ref, out, max);
 }
 
 static void rd_get_stats(struct lease_backend *be, struct lease_backend_stats *s)
 {
-	const struct lease_backend_stats *f = &be->st;
-
-	memset(s, 0, sizeof(*s));
-	s->loaded = __atomic_load_n(&f->loaded, __ATOMIC_RELAXED);
-	s->bad_lines = __atomic_load_n(&f->bad_lines, __ATOMIC_RELAXED);
-	s->truncated = __atomic_load_n(&f->truncated, __ATOMIC_RELAXED);
-	s->appended = __atomic_load_n(&f->appended, __ATOMIC_RELAXED);
-	s->syncs = __atomic_load_n(&f->syncs, __ATOMIC_RELAXED);
-	s->refused = __atomic_load_n(&f->refused, __ATOMIC_RELAXED);
-	s->reconnects = __atomic_load_n(&f->reconnects, __ATOMIC_RELAXED);
-	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
-	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
+	lease_backend_stats_read(&be->st, s);
 }
 
 static void rd_close(struct lease_backend *be)
@@ -260,7 +243,7 @@ static void rd_close(struct lease_backend *be)
 		return;
 	rd_disconnect(be);
 	rd_sync_free(be);
-	free(be->ref);
+	lease_refusals_free(&be->ref);
 	memset(be->db.password, 0, sizeof(be->db.password));
 	free(be);
 }

@@ -32,8 +32,7 @@ struct lease_backend {
 	struct rd_pending pend[2];     /* [0] v4, [1] v6 */
 	unsigned *plan;                /* sync's scratch: pending indexes, one per address */
 	unsigned plan_cap;
-	struct lease_refusal *ref;     /* refusals of applied syncs, oldest first */
-	unsigned n_ref, cap_ref;
+	struct lease_refusals ref;     /* refusals of applied syncs */
 	bool was_connected;            /* a later connect counts as a reconnect */
 	char last_err[RD_ERR_MAX];
 	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */
@@ -66,4 +65,3 @@ int rd_load6(struct lease_backend *be, int (*cb)(const struct lease6_rec *r, voi
 
 /* lowercase hex of n bytes into out (2n+1); parse back: length or -1 */
 void rd_hex(const uint8_t *p, unsigned n, char *out);
-int rd_unhex(const char *s, size_t slen, uint8_t *out, size_t max);

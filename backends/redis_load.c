@@ -13,33 +13,6 @@
 
 #define RD_SCAN_COUNT 1000
 
-int rd_unhex(const char *s, size_t slen, uint8_t *out, size_t max)
-{
-	size_t n = slen / 2;
-
-	if (slen % 2 || n > max)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = 0;
-
-		for (int j = 0; j < 2; j++) {
-			char c = s[2 * i + (size_t)j];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= c - '0';
-			else if (c >= 'a' && c <= 'f')
-				v |= c - 'a' + 10;
-			else if (c >= 'A' && c <= 'F')
-				v |= c - 'A' + 10;
-			else
-				return -1;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return (int)n;
-}
-
 /* The value of field f in a flat (field, value, ...) reply, or NULL. */
 static const redisReply *rd_field(const redisReply *h, const char *f)
 {
@@ -74,7 +47,7 @@ static int rd_bytes(const redisReply *h, const char *f, uint8_t *out, size_t max
 
 	if (x == NULL)
 		return -1;
-	n = rd_unhex(x->str, x->len, out, max);
+	n = lease_unhex(x->str, x->len, out, max);
 	if (n < 0)
 		return -1;
 	*len = (uint8_t)n;

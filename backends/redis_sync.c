@@ -22,7 +22,6 @@
 
 #include "redis_int.h"
 
-#define RD_REFUSALS_MAX 65536u
 #define RD_ARGS4 13                    /* fam, op, idx, addr + 9 fields */
 #define RD_ARGS6 19                    /* fam, op, idx, addr + 15 fields */
 #define RD_REC_TEXT 1400               /* one record's arguments as text, at most */
@@ -284,21 +283,10 @@ static int rd_load_script(struct lease_backend *be)
 
 static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, const redisReply *flat)
 {
-	struct lease_refusal *x;
+	struct lease_refusal *x = lease_refusals_push(&be->ref);
 
-	if (be->n_ref >= RD_REFUSALS_MAX)
+	if (x == NULL)
 		return -ENOSPC;
-	if (be->n_ref == be->cap_ref) {
-		unsigned cap = be->cap_ref ? be->cap_ref * 2 : 64;
-		struct lease_refusal *g = realloc(be->ref, cap * sizeof(*g));
-
-		if (g == NULL)
-			return -ENOMEM;
-		be->ref = g;
-		be->cap_ref = cap;
-	}
-	x = &be->ref[be->n_ref];
-	memset(x, 0, sizeof(*x));
 	x->family = s->fam ? 6 : 4;
 	if (s->fam) {
 		const struct lease6_rec *r = rd_rec(&be->pend[1], s->pos);
@@ -320,7 +308,6 @@ static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, con
 		inet_ntop(AF_INET, &in, ip, sizeof(ip));
 		x->has_holder = flat && flat->elements && rd_hash_to_rec4(ip, flat, &x->holder.v4) == 0;
 	}
-	be->n_ref++;
 	RD_STAT_ADD(be, refused, 1);
 	return 0;
 }

@@ -330,35 +330,39 @@ static void wb_set_state(struct wb *wb, enum wb_store_state st)
 	__atomic_store_n(&wb->state, (int)st, __ATOMIC_RELEASE);
 }
 
-/* Keep a copy of what goes to the store until it has committed it. */
+/* Room in a held list (*v, *vw: n_held of cap) for n more records of
+ * `size` bytes and their workers.  0 or -ENOMEM. */
+static int wb_hold_room(void **v, uint16_t **vw, unsigned n_held, unsigned *cap, unsigned n,
+			size_t size)
+{
+	unsigned c;
+	void *nv;
+	uint16_t *nw;
+
+	if (n_held + n <= *cap)
+		return 0;
+	c = RTE_MAX(*cap * 2, n_held + n);
+	nv = realloc(*v, (size_t)c * size);
+	nw = realloc(*vw, (size_t)c * sizeof(*nw));
+	if (nv)
+		*v = nv;
+	if (nw)
+		*vw = nw;
+	if (nv == NULL || nw == NULL)
+		return -ENOMEM;
+	*cap = c;
+	return 0;
+}
+
+/* Keep a copy of what goes to the store until it has committed it: both
+ * families or neither. */
 static int wb_hold(struct wb *wb)
 {
-	if (wb->n_held + wb->n_recs > wb->cap_held) {
-		unsigned cap = RTE_MAX(wb->cap_held * 2, wb->n_held + wb->n_recs);
-		struct lease_rec *v = realloc(wb->held, (size_t)cap * sizeof(*v));
-		uint16_t *vw = realloc(wb->held_w, (size_t)cap * sizeof(*vw));
-
-		if (v)
-			wb->held = v;
-		if (vw)
-			wb->held_w = vw;
-		if (v == NULL || vw == NULL)
-			return -ENOMEM;
-		wb->cap_held = cap;
-	}
-	if (wb->n_held6 + wb->n_recs6 > wb->cap_held6) {
-		unsigned cap = RTE_MAX(wb->cap_held6 * 2, wb->n_held6 + wb->n_recs6);
-		struct lease6_rec *v = realloc(wb->held6, (size_t)cap * sizeof(*v));
-		uint16_t *vw = realloc(wb->held6_w, (size_t)cap * sizeof(*vw));
-
-		if (v)
-			wb->held6 = v;
-		if (vw)
-			wb->held6_w = vw;
-		if (v == NULL || vw == NULL)
-			return -ENOMEM;
-		wb->cap_held6 = cap;
-	}
+	if (wb_hold_room((void **)&wb->held, &wb->held_w, wb->n_held, &wb->cap_held, wb->n_recs,
+			 sizeof(*wb->batch)) ||
+	    wb_hold_room((void **)&wb->held6, &wb->held6_w, wb->n_held6, &wb->cap_held6,
+			 wb->n_recs6, sizeof(*wb->batch6)))
+		return -ENOMEM;
 	memcpy(wb->held + wb->n_held, wb->batch, wb->n_recs * sizeof(*wb->batch));
 	memcpy(wb->held_w + wb->n_held, wb->batch_w, wb->n_recs * sizeof(*wb->batch_w));
 	wb->n_held += wb->n_recs;
