@@ -80,11 +80,7 @@ srv_start() {   # KIND MODE
 		ip -n "$NT_SRV" addr del "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" 2>/dev/null
 		NT_DURABILITY=$mode
 		nt_peregrine_conf "$NT_SUBNET" "$NT_POOL" "$NT_VALID"
-		# not pinned: on a shared 2-core box a pinned worker cannot move away
-		# from a busy neighbour, Kea can (both float, so both are treated alike)
-		sed -i 's/^\tlcores = .*/\tlcores = "0@(0,1),1@(0,1)";/' "$NT_CONF"
-		[ "$HUGE" = 1 ] && sed -i 's/no-huge = true;/no-huge = false;/' "$NT_CONF"
-		echo 'logging = { severity = "WARN"; };' >>"$NT_CONF"
+		cl_peregrine_tune
 	fi
 	nt_server_check
 	if [ "$kind" = kea ]; then

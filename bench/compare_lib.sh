@@ -53,6 +53,16 @@ cl_kea_start() {
 	sleep 1
 }
 
+# cl_peregrine_tune: $NT_CONF (from nt_peregrine_conf) as the comparisons
+# run Peregrine: lcores not pinned (on a shared 2-core box a pinned worker
+# cannot move away from a busy neighbour, Kea can: both float, so both are
+# treated alike), hugepages with HUGE=1, warnings only in the log.
+cl_peregrine_tune() {
+	sed -i 's/^\tlcores = .*/\tlcores = "0@(0,1),1@(0,1)";/' "$NT_CONF"
+	[ "$HUGE" = 1 ] && sed -i 's/no-huge = true;/no-huge = false;/' "$NT_CONF"
+	echo 'logging = { severity = "WARN"; };' >>"$NT_CONF"
+}
+
 srv_stop() {
 	nt_stop "$NT_SRV_PID" 20 >/dev/null 2>&1
 	rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"

@@ -135,10 +135,7 @@ srv_start() {   # KIND MODE
 		*) NT_LEASE_DB=""; NT_DURABILITY=$mode ;;
 		esac
 		nt_peregrine_conf "$NT_SUBNET" "$NT_POOL" "$NT_VALID"
-		# not pinned (see compare.sh)
-		sed -i 's/^\tlcores = .*/\tlcores = "0@(0,1),1@(0,1)";/' "$NT_CONF"
-		[ "$HUGE" = 1 ] && sed -i 's/no-huge = true;/no-huge = false;/' "$NT_CONF"
-		echo 'logging = { severity = "WARN"; };' >>"$NT_CONF"
+		cl_peregrine_tune
 	fi
 	nt_server_check
 	if [ "$kind" = kea ]; then
