@@ -39,17 +39,11 @@ PG_TMP=
 PG_PID=
 PG_CLEANED=0
 
-pg_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-pgtest}" "$*" >&"${NT_LOGFD:-2}"; }
-pg_die() {
-	if declare -F nt_fail >/dev/null; then nt_fail "$*"; fi
-	pg_log "FAIL: $*"
-	exit 1
-}
-pg_skip_missing() {
-	if declare -F nt_skip >/dev/null; then nt_skip "$*"; fi
-	pg_log "SKIP: $*"
-	exit 77
-}
+# shellcheck source=scripts/svctest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/svctest.sh"
+pg_log() { svc_log pgtest "$@"; }
+pg_die() { svc_die pgtest "$@"; }
+pg_skip_missing() { svc_skip pgtest "$@"; }
 
 # pg_as_postgres CMD...: run as the postgres user (from root).
 pg_as_postgres() { runuser -u postgres -- "$@"; }
@@ -63,10 +57,6 @@ pg_durability() {
 	else
 		echo "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
 	fi
-}
-
-pg_port_free() {
-	! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
 }
 
 # pg_start: a new cluster in a fresh temp dir, started and accepting
@@ -105,8 +95,7 @@ pg_start() {
 	EOF
 	chown postgres:postgres "$PG_DATA/pg_hba.conf"
 	for i in 1 2 3 4 5; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		pg_port_free "$port" || continue
+		port=$(svc_port)
 		# -w -t: pg_ctl waits (bounded) until the server accepts connections.
 		if pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
 			-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $port -k $PG_SOCK \
@@ -207,8 +196,7 @@ pg_standby_start() {
 		-p "$PG_PORT" -U postgres >"$PG_TMP/basebackup.log" 2>&1 ||
 		{ cat "$PG_TMP/basebackup.log" >&2; pg_die "pg_basebackup"; }
 	for i in 1 2 3 4 5; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		pg_port_free "$port" || continue
+		port=$(svc_port)
 		if pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG2_DATA" -l "$PG2_LOG" -w \
 			-t "${PG_START_TIMEOUT:-30}" -s start -o "-p $port -k $PG_SOCK \
 			-c listen_addresses='' $(pg_durability)" >/dev/null 2>&1; then

@@ -20,21 +20,11 @@ REDIS_TMP=
 REDIS_PID=
 REDIS_CLEANED=0
 
-redis_log() { printf '[%s %s] %s\n' "$(date +%T)" "${NT_NAME:-redistest}" "$*" >&"${NT_LOGFD:-2}"; }
-redis_die() {
-	if declare -F nt_fail >/dev/null; then nt_fail "$*"; fi
-	redis_log "FAIL: $*"
-	exit 1
-}
-redis_skip_missing() {
-	if declare -F nt_skip >/dev/null; then nt_skip "$*"; fi
-	redis_log "SKIP: $*"
-	exit 77
-}
-
-redis_port_free() {
-	! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
-}
+# shellcheck source=scripts/svctest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/svctest.sh"
+redis_log() { svc_log redistest "$@"; }
+redis_die() { svc_die redistest "$@"; }
+redis_skip_missing() { svc_skip redistest "$@"; }
 
 # redis_cli ARGS...: one command on the server's socket (bounded).
 redis_cli() {
@@ -54,8 +44,7 @@ redis_start() {
 	REDIS_CLEANED=0
 	REDIS_SOCK="$REDIS_TMP/redis.sock"
 	for i in 1 2 3 4 5; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		redis_port_free "$port" || continue
+		port=$(svc_port)
 		if redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
 			--unixsocketperm 700 --dir "$REDIS_TMP" --save '' --appendonly yes \
 			--appendfsync "${REDIS_FSYNC:-always}" --daemonize yes \
