@@ -234,20 +234,11 @@ pg_lease4_csv() {
 # pg_stop_pid: stop the postmaster in $PG_PID: pg_ctl's fast shutdown,
 # then SIGQUIT (immediate) and SIGKILL by pid if it hangs; bounded.
 pg_stop_pid() {
-	local deadline
 	[ -n "$PG_PID" ] || return 0
 	if kill -0 "$PG_PID" 2>/dev/null; then
 		pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 15 -s stop \
 			>/dev/null 2>&1 || kill -QUIT "$PG_PID" 2>/dev/null
-		deadline=$((SECONDS + 10))
-		while kill -0 "$PG_PID" 2>/dev/null; do
-			if [ "$SECONDS" -ge "$deadline" ]; then
-				pg_log "postgres $PG_PID still there, SIGKILL"
-				kill -KILL "$PG_PID" 2>/dev/null
-				break
-			fi
-			sleep 0.1
-		done
+		svc_gone pgtest postgres "$PG_PID" 10
 	fi
 	PG_PID=
 }

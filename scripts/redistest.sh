@@ -68,18 +68,9 @@ redis_start() {
 # redis_stop: stop the server by pid (SHUTDOWN NOSAVE first, bounded) and
 # remove $REDIS_TMP (REDIS_KEEP=1 keeps it).
 redis_stop() {
-	local deadline
 	if [ -n "$REDIS_PID" ] && kill -0 "$REDIS_PID" 2>/dev/null; then
 		redis_cli SHUTDOWN NOSAVE >/dev/null 2>&1 || kill -TERM "$REDIS_PID" 2>/dev/null
-		deadline=$((SECONDS + 10))
-		while kill -0 "$REDIS_PID" 2>/dev/null; do
-			if [ "$SECONDS" -ge "$deadline" ]; then
-				redis_log "redis-server $REDIS_PID still there, SIGKILL"
-				kill -KILL "$REDIS_PID" 2>/dev/null
-				break
-			fi
-			sleep 0.05
-		done
+		svc_gone redistest redis-server "$REDIS_PID" 10
 	fi
 	REDIS_PID=
 	if [ -n "$REDIS_TMP" ] && [ -d "$REDIS_TMP" ] && [ "${REDIS_KEEP:-0}" != 1 ]; then

@@ -39,3 +39,17 @@ svc_port() {
 	done
 	echo "$port"
 }
+
+# svc_gone WHO NAME PID SECS: once its stop was asked for, wait up to SECS
+# for PID to end, then SIGKILL it.
+svc_gone() {
+	local who=$1 name=$2 pid=$3 deadline=$((SECONDS + $4))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			svc_log "$who" "$name $pid still there, SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+}
