@@ -58,8 +58,8 @@ redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t
 	long port = 6379;
 	char *end;
 
-	if (db->host[0] == '/') {
-		c = redisConnectUnixWithTimeout(db->host, tv);
+	if (db->socket[0] || db->host[0] == '/') {
+		c = redisConnectUnixWithTimeout(db->socket[0] ? db->socket : db->host, tv);
 	} else {
 		if (db->port[0]) {
 			errno = 0;
@@ -76,8 +76,11 @@ redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t
 		return NULL;
 	}
 	if (c->err) {
-		snprintf(err, errlen, "redis: connecting to %s%s%s: %s", db->host[0] ? db->host : "127.0.0.1",
-			 db->host[0] == '/' ? "" : " port ", db->host[0] == '/' ? "" : (db->port[0] ? db->port : "6379"),
+		bool unix_sock = db->socket[0] || db->host[0] == '/';
+
+		snprintf(err, errlen, "redis: connecting to %s%s%s: %s",
+			 db->socket[0] ? db->socket : db->host[0] ? db->host : "127.0.0.1",
+			 unix_sock ? "" : " port ", unix_sock ? "" : (db->port[0] ? db->port : "6379"),
 			 c->errstr);
 		goto fail;
 	}

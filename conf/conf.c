@@ -31,6 +31,7 @@ static int iface_post(struct conf_ld *, const config_setting_t *, void *, const 
 static int lease_db_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int hosts_db_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int parse_hosts_dbs(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_sentinels(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int top_post(struct conf_ld *, const config_setting_t *, void *, const config_setting_t **);
 static int parse_mode(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_listen_addr(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
@@ -46,7 +47,8 @@ static const struct conf_enum durability_names[] = {
 	{ "commit", CONF_DUR_COMMIT }, { NULL, 0 },
 };
 static const struct conf_enum db_type_names[] = {
-	{ "memfile", CONF_DB_MEMFILE }, { "postgresql", CONF_DB_POSTGRESQL }, { NULL, 0 },
+	{ "memfile", CONF_DB_MEMFILE }, { "postgresql", CONF_DB_POSTGRESQL },
+	{ "redis", CONF_DB_REDIS }, { NULL, 0 },
 };
 static const struct conf_enum on_fail_names[] = {
 	{ "stop-retry-exit", CONF_ON_FAIL_STOP_RETRY_EXIT },
@@ -102,6 +104,13 @@ static const struct conf_key lease_db_keys[] = {
 	STR("journal-directory", struct conf_lease_db, journal_dir, "/var/lib/peregrine",
 	    .fn = check_nonempty),
 	BOOL("shared", struct conf_lease_db, shared, false),
+	/* redis only (lease_db_post refuses them elsewhere) */
+	STR("socket", struct conf_lease_db, socket, "", .fn = check_nonempty),
+	U32("wait-replicas", struct conf_lease_db, wait_replicas, 0, 64, 0),
+	U32("wait-timeout", struct conf_lease_db, wait_timeout_ms, 1, 600000, 1000),
+	CUSTOM("sentinels", struct conf_lease_db, sentinels, parse_sentinels),
+	STR("sentinel-master", struct conf_lease_db, sentinel_master, "mymaster",
+	    .fn = check_nonempty),
 };
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
 	.post = lease_db_post);
@@ -388,6 +397,82 @@ static int iface_post(struct conf_ld *ld, const config_setting_t *grp, void *obj
 	return 0;
 }
 
+/* A redis lease-database: one place to connect to (host + port, a socket,
+ * or sentinels), name a database number or a key prefix, and WAIT only
+ * where replies wait for the store. */
+static int redis_db_check(struct conf_ld *ld, struct conf_lease_db *db,
+			  const config_setting_t **found)
+{
+	const config_setting_t *s_host = conf_found(&lease_db_table, found, "host");
+	const config_setting_t *s_port = conf_found(&lease_db_table, found, "port");
+	const config_setting_t *s_sock = conf_found(&lease_db_table, found, "socket");
+	const config_setting_t *s_sent = conf_found(&lease_db_table, found, "sentinels");
+	const config_setting_t *s_wait = conf_found(&lease_db_table, found, "wait-replicas");
+
+	if (s_sock && (s_host || s_port))
+		return conf_err(ld, s_host ? s_host : s_port, "a redis lease-database connects to "
+				"'socket' \"%s\" or to 'host'/'port', not both", db->socket);
+	if (s_sent && (s_host || s_port || s_sock))
+		return conf_err(ld, s_host ? s_host : s_port ? s_port : s_sock, "with 'sentinels' "
+				"the sentinels name the redis primary: leave out 'host', 'port' and "
+				"'socket'");
+	if (strchr(db->host, ','))
+		return conf_err(ld, s_host, "'host' \"%s\": a redis lease-database has one host "
+				"(list the sentinels in 'sentinels' to follow a failover)", db->host);
+	if (strchr(db->port, ','))
+		return conf_err(ld, s_port, "'port' \"%s\": a redis lease-database has one port",
+				db->port);
+	if (!s_host)
+		snprintf(db->host, sizeof(db->host), "127.0.0.1");
+	if (!s_port)
+		snprintf(db->port, sizeof(db->port), "6379");
+	if (s_sock && db->socket[0] != '/')
+		return conf_err(ld, s_sock, "'socket' \"%s\" must be an absolute path", db->socket);
+	for (const char *p = db->name; *p; p++)
+		if (*p <= ' ' || *p == '*' || *p == '?' || *p == '[' || *p == ']' || *p == '\\')
+			return conf_err(ld, conf_found(&lease_db_table, found, "name"), "'name' \"%s\" "
+					"(a database number or a key prefix): no spaces, control "
+					"characters or glob characters * ? [ ] \\", db->name);
+	if (s_wait && db->wait_replicas && db->durability != CONF_DUR_COMMIT)
+		return conf_err(ld, s_wait, "'wait-replicas' makes replies wait for the replicas: "
+				"it needs durability \"commit\" (write-behind does not wait)");
+	return 0;
+}
+
+/* sentinels = ( "127.0.0.1:26379", "[2001:db8::1]:26379" ): each "host:port". */
+static int parse_sentinels(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			   const struct conf_key *k)
+{
+	struct conf_lease_db *db = obj;
+	int type = config_setting_type(s), n = config_setting_length(s);
+
+	(void)k;
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		return conf_err(ld, s, "'sentinels' must be a list of \"host:port\" strings");
+	if (n < 1 || n > CONF_REDIS_SENTINELS_MAX)
+		return conf_err(ld, s, "'sentinels' lists 1..%d sentinels, not %d",
+				CONF_REDIS_SENTINELS_MAX, n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = e ? config_setting_get_string(e) : NULL;
+		const char *colon = v ? strrchr(v, ':') : NULL;
+		char *end;
+		long port;
+
+		if (v == NULL)
+			return conf_err(ld, e ? e : s, "'sentinels' entries are \"host:port\" strings");
+		if (colon == NULL || colon == v || strlen(v) >= sizeof(db->sentinels[0]))
+			return conf_err(ld, e, "sentinel \"%s\" is not \"host:port\"", v);
+		errno = 0;
+		port = strtol(colon + 1, &end, 10);
+		if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
+			return conf_err(ld, e, "sentinel \"%s\": '%s' is not a TCP port", v, colon + 1);
+		snprintf(db->sentinels[i], sizeof(db->sentinels[i]), "%s", v);
+	}
+	db->n_sentinels = (unsigned)n;
+	return 0;
+}
+
 /* persist = false is Kea's way to say "memory"; durability says it in full.
  * Saying both differently is refused rather than guessed. */
 static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
@@ -421,30 +506,46 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 		return conf_err(ld, s_type ? s_type : grp, "a memfile lease-database needs a 'name' "
 				"(the lease file) unless durability is \"memory\"");
 	if (db->type == CONF_DB_MEMFILE) {
-		static const char *const pg_only[] = { "host", "port", "user", "password",
+		static const char *const db_only[] = { "host", "port", "user", "password",
 			"connect-timeout", "max-reconnect-tries", "reconnect-wait-time", "on-fail",
 			"shared", "journal-directory" };
 
-		for (size_t i = 0; i < sizeof(pg_only) / sizeof(pg_only[0]); i++) {
-			const config_setting_t *x = conf_found(&lease_db_table, found, pg_only[i]);
+		for (size_t i = 0; i < sizeof(db_only) / sizeof(db_only[0]); i++) {
+			const config_setting_t *x = conf_found(&lease_db_table, found, db_only[i]);
 
 			if (x)
 				return conf_err(ld, x, "'%s' belongs to a database lease-database "
-						"(type \"postgresql\"), not to memfile", pg_only[i]);
+						"(type \"postgresql\" or \"redis\"), not to memfile",
+						db_only[i]);
 		}
-		return 0;
 	}
-	/* postgresql */
-	if (db->name[0] == '\0')
+	if (db->type != CONF_DB_REDIS) {
+		static const char *const redis_only[] = { "socket", "wait-replicas", "wait-timeout",
+			"sentinels", "sentinel-master" };
+
+		for (size_t i = 0; i < sizeof(redis_only) / sizeof(redis_only[0]); i++) {
+			const config_setting_t *x = conf_found(&lease_db_table, found, redis_only[i]);
+
+			if (x)
+				return conf_err(ld, x, "'%s' belongs to a redis lease-database, not to %s",
+						redis_only[i], conf_db_type_name(db->type));
+		}
+	}
+	if (db->type == CONF_DB_MEMFILE)
+		return 0;
+	if (db->type == CONF_DB_POSTGRESQL && db->name[0] == '\0')
 		return conf_err(ld, s_type ? s_type : grp, "a postgresql lease-database needs a "
 				"'name' (the database, e.g. \"kea\")");
+	if (db->type == CONF_DB_REDIS && redis_db_check(ld, db, found) < 0)
+		return -1;
 	if (conf_found(&lease_db_table, found, "lfc-interval"))
 		return conf_err(ld, conf_found(&lease_db_table, found, "lfc-interval"),
 				"'lfc-interval' belongs to memfile (the lease file's compaction)");
 	if (db->durability == CONF_DUR_MEMORY)
 		return conf_err(ld, s_persist ? s_persist : s_dur ? s_dur : s_type,
-				"a postgresql lease-database keeps leases in the database: "
-				"durability \"memory\" (persist = false) contradicts it");
+				"a %s lease-database keeps leases in the database: "
+				"durability \"memory\" (persist = false) contradicts it",
+				conf_db_type_name(db->type));
 	if (db->shared && !conf_found(&lease_db_table, found, "on-fail"))
 		db->on_fail = CONF_ON_FAIL_STOP_RETRY_EXIT;
 	if (db->shared && db->on_fail != CONF_ON_FAIL_STOP_RETRY_EXIT)
@@ -555,6 +656,17 @@ static int parse_pg_port(struct conf_ld *ld, const config_setting_t *s, void *ob
 	}
 	snprintf(out, size, "%s", str);
 	return 0;
+}
+
+const char *conf_db_type_name(enum conf_db_type t)
+{
+	switch (t) {
+	case CONF_DB_NONE: return "none";
+	case CONF_DB_MEMFILE: return "memfile";
+	case CONF_DB_POSTGRESQL: return "postgresql";
+	case CONF_DB_REDIS: return "redis";
+	}
+	return "?";
 }
 
 const char *conf_on_fail_name(enum conf_on_fail f)

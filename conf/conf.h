@@ -28,7 +28,11 @@ struct conf_policy;                /* below: classes, option-def, hosts, shared 
 struct config_setting_t;           /* libconfig's, so users need not include it */
 
 enum conf_durability { CONF_DUR_MEMORY, CONF_DUR_WRITE_BEHIND, CONF_DUR_COMMIT };
-enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE, CONF_DB_POSTGRESQL };
+enum conf_db_type { CONF_DB_NONE, CONF_DB_MEMFILE, CONF_DB_POSTGRESQL, CONF_DB_REDIS };
+/* A store other servers and tools can reach (postgresql, redis): it has
+ * the reconnect keys, the outage journal and shared = true. */
+#define CONF_DB_REMOTE(t) ((t) == CONF_DB_POSTGRESQL || (t) == CONF_DB_REDIS)
+#define CONF_REDIS_SENTINELS_MAX 8
 /* Kea's on-fail: what a lost database connection does once reconnecting
  * (max-reconnect-tries) has failed. */
 enum conf_on_fail { CONF_ON_FAIL_STOP_RETRY_EXIT, CONF_ON_FAIL_SERVE_RETRY_EXIT,
@@ -144,8 +148,25 @@ struct conf_lease_db {
 	 * commit durability is safe then (a reply waits for the database's
 	 * verdict on its address), so write-behind is refused. */
 	bool shared;
+	/* type "redis" (docs/redis-notes.md): host + port, or socket (a unix
+	 * socket path); name: a database number, or a key prefix ("" = db 0,
+	 * no prefix).  The other connection keys are the ones above. */
+	char socket[108];
+	/* commit: a reply also waits until WAIT reports this many replicas
+	 * have the batch (within wait-timeout ms, else the batch counts as
+	 * not stored and is tried again).  0 = do not wait. */
+	uint32_t wait_replicas;
+	uint32_t wait_timeout_ms;
+	/* Redis Sentinel: "host:port" of each sentinel, asked in turn for the
+	 * address of the primary named sentinel_master; host/port/socket are
+	 * then not used. */
+	char sentinels[CONF_REDIS_SENTINELS_MAX][128];
+	unsigned n_sentinels;
+	char sentinel_master[64];
 	int line;                      /* of the lease-database group, 0 if absent */
 };
+/* "memfile", "postgresql", "redis" ("none" for CONF_DB_NONE) */
+const char *conf_db_type_name(enum conf_db_type t);
 /* libpq's keyword/value connection parameters of a postgresql
  * lease-database (host, port, dbname, user, password, connect_timeout,
  * target_session_attrs=read-write, application_name=peregrine; the

@@ -168,10 +168,11 @@ static int parse_lease_db(struct conf_ld *ld, const config_setting_t *s, void *o
 	if (conf_walk(ld, s, &lease_db_table, &v, found) < 0)
 		return -1;
 	at = conf_found(&lease_db_table, found, "name");
-	if (db->type == CONF_DB_POSTGRESQL)
-		return conf_err(ld, s, "the top-level postgresql lease-database \"%s\" keeps the "
-				"DHCPv6 leases too (table lease6): leave out the dhcp6 lease-database",
-				db->name);
+	if (CONF_DB_REMOTE(db->type))
+		return conf_err(ld, s, "the top-level %s lease-database \"%s\" keeps the "
+				"DHCPv6 leases too (%s): leave out the dhcp6 lease-database",
+				conf_db_type_name(db->type), db->name,
+				db->type == CONF_DB_POSTGRESQL ? "table lease6" : "keys lease6:*");
 	if (db->type != CONF_DB_MEMFILE)
 		return conf_err(ld, s, "a dhcp6 lease-database needs a top-level lease-database of "
 				"type \"memfile\" (where persist, durability and lfc-interval are set)");

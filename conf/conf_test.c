@@ -506,6 +506,63 @@ static void test_err_lease_db(void)
 		   "'flush-interval' must be between 1 and 60000");
 }
 
+/* type "redis": defaults, a socket, sentinels, and what is refused. */
+static void test_redis_db(void)
+{
+	struct conf *c = load_ok(HEAD "lease-database = { type = \"redis\"; name = \"site1\"; };\n");
+
+	if (c) {
+		CU_ASSERT_EQUAL(c->lease_db.type, CONF_DB_REDIS);
+		CU_ASSERT_STRING_EQUAL(conf_db_type_name(c->lease_db.type), "redis");
+		CU_ASSERT_STRING_EQUAL(c->lease_db.host, "127.0.0.1");
+		CU_ASSERT_STRING_EQUAL(c->lease_db.port, "6379");
+		CU_ASSERT_EQUAL(c->lease_db.durability, CONF_DUR_COMMIT);
+		CU_ASSERT_EQUAL(c->lease_db.wait_replicas, 0);
+		CU_ASSERT_EQUAL(c->lease_db.n_sentinels, 0);
+		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinel_master, "mymaster");
+		conf_free(c);
+	}
+	c = load_ok(HEAD "lease-database = { type = \"redis\"; socket = \"/run/r.sock\"; name = \"3\";\n"
+		    "  password = \"pw\"; user = \"u\"; wait-replicas = 1; wait-timeout = 250; };\n");
+	if (c) {
+		CU_ASSERT_STRING_EQUAL(c->lease_db.socket, "/run/r.sock");
+		CU_ASSERT_STRING_EQUAL(c->lease_db.name, "3");
+		CU_ASSERT_EQUAL(c->lease_db.wait_replicas, 1);
+		CU_ASSERT_EQUAL(c->lease_db.wait_timeout_ms, 250);
+		conf_free(c);
+	}
+	c = load_ok(HEAD "lease-database = { type = \"redis\"; sentinel-master = \"leases\";\n"
+		    "  sentinels = ( \"127.0.0.1:26379\", \"[2001:db8::1]:26380\" ); };\n");
+	if (c) {
+		CU_ASSERT_EQUAL(c->lease_db.n_sentinels, 2);
+		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinels[1], "[2001:db8::1]:26380");
+		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinel_master, "leases");
+		conf_free(c);
+	}
+	expect_err(HEAD "lease-database = { type = \"redis\"; socket = \"/run/r.sock\";\n"
+		   "  host = \"10.0.0.1\"; }; #<\n", "'socket' \"/run/r.sock\" or to 'host'/'port'");
+	expect_err(HEAD "lease-database = { type = \"redis\"; sentinels = ( \"127.0.0.1:1\" );\n"
+		   "  port = 6380; }; #<\n", "the sentinels name the redis primary");
+	expect_err(HEAD "lease-database = { type = \"redis\";\n sentinels = ( \"nohost\" ); }; #<\n",
+		   "sentinel \"nohost\" is not \"host:port\"");
+	expect_err(HEAD "lease-database = { type = \"redis\";\n host = \"a,b\"; }; #<\n",
+		   "a redis lease-database has one host");
+	expect_err(HEAD "lease-database = { type = \"redis\";\n name = \"a*b\"; }; #<\n",
+		   "no spaces, control characters or glob characters");
+	expect_err(HEAD "lease-database = { type = \"redis\"; durability = \"write-behind\";\n"
+		   "  wait-replicas = 1; }; #<\n", "'wait-replicas' makes replies wait");
+	expect_err(HEAD "lease-database = { type = \"redis\";\n lfc-interval = 10; }; #<\n",
+		   "'lfc-interval' belongs to memfile");
+	expect_err(HEAD "lease-database = { type = \"redis\";\n persist = false; }; #<\n",
+		   "a redis lease-database keeps leases in the database");
+	expect_err(HEAD "lease-database = { type = \"redis\"; shared = true;\n"
+		   "  durability = \"write-behind\"; }; #<\n", "shared = true needs durability");
+	expect_err(HEAD "lease-database = { type = \"postgresql\"; name = \"kea\";\n"
+		   "  wait-replicas = 1; }; #<\n", "'wait-replicas' belongs to a redis lease-database");
+	expect_err(HEAD "lease-database = { name = \"/tmp/l\";\n socket = \"/x\"; }; #<\n",
+		   "'socket' belongs to a redis lease-database, not to memfile");
+}
+
 static void test_control(void)
 {
 	struct conf *c = load_ok(HEAD);
@@ -744,6 +801,7 @@ int main(void)
 		{ "errors: timers", test_err_timers },
 		{ "errors: option data", test_err_option_data },
 		{ "errors: lease-database", test_err_lease_db },
+		{ "lease-database redis", test_redis_db },
 		{ "control-socket and http-control", test_control },
 		{ "errors: control-socket and http-control", test_err_control },
 		{ "classes, reservations, shared networks", test_policy_keys },

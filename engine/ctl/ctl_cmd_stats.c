@@ -416,7 +416,7 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 		 * time its syncs (a commit or an fsync) took in all */
 		ADD("lease-db-max-batch", (int64_t)ws.max_batch, true, 0, -1);
 		ADD("lease-db-sync-us", (int64_t)(ws.sync_ns / 1000), false, 0, -1);
-		if (s->conf->lease_db.type == CONF_DB_POSTGRESQL) {
+		if (CONF_DB_REMOTE(s->conf->lease_db.type)) {
 			ADD("lease-db-connected", wb_store_state(dp->wb) == WB_STORE_UP, true, 0, -1);
 			ADD("lease-db-outages", (int64_t)ws.outages, false, 0, -1);
 			ADD("lease-db-journal-backlog", (int64_t)ws.backlog, true, 0, -1);

@@ -56,7 +56,13 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	    o->lease_db.max_reconnect_tries != n->lease_db.max_reconnect_tries ||
 	    o->lease_db.reconnect_wait_time != n->lease_db.reconnect_wait_time ||
 	    o->lease_db.on_fail != n->lease_db.on_fail || o->lease_db.shared != n->lease_db.shared ||
-	    strcmp(o->lease_db.journal_dir, n->lease_db.journal_dir))
+	    strcmp(o->lease_db.journal_dir, n->lease_db.journal_dir) ||
+	    strcmp(o->lease_db.socket, n->lease_db.socket) ||
+	    o->lease_db.wait_replicas != n->lease_db.wait_replicas ||
+	    o->lease_db.wait_timeout_ms != n->lease_db.wait_timeout_ms ||
+	    o->lease_db.n_sentinels != n->lease_db.n_sentinels ||
+	    memcmp(o->lease_db.sentinels, n->lease_db.sentinels, sizeof(n->lease_db.sentinels)) ||
+	    strcmp(o->lease_db.sentinel_master, n->lease_db.sentinel_master))
 		REFUSE(1, "lease-database cannot change while running; restart to apply it");
 	if (!o->v6 != !n->v6)
 		REFUSE(n->v6 ? n->v6->line : 1, "the dhcp6 block cannot be %s while running; "

@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 			.lfc_interval = conf->lease_db.lfc_interval,
 		};
 
-		const char *type = conf->lease_db.type == CONF_DB_POSTGRESQL ? "postgresql" : "memfile";
+		const char *type = conf_db_type_name(conf->lease_db.type);
 
 		ops = lease_backend_find(type);
 		be = ops ? ops->open(&conf->lease_db, err, sizeof(err)) : NULL;
@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 			}
 			srv.counts_read = ops->counts_read;
 		}
-		if (conf->lease_db.type == CONF_DB_POSTGRESQL) {
+		if (CONF_DB_REMOTE(conf->lease_db.type)) {
 			wp.reconnect_wait_ms = conf->lease_db.reconnect_wait_time;
 			wp.max_reconnect_tries = conf->lease_db.max_reconnect_tries;
 		}
@@ -410,7 +410,7 @@ int main(int argc, char **argv)
 		 * shared database: what other servers claim meanwhile is unknown,
 		 * so nothing is acknowledged before the database itself has
 		 * taken it (DHCP stops: on-fail stop-retry-exit). */
-		if (conf->lease_db.type == CONF_DB_POSTGRESQL && !conf->lease_db.shared) {
+		if (CONF_DB_REMOTE(conf->lease_db.type) && !conf->lease_db.shared) {
 			memset(&journal_db, 0, sizeof(journal_db));
 			journal_db.type = CONF_DB_MEMFILE;
 			journal_db.durability = conf->lease_db.durability;
@@ -487,7 +487,7 @@ int main(int argc, char **argv)
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      rc.failed);
 		if (dp.rt6 && ops->load6 &&
-		    (conf->lease_db.name6[0] || conf->lease_db.type == CONF_DB_POSTGRESQL)) {
+		    (conf->lease_db.name6[0] || CONF_DB_REMOTE(conf->lease_db.type))) {
 			struct restore_ctx rc6 = { .dp = &dp };
 
 			for (w = 0; w < dp.n_workers; w++)
