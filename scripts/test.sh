@@ -33,14 +33,27 @@ if [ -f "$log" ]; then
 	/usr/bin/python3 - "$log" "$fuzz_rc" <<'PY'
 import json, sys
 ok = bad = skip = 0
+failed = []
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
+    t = json.loads(line)
+    r = t["result"]
     if r in ("OK", "EXPECTEDFAIL"): ok += 1
     elif r == "SKIP": skip += 1
-    else: bad += 1
+    else:
+        bad += 1
+        failed.append(t)
 # the bounded fuzz run counts as one test
 if sys.argv[2] == "0": ok += 1
 elif sys.argv[2] == "1": bad += 1
+# The failures again, last, where a log's tail shows them: each test's
+# name, result and the end of what it printed.
+for t in failed:
+    out = ((t.get("stdout") or "") + (t.get("stderr") or "")).rstrip().splitlines()
+    print(f"==== failed: {t['name']} ({t['result']}, {t.get('duration', 0):.1f} s); its last lines:")
+    for l in out[-25:]:
+        print("  | " + l)
+if sys.argv[2] == "1":
+    print("==== failed: the bounded fuzz run (scripts/fuzz.sh; its output is above)")
 print(f"{ok} passed, {bad} failed, {skip} skipped")
 PY
 fi
