@@ -7,9 +7,10 @@
  * options are the file's code paths.  The rows of the running snapshot
  * are kept here (s->db_hosts): a config-reload merges them again without
  * asking the database.  A command that writes (one transaction) re-reads
- * the tables and reloads the running configuration with them, which
+ * the store and reloads the running configuration with it, which
  * publishes a new snapshot to the workers without stopping them; so does
- * the periodic refresh when the tables changed (another server, Kea).
+ * the periodic refresh when the store changed (another server, Kea,
+ * redis-cli).  The store is PostgreSQL or Redis (backends/hostdb.h).
  * Everything here runs on the control thread or on main, never on a
  * worker; s->lock serialises the database connection.
  *
