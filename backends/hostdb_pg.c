@@ -1,4 +1,5 @@
-/* Host reservations in Kea 2.2's PostgreSQL tables (hostdb.h).
+/* Host reservations in Kea 2.2's PostgreSQL tables (hostdb.h, the
+ * "postgresql" store).
  *
  * Reading: four queries in one REPEATABLE READ, READ ONLY transaction, so
  * a host and its children are seen as of one moment; text results (bytea
@@ -21,10 +22,11 @@
 
 #include <libpq-fe.h>
 
-#include "hostdb.h"
+#include "hostdb_int.h"
 #include "pg_util.h"
 
-struct hostdb {
+struct hostdb_pg {
+	struct hostdb base;            /* first: hostdb.c's handle */
 	struct conf_lease_db db;
 	PGconn *conn;
 };
@@ -41,9 +43,9 @@ static void set_err(char *err, size_t len, const char *what, const char *msg)
 		err[n - 1] = '\0';
 }
 
-struct hostdb *hostdb_open(const struct conf_hosts_db *db, char *err, size_t errlen)
+static struct hostdb *pg_open(const struct conf_hosts_db *db, char *err, size_t errlen)
 {
-	struct hostdb *h = calloc(1, sizeof(*h));
+	struct hostdb_pg *h = calloc(1, sizeof(*h));
 
 	if (h == NULL) {
 		set_err(err, errlen, "", NULL);
@@ -55,19 +57,19 @@ struct hostdb *hostdb_open(const struct conf_hosts_db *db, char *err, size_t err
 		free(h);
 		return NULL;
 	}
-	return h;
+	return &h->base;
 }
 
-void hostdb_close(struct hostdb *h)
+static void pg_close(struct hostdb *base)
 {
-	if (h == NULL)
-		return;
+	struct hostdb_pg *h = (struct hostdb_pg *)base;
+
 	PQfinish(h->conn);
 	free(h);
 }
 
 /* The connection, made again if it was lost. */
-static int conn_ok(struct hostdb *h, char *err, size_t len)
+static int conn_ok(struct hostdb_pg *h, char *err, size_t len)
 {
 	if (h->conn && PQstatus(h->conn) == CONNECTION_OK)
 		return 0;
@@ -77,7 +79,7 @@ static int conn_ok(struct hostdb *h, char *err, size_t len)
 }
 
 /* A failed statement: -ENOTCONN when the connection went away with it. */
-static int fail_res(struct hostdb *h, PGresult *r, const char *what, char *err, size_t len)
+static int fail_res(struct hostdb_pg *h, PGresult *r, const char *what, char *err, size_t len)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	int ret = state && !strcmp(state, "23505") ? -EEXIST : -EIO;
@@ -92,7 +94,7 @@ static int fail_res(struct hostdb *h, PGresult *r, const char *what, char *err, 
 	return ret;
 }
 
-static int exec_ok(struct hostdb *h, const char *sql, char *err, size_t len)
+static int exec_ok(struct hostdb_pg *h, const char *sql, char *err, size_t len)
 {
 	PGresult *r = PQexec(h->conn, sql);
 	ExecStatusType st = PQresultStatus(r);
@@ -275,8 +277,9 @@ static int read_resv(const PGresult *r, struct conf_db_hosts *rows)
 	return 0;
 }
 
-int hostdb_fetch(struct hostdb *h, struct conf_db_hosts *out, char *err, size_t errlen)
+static int pg_fetch(struct hostdb *base, struct conf_db_hosts *out, char *err, size_t errlen)
 {
+	struct hostdb_pg *h = (struct hostdb_pg *)base;
 	static const char *const sql[] = { sql_hosts, sql_opts4, sql_opts6, sql_resv };
 	PGresult *res[4] = { NULL };
 	int ret;
@@ -338,7 +341,7 @@ static char *bytea_text(const uint8_t *b, size_t n)
 	return s;
 }
 
-static int exec_params(struct hostdb *h, const char *sql, int n, const char *const *vals,
+static int exec_params(struct hostdb_pg *h, const char *sql, int n, const char *const *vals,
 		       PGresult **out, char *err, size_t len)
 {
 	PGresult *r = PQexecParams(h->conn, sql, n, NULL, vals, NULL, NULL, 0);
@@ -353,7 +356,7 @@ static int exec_params(struct hostdb *h, const char *sql, int n, const char *con
 	return 0;
 }
 
-static int add_options(struct hostdb *h, const struct conf_db_option *o, unsigned n, bool v6,
+static int add_options(struct hostdb_pg *h, const struct conf_db_option *o, unsigned n, bool v6,
 		       const char *id, char *err, size_t len)
 {
 	const char *sql = v6 ?
@@ -385,9 +388,10 @@ static int add_options(struct hostdb *h, const struct conf_db_option *o, unsigne
 	return 0;
 }
 
-int hostdb_add(struct hostdb *h, const struct conf_db_host *r, int64_t *host_id, char *err,
-	       size_t errlen)
+static int pg_add(struct hostdb *base, const struct conf_db_host *r, int64_t *host_id, char *err,
+		  size_t errlen)
 {
+	struct hostdb_pg *h = (struct hostdb_pg *)base;
 	char type[8], sub4[24], sub6[24], ip4[24], ns[24], *ident;
 	const char *vals[12];
 	PGresult *res = NULL;
@@ -462,9 +466,10 @@ out:
 	return ret;
 }
 
-int hostdb_del(struct hostdb *h, bool v6, uint32_t subnet_id, int id_type, const uint8_t *id,
-	       size_t id_len, uint32_t addr4, char *err, size_t errlen)
+static int pg_del(struct hostdb *base, bool v6, uint32_t subnet_id, int id_type, const uint8_t *id,
+		  size_t id_len, uint32_t addr4, char *err, size_t errlen)
 {
+	struct hostdb_pg *h = (struct hostdb_pg *)base;
 	char sid[16], type[8], a[16], *ident = NULL;
 	const char *vals[3];
 	PGresult *res = NULL;
@@ -501,3 +506,12 @@ int hostdb_del(struct hostdb *h, bool v6, uint32_t subnet_id, int id_type, const
 	PQclear(res);
 	return ret;
 }
+
+const struct hostdb_ops hostdb_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.fetch = pg_fetch,
+	.add = pg_add,
+	.del = pg_del,
+};

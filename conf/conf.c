@@ -115,16 +115,19 @@ static const struct conf_key lease_db_keys[] = {
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
 	.post = lease_db_post);
 
-/* hosts-database: the lease-database's connection keys (and parsers), only
- * type "postgresql" (Kea's mysql and cql are not supported here). */
+/* hosts-database: the lease-database's connection keys (and parsers),
+ * type "postgresql" (Kea's tables) or "redis" (docs/redis-hosts.md);
+ * Kea's mysql and cql are not supported here.  hosts_db_post refuses the
+ * keys that do not fit the type. */
 static const struct conf_enum hosts_db_type_names[] = {
-	{ "postgresql", CONF_DB_POSTGRESQL }, { NULL, 0 },
+	{ "postgresql", CONF_DB_POSTGRESQL }, { "redis", CONF_DB_REDIS }, { NULL, 0 },
 };
 static const struct conf_key hosts_db_keys[] = {
 	ENUM("type", struct conf_hosts_db, db.type, hosts_db_type_names, "postgresql"),
-	STR("name", struct conf_hosts_db, db.name, "", .flags = K_REQUIRED, .fn = check_nonempty),
+	STR("name", struct conf_hosts_db, db.name, "", .fn = check_nonempty),
 	STR("host", struct conf_hosts_db, db.host, "localhost", .fn = check_pg_host),
 	CUSTOM("port", struct conf_hosts_db, db.port, parse_pg_port),
+	STR("socket", struct conf_hosts_db, db.socket, "", .fn = check_nonempty),
 	STR("user", struct conf_hosts_db, db.user, ""),
 	STR("password", struct conf_hosts_db, db.password, ""),
 	U32("connect-timeout", struct conf_hosts_db, db.connect_timeout, 1, 3600, 5),
@@ -562,17 +565,61 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	return 0;
 }
 
+/* A redis hosts-database: 'socket' or 'host'/'port' (one each), name a
+ * database number or a key prefix (the lease-database's rules, so one
+ * name serves both). */
+static int hosts_db_redis_check(struct conf_ld *ld, struct conf_lease_db *db,
+				const config_setting_t **found)
+{
+	const config_setting_t *s_host = conf_found(&hosts_db_table, found, "host");
+	const config_setting_t *s_port = conf_found(&hosts_db_table, found, "port");
+	const config_setting_t *s_sock = conf_found(&hosts_db_table, found, "socket");
+
+	if (s_sock && (s_host || s_port))
+		return conf_err(ld, s_host ? s_host : s_port, "a redis hosts-database connects to "
+				"'socket' \"%s\" or to 'host'/'port', not both", db->socket);
+	if (s_sock && db->socket[0] != '/')
+		return conf_err(ld, s_sock, "'socket' \"%s\" must be an absolute path", db->socket);
+	if (strchr(db->host, ','))
+		return conf_err(ld, s_host, "'host' \"%s\": a redis hosts-database has one host",
+				db->host);
+	if (strchr(db->port, ','))
+		return conf_err(ld, s_port, "'port' \"%s\": a redis hosts-database has one port",
+				db->port);
+	if (!s_host)
+		snprintf(db->host, sizeof(db->host), "127.0.0.1");
+	if (!s_port)
+		snprintf(db->port, sizeof(db->port), "6379");
+	for (const char *p = db->name; *p; p++)
+		if (*p <= ' ' || *p == '*' || *p == '?' || *p == '[' || *p == ']' || *p == '\\')
+			return conf_err(ld, conf_found(&hosts_db_table, found, "name"), "'name' \"%s\" "
+					"(a database number or a key prefix): no spaces, control "
+					"characters or glob characters * ? [ ] \\", db->name);
+	return 0;
+}
+
 static int hosts_db_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 			 const config_setting_t **found)
 {
 	struct conf_hosts_db *h = obj;
+	const config_setting_t *s_sock = conf_found(&hosts_db_table, found, "socket");
 
-	(void)ld;
-	(void)found;
 	h->enabled = grp != NULL;
 	h->line = conf_line(grp);
 	h->db.line = h->line;
 	h->db.durability = CONF_DUR_COMMIT;
+	if (grp == NULL)
+		return 0;
+	if (h->db.type == CONF_DB_REDIS)
+		return hosts_db_redis_check(ld, &h->db, found);
+	if (s_sock)
+		return conf_err(ld, s_sock, "'socket' belongs to a redis hosts-database; a "
+				"postgresql one names its socket directory in 'host'");
+	if (h->db.name[0] == '\0')
+		return conf_err(ld, conf_found(&hosts_db_table, found, "type") ?
+				conf_found(&hosts_db_table, found, "type") : grp,
+				"a postgresql hosts-database needs a 'name' (the database, e.g. "
+				"\"kea\")");
 	return 0;
 }
 
@@ -598,7 +645,7 @@ static int parse_hosts_dbs(struct conf_ld *ld, const config_setting_t *s, void *
 		return conf_err(ld, s, "'hosts-databases' is empty");
 	if (config_setting_length(s) > 1)
 		return conf_err(ld, config_setting_get_elem(s, 1), "only one hosts database is "
-				"supported (one PostgreSQL database serves DHCPv4 and DHCPv6)");
+				"supported (one database serves DHCPv4 and DHCPv6)");
 	return conf_walk(ld, config_setting_get_elem(s, 0), &hosts_db_table, h, found);
 }
 

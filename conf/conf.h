@@ -177,17 +177,23 @@ const char *conf_db_type_name(enum conf_db_type t);
 /* hosts-database = { type = "postgresql"; name; host; port; user; password;
  * connect-timeout; max-reconnect-tries; reconnect-wait-time; on-fail;
  * readonly; refresh-interval; } (or hosts-databases = ( { ... } ), with
- * one entry): Kea's host reservations in Kea 2.2's PostgreSQL schema
- * (tables hosts, ipv6_reservations, dhcp4_options, dhcp6_options).  One
- * top-level database serves DHCPv4 and DHCPv6.  The connection keys are
- * the lease-database's (db, so conf_pg_params() takes it as it is). */
+ * one entry): host reservations, one top-level database for DHCPv4 and
+ * DHCPv6.  type "postgresql": Kea 2.2's PostgreSQL schema (tables hosts,
+ * ipv6_reservations, dhcp4_options, dhcp6_options); name is required.
+ * type "redis": docs/redis-hosts.md; host + port (default 127.0.0.1
+ * 6379) or socket (an absolute path), name a database number or a key
+ * prefix ("" = db 0, no prefix).  The connection keys are the
+ * lease-database's (db, so conf_pg_params() and rd_connect_db() take it
+ * as it is). */
 struct conf_hosts_db {
 	bool enabled;                  /* false: no hosts-database written */
-	struct conf_lease_db db;       /* type, name, host, port, user, password, timeouts, on-fail */
+	struct conf_lease_db db;       /* type, name, host, port, socket, user, password, timeouts */
 	bool readonly;                 /* Kea's: reservation-add/-del are refused */
-	/* Peregrine's: seconds between re-reads of the tables (changes made
-	 * by another server or by Kea); a re-read that finds them changed
-	 * reloads the running configuration.  0 = never.  Default 60. */
+	/* Peregrine's: seconds between re-reads of the store (changes made
+	 * by another server, by Kea or by redis-cli); a re-read that finds
+	 * them changed reloads the running configuration.  0 = never.
+	 * Default 60.  Redis reads its hosts-version counter first and the
+	 * hosts only when it moved. */
 	uint32_t refresh_interval;
 	int line;
 };

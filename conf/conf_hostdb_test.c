@@ -146,6 +146,81 @@ static void test_keys(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:3: 'hosts-database' belongs at the top level"));
 }
 
+/* hosts-database type "redis": its keys, its defaults, and the refusals
+ * with file:line. */
+static void test_redis_keys(void)
+{
+	static const char head[] =
+		"dpdk = { lcores = \"0,1\"; };\n"
+		"interfaces = ( { name = \"e\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n";
+	static const struct {
+		const char *db;          /* the hosts-database group's keys, on line 3 */
+		const char *err;         /* NULL: loads */
+	} cases[] = {
+		{ "type = \"redis\"; socket = \"/run/r.sock\"; name = \"pfx\"; readonly = true; "
+		  "refresh-interval = 2; user = \"u\"; password = \"p\"; connect-timeout = 3;", NULL },
+		{ "type = \"redis\";", NULL },
+		{ "type = \"redis\"; host = \"10.0.0.1\"; port = 7000; name = \"2\";", NULL },
+		{ "type = \"redis\"; socket = \"/run/r.sock\"; host = \"h\";",
+		  "t.conf:3: a redis hosts-database connects to 'socket'" },
+		{ "type = \"redis\"; socket = \"/run/r.sock\"; port = 6379;",
+		  "t.conf:3: a redis hosts-database connects to 'socket'" },
+		{ "type = \"redis\"; socket = \"r.sock\";", "t.conf:3: 'socket' \"r.sock\" must be an absolute" },
+		{ "type = \"redis\"; host = \"a,b\";", "t.conf:3: 'host' \"a,b\": a redis hosts-database has one host" },
+		{ "type = \"redis\"; name = \"a b\";", "t.conf:3: 'name' \"a b\"" },
+		{ "type = \"redis\"; name = \"h*\";", "t.conf:3: 'name' \"h*\"" },
+		{ "type = \"redis\"; socket = \"\";", "t.conf:3: 'socket' must not be empty" },
+		{ "type = \"postgresql\"; name = \"kea\"; socket = \"/run/r.sock\";",
+		  "t.conf:3: 'socket' belongs to a redis hosts-database" },
+		{ "type = \"postgresql\";", "t.conf:3: a postgresql hosts-database needs a 'name'" },
+		{ "type = \"mysql\"; name = \"kea\";", "t.conf:3:" },
+	};
+	char text[1024], err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf *c;
+
+		snprintf(text, sizeof(text), "%shosts-database = { %s };\n", head, cases[i].db);
+		err[0] = '\0';
+		c = conf_load_text("/x/t.conf", text, err, sizeof(err));
+		if (cases[i].err == NULL) {
+			if (c == NULL)
+				fprintf(stderr, "case %zu: %s\n", i, err);
+			CU_ASSERT_PTR_NOT_NULL(c);
+		} else {
+			CU_ASSERT_PTR_NULL(c);
+			if (!strstr(err, cases[i].err))
+				fprintf(stderr, "case %zu: '%s', expected '%s'\n", i, err, cases[i].err);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].err));
+		}
+		if (c == NULL)
+			continue;
+		CU_ASSERT_TRUE(c->hosts_db.enabled);
+		CU_ASSERT_EQUAL(c->hosts_db.db.type, CONF_DB_REDIS);
+		if (i == 0) {
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.socket, "/run/r.sock");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.name, "pfx");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.user, "u");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.password, "p");
+			CU_ASSERT_EQUAL(c->hosts_db.db.connect_timeout, 3);
+			CU_ASSERT_TRUE(c->hosts_db.readonly);
+			CU_ASSERT_EQUAL(c->hosts_db.refresh_interval, 2);
+		} else if (i == 1) {         /* the defaults: 127.0.0.1:6379, db 0, no prefix */
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.host, "127.0.0.1");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.port, "6379");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.name, "");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.socket, "");
+			CU_ASSERT_FALSE(c->hosts_db.readonly);
+			CU_ASSERT_EQUAL(c->hosts_db.refresh_interval, 60);
+		} else {
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.host, "10.0.0.1");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.port, "7000");
+			CU_ASSERT_STRING_EQUAL(c->hosts_db.db.name, "2");
+		}
+		conf_free(c);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -156,6 +231,7 @@ int main(void)
 	s = CU_add_suite("conf_hostdb", NULL, NULL);
 	CU_add_test(s, "rows merged beside the file's", test_merge);
 	CU_add_test(s, "hosts-database keys", test_keys);
+	CU_add_test(s, "hosts-database type redis", test_redis_keys);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

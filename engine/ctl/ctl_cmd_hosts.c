@@ -7,9 +7,10 @@
  * options are the file's code paths.  The rows of the running snapshot
  * are kept here (s->db_hosts): a config-reload merges them again without
  * asking the database.  A command that writes (one transaction) re-reads
- * the tables and reloads the running configuration with them, which
+ * the store and reloads the running configuration with it, which
  * publishes a new snapshot to the workers without stopping them; so does
- * the periodic refresh when the tables changed (another server, Kea).
+ * the periodic refresh when the store changed (another server, Kea,
+ * redis-cli).  The store is PostgreSQL or Redis (backends/hostdb.h).
  * Everything here runs on the control thread or on main, never on a
  * worker; s->lock serialises the database connection.
  *
@@ -27,6 +28,13 @@
 #include "ctl_cmd.h"
 #include "hostdb.h"
 #include "log.h"
+
+/* How the logs and answers name the database: its name, or (a redis
+ * store without a name: database 0, no prefix) its type. */
+static const char *db_label(const struct conf *c)
+{
+	return c->hosts_db.db.name[0] ? c->hosts_db.db.name : conf_db_type_name(c->hosts_db.db.type);
+}
 
 static void warn_row(void *arg, int64_t host_id, bool v6, const char *why)
 {
@@ -48,7 +56,7 @@ int dp_srv_hosts_merge(struct dp_srv *s, struct conf *c, char *err, size_t len)
 		return ret;
 	}
 	LOG_I("hosts-database %s: %u DHCPv4 and %u DHCPv6 reservation(s) of %u row(s) merged",
-	      c->hosts_db.db.name, n4, n6, s->db_hosts->n);
+	      db_label(c), n4, n6, s->db_hosts->n);
 	return 0;
 }
 
@@ -127,16 +135,22 @@ void dp_srv_hosts_tick(struct dp_srv *s)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
-	ret = fetch(s, err, sizeof(err));
+	/* a store that can tell cheaply (redis: one GET of its version
+	 * counter) is read in full only when it changed */
+	ret = hostdb_changed(s->hostdb, err, sizeof(err));
+	if (ret > 0)
+		ret = fetch(s, err, sizeof(err));
+	else
+		s->hosts_read_at = now_ms();
 	pthread_mutex_unlock(&s->lock);
 	if (ret < 0) {
 		LOG_W("hosts-database %s: refresh failed, the reservations read before stay: %s",
-		      s->conf->hosts_db.db.name, err);
+		      db_label(s->conf), err);
 		return;
 	}
 	if (ret == 0)
 		return;
-	LOG_I("hosts-database %s: the reservations changed, reloading", s->conf->hosts_db.db.name);
+	LOG_I("hosts-database %s: the reservations changed, reloading", db_label(s->conf));
 	reload_hosts(s, err, sizeof(err));
 }
 
@@ -769,7 +783,7 @@ static int can_write(struct dp_srv *s, const char *what, char *text, size_t len)
 		return fail(text, len, "Host database not available, cannot %s host.", what), -1;
 	if (s->conf->hosts_db.readonly)
 		return fail(text, len, "Host database %s is read-only (readonly = true), cannot %s "
-			    "host.", s->conf->hosts_db.db.name, what), -1;
+			    "host.", db_label(s->conf), what), -1;
 	return 0;
 }
 
@@ -877,7 +891,7 @@ HANDLER(cmd_reservation_add)
 	conf_db_host_clear(&row);
 	pthread_mutex_unlock(&s->lock);
 	LOG_I("reservation-add: host_id %" PRId64 " added to hosts-database %s", host_id,
-	      s->conf->hosts_db.db.name);
+	      db_label(s->conf));
 	if (ret < 0)
 		return fail(text, len, "Host added to the database, but reading it back failed: %s",
 			    err);
@@ -948,7 +962,7 @@ HANDLER(cmd_reservation_del)
 		return CTL_EMPTY;
 	}
 	LOG_I("reservation-del: subnet %u, deleted from hosts-database %s", sid,
-	      s->conf->hosts_db.db.name);
+	      db_label(s->conf));
 	ret = after_write(s, "Host deleted", text, len);
 	if (ret == CTL_SUCCESS)
 		snprintf(text, len, "Host deleted.");
