@@ -30,9 +30,12 @@ adm_fails() {
 
 # adm_ok WHAT ARGS...: the command succeeds.
 adm_ok() {
-	local what=$1
+	local what=$1 rc
 	shift
-	adm "$@" || { cat "$W/out" "$W/err" >&2; fail "$what: status $?"; }
+	adm "$@" && return 0
+	rc=$?
+	cat "$W/out" "$W/err" >&2
+	fail "$what: status $rc"
 }
 
 # kea_reduce FILE VCOL: the rows Kea keeps from a lease file, header
