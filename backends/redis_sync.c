@@ -316,7 +316,7 @@ static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, con
  * (the connection is dropped on an I/O error). */
 static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned nwin)
 {
-	unsigned maxargs = 3 + nwin * RD_ARGS6;
+	unsigned maxargs = 4 + nwin * RD_ARGS6;     /* EVALSHA sha 0 prefix, then the records */
 	struct rd_args a = { 0 };
 	redisReply *r = NULL;
 	int ret = 0, attempt;
