@@ -400,9 +400,41 @@ static int iface_post(struct conf_ld *ld, const config_setting_t *grp, void *obj
 	return 0;
 }
 
-/* A redis lease-database: one place to connect to (host + port, a socket,
- * or sentinels), name a database number or a key prefix, and WAIT only
- * where replies wait for the store. */
+/* A redis store (lease- or hosts-database, its table tbl): one place to
+ * connect to (host + port or a socket), one host, and a name that is a
+ * database number or a key prefix without glob characters. */
+static int redis_conn_check(struct conf_ld *ld, const struct conf_table *tbl, const char *what,
+			    struct conf_lease_db *db, const config_setting_t **found)
+{
+	const config_setting_t *s_host = conf_found(tbl, found, "host");
+	const config_setting_t *s_port = conf_found(tbl, found, "port");
+	const config_setting_t *s_sock = conf_found(tbl, found, "socket");
+
+	if (s_sock && (s_host || s_port))
+		return conf_err(ld, s_host ? s_host : s_port, "a redis %s connects to 'socket' "
+				"\"%s\" or to 'host'/'port', not both", what, db->socket);
+	if (s_sock && db->socket[0] != '/')
+		return conf_err(ld, s_sock, "'socket' \"%s\" must be an absolute path", db->socket);
+	if (strchr(db->host, ','))
+		return conf_err(ld, s_host, "'host' \"%s\": a redis %s has one host%s", db->host,
+				what, tbl == &lease_db_table ? " (list the sentinels in 'sentinels' "
+				"to follow a failover)" : "");
+	if (strchr(db->port, ','))
+		return conf_err(ld, s_port, "'port' \"%s\": a redis %s has one port", db->port, what);
+	if (!s_host)
+		snprintf(db->host, sizeof(db->host), "127.0.0.1");
+	if (!s_port)
+		snprintf(db->port, sizeof(db->port), "6379");
+	for (const char *p = db->name; *p; p++)
+		if (*p <= ' ' || *p == '*' || *p == '?' || *p == '[' || *p == ']' || *p == '\\')
+			return conf_err(ld, conf_found(tbl, found, "name"), "'name' \"%s\" (a database "
+					"number or a key prefix): no spaces, control characters or "
+					"glob characters * ? [ ] \\", db->name);
+	return 0;
+}
+
+/* A redis lease-database: the connection as above, or sentinels instead,
+ * and WAIT only where replies wait for the store. */
 static int redis_db_check(struct conf_ld *ld, struct conf_lease_db *db,
 			  const config_setting_t **found)
 {
@@ -412,30 +444,12 @@ static int redis_db_check(struct conf_ld *ld, struct conf_lease_db *db,
 	const config_setting_t *s_sent = conf_found(&lease_db_table, found, "sentinels");
 	const config_setting_t *s_wait = conf_found(&lease_db_table, found, "wait-replicas");
 
-	if (s_sock && (s_host || s_port))
-		return conf_err(ld, s_host ? s_host : s_port, "a redis lease-database connects to "
-				"'socket' \"%s\" or to 'host'/'port', not both", db->socket);
 	if (s_sent && (s_host || s_port || s_sock))
 		return conf_err(ld, s_host ? s_host : s_port ? s_port : s_sock, "with 'sentinels' "
 				"the sentinels name the redis primary: leave out 'host', 'port' and "
 				"'socket'");
-	if (strchr(db->host, ','))
-		return conf_err(ld, s_host, "'host' \"%s\": a redis lease-database has one host "
-				"(list the sentinels in 'sentinels' to follow a failover)", db->host);
-	if (strchr(db->port, ','))
-		return conf_err(ld, s_port, "'port' \"%s\": a redis lease-database has one port",
-				db->port);
-	if (!s_host)
-		snprintf(db->host, sizeof(db->host), "127.0.0.1");
-	if (!s_port)
-		snprintf(db->port, sizeof(db->port), "6379");
-	if (s_sock && db->socket[0] != '/')
-		return conf_err(ld, s_sock, "'socket' \"%s\" must be an absolute path", db->socket);
-	for (const char *p = db->name; *p; p++)
-		if (*p <= ' ' || *p == '*' || *p == '?' || *p == '[' || *p == ']' || *p == '\\')
-			return conf_err(ld, conf_found(&lease_db_table, found, "name"), "'name' \"%s\" "
-					"(a database number or a key prefix): no spaces, control "
-					"characters or glob characters * ? [ ] \\", db->name);
+	if (redis_conn_check(ld, &lease_db_table, "lease-database", db, found) < 0)
+		return -1;
 	if (s_wait && db->wait_replicas && db->durability != CONF_DUR_COMMIT)
 		return conf_err(ld, s_wait, "'wait-replicas' makes replies wait for the replicas: "
 				"it needs durability \"commit\" (write-behind does not wait)");
@@ -565,39 +579,6 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	return 0;
 }
 
-/* A redis hosts-database: 'socket' or 'host'/'port' (one each), name a
- * database number or a key prefix (the lease-database's rules, so one
- * name serves both). */
-static int hosts_db_redis_check(struct conf_ld *ld, struct conf_lease_db *db,
-				const config_setting_t **found)
-{
-	const config_setting_t *s_host = conf_found(&hosts_db_table, found, "host");
-	const config_setting_t *s_port = conf_found(&hosts_db_table, found, "port");
-	const config_setting_t *s_sock = conf_found(&hosts_db_table, found, "socket");
-
-	if (s_sock && (s_host || s_port))
-		return conf_err(ld, s_host ? s_host : s_port, "a redis hosts-database connects to "
-				"'socket' \"%s\" or to 'host'/'port', not both", db->socket);
-	if (s_sock && db->socket[0] != '/')
-		return conf_err(ld, s_sock, "'socket' \"%s\" must be an absolute path", db->socket);
-	if (strchr(db->host, ','))
-		return conf_err(ld, s_host, "'host' \"%s\": a redis hosts-database has one host",
-				db->host);
-	if (strchr(db->port, ','))
-		return conf_err(ld, s_port, "'port' \"%s\": a redis hosts-database has one port",
-				db->port);
-	if (!s_host)
-		snprintf(db->host, sizeof(db->host), "127.0.0.1");
-	if (!s_port)
-		snprintf(db->port, sizeof(db->port), "6379");
-	for (const char *p = db->name; *p; p++)
-		if (*p <= ' ' || *p == '*' || *p == '?' || *p == '[' || *p == ']' || *p == '\\')
-			return conf_err(ld, conf_found(&hosts_db_table, found, "name"), "'name' \"%s\" "
-					"(a database number or a key prefix): no spaces, control "
-					"characters or glob characters * ? [ ] \\", db->name);
-	return 0;
-}
-
 static int hosts_db_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 			 const config_setting_t **found)
 {
@@ -611,7 +592,7 @@ static int hosts_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	if (grp == NULL)
 		return 0;
 	if (h->db.type == CONF_DB_REDIS)
-		return hosts_db_redis_check(ld, &h->db, found);
+		return redis_conn_check(ld, &hosts_db_table, "hosts-database", &h->db, found);
 	if (s_sock)
 		return conf_err(ld, s_sock, "'socket' belongs to a redis hosts-database; a "
 				"postgresql one names its socket directory in 'host'");

@@ -72,7 +72,9 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 		       "restart to apply it");
 	if (o->hosts_db.enabled != n->hosts_db.enabled ||
 	    (n->hosts_db.enabled &&
-	     (strcmp(o->hosts_db.db.name, n->hosts_db.db.name) ||
+	     (o->hosts_db.db.type != n->hosts_db.db.type ||
+	      strcmp(o->hosts_db.db.socket, n->hosts_db.db.socket) ||
+	      strcmp(o->hosts_db.db.name, n->hosts_db.db.name) ||
 	      strcmp(o->hosts_db.db.host, n->hosts_db.db.host) ||
 	      strcmp(o->hosts_db.db.port, n->hosts_db.db.port) ||
 	      strcmp(o->hosts_db.db.user, n->hosts_db.db.user) ||

@@ -344,7 +344,8 @@ int main(int argc, char **argv)
 	 * is built from the snapshot (bounded by its connect-timeout). */
 	ret = dp_srv_hosts_start(&srv, err, sizeof(err));
 	if (ret) {
-		LOG_E("%s:%d: hosts-database %s: %s", conf->file, conf->hosts_db.line,
+		LOG_E("%s:%d: hosts-database %s%s%s: %s", conf->file, conf->hosts_db.line,
+		      conf_db_type_name(conf->hosts_db.db.type), conf->hosts_db.db.name[0] ? " " : "",
 		      conf->hosts_db.db.name, err);
 		dp_srv_fini(&srv);
 		conf_free(conf);

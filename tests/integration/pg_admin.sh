@@ -20,8 +20,7 @@ set -u
 NT_NAME=pg_admin
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/scripts/pgtest.sh"
-fail() { pg_log "FAIL: $*"; exit 1; }
-expect() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
+. "$SRC/tests/integration/admin_lib.sh"
 
 ADMIN=${1:-$SRC/build}/peregrine-admin
 [ -x "$ADMIN" ] || fail "no executable $ADMIN (configure the build dir first)"
@@ -34,28 +33,7 @@ W=$PG_TMP/work
 mkdir -p "$W"
 CONN=(-h "$PG_SOCK" -P "$PG_PORT" -u "$PG_USER" -n "$PG_DB")
 
-# adm ARGS...: peregrine-admin with the password from PGPASSWORD; stdout
-# in $W/out, stderr in $W/err, status returned.
-adm() {
-	PGPASSWORD=$PG_PASS timeout 120 "$ADMIN" "$@" >"$W/out" 2>"$W/err"
-}
-# adm_fails WHAT PATTERN ARGS...: the command fails and says PATTERN.
-adm_fails() {
-	local what=$1 pat=$2
-	shift 2
-	if adm "$@"; then
-		cat "$W/out" "$W/err" >&2
-		fail "$what: succeeded"
-	fi
-	# (kea-admin writes its errors on stdout)
-	cat "$W/out" "$W/err" | grep -qiE -- "$pat" ||
-		{ cat "$W/out" "$W/err" >&2; fail "$what: no '$pat' in its message"; }
-}
-adm_ok() {
-	local what=$1
-	shift
-	adm "$@" || { cat "$W/out" "$W/err" >&2; fail "$what: status $?"; }
-}
+export PGPASSWORD=$PG_PASS   # adm (admin_lib.sh) passes the environment on
 
 # ---- version and command-line errors (no database needed) ----
 want=$(sed -n "s/^ *version : '\([^']*\)'.*/\1/p" "$SRC/meson.build" | head -n 1)
@@ -124,14 +102,6 @@ adm_ok "db-upgrade" db-upgrade pgsql "${CONN[@]}"
 expect "schema_version after db-upgrade" "$(pg_psql "SELECT version, minor FROM schema_version")" "13|0"
 
 # ---- lease-upload ----
-# kea_reduce FILE: the rows Kea keeps from a lease file, header dropped:
-# the last row of each address, minus those whose valid_lifetime (column
-# VCOL) is 0.  Sorted.
-kea_reduce() {
-	awk -F, -v vcol="$2" 'NR > 1 { last[$1] = $0 }
-		END { for (a in last) { split(last[a], f, ","); if (f[vcol] != 0) print last[a] } }' \
-		"$1" | sort
-}
 # The same rows as the tables hold them: hex without colons, commas
 # unescaped, the IAID unsigned.
 csv4_as_db() {
