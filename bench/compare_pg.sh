@@ -3,12 +3,15 @@
 # ONE PostgreSQL 15 cluster with Kea's schema 13.0 (scripts/pgtest.sh),
 # durable by default (fsync and synchronous_commit on), in turn on the same
 # veth and generator, with bench/compare.sh's rate search (max DORA/s with
-# under 1% drops).  Rows:
+# under 1% drops); and Peregrine on one local redis-server (unix socket,
+# appendonly yes, appendfsync always; --no-durable: appendfsync no).  Rows:
 #
 #   kea pg-st perfdhcp | bench     kea-dhcp4, "type": "postgresql", 1 thread
 #   kea pg-mt bench                the same multi-threaded (2 threads)
 #   peregrine pg-commit bench      the postgresql backend, durability commit
 #   peregrine pg-write-behind bench                        write-behind
+#   peregrine redis-commit bench   the redis backend, durability commit
+#   peregrine redis-write-behind bench                write-behind
 #   peregrine commit bench         memfile, commit (the reference)
 #   peregrine memory bench         memfile, memory (the reference)
 #
@@ -17,13 +20,15 @@
 # has caught up with what an earlier step left (settle).  With --rounds N every round runs every
 # row once (interleaved: machine noise hits both servers alike) and the
 # table gives the median.  Beside the rate, each row reports where the CPU
-# went: the PostgreSQL backends serving the row's connections and the
-# writer (Peregrine's flusher thread pg-wb, or the whole kea-dhcp4), in
-# microseconds per lease written, and the flusher's batches.
+# went: the store (the PostgreSQL backends serving the row's connections,
+# or redis-server) and the writer (Peregrine's flusher thread pg-wb, or
+# the whole kea-dhcp4), in microseconds per lease written, and the
+# flusher's batches.
 #
 #   bench/compare_pg.sh [options] BUILDDIR
-#     --smoke          seconds: peregrine pg-commit under peregrine-bench and
-#                      kea pg-st, one short step each (CI: bench_pg_smoke.sh)
+#     --smoke          seconds: peregrine pg-commit and redis-commit under
+#                      peregrine-bench and kea pg-st, one short step each
+#                      (CI: bench_pg_smoke.sh)
 #     --only REGEX     run only the rows whose "server mode generator" match
 #     --step S         seconds per rate step (default 4)
 #     --rounds N       run every row N times, interleaved (default 1)
@@ -64,6 +69,7 @@ PG_DURABLE=$DURABLE
 
 . "$SRC/scripts/netns.sh"
 . "$SRC/scripts/pgtest.sh"
+. "$SRC/scripts/redistest.sh"
 . "$SRC/bench/compare_lib.sh"
 NT_NAME=compare_pg
 nt_init "${ARGS[0]:-$SRC/build}" peregrine
@@ -78,6 +84,9 @@ trap 'rc=$?; cl_cleanup; (exit $rc); nt_cleanup' EXIT
 cl_huge_setup
 pg_start
 pg_kea_init
+REDIS_FSYNC=always
+[ "$DURABLE" = 1 ] || REDIS_FSYNC=no
+redis_start
 
 # One /15 as in compare.sh: server .0.1, perfdhcp's relay .0.2,
 # peregrine-bench relays as .0.3.
@@ -100,6 +109,7 @@ pg_kea() {
 db_reset() {
 	pg_kea "DELETE FROM lease4" "VACUUM (ANALYZE) lease4" \
 		"VACUUM (ANALYZE) lease4_stat" "CHECKPOINT" >/dev/null || nt_fail "emptying lease4"
+	redis_cli FLUSHALL >/dev/null || nt_fail "emptying redis"
 }
 
 # servers ------------------------------------------------------------------
@@ -132,6 +142,10 @@ srv_start() {   # KIND MODE
 		ip -n "$NT_SRV" addr del "$NT_SERVER_IP/$NT_PLEN" dev "$NT_VS" 2>/dev/null
 		case $mode in
 		pg-*) NT_LEASE_DB=$(pg_lease_db); NT_DURABILITY=${mode#pg-} ;;
+		redis-*)
+			NT_LEASE_DB="type = \"redis\"; socket = \"$REDIS_SOCK\"; name = \"bench\";"
+			NT_LEASE_DB+=" journal-directory = \"$NT_TMP/journal\";"
+			NT_DURABILITY=${mode#redis-} ;;
 		*) NT_LEASE_DB=""; NT_DURABILITY=$mode ;;
 		esac
 		nt_peregrine_conf "$NT_SUBNET" "$NT_POOL" "$NT_VALID"
@@ -144,6 +158,8 @@ srv_start() {   # KIND MODE
 		nt_server_start
 	fi
 	ROW_T0=$SECONDS
+	ROW_MODE=$mode
+	ROW_STORE0=$(ticks "$REDIS_PID")   # redis-server lives across rows
 }
 
 # ticks PID [TID]: user + system CPU of a process (or one of its threads)
@@ -161,10 +177,14 @@ ticks() {
 # written in microseconds; the writer is pg-wb or the kea process).
 srv_stop() {
 	local acks=0 pg=0 wr=0 commits=0 batches=0 maxb=0 sync=0 p t recs=0
-	for p in $(pg_super "SELECT pid FROM pg_stat_activity WHERE datname = '$PG_DB'
-		AND usename = '$PG_USER' AND backend_type = 'client backend'" 2>/dev/null); do
-		pg=$((pg + $(ticks "$p")))
-	done
+	if [[ $ROW_MODE == redis-* ]]; then
+		pg=$(($(ticks "$REDIS_PID") - ROW_STORE0))
+	else
+		for p in $(pg_super "SELECT pid FROM pg_stat_activity WHERE datname = '$PG_DB'
+			AND usename = '$PG_USER' AND backend_type = 'client backend'" 2>/dev/null); do
+			pg=$((pg + $(ticks "$p")))
+		done
+	fi
 	if [ "$SERVER" = kea ]; then
 		wr=$(ticks "$NT_SRV_PID")
 		timeout 10 "$NT_PY" "$NT_HELPER" kea-stats "$NT_KEA_SOCK" >"$NT_TMP/stats.now" 2>/dev/null
@@ -228,7 +248,7 @@ row() {   # KIND MODE GEN START
 	if [ -n "$JSON_OUT" ]; then
 		IFS='|' read -r k m g v p u l <<<"$r"
 		read -r a pg wr c b mb s e <<<"$ROW_X"
-		printf '{"server": "%s", "mode": "%s", "generator": "%s", "max_dora_per_s": %s, "p99_us": %s, "duplicates": %s, "load": %s, "round": %s, "durable": %s, "acks": %s, "pg_cpu_us_per_lease": %s, "writer_cpu_us_per_lease": %s, "commits": %s, "batches": %s, "max_batch": %s, "sync_ms": %s, "seconds": %s}\n' \
+		printf '{"server": "%s", "mode": "%s", "generator": "%s", "max_dora_per_s": %s, "p99_us": %s, "duplicates": %s, "load": %s, "round": %s, "durable": %s, "acks": %s, "store_cpu_us_per_lease": %s, "writer_cpu_us_per_lease": %s, "commits": %s, "batches": %s, "max_batch": %s, "sync_ms": %s, "seconds": %s}\n' \
 			"$k" "$m" "$g" "$v" "$p" "$u" "$l" "$CL_ROUND" "$DURABLE" "$a" "$pg" "$wr" \
 			"$c" "$b" "$mb" "$s" "$e" >>"$JSON_OUT"
 	fi
@@ -239,6 +259,7 @@ if [ "$SMOKE" = 1 ]; then
 	CLIENTS=5000
 	CL_ROUND=1
 	row peregrine pg-commit bench 2000
+	row peregrine redis-commit bench 2000
 	[ -x "$KEA" ] && want "kea pg-st bench" && row kea pg-st bench 200
 else
 	[ -x "$KEA" ] || nt_skip "no $KEA"
@@ -246,6 +267,7 @@ else
 	for CL_ROUND in $(seq 1 "$ROUNDS"); do
 		for spec in "kea pg-st perfdhcp 200" "kea pg-st bench 200" "kea pg-mt bench 200" \
 			"peregrine pg-commit bench 4000" "peregrine pg-write-behind bench 4000" \
+			"peregrine redis-commit bench 8000" "peregrine redis-write-behind bench 8000" \
 			"peregrine commit bench 20000" "peregrine memory bench 20000"; do
 			set -- $spec
 			want "$1 $2 $3" && row "$1" "$2" "$3" "$4"
@@ -278,9 +300,11 @@ def med(key):
 best = max([med(k) for k in order if k[0] == "kea"] or [0])
 names = {"pg-st": ("PostgreSQL", "1 thread"), "pg-mt": ("PostgreSQL", "multi-threaded (2)"),
          "pg-commit": ("PostgreSQL", "commit"), "pg-write-behind": ("PostgreSQL", "write-behind"),
+         "redis-commit": ("Redis", "commit"), "redis-write-behind": ("Redis", "write-behind"),
          "commit": ("memfile", "commit"), "memory": ("memfile", "memory")}
+dbs = ("PostgreSQL", "Redis")
 print("| server | lease store | mode | generator | max DORA/s (<1% drops), median | rounds | "
-      "p99 at it | ÷ best Kea | PostgreSQL CPU µs/lease | writer CPU µs/lease | "
+      "p99 at it | ÷ best Kea | store CPU µs/lease | writer CPU µs/lease | "
       "leases per commit (max) | duplicates | load at start |")
 print("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
 for key in order:
@@ -290,9 +314,9 @@ for key in order:
     mid = sorted(rs, key=lambda r: r["v"])[len(rs) // 2]
     store, mode = names.get(m, ("?", m))
     ratio = "%.1f×" % (v / best) if best else "—"
-    pgc = "%.0f" % statistics.median(r["pg"] for r in rs) if store == "PostgreSQL" else "—"
-    wr = ("%.0f" % statistics.median(r["wr"] for r in rs)) if (k == "kea" or store == "PostgreSQL") else "—"
-    if k == "peregrine" and store == "PostgreSQL":
+    pgc = "%.1f" % statistics.median(r["pg"] for r in rs) if store in dbs else "—"
+    wr = ("%.1f" % statistics.median(r["wr"] for r in rs)) if (k == "kea" or store in dbs) else "—"
+    if k == "peregrine" and store in dbs:
         per = "%.0f (%d)" % (statistics.median(r["a"] / r["c"] if r["c"] else 0 for r in rs),
                              max(r["mb"] for r in rs))
     elif k == "kea":
@@ -329,7 +353,8 @@ if [ -n "$WRITE" ]; then
 		cat "$TABLE"
 		echo
 		echo "Load average (1 min) at the start of each row, in round order, in the last column."
-		echo "CPU per lease: user+system time of the PostgreSQL backends of the row's connections, and of"
+		echo "CPU per lease: user+system time of the store (the PostgreSQL backends of the row's connections,"
+		echo "or redis-server over the row), and of"
 		echo "the writer (Peregrine's flusher thread pg-wb; the whole kea-dhcp4 process), over the row,"
 		echo "divided by the leases written (Peregrine: lease-db-records; Kea: pkt4-ack-sent)."
 		echo "<!-- $MARK:end -->"

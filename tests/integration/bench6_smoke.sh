@@ -2,9 +2,10 @@
 # CI smoke run of the DHCPv6 benchmark driver (seconds): bench/compare6.sh
 # --smoke drives one 1-second step of 400 relayed SARRs (IA_NA and IA_PD
 # each) with peregrine-bench -6 against peregrine in memory mode, then
-# against kea-dhcp6 when it is installed.  Each row must have its step
-# answered (REPLYs at the offered rate) and no address or prefix granted to
-# two clients at once, none out of its pool, none of another length.
+# against kea-dhcp6 when it is installed.  Each row must have REPLYs (the
+# step's pass mark, a rate, is not judged here) and no address or prefix
+# granted to two clients at once, none out of its pool, none of another
+# length.
 # Usage: bench6_smoke.sh BUILDDIR
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -23,6 +24,7 @@ assert servers == want, rows
 for r in rows:
     assert r["generator"] == "both", r
     assert r["duplicates"] == 0, "duplicates, out of pool or wrong length: %s" % r
-    assert r["max_sarr_per_s"] > 0, "the step did not pass: %s" % r
+    # served at all; whether the step met the pass mark is speed, not checked
+    assert r["answered_per_s"] > 0, "nothing answered: %s" % r
 print("bench6 smoke OK:", rows)
 PY

@@ -19,6 +19,7 @@ assert len(rows) == 1, rows
 r = rows[0]
 assert r["server"] == "peregrine" and r["generator"] == "bench", r
 assert r["duplicates"] == 0, "duplicates: %s" % r
-assert r["max_dora_per_s"] > 0, "no step passed: %s" % r
+# served at all; whether the step met the pass mark is speed, not checked
+assert r["answered_per_s"] > 0, "nothing answered: %s" % r
 print("bench smoke OK:", r)
 PY
