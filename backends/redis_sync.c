@@ -323,7 +323,7 @@ static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, co
  * step; WAIT follows EXEC (inside MULTI it could not block).  Everything
  * is appended to hiredis's output buffer first and the replies read
  * after: one round trip per sync, whatever its size. */
-#define RD_CHUNK_RECS 1000u
+#define RD_CHUNK_RECS 1024u          /* the flusher's batch (DP_WB_BATCH): one EVALSHA */
 #define RD_CHUNK_BYTES (512u * 1024)
 #define RD_HEAD_TEXT (RD_PREFIX_MAX + 128) /* EVALSHA sha 0 prefix */
 
