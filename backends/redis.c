@@ -208,7 +208,10 @@ redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t
 			    char *err, size_t errlen)
 {
 	struct timeval tv = { .tv_sec = db->connect_timeout ? db->connect_timeout : 5 };
-	struct timeval io = { .tv_sec = RD_IO_TIMEOUT_S };
+	/* a sync's WAIT may take wait-timeout before it answers */
+	struct timeval io = {
+		.tv_sec = RD_IO_TIMEOUT_S + (db->wait_replicas ? db->wait_timeout_ms / 1000 : 0),
+	};
 	bool unix_sock = db->socket[0] || db->host[0] == '/';
 	const char *host = db->socket[0] ? db->socket : db->host[0] ? db->host : "127.0.0.1";
 	char why[RD_ERR_MAX - 64];

@@ -284,9 +284,10 @@ int rd_load_script(struct lease_backend *be, char *err, size_t errlen)
 	return 0;
 }
 
-/* One refused upsert, kept until the whole sync succeeded (rd_sync
- * forgets it otherwise, so a retried batch never reports it twice). */
-static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, const redisReply *flat)
+/* One refused upsert, kept until the whole sync succeeded (a failed try
+ * of rd_run_once forgets it, so a retried batch never reports it twice). */
+static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s,
+			   const redisReply *flat)
 {
 	struct lease_refusal *x = lease_refusals_push(&be->ref);
 
