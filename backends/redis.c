@@ -4,9 +4,11 @@
  * for load); the counts have a connection of their own.
  *
  * This file: the connection (unix socket when host starts with '/',
- * else host:port; AUTH; SELECT when name is a number, else name is a key
- * prefix), the schema key, the ops table, the statistics, the refusals
- * and the counts.  Keys and values: docs/redis-notes.md. */
+ * else host:port, or the primary the sentinels name, checked with ROLE;
+ * AUTH; SELECT when name is a number, else name is a key prefix), the
+ * schema key, the ops table, the statistics, the refusals and the
+ * counts.  Every connect asks the sentinels again, so the flusher's
+ * reconnect follows a failover.  Keys and values: docs/redis-notes.md. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,8 +28,10 @@ static bool rd_is_number(const char *s)
 	return true;
 }
 
-/* One command that must answer OK (or any non-error): 0 or -EIO. */
-static int rd_simple(redisContext *c, char *err, size_t errlen, const char *what,
+/* One command that must answer OK (or any non-error): 0, or -EIO / -EACCES
+ * with why set to "WHAT: the server's error" (never the arguments: AUTH's
+ * password must not reach a log). */
+static int rd_simple(redisContext *c, char *why, size_t wlen, const char *what,
 		     const char *fmt, ...)
 {
 	redisReply *r;
@@ -38,67 +42,214 @@ static int rd_simple(redisContext *c, char *err, size_t errlen, const char *what
 	r = redisvCommand(c, fmt, ap);
 	va_end(ap);
 	if (r == NULL) {
-		snprintf(err, errlen, "redis: %s: %s", what, c->errstr[0] ? c->errstr : "no answer");
+		snprintf(why, wlen, "%s: %s", what, c->errstr[0] ? c->errstr : "no answer");
 		return -EIO;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis: %s: %.*s", what, (int)r->len, r->str);
+		snprintf(why, wlen, "%s: %.*s", what, (int)r->len, r->str);
 		ret = -EACCES;
 	}
 	freeReplyObject(r);
 	return ret;
 }
 
+/* A connection to a unix socket path (port < 0) or host:port within tv,
+ * its commands then bounded by io; NULL with why set. */
+static redisContext *rd_dial(const char *host, int port, struct timeval tv, struct timeval io,
+			     char *why, size_t wlen)
+{
+	redisContext *c = port < 0 ? redisConnectUnixWithTimeout(host, tv)
+				   : redisConnectWithTimeout(host, port, tv);
+
+	if (c == NULL) {
+		snprintf(why, wlen, "out of memory");
+		return NULL;
+	}
+	if (c->err) {
+		snprintf(why, wlen, "%s", c->errstr);
+		goto fail;
+	}
+	if (redisSetTimeout(c, io) != REDIS_OK) {
+		snprintf(why, wlen, "setting the I/O timeout: %s", c->errstr);
+		goto fail;
+	}
+	return c;
+fail:
+	redisFree(c);
+	return NULL;
+}
+
+/* AUTH when a password is configured: 0 or -errno with why set. */
+static int rd_auth(redisContext *c, const struct conf_lease_db *db, char *why, size_t wlen)
+{
+	if (db->password[0] == '\0')
+		return 0;
+	return db->user[0] ? rd_simple(c, why, wlen, "AUTH", "AUTH %s %s", db->user, db->password)
+			   : rd_simple(c, why, wlen, "AUTH", "AUTH %s", db->password);
+}
+
+bool rd_is_primary(redisContext *c, char *why, size_t wlen)
+{
+	redisReply *r = redisCommand(c, "ROLE");
+	bool ok = false;
+
+	if (r == NULL)
+		snprintf(why, wlen, "ROLE: %s", c->errstr[0] ? c->errstr : "no answer");
+	else if (r->type == REDIS_REPLY_ERROR)
+		snprintf(why, wlen, "ROLE: %.*s", (int)r->len, r->str);
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+		 r->element[0]->type != REDIS_REPLY_STRING)
+		snprintf(why, wlen, "ROLE: not an array");
+	else if (strcmp(r->element[0]->str, "master") != 0)
+		snprintf(why, wlen, "ROLE says '%.*s', not master (a stale answer during a failover?)",
+			 (int)(r->element[0]->len > 16 ? 16 : r->element[0]->len), r->element[0]->str);
+	else
+		ok = true;
+	freeReplyObject(r);
+	return ok;
+}
+
+/* "host:port" or "[v6 address]:port" (conf.c checked the port). */
+static int rd_split_hostport(const char *s, char *host, size_t hlen, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	size_t n;
+
+	if (colon == NULL)
+		return -EINVAL;
+	n = (size_t)(colon - s);
+	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hlen)
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	*port = atoi(colon + 1);
+	return *port > 0 && *port < 65536 ? 0 : -EINVAL;
+}
+
+/* Asks sentinel i for the primary's address: 0 with host/port, else why. */
+static int rd_sentinel_ask(const struct conf_lease_db *db, unsigned i, const char *master,
+			   struct timeval tv, char *host, size_t hlen, int *port, char *why, size_t wlen)
+{
+	char shost[128];
+	int sport, ret = -EIO;
+	redisContext *s;
+	redisReply *r;
+
+	if (rd_split_hostport(db->sentinels[i], shost, sizeof(shost), &sport)) {
+		snprintf(why, wlen, "not host:port");
+		return -EINVAL;
+	}
+	/* a sentinel answers at once or not at all: bounded by connect-timeout */
+	s = rd_dial(shost, sport, tv, tv, why, wlen);
+	if (s == NULL)
+		return -ECONNREFUSED;
+	r = redisCommand(s, "SENTINEL get-master-addr-by-name %s", master);
+	if (r == NULL)
+		snprintf(why, wlen, "SENTINEL: %s", s->errstr[0] ? s->errstr : "no answer");
+	else if (r->type == REDIS_REPLY_ERROR)
+		snprintf(why, wlen, "SENTINEL: %.*s", (int)r->len, r->str);
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		 r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
+		snprintf(why, wlen, "does not know a primary named '%s'", master);
+	else if (r->element[0]->len >= hlen || (*port = atoi(r->element[1]->str)) <= 0 || *port > 65535)
+		snprintf(why, wlen, "a bad address for '%s'", master);
+	else {
+		memcpy(host, r->element[0]->str, r->element[0]->len + 1);
+		ret = 0;
+	}
+	freeReplyObject(r);
+	redisFree(s);
+	return ret;
+}
+
+/* Each sentinel in turn: the primary it names, connected, authenticated
+ * and saying ROLE master.  NULL with err naming every sentinel tried and
+ * why it did not lead to a primary. */
+static redisContext *rd_sentinel_primary(const struct conf_lease_db *db, struct timeval tv,
+					 struct timeval io, char *err, size_t errlen)
+{
+	const char *master = db->sentinel_master[0] ? db->sentinel_master : "mymaster";
+	size_t off;
+	int n;
+
+	n = snprintf(err, errlen, "redis: no primary '%s' from the sentinels:", master);
+	off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+	for (unsigned i = 0; i < db->n_sentinels && i < CONF_REDIS_SENTINELS_MAX; i++) {
+		char host[64], why[256];
+		redisContext *c = NULL;
+		int port;
+
+		if (rd_sentinel_ask(db, i, master, tv, host, sizeof(host), &port, why, sizeof(why)) == 0) {
+			char pwhy[160];
+
+			c = rd_dial(host, port, tv, io, pwhy, sizeof(pwhy));
+			if (c && (rd_auth(c, db, pwhy, sizeof(pwhy)) || !rd_is_primary(c, pwhy, sizeof(pwhy)))) {
+				redisFree(c);
+				c = NULL;
+			}
+			if (c)
+				return c;
+			snprintf(why, sizeof(why), "primary %s port %d: %s", host, port, pwhy);
+		}
+		n = snprintf(err + off, errlen - off, "%s %s: %s", i ? ";" : "", db->sentinels[i], why);
+		if (n > 0 && off + (size_t)n < errlen)
+			off += (size_t)n;
+	}
+	if (db->n_sentinels == 0)
+		snprintf(err + off, errlen - off, " none listed");
+	return NULL;
+}
+
 redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
 			    char *err, size_t errlen)
 {
 	struct timeval tv = { .tv_sec = db->connect_timeout ? db->connect_timeout : 5 };
-	struct timeval io = { .tv_sec = RD_IO_TIMEOUT_S };
+	/* a sync's WAIT may take wait-timeout before it answers */
+	struct timeval io = {
+		.tv_sec = RD_IO_TIMEOUT_S + (db->wait_replicas ? db->wait_timeout_ms / 1000 : 0),
+	};
+	bool unix_sock = db->socket[0] || db->host[0] == '/';
+	const char *host = db->socket[0] ? db->socket : db->host[0] ? db->host : "127.0.0.1";
+	char why[RD_ERR_MAX - 64];
 	redisContext *c;
-	long port = 6379;
+	long port = -1;
 	char *end;
 
-	if (db->socket[0] || db->host[0] == '/') {
-		c = redisConnectUnixWithTimeout(db->socket[0] ? db->socket : db->host, tv);
+	if (db->n_sentinels) {
+		c = rd_sentinel_primary(db, tv, io, err, errlen);
+		if (c == NULL)
+			return NULL;
 	} else {
-		if (db->port[0]) {
+		if (!unix_sock) {
 			errno = 0;
-			port = strtol(db->port, &end, 10);
-			if (errno || *end || port < 1 || port > 65535) {
+			port = db->port[0] ? strtol(db->port, &end, 10) : 6379;
+			if (errno || (db->port[0] && *end) || port < 1 || port > 65535) {
 				snprintf(err, errlen, "redis: bad port '%s'", db->port);
 				return NULL;
 			}
 		}
-		c = redisConnectWithTimeout(db->host[0] ? db->host : "127.0.0.1", (int)port, tv);
-	}
-	if (c == NULL) {
-		snprintf(err, errlen, "redis: out of memory");
-		return NULL;
-	}
-	if (c->err) {
-		bool unix_sock = db->socket[0] || db->host[0] == '/';
-
-		snprintf(err, errlen, "redis: connecting to %s%s%s: %s",
-			 db->socket[0] ? db->socket : db->host[0] ? db->host : "127.0.0.1",
-			 unix_sock ? "" : " port ", unix_sock ? "" : (db->port[0] ? db->port : "6379"),
-			 c->errstr);
-		goto fail;
-	}
-	if (redisSetTimeout(c, io) != REDIS_OK) {
-		snprintf(err, errlen, "redis: setting the I/O timeout: %s", c->errstr);
-		goto fail;
-	}
-	/* the password never reaches an error message */
-	if (db->password[0]) {
-		int ret = db->user[0] ? rd_simple(c, err, errlen, "AUTH", "AUTH %s %s", db->user, db->password)
-				      : rd_simple(c, err, errlen, "AUTH", "AUTH %s", db->password);
-		if (ret)
+		c = rd_dial(host, (int)port, tv, io, why, sizeof(why));
+		if (c == NULL) {
+			snprintf(err, errlen, "redis: connecting to %s%s%s: %s", host,
+				 unix_sock ? "" : " port ", unix_sock ? "" : (db->port[0] ? db->port : "6379"),
+				 why);
+			return NULL;
+		}
+		if (rd_auth(c, db, why, sizeof(why))) {
+			snprintf(err, errlen, "redis: %s", why);
 			goto fail;
+		}
 	}
 	prefix[0] = '\0';
 	if (rd_is_number(db->name)) {
-		if (rd_simple(c, err, errlen, "SELECT", "SELECT %s", db->name))
+		if (rd_simple(c, why, sizeof(why), "SELECT", "SELECT %s", db->name)) {
+			snprintf(err, errlen, "redis: %s", why);
 			goto fail;
+		}
 	} else if (db->name[0]) {
 		if (strlen(db->name) + 2 > plen) {
 			snprintf(err, errlen, "redis: key prefix '%s' too long", db->name);
@@ -163,6 +314,11 @@ int rd_connect(struct lease_backend *be, char *err, size_t errlen)
 	ret = rd_check_schema(be, err, errlen);
 	if (ret)
 		goto fail;
+	/* loaded before any sync, so that a MULTI never meets NOSCRIPT on a
+	 * server it has not met yet (a new primary after a failover) */
+	ret = rd_load_script(be, err, errlen);
+	if (ret)
+		goto fail;
 	if (be->was_connected)
 		RD_STAT_ADD(be, reconnects, 1);
 	be->was_connected = true;
@@ -216,6 +372,17 @@ static int rd_ping(struct lease_backend *be)
 		rd_disconnect(be);
 	if (be->c == NULL && (ret = rd_connect(be, be->last_err, sizeof(be->last_err))) != 0)
 		return ret;
+	/* after a failover the old primary may answer PING as a replica:
+	 * with sentinels the store is up only while it is the primary */
+	if (be->db.n_sentinels) {
+		char why[RD_ERR_MAX - 16];
+
+		if (rd_is_primary(be->c, why, sizeof(why)))
+			return 0;
+		snprintf(be->last_err, sizeof(be->last_err), "redis: %s", why);
+		rd_disconnect(be);
+		return -EIO;
+	}
 	r = redisCommand(be->c, "PING");
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		snprintf(be->last_err, sizeof(be->last_err), "redis: PING: %s",

@@ -36,6 +36,7 @@ struct lease_backend {
 	bool was_connected;            /* a later connect counts as a reconnect */
 	char last_err[RD_ERR_MAX];
 	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */
+	uint64_t wait_short;           /* syncs WAIT found short of wait_replicas (no field in st) */
 };
 
 #define RD_STAT_ADD(be, f, v) __atomic_fetch_add(&(be)->st.f, (v), __ATOMIC_RELAXED)
@@ -47,12 +48,17 @@ struct lease_backend {
 redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
 			    char *err, size_t errlen);
 int rd_connect(struct lease_backend *be, char *err, size_t errlen);
+/* ROLE says master: true, else false with why set. */
+bool rd_is_primary(redisContext *c, char *why, size_t wlen);
 void rd_disconnect(struct lease_backend *be);
 
 /* redis_sync.c */
 int rd_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned n);
 int rd_append6(struct lease_backend *be, const struct lease6_rec *recs, unsigned n);
 int rd_sync(struct lease_backend *be);
+/* SCRIPT LOAD of the sync script on be->c, its SHA1 into be->sha: 0 or
+ * -errno with err set. */
+int rd_load_script(struct lease_backend *be, char *err, size_t errlen);
 void rd_discard(struct lease_backend *be);
 void rd_sync_free(struct lease_backend *be);
 

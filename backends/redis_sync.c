@@ -1,9 +1,12 @@
 /* append and sync: records wait in the backend's own pending buffers
  * (one per family) until a sync applies them; sync sends all of them to
- * ONE Lua script (EVALSHA: one round trip), which Redis runs atomically,
- * and empties the buffers only when the script answered.  A failed sync
- * keeps everything for the next one; running the same batch twice
- * changes nothing (the same client's lease is rewritten as it is).
+ * the Lua script in one pipeline (one round trip): one EVALSHA per chunk
+ * of records, several chunks framed in MULTI/EXEC, then WAIT when
+ * wait-replicas asks for it.  Redis runs the batch atomically; the
+ * buffers are emptied only when every answer was right (WAIT included).
+ * A failed sync keeps everything for the next one and forgets the
+ * refusals it read; running the same batch twice changes nothing (the
+ * same client's lease is rewritten as it is).
  *
  * Each address is written once per sync: the pending records are sorted
  * by address and the last one appended wins.  The script first reads
@@ -265,12 +268,12 @@ static void rd_args6(struct rd_args *a, const struct lease6_rec *r, unsigned idx
 	rd_arg(a, "%u", r->state);
 }
 
-static int rd_load_script(struct lease_backend *be)
+int rd_load_script(struct lease_backend *be, char *err, size_t errlen)
 {
 	redisReply *r = redisCommand(be->c, "SCRIPT LOAD %b", rd_script, sizeof(rd_script) - 1);
 
 	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
-		snprintf(be->last_err, sizeof(be->last_err), "redis: SCRIPT LOAD: %s",
+		snprintf(err, errlen, "redis: SCRIPT LOAD: %s",
 			 r ? (r->type == REDIS_REPLY_ERROR ? r->str : "bad answer") : be->c->errstr);
 		freeReplyObject(r);
 		return r ? -EPROTO : -EIO;
@@ -281,12 +284,15 @@ static int rd_load_script(struct lease_backend *be)
 	return 0;
 }
 
-static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, const redisReply *flat)
+/* One refused upsert, kept until the whole sync succeeded (a failed try
+ * of rd_run_once forgets it, so a retried batch never reports it twice). */
+static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s,
+			   const redisReply *flat)
 {
 	struct lease_refusal *x = lease_refusals_push(&be->ref);
 
 	if (x == NULL)
-		return -ENOSPC;
+		return;                /* full: only counted */
 	x->family = s->fam ? 6 : 4;
 	if (s->fam) {
 		const struct lease6_rec *r = rd_rec(&be->pend[1], s->pos);
@@ -308,61 +314,126 @@ static int rd_refusal_add(struct lease_backend *be, const struct rd_slot *s, con
 		inet_ntop(AF_INET, &in, ip, sizeof(ip));
 		x->has_holder = flat && flat->elements && rd_hash_to_rec4(ip, flat, &x->holder.v4) == 0;
 	}
-	RD_STAT_ADD(be, refused, 1);
+}
+
+/* ---- one sync = one pipeline -------------------------------------------
+ * The winners go in chunks of at most RD_CHUNK_RECS records (and about
+ * RD_CHUNK_BYTES of argument text), one EVALSHA each, so that neither a
+ * command nor a script's argument table grows with the batch.  More than
+ * one chunk is framed in MULTI ... EXEC, so the batch stays one atomic
+ * step; WAIT follows EXEC (inside MULTI it could not block).  Everything
+ * is appended to hiredis's output buffer first and the replies read
+ * after: one round trip per sync, whatever its size. */
+#define RD_CHUNK_RECS 1024u          /* the flusher's batch (DP_WB_BATCH): one EVALSHA */
+#define RD_CHUNK_BYTES (512u * 1024)
+#define RD_HEAD_TEXT (RD_PREFIX_MAX + 128) /* EVALSHA sha 0 prefix */
+
+struct rd_pipe {
+	struct rd_args a;              /* one chunk's arguments */
+	size_t text_cap;
+	unsigned chunks;
+	bool multi, wait;
+	/* what the replies said */
+	bool io, noscript, role;       /* role: READONLY/LOADING/MASTERDOWN, a primary no more */
+	unsigned refused;
+	long long replicas;
+	char err[RD_ERR_MAX - 64];
+};
+
+static int rd_pipe_init(struct rd_pipe *p, unsigned nwin)
+{
+	unsigned cn = nwin < RD_CHUNK_RECS ? nwin : RD_CHUNK_RECS;
+	size_t body = (size_t)cn * RD_REC_TEXT;
+
+	memset(p, 0, sizeof(*p));
+	p->text_cap = RD_HEAD_TEXT + (body < RD_CHUNK_BYTES ? body : RD_CHUNK_BYTES);
+	p->a.argv = malloc((4 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.argv));
+	p->a.len = malloc((4 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.len));
+	p->a.text = malloc(p->text_cap);
+	return p->a.argv && p->a.len && p->a.text ? 0 : -ENOMEM;
+}
+
+static void rd_pipe_free(struct rd_pipe *p)
+{
+	free(p->a.argv);
+	free(p->a.len);
+	free(p->a.text);
+}
+
+/* The next chunk's EVALSHA from win[*next]; *next moves past it. */
+static void rd_chunk(struct lease_backend *be, struct rd_pipe *p, const struct rd_slot *win,
+		     unsigned nwin, unsigned *next)
+{
+	struct rd_args *a = &p->a;
+	unsigned i = *next;
+
+	a->n = 0;
+	a->tp = a->text;
+	rd_arg(a, "EVALSHA");
+	rd_arg(a, "%s", be->sha);
+	rd_arg(a, "0");
+	rd_arg(a, "%s", be->prefix);
+	for (; i < nwin && i - *next < RD_CHUNK_RECS &&
+	       (size_t)(a->tp - a->text) + RD_REC_TEXT <= p->text_cap; i++) {
+		/* the record's index in win: refusals name it */
+		if (win[i].fam)
+			rd_args6(a, rd_rec(&be->pend[1], win[i].pos), i);
+		else
+			rd_args4(a, rd_rec(&be->pend[0], win[i].pos), i);
+	}
+	*next = i;
+}
+
+/* Every command of the sync into the output buffer; nothing sent yet. */
+static int rd_pipe_send(struct lease_backend *be, struct rd_pipe *p, const struct rd_slot *win,
+			unsigned nwin)
+{
+	unsigned next = 0;
+
+	rd_chunk(be, p, win, nwin, &next);
+	p->multi = next < nwin;
+	p->wait = be->db.wait_replicas > 0 && be->db.durability == CONF_DUR_COMMIT;
+	if (p->multi && redisAppendCommand(be->c, "MULTI") != REDIS_OK)
+		return -EIO;
+	for (;;) {
+		if (redisAppendCommandArgv(be->c, (int)p->a.n, p->a.argv, p->a.len) != REDIS_OK)
+			return -EIO;
+		p->chunks++;
+		if (next == nwin)
+			break;
+		rd_chunk(be, p, win, nwin, &next);
+	}
+	if (p->multi && redisAppendCommand(be->c, "EXEC") != REDIS_OK)
+		return -EIO;
+	if (p->wait && redisAppendCommand(be->c, "WAIT %u %u", be->db.wait_replicas,
+					  be->db.wait_timeout_ms ? be->db.wait_timeout_ms : 1000) != REDIS_OK)
+		return -EIO;
 	return 0;
 }
 
-/* Runs the script over the winners; 0 with refusals recorded, or -errno
- * (the connection is dropped on an I/O error). */
-static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned nwin)
+static void rd_pipe_error(struct rd_pipe *p, const char *what, const redisReply *r)
 {
-	unsigned maxargs = 4 + nwin * RD_ARGS6;     /* EVALSHA sha 0 prefix, then the records */
-	struct rd_args a = { 0 };
-	redisReply *r = NULL;
-	int ret = 0, attempt;
+	const char *msg = r->type == REDIS_REPLY_ERROR ? r->str : "bad answer";
 
-	a.argv = malloc(maxargs * sizeof(*a.argv));
-	a.len = malloc(maxargs * sizeof(*a.len));
-	a.text = malloc((size_t)nwin * RD_REC_TEXT + RD_PREFIX_MAX + 128);
-	if (a.argv == NULL || a.len == NULL || a.text == NULL) {
-		ret = -ENOMEM;
-		goto out;
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		p->noscript = true;    /* the server restarted or flushed its scripts */
+		return;
 	}
-	a.tp = a.text;
-	rd_arg(&a, "EVALSHA");
-	rd_arg(&a, "%s", be->sha);     /* patched after a reload */
-	rd_arg(&a, "0");
-	rd_arg(&a, "%s", be->prefix);
-	for (unsigned i = 0; i < nwin; i++) {
-		if (win[i].fam)
-			rd_args6(&a, rd_rec(&be->pend[1], win[i].pos), i);
-		else
-			rd_args4(&a, rd_rec(&be->pend[0], win[i].pos), i);
-	}
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (be->sha[0] == '\0' && (ret = rd_load_script(be)) != 0)
-			goto out;
-		a.argv[1] = be->sha;
-		a.len[1] = 40;
-		r = redisCommandArgv(be->c, (int)a.n, a.argv, a.len);
-		if (r == NULL) {
-			snprintf(be->last_err, sizeof(be->last_err), "redis: EVALSHA: %s", be->c->errstr);
-			ret = -EIO;
-			goto out;
-		}
-		if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-			be->sha[0] = '\0';     /* the server restarted or flushed its scripts */
-			freeReplyObject(r);
-			r = NULL;
-			continue;
-		}
-		break;
-	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		snprintf(be->last_err, sizeof(be->last_err), "redis: the sync script: %s",
-			 r && r->type == REDIS_REPLY_ERROR ? r->str : "bad answer");
-		ret = -EPROTO;
-		goto out;
+	if (r->type == REDIS_REPLY_ERROR &&
+	    (strstr(r->str, "READONLY") || strncmp(r->str, "LOADING", 7) == 0 ||
+	     strncmp(r->str, "MASTERDOWN", 10) == 0))
+		p->role = true;
+	if (p->err[0] == '\0')
+		snprintf(p->err, sizeof(p->err), "%s: %s", what, msg);
+}
+
+/* One script's answer: the refused upserts, { index in win, holder }. */
+static void rd_pipe_script(struct lease_backend *be, struct rd_pipe *p, const redisReply *r,
+			   const struct rd_slot *win, unsigned nwin)
+{
+	if (r->type != REDIS_REPLY_ARRAY) {
+		rd_pipe_error(p, "the sync script", r);
+		return;
 	}
 	for (size_t i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i];
@@ -374,14 +445,117 @@ static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned 
 		idx = strtoul(e->element[0]->str, &end, 10);
 		if (*end || idx >= nwin)
 			continue;
-		rd_refusal_add(be, &win[idx],
-			       e->element[1]->type == REDIS_REPLY_ARRAY ? e->element[1] : NULL);
+		rd_refusal_add(be, &win[idx], e->element[1]->type == REDIS_REPLY_ARRAY ? e->element[1] : NULL);
+		p->refused++;
 	}
-out:
-	freeReplyObject(r);
-	free(a.argv);
-	free(a.len);
-	free(a.text);
+}
+
+/* Reads every reply of the pipeline (all of them, to keep the
+ * connection in step); p->io when the connection failed. */
+static void rd_pipe_recv(struct lease_backend *be, struct rd_pipe *p, const struct rd_slot *win,
+			 unsigned nwin)
+{
+	unsigned want = p->multi ? p->chunks + 2 : 1;
+	void *v;
+
+	want += p->wait;
+	for (unsigned k = 0; k < want; k++) {
+		redisReply *r;
+
+		if (redisGetReply(be->c, &v) != REDIS_OK || v == NULL) {
+			snprintf(p->err, sizeof(p->err), "%s", be->c->errstr[0] ? be->c->errstr : "no answer");
+			p->io = true;
+			return;
+		}
+		r = v;
+		if (p->wait && k == want - 1) {
+			if (r->type == REDIS_REPLY_INTEGER)
+				p->replicas = r->integer;
+			else
+				rd_pipe_error(p, "WAIT", r);
+		} else if (!p->multi) {
+			rd_pipe_script(be, p, r, win, nwin);
+		} else if (k == 0) {
+			if (r->type == REDIS_REPLY_ERROR)
+				rd_pipe_error(p, "MULTI", r);
+		} else if (k <= p->chunks) {
+			/* QUEUED, or an error that makes EXEC abort */
+			if (r->type == REDIS_REPLY_ERROR)
+				rd_pipe_error(p, "EVALSHA", r);
+		} else if (r->type == REDIS_REPLY_ARRAY && r->elements == p->chunks) {
+			/* EXEC: every script's answer.  They share one SHA1, so
+			 * NOSCRIPT is all of them or none: nothing was applied. */
+			for (size_t i = 0; i < r->elements; i++)
+				rd_pipe_script(be, p, r->element[i], win, nwin);
+		} else {
+			rd_pipe_error(p, "EXEC", r);
+		}
+		freeReplyObject(r);
+	}
+}
+
+/* One pipeline over the winners: 0 with refusals recorded; -EIO (the
+ * connection is to be dropped: I/O error, or not the primary any more),
+ * -ENOENT (NOSCRIPT: nothing applied), -ETIMEDOUT (fewer replicas than
+ * wait-replicas acknowledged in time) or -EPROTO; on any error the
+ * refusals of this try are forgotten. */
+static int rd_run_once(struct lease_backend *be, struct rd_pipe *p, const struct rd_slot *win,
+		       unsigned nwin)
+{
+	unsigned ref0 = be->ref.n;
+	int ret;
+
+	p->chunks = 0;
+	p->io = p->noscript = p->role = false;
+	p->refused = 0;
+	p->replicas = 0;
+	p->err[0] = '\0';
+	ret = rd_pipe_send(be, p, win, nwin);
+	if (ret == 0)
+		rd_pipe_recv(be, p, win, nwin);
+	if (ret || p->io) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: sync: %s",
+			 ret ? "out of memory" : p->err);
+		ret = -EIO;
+	} else if (p->noscript) {
+		ret = -ENOENT;
+	} else if (p->err[0]) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: %s", p->err);
+		ret = p->role ? -EIO : -EPROTO;
+	} else if (p->wait && p->replicas < (long long)be->db.wait_replicas) {
+		snprintf(be->last_err, sizeof(be->last_err), "redis: WAIT: %lld of %u replicas "
+			 "acknowledged the batch within %u ms", p->replicas, be->db.wait_replicas,
+			 be->db.wait_timeout_ms);
+		__atomic_fetch_add(&be->wait_short, 1, __ATOMIC_RELAXED);
+		ret = -ETIMEDOUT;
+	}
+	if (ret)
+		be->ref.n = ref0;
+	return ret;
+}
+
+/* The pipeline, once more after a NOSCRIPT with the script loaded again
+ * (SCRIPT LOAD outside the MULTI). */
+static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned nwin)
+{
+	struct rd_pipe p;
+	int ret = rd_pipe_init(&p, nwin);
+
+	if (ret == 0)
+		ret = rd_run_once(be, &p, win, nwin);
+	if (ret == -ENOENT) {
+		ret = rd_load_script(be, be->last_err, sizeof(be->last_err));
+		if (ret == 0)
+			ret = rd_run_once(be, &p, win, nwin);
+		if (ret == -ENOENT) {
+			snprintf(be->last_err, sizeof(be->last_err),
+				 "redis: NOSCRIPT right after SCRIPT LOAD");
+			ret = -EPROTO;
+		}
+	}
+	if (ret == 0)
+		RD_STAT_ADD(be, refused, p.refused);
+	rd_pipe_free(&p);
 	return ret;
 }
 
@@ -429,8 +603,10 @@ int rd_sync(struct lease_backend *be)
 		return ret;
 	if (be->c && be->c->err)
 		rd_disconnect(be);
-	/* a connection found dead at the first command (the server closed
-	 * it while idle) is re-made once: nothing was applied */
+	/* a connection found dead (the server closed it while idle), or a
+	 * server that is no longer the primary, is re-made once (asking the
+	 * sentinels again): a batch the first try applied after all is
+	 * applied again harmlessly */
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (be->c == NULL && (ret = rd_connect(be, be->last_err, sizeof(be->last_err))) != 0)
 			break;
@@ -440,6 +616,10 @@ int rd_sync(struct lease_backend *be)
 		rd_disconnect(be);
 	}
 	free(win);
+	/* too few replicas: the batch is kept and tried again (the script
+	 * changes nothing the second time); the connection is fine */
+	if (ret == -ETIMEDOUT)
+		ret = -EIO;
 	if (ret)
 		return ret;
 	be->pend[0].n = be->pend[1].n = 0;

@@ -1,15 +1,20 @@
 /* The "redis" lease backend against a real redis-server, started once by
  * redis_test.sh (scripts/redistest.sh), which passes its unix socket in
  * RDT_SOCK.  The hashes are checked with HGETALL on a connection of the
- * test's own (which also plays the other server writing the store). */
+ * test's own (which also plays the other server writing the store).
+ * redis_test.sh also starts a replica (RDT_REPL_SOCK, RDT_REPL_PORT), a
+ * redis-sentinel monitoring the primary as "rdt" (RDT_SENTINEL) and a
+ * fake sentinel naming the replica (RDT_FAKE_SENTINEL). */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -29,17 +34,32 @@ static void db_conf(struct conf_lease_db *db)
 	snprintf(db->host, sizeof(db->host), "%s", s ? s : "");
 }
 
-static struct lease_backend *open_be(void)
+static struct lease_backend *open_db(const struct conf_lease_db *db)
 {
-	struct conf_lease_db db;
 	char err[512] = "";
-	struct lease_backend *be;
+	struct lease_backend *be = rd->open(db, err, sizeof(err));
 
-	db_conf(&db);
-	be = rd->open(&db, err, sizeof(err));
 	if (be == NULL)
 		fprintf(stderr, "open: %s\n", err);
 	return be;
+}
+
+static struct lease_backend *open_be(void)
+{
+	struct conf_lease_db db;
+
+	db_conf(&db);
+	return open_db(&db);
+}
+
+static redisReply *cmd(const char *fmt, ...);
+static void flush(void);
+
+/* An empty store and a backend on it. */
+static struct lease_backend *fresh_be(void)
+{
+	flush();
+	return open_be();
 }
 
 static redisReply *cmd(const char *fmt, ...)
@@ -163,8 +183,7 @@ static void test_schema(void)
 {
 	struct lease_backend *be;
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	CU_ASSERT_STRING_EQUAL(hget("peregrine:schema", "x"), "");  /* not a hash */
 	rd->close(be);
@@ -185,8 +204,7 @@ static void test_roundtrip(void)
 	struct got4 g4 = { .n = 0 };
 	struct got6 g6 = { .n = 0 };
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	pd.addr.hi = 0x20010db800010000ull;
 	pd.type = 2;
@@ -231,8 +249,7 @@ static void test_renew_remove(void)
 	char err[256];
 	size_t n = 0;
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	rd->append(be, &a, 1);
 	rd->append(be, &b, 1);
@@ -271,8 +288,7 @@ static void test_conflict(void)
 	struct lease_rec del = mk4(A(6), 6, 0);
 	struct lease_refusal ref[4];
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	/* another server's live lease at .4, an expired one at .5, a live one at .6 */
 	freeReplyObject(cmd("HSET lease4:198.18.0.4 hwaddr aabbccddeeff client_id %s valid_lifetime 3600 "
@@ -310,8 +326,7 @@ static void test_failed_sync(void)
 	struct lease_rec r[3] = { mk4(A(10), 10, 3600), mk4(A(11), 11, 3600), mk4(A(12), 12, 3600) };
 	struct lease_backend_stats st;
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	rd->append(be, r, 3);
 	freeReplyObject(cmd("CONFIG SET requirepass sekrit"));
@@ -340,8 +355,7 @@ static void test_bad_records(void)
 	struct got4 g = { .n = 0 };
 	struct lease_rec r = mk4(A(20), 20, 3600);
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	rd->append(be, &r, 1);
 	CU_ASSERT_EQUAL(rd->sync(be), 0);
@@ -362,6 +376,426 @@ static void test_bad_records(void)
 	rd->close(be);
 }
 
+/* An answer of the replica (its own connection), NULL without one. */
+static redisReply *repl_cmd(const char *fmt, ...)
+{
+	const char *sock = getenv("RDT_REPL_SOCK");
+	redisContext *c = sock ? redisConnectUnix(sock) : NULL;
+	redisReply *r = NULL;
+	va_list ap;
+
+	if (c && !c->err) {
+		va_start(ap, fmt);
+		r = redisvCommand(c, fmt, ap);
+		va_end(ap);
+	}
+	if (c)
+		redisFree(c);
+	return r;
+}
+
+static long long integer_of(redisReply *r)
+{
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/* name "t1" and "t2": two key prefixes in one database do not see each
+ * other; name "3": SELECT 3, no prefix. */
+static void test_prefix_db(void)
+{
+	struct lease_backend *b1, *b2, *b3;
+	struct conf_lease_db db;
+	struct lease_rec r1 = mk4(A(30), 30, 3600), r2 = mk4(A(30), 31, 3600), r3 = mk4(A(32), 32, 3600);
+	struct lease_refusal ref[2];
+	struct got4 g = { .n = 0 };
+
+	flush();
+	db_conf(&db);
+	snprintf(db.name, sizeof(db.name), "t1");
+	b1 = open_db(&db);
+	snprintf(db.name, sizeof(db.name), "t2");
+	b2 = open_db(&db);
+	snprintf(db.name, sizeof(db.name), "3");
+	b3 = open_db(&db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b3);
+	/* one address, two clients, two prefixes: neither is refused */
+	rd->append(b1, &r1, 1);
+	rd->append(b2, &r2, 1);
+	rd->append(b3, &r3, 1);
+	CU_ASSERT_EQUAL(rd->sync(b1), 0);
+	CU_ASSERT_EQUAL(rd->sync(b2), 0);
+	CU_ASSERT_EQUAL(rd->sync(b3), 0);
+	CU_ASSERT_EQUAL(rd->refused(b1, ref, 2), 0);
+	CU_ASSERT_EQUAL(rd->refused(b2, ref, 2), 0);
+	CU_ASSERT_STRING_EQUAL(hget("t1:lease4:198.18.0.30", "hwaddr"), "00112200001e");
+	CU_ASSERT_STRING_EQUAL(hget("t2:lease4:198.18.0.30", "hwaddr"), "00112200001f");
+	CU_ASSERT_EQUAL(get_int("t1:stat4:7:0"), 1);
+	CU_ASSERT_EQUAL(get_int("t2:stat4:7:0"), 1);
+	CU_ASSERT_EQUAL(get_int("t1:peregrine:schema"), 1);
+	CU_ASSERT_EQUAL(integer_of(cmd("ZCARD t1:expire4")), 1);
+	CU_ASSERT_EQUAL(exists("lease4:198.18.0.30"), 0);
+	CU_ASSERT_EQUAL(exists("lease4:198.18.0.32"), 0);     /* not in db 0 */
+	CU_ASSERT_EQUAL(exists("stat4:7:0"), 0);
+	/* each loads only its own */
+	CU_ASSERT_EQUAL(rd->load(b1, cb4, &g), 0);
+	CU_ASSERT_EQUAL_FATAL(g.n, 1);
+	CU_ASSERT_EQUAL(g.r[0].hwaddr[5], 30);
+	/* db 3 holds the unprefixed keys */
+	freeReplyObject(cmd("SELECT 3"));
+	CU_ASSERT_STRING_EQUAL(hget("lease4:198.18.0.32", "hwaddr"), "001122000020");
+	CU_ASSERT_EQUAL(get_int("stat4:7:0"), 1);
+	CU_ASSERT_EQUAL(get_int("peregrine:schema"), 1);
+	CU_ASSERT_EQUAL(exists("t1:lease4:198.18.0.30"), 0);
+	freeReplyObject(cmd("SELECT 0"));
+	rd->close(b1);
+	rd->close(b2);
+	rd->close(b3);
+}
+
+/* requirepass, over TCP: the right password writes, a wrong one fails
+ * with a message that names AUTH but not the password. */
+static void test_auth(void)
+{
+	const char *port = getenv("RDT_PORT");
+	struct lease_backend *be;
+	struct conf_lease_db db;
+	struct lease_rec r = mk4(A(40), 40, 3600);
+	char err[512] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+	flush();
+	db_conf(&db);
+	snprintf(db.host, sizeof(db.host), "127.0.0.1");
+	snprintf(db.port, sizeof(db.port), "%s", port);
+	freeReplyObject(cmd("CONFIG SET requirepass rdt-right-pw"));
+	snprintf(db.password, sizeof(db.password), "rdt-wrong-pw");
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "AUTH"));
+	CU_ASSERT_PTR_NULL(strstr(err, "rdt-wrong-pw"));
+	CU_ASSERT_PTR_NULL(strstr(err, "rdt-right-pw"));
+	if (be)
+		rd->close(be);
+	db.password[0] = '\0';                 /* none: the schema key is refused */
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	if (be)
+		rd->close(be);
+	snprintf(db.password, sizeof(db.password), "rdt-right-pw");
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(be);
+	if (be) {
+		rd->append(be, &r, 1);
+		CU_ASSERT_EQUAL(rd->sync(be), 0);
+		rd->close(be);
+	}
+	freeReplyObject(cmd("CONFIG SET requirepass %s", ""));
+	CU_ASSERT_STRING_EQUAL(hget("lease4:198.18.0.40", "hwaddr"), "001122000028");
+}
+
+/* The script cache flushed between syncs (a restart does it too): the
+ * next sync meets NOSCRIPT, loads the script again and applies, with one
+ * EVALSHA and with a MULTI of several. */
+static void test_noscript(void)
+{
+	struct lease_backend *be;
+	struct lease_rec *r = calloc(2500, sizeof(*r));
+	struct lease_rec one = mk4(A(50), 50, 3600);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	be = fresh_be();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	rd->append(be, &one, 1);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	freeReplyObject(cmd("SCRIPT FLUSH"));
+	one = mk4(A(51), 51, 3600);
+	rd->append(be, &one, 1);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	CU_ASSERT_EQUAL(exists("lease4:198.18.0.51"), 1);
+	freeReplyObject(cmd("SCRIPT FLUSH"));
+	for (unsigned i = 0; i < 2500; i++)
+		r[i] = mk4(0xc6130000u + i, (uint8_t)i, 3600);
+	rd->append(be, r, 2500);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	CU_ASSERT_EQUAL(get_int("stat4:7:0"), 2502);
+	CU_ASSERT_EQUAL(exists("lease4:198.19.9.195"), 1);     /* the last, 2499 */
+	rd->close(be);
+	free(r);
+}
+
+/* A v6 address another server's client holds: refused, with its holder. */
+static void test_refused6(void)
+{
+	struct lease_backend *be;
+	struct lease6_rec mine = mk6(0x41, 0x41, 3600), theirs = mk6(0x40, 0x40, 3600);
+	struct lease_refusal ref[4];
+	struct lease_backend_stats st;
+
+	be = fresh_be();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	freeReplyObject(cmd("HSET lease6:2001:db8::40 duid 0003ffee iaid 7 lease_type 0 prefix_len 128 "
+			    "pref_lifetime 1800 valid_lifetime 3600 expire %u subnet_id 9 fqdn_fwd 0 "
+			    "fqdn_rev 0 hostname other6 hwaddr %s hwtype 1 hwaddr_source 0 state 0",
+			    now_s + 1000, ""));
+	rd->append6(be, &mine, 1);
+	rd->append6(be, &theirs, 1);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	CU_ASSERT_STRING_EQUAL(hget("lease6:2001:db8::41", "duid"), "0003ff41");
+	CU_ASSERT_STRING_EQUAL(hget("lease6:2001:db8::40", "duid"), "0003ffee");
+	CU_ASSERT_EQUAL_FATAL(rd->refused(be, ref, 4), 1);
+	CU_ASSERT_EQUAL(ref[0].family, 6);
+	CU_ASSERT_EQUAL(ref[0].seq, theirs.seq);
+	CU_ASSERT(lease_addr6_eq(ref[0].addr6, theirs.addr));
+	CU_ASSERT_EQUAL(ref[0].has_holder, 1);
+	CU_ASSERT_EQUAL(ref[0].holder.v6.duid_len, 4);
+	CU_ASSERT_EQUAL(ref[0].holder.v6.duid[3], 0xee);
+	CU_ASSERT_EQUAL(ref[0].holder.v6.iaid, 7);
+	CU_ASSERT_EQUAL(ref[0].holder.v6.expire, now_s + 1000);
+	CU_ASSERT_STRING_EQUAL(ref[0].holder.v6.hostname, "other6");
+	CU_ASSERT(lease_addr6_eq(ref[0].holder.v6.addr, theirs.addr));
+	rd->get_stats(be, &st);
+	CU_ASSERT_EQUAL(st.refused, 1);
+	rd->close(be);
+}
+
+/* Another connection reads the counter and the expiry index in one MULTI
+ * while the big sync runs: it must only ever see none or all of it. */
+struct watch {
+	volatile int stop;
+	unsigned seen, partial;
+	long long want;
+};
+
+static void *watcher(void *arg)
+{
+	struct watch *w = arg;
+	redisContext *c = redisConnectUnix(getenv("RDT_SOCK"));
+
+	while (c && !c->err && !w->stop) {
+		redisReply *r;
+		long long a = -1, b = -1;
+
+		redisAppendCommand(c, "MULTI");
+		redisAppendCommand(c, "GET stat4:7:0");
+		redisAppendCommand(c, "ZCARD expire4");
+		redisAppendCommand(c, "EXEC");
+		for (int k = 0; k < 4; k++) {
+			void *v = NULL;
+
+			if (redisGetReply(c, &v) != REDIS_OK)
+				goto out;
+			r = v;
+			if (k == 3 && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+				a = r->element[0]->type == REDIS_REPLY_STRING ? atoll(r->element[0]->str) : 0;
+				b = r->element[1]->integer;
+			}
+			freeReplyObject(r);
+		}
+		w->seen++;
+		if (a != b || (a != 0 && a != w->want))
+			w->partial++;
+	}
+out:
+	if (c)
+		redisFree(c);
+	return NULL;
+}
+
+static void test_big_batch(void)
+{
+	enum { N = 50000 };
+	struct lease_backend *be;
+	struct lease_rec *r = calloc(N, sizeof(*r));
+	struct lease_refusal ref[1];
+	struct watch w = { .want = N };
+	struct timespec t0, t1;
+	pthread_t t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	be = fresh_be();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	for (unsigned i = 0; i < N; i++)
+		r[i] = mk4(0xc6130000u + i, (uint8_t)i, 3600);
+	CU_ASSERT_EQUAL(rd->append(be, r, N), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, watcher, &w), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	w.stop = 1;
+	pthread_join(t, NULL);
+	printf("\n  sync of %u records: %.0f ms (printed, not checked); watcher: %u reads during "
+	       "and after it, %u partial\n", N, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, w.seen, w.partial);
+	CU_ASSERT(w.seen > 0);
+	CU_ASSERT_EQUAL(w.partial, 0);
+	CU_ASSERT_EQUAL(get_int("stat4:7:0"), N);
+	CU_ASSERT_EQUAL(integer_of(cmd("ZCARD expire4")), N);
+	/* N hashes + schema + expire4 + the counter */
+	CU_ASSERT_EQUAL(integer_of(cmd("DBSIZE")), N + 3);
+	CU_ASSERT_STRING_EQUAL(hget("lease4:198.19.0.0", "hwaddr"), "001122000000");
+	CU_ASSERT_STRING_EQUAL(hget("lease4:198.19.195.79", "hwaddr"), "00112200004f"); /* 49999 */
+	CU_ASSERT_EQUAL(rd->refused(be, ref, 1), 0);
+	rd->close(be);
+	free(r);
+}
+
+static bool repl_link_up(void)
+{
+	redisReply *r = repl_cmd("INFO replication");
+	bool up = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "master_link_status:up");
+
+	freeReplyObject(r);
+	return up;
+}
+
+static long long primary_replicas(void)
+{
+	redisReply *r = cmd("INFO replication");
+	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "connected_slaves:") : NULL;
+	long long n = p ? atoll(p + 17) : -1;
+
+	freeReplyObject(r);
+	return n;
+}
+
+/* Polls cond every 50 ms, 15 s at most: whether it came true. */
+static bool wait_until(bool (*cond)(void))
+{
+	for (int i = 0; i < 300; i++) {
+		if (cond())
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static bool no_replica(void) { return primary_replicas() == 0; }
+
+/* wait-replicas 1: a sync succeeds with the replica attached; with it
+ * detached the sync fails (the script applied on the primary, WAIT
+ * short), keeps the batch and reports no refusal; attached again, the
+ * same batch succeeds and its one refusal is reported once. */
+static void test_wait(void)
+{
+	const char *rport = getenv("RDT_REPL_PORT"), *port = getenv("RDT_PORT");
+	struct lease_backend *be;
+	struct conf_lease_db db;
+	struct lease_rec a = mk4(A(60), 60, 3600), b = mk4(A(61), 61, 3600), c = mk4(A(62), 62, 3600);
+	struct lease_refusal ref[4];
+	struct lease_backend_stats st;
+	redisReply *x;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rport);
+	flush();
+	/* the replica has caught up with the tests before (a busy machine) */
+	CU_ASSERT_EQUAL_FATAL(integer_of(cmd("WAIT 1 15000")), 1);
+	db_conf(&db);
+	db.wait_replicas = 1;
+	db.wait_timeout_ms = 1000;
+	be = open_db(&db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	rd->append(be, &a, 1);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	x = repl_cmd("HGET lease4:198.18.0.60 hwaddr");  /* WAIT said the replica has it */
+	CU_ASSERT(x && x->type == REDIS_REPLY_STRING && strcmp(x->str, "00112200003c") == 0);
+	freeReplyObject(x);
+
+	/* another server's live lease at .62, claimed in the failing batch */
+	freeReplyObject(cmd("HSET lease4:198.18.0.62 hwaddr aabbccddee62 client_id %s valid_lifetime 3600 "
+			    "expire %u subnet_id 7 fqdn_fwd 0 fqdn_rev 0 hostname x state 0", "", now_s + 1000));
+	freeReplyObject(repl_cmd("REPLICAOF NO ONE"));
+	CU_ASSERT_FATAL(wait_until(no_replica));
+	rd->append(be, &b, 1);
+	rd->append(be, &c, 1);
+	CU_ASSERT_NOT_EQUAL(rd->sync(be), 0);
+	CU_ASSERT_EQUAL(rd->refused(be, ref, 4), 0);     /* not before the sync succeeded */
+	rd->get_stats(be, &st);
+	CU_ASSERT_EQUAL(st.commits, 1);
+	CU_ASSERT_EQUAL(st.refused, 0);
+
+	freeReplyObject(repl_cmd("REPLICAOF 127.0.0.1 %s", port));
+	CU_ASSERT_FATAL(wait_until(repl_link_up));
+	CU_ASSERT_EQUAL(rd->sync(be), 0);                /* the kept batch, not appended again */
+	CU_ASSERT_EQUAL(rd->refused(be, ref, 4), 1);
+	CU_ASSERT_EQUAL(ref[0].addr, A(62));
+	x = repl_cmd("HGET lease4:198.18.0.61 hwaddr");
+	CU_ASSERT(x && x->type == REDIS_REPLY_STRING && strcmp(x->str, "00112200003d") == 0);
+	freeReplyObject(x);
+	CU_ASSERT_EQUAL(get_int("stat4:7:0"), 2);        /* .60 and .61 (the test wrote .62) */
+	rd->get_stats(be, &st);
+	CU_ASSERT_EQUAL(st.commits, 2);
+	CU_ASSERT_EQUAL(st.refused, 1);
+	rd->close(be);
+}
+
+/* sentinels: a refused port, a stale one naming the replica, then the
+ * real one: the primary is found (and written); without the real one the
+ * error names each sentinel and why. */
+static void test_sentinel(void)
+{
+	const char *real = getenv("RDT_SENTINEL"), *fake = getenv("RDT_FAKE_SENTINEL");
+	struct lease_backend *be;
+	struct conf_lease_db db;
+	struct lease_rec r = mk4(A(70), 70, 3600);
+	char err[512] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(real);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fake);
+	CU_ASSERT_FATAL(wait_until(repl_link_up));
+	flush();
+	db_conf(&db);
+	db.host[0] = '\0';
+	snprintf(db.sentinel_master, sizeof(db.sentinel_master), "rdt");
+	snprintf(db.sentinels[0], sizeof(db.sentinels[0]), "127.0.0.1:1");
+	snprintf(db.sentinels[1], sizeof(db.sentinels[1]), "%s", fake);
+	snprintf(db.sentinels[2], sizeof(db.sentinels[2]), "%s", real);
+	db.n_sentinels = 3;
+	be = open_db(&db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+	rd->append(be, &r, 1);
+	CU_ASSERT_EQUAL(rd->sync(be), 0);
+	CU_ASSERT_STRING_EQUAL(hget("lease4:198.18.0.70", "hwaddr"), "001122000046");
+	CU_ASSERT_EQUAL(rd->ping(be), 0);
+	rd->close(be);
+
+	db.n_sentinels = 2;
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	printf("\n  without the real sentinel: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "127.0.0.1:1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, fake));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not master"));
+	if (be)
+		rd->close(be);
+	snprintf(db.sentinels[0], sizeof(db.sentinels[0]), "%s", real);
+	snprintf(db.sentinel_master, sizeof(db.sentinel_master), "nosuch");
+	db.n_sentinels = 1;
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, real));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nosuch"));
+	if (be)
+		rd->close(be);
+}
+
+/* Redis's own time in the scripts since CONFIG RESETSTAT, per record. */
+static void bench_redis_cpu(unsigned records)
+{
+	redisReply *r = cmd("INFO commandstats");
+	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "cmdstat_evalsha:") : NULL;
+	unsigned long long calls, usec;
+
+	if (p && sscanf(p, "cmdstat_evalsha:calls=%llu,usec=%llu", &calls, &usec) == 2)
+		printf("  redis: %llu EVALSHA, %.2f us of script time per record\n", calls,
+		       (double)usec / records);
+	freeReplyObject(r);
+}
+
 static void bench(void)
 {
 	struct lease_backend *be;
@@ -370,12 +804,12 @@ static void bench(void)
 	unsigned batches = 32;
 	double s;
 
-	flush();
-	be = open_be();
+	be = fresh_be();
 	if (be == NULL || r == NULL) {
 		free(r);
 		return;
 	}
+	freeReplyObject(cmd("CONFIG RESETSTAT"));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned b = 0; b < batches; b++) {
 		for (unsigned i = 0; i < 1024; i++)
@@ -388,9 +822,32 @@ static void bench(void)
 	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("\n  bench: %u batches of 1024 new v4 leases, append+sync: %.0f leases/s\n",
 	       batches, batches * 1024 / s);
+	bench_redis_cpu(batches * 1024);
 	free(r);
 	rd->close(be);
 }
+
+static const struct {
+	const char *name;
+	CU_TestFunc fn;
+} tests[] = {
+	{ "registry", test_registry },
+	{ "schema key created, another version refused", test_schema },
+	{ "v4/v6 round trip, as stored and as loaded", test_roundtrip },
+	{ "renew, release, decline; the counters follow", test_renew_remove },
+	{ "another server's lease refused with its holder, expired one overwritten",
+	  test_conflict },
+	{ "a failed sync keeps every record", test_failed_sync },
+	{ "bad records skipped and counted", test_bad_records },
+	{ "key prefixes apart, a database number selected", test_prefix_db },
+	{ "AUTH over TCP: the right password writes, a wrong one is not shown", test_auth },
+	{ "SCRIPT FLUSH between syncs: NOSCRIPT, loaded again, applied", test_noscript },
+	{ "v6: another server's lease refused with its holder", test_refused6 },
+	{ "50,000 records in one sync, applied whole and atomically", test_big_batch },
+	{ "wait-replicas 1: short WAIT fails the sync, kept, later applied once", test_wait },
+	{ "sentinels: refused, stale and real; the error names each", test_sentinel },
+	{ "throughput (printed)", bench },
+};
 
 int main(void)
 {
@@ -412,15 +869,8 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("redis backend", NULL, NULL);
-	CU_add_test(s, "registry", test_registry);
-	CU_add_test(s, "schema key created, another version refused", test_schema);
-	CU_add_test(s, "v4/v6 round trip, as stored and as loaded", test_roundtrip);
-	CU_add_test(s, "renew, release, decline; the counters follow", test_renew_remove);
-	CU_add_test(s, "another server's lease refused with its holder, expired one overwritten",
-		    test_conflict);
-	CU_add_test(s, "a failed sync keeps every record", test_failed_sync);
-	CU_add_test(s, "bad records skipped and counted", test_bad_records);
-	CU_add_test(s, "throughput (printed)", bench);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
