@@ -100,6 +100,7 @@ void lease_backend_stats_read(const struct lease_backend_stats *f, struct lease_
 	s->reconnects = __atomic_load_n(&f->reconnects, __ATOMIC_RELAXED);
 	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
 	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
+	s->wait_short = __atomic_load_n(&f->wait_short, __ATOMIC_RELAXED);
 }
 
 int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max)

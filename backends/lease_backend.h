@@ -22,6 +22,7 @@ struct lease_backend_stats {
 	uint64_t reconnects;           /* connections re-established after a loss */
 	uint64_t connected;            /* 1 while the store's connection is up */
 	uint64_t commits;              /* transactions committed */
+	uint64_t wait_short;           /* redis: syncs WAIT found short of wait-replicas */
 };
 
 /* A record the store refused because the address is another client's
@@ -83,6 +84,10 @@ struct lease_backend_ops {
 	 * flusher put it in the outage journal instead). */
 	int (*ping)(struct lease_backend *be);
 	void (*discard)(struct lease_backend *be);
+	/* Optional: why the last call that failed failed ("" if unknown), for
+	 * the logs.  Valid until the next call; only on the thread that made
+	 * the calls (the flusher). */
+	const char *(*last_error)(struct lease_backend *be);
 	/* Lease counts the store keeps itself, right when several servers
 	 * share it (PostgreSQL: the lease4_stat/lease6_stat tables Kea's
 	 * triggers maintain).  For the control thread, over a connection of

@@ -194,6 +194,11 @@ static unsigned pg_refused(struct lease_backend *be, struct lease_refusal *out, 
 	return n;
 }
 
+static const char *pg_last_error(struct lease_backend *be)
+{
+	return be->last_err;
+}
+
 static void pg_get_stats(struct lease_backend *be, struct lease_backend_stats *s)
 {
 	lease_backend_stats_read(&be->st, s);
@@ -222,6 +227,7 @@ const struct lease_backend_ops lease_backend_pgsql_ops = {
 	.compact = NULL,               /* one row per address: nothing to compact */
 	.close = pg_close,
 	.get_stats = pg_get_stats,
+	.last_error = pg_last_error,
 	.refused = pg_refused,
 	.ping = pg_ping,
 	.discard = pg_discard,

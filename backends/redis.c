@@ -402,6 +402,11 @@ static unsigned rd_refused(struct lease_backend *be, struct lease_refusal *out, 
 	return lease_refusals_take(&be->ref, out, max);
 }
 
+static const char *rd_last_error(struct lease_backend *be)
+{
+	return be->last_err;
+}
+
 static void rd_get_stats(struct lease_backend *be, struct lease_backend_stats *s)
 {
 	lease_backend_stats_read(&be->st, s);
@@ -569,6 +574,7 @@ const struct lease_backend_ops lease_backend_redis_ops = {
 	.compact = NULL,               /* one hash per address: nothing to compact */
 	.close = rd_close,
 	.get_stats = rd_get_stats,
+	.last_error = rd_last_error,
 	.refused = rd_refused,
 	.ping = rd_ping,
 	.discard = rd_discard,

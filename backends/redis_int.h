@@ -36,7 +36,6 @@ struct lease_backend {
 	bool was_connected;            /* a later connect counts as a reconnect */
 	char last_err[RD_ERR_MAX];
 	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */
-	uint64_t wait_short;           /* syncs WAIT found short of wait_replicas (no field in st) */
 };
 
 #define RD_STAT_ADD(be, f, v) __atomic_fetch_add(&(be)->st.f, (v), __ATOMIC_RELAXED)

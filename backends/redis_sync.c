@@ -526,7 +526,7 @@ static int rd_run_once(struct lease_backend *be, struct rd_pipe *p, const struct
 		snprintf(be->last_err, sizeof(be->last_err), "redis: WAIT: %lld of %u replicas "
 			 "acknowledged the batch within %u ms", p->replicas, be->db.wait_replicas,
 			 be->db.wait_timeout_ms);
-		__atomic_fetch_add(&be->wait_short, 1, __ATOMIC_RELAXED);
+		RD_STAT_ADD(be, wait_short, 1);
 		ret = -ETIMEDOUT;
 	}
 	if (ret)

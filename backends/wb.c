@@ -39,6 +39,8 @@
 
 struct wb {
 	struct wb_params p;
+	pthread_mutex_t err_mu;         /* guards err: the flusher writes, main reads */
+	char err[WB_ERR_MAX];           /* why the store was last lost or refused a try */
 	struct lease_log **logs;        /* one per worker */
 	int *cons;                      /* our consumer id in each log */
 	uint64_t *appended;             /* highest seq appended, per worker */
@@ -129,6 +131,7 @@ struct wb *wb_create(const struct wb_params *p)
 	if (wb == NULL)
 		goto err;
 	memset(wb, 0, sizeof(*wb));
+	pthread_mutex_init(&wb->err_mu, NULL);
 	wb->p = *p;
 	if (wb->p.idle_sleep_us == 0)
 		wb->p.idle_sleep_us = WB_IDLE_US_DEFAULT;
@@ -374,9 +377,27 @@ static int wb_hold(struct wb *wb)
 	return 0;
 }
 
+/* Keeps the store's reason for the last failure, for wb_store_error. */
+static void wb_note_error(struct wb *wb)
+{
+	const char *e = wb->p.ops->last_error ? wb->p.ops->last_error(wb->p.be) : NULL;
+
+	pthread_mutex_lock(&wb->err_mu);
+	snprintf(wb->err, sizeof(wb->err), "%s", e ? e : "");
+	pthread_mutex_unlock(&wb->err_mu);
+}
+
+void wb_store_error(struct wb *wb, char *buf, size_t len)
+{
+	pthread_mutex_lock(&wb->err_mu);
+	snprintf(buf, len, "%s", wb->err);
+	pthread_mutex_unlock(&wb->err_mu);
+}
+
 /* The store is away (counted once per outage). */
 static void wb_store_lost(struct wb *wb)
 {
+	wb_note_error(wb);
 	if (wb_state(wb) != WB_STORE_UP)
 		return;
 	WB_STAT_ADD(wb, outages, 1);
@@ -389,6 +410,7 @@ static void wb_store_lost(struct wb *wb)
  * (on-fail decides what the server does; it keeps trying). */
 static void wb_try_failed(struct wb *wb)
 {
+	wb_note_error(wb);
 	WB_STAT_ADD(wb, reconnect_tries, 1);
 	wb->tries++;
 	if (wb->p.max_reconnect_tries && wb->tries >= wb->p.max_reconnect_tries)

@@ -51,6 +51,10 @@ enum wb_store_state {
 };
 /* acquire load; any thread */
 enum wb_store_state wb_store_state(const struct wb *wb);
+/* Why the store was last lost, or why the last reconnect try failed, as
+ * the backend said it ("" when it says nothing); any thread. */
+#define WB_ERR_MAX 512
+void wb_store_error(struct wb *wb, char *buf, size_t len);
 
 /* NULL + errno. */
 struct wb *wb_create(const struct wb_params *p);

@@ -435,6 +435,9 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 				 * their replies had left while the database was away */
 				ADD("lease-db-refused-at-replay", (int64_t)ws.refused_replay, false, 0,
 				    -1);
+				/* redis wait-replicas: batches WAIT found short (tried again) */
+				if (s->conf->lease_db.type == CONF_DB_REDIS)
+					ADD("lease-db-wait-short", (int64_t)bs.wait_short, false, 0, -1);
 			}
 		}
 	}

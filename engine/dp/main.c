@@ -238,23 +238,29 @@ static void watch_store(struct dp *dp, const char *conf_path)
 	const struct conf_lease_db *db = &dp->conf->lease_db;
 	enum wb_store_state st = wb_store_state(dp->wb);
 	struct wb_stats ws;
+	char label[PATH_MAX + 16], why[WB_ERR_MAX];
 
 	(void)conf_path;
 	if (st == last)
 		return;
 	wb_get_stats(dp->wb, &ws);
+	/* "postgresql kea", "redis site1", or the type alone */
+	snprintf(label, sizeof(label), "%s%s%s", conf_db_type_name(db->type), db->name[0] ? " " : "",
+		 db->name);
+	wb_store_error(dp->wb, why, sizeof(why));
 	if (st == WB_STORE_UP) {
 		if (db->shared)
-			LOG_I("lease database %s is back: the changes that waited are in it", db->name);
+			LOG_I("lease database %s is back: the changes that waited are in it", label);
 		else
 			LOG_I("lease database %s is back: the journal (%lu change(s) in all) was "
-			      "replayed into it", db->name, ws.replayed);
+			      "replayed into it", label, ws.replayed);
 		if (we_disabled) {
 			__atomic_store_n(&dp->disabled_until, 0, __ATOMIC_RELAXED);
 			we_disabled = false;
 		}
 	} else if (last == WB_STORE_UP) {
-		LOG_W("lease database %s is unreachable: %s%s, reconnecting every %u ms%s", db->name,
+		LOG_W("lease database %s is unreachable%s%s%s: %s%s, reconnecting every %u ms%s", label,
+		      why[0] ? " (" : "", why[0] ? why : "", why[0] ? ")" : "",
 		      db->shared ? "changes wait for it" : "changes go to the journal in ",
 		      db->shared ? "" : db->journal_dir,
 		      db->reconnect_wait_time < WB_RECONNECT_MIN_MS ? WB_RECONNECT_MIN_MS :
@@ -268,8 +274,9 @@ static void watch_store(struct dp *dp, const char *conf_path)
 		}
 	}
 	if (st == WB_STORE_GAVE_UP) {
-		LOG_E("lease database %s: %u reconnect tries failed (backlog %lu change(s) in the "
-		      "journal)%s", db->name, db->max_reconnect_tries, ws.backlog,
+		LOG_E("lease database %s: %u reconnect tries failed, the last: %s (backlog %lu "
+		      "change(s) in the journal)%s", label, db->max_reconnect_tries,
+		      why[0] ? why : "no reason given", ws.backlog,
 		      db->on_fail == CONF_ON_FAIL_SERVE_RETRY_CONTINUE ? "; serving on, "
 		      "journaling and retrying (on-fail serve-retry-continue)" :
 		      "; stopping (on-fail retry-exit); the journal is replayed at the next start");
