@@ -37,9 +37,10 @@ redis_log() { svc_log redistest "$@"; }
 redis_die() { svc_die redistest "$@"; }
 redis_skip_missing() { svc_skip redistest "$@"; }
 
-# redis_cli ARGS...: one command on the server's socket (bounded).
+# redis_cli ARGS...: one command on the server's socket (bounded), in
+# database $REDIS_DB when set (a lease store named by a number).
 redis_cli() {
-	timeout 20 redis-cli -s "$REDIS_SOCK" "$@"
+	timeout 20 redis-cli -s "$REDIS_SOCK" ${REDIS_DB:+-n "$REDIS_DB"} "$@"
 }
 
 # redis_spawn PORT: redis-server on PORT, $REDIS_SOCK and $REDIS_TMP
