@@ -56,8 +56,7 @@ redis_spawn() {
 # redis_ready: wait (5 s) until the server answers PING (not while it
 # loads its append-only file: it answers LOADING then) and take its pid.
 redis_ready() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		[ "$(redis_cli PING 2>/dev/null)" = PONG ] && break
 		sleep 0.05
 	done
@@ -67,7 +66,7 @@ redis_ready() {
 }
 
 redis_start() {
-	local i port
+	local port
 	command -v redis-server >/dev/null || redis_skip_missing "no redis-server (Debian's redis-server)"
 	command -v redis-cli >/dev/null || redis_skip_missing "no redis-cli"
 	if [ -z "$(trap -p EXIT)" ]; then
@@ -78,7 +77,7 @@ redis_start() {
 	REDIS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgt-redis.XXXXXX") || redis_die "mktemp"
 	REDIS_CLEANED=0
 	REDIS_SOCK="$REDIS_TMP/redis.sock"
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		port=$(svc_port)
 		if redis_spawn "$port"; then
 			REDIS_PORT=$port
@@ -93,7 +92,9 @@ redis_start() {
 # redis_crash: SIGKILL the server by pid and wait until it is gone (its
 # files stay: what appendfsync always acknowledged is in the AOF).
 redis_crash() {
-	[ -n "$REDIS_PID" ] && kill -0 "$REDIS_PID" 2>/dev/null || redis_die "redis-server not running"
+	if [ -z "$REDIS_PID" ] || ! kill -0 "$REDIS_PID" 2>/dev/null; then
+		redis_die "redis-server not running"
+	fi
 	kill -KILL "$REDIS_PID"
 	svc_gone redistest redis-server "$REDIS_PID" 10
 	REDIS_PID=
@@ -103,7 +104,9 @@ redis_crash() {
 # redis_restart: start the stopped server again on its port, socket and
 # directory; it loads its append-only file before it answers PING.
 redis_restart() {
-	[ -z "$REDIS_PID" ] || ! kill -0 "$REDIS_PID" 2>/dev/null || redis_die "redis-server still runs"
+	if [ -n "$REDIS_PID" ] && kill -0 "$REDIS_PID" 2>/dev/null; then
+		redis_die "redis-server still runs"
+	fi
 	rm -f "$REDIS_TMP/redis.pid"
 	redis_spawn "$REDIS_PORT" || { tail -20 "$REDIS_TMP/redis.log" >&2; redis_die "redis-server did not restart"; }
 	redis_ready

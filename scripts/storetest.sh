@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # NT_* are scripts/netns.sh's knobs
 # What the lease-store tests share (tests/integration/redis_outage.sh,
 # redis_shared.sh; the PostgreSQL ones run the same scenarios): source it
 # after scripts/netns.sh and the store's own script (pgtest.sh,
@@ -7,7 +7,8 @@
 #   st_outage RATE OUTAGE BEFORE AFTER CRASH RESTART   # the store away under load
 #   st_load NAME NS IFACE SEED MAC-BASE RATE SECS      # tcpdump + perfdhcp on one link
 #   st_ackcheck PCAP CSV WHO                           # every ACK is a valid lease
-#   st_second_server LEASE-DB                          # server B on a second pair
+#   st_server a|b LEASE-DB                             # server A, or B on a second pair
+#   st_shared_away SOCK CRASH RESTART                  # a shared store away and back
 #   st_ctl_stat SOCK NAME                              # one statistic over a socket
 
 # st_stat TAG NAME: the running server's statistic NAME, its whole dump
@@ -23,7 +24,7 @@ st_stat() { nt_server_stats "$NT_TMP/stats.$1" && nt_stat "$2" "$NT_TMP/stats.$1
 # back, the journal must be replayed (backlog 0, one outage counted).
 # Returns when the load is over and its last changes are in the store.
 st_outage() {
-	local rate=$1 outage=$2 before=$3 after=$4 crash=$5 restart=$6
+	local rate=$1 outage=$2 before=$3 crash=$5 restart=$6
 	local tpid ppid secs n a1 a2 t0 backlog load=$(($3 + $2 + $4))
 	# the server's replies only (OFFER, ACK; to perfdhcp's giaddr, port
 	# 67): half the packets to read back
@@ -80,7 +81,8 @@ st_back() {
 # valid lease of that chaddr in CSV (a Kea v4 lease file written from the
 # store), and there was an ACK; else the test fails.
 st_ackcheck() {
-	local out="$NT_TMP/ackcheck-$(basename "$1" .pcap).out" rc
+	local out rc
+	out="$NT_TMP/ackcheck-$(basename "$1" .pcap).out"
 	timeout 120 "$NT_PY" "$NT_HELPER" ackcheck "$1" "$2" >"$out" 2>&1
 	rc=$?
 	grep MISSING "$out" | head -20 >&2
@@ -101,21 +103,56 @@ st_load() {
 	eval "P_$1=\$NT_LAST_PID"
 }
 
-# st_second_server LEASE-DB: a second server (B) on a second pair of
-# namespaces with its own DPDK prefix, control socket ($NT_TMP/b.sock) and
-# statistics file, on LEASE-DB; sets B_PID B_CLI B_VC.  The harness's
-# variables then name B's (the caller saved A's).
-st_second_server() {
-	NT_SRV="pgt-$NT_ID-srv2" NT_CLI="pgt-$NT_ID-cli2" NT_VS="pgs${NT_ID}b" NT_VC="pgc${NT_ID}b"
-	NT_DPDK_PREFIX="pg-test-$NT_ID-b" NT_STATS="$NT_TMP/stats.b"
-	NT_LEASE_DB=$1
+# st_server a|b LEASE-DB: server A on the harness's namespaces, or B on a
+# second pair with its own DPDK prefix and statistics file, each on
+# LEASE-DB with its control socket in $NT_TMP/a.sock or b.sock; sets
+# A_/B_PID, _CLI, _VC.  After B the harness's variables name B's.
+st_server() {
+	local up=${1^^}
+	if [ "$1" = b ]; then
+		NT_SRV="pgt-$NT_ID-srv2" NT_CLI="pgt-$NT_ID-cli2" NT_VS="pgs${NT_ID}b" NT_VC="pgc${NT_ID}b"
+		NT_DPDK_PREFIX="pg-test-$NT_ID-b" NT_STATS="$NT_TMP/stats.b"
+	fi
+	NT_LEASE_DB=$2
 	nt_topology
-	NT_EXTRA_CONF="control-socket = { socket-name = \"$NT_TMP/b.sock\"; };"
+	NT_EXTRA_CONF="control-socket = { socket-name = \"$NT_TMP/$1.sock\"; };"
 	nt_server_conf
 	nt_server_check
 	nt_server_start
-	B_PID=$NT_SRV_PID B_CLI=$NT_CLI B_VC=$NT_VC
+	eval "${up}_PID=\$NT_SRV_PID ${up}_CLI=\$NT_CLI ${up}_VC=\$NT_VC"
 }
+
+# st_shared_away SOCK CRASH RESTART: the shared store goes away (CRASH)
+# under the server of control socket SOCK, on the harness's link: nothing
+# is acknowledged without it (no journal with shared = true: other
+# servers' claims would be unknown) and DHCP service stops (on-fail
+# stop-retry-exit); RESTART brings it back and the server serves again:
+# the client that got nothing meanwhile gets a lease, in $NT_TMP/up.txt
+# (pgtest.py dora's line).  The address offered may be another server's
+# that this one has not learnt yet: the store refuses it and the client
+# gets a NAK, as any client would, and starts over; the server learnt
+# that address, so it is never offered again.
+st_shared_away() {
+	local sock=$1 try
+	"$2"
+	if nt_dora --count 1 --mac-base 02:00:00:00:a0:00 --timeout 4 >"$NT_TMP/down.txt" 2>&1; then
+		nt_fail "the server ACKed while the shared store was away"
+	fi
+	[ "$(st_ctl_stat "$sock" lease-db-connected)" = 0 ] || nt_fail "lease-db-connected is not 0"
+	"$3"
+	nt_wait_for 30 "the server to see the store again" st_connected "$sock"
+	for try in 1 2 3 4 5 6 7 8; do
+		nt_dora --count 1 --mac-base 02:00:00:00:a0:00 >"$NT_TMP/up.txt" 2>"$NT_TMP/up.err" && break
+		cat "$NT_TMP/up.err" >&2
+		grep -q 'FAILED NAK for' "$NT_TMP/up.err" || nt_fail "no lease once the store is back"
+		cat "$NT_TMP/up.err" >>"$NT_TMP/naks.txt"
+		[ "$try" = 8 ] && nt_fail "8 NAKs in a row once the store is back"
+	done
+	[ -z "$(awk '{ print $NF }' "$NT_TMP/naks.txt" 2>/dev/null | sort | uniq -d)" ] ||
+		nt_fail "an address was refused, NAKed and then offered again"
+}
+
+st_connected() { [ "$(st_ctl_stat "$1" lease-db-connected)" = 1 ]; }
 
 # st_ctl_stat SOCK NAME: statistic NAME over control socket SOCK (0 when
 # absent).

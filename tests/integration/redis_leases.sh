@@ -66,7 +66,7 @@ awk '{ print $1, $2 }' "$NT_TMP/dora1.txt" | sort >"$NT_TMP/acked.txt"
 redis_leases4 $P 1 >"$NT_TMP/db1.txt"
 diff "$NT_TMP/acked.txt" "$NT_TMP/db1.txt" >&2 || nt_fail "the lease4 hashes differ from the ACKs"
 now=$(date +%s)
-while read -r mac addr; do
+while read -r _ addr; do
 	k="${P}lease4:$addr"
 	[ "$(redis_cli HGET "$k" valid_lifetime)" = $VALID ] || nt_fail "$k: valid_lifetime is not $VALID"
 	[ "$(redis_cli HGET "$k" subnet_id)" = 1 ] || nt_fail "$k: subnet_id is not 1"
