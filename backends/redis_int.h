@@ -30,8 +30,9 @@ struct lease_backend {
 	char prefix[RD_PREFIX_MAX];    /* "" or "name:" */
 	char sha[41];                  /* the sync script's SHA1 once loaded, else "" */
 	struct rd_pending pend[2];     /* [0] v4, [1] v6 */
-	unsigned *plan;                /* sync's scratch: pending indexes, one per address */
-	unsigned plan_cap;
+	/* sync's scratch: every pending record sorted by (family, address,
+	 * order appended), a struct rd_slot each (redis_sync.c) */
+	void *all;
 	struct lease_refusals ref;     /* refusals of applied syncs */
 	bool was_connected;            /* a later connect counts as a reconnect */
 	char last_err[RD_ERR_MAX];

@@ -40,14 +40,35 @@ static int rd_u32(const redisReply *h, const char *f, uint32_t max, uint32_t *v)
 	return 0;
 }
 
+/* Hex, as this server writes it, or with ':' / '-' between the bytes
+ * (how most tools print a hardware address). */
 static int rd_bytes(const redisReply *h, const char *f, uint8_t *out, size_t max, uint8_t *len)
 {
 	const redisReply *x = rd_field(h, f);
+	char plain[2 * 255];
+	size_t k = 0;
 	int n;
 
 	if (x == NULL)
 		return -1;
-	n = lease_unhex(x->str, x->len, out, max);
+	if (memchr(x->str, ':', x->len) || memchr(x->str, '-', x->len)) {
+		for (size_t i = 0; i < x->len; i++) {
+			char c = x->str[i];
+
+			if (c == ':' || c == '-') {
+				/* one separator after each whole byte */
+				if (k == 0 || k % 2 || i + 1 == x->len)
+					return -1;
+				continue;
+			}
+			if (k == sizeof(plain))
+				return -1;
+			plain[k++] = c;
+		}
+		n = lease_unhex(plain, k, out, max);
+	} else {
+		n = lease_unhex(x->str, x->len, out, max);
+	}
 	if (n < 0)
 		return -1;
 	*len = (uint8_t)n;

@@ -124,7 +124,8 @@ static const char rd_script[] =
 
 struct rd_slot {
 	struct lease_addr6 key;
-	unsigned pos;
+	unsigned pos;                  /* in its family's pending records */
+	unsigned first, n;             /* a winner: its address's slots in be->all */
 	uint8_t fam;
 };
 
@@ -461,7 +462,17 @@ static void rd_pipe_script(struct lease_backend *be, struct rd_pipe *p, const re
 		idx = strtoul(e->element[0]->str, &end, 10);
 		if (*end || idx >= nwin)
 			continue;
-		rd_refusal_add(be, &win[idx], e->element[1]->type == REDIS_REPLY_ARRAY ? e->element[1] : NULL);
+		/* every change of the batch for that address is refused, not
+		 * only the last: each may have a reply waiting (a REQUEST and
+		 * its retransmission) */
+		const struct rd_slot *all = be->all;
+		const redisReply *h = e->element[1]->type == REDIS_REPLY_ARRAY ? e->element[1] : NULL;
+
+		for (unsigned j = win[idx].first; j + 1 < win[idx].first + win[idx].n; j++) {
+			rd_refusal_add(be, &all[j], h);
+			p->refused++;
+		}
+		rd_refusal_add(be, &win[idx], h);
 		p->refused++;
 	}
 }
@@ -575,14 +586,20 @@ static int rd_run(struct lease_backend *be, const struct rd_slot *win, unsigned 
 	return ret;
 }
 
-/* The winners of both families: the last record appended per address. */
+/* The winners of both families: the last record appended per address,
+ * each with where its address's records are in be->all (every pending
+ * record, sorted: the losers come right before their winner). */
 static int rd_plan(struct lease_backend *be, struct rd_slot **out, unsigned *nout)
 {
-	unsigned n = be->pend[0].n + be->pend[1].n, k = 0, w = 0;
+	unsigned n = be->pend[0].n + be->pend[1].n, k = 0, w = 0, first = 0;
 	struct rd_slot *s = malloc((n ? n : 1) * sizeof(*s));
+	struct rd_slot *win = malloc((n ? n : 1) * sizeof(*win));
 
-	if (s == NULL)
+	if (s == NULL || win == NULL) {
+		free(s);
+		free(win);
 		return -ENOMEM;
+	}
 	for (int fam = 0; fam < 2; fam++)
 		for (unsigned i = 0; i < be->pend[fam].n; i++) {
 			if (fam) {
@@ -592,13 +609,20 @@ static int rd_plan(struct lease_backend *be, struct rd_slot **out, unsigned *nou
 				s[k].key.lo = ((const struct lease_rec *)rd_rec(&be->pend[0], i))->addr;
 			}
 			s[k].pos = i;
+			s[k].first = s[k].n = 0;
 			s[k++].fam = (uint8_t)fam;
 		}
 	qsort(s, n, sizeof(*s), rd_slot_cmp);
 	for (unsigned i = 0; i < n; i++)
-		if (i + 1 == n || s[i].fam != s[i + 1].fam || !lease_addr6_eq(s[i].key, s[i + 1].key))
-			s[w++] = s[i];
-	*out = s;
+		if (i + 1 == n || s[i].fam != s[i + 1].fam || !lease_addr6_eq(s[i].key, s[i + 1].key)) {
+			win[w] = s[i];
+			win[w].first = first;
+			win[w++].n = i + 1 - first;
+			first = i + 1;
+		}
+	free(be->all);
+	be->all = s;
+	*out = win;
 	*nout = w;
 	return 0;
 }
@@ -656,6 +680,6 @@ void rd_sync_free(struct lease_backend *be)
 	free(be->pend[1].recs);
 	be->pend[0].recs = be->pend[1].recs = NULL;
 	be->pend[0].n = be->pend[1].n = 0;
-	free(be->plan);
-	be->plan = NULL;
+	free(be->all);
+	be->all = NULL;
 }

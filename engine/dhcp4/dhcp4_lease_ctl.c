@@ -374,10 +374,28 @@ int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 	bool existed;
 	uint16_t p;
 
+	struct lease_rec unknown;
+
 	worker_serving(w);
 	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
 		return -ENOENT;
-	if (!holder || holder->expire <= w->now || !holder->valid_lft ||
+	if (!holder) {
+		/* live for the store, unreadable here: held by a stand-in
+		 * (the address's own hardware address of 16 bytes) */
+		memset(&unknown, 0, sizeof(unknown));
+		unknown.addr = addr;
+		unknown.subnet_id = l->subnet_id;
+		unknown.valid_lft = LEASE_UNKNOWN_HOLD_S;
+		unknown.expire = w->now + LEASE_UNKNOWN_HOLD_S;
+		unknown.hwaddr_len = 16;
+		memcpy(unknown.hwaddr, LEASE_UNKNOWN_HOLDER, 12);
+		unknown.hwaddr[12] = (uint8_t)(addr >> 24);
+		unknown.hwaddr[13] = (uint8_t)(addr >> 16);
+		unknown.hwaddr[14] = (uint8_t)(addr >> 8);
+		unknown.hwaddr[15] = (uint8_t)addr;
+		holder = &unknown;
+	}
+	if (holder->expire <= w->now || !holder->valid_lft ||
 	    holder->state != LEASE_STATE_DEFAULT || rt_reserved(rt, addr))
 		return dhcp4_lease_drop(w, l, 0);
 	dhcp4_rec_key(holder, w->conf->match_client_id, &k);

@@ -240,9 +240,26 @@ int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_
 	uint16_t p;
 	bool existed;
 
+	struct lease6_rec unknown;
+
 	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
 		return -ENOENT;
-	if (!holder || holder->expire <= w->now || !holder->valid_lft || !holder->duid_len ||
+	if (!holder) {
+		/* live for the store, unreadable here: held by a stand-in
+		 * (a DUID of the marker and the address) */
+		memset(&unknown, 0, sizeof(unknown));
+		unknown.addr = addr;
+		unknown.type = l->type;
+		unknown.prefix_len = l->prefix_len;
+		unknown.subnet_id = l->subnet_id;
+		unknown.valid_lft = unknown.pref_lft = LEASE_UNKNOWN_HOLD_S;
+		unknown.expire = w->now + LEASE_UNKNOWN_HOLD_S;
+		unknown.duid_len = 32;
+		memcpy(unknown.duid, LEASE_UNKNOWN_HOLDER, 16);
+		lease_addr6_store(addr, unknown.duid + 16);
+		holder = &unknown;
+	}
+	if (holder->expire <= w->now || !holder->valid_lft || !holder->duid_len ||
 	    holder->state != LEASE_STATE_DEFAULT || holder->type != l->type ||
 	    (l->flags & LEASE6_F_RESERVED))
 		return dhcp6_lease_drop(w, l, 0);

@@ -45,6 +45,14 @@ uint64_t lease_addr6_hash(struct lease_addr6 a);
  * updates a DDNS-enabled server did), kept so a Kea file reads back the
  * same; no DNS update is made here, so a renewal clears them. */
 enum { LEASE_F_FQDN_FWD = 1, LEASE_F_FQDN_REV = 2, LEASE_F_FOREIGN = 16 };
+/* A refusal whose holder the store could not read (a row or hash another
+ * tool wrote in a form this server does not parse): the address is still
+ * live for the store, so it is learnt as held, for this long, by a
+ * stand-in client unique to the address (LEASE_UNKNOWN_HOLDER: the
+ * identifier's first bytes; no real hardware address or DUID is 16 bytes
+ * of this).  Without it the same address would be claimed again at once. */
+#define LEASE_UNKNOWN_HOLD_S 300
+#define LEASE_UNKNOWN_HOLDER "\xffperegrine-unkn"   /* 16 bytes */
 /* LEASE_F_FOREIGN: another server's lease in a shared database, learnt
  * when the store refused this server's claim on its address.  It keeps
  * the address taken until it expires; it is never written to the store
