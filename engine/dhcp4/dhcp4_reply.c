@@ -191,6 +191,7 @@ int dhcp4_reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *ou
 		return drop(t, STAT4_MAX);
 
 	deliver(t, type, yiaddr, tx);
+	tx->msg_type = type;
 	t->w->st.c[STAT4_PKT4_SENT]++;
 	if (type == DHCP4_OFFER)
 		t->w->st.c[STAT4_PKT4_OFFER_SENT]++;
@@ -199,4 +200,15 @@ int dhcp4_reply(struct txn *t, uint8_t type, const struct lease4 *l, uint8_t *ou
 	else if (type == DHCP4_NAK)
 		t->w->st.c[STAT4_PKT4_NAK_SENT]++;
 	return (int)n;
+}
+
+void dhcp4_reply_unsent(struct dhcp4_worker *w, uint8_t msg_type)
+{
+	w->st.c[STAT4_PKT4_SENT]--;
+	if (msg_type == DHCP4_OFFER)
+		w->st.c[STAT4_PKT4_OFFER_SENT]--;
+	else if (msg_type == DHCP4_ACK)
+		w->st.c[STAT4_PKT4_ACK_SENT]--;
+	else if (msg_type == DHCP4_NAK)
+		w->st.c[STAT4_PKT4_NAK_SENT]--;
 }

@@ -60,6 +60,7 @@ struct dhcp4_tx {
 	uint16_t src_port, dst_port;
 	uint8_t dst_mac[6];            /* ff:ff:ff:ff:ff:ff for broadcast */
 	uint8_t ask;                   /* DHCP4_SUSPEND: enum dhcp4_ask */
+	uint8_t msg_type;              /* the reply's (counted as sent in pkt4-*-sent) */
 	uint64_t wait_seq;             /* 0: send now; else the lease change (its seq in
 					 * the worker's log) the reply answers for: the
 					 * datapath holds it until that is safe */
@@ -299,6 +300,10 @@ void dhcp4_set_cursor_spread(uint32_t spread);
 /* Worker: the store refused its change `seq` at addr, another server's
  * client (holder; NULL: unknown) holds it.  See dhcp4_lease_ctl.c.  0, or
  * -ENOENT when that change is no longer this worker's lease at addr. */
+/* A reply counted as sent (pkt4-sent, pkt4-<type>-sent) did not leave
+ * after all: the datapath dropped it (the store refused its lease, or it
+ * waited too long).  Worker thread. */
+void dhcp4_reply_unsent(struct dhcp4_worker *w, uint8_t msg_type);
 int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 			const struct lease_rec *holder);
 int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq);

@@ -417,8 +417,15 @@ finish:
 	memcpy(tx->dst_ip, rx->src_ip, 16);
 	tx->dst_port = req->n_relays ? DHCP6_SERVER_PORT : DHCP6_CLIENT_PORT;
 	tx->wait_seq = w->commit ? t.wait_seq : 0;
+	tx->msg_type = reply;
 	w->st.c[STAT6_PKT6_SENT]++;
 	w->st.c[reply == DHCP6_ADVERTISE ? STAT6_PKT6_ADVERTISE_SENT : STAT6_PKT6_REPLY_SENT]++;
 	(void)ret;
 	return (int)n;
+}
+
+void dhcp6_reply_unsent(struct dhcp6_worker *w, uint8_t msg_type)
+{
+	w->st.c[STAT6_PKT6_SENT]--;
+	w->st.c[msg_type == DHCP6_ADVERTISE ? STAT6_PKT6_ADVERTISE_SENT : STAT6_PKT6_REPLY_SENT]--;
 }

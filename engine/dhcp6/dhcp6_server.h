@@ -121,7 +121,12 @@ struct dhcp6_tx {
 	uint8_t dst_ip[16];
 	uint16_t dst_port;
 	uint64_t wait_seq;              /* 0: send now; else the log change it waits for */
+	uint8_t msg_type;               /* the reply's (counted as sent in pkt6-*-sent) */
 };
+
+/* A reply counted as sent did not leave after all (dropped by the
+ * datapath: a refused lease, a timeout).  Worker thread. */
+void dhcp6_reply_unsent(struct dhcp6_worker *w, uint8_t msg_type);
 
 /* Worker that owns a client: lease_duid_hash(duid) % n_workers.  A
  * message without a client id goes to worker 0 (it is dropped there, or

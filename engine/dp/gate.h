@@ -37,6 +37,8 @@ struct gate_item {
 	uint16_t port;
 	uint8_t on_timeout;            /* GATE_NAK or GATE_DROP */
 	uint8_t refused;               /* set by gate_refuse: leaves as GATE_REFUSED */
+	uint8_t family;                /* the caller's: e.g. the reply's family (4, 6) */
+	uint8_t msg_type;              /* ... and its message type */
 	void *req;                     /* the caller's: e.g. the request, to serve again */
 };
 

@@ -60,19 +60,32 @@ static inline void tx_enqueue(struct dp_worker *w, unsigned pidx, struct rte_mbu
 		tx_flush(w, pidx);
 }
 
+/* A parked reply that will not leave was counted as sent by the protocol
+ * layer: take it back (Kea counts what left). */
+static void reply_unsent(struct dp_worker *w, const struct gate_item *it)
+{
+	if (it->family == 4)
+		dhcp4_reply_unsent(w->dw, it->msg_type);
+	else if (it->family == 6 && w->dw6)
+		dhcp6_reply_unsent(w->dw6, it->msg_type);
+}
+
 /* Hold a reply until the log consumers in w->need have its lease change
  * (seq), at most DP_GATE_TIMEOUT_MS; then it is dropped and the client
  * retransmits (its lease is already in the table). */
-static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, uint64_t seq)
+static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, uint64_t seq,
+			uint8_t family, uint8_t msg_type)
 {
 	struct gate_item it = {
 		.pkt = m, .seq = seq, .deadline = rte_rdtsc() + w->gate_cycles,
 		.port = (uint16_t)pidx, .on_timeout = GATE_DROP, .req = w->cur_req,
+		.family = family, .msg_type = msg_type,
 	};
 
 	w->cur_req = NULL;
 	if (unlikely(gate_park(w->gate, w->need, &it) != 0)) {
 		w->sdp.c[STAT_DP_PARK_FULL]++;
+		reply_unsent(w, &it);
 		rte_pktmbuf_free(m);
 		rte_pktmbuf_free(it.req);
 		return;
@@ -91,6 +104,7 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 			rte_pktmbuf_free(it->req);
 		return;
 	}
+	reply_unsent(w, it);
 	if (o == GATE_REFUSED) {
 		/* the store refused its lease: another server's client holds
 		 * the address.  Not sent; the request is served again after
@@ -151,13 +165,14 @@ static inline unsigned unpark(struct dp_worker *w)
 /* A reply framed in the request's mbuf (flen bytes) leaves now, or waits
  * in the gate until its lease change (seq) is safe. */
 static __rte_always_inline void frame_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
-					  size_t flen, uint64_t wait_seq)
+					  size_t flen, uint64_t wait_seq, uint8_t family,
+					  uint8_t msg_type)
 {
 	m->data_len = (uint16_t)flen;
 	m->pkt_len = (uint32_t)flen;
 	m->ol_flags = 0;
 	if (wait_seq && w->need)
-		park(w, pidx, m, wait_seq);
+		park(w, pidx, m, wait_seq, family, msg_type);
 	else
 		tx_enqueue(w, pidx, m);
 }
@@ -176,7 +191,7 @@ static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *
 	memcpy(f + NET_UDP4_HLEN, w->scratch, (size_t)n);
 	flen = net_build_udp4(f, port->mac.addr_bytes, tx->dst_mac, tx->src_ip, tx->dst_ip,
 			      tx->src_port, tx->dst_port, (size_t)n);
-	frame_out(w, m, pidx, flen, tx->wait_seq);
+	frame_out(w, m, pidx, flen, tx->wait_seq, 4, tx->msg_type);
 }
 
 /* The transaction waits for an answer: keep the request under a token
@@ -398,7 +413,7 @@ static void reply6_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, i
 	memcpy(f + NET_UDP6_HLEN, w->scratch, (size_t)n);
 	flen = net_build_udp6(f, port->mac.addr_bytes, mac, src, tx->dst_ip, DHCP6_SERVER_PORT,
 			      tx->dst_port, (size_t)n, 255);
-	frame_out(w, m, pidx, flen, tx->wait_seq);
+	frame_out(w, m, pidx, flen, tx->wait_seq, 6, tx->msg_type);
 }
 
 /* DHCPv6 (UDP 547 over IPv6): dhcp-disable, not for us, parse, steer on

@@ -70,6 +70,10 @@ for s in a b; do
 	[ "$g" = "$d" ] || nt_fail "server $s: $d refused replies dropped, $g served again"
 	[ "${S[$s.pkt4-nak-sent]}" -ge "$d" ] ||
 		nt_fail "server $s: refused REQUESTs were not answered with a NAK"
+	# pkt4-ack-sent counts what left, as Kea's: not the refused replies
+	n=$(timeout 60 "$NT_PY" "$NT_HELPER" acks "$NT_TMP/$s.pcap" | wc -l)
+	[ "$n" = "${S[$s.pkt4-ack-sent]}" ] ||
+		nt_fail "server $s: pkt4-ack-sent ${S[$s.pkt4-ack-sent]}, but $n ACKs on the wire"
 done
 
 redis_lease4_csv $P "$NT_TMP/lease4.csv"
