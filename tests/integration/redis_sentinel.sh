@@ -14,6 +14,7 @@
 # Usage: redis_sentinel.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
 . "$(dirname "$0")/../../scripts/svctest.sh"
+. "$(dirname "$0")/../../scripts/storetest.sh"
 nt_init "$@"
 [ "$SERVER" = peregrine ] || nt_skip "peregrine only"
 nt_need redis-server redis-sentinel redis-cli /usr/sbin/perfdhcp tcpdump
@@ -91,17 +92,10 @@ NT_POOL="198.18.1.0 - 198.18.255.254"
 nt_server_conf
 nt_server_check
 nt_server_start
-stat() { nt_server_stats "$NT_TMP/stats.$1" && nt_stat "$2" "$NT_TMP/stats.$1"; }
-
-PCAP="$NT_TMP/replies.pcap"
-nt_bg tcpdump "$NT_CLI" "$(command -v tcpdump)" -i "$NT_VC" -n -U -s 0 -w "$PCAP" \
-	udp and \( port 67 or port 68 \)
-TPID=$NT_LAST_PID
-nt_wait_for 10 "tcpdump to listen" grep -q 'listening on' "$NT_TMP/tcpdump.log"
-nt_bg perfdhcp "$NT_CLI" /usr/sbin/perfdhcp -4 -l "$NT_VC" -r $RATE -p $LOAD_SECS -R 16000000 -s 7
-PPID_=$NT_LAST_PID
+st_load replies "$NT_CLI" "$NT_VC" 7 00:0d:01:00:00:00 $RATE $LOAD_SECS
+PCAP="$NT_TMP/replies.pcap" TPID=$T_replies PPID_=$P_replies
 sleep 6
-before=$(stat before pkt4-ack-sent)
+before=$(st_stat before pkt4-ack-sent)
 [ "$before" -gt $((RATE * 2)) ] || nt_fail "only $before ACKs before the failover"
 [ "$(nt_stat lease-db-connected "$NT_TMP/stats.before")" = 1 ] || nt_fail "not connected before"
 # (a primary stalled past down-after, e.g. in fsync on a busy disk, would
@@ -118,16 +112,14 @@ nt_log "the sentinel names port $P2 after $((SECONDS - t0)) s"
 # the old primary comes back as the new one's replica, so WAIT can succeed
 rs_start old-primary "$P1" --replicaof 127.0.0.1 "$P2"
 nt_wait_for 30 "the old primary to replicate the new one" link_up "$P1"
-during=$(stat during pkt4-ack-sent)
+during=$(st_stat during pkt4-ack-sent)
 nt_log "$((during - before)) ACKs since the kill"
 [ $((during - before)) -gt 0 ] || nt_fail "no ACK after the kill (commit mode must journal)"
 
 nt_wait_exit "$PPID_" $((LOAD_SECS + 20))
 sleep 1
 nt_stop "$TPID" 5
-back() { [ "$(stat back lease-db-journal-backlog)" = 0 ] &&
-	[ "$(nt_stat lease-db-connected "$NT_TMP/stats.back")" = 1 ]; }
-nt_wait_for 40 "Peregrine to replay its journal into the new primary" back
+nt_wait_for 40 "Peregrine to replay its journal into the new primary" st_back
 outages=$(nt_stat lease-db-outages "$NT_TMP/stats.back")
 reconnects=$(nt_stat lease-db-reconnects "$NT_TMP/stats.back")
 nt_log "outages $outages, reconnects $reconnects, replayed" \
