@@ -38,13 +38,16 @@
 #     --write FILE     replace the table between the compare_pg markers in
 #                      FILE (compare_pg_fast with --no-durable)
 #     --json FILE      the rows as JSON lines (one per row and round)
+#     --mark NAME      the markers --write replaces (default compare_pg, or
+#                      compare_pg_fast with --no-durable), so a run of some
+#                      rows (--only) can have a section of its own
 #
 # Needs root.  Processes started through scripts/netns.sh and stopped by
 # PID; PostgreSQL stopped by pgtest.sh's cleanup (from nt_cleanup); every
 # step under timeout(1); namespaces, hugepage mount and temp dirs removed.
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SMOKE=0 ONLY="" STEP=4 HUGE=auto WRITE="" JSON_OUT="" ROUNDS=1 DURABLE=1
+SMOKE=0 ONLY="" MARK_ARG="" STEP=4 HUGE=auto WRITE="" JSON_OUT="" ROUNDS=1 DURABLE=1
 ARGS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--no-huge) HUGE=0 ;;
 	--write) WRITE=$2; shift ;;
 	--json) JSON_OUT=$2; shift ;;
+	--mark) MARK_ARG=$2; shift ;;
 	-h | --help) sed -n '2,40p' "$0"; exit 0 ;;
 	*) ARGS+=("$1") ;;
 	esac
@@ -334,10 +338,12 @@ if [ -n "$WRITE" ]; then
 	CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	MARK=compare_pg
 	[ "$DURABLE" = 1 ] || MARK=compare_pg_fast
+	[ -n "$MARK_ARG" ] && MARK=$MARK_ARG
 	CMD="sudo bench/compare_pg.sh"
 	[ "$ROUNDS" != 1 ] && CMD+=" --rounds $ROUNDS"
 	[ "$DURABLE" = 1 ] || CMD+=" --no-durable"
 	[ -n "$ONLY" ] && CMD+=" --only '$ONLY'"
+	[ -n "$MARK_ARG" ] && CMD+=" --mark $MARK_ARG"
 	{
 		echo "<!-- $MARK:begin (written by bench/compare_pg.sh; do not edit by hand) -->"
 		echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($CPU), kernel $(uname -r),"
