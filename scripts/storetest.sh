@@ -9,6 +9,7 @@
 #   st_ackcheck PCAP CSV WHO                           # every ACK is a valid lease
 #   st_server a|b LEASE-DB                             # server A, or B on a second pair
 #   st_shared_away SOCK CRASH RESTART                  # a shared store away and back
+#   st_shared_check                                    # after st_load a and b: the refusals
 #   st_ctl_stat SOCK NAME                              # one statistic over a socket
 
 # st_stat TAG NAME: the running server's statistic NAME, its whole dump
@@ -150,6 +151,39 @@ st_shared_away() {
 	done
 	[ -z "$(awk '{ print $NF }' "$NT_TMP/naks.txt" 2>/dev/null | sort | uniq -d)" ] ||
 		nt_fail "an address was refused, NAKed and then offered again"
+}
+
+# st_shared_check: after a load on servers a and b (st_load, pcaps in
+# $NT_TMP/a.pcap, b.pcap) sharing one store: their claims collided (some
+# refused, some foreign lease learnt), every refused request was served
+# again at once (the address is the other's now, so the client gets a NAK
+# and starts over, not silence), and pkt4-ack-sent is the ACKs on the wire
+# (what left, as Kea counts: not the refused replies).  The statistics in
+# S[server.name].
+st_shared_check() {
+	local s v d g n
+	declare -gA S
+	for s in a b; do
+		for v in lease-db-refused leases-learnt-foreign dp-drop-lease-refused pkt4-nak-sent \
+			dp-lease-refused-served-again pkt4-ack-sent; do
+			S[$s.$v]=$(st_ctl_stat "$NT_TMP/$s.sock" $v)
+		done
+		nt_log "server $s: ACKs ${S[$s.pkt4-ack-sent]}, refused ${S[$s.lease-db-refused]}" \
+			"(learnt ${S[$s.leases-learnt-foreign]}, replies dropped" \
+			"${S[$s.dp-drop-lease-refused]}, served again" \
+			"${S[$s.dp-lease-refused-served-again]}, NAKs ${S[$s.pkt4-nak-sent]})"
+		d=${S[$s.dp-drop-lease-refused]} g=${S[$s.dp-lease-refused-served-again]}
+		[ "$g" = "$d" ] || nt_fail "server $s: $d refused replies dropped, $g served again"
+		[ "${S[$s.pkt4-nak-sent]}" -ge "$d" ] ||
+			nt_fail "server $s: refused REQUESTs were not answered with a NAK"
+		n=$(timeout 60 "$NT_PY" "$NT_HELPER" acks "$NT_TMP/$s.pcap" | wc -l)
+		[ "$n" = "${S[$s.pkt4-ack-sent]}" ] ||
+			nt_fail "server $s: pkt4-ack-sent ${S[$s.pkt4-ack-sent]}, but $n ACKs on the wire"
+	done
+	[ $((S[a.lease-db-refused] + S[b.lease-db-refused])) -gt 0 ] ||
+		nt_fail "no claim was refused: the servers never collided"
+	[ $((S[a.leases-learnt-foreign] + S[b.leases-learnt-foreign])) -gt 0 ] ||
+		nt_fail "no foreign lease was learnt from a refusal"
 }
 
 st_connected() { [ "$(st_ctl_stat "$1" lease-db-connected)" = 1 ]; }

@@ -49,32 +49,7 @@ sleep 1
 nt_stop "$T_a" 5
 nt_stop "$T_b" 5
 
-declare -A S   # S[server.statistic]
-for s in a b; do
-	for v in lease-db-refused leases-learnt-foreign dp-drop-lease-refused pkt4-nak-sent \
-		dp-lease-refused-served-again pkt4-ack-sent; do
-		S[$s.$v]=$(st_ctl_stat "$NT_TMP/$s.sock" $v)
-	done
-	nt_log "server $s: ACKs ${S[$s.pkt4-ack-sent]}, refused ${S[$s.lease-db-refused]}" \
-		"(learnt ${S[$s.leases-learnt-foreign]}, replies dropped ${S[$s.dp-drop-lease-refused]}," \
-		"served again ${S[$s.dp-lease-refused-served-again]}, NAKs ${S[$s.pkt4-nak-sent]})"
-done
-[ $((S[a.lease-db-refused] + S[b.lease-db-refused])) -gt 0 ] ||
-	nt_fail "no claim was refused: the servers never collided"
-[ $((S[a.leases-learnt-foreign] + S[b.leases-learnt-foreign])) -gt 0 ] ||
-	nt_fail "no foreign lease was learnt from a refusal"
-for s in a b; do
-	d=${S[$s.dp-drop-lease-refused]} g=${S[$s.dp-lease-refused-served-again]}
-	# every refused request is served again at once: the address is the
-	# other's now, so the client gets a NAK (and starts over), not silence
-	[ "$g" = "$d" ] || nt_fail "server $s: $d refused replies dropped, $g served again"
-	[ "${S[$s.pkt4-nak-sent]}" -ge "$d" ] ||
-		nt_fail "server $s: refused REQUESTs were not answered with a NAK"
-	# pkt4-ack-sent counts what left, as Kea's: not the refused replies
-	n=$(timeout 60 "$NT_PY" "$NT_HELPER" acks "$NT_TMP/$s.pcap" | wc -l)
-	[ "$n" = "${S[$s.pkt4-ack-sent]}" ] ||
-		nt_fail "server $s: pkt4-ack-sent ${S[$s.pkt4-ack-sent]}, but $n ACKs on the wire"
-done
+st_shared_check
 
 redis_lease4_csv $P "$NT_TMP/lease4.csv"
 st_ackcheck "$NT_TMP/a.pcap" "$NT_TMP/lease4.csv" "server A"
