@@ -147,6 +147,12 @@ static int rd_sentinel_ask(const struct conf_lease_db *db, unsigned i, const cha
 	s = rd_dial(shost, sport, tv, tv, why, wlen);
 	if (s == NULL)
 		return -ECONNREFUSED;
+	/* a sentinel with requirepass (the password never reaches why) */
+	if (db->sentinel_password[0] &&
+	    rd_simple(s, why, wlen, "AUTH", "AUTH %s", db->sentinel_password)) {
+		redisFree(s);
+		return -EACCES;
+	}
 	r = redisCommand(s, "SENTINEL get-master-addr-by-name %s", master);
 	if (r == NULL)
 		snprintf(why, wlen, "SENTINEL: %s", s->errstr[0] ? s->errstr : "no answer");

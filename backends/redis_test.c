@@ -755,6 +755,20 @@ static void test_sentinel(void)
 	snprintf(db.sentinels[1], sizeof(db.sentinels[1]), "%s", fake);
 	snprintf(db.sentinels[2], sizeof(db.sentinels[2]), "%s", real);
 	db.n_sentinels = 3;
+	/* the real sentinel has requirepass: without the password it does
+	 * not answer, and no sentinel names the primary */
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "NOAUTH"));
+	if (be)
+		rd->close(be);
+	snprintf(db.sentinel_password, sizeof(db.sentinel_password), "wrong-pw");
+	be = rd->open(&db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(be);
+	CU_ASSERT_PTR_NULL(strstr(err, "wrong-pw"));
+	if (be)
+		rd->close(be);
+	snprintf(db.sentinel_password, sizeof(db.sentinel_password), "rdt-sentinel-pw");
 	be = open_db(&db);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	rd->append(be, &r, 1);

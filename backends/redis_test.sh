@@ -66,6 +66,7 @@ logfile $REDIS_TMP/sentinel/sentinel.log
 dir $REDIS_TMP/sentinel
 sentinel monitor rdt 127.0.0.1 $REDIS_PORT 1
 sentinel down-after-milliseconds rdt 60000
+requirepass rdt-sentinel-pw
 EOF
 	if redis-sentinel "$REDIS_TMP/sentinel/sentinel.conf" >/dev/null 2>&1 &&
 		up test -s "$REDIS_TMP/sentinel/sentinel.pid"; then
@@ -75,7 +76,7 @@ EOF
 done
 SENT_PID=$(cat "$REDIS_TMP/sentinel/sentinel.pid" 2>/dev/null)
 [[ $SENT_PID =~ ^[0-9]+$ ]] || redis_die "redis-sentinel did not start"
-sent_up() { [ "$(timeout 5 redis-cli -p "$SENT_PORT" SENTINEL get-master-addr-by-name rdt | tail -1)" = "$REDIS_PORT" ]; }
+sent_up() { [ "$(REDISCLI_AUTH=rdt-sentinel-pw timeout 5 redis-cli -p "$SENT_PORT" SENTINEL get-master-addr-by-name rdt | tail -1)" = "$REDIS_PORT" ]; }
 up sent_up || redis_die "the sentinel does not name the primary"
 
 # The fake sentinel answers every command with the replica's address.

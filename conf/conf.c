@@ -111,6 +111,7 @@ static const struct conf_key lease_db_keys[] = {
 	CUSTOM("sentinels", struct conf_lease_db, sentinels, parse_sentinels),
 	STR("sentinel-master", struct conf_lease_db, sentinel_master, "mymaster",
 	    .fn = check_nonempty),
+	STR("sentinel-password", struct conf_lease_db, sentinel_password, ""),
 };
 static const struct conf_table lease_db_table = TABLE("in lease-database", lease_db_keys,
 	.post = lease_db_post);
@@ -538,7 +539,7 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	}
 	if (db->type != CONF_DB_REDIS) {
 		static const char *const redis_only[] = { "socket", "wait-replicas", "wait-timeout",
-			"sentinels", "sentinel-master" };
+			"sentinels", "sentinel-master", "sentinel-password" };
 
 		for (size_t i = 0; i < sizeof(redis_only) / sizeof(redis_only[0]); i++) {
 			const config_setting_t *x = conf_found(&lease_db_table, found, redis_only[i]);

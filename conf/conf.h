@@ -163,6 +163,7 @@ struct conf_lease_db {
 	char sentinels[CONF_REDIS_SENTINELS_MAX][128];
 	unsigned n_sentinels;
 	char sentinel_master[64];
+	char sentinel_password[128];   /* AUTH to each sentinel (its requirepass), "" = none */
 	int line;                      /* of the lease-database group, 0 if absent */
 };
 /* "memfile", "postgresql", "redis" ("none" for CONF_DB_NONE) */

@@ -532,11 +532,13 @@ static void test_redis_db(void)
 		conf_free(c);
 	}
 	c = load_ok(HEAD "lease-database = { type = \"redis\"; sentinel-master = \"leases\";\n"
-		    "  sentinels = ( \"127.0.0.1:26379\", \"[2001:db8::1]:26380\" ); };\n");
+		    "  sentinels = ( \"127.0.0.1:26379\", \"[2001:db8::1]:26380\" );\n"
+		    "  sentinel-password = \"spw\"; };\n");
 	if (c) {
 		CU_ASSERT_EQUAL(c->lease_db.n_sentinels, 2);
 		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinels[1], "[2001:db8::1]:26380");
 		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinel_master, "leases");
+		CU_ASSERT_STRING_EQUAL(c->lease_db.sentinel_password, "spw");
 		conf_free(c);
 	}
 	expect_err(HEAD "lease-database = { type = \"redis\"; socket = \"/run/r.sock\";\n"

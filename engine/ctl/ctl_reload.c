@@ -62,7 +62,8 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	    o->lease_db.wait_timeout_ms != n->lease_db.wait_timeout_ms ||
 	    o->lease_db.n_sentinels != n->lease_db.n_sentinels ||
 	    memcmp(o->lease_db.sentinels, n->lease_db.sentinels, sizeof(n->lease_db.sentinels)) ||
-	    strcmp(o->lease_db.sentinel_master, n->lease_db.sentinel_master))
+	    strcmp(o->lease_db.sentinel_master, n->lease_db.sentinel_master) ||
+	    strcmp(o->lease_db.sentinel_password, n->lease_db.sentinel_password))
 		REFUSE(1, "lease-database cannot change while running; restart to apply it");
 	if (!o->v6 != !n->v6)
 		REFUSE(n->v6 ? n->v6->line : 1, "the dhcp6 block cannot be %s while running; "
