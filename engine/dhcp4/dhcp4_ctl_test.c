@@ -415,3 +415,32 @@ void test_reload_seed(void)
 	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->pool[2].assigned, 2);
 	teardown();
 }
+
+/* A shared store refused a change and could not say whose the address is
+ * (a holder it does not read): the address stays taken, by a stand-in
+ * client of LEASE_UNKNOWN_HOLDER, until LEASE_UNKNOWN_HOLD_S; it is not
+ * freed to be claimed again at once. */
+void test_foreign_unknown_holder(void)
+{
+	struct lease_rec r;
+	uint64_t seq;
+	uint32_t a = IP(198, 18, 0, 19);
+
+	setup(true, false);
+	/* this worker's lease of MAC_B at a, as its change `seq` */
+	memset(&r, 0, sizeof(r));
+	r.addr = a;
+	r.htype = 1;
+	r.hwaddr_len = 6;
+	memcpy(r.hwaddr, MAC_B, 6);
+	r.valid_lft = 100;
+	r.expire = T0 + 100;
+	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
+	CU_ASSERT_EQUAL(dhcp4_lease_foreign(F.w, a, seq, NULL), 0);
+	/* another client cannot have it: the address is held (it was freed) */
+	memcpy(r.hwaddr, MAC_C, 6);
+	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -EEXIST);
+	/* the client whose claim was refused gets another address */
+	CU_ASSERT_NOT_EQUAL(dora(MAC_B, 0), a);
+	teardown();
+}

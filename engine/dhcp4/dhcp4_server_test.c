@@ -39,6 +39,7 @@ int main(void)
 		{ "flush ring full", test_ring_full },
 		{ "restore rules", test_restore_rules },
 		{ "lease commands (query/add/update/del/wipe)", test_lease_ops },
+		{ "a refusal without a readable holder keeps the address held", test_foreign_unknown_holder },
 		{ "leases-reclaim", test_lease_reclaim },
 		{ "lease4-add/-update with the log full change nothing", test_lease_add_log_full },
 		{ "reload: carry-over, remap, orphans", test_reconfigure },
