@@ -7,6 +7,18 @@ static int64_t gauge_assigned(struct dhcp4_worker *w, unsigned s)
 	return dhcp4_worker_stats(w)->subnet[s].assigned;
 }
 
+/* A lease of mac at addr for 100 s from T0, as lease4-add takes it. */
+static void rec_for(struct lease_rec *r, uint32_t addr, const uint8_t mac[6])
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = addr;
+	r->htype = 1;
+	r->hwaddr_len = 6;
+	memcpy(r->hwaddr, mac, 6);
+	r->valid_lft = 100;
+	r->expire = T0 + 100;
+}
+
 void test_lease_ops(void)
 {
 	struct dhcp4_lease_filter f;
@@ -44,13 +56,7 @@ void test_lease_ops(void)
 	n = dhcp4_lease_query(F.w, &f, out, 8, &matched);
 	CU_ASSERT(n == 1 && out[0].addr == (a < b ? b : a));
 	/* add: bit taken, gauge up; a second add of the address is refused */
-	memset(&r, 0, sizeof(r));
-	r.addr = IP(198, 18, 0, 19);
-	r.htype = 1;
-	r.hwaddr_len = 6;
-	memcpy(r.hwaddr, MAC_C, 6);
-	r.valid_lft = 100;
-	r.expire = T0 + 100;
+	rec_for(&r, IP(198, 18, 0, 19), MAC_C);
 	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 3);
 	CU_ASSERT_EQUAL(dhcp4_worker_stats(F.w)->subnet[0].cumulative, 3);
@@ -428,13 +434,7 @@ void test_foreign_unknown_holder(void)
 
 	setup(true, false);
 	/* this worker's lease of MAC_B at a, as its change `seq` */
-	memset(&r, 0, sizeof(r));
-	r.addr = a;
-	r.htype = 1;
-	r.hwaddr_len = 6;
-	memcpy(r.hwaddr, MAC_B, 6);
-	r.valid_lft = 100;
-	r.expire = T0 + 100;
+	rec_for(&r, a, MAC_B);
 	CU_ASSERT_EQUAL_FATAL(dhcp4_lease_add(F.w, &r, false, &seq), 0);
 	CU_ASSERT_EQUAL(dhcp4_lease_foreign(F.w, a, seq, NULL), 0);
 	/* another client cannot have it: the address is held (it was freed) */
