@@ -481,13 +481,59 @@ static bool rd_count_key(const char *k, struct lease_count *row)
 	return true;
 }
 
+struct rd_counts_acc {
+	size_t plen;                   /* the key prefix's */
+	struct lease_count *out;
+	size_t cnt, cap;
+};
+
+/* One page of counter keys: each that reads as a count becomes a row. */
+static int rd_counts_page(redisContext *c, const redisReply *keys, void *arg)
+{
+	struct rd_counts_acc *x = arg;
+
+	for (size_t i = 0; i < keys->elements; i++) {
+		const redisReply *k = keys->element[i];
+		struct lease_count row, *grown;
+		redisReply *v;
+		long long val;
+		char *end;
+		bool bad;
+
+		if (k->type != REDIS_REPLY_STRING || k->len <= x->plen ||
+		    !rd_count_key(k->str + x->plen, &row))
+			continue;
+		v = redisCommand(c, "GET %b", k->str, k->len);
+		if (v == NULL)
+			return -EIO;
+		if (v->type != REDIS_REPLY_STRING) {
+			freeReplyObject(v);
+			continue;
+		}
+		val = strtoll(v->str, &end, 10);
+		bad = v->len == 0 || *end != '\0';
+		freeReplyObject(v);
+		if (bad)
+			continue;
+		row.leases = val;
+		if (x->cnt == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 16;
+			grown = realloc(x->out, x->cap * sizeof(*x->out));
+			if (grown == NULL)
+				return -ENOMEM;
+			x->out = grown;
+		}
+		x->out[x->cnt++] = row;
+	}
+	return 0;
+}
+
 static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, size_t *n)
 {
 	struct rd_counts *rc = (struct rd_counts *)lc;
-	struct lease_count *out = NULL, *grown;
-	size_t cnt = 0, cap = 0, plen;
-	char cursor[32] = "0", err[RD_ERR_MAX];
-	redisReply *r = NULL, *v;
+	struct rd_counts_acc x = { 0 };
+	char err[RD_ERR_MAX];
+	int ret;
 
 	*rows = NULL;
 	*n = 0;
@@ -500,61 +546,19 @@ static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, si
 		if (rc->c == NULL)
 			return -ECONNREFUSED;
 	}
-	plen = strlen(rc->prefix);
-	do {
-		r = redisCommand(rc->c, "SCAN %s MATCH %sstat[46]:* COUNT 1000", cursor, rc->prefix);
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
-			goto fail;
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i < r->element[1]->elements; i++) {
-			const redisReply *k = r->element[1]->element[i];
-			struct lease_count row;
-			long long val;
-			char *end;
-			bool bad;
-
-			if (k->type != REDIS_REPLY_STRING || k->len <= plen || !rd_count_key(k->str + plen, &row))
-				continue;
-			v = redisCommand(rc->c, "GET %b", k->str, k->len);
-			if (v == NULL)
-				goto fail;
-			if (v->type != REDIS_REPLY_STRING) {
-				freeReplyObject(v);
-				continue;
-			}
-			val = strtoll(v->str, &end, 10);
-			bad = v->len == 0 || *end != '\0';
-			freeReplyObject(v);
-			if (bad)
-				continue;
-			row.leases = val;
-			if (cnt == cap) {
-				cap = cap ? cap * 2 : 16;
-				grown = realloc(out, cap * sizeof(*out));
-				if (grown == NULL) {
-					freeReplyObject(r);
-					free(out);
-					return -ENOMEM;
-				}
-				out = grown;
-			}
-			out[cnt++] = row;
-		}
-		freeReplyObject(r);
-		r = NULL;
-	} while (strcmp(cursor, "0") != 0);
-	*rows = out;
-	*n = cnt;
-	return 0;
-fail:
-	freeReplyObject(r);
-	free(out);
-	if (rc->c) {
+	x.plen = strlen(rc->prefix);
+	ret = rd_scan(rc->c, rc->prefix, "stat[46]:", rd_counts_page, &x, err, sizeof(err));
+	if (ret) {
+		free(x.out);
+		if (ret == -ENOMEM)
+			return ret;
 		redisFree(rc->c);
 		rc->c = NULL;
+		return -EIO;
 	}
-	return -EIO;
+	*rows = x.out;
+	*n = x.cnt;
+	return 0;
 }
 
 static void rd_counts_close(struct lease_counts *lc)

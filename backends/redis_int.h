@@ -62,8 +62,18 @@ int rd_load_script(struct lease_backend *be, char *err, size_t errlen);
 void rd_discard(struct lease_backend *be);
 void rd_sync_free(struct lease_backend *be);
 
-/* redis_load.c: one stored hash (field, value pairs) to a record; 0 or
- * -EINVAL.  The address comes from the key. */
+/* redis_load.c: every key <prefix><what>* (what may hold glob characters;
+ * the prefix's are escaped), by SCAN in pages of RD_SCAN_COUNT: page()
+ * gets each page's key array, and a non-zero return stops the scan with
+ * that value.  0 when the scan ended, -EIO (connection lost) or -EPROTO
+ * (an answer that is no SCAN page) with err set. */
+#define RD_SCAN_COUNT 1000
+int rd_scan(redisContext *c, const char *prefix, const char *what,
+	    int (*page)(redisContext *c, const redisReply *keys, void *arg), void *arg,
+	    char *err, size_t errlen);
+
+/* one stored hash (field, value pairs) to a record; 0 or -EINVAL.  The
+ * address comes from the key. */
 int rd_hash_to_rec4(const char *addr, const redisReply *h, struct lease_rec *r);
 int rd_hash_to_rec6(const char *addr, const redisReply *h, struct lease6_rec *r);
 int rd_load4(struct lease_backend *be, int (*cb)(const struct lease_rec *r, void *arg), void *arg);

@@ -11,7 +11,6 @@
 
 #include "redis_int.h"
 
-#define RD_SCAN_COUNT 1000
 
 /* The value of field f in a flat (field, value, ...) reply, or NULL. */
 static const redisReply *rd_field(const redisReply *h, const char *f)
@@ -145,99 +144,118 @@ int rd_hash_to_rec6(const char *addr, const redisReply *h, struct lease6_rec *r)
 	return 0;
 }
 
-/* SCAN's MATCH pattern for prefix + what*, the prefix's glob characters escaped. */
-static void rd_pattern(const char *prefix, const char *what, char *out, size_t len)
+int rd_scan(redisContext *c, const char *prefix, const char *what,
+	    int (*page)(redisContext *c, const redisReply *keys, void *arg), void *arg,
+	    char *err, size_t errlen)
 {
+	char pat[2 * RD_PREFIX_MAX + 32], cursor[32] = "0";
 	size_t o = 0;
+	int ret = 0;
 
-	for (; *prefix && o + 3 < len; prefix++) {
+	/* SCAN's MATCH is a glob: the prefix's own glob characters escaped */
+	for (; *prefix && o + 3 < sizeof(pat); prefix++) {
 		if (strchr("*?[]\\", *prefix))
-			out[o++] = '\\';
-		out[o++] = *prefix;
+			pat[o++] = '\\';
+		pat[o++] = *prefix;
 	}
-	snprintf(out + o, len - o, "%s*", what);
+	snprintf(pat + o, sizeof(pat) - o, "%s*", what);
+	do {
+		redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT %d", cursor, pat, RD_SCAN_COUNT);
+
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+			snprintf(err, errlen, "redis: SCAN: %s", r == NULL ? c->errstr :
+				 r->type == REDIS_REPLY_ERROR ? r->str : "bad answer");
+			ret = r ? -EPROTO : -EIO;
+			freeReplyObject(r);
+			return ret;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		ret = page(c, r->element[1], arg);
+		freeReplyObject(r);
+	} while (ret == 0 && strcmp(cursor, "0") != 0);
+	return ret;
+}
+
+struct rd_load_ctx {
+	struct lease_backend *be;
+	int fam;
+	size_t skip;                   /* prefix + "lease4:" */
+	int (*cb4)(const struct lease_rec *, void *);
+	int (*cb6)(const struct lease6_rec *, void *);
+	void *arg;
+};
+
+/* One page of lease keys: their hashes read with pipelined HGETALLs (one
+ * round trip), each handed to the callback. */
+static int rd_load_page(redisContext *c, const redisReply *keys, void *arg)
+{
+	struct rd_load_ctx *x = arg;
+	struct lease_backend *be = x->be;
+	redisReply *h;
+	int ret = 0;
+
+	for (size_t i = 0; i < keys->elements; i++)
+		if (keys->element[i]->type == REDIS_REPLY_STRING)
+			redisAppendCommand(c, "HGETALL %b", keys->element[i]->str, keys->element[i]->len);
+	for (size_t i = 0; i < keys->elements; i++) {
+		const redisReply *k = keys->element[i];
+		char addr[64];
+		int rc = -EINVAL;
+
+		if (k->type != REDIS_REPLY_STRING)
+			continue;
+		if (redisGetReply(c, (void **)&h) != REDIS_OK) {
+			snprintf(be->last_err, sizeof(be->last_err), "redis: HGETALL: %s", c->errstr);
+			return -EIO;
+		}
+		if (k->len > x->skip && k->len - x->skip < sizeof(addr) && h->type == REDIS_REPLY_ARRAY &&
+		    h->elements) {
+			memcpy(addr, k->str + x->skip, k->len - x->skip);
+			addr[k->len - x->skip] = '\0';
+			if (x->fam) {
+				struct lease6_rec r;
+
+				rc = rd_hash_to_rec6(addr, h, &r);
+				if (rc == 0)
+					ret = x->cb6(&r, x->arg);
+			} else {
+				struct lease_rec r;
+
+				rc = rd_hash_to_rec4(addr, h, &r);
+				if (rc == 0)
+					ret = x->cb4(&r, x->arg);
+			}
+		}
+		freeReplyObject(h);
+		if (rc)
+			RD_STAT_ADD(be, bad_lines, 1);
+		else
+			RD_STAT_ADD(be, loaded, 1);
+		if (ret) {
+			/* drain the page's other answers before giving up */
+			for (size_t j = i + 1; j < keys->elements; j++)
+				if (keys->element[j]->type == REDIS_REPLY_STRING &&
+				    redisGetReply(c, (void **)&h) == REDIS_OK)
+					freeReplyObject(h);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int rd_load_fam(struct lease_backend *be, int fam, int (*cb4)(const struct lease_rec *, void *),
 		       int (*cb6)(const struct lease6_rec *, void *), void *arg)
 {
-	char pat[2 * RD_PREFIX_MAX + 16], cursor[32] = "0";
-	size_t skip = strlen(be->prefix) + 7;  /* "lease4:" */
-	redisReply *page = NULL, *h;
-	int ret = 0;
+	struct rd_load_ctx x = { be, fam, strlen(be->prefix) + 7, cb4, cb6, arg };
+	int ret;
 
 	if (be->c && be->c->err)
 		rd_disconnect(be);
 	if (be->c == NULL && (ret = rd_connect(be, be->last_err, sizeof(be->last_err))) != 0)
 		return ret;
-	rd_pattern(be->prefix, fam ? "lease6:" : "lease4:", pat, sizeof(pat));
-	do {
-		const redisReply *keys;
-
-		page = redisCommand(be->c, "SCAN %s MATCH %s COUNT %d", cursor, pat, RD_SCAN_COUNT);
-		if (page == NULL || page->type != REDIS_REPLY_ARRAY || page->elements != 2 ||
-		    page->element[0]->type != REDIS_REPLY_STRING ||
-		    page->element[1]->type != REDIS_REPLY_ARRAY) {
-			snprintf(be->last_err, sizeof(be->last_err), "redis: SCAN: %s",
-				 page ? "bad answer" : be->c->errstr);
-			ret = page ? -EPROTO : -EIO;
-			goto out;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", page->element[0]->str);
-		keys = page->element[1];
-		for (size_t i = 0; i < keys->elements; i++)
-			if (keys->element[i]->type == REDIS_REPLY_STRING)
-				redisAppendCommand(be->c, "HGETALL %b", keys->element[i]->str,
-						   keys->element[i]->len);
-		for (size_t i = 0; i < keys->elements; i++) {
-			const redisReply *k = keys->element[i];
-			char addr[64];
-			int rc = -EINVAL;
-
-			if (k->type != REDIS_REPLY_STRING)
-				continue;
-			if (redisGetReply(be->c, (void **)&h) != REDIS_OK) {
-				snprintf(be->last_err, sizeof(be->last_err), "redis: HGETALL: %s", be->c->errstr);
-				ret = -EIO;
-				goto out;
-			}
-			if (k->len > skip && k->len - skip < sizeof(addr) && h->type == REDIS_REPLY_ARRAY &&
-			    h->elements) {
-				memcpy(addr, k->str + skip, k->len - skip);
-				addr[k->len - skip] = '\0';
-				if (fam) {
-					struct lease6_rec r;
-
-					rc = rd_hash_to_rec6(addr, h, &r);
-					if (rc == 0)
-						ret = cb6(&r, arg);
-				} else {
-					struct lease_rec r;
-
-					rc = rd_hash_to_rec4(addr, h, &r);
-					if (rc == 0)
-						ret = cb4(&r, arg);
-				}
-			}
-			freeReplyObject(h);
-			if (rc)
-				RD_STAT_ADD(be, bad_lines, 1);
-			else
-				RD_STAT_ADD(be, loaded, 1);
-			if (ret) {
-				/* drain the page's other answers before giving up */
-				for (size_t j = i + 1; j < keys->elements; j++)
-					if (keys->element[j]->type == REDIS_REPLY_STRING &&
-					    redisGetReply(be->c, (void **)&h) == REDIS_OK)
-						freeReplyObject(h);
-				goto out;
-			}
-		}
-		freeReplyObject(page);
-		page = NULL;
-	} while (strcmp(cursor, "0") != 0);
-out:
-	freeReplyObject(page);
+	ret = rd_scan(be->c, be->prefix, fam ? "lease6:" : "lease4:", rd_load_page, &x,
+		      be->last_err, sizeof(be->last_err));
 	if (ret == -EIO)
 		rd_disconnect(be);
 	return ret;

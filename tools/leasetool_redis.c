@@ -13,7 +13,6 @@
 
 extern const struct lease_backend_ops lease_backend_redis_ops;
 
-#define LT_SCAN_COUNT 1000
 
 static redisContext *lt_connect(const struct conf_lease_db *db, char *prefix, size_t plen)
 {
@@ -71,43 +70,41 @@ static bool lt_is_ours(const char *k)
 	       strncmp(k, "stat6:", 6) == 0;
 }
 
+struct lt_find {
+	size_t plen;                   /* the key prefix's */
+	char *found;
+	size_t len;
+};
+
+static int lt_find_page(redisContext *c, const redisReply *keys, void *arg)
+{
+	struct lt_find *x = arg;
+
+	(void)c;
+	for (size_t i = 0; i < keys->elements; i++) {
+		const redisReply *k = keys->element[i];
+
+		if (k->type == REDIS_REPLY_STRING && k->len > x->plen && strlen(k->str) == k->len &&
+		    lt_is_ours(k->str + x->plen)) {
+			snprintf(x->found, x->len, "%s", k->str);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The first of the store's keys under the prefix into found ("" when
  * there is none): 0, or -1 (said). */
 static int lt_find_ours(redisContext *c, const char *prefix, char *found, size_t len)
 {
-	char pat[2 * RD_PREFIX_MAX + 4], cursor[32] = "0";
-	size_t o = 0, plen = strlen(prefix);
+	struct lt_find x = { strlen(prefix), found, len };
+	char err[RD_ERR_MAX];
 
-	/* SCAN's MATCH is a glob: the prefix's own glob characters escaped */
-	for (const char *p = prefix; *p; p++) {
-		if (strchr("*?[]\\", *p))
-			pat[o++] = '\\';
-		pat[o++] = *p;
-	}
-	snprintf(pat + o, sizeof(pat) - o, "*");
 	found[0] = '\0';
-	do {
-		redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT %d", cursor, pat, LT_SCAN_COUNT);
-		const redisReply *keys;
-
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
-			lt_err("redis: SCAN: %s", r == NULL ? c->errstr :
-			       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected answer");
-			freeReplyObject(r);
-			return -1;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		keys = r->element[1];
-		for (size_t i = 0; i < keys->elements && !found[0]; i++) {
-			const redisReply *k = keys->element[i];
-
-			if (k->type == REDIS_REPLY_STRING && k->len > plen && strlen(k->str) == k->len &&
-			    lt_is_ours(k->str + plen))
-				snprintf(found, len, "%s", k->str);
-		}
-		freeReplyObject(r);
-	} while (!found[0] && strcmp(cursor, "0") != 0);
+	if (rd_scan(c, prefix, "", lt_find_page, &x, err, sizeof(err)) < 0) {
+		lt_err("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
