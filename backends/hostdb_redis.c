@@ -706,6 +706,25 @@ static void args_free(struct args *a)
 		free(a->v[i]);
 }
 
+/* A script's arguments on a live connection, the key prefix first; NULL
+ * with *ret (and err) when there is no connection or no memory. */
+static struct args *args_begin(struct hostdb_rd *h, int *ret, char *err, size_t len)
+{
+	struct args *a;
+
+	*ret = conn_ok(h, err, len);
+	if (*ret)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		snprintf(err, len, "hosts-database: out of memory");
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	push(a, "%s", h->prefix);
+	return a;
+}
+
 /* EVAL script (lua_common + body) 0 ARGS...; the reply or NULL with ret. */
 static redisReply *eval(struct hostdb_rd *h, const char *body, struct args *a, int *ret,
 			char *err, size_t len)
@@ -740,21 +759,28 @@ static redisReply *eval(struct hostdb_rd *h, const char *body, struct args *a, i
 	return r;
 }
 
+/* eval, then the arguments are freed (a with them). */
+static redisReply *eval_args(struct hostdb_rd *h, const char *body, struct args *a, int *ret,
+			     char *err, size_t len)
+{
+	redisReply *r = eval(h, body, a, ret, err, len);
+
+	args_free(a);
+	free(a);
+	return r;
+}
+
 static int hr_add(struct hostdb *base, const struct conf_db_host *r, int64_t *host_id, char *err,
 		  size_t len)
 {
 	struct hostdb_rd *h = (struct hostdb_rd *)base;
-	struct args *a = calloc(1, sizeof(*a));
+	struct args *a;
 	redisReply *rep;
-	int ret = conn_ok(h, err, len);
+	int ret;
 
-	if (ret || a == NULL) {
-		free(a);
-		if (!ret)
-			snprintf(err, len, "hosts-database: out of memory");
-		return ret ? ret : -ENOMEM;
-	}
-	push(a, "%s", h->prefix);
+	a = args_begin(h, &ret, err, len);
+	if (a == NULL)
+		return ret;
 	push(a, "identifier_type");
 	push(a, "%" PRId64, r->id_type);
 	push(a, "identifier");
@@ -786,9 +812,7 @@ static int hr_add(struct hostdb *base, const struct conf_db_host *r, int64_t *ho
 		push(a, "resv.%u.type", i);
 		push(a, "%" PRId64, r->resv[i].type);
 	}
-	rep = eval(h, lua_add, a, &ret, err, len);
-	args_free(a);
-	free(a);
+	rep = eval_args(h, lua_add, a, &ret, err, len);
 	if (rep == NULL)
 		return ret;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
@@ -809,17 +833,13 @@ static int hr_del(struct hostdb *base, bool v6, uint32_t subnet_id, int id_type,
 		  size_t id_len, uint32_t addr4, char *err, size_t len)
 {
 	struct hostdb_rd *h = (struct hostdb_rd *)base;
-	struct args *a = calloc(1, sizeof(*a));
+	struct args *a;
 	redisReply *rep;
-	int ret = conn_ok(h, err, len);
+	int ret;
 
-	if (ret || a == NULL) {
-		free(a);
-		if (!ret)
-			snprintf(err, len, "hosts-database: out of memory");
-		return ret ? ret : -ENOMEM;
-	}
-	push(a, "%s", h->prefix);
+	a = args_begin(h, &ret, err, len);
+	if (a == NULL)
+		return ret;
 	if (id) {
 		char *hex = malloc(2 * id_len + 1);
 
@@ -838,9 +858,7 @@ static int hr_del(struct hostdb *base, bool v6, uint32_t subnet_id, int id_type,
 		push(a, "%shost4-addr:%" PRIu32 ":%s", h->prefix, subnet_id,
 		     inet_ntop(AF_INET, &x, s, sizeof(s)));
 	}
-	rep = eval(h, lua_del, a, &ret, err, len);
-	args_free(a);
-	free(a);
+	rep = eval_args(h, lua_del, a, &ret, err, len);
 	if (rep == NULL)
 		return ret;
 	if (rep->type != REDIS_REPLY_INTEGER)

@@ -242,16 +242,39 @@ static unsigned rd_hn_len(const char *h, unsigned len)
 	return (unsigned)strnlen(h, n);
 }
 
-static void rd_args4(struct rd_args *a, const struct lease_rec *r, unsigned idx)
+/* The address as the keys spell it (inet_ntop's text). */
+static void rd_ip4(uint32_t addr, char ip[INET_ADDRSTRLEN])
 {
-	struct in_addr in = { .s_addr = htonl(r->addr) };
-	char ip[INET_ADDRSTRLEN];
+	struct in_addr in = { .s_addr = htonl(addr) };
 
-	inet_ntop(AF_INET, &in, ip, sizeof(ip));
-	rd_arg(a, "4");
-	rd_arg(a, "%s", r->valid_lft ? "u" : "d");
+	inet_ntop(AF_INET, &in, ip, INET_ADDRSTRLEN);
+}
+
+static void rd_ip6(struct lease_addr6 addr, char ip[INET6_ADDRSTRLEN])
+{
+	uint8_t b[16];
+
+	lease_addr6_store(addr, b);
+	inet_ntop(AF_INET6, b, ip, INET6_ADDRSTRLEN);
+}
+
+/* A record's first four arguments: family, u(psert) or d(elete) (a
+ * valid lifetime of 0 deletes), its index in the plan, its address. */
+static void rd_arg_head(struct rd_args *a, const char *fam, uint32_t valid_lft, unsigned idx,
+			const char *ip)
+{
+	rd_arg(a, "%s", fam);
+	rd_arg(a, "%s", valid_lft ? "u" : "d");
 	rd_arg(a, "%u", idx);
 	rd_arg(a, "%s", ip);
+}
+
+static void rd_args4(struct rd_args *a, const struct lease_rec *r, unsigned idx)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	rd_ip4(r->addr, ip);
+	rd_arg_head(a, "4", r->valid_lft, idx, ip);
 	rd_arg_hex(a, r->hwaddr, r->hwaddr_len > 16 ? 16 : r->hwaddr_len);
 	rd_arg_hex(a, r->cid, r->cid_len);
 	rd_arg(a, "%u", r->valid_lft);
@@ -265,15 +288,10 @@ static void rd_args4(struct rd_args *a, const struct lease_rec *r, unsigned idx)
 
 static void rd_args6(struct rd_args *a, const struct lease6_rec *r, unsigned idx)
 {
-	uint8_t b[16];
 	char ip[INET6_ADDRSTRLEN];
 
-	lease_addr6_store(r->addr, b);
-	inet_ntop(AF_INET6, b, ip, sizeof(ip));
-	rd_arg(a, "6");
-	rd_arg(a, "%s", r->valid_lft ? "u" : "d");
-	rd_arg(a, "%u", idx);
-	rd_arg(a, "%s", ip);
+	rd_ip6(r->addr, ip);
+	rd_arg_head(a, "6", r->valid_lft, idx, ip);
 	rd_arg_hex(a, r->duid, r->duid_len > LEASE_DUID_MAX ? LEASE_DUID_MAX : r->duid_len);
 	rd_arg(a, "%u", r->iaid);
 	rd_arg(a, "%u", r->type);
@@ -320,21 +338,18 @@ static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s,
 	if (s->fam) {
 		const struct lease6_rec *r = rd_rec(&be->pend[1], s->pos);
 		char ip[INET6_ADDRSTRLEN];
-		uint8_t b[16];
 
 		x->seq = r->seq;
 		x->addr6 = r->addr;
-		lease_addr6_store(r->addr, b);
-		inet_ntop(AF_INET6, b, ip, sizeof(ip));
+		rd_ip6(r->addr, ip);
 		x->has_holder = flat && flat->elements && rd_hash_to_rec6(ip, flat, &x->holder.v6) == 0;
 	} else {
 		const struct lease_rec *r = rd_rec(&be->pend[0], s->pos);
-		struct in_addr in = { .s_addr = htonl(r->addr) };
 		char ip[INET_ADDRSTRLEN];
 
 		x->seq = r->seq;
 		x->addr = r->addr;
-		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+		rd_ip4(r->addr, ip);
 		x->has_holder = flat && flat->elements && rd_hash_to_rec4(ip, flat, &x->holder.v4) == 0;
 	}
 }
