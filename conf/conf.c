@@ -491,6 +491,22 @@ static int parse_sentinels(struct conf_ld *ld, const config_setting_t *s, void *
 	return 0;
 }
 
+/* The first of the NULL-terminated keys that the lease-database group
+ * has (its name in *which), or NULL. */
+static const config_setting_t *lease_db_found_any(const config_setting_t **found,
+						  const char *const *keys, const char **which)
+{
+	for (; *keys; keys++) {
+		const config_setting_t *x = conf_found(&lease_db_table, found, *keys);
+
+		if (x) {
+			*which = *keys;
+			return x;
+		}
+	}
+	return NULL;
+}
+
 /* persist = false is Kea's way to say "memory"; durability says it in full.
  * Saying both differently is refused rather than guessed. */
 static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
@@ -526,28 +542,23 @@ static int lease_db_post(struct conf_ld *ld, const config_setting_t *grp, void *
 	if (db->type == CONF_DB_MEMFILE) {
 		static const char *const db_only[] = { "host", "port", "user", "password",
 			"connect-timeout", "max-reconnect-tries", "reconnect-wait-time", "on-fail",
-			"shared", "journal-directory" };
+			"shared", "journal-directory", NULL };
+		const char *k;
+		const config_setting_t *x = lease_db_found_any(found, db_only, &k);
 
-		for (size_t i = 0; i < sizeof(db_only) / sizeof(db_only[0]); i++) {
-			const config_setting_t *x = conf_found(&lease_db_table, found, db_only[i]);
-
-			if (x)
-				return conf_err(ld, x, "'%s' belongs to a database lease-database "
-						"(type \"postgresql\" or \"redis\"), not to memfile",
-						db_only[i]);
-		}
+		if (x)
+			return conf_err(ld, x, "'%s' belongs to a database lease-database "
+					"(type \"postgresql\" or \"redis\"), not to memfile", k);
 	}
 	if (db->type != CONF_DB_REDIS) {
 		static const char *const redis_only[] = { "socket", "wait-replicas", "wait-timeout",
-			"sentinels", "sentinel-master", "sentinel-password" };
+			"sentinels", "sentinel-master", "sentinel-password", NULL };
+		const char *k;
+		const config_setting_t *x = lease_db_found_any(found, redis_only, &k);
 
-		for (size_t i = 0; i < sizeof(redis_only) / sizeof(redis_only[0]); i++) {
-			const config_setting_t *x = conf_found(&lease_db_table, found, redis_only[i]);
-
-			if (x)
-				return conf_err(ld, x, "'%s' belongs to a redis lease-database, not to %s",
-						redis_only[i], conf_db_type_name(db->type));
-		}
+		if (x)
+			return conf_err(ld, x, "'%s' belongs to a redis lease-database, not to %s", k,
+					conf_db_type_name(db->type));
 	}
 	if (db->type == CONF_DB_MEMFILE)
 		return 0;
