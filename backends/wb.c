@@ -377,13 +377,25 @@ static int wb_hold(struct wb *wb)
 	return 0;
 }
 
-/* Keeps the store's reason for the last failure, for wb_store_error. */
+/* Keeps the store's reason for the last failure, for wb_store_error, as
+ * one line (a log line's): line breaks and tabs in it (libpq's messages
+ * have them) become one space, trailing blanks go. */
 static void wb_note_error(struct wb *wb)
 {
 	const char *e = wb->p.ops->last_error ? wb->p.ops->last_error(wb->p.be) : NULL;
+	size_t o = 0;
 
 	pthread_mutex_lock(&wb->err_mu);
-	snprintf(wb->err, sizeof(wb->err), "%s", e ? e : "");
+	for (; e && *e && o + 1 < sizeof(wb->err); e++) {
+		bool blank = *e == '\n' || *e == '\r' || *e == '\t' || *e == ' ';
+
+		if (blank && (o == 0 || wb->err[o - 1] == ' '))
+			continue;
+		wb->err[o++] = blank ? ' ' : *e;
+	}
+	while (o && wb->err[o - 1] == ' ')
+		o--;
+	wb->err[o] = '\0';
 	pthread_mutex_unlock(&wb->err_mu);
 }
 

@@ -267,10 +267,7 @@ pg_cleanup() {
 	local rc=${1:-$?}
 	[ "$PG_CLEANED" = 1 ] && return "$rc"
 	PG_CLEANED=1
-	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -s "${PG_LOG:-}" ] && [ -d "$PG_TMP" ]; then
-		echo "----- postgres.log (last 20 lines) -----" >&"${NT_LOGFD:-2}"
-		tail -n 20 "$PG_LOG" >&"${NT_LOGFD:-2}"
-	fi
+	[ -d "$PG_TMP" ] && svc_log_tail "$rc" postgres.log "${PG_LOG:-}"
 	pg_stop
 	return "$rc"
 }

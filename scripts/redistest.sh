@@ -140,10 +140,7 @@ redis_cleanup() {
 	local rc=${1:-$?}
 	[ "$REDIS_CLEANED" = 1 ] && return "$rc"
 	REDIS_CLEANED=1
-	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -n "$REDIS_TMP" ] && [ -s "$REDIS_TMP/redis.log" ]; then
-		echo "----- redis.log (last 20 lines) -----" >&"${NT_LOGFD:-2}"
-		tail -n 20 "$REDIS_TMP/redis.log" >&"${NT_LOGFD:-2}"
-	fi
+	[ -n "$REDIS_TMP" ] && svc_log_tail "$rc" redis.log "$REDIS_TMP/redis.log"
 	redis_stop
 	return "$rc"
 }

@@ -46,6 +46,9 @@ st_outage() {
 	a1=$(st_stat during1 pkt4-ack-sent)
 	[ "$(nt_stat lease-db-connected "$NT_TMP/stats.during1")" = 0 ] ||
 		nt_fail "lease-db-connected is not 0 with the store down"
+	# the log says that, and why (the store's own reason)
+	grep -q "lease database .* is unreachable (.\+)" "$NT_TMP/server$NT_SERVER_RUN.log" ||
+		nt_fail "no log line that the store is unreachable, with its reason"
 	sleep $((outage - 5))
 	a2=$(st_stat during2 pkt4-ack-sent)
 	backlog=$(nt_stat lease-db-journal-backlog "$NT_TMP/stats.during2")

@@ -29,6 +29,15 @@ svc_skip() {
 	exit 77
 }
 
+# svc_log_tail RC NAME FILE: when the test failed (RC neither 0 nor 77),
+# the last 20 lines of the server's log FILE, headed by NAME.
+svc_log_tail() {
+	if [ "$1" != 0 ] && [ "$1" != 77 ] && [ -s "$3" ]; then
+		echo "----- $2 (last 20 lines) -----" >&"${NT_LOGFD:-2}"
+		tail -n 20 "$3" >&"${NT_LOGFD:-2}"
+	fi
+}
+
 # svc_port: a random port in 20000..59999 that nothing listens on now
 # (the caller still retries its start: another process may take it).
 svc_port() {

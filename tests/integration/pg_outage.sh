@@ -20,15 +20,9 @@ RATE=500
 PG_DURABLE=1
 pg_start
 pg_kea_init
-NT_LEASE_DB="$(pg_lease_db) reconnect-wait-time = 500;"
 NT_PLEN=16
 NT_POOL="198.18.1.0 - 198.18.255.254"
-nt_topology
-SOCK="$NT_TMP/ctl.sock"
-NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };"
-nt_server_conf
-nt_server_check
-nt_server_start
+st_server a "$(pg_lease_db) reconnect-wait-time = 500;"
 
 st_outage $RATE "$OUTAGE" 8 22 pg_crash pg_restart
 pg_lease4_csv "$NT_TMP/lease4.csv"

@@ -21,15 +21,9 @@ OUTAGE=${REDIS_OUTAGE:-30}
 RATE=400
 redis_start
 REDIS_DB=2
-NT_LEASE_DB="$(redis_lease_db "$REDIS_DB") reconnect-wait-time = 500;"
 NT_PLEN=16
 NT_POOL="198.18.1.0 - 198.18.255.254"
-nt_topology
-SOCK="$NT_TMP/ctl.sock"
-NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };"
-nt_server_conf
-nt_server_check
-nt_server_start
+st_server a "$(redis_lease_db "$REDIS_DB") reconnect-wait-time = 500;"
 
 st_outage $RATE "$OUTAGE" 6 12 redis_crash redis_restart
 
