@@ -101,6 +101,9 @@ void lease_backend_stats_read(const struct lease_backend_stats *f, struct lease_
 	s->connected = __atomic_load_n(&f->connected, __ATOMIC_RELAXED);
 	s->commits = __atomic_load_n(&f->commits, __ATOMIC_RELAXED);
 	s->wait_short = __atomic_load_n(&f->wait_short, __ATOMIC_RELAXED);
+	s->claims_heard = __atomic_load_n(&f->claims_heard, __ATOMIC_RELAXED);
+	s->claims_bad = __atomic_load_n(&f->claims_bad, __ATOMIC_RELAXED);
+	s->sub_connected = __atomic_load_n(&f->sub_connected, __ATOMIC_RELAXED);
 }
 
 int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max)

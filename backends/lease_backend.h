@@ -23,6 +23,10 @@ struct lease_backend_stats {
 	uint64_t connected;            /* 1 while the store's connection is up */
 	uint64_t commits;              /* transactions committed */
 	uint64_t wait_short;           /* redis: syncs WAIT found short of wait-replicas */
+	/* redis, shared: other servers' claims heard by pub/sub */
+	uint64_t claims_heard;         /* claims read from their messages */
+	uint64_t claims_bad;           /* message lines that did not read */
+	uint64_t sub_connected;        /* 1 while subscribed */
 };
 
 /* A record the store refused because the address is another client's
@@ -88,6 +92,11 @@ struct lease_backend_ops {
 	 * the logs.  Valid until the next call; only on the thread that made
 	 * the calls (the flusher). */
 	const char *(*last_error)(struct lease_backend *be);
+	/* Optional (a store several servers share): claims the other servers
+	 * made since the last call, as refusals with seq 0 and the holder
+	 * (has_holder 1), oldest first, at most max; how many.  Called by the
+	 * flusher every millisecond or so: it must not block. */
+	unsigned (*learnt)(struct lease_backend *be, struct lease_refusal *out, unsigned max);
 	/* Lease counts the store keeps itself, right when several servers
 	 * share it (PostgreSQL: the lease4_stat/lease6_stat tables Kea's
 	 * triggers maintain).  For the control thread, over a connection of

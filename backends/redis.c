@@ -325,6 +325,8 @@ int rd_connect(struct lease_backend *be, char *err, size_t errlen)
 	ret = rd_load_script(be, err, errlen);
 	if (ret)
 		goto fail;
+	be->gen++;
+	rd_claims_channel(be);
 	if (be->was_connected)
 		RD_STAT_ADD(be, reconnects, 1);
 	be->was_connected = true;
@@ -358,6 +360,13 @@ static struct lease_backend *rd_open(const struct conf_lease_db *db, char *err, 
 	be->db = *db;
 	be->pend[0].size = sizeof(struct lease_rec);
 	be->pend[1].size = sizeof(struct lease6_rec);
+	ret = rd_claims_init(be);
+	if (ret) {
+		snprintf(err, errlen, "redis: no random server id: %s", strerror(-ret));
+		rd_close(be);
+		errno = -ret;
+		return NULL;
+	}
 	ret = rd_connect(be, err, errlen);
 	if (ret) {
 		rd_close(be);
@@ -422,6 +431,7 @@ static void rd_close(struct lease_backend *be)
 {
 	if (be == NULL)
 		return;
+	rd_claims_free(be);
 	rd_disconnect(be);
 	rd_sync_free(be);
 	lease_refusals_free(&be->ref);
@@ -586,6 +596,7 @@ const struct lease_backend_ops lease_backend_redis_ops = {
 	.get_stats = rd_get_stats,
 	.last_error = rd_last_error,
 	.refused = rd_refused,
+	.learnt = rd_learnt,
 	.ping = rd_ping,
 	.discard = rd_discard,
 	.counts_open = rd_counts_open,

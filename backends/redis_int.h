@@ -35,6 +35,13 @@ struct lease_backend {
 	void *all;
 	struct lease_refusals ref;     /* refusals of applied syncs */
 	bool was_connected;            /* a later connect counts as a reconnect */
+	unsigned gen;                  /* connects so far: the subscriber follows */
+	/* pub/sub of claims (redis_claims.c), with shared = true only */
+	char channel[RD_PREFIX_MAX + 32]; /* "" when not shared */
+	char sid[17];                  /* this server's id in its messages (hex) */
+	struct rd_sub *sub;            /* the subscription, on the flusher thread */
+	struct lease_refusals learnt;  /* other servers' claims heard, seq 0 */
+	char sub_err[RD_ERR_MAX];
 	char last_err[RD_ERR_MAX];
 	struct lease_backend_stats st; /* relaxed atomics: get_stats reads from any thread */
 };
@@ -51,6 +58,17 @@ int rd_connect(struct lease_backend *be, char *err, size_t errlen);
 /* ROLE says master: true, else false with why set. */
 bool rd_is_primary(redisContext *c, char *why, size_t wlen);
 void rd_disconnect(struct lease_backend *be);
+
+/* redis_claims.c: the server id (shared stores only: 0 or -errno), the
+ * channel (after each connect: it needs the prefix), the learnt op, and
+ * one message of the channel into q (the claims of other servers than
+ * self; a line that does not read counts in *bad): how many were added. */
+int rd_claims_init(struct lease_backend *be);
+void rd_claims_channel(struct lease_backend *be);
+unsigned rd_learnt(struct lease_backend *be, struct lease_refusal *out, unsigned max);
+unsigned rd_claims_parse(const char *msg, size_t len, const char *self, struct lease_refusals *q,
+			 unsigned *bad);
+void rd_claims_free(struct lease_backend *be);
 
 /* redis_sync.c */
 int rd_append4(struct lease_backend *be, const struct lease_rec *recs, unsigned n);

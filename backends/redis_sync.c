@@ -29,12 +29,17 @@
 #define RD_ARGS6 19                    /* fam, op, idx, addr + 15 fields */
 #define RD_REC_TEXT 1400               /* one record's arguments as text, at most */
 
-/* ARGV[1] the key prefix, then one record after the other: family,
- * "u"/"d", its index in the plan, its address, then its fields. */
+/* ARGV[1] the key prefix, ARGV[2] the claims channel ("" when the store
+ * is not shared), ARGV[3] this server's id, then one record after the
+ * other: family, "u"/"d", its index in the plan, its address, then its
+ * fields.  On a shared store the upserts that gave an address to a new
+ * holder (state 0) are PUBLISHed, one message per run
+ * (redis_claims.c has its format). */
 static const char rd_script[] =
 	"local A, p = ARGV, ARGV[1]\n"
 	"local now = tonumber(redis.call('TIME')[1])\n"
 	"local refused, D, Z, R = {}, {}, { ['4'] = {}, ['6'] = {} }, { ['4'] = {}, ['6'] = {} }\n"
+	"local C = ARGV[2] ~= '' and {} or nil\n"
 	"local function move(key, d)\n"
 	"  if key then D[key] = (D[key] or 0) + d end\n"
 	"end\n"
@@ -65,14 +70,14 @@ static const char rd_script[] =
 	"  if op == 'd' and not dead and ex > tonumber(rexp) then return false, true end\n"
 	"  return true, true\n"
 	"end\n"
-	"local i, n = 2, #A\n"
+	"local i, n = 4, #A\n"
 	"while i <= n do\n"
 	"  local fam, op, addr = A[i], A[i + 1], A[i + 3]\n"
 	"  local key = p .. 'lease' .. fam .. ':' .. addr\n"
-	"  local ok, had, o\n"
+	"  local ok, had, o, same\n"
 	"  if fam == '4' then\n"
 	"    o = redis.pcall('HMGET', key, 'hwaddr', 'client_id', 'expire', 'state', 'subnet_id')\n"
-	"    local same = not o.err and ((o[1] and o[1] ~= '' and o[1] == A[i + 4]) or\n"
+	"    same = not o.err and ((o[1] and o[1] ~= '' and o[1] == A[i + 4]) or\n"
 	"                                (o[2] and o[2] ~= '' and o[2] == A[i + 5]))\n"
 	"    ok, had = decide(o, 3, 4, same, op, A[i + 7])\n"
 	"    if ok then\n"
@@ -84,13 +89,17 @@ static const char rd_script[] =
 	"          'state', A[i + 12])\n"
 	"        move(stat4(A[i + 8], A[i + 12]), 1)\n"
 	"        local z = Z['4']; z[#z + 1] = A[i + 7]; z[#z + 1] = addr\n"
+	"        if C and not (had and same) and A[i + 12] == '0' then\n"
+	"          C[#C + 1] = table.concat({ '4', addr, A[i + 4], A[i + 5], A[i + 6], A[i + 7],\n"
+	"            A[i + 8] }, ' ')\n"
+	"        end\n"
 	"      end\n"
 	"    end\n"
 	"    i = i + 13\n"
 	"  else\n"
 	"    o = redis.pcall('HMGET', key, 'duid', 'iaid', 'lease_type', 'expire', 'state',\n"
 	"      'subnet_id')\n"
-	"    local same = not o.err and o[1] == A[i + 4] and o[2] == A[i + 5] and o[3] == A[i + 6]\n"
+	"    same = not o.err and o[1] == A[i + 4] and o[2] == A[i + 5] and o[3] == A[i + 6]\n"
 	"    ok, had = decide(o, 4, 5, same, op, A[i + 10])\n"
 	"    if ok then\n"
 	"      if had then move(stat6(o[6], o[3], o[5]), -1) end\n"
@@ -102,6 +111,10 @@ static const char rd_script[] =
 	"          'hwtype', A[i + 16], 'hwaddr_source', A[i + 17], 'state', A[i + 18])\n"
 	"        move(stat6(A[i + 11], A[i + 6], A[i + 18]), 1)\n"
 	"        local z = Z['6']; z[#z + 1] = A[i + 10]; z[#z + 1] = addr\n"
+	"        if C and not (had and same) and A[i + 18] == '0' then\n"
+	"          C[#C + 1] = table.concat({ '6', addr, A[i + 4], A[i + 5], A[i + 6], A[i + 7],\n"
+	"            A[i + 8], A[i + 9], A[i + 10], A[i + 11] }, ' ')\n"
+	"        end\n"
 	"      end\n"
 	"    end\n"
 	"    i = i + 19\n"
@@ -126,6 +139,9 @@ static const char rd_script[] =
 	"end\n"
 	"for fam, z in pairs(Z) do each('ZADD', p .. 'expire' .. fam, z) end\n"
 	"for fam, z in pairs(R) do each('ZREM', p .. 'expire' .. fam, z) end\n"
+	"if C and #C > 0 then\n"
+	"  redis.call('PUBLISH', ARGV[2], ARGV[3] .. '\\n' .. table.concat(C, '\\n'))\n"
+	"end\n"
 	"return refused\n";
 
 struct rd_slot {
@@ -364,7 +380,7 @@ static void rd_refusal_add(struct lease_backend *be, const struct rd_slot *s,
  * after: one round trip per sync, whatever its size. */
 #define RD_CHUNK_RECS 1024u          /* the flusher's batch (DP_WB_BATCH): one EVALSHA */
 #define RD_CHUNK_BYTES (512u * 1024)
-#define RD_HEAD_TEXT (RD_PREFIX_MAX + 128) /* EVALSHA sha 0 prefix */
+#define RD_HEAD_TEXT (2 * RD_PREFIX_MAX + 256) /* EVALSHA sha 0 prefix channel id */
 
 struct rd_pipe {
 	struct rd_args a;              /* one chunk's arguments */
@@ -385,8 +401,8 @@ static int rd_pipe_init(struct rd_pipe *p, unsigned nwin)
 
 	memset(p, 0, sizeof(*p));
 	p->text_cap = RD_HEAD_TEXT + (body < RD_CHUNK_BYTES ? body : RD_CHUNK_BYTES);
-	p->a.argv = malloc((4 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.argv));
-	p->a.len = malloc((4 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.len));
+	p->a.argv = malloc((6 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.argv));
+	p->a.len = malloc((6 + (size_t)cn * RD_ARGS6) * sizeof(*p->a.len));
 	p->a.text = malloc(p->text_cap);
 	return p->a.argv && p->a.len && p->a.text ? 0 : -ENOMEM;
 }
@@ -411,6 +427,8 @@ static void rd_chunk(struct lease_backend *be, struct rd_pipe *p, const struct r
 	rd_arg(a, "%s", be->sha);
 	rd_arg(a, "0");
 	rd_arg(a, "%s", be->prefix);
+	rd_arg(a, "%s", be->channel);
+	rd_arg(a, "%s", be->sid);
 	for (; i < nwin && i - *next < RD_CHUNK_RECS &&
 	       (size_t)(a->tp - a->text) + RD_REC_TEXT <= p->text_cap; i++) {
 		/* the record's index in win: refusals name it */

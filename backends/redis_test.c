@@ -19,6 +19,7 @@
 #include <hiredis/hiredis.h>
 
 #include "lease_backend.h"
+#include "redis_int.h"
 
 static const struct lease_backend_ops *rd;
 static redisContext *cli;
@@ -457,6 +458,153 @@ static void test_prefix_db(void)
 	rd->close(b3);
 }
 
+/* Polls be's learnt op (as the flusher does) until it gave want claims
+ * in all or about two seconds passed; how many it gave. */
+static unsigned learn(struct lease_backend *be, struct lease_refusal *out, unsigned max,
+		      unsigned want)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 2000 && n < want; i++) {
+		n += rd->learnt(be, out + n, max - n);
+		if (n < want)
+			usleep(1000);
+	}
+	return n;
+}
+
+static bool subscribed(struct lease_backend *be)
+{
+	struct lease_refusal x[4];
+	struct lease_backend_stats st;
+
+	for (int i = 0; i < 2000; i++) {
+		(void)rd->learnt(be, x, 4);
+		rd->get_stats(be, &st);
+		if (st.sub_connected)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Shared stores: a new claim reaches the other servers of the same store
+ * (never its own, never another prefix's), renewals are not announced,
+ * and a store that is not shared neither announces nor listens. */
+static void test_claims(void)
+{
+	struct lease_backend *a, *b, *c, *d;
+	struct conf_lease_db db;
+	struct lease_rec r4 = mk4(A(40), 40, 3600), renew;
+	struct lease6_rec r6 = mk6(0x40, 40, 3600);
+	struct lease_refusal got[8];
+	struct lease_backend_stats st;
+	unsigned bad = 0;
+
+	flush();
+	db_conf(&db);
+	db.shared = true;
+	snprintf(db.name, sizeof(db.name), "pool");
+	a = open_db(&db);
+	b = open_db(&db);
+	snprintf(db.name, sizeof(db.name), "elsewhere");
+	c = open_db(&db);
+	db.shared = false;
+	snprintf(db.name, sizeof(db.name), "pool");
+	d = open_db(&db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_FATAL(subscribed(a) && subscribed(b) && subscribed(c));
+	CU_ASSERT_EQUAL(rd->learnt(d, got, 8), 0);      /* not shared: no subscriber */
+	rd->get_stats(d, &st);
+	CU_ASSERT_EQUAL(st.sub_connected, 0);
+
+	rd->append(a, &r4, 1);
+	rd->append6(a, &r6, 1);
+	CU_ASSERT_EQUAL_FATAL(rd->sync(a), 0);
+	CU_ASSERT_EQUAL_FATAL(learn(b, got, 8, 2), 2);
+	CU_ASSERT_EQUAL(got[0].family, 4);
+	CU_ASSERT_EQUAL(got[0].seq, 0);
+	CU_ASSERT_EQUAL(got[0].has_holder, 1);
+	CU_ASSERT_EQUAL(got[0].addr, A(40));
+	CU_ASSERT_EQUAL(got[0].holder.v4.addr, A(40));
+	CU_ASSERT_EQUAL(got[0].holder.v4.hwaddr_len, 6);
+	CU_ASSERT_EQUAL(memcmp(got[0].holder.v4.hwaddr, r4.hwaddr, 6), 0);
+	CU_ASSERT_EQUAL(got[0].holder.v4.cid_len, 3);
+	CU_ASSERT_EQUAL(memcmp(got[0].holder.v4.cid, r4.cid, 3), 0);
+	CU_ASSERT_EQUAL(got[0].holder.v4.expire, r4.expire);
+	CU_ASSERT_EQUAL(got[0].holder.v4.valid_lft, 3600);
+	CU_ASSERT_EQUAL(got[0].holder.v4.subnet_id, 7);
+	CU_ASSERT_EQUAL(got[0].holder.v4.state, 0);
+	CU_ASSERT_EQUAL(got[1].family, 6);
+	CU_ASSERT_EQUAL(got[1].seq, 0);
+	CU_ASSERT(lease_addr6_eq(got[1].addr6, r6.addr));
+	CU_ASSERT_EQUAL(got[1].holder.v6.duid_len, 4);
+	CU_ASSERT_EQUAL(memcmp(got[1].holder.v6.duid, r6.duid, 4), 0);
+	CU_ASSERT_EQUAL(got[1].holder.v6.iaid, r6.iaid);
+	CU_ASSERT_EQUAL(got[1].holder.v6.type, 0);
+	CU_ASSERT_EQUAL(got[1].holder.v6.prefix_len, 128);
+	CU_ASSERT_EQUAL(got[1].holder.v6.pref_lft, r6.pref_lft);
+	CU_ASSERT_EQUAL(got[1].holder.v6.expire, r6.expire);
+	CU_ASSERT_EQUAL(got[1].holder.v6.subnet_id, 9);
+	CU_ASSERT_EQUAL(learn(a, got, 8, 1), 0);        /* its own: not heard */
+	CU_ASSERT_EQUAL(learn(c, got, 8, 1), 0);        /* another prefix */
+	rd->get_stats(b, &st);
+	CU_ASSERT_EQUAL(st.claims_heard, 2);
+
+	/* the same client again: a renewal, not announced; a store that is
+	 * not shared announces nothing */
+	renew = r4;
+	renew.expire += 60;
+	rd->append(a, &renew, 1);
+	CU_ASSERT_EQUAL_FATAL(rd->sync(a), 0);
+	r4 = mk4(A(41), 41, 3600);
+	rd->append(d, &r4, 1);
+	CU_ASSERT_EQUAL_FATAL(rd->sync(d), 0);
+	CU_ASSERT_EQUAL(learn(b, got, 8, 1), 0);
+	/* another client on A's address once it expired there: announced */
+	freeReplyObject(cmd("HSET pool:lease4:198.18.0.40 expire %u", now_s - 1));
+	r4 = mk4(A(40), 42, 3600);
+	rd->append(b, &r4, 1);
+	CU_ASSERT_EQUAL_FATAL(rd->sync(b), 0);
+	CU_ASSERT_EQUAL_FATAL(learn(a, got, 8, 1), 1);
+	CU_ASSERT_EQUAL(got[0].holder.v4.hwaddr[5], 42);
+
+	/* messages that do not read: counted, never a claim */
+	{
+		static const char *junk[] = {
+			"no newline",
+			"x\n4 198.18.0.1",
+			"x\n4 198.18.0.1 zz 01 3600 1 1",
+			"x\n4 300.1.1.1 aa 01 3600 1 1",
+			"x\n6 2001:db8::1 0001 1 3 128 1 1 1 1",
+			"x\n6 2001:db8::1  1 0 128 1 1 1 1",
+			"x\n9 1 2 3",
+			"x\n4 198.18.0.1 aa 01 3600 1 1 extra",
+			"x\n4 198.18.0.1 aa 01 99999999999 1 1",
+		};
+		struct lease_refusals q = { 0 };
+		const char *mine = "me\n4 198.18.0.1 aa  1 2 3";
+		const char *two = "it\n4 198.18.0.1 aa  1 2 3\n6 2001:db8::1 01 1 2 64 1 1 1 1";
+
+		for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+			CU_ASSERT_EQUAL(rd_claims_parse(junk[i], strlen(junk[i]), "me", &q, &bad), 0);
+		CU_ASSERT_EQUAL(bad, sizeof(junk) / sizeof(junk[0]));
+		CU_ASSERT_EQUAL(q.n, 0);
+		CU_ASSERT_EQUAL(rd_claims_parse(mine, strlen(mine), "me", &q, &bad), 0);
+		CU_ASSERT_EQUAL(rd_claims_parse(two, strlen(two), "me", &q, &bad), 2);
+		CU_ASSERT_EQUAL(q.n, 2);
+		CU_ASSERT_EQUAL(q.v[1].holder.v6.prefix_len, 64);
+		lease_refusals_free(&q);
+	}
+	rd->close(a);
+	rd->close(b);
+	rd->close(c);
+	rd->close(d);
+}
+
 /* requirepass, over TCP: the right password writes, a wrong one fails
  * with a message that names AUTH but not the password. */
 static void test_auth(void)
@@ -487,9 +635,11 @@ static void test_auth(void)
 	if (be)
 		rd->close(be);
 	snprintf(db.password, sizeof(db.password), "rdt-right-pw");
+	db.shared = true;                       /* the claims subscriber AUTHs too */
 	be = rd->open(&db, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL(be);
 	if (be) {
+		CU_ASSERT(subscribed(be));
 		rd->append(be, &r, 1);
 		CU_ASSERT_EQUAL(rd->sync(be), 0);
 		rd->close(be);
@@ -854,6 +1004,7 @@ static const struct {
 	{ "a failed sync keeps every record", test_failed_sync },
 	{ "bad records skipped and counted", test_bad_records },
 	{ "key prefixes apart, a database number selected", test_prefix_db },
+	{ "shared stores hear each other's new claims, not their own or renewals", test_claims },
 	{ "AUTH over TCP: the right password writes, a wrong one is not shown", test_auth },
 	{ "SCRIPT FLUSH between syncs: NOSCRIPT, loaded again, applied", test_noscript },
 	{ "v6: another server's lease refused with its holder", test_refused6 },

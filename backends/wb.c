@@ -95,6 +95,7 @@ struct wb_refq {
 	struct lease_refusal v[WB_REFQ_SIZE];
 } __attribute__((aligned(64)));
 #define WB_REF_BUF 64u
+#define WB_LEARN_NS 1000000u            /* other servers' claims taken this often */
 
 #define WB_STAT_ADD(wb, f, v) __atomic_fetch_add(&(wb)->st.f, (v), __ATOMIC_RELAXED)
 
@@ -542,6 +543,34 @@ static void wb_route_refusals(struct wb *wb)
 	}
 }
 
+/* Claims other servers made (the store's learnt op): each to the worker
+ * the address hashes to, so one address's claims meet in one worker.
+ * Never waits: with the worker's queue full the claim is dropped (only a
+ * refusal it might have saved is lost). */
+static void wb_route_learnt(struct wb *wb)
+{
+	unsigned n, i;
+
+	while ((n = wb->p.ops->learnt(wb->p.be, wb->ref_buf, WB_REF_BUF)) > 0) {
+		for (i = 0; i < n; i++) {
+			const struct lease_refusal *r = &wb->ref_buf[i];
+			uint64_t h = r->family == LEASE_FAMILY_V4
+					     ? r->addr
+					     : r->addr6.hi ^ r->addr6.lo ^ (r->addr6.lo >> 29);
+			unsigned w = (unsigned)(((h * 0x9e3779b97f4a7c15ull) >> 32) % wb->p.n_workers);
+			struct wb_refq *q = &wb->refq[w];
+
+			if (q->tail - __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) >= WB_REFQ_SIZE) {
+				WB_STAT_ADD(wb, learnt_dropped, 1);
+				continue;
+			}
+			q->v[q->tail & (WB_REFQ_SIZE - 1)] = *r;
+			__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
+			WB_STAT_ADD(wb, learnt, 1);
+		}
+	}
+}
+
 unsigned wb_refusals_take(struct wb *wb, unsigned worker, struct lease_refusal *out, unsigned max)
 {
 	struct wb_refq *q = &wb->refq[worker];
@@ -714,7 +743,7 @@ static void *wb_thread(void *arg)
 	bool commit = wb->p.mode == CONF_DUR_COMMIT;
 	uint64_t interval = (uint64_t)wb->p.flush_interval_ms * 1000000u;
 	uint64_t lfc = (uint64_t)wb->p.lfc_interval * 1000000000u;
-	uint64_t now = wb_now_ns(), last_sync = now, last_lfc = now;
+	uint64_t now = wb_now_ns(), last_sync = now, last_lfc = now, last_learn = now;
 	bool pending = false;
 	unsigned stop_tries = 0, idle_polls = 0;
 	unsigned deep_after = wb->p.deep_idle_us / wb->p.idle_sleep_us;
@@ -742,6 +771,10 @@ static void *wb_thread(void *arg)
 				wb_lose_batch(wb);
 		}
 		now = wb_now_ns();
+		if (wb->p.ops->learnt && now - last_learn >= WB_LEARN_NS) {
+			last_learn = now;
+			wb_route_learnt(wb);
+		}
 		if (pending && (commit || now - last_sync >= interval || (stopping && n == 0))) {
 			int ret = wb_sync_publish(wb);
 
@@ -856,6 +889,8 @@ void wb_get_stats(const struct wb *wb, struct wb_stats *s)
 	s->refused = __atomic_load_n(&wb->st.refused, __ATOMIC_RELAXED);
 	s->refused_replay = __atomic_load_n(&wb->st.refused_replay, __ATOMIC_RELAXED);
 	s->refusals_lost = __atomic_load_n(&wb->st.refusals_lost, __ATOMIC_RELAXED);
+	s->learnt = __atomic_load_n(&wb->st.learnt, __ATOMIC_RELAXED);
+	s->learnt_dropped = __atomic_load_n(&wb->st.learnt_dropped, __ATOMIC_RELAXED);
 	s->ring_full = 0;
 	for (w = 0; w < wb->p.n_workers; w++) {
 		struct lease_log_stats ls;

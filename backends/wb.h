@@ -85,6 +85,9 @@ struct wb_stats {
 	uint64_t refused;              /* changes the store refused (sent to their worker) */
 	uint64_t refused_replay;       /* ... refused when the journal was replayed */
 	uint64_t refusals_lost;        /* not delivered: the worker had stopped */
+	/* other servers' claims (a store with a learnt op) */
+	uint64_t learnt;               /* handed to their worker */
+	uint64_t learnt_dropped;       /* not: the worker's queue was full */
 };
 void wb_get_stats(const struct wb *wb, struct wb_stats *s);
 /* The store's own counters (its get_stats; zeros without one).  Any thread. */
@@ -96,6 +99,8 @@ void wb_get_store_stats(const struct wb *wb, struct lease_backend_stats *s);
  * this: every refusal of a change at or below them is here.  Only that
  * worker calls it. */
 unsigned wb_refusals_take(struct wb *wb, unsigned worker, struct lease_refusal *out, unsigned max);
+/* The same queue brings claims other servers made (seq 0, has_holder 1):
+ * the worker holds the address for the holder (dhcp4/6_lease_learn). */
 
 /* Drain every log, sync, stop the thread.  Safe to call once workers stopped. */
 void wb_stop(struct wb *wb);

@@ -438,6 +438,15 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 				/* redis wait-replicas: batches WAIT found short (tried again) */
 				if (s->conf->lease_db.type == CONF_DB_REDIS)
 					ADD("lease-db-wait-short", (int64_t)bs.wait_short, false, 0, -1);
+				/* redis, shared: other servers' claims by pub/sub */
+				if (s->conf->lease_db.type == CONF_DB_REDIS && s->conf->lease_db.shared) {
+					ADD("lease-db-claims-subscribed", (int64_t)bs.sub_connected, true,
+					    0, -1);
+					ADD("lease-db-claims-heard", (int64_t)bs.claims_heard, false, 0, -1);
+					ADD("lease-db-claims-bad", (int64_t)bs.claims_bad, false, 0, -1);
+					ADD("lease-db-claims-dropped", (int64_t)ws.learnt_dropped, false, 0,
+					    -1);
+				}
 			}
 		}
 	}
