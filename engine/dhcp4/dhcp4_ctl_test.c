@@ -622,5 +622,18 @@ void test_learn_meets_ours(void)
 	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 3);
 	NO_RECORD(head);
 	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 3);        /* b and the two held */
+	/* another worker's lease at the address: left */
+	{
+		struct dhcp4_worker *w2 = mkworker(1, 2, NULL);
+		struct dhcp4_tx tx;
+		uint32_t q = dora_w(w2, (const uint8_t[6]){ 2, 0, 0, 0, 9, 1 }, 0, &tx);
+
+		CU_ASSERT_FATAL(in_pool0(q));
+		rec_for(&h, q, MAC_C);
+		CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EBUSY);
+		CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_C));
+		CU_ASSERT_EQUAL(lease_of_mac(w2, (const uint8_t[6]){ 2, 0, 0, 0, 9, 1 })->addr, q);
+		dhcp4_worker_free(w2);
+	}
 	teardown();
 }

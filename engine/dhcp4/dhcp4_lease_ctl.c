@@ -480,8 +480,10 @@ int dhcp4_lease_learn(struct dhcp4_worker *w, const struct lease_rec *holder)
 		return -ENOENT;
 	dhcp4_rec_key(holder, w->conf->match_client_id, &k);
 	f = lease_table_lookup(w->lt, &k);
+	/* keyed by the address (a holder without identity): our side offer
+	 * or declined address there */
 	if (f && !(f->flags & LEASE_F_FOREIGN) && k.kind == LEASE_KEY_ADDR)
-		return -EBUSY;                  /* (a holder without identity) a side offer here */
+		return -EBUSY;
 	if (f && !(f->flags & LEASE_F_FOREIGN) && f->state != LEASE_STATE_OFFERED)
 		return -EEXIST;                 /* our client's lease: the store arbitrates */
 	if (f && f == at) {

@@ -820,6 +820,28 @@ static void test_learn_claim_pd(void)
 	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), held);
 	CU_ASSERT(l && (l->flags & LEASE_F_FOREIGN) && l->prefix_len == 56);
 	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_pds, 1);
+	/* while a reload is being prepared no new unit is taken (it would
+	 * have to be mirrored); a renewal of a held one is learnt */
+	{
+		struct dhcp6_runtime *nrt = dhcp6_runtime_create_from(&conf, rt);
+		struct dhcp6_reconf rc = { .conf = &conf, .rt = nrt };
+		struct lease6_rec h2;
+
+		CU_ASSERT_FATAL(nrt != NULL);
+		CU_ASSERT_EQUAL_FATAL(dhcp6_worker_prepare(w, &rc), 0);
+		holder6(&h2, "2001:db8:8:600::", LEASE6_TYPE_PD, 56, duid_y, sizeof(duid_y), 4,
+			NOW6 + 100);
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), -EBUSY);
+		CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), h2.addr));
+		h.expire = NOW6 + 200;
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+		dhcp6_worker_unprepare(w);
+		dhcp6_runtime_free(nrt);
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), 0);
+		h2.valid_lft = 0;
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), 0);   /* and it ends */
+		CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), h2.addr));
+	}
 	/* not ours to hold */
 	h.prefix_len = 60;
 	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -ENOENT);
@@ -840,7 +862,7 @@ static void test_learn_claim_pd(void)
 	CU_ASSERT_EQUAL(ia_leases(duid_x, sizeof(duid_x), LEASE6_TYPE_PD, 4), 0);
 	CU_ASSERT_EQUAL(ia_leases(duid_y, sizeof(duid_y), LEASE6_TYPE_PD, 5), 1);
 	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 1);
-	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_LEASES_CLAIMS], 3);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_LEASES_CLAIMS], 5);
 	CU_ASSERT_EQUAL(lease_log_head(logp), head);
 	/* the other 15 prefixes go to our clients (one naming the held one),
 	 * then none is left */
