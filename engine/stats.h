@@ -32,6 +32,7 @@
 	X(NOT_FOR_US,             "drop-not-for-us")                   \
 	X(RELEASE_QUEUE_FULL,     "release-queue-full")                \
 	X(LEASES_FOREIGN,         "leases-learnt-foreign")             \
+	X(LEASES_CLAIMS,          "leases-learnt-claims")              \
 	X(DROP_CLASS,             "drop-class")                        \
 	X(ACCESS_REJECTED,        "drop-access-rejected")              \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
@@ -72,6 +73,7 @@
 	X(BAD_SERVER_ID,          "v6-drop-server-id")                 \
 	X(RELEASE_QUEUE_FULL,     "v6-release-queue-full")             \
 	X(LEASES_FOREIGN,         "v6-leases-learnt-foreign")          \
+	X(LEASES_CLAIMS,          "v6-leases-learnt-claims")           \
 	X(DROP_CLASS,             "v6-drop-class")                     \
 	X(CLASS_EVAL_FAILED,      "v6-class-eval-failed")              \
 	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")

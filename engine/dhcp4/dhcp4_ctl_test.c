@@ -1,6 +1,7 @@
 /* Control operations on leases (query/add/update/del/wipe, reclaim) and
  * live reconfiguration (carry-over, remap, orphans, pending releases). */
 #include "dhcp4_test.h"
+#include "lease_log.h"
 
 static int64_t gauge_assigned(struct dhcp4_worker *w, unsigned s)
 {
@@ -442,5 +443,197 @@ void test_foreign_unknown_holder(void)
 	CU_ASSERT_EQUAL(dhcp4_lease_add(F.w, &r, false, &seq), -EEXIST);
 	/* the client whose claim was refused gets another address */
 	CU_ASSERT_NOT_EQUAL(dora(MAC_B, 0), a);
+	teardown();
+}
+
+/* The worker's log has no record since `head` (a learnt claim is never
+ * written, nor is its end). */
+#define NO_RECORD(head) CU_ASSERT_EQUAL(lease_log_head(F.logs[0]), (head))
+
+static const uint8_t MAC_D[6] = { 0x02, 0, 0, 0, 0, 0xd4 };
+static const uint8_t MAC_E[6] = { 0x02, 0, 0, 0, 0, 0xe5 };
+
+/* Another server's claim learnt (dhcp4_lease_learn): in subnet 2's pool
+ * of three (.10-.12, through the relay) one address learnt is skipped by
+ * the allocator, and with the other two leased no client gets any; a
+ * REQUEST for it is not ACKed.  A renewal refreshes the one entry, a new
+ * holder replaces it, an ended holder frees the address; a learnt lease
+ * ends at its expiry without a record.  Nothing is ever logged. */
+void test_learn_claim(void)
+{
+	const uint32_t relay = IP(198, 18, 2, 1), a = IP(198, 18, 2, 10);
+	struct lease_rec h;
+	struct dhcp4_tx tx;
+	struct lease4 *l;
+	struct msg m;
+	uint64_t head;
+	uint32_t x, y;
+	unsigned n;
+	int len;
+
+	setup(true, false);
+	rec_for(&h, a, MAC_C);
+	head = lease_log_head(F.logs[0]);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	NO_RECORD(head);
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_FOREIGN), 0);
+	l = lease_of_mac(F.w, MAC_C);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT(l->addr == a && (l->flags & LEASE_F_FOREIGN) && l->expire == T0 + 100);
+	CU_ASSERT_EQUAL(l->subnet_id, 2);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(F.rt, a));
+	/* the allocator passes it over: the two others, then none */
+	x = dora_w(F.w, MAC_A, relay, &tx);
+	y = dora_w(F.w, MAC_B, relay, &tx);
+	CU_ASSERT(x && y && x != y && x != a && y != a);
+	CU_ASSERT(x >= IP(198, 18, 2, 11) && x <= IP(198, 18, 2, 12));
+	CU_ASSERT(y >= IP(198, 18, 2, 11) && y <= IP(198, 18, 2, 12));
+	CU_ASSERT_EQUAL(dora_w(F.w, MAC_D, relay, &tx), 0);
+	/* a client of ours asking for it by name is not given it */
+	m_init(&m, DHCP4_REQUEST, MAC_D);
+	m_relay(&m, relay);
+	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
+	len = run(&m, &tx);
+	CU_ASSERT(len <= 0 || r_type(len) != DHCP4_ACK);
+	l = lease_of_mac(F.w, MAC_D);
+	CU_ASSERT(!l || l->addr != a);
+	n = lease_table_count(dhcp4_worker_leases(F.w));
+
+	/* a renewal learnt: the same entry, its expiry moved */
+	head = lease_log_head(F.logs[0]);
+	h.valid_lft = 300;
+	h.expire = T0 + 300;
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), n);
+	l = lease_of_mac(F.w, MAC_C);
+	CU_ASSERT(l && l->addr == a && l->expire == T0 + 300 && l->valid_lft == 300);
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 2);
+	/* a new holder learnt: it takes the entry's place, the address stays held */
+	rec_for(&h, a, MAC_E);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_C));
+	l = lease_of_mac(F.w, MAC_E);
+	CU_ASSERT(l && l->addr == a && (l->flags & LEASE_F_FOREIGN));
+	CU_ASSERT_EQUAL(lease_table_count(dhcp4_worker_leases(F.w)), n);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(F.rt, a));
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 3);        /* x, y and the held one */
+	/* the holder's lease ended (its expiry published): the address is free */
+	h.expire = T0;
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_E));
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(F.rt, a));
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 2);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -ENOENT);   /* nothing to end */
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 3);
+	NO_RECORD(head);
+
+	/* learnt again; it ends at its expiry without a record, and is not
+	 * counted as reclaimed (it was never this server's) */
+	h.expire = T0 + 50;
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	CU_ASSERT_EQUAL(dora_w(F.w, MAC_D, relay, &tx), 0);
+	head = lease_log_head(F.logs[0]);
+	dhcp4_worker_set_now(F.w, T0 + 51);
+	CU_ASSERT(dhcp4_expire(F.w, 100) >= 1);
+	NO_RECORD(head);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_E));
+	CU_ASSERT_EQUAL(ST(STAT4_RECLAIMED_LEASES), 0);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 1), 2);
+	CU_ASSERT_EQUAL(dora_w(F.w, MAC_D, relay, &tx), a);  /* free again */
+	teardown();
+}
+
+/* A learnt claim meets this server's own state: the client's offer gives
+ * way (elsewhere, or at the very address), its old foreign entry
+ * elsewhere goes (it moved); our client's live lease at the address
+ * (-EBUSY) or for the client (-EEXIST) is left as it is, and so is an
+ * address outside the pools (-ENOENT). */
+void test_learn_meets_ours(void)
+{
+	struct lease_rec h;
+	struct lease4 *l;
+	uint64_t head;
+	uint32_t b, o, z1, z2;
+
+	setup(true, false);
+	b = dora(MAC_B, 0);
+	CU_ASSERT_FATAL(in_pool0(b));
+	/* our live lease at the address: left */
+	rec_for(&h, b, MAC_C);
+	head = lease_log_head(F.logs[0]);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EBUSY);
+	l = lease_of_mac(F.w, MAC_B);
+	CU_ASSERT(l && l->addr == b && !(l->flags & LEASE_F_FOREIGN));
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_C));
+	/* our live lease for the client: left, the address not taken */
+	z1 = b == IP(198, 18, 0, 19) ? IP(198, 18, 0, 18) : IP(198, 18, 0, 19);
+	rec_for(&h, z1, MAC_B);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EEXIST);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(F.rt, z1));
+	CU_ASSERT(lease_of_mac(F.w, MAC_B)->addr == b);
+	/* outside the pools, outside the subnets, or the address 0 */
+	rec_for(&h, IP(198, 18, 0, 50), MAC_C);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -ENOENT);
+	rec_for(&h, IP(198, 18, 7, 7), MAC_C);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -ENOENT);
+	rec_for(&h, 0, MAC_C);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EINVAL);
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 0);
+	NO_RECORD(head);
+
+	/* the client's offer elsewhere: dropped, its address free again */
+	o = offer_w(F.w, MAC_A, 0);
+	CU_ASSERT_FATAL(in_pool0(o) && o != b);
+	z1 = IP(198, 18, 0, 10);
+	while (z1 == b || z1 == o)
+		z1++;
+	head = lease_log_head(F.logs[0]);
+	rec_for(&h, z1, MAC_A);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT(l && l->addr == z1 && (l->flags & LEASE_F_FOREIGN) &&
+		  l->state == LEASE_STATE_DEFAULT);
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(F.rt, o));
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(F.rt, z1));
+	/* it moves to another address: the old foreign entry goes */
+	z2 = o;
+	rec_for(&h, z2, MAC_A);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	l = lease_of_mac(F.w, MAC_A);
+	CU_ASSERT(l && l->addr == z2 && (l->flags & LEASE_F_FOREIGN));
+	CU_ASSERT_FALSE(dhcp4_runtime_in_use(F.rt, z1));
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(F.rt, z2));
+	/* the client's offer at the very address: it gives way */
+	o = offer_w(F.w, MAC_D, 0);
+	CU_ASSERT_FATAL(in_pool0(o));
+	rec_for(&h, o, MAC_D);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), 0);
+	l = lease_of_mac(F.w, MAC_D);
+	CU_ASSERT(l && l->addr == o && (l->flags & LEASE_F_FOREIGN) &&
+		  l->state == LEASE_STATE_DEFAULT);
+	CU_ASSERT_TRUE(dhcp4_runtime_in_use(F.rt, o));
+	/* another client's offer at the address: left */
+	o = offer_w(F.w, MAC_E, 0);
+	CU_ASSERT_FATAL(in_pool0(o));
+	rec_for(&h, o, MAC_C);
+	CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EBUSY);
+	CU_ASSERT_EQUAL(lease_of_mac(F.w, MAC_E)->state, LEASE_STATE_OFFERED);
+	CU_ASSERT_EQUAL(ST(STAT4_LEASES_CLAIMS), 3);
+	NO_RECORD(head);
+	CU_ASSERT_EQUAL(gauge_assigned(F.w, 0), 3);        /* b and the two held */
+	/* another worker's lease at the address: left */
+	{
+		struct dhcp4_worker *w2 = mkworker(1, 2, NULL);
+		struct dhcp4_tx tx;
+		uint32_t q = dora_w(w2, (const uint8_t[6]){ 2, 0, 0, 0, 9, 1 }, 0, &tx);
+
+		CU_ASSERT_FATAL(in_pool0(q));
+		rec_for(&h, q, MAC_C);
+		CU_ASSERT_EQUAL(dhcp4_lease_learn(F.w, &h), -EBUSY);
+		CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_C));
+		CU_ASSERT_EQUAL(lease_of_mac(w2, (const uint8_t[6]){ 2, 0, 0, 0, 9, 1 })->addr, q);
+		dhcp4_worker_free(w2);
+	}
 	teardown();
 }

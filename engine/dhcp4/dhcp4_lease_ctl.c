@@ -353,28 +353,62 @@ unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)
 	return total;
 }
 
+/* addr, taken for the holder's lease (its pool bit in p: taken by the
+ * caller, or passed on by `from`, the entry that held it here and goes
+ * without a record), becomes the holder's entry in this worker's table,
+ * keyed k: flagged LEASE_F_FOREIGN (never written, ended without a record
+ * at its expiry), so the address is not handed out meanwhile.  On failure
+ * the address is free again.  0 or -ENOMEM. */
+static int foreign_hold(struct dhcp4_worker *w, struct lease4 *from, const struct lease_key *k,
+			uint32_t addr, uint16_t p, uint32_t subnet_id,
+			const struct lease_rec *holder)
+{
+	struct lease4 *f;
+	bool existed;
+
+	if (from) {
+		dhcp4_lease_forget(w, from);
+		lease_table_remove(w->lt, from);
+	}
+	f = lease_table_insert(w->lt, k, &existed);
+	if (!f) {
+		dhcp4_addr_give(w->rt, p, addr);
+		return -ENOMEM;
+	}
+	f->addr = addr;
+	f->pool = p;
+	f->subnet_id = subnet_id;
+	if (dhcp4_lease_from_rec(w, f, holder, k->kind)) {
+		dhcp4_addr_give(w->rt, p, addr);
+		lease_table_remove(w->lt, f);
+		return -ENOMEM;
+	}
+	f->flags |= LEASE_F_FOREIGN;
+	dhcp4_gauge(w, f, +1);
+	lease_table_touch(w->lt, f);
+	addr_own(w, f);
+	return 0;
+}
+
 /* The store refused this worker's change `seq` at addr: the address is a
  * live lease of another server's client (holder, or NULL when the store
  * could not say whose).  Our client's lease there goes without a record
  * (the store never had it), and the reply waiting for it is dropped by
  * the caller.  With a holder the address stays taken: the holder's lease
- * takes the entry's place here, flagged LEASE_F_FOREIGN (never written,
- * ended without a record at its expiry), so it is not handed out again
- * meanwhile.  It is filed in this worker, which keeps the address's bit,
- * even when the holder's client is another worker's.  Without a holder,
- * or with one that ended, the address is free again.  A lease that
- * changed after seq waits for that change's own verdict. */
+ * takes the entry's place here (foreign_hold), so it is not handed out
+ * again meanwhile.  It is filed in this worker, which keeps the address's
+ * bit, even when the holder's client is another worker's.  Without a
+ * holder, or with one that ended, the address is free again.  A lease
+ * that changed after seq waits for that change's own verdict. */
 int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 			const struct lease_rec *holder)
 {
 	struct dhcp4_runtime *rt = w->rt;
 	struct lease4 *l = dhcp4_lease_at(w, addr), *f;
-	struct lease_key k;
-	uint32_t subnet_id;
-	bool existed;
-	uint16_t p;
-
 	struct lease_rec unknown;
+	struct lease_key k;
+	uint16_t p;
+	int ret;
 
 	worker_serving(w);
 	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
@@ -406,29 +440,9 @@ int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 		return dhcp4_lease_drop(w, l, 0);   /* the holder has a lease here too */
 	/* the entry goes; its address (bit, owner word) passes to the holder's */
 	p = l->pool;
-	subnet_id = l->subnet_id;
-	dhcp4_gauge(w, l, -1);
-	l->pool = NO_POOL;
-	if (unlikely(w->ridx.cap))
-		addr_index_del(&w->ridx, l->addr, l);
-	lease_table_remove(w->lt, l);
-	f = lease_table_insert(w->lt, &k, &existed);
-	if (!f) {
-		dhcp4_addr_give(rt, p, addr);
-		return -ENOMEM;
-	}
-	f->addr = addr;
-	f->pool = p;
-	f->subnet_id = subnet_id;
-	if (dhcp4_lease_from_rec(w, f, holder, k.kind)) {
-		dhcp4_addr_give(rt, p, addr);
-		lease_table_remove(w->lt, f);
-		return -ENOMEM;
-	}
-	f->flags |= LEASE_F_FOREIGN;
-	dhcp4_gauge(w, f, +1);
-	lease_table_touch(w->lt, f);
-	addr_own(w, f);
+	ret = foreign_hold(w, l, &k, addr, p, l->subnet_id, holder);
+	if (ret)
+		return ret;
 	w->st.c[STAT4_LEASES_FOREIGN]++;
 	/* the addresses after this one are likely the other server's run of
 	 * claims: look elsewhere in the pool next time */
@@ -439,4 +453,62 @@ int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 		w->cursor[p] = (uint32_t)((h >> 32) % size);
 	}
 	return 0;
+}
+
+/* Another server's client holds holder->addr (a claim it published, see
+ * dhcp4_server.h): hold the address for it here, as a refusal would have
+ * (foreign_hold), before this server offers it to anybody.  Nothing is
+ * logged: the store has the holder's lease already.  Every refusal comes
+ * before any change. */
+int dhcp4_lease_learn(struct dhcp4_worker *w, const struct lease_rec *holder)
+{
+	struct dhcp4_runtime *rt = w->rt;
+	uint32_t addr = holder->addr;
+	struct lease4 *at, *f, *from;
+	struct lease_key k;
+	uint16_t p;
+	int ret;
+
+	worker_serving(w);
+	if (!addr)
+		return -EINVAL;
+	at = dhcp4_lease_at(w, addr);
+	if (holder->expire <= w->now || !holder->valid_lft || holder->state != LEASE_STATE_DEFAULT)
+		return at && (at->flags & LEASE_F_FOREIGN) ? dhcp4_lease_drop(w, at, 0) : -ENOENT;
+	p = rt_pool_of(rt, addr);
+	if (p == NO_POOL || rt_reserved(rt, addr))
+		return -ENOENT;
+	dhcp4_rec_key(holder, w->conf->match_client_id, &k);
+	f = lease_table_lookup(w->lt, &k);
+	/* keyed by the address (a holder without identity): our side offer
+	 * or declined address there */
+	if (f && !(f->flags & LEASE_F_FOREIGN) && k.kind == LEASE_KEY_ADDR)
+		return -EBUSY;
+	if (f && !(f->flags & LEASE_F_FOREIGN) && f->state != LEASE_STATE_OFFERED)
+		return -EEXIST;                 /* our client's lease: the store arbitrates */
+	if (f && f == at) {
+		/* a renewal learnt */
+		f->expire = holder->expire;
+		f->valid_lft = holder->valid_lft;
+		lease_table_touch(w->lt, f);
+		w->st.c[STAT4_LEASES_CLAIMS]++;
+		return 0;
+	}
+	if (at && !(at->flags & LEASE_F_FOREIGN))
+		return -EBUSY;                  /* our client's lease: the store arbitrates */
+	/* the entry that holds the address here passes it on: another
+	 * holder's (a new holder learnt), or the client's own offer */
+	from = at ? at : f && f->state == LEASE_STATE_OFFERED && f->addr == addr ? f : NULL;
+	if (from)
+		p = from->pool;
+	else if (dhcp4_addr_take(rt, p, addr))
+		return -EBUSY;                  /* an offer of ours, or another worker's */
+	/* the client's offer elsewhere (it took the other server's lease), or
+	 * its old foreign lease elsewhere (it moved) */
+	if (f && f != from)
+		dhcp4_lease_drop(w, f, 0);
+	ret = foreign_hold(w, from, &k, addr, p, w->conf->subnets[rt->pools[p].subnet].id, holder);
+	if (!ret)
+		w->st.c[STAT4_LEASES_CLAIMS]++;
+	return ret;
 }

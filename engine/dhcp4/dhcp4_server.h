@@ -297,15 +297,35 @@ int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_
  * same addresses first); 0 by default. */
 void dhcp4_set_cursor_spread(uint32_t spread);
 
-/* Worker: the store refused its change `seq` at addr, another server's
- * client (holder; NULL: unknown) holds it.  See dhcp4_lease_ctl.c.  0, or
- * -ENOENT when that change is no longer this worker's lease at addr. */
 /* A reply counted as sent (pkt4-sent, pkt4-<type>-sent) did not leave
  * after all: the datapath dropped it (the store refused its lease, or it
  * waited too long).  Worker thread. */
 void dhcp4_reply_unsent(struct dhcp4_worker *w, uint8_t msg_type);
+/* Worker: the store refused its change `seq` at addr, another server's
+ * client (holder; NULL: unknown) holds it.  See dhcp4_lease_ctl.c.  0, or
+ * -ENOENT when that change is no longer this worker's lease at addr. */
 int dhcp4_lease_foreign(struct dhcp4_worker *w, uint32_t addr, uint64_t seq,
 			const struct lease_rec *holder);
+/* Worker (the one the flusher picks for holder->addr, so every claim of
+ * an address reaches the same one): another server sharing the store
+ * published that its client holds holder->addr.  Held here as a refused
+ * claim's holder is (LEASE_F_FOREIGN: never written, ended without a
+ * record at its expiry, the address not handed out meanwhile), keyed by
+ * the holder's client key, counted in leases-learnt-claims:
+ *  - a foreign entry of that client at that address: its expire and
+ *    valid_lft refreshed (a renewal learnt);
+ *  - else the address is taken for it: its pool bit, or the entry that
+ *    holds it here if that is a foreign one (a new holder learnt) or the
+ *    client's own offer; the client's offer or foreign entry at another
+ *    address goes without a record.
+ * A holder that is not live (expire <= now, valid_lft 0, state not
+ * default) ends the foreign entry at its address, if any (0, or as
+ * dhcp4_lease_drop).  0, or -EINVAL (address 0), -ENOENT (not live and
+ * nothing to end; the address in none of our pools, or reserved),
+ * -EEXIST (our client's live lease: left as it is), -EBUSY (the address
+ * is our live lease or offer, or another worker's: left, the store
+ * arbitrates when either side writes), -ENOMEM.  Nothing is logged. */
+int dhcp4_lease_learn(struct dhcp4_worker *w, const struct lease_rec *holder);
 int dhcp4_lease_handover(struct dhcp4_worker *w, uint32_t addr, uint32_t ref, uint64_t *seq);
 int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq);
 static inline unsigned dhcp4_owner(const struct lease_key *k, unsigned n_workers)

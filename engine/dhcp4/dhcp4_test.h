@@ -139,6 +139,8 @@ void test_restore_rules(void);
 /* dhcp4_ctl_test.c */
 void test_lease_ops(void);
 void test_foreign_unknown_holder(void);
+void test_learn_claim(void);
+void test_learn_meets_ours(void);
 void test_lease_reclaim(void);
 void test_reconfigure_pending(void);
 void test_lease_add_log_full(void);

@@ -225,22 +225,52 @@ long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f)
 	return done;
 }
 
+/* Unit addr/plen of pool p, taken for the holder's lease (by the caller,
+ * or passed on by `from`, the entry that held it here and goes without a
+ * record; keep: its LEASE6_F_NOUNIT), becomes the holder's lease in this
+ * worker's table, flagged LEASE_F_FOREIGN (never written, ended without
+ * a record at its expiry), so the unit is not handed out meanwhile.  It
+ * is filed under the subnet of our pool (the holder's server may number
+ * its subnets otherwise).  On failure the unit is free again.  0 or
+ * -ENOMEM. */
+static int foreign_hold6(struct dhcp6_worker *w, struct lease6 *from, struct lease_addr6 addr,
+			 uint16_t p, uint8_t plen, uint8_t keep, const struct lease6_rec *holder)
+{
+	struct lease6_key k = { holder->duid, holder->duid_len, holder->type, holder->iaid };
+	struct lease6 *f;
+	bool existed;
+
+	if (from) {
+		dhcp6_gauge(w, from, -1);
+		lease6_table_remove(w->lt, from);       /* the unit stays taken */
+	}
+	f = lease6_table_insert(w->lt, &k, addr, plen, &existed);
+	if (!f) {
+		dhcp6_unit_put(w, p, addr, plen, holder->type == LEASE6_TYPE_PD, keep);
+		return -ENOMEM;
+	}
+	f->pool = p;
+	f->flags = keep;
+	dhcp6_lease_fill(w, f, holder);
+	if (p != NO_POOL6)
+		f->subnet_id = w->c6->subnets[w->rt->pools[p].subnet].id;
+	f->flags |= LEASE_F_FOREIGN;
+	dhcp6_gauge(w, f, +1);
+	return 0;
+}
+
 /* The store refused this worker's change `seq` at addr (an address or a
  * delegated prefix): a live lease of another server's client holds it
  * (holder; NULL when the store could not say).  As dhcp4_lease_foreign:
  * our lease there goes without a record, and with a holder its lease
- * takes the place (the unit stays taken), flagged LEASE_F_FOREIGN until
- * it expires, never written; without one the unit is free again. */
+ * takes the place (foreign_hold6: the unit stays taken) until it
+ * expires; without one the unit is free again. */
 int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_t seq,
 			const struct lease6_rec *holder)
 {
-	struct lease6 *l = lease6_table_lookup_addr(w->lt, addr), *f;
-	struct lease6_key k;
-	uint8_t plen, keep;
-	uint16_t p;
-	bool existed;
-
+	struct lease6 *l = lease6_table_lookup_addr(w->lt, addr);
 	struct lease6_rec unknown;
+	int ret;
 
 	if (!l || l->seq != seq || (l->flags & LEASE_F_FOREIGN))
 		return -ENOENT;
@@ -263,22 +293,68 @@ int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_
 	    holder->state != LEASE_STATE_DEFAULT || holder->type != l->type ||
 	    (l->flags & LEASE6_F_RESERVED))
 		return dhcp6_lease_drop(w, l, 0);
-	p = l->pool;
-	plen = l->prefix_len;
-	keep = l->flags & LEASE6_F_NOUNIT;
-	dhcp6_gauge(w, l, -1);
-	lease6_table_remove(w->lt, l);          /* the unit stays taken */
-	k = (struct lease6_key){ holder->duid, holder->duid_len, holder->type, holder->iaid };
-	f = lease6_table_insert(w->lt, &k, addr, plen, &existed);
-	if (!f) {
-		dhcp6_unit_put(w, p, addr, plen, holder->type == LEASE6_TYPE_PD, keep);
-		return -ENOMEM;
+	ret = foreign_hold6(w, l, addr, l->pool, l->prefix_len, l->flags & LEASE6_F_NOUNIT, holder);
+	if (!ret)
+		w->st.c[STAT6_LEASES_FOREIGN]++;
+	return ret;
+}
+
+/* Another server's client holds holder->addr (a claim it published, see
+ * dhcp6_server.h): hold the unit for it here, as a refusal would have
+ * (foreign_hold6).  Nothing is logged.  Every refusal comes before any
+ * change.  An ADVERTISE holds nothing here, so unlike DHCPv4 there is no
+ * offer of ours to give way. */
+int dhcp6_lease_learn(struct dhcp6_worker *w, const struct lease6_rec *holder)
+{
+	struct lease6_key k = { holder->duid, holder->duid_len, holder->type, holder->iaid };
+	struct lease6 *at = lease6_table_lookup_addr(w->lt, holder->addr), *ia[DHCP6_MAX_IA_ADDRS];
+	struct dhcp6_runtime *rt = w->rt;
+	bool pd = holder->type == LEASE6_TYPE_PD;
+	uint8_t plen = pd ? holder->prefix_len : 128;
+	unsigned n, i;
+	uint16_t p;
+	int ret;
+
+	w->hw_len = 0;
+	if (holder->type > LEASE6_TYPE_PD)
+		return -EINVAL;
+	if (holder->expire <= w->now || !holder->valid_lft || !holder->duid_len ||
+	    holder->state != LEASE_STATE_DEFAULT)
+		return at && (at->flags & LEASE_F_FOREIGN) ? dhcp6_lease_drop(w, at, 0) : -ENOENT;
+	p = holder->type == LEASE6_TYPE_TA ? NO_POOL6 : rt6_pool_of(rt, holder->addr, pd);
+	if (p == NO_POOL6 || rt->pools[p].unit_len != plen || rt6_reserved(rt, holder->addr, plen))
+		return -ENOENT;
+	n = lease6_table_lookup_ia(w->lt, &k, ia, DHCP6_MAX_IA_ADDRS);
+	if (n > DHCP6_MAX_IA_ADDRS)
+		return -EBUSY;                  /* not an IA another server made */
+	for (i = 0; i < n; i++)
+		if (!(ia[i]->flags & LEASE_F_FOREIGN))
+			return -EEXIST;         /* our client's lease: the store arbitrates */
+	for (i = 0; i < n; i++)
+		if (ia[i] == at) {
+			/* a renewal learnt */
+			at->expire = holder->expire;
+			at->valid_lft = holder->valid_lft;
+			at->pref_lft = holder->pref_lft;
+			lease6_table_touch(w->lt, at);
+			w->st.c[STAT6_LEASES_CLAIMS]++;
+			return 0;
+		}
+	if (at && (!(at->flags & LEASE_F_FOREIGN) || at->type != holder->type ||
+		   at->prefix_len != plen))
+		return -EBUSY;                  /* our client's lease: the store arbitrates */
+	if (!at) {
+		/* a new unit would have to be mirrored into the reload's
+		 * runtime: not now (the next claim or refusal brings it) */
+		if (unlikely(w->next != NULL) || alloc6_claim(rt->pools[p].ap, holder->addr))
+			return -EBUSY;          /* (or another worker's) */
 	}
-	f->pool = p;
-	f->flags = keep;
-	dhcp6_lease_fill(w, f, holder);
-	f->flags |= LEASE_F_FOREIGN;
-	dhcp6_gauge(w, f, +1);
-	w->st.c[STAT6_LEASES_FOREIGN]++;
-	return 0;
+	/* the IA's foreign leases elsewhere: the client moved */
+	for (i = 0; i < n; i++)
+		(void)dhcp6_lease_drop(w, ia[i], 0);
+	ret = foreign_hold6(w, at, holder->addr, at ? at->pool : p, plen,
+			    at ? at->flags & LEASE6_F_NOUNIT : 0, holder);
+	if (!ret)
+		w->st.c[STAT6_LEASES_CLAIMS]++;
+	return ret;
 }

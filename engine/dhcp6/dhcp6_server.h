@@ -154,6 +154,25 @@ int dhcp6_restore(struct dhcp6_worker *w, const struct lease6_rec *r);
  * is no longer this worker's lease at addr. */
 int dhcp6_lease_foreign(struct dhcp6_worker *w, struct lease_addr6 addr, uint64_t seq,
 			const struct lease6_rec *holder);
+/* Worker (the one the flusher picks for holder->addr): another server
+ * sharing the store published that its client holds holder->addr (an
+ * address, or a delegated prefix of holder->prefix_len).  As
+ * dhcp4_lease_learn: held here as a refused claim's holder is
+ * (LEASE_F_FOREIGN), filed under the holder's IA {duid, type, iaid},
+ * counted in v6-leases-learnt-claims:
+ *  - a foreign lease of that IA at that address: its expire, valid and
+ *    preferred lifetimes refreshed (a renewal learnt);
+ *  - else the unit is taken for it: in its pool, or from the foreign
+ *    lease of another IA that holds it here (a new holder learnt); the
+ *    IA's foreign leases at other addresses end without a record.
+ * A holder that is not live (expire <= now, valid_lft 0, no DUID, state
+ * not default) ends the foreign lease at its address, if any (0, or as
+ * dhcp6_lease_drop).  0, or -EINVAL (type), -ENOENT (not live and nothing
+ * to end; the unit in none of our pools of that unit length, or
+ * reserved), -EEXIST (the IA has a lease of ours: left as it is), -EBUSY
+ * (the unit is our lease or another worker's, or a reload is being
+ * prepared: left, the store arbitrates), -ENOMEM.  Nothing is logged. */
+int dhcp6_lease_learn(struct dhcp6_worker *w, const struct lease6_rec *holder);
 unsigned dhcp6_rec_owner(const struct lease6_rec *r, unsigned n_workers);
 
 /* ---- control operations (on the owning worker, from its message ring) ---- */

@@ -649,6 +649,240 @@ static void test_server_duid(void)
 	rmdir(dir);
 }
 
+/* ---- claims of another server sharing the store (dhcp6_lease_learn) ---- */
+
+#define NOW6 1000000u
+
+/* Another server's client's lease of IA (duid, type, iaid) on addr/plen,
+ * live until `expire`. */
+static void holder6(struct lease6_rec *r, const char *addr, uint8_t type, uint8_t plen,
+		    const uint8_t *duid, uint8_t duid_len, uint32_t iaid, uint32_t expire)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = A(addr);
+	r->type = type;
+	r->prefix_len = plen;
+	r->duid_len = duid_len;
+	memcpy(r->duid, duid, duid_len);
+	r->iaid = iaid;
+	r->subnet_id = 7;               /* the other server's numbering */
+	r->valid_lft = 4000;
+	r->pref_lft = 3000;
+	r->expire = expire;
+}
+
+/* A REQUEST of client d[9] = id for one IA of `ia_type` (iaid 1), naming
+ * `hint` (may be NULL): the unit given, or :: when none. */
+static struct lease_addr6 request_one(uint16_t ia_type, uint8_t id, const char *hint,
+				      uint8_t plen)
+{
+	uint8_t d[10];
+	struct t6_msg m;
+
+	memcpy(d, duid1, sizeof(d));
+	d[9] = id;
+	t6_start(&m, DHCP6_REQUEST, d, sizeof(d));
+	server_id(&m);
+	t6_ia(&m, ia_type, 1, hint, plen);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_FATAL(rep.n_ias == 1);
+	for (unsigned i = 0; i < rep.ias[0].n_addrs; i++)
+		if (rep.ias[0].addrs[i].valid)
+			return lease_addr6_load(rep.ias[0].addrs[i].addr);
+	return A("::");
+}
+
+static const uint8_t duid_x[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0x0e, 1 };   /* other servers' clients */
+static const uint8_t duid_y[] = { 0, 3, 0, 1, 2, 0, 0, 0, 0x0e, 2 };
+
+static unsigned ia_leases(const uint8_t *duid, uint8_t len, uint8_t type, uint32_t iaid)
+{
+	struct lease6_key k = { duid, len, type, iaid };
+	struct lease6 *v[8];
+
+	return lease6_table_lookup_ia(dhcp6_worker_leases(w), &k, v, 8);
+}
+
+/* IA_NA: a learnt address is passed over by the allocator (a client that
+ * names it gets another; with the 15 others leased nobody gets one); a
+ * renewal refreshes it, a new holder replaces it, the holder's IA moving
+ * frees the old one, an ended holder frees it, and it ends at its expiry
+ * without a record.  Our lease at the address (-EBUSY) or in the IA
+ * (-EEXIST) stays.  Nothing is ever logged. */
+static void test_learn_claim_na(void)
+{
+	struct lease6_rec h;
+	struct lease_addr6 a0, z, held = A("2001:db8:1::105");
+	struct lease6 *l;
+	struct stats6 *st;
+	uint64_t head;
+	uint8_t d0[10];
+
+	conf_setup();
+	server_up(false);
+	st = dhcp6_worker_stats(w);
+	holder6(&h, "2001:db8:1::105", LEASE6_TYPE_NA, 128, duid_x, sizeof(duid_x), 9, NOW6 + 100);
+	head = lease_log_head(logp);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), held);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT((l->flags & LEASE_F_FOREIGN) && l->iaid == 9 && l->expire == NOW6 + 100);
+	CU_ASSERT_EQUAL(l->subnet_id, 1);                  /* ours */
+	CU_ASSERT_EQUAL(st->c[STAT6_LEASES_CLAIMS], 1);
+	CU_ASSERT_EQUAL(st->c[STAT6_LEASES_FOREIGN], 0);
+	CU_ASSERT_EQUAL(st->subnet[0].assigned_nas, 1);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	/* a client naming it gets another */
+	a0 = request_one(DHCP6_OPT_IA_NA, 0x40, "2001:db8:1::105", 128);
+	CU_ASSERT(in_pool(a0, &pools[0]) && !lease_addr6_eq(a0, held));
+	head = lease_log_head(logp);
+	/* our lease at the address: left */
+	holder6(&h, t6_text(a0), LEASE6_TYPE_NA, 128, duid_x, sizeof(duid_x), 10, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -EBUSY);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), a0);
+	CU_ASSERT(l && !(l->flags & LEASE_F_FOREIGN) && l->duid_len == sizeof(duid1));
+	/* our lease in the IA: left, nothing taken */
+	z = lease_addr6_eq(a0, A("2001:db8:1::10f")) ? A("2001:db8:1::10e") : A("2001:db8:1::10f");
+	memcpy(d0, duid1, sizeof(d0));
+	d0[9] = 0x40;
+	holder6(&h, t6_text(z), LEASE6_TYPE_NA, 128, d0, sizeof(d0), 1, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -EEXIST);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), z));
+	/* a renewal learnt: the one entry, its lifetimes moved */
+	holder6(&h, "2001:db8:1::105", LEASE6_TYPE_NA, 128, duid_x, sizeof(duid_x), 9, NOW6 + 300);
+	h.pref_lft = 200;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 2);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), held);
+	CU_ASSERT(l && l->expire == NOW6 + 300 && l->pref_lft == 200 && l->iaid == 9);
+	/* a new holder learnt: its lease takes the place */
+	holder6(&h, "2001:db8:1::105", LEASE6_TYPE_NA, 128, duid_y, sizeof(duid_y), 3, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_EQUAL(ia_leases(duid_x, sizeof(duid_x), LEASE6_TYPE_NA, 9), 0);
+	CU_ASSERT_EQUAL(ia_leases(duid_y, sizeof(duid_y), LEASE6_TYPE_NA, 3), 1);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 2);
+	CU_ASSERT_EQUAL(st->subnet[0].assigned_nas, 2);
+	/* that IA moves to z and back: the address it left is free each time */
+	holder6(&h, t6_text(z), LEASE6_TYPE_NA, 128, duid_y, sizeof(duid_y), 3, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), held));
+	CU_ASSERT_EQUAL(ia_leases(duid_y, sizeof(duid_y), LEASE6_TYPE_NA, 3), 1);
+	h.addr = held;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), z));
+	CU_ASSERT_EQUAL(st->c[STAT6_LEASES_CLAIMS], 5);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	/* the 14 addresses left go to our clients, never the held one; then
+	 * nobody gets any */
+	for (uint8_t i = 1; i <= 14; i++) {
+		z = request_one(DHCP6_OPT_IA_NA, (uint8_t)(0x40 + i), NULL, 0);
+		CU_ASSERT(in_pool(z, &pools[0]) && !lease_addr6_eq(z, held));
+	}
+	CU_ASSERT(lease_addr6_eq(request_one(DHCP6_OPT_IA_NA, 0x60, "2001:db8:1::105", 128),
+				 A("::")));
+	/* the holder's lease ended: the address is free */
+	head = lease_log_head(logp);
+	h.expire = NOW6;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), held));
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -ENOENT);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	/* learnt again; at its expiry it ends without a record, not counted
+	 * as reclaimed (it was never this server's) */
+	h.expire = NOW6 + 50;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT(lease_addr6_eq(request_one(DHCP6_OPT_IA_NA, 0x60, NULL, 0), A("::")));
+	head = lease_log_head(logp);
+	dhcp6_worker_set_now(w, NOW6 + 51);
+	CU_ASSERT(dhcp6_expire(w, 100) >= 1);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), held));
+	CU_ASSERT_EQUAL(st->c[STAT6_RECLAIMED_LEASES], 0);
+	CU_ASSERT_EQUAL(st->subnet[0].assigned_nas, 15);
+	CU_ASSERT(lease_addr6_eq(request_one(DHCP6_OPT_IA_NA, 0x60, NULL, 0), held));
+	server_down();
+}
+
+/* IA_PD: the same for a delegated /56 of the pd-pool's 16; a claim on a
+ * unit of another length, outside the pools, or of type TA is not ours. */
+static void test_learn_claim_pd(void)
+{
+	struct lease_addr6 held = A("2001:db8:8:500::"), p;
+	struct lease6_rec h;
+	struct lease6 *l;
+	uint64_t head;
+
+	conf_setup();
+	server_up(false);
+	holder6(&h, "2001:db8:8:500::", LEASE6_TYPE_PD, 56, duid_x, sizeof(duid_x), 4, NOW6 + 100);
+	head = lease_log_head(logp);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), held);
+	CU_ASSERT(l && (l->flags & LEASE_F_FOREIGN) && l->prefix_len == 56);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_pds, 1);
+	/* while a reload is being prepared no new unit is taken (it would
+	 * have to be mirrored); a renewal of a held one is learnt */
+	{
+		struct dhcp6_runtime *nrt = dhcp6_runtime_create_from(&conf, rt);
+		struct dhcp6_reconf rc = { .conf = &conf, .rt = nrt };
+		struct lease6_rec h2;
+
+		CU_ASSERT_FATAL(nrt != NULL);
+		CU_ASSERT_EQUAL_FATAL(dhcp6_worker_prepare(w, &rc), 0);
+		holder6(&h2, "2001:db8:8:600::", LEASE6_TYPE_PD, 56, duid_y, sizeof(duid_y), 4,
+			NOW6 + 100);
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), -EBUSY);
+		CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), h2.addr));
+		h.expire = NOW6 + 200;
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+		dhcp6_worker_unprepare(w);
+		dhcp6_runtime_free(nrt);
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), 0);
+		h2.valid_lft = 0;
+		CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h2), 0);   /* and it ends */
+		CU_ASSERT_PTR_NULL(lease6_table_lookup_addr(dhcp6_worker_leases(w), h2.addr));
+	}
+	/* not ours to hold */
+	h.prefix_len = 60;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -ENOENT);
+	holder6(&h, "2001:db8:9::", LEASE6_TYPE_PD, 56, duid_x, sizeof(duid_x), 4, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -ENOENT);
+	holder6(&h, "2001:db8:1::100", LEASE6_TYPE_TA, 128, duid_x, sizeof(duid_x), 4, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -ENOENT);
+	h.type = 7;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), -EINVAL);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 1);
+	/* a renewal, then a new holder */
+	holder6(&h, "2001:db8:8:500::", LEASE6_TYPE_PD, 56, duid_x, sizeof(duid_x), 4, NOW6 + 400);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	l = lease6_table_lookup_addr(dhcp6_worker_leases(w), held);
+	CU_ASSERT(l && l->expire == NOW6 + 400);
+	holder6(&h, "2001:db8:8:500::", LEASE6_TYPE_PD, 56, duid_y, sizeof(duid_y), 5, NOW6 + 100);
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_EQUAL(ia_leases(duid_x, sizeof(duid_x), LEASE6_TYPE_PD, 4), 0);
+	CU_ASSERT_EQUAL(ia_leases(duid_y, sizeof(duid_y), LEASE6_TYPE_PD, 5), 1);
+	CU_ASSERT_EQUAL(lease6_table_count(dhcp6_worker_leases(w)), 1);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->c[STAT6_LEASES_CLAIMS], 5);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	/* the other 15 prefixes go to our clients (one naming the held one),
+	 * then none is left */
+	for (uint8_t i = 0; i < 15; i++) {
+		p = request_one(DHCP6_OPT_IA_PD, (uint8_t)(0x40 + i), i ? NULL : "2001:db8:8:500::",
+				56);
+		CU_ASSERT(lease_addr6_in_prefix(p, A("2001:db8:8::"), 52) &&
+			  !lease_addr6_eq(p, held));
+	}
+	CU_ASSERT(lease_addr6_eq(request_one(DHCP6_OPT_IA_PD, 0x60, NULL, 0), A("::")));
+	/* the holder's lease ended: the prefix is free again */
+	head = lease_log_head(logp);
+	h.valid_lft = 0;
+	CU_ASSERT_EQUAL(dhcp6_lease_learn(w, &h), 0);
+	CU_ASSERT_EQUAL(lease_log_head(logp), head);
+	CU_ASSERT_EQUAL(dhcp6_worker_stats(w)->subnet[0].assigned_pds, 15);
+	CU_ASSERT(lease_addr6_eq(request_one(DHCP6_OPT_IA_PD, 0x60, NULL, 0), held));
+	server_down();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -668,6 +902,8 @@ int main(void)
 	CU_add_test(s, "restore from the store", test_restore);
 	CU_add_test(s, "class-restricted pool, flex-id reservation", test_classes_flex_id);
 	CU_add_test(s, "server DUID: made, kept, LL, EN", test_server_duid);
+	CU_add_test(s, "another server's claim learnt: IA_NA", test_learn_claim_na);
+	CU_add_test(s, "another server's claim learnt: IA_PD", test_learn_claim_pd);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();

@@ -126,7 +126,10 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 
 /* The store's refusals of this worker's changes (another server's client
  * holds the address): the reply waiting for the change will not leave,
- * and the lease gives way to the other's. */
+ * and the lease gives way to the other's.  The same queue brings the
+ * claims other servers sharing the store published (seq 0: no change of
+ * ours), for the addresses this worker answers for: learnt, so that this
+ * server does not offer what another one's client holds. */
 static unsigned refusals_drain(struct dp_worker *w)
 {
 	struct lease_refusal r[8];
@@ -134,6 +137,15 @@ static unsigned refusals_drain(struct dp_worker *w)
 
 	while ((n = wb_refusals_take(w->dp->wb, w->id, r, 8)) > 0) {
 		for (i = 0; i < n; i++) {
+			if (r[i].seq == 0) {
+				if (!r[i].has_holder)
+					continue;
+				if (r[i].family == LEASE_FAMILY_V4)
+					(void)dhcp4_lease_learn(w->dw, &r[i].holder.v4);
+				else if (w->dw6)
+					(void)dhcp6_lease_learn(w->dw6, &r[i].holder.v6);
+				continue;
+			}
 			w->sdp.c[STAT_DP_REFUSED]++;
 			(void)gate_refuse(w->gate, r[i].seq);
 			if (r[i].family == LEASE_FAMILY_V4)
