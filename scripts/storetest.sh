@@ -109,7 +109,8 @@ st_load() {
 
 # st_server a|b LEASE-DB: server A on the harness's namespaces, or B on a
 # second pair with its own DPDK prefix and statistics file, each on
-# LEASE-DB with its control socket in $NT_TMP/a.sock or b.sock; sets
+# LEASE-DB with its control socket in $NT_TMP/a.sock or b.sock (and
+# ST_EXTRA_CONF's keys, when set, in its configuration); sets
 # A_/B_PID, _CLI, _VC.  After B the harness's variables name B's.
 st_server() {
 	local up=${1^^}
@@ -119,7 +120,7 @@ st_server() {
 	fi
 	NT_LEASE_DB=$2
 	nt_topology
-	NT_EXTRA_CONF="control-socket = { socket-name = \"$NT_TMP/$1.sock\"; };"
+	NT_EXTRA_CONF="control-socket = { socket-name = \"$NT_TMP/$1.sock\"; };${ST_EXTRA_CONF:-}"
 	nt_server_conf
 	nt_server_check
 	nt_server_start
