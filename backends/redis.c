@@ -213,10 +213,17 @@ static redisContext *rd_sentinel_primary(const struct conf_lease_db *db, struct 
 redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
 			    char *err, size_t errlen)
 {
+	return rd_connect_db_io(db, prefix, plen, 0, err, errlen);
+}
+
+redisContext *rd_connect_db_io(const struct conf_lease_db *db, char *prefix, size_t plen,
+			       unsigned io_s, char *err, size_t errlen)
+{
 	struct timeval tv = { .tv_sec = db->connect_timeout ? db->connect_timeout : 5 };
 	/* a sync's WAIT may take wait-timeout before it answers */
 	struct timeval io = {
-		.tv_sec = RD_IO_TIMEOUT_S + (db->wait_replicas ? db->wait_timeout_ms / 1000 : 0),
+		.tv_sec = io_s ? io_s
+			       : RD_IO_TIMEOUT_S + (db->wait_replicas ? db->wait_timeout_ms / 1000 : 0),
 	};
 	bool unix_sock = db->socket[0] || db->host[0] == '/';
 	const char *host = db->socket[0] ? db->socket : db->host[0] ? db->host : "127.0.0.1";
@@ -456,7 +463,7 @@ static struct lease_counts *rd_counts_open(const struct conf_lease_db *db, char 
 		return NULL;
 	}
 	rc->db = *db;
-	rc->c = rd_connect_db(db, rc->prefix, sizeof(rc->prefix), err, errlen);
+	rc->c = rd_connect_db_io(db, rc->prefix, sizeof(rc->prefix), RD_COUNTS_IO_S, err, errlen);
 	if (rc->c == NULL) {
 		free(rc);
 		return NULL;
@@ -552,7 +559,8 @@ static int rd_counts_read(struct lease_counts *lc, struct lease_count **rows, si
 		rc->c = NULL;
 	}
 	if (rc->c == NULL) {
-		rc->c = rd_connect_db(&rc->db, rc->prefix, sizeof(rc->prefix), err, sizeof(err));
+		rc->c = rd_connect_db_io(&rc->db, rc->prefix, sizeof(rc->prefix), RD_COUNTS_IO_S, err,
+					 sizeof(err));
 		if (rc->c == NULL)
 			return -ECONNREFUSED;
 	}

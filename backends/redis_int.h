@@ -16,6 +16,8 @@
 #define RD_ERR_MAX 512
 #define RD_PREFIX_MAX 256
 #define RD_IO_TIMEOUT_S 30             /* no answer for this long: the connection is dead */
+#define RD_COUNTS_IO_S 2               /* ... for the control thread's counts (statistic-get
+					* must not hang on a stalled Redis) */
 
 /* Records one family keeps until a script applied them. */
 struct rd_pending {
@@ -54,6 +56,10 @@ struct lease_backend {
  * key prefix written to prefix: NULL with err set. */
 redisContext *rd_connect_db(const struct conf_lease_db *db, char *prefix, size_t plen,
 			    char *err, size_t errlen);
+/* The same with its commands bounded by io_s seconds (0: RD_IO_TIMEOUT_S,
+ * plus wait-timeout with wait-replicas). */
+redisContext *rd_connect_db_io(const struct conf_lease_db *db, char *prefix, size_t plen,
+			       unsigned io_s, char *err, size_t errlen);
 int rd_connect(struct lease_backend *be, char *err, size_t errlen);
 /* ROLE says master: true, else false with why set. */
 bool rd_is_primary(redisContext *c, char *why, size_t wlen);

@@ -41,13 +41,17 @@
 #     --mark NAME      the markers --write replaces (default compare_pg, or
 #                      compare_pg_fast with --no-durable), so a run of some
 #                      rows (--only) can have a section of its own
+#     --overload "R1 R2 ..."   instead of the search: each Peregrine row
+#                      (--only) at these fixed rates, one step each, with
+#                      the drops the datapath counted (what happens past
+#                      the limit); prints one line per rate, no table
 #
 # Needs root.  Processes started through scripts/netns.sh and stopped by
 # PID; PostgreSQL stopped by pgtest.sh's cleanup (from nt_cleanup); every
 # step under timeout(1); namespaces, hugepage mount and temp dirs removed.
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SMOKE=0 ONLY="" MARK_ARG="" STEP=4 HUGE=auto WRITE="" JSON_OUT="" ROUNDS=1 DURABLE=1
+SMOKE=0 ONLY="" MARK_ARG="" OVERLOAD="" STEP=4 HUGE=auto WRITE="" JSON_OUT="" ROUNDS=1 DURABLE=1
 ARGS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--write) WRITE=$2; shift ;;
 	--json) JSON_OUT=$2; shift ;;
 	--mark) MARK_ARG=$2; shift ;;
+	--overload) OVERLOAD=$2; shift ;;
 	-h | --help) sed -n '2,40p' "$0"; exit 0 ;;
 	*) ARGS+=("$1") ;;
 	esac
@@ -258,7 +263,45 @@ row() {   # KIND MODE GEN START
 	fi
 }
 
+# dp_stats: the running server's statistics dump in $NT_TMP/stats.now
+dp_stats() {
+	rm -f "$NT_STATS"
+	kill -USR1 "$NT_SRV_PID" 2>/dev/null
+	for _ in $(seq 50); do [ -s "$NT_STATS" ] && break; sleep 0.1; done
+	cp "$NT_STATS" "$NT_TMP/stats.now" 2>/dev/null || : >"$NT_TMP/stats.now"
+}
+
+# overload MODE RATES...: one server, each rate for one step; per rate
+# the ACKs/s the generator saw, its drops, p99, and the datapath's own
+# drops over the step: gate full, gate timeout, shed (dp-drop-overload).
+overload() {
+	local mode=$1 rate out k
+	local names="dp-drop-park-full dp-drop-gate-timeout dp-drop-overload lease-db-records"
+	declare -A before
+	shift
+	srv_start peregrine "$mode"
+	for rate in "$@"; do
+		settle
+		dp_stats
+		for k in $names; do before[$k]=$(nt_stat "$k"); done
+		out=$(cl_before_step() { :; }; run_bench "$rate" "$STEP")
+		dp_stats
+		printf '%-20s offered %6d  acked/s %6s  drop%% %7s  p99 %8s us' "$mode" "$rate" \
+			$(echo "$out" | awk '{ print $1, $2, $3 }')
+		for k in $names; do printf '  %s %d' "${k#dp-drop-}" $(($(nt_stat "$k") - ${before[$k]:-0})); done
+		echo
+	done
+	srv_stop
+}
+
 [ -n "$JSON_OUT" ] && : >"$JSON_OUT"
+if [ -n "$OVERLOAD" ]; then
+	CLIENTS=100000
+	for spec in pg-commit pg-write-behind redis-commit redis-write-behind commit memory; do
+		want "peregrine $spec bench" && overload "$spec" $OVERLOAD
+	done
+	exit 0
+fi
 if [ "$SMOKE" = 1 ]; then
 	CLIENTS=5000
 	CL_ROUND=1

@@ -96,6 +96,7 @@
 	X(ASK_TIMEOUTS,     "dp-drop-ask-timeout")                     \
 	X(ANSWERS_LATE,     "dp-answers-late")                         \
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
+	X(OVERLOAD,         "dp-drop-overload")                        \
 	X(REFUSED,          "dp-lease-refused")                        \
 	X(REFUSED_DROP,     "dp-drop-lease-refused")                   \
 	X(RERUN,            "dp-lease-refused-served-again")           \

@@ -28,6 +28,7 @@
 #define DP_MAX_WORKERS  32
 #define DP_STEER_RING   1024
 #define DP_PARK_SIZE    4096            /* parked replies per worker and gate lane, power of two */
+#define DP_SHED_PARKED  (DP_PARK_SIZE / 2) /* parked replies from which new transactions are shed */
 #define DP_RERUN_MAX    DP_PARK_SIZE    /* refused requests served again per loop pass (a lane's worth) */
 #define DP_GATE_TIMEOUT_MS 3000         /* a parked reply not safe by then is dropped */
 #define DP_PENDING      1024            /* transactions waiting for an answer, per worker */

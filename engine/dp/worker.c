@@ -342,6 +342,18 @@ static __rte_always_inline void steer(struct dp_worker *w, struct rte_mbuf *m, u
 	w->sdp.c[STAT_DP_STEERED]++;
 }
 
+/* Overload: half a gate lane's worth of replies wait for the store (it
+ * is slower than the clients, or away).  A new transaction (DISCOVER,
+ * SOLICIT: every later step of it would write a lease) is dropped before
+ * it costs anything, so the store's time goes to the transactions already
+ * under way (their REQUESTs) instead of to leases whose replies would
+ * time out in the gate.  Without shedding, past the store's limit the
+ * gate filled and the rate collapsed (BENCHMARKS.md, "Overload"). */
+static __rte_always_inline bool overloaded(const struct dp_worker *w)
+{
+	return w->need && gate_parked(w->gate) >= DP_SHED_PARKED;
+}
+
 /* One frame from RX (steered == false) or from another worker's ring. */
 /* DHCPv4 (UDP 67 over IPv4): dhcp-disable, not for us, parse, steer the
  * request to the worker that owns its client (client-id or chaddr), serve. */
@@ -379,6 +391,10 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 			steer(w, m, owner);
 			return;
 		}
+	}
+	if (unlikely(overloaded(w)) && w->pkt.msg_type == DHCP4_DISCOVER) {
+		w->sdp.c[STAT_DP_OVERLOAD]++;
+		goto drop;
 	}
 	/* only a REQUEST or a rapid-commit DISCOVER can be acknowledged */
 	if (unlikely(w->keep_req) && (w->pkt.msg_type == DHCP4_REQUEST ||
@@ -467,6 +483,10 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 			steer(w, m, owner);
 			return;
 		}
+	}
+	if (unlikely(overloaded(w)) && w->pkt6.msg_type == DHCP6_SOLICIT) {
+		w->sdp.c[STAT_DP_OVERLOAD]++;
+		goto drop;
 	}
 	memset(&rx, 0, sizeof(rx));
 	rx.iface = port->iface;
