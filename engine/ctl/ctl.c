@@ -41,17 +41,46 @@ static char *dup_opt(const char *s, bool *fail)
 	return d;
 }
 
+/* An HTTP listener's parameters: no address, or a non-empty one with
+ * both or neither of user and password, no ':' in the user. */
+static bool http_params_ok(const char *addr, const char *user, const char *password)
+{
+	return (addr == NULL || addr[0] != '\0') && (user == NULL) == (password == NULL) &&
+	       (user == NULL || strchr(user, ':') == NULL);
+}
+
+static void http_init(struct ctl *c, unsigned i, const char *addr, uint16_t port,
+		      const char *user, const char *password, bool *fail)
+{
+	struct ctl_http *h = &c->http[i];
+
+	h->c = c;
+	h->peer = i == CTL_HTTP_PEER;
+	h->addr = dup_opt(addr, fail);
+	h->port = port;
+	h->user = dup_opt(user, fail);
+	h->password = dup_opt(password, fail);
+}
+
+static void http_free(struct ctl *c)
+{
+	for (unsigned i = 0; i < CTL_HTTP_N; i++) {
+		free(c->http[i].addr);
+		free(c->http[i].user);
+		free(c->http[i].password);
+	}
+}
+
 struct ctl *ctl_create(const struct ctl_params *p)
 {
 	struct ctl *c;
 	bool fail = false;
 
-	if (p == NULL || (p->unix_path == NULL && p->http_addr == NULL) ||
+	if (p == NULL || (p->unix_path == NULL && p->http_addr == NULL && p->peer_addr == NULL) ||
 	    (p->unix_path != NULL && p->unix_path[0] == '\0') ||
 	    (p->unix_mode & ~07777u) != 0 ||
-	    (p->http_addr != NULL && p->http_addr[0] == '\0') ||
-	    ((p->http_user == NULL) != (p->http_password == NULL)) ||
-	    (p->http_user != NULL && strchr(p->http_user, ':') != NULL)) {
+	    !http_params_ok(p->http_addr, p->http_user, p->http_password) ||
+	    !http_params_ok(p->peer_addr, p->peer_user, p->peer_password)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -65,10 +94,10 @@ struct ctl *ctl_create(const struct ctl_params *p)
 		c->clients[i].fd = -1;
 	c->unix_path = dup_opt(p->unix_path, &fail);
 	c->unix_mode = p->unix_mode ? p->unix_mode : 0600;
-	c->http_addr = dup_opt(p->http_addr, &fail);
-	c->http_port = p->http_port;
-	c->http_user = dup_opt(p->http_user, &fail);
-	c->http_password = dup_opt(p->http_password, &fail);
+	http_init(c, CTL_HTTP_CONTROL, p->http_addr, p->http_port, p->http_user,
+		  p->http_password, &fail);
+	http_init(c, CTL_HTTP_PEER, p->peer_addr, p->peer_port, p->peer_user,
+		  p->peer_password, &fail);
 	if (fail)
 		goto err_free;
 	c->max_request = p->max_request ? p->max_request : CTL_DEFAULT_MAX_REQUEST;
@@ -79,9 +108,7 @@ struct ctl *ctl_create(const struct ctl_params *p)
 
 err_free:
 	free(c->unix_path);
-	free(c->http_addr);
-	free(c->http_user);
-	free(c->http_password);
+	http_free(c);
 	free(c);
 err_nomem:
 	errno = ENOMEM;
@@ -151,7 +178,27 @@ void ctl_set_metrics(struct ctl *c, int (*fn)(FILE *out, void *ctx), void *ctx)
 
 uint16_t ctl_http_port(const struct ctl *c)
 {
-	return c->running ? c->http_bound_port : 0;
+	return c->running ? c->http[CTL_HTTP_CONTROL].bound_port : 0;
+}
+
+uint16_t ctl_peer_port(const struct ctl *c)
+{
+	return c->running ? c->http[CTL_HTTP_PEER].bound_port : 0;
+}
+
+bool ctl_peer_command(const char *name)
+{
+	static const char *const exact[] = {
+		"dhcp-disable", "dhcp-enable", "status-get", "version-get", "list-commands",
+	};
+
+	if (strncmp(name, "ha-", 3) == 0 || strncmp(name, "lease4-", 7) == 0 ||
+	    strncmp(name, "lease6-", 7) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(name, exact[i]) == 0)
+			return true;
+	return false;
 }
 
 json_t *ctl_answer(int result, const char *text, json_t *args)
@@ -200,7 +247,19 @@ static json_t *list_commands(const struct ctl *c)
 	return ctl_answer(CTL_SUCCESS, NULL, names);
 }
 
+static json_t *run_request(struct ctl *c, const char *req, size_t len, bool *service, bool peer);
+
 json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *service)
+{
+	return run_request(c, req, len, service, false);
+}
+
+json_t *ctl_run_peer_request(struct ctl *c, const char *req, size_t len)
+{
+	return run_request(c, req, len, NULL, true);
+}
+
+static json_t *run_request(struct ctl *c, const char *req, size_t len, bool *service, bool peer)
 {
 	char text[CTL_TEXT_MAX];
 	const struct ctl_cmd *cmd;
@@ -235,6 +294,11 @@ json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *servic
 	args = json_object_get(root, "arguments");
 	if (args != NULL && !json_is_object(args)) {
 		ans = answerf(CTL_ERROR, "invalid command '%.64s': 'arguments' must be a map", name);
+		goto out;
+	}
+	if (peer && !ctl_peer_command(name)) {
+		ans = answerf(CTL_UNSUPPORTED, "'%.*s' is not served on the HA peer listener",
+			      CTL_NAME_MAX * 2, name);
 		goto out;
 	}
 	if (strcmp(name, "list-commands") == 0) {
@@ -313,7 +377,7 @@ static void *ctl_thread(void *arg)
 
 			if (tag == CTL_EV_STOP)
 				return NULL;
-			if (tag != CTL_EV_HTTP)
+			if (tag != CTL_EV_HTTP && tag != CTL_EV_PEER)
 				ctl_unix_event(c, tag, ev[i].events);
 		}
 		/* MHD must run after every wake-up when it asked for a
@@ -361,11 +425,9 @@ int ctl_start(struct ctl *c)
 		if (rc < 0)
 			goto err;
 	}
-	if (c->http_addr != NULL) {
-		rc = ctl_http_open(c);
-		if (rc < 0)
-			goto err;
-	}
+	rc = ctl_http_open(c);
+	if (rc < 0)
+		goto err;
 	/* Signals (SIGHUP, SIGTERM...) belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -416,8 +478,6 @@ void ctl_free(struct ctl *c)
 	free(c->cmds);
 	pthread_mutex_destroy(&c->run_lock);
 	free(c->unix_path);
-	free(c->http_addr);
-	free(c->http_user);
-	free(c->http_password);
+	http_free(c);
 	free(c);
 }

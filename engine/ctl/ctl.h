@@ -75,14 +75,24 @@ struct ctl_params {
 	uint16_t http_port;           /* 0: any free port, see ctl_http_port() */
 	const char *http_user;        /* basic auth, both NULL: none */
 	const char *http_password;
+	/* The HA peer listener (issue 16, docs/ha-plan.md): the partner's
+	 * commands on this server's own peer URL, over HTTP like http_*,
+	 * every answer a JSON list as Kea's HA listener sends it, and only
+	 * the commands a partner sends (ctl_peer_command); no /metrics.
+	 * NULL: none.  Its own basic auth (both NULL: none). */
+	const char *peer_addr;
+	uint16_t peer_port;           /* 0: any free port, see ctl_peer_port() */
+	const char *peer_user;
+	const char *peer_password;
 	size_t max_request;           /* bytes; 0 = 1 MiB */
 	unsigned idle_timeout_ms;     /* a client that sends nothing; 0 = 10 s */
 };
 
 struct ctl;
 
-/* NULL + errno: EINVAL if neither unix_path nor http_addr, an empty one,
- * mode bits beyond 07777, only one of user/password, or ':' in the user. */
+/* NULL + errno: EINVAL if none of unix_path, http_addr, peer_addr, an
+ * empty one, mode bits beyond 07777, only one of a user/password pair, or
+ * ':' in a user. */
 struct ctl *ctl_create(const struct ctl_params *p);
 /* 0, -EEXIST, -ENOMEM.  Register before ctl_start (-EBUSY after);
  * -EINVAL for an empty name, one over 64 bytes or with spaces/quotes.
@@ -112,3 +122,9 @@ const json_t *ctl_request_service(const struct ctl *c);
 /* Added: the HTTP port actually bound while started (http_port 0 in the
  * params picks a free one, which tests use), 0 when not listening. */
 uint16_t ctl_http_port(const struct ctl *c);
+/* The same for the HA peer listener. */
+uint16_t ctl_peer_port(const struct ctl *c);
+/* True for the commands the HA peer listener serves: ha-*, lease4-*,
+ * lease6-*, dhcp-disable, dhcp-enable, status-get, version-get,
+ * list-commands.  Anything else a partner has no business sending. */
+bool ctl_peer_command(const char *name);

@@ -1,5 +1,7 @@
 /* HTTP transport: Kea Control Agent style POST / with the JSON command, and
- * GET /metrics for Prometheus.
+ * GET /metrics for Prometheus; and the HA peer listener (issue 16): the
+ * same POST / on this server's own peer URL, only the commands a partner
+ * sends, every answer a JSON list as Kea's HA listener sends it.
  *
  * libmicrohttpd runs in "external polling" mode with epoll: its epoll fd
  * sits in the control thread's epoll set and MHD_run() is called from that
@@ -92,16 +94,16 @@ static bool secret_eq(const char *a, const char *b)
 	return d == 0;
 }
 
-static bool auth_ok(const struct ctl *c, struct MHD_Connection *conn)
+static bool auth_ok(const struct ctl_http *h, struct MHD_Connection *conn)
 {
 	char *pass = NULL, *user;
 	bool ok;
 
-	if (c->http_user == NULL)
+	if (h->user == NULL)
 		return true;
 	user = MHD_basic_auth_get_username_password(conn, &pass);
 	ok = user != NULL && pass != NULL &&
-	     secret_eq(user, c->http_user) & secret_eq(pass, c->http_password);
+	     secret_eq(user, h->user) & secret_eq(pass, h->password);
 	MHD_free(user);
 	MHD_free(pass);
 	return ok;
@@ -135,7 +137,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 				   size_t *upload_size, void **req_cls)
 {
 	struct http_req *r = *req_cls;
-	struct ctl *c = cls;
+	struct ctl_http *h = cls;
+	struct ctl *c = h->c;
 	bool wrap;
 	json_t *ans;
 
@@ -145,9 +148,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		 * client sending "Expect: 100-continue" never sends the body. */
 		const char *cl;
 
-		if (!auth_ok(c, conn))
+		if (!auth_ok(h, conn))
 			return queue_error(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized");
-		if (strcmp(url, "/metrics") == 0) {
+		if (strcmp(url, "/metrics") == 0 && !h->peer) {
 			if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 			    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 				return queue_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -204,7 +207,12 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->too_large)
 		return queue_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request too large");
-	ans = ctl_run_request(c, r->buf != NULL ? r->buf : "", r->len, &wrap);
+	if (h->peer) {
+		ans = ctl_run_peer_request(c, r->buf != NULL ? r->buf : "", r->len);
+		wrap = true;
+	} else {
+		ans = ctl_run_request(c, r->buf != NULL ? r->buf : "", r->len, &wrap);
+	}
 	return queue_json(conn, MHD_HTTP_OK, ans, wrap);
 }
 
@@ -223,7 +231,7 @@ static void http_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	}
 }
 
-static int listen_socket(const struct ctl *c, uint16_t *bound, bool *v6)
+static int listen_socket(const struct ctl_http *h, uint16_t *bound, bool *v6)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -232,14 +240,14 @@ static int listen_socket(const struct ctl *c, uint16_t *bound, bool *v6)
 	int fd, one = 1, rc;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, c->http_addr, &s4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, h->addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons(c->http_port);
+		s4->sin_port = htons(h->port);
 		sl = sizeof(*s4);
 		*v6 = false;
-	} else if (inet_pton(AF_INET6, c->http_addr, &s6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, h->addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->http_port);
+		s6->sin6_port = htons(h->port);
 		sl = sizeof(*s6);
 		*v6 = true;
 	} else {
@@ -260,32 +268,33 @@ static int listen_socket(const struct ctl *c, uint16_t *bound, bool *v6)
 	return fd;
 }
 
-int ctl_http_open(struct ctl *c)
+static int http_open(struct ctl_http *h, uint32_t tag)
 {
+	struct ctl *c = h->c;
 	const union MHD_DaemonInfo *info;
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = CTL_EV_HTTP };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 	unsigned timeout_s = c->idle_ms / 1000 + (c->idle_ms % 1000 != 0);
 	bool v6;
 	int fd, rc;
 
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
 		return -ENOTSUP;
-	fd = listen_socket(c, &c->http_bound_port, &v6);
+	fd = listen_socket(h, &h->bound_port, &v6);
 	if (fd < 0)
 		return fd;
 	/* MHD's connection timeout counts whole seconds of inactivity. */
-	c->mhd = MHD_start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0),
-				  0, NULL, NULL, http_access, c,
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0),
+				  0, NULL, NULL, http_access, h,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CTL_HTTP_MAX_CONN,
-				  MHD_OPTION_NOTIFY_COMPLETED, http_done, c,
+				  MHD_OPTION_NOTIFY_COMPLETED, http_done, h,
 				  MHD_OPTION_END);
-	if (c->mhd == NULL) {
+	if (h->mhd == NULL) {
 		close(fd);
 		return -ENOMEM;
 	}
-	info = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL) {
 		rc = -ENOTSUP;
 		goto err;
@@ -297,30 +306,58 @@ int ctl_http_open(struct ctl *c)
 	return 0;
 
 err:
-	MHD_stop_daemon(c->mhd);    /* closes fd too */
-	c->mhd = NULL;
+	MHD_stop_daemon(h->mhd);    /* closes fd too */
+	h->mhd = NULL;
 	return rc;
+}
+
+int ctl_http_open(struct ctl *c)
+{
+	static const uint32_t tags[CTL_HTTP_N] = { CTL_EV_HTTP, CTL_EV_PEER };
+	int rc;
+
+	for (unsigned i = 0; i < CTL_HTTP_N; i++) {
+		if (c->http[i].addr == NULL)
+			continue;
+		rc = http_open(&c->http[i], tags[i]);
+		if (rc < 0) {
+			ctl_http_close(c);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 void ctl_http_close(struct ctl *c)
 {
-	if (c->mhd == NULL)
-		return;
-	MHD_stop_daemon(c->mhd);
-	c->mhd = NULL;
+	for (unsigned i = 0; i < CTL_HTTP_N; i++) {
+		if (c->http[i].mhd == NULL)
+			continue;
+		MHD_stop_daemon(c->http[i].mhd);
+		c->http[i].mhd = NULL;
+	}
 }
 
 void ctl_http_run(struct ctl *c)
 {
-	if (c->mhd != NULL)
-		MHD_run(c->mhd);
+	for (unsigned i = 0; i < CTL_HTTP_N; i++)
+		if (c->http[i].mhd != NULL)
+			MHD_run(c->http[i].mhd);
 }
 
 int ctl_http_timeout(struct ctl *c)
 {
-	MHD_UNSIGNED_LONG_LONG t;
+	int best = -1;
 
-	if (c->mhd == NULL || MHD_get_timeout(c->mhd, &t) != MHD_YES)
-		return -1;
-	return t > INT_MAX ? INT_MAX : (int)t;
+	for (unsigned i = 0; i < CTL_HTTP_N; i++) {
+		MHD_UNSIGNED_LONG_LONG t;
+		int ms;
+
+		if (c->http[i].mhd == NULL || MHD_get_timeout(c->http[i].mhd, &t) != MHD_YES)
+			continue;
+		ms = t > INT_MAX ? INT_MAX : (int)t;
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best;
 }

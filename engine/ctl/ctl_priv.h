@@ -17,6 +17,7 @@ enum {
 	CTL_EV_STOP = 0,
 	CTL_EV_UNIX_LISTEN = 1,
 	CTL_EV_HTTP = 2,
+	CTL_EV_PEER = 3,
 	CTL_EV_CLIENT0 = 16,
 };
 
@@ -42,13 +43,23 @@ struct ctl_client {
 	size_t out_len, out_off;
 };
 
+/* One HTTP listener: [CTL_HTTP_CONTROL] http-control (Kea's Control
+ * Agent), [CTL_HTTP_PEER] the HA peer listener. */
+enum { CTL_HTTP_CONTROL, CTL_HTTP_PEER, CTL_HTTP_N };
+struct ctl_http {
+	struct ctl *c;
+	char *addr;                 /* NULL: not configured */
+	uint16_t port, bound_port;
+	char *user, *password;      /* basic auth, NULL: none */
+	bool peer;
+	struct MHD_Daemon *mhd;
+};
+
 struct ctl {
 	/* copied parameters (strings owned) */
 	char *unix_path;
 	unsigned unix_mode;
-	char *http_addr;
-	uint16_t http_port;
-	char *http_user, *http_password;
+	struct ctl_http http[CTL_HTTP_N];
 	size_t max_request;
 	unsigned idle_ms;
 
@@ -73,8 +84,6 @@ struct ctl {
 	ino_t unix_ino;             /* so ctl_stop unlinks only our own */
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 
-	struct MHD_Daemon *mhd;
-	uint16_t http_bound_port;
 };
 
 uint64_t ctl_now_ms(void);
@@ -83,6 +92,8 @@ json_t *ctl_answer(int result, const char *text, json_t *args);
 /* Parse and run one request.  *service is set when the request carried a
  * "service" key (HTTP wraps the answer in a list then, as Kea's CA does). */
 json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *service);
+/* The same from the HA peer listener: only ctl_peer_command()s run. */
+json_t *ctl_run_peer_request(struct ctl *c, const char *req, size_t len);
 /* Serialise an answer to a malloc'd string (NUL terminated). */
 char *ctl_dump(const json_t *answer, size_t *len);
 
@@ -92,6 +103,7 @@ void ctl_unix_event(struct ctl *c, uint32_t tag, uint32_t events);
 int ctl_unix_timeout(struct ctl *c, uint64_t now);   /* ms until next deadline, -1 none */
 void ctl_unix_expire(struct ctl *c, uint64_t now);
 
+/* Every configured HTTP listener (c->http[]) at once. */
 int ctl_http_open(struct ctl *c);
 void ctl_http_close(struct ctl *c);
 void ctl_http_run(struct ctl *c);

@@ -741,6 +741,79 @@ static void test_basic_auth(void)
 	CU_ASSERT(count_fds() <= fds);
 }
 
+/* The HA peer listener alone (no unix socket, no http-control): the
+ * partner's commands answered as a JSON list whether or not the request
+ * names a service, anything else refused, no /metrics, its own auth. */
+static void test_peer_listener(void)
+{
+	struct ctl_params p = {
+		.peer_addr = "127.0.0.1", .peer_port = 0, .peer_user = "ha", .peer_password = "pw",
+		.max_request = MAX_REQ, .idle_timeout_ms = IDLE_MS,
+	};
+	struct ctl *c = ctl_create(&p);
+	struct http_ans h;
+	char good[64];
+	json_t *j;
+	uint16_t port;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(ctl_register(c, "ha-heartbeat", h_echo, NULL), 0);
+	CU_ASSERT_EQUAL(ctl_register(c, "lease4-update", h_echo, NULL), 0);
+	CU_ASSERT_EQUAL(ctl_register(c, "config-get", h_echo, NULL), 0);
+	ctl_set_metrics(c, metrics, NULL);
+	CU_ASSERT_EQUAL_FATAL(ctl_start(c), 0);
+	port = ctl_peer_port(c);
+	CU_ASSERT(port != 0);
+	CU_ASSERT_EQUAL(ctl_http_port(c), 0);
+	b64("ha:pw", good);
+
+	http_post(port, good, "{\"command\": \"ha-heartbeat\", \"service\": [\"dhcp4\"]}", &h);
+	CU_ASSERT_EQUAL(h.status, 200);
+	j = h.body ? json_loads(h.body, 0, NULL) : NULL;
+	CU_ASSERT_FATAL(json_is_array(j) && json_array_size(j) == 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(j, 0), "result")), 0);
+	json_decref(j);
+	free(h.body);
+	/* no "service": still a list, as Kea's HA listener answers */
+	http_post(port, good, "{\"command\": \"lease4-update\", \"arguments\": {\"ip-address\": "
+		  "\"198.18.0.5\"}}", &h);
+	j = h.body ? json_loads(h.body, 0, NULL) : NULL;
+	CU_ASSERT_FATAL(json_is_array(j));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(
+		json_array_get(j, 0), "arguments"), "ip-address")), "198.18.0.5");
+	json_decref(j);
+	free(h.body);
+	/* a command a partner does not send: refused, not run */
+	echo_calls = 0;
+	http_post(port, good, "{\"command\": \"config-get\"}", &h);
+	j = h.body ? json_loads(h.body, 0, NULL) : NULL;
+	CU_ASSERT_FATAL(json_is_array(j));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(j, 0), "result")),
+			CTL_UNSUPPORTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.body, "HA peer listener"));
+	CU_ASSERT_EQUAL(echo_calls, 0);
+	json_decref(j);
+	free(h.body);
+	/* its own credentials; no metrics here */
+	http_post(port, NULL, "{\"command\": \"ha-heartbeat\"}", &h);
+	CU_ASSERT_EQUAL(h.status, 401);
+	free(h.body);
+	http_raw(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic aGE6cHc=\r\n"
+		 "Connection: close\r\n\r\n", 0, &h);
+	CU_ASSERT_EQUAL(h.status, 404);
+	free(h.body);
+	ctl_free(c);
+
+	CU_ASSERT(ctl_peer_command("ha-heartbeat"));
+	CU_ASSERT(ctl_peer_command("lease6-get-page"));
+	CU_ASSERT(ctl_peer_command("dhcp-disable"));
+	CU_ASSERT(!ctl_peer_command("config-set"));
+	CU_ASSERT(!ctl_peer_command("shutdown"));
+	CU_ASSERT(!ctl_peer_command("dhcp-disabled"));
+	p.peer_user = NULL;                     /* only one of the pair */
+	CU_ASSERT_PTR_NULL(ctl_create(&p));
+}
+
 static void test_metrics(void)
 {
 	struct http_ans h;
@@ -1080,6 +1153,7 @@ int main(void)
 	CU_add_test(s, "idle client closed, others served", test_idle_client);
 	CU_add_test(s, "basic auth", test_basic_auth);
 	CU_add_test(s, "metrics", test_metrics);
+	CU_add_test(s, "HA peer listener", test_peer_listener);
 	CU_add_test(s, "socket file mode, stale, live owner", test_socket_file);
 	CU_add_test(s, "handlers serialised", test_serialised);
 	CU_add_test(s, "peregrinectl", test_peregrinectl);
