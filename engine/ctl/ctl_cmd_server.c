@@ -46,8 +46,8 @@ HANDLER(cmd_status_get)
 		json_array_append_new(ifs, json_pack("{s:s, s:s, s:s}", "name", s->conf->ifaces[i].name,
 						     "device", s->conf->ifaces[i].device, "address", buf));
 	}
-	dis = __atomic_load_n(&s->dp->disabled_until, __ATOMIC_RELAXED);
-	*out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:o, s:s, s:s, s:I}",
+	dis = netstate_until(&s->dp->ns, 0);
+	*out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:o, s:s, s:s, s:s, s:I}",
 			 "pid", (json_int_t)getpid(),
 			 "uptime", (json_int_t)(now - s->started),
 			 "reload", (json_int_t)(now - s->reloaded),
@@ -59,6 +59,8 @@ HANDLER(cmd_status_get)
 			 "durability", conf_durability_name(s->dp->wb ? s->conf->lease_db.durability
 							    : CONF_DUR_MEMORY),
 			 "dhcp-state", (uint32_t)now < dis ? "disabled" : "enabled",
+			 "dhcp6-state", (uint32_t)now < netstate_until(&s->dp->ns, 1) ? "disabled"
+										     : "enabled",
 			 "subnets", (json_int_t)s->conf->n_subnets);
 	pthread_mutex_unlock(&s->lock);
 	return CTL_SUCCESS;
@@ -74,33 +76,62 @@ HANDLER(cmd_shutdown)
 	return CTL_SUCCESS;
 }
 
+/* The families a dhcp-disable / dhcp-enable is for (its "service": Kea's
+ * Control Agent names the daemon; none: both), with their name for the
+ * answer, and its "origin" (Kea's "user" or "ha-partner"; none: user). */
+static int netstate_args(struct dp_srv *s, const json_t *args, unsigned *mask, const char **name,
+			 enum netstate_origin *o, char *text, size_t len)
+{
+	int fam = request_family(s);
+	const char *origin = NULL;
+	int r = arg_str(args, "origin", false, &origin, text, len);
+
+	if (r < 0)
+		return -1;
+	*o = NETSTATE_USER;
+	if (r && netstate_origin_parse(origin, o) < 0) {
+		fail(text, len, "'origin' must be \"user\" or \"ha-partner\", not '%.32s'", origin);
+		return -1;
+	}
+	*mask = fam == 4 ? NETSTATE_V4 : fam == 6 ? NETSTATE_V6 : NETSTATE_BOTH;
+	*name = fam == 4 ? "DHCPv4" : fam == 6 ? "DHCPv6" : "DHCP";
+	return 0;
+}
+
 HANDLER(cmd_dhcp_disable)
 {
 	struct dp_srv *s = ctx;
 	uint64_t period = 0;
+	enum netstate_origin o;
+	const char *name;
+	unsigned mask;
 	int r = arg_uint(args, "max-period", false, 365u * 86400, &period, text, len);
 
 	(void)out;
-	if (r < 0)
+	if (r < 0 || netstate_args(s, args, &mask, &name, &o, text, len) < 0)
 		return CTL_ERROR;
 	if (r && !period)
 		return fail(text, len, "'max-period' must be positive");
-	__atomic_store_n(&s->dp->disabled_until,
-			 r ? (uint32_t)(time(NULL) + (time_t)period) : UINT32_MAX, __ATOMIC_RELAXED);
+	netstate_disable(&s->dp->ns, mask, o, (uint32_t)time(NULL), (uint32_t)period);
 	if (r)
-		snprintf(text, len, "DHCPv4 service disabled for %" PRIu64 " seconds.", period);
+		snprintf(text, len, "%s service disabled for %" PRIu64 " seconds", name, period);
 	else
-		snprintf(text, len, "DHCPv4 service disabled.");
+		snprintf(text, len, "%s service disabled", name);
 	return CTL_SUCCESS;
 }
 
 HANDLER(cmd_dhcp_enable)
 {
 	struct dp_srv *s = ctx;
+	enum netstate_origin o;
+	const char *name;
+	unsigned mask;
 
-	(void)args; (void)out;
-	__atomic_store_n(&s->dp->disabled_until, 0, __ATOMIC_RELAXED);
-	snprintf(text, len, "DHCP service successfully enabled");
+	(void)out;
+	if (netstate_args(s, args, &mask, &name, &o, text, len) < 0)
+		return CTL_ERROR;
+	netstate_enable(&s->dp->ns, mask, o);
+	snprintf(text, len, "%s service successfully enabled", name);
 	return CTL_SUCCESS;
 }
 

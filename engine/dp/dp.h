@@ -22,6 +22,7 @@
 #include "dhcp4_server.h"
 #include "dhcp6_server.h"
 #include "lease_rec.h"
+#include "netstate.h"
 
 #define DP_BURST        32
 #define DP_MAX_PORTS    8
@@ -201,10 +202,9 @@ struct dp {
 	uint32_t ask_ms;                /* 0: DP_ASK_MS */
 	struct rte_ring *ask_ring[DP_MAX_WORKERS];   /* worker k -> helper */
 	struct rte_ring *answer_ring[DP_MAX_WORKERS];   /* helper -> worker k */
-	/* dhcp-disable: epoch second until which DHCP packets are dropped
-	 * (0 = serving, UINT32_MAX = until dhcp-enable).  Read once per
-	 * packet, written only by the control thread. */
-	uint32_t disabled_until;
+	/* dhcp-disable and the others that turn a family off (netstate.h):
+	 * read once per packet (netstate_until), written under its lock. */
+	struct netstate ns;
 	/* Live reconfiguration (reload.c): the snapshot the workers pick up
 	 * (written by the control thread, read once per loop pass), their
 	 * quiescent states, and what earlier reloads replaced, freed once

@@ -234,7 +234,6 @@ static void stats_log(struct dp_srv *srv)
 static void watch_store(struct dp *dp, const char *conf_path)
 {
 	static enum wb_store_state last = WB_STORE_UP;
-	static bool we_disabled;
 	const struct conf_lease_db *db = &dp->conf->lease_db;
 	enum wb_store_state st = wb_store_state(dp->wb);
 	struct wb_stats ws;
@@ -254,10 +253,7 @@ static void watch_store(struct dp *dp, const char *conf_path)
 		else
 			LOG_I("lease database %s is back: the journal (%lu change(s) in all) was "
 			      "replayed into it", label, ws.replayed);
-		if (we_disabled) {
-			__atomic_store_n(&dp->disabled_until, 0, __ATOMIC_RELAXED);
-			we_disabled = false;
-		}
+		netstate_enable(&dp->ns, NETSTATE_BOTH, NETSTATE_DB);
 	} else if (last == WB_STORE_UP) {
 		LOG_W("lease database %s is unreachable%s%s%s: %s%s, reconnecting every %u ms%s", label,
 		      why[0] ? " (" : "", why[0] ? why : "", why[0] ? ")" : "",
@@ -267,11 +263,8 @@ static void watch_store(struct dp *dp, const char *conf_path)
 		      db->reconnect_wait_time,
 		      db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT ? "; DHCP service stopped until "
 		      "it is back (on-fail stop-retry-exit)" : "");
-		if (db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT &&
-		    __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED) == 0) {
-			__atomic_store_n(&dp->disabled_until, UINT32_MAX, __ATOMIC_RELAXED);
-			we_disabled = true;
-		}
+		if (db->on_fail == CONF_ON_FAIL_STOP_RETRY_EXIT)
+			netstate_disable(&dp->ns, NETSTATE_BOTH, NETSTATE_DB, (uint32_t)time(NULL), 0);
 	}
 	if (st == WB_STORE_GAVE_UP) {
 		LOG_E("lease database %s: %u reconnect tries failed, the last: %s (backlog %lu "
@@ -336,6 +329,7 @@ int main(int argc, char **argv)
 	LOG_I("peregrine %s starting with %s", PEREGRINE_VERSION, conf_path);
 
 	memset(&dp, 0, sizeof(dp));
+	netstate_init(&dp.ns);
 	memset(&srv, 0, sizeof(srv));
 	dp.conf = conf;
 	srv.dp = &dp;

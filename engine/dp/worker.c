@@ -364,7 +364,7 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	int ret;
 
-	if (unlikely(w->now < __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED))) {
+	if (unlikely(w->now < netstate_until(&dp->ns, 0))) {
 		/* dhcp-disable: the client retransmits once we serve again */
 		w->sdp.c[STAT_DP_DISABLED_DROP]++;
 		goto drop;
@@ -461,7 +461,7 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		w->sdp.c[STAT_DP_NOT_DHCP]++;
 		goto drop;
 	}
-	if (unlikely(w->now < __atomic_load_n(&dp->disabled_until, __ATOMIC_RELAXED))) {
+	if (unlikely(w->now < netstate_until(&dp->ns, 1))) {
 		w->sdp.c[STAT_DP_DISABLED_DROP]++;
 		goto drop;
 	}
