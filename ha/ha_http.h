@@ -11,7 +11,10 @@
  * One request is outstanding at a time unless the params allow more
  * (max_pipeline > 1): then up to that many are written back to back and
  * the answers read in order (HTTP/1.1 pipelining), which Peregrine peers
- * use for lease updates.  Kea's own client sends one at a time.
+ * use for lease updates.  Kea's own client sends one at a time, and Kea
+ * 2.2's HA listener must be given one at a time: of three heartbeats
+ * pipelined to it (libdhcp_ha.so, http-dedicated-listener) it answered
+ * the first and never the other two.
  *
  * The connection is opened on the first request and kept open (keep-
  * alive).  A peer that closed it meanwhile, or closes it before sending a
