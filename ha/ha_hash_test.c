@@ -224,6 +224,37 @@ static const struct kea_vector kea_vectors[] = {
 	{ "0201fe62134e", "e0d129a3292555baaa", 2 },
 };
 
+/* The same for DHCPv6: kea-dhcp6 2.2.0 pair in load-balancing, one SOLICIT
+ * per DUID (DUID-LL, DUID-LLT and DUID-EN of several lengths), recorded
+ * which server's ADVERTISE came back (by its server identifier). */
+struct kea_vector6 {
+	const char *duid;	/* option 1 data in hex */
+	int server;
+};
+
+static const struct kea_vector6 kea_vectors6[] = {
+	{ "000300010203cd0c00ee", 2 },
+	{ "0001000126072ab702045f923298", 2 },
+	{ "0002000efc7642554b6fc88883e0", 2 },
+	{ "000300010203c15a1713", 1 },
+	{ "0001000105421ace0204a833efbf", 2 },
+	{ "0002000f16a1d6e890ff", 2 },
+	{ "000300010203a26208d1", 1 },
+	{ "00010001116f478c020401ee5437", 2 },
+	{ "0002000e3edc4bd93f41", 1 },
+	{ "000300010203f9e655f8", 1 },
+	{ "00010001311411a50204b3b44833", 1 },
+	{ "000200089e2f876f9c5307e7b477", 1 },
+	{ "000300010203f7f9e3f2", 2 },
+	{ "0001000120e57e4702045fdbd4f8", 1 },
+	{ "00020009027c2cec4ccf", 1 },
+	{ "0003000102030300173e", 2 },
+	{ "0001000123a381720204c102350f", 1 },
+	{ "000200093be6fdac7d86", 2 },
+	{ "0003000102030cf6d1c4", 2 },
+	{ "000100011c227d4e0204a707bba9", 2 },
+};
+
 static int unhex(const char *s, uint8_t *out, size_t max)
 {
 	size_t n = strlen(s) / 2;
@@ -267,6 +298,24 @@ static void test_kea_vectors(void)
 	CU_ASSERT(per[0] > 0 && per[1] > 0);
 }
 
+static void test_kea_vectors6(void)
+{
+	unsigned n = sizeof(kea_vectors6) / sizeof(kea_vectors6[0]), per[2] = { 0, 0 };
+
+	CU_ASSERT(n >= 20);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t duid[64];
+		int len = unhex(kea_vectors6[i].duid, duid, sizeof(duid)), s;
+
+		CU_ASSERT_FATAL(len > 0);
+		s = ha_query_scope6(2, 1, duid, (size_t)len);	/* SOLICIT */
+		CU_ASSERT_EQUAL(s, kea_vectors6[i].server - 1);
+		if (s == 0 || s == 1)
+			per[s]++;
+	}
+	CU_ASSERT(per[0] > 0 && per[1] > 0);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -283,6 +332,7 @@ int main(void)
 	CU_add_test(s, "message types HA balances", test_msg_types);
 	CU_add_test(s, "query scope", test_query_scope);
 	CU_add_test(s, "Kea 2.2 golden vectors", test_kea_vectors);
+	CU_add_test(s, "Kea 2.2 golden vectors, DHCPv6", test_kea_vectors6);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
