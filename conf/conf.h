@@ -263,7 +263,8 @@ struct conf_ha_url {
 	uint32_t addr4;                /* host order, when !v6 */
 	struct lease_addr6 addr6;      /* when v6 */
 	uint16_t port;
-	char host[48];                 /* the literal as written, brackets kept for v6 (Host: header) */
+	char host[48];                 /* the address literal as written, without brackets
+					* (what a listener binds; a Host: header brackets a v6 one) */
 };
 
 struct conf_ha_peer {

@@ -271,11 +271,8 @@ static int parse_url(struct conf_ld *ld, const config_setting_t *s, void *obj,
 					"(as in Kea, not a name)", k->name, v);
 		}
 	}
-	n = (size_t)(end - h);
-	if (n >= sizeof(u->host))
-		return conf_err(ld, s, "'%s' \"%s\": the host is too long", k->name, v);
-	memcpy(u->host, h, n);
-	u->host[n] = '\0';
+	/* both branches checked the literal fits (host is as large as u->host) */
+	snprintf(u->host, sizeof(u->host), "%s", host);
 	if (*end != ':')
 		return conf_err(ld, s, "'%s' \"%s\" has no port: write http://host:port/", k->name, v);
 	for (p = end + 1; *p >= '0' && *p <= '9' && port <= 65535; p++)

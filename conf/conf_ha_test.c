@@ -119,7 +119,7 @@ static void test_values(void)
 	CU_ASSERT_TRUE(p->url6.v6);
 	CU_ASSERT_EQUAL(p->url6.port, 8001);
 	CU_ASSERT(p->url6.addr6.hi == 0x20010db800020000ull && p->url6.addr6.lo == 2);
-	CU_ASSERT_STRING_EQUAL(p->url6.host, "[2001:db8:2::2]");
+	CU_ASSERT_STRING_EQUAL(p->url6.host, "2001:db8:2::2");
 	CU_ASSERT_STRING_EQUAL(p->basic_auth_user, "ha");
 	CU_ASSERT_STRING_EQUAL(p->basic_auth_password, "secret");
 
