@@ -196,6 +196,9 @@ static const struct conf_key top_keys[] = {
 	IPV4("next-server", struct conf, next_server),
 	STR("server-hostname", struct conf, server_hostname, ""),
 	STR("boot-file-name", struct conf, boot_file_name, ""),
+	/* high-availability (conf_ha.c) before anything names a class: its
+	 * HA_<peer> scope classes are then known to every reference. */
+	{ .name = "high-availability", .kind = K_CUSTOM, .fn = conf_key_ha },
 	/* option-def first (option-data anywhere may use its names), then the
 	 * classes (their option-data), before every other option-data. */
 	PARSE("option-def", conf_parse_option_defs),
@@ -854,6 +857,8 @@ static int top_post(struct conf_ld *ld, const config_setting_t *grp, void *obj,
 	int ret;
 
 	(void)grp;
+	if (conf_ha_finish(ld) < 0)
+		return -1;
 	if (s_renew && s_rebind && c->renew_timer >= c->rebind_timer)
 		return conf_err(ld, s_rebind, "renew-timer %u must be less than rebind-timer %u",
 				c->renew_timer, c->rebind_timer);
@@ -981,6 +986,7 @@ void conf_free(struct conf *c)
 	free(c->subnets);
 	conf_policy_free(c->policy);
 	conf6_free(c->v6);
+	free(c->ha);
 	free(c);
 }
 

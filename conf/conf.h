@@ -12,6 +12,7 @@
  *   conf_classes.c  client-classes and the references to them
  *   conf_hosts.c    reservations, host-reservation-identifiers,
  *                   flex-id-expression and their cross checks
+ *   conf_ha.c       high-availability
  *   conf6*.c        the dhcp6 block (conf6.h; conf6_priv.h says which
  *                   file holds what) */
 #pragma once
@@ -230,6 +231,105 @@ struct conf_http_control {
 	int line;
 };
 
+/* high-availability = { ... }: Kea 2.2's libdhcp_ha.so keys (conf_ha.c;
+ * README "High availability").  One block for both families: the one
+ * process serves DHCPv4 and DHCPv6 and speaks for both on its peer link.
+ * Kea writes the block as a list of one relationship; both forms are read.
+ * Timers are milliseconds.  NULL in struct conf without the block. */
+#define CONF_HA_PEERS_MAX   16
+#define CONF_HA_NAME_MAX    61      /* peer name + NUL: "HA_<name>" fits a class name */
+#define CONF_HA_URL_MAX     128
+
+enum conf_ha_mode { CONF_HA_LOAD_BALANCING, CONF_HA_HOT_STANDBY, CONF_HA_PASSIVE_BACKUP };
+enum conf_ha_role { CONF_HA_PRIMARY, CONF_HA_SECONDARY, CONF_HA_STANDBY, CONF_HA_BACKUP };
+/* The states state-machine may name (Kea's names; "unavailable" is only
+ * ever the partner's state as seen from here, so it is not one). */
+enum conf_ha_state {
+	CONF_HA_ST_BACKUP, CONF_HA_ST_COMMUNICATION_RECOVERY, CONF_HA_ST_HOT_STANDBY,
+	CONF_HA_ST_LOAD_BALANCING, CONF_HA_ST_IN_MAINTENANCE, CONF_HA_ST_PARTNER_DOWN,
+	CONF_HA_ST_PARTNER_IN_MAINTENANCE, CONF_HA_ST_PASSIVE_BACKUP, CONF_HA_ST_READY,
+	CONF_HA_ST_SYNCING, CONF_HA_ST_TERMINATED, CONF_HA_ST_WAITING,
+	CONF_HA_ST_MAX
+};
+/* Kea's state-machine pausing: the state machine stops on entering the
+ * state until ha-continue, never, every time, or the first time only. */
+enum conf_ha_pause { CONF_HA_PAUSE_NEVER, CONF_HA_PAUSE_ALWAYS, CONF_HA_PAUSE_ONCE };
+
+/* "http://198.18.2.1:8000/" or "http://[2001:db8::1]:8000/": an address
+ * literal (Kea's rule: no names), an explicit port, path "/" or none. */
+struct conf_ha_url {
+	char text[CONF_HA_URL_MAX];    /* as written */
+	bool v6;                       /* the host is an IPv6 literal */
+	uint32_t addr4;                /* host order, when !v6 */
+	struct lease_addr6 addr6;      /* when v6 */
+	uint16_t port;
+	char host[48];                 /* the address literal as written, without brackets
+					* (what a listener binds; a Host: header brackets a v6 one) */
+};
+
+struct conf_ha_peer {
+	char name[CONF_HA_NAME_MAX];   /* unique; letters, digits, '.', '-', '_' */
+	/* url: where the peer's HA listener takes commands; for this
+	 * server's own entry, where its listener binds.  url6: Peregrine's,
+	 * where the peer takes DHCPv6 commands when that is elsewhere (a Kea
+	 * partner's kea-dhcp6 listens apart from its kea-dhcp4); a copy of
+	 * url when not written (has_url6 false). */
+	struct conf_ha_url url, url6;
+	bool has_url6;
+	enum conf_ha_role role;
+	bool auto_failover;            /* Kea's default true */
+	/* Basic auth sent to this peer (both or neither).  For this server's
+	 * own entry: what its listener is to require. */
+	char basic_auth_user[64];
+	char basic_auth_password[128];
+	/* Class registry ids of "HA_<name>" (struct conf_policy reg, struct
+	 * conf6 reg) for a peer whose scope has a class (the primary; the
+	 * secondary in load-balancing: conf_ha_scope_class), interned without
+	 * a test at load time, so no client is ever in it until the datapath
+	 * adds the id to the packet's set after the load-balancing decision
+	 * (Kea's QueryFilter adds "HA_<scope>" to every query in scope).
+	 * -1: no class (standby, backup; class6 also without a dhcp6 block). */
+	int class4, class6;
+	int line;
+};
+
+struct conf_ha {
+	char this_server_name[CONF_HA_NAME_MAX];
+	unsigned this_peer;            /* index of this server's entry in peers */
+	enum conf_ha_mode mode;
+	uint32_t heartbeat_delay;      /* ms, 1..65535 (Kea: uint16), default 10000 */
+	uint32_t max_response_delay;   /* ms, > heartbeat-delay, <= 65535, default 60000 */
+	uint32_t max_ack_delay;        /* ms, 0..65535, default 10000 */
+	uint32_t max_unacked_clients;  /* default 10; 0 = partner-down at max-response-delay */
+	uint32_t sync_timeout;         /* ms, default 60000 */
+	uint32_t sync_page_limit;      /* leases per lease*-get-page, >= 1, default 10000 */
+	uint32_t delayed_updates_limit;/* load-balancing only: default 100 there, 0 elsewhere */
+	bool sync_leases, send_lease_updates;   /* default true */
+	bool wait_backup_ack;          /* passive-backup only (Kea's rule), default false */
+	struct conf_ha_peer peers[CONF_HA_PEERS_MAX];   /* file order */
+	unsigned n_peers;
+	uint8_t pause[CONF_HA_ST_MAX]; /* enum conf_ha_pause per state, default never */
+	int line;
+};
+
+const char *conf_ha_mode_name(enum conf_ha_mode m);
+const char *conf_ha_role_name(enum conf_ha_role r);
+const char *conf_ha_state_name(enum conf_ha_state s);
+const char *conf_ha_pause_name(enum conf_ha_pause p);
+/* The peer named name, or NULL. */
+const struct conf_ha_peer *conf_ha_peer_find(const struct conf_ha *ha, const char *name);
+static inline const struct conf_ha_peer *conf_ha_this(const struct conf_ha *ha)
+{
+	return &ha->peers[ha->this_peer];
+}
+/* The peer's scope has a class HA_<name>: the primary's (in every mode,
+ * it is the scope of every client in hot-standby and passive-backup) and,
+ * in load-balancing, the secondary's. */
+bool conf_ha_scope_class(const struct conf_ha *ha, const struct conf_ha_peer *p);
+/* Same relationship, same settings (lines and class ids aside): what a
+ * live reload requires.  NULL equals NULL only. */
+bool conf_ha_equal(const struct conf_ha *a, const struct conf_ha *b);
+
 struct conf {
 	char file[PATH_MAX];
 	struct conf_dpdk dpdk;
@@ -263,6 +363,8 @@ struct conf {
 	/* The dhcp6 block (conf6.h); NULL when the file has none: then the
 	 * server answers no DHCPv6. */
 	struct conf6 *v6;
+	/* high-availability; NULL when the file has none. */
+	struct conf_ha *ha;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

@@ -2,7 +2,8 @@
  * classify/), its option-data and boot fields; and the client-class /
  * require-client-classes references of subnets, pools, shared networks
  * and reservations, which may name a class defined later or never (as in
- * Kea: the registry interns the name). */
+ * Kea: the registry interns the name), and the HA_<peer> scope classes of
+ * high-availability (conf_ha.c). */
 #include "conf_priv.h"
 
 #include <errno.h>
@@ -36,6 +37,8 @@ int conf_class_register(struct conf_ld *ld, struct cls_registry *reg, const conf
 	struct cls_err cerr;
 	int id;
 
+	if (conf_ha_class_check(ld, s_name, "name", name, true) < 0)
+		return -1;
 	memset(&cerr, 0, sizeof(cerr));
 	id = cls_registry_add(reg, name, test, only_if_required ? CLS_F_ONLY_IF_REQUIRED : 0, &cerr);
 	if (id == -EEXIST && prev_line)
@@ -107,13 +110,23 @@ const struct conf_class *conf_policy_class(const struct conf_policy *x, unsigned
 }
 
 /* Class names in the dhcp6 block are the v6 registry's, and each one is
- * remembered: there, a class referred to must be defined. */
+ * remembered: there, a class referred to must be defined.  An HA_<peer>
+ * name is high-availability's scope class (conf_ha_class_check): valid
+ * without a definition in both blocks when the HA block gives that
+ * peer's scope a class, refused otherwise, unless a client-classes entry
+ * defines a class of that name (one high-availability does not own). */
 static int intern(struct conf_ld *ld, const config_setting_t *s, const char *key,
 		  const char *name)
 {
-	int id = cls_registry_intern(ld->v6 ? ld->v6->reg : ld->x->reg, name);
+	struct cls_registry *reg = ld->v6 ? ld->v6->reg : ld->x->reg;
+	int id = cls_registry_find(reg, name), ha = 0;
 
-	if (id >= 0 && ld->v6) {
+	if (id < 0 || !cls_registry_defined(reg, (unsigned)id))
+		ha = conf_ha_class_check(ld, s, key, name, false);
+	if (ha < 0)
+		return -1;
+	id = cls_registry_intern(reg, name);
+	if (id >= 0 && ld->v6 && ha == 0) {
 		if (conf_grow(ld, s, &ld->refs, sizeof(*ld->refs), &ld->cap_refs, ld->n_refs + 1) < 0)
 			return -1;
 		ld->refs[ld->n_refs].id = id;

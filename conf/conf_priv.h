@@ -412,6 +412,23 @@ int conf_hosts_check(struct conf_ld *ld);
 int conf6_key_dhcp6(struct conf_ld *ld, const config_setting_t *s, void *obj,
 		    const struct conf_key *k);
 
+/* conf_ha.c: high-availability = { ... } (obj is the conf), or Kea's
+ * list of one such group: the block goes to c->ha, and the HA_<name>
+ * scope classes are interned into the DHCPv4 registry (conf.h). */
+int conf_key_ha(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		const struct conf_key *k);
+/* Once everything is parsed: the HA_<name> classes interned into the
+ * dhcp6 block's registry too (struct conf_ha_peer class6). */
+int conf_ha_finish(struct conf_ld *ld);
+/* A class reference or definition named `name` (key: for messages):
+ * 0 when it is not an HA_ name, 1 when it is the scope class of a peer
+ * the block names (a reference is then valid without a definition), or
+ * -1 after the error: an HA_ name without high-availability, naming no
+ * peer, or a peer whose scope has no class.  define: a client-classes
+ * entry, which may not take a peer's HA_<name> at all. */
+int conf_ha_class_check(struct conf_ld *ld, const config_setting_t *s, const char *key,
+			const char *name, bool define);
+
 /* conf.c: the cross checks of the policy once everything is parsed
  * (conf_hosts_check and the classification stages). */
 int conf_policy_finish(struct conf_ld *ld);

@@ -17,7 +17,8 @@
 #define RC6_WAIT_MS      2000   /* each phase of the dhcp6 block's reload */
 
 /* Parts of a config that a running process cannot change: the EAL, the
- * ports, the lease store, the steering key and the control channel.
+ * ports, the lease store, the steering key, the control channel and the
+ * high-availability relationship.
  * 0, or -EINVAL with err "file:line: why". */
 int reload_compatible(const struct conf *o, const struct conf *n, char *err, size_t len)
 {
@@ -91,6 +92,9 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	    memcmp(&o->http_control, &n->http_control, offsetof(struct conf_http_control, line)))
 		REFUSE(n->ctl_socket.line > 0 ? n->ctl_socket.line : n->http_control.line,
 		       "control-socket and http-control cannot change while running; restart to apply them");
+	if (!conf_ha_equal(o->ha, n->ha))
+		REFUSE(n->ha ? n->ha->line : 1, "high-availability cannot change on reload; restart "
+		       "to apply it");
 #undef REFUSE
 	return 0;
 }
