@@ -48,6 +48,30 @@ static json_t *setting_json(const config_setting_t *st)
 /* The running configuration as the file said it (includes expanded),
  * parsed from the text kept at load time so that later edits of the file
  * do not show up here. */
+/* Every value whose key ends in "password", anywhere in the tree (maps
+ * and lists), becomes "*****". */
+static void mask_secrets(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i, n;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			mask_secrets(v);
+		return;
+	}
+	if (!json_is_object(j))
+		return;
+	json_object_foreach(j, key, v) {
+		n = strlen(key);
+		if (n >= 8 && strcmp(key + n - 8, "password") == 0)
+			json_object_set_new(j, key, json_string("*****"));
+		else
+			mask_secrets(v);
+	}
+}
+
 HANDLER(cmd_config_get)
 {
 	struct dp_srv *s = ctx;
@@ -72,11 +96,9 @@ HANDLER(cmd_config_get)
 	}
 	body = setting_json(config_root_setting(&cf));
 	config_destroy(&cf);
-	/* the password of the HTTP listener is not something to hand out */
-	if (json_is_object(json_object_get(body, "http-control")) &&
-	    json_object_get(json_object_get(body, "http-control"), "password"))
-		json_object_set_new(json_object_get(body, "http-control"), "password",
-				    json_string("*****"));
+	/* passwords are not something to hand out: http-control's, the
+	 * databases', the sentinels', the HA peers' */
+	mask_secrets(body);
 	*out = json_pack("{s:o, s:s, s:I}", "Peregrine", body, "file", s->conf->file,
 			 "loaded", (json_int_t)s->reloaded);
 	pthread_mutex_unlock(&s->lock);

@@ -166,13 +166,24 @@ static const struct cmd_def *const cmd_tables[] = {
 int dp_srv_ctl_start(struct dp_srv *s)
 {
 	const struct conf *c = s->conf;
+	/* HA: the partner's commands arrive on this server's own peer URL
+	 * (its peer entry's basic-auth is what the partner sends) */
+	const struct conf_ha_peer *me = c->ha ? conf_ha_this(c->ha) : NULL;
 	struct ctl_params p = { 0 };
 	const struct cmd_def *d;
 	unsigned i;
 	int ret;
 
-	if (!c->ctl_socket.enabled && !c->http_control.enabled)
+	if (!c->ctl_socket.enabled && !c->http_control.enabled && !me)
 		return 0;
+	if (me) {
+		p.peer_addr = me->url.host;
+		p.peer_port = me->url.port;
+		if (me->basic_auth_user[0]) {
+			p.peer_user = me->basic_auth_user;
+			p.peer_password = me->basic_auth_password;
+		}
+	}
 	if (c->ctl_socket.enabled) {
 		p.unix_path = c->ctl_socket.socket_name;
 		p.unix_mode = c->ctl_socket.mode;
@@ -209,9 +220,10 @@ int dp_srv_ctl_start(struct dp_srv *s)
 	ret = ctl_start(s->ctl);
 	if (ret)
 		goto err;
-	LOG_I("control channel: %s%s%s", c->ctl_socket.enabled ? c->ctl_socket.socket_name : "",
+	LOG_I("control channel: %s%s%s%s%s", c->ctl_socket.enabled ? c->ctl_socket.socket_name : "",
 	      c->ctl_socket.enabled && c->http_control.enabled ? " and " : "",
-	      c->http_control.enabled ? "http" : "");
+	      c->http_control.enabled ? "http" : "", me ? "; HA peer listener on " : "",
+	      me ? me->url.text : "");
 	return 0;
 err:
 	ctl_free(s->ctl);

@@ -10,6 +10,25 @@
 . "$(dirname "$0")/ctl_lib.sh"
 CTL_SOCKET_EXTRA="idle-timeout = 1500; max-request-size = 65536;"
 ctl_setup "$@"
+# An HA block (no HA runs yet, issue 16): its peer listener answers the
+# partner's commands on this server's own URL, and config-get hides the
+# peers' passwords.
+HAPORT=$((PORT + 1))
+cat >>"$NT_CONF" <<EOS
+high-availability = {
+	this-server-name = "server1"; mode = "hot-standby";
+	heartbeat-delay = 1000; max-response-delay = 3000;
+	peers = (
+		{ name = "server1"; url = "http://127.0.0.1:$HAPORT/"; role = "primary";
+		  basic-auth-user = "ha"; basic-auth-password = "ha-secret"; },
+		{ name = "server2"; url = "http://127.0.0.2:$HAPORT/"; role = "standby"; }
+	);
+};
+EOS
+peer() {
+	timeout 15 ip netns exec "$NT_SRV" curl -s -m 10 ${2:+-u "$2"} -H 'Content-Type: application/json' \
+		-d "$1" "http://127.0.0.1:$HAPORT/"
+}
 nt_server_check
 nt_server_start
 
@@ -25,6 +44,18 @@ A=$(ctl version-get); expect 0 "$A" '.text | length > 0'
 A=$(ctl build-report); expect 0 "$A" '.text | test("peregrine")'
 A=$(ctl status-get); expect 0 "$A" ".arguments.pid == $NT_SRV_PID and .arguments.workers >= 1 and .arguments[\"reload-count\"] == 0"
 A=$(ctl config-get); expect 0 "$A" '.arguments.Peregrine.subnet4[0].id == 1'
+expect 0 "$A" '.arguments.Peregrine["high-availability"].peers[0]["basic-auth-password"] == "*****"'
+grep -q ha-secret <<<"$A" && nt_fail "config-get shows an HA peer's password"
+# the HA peer listener: a partner's command answered as a list (Kea's HA
+# listener's shape), with this server's peer credentials only; nothing
+# else runs there
+A=$(peer '{"command": "lease4-get-page", "service": ["dhcp4"], "arguments": {"from": "start", "limit": 10}}' ha:ha-secret)
+jq -e 'type == "array"' <<<"$A" >/dev/null || nt_fail "the peer listener's answer is no list: $A"
+expect 0 "$A" '.arguments.leases | length == 2'
+[ "$(timeout 15 ip netns exec "$NT_SRV" curl -s -o /dev/null -w '%{http_code}' -m 10 \
+	-d '{"command": "status-get"}' "http://127.0.0.1:$HAPORT/")" = 401 ] ||
+	nt_fail "the peer listener answered without credentials"
+A=$(peer '{"command": "config-get"}' ha:ha-secret); expect 2 "$A" '.text | test("HA peer listener")'
 A=$(ctl config-test); expect 0 "$A" '.arguments.reloadable == true'
 A=$(ctl config-test '{"file": "/nonexistent.conf"}'); expect 1 "$A" '.text | test("nonexistent")'
 A=$(ctl config-write "{\"filename\": \"$NT_TMP/written.conf\"}"); expect 0 "$A"
