@@ -1,0 +1,170 @@
+# shellcheck shell=bash disable=SC2034 # NT_* and HA_* are read by the callers
+# The HA pair topology (issue 16, docs/ha-plan.md): source after
+# scripts/netns.sh and nt_init.
+#
+#   ha_topology                  # the namespaces, the bridge, the veths
+#   ha_kea_conf N ROLE MODE      # kea-dhcp4 N's config (1 or 2), hot-standby or load-balancing
+#   ha_kea_start N               # start it in its namespace; HA_PID[N]
+#   ha_kea_ha_state N            # its HA state ("waiting", "hot-standby", ...)
+#   ha_dora ARGS...              # pgtest.py dora from the client namespace
+#
+#   netns pgt-<id>-cli    hc<id>   198.18.0.2/24 ----+
+#   netns pgt-<id>-br     br0 (a bridge): hbc<id>, hb1<id>, hb2<id>
+#   netns pgt-<id>-s1     hs1<id>  DHCP port (kea: 198.18.0.11/24; peregrine:
+#                                  no address, its DPDK port owns .11)
+#                         ha1<id>  198.18.2.1/24 ---- the HA link ----+
+#   netns pgt-<id>-s2     hs2<id>  DHCP port (.12)                    |
+#                         ha2<id>  198.18.2.2/24 ---------------------+
+#
+# Clients broadcast on the bridge, so both servers see every packet, as
+# on a real shared segment; the servers talk HTTP over their own veth
+# pair (the management network), never through the bridge.  Every
+# namespace joins NT_NS_MADE, so netns.sh's cleanup removes it; every
+# process is started with nt_bg and stopped by PID.
+#
+# Knobs: HA_HEARTBEAT (ms, 1000), HA_MAX_RESPONSE (3000), HA_MAX_ACK (500),
+# HA_MAX_UNACKED (0), HA_POOL ("198.18.0.100 - 198.18.0.250"), HA_VALID (600).
+
+HA_KEA_HOOKS=/usr/lib/x86_64-linux-gnu/kea/hooks
+
+ha_ns() { echo "pgt-$NT_ID-$1"; }
+
+# ha_link A NSA NSB B: a veth pair A (in NSA) <-> B (in NSB), both up.
+ha_link() {
+	timeout 10 ip link add "$1" netns "$2" type veth peer name "$4" netns "$3" ||
+		nt_fail "veth $1 <-> $4"
+	ip -n "$2" link set "$1" up && ip -n "$3" link set "$4" up || nt_fail "veth $1 up"
+}
+
+ha_topology() {
+	local ns n
+	HA_CLI=$(ha_ns cli) HA_BR=$(ha_ns br) HA_S[1]=$(ha_ns s1) HA_S[2]=$(ha_ns s2)
+	HA_VC="hc$NT_ID" HA_VS[1]="hs1$NT_ID" HA_VS[2]="hs2$NT_ID"
+	HA_LINK[1]="ha1$NT_ID" HA_LINK[2]="ha2$NT_ID"
+	HA_IP[1]=198.18.0.11 HA_IP[2]=198.18.0.12
+	HA_PEER_IP[1]=198.18.2.1 HA_PEER_IP[2]=198.18.2.2
+	for ns in "$HA_CLI" "$HA_BR" "${HA_S[1]}" "${HA_S[2]}"; do
+		ip netns del "$ns" 2>/dev/null
+		timeout 10 ip netns add "$ns" || nt_fail "ip netns add $ns"
+		NT_NS_MADE+=("$ns")
+		ip -n "$ns" link set lo up || nt_fail "lo up in $ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	done
+	ip -n "$HA_BR" link add br0 type bridge || nt_fail "bridge"
+	# no STP delay: the ports forward at once
+	ip -n "$HA_BR" link set br0 type bridge forward_delay 0 stp_state 0 2>/dev/null
+	ip -n "$HA_BR" link set br0 up || nt_fail "bridge up"
+	ha_link "$HA_VC" "$HA_CLI" "$HA_BR" "hbc$NT_ID"
+	ip -n "$HA_BR" link set "hbc$NT_ID" master br0 || nt_fail "bridge port"
+	ip -n "$HA_CLI" addr add 198.18.0.2/24 dev "$HA_VC" || nt_fail "client addr"
+	for n in 1 2; do
+		ha_link "${HA_VS[$n]}" "${HA_S[$n]}" "$HA_BR" "hb$n$NT_ID"
+		ip -n "$HA_BR" link set "hb$n$NT_ID" master br0 || nt_fail "bridge port $n"
+	done
+	ha_link "${HA_LINK[1]}" "${HA_S[1]}" "${HA_S[2]}" "${HA_LINK[2]}"
+	for n in 1 2; do
+		ip -n "${HA_S[$n]}" addr add "${HA_PEER_IP[$n]}/24" dev "${HA_LINK[$n]}" ||
+			nt_fail "HA link address $n"
+	done
+	NT_CLI=$HA_CLI NT_VC=$HA_VC
+}
+
+# ha_kea_conf N ROLE MODE: kea-dhcp4 N's configuration, memfile leases, the
+# lease_cmds and HA hooks, HTTP peer listener on its HA link address
+# (port 8000), the pair's timers from the knobs.  The partner's role is
+# the other of primary/standby (hot-standby) or primary/secondary.
+ha_kea_conf() {
+	local n=$1 role=$2 mode=$3 pn sn r2
+	r2=$([ "$mode" = hot-standby ] && echo standby || echo secondary)
+	# server<N> is kea N; the primary's and the other's numbers
+	if [ "$role" = primary ]; then pn=$n sn=$((3 - n)); else pn=$((3 - n)) sn=$n; fi
+	HA_CONF[$n]="$NT_TMP/kea$n.json"
+	HA_SOCK[$n]="$NT_TMP/kea$n.sock"
+	HA_LEASES[$n]="$NT_TMP/kea$n.leases"
+	cat >"${HA_CONF[$n]}" <<EOF
+{ "Dhcp4": {
+	"interfaces-config": { "interfaces": [ "${HA_VS[$n]}" ], "dhcp-socket-type": "raw" },
+	"control-socket": { "socket-type": "unix", "socket-name": "${HA_SOCK[$n]}" },
+	"lease-database": { "type": "memfile", "persist": true, "name": "${HA_LEASES[$n]}",
+		"lfc-interval": 0 },
+	"multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2,
+		"packet-queue-size": 16 },
+	"valid-lifetime": ${HA_VALID:-600},
+	"subnet4": [ { "id": 1, "subnet": "198.18.0.0/24",
+		"pools": [ { "pool": "${HA_POOL:-198.18.0.100 - 198.18.0.250}" } ] } ],
+	"hooks-libraries": [
+		{ "library": "$HA_KEA_HOOKS/libdhcp_lease_cmds.so" },
+		{ "library": "$HA_KEA_HOOKS/libdhcp_ha.so", "parameters": { "high-availability": [ {
+			"this-server-name": "server$n",
+			"mode": "$mode",
+			"heartbeat-delay": ${HA_HEARTBEAT:-1000},
+			"max-response-delay": ${HA_MAX_RESPONSE:-3000},
+			"max-ack-delay": ${HA_MAX_ACK:-500},
+			"max-unacked-clients": ${HA_MAX_UNACKED:-0},
+			"sync-timeout": 10000, "sync-page-limit": 100,
+			"multi-threading": { "enable-multi-threading": true,
+				"http-dedicated-listener": true, "http-listener-threads": 1,
+				"http-client-threads": 1 },
+			"peers": [
+				{ "name": "server$pn", "url": "http://${HA_PEER_IP[$pn]}:8000/",
+				  "role": "primary", "auto-failover": true },
+				{ "name": "server$sn", "url": "http://${HA_PEER_IP[$sn]}:8000/",
+				  "role": "$r2", "auto-failover": true }
+			] } ] } }
+	],
+	"loggers": [ { "name": "kea-dhcp4",
+		"output_options": [ { "output": "$NT_TMP/kea$n.out" } ], "severity": "INFO" } ]
+} }
+EOF
+}
+
+# ha_kea_start N: kea-dhcp4 N in its namespace (the DHCP port gets its
+# address: Kea needs the kernel's), up once its control socket answers.
+ha_kea_start() {
+	local n=$1
+	ip -n "${HA_S[$n]}" addr add "${HA_IP[$n]}/24" dev "${HA_VS[$n]}" 2>/dev/null
+	rm -f "${HA_SOCK[$n]}"
+	: >"$NT_TMP/kea$n.out"
+	mkdir -p "$NT_TMP/kea$n.d"
+	nt_bg "kea$n" "${HA_S[$n]}" env KEA_PIDFILE_DIR="$NT_TMP/kea$n.d" \
+		KEA_LOCKFILE_DIR="$NT_TMP/kea$n.d" /usr/sbin/kea-dhcp4 -c "${HA_CONF[$n]}"
+	HA_PID[$n]=$NT_LAST_PID
+	nt_wait_for 30 "kea$n to start" ha_kea_up "$n"
+}
+
+ha_kea_up() {
+	nt_alive "${HA_PID[$1]}" || nt_fail "kea$1 exited (see $NT_TMP/kea$1.out)"
+	[ -S "${HA_SOCK[$1]}" ] && grep -q DHCP4_STARTED "$NT_TMP/kea$1.out"
+}
+
+# ha_kea_cmd N JSON: one command on kea N's control socket; the answer.
+ha_kea_cmd() {
+	timeout 10 "$NT_PY" - "${HA_SOCK[$1]}" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(8)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode())
+buf = b""
+while True:
+    try:
+        json.loads(buf)
+        break
+    except ValueError:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+print(buf.decode())
+PY
+}
+
+# ha_kea_ha_state N: kea N's own HA state, from status-get.
+ha_kea_ha_state() {
+	ha_kea_cmd "$1" '{"command": "status-get"}' |
+		jq -r '.arguments["high-availability"][0]["ha-servers"].local.state // "none"'
+}
+
+ha_dora() {
+	NT_CLI=$HA_CLI NT_VC=$HA_VC nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$HA_VC" "$@"
+}
