@@ -97,6 +97,7 @@
 	X(ANSWERS_LATE,     "dp-answers-late")                         \
 	X(DISABLED_DROP,    "dp-drop-dhcp-disabled")                   \
 	X(OVERLOAD,         "dp-drop-overload")                        \
+	X(HA_NOT_IN_SCOPE,  "dp-drop-ha-not-in-scope")                 \
 	X(REFUSED,          "dp-lease-refused")                        \
 	X(REFUSED_DROP,     "dp-drop-lease-refused")                   \
 	X(RERUN,            "dp-lease-refused-served-again")           \

@@ -100,6 +100,8 @@ struct dhcp4_rx {
 	uint32_t src_ip, dst_ip;
 	uint16_t src_port;
 	uint8_t src_mac[6];
+	uint16_t ha_class;             /* HA: the HA_<server> class of the query's
+					* scope; 0 (ALL, always set): none */
 };
 
 /* Parse a DHCP message (UDP payload).  Returns 0, or -(enum dhcp4_parse_err).

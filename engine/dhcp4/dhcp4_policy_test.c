@@ -55,6 +55,7 @@ struct cl {
 	const uint8_t *prl;             /* option 55 */
 	uint8_t prl_len;
 	const char *hostname;           /* option 12 */
+	uint16_t ha_class;              /* what the datapath's HA filter gave it */
 };
 
 static void m_client(struct msg *m, uint8_t type, const uint8_t mac[6], const struct cl *c)
@@ -62,6 +63,7 @@ static void m_client(struct msg *m, uint8_t type, const uint8_t mac[6], const st
 	m_init(m, type, mac);
 	if (!c)
 		return;
+	m->ha_class = c->ha_class;
 	if (c->vci)
 		m_opt(m, DHCP4_OPT_VENDOR_CLASS, c->vci, (uint8_t)strlen(c->vci));
 	if (c->cid)
@@ -185,6 +187,32 @@ void test_class_pools(void)
 	CU_ASSERT(a >= IP(198, 18, 0, 20) && a <= IP(198, 18, 0, 21));
 	a = xaddr(MAC_A, &phone);
 	CU_ASSERT(a >= IP(198, 18, 0, 10) && a <= IP(198, 18, 0, 19));
+	xteardown();
+}
+
+/* Load-balancing pools guarded by HA_server1 / HA_server2: the class the
+ * datapath's HA filter gives a query (its scope's server) picks the pool;
+ * a query with neither class gets no address from them. */
+void test_ha_class_pools(void)
+{
+	struct cl c1 = { 0 }, c2 = { 0 };
+	uint32_t a;
+
+	xsetup("high-availability = { this-server-name = \"server1\"; mode = \"load-balancing\";\n"
+	       "  peers = ( { name = \"server1\"; url = \"http://198.18.2.1:8000/\"; role = \"primary\"; },\n"
+	       "            { name = \"server2\"; url = \"http://198.18.2.2:8000/\"; role = \"secondary\"; } ); };\n"
+	       "subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n"
+	       "  pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; client-class = \"HA_server1\"; },\n"
+	       "            { pool = \"198.18.0.20 - 198.18.0.29\"; client-class = \"HA_server2\"; } ); } );\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(XC->ha);
+	CU_ASSERT(XC->ha->peers[0].class4 > 0 && XC->ha->peers[1].class4 > 0);
+	c1.ha_class = (uint16_t)XC->ha->peers[0].class4;
+	c2.ha_class = (uint16_t)XC->ha->peers[1].class4;
+	a = xaddr(MAC_A, &c1);
+	CU_ASSERT(a >= IP(198, 18, 0, 10) && a <= IP(198, 18, 0, 19));
+	a = xaddr(MAC_B, &c2);
+	CU_ASSERT(a >= IP(198, 18, 0, 20) && a <= IP(198, 18, 0, 29));
+	CU_ASSERT_EQUAL(xaddr(MAC_C, NULL), 0);
 	xteardown();
 }
 

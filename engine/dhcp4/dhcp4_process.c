@@ -365,6 +365,7 @@ static inline int admit(struct txn *t)
 	 * host lookup; DROP ends it here. */
 	cls_set_clear(cls);
 	cls_set_add(cls, CLS_ID_ALL);
+	cls_set_add(cls, rx->ha_class);
 	if (x && x->classify_pre) {
 		int failed = cls_classify_cached(x->reg, w->cls_cache, req, rx, cls);
 

@@ -54,6 +54,7 @@ int main(void)
 		  test_move_without_gap },
 		{ "reload: new pools built from the in-use bits, frozen pools", test_reload_seed },
 		{ "class-restricted pools", test_class_pools },
+		{ "HA_<server> classes from the HA filter guard pools", test_ha_class_pools },
 		{ "DROP class", test_drop_class },
 		{ "KNOWN and UNKNOWN", test_known_unknown },
 		{ "reserved addresses in and out of pool", test_reserved_addresses },

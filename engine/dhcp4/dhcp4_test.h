@@ -51,6 +51,7 @@ struct msg {
 	size_t n;
 	unsigned iface;
 	uint32_t src_ip;
+	uint16_t ha_class;             /* the HA filter's class (rx.ha_class), 0 none */
 };
 
 extern const uint8_t MAC_A[6], MAC_B[6], MAC_C[6], MAC_RELAY[6];
@@ -153,6 +154,7 @@ void test_move_without_gap(void);
 void test_reload_seed(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
+void test_ha_class_pools(void);
 void test_drop_class(void);
 void test_known_unknown(void);
 void test_lease_hostname(void);

@@ -231,7 +231,7 @@ static void prep(struct msg *m, struct dhcp4_rx *rx, uint8_t *buf, struct dhcp4_
 	size_t len = m->n;
 
 	*rx = (struct dhcp4_rx){ .iface = m->iface, .src_ip = m->src_ip, .dst_ip = 0xffffffffu,
-				 .src_port = mh(m)->giaddr ? 67 : 68 };
+				 .src_port = mh(m)->giaddr ? 67 : 68, .ha_class = m->ha_class };
 	memcpy(buf, m->b, m->n);
 	buf[len++] = DHCP4_OPT_END;
 	while (len < DHCP4_BOOTP_MIN)

@@ -328,6 +328,7 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 	 * subnet), DROP drops; then subnet, host, the KNOWN/UNKNOWN tests */
 	cls_set_clear(&t.classes);
 	cls_set_add(&t.classes, CLS_ID_ALL);
+	cls_set_add(&t.classes, rx->ha_class);
 	crx = (struct cls_rx6){ rx->iface, rx->src_ip, rx->dst_ip };
 	if (t.c6->reg && cls_registry_stage_work(t.c6->reg, CLS_STAGE_PRE_HOST)) {
 		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_PRE_HOST);

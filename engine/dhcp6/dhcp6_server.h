@@ -113,6 +113,8 @@ struct dhcp6_rx {
 	uint16_t src_port;
 	uint8_t src_mac[6];
 	bool multicast;                 /* sent to ff02::1:2 (or ff05::1:3) */
+	uint16_t ha_class;              /* HA: the HA_<server> class of the query's
+					 * scope; 0 (ALL, always set): none */
 };
 
 /* Where the reply goes: the relay that sent it (port 547) or the client

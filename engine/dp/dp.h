@@ -205,6 +205,17 @@ struct dp {
 	/* dhcp-disable and the others that turn a family off (netstate.h):
 	 * read once per packet (netstate_until), written under its lock. */
 	struct netstate ns;
+	/* HA (issue 16): Kea's query filter.  With a high-availability
+	 * block (ha_on), a balanced query whose scope (ha/ha_hash.h: the
+	 * RFC 3074 hash of its client among ha_active servers, 2 in
+	 * load-balancing, else 1) is not among the scopes its family serves
+	 * (ha_scopes[f], bit i = scope i, written by the HA thread, read per
+	 * packet) is dropped (dp-drop-ha-not-in-scope); a served one gets
+	 * the class HA_<server of its scope> (ha_class[f][scope], 0 = none). */
+	bool ha_on;
+	uint8_t ha_active;
+	uint32_t ha_scopes[2];
+	uint16_t ha_class[2][2];
 	/* Live reconfiguration (reload.c): the snapshot the workers pick up
 	 * (written by the control thread, read once per loop pass), their
 	 * quiescent states, and what earlier reloads replaced, freed once

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "lease_table.h"
 #include "dp.h"
+#include "ha_hash.h"
 #include "util_fs.h"
 #include "net.h"
 
@@ -334,6 +335,48 @@ static void test_offers_expire(void)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(got[i]);
 	CU_ASSERT(leases_held() >= N_CLIENTS + 100);
+	for (i = 0; i < 100 && leases_held() > N_CLIENTS; i++)
+		usleep(100 * 1000);
+	CU_ASSERT_EQUAL(leases_held(), N_CLIENTS);
+}
+
+/* HA's query filter (issue 16): with ha_on in load-balancing and only the
+ * primary's scope served, exactly the clients whose RFC 3074 hash puts
+ * them in the primary's scope get an OFFER; the others are dropped and
+ * counted.  (The HA thread will write ha_scopes; here the test does.) */
+static void test_ha_filter(void)
+{
+	static struct rte_mbuf *got[200];
+	bool mine[200];
+	unsigned i, n, want = 0, wrong = 0;
+	uint64_t drops0 = sum_dp(STAT_DP_HA_NOT_IN_SCOPE);
+	struct reply r;
+
+	for (i = 0; i < 200; i++) {
+		uint8_t mac[6];
+
+		client_mac(30000 + i, mac);
+		mine[i] = ha_query_scope4(2, DHCP4_DISCOVER, NULL, 0, mac, 6) == (int)HA_SCOPE_PRIMARY;
+		want += mine[i];
+	}
+	CU_ASSERT(want > 50 && want < 150);     /* the hash splits them */
+	dp.ha_active = 2;
+	__atomic_store_n(&dp.ha_scopes[0], 1u, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ha_on, true, __ATOMIC_RELEASE);
+	for (i = 0; i < 200; i++)
+		inject(i & 1, request(30000 + i, DHCP4_DISCOVER, 0));
+	n = collect_ms(got, 200, 2000);
+	__atomic_store_n(&dp.ha_on, false, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(n, want);
+	for (i = 0; i < n; i++) {
+		if (parse_reply(got[i], &r) || r.type != DHCP4_OFFER || r.xid - 0x1000 - 30000 >= 200 ||
+		    !mine[r.xid - 0x1000 - 30000])
+			wrong++;
+		rte_pktmbuf_free(got[i]);
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT_EQUAL(sum_dp(STAT_DP_HA_NOT_IN_SCOPE) - drops0, 200 - want);
+	/* the offers made here end as test_offers_expire's did */
 	for (i = 0; i < 100 && leases_held() > N_CLIENTS; i++)
 		usleep(100 * 1000);
 	CU_ASSERT_EQUAL(leases_held(), N_CLIENTS);
@@ -711,6 +754,7 @@ int main(void)
 	CU_add_test(s, "ARP for the server address", test_arp);
 	CU_add_test(s, "malformed frames counted, next client served", test_malformed);
 	CU_add_test(s, "unrequested offers reclaimed by the workers", test_offers_expire);
+	CU_add_test(s, "HA query filter: only the served scope's clients answered", test_ha_filter);
 	CU_add_test(s, "statistics only over fully built workers", test_workers_ready);
 	CU_add_test(s, "reload while a worker is stalled: the other serves, bounded", test_reload_stalled);
 	if (ask_mode) {

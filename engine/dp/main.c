@@ -227,6 +227,32 @@ static void stats_log(struct dp_srv *srv)
 	free(buf);
 }
 
+/* HA's query filter (dp.h): the scopes' classes from the block.  Until
+ * the HA thread runs (issue 16's next step) both scopes are served, so a
+ * server with the block answers as one without it. */
+static void ha_filter_setup(struct dp *dp, const struct conf_ha *ha)
+{
+	unsigned i, scope;
+
+	if (ha == NULL)
+		return;
+	dp->ha_on = true;
+	dp->ha_active = ha->mode == CONF_HA_LOAD_BALANCING ? 2 : 1;
+	dp->ha_scopes[0] = dp->ha_scopes[1] = 3u;
+	for (i = 0; i < ha->n_peers; i++) {
+		const struct conf_ha_peer *p = &ha->peers[i];
+
+		if (p->role == CONF_HA_PRIMARY)
+			scope = 0;
+		else if (p->role == CONF_HA_SECONDARY)
+			scope = 1;
+		else
+			continue;
+		dp->ha_class[0][scope] = p->class4 > 0 ? (uint16_t)p->class4 : 0;
+		dp->ha_class[1][scope] = p->class6 > 0 ? (uint16_t)p->class6 : 0;
+	}
+}
+
 /* The store's state as the flusher sees it: logged when it changes, DHCP
  * service off while it is away under on-fail stop-retry-exit (Kea's
  * meaning), and the server stopped once the flusher gave up reconnecting
@@ -332,6 +358,7 @@ int main(int argc, char **argv)
 	netstate_init(&dp.ns);
 	memset(&srv, 0, sizeof(srv));
 	dp.conf = conf;
+	ha_filter_setup(&dp, conf->ha);
 	srv.dp = &dp;
 	srv.conf = conf;
 	srv.conf_path = conf_path;

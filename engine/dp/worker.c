@@ -13,6 +13,7 @@
 #include <rte_rcu_qsbr.h>
 #include <inttypes.h>
 #include "dp.h"
+#include "ha_hash.h"
 #include "gate.h"
 #include "lease_log.h"
 #include "log.h"
@@ -306,12 +307,12 @@ static void ask_expired(void *ctx, struct pend_entry *e)
 /* Serve one DHCP request whose owner is this worker; reuses the mbuf for the
  * reply (the request is not needed once dhcp4_process returns). */
 static void serve(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
-		  const struct net_udp4 *u)
+		  const struct net_udp4 *u, uint16_t ha_class)
 {
 	const struct dp_port *port = &w->dp->ports[pidx];
 	struct dhcp4_rx rx = {
 		.iface = port->iface, .src_ip = u->src_ip, .dst_ip = u->dst_ip,
-		.src_port = u->src_port,
+		.src_port = u->src_port, .ha_class = ha_class,
 	};
 	struct dhcp4_tx tx;
 	int n;
@@ -342,6 +343,38 @@ static __rte_always_inline void steer(struct dp_worker *w, struct rte_mbuf *m, u
 	w->sdp.c[STAT_DP_STEERED]++;
 }
 
+/* HA: Kea's query filter (dp.h).  The scope of the query, or -1 when it
+ * is not this server's to answer (counted). */
+static __rte_always_inline int ha_filter4(struct dp_worker *w, const struct dhcp4_pkt *p)
+{
+	const struct dp *dp = w->dp;
+	const uint8_t *cid;
+	uint16_t clen = 0;
+	int scope;
+
+	cid = dhcp4_opt(p, DHCP4_OPT_CLIENT_ID, &clen);
+	scope = ha_query_scope4(dp->ha_active, p->msg_type, cid, cid ? clen : 0, p->hdr->chaddr,
+				p->hdr->hlen);
+	if (!ha_scope_served(scope, __atomic_load_n(&dp->ha_scopes[0], __ATOMIC_RELAXED))) {
+		w->sdp.c[STAT_DP_HA_NOT_IN_SCOPE]++;
+		return -1;
+	}
+	return scope;
+}
+
+static __rte_always_inline int ha_filter6(struct dp_worker *w, const struct dhcp6_pkt *p)
+{
+	const struct dp *dp = w->dp;
+	int scope = ha_query_scope6(dp->ha_active, p->msg_type, p->client_id.data,
+				    p->client_id.data ? p->client_id.len : 0);
+
+	if (!ha_scope_served(scope, __atomic_load_n(&dp->ha_scopes[1], __ATOMIC_RELAXED))) {
+		w->sdp.c[STAT_DP_HA_NOT_IN_SCOPE]++;
+		return -1;
+	}
+	return scope;
+}
+
 /* Overload: half a gate lane's worth of replies wait for the store (it
  * is slower than the clients, or away).  A new transaction (DISCOVER,
  * SOLICIT: every later step of it would write a lease) is dropped before
@@ -362,6 +395,7 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 {
 	struct dp *dp = w->dp;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t ha_class = 0;
 	int ret;
 
 	if (unlikely(w->now < netstate_until(&dp->ns, 0))) {
@@ -396,12 +430,19 @@ static __rte_always_inline void dhcp4_in(struct dp_worker *w, struct rte_mbuf *m
 		w->sdp.c[STAT_DP_OVERLOAD]++;
 		goto drop;
 	}
+	if (unlikely(dp->ha_on)) {
+		int scope = ha_filter4(w, &w->pkt);
+
+		if (scope < 0)
+			goto drop;
+		ha_class = dp->ha_class[0][ha_scope_class(scope)];
+	}
 	/* only a REQUEST or a rapid-commit DISCOVER can be acknowledged */
 	if (unlikely(w->keep_req) && (w->pkt.msg_type == DHCP4_REQUEST ||
 				      (w->pkt.msg_type == DHCP4_DISCOVER &&
 				       dhcp4_has_opt(&w->pkt, DHCP4_OPT_RAPID_COMMIT))))
 		w->cur_req = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-	serve(w, m, pidx, u);
+	serve(w, m, pidx, u, ha_class);
 	if (unlikely(w->cur_req != NULL)) {
 		/* its reply left (or there was none): no copy needed */
 		rte_pktmbuf_free(w->cur_req);
@@ -489,6 +530,13 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		goto drop;
 	}
 	memset(&rx, 0, sizeof(rx));
+	if (unlikely(dp->ha_on)) {
+		int scope = ha_filter6(w, &w->pkt6);
+
+		if (scope < 0)
+			goto drop;
+		rx.ha_class = dp->ha_class[1][ha_scope_class(scope)];
+	}
 	rx.iface = port->iface;
 	memcpy(rx.src_ip, u->src_ip, 16);
 	memcpy(rx.dst_ip, u->dst_ip, 16);
