@@ -610,6 +610,37 @@ static void test_classes_flex_id(void)
 	cls_registry_free(c6.reg);
 }
 
+/* HA load-balancing: the HA_<server> class the datapath's filter gives a
+ * query (rx.ha_class) admits it to a pool guarded by that class; without
+ * it the pool is not for the client. */
+static void test_ha_class_pool(void)
+{
+	struct cls_err err;
+	struct t6_msg m;
+	int ha1;
+
+	conf_setup();
+	c6.reg = cls_registry_create6();
+	CU_ASSERT_FATAL(c6.reg != NULL);
+	ha1 = cls_registry_add(c6.reg, "HA_server1", NULL, 0, &err);
+	CU_ASSERT_FATAL(ha1 > 0);
+	pools[0].client_class = ha1;
+	server_up(false);
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	CU_ASSERT_EQUAL(rep.ias[0].n_addrs, 0);
+	t6_ha_class = (uint16_t)ha1;
+	t6_start(&m, DHCP6_SOLICIT, duid1, sizeof(duid1));
+	t6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+	CU_ASSERT_FATAL(send6(&m) > 0);
+	t6_ha_class = 0;
+	CU_ASSERT_EQUAL_FATAL(rep.ias[0].n_addrs, 1);
+	CU_ASSERT(in_pool(rep_addr(0, 0), &pools[0]));
+	server_down();
+	cls_registry_free(c6.reg);
+}
+
 /* The server DUID: LLT from the MAC by default and kept in the data
  * directory (the same one after a "restart"), LL and EN as configured,
  * a configured identifier wins over the kept one. */
@@ -894,6 +925,7 @@ int main(void)
 	CU_add_test(s, "solicit, advertise, request, reply", test_solicit_request);
 	CU_add_test(s, "renew, rebind, release", test_renew_release);
 	CU_add_test(s, "IA_PD and several IAs", test_pd_and_several_ias);
+	CU_add_test(s, "HA_<server> class from the HA filter admits to a guarded pool", test_ha_class_pool);
 	CU_add_test(s, "pool exhausted: NoAddrsAvail", test_pool_exhausted);
 	CU_add_test(s, "relayed, rapid commit", test_relayed_rapid_commit);
 	CU_add_test(s, "server id, client id, unicast checks", test_message_checks);

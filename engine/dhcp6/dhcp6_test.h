@@ -37,3 +37,7 @@ int t6_send(struct dhcp6_worker *w, struct t6_msg *m, unsigned iface, bool multi
 
 /* The status code in opts (0xffff: none). */
 uint16_t t6_status_of(const uint8_t *opts, size_t len);
+
+/* The class the datapath's HA filter gives the next t6_send's query
+ * (rx.ha_class), 0 none. */
+extern uint16_t t6_ha_class;

@@ -93,11 +93,13 @@ void t6_ia(struct t6_msg *m, uint16_t type, uint32_t iaid, const char *addr, uin
 	m->b[at + 3] = (uint8_t)(m->n - at - 4);
 }
 
+uint16_t t6_ha_class;
+
 int t6_send(struct dhcp6_worker *w, struct t6_msg *m, unsigned iface, bool multicast,
 	    const char *src, struct dhcp6_pkt *rep, uint8_t *out, size_t cap,
 	    struct dhcp6_tx *tx)
 {
-	struct dhcp6_rx rx = { .iface = iface, .multicast = multicast };
+	struct dhcp6_rx rx = { .iface = iface, .multicast = multicast, .ha_class = t6_ha_class };
 	struct dhcp6_pkt req;
 	int n;
 
