@@ -774,65 +774,68 @@ static void print_status(struct inst *in)
 	json_decref(st);
 }
 
-/* Against a real Kea 2.2 primary (tests/integration/ha_service_kea.sh):
- * this process is server2, the standby, its peer listener on my_port;
- * Kea is server1 on kea_port, holding 198.18.1.150.  Both must reach
- * hot-standby with that lease synced from Kea; then the script kills Kea
- * and we must reach partner-down and take the primary's scope.
+/* Against a real Kea 2.2 partner (tests/integration/ha_service_kea.sh),
+ * in hot-standby: Kea is the primary (server1) and this process the
+ * standby (server2), or the other way round (kea_primary false); our
+ * peer listener is on my_port, Kea's on kea_port, Kea holds 198.18.1.150.
+ * Both must reach hot-standby with that lease synced from Kea; then the
+ * script kills Kea and we must reach partner-down serving the primary's
+ * scope.
  * Exit 0 when all of that happened. */
-static int kea_partner(uint16_t kea_port, uint16_t my_port)
+static int kea_partner(bool kea_primary, uint16_t kea_port, uint16_t my_port)
 {
 	struct ha_service_info info;
 	uint32_t now = (uint32_t)time(NULL);
+	struct inst *me = kea_primary ? &B : &A, *kea = kea_primary ? &A : &B;
 	pthread_t th;
 	int rc = 1;
 
-	A.port = kea_port;
-	add_lease(&B, BASE + 10, now + 600);
-	add_lease(&B, BASE + 11, now + 600);
-	if (listener_start(&B, my_port) || service_up(&B, 1, CONF_HA_HOT_STANDBY) ||
+	kea->port = kea_port;
+	add_lease(me, BASE + 10, now + 600);
+	add_lease(me, BASE + 11, now + 600);
+	if (listener_start(me, my_port) || service_up(me, kea_primary ? 1 : 0, CONF_HA_HOT_STANDBY) ||
 	    pthread_create(&th, NULL, driver, NULL) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
 	uint64_t t0 = mono_ms();
 	while (mono_ms() - t0 < 30000) {
-		ha_service_info(B.svc, 4, &info);
+		ha_service_info(me->svc, 4, &info);
 		if (info.state == HA_ST_HOT_STANDBY && info.partner == HA_ST_HOT_STANDBY)
 			break;
 		usleep(10000);
 	}
-	ha_service_info(B.svc, 4, &info);
+	ha_service_info(me->svc, 4, &info);
 	printf("state %s, partner %s after %lu ms; heartbeats ok %lu failed %lu, syncs %lu, "
 	       "leases synced %lu, disabled by the partner %u times, enabled %u\n",
 	       ha_state_name(info.state), ha_state_name(info.partner),
 	       (unsigned long)(mono_ms() - t0), (unsigned long)info.heartbeats_ok,
 	       (unsigned long)info.heartbeats_failed, (unsigned long)info.syncs_done,
-	       (unsigned long)info.leases_synced, B.disables, B.sync_done_calls);
-	print_status(&B);
+	       (unsigned long)info.leases_synced, me->disables, me->sync_done_calls);
+	print_status(me);
 	fflush(stdout);
 	/* The lease the script gave Kea came over in our sync. */
 	if (info.state != HA_ST_HOT_STANDBY || info.partner != HA_ST_HOT_STANDBY ||
-	    info.syncs_done < 1 || !has_lease(&B, BASE + 50))
+	    info.syncs_done < 1 || !has_lease(me, BASE + 50))
 		goto out;
 	printf("HOT-STANDBY REACHED\n");
 	fflush(stdout);
 	t0 = mono_ms();
 	while (mono_ms() - t0 < 30000) {
-		ha_service_info(B.svc, 4, &info);
+		ha_service_info(me->svc, 4, &info);
 		if (info.state == HA_ST_PARTNER_DOWN)
 			break;
 		usleep(10000);
 	}
 	printf("state %s, scopes %#x, service %d\n", ha_state_name(info.state), info.scopes,
 	       info.service);
-	print_status(&B);
+	print_status(me);
 	if (info.state == HA_ST_PARTNER_DOWN && info.scopes == HA_SCOPES_PRIMARY && info.service)
 		rc = 0;
 out:
 	atomic_store(&g_stop, true);
 	pthread_join(th, NULL);
-	server_down(&B);
+	server_down(me);
 	return rc;
 }
 
@@ -844,8 +847,10 @@ int main(int argc, char **argv)
 
 	pthread_mutex_init(&A.mu, NULL);
 	pthread_mutex_init(&B.mu, NULL);
-	if (argc == 4 && strcmp(argv[1], "--kea-primary") == 0)
-		return kea_partner((uint16_t)atoi(argv[2]), (uint16_t)atoi(argv[3]));
+	if (argc == 4 && (strcmp(argv[1], "--kea-primary") == 0 ||
+			  strcmp(argv[1], "--kea-standby") == 0))
+		return kea_partner(strcmp(argv[1], "--kea-primary") == 0,
+				   (uint16_t)atoi(argv[2]), (uint16_t)atoi(argv[3]));
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("ha_service", NULL, NULL);
