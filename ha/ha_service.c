@@ -313,7 +313,7 @@ static void heartbeat_done(struct ha_service *s, struct rel *r, const struct ha_
 
 static bool send_msg(struct ha_http_conn *c, json_t *msg)
 {
-	char *body = msg ? ha_msg_text(msg) : NULL;
+	char *body = msg && c ? ha_msg_text(msg) : NULL;
 	int64_t id = body ? ha_http_conn_send(c, body, strlen(body)) : -ENOMEM;
 
 	json_decref(msg);
@@ -574,6 +574,8 @@ static int rel_init(struct ha_service *s, struct rel *r, int fam, uint64_t now_m
 	/* A heartbeat slower than max-response-delay finds communication
 	 * interrupted anyway: its answer is not waited for longer.  A sync
 	 * page may take sync-timeout. */
+	if (!s->partner)
+		return 0;	/* passive-backup: nobody to talk to */
 	r->hb = conn_to(s->partner, fam, ha->max_response_delay);
 	r->cmd = conn_to(s->partner, fam, ha->sync_timeout);
 	return r->hb && r->cmd ? 0 : -1;
@@ -612,7 +614,10 @@ struct ha_service *ha_service_create(const struct ha_service_params *p, uint64_t
 	s->partner = find_partner(p->ha);
 	s->now_ms = now_ms;
 	s->wake_fd = -1;
-	if (!s->partner || sm_config(p->ha, &s->cfg) != 0)
+	/* Only passive-backup has no active partner (its other peers are
+	 * backups, which get lease updates and no heartbeats). */
+	if (sm_config(p->ha, &s->cfg) != 0 ||
+	    (!s->partner && s->cfg.mode != HA_MODE_PASSIVE_BACKUP))
 		goto fail;
 	err = ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
@@ -690,7 +695,7 @@ unsigned ha_service_pollfds(struct ha_service *s, struct pollfd *out, unsigned m
 
 		for (unsigned k = 0; k < 2 && s->rel[i].fam; k++) {
 			short ev = 0;
-			int fd = ha_http_conn_pollfd(cs[k], &ev);
+			int fd = cs[k] ? ha_http_conn_pollfd(cs[k], &ev) : -1;
 
 			if (fd >= 0 && n < max)
 				out[n++] = (struct pollfd){ .fd = fd, .events = ev };
@@ -717,7 +722,7 @@ int ha_service_timeout_ms(struct ha_service *s, uint64_t now_ms)
 	for (unsigned i = 0; s->started && i < 2; i++) {
 		struct rel *r = &s->rel[i];
 
-		if (!r->fam)
+		if (!r->fam || !r->hb)
 			continue;
 		t = min_timeout(t, ha_http_conn_timeout(r->hb));
 		t = min_timeout(t, ha_http_conn_timeout(r->cmd));
@@ -750,6 +755,10 @@ static void rel_poll(struct ha_service *s, struct rel *r, const struct pollfd *f
 {
 	struct ha_http_result hr;
 
+	if (!r->hb) {
+		cmd_next(s, r);	/* fails what needs the partner */
+		return;
+	}
 	ha_http_conn_process(r->hb, revents_of(fds, n, r->hb));
 	while (ha_http_conn_result(r->hb, &hr) == 1) {
 		if (r->hb_inflight)
@@ -951,7 +960,9 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 	local = json_pack("{s:s, s:o, s:s}", "role", ha_role_name(role_of(s->me->role)),
 			  "scopes", scopes_json(s->ha, r->sm.scopes),
 			  "state", ha_state_name(r->sm.state));
-	remote = json_pack("{s:I, s:I, s:b, s:I, s:b, s:o, s:s, s:s, s:I, s:I}",
+	/* passive-backup has no partner: "local" only, as Kea. */
+	remote = !s->partner ? NULL :
+		 json_pack("{s:I, s:I, s:b, s:I, s:b, s:o, s:s, s:s, s:I, s:I}",
 			   "age", (json_int_t)rep.age_s,
 			   "analyzed-packets", (json_int_t)rep.analyzed_packets,
 			   "communication-interrupted", rep.communication_interrupted,
@@ -963,8 +974,12 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 			   "unacked-clients", (json_int_t)rep.unacked_clients,
 			   "unacked-clients-left", (json_int_t)rep.unacked_clients_left);
 	pthread_mutex_unlock(&s->lock);
-	rel = json_pack("{s:s, s:{s:o, s:o}}", "ha-mode", ha_mode_name(s->cfg.mode),
-			"ha-servers", "local", local, "remote", remote);
+	rel = json_pack("{s:s, s:{s:o}}", "ha-mode", ha_mode_name(s->cfg.mode),
+			"ha-servers", "local", local);
+	if (rel && remote)
+		json_object_set_new(json_object_get(rel, "ha-servers"), "remote", remote);
+	else
+		json_decref(remote);
 	*ha_section = rel ? json_pack("[o]", rel) : NULL;
 	return *ha_section ? 0 : -ENOMEM;
 }

@@ -725,6 +725,48 @@ static void test_create_refusals(void)
 	A.port = B.port = 0;
 }
 
+/* passive-backup: the primary alone with a backup peer serves at once,
+ * sends nothing, and would send (without waiting) updates to the backup. */
+static void test_passive_backup(void)
+{
+	struct ha_service_params p = { .ha = &A.ha,
+		.ops = { .ctx = &A, .set_service = op_service, .set_scopes = op_scopes,
+			 .apply_leases4 = op_apply4 } };
+	struct ha_service *s;
+	struct ha_service_info info;
+	json_t *st;
+	char txt[128];
+	bool svc;
+	unsigned sc;
+
+	A.port = 9;     /* nothing listens, nothing is sent */
+	B.port = 9;
+	inst_reset(&A);
+	conf_pair(&A, 0, CONF_HA_PASSIVE_BACKUP);
+	A.ha.peers[1].role = CONF_HA_BACKUP;
+	s = ha_service_create(&p, mono_ms());
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(ha_service_start(s, mono_ms()), 0);
+	ha_service_poll(s, mono_ms());
+	CU_ASSERT(ha_service_info(s, 4, &info) == 0);
+	CU_ASSERT_EQUAL(info.state, HA_ST_PASSIVE_BACKUP);
+	CU_ASSERT_EQUAL(info.heartbeats_ok + info.heartbeats_failed, 0);
+	snap(&A, &svc, &sc);
+	CU_ASSERT(svc && sc == HA_SCOPES_PRIMARY);
+	CU_ASSERT_EQUAL(ha_service_timeout_ms(s, mono_ms()), -1);
+	CU_ASSERT_EQUAL(ha_service_update_policy(s, 4, &A.ha.peers[1]), HA_UPD_SEND);
+	CU_ASSERT(ha_service_status(s, 4, &st) == 0);
+	json_t *servers = json_object_get(json_array_get(st, 0), "ha-servers");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(st, 0), "ha-mode")),
+			       "passive-backup");
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(servers, "local"));
+	CU_ASSERT_PTR_NULL(json_object_get(servers, "remote"));
+	json_decref(st);
+	CU_ASSERT_EQUAL(ha_service_command(s, 4, HA_EV_CONTINUE, txt, sizeof(txt)), 0);
+	ha_service_destroy(s);
+	A.port = B.port = 0;
+}
+
 /* DHCPv6 as a second relationship beside DHCPv4, on the same URL (a
  * Peregrine partner): both reach hot-standby, each its own state. */
 static void test_two_families(void)
@@ -860,6 +902,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "clock skew terminates both", test_clock_skew);
 	CU_add_test(s, "maintenance, continue, reset", test_commands);
 	CU_add_test(s, "DHCPv4 and DHCPv6 relationships", test_two_families);
+	CU_add_test(s, "passive-backup: no partner to talk to", test_passive_backup);
 	if (pthread_create(&th, NULL, driver, NULL) != 0)
 		return 1;
 	CU_basic_set_mode(CU_BRM_VERBOSE);
