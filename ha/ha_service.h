@@ -1,0 +1,150 @@
+/* The HA service core: one server's HA relationship with its partner,
+ * over the real peer link.  It owns, per served family, the partner's
+ * communication state (ha_comm), the state machine (ha_sm) and two HTTP
+ * connections to the partner (heartbeats; sync and commands), sends
+ * heartbeats every heartbeat-delay, steps the machine after each outcome
+ * and carries out its actions through an ops table of callbacks into the
+ * server (service on/off, scopes, leases fetched by a sync).
+ *
+ * Families.  One relationship per family, as Kea 2.2 runs one per daemon
+ * (kea-dhcp4 and kea-dhcp6 are separate HA services, each with its own
+ * heartbeats and state).  DHCPv4 always; DHCPv6 when params.dhcp6.  A
+ * Peregrine partner answers both families on one URL ("service" tells
+ * them apart), a Kea partner's DHCPv6 relationship is on the peer entry's
+ * url6.  Keeping the two separate also toward a Peregrine partner means a
+ * mixed pair and a Peregrine pair behave the same, and a v6 sync never
+ * holds v4 service off.
+ *
+ * Threads.  ONE thread (the HA thread) drives it: it polls the
+ * descriptors ha_service_pollfds gives, for at most ha_service_timeout_ms,
+ * then calls ha_service_poll.  Nothing here blocks on the network.  The
+ * control thread (the peer listener's handlers) calls the "serving side"
+ * functions below at any time: one mutex guards the state, and a wakeup
+ * descriptor (in the poll set) makes the HA thread act at once on what a
+ * command asked for.  The ops are called with that mutex held, from
+ * either thread: they must be quick and must not call back into the
+ * service.  ha_service_command with HA_EV_MAINT_START / HA_EV_MAINT_CANCEL
+ * waits (at most sync-timeout + 1 s) for the HA thread to hear the
+ * partner's answer, so the HA thread must not be the caller.
+ *
+ * Lease updates are not sent here yet: ha_service_update_policy is the
+ * hook the log consumer will ask. */
+#pragma once
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "conf.h"
+#include "ha_state.h"
+#include "lease_rec.h"
+
+/* Callbacks into the server; ctx is passed back.  fam is 4 or 6. */
+struct ha_service_ops {
+	void *ctx;
+	/* HA_ACT_SERVICE: the state wants DHCP service of fam on or off
+	 * (the server maps it to netstate's NETSTATE_HA_LOCAL origin). */
+	void (*set_service)(void *ctx, int fam, bool on);
+	/* HA_ACT_SCOPES: serve these scopes (HA_SCOPES_*) from now on. */
+	void (*set_scopes)(void *ctx, int fam, unsigned scopes);
+	/* The partner's dhcp-disable (origin "ha-partner", the server's
+	 * NETSTATE_HA_PARTNER) ends.  Kea 2.2 keeps its own and the
+	 * partner's disable under one origin (HA_COMMAND), so whatever
+	 * enables service ends both: called on ha-sync-complete-notify
+	 * (outside partner-down; there the next heartbeat decides, as in
+	 * Kea) and each time the machine turns service on.  Optional. */
+	void (*end_partner_disable)(void *ctx, int fam);
+	/* One page of the partner's leases during a sync; the server keeps
+	 * the newer of its own and each (cltt).  0, or < 0: the sync fails
+	 * (and is tried again). */
+	int (*apply_leases4)(void *ctx, const struct lease_rec *recs, size_t n);
+	int (*apply_leases6)(void *ctx, const struct lease6_rec *recs, size_t n);
+	/* A transition (for the log).  Optional. */
+	void (*state_changed)(void *ctx, int fam, enum ha_state from, enum ha_state to);
+	/* This server's wall clock, epoch seconds (heartbeat date-time and
+	 * the partner's clock skew).  NULL: time(NULL).  Tests fake skew. */
+	int64_t (*wall_clock)(void *ctx);
+};
+
+struct ha_service_params {
+	const struct conf_ha *ha;	/* kept by reference: must outlive the service */
+	bool dhcp6;			/* run the DHCPv6 relationship too */
+	struct ha_service_ops ops;
+};
+
+struct ha_service;
+
+/* NULL + errno: EINVAL (no partner among the peers, a role the mode does
+ * not allow, no apply_leases4 / apply_leases6 (with dhcp6) while
+ * sync-leases, set_service or set_scopes missing), ENOMEM, or a socket
+ * error.  Nothing runs until ha_service_start.  now_ms: CLOCK_MONOTONIC
+ * milliseconds, as everywhere below. */
+struct ha_service *ha_service_create(const struct ha_service_params *p, uint64_t now_ms);
+/* Closes the connections; the ops are not called. */
+void ha_service_destroy(struct ha_service *svc);
+
+/* The machine's start (waiting: service off, no scopes, through the ops);
+ * the first heartbeat goes at the next poll.  0, -EALREADY. */
+int ha_service_start(struct ha_service *svc, uint64_t now_ms);
+
+/* The descriptors to poll (the wakeup eventfd first, then each
+ * connection with a socket): how many were written, at most max
+ * (HA_SERVICE_POLLFDS_MAX always suffices). */
+#define HA_SERVICE_POLLFDS_MAX 5
+unsigned ha_service_pollfds(struct ha_service *svc, struct pollfd *out, unsigned max);
+/* Milliseconds the HA thread may sleep: until the next heartbeat or
+ * connection deadline; 0 when there is work now, -1 when nothing is due. */
+int ha_service_timeout_ms(struct ha_service *svc, uint64_t now_ms);
+/* Do everything due: read the connections (it polls its own descriptors
+ * with timeout 0, so it may be called after any wakeup or timeout), feed
+ * the answers to the machine, carry out the actions, send what is due. */
+void ha_service_poll(struct ha_service *svc, uint64_t now_ms);
+
+/* ---- The serving side: the partner's commands (control thread) -------
+ * Each returns Kea's result code (HA_RC_*, HA_RESULT_*) and writes Kea's
+ * answer text into text[textlen].  A family without a relationship:
+ * HA_RESULT_UNSUPPORTED (2).  Before ha_service_start: HA_RESULT_ERROR. */
+
+/* ha-heartbeat: *args gets {"state", "scopes", "date-time",
+ * "unsent-update-count"} (caller owns it). */
+int ha_service_heartbeat_answer(struct ha_service *svc, int fam, json_t **args, char *text,
+				size_t textlen);
+/* ha-sync-complete-notify. */
+int ha_service_sync_complete_notify(struct ha_service *svc, int fam, char *text,
+				    size_t textlen);
+/* ha-continue (HA_EV_CONTINUE), ha-maintenance-notify (HA_EV_MAINT_NOTIFY,
+ * _CANCEL), ha-maintenance-start / -cancel (HA_EV_MAINT_START,
+ * HA_EV_MAINT_CANCEL: sends ha-maintenance-notify to the partner and
+ * waits for its answer), ha-reset (HA_EV_RESET).  Other events: -EINVAL.
+ * The result may be HA_RC_MAINT_NOT_ALLOWED (1001). */
+int ha_service_command(struct ha_service *svc, int fam, enum ha_event ev, char *text,
+		       size_t textlen);
+/* status-get's "high-availability" value for fam: a list of one
+ * {"ha-mode", "ha-servers": {"local": {...}, "remote": {...}}} as Kea
+ * 2.2 writes it.  0, or -EINVAL (no such relationship), -ENOMEM. */
+int ha_service_status(struct ha_service *svc, int fam, json_t **ha_section);
+
+/* ---- The hook for lease updates (the log consumer, next piece) ------- */
+
+/* What to do now with a lease change of fam for this peer of the block
+ * (ha_sm_update_policy in the current state).  HA_UPD_SKIP for this
+ * server's own entry or a family without a relationship. */
+enum ha_update ha_service_update_policy(struct ha_service *svc, int fam,
+					const struct conf_ha_peer *peer);
+
+/* ---- Introspection (tests, logs) ------------------------------------- */
+
+struct ha_service_info {
+	enum ha_state state;
+	enum ha_state partner;		/* last heard (UNAVAILABLE after a failure) */
+	bool service;			/* as last set through ops->set_service */
+	unsigned scopes;		/* as last set through ops->set_scopes */
+	bool paused;
+	uint64_t heartbeats_ok, heartbeats_failed;
+	uint64_t syncs_done, syncs_failed;
+	uint64_t leases_synced;		/* leases handed to apply_leases* */
+	int64_t clock_skew_s;
+};
+/* 0, or -EINVAL (no such relationship). */
+int ha_service_info(struct ha_service *svc, int fam, struct ha_service_info *out);
