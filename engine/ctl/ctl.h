@@ -49,6 +49,7 @@
  * then close; the request ends when its outermost {...} is complete (or at
  * EOF), bytes after it are ignored. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
