@@ -814,6 +814,11 @@ static struct rel *enter_cmd(struct ha_service *s, int fam, int *rc, char *text,
 {
 	struct rel *r;
 
+	if (s == NULL) {                /* not created yet, or gone */
+		*rc = HA_RESULT_ERROR;
+		put_text(text, len, "HA service not running.");
+		return NULL;
+	}
 	pthread_mutex_lock(&s->lock);
 	r = rel_of(s, fam);
 	if (!r) {

@@ -129,6 +129,18 @@ static int64_t op_clock(void *ctx)
 
 /* ---- the peer listener's handlers ---- */
 
+/* The instance's service as the HA side set it (NULL while it is down:
+ * its listener may still answer in between). */
+static struct ha_service *svc_of(struct inst *in)
+{
+	struct ha_service *svc;
+
+	pthread_mutex_lock(&g_lock);
+	svc = in->svc;
+	pthread_mutex_unlock(&g_lock);
+	return svc;
+}
+
 static int fam_of(struct inst *in)
 {
 	const json_t *svc = ctl_request_service(in->ctl);
@@ -142,7 +154,7 @@ static int h_heartbeat(const json_t *args, json_t **out, char *text, size_t len,
 	struct inst *in = ctx;
 
 	(void)args;
-	return ha_service_heartbeat_answer(in->svc, fam_of(in), out, text, len);
+	return ha_service_heartbeat_answer(svc_of(in), fam_of(in), out, text, len);
 }
 
 static int h_sync_complete(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
@@ -151,7 +163,7 @@ static int h_sync_complete(const json_t *args, json_t **out, char *text, size_t 
 
 	(void)args;
 	(void)out;
-	return ha_service_sync_complete_notify(in->svc, fam_of(in), text, len);
+	return ha_service_sync_complete_notify(svc_of(in), fam_of(in), text, len);
 }
 
 static int h_maint_notify(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
@@ -160,7 +172,7 @@ static int h_maint_notify(const json_t *args, json_t **out, char *text, size_t l
 	bool cancel = json_is_true(json_object_get(args, "cancel"));
 
 	(void)out;
-	return ha_service_command(in->svc, fam_of(in),
+	return ha_service_command(svc_of(in), fam_of(in),
 				  cancel ? HA_EV_MAINT_NOTIFY_CANCEL : HA_EV_MAINT_NOTIFY, text, len);
 }
 
@@ -170,7 +182,7 @@ static int h_reset(const json_t *args, json_t **out, char *text, size_t len, voi
 
 	(void)args;
 	(void)out;
-	return ha_service_command(in->svc, fam_of(in), HA_EV_RESET, text, len);
+	return ha_service_command(svc_of(in), fam_of(in), HA_EV_RESET, text, len);
 }
 
 static int h_disable(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
@@ -351,12 +363,17 @@ static int service_up(struct inst *in, unsigned me, enum conf_ha_mode mode)
 /* Stop polling in, close its listener, drop its service (a crash). */
 static void server_down(struct inst *in)
 {
+	struct ha_service *svc;
+
 	pthread_mutex_lock(&g_lock);
 	in->running = false;
 	pthread_mutex_unlock(&g_lock);
 	listener_stop(in);
-	ha_service_destroy(in->svc);
+	pthread_mutex_lock(&g_lock);
+	svc = in->svc;
 	in->svc = NULL;
+	pthread_mutex_unlock(&g_lock);
+	ha_service_destroy(svc);
 }
 
 static int pair_up(enum conf_ha_mode mode)
