@@ -73,14 +73,20 @@ ha_topology() {
 # lease_cmds and HA hooks, HTTP peer listener on its HA link address
 # (port 8000), the pair's timers from the knobs.  The partner's role is
 # the other of primary/standby (hot-standby) or primary/secondary.
+# ha_roles N ROLE MODE STEM CONF-EXT: server<N> is server N; sets pn and
+# sn (the primary's and the other's numbers), r2 (the other's role) and
+# server N's files: $NT_TMP/STEM<N>.CONF-EXT, .sock and .leases.
+ha_roles() {
+	r2=$([ "$3" = hot-standby ] && echo standby || echo secondary)
+	if [ "$2" = primary ]; then pn=$1 sn=$((3 - $1)); else pn=$((3 - $1)) sn=$1; fi
+	HA_CONF[$1]="$NT_TMP/$4$1.$5"
+	HA_SOCK[$1]="$NT_TMP/$4$1.sock"
+	HA_LEASES[$1]="$NT_TMP/$4$1.leases"
+}
+
 ha_kea_conf() {
-	local n=$1 role=$2 mode=$3 pn sn r2
-	r2=$([ "$mode" = hot-standby ] && echo standby || echo secondary)
-	# server<N> is kea N; the primary's and the other's numbers
-	if [ "$role" = primary ]; then pn=$n sn=$((3 - n)); else pn=$((3 - n)) sn=$n; fi
-	HA_CONF[$n]="$NT_TMP/kea$n.json"
-	HA_SOCK[$n]="$NT_TMP/kea$n.sock"
-	HA_LEASES[$n]="$NT_TMP/kea$n.leases"
+	local n=$1 pn sn r2
+	ha_roles "$@" kea json
 	cat >"${HA_CONF[$n]}" <<EOF
 { "Dhcp4": {
 	"interfaces-config": { "interfaces": [ "${HA_VS[$n]}" ], "dhcp-socket-type": "raw" },
@@ -96,7 +102,7 @@ ha_kea_conf() {
 		{ "library": "$HA_KEA_HOOKS/libdhcp_lease_cmds.so" },
 		{ "library": "$HA_KEA_HOOKS/libdhcp_ha.so", "parameters": { "high-availability": [ {
 			"this-server-name": "server$n",
-			"mode": "$mode",
+			"mode": "$3",
 			"heartbeat-delay": ${HA_HEARTBEAT:-1000},
 			"max-response-delay": ${HA_MAX_RESPONSE:-3000},
 			"max-ack-delay": ${HA_MAX_ACK:-500},
@@ -167,4 +173,60 @@ ha_kea_ha_state() {
 
 ha_dora() {
 	NT_CLI=$HA_CLI NT_VC=$HA_VC nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$HA_VC" "$@"
+}
+
+# ha_peregrine_conf N ROLE MODE: Peregrine N's configuration (its DPDK port
+# on its bridge veth with the server address .1N, memfile leases, its
+# control socket $NT_TMP/peregrine<N>.sock, the high-availability block with the
+# pair's timers from the knobs; peer N listens on its HA link address).
+ha_peregrine_conf() {
+	local n=$1 pn sn r2
+	ha_roles "$@" peregrine conf
+	cat >"${HA_CONF[$n]}" <<EOF
+dpdk = { lcores = "0,1"; file-prefix = "pg-ha-$NT_ID-$n"; no-huge = true; memory-mb = 256; };
+interfaces = ( { name = "eth0"; device = "net_af_packet0,iface=${HA_VS[$n]}";
+                 address = "${HA_IP[$n]}/24"; } );
+valid-lifetime = ${HA_VALID:-600};
+lease-database = { type = "memfile"; name = "${HA_LEASES[$n]}"; lfc-interval = 0;
+                   durability = "commit"; };
+subnet4 = ( { id = 1; subnet = "198.18.0.0/24"; interface = "eth0";
+              pools = ( { pool = "${HA_POOL:-198.18.0.100 - 198.18.0.250}"; } ); } );
+control-socket = { socket-name = "${HA_SOCK[$n]}"; };
+high-availability = {
+	this-server-name = "server$n";
+	mode = "$3";
+	heartbeat-delay = ${HA_HEARTBEAT:-1000};
+	max-response-delay = ${HA_MAX_RESPONSE:-3000};
+	max-ack-delay = ${HA_MAX_ACK:-500};
+	max-unacked-clients = ${HA_MAX_UNACKED:-0};
+	sync-timeout = 10000;
+	sync-page-limit = 100;
+	peers = (
+		{ name = "server$pn"; url = "http://${HA_PEER_IP[$pn]}:8000/"; role = "primary"; },
+		{ name = "server$sn"; url = "http://${HA_PEER_IP[$sn]}:8000/"; role = "$r2"; }
+	);
+};
+EOF
+	timeout 20 ip netns exec "${HA_S[$n]}" "$NT_PEREGRINE" -t "${HA_CONF[$n]}" \
+		>"$NT_TMP/check$n.log" 2>&1 || { cat "$NT_TMP/check$n.log" >&2; nt_fail "peregrine $n config"; }
+}
+
+# ha_peregrine_start N: Peregrine N in its namespace, up once its control
+# socket answers.  HA_PID[N].
+ha_peregrine_start() {
+	local n=$1
+	nt_bg "peregrine$n" "${HA_S[$n]}" "$NT_PEREGRINE" -c "${HA_CONF[$n]}" -s "$NT_TMP/stats$n"
+	HA_PID[$n]=$NT_LAST_PID
+	nt_wait_for 30 "peregrine$n to start" ha_peregrine_up "$n"
+}
+
+ha_peregrine_up() {
+	nt_alive "${HA_PID[$1]}" || nt_fail "peregrine$1 exited (see $NT_TMP/peregrine$1.log)"
+	[ -S "${HA_SOCK[$1]}" ] && nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "version-get"}' 5 >/dev/null 2>&1
+}
+
+# ha_state N: server N's own HA state from status-get (Kea or Peregrine).
+ha_state() {
+	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "status-get"}' 10 2>/dev/null |
+		jq -r '.arguments["high-availability"][0]["ha-servers"].local.state // "none"'
 }

@@ -317,7 +317,7 @@ static json_t *run_request(struct ctl *c, const char *req, size_t len, bool *ser
 	c->service = NULL;
 	pthread_mutex_unlock(&c->run_lock);
 	text[sizeof(text) - 1] = '\0';
-	if (rc < CTL_SUCCESS || rc > CTL_EMPTY) {
+	if ((rc < CTL_SUCCESS || rc > CTL_EMPTY) && rc != CTL_NOT_ALLOWED) {
 		json_decref(out);
 		ans = answerf(CTL_ERROR, "internal error: '%s' handler returned %d", cmd->name, rc);
 		goto out;

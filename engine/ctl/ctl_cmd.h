@@ -30,7 +30,10 @@ struct cmd_def {
 	const char *name;
 	ctl_handler_fn fn;
 };
-extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[];
+extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[],
+	cmds_ha[];
+/* ctl_cmd_ha.c: status-get's "high-availability" into status (no lock held). */
+void dp_srv_ha_status(struct dp_srv *s, json_t *status);
 
 static inline int locked(struct dp_srv *s)
 {

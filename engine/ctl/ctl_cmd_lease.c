@@ -383,6 +383,33 @@ HANDLER(cmd_lease4_add)
 
 /* lease4-update: the lease keeps its address; if its new identity belongs
  * to another worker it moves there (move_lease, ctl_lease_msg.c). */
+int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *in)
+{
+	struct lease_rec r = *in, cur;
+	uint32_t ref;
+	int holder, ret = 0;
+	unsigned owner;
+
+	locked(s);
+	if (r.expire <= (uint32_t)time(NULL) || !conf_subnet_by_id(s->conf, r.subnet_id))
+		goto out;
+	owner = rec_owner(s, &r);
+	holder = holder_of(s, r.addr, &cur, &ref);
+	if (holder >= 0 && cur.expire - cur.valid_lft >= r.expire - r.valid_lft)
+		goto out;               /* ours is as new or newer */
+	if (holder == -ENOENT)
+		ret = send_one(s, owner, DP_MSG_ADD, &r);
+	else if (holder < 0)
+		ret = holder;
+	else if ((unsigned)holder == owner)
+		ret = send_one(s, owner, DP_MSG_UPDATE, &r);
+	else
+		ret = move_lease(s, (unsigned)holder, owner, ref, &r);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
 HANDLER(cmd_lease4_update)
 {
 	struct dp_srv *s = ctx;

@@ -63,6 +63,10 @@ HANDLER(cmd_status_get)
 										     : "enabled",
 			 "subnets", (json_int_t)s->conf->n_subnets);
 	pthread_mutex_unlock(&s->lock);
+	/* after the lock: the HA thread takes the service's lock, then this
+	 * one (a sync applying leases) */
+	if (*out)
+		dp_srv_ha_status(s, *out);
 	return CTL_SUCCESS;
 }
 
@@ -160,7 +164,7 @@ static const struct cmd_def cmds_server[] = {
 
 /* Every command, by the file that handles it. */
 static const struct cmd_def *const cmd_tables[] = {
-	cmds_server, cmds_config, cmds_stats, cmds_lease, cmds_lease6, cmds_hosts,
+	cmds_server, cmds_config, cmds_stats, cmds_lease, cmds_lease6, cmds_hosts, cmds_ha,
 };
 
 int dp_srv_ctl_start(struct dp_srv *s)

@@ -22,6 +22,7 @@ struct lease_counts;
 struct hostdb;
 struct conf_db_hosts;
 struct lease_count;
+struct ha_service;
 
 struct dp_srv {
 	struct dp *dp;
@@ -53,7 +54,16 @@ struct dp_srv {
 	struct hostdb *hostdb;
 	struct conf_db_hosts *db_hosts;
 	uint64_t hosts_read_at;
+	/* HA (issue 16): the service core the ha-* commands and status-get
+	 * ask; NULL without a high-availability block.  Set by main before
+	 * the control channel starts. */
+	struct ha_service *ha;
 };
+/* HA sync: one of the partner's leases; the newer (by cltt) of it and
+ * this server's stays.  An expired one, or one of a subnet this server
+ * does not have, is skipped.  0 or -errno.  Takes the lock. */
+struct lease_rec;
+int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *r);
 
 int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */
 /* Create the control channel the config asks for, register every command

@@ -29,6 +29,7 @@
 #include "util_fs.h"
 #include "lease_backend.h"
 #include "lease_table.h"
+#include "ha_run.h"
 #include "log.h"
 #include "wb.h"
 
@@ -318,6 +319,7 @@ int main(int argc, char **argv)
 	struct conf *conf;
 	struct dp dp;
 	struct dp_srv srv;
+	struct ha_run *ha = NULL;
 	bool check_only = false, debug = false;
 	int opt, eargc, ret, status = 1;
 	unsigned lcore, leaked;
@@ -557,6 +559,13 @@ int main(int argc, char **argv)
 	      "durability %s", dp.rt6 ? " and DHCPv6" : "", dp.n_workers, dp.n_ports,
 	      conf->n_subnets, conf->v6 ? conf->v6->n_subnets : 0,
 	      conf_durability_name(dp.wb ? conf->lease_db.durability : CONF_DUR_MEMORY));
+	/* HA: the service before the control channel (its ha-* commands),
+	 * its thread after (the partner's commands are answered by then). */
+	ha = ha_run_create(&dp, &srv, conf);
+	if (ha == NULL && errno) {
+		LOG_E("%s: high availability: cannot start: %s", conf->file, strerror(errno));
+		goto out_stop;
+	}
 	/* The control channel comes up once the workers run (lease commands
 	 * are messages they answer) and goes down first. */
 	ret = dp_srv_ctl_start(&srv);
@@ -566,6 +575,10 @@ int main(int argc, char **argv)
 		      conf->ctl_socket.enabled ? conf->ctl_socket.socket_name : "",
 		      conf->ctl_socket.enabled && conf->http_control.enabled ? ", " : "",
 		      conf->http_control.enabled ? "http" : "", strerror(-ret));
+		goto out_stop;
+	}
+	if (ha && (ret = ha_run_start(ha)) != 0) {
+		LOG_E("%s: high availability: cannot start: %s", conf->file, strerror(-ret));
 		goto out_stop;
 	}
 
@@ -592,6 +605,8 @@ int main(int argc, char **argv)
 	status = store_gave_up ? 4 : 0;
 out_stop:
 	dp_srv_ctl_stop(&srv);
+	ha_run_stop(ha);         /* after the partner's commands stopped */
+	ha = NULL;
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	if (dp.wb)
