@@ -10,18 +10,19 @@
 . "$(dirname "$0")/ctl_lib.sh"
 CTL_SOCKET_EXTRA="idle-timeout = 1500; max-request-size = 65536;"
 ctl_setup "$@"
-# An HA block (no HA runs yet, issue 16): its peer listener answers the
-# partner's commands on this server's own URL, and config-get hides the
-# peers' passwords.
+# An HA block (passive-backup: this primary serves from the start, its
+# backup is never there): its peer listener answers the partner's
+# commands on this server's own URL, and config-get hides the peers'
+# passwords.
 HAPORT=$((PORT + 1))
 cat >>"$NT_CONF" <<EOS
 high-availability = {
-	this-server-name = "server1"; mode = "hot-standby";
+	this-server-name = "server1"; mode = "passive-backup";
 	heartbeat-delay = 1000; max-response-delay = 3000;
 	peers = (
 		{ name = "server1"; url = "http://127.0.0.1:$HAPORT/"; role = "primary";
 		  basic-auth-user = "ha"; basic-auth-password = "ha-secret"; },
-		{ name = "server2"; url = "http://127.0.0.2:$HAPORT/"; role = "standby"; }
+		{ name = "server2"; url = "http://127.0.0.2:$HAPORT/"; role = "backup"; }
 	);
 };
 EOS
