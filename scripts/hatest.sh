@@ -230,3 +230,69 @@ ha_state() {
 	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "status-get"}' 10 2>/dev/null |
 		jq -r '.arguments["high-availability"][0]["ha-servers"].local.state // "none"'
 }
+
+# ---- a Kea 2.2 HA server alone on loopback (no DHCP traffic) -----------
+# For tests of the peer link and the service core against the real thing:
+#
+#   ha_kea_lo_init PROBE                 # skips without PROBE or Kea's hooks; the namespace
+#   ha_kea_lo_conf FILE NAME P1 P2 LOG KEYS
+#   ha_kea_lo_start TAG FILE             # kea-dhcp4 -t, then started; KEA_PID
+
+# ha_kea_lo_init PROBE: skip unless PROBE was built and Kea's lease_cmds
+# and HA hooks are there; then the test's one namespace ($NT_SRV),
+# loopback only (Kea and its partner on 127.0.0.1).
+ha_kea_lo_init() {
+	[ -x "$1" ] || nt_skip "no $1 (not built)"
+	[ -f "$HA_KEA_HOOKS/libdhcp_ha.so" ] && [ -f "$HA_KEA_HOOKS/libdhcp_lease_cmds.so" ] ||
+		nt_skip "no Kea HA hook libraries in $HA_KEA_HOOKS"
+	ip netns del "$NT_SRV" 2>/dev/null
+	timeout 10 ip netns add "$NT_SRV" || nt_fail "ip netns add $NT_SRV"
+	NT_NS_MADE+=("$NT_SRV")
+	ip -n "$NT_SRV" link set lo up || nt_fail "lo up"
+}
+
+# ha_kea_lo_conf FILE NAME P1 P2 LOG KEYS: kea-dhcp4 in hot-standby with the
+# lease_cmds and HA hooks, no DHCP interface, memfile not persisted;
+# server1 (primary) on 127.0.0.1:P1, server2 (standby) on :P2, this one
+# NAME, its log in LOG; KEYS: the HA timer and sync members (JSON, each
+# followed by a comma).
+ha_kea_lo_conf() {
+	cat >"$1" <<EOS
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": [ ] },
+  "lease-database": { "type": "memfile", "persist": false },
+  "valid-lifetime": 600,
+  "subnet4": [ { "id": 1, "subnet": "198.18.1.0/24",
+                 "pools": [ { "pool": "198.18.1.100 - 198.18.1.200" } ] } ],
+  "multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2,
+                       "packet-queue-size": 16 },
+  "hooks-libraries": [
+    { "library": "$HA_KEA_HOOKS/libdhcp_lease_cmds.so" },
+    { "library": "$HA_KEA_HOOKS/libdhcp_ha.so",
+      "parameters": { "high-availability": [ {
+        "this-server-name": "$2",
+        "mode": "hot-standby",
+        $6
+        "multi-threading": { "enable-multi-threading": true,
+                             "http-dedicated-listener": true,
+                             "http-listener-threads": 1, "http-client-threads": 1 },
+        "peers": [
+          { "name": "server1", "url": "http://127.0.0.1:$3/", "role": "primary" },
+          { "name": "server2", "url": "http://127.0.0.1:$4/", "role": "standby" } ]
+      } ] } } ],
+  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
+                 "output_options": [ { "output": "$5" } ] } ]
+} }
+EOS
+}
+
+# ha_kea_lo_start TAG FILE: check FILE with kea-dhcp4 -t, then start it in
+# $NT_SRV as nt_bg TAG; its pid in KEA_PID.
+ha_kea_lo_start() {
+	timeout 20 ip netns exec "$NT_SRV" env KEA_LOCKFILE_DIR="$NT_TMP" KEA_PIDFILE_DIR="$NT_TMP" \
+		"$NT_KEA" -t "$2" >"$NT_TMP/check.log" 2>&1 ||
+		{ cat "$NT_TMP/check.log" >&2; nt_fail "kea-dhcp4 -t"; }
+	nt_bg "$1" "$NT_SRV" env KEA_LOCKFILE_DIR="$NT_TMP" KEA_PIDFILE_DIR="$NT_TMP" \
+		"$NT_KEA" -c "$2"
+	KEA_PID=$NT_LAST_PID
+}

@@ -12,20 +12,13 @@
 # scope.  No DHCP traffic at all.
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRCDIR/scripts/netns.sh"
+. "$SRCDIR/scripts/hatest.sh"
 NT_NAME=ha_service_kea
 nt_init "${1:-.}" kea
 
 PROBE="$NT_BUILDDIR/ha/ha_service_test"
-HOOKS=/usr/lib/x86_64-linux-gnu/kea/hooks
-[ -x "$PROBE" ] || nt_skip "no $PROBE (not built)"
-[ -f "$HOOKS/libdhcp_ha.so" ] && [ -f "$HOOKS/libdhcp_lease_cmds.so" ] ||
-	nt_skip "no Kea HA hook libraries in $HOOKS"
 command -v curl >/dev/null || nt_skip "no curl"
-
-ip netns del "$NT_SRV" 2>/dev/null
-timeout 10 ip netns add "$NT_SRV" || nt_fail "ip netns add $NT_SRV"
-NT_NS_MADE+=("$NT_SRV")
-ip -n "$NT_SRV" link set lo up || nt_fail "lo up"
+ha_kea_lo_init "$PROBE"
 
 kea_cmd() {
 	timeout 5 ip netns exec "$NT_SRV" curl -s -X POST -H 'Content-Type: application/json' \
@@ -45,43 +38,10 @@ round() {
 	KEA_ROLE=$1
 	local name=server1 p1=8000 p2=8001 conf="$NT_TMP/kea-$1.json" log="$NT_TMP/kea-$1.out" add
 	[ "$1" = standby ] && { name=server2; p1=8001; p2=8000; }
-	cat >"$conf" <<EOS
-{ "Dhcp4": {
-  "interfaces-config": { "interfaces": [ ] },
-  "lease-database": { "type": "memfile", "persist": false },
-  "valid-lifetime": 600,
-  "subnet4": [ { "id": 1, "subnet": "198.18.1.0/24",
-                 "pools": [ { "pool": "198.18.1.100 - 198.18.1.200" } ] } ],
-  "multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2,
-                       "packet-queue-size": 16 },
-  "hooks-libraries": [
-    { "library": "$HOOKS/libdhcp_lease_cmds.so" },
-    { "library": "$HOOKS/libdhcp_ha.so",
-      "parameters": { "high-availability": [ {
-        "this-server-name": "$name",
-        "mode": "hot-standby",
-        "heartbeat-delay": 200,
-        "max-response-delay": 600,
-        "max-ack-delay": 100,
-        "max-unacked-clients": 0,
-        "sync-page-limit": 1,
-        "multi-threading": { "enable-multi-threading": true,
-                             "http-dedicated-listener": true,
-                             "http-listener-threads": 1, "http-client-threads": 1 },
-        "peers": [
-          { "name": "server1", "url": "http://127.0.0.1:$p1/", "role": "primary" },
-          { "name": "server2", "url": "http://127.0.0.1:$p2/", "role": "standby" } ]
-      } ] } } ],
-  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
-                 "output_options": [ { "output": "$log" } ] } ]
-} }
-EOS
-	timeout 20 ip netns exec "$NT_SRV" env KEA_LOCKFILE_DIR="$NT_TMP" \
-		KEA_PIDFILE_DIR="$NT_TMP" "$NT_KEA" -t "$conf" >"$NT_TMP/check.log" 2>&1 ||
-		{ cat "$NT_TMP/check.log" >&2; nt_fail "kea-dhcp4 -t"; }
-	nt_bg "kea-$1" "$NT_SRV" env KEA_LOCKFILE_DIR="$NT_TMP" KEA_PIDFILE_DIR="$NT_TMP" \
-		"$NT_KEA" -c "$conf"
-	KEA_PID=$NT_LAST_PID
+	ha_kea_lo_conf "$conf" "$name" "$p1" "$p2" "$log" \
+		'"heartbeat-delay": 200, "max-response-delay": 600, "max-ack-delay": 100,
+		 "max-unacked-clients": 0, "sync-page-limit": 1,'
+	ha_kea_lo_start "kea-$1" "$conf"
 	nt_wait_for 20 "Kea's HA listener" kea_up
 	add=$(kea_cmd '{"command":"lease4-add","service":["dhcp4"],"arguments":{"ip-address":"198.18.1.150","hw-address":"02:00:c6:12:01:96","subnet-id":1}}')
 	echo "$add" | grep -q '"result": 0' || nt_fail "lease4-add to Kea: $add"
