@@ -106,6 +106,26 @@ void lease_backend_stats_read(const struct lease_backend_stats *f, struct lease_
 	s->sub_connected = __atomic_load_n(&f->sub_connected, __ATOMIC_RELAXED);
 }
 
+int lease_udec(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 20)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max)
 {
 	size_t n = slen / 2;

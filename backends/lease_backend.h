@@ -138,6 +138,9 @@ void lease_backend_stats_read(const struct lease_backend_stats *src, struct leas
 /* Hex digits (either case, no separators) into bytes: the count, or -1
  * when slen is odd, a digit is not hex or it does not fit max. */
 int lease_unhex(const char *s, size_t slen, uint8_t *out, size_t max);
+/* Decimal digits (no sign, no spaces, 1..20 of them) into *out: 0, or
+ * -EINVAL when one is not a digit or the value passes max. */
+int lease_udec(const char *s, size_t n, uint64_t max, uint64_t *out);
 
 /* The PostgreSQL store's counts (backends/pg_counts.c): Kea's stat tables. */
 struct lease_counts *pg_counts_open(const struct conf_lease_db *db, char *err, size_t errlen);

@@ -31,31 +31,11 @@ const char lease6_csv_header[] =
 
 /* ---- fields --------------------------------------------------------- */
 
-static int csv_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 20)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	if (v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int csv_u32(const char *s, size_t n, uint32_t max, uint32_t *out)
 {
 	uint64_t v;
 
-	if (csv_u64(s, n, max, &v))
+	if (lease_udec(s, n, max, &v))
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
@@ -67,7 +47,7 @@ static int csv_expire(const char *s, size_t n, uint32_t *out)
 {
 	uint64_t v;
 
-	if (csv_u64(s, n, UINT64_MAX, &v))
+	if (lease_udec(s, n, UINT64_MAX, &v))
 		return -EINVAL;
 	*out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	return 0;

@@ -91,16 +91,9 @@ static bool rd_u32_field(const char **p, const char *end, uint32_t max, uint32_t
 {
 	const char *f;
 	size_t n;
-	uint64_t x = 0;
+	uint64_t x;
 
-	if (!rd_field(p, end, &f, &n) || n == 0 || n > 10)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (f[i] < '0' || f[i] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(f[i] - '0');
-	}
-	if (x > max)
+	if (!rd_field(p, end, &f, &n) || n > 10 || lease_udec(f, n, max, &x))
 		return false;
 	*v = (uint32_t)x;
 	return true;
