@@ -505,23 +505,32 @@ static int wb_refused_worker(const struct wb *wb, const struct lease_refusal *r)
 	return -1;
 }
 
-static void wb_refq_push(struct wb *wb, unsigned w, const struct lease_refusal *r)
+/* r into worker w's queue: false when it is full. */
+static bool wb_refq_try(struct wb *wb, unsigned w, const struct lease_refusal *r)
 {
 	struct wb_refq *q = &wb->refq[w];
+
+	if (q->tail - __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) >= WB_REFQ_SIZE)
+		return false;
+	q->v[q->tail & (WB_REFQ_SIZE - 1)] = *r;
+	__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void wb_refq_push(struct wb *wb, unsigned w, const struct lease_refusal *r)
+{
 	unsigned tries = 0;
 
 	/* the worker drains its queue every pass: wait for room (a reply
 	 * must never leave before its refusal reached its worker); only a
 	 * worker that stopped never drains, and then no reply leaves */
-	while (q->tail - __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) >= WB_REFQ_SIZE) {
+	while (!wb_refq_try(wb, w, r)) {
 		if (wb_stopping(wb) && ++tries > 1000) {
 			WB_STAT_ADD(wb, refusals_lost, 1);
 			return;
 		}
 		wb_sleep_us(100);
 	}
-	q->v[q->tail & (WB_REFQ_SIZE - 1)] = *r;
-	__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
 }
 
 /* After the store committed what is held: every record it refused goes
@@ -558,15 +567,11 @@ static void wb_route_learnt(struct wb *wb)
 					     ? r->addr
 					     : r->addr6.hi ^ r->addr6.lo ^ (r->addr6.lo >> 29);
 			unsigned w = (unsigned)(((h * 0x9e3779b97f4a7c15ull) >> 32) % wb->p.n_workers);
-			struct wb_refq *q = &wb->refq[w];
 
-			if (q->tail - __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) >= WB_REFQ_SIZE) {
+			if (wb_refq_try(wb, w, r))
+				WB_STAT_ADD(wb, learnt, 1);
+			else
 				WB_STAT_ADD(wb, learnt_dropped, 1);
-				continue;
-			}
-			q->v[q->tail & (WB_REFQ_SIZE - 1)] = *r;
-			__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELEASE);
-			WB_STAT_ADD(wb, learnt, 1);
 		}
 	}
 }
