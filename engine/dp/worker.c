@@ -342,36 +342,32 @@ static __rte_always_inline void steer(struct dp_worker *w, struct rte_mbuf *m, u
 	w->sdp.c[STAT_DP_STEERED]++;
 }
 
-/* HA: Kea's query filter (dp.h).  The scope of the query, or -1 when it
- * is not this server's to answer (counted). */
-static __rte_always_inline int ha_filter4(struct dp_worker *w, const struct dhcp4_pkt *p)
+/* HA: Kea's query filter (dp.h).  The scope of the query (from
+ * ha_query_scope4/6), or -1 when family f (0 v4, 1 v6) does not serve it
+ * (counted). */
+static __rte_always_inline int ha_served(struct dp_worker *w, int scope, unsigned f)
 {
-	const struct dp *dp = w->dp;
-	const uint8_t *cid;
-	uint16_t clen = 0;
-	int scope;
-
-	cid = dhcp4_opt(p, DHCP4_OPT_CLIENT_ID, &clen);
-	scope = ha_query_scope4(dp->ha_active, p->msg_type, cid, cid ? clen : 0, p->hdr->chaddr,
-				p->hdr->hlen);
-	if (!ha_scope_served(scope, __atomic_load_n(&dp->ha_scopes[0], __ATOMIC_RELAXED))) {
+	if (!ha_scope_served(scope, __atomic_load_n(&w->dp->ha_scopes[f], __ATOMIC_RELAXED))) {
 		w->sdp.c[STAT_DP_HA_NOT_IN_SCOPE]++;
 		return -1;
 	}
 	return scope;
 }
 
+static __rte_always_inline int ha_filter4(struct dp_worker *w, const struct dhcp4_pkt *p)
+{
+	const uint8_t *cid;
+	uint16_t clen = 0;
+
+	cid = dhcp4_opt(p, DHCP4_OPT_CLIENT_ID, &clen);
+	return ha_served(w, ha_query_scope4(w->dp->ha_active, p->msg_type, cid, cid ? clen : 0,
+					    p->hdr->chaddr, p->hdr->hlen), 0);
+}
+
 static __rte_always_inline int ha_filter6(struct dp_worker *w, const struct dhcp6_pkt *p)
 {
-	const struct dp *dp = w->dp;
-	int scope = ha_query_scope6(dp->ha_active, p->msg_type, p->client_id.data,
-				    p->client_id.data ? p->client_id.len : 0);
-
-	if (!ha_scope_served(scope, __atomic_load_n(&dp->ha_scopes[1], __ATOMIC_RELAXED))) {
-		w->sdp.c[STAT_DP_HA_NOT_IN_SCOPE]++;
-		return -1;
-	}
-	return scope;
+	return ha_served(w, ha_query_scope6(w->dp->ha_active, p->msg_type, p->client_id.data,
+					    p->client_id.data ? p->client_id.len : 0), 1);
 }
 
 /* Overload: half a gate lane's worth of replies wait for the store (it
