@@ -181,6 +181,14 @@ ticks() {
 	echo $((${12} + ${13}))
 }
 
+# dp_stats: the running server's statistics dump in $NT_TMP/stats.now
+dp_stats() {
+	rm -f "$NT_STATS"
+	kill -USR1 "$NT_SRV_PID" 2>/dev/null
+	for _ in $(seq 50); do [ -s "$NT_STATS" ] && break; sleep 0.1; done
+	cp "$NT_STATS" "$NT_TMP/stats.now" 2>/dev/null || : >"$NT_TMP/stats.now"
+}
+
 # Before the server stops: what its row cost.  ROW_X is "acks pg_us
 # writer_us commits batches max_batch sync_ms elapsed" (CPU per lease
 # written in microseconds; the writer is pg-wb or the kea process).
@@ -203,10 +211,7 @@ srv_stop() {
 		for t in /proc/"$NT_SRV_PID"/task/*; do
 			[ "$(cat "$t/comm" 2>/dev/null)" = pg-wb ] && wr=$(ticks "$NT_SRV_PID" "${t##*/}")
 		done
-		rm -f "$NT_STATS"
-		kill -USR1 "$NT_SRV_PID" 2>/dev/null
-		for _ in $(seq 50); do [ -s "$NT_STATS" ] && break; sleep 0.1; done
-		cp "$NT_STATS" "$NT_TMP/stats.now" 2>/dev/null || : >"$NT_TMP/stats.now"
+		dp_stats
 		acks=$(nt_stat pkt4-ack-sent)
 		recs=$(nt_stat lease-db-records)
 		commits=$(nt_stat lease-db-commits)
@@ -261,14 +266,6 @@ row() {   # KIND MODE GEN START
 			"$k" "$m" "$g" "$v" "$p" "$u" "$l" "$CL_ROUND" "$DURABLE" "$a" "$pg" "$wr" \
 			"$c" "$b" "$mb" "$s" "$e" >>"$JSON_OUT"
 	fi
-}
-
-# dp_stats: the running server's statistics dump in $NT_TMP/stats.now
-dp_stats() {
-	rm -f "$NT_STATS"
-	kill -USR1 "$NT_SRV_PID" 2>/dev/null
-	for _ in $(seq 50); do [ -s "$NT_STATS" ] && break; sleep 0.1; done
-	cp "$NT_STATS" "$NT_TMP/stats.now" 2>/dev/null || : >"$NT_TMP/stats.now"
 }
 
 # overload MODE RATES...: one server, each rate for one step; per rate
