@@ -27,8 +27,8 @@
  * waits (at most sync-timeout + 1 s) for the HA thread to hear the
  * partner's answer, so the HA thread must not be the caller.
  *
- * Lease updates are not sent here yet: ha_service_update_policy is the
- * hook the log consumer will ask. */
+ * Lease updates: ha_service_update_push and ha_service_updates_done
+ * (below), on a third connection per family. */
 #pragma once
 #include <poll.h>
 #include <stdbool.h>
@@ -125,7 +125,65 @@ int ha_service_command(struct ha_service *svc, int fam, enum ha_event ev, char *
  * 2.2 writes it.  0, or -EINVAL (no such relationship), -ENOMEM. */
 int ha_service_status(struct ha_service *svc, int fam, json_t **ha_section);
 
-/* ---- The hook for lease updates (the log consumer, next piece) ------- */
+/* ---- Lease updates (the HA thread) -----------------------------------
+ * The HA thread reads the workers' lease-change logs (its own lossy
+ * consumer) and hands every change not made by the partner (origin HA)
+ * here.  The service decides, per peer and per the current state
+ * (ha_sm_update_policy), whether to send it, queues it, sends it on a
+ * connection of its own (never behind a sync page), and reports each
+ * queued change's outcome once.
+ *
+ * Kea 2.2 partner: one request per change (lease4-update with
+ * force-create / lease4-del; lease6-bulk-apply of one lease), one in
+ * flight (Kea's listener does not answer pipelined requests).  Peregrine
+ * partner (its heartbeat answer says "peregrine-bulk-apply": true):
+ * lease4-bulk-apply / lease6-bulk-apply of up to HA_UPDATE_BATCH changes
+ * of one kind (updates or deletes; a change of the other kind starts
+ * the next request, so the order of changes holds), pipelined up to
+ * HA_UPDATE_PIPELINE requests deep on one keep-alive connection.
+ * Removals (release, expire, delete) go as deletes; add, renew and
+ * decline as updates.  Expiry (LEASE_OP_EXPIRE) is not sent: the
+ * partner reclaims on its own, as Kea's does.
+ *
+ * Outcome: ok when every peer whose policy was HA_UPD_SEND_WAIT
+ * acknowledged it (success, or for a bulk apply: not among the failed
+ * leases); not ok when one refused it or it could not be delivered
+ * (connection failure, deadline: the partner's max-response-delay) -- the
+ * client's reply must then be dropped, as Kea drops it.  A failed
+ * delivery counts in unsent-update-count and asks for a heartbeat at
+ * once (the failure detection).  A queued change whose peer's policy is
+ * no longer SEND / SEND_WAIT when its turn comes (the partner went down
+ * meanwhile) is not sent, counted as the policy says, and is ok (nothing
+ * waits for it any more). */
+#define HA_UPDATE_BATCH    256
+#define HA_UPDATE_PIPELINE 4
+#define HA_UPDATE_QUEUE    16384	/* changes queued per family */
+
+struct ha_update_done {
+	uint64_t tag;			/* as given to ha_service_update_push */
+	bool ok;
+};
+
+/* Queue change c (its family, op and record; its origin must not be
+ * LEASE_ORIGIN_HA).  1: nothing will wait for it (no peer sends with
+ * wait: skipped, counted, or sent without waiting, e.g. a backup
+ * without wait-backup-ack) and no outcome will be reported; 0: queued,
+ * its outcome comes through ha_service_updates_done; -ENOBUFS: the
+ * queue is full (try again after a poll); -EINVAL: bad family.  Only the
+ * HA thread calls it. */
+struct lease_change;
+int ha_service_update_push(struct ha_service *svc, const struct lease_change *c, uint64_t tag);
+/* Take up to max outcomes (any order between families; one family's
+ * in the order pushed).  Only the HA thread. */
+unsigned ha_service_updates_done(struct ha_service *svc, struct ha_update_done *out,
+				 unsigned max);
+/* Log entries the HA thread never saw (its consumer was lapped): added
+ * to unsent-update-count of every relationship (sync repairs them). */
+void ha_service_unsent_add(struct ha_service *svc, uint64_t n);
+/* Whether a client's reply of fam must wait for its change's outcome now:
+ * some peer's policy is HA_UPD_SEND_WAIT in the current state.  The HA
+ * thread publishes it to the workers (their reply gate's mask). */
+bool ha_service_updates_wait(struct ha_service *svc, int fam);
 
 /* What to do now with a lease change of fam for this peer of the block
  * (ha_sm_update_policy in the current state).  HA_UPD_SKIP for this
@@ -144,6 +202,13 @@ struct ha_service_info {
 	uint64_t heartbeats_ok, heartbeats_failed;
 	uint64_t syncs_done, syncs_failed;
 	uint64_t leases_synced;		/* leases handed to apply_leases* */
+	/* lease updates: changes acknowledged, refused by the partner,
+	 * failed to deliver; unsent-update-count (this server's, as its
+	 * heartbeat answer says it); requests sent; whether the partner
+	 * takes bulk applies (its heartbeat said so) */
+	uint64_t updates_acked, updates_refused, updates_failed, unsent_updates;
+	uint64_t update_requests;
+	bool partner_bulk;
 	int64_t clock_skew_s;
 };
 /* 0, or -EINVAL (no such relationship). */
