@@ -101,6 +101,7 @@
 	X(REFUSED,          "dp-lease-refused")                        \
 	X(REFUSED_DROP,     "dp-drop-lease-refused")                   \
 	X(RERUN,            "dp-lease-refused-served-again")           \
+	X(HA_UPDATE_DROP,   "dp-drop-ha-update-failed")                \
 	X(CTL_MSGS,         "dp-ctl-messages")
 
 enum stat4 {

@@ -43,6 +43,9 @@ struct dhcp4_worker_params {
 	/* Ask for an access verdict (RADIUS) before allocating: a DISCOVER,
 	 * or a REQUEST that is not a renewal, suspends (DHCP4_SUSPEND). */
 	bool ask_access;
+	/* An ACK names its change (tx->wait_seq) also without a store in
+	 * commit mode: the datapath may hold it for the HA partner. */
+	bool replies_wait;
 };
 
 struct dhcp4_worker;

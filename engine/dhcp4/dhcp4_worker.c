@@ -53,7 +53,8 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 	w->log = p->log;
 	w->durable = p->durable;
 	w->origin = LEASE_ORIGIN_CLIENT;
-	w->commit = p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT;
+	w->commit = (p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT) ||
+		    p->replies_wait;
 	w->ask_access = p->ask_access;
 	w->now = (uint32_t)time(NULL);
 	snprintf(name, sizeof(name), "leases4-%u", p->id);

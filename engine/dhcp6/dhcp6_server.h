@@ -98,6 +98,9 @@ struct dhcp6_worker_params {
 	struct lease_log *log;          /* the same log as the worker's DHCPv4 changes */
 	uint32_t durable;               /* log consumers that make a change durable */
 	uint32_t lease_capacity;
+	/* A reply names its change (tx->wait_seq) also without a store in
+	 * commit mode: the datapath may hold it for the HA partner. */
+	bool replies_wait;
 };
 struct dhcp6_worker;
 struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p);   /* NULL + errno */

@@ -45,7 +45,8 @@ struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p)
 	w->rt = p->rt;
 	w->log = p->log;
 	w->durable = p->durable;
-	w->commit = p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT;
+	w->commit = (p->durable && p->conf->lease_db.durability == CONF_DUR_COMMIT) ||
+		    p->replies_wait;
 	w->origin = LEASE_ORIGIN_CLIENT;
 	w->now = (uint32_t)time(NULL);
 	snprintf(name, sizeof(name), "leases6-%u", p->id);

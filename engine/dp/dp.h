@@ -97,6 +97,7 @@ struct dp_worker {
 	struct lease_log *log;          /* this worker's lease changes (dp->logs[id]) */
 	struct gate *gate;              /* replies waiting for their change to be safe */
 	uint32_t need;                  /* log consumers a reply waits for, 0 = none */
+	uint32_t need_f[2];             /* ... per family this pass: need | dp->ha_need[f] */
 	uint64_t gate_cycles;           /* how long a reply may wait, TSC cycles */
 	struct pend_table *pend;        /* transactions waiting for an answer (asks on) */
 	uint64_t ask_cycles;            /* how long one may wait, TSC cycles */
@@ -216,6 +217,14 @@ struct dp {
 	uint8_t ha_active;
 	uint32_t ha_scopes[2];
 	uint16_t ha_class[2][2];
+	/* HA lease updates (ha_run.c): the HA thread's log consumer bit
+	 * while replies of family f must wait for the partner's
+	 * acknowledgement (ha_need[f], atomic, read once per loop pass), and
+	 * per worker the seqs whose update the partner refused or never got
+	 * (ha_refq[k], SP/SC, pushed before the watermark passes them): their
+	 * replies are dropped, as Kea drops them. */
+	uint32_t ha_need[2];
+	struct rte_ring *ha_refq[DP_MAX_WORKERS];
 	/* Live reconfiguration (reload.c): the snapshot the workers pick up
 	 * (written by the control thread, read once per loop pass), their
 	 * quiescent states, and what earlier reloads replaced, freed once

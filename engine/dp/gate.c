@@ -113,6 +113,11 @@ unsigned gate_poll(struct gate *g, const struct lease_log *log, uint64_t now, ga
 
 int gate_refuse(struct gate *g, uint64_t seq)
 {
+	return gate_refuse_as(g, seq, GATE_WHY_STORE);
+}
+
+int gate_refuse_as(struct gate *g, uint64_t seq, uint8_t why)
+{
 	for (unsigned i = 0; i < g->n_lanes; i++) {
 		struct gate_lane *l = &g->lanes[i];
 
@@ -121,7 +126,7 @@ int gate_refuse(struct gate *g, uint64_t seq)
 			struct gate_item *it = &l->q[k & g->mask];
 
 			if (it->seq == seq) {
-				it->refused = 1;
+				it->refused = why;
 				return 0;
 			}
 			if (it->seq > seq)

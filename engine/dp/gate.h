@@ -36,7 +36,8 @@ struct gate_item {
 					 * one timeout */
 	uint16_t port;
 	uint8_t on_timeout;            /* GATE_NAK or GATE_DROP */
-	uint8_t refused;               /* set by gate_refuse: leaves as GATE_REFUSED */
+	uint8_t refused;               /* set by gate_refuse (its why): leaves as
+					* GATE_REFUSED */
 	uint8_t family;                /* the caller's: e.g. the reply's family (4, 6) */
 	uint8_t msg_type;              /* ... and its message type */
 	void *req;                     /* the caller's: e.g. the request, to serve again */
@@ -67,6 +68,12 @@ unsigned gate_poll(struct gate *g, const struct lease_log *log, uint64_t now, ga
  * the reply parked for it leaves as GATE_REFUSED when its watermark
  * passes.  0, or -ENOENT when no parked reply waits for seq.  O(parked). */
 int gate_refuse(struct gate *g, uint64_t seq);
+/* The same with the refuser's reason (>= 1), left in the item's
+ * `refused` for the emit callback: the store (GATE_WHY_STORE, what
+ * gate_refuse gives), or the HA partner (GATE_WHY_HA: it refused the
+ * lease update or never got it). */
+enum { GATE_WHY_STORE = 1, GATE_WHY_HA = 2 };
+int gate_refuse_as(struct gate *g, uint64_t seq, uint8_t why);
 
 /* gate_poll in two steps, for a caller that must learn of refusals up to
  * the watermarks it releases with: take the watermarks (one per lane,

@@ -10,6 +10,7 @@ struct seen {
 	unsigned n;
 	uintptr_t pkt[64];
 	enum gate_outcome o[64];
+	uint8_t why[64];
 };
 
 static void emit(void *ctx, const struct gate_item *it, enum gate_outcome o)
@@ -17,6 +18,7 @@ static void emit(void *ctx, const struct gate_item *it, enum gate_outcome o)
 	struct seen *s = ctx;
 
 	s->pkt[s->n] = (uintptr_t)it->pkt;
+	s->why[s->n] = it->refused;
 	s->o[s->n++] = o;
 }
 
@@ -164,6 +166,38 @@ static void test_refuse(void)
 	lease_log_free(log);
 }
 
+/* The HA partner's refusals: a reply waiting for the partner's
+ * watermark leaves refused, and the emit callback can tell who refused. */
+static void test_refuse_why(void)
+{
+	struct gate_params gp = { .lane_size = 8 };
+	struct gate *g = gate_create(&gp);
+	struct lease_log *log = two_consumers();
+	struct seen s = { 0 };
+	struct gate_item a = item(1, 1, 1000, GATE_DROP), b = item(2, 2, 1000, GATE_DROP),
+			 c = item(3, 3, 1000, GATE_DROP);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &a), 0);
+	CU_ASSERT_EQUAL(gate_park(g, PEER | STORE, &b), 0);
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &c), 0);
+	CU_ASSERT_EQUAL(gate_refuse_as(g, 3, GATE_WHY_HA), 0);
+	CU_ASSERT_EQUAL(gate_refuse_as(g, 2, GATE_WHY_STORE), 0);
+	lease_log_publish(log, 1, 3);           /* the partner's watermark */
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 2);   /* b still waits for the store */
+	CU_ASSERT_EQUAL(s.o[0], GATE_SEND);
+	CU_ASSERT_EQUAL(s.why[0], 0);
+	CU_ASSERT_EQUAL(s.o[1], GATE_REFUSED);
+	CU_ASSERT_EQUAL(s.pkt[1], 3);
+	CU_ASSERT_EQUAL(s.why[1], GATE_WHY_HA);
+	lease_log_publish(log, 0, 3);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 1);
+	CU_ASSERT_EQUAL(s.o[2], GATE_REFUSED);
+	CU_ASSERT_EQUAL(s.why[2], GATE_WHY_STORE);
+	gate_free(g);
+	lease_log_free(log);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -176,6 +210,7 @@ int main(void)
 	CU_add_test(s, "deadlines and outcomes", test_deadlines);
 	CU_add_test(s, "limits, flush", test_limits_and_flush);
 	CU_add_test(s, "refused changes, snapshot", test_refuse);
+	CU_add_test(s, "refused by the HA partner or the store", test_refuse_why);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -548,6 +548,15 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* HA: the service before the workers (its consumer reads every
+	 * change from the first) and before the control channel (its ha-*
+	 * commands), its thread after (the partner's commands are answered
+	 * by then). */
+	ha = ha_run_create(&dp, &srv, conf);
+	if (ha == NULL && errno) {
+		LOG_E("%s: high availability: cannot start: %s", conf->file, strerror(errno));
+		goto out_stop;
+	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		unsigned w;
 
@@ -559,13 +568,6 @@ int main(int argc, char **argv)
 	      "durability %s", dp.rt6 ? " and DHCPv6" : "", dp.n_workers, dp.n_ports,
 	      conf->n_subnets, conf->v6 ? conf->v6->n_subnets : 0,
 	      conf_durability_name(dp.wb ? conf->lease_db.durability : CONF_DUR_MEMORY));
-	/* HA: the service before the control channel (its ha-* commands),
-	 * its thread after (the partner's commands are answered by then). */
-	ha = ha_run_create(&dp, &srv, conf);
-	if (ha == NULL && errno) {
-		LOG_E("%s: high availability: cannot start: %s", conf->file, strerror(errno));
-		goto out_stop;
-	}
 	/* The control channel comes up once the workers run (lease commands
 	 * are messages they answer) and goes down first. */
 	ret = dp_srv_ctl_start(&srv);

@@ -83,7 +83,7 @@ static inline void park(struct dp_worker *w, unsigned pidx, struct rte_mbuf *m, 
 	};
 
 	w->cur_req = NULL;
-	if (unlikely(gate_park(w->gate, w->need, &it) != 0)) {
+	if (unlikely(gate_park(w->gate, w->need_f[family == 6], &it) != 0)) {
 		w->sdp.c[STAT_DP_PARK_FULL]++;
 		reply_unsent(w, &it);
 		rte_pktmbuf_free(m);
@@ -105,6 +105,15 @@ static void gate_emit(void *ctx, const struct gate_item *it, enum gate_outcome o
 		return;
 	}
 	reply_unsent(w, it);
+	if (o == GATE_REFUSED && it->refused == GATE_WHY_HA) {
+		/* the partner refused the lease update or never got it:
+		 * dropped, not served again (the client asks again, and its
+		 * next update may pass) */
+		w->sdp.c[STAT_DP_HA_UPDATE_DROP]++;
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(it->req);
+		return;
+	}
 	if (o == GATE_REFUSED) {
 		/* the store refused its lease: another server's client holds
 		 * the address.  Not sent; the request is served again after
@@ -160,6 +169,26 @@ static unsigned refusals_drain(struct dp_worker *w)
 	return all;
 }
 
+/* The HA partner refused these changes of this worker, or never got
+ * them: their replies must not leave (Kea drops them; the client asks
+ * again).  The lease stays: the partner learns it by the next update or
+ * the next sync. */
+static unsigned ha_refusals_drain(struct dp_worker *w)
+{
+	struct rte_ring *q = w->dp->ha_refq[w->id];
+	void *seqs[32];
+	unsigned n, i, all = 0;
+
+	if (!q)
+		return 0;
+	while ((n = rte_ring_sc_dequeue_burst(q, seqs, RTE_DIM(seqs), NULL)) > 0) {
+		for (i = 0; i < n; i++)
+			(void)gate_refuse_as(w->gate, (uint64_t)(uintptr_t)seqs[i], GATE_WHY_HA);
+		all += n;
+	}
+	return all;
+}
+
 /* Send the parked replies whose change is safe, drop the overdue ones.
  * With a store that can refuse a change, its refusals are taken after
  * the watermarks (gate_snapshot), so none covered by them is missed. */
@@ -167,10 +196,12 @@ static inline unsigned unpark(struct dp_worker *w)
 {
 	uint64_t safe[GATE_MAX_LANES];
 
-	if (!w->dp->wb)
+	if (!w->dp->wb && !w->dp->ha_refq[w->id])
 		return gate_poll(w->gate, w->log, rte_rdtsc(), gate_emit, w);
 	gate_snapshot(w->gate, w->log, safe);
-	refusals_drain(w);
+	if (w->dp->wb)
+		refusals_drain(w);
+	ha_refusals_drain(w);
 	return gate_poll_at(w->gate, safe, rte_rdtsc(), gate_emit, w);
 }
 
@@ -183,7 +214,7 @@ static __rte_always_inline void frame_out(struct dp_worker *w, struct rte_mbuf *
 	m->data_len = (uint16_t)flen;
 	m->pkt_len = (uint32_t)flen;
 	m->ol_flags = 0;
-	if (wait_seq && w->need)
+	if (wait_seq && w->need_f[family == 6])
 		park(w, pidx, m, wait_seq, family, msg_type);
 	else
 		tx_enqueue(w, pidx, m);
@@ -379,7 +410,7 @@ static __rte_always_inline int ha_filter6(struct dp_worker *w, const struct dhcp
  * gate filled and the rate collapsed (BENCHMARKS.md, "Overload"). */
 static __rte_always_inline bool overloaded(const struct dp_worker *w)
 {
-	return w->need && gate_parked(w->gate) >= DP_SHED_PARKED;
+	return (w->need_f[0] | w->need_f[1]) && gate_parked(w->gate) >= DP_SHED_PARKED;
 }
 
 /* One frame from RX (steered == false) or from another worker's ring. */
@@ -889,6 +920,12 @@ int dp_worker_main(void *arg)
 		 * take or free pool bits in this pass. */
 		dhcp4_worker_enter(w->dw);
 		snap_pickup(w);
+		/* replies wait for the HA partner's acknowledgement in the
+		 * states where Kea's do (the HA thread says which) */
+		if (unlikely(dp->ha_on)) {
+			w->need_f[0] = w->need | __atomic_load_n(&dp->ha_need[0], __ATOMIC_RELAXED);
+			w->need_f[1] = w->need | __atomic_load_n(&dp->ha_need[1], __ATOMIC_RELAXED);
+		}
 
 		for (p = 0; p < dp->n_ports; p++) {
 			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts, DP_BURST);
@@ -925,6 +962,8 @@ int dp_worker_main(void *arg)
 		/* refusals also come for changes no reply waits for */
 		if (unlikely(dp->wb != NULL) && !gate_parked(w->gate))
 			work += refusals_drain(w);
+		if (unlikely(dp->ha_refq[w->id] != NULL) && !gate_parked(w->gate))
+			work += ha_refusals_drain(w);
 		if (gate_parked(w->gate)) {
 			unsigned sent = unpark(w);
 

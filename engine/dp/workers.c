@@ -68,7 +68,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
-			.ask_access = dp->asks,
+			.ask_access = dp->asks, .replies_wait = dp->ha_on,
 			.log = dp->logs[id], .durable = dp->durable,
 			.lease_capacity = capacity,
 			/* every record that can be in flight: log + one batch */
@@ -86,6 +86,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		w->dp = dp;
 		w->log = dp->logs[id];
 		w->need = dp->commit ? wp.durable : 0;
+		w->need_f[0] = w->need_f[1] = w->need;
 		/* a shared database can refuse a claim (commit mode only) */
 		w->keep_req = dp->commit && dp->conf->lease_db.shared;
 		w->gate_cycles = rte_get_tsc_hz() / 1000 * DP_GATE_TIMEOUT_MS;
@@ -110,7 +111,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 			struct dhcp6_worker_params wp6 = {
 				.id = id, .n_workers = dp->n_workers, .conf = dp->conf,
 				.rt = dp->rt6, .log = dp->logs[id], .durable = dp->durable,
-				.lease_capacity = 4096,
+				.lease_capacity = 4096, .replies_wait = dp->ha_on,
 			};
 
 			w->dw6 = dhcp6_worker_create(&wp6);
@@ -233,6 +234,8 @@ void dp_workers_free(struct dp *dp)
 		rte_ring_free(dp->ask_ring[i]);
 		rte_ring_free(dp->answer_ring[i]);
 		dp->ask_ring[i] = dp->answer_ring[i] = NULL;
+		rte_ring_free(dp->ha_refq[i]);  /* ha_run_create's */
+		dp->ha_refq[i] = NULL;
 	}
 	for (i = 0; i < DP_MAX_WORKERS; i++)
 		for (j = 0; j < DP_MAX_WORKERS; j++) {

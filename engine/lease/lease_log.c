@@ -263,6 +263,23 @@ bool lease_log_bell_wait(struct lease_log_bell *b, uint32_t timeout_us)
 
 void lease_log_bell_ring(struct lease_log_bell *b)
 {
-	if (__atomic_exchange_n(&b->sleeping, 0, __ATOMIC_ACQ_REL))
+	uint64_t one = 1;
+
+	if (!__atomic_exchange_n(&b->sleeping, 0, __ATOMIC_ACQ_REL))
+		return;
+	if (b->fd <= 0)
 		syscall(SYS_futex, &b->sleeping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	else if (write(b->fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: a wake-up is pending anyway */
+	}
+}
+
+void lease_log_bell_disarm(struct lease_log_bell *b)
+{
+	uint64_t v;
+
+	__atomic_store_n(&b->sleeping, 0, __ATOMIC_RELAXED);
+	if (b->fd > 0 && read(b->fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing rang */
+	}
 }

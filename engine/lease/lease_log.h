@@ -77,9 +77,12 @@ enum lease_log_flags {
 };
 
 /* A consumer thread that sleeps while its logs are empty shares one bell
- * among them; a commit rings it (a futex wake) only while it sleeps. */
+ * among them; a commit rings it only while it sleeps: a futex wake, or,
+ * for a thread that sleeps in poll(2) on descriptors of its own too (the
+ * HA thread), a write to the eventfd `fd` (> 0; 0: the futex). */
 struct lease_log_bell {
 	uint32_t sleeping;
+	int fd;
 } __attribute__((aligned(64)));
 
 struct lease_log_params {
@@ -195,3 +198,6 @@ void lease_log_bell_arm(struct lease_log_bell *b);
 /* true when woken by a ring, false on timeout */
 bool lease_log_bell_wait(struct lease_log_bell *b, uint32_t timeout_us);
 void lease_log_bell_ring(struct lease_log_bell *b);
+/* An eventfd bell's owner after its poll(2): not sleeping any more, the
+ * eventfd read empty. */
+void lease_log_bell_disarm(struct lease_log_bell *b);

@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <CUnit/Basic.h>
 #include "lease_log.h"
 
@@ -343,6 +346,33 @@ static void test_bell(void)
 	lease_log_free(log);
 }
 
+/* An eventfd bell (a consumer that sleeps in poll(2)): a commit while it
+ * sleeps makes the eventfd readable, once; none while it is awake. */
+static void test_bell_fd(void)
+{
+	struct lease_log_params p = { .size = 8 };
+	struct lease_log *log = lease_log_create(&p);
+	static struct lease_log_bell bell;
+	struct pollfd pfd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	bell.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CU_ASSERT_FATAL(bell.fd > 0);
+	pfd = (struct pollfd){ .fd = bell.fd, .events = POLLIN };
+	CU_ASSERT_EQUAL(lease_log_consumer_add(log, LEASE_LOG_LOSSY, &bell), 0);
+	CU_ASSERT_EQUAL(append(log), 1);                 /* awake: not rung */
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 0);
+	lease_log_bell_arm(&bell);
+	CU_ASSERT_EQUAL(append(log), 2);                 /* asleep: rung */
+	CU_ASSERT_EQUAL(append(log), 3);                 /* rung once only */
+	CU_ASSERT_EQUAL(bell.sleeping, 0);
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 1);
+	lease_log_bell_disarm(&bell);                    /* read empty */
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 0);
+	close(bell.fd);
+	lease_log_free(log);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -357,6 +387,7 @@ int main(void)
 	CU_add_test(s, "lossy consumer is lapped, never holds", test_lossy);
 	CU_add_test(s, "producer, store and slow peer threads", test_threads);
 	CU_add_test(s, "bell wakes a sleeping consumer", test_bell);
+	CU_add_test(s, "eventfd bell for a polling consumer", test_bell_fd);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
