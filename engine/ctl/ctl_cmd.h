@@ -90,6 +90,10 @@ int lease6_selector(const json_t *args, bool del, struct dhcp6_lease_filter *f, 
 
 /* ---- ctl_lease_msg.c: lease work done by the owning workers ------------ */
 
+/* The origin a worker logs the running command's changes with:
+ * LEASE_ORIGIN_HA for the partner's (the peer listener, s->origin),
+ * LEASE_ORIGIN_CONTROL otherwise. */
+uint8_t msg_origin(const struct dp_srv *s);
 long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct lease_rec **out);
 long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
 	       unsigned *incomplete, long *done);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "lease_log.h"
 #include "net.h"
 
 /* ---- leases: JSON <-> records ------------------------------------------ */
@@ -391,6 +392,7 @@ int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *in)
 	unsigned owner;
 
 	locked(s);
+	s->origin = LEASE_ORIGIN_HA;            /* the partner's lease: never sent back */
 	if (r.expire <= (uint32_t)time(NULL) || !conf_subnet_by_id(s->conf, r.subnet_id))
 		goto out;
 	owner = rec_owner(s, &r);
@@ -406,6 +408,7 @@ int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *in)
 	else
 		ret = move_lease(s, (unsigned)holder, owner, ref, &r);
 out:
+	s->origin = 0;
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
