@@ -60,6 +60,7 @@ enum ctl_result {
 	CTL_ERROR = 1,
 	CTL_UNSUPPORTED = 2,
 	CTL_EMPTY = 3,
+	CTL_CONFLICT = 4,             /* Kea's: a lease change conflicts (bulk-apply entries) */
 	CTL_NOT_ALLOWED = 1001,       /* Kea HA's: the command is not allowed now */
 };
 
