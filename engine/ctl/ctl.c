@@ -249,6 +249,15 @@ static json_t *list_commands(const struct ctl *c)
 
 static json_t *run_request(struct ctl *c, const char *req, size_t len, bool *service, bool peer);
 
+/* Set around a handler call on the thread that runs it: a handler called
+ * by the HA thread or main (SIGHUP) never sees another thread's request. */
+static __thread bool req_peer;
+
+bool ctl_request_peer(void)
+{
+	return req_peer;
+}
+
 json_t *ctl_run_request(struct ctl *c, const char *req, size_t len, bool *service)
 {
 	return run_request(c, req, len, service, false);
@@ -313,7 +322,9 @@ static json_t *run_request(struct ctl *c, const char *req, size_t len, bool *ser
 	text[0] = '\0';
 	pthread_mutex_lock(&c->run_lock);
 	c->service = json_object_get(root, "service");
+	req_peer = peer;
 	rc = cmd->fn(args, &out, text, sizeof(text), cmd->ctx);
+	req_peer = false;
 	c->service = NULL;
 	pthread_mutex_unlock(&c->run_lock);
 	text[sizeof(text) - 1] = '\0';

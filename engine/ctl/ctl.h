@@ -60,6 +60,7 @@ enum ctl_result {
 	CTL_ERROR = 1,
 	CTL_UNSUPPORTED = 2,
 	CTL_EMPTY = 3,
+	CTL_CONFLICT = 4,             /* Kea's: a lease change conflicts (bulk-apply entries) */
 	CTL_NOT_ALLOWED = 1001,       /* Kea HA's: the command is not allowed now */
 };
 
@@ -120,6 +121,11 @@ json_t *ctl_execute(struct ctl *c, const char *request, size_t len);
  * DHCPv6 server is meant), NULL when the request had none.  Borrowed,
  * valid until the handler returns; not checked for shape. */
 const json_t *ctl_request_service(const struct ctl *c);
+/* Added: inside a handler, true when the running request arrived on the
+ * HA peer listener (the partner sent it), false on the control channel
+ * (unix socket, http-control, ctl_execute).  Per thread: false on any
+ * thread that is not running a handler. */
+bool ctl_request_peer(void);
 
 /* Added: the HTTP port actually bound while started (http_port 0 in the
  * params picks a free one, which tests use), 0 when not listening. */

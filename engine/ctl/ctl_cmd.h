@@ -31,7 +31,7 @@ struct cmd_def {
 	ctl_handler_fn fn;
 };
 extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[],
-	cmds_ha[];
+	cmds_ha[], cmds_bulk[];
 /* ctl_cmd_ha.c: status-get's "high-availability" into status (no lock held). */
 void dp_srv_ha_status(struct dp_srv *s, json_t *status);
 
@@ -90,6 +90,10 @@ int lease6_selector(const json_t *args, bool del, struct dhcp6_lease_filter *f, 
 
 /* ---- ctl_lease_msg.c: lease work done by the owning workers ------------ */
 
+/* The origin a worker logs the running command's changes with:
+ * LEASE_ORIGIN_HA for the partner's (the peer listener, s->origin),
+ * LEASE_ORIGIN_CONTROL otherwise. */
+uint8_t msg_origin(const struct dp_srv *s);
 long query_all(struct dp_srv *s, const struct dhcp4_lease_filter *f, struct lease_rec **out);
 long broadcast(struct dp_srv *s, enum dp_msg_kind kind, const struct dhcp4_lease_filter *f,
 	       unsigned *incomplete, long *done);
@@ -115,6 +119,30 @@ unsigned duid_owner(struct dp_srv *s, const uint8_t *duid, uint8_t len);
  * -errno with the old lease back on `from` (-EIO: it could not be). */
 int move6_lease(struct dp_srv *s, unsigned from, unsigned to, const struct lease6_rec *old,
 		const struct lease6_rec *r);
+
+/* ---- ctl_cmd_lease.c, ctl_cmd_lease6.c: one lease's change ----------- */
+
+/* lease4-add / -update arguments into *r, checked against the running
+ * subnets: CTL_SUCCESS, or CTL_ERROR (text set).  Lock held. */
+int lease4_from_json(struct dp_srv *s, const json_t *args, struct lease_rec *r, char *text,
+		     size_t len);
+/* lease4-get / -del: ip-address, or identifier-type + identifier +
+ * subnet-id.  CTL_SUCCESS or CTL_ERROR (text set). */
+int lease4_selector(const json_t *args, struct dhcp4_lease_filter *f, char *text, size_t len);
+/* lease4-update of r (lock held): replaced where it is, moved to its new
+ * client's worker, or (force) added when no lease holds its address;
+ * *added (may be NULL): there was none.  0 or -errno (-ENOENT: none and
+ * not force; -EEXIST: the client has another lease). */
+int lease4_update(struct dp_srv *s, const struct lease_rec *r, bool force, bool *added);
+int lease4_update_error(int ret, uint32_t addr, char *text, size_t len);   /* CTL_ERROR */
+/* The lock taken, or CTL_ERROR (lock not held, text set) without DHCPv6. */
+int v6_locked(struct dp_srv *s, char *text, size_t len);
+/* lease6-update of r, as lease4_update.  Lock held. */
+int lease6_update(struct dp_srv *s, const struct lease6_rec *r, bool force, bool *added);
+int change6_error(int ret, const struct lease6_rec *r, char *text, size_t len);   /* CTL_ERROR */
+/* lease6-del of the lease a lease6_selector names: 1 deleted, 0 none,
+ * -errno.  Lock held. */
+long lease6_del(struct dp_srv *s, const struct dhcp6_lease_filter *sel);
 
 /* ---- ctl_cmd_lease.c: the answers both lease families share ---------- */
 

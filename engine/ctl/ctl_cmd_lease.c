@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "lease_log.h"
 #include "net.h"
 
 /* ---- leases: JSON <-> records ------------------------------------------ */
@@ -34,7 +35,7 @@ static json_t *lease_json(const struct lease_rec *r)
 }
 
 /* Kea's lease4-add / lease4-update arguments -> record. */
-static int lease_from_json(struct dp_srv *s, const json_t *args, struct lease_rec *r,
+int lease4_from_json(struct dp_srv *s, const json_t *args, struct lease_rec *r,
 			   char *text, size_t len)
 {
 	const char *ip, *hw = NULL, *cid = NULL, *host = NULL;
@@ -271,7 +272,7 @@ HANDLER(cmd_lease4_get_by_cid)
 
 /* lease4-get / lease4-del name a lease by ip-address, or by
  * identifier-type + identifier + subnet-id. */
-static int lease_selector(const json_t *args, struct dhcp4_lease_filter *f, char *text, size_t len)
+int lease4_selector(const json_t *args, struct dhcp4_lease_filter *f, char *text, size_t len)
 {
 	const char *ip = NULL, *type = NULL, *id = NULL;
 	uint64_t sid = 0;
@@ -321,7 +322,7 @@ HANDLER(cmd_lease4_get)
 	struct dhcp4_lease_filter f;
 	struct lease_rec *v, one;
 	long n;
-	int r = lease_selector(args, &f, text, len);
+	int r = lease4_selector(args, &f, text, len);
 
 	if (r)
 		return r;
@@ -356,7 +357,7 @@ HANDLER(cmd_lease4_add)
 
 	(void)out;
 	locked(s);
-	ret = lease_from_json(s, args, &r, text, len);
+	ret = lease4_from_json(s, args, &r, text, len);
 	if (ret) {
 		pthread_mutex_unlock(&s->lock);
 		return ret;
@@ -391,6 +392,7 @@ int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *in)
 	unsigned owner;
 
 	locked(s);
+	s->origin = LEASE_ORIGIN_HA;            /* the partner's lease: never sent back */
 	if (r.expire <= (uint32_t)time(NULL) || !conf_subnet_by_id(s->conf, r.subnet_id))
 		goto out;
 	owner = rec_owner(s, &r);
@@ -406,50 +408,59 @@ int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *in)
 	else
 		ret = move_lease(s, (unsigned)holder, owner, ref, &r);
 out:
+	s->origin = 0;
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+int lease4_update(struct dp_srv *s, const struct lease_rec *r, bool force, bool *added)
+{
+	unsigned owner = rec_owner(s, r);
+	uint32_t ref;
+	int holder = holder_of(s, r->addr, NULL, &ref);
+
+	if (added)
+		*added = holder == -ENOENT;
+	if (holder == -ENOENT && force)
+		return send_one(s, owner, DP_MSG_ADD, r);
+	if (holder < 0)
+		return holder;
+	if ((unsigned)holder == owner)
+		return send_one(s, owner, DP_MSG_UPDATE, r);
+	return move_lease(s, (unsigned)holder, owner, ref, r);
+}
+
+int lease4_update_error(int ret, uint32_t addr, char *text, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	fmt_ip4(addr, ip, sizeof(ip));
+	if (ret == -ENOENT)
+		return fail(text, len, "there is no lease at %s to update", ip);
+	if (ret == -EEXIST)
+		return fail(text, len, "the client in this update already has another lease");
+	return msg_error(ret, text, len);
 }
 
 HANDLER(cmd_lease4_update)
 {
 	struct dp_srv *s = ctx;
 	struct lease_rec r;
-	char ip[INET_ADDRSTRLEN];
 	json_t *fc;
-	int ret, holder;
-	unsigned owner;
-	uint32_t ref;
-	bool force = false;
+	int ret;
 
 	(void)out;
 	if (arg_get(args, "force-create", JSON_TRUE, &fc, text, len) < 0)
 		return CTL_ERROR;
-	force = fc && json_is_true(fc);
 	locked(s);
-	ret = lease_from_json(s, args, &r, text, len);
-	if (ret)
-		goto out;
-	fmt_ip4(r.addr, ip, sizeof(ip));
-	owner = rec_owner(s, &r);
-	holder = holder_of(s, r.addr, NULL, &ref);
-	if (holder == -ENOENT && force) {
-		ret = send_one(s, owner, DP_MSG_ADD, &r);
-	} else if (holder < 0) {
-		ret = holder;
-	} else if ((unsigned)holder == owner) {
-		ret = send_one(s, owner, DP_MSG_UPDATE, &r);
-	} else {
-		ret = move_lease(s, (unsigned)holder, owner, ref, &r);
+	ret = lease4_from_json(s, args, &r, text, len);
+	if (!ret) {
+		ret = lease4_update(s, &r, fc && json_is_true(fc), NULL);
+		if (ret)
+			ret = lease4_update_error(ret, r.addr, text, len);
+		else
+			snprintf(text, len, "IPv4 lease updated.");
 	}
-	if (ret == -ENOENT)
-		ret = fail(text, len, "there is no lease at %s to update", ip);
-	else if (ret == -EEXIST)
-		ret = fail(text, len, "the client in this update already has another lease");
-	else if (ret)
-		ret = msg_error(ret, text, len);
-	else
-		snprintf(text, len, "IPv4 lease updated.");
-out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
@@ -459,7 +470,7 @@ HANDLER(cmd_lease4_del)
 	struct dp_srv *s = ctx;
 	struct dhcp4_lease_filter f;
 	long n;
-	int r = lease_selector(args, &f, text, len);
+	int r = lease4_selector(args, &f, text, len);
 
 	(void)out;
 	if (r)

@@ -13,7 +13,7 @@
 #include "ctl_cmd.h"
 
 /* The lock taken, or CTL_ERROR (lock not held) when DHCPv6 is not served. */
-static int v6_locked(struct dp_srv *s, char *text, size_t len)
+int v6_locked(struct dp_srv *s, char *text, size_t len)
 {
 	locked(s);
 	if (s->conf->v6 && s->dp->rt6)
@@ -168,7 +168,7 @@ HANDLER(cmd_lease6_get)
 }
 
 /* Kea's words for a lease6-add or -update the workers refused. */
-static int change6_error(int ret, const struct lease6_rec *r, char *text, size_t len)
+int change6_error(int ret, const struct lease6_rec *r, char *text, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
@@ -240,50 +240,58 @@ HANDLER(cmd_lease6_add)
 
 /* lease6-update: the lease keeps its address; when its DUID now belongs
  * to another worker it moves there (move6_lease). */
+int lease6_update(struct dp_srv *s, const struct lease6_rec *r, bool force, bool *added)
+{
+	struct dhcp6_lease_filter f;
+	struct lease6_rec old;
+	unsigned owner = dhcp6_rec_owner(r, n_workers(s));
+	int holder;
+
+	filter_all(&f);
+	f.by_addr = true;
+	f.addr = r->addr;
+	holder = holder6_of(s, &f, &old);
+	if (added)
+		*added = holder == -ENOENT;
+	if (holder == -ENOENT && force)
+		return send6_one(s, owner, DP_MSG_ADD6, r);
+	if (holder < 0)
+		return holder;
+	if ((unsigned)holder == owner)
+		return send6_one(s, owner, DP_MSG_UPDATE6, r);
+	return move6_lease(s, (unsigned)holder, owner, &old, r);
+}
+
 HANDLER(cmd_lease6_update)
 {
 	struct dp_srv *s = ctx;
 	struct dhcp6_lease_filter f;
-	struct lease6_rec r, old;
+	struct lease6_rec r;
 	json_t *fc;
-	unsigned owner;
-	int ret, holder;
+	bool added;
+	int ret;
 
 	(void)out;
 	if (arg_get(args, "force-create", JSON_TRUE, &fc, text, len) < 0 ||
 	    lease6_args_locked(s, args, &r, &f, text, len))
 		return CTL_ERROR;
-	owner = dhcp6_rec_owner(&r, n_workers(s));
-	holder = holder6_of(s, &f, &old);
-	if (holder == -ENOENT && fc && json_is_true(fc))
-		ret = send6_one(s, owner, DP_MSG_ADD6, &r);
-	else if (holder < 0)
-		ret = holder;
-	else if ((unsigned)holder == owner)
-		ret = send6_one(s, owner, DP_MSG_UPDATE6, &r);
-	else
-		ret = move6_lease(s, (unsigned)holder, owner, &old, &r);
+	ret = lease6_update(s, &r, fc && json_is_true(fc), &added);
 	pthread_mutex_unlock(&s->lock);
 	if (ret)
 		return change6_error(ret, &r, text, len);
-	snprintf(text, len, holder < 0 ? "IPv6 lease added." : "IPv6 lease updated.");
+	snprintf(text, len, added ? "IPv6 lease added." : "IPv6 lease updated.");
 	return CTL_SUCCESS;
 }
 
 /* As Kea, one lease: the one lease6-get would answer. */
-HANDLER(cmd_lease6_del)
+long lease6_del(struct dp_srv *s, const struct dhcp6_lease_filter *sel)
 {
-	struct dp_srv *s = ctx;
-	struct dhcp6_lease_filter f;
+	struct dhcp6_lease_filter f = *sel;
 	struct lease6_rec one;
 	unsigned holder;
-	long n;
+	long n = find6(s, &f, &one, &holder);
 	int r;
 
-	(void)out;
-	if (lease6_selector(args, true, &f, text, len) || v6_locked(s, text, len))
-		return CTL_ERROR;
-	n = find6(s, &f, &one, &holder);
 	if (n > 0) {
 		int type = f.type;
 
@@ -294,6 +302,19 @@ HANDLER(cmd_lease6_del)
 		r = del6_all(s, &f, holder, holder + 1, &n);
 		n = r < 0 ? r : n;
 	}
+	return n;
+}
+
+HANDLER(cmd_lease6_del)
+{
+	struct dp_srv *s = ctx;
+	struct dhcp6_lease_filter f;
+	long n;
+
+	(void)out;
+	if (lease6_selector(args, true, &f, text, len) || v6_locked(s, text, len))
+		return CTL_ERROR;
+	n = lease6_del(s, &f);
 	pthread_mutex_unlock(&s->lock);
 	if (n < 0)
 		return msg_error((int)n, text, len);

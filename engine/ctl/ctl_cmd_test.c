@@ -738,6 +738,11 @@ const json_t *ctl_request_service(const struct ctl *c)
 	return fake_service;
 }
 
+bool ctl_request_peer(void)
+{
+	return false;
+}
+
 bool dp_workers_ready(const struct dp *dp)
 {
 	(void)dp;

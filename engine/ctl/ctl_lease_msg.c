@@ -23,6 +23,27 @@
 #include "lease_table.h"
 
 
+/* Whose changes the running command makes: the partner's when it came on
+ * the HA peer listener (or s->origin says so: dp_srv_lease4_apply), so
+ * the workers log them with origin HA and the HA link does not send them
+ * back; a control command's otherwise. */
+uint8_t msg_origin(const struct dp_srv *s)
+{
+	if (s->origin)
+		return s->origin;
+	return ctl_request_peer() ? LEASE_ORIGIN_HA : LEASE_ORIGIN_CONTROL;
+}
+
+/* A new message of the running command (its origin set). */
+static struct dp_msg *msg_new(struct dp_srv *s, enum dp_msg_kind kind, unsigned out_cap)
+{
+	struct dp_msg *m = dp_msg_new(kind, out_cap);
+
+	if (m)
+		m->origin = msg_origin(s);
+	return m;
+}
+
 static int rec_cmp(const void *a, const void *b)
 {
 	const struct lease_rec *x = a, *y = b;
@@ -108,7 +129,7 @@ static long query_fam(struct dp_srv *s, const struct lease_fam *fam, const void 
 		unsigned cap = fixed ? fixed : fam->count(dp->workers[w]) + 64;
 
 		for (tries = 0; tries < 4; tries++) {
-			m[w] = dp_msg_new(fam->query, cap ? cap : 1);
+			m[w] = msg_new(s, fam->query, cap ? cap : 1);
 			if (!m[w]) {
 				ret = -ENOMEM;
 				goto out;
@@ -194,7 +215,7 @@ static long post_range(struct dp_srv *s, const struct lease_fam *fam, enum dp_ms
 	/* every message exists before any is posted: a failed allocation
 	 * must not leave posted ones that nobody waits for or frees */
 	for (w = w0; w < w1; w++) {
-		m[w] = dp_msg_new(kind, 0);
+		m[w] = msg_new(s, kind, 0);
 		if (!m[w]) {
 			while (w-- > w0)
 				dp_msg_free(m[w]);
@@ -375,7 +396,7 @@ static int send_msg(struct dp_srv *s, unsigned w, struct dp_msg *m, bool durable
 static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r,
 		    uint32_t ref, bool durable, uint64_t *seq)
 {
-	struct dp_msg *m = dp_msg_new(kind, 0);
+	struct dp_msg *m = msg_new(s, kind, 0);
 
 	if (!m)
 		return -ENOMEM;
@@ -392,7 +413,7 @@ int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct l
 
 int send6_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease6_rec *r)
 {
-	struct dp_msg *m = dp_msg_new(kind, 0);
+	struct dp_msg *m = msg_new(s, kind, 0);
 
 	if (!m)
 		return -ENOMEM;
@@ -417,7 +438,7 @@ static int ask_holder(struct dp_srv *s, const struct lease_fam *fam, const void 
 	unsigned w;
 
 	for (w = w0; w < w1; w++) {
-		struct dp_msg *m = dp_msg_new(fam->query, 1);
+		struct dp_msg *m = msg_new(s, fam->query, 1);
 		int ret;
 
 		if (!m)
@@ -530,7 +551,7 @@ static long fetch_owners(void *arg, const uint32_t *addrs, const int *workers, u
 	for (w = 0; w < dp->n_workers; w++) {
 		if (!cnt[w])
 			continue;
-		m[w] = dp_msg_new(DP_MSG_FETCH, cnt[w]);
+		m[w] = msg_new(x->s, DP_MSG_FETCH, cnt[w]);
 		if (m[w])
 			m[w]->addrs = malloc(cnt[w] * sizeof(*m[w]->addrs));
 		if (!m[w] || !m[w]->addrs) {

@@ -58,6 +58,11 @@ struct dp_srv {
 	 * ask; NULL without a high-availability block.  Set by main before
 	 * the control channel starts. */
 	struct ha_service *ha;
+	/* The origin (enum lease_origin) of the lease changes being made, for
+	 * a caller that is no control request (dp_srv_lease4_apply: the HA
+	 * partner's); 0: the request's (ctl_lease_msg.c, msg_origin).  Under
+	 * lock. */
+	uint8_t origin;
 };
 /* HA sync: one of the partner's leases; the newer (by cltt) of it and
  * this server's stays.  An expired one, or one of a subnet this server

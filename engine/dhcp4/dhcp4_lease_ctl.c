@@ -8,6 +8,18 @@
 
 #include "dhcp4_priv.h"
 
+/* The origin this worker's control changes are logged with: the partner's
+ * (LEASE_ORIGIN_HA) while its message handler says so, else CONTROL. */
+static inline uint8_t ctl_origin(const struct dhcp4_worker *w)
+{
+	return w->ctl_origin ? w->ctl_origin : LEASE_ORIGIN_CONTROL;
+}
+
+void dhcp4_worker_set_ctl_origin(struct dhcp4_worker *w, uint8_t origin)
+{
+	w->ctl_origin = origin;
+}
+
 static bool filter_match(const struct dhcp4_lease_filter *f, const struct lease4 *l)
 {
 	unsigned i;
@@ -237,7 +249,7 @@ static int lease_put(struct dhcp4_worker *w, const struct lease_rec *r, enum put
 	}
 	dhcp4_gauge(w, l, +1);
 	lease_table_touch(w->lt, l);
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	*seq = dhcp4_log_commit(w, c, l, mode == PUT_REPLACE ? LEASE_OP_RENEW : LEASE_OP_ADD);
 	w->origin = LEASE_ORIGIN_CLIENT;
 	addr_own(w, l);                         /* adopt: the address is this worker's from here */
@@ -287,7 +299,7 @@ int dhcp4_lease_relog(struct dhcp4_worker *w, uint32_t addr, uint64_t *seq)
 	l = dhcp4_lease_at(w, addr);
 	if (!l)
 		return -ENOENT;
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	ret = dhcp4_persist(w, l, LEASE_OP_RENEW, seq);
 	w->origin = LEASE_ORIGIN_CLIENT;
 	return ret;
@@ -327,7 +339,7 @@ long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f,
 	if (!x.v)
 		return -ENOMEM;
 	filter_walk(w, f, del_collect, &x);
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	for (i = 0, done = 0; i < x.n; i++)
 		if (!dhcp4_lease_drop(w, x.v[i], LEASE_OP_DELETE))
 			done++;
@@ -343,7 +355,7 @@ unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max)
 {
 	unsigned total = 0, rounds = 0, n;
 
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	do {
 		n = dhcp4_expire(w, 256);
 		total += n;

@@ -206,6 +206,7 @@ struct dhcp4_worker {
 	struct lease_log *log;          /* every lease change, in order */
 	uint32_t durable;               /* log consumers that make a change durable */
 	uint8_t origin;                 /* enum lease_origin of the changes being made */
+	uint8_t ctl_origin;             /* that of a control message's changes (0: CONTROL) */
 	struct lease_table *lt;
 	uint32_t *cursor;               /* per pool scan hint */
 	uint32_t now;

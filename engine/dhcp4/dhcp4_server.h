@@ -228,6 +228,11 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 long dhcp4_lease_del(struct dhcp4_worker *w, const struct dhcp4_lease_filter *f, unsigned *left);
 /* Reclaim expired leases now (leases-reclaim), at most max. */
 unsigned dhcp4_lease_reclaim(struct dhcp4_worker *w, unsigned max);
+/* The origin (enum lease_origin) the lease-control calls here log their
+ * changes with, until set again: LEASE_ORIGIN_CONTROL (the default), or
+ * LEASE_ORIGIN_HA for the partner's updates, which the HA link does not
+ * send back.  The worker's message handler sets it per message. */
+void dhcp4_worker_set_ctl_origin(struct dhcp4_worker *w, uint8_t origin);
 
 /* ---- address owners and by-address operations (added) -------------------
  *

@@ -7,6 +7,18 @@
 
 #include "dhcp6_priv.h"
 
+/* The origin this worker's control changes are logged with: the partner's
+ * (LEASE_ORIGIN_HA) while its message handler says so, else CONTROL. */
+static inline uint8_t ctl_origin(const struct dhcp6_worker *w)
+{
+	return w->ctl_origin ? w->ctl_origin : LEASE_ORIGIN_CONTROL;
+}
+
+void dhcp6_worker_set_ctl_origin(struct dhcp6_worker *w, uint8_t origin)
+{
+	w->ctl_origin = origin;
+}
+
 static bool filter_match(const struct dhcp6_worker *w, const struct dhcp6_lease_filter *f,
 			 const struct lease6 *l)
 {
@@ -116,8 +128,8 @@ unsigned dhcp6_lease_query(struct dhcp6_worker *w, const struct dhcp6_lease_filt
 	return q.n;
 }
 
-int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
-		    uint64_t *seq)
+static int lease6_put(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
+		     uint64_t *seq)
 {
 	struct lease6_key k = { r->duid, r->duid_len, r->type, r->iaid };
 	bool pd = r->type == LEASE6_TYPE_PD;
@@ -132,7 +144,7 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 
 	*seq = 0;
 	w->hw_len = 0;
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	if (s < 0 || !r->duid_len || r->type > LEASE6_TYPE_PD)
 		return -EINVAL;
 	if (replace) {
@@ -172,8 +184,20 @@ int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool rep
 	dhcp6_lease_fill(w, l, r);
 	dhcp6_gauge(w, l, +1);
 	*seq = dhcp6_log_commit(w, c, l, replace ? LEASE_OP_RENEW : LEASE_OP_ADD);
-	w->origin = LEASE_ORIGIN_CLIENT;
 	return 0;
+}
+
+/* The origin is the control one for the whole call and the client's again
+ * on every way out: a refused add must not leave the next client's (or
+ * the expiry's) changes logged as the partner's. */
+int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
+		    uint64_t *seq)
+{
+	int ret;
+
+	ret = lease6_put(w, r, replace, seq);
+	w->origin = LEASE_ORIGIN_CLIENT;
+	return ret;
 }
 
 struct del_ctx {
@@ -199,7 +223,7 @@ long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f)
 	long done = 0;
 
 	w->hw_len = 0;
-	w->origin = LEASE_ORIGIN_CONTROL;
+	w->origin = ctl_origin(w);
 	for (;;) {
 		unsigned ok = 0;
 

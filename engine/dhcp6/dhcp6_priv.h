@@ -179,6 +179,7 @@ struct dhcp6_worker {
 	uint32_t durable;
 	bool commit;                    /* replies wait for their change to be durable */
 	uint8_t origin;                 /* enum lease_origin of the changes being made */
+	uint8_t ctl_origin;             /* that of a control message's changes (0: CONTROL) */
 	struct lease6_table *lt;
 	uint64_t *cursor;               /* per pool scan position */
 	/* Prepared for a reload (dhcp6_reconf.c): the runtime it switches

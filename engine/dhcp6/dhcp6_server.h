@@ -202,3 +202,7 @@ unsigned dhcp6_lease_query(struct dhcp6_worker *w, const struct dhcp6_lease_filt
 int dhcp6_lease_add(struct dhcp6_worker *w, const struct lease6_rec *r, bool replace,
 		    uint64_t *seq);
 long dhcp6_lease_del(struct dhcp6_worker *w, const struct dhcp6_lease_filter *f);
+/* The origin (enum lease_origin) dhcp6_lease_add and -del log their
+ * changes with, until set again: LEASE_ORIGIN_CONTROL (the default), or
+ * LEASE_ORIGIN_HA for the partner's updates (dhcp4_worker_set_ctl_origin). */
+void dhcp6_worker_set_ctl_origin(struct dhcp6_worker *w, uint8_t origin);

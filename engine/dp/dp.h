@@ -152,6 +152,8 @@ struct dp_msg {
 	enum dp_msg_kind kind;
 	uint32_t state;                 /* enum dp_msg_state, atomic */
 	int ret;                        /* 0 or -errno */
+	uint8_t origin;                 /* enum lease_origin of the changes it makes;
+					 * 0: LEASE_ORIGIN_CONTROL */
 	uint64_t seq;                   /* ADD/UPDATE/ADOPT/RELOG: log sequence;
 					 * HANDOVER: the old lease's last record */
 	uint64_t matched;               /* QUERY: matches; DEL/RECLAIM: leases handled */

@@ -781,8 +781,14 @@ static unsigned rerun_drain(struct dp_worker *w)
 
 static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 {
+	/* whose change it is: the HA partner's (logged so, never sent back)
+	 * or a control command's */
+	uint8_t origin = m->origin ? m->origin : LEASE_ORIGIN_CONTROL;
 	long n;
 
+	dhcp4_worker_set_ctl_origin(w->dw, origin);
+	if (w->dw6)
+		dhcp6_worker_set_ctl_origin(w->dw6, origin);
 	switch (m->kind) {
 	case DP_MSG_QUERY:
 		m->n = dhcp4_lease_query(w->dw, &m->filter, m->out, m->cap, &m->matched);
@@ -848,6 +854,9 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 	default:
 		m->ret = -EINVAL;
 	}
+	dhcp4_worker_set_ctl_origin(w->dw, LEASE_ORIGIN_CONTROL);
+	if (w->dw6)
+		dhcp6_worker_set_ctl_origin(w->dw6, LEASE_ORIGIN_CONTROL);
 }
 
 static unsigned msgs_drain(struct dp_worker *w)
