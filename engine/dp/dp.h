@@ -44,6 +44,14 @@
 
 struct wb;
 
+/* A range of seqs in one refusal (dp->ha_refq): flag, length - 1 (15
+ * bits), last seq (48 bits). */
+#define HA_REFQ_RANGE_MAX     (1u << 15)
+#define HA_REFQ_RANGE(lo, hi) ((1ull << 63) | ((uint64_t)((hi) - (lo)) << 48) | (hi))
+#define HA_REFQ_IS_RANGE(v)   (((v) >> 63) != 0)
+#define HA_REFQ_HI(v)         ((v) & ((1ull << 48) - 1))
+#define HA_REFQ_LO(v)         (HA_REFQ_HI(v) - (((v) >> 48) & (HA_REFQ_RANGE_MAX - 1)))
+
 struct dp_port {
 	uint16_t port_id;
 	unsigned iface;                 /* index into conf->ifaces */
@@ -226,7 +234,8 @@ struct dp {
 	 * (ha_refq[k], SP/SC, pushed before the watermark passes them): their
 	 * replies are dropped, as Kea drops them. */
 	uint32_t ha_need[2];
-	struct rte_ring *ha_refq[DP_MAX_WORKERS];
+	uint32_t ha_bit;                /* the HA thread's consumer bit (set before the workers run) */
+	struct rte_ring *ha_refq[DP_MAX_WORKERS];   /* a seq, or HA_REFQ_RANGE(lo, hi) */
 	/* Live reconfiguration (reload.c): the snapshot the workers pick up
 	 * (written by the control thread, read once per loop pass), their
 	 * quiescent states, and what earlier reloads replaced, freed once

@@ -136,6 +136,29 @@ int gate_refuse_as(struct gate *g, uint64_t seq, uint8_t why)
 	return -ENOENT;
 }
 
+unsigned gate_refuse_range(struct gate *g, uint32_t bits, uint64_t lo, uint64_t hi, uint8_t why)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < g->n_lanes; i++) {
+		struct gate_lane *l = &g->lanes[i];
+
+		if (!(l->need & bits))
+			continue;
+		for (uint32_t k = l->head; k != l->tail; k++) {
+			struct gate_item *it = &l->q[k & g->mask];
+
+			if (it->seq > hi)
+				break;
+			if (it->seq >= lo && !it->refused) {
+				it->refused = why;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
 void gate_snapshot(const struct gate *g, const struct lease_log *log, uint64_t *safe)
 {
 	for (unsigned i = 0; i < GATE_MAX_LANES; i++)

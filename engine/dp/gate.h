@@ -74,6 +74,10 @@ int gate_refuse(struct gate *g, uint64_t seq);
  * lease update or never got it). */
 enum { GATE_WHY_STORE = 1, GATE_WHY_HA = 2 };
 int gate_refuse_as(struct gate *g, uint64_t seq, uint8_t why);
+/* Every reply parked for a change lo..hi in a lane that waits for one of
+ * `bits` (a consumer that never saw those changes: its log lapped it)
+ * leaves refused.  How many were marked.  O(parked). */
+unsigned gate_refuse_range(struct gate *g, uint32_t bits, uint64_t lo, uint64_t hi, uint8_t why);
 
 /* gate_poll in two steps, for a caller that must learn of refusals up to
  * the watermarks it releases with: take the watermarks (one per lane,

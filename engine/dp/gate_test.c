@@ -194,6 +194,17 @@ static void test_refuse_why(void)
 	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 1);
 	CU_ASSERT_EQUAL(s.o[2], GATE_REFUSED);
 	CU_ASSERT_EQUAL(s.why[2], GATE_WHY_STORE);
+	/* a range the partner never saw: only the lanes that wait for it */
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &(struct gate_item){ .pkt = (void *)4, .seq = 4 }), 0);
+	CU_ASSERT_EQUAL(gate_park(g, STORE, &(struct gate_item){ .pkt = (void *)5, .seq = 5 }), 0);
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &(struct gate_item){ .pkt = (void *)6, .seq = 6 }), 0);
+	CU_ASSERT_EQUAL(gate_park(g, PEER, &(struct gate_item){ .pkt = (void *)9, .seq = 9 }), 0);
+	CU_ASSERT_EQUAL(gate_refuse_range(g, PEER, 5, 8, GATE_WHY_HA), 1);   /* 6 only */
+	lease_log_publish(log, 0, 9);
+	lease_log_publish(log, 1, 9);
+	CU_ASSERT_EQUAL(gate_poll(g, log, 0, emit, &s), 4);
+	for (unsigned i = 3; i < 7; i++)
+		CU_ASSERT_EQUAL(s.o[i], s.pkt[i] == 6 ? GATE_REFUSED : GATE_SEND);
 	gate_free(g);
 	lease_log_free(log);
 }

@@ -182,8 +182,15 @@ static unsigned ha_refusals_drain(struct dp_worker *w)
 	if (!q)
 		return 0;
 	while ((n = rte_ring_sc_dequeue_burst(q, seqs, RTE_DIM(seqs), NULL)) > 0) {
-		for (i = 0; i < n; i++)
-			(void)gate_refuse_as(w->gate, (uint64_t)(uintptr_t)seqs[i], GATE_WHY_HA);
+		for (i = 0; i < n; i++) {
+			uint64_t v = (uint64_t)(uintptr_t)seqs[i];
+
+			if (HA_REFQ_IS_RANGE(v))
+				(void)gate_refuse_range(w->gate, w->dp->ha_bit, HA_REFQ_LO(v),
+							HA_REFQ_HI(v), GATE_WHY_HA);
+			else
+				(void)gate_refuse_as(w->gate, v, GATE_WHY_HA);
+		}
 		all += n;
 	}
 	return all;
