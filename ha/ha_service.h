@@ -91,7 +91,7 @@ int ha_service_start(struct ha_service *svc, uint64_t now_ms);
 /* The descriptors to poll (the wakeup eventfd first, then each
  * connection with a socket): how many were written, at most max
  * (HA_SERVICE_POLLFDS_MAX always suffices). */
-#define HA_SERVICE_POLLFDS_MAX 5
+#define HA_SERVICE_POLLFDS_MAX 7
 unsigned ha_service_pollfds(struct ha_service *svc, struct pollfd *out, unsigned max);
 /* Milliseconds the HA thread may sleep: until the next heartbeat or
  * connection deadline; 0 when there is work now, -1 when nothing is due. */
