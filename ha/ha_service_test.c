@@ -1198,6 +1198,26 @@ static int kea_partner(bool kea_primary, uint16_t kea_port, uint16_t my_port)
 	if (info.state != HA_ST_HOT_STANDBY || info.partner != HA_ST_HOT_STANDBY ||
 	    info.syncs_done < 1 || !has_lease(me, BASE + 50))
 		goto out;
+	/* Lease updates to Kea, one at a time: two updates, a delete of one,
+	 * a delete of a lease Kea does not have (3: not a failure). */
+	{
+		static const uint8_t ops[4] = { LEASE_OP_ADD, LEASE_OP_RENEW, LEASE_OP_RELEASE,
+						LEASE_OP_DELETE };
+		static const unsigned ad[4] = { 20, 21, 20, 30 };
+		struct ha_update_done out[4];
+		int prc[4];
+		unsigned n, ok = 0;
+
+		push_all(me, ops, ad, 4, 1, prc);
+		n = collect(me, out, 4);
+		for (unsigned i = 0; i < n; i++)
+			ok += out[i].ok && out[i].tag == 1 + i && prc[i] == 0;
+		ha_service_info(me->svc, 4, &info);
+		printf("lease updates to Kea: %u of 4 ok in order, %lu requests, bulk %d\n", ok,
+		       (unsigned long)info.update_requests, info.partner_bulk);
+		if (ok != 4 || info.partner_bulk || info.update_requests != 4)
+			goto out;
+	}
 	printf("HOT-STANDBY REACHED\n");
 	fflush(stdout);
 	t0 = mono_ms();
