@@ -126,7 +126,7 @@ static bool same_addr(int fam, const struct upd_entry *e, const struct ha_failed
 static void answer(struct ha_service *s, struct rel *r, const struct upd_req *req,
 		   const struct ha_http_result *hr)
 {
-	static struct ha_failed_lease fl[HA_UPDATE_BATCH];	/* the HA thread's */
+	struct ha_failed_lease fl[HA_UPDATE_BATCH];	/* 10 KiB */
 	struct upd_queue *q = &r->upd;
 	struct ha_answer a;
 	char err[160];
