@@ -505,13 +505,15 @@ json_t *ha_msg_lease6_del(const struct lease6_rec *r)
 	return lease_command("lease6-del", 6, ha_msg_lease6_json(r, true), false);
 }
 
-static json_t *lease6_list(const struct lease6_rec *v, size_t n)
+/* A list of leases in the HA form: n records of `size` bytes at v, each
+ * turned into JSON by `one`.  NULL: out of memory. */
+static json_t *lease_list(const void *v, size_t n, size_t size, json_t *(*one)(const void *r))
 {
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; a && i < n; i++) {
-		if (json_array_append_new(a, ha_msg_lease6_json(&v[i], true))) {
+		if (json_array_append_new(a, one((const char *)v + i * size))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -519,13 +521,36 @@ static json_t *lease6_list(const struct lease6_rec *v, size_t n)
 	return a;
 }
 
+static json_t *lease4_ha(const void *r)
+{
+	return ha_msg_lease4_json(r, true);
+}
+
+static json_t *lease6_ha(const void *r)
+{
+	return ha_msg_lease6_json(r, true);
+}
+
+/* {"deleted-leases": [..], "leases": [..]} as the command `name`. */
+static json_t *bulk_apply(const char *name, int fam, json_t *upd, json_t *del)
+{
+	json_t *a = json_pack("{s:o, s:o}", "deleted-leases", del, "leases", upd);
+
+	return a ? command(name, fam, a) : NULL;
+}
+
 json_t *ha_msg_lease6_bulk_apply(const struct lease6_rec *upd, size_t n_upd,
 				 const struct lease6_rec *del, size_t n_del)
 {
-	json_t *a = json_pack("{s:o, s:o}", "deleted-leases", lease6_list(del, n_del),
-			      "leases", lease6_list(upd, n_upd));
+	return bulk_apply("lease6-bulk-apply", 6, lease_list(upd, n_upd, sizeof(*upd), lease6_ha),
+			  lease_list(del, n_del, sizeof(*del), lease6_ha));
+}
 
-	return a ? command("lease6-bulk-apply", 6, a) : NULL;
+json_t *ha_msg_lease4_bulk_apply(const struct lease_rec *upd, size_t n_upd,
+				 const struct lease_rec *del, size_t n_del)
+{
+	return bulk_apply("lease4-bulk-apply", 4, lease_list(upd, n_upd, sizeof(*upd), lease4_ha),
+			  lease_list(del, n_del, sizeof(*del), lease4_ha));
 }
 
 static json_t *get_page(const char *name, int fam, const char *from, uint32_t limit)
@@ -640,6 +665,8 @@ int ha_msg_heartbeat_answer(const struct ha_answer *a, struct ha_heartbeat *hb, 
 		return -1;
 	hb->has_unsent = ret > 0;
 	hb->unsent_update_count = ret > 0 ? unsent : 0;
+	/* Peregrine's capability; Kea neither sends nor reads it */
+	hb->bulk_apply = json_is_true(json_object_get(a->args, HA_MSG_BULK_KEY));
 	/* as Kea: scopes that are missing or malformed are not a failed heartbeat */
 	scopes = json_object_get(a->args, "scopes");
 	if (!json_is_array(scopes))
@@ -730,6 +757,67 @@ long ha_msg_bulk_apply_failed(const struct ha_answer *a, char *err, size_t elen)
 	d = json_object_get(a->args, "failed-deleted-leases");
 	return (long)(json_is_array(f) ? json_array_size(f) : 0) +
 	       (long)(json_is_array(d) ? json_array_size(d) : 0);
+}
+
+/* The entries of one failed list: each a failure unless it is a delete
+ * the peer did not have (result 3).  n so far, or -1. */
+static long failed_list(const json_t *list, bool deleted, int fam, struct ha_failed_lease *out,
+			size_t max, long n, char *err, size_t elen)
+{
+	const json_t *e;
+	size_t i;
+
+	if (!list)
+		return n;
+	if (!json_is_array(list))
+		return ferr(err, elen, "'%s' is not a list",
+			    deleted ? "failed-deleted-leases" : "failed-leases");
+	json_array_foreach(list, i, e) {
+		const char *ip = json_string_value(json_object_get(e, "ip-address"));
+		json_t *res = json_object_get(e, "result");
+		struct ha_failed_lease f = { .deleted = deleted,
+			.result = json_is_integer(res) ? (int)json_integer_value(res) : HA_RESULT_ERROR };
+		struct in_addr a4;
+		uint8_t b[16];
+
+		if (deleted && f.result == HA_RESULT_EMPTY)
+			continue;		/* not found: gone already */
+		if (!ip)
+			return ferr(err, elen, "failed lease %zu without 'ip-address'", i);
+		if (fam == 4 && inet_pton(AF_INET, ip, &a4) == 1)
+			f.addr4 = ntohl(a4.s_addr);
+		else if (fam == 6 && inet_pton(AF_INET6, ip, b) == 1)
+			f.addr6 = lease_addr6_load(b);
+		else
+			return ferr(err, elen, "failed lease %zu: \"%.60s\" is no IPv%d address", i,
+				    ip, fam);
+		if ((size_t)n < max)
+			out[n] = f;
+		n++;
+	}
+	return n;
+}
+
+long ha_msg_bulk_apply_failures(const struct ha_answer *a, int fam, struct ha_failed_lease *out,
+				size_t max, char *err, size_t elen)
+{
+	long n;
+
+	if (a->result != HA_RESULT_SUCCESS && a->result != HA_RESULT_EMPTY)
+		return failed(a, err, elen);
+	if (!json_is_object(a->args))
+		return 0;
+	n = failed_list(json_object_get(a->args, "failed-leases"), false, fam, out, max, 0, err,
+			elen);
+	if (n < 0)
+		return -1;
+	return failed_list(json_object_get(a->args, "failed-deleted-leases"), true, fam, out, max, n,
+			   err, elen);
+}
+
+int ha_msg_heartbeat_bulk(json_t *args)
+{
+	return json_object_set_new(args, HA_MSG_BULK_KEY, json_true()) ? -1 : 0;
 }
 
 /* ---- HTTP dates ------------------------------------------------------------ */

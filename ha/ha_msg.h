@@ -12,7 +12,8 @@
  *     "force-create": true;
  *   - DHCPv6 updates go as lease6-bulk-apply ({"leases": [..],
  *     "deleted-leases": [..]}), as Kea 2.2 sends them; Kea 2.2 has no
- *     lease4-bulk-apply (one lease4-update per lease);
+ *     lease4-bulk-apply (one lease4-update per lease): Peregrine's own
+ *     lease4-bulk-apply goes only to a Peregrine partner;
  *   - an answer is a JSON array of one {"result", "text", "arguments"}.
  *
  * Builders return a new json_t (NULL: out of memory); ha_msg_text turns
@@ -58,6 +59,11 @@ json_t *ha_msg_lease6_update(const struct lease6_rec *r);  /* force-create */
 json_t *ha_msg_lease6_del(const struct lease6_rec *r);
 json_t *ha_msg_lease6_bulk_apply(const struct lease6_rec *upd, size_t n_upd,
 				 const struct lease6_rec *del, size_t n_del);
+/* Peregrine's lease4-bulk-apply, the same shape as lease6-bulk-apply
+ * ({"leases": [..], "deleted-leases": [..]}); only a partner whose
+ * heartbeat answer carries HA_MSG_BULK_KEY gets it (Kea 2.2 has none). */
+json_t *ha_msg_lease4_bulk_apply(const struct lease_rec *upd, size_t n_upd,
+				 const struct lease_rec *del, size_t n_del);
 
 /* A lease as Kea's toElement() writes it, with "expire" instead of "cltt"
  * when `expire` (the HA form), else with "cltt" (lease*-get answers). */
@@ -93,7 +99,16 @@ struct ha_heartbeat {
 	char scopes[HA_MAX_SCOPES][HA_NAME_MAX];
 	bool has_unsent;             /* "unsent-update-count" present (Kea >= 2.0) */
 	uint64_t unsent_update_count;
+	bool bulk_apply;             /* HA_MSG_BULK_KEY: true (a Peregrine partner) */
 };
+
+/* The heartbeat answer's capability key: the server takes lease4- and
+ * lease6-bulk-apply batches, pipelined.  Kea 2.2 reads only the keys it
+ * knows from a heartbeat answer ("state", "date-time", "scopes",
+ * "unsent-update-count"), so the key costs nothing toward Kea. */
+#define HA_MSG_BULK_KEY "peregrine-bulk-apply"
+/* Add it (true) to heartbeat answer arguments: 0, or -1 (out of memory). */
+int ha_msg_heartbeat_bulk(json_t *args);
 
 /* 0, or -1 (err): a failed result, "state" or "date-time" missing, not a
  * string, a date not in RFC 1123 form; "scopes" as Kea: wrong or missing
@@ -113,6 +128,22 @@ long ha_msg_lease6_page(const struct ha_answer *a, struct lease6_rec **out, char
  * ("failed-leases" + "failed-deleted-leases"), -1 (err) on a failed
  * result. */
 long ha_msg_bulk_apply_failed(const struct ha_answer *a, char *err, size_t elen);
+
+/* Which leases a bulk apply (or a one-lease lease6-bulk-apply) failed:
+ * the entries of "failed-leases" and "failed-deleted-leases" (each names
+ * its "ip-address"), except deletes the peer reports as not found
+ * (result 3: the lease is gone, which a delete asked for).  Returns how
+ * many (up to max written to out), or -1 (err): a failed result, an
+ * entry whose address does not parse (then the caller cannot tell which
+ * lease failed). */
+struct ha_failed_lease {
+	bool deleted;                /* from "failed-deleted-leases" */
+	int result;                  /* the entry's "result" (1 when absent) */
+	uint32_t addr4;              /* fam 4, host order */
+	struct lease_addr6 addr6;    /* fam 6 */
+};
+long ha_msg_bulk_apply_failures(const struct ha_answer *a, int fam, struct ha_failed_lease *out,
+				size_t max, char *err, size_t elen);
 
 /* RFC 1123 date ("Mon, 07 Dec 2026 03:15:26 GMT") <-> epoch seconds.
  * Parsing also takes RFC 850 and asctime forms, as HTTP/1.1 asks. */

@@ -565,6 +565,99 @@ static void test_lease6_messages(void)
 	json_decref(l);
 }
 
+/* Peregrine's lease4-bulk-apply, its answer's failed lists, and the
+ * heartbeat capability key. */
+static void test_bulk_apply4(void)
+{
+	struct lease_rec r[2], back;
+	struct ha_failed_lease fl[4];
+	struct ha_answer a;
+	struct ha_heartbeat hb;
+	char err[160];
+	json_t *m, *l, *e;
+	size_t i;
+
+	captured_lease(&r[0]);
+	captured_lease(&r[1]);
+	r[1].addr++;
+	m = ha_msg_lease4_bulk_apply(r, 2, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "command")), "lease4-bulk-apply");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(m, "service"), 0)),
+			       "dhcp4");
+	l = json_object_get(m, "arguments");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(l, "deleted-leases")), 0);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(l, "leases")), 2);
+	json_array_foreach(json_object_get(l, "leases"), i, e) {
+		CU_ASSERT_EQUAL(ha_msg_lease4_from_json(e, true, 0, &back, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(memcmp(&r[i], &back, sizeof(back)), 0);
+		CU_ASSERT_PTR_NOT_NULL(json_object_get(e, "expire"));   /* the HA form */
+	}
+	json_decref(m);
+	m = ha_msg_lease4_bulk_apply(NULL, 0, &r[1], 1);
+	l = json_object_get(m, "arguments");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(l, "leases")), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
+		json_object_get(l, "deleted-leases"), 0), "ip-address")), "198.18.1.101");
+	json_decref(m);
+
+	/* which failed: a refused update, a refused delete; a delete not
+	 * found (3) is no failure */
+	static const char ans[] =
+		"[{\"result\":0,\"text\":\"Bulk apply of 1 IPv4 leases completed.\",\"arguments\":{"
+		"\"failed-leases\":[{\"ip-address\":\"198.18.1.7\",\"result\":1,"
+		"\"error-message\":\"no subnet\"}],"
+		"\"failed-deleted-leases\":[{\"ip-address\":\"198.18.1.8\",\"result\":3},"
+		"{\"ip-address\":\"198.18.1.9\",\"result\":1}]}}]";
+	CU_ASSERT_EQUAL_FATAL(ANSWER(ans, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(ha_msg_bulk_apply_failures(&a, 4, fl, 4, err, sizeof(err)), 2);
+	CU_ASSERT_EQUAL(fl[0].addr4, 0xc6120107u);
+	CU_ASSERT_FALSE(fl[0].deleted);
+	CU_ASSERT_EQUAL(fl[0].result, 1);
+	CU_ASSERT_EQUAL(fl[1].addr4, 0xc6120109u);
+	CU_ASSERT_TRUE(fl[1].deleted);
+	/* fewer slots than failures: the count still says how many */
+	CU_ASSERT_EQUAL(ha_msg_bulk_apply_failures(&a, 4, fl, 1, err, sizeof(err)), 2);
+	ha_answer_free(&a);
+	/* Kea's v6 answer: only a not-found delete, result 3 (nothing applied) */
+	CU_ASSERT_EQUAL_FATAL(ANSWER("[{\"result\":3,\"arguments\":{\"failed-deleted-leases\":"
+				     "[{\"ip-address\":\"2001:db8:1::5\",\"type\":\"IA_NA\","
+				     "\"result\":3}]}}]", &a), 0);
+	CU_ASSERT_EQUAL(ha_msg_bulk_apply_failures(&a, 6, fl, 4, err, sizeof(err)), 0);
+	ha_answer_free(&a);
+	CU_ASSERT_EQUAL_FATAL(ANSWER("[{\"result\":0,\"arguments\":{\"failed-leases\":"
+				     "[{\"ip-address\":\"2001:db8:1::6\",\"result\":1}]}}]", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(ha_msg_bulk_apply_failures(&a, 6, fl, 4, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(fl[0].addr6.hi, 0x20010db800010000ull);
+	CU_ASSERT_EQUAL(fl[0].addr6.lo, 6);
+	ha_answer_free(&a);
+	/* a failed result, an entry without an address: -1 */
+	CU_ASSERT_EQUAL_FATAL(ANSWER("[{\"result\":1,\"text\":\"bad\"}]", &a), 0);
+	CU_ASSERT_EQUAL(ha_msg_bulk_apply_failures(&a, 4, fl, 4, err, sizeof(err)), -1);
+	ha_answer_free(&a);
+	CU_ASSERT_EQUAL_FATAL(ANSWER("[{\"result\":0,\"arguments\":{\"failed-leases\":"
+				     "[{\"result\":1}]}}]", &a), 0);
+	CU_ASSERT_EQUAL(ha_msg_bulk_apply_failures(&a, 4, fl, 4, err, sizeof(err)), -1);
+	ha_answer_free(&a);
+
+	/* the capability: absent in Kea's answer, true in ours */
+	CU_ASSERT_EQUAL_FATAL(ANSWER(k_heartbeat_answer_hs, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(ha_msg_heartbeat_answer(&a, &hb, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(hb.bulk_apply);
+	ha_answer_free(&a);
+	l = ha_msg_heartbeat_args("hot-standby", NULL, 0, 1796613330, 7);
+	CU_ASSERT_EQUAL_FATAL(ha_msg_heartbeat_bulk(l), 0);
+	CU_ASSERT(json_is_true(json_object_get(l, HA_MSG_BULK_KEY)));
+	m = ha_msg_answer(0, "HA peer status returned.", l);
+	char *t = ha_msg_text(m);
+	CU_ASSERT_EQUAL_FATAL(ANSWER(t, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(ha_msg_heartbeat_answer(&a, &hb, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(hb.bulk_apply);
+	CU_ASSERT_EQUAL(hb.unsent_update_count, 7);
+	ha_answer_free(&a);
+	free(t);
+	json_decref(m);
+}
+
 static void test_http_dates(void)
 {
 	int64_t t;
@@ -599,6 +692,7 @@ int main(void)
 	CU_add_test(s, "lease4 argument checks", test_lease4_checks);
 	CU_add_test(s, "lease4 round trip", test_lease4_round_trip);
 	CU_add_test(s, "lease6 messages", test_lease6_messages);
+	CU_add_test(s, "lease4-bulk-apply, failed leases, bulk capability", test_bulk_apply4);
 	CU_add_test(s, "HTTP dates", test_http_dates);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -1,5 +1,6 @@
 /* The HA service core: heartbeats, the state machine and a minimal lease
- * sync over the peer link, one relationship per family (ha_service.h). */
+ * sync over the peer link, one relationship per family (ha_service.h).
+ * The lease updates are in ha_update.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,67 +10,8 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 
-#include "ha_http.h"
 #include "ha_msg.h"
-#include "ha_service.h"
-
-/* What the command connection has in flight. */
-enum req {
-	REQ_NONE,
-	REQ_SYNC_DISABLE,	/* dhcp-disable origin ha-partner */
-	REQ_SYNC_PAGE,		/* lease*-get-page */
-	REQ_SYNC_NOTIFY,	/* ha-sync-complete-notify */
-	REQ_SYNC_ENABLE,	/* dhcp-enable: notify refused, or sync failed */
-	REQ_RESET,		/* ha-reset */
-	REQ_MAINT,		/* ha-maintenance-notify */
-};
-
-/* Steps of a running sync. */
-enum sync_step { SY_IDLE, SY_DISABLE, SY_PAGE, SY_NOTIFY, SY_ENABLE };
-
-/* An operator's maintenance request waiting for the partner's answer. */
-struct maint_wait {
-	bool active, cancel, done;
-	enum ha_event outcome;		/* HA_EV_MAINT_*_OK / _FAILED / _REFUSED */
-	char partner_text[160];
-};
-
-struct rel {
-	int fam;			/* 4 or 6; 0: not run */
-	struct ha_sm sm;
-	struct ha_comm *comm;
-	struct ha_http_conn *hb;	/* heartbeats */
-	struct ha_http_conn *cmd;	/* sync and commands */
-	bool hb_inflight;
-	uint64_t next_hb_ms;
-	enum req cmd_req;		/* REQ_NONE: the command connection is idle */
-	/* sync */
-	enum sync_step sync;
-	bool sync_ok;			/* with SY_ENABLE: the leases came */
-	bool have_from;
-	uint32_t from4;
-	struct lease_addr6 from6;
-	/* work asked for by a step, done by the poll */
-	bool want_reset, backlog_due;
-	struct maint_wait maint;
-	/* what the ops were last told */
-	bool service;
-	unsigned scopes;
-	struct ha_service_info stats;
-};
-
-struct ha_service {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* maintenance answers */
-	const struct conf_ha *ha;
-	const struct conf_ha_peer *me, *partner;
-	struct ha_sm_config cfg;
-	struct ha_service_ops ops;
-	int wake_fd;
-	bool started;
-	uint64_t now_ms;		/* the last poll's (commands step with it) */
-	struct rel rel[2];		/* [0] DHCPv4, [1] DHCPv6 */
-};
+#include "ha_service_int.h"
 
 /* ---- helpers ---- */
 
@@ -242,8 +184,10 @@ static void carry_out(struct ha_service *s, struct rel *r, const struct ha_sm_re
 		r->sync_ok = false;
 		r->have_from = false;
 	}
+	if (res->actions & HA_ACT_CLEAR_BACKLOG)
+		upd_backlog_clear(r);
 	if (res->actions & HA_ACT_SEND_BACKLOG)
-		r->backlog_due = true;	/* no backlog is kept yet: sent at once */
+		upd_backlog_send(r);
 	if (res->actions & HA_ACT_SEND_RESET)
 		r->want_reset = true;
 	if (res->from != res->to && s->ops.state_changed)
@@ -255,14 +199,14 @@ static int step(struct ha_service *s, struct rel *r, enum ha_event ev, struct ha
 	struct ha_sm_view v;
 	int rc;
 
-	ha_comm_view(r->comm, s->now_ms, r->service, false, &v);
+	ha_comm_view(r->comm, s->now_ms, r->service, r->upd.backlog_overflown, &v);
 	rc = ha_sm_step(&s->cfg, &r->sm, &v, ev, res);
 	if (rc == 0)
 		carry_out(s, r, res);
 	return rc;
 }
 
-static void step_quiet(struct ha_service *s, struct rel *r, enum ha_event ev)
+void ha_svc_step(struct ha_service *s, struct rel *r, enum ha_event ev)
 {
 	struct ha_sm_result res;
 
@@ -289,6 +233,7 @@ static bool heartbeat_parse(struct ha_service *s, struct rel *r, const struct ha
 		ha_comm_set_partner_time(r->comm, hb.date_time, wall_now(s));
 		if (hb.has_unsent)
 			ha_comm_set_partner_unsent(r->comm, hb.unsent_update_count);
+		r->stats.partner_bulk = hb.bulk_apply;
 		ok = true;
 	}
 	ha_answer_free(&a);
@@ -306,12 +251,12 @@ static void heartbeat_done(struct ha_service *s, struct rel *r, const struct ha_
 		ha_comm_set_partner_state(r->comm, HA_ST_UNAVAILABLE);
 		r->stats.heartbeats_failed++;
 	}
-	step_quiet(s, r, HA_EV_HEARTBEAT);
+	ha_svc_step(s, r, HA_EV_HEARTBEAT);
 }
 
 /* ---- the command connection ---- */
 
-static bool send_msg(struct ha_http_conn *c, json_t *msg)
+bool ha_svc_send(struct ha_http_conn *c, json_t *msg)
 {
 	char *body = msg && c ? ha_msg_text(msg) : NULL;
 	int64_t id = body ? ha_http_conn_send(c, body, strlen(body)) : -ENOMEM;
@@ -336,11 +281,15 @@ static int answer_of(const struct ha_http_result *hr, struct ha_answer *a)
 static void sync_end(struct ha_service *s, struct rel *r, bool ok)
 {
 	r->sync = SY_IDLE;
+	/* The partner's leases are ours now: what it missed of ours is
+	 * repaired by its own sync, as Kea counts it (cleared on success). */
+	if (ok)
+		ha_comm_unsent_clear(r->comm);
 	if (ok)
 		r->stats.syncs_done++;
 	else
 		r->stats.syncs_failed++;
-	step_quiet(s, r, ok ? HA_EV_SYNC_DONE : HA_EV_SYNC_FAILED);
+	ha_svc_step(s, r, ok ? HA_EV_SYNC_DONE : HA_EV_SYNC_FAILED);
 }
 
 /* A sync step failed: the partner gets its service back (dhcp-enable),
@@ -439,7 +388,7 @@ static void cmd_done(struct ha_service *s, struct rel *r, const struct ha_http_r
 			sync_end(s, r, r->sync_ok);
 		break;
 	case REQ_RESET:
-		step_quiet(s, r, result == HA_RESULT_SUCCESS ? HA_EV_RESET_SENT : HA_EV_RESET_FAILED);
+		ha_svc_step(s, r, result == HA_RESULT_SUCCESS ? HA_EV_RESET_SENT : HA_EV_RESET_FAILED);
 		break;
 	case REQ_MAINT: {
 		enum ha_event ev;
@@ -512,7 +461,7 @@ static void cmd_next(struct ha_service *s, struct rel *r)
 	}
 	if (req == REQ_NONE)
 		return;
-	if (send_msg(r->cmd, msg)) {
+	if (ha_svc_send(r->cmd, msg)) {
 		r->cmd_req = req;
 		return;
 	}
@@ -527,7 +476,7 @@ static void cmd_next(struct ha_service *s, struct rel *r)
 		sync_end(s, r, false);
 		break;
 	case REQ_RESET:
-		step_quiet(s, r, HA_EV_RESET_FAILED);
+		ha_svc_step(s, r, HA_EV_RESET_FAILED);
 		break;
 	case REQ_MAINT:
 		maint_done(s, r, r->maint.cancel ? HA_EV_MAINT_CANCEL_FAILED
@@ -540,8 +489,10 @@ static void cmd_next(struct ha_service *s, struct rel *r)
 
 /* ---- lifecycle ---- */
 
-static struct ha_http_conn *conn_to(const struct conf_ha_peer *p, int fam, unsigned timeout_ms)
+struct ha_http_conn *ha_svc_conn(const struct ha_service *s, int fam, unsigned timeout_ms,
+				 unsigned pipeline)
 {
+	const struct conf_ha_peer *p = s->partner;
 	const struct conf_ha_url *u = fam == 6 ? &p->url6 : &p->url;
 	struct ha_http_params hp = {
 		.host = u->host,
@@ -551,7 +502,7 @@ static struct ha_http_conn *conn_to(const struct conf_ha_peer *p, int fam, unsig
 		.password = p->basic_auth_user[0] ? p->basic_auth_password : NULL,
 		.connect_timeout_ms = timeout_ms < 2000 ? timeout_ms : 2000,
 		.response_timeout_ms = timeout_ms,
-		.max_pipeline = 1,	/* Kea's listener takes one at a time */
+		.max_pipeline = pipeline,	/* Kea's listener takes one at a time */
 	};
 
 	return ha_http_conn_new(&hp);
@@ -575,10 +526,10 @@ static int rel_init(struct ha_service *s, struct rel *r, int fam, uint64_t now_m
 	 * interrupted anyway: its answer is not waited for longer.  A sync
 	 * page may take sync-timeout. */
 	if (!s->partner)
-		return 0;	/* passive-backup: nobody to talk to */
-	r->hb = conn_to(s->partner, fam, ha->max_response_delay);
-	r->cmd = conn_to(s->partner, fam, ha->sync_timeout);
-	return r->hb && r->cmd ? 0 : -1;
+		return upd_init(s, r);	/* passive-backup: nobody to talk to */
+	r->hb = ha_svc_conn(s, fam, ha->max_response_delay, 1);
+	r->cmd = ha_svc_conn(s, fam, ha->sync_timeout, 1);
+	return r->hb && r->cmd && upd_init(s, r) == 0 ? 0 : -1;
 }
 
 static void rel_free(struct rel *r)
@@ -589,6 +540,7 @@ static void rel_free(struct rel *r)
 		ha_http_conn_free(r->hb);
 	if (r->cmd)
 		ha_http_conn_free(r->cmd);
+	upd_free(r);
 }
 
 struct ha_service *ha_service_create(const struct ha_service_params *p, uint64_t now_ms)
@@ -673,7 +625,7 @@ int ha_service_start(struct ha_service *s, uint64_t now_ms)
 		/* Communication counts from the start, as in Kea. */
 		ha_comm_poke(r->comm, now_ms);
 		r->service = true;	/* as the server starts: serving */
-		step_quiet(s, r, HA_EV_START);
+		ha_svc_step(s, r, HA_EV_START);
 		r->next_hb_ms = now_ms;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -691,9 +643,9 @@ unsigned ha_service_pollfds(struct ha_service *s, struct pollfd *out, unsigned m
 	pthread_mutex_lock(&s->lock);
 	out[n++] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 	for (unsigned i = 0; i < 2; i++) {
-		struct ha_http_conn *cs[2] = { s->rel[i].hb, s->rel[i].cmd };
+		struct ha_http_conn *cs[3] = { s->rel[i].hb, s->rel[i].cmd, s->rel[i].upd.conn };
 
-		for (unsigned k = 0; k < 2 && s->rel[i].fam; k++) {
+		for (unsigned k = 0; k < 3 && s->rel[i].fam; k++) {
 			short ev = 0;
 			int fd = cs[k] ? ha_http_conn_pollfd(cs[k], &ev) : -1;
 
@@ -726,8 +678,9 @@ int ha_service_timeout_ms(struct ha_service *s, uint64_t now_ms)
 			continue;
 		t = min_timeout(t, ha_http_conn_timeout(r->hb));
 		t = min_timeout(t, ha_http_conn_timeout(r->cmd));
-		if (r->backlog_due || (r->cmd_req == REQ_NONE &&
-				       (r->sync != SY_IDLE || r->want_reset || r->maint.active)))
+		t = min_timeout(t, ha_http_conn_timeout(r->upd.conn));
+		if (upd_due(s, r) || (r->cmd_req == REQ_NONE &&
+				      (r->sync != SY_IDLE || r->want_reset || r->maint.active)))
 			t = 0;
 		if (!r->hb_inflight && ha_sm_heartbeats(&s->cfg, &r->sm)) {
 			uint64_t due = r->next_hb_ms > now_ms ? r->next_hb_ms - now_ms : 0;
@@ -757,6 +710,7 @@ static void rel_poll(struct ha_service *s, struct rel *r, const struct pollfd *f
 
 	if (!r->hb) {
 		cmd_next(s, r);	/* fails what needs the partner */
+		upd_poll(s, r, 0);
 		return;
 	}
 	ha_http_conn_process(r->hb, revents_of(fds, n, r->hb));
@@ -770,13 +724,11 @@ static void rel_poll(struct ha_service *s, struct rel *r, const struct pollfd *f
 		cmd_done(s, r, &hr);
 		free(hr.body);
 	}
-	if (r->backlog_due) {
-		r->backlog_due = false;
-		step_quiet(s, r, HA_EV_BACKLOG_SENT);
-	}
+	/* Updates before the heartbeat: a failed delivery asks for one now. */
+	upd_poll(s, r, revents_of(fds, n, r->upd.conn));
 	cmd_next(s, r);
 	if (!r->hb_inflight && ha_sm_heartbeats(&s->cfg, &r->sm) && s->now_ms >= r->next_hb_ms) {
-		if (send_msg(r->hb, ha_msg_heartbeat(r->fam))) {
+		if (ha_svc_send(r->hb, ha_msg_heartbeat(r->fam))) {
 			r->hb_inflight = true;
 		} else {
 			r->next_hb_ms = s->now_ms + s->ha->heartbeat_delay;
@@ -850,6 +802,10 @@ int ha_service_heartbeat_answer(struct ha_service *s, int fam, json_t **args, ch
 	*args = ha_msg_heartbeat_args(ha_state_name(r->sm.state), names, n, wall_now(s),
 				      ha_comm_unsent(r->comm));
 	pthread_mutex_unlock(&s->lock);
+	if (*args && ha_msg_heartbeat_bulk(*args) != 0) {
+		json_decref(*args);
+		*args = NULL;
+	}
 	if (!*args) {
 		put_text(text, textlen, "out of memory");
 		return HA_RESULT_ERROR;
@@ -962,9 +918,11 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 		return -EINVAL;
 	}
 	ha_comm_report(r->comm, s->now_ms, &rep);
-	local = json_pack("{s:s, s:o, s:s}", "role", ha_role_name(role_of(s->me->role)),
+	/* unsent-update-count: Peregrine's, as its heartbeat answer says it */
+	local = json_pack("{s:s, s:o, s:s, s:I}", "role", ha_role_name(role_of(s->me->role)),
 			  "scopes", scopes_json(s->ha, r->sm.scopes),
-			  "state", ha_state_name(r->sm.state));
+			  "state", ha_state_name(r->sm.state),
+			  "unsent-update-count", (json_int_t)ha_comm_unsent(r->comm));
 	/* passive-backup has no partner: "local" only, as Kea. */
 	remote = !s->partner ? NULL :
 		 json_pack("{s:I, s:I, s:b, s:I, s:b, s:o, s:s, s:s, s:I, s:I}",
@@ -987,6 +945,13 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 		json_decref(remote);
 	*ha_section = rel ? json_pack("[o]", rel) : NULL;
 	return *ha_section ? 0 : -ENOMEM;
+}
+
+enum ha_update ha_svc_partner_policy(struct ha_service *s, struct rel *r)
+{
+	if (!s->partner)
+		return HA_UPD_SKIP;
+	return ha_sm_update_policy(&s->cfg, r->sm.state, role_of(s->partner->role));
 }
 
 enum ha_update ha_service_update_policy(struct ha_service *s, int fam,
@@ -1017,6 +982,7 @@ int ha_service_info(struct ha_service *s, int fam, struct ha_service_info *out)
 		out->scopes = r->scopes;
 		out->paused = r->sm.paused;
 		out->clock_skew_s = ha_comm_clock_skew(r->comm);
+		out->unsent_updates = ha_comm_unsent(r->comm);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return r ? 0 : -EINVAL;

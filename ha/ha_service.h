@@ -1,7 +1,8 @@
 /* The HA service core: one server's HA relationship with its partner,
  * over the real peer link.  It owns, per served family, the partner's
- * communication state (ha_comm), the state machine (ha_sm) and two HTTP
- * connections to the partner (heartbeats; sync and commands), sends
+ * communication state (ha_comm), the state machine (ha_sm) and three HTTP
+ * connections to the partner (heartbeats; sync and commands; lease
+ * updates), sends
  * heartbeats every heartbeat-delay, steps the machine after each outcome
  * and carries out its actions through an ops table of callbacks into the
  * server (service on/off, scopes, leases fetched by a sync).
@@ -91,7 +92,7 @@ int ha_service_start(struct ha_service *svc, uint64_t now_ms);
 /* The descriptors to poll (the wakeup eventfd first, then each
  * connection with a socket): how many were written, at most max
  * (HA_SERVICE_POLLFDS_MAX always suffices). */
-#define HA_SERVICE_POLLFDS_MAX 5
+#define HA_SERVICE_POLLFDS_MAX 7
 unsigned ha_service_pollfds(struct ha_service *svc, struct pollfd *out, unsigned max);
 /* Milliseconds the HA thread may sleep: until the next heartbeat or
  * connection deadline; 0 when there is work now, -1 when nothing is due. */
@@ -107,7 +108,8 @@ void ha_service_poll(struct ha_service *svc, uint64_t now_ms);
  * HA_RESULT_UNSUPPORTED (2).  Before ha_service_start: HA_RESULT_ERROR. */
 
 /* ha-heartbeat: *args gets {"state", "scopes", "date-time",
- * "unsent-update-count"} (caller owns it). */
+ * "unsent-update-count", "peregrine-bulk-apply": true} (caller owns it;
+ * Kea ignores the last key, a Peregrine partner then sends batches). */
 int ha_service_heartbeat_answer(struct ha_service *svc, int fam, json_t **args, char *text,
 				size_t textlen);
 /* ha-sync-complete-notify. */
@@ -182,7 +184,9 @@ unsigned ha_service_updates_done(struct ha_service *svc, struct ha_update_done *
 void ha_service_unsent_add(struct ha_service *svc, uint64_t n);
 /* Whether a client's reply of fam must wait for its change's outcome now:
  * some peer's policy is HA_UPD_SEND_WAIT in the current state.  The HA
- * thread publishes it to the workers (their reply gate's mask). */
+ * thread publishes it to the workers (their reply gate's mask).  Only
+ * the active partner is sent updates so far (backups are not: their
+ * policy is not counted here, see docs/ha-plan.md). */
 bool ha_service_updates_wait(struct ha_service *svc, int fam);
 
 /* What to do now with a lease change of fam for this peer of the block

@@ -18,11 +18,13 @@
 #include "ctl.h"
 #include "ha_msg.h"
 #include "ha_service.h"
+#include "lease_log.h"
 
 #define HB_MS     100
 #define MRD_MS    300
 #define WAIT_MS   15000      /* liveness bound for every wait */
 #define MAX_LEASES 64
+#define UPD_LOG_MAX 32
 
 struct inst {
 	const char *name;
@@ -39,6 +41,13 @@ struct inst {
 	unsigned disables, enables, sync_done_calls;
 	struct lease_rec leases[MAX_LEASES];
 	unsigned n_leases;
+	/* lease updates received: the changes in order, bulk requests */
+	uint32_t log_addr[UPD_LOG_MAX];
+	char log_kind[UPD_LOG_MAX];	/* 'U' update, 'D' delete */
+	unsigned n_log, n_bulk;
+	uint32_t refuse_addr;		/* its updates are refused */
+	bool no_bulk;			/* heartbeat answer without the capability (as Kea) */
+	unsigned stall_ms;		/* each update handler sleeps this long */
 };
 
 static struct inst A = { .name = "server1" }, B = { .name = "server2" };
@@ -152,9 +161,13 @@ static int fam_of(struct inst *in)
 static int h_heartbeat(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
 {
 	struct inst *in = ctx;
+	int rc;
 
 	(void)args;
-	return ha_service_heartbeat_answer(svc_of(in), fam_of(in), out, text, len);
+	rc = ha_service_heartbeat_answer(svc_of(in), fam_of(in), out, text, len);
+	if (in->no_bulk && *out)
+		json_object_del(*out, HA_MSG_BULK_KEY);
+	return rc;
 }
 
 static int h_sync_complete(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
@@ -258,6 +271,99 @@ static int h_get_page(const json_t *args, json_t **out, char *text, size_t len, 
 	return n ? CTL_SUCCESS : CTL_EMPTY;
 }
 
+/* ---- the partner's side of lease updates: fake lease handlers ---- */
+
+/* Apply one lease change to in's table: 0, or -1 when refused
+ * (in->refuse_addr), 1 for a delete of a lease it does not have. */
+static int apply_change(struct inst *in, const json_t *l, bool del, char kind, uint32_t *addr)
+{
+	struct lease_rec r;
+	char err[128];
+	unsigned k;
+	int rc = 0;
+
+	if (in->stall_ms)
+		usleep(in->stall_ms * 1000);
+	if (ha_msg_lease4_from_json(l, !del, (uint32_t)time(NULL), &r, err, sizeof(err)) != 0)
+		return -1;
+	*addr = r.addr;
+	pthread_mutex_lock(&in->mu);
+	if (in->n_log < UPD_LOG_MAX) {
+		in->log_addr[in->n_log] = r.addr;
+		in->log_kind[in->n_log++] = kind;
+	}
+	for (k = 0; k < in->n_leases && in->leases[k].addr != r.addr; k++)
+		;
+	if (r.addr == in->refuse_addr)
+		rc = -1;
+	else if (del && k == in->n_leases)
+		rc = 1;
+	else if (del)
+		in->leases[k] = in->leases[--in->n_leases];
+	else if (k < MAX_LEASES)
+		in->leases[k == in->n_leases ? in->n_leases++ : k] = r;
+	pthread_mutex_unlock(&in->mu);
+	return rc;
+}
+
+static int h_lease4_update(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
+{
+	uint32_t addr;
+
+	(void)out;
+	if (!json_is_true(json_object_get(args, "force-create")) ||
+	    apply_change(ctx, args, false, 'U', &addr) < 0) {
+		snprintf(text, len, "refused");
+		return CTL_ERROR;
+	}
+	snprintf(text, len, "IPv4 lease updated.");
+	return CTL_SUCCESS;
+}
+
+static int h_lease4_del(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
+{
+	uint32_t addr;
+	int rc = apply_change(ctx, args, true, 'D', &addr);
+
+	(void)out;
+	snprintf(text, len, rc == 0 ? "IPv4 lease deleted." : rc > 0 ? "IPv4 lease not found."
+								      : "refused");
+	return rc == 0 ? CTL_SUCCESS : rc > 0 ? CTL_EMPTY : CTL_ERROR;
+}
+
+/* lease4-bulk-apply as Peregrine answers it: Kea's lease6-bulk-apply form. */
+static int h_lease4_bulk(const json_t *args, json_t **out, char *text, size_t len, void *ctx)
+{
+	static const char *const lists[2] = { "deleted-leases", "leases" };
+	struct inst *in = ctx;
+	json_t *failed[2] = { json_array(), json_array() }, *l;
+	unsigned applied = 0;
+	size_t i;
+
+	pthread_mutex_lock(&in->mu);
+	in->n_bulk++;
+	pthread_mutex_unlock(&in->mu);
+	for (unsigned d = 0; d < 2; d++) {
+		json_array_foreach(json_object_get(args, lists[d]), i, l) {
+			uint32_t addr = 0;
+			int rc = apply_change(in, l, d == 0, d == 0 ? 'D' : 'U', &addr);
+			char ip[INET_ADDRSTRLEN];
+			struct in_addr ia = { .s_addr = htonl(addr) };
+
+			applied += rc == 0;
+			if (rc == 0)
+				continue;
+			inet_ntop(AF_INET, &ia, ip, sizeof(ip));
+			json_array_append_new(failed[d], json_pack("{s:s, s:i}", "ip-address", ip,
+								   "result", rc > 0 ? 3 : 1));
+		}
+	}
+	*out = json_pack("{s:o, s:o}", "failed-deleted-leases", failed[0], "failed-leases",
+			 failed[1]);
+	snprintf(text, len, "Bulk apply of %u IPv4 leases completed.", applied);
+	return applied ? CTL_SUCCESS : CTL_EMPTY;
+}
+
 static int listener_start(struct inst *in, uint16_t port)
 {
 	struct ctl_params p = { .peer_addr = "127.0.0.1", .peer_port = port };
@@ -266,6 +372,8 @@ static int listener_start(struct inst *in, uint16_t port)
 		{ "ha-maintenance-notify", h_maint_notify }, { "ha-reset", h_reset },
 		{ "dhcp-disable", h_disable }, { "dhcp-enable", h_enable },
 		{ "lease4-get-page", h_get_page }, { "lease6-get-page", h_get_page6 },
+		{ "lease4-update", h_lease4_update }, { "lease4-del", h_lease4_del },
+		{ "lease4-bulk-apply", h_lease4_bulk },
 	};
 
 	in->ctl = ctl_create(&p);
@@ -625,10 +733,13 @@ static void test_load_balancing(void)
 	CU_ASSERT(svc && sc == HA_SCOPES_PRIMARY);
 	snap(&B, &svc, &sc);
 	CU_ASSERT(svc && sc == HA_SCOPES_SECONDARY);
+	/* Both wait for the other's acknowledgement. */
+	CU_ASSERT(ha_service_updates_wait(A.svc, 4) && ha_service_updates_wait(B.svc, 4));
 
 	/* The secondary goes: the primary serves both scopes. */
 	server_down(&B);
 	CU_ASSERT_FATAL(wait_states(&A, HA_ST_PARTNER_DOWN, NULL, 0) >= 0);
+	CU_ASSERT_FALSE(ha_service_updates_wait(A.svc, 4));
 	snap(&A, &svc, &sc);
 	CU_ASSERT(svc);
 	CU_ASSERT_EQUAL(sc, HA_SCOPES_PRIMARY | HA_SCOPES_SECONDARY);
@@ -820,6 +931,216 @@ static void test_two_families(void)
 	g_dhcp6 = false;
 }
 
+/* ---- lease updates ---- */
+
+static void change4(struct lease_change *c, uint8_t op, uint32_t addr)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = LEASE_FAMILY_V4;
+	c->op = op;
+	c->origin = LEASE_ORIGIN_CLIENT;
+	c->u.v4 = (struct lease_rec){ .addr = addr, .subnet_id = 1, .htype = 1, .hwaddr_len = 6,
+				      .valid_lft = lease_op_removes(op) ? 0 : 600,
+				      .expire = (uint32_t)time(NULL) + 600 };
+	c->u.v4.hwaddr[0] = 0x02;
+	c->u.v4.hwaddr[5] = (uint8_t)addr;
+}
+
+/* Push n changes (ops[i] on BASE + addrs[i], tag = tag0 + i) as the HA
+ * thread does, all before its next poll; each push's return in rc. */
+static void push_all(struct inst *in, const uint8_t *ops, const unsigned *addrs, unsigned n,
+		     uint64_t tag0, int *rc)
+{
+	struct lease_change c;
+
+	pthread_mutex_lock(&g_lock);
+	for (unsigned i = 0; i < n; i++) {
+		change4(&c, ops[i], BASE + addrs[i]);
+		rc[i] = ha_service_update_push(in->svc, &c, tag0 + i);
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* Take outcomes until `want` came (or the liveness bound). */
+static unsigned collect(struct inst *in, struct ha_update_done *out, unsigned want)
+{
+	uint64_t t0 = mono_ms();
+	unsigned n = 0;
+
+	while (n < want && mono_ms() - t0 < WAIT_MS) {
+		pthread_mutex_lock(&g_lock);
+		n += ha_service_updates_done(in->svc, out + n, want - n);
+		pthread_mutex_unlock(&g_lock);
+		if (n < want)
+			usleep(2000);
+	}
+	return n;
+}
+
+static bool bulk_is(struct inst *in, bool want)
+{
+	struct ha_service_info i;
+	uint64_t t0 = mono_ms();
+
+	while (mono_ms() - t0 < WAIT_MS) {
+		if (ha_service_info(in->svc, 4, &i) == 0 && i.partner_bulk == want)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+static void log_reset(struct inst *in)
+{
+	pthread_mutex_lock(&in->mu);
+	in->n_log = in->n_bulk = 0;
+	pthread_mutex_unlock(&in->mu);
+}
+
+#define U LEASE_OP_ADD
+#define D LEASE_OP_RELEASE
+
+static void test_updates(void)
+{
+	struct ha_update_done out[8];
+	struct ha_service_info info;
+	uint64_t unsent, reqs;
+	int rc[8];
+	char txt[256];
+	json_t *hb;
+
+	CU_ASSERT_FATAL(pair_up(CONF_HA_HOT_STANDBY) == 0);
+	CU_ASSERT_FATAL(wait_states(&A, HA_ST_HOT_STANDBY, &B, HA_ST_HOT_STANDBY) >= 0);
+	CU_ASSERT(ha_service_updates_wait(A.svc, 4));
+	/* Both are Peregrines: each heartbeat answer offers bulk applies. */
+	CU_ASSERT_FATAL(bulk_is(&A, true));
+
+	/* Bulk: the order holds across a delete between updates. */
+	static const uint8_t ops1[5] = { U, U, D, U, LEASE_OP_RENEW };
+	static const unsigned ad1[5] = { 1, 2, 1, 3, 3 };
+	log_reset(&B);
+	ha_service_info(A.svc, 4, &info);
+	reqs = info.update_requests;
+	push_all(&A, ops1, ad1, 5, 100, rc);
+	for (unsigned i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(rc[i], 0);
+	CU_ASSERT_EQUAL_FATAL(collect(&A, out, 5), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(out[i].tag, 100 + i);
+		CU_ASSERT(out[i].ok);
+	}
+	CU_ASSERT_EQUAL_FATAL(B.n_log, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(B.log_addr[i], BASE + ad1[i]);
+		CU_ASSERT_EQUAL(B.log_kind[i], ops1[i] == D ? 'D' : 'U');
+	}
+	CU_ASSERT_FALSE(has_lease(&B, BASE + 1));
+	CU_ASSERT(has_lease(&B, BASE + 2) && has_lease(&B, BASE + 3));
+	/* three batches of one kind each: [U U] [D] [U U] */
+	CU_ASSERT_EQUAL(B.n_bulk, 3);
+	ha_service_info(A.svc, 4, &info);
+	CU_ASSERT_EQUAL(info.update_requests - reqs, 3);
+	CU_ASSERT_EQUAL(info.updates_acked, 5);
+
+	/* The standby refuses one lease of a batch: only that one fails. */
+	static const unsigned ad2[3] = { 4, 5, 6 };
+	static const uint8_t ops2[3] = { U, U, U };
+	B.refuse_addr = BASE + 5;
+	push_all(&A, ops2, ad2, 3, 200, rc);
+	CU_ASSERT_EQUAL_FATAL(collect(&A, out, 3), 3);
+	CU_ASSERT(out[0].ok && out[0].tag == 200);
+	CU_ASSERT(!out[1].ok && out[1].tag == 201);
+	CU_ASSERT(out[2].ok && out[2].tag == 202);
+	ha_service_info(A.svc, 4, &info);
+	CU_ASSERT_EQUAL(info.updates_refused, 1);
+	CU_ASSERT_EQUAL(info.updates_failed, 0);
+
+	/* A partner without the capability (as Kea): one change a request,
+	 * lease4-update / lease4-del; a delete it does not have is no failure. */
+	B.no_bulk = true;
+	CU_ASSERT_FATAL(bulk_is(&A, false));
+	log_reset(&B);
+	static const uint8_t ops3[5] = { U, D, U, U, LEASE_OP_DELETE };
+	static const unsigned ad3[5] = { 7, 7, 8, 5, 40 };
+	push_all(&A, ops3, ad3, 5, 300, rc);
+	CU_ASSERT_EQUAL_FATAL(collect(&A, out, 5), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(out[i].tag, 300 + i);
+		CU_ASSERT_EQUAL(out[i].ok, ad3[i] != 5);   /* 5: still refused */
+	}
+	CU_ASSERT_EQUAL(B.n_bulk, 0);
+	CU_ASSERT_EQUAL_FATAL(B.n_log, 5);
+	for (unsigned i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(B.log_addr[i], BASE + ad3[i]);
+	CU_ASSERT_EQUAL(B.log_kind[1], 'D');
+	CU_ASSERT(has_lease(&B, BASE + 8) && !has_lease(&B, BASE + 7));
+	/* Expiry is not sent; nothing waits for it. */
+	struct lease_change c;
+	change4(&c, LEASE_OP_EXPIRE, BASE + 8);
+	CU_ASSERT_EQUAL(ha_service_update_push(A.svc, &c, 399), 1);
+	c.origin = LEASE_ORIGIN_HA;
+	CU_ASSERT_EQUAL(ha_service_update_push(A.svc, &c, 399), -EINVAL);
+
+	/* The standby stalls past max-response-delay: the change in flight
+	 * fails and counts as unsent. */
+	B.stall_ms = 3 * MRD_MS;
+	ha_service_info(A.svc, 4, &info);
+	unsent = info.unsent_updates;
+	static const uint8_t ops4[1] = { U };
+	static const unsigned ad4[1] = { 9 };
+	push_all(&A, ops4, ad4, 1, 400, rc);
+	CU_ASSERT_EQUAL(rc[0], 0);
+	CU_ASSERT_EQUAL_FATAL(collect(&A, out, 1), 1);
+	CU_ASSERT(!out[0].ok);
+	ha_service_info(A.svc, 4, &info);
+	CU_ASSERT_EQUAL(info.updates_failed, 1);
+	CU_ASSERT_EQUAL(info.unsent_updates, unsent + 1);
+	/* The standby goes: once the primary is in partner-down nothing
+	 * waits and each change counts. */
+	B.stall_ms = 0;
+	server_down(&B);
+	B.no_bulk = false;
+	B.refuse_addr = 0;
+	CU_ASSERT_FATAL(wait_states(&A, HA_ST_PARTNER_DOWN, NULL, 0) >= 0);
+	CU_ASSERT_FALSE(ha_service_updates_wait(A.svc, 4));
+	ha_service_info(A.svc, 4, &info);
+	unsent = info.unsent_updates;
+	push_all(&A, ops2, ad2, 3, 500, rc);
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(rc[i], 1);
+	ha_service_info(A.svc, 4, &info);
+	CU_ASSERT_EQUAL(info.unsent_updates, unsent + 3);
+	pthread_mutex_lock(&g_lock);
+	CU_ASSERT_EQUAL(ha_service_updates_done(A.svc, out, 8), 0);
+	pthread_mutex_unlock(&g_lock);
+	/* The heartbeat answer and status-get say it. */
+	CU_ASSERT_EQUAL(ha_service_heartbeat_answer(A.svc, 4, &hb, txt, sizeof(txt)), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(hb, "unsent-update-count")),
+			(json_int_t)unsent + 3);
+	CU_ASSERT(json_is_true(json_object_get(hb, HA_MSG_BULK_KEY)));
+	json_decref(hb);
+	CU_ASSERT(ha_service_status(A.svc, 4, &hb) == 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_array_get(hb, 0), "ha-servers"), "local"), "unsent-update-count")),
+			(json_int_t)unsent + 3);
+	json_decref(hb);
+
+	/* The standby returns; the primary, reset, syncs from it: its count
+	 * starts again from 0, as Kea's after a sync. */
+	inst_reset(&B);
+	CU_ASSERT_FATAL(listener_start(&B, B.port) == 0);
+	CU_ASSERT_FATAL(service_up(&B, 1, CONF_HA_HOT_STANDBY) == 0);
+	CU_ASSERT_FATAL(wait_states(&A, HA_ST_HOT_STANDBY, &B, HA_ST_HOT_STANDBY) >= 0);
+	CU_ASSERT_EQUAL(ha_service_command(A.svc, 4, HA_EV_RESET, txt, sizeof(txt)), 0);
+	CU_ASSERT_FATAL(wait_states(&A, HA_ST_HOT_STANDBY, &B, HA_ST_HOT_STANDBY) >= 0);
+	ha_service_info(A.svc, 4, &info);
+	CU_ASSERT(info.syncs_done >= 1);
+	CU_ASSERT_EQUAL(info.unsent_updates, 0);
+	pair_down();
+}
+#undef U
+#undef D
+
 static void print_status(struct inst *in)
 {
 	json_t *st;
@@ -877,6 +1198,26 @@ static int kea_partner(bool kea_primary, uint16_t kea_port, uint16_t my_port)
 	if (info.state != HA_ST_HOT_STANDBY || info.partner != HA_ST_HOT_STANDBY ||
 	    info.syncs_done < 1 || !has_lease(me, BASE + 50))
 		goto out;
+	/* Lease updates to Kea, one at a time: two updates, a delete of one,
+	 * a delete of a lease Kea does not have (3: not a failure). */
+	{
+		static const uint8_t ops[4] = { LEASE_OP_ADD, LEASE_OP_RENEW, LEASE_OP_RELEASE,
+						LEASE_OP_DELETE };
+		static const unsigned ad[4] = { 20, 21, 20, 30 };
+		struct ha_update_done out[4];
+		int prc[4];
+		unsigned n, ok = 0;
+
+		push_all(me, ops, ad, 4, 1, prc);
+		n = collect(me, out, 4);
+		for (unsigned i = 0; i < n; i++)
+			ok += out[i].ok && out[i].tag == 1 + i && prc[i] == 0;
+		ha_service_info(me->svc, 4, &info);
+		printf("lease updates to Kea: %u of 4 ok in order, %lu requests, bulk %d\n", ok,
+		       (unsigned long)info.update_requests, info.partner_bulk);
+		if (ok != 4 || info.partner_bulk || info.update_requests != 4)
+			goto out;
+	}
 	printf("HOT-STANDBY REACHED\n");
 	fflush(stdout);
 	t0 = mono_ms();
@@ -919,6 +1260,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "clock skew terminates both", test_clock_skew);
 	CU_add_test(s, "maintenance, continue, reset", test_commands);
 	CU_add_test(s, "DHCPv4 and DHCPv6 relationships", test_two_families);
+	CU_add_test(s, "lease updates: bulk, one by one, refusals, failures", test_updates);
 	CU_add_test(s, "passive-backup: no partner to talk to", test_passive_backup);
 	if (pthread_create(&th, NULL, driver, NULL) != 0)
 		return 1;

@@ -1017,6 +1017,16 @@ void ha_comm_unsent_inc(struct ha_comm *c)
 	c->unsent = c->unsent == UINT64_MAX ? 1 : c->unsent + 1;
 }
 
+void ha_comm_unsent_add(struct ha_comm *c, uint64_t n)
+{
+	c->unsent = c->unsent > UINT64_MAX - n ? 1 : c->unsent + n;
+}
+
+void ha_comm_unsent_clear(struct ha_comm *c)
+{
+	c->unsent = 0;
+}
+
 uint64_t ha_comm_unsent(const struct ha_comm *c) { return c->unsent; }
 
 void ha_comm_set_partner_unsent(struct ha_comm *c, uint64_t n)

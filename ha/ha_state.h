@@ -304,6 +304,9 @@ bool ha_comm_failure_detected(const struct ha_comm *c);
  * started").  The partner has new unsent updates when its count is not 0
  * and differs from the one before. */
 void ha_comm_unsent_inc(struct ha_comm *c);
+void ha_comm_unsent_add(struct ha_comm *c, uint64_t n);
+/* After a successful sync with the partner (Kea clears it then too). */
+void ha_comm_unsent_clear(struct ha_comm *c);
 uint64_t ha_comm_unsent(const struct ha_comm *c);
 void ha_comm_set_partner_unsent(struct ha_comm *c, uint64_t n);
 bool ha_comm_partner_new_unsent(const struct ha_comm *c);
