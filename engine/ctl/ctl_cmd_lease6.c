@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctl_cmd.h"
+#include "lease_log.h"
 
 /* The lock taken, or CTL_ERROR (lock not held) when DHCPv6 is not served. */
 int v6_locked(struct dp_srv *s, char *text, size_t len)
@@ -260,6 +261,35 @@ int lease6_update(struct dp_srv *s, const struct lease6_rec *r, bool force, bool
 	if ((unsigned)holder == owner)
 		return send6_one(s, owner, DP_MSG_UPDATE6, r);
 	return move6_lease(s, (unsigned)holder, owner, &old, r);
+}
+
+int dp_srv_lease6_apply(struct dp_srv *s, const struct lease6_rec *in)
+{
+	struct dhcp6_lease_filter f;
+	struct lease6_rec cur;
+	int holder, ret = 0;
+	char text[8];
+
+	if (v6_locked(s, text, sizeof(text)) != CTL_SUCCESS)
+		return -ENOTSUP;
+	s->origin = LEASE_ORIGIN_HA;            /* the partner's lease: never sent back */
+	if (in->expire <= (uint32_t)time(NULL) || !subnet6_known(s->conf, in->subnet_id))
+		goto out;
+	filter_all(&f);
+	f.by_addr = true;
+	f.addr = in->addr;
+	holder = holder6_of(s, &f, &cur);
+	if (holder >= 0 && cur.expire - cur.valid_lft >= in->expire - in->valid_lft)
+		goto out;               /* ours is as new or newer */
+	if (holder < 0 && holder != -ENOENT) {
+		ret = holder;
+		goto out;
+	}
+	ret = lease6_update(s, in, true, NULL);
+out:
+	s->origin = 0;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 HANDLER(cmd_lease6_update)

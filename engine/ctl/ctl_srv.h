@@ -69,6 +69,9 @@ struct dp_srv {
  * does not have, is skipped.  0 or -errno.  Takes the lock. */
 struct lease_rec;
 int dp_srv_lease4_apply(struct dp_srv *s, const struct lease_rec *r);
+/* The same for a DHCPv6 lease (-ENOTSUP without a dhcp6 block). */
+struct lease6_rec;
+int dp_srv_lease6_apply(struct dp_srv *s, const struct lease6_rec *r);
 
 int dp_srv_init(struct dp_srv *s);            /* after conf, dp and rt are set */
 /* Create the control channel the config asks for, register every command

@@ -3,9 +3,23 @@
  * the state machine's DHCP service to netstate (NETSTATE_HA_LOCAL), its
  * scopes to the workers' query filter (dp->ha_scopes), the partner's
  * disable ending (NETSTATE_HA_PARTNER), sync pages applied through the
- * owner workers (dp_srv_lease4_apply).  DHCPv4 only so far: DHCPv6 keeps
- * serving every client (both scopes) and has no relationship yet.
- * Lease updates to the partner are the next step. */
+ * owner workers (dp_srv_lease4_apply / _lease6_apply, origin HA).  One
+ * relationship for DHCPv4, one for DHCPv6 when the server serves it.
+ *
+ * Lease updates.  The thread is a lossy consumer of every worker's
+ * lease-change log (the same consumer id in each: dp->ha_bit).  It hands
+ * each change a client's packet or the server made (not the partner's,
+ * not a control command's, not an expiry) to the service, which sends it
+ * to the partner; the outcomes come back in any order and the thread
+ * publishes, per worker, the watermark up to which every change has one.
+ * A change the partner refused or never got is first pushed onto the
+ * worker's refusal ring (dp->ha_refq), so its reply is dropped, never
+ * sent on the watermark.  While the service says replies wait
+ * (ha_service_updates_wait), the thread sets the consumer's bit in
+ * dp->ha_need[family] and the workers park those replies in their gate
+ * until the watermark passes their change.  A log that laps the thread
+ * (16384 changes unread) is counted in unsent-update-count and its gap
+ * refused as a range. */
 #pragma once
 
 struct conf;

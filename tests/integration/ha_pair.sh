@@ -1,18 +1,21 @@
 #!/bin/bash
-# Two Peregrine servers as a hot-standby pair over the real peer link
-# (issue 16's HA thread; lease updates to the partner are not in yet):
+# Two Peregrine servers as a hot-standby pair over the real peer link:
 # clients on a bridge, each server's DPDK port on it, the HA link on a
 # veth pair of its own (scripts/hatest.sh).  Timers 200/600/100 ms.
 #  - both reach hot-standby; the primary answers the clients, the standby
 #    (no scope) does not: the ACKs are counted on the primary only;
+#  - lease updates: each ACK waits for the standby's acknowledgement, so
+#    the moment a client has its lease the standby holds it too (asked
+#    at once, no waiting); both servers start from the same pool, so a
+#    standby that did not know them would hand out the same addresses;
+#  - with the standby stopped (SIGSTOP) the primary sends no ACK: the
+#    update fails at max-response-delay and the reply is dropped;
 #  - kill -9 of the primary: the standby reaches partner-down and serves
-#    a new client itself;
-#  - the primary restarted syncs from the standby (it then holds the lease
-#    the standby gave meanwhile) and both return to hot-standby.
-# Known gap: without lease updates (the next step) the standby does not
-# know the primary's leases, so in partner-down it may give a client an
-# address the primary gave; the sync keeps the newer lease.  Once updates
-# are in, this test must also check that no address is held twice.
+#    new clients itself, none of them an address the primary gave: no
+#    address held twice;
+#  - the primary restarted syncs from the standby and both return to
+#    hot-standby with the same lease set; a lease given after that reaches
+#    the standby again.
 # Usage: ha_pair.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
 . "$(dirname "$0")/../../scripts/hatest.sh"
@@ -28,9 +31,15 @@ ha_peregrine_start 2
 
 both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
 is() { [ "$(ha_state "$1")" = "$2" ]; }
-acks() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "statistic-get", "arguments": {"name": "pkt4-ack-sent"}}' 10 |
-		jq -r '.arguments["pkt4-ack-sent"][0][0] // 0'
+stat() {
+	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
+		jq -r ".arguments[\"$2\"][0][0] // 0"
+}
+acks() { stat "$1" pkt4-ack-sent; }
+# "addr mac" per lease a server holds, sorted
+leases() {
+	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
+		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
 }
 nt_wait_for 20 "both servers in hot-standby" both hot-standby
 nt_log "both in hot-standby"
@@ -38,15 +47,40 @@ nt_log "both in hot-standby"
 ha_dora --count 3 --mac-base 02:00:00:00:aa:00 >"$NT_TMP/dora1.txt" || nt_fail "no lease in hot-standby"
 [ "$(acks 1)" = 3 ] && [ "$(acks 2)" = 0 ] ||
 	nt_fail "ACKs: primary $(acks 1), standby $(acks 2); want 3 and 0"
+leases 1 >"$NT_TMP/l1.txt"
+leases 2 >"$NT_TMP/l2.txt"
+[ "$(wc -l <"$NT_TMP/l1.txt")" = 3 ] || nt_fail "the primary holds $(wc -l <"$NT_TMP/l1.txt") leases, want 3"
+cmp -s "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" ||
+	nt_fail "the standby does not hold the primary's leases once the clients have them: $(diff "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" | tr '\n' ' ')"
+nt_log "the standby holds the primary's 3 leases as the clients get their ACKs"
+
+# The ACK waits for the standby's acknowledgement: with the standby
+# stopped, no ACK leaves; the update fails at max-response-delay and the
+# reply is dropped (counted), as Kea drops it.
+kill -STOP "${HA_PID[2]}"
+if ha_dora --count 1 --mac-base 02:00:00:00:dd:00 --timeout 0.3 --tries 1 >/dev/null 2>&1; then
+	kill -CONT "${HA_PID[2]}"
+	nt_fail "the primary ACKed while the standby could not acknowledge the update"
+fi
+ha_dropped() { [ "$(stat 1 dp-drop-ha-update-failed)" -ge 1 ]; }
+nt_wait_for 5 "the primary to drop the reply of the failed update (dp-drop-ha-update-failed)" ha_dropped
+kill -CONT "${HA_PID[2]}"
+nt_wait_for 30 "both servers back in hot-standby after the stop" both hot-standby
+nt_log "no ACK while the standby was stopped; both back in hot-standby"
 
 t0=$SECONDS
 kill -9 "${HA_PID[1]}"
 nt_wait_for 10 "the standby to reach partner-down" is 2 partner-down
 nt_log "standby in partner-down $((SECONDS - t0)) s after the kill"
-ha_dora --count 1 --mac-base 02:00:00:00:bb:00 >"$NT_TMP/dora2.txt" ||
+ha_dora --count 3 --mac-base 02:00:00:00:bb:00 >"$NT_TMP/dora2.txt" ||
 	nt_fail "the standby did not serve in partner-down"
 read -r mac addr _ <"$NT_TMP/dora2.txt"
-[ "$(acks 2)" = 1 ] || nt_fail "the standby's ACKs: $(acks 2), want 1"
+[ "$(acks 2)" = 3 ] || nt_fail "the standby's ACKs: $(acks 2), want 3"
+dup=$(cat "$NT_TMP/dora1.txt" "$NT_TMP/dora2.txt" | awk '{print $2}' | sort | uniq -d)
+[ -z "$dup" ] || nt_fail "address(es) held by two clients: $dup"
+[ "$(leases 2 | awk '{print $1}' | sort -u | wc -l)" = 7 ] ||
+	nt_fail "the standby holds $(leases 2 | wc -l) leases, want 7 distinct addresses"
+nt_log "partner-down: the standby gave 3 new addresses, none of the primary's"
 
 wait "${HA_PID[1]}" 2>/dev/null
 ha_peregrine_start 1
@@ -55,6 +89,17 @@ got=$(nt_ctl_raw "${HA_SOCK[1]}" "{\"command\": \"lease4-get\", \"arguments\": {
 	jq -r '.arguments["hw-address"] // empty')
 [ "$got" = "$mac" ] || nt_fail "the restarted primary does not hold $addr for $mac after its sync (got '$got')"
 nt_log "the primary synced $addr ($mac) from the standby; both in hot-standby again"
+leases 1 >"$NT_TMP/l1.txt"
+leases 2 >"$NT_TMP/l2.txt"
+cmp -s "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" ||
+	nt_fail "lease sets differ after the sync: $(diff "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" | tr '\n' ' ')"
+ha_dora --count 1 --mac-base 02:00:00:00:cc:00 >"$NT_TMP/dora3.txt" || nt_fail "no lease after the return"
+read -r mac addr _ <"$NT_TMP/dora3.txt"
+got=$(nt_ctl_raw "${HA_SOCK[2]}" "{\"command\": \"lease4-get\", \"arguments\": {\"ip-address\": \"$addr\"}}" 10 |
+	jq -r '.arguments["hw-address"] // empty')
+[ "$got" = "$mac" ] || nt_fail "the standby does not hold $addr for $mac given after the return (got '$got')"
+[ "$(leases 1 | wc -l)" = 8 ] && [ "$(leases 2 | wc -l)" = 8 ] ||
+	nt_fail "lease counts: primary $(leases 1 | wc -l), standby $(leases 2 | wc -l); want 8 each"
 nt_stop "${HA_PID[2]}" 15 || nt_fail "standby exit status $?"
 nt_stop "${HA_PID[1]}" 15 || nt_fail "primary exit status $?"
 exit 0

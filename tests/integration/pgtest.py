@@ -113,10 +113,11 @@ def dhcp_opt(pkt, name):
 
 
 class Client:
-    def __init__(self, iface, timeout, broadcast):
+    def __init__(self, iface, timeout, broadcast, tries=3):
         from scapy.all import conf
         self.sock = conf.L2socket(iface=iface, promisc=True)
         self.timeout = timeout
+        self.tries = tries
         self.flags = 0x8000 if broadcast else 0
 
     def frame(self, mac, xid, options, ciaddr="0.0.0.0"):
@@ -129,11 +130,11 @@ class Client:
                       chaddr=raw_mac + b"\0" * 10) /
                 DHCP(options=options + ["end"]))
 
-    def exchange(self, frame, xid, want, tries=3):
+    def exchange(self, frame, xid, want):
         """Send, and return the first reply with our xid whose message
-        type is in `want`, resending up to `tries` times."""
+        type is in `want`, resending up to self.tries times."""
         from scapy.all import Ether, BOOTP, DHCP
-        for _ in range(tries):
+        for _ in range(self.tries):
             self.sock.send(frame)
             for p in frames_until(self.sock, self.timeout):
                 if BOOTP not in p or DHCP not in p:
@@ -172,7 +173,7 @@ def cmd_dora(a):
     macs = [mac_norm(m) for m in a.mac or []]
     if a.count:
         macs += mac_seq(a.mac_base, a.count)
-    cl = Client(a.iface, a.timeout, not a.unicast)
+    cl = Client(a.iface, a.timeout, not a.unicast, a.tries)
     bad = 0
     for mac in macs:
         ack, err = cl.dora(mac, a.client_id)
@@ -666,6 +667,7 @@ def main():
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--mac-base", default="02:00:00:00:10:00")
     p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--tries", type=int, default=3, help="sends of each message")
     p.add_argument("--client-id", action="store_true")
     p.add_argument("--unicast", action="store_true",
                    help="leave the broadcast flag clear")
