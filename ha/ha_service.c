@@ -489,10 +489,9 @@ static void cmd_next(struct ha_service *s, struct rel *r)
 
 /* ---- lifecycle ---- */
 
-struct ha_http_conn *ha_svc_conn(const struct ha_service *s, int fam, unsigned timeout_ms,
+struct ha_http_conn *ha_svc_conn(const struct conf_ha_peer *p, int fam, unsigned timeout_ms,
 				 unsigned pipeline)
 {
-	const struct conf_ha_peer *p = s->partner;
 	const struct conf_ha_url *u = fam == 6 ? &p->url6 : &p->url;
 	struct ha_http_params hp = {
 		.host = u->host,
@@ -527,8 +526,8 @@ static int rel_init(struct ha_service *s, struct rel *r, int fam, uint64_t now_m
 	 * page may take sync-timeout. */
 	if (!s->partner)
 		return upd_init(s, r);	/* passive-backup: nobody to talk to */
-	r->hb = ha_svc_conn(s, fam, ha->max_response_delay, 1);
-	r->cmd = ha_svc_conn(s, fam, ha->sync_timeout, 1);
+	r->hb = ha_svc_conn(s->partner, fam, ha->max_response_delay, 1);
+	r->cmd = ha_svc_conn(s->partner, fam, ha->sync_timeout, 1);
 	return r->hb && r->cmd && upd_init(s, r) == 0 ? 0 : -1;
 }
 
@@ -643,15 +642,18 @@ unsigned ha_service_pollfds(struct ha_service *s, struct pollfd *out, unsigned m
 	pthread_mutex_lock(&s->lock);
 	out[n++] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 	for (unsigned i = 0; i < 2; i++) {
-		struct ha_http_conn *cs[3] = { s->rel[i].hb, s->rel[i].cmd, s->rel[i].upd.conn };
+		struct ha_http_conn *cs[2] = { s->rel[i].hb, s->rel[i].cmd };
 
-		for (unsigned k = 0; k < 3 && s->rel[i].fam; k++) {
+		if (!s->rel[i].fam)
+			continue;
+		for (unsigned k = 0; k < 2; k++) {
 			short ev = 0;
 			int fd = cs[k] ? ha_http_conn_pollfd(cs[k], &ev) : -1;
 
 			if (fd >= 0 && n < max)
 				out[n++] = (struct pollfd){ .fd = fd, .events = ev };
 		}
+		n += upd_pollfds(&s->rel[i], out + n, max - n);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -674,13 +676,15 @@ int ha_service_timeout_ms(struct ha_service *s, uint64_t now_ms)
 	for (unsigned i = 0; s->started && i < 2; i++) {
 		struct rel *r = &s->rel[i];
 
-		if (!r->fam || !r->hb)
+		if (!r->fam)
 			continue;
+		t = min_timeout(t, upd_timeout_ms(s, r));
+		if (!r->hb)
+			continue;	/* passive-backup: only updates to backups */
 		t = min_timeout(t, ha_http_conn_timeout(r->hb));
 		t = min_timeout(t, ha_http_conn_timeout(r->cmd));
-		t = min_timeout(t, ha_http_conn_timeout(r->upd.conn));
-		if (upd_due(s, r) || (r->cmd_req == REQ_NONE &&
-				      (r->sync != SY_IDLE || r->want_reset || r->maint.active)))
+		if (r->cmd_req == REQ_NONE &&
+		    (r->sync != SY_IDLE || r->want_reset || r->maint.active))
 			t = 0;
 		if (!r->hb_inflight && ha_sm_heartbeats(&s->cfg, &r->sm)) {
 			uint64_t due = r->next_hb_ms > now_ms ? r->next_hb_ms - now_ms : 0;
@@ -692,8 +696,7 @@ int ha_service_timeout_ms(struct ha_service *s, uint64_t now_ms)
 	return t;
 }
 
-/* What poll saw for a connection's descriptor (0 when not in the set). */
-static short revents_of(const struct pollfd *fds, unsigned n, struct ha_http_conn *c)
+short ha_svc_revents(const struct pollfd *fds, unsigned n, struct ha_http_conn *c)
 {
 	short ev;
 	int fd = ha_http_conn_pollfd(c, &ev);
@@ -710,22 +713,22 @@ static void rel_poll(struct ha_service *s, struct rel *r, const struct pollfd *f
 
 	if (!r->hb) {
 		cmd_next(s, r);	/* fails what needs the partner */
-		upd_poll(s, r, 0);
+		upd_poll(s, r, fds, n);
 		return;
 	}
-	ha_http_conn_process(r->hb, revents_of(fds, n, r->hb));
+	ha_http_conn_process(r->hb, ha_svc_revents(fds, n, r->hb));
 	while (ha_http_conn_result(r->hb, &hr) == 1) {
 		if (r->hb_inflight)
 			heartbeat_done(s, r, &hr);
 		free(hr.body);
 	}
-	ha_http_conn_process(r->cmd, revents_of(fds, n, r->cmd));
+	ha_http_conn_process(r->cmd, ha_svc_revents(fds, n, r->cmd));
 	while (ha_http_conn_result(r->cmd, &hr) == 1) {
 		cmd_done(s, r, &hr);
 		free(hr.body);
 	}
 	/* Updates before the heartbeat: a failed delivery asks for one now. */
-	upd_poll(s, r, revents_of(fds, n, r->upd.conn));
+	upd_poll(s, r, fds, n);
 	cmd_next(s, r);
 	if (!r->hb_inflight && ha_sm_heartbeats(&s->cfg, &r->sm) && s->now_ms >= r->next_hb_ms) {
 		if (ha_svc_send(r->hb, ha_msg_heartbeat(r->fam))) {
@@ -923,8 +926,8 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 			  "scopes", scopes_json(s->ha, r->sm.scopes),
 			  "state", ha_state_name(r->sm.state),
 			  "unsent-update-count", (json_int_t)ha_comm_unsent(r->comm));
-	/* passive-backup has no partner: "local" only, as Kea. */
-	remote = !s->partner ? NULL :
+	/* "local" only in passive-backup and on a backup server, as Kea. */
+	remote = !s->partner || s->me->role == CONF_HA_BACKUP ? NULL :
 		 json_pack("{s:I, s:I, s:b, s:I, s:b, s:o, s:s, s:s, s:I, s:I}",
 			   "age", (json_int_t)rep.age_s,
 			   "analyzed-packets", (json_int_t)rep.analyzed_packets,
@@ -947,11 +950,13 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 	return *ha_section ? 0 : -ENOMEM;
 }
 
-enum ha_update ha_svc_partner_policy(struct ha_service *s, struct rel *r)
+enum ha_update ha_svc_peer_policy(struct ha_service *s, struct rel *r,
+				  const struct conf_ha_peer *peer)
 {
-	if (!s->partner)
+	/* Kea's backup server serves no clients: it has nothing to send. */
+	if (!peer || peer == s->me || s->me->role == CONF_HA_BACKUP)
 		return HA_UPD_SKIP;
-	return ha_sm_update_policy(&s->cfg, r->sm.state, role_of(s->partner->role));
+	return ha_sm_update_policy(&s->cfg, r->sm.state, role_of(peer->role));
 }
 
 enum ha_update ha_service_update_policy(struct ha_service *s, int fam,
@@ -962,8 +967,8 @@ enum ha_update ha_service_update_policy(struct ha_service *s, int fam,
 
 	pthread_mutex_lock(&s->lock);
 	r = rel_of(s, fam);
-	if (r && peer && peer != s->me)
-		u = ha_sm_update_policy(&s->cfg, r->sm.state, role_of(peer->role));
+	if (r)
+		u = ha_svc_peer_policy(s, r, peer);
 	pthread_mutex_unlock(&s->lock);
 	return u;
 }
@@ -983,6 +988,14 @@ int ha_service_info(struct ha_service *s, int fam, struct ha_service_info *out)
 		out->paused = r->sm.paused;
 		out->clock_skew_s = ha_comm_clock_skew(r->comm);
 		out->unsent_updates = ha_comm_unsent(r->comm);
+		if (r->upd.partner) {
+			const struct ha_service_peer_info *p = &r->upd.partner->stats;
+
+			out->updates_acked = p->acked;
+			out->updates_refused = p->refused;
+			out->updates_failed = p->failed;
+			out->update_requests = p->requests;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return r ? 0 : -EINVAL;

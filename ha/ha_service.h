@@ -29,7 +29,9 @@
  * partner's answer, so the HA thread must not be the caller.
  *
  * Lease updates: ha_service_update_push and ha_service_updates_done
- * (below), on a third connection per family. */
+ * (below), on a connection of their own per peer and family: the
+ * partner's and each backup's.  Backups get no heartbeats and no
+ * commands, only lease updates; a backup server sends nothing. */
 #pragma once
 #include <poll.h>
 #include <stdbool.h>
@@ -91,8 +93,9 @@ int ha_service_start(struct ha_service *svc, uint64_t now_ms);
 
 /* The descriptors to poll (the wakeup eventfd first, then each
  * connection with a socket): how many were written, at most max
- * (HA_SERVICE_POLLFDS_MAX always suffices). */
-#define HA_SERVICE_POLLFDS_MAX 7
+ * (HA_SERVICE_POLLFDS_MAX always suffices: per family heartbeats,
+ * commands and one update connection per other peer). */
+#define HA_SERVICE_POLLFDS_MAX (1 + 2 * (2 + CONF_HA_PEERS_MAX - 1))
 unsigned ha_service_pollfds(struct ha_service *svc, struct pollfd *out, unsigned max);
 /* Milliseconds the HA thread may sleep: until the next heartbeat or
  * connection deadline; 0 when there is work now, -1 when nothing is due. */
@@ -135,6 +138,19 @@ int ha_service_status(struct ha_service *svc, int fam, json_t **ha_section);
  * connection of its own (never behind a sync page), and reports each
  * queued change's outcome once.
  *
+ * Peers.  Every peer other than this server gets the changes its policy
+ * sends: the active partner (none in passive-backup) and each backup,
+ * as Kea 2.2 does.  Each has its own sender (connection, position in the
+ * one shared queue, requests in flight) and gets the changes in the order
+ * pushed.  Backups are sent Kea's form (one change a request, one in
+ * flight: no heartbeat tells whether a backup takes more).  A backup
+ * whose acknowledgement nothing waits for (no wait-backup-ack) never
+ * delays an outcome nor fails one: when it is away or slow its changes
+ * stay queued for it until the queue laps them (counted unsent for that
+ * peer), and after a failed delivery it is tried again a heartbeat-delay
+ * later.  Its failures do not touch the partner's state or
+ * unsent-update-count (Kea counts neither for backups).
+ *
  * Kea 2.2 partner: one request per change (lease4-update with
  * force-create / lease4-del; lease6-bulk-apply of one lease), one in
  * flight (Kea's listener does not answer pipelined requests).  Peregrine
@@ -150,16 +166,17 @@ int ha_service_status(struct ha_service *svc, int fam, json_t **ha_section);
  * Outcome: ok when every peer whose policy was HA_UPD_SEND_WAIT
  * acknowledged it (success, or for a bulk apply: not among the failed
  * leases); not ok when one refused it or it could not be delivered
- * (connection failure, deadline: the partner's max-response-delay) -- the
- * client's reply must then be dropped, as Kea drops it.  A failed
- * delivery counts in unsent-update-count and asks for a heartbeat at
- * once (the failure detection).  A queued change whose peer's policy is
- * no longer SEND / SEND_WAIT when its turn comes (the partner went down
- * meanwhile) is not sent, counted as the policy says, and is ok (nothing
- * waits for it any more). */
+ * (connection failure, deadline: max-response-delay) -- the client's
+ * reply must then be dropped, as Kea drops it.  A failed delivery to the
+ * partner counts in unsent-update-count and asks for a heartbeat at once
+ * (the failure detection); one to a waited-for backup fails the changes
+ * queued for it too.  A queued change whose peer's policy is no longer
+ * SEND / SEND_WAIT when its turn comes (the partner went down meanwhile)
+ * is not sent, counted as the policy says, and is ok (nothing waits for
+ * it any more). */
 #define HA_UPDATE_BATCH    256
 #define HA_UPDATE_PIPELINE 4
-#define HA_UPDATE_QUEUE    16384	/* changes queued per family */
+#define HA_UPDATE_QUEUE    16384	/* changes queued per family, all peers */
 
 struct ha_update_done {
 	uint64_t tag;			/* as given to ha_service_update_push */
@@ -171,8 +188,9 @@ struct ha_update_done {
  * wait: skipped, counted, or sent without waiting, e.g. a backup
  * without wait-backup-ack) and no outcome will be reported; 0: queued,
  * its outcome comes through ha_service_updates_done; -ENOBUFS: the
- * queue is full (try again after a poll); -EINVAL: bad family.  Only the
- * HA thread calls it. */
+ * queue is full (outcomes not taken yet, or the partner or a waited-for
+ * backup is behind: try again after a poll; a lossy backup behind never
+ * causes it); -EINVAL: bad family.  Only the HA thread calls it. */
 struct lease_change;
 int ha_service_update_push(struct ha_service *svc, const struct lease_change *c, uint64_t tag);
 /* Take up to max outcomes (any order between families; one family's
@@ -183,15 +201,16 @@ unsigned ha_service_updates_done(struct ha_service *svc, struct ha_update_done *
  * to unsent-update-count of every relationship (sync repairs them). */
 void ha_service_unsent_add(struct ha_service *svc, uint64_t n);
 /* Whether a client's reply of fam must wait for its change's outcome now:
- * some peer's policy is HA_UPD_SEND_WAIT in the current state.  The HA
- * thread publishes it to the workers (their reply gate's mask).  Only
- * the active partner is sent updates so far (backups are not: their
- * policy is not counted here, see docs/ha-plan.md). */
+ * some peer's policy is HA_UPD_SEND_WAIT in the current state (the
+ * partner in hot-standby / load-balancing / partner-in-maintenance, the
+ * backups with wait-backup-ack).  The HA thread publishes it to the
+ * workers (their reply gate's mask). */
 bool ha_service_updates_wait(struct ha_service *svc, int fam);
 
 /* What to do now with a lease change of fam for this peer of the block
  * (ha_sm_update_policy in the current state).  HA_UPD_SKIP for this
- * server's own entry or a family without a relationship. */
+ * server's own entry, a family without a relationship, and every peer
+ * when this server is a backup. */
 enum ha_update ha_service_update_policy(struct ha_service *svc, int fam,
 					const struct conf_ha_peer *peer);
 
@@ -206,10 +225,11 @@ struct ha_service_info {
 	uint64_t heartbeats_ok, heartbeats_failed;
 	uint64_t syncs_done, syncs_failed;
 	uint64_t leases_synced;		/* leases handed to apply_leases* */
-	/* lease updates: changes acknowledged, refused by the partner,
-	 * failed to deliver; unsent-update-count (this server's, as its
-	 * heartbeat answer says it); requests sent; whether the partner
-	 * takes bulk applies (its heartbeat said so) */
+	/* lease updates to the partner (backups: ha_service_peer_info):
+	 * changes acknowledged, refused, failed to deliver;
+	 * unsent-update-count (this server's, as its heartbeat answer says
+	 * it); requests sent; whether the partner takes bulk applies (its
+	 * heartbeat said so) */
 	uint64_t updates_acked, updates_refused, updates_failed, unsent_updates;
 	uint64_t update_requests;
 	bool partner_bulk;
@@ -217,3 +237,21 @@ struct ha_service_info {
 };
 /* 0, or -EINVAL (no such relationship). */
 int ha_service_info(struct ha_service *svc, int fam, struct ha_service_info *out);
+
+/* The lease updates to one peer, in fam's relationship. */
+struct ha_service_peer_info {
+	bool partner;			/* the active partner; else a backup */
+	bool waits;			/* outcomes wait for it now (HA_UPD_SEND_WAIT) */
+	/* changes it acknowledged; refused (it answered an error for
+	 * them); failed to deliver (connection, deadline, an answer not
+	 * Kea's); unsent: never delivered (failed ones, those lapped in
+	 * the queue while it was behind, those its policy skipped and
+	 * counted) */
+	uint64_t acked, refused, failed, unsent;
+	uint64_t requests;		/* requests sent to it */
+	uint64_t queued;		/* changes waiting to go to it now */
+};
+/* 0, or -EINVAL (no such relationship), -ENOENT (peer is not sent
+ * updates: this server, or this server is a backup). */
+int ha_service_peer_info(struct ha_service *svc, int fam, const struct conf_ha_peer *peer,
+			 struct ha_service_peer_info *out);

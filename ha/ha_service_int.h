@@ -29,41 +29,64 @@ struct maint_wait {
 	char partner_text[160];
 };
 
-/* One queued lease change (ha_update.c). */
-enum upd_st { UPD_QUEUED, UPD_INFLIGHT, UPD_DONE };
+/* Lease updates (ha_update.c).  One ring of changes per relationship,
+ * shared by every peer they go to (the partner, each backup): each peer
+ * has its own sender (connection, read position, requests in flight) and
+ * each change a bit per sender that has still to finish it.  A change is
+ * stored once however many peers take it. */
 
+/* One change in the ring.  The sender with index i is bit (1 << i). */
 struct upd_entry {
 	uint64_t tag;
-	uint8_t st;			/* enum upd_st */
+	uint16_t pend;			/* senders that have still to finish it */
+	uint16_t wait;			/* senders whose answer its outcome waits for */
 	bool del;			/* goes as a delete */
-	bool wait;			/* its outcome is reported */
-	bool backlog;			/* queued in communication-recovery */
-	bool ok;			/* with UPD_DONE */
+	bool backlog;			/* the partner's, queued in communication-recovery */
+	bool ok;			/* no waited-for sender refused or failed it */
 	union {
 		struct lease_rec v4;
 		struct lease6_rec v6;
 	} u;
 };
 
-/* One request on the update connection: entries [first, first + n) of
- * the queue that are UPD_INFLIGHT (consecutive: sent in order). */
+/* One request on a sender's connection: the changes of positions
+ * [first, first + n), consecutive (sent in order). */
 struct upd_req {
 	uint64_t id;			/* ha_http_conn_send's */
 	uint64_t first;
 	uint32_t n;
 	bool bulk;			/* lease4/6-bulk-apply of a batch */
+	bool del;			/* its changes are deletes */
 };
 
-/* The update queue of one relationship.  Positions only grow; an entry
- * is ring[pos % HA_UPDATE_QUEUE].  [head, tail) are held: up to `done`
- * they are finished and wait for ha_service_updates_done, from `next`
- * none was sent yet. */
-struct upd_queue {
+/* The sender to one peer. */
+struct upd_peer {
+	const struct conf_ha_peer *peer;
 	struct ha_http_conn *conn;
-	struct upd_entry *ring;
-	uint64_t head, done, next, tail;
+	uint16_t bit;
+	bool partner;			/* the active partner; else a backup */
+	bool lossy;			/* nothing waits for it (a backup without
+					 * wait-backup-ack): lapped when behind */
+	uint64_t next;			/* the next position it has to look at */
+	uint64_t retry_ms;		/* lossy, after a failed delivery: not before */
 	struct upd_req req[HA_UPDATE_PIPELINE];	/* in flight, oldest first */
 	unsigned n_req;
+	struct ha_service_peer_info stats;
+};
+
+/* The ring of one relationship.  Positions only grow; an entry is
+ * ring[pos % HA_UPDATE_QUEUE] and positions from tail - HA_UPDATE_QUEUE
+ * on are held.  Before `done` every change's waited-for senders
+ * finished; before `out` the outcomes were taken.  A slot is reused
+ * once its outcome was taken and no sender but a lossy one still has it
+ * (those are lapped: counted unsent). */
+struct upd_queue {
+	struct upd_entry *ring;
+	uint64_t out, done, tail;
+	struct upd_peer peer[CONF_HA_PEERS_MAX - 1];
+	unsigned n_peers;
+	struct upd_peer *partner;	/* NULL: none (passive-backup, a backup server) */
+	uint16_t lossy;			/* bits of the lossy senders */
 	uint64_t backlog;		/* entries queued in communication-recovery */
 	bool backlog_overflown;		/* more than delayed-updates-limit of them */
 	bool backlog_sending;		/* HA_ACT_SEND_BACKLOG: send them now */
@@ -112,25 +135,32 @@ struct ha_service {
 
 /* Run an event through r's machine and carry out its actions. */
 void ha_svc_step(struct ha_service *s, struct rel *r, enum ha_event ev);
-/* The partner's policy for a change of r now (HA_UPD_SKIP: no partner). */
-enum ha_update ha_svc_partner_policy(struct ha_service *s, struct rel *r);
-/* A connection to the partner's URL for r's family; pipeline: requests
- * in flight at most. */
-struct ha_http_conn *ha_svc_conn(const struct ha_service *s, int fam, unsigned timeout_ms,
+/* peer's policy for a change of r now (HA_UPD_SKIP: peer is this
+ * server, or this server is a backup: a backup sends nothing). */
+enum ha_update ha_svc_peer_policy(struct ha_service *s, struct rel *r,
+				  const struct conf_ha_peer *peer);
+/* A connection to peer's URL (url6 for DHCPv6); pipeline: requests in
+ * flight at most. */
+struct ha_http_conn *ha_svc_conn(const struct conf_ha_peer *peer, int fam, unsigned timeout_ms,
 				 unsigned pipeline);
+/* What poll saw for c's descriptor in fds[0..n) (0 when not there). */
+short ha_svc_revents(const struct pollfd *fds, unsigned n, struct ha_http_conn *c);
 /* Queue msg (consumed) on c: true when queued. */
 bool ha_svc_send(struct ha_http_conn *c, json_t *msg);
 
 /* ---- ha_update.c (lock held) ---- */
 
-/* The queue and the connection (when there is a partner).  0, or -1. */
+/* The ring and a sender per peer other than this server (none on a
+ * backup server).  0, or -1. */
 int upd_init(struct ha_service *s, struct rel *r);
 void upd_free(struct rel *r);
-/* Read the answers (revents: what poll saw for upd.conn), finish what
- * they tell, send what may go now. */
-void upd_poll(struct ha_service *s, struct rel *r, short revents);
-/* Whether upd_poll would send something now (the thread must not sleep). */
-bool upd_due(struct ha_service *s, struct rel *r);
+/* The senders' descriptors into out (at most max): how many. */
+unsigned upd_pollfds(struct rel *r, struct pollfd *out, unsigned max);
+/* Read the answers (fds: what poll saw), finish what they tell, send
+ * what may go now. */
+void upd_poll(struct ha_service *s, struct rel *r, const struct pollfd *fds, unsigned n);
+/* Milliseconds until upd_poll has something to do (0: now), -1: nothing. */
+int upd_timeout_ms(struct ha_service *s, struct rel *r);
 /* The machine's HA_ACT_SEND_BACKLOG and HA_ACT_CLEAR_BACKLOG. */
 void upd_backlog_send(struct rel *r);
 void upd_backlog_clear(struct rel *r);
