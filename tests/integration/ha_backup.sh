@@ -1,0 +1,69 @@
+#!/bin/bash
+# passive-backup: a Peregrine primary serves alone and sends every lease
+# update to a Peregrine backup server (scripts/hatest.sh's topology; the
+# second server's peer entry has role "backup").
+#  - the primary reaches passive-backup and serves; the backup server
+#    (state "backup") answers no client;
+#  - wait-backup-ack = true: the backup holds each lease the moment the
+#    client has its ACK, and with the backup stopped (SIGSTOP) no ACK
+#    leaves: the update fails and the reply is dropped, as Kea drops it;
+#  - the backup back: clients are served again, and it holds every lease
+#    the primary gave after its return.
+# Usage: ha_backup.sh BUILDDIR
+. "$(dirname "$0")/../../scripts/netns.sh"
+. "$(dirname "$0")/../../scripts/hatest.sh"
+nt_init "$@"
+[ "$SERVER" = peregrine ] || nt_skip "peregrine only"
+nt_need jq
+HA_HEARTBEAT=200 HA_MAX_RESPONSE=600 HA_MAX_ACK=100 HA_MAX_UNACKED=0
+ha_topology
+for n in 1 2; do
+	ha_peregrine_conf "$n" "$([ "$n" = 1 ] && echo primary || echo secondary)" load-balancing
+	sed -i -e 's/mode = "load-balancing";/mode = "passive-backup"; wait-backup-ack = true;/' \
+		-e 's/role = "secondary";/role = "backup";/' "${HA_CONF[$n]}"
+	timeout 20 ip netns exec "${HA_S[$n]}" "$NT_PEREGRINE" -t "${HA_CONF[$n]}" >/dev/null 2>&1 ||
+		nt_fail "passive-backup config $n refused"
+done
+ha_peregrine_start 1
+ha_peregrine_start 2
+
+stat() {
+	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
+		jq -r ".arguments[\"$2\"][0][0] // 0"
+}
+leases() {
+	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
+		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
+}
+up() { [ "$(ha_state 1)" = passive-backup ] && [ "$(ha_state 2)" = backup ]; }
+nt_wait_for 20 "the primary in passive-backup, the backup in backup" up
+nt_log "primary in passive-backup, server2 in backup"
+
+ha_dora --count 3 --mac-base 02:00:00:00:b0:00 >/dev/null || nt_fail "no lease from the primary"
+[ "$(stat 1 pkt4-ack-sent)" = 3 ] && [ "$(stat 2 pkt4-ack-sent)" = 0 ] ||
+	nt_fail "ACKs: primary $(stat 1 pkt4-ack-sent), backup $(stat 2 pkt4-ack-sent); want 3 and 0"
+leases 1 >"$NT_TMP/l1.txt"
+leases 2 >"$NT_TMP/l2.txt"
+[ "$(wc -l <"$NT_TMP/l1.txt")" = 3 ] && cmp -s "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" ||
+	nt_fail "the backup does not hold the primary's leases once the clients have them: $(diff "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" | tr '\n' ' ')"
+nt_log "the backup holds the primary's 3 leases as the clients get their ACKs"
+
+kill -STOP "${HA_PID[2]}"
+if ha_dora --count 1 --mac-base 02:00:00:00:b1:00 --timeout 0.3 --tries 1 >/dev/null 2>&1; then
+	kill -CONT "${HA_PID[2]}"
+	nt_fail "the primary ACKed while the backup could not acknowledge the update (wait-backup-ack)"
+fi
+dropped() { [ "$(stat 1 dp-drop-ha-update-failed)" -ge 1 ]; }
+nt_wait_for 5 "the primary to drop the reply of the failed update" dropped
+kill -CONT "${HA_PID[2]}"
+nt_log "no ACK while the backup was stopped"
+
+served() { ha_dora --count 1 --mac-base 02:00:00:00:b2:00 --timeout 0.5 >/dev/null 2>&1; }
+nt_wait_for 20 "the primary to serve again with the backup back" served
+got=$(leases 1 | grep -c "02:00:00:00:b2:00")
+[ "$got" = 1 ] && leases 2 | grep -q "02:00:00:00:b2:00" ||
+	nt_fail "the backup does not hold the lease given after its return"
+nt_log "served again; the backup holds the new lease"
+nt_stop "${HA_PID[2]}" 15 || nt_fail "backup exit status $?"
+nt_stop "${HA_PID[1]}" 15 || nt_fail "primary exit status $?"
+exit 0
