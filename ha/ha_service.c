@@ -181,6 +181,7 @@ static void carry_out(struct ha_service *s, struct rel *r, const struct ha_sm_re
 		r->sync = SY_IDLE;	/* an answer in flight is dropped */
 	if (res->actions & HA_ACT_START_SYNC) {
 		r->sync = SY_DISABLE;
+		r->sync_gen++;
 		r->sync_ok = false;
 		r->have_from = false;
 	}
@@ -300,41 +301,93 @@ static void sync_fail(struct rel *r)
 	r->sync_ok = false;
 }
 
-/* One page: hand it over, then the next page or the notify. */
-static void sync_page(struct ha_service *s, struct rel *r, const struct ha_answer *a)
+/* One page came: kept for the HA thread to apply outside the lock
+ * (page_apply), or, empty, the notify next. */
+static void sync_page(struct rel *r, const struct ha_answer *a)
 {
 	char err[128];
+	void *recs = NULL;
 	long n;
-	int rc = 0;
 
-	if (r->fam == 4) {
-		struct lease_rec *recs = NULL;
-
-		n = ha_msg_lease4_page(a, &recs, err, sizeof(err));
-		if (n > 0) {
-			rc = s->ops.apply_leases4(s->ops.ctx, recs, (size_t)n);
-			r->from4 = recs[n - 1].addr;
-		}
+	if (r->fam == 4)
+		n = ha_msg_lease4_page(a, (struct lease_rec **)&recs, err, sizeof(err));
+	else
+		n = ha_msg_lease6_page(a, (struct lease6_rec **)&recs, err, sizeof(err));
+	if (n < 0) {
 		free(recs);
-	} else {
-		struct lease6_rec *recs = NULL;
-
-		n = ha_msg_lease6_page(a, &recs, err, sizeof(err));
-		if (n > 0) {
-			rc = s->ops.apply_leases6(s->ops.ctx, recs, (size_t)n);
-			r->from6 = recs[n - 1].addr;
-		}
-		free(recs);
-	}
-	if (n < 0 || rc < 0) {
 		sync_fail(r);
 		return;
 	}
+	if (n == 0) {
+		free(recs);
+		r->sync = SY_NOTIFY;
+		return;
+	}
+	free(r->page);
+	r->page = recs;
+	r->page_n = n;
+	r->sync = SY_APPLY;
+}
+
+/* A page applied (rc from the op): the next page, the notify, or the
+ * failure.  Lock held; r->sync is still SY_APPLY of the same sync. */
+static void sync_page_done(struct ha_service *s, struct rel *r, const void *recs, long n, int rc)
+{
+	if (rc < 0) {
+		sync_fail(r);
+		return;
+	}
+	if (r->fam == 4)
+		r->from4 = ((const struct lease_rec *)recs)[n - 1].addr;
+	else
+		r->from6 = ((const struct lease6_rec *)recs)[n - 1].addr;
 	r->stats.leases_synced += (uint64_t)n;
 	r->have_from = true;
 	/* Kea asks for another page while a page comes full. */
-	if ((uint64_t)n < s->ha->sync_page_limit)
-		r->sync = SY_NOTIFY;
+	r->sync = (uint64_t)n < s->ha->sync_page_limit ? SY_NOTIFY : SY_PAGE;
+}
+
+/* The HA thread, lock NOT held: apply each relationship's waiting page
+ * through the ops (they take the server's own locks and wait for its
+ * workers: holding the service's lock meanwhile would stall every
+ * heartbeat answer and command of the partner's), then finish the step
+ * unless the sync was aborted or restarted meanwhile. */
+static void page_apply(struct ha_service *s)
+{
+	struct { void *recs; long n; uint64_t gen; } pg[2] = { { 0 } };
+	unsigned i;
+	bool any = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < 2; i++) {
+		struct rel *r = &s->rel[i];
+
+		if (r->fam && r->sync == SY_APPLY && r->page) {
+			pg[i].recs = r->page;
+			pg[i].n = r->page_n;
+			pg[i].gen = r->sync_gen;
+			r->page = NULL;
+			any = true;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!any)
+		return;
+	for (i = 0; i < 2; i++) {
+		int rc;
+
+		if (!pg[i].recs)
+			continue;
+		rc = s->rel[i].fam == 4 ?
+			s->ops.apply_leases4(s->ops.ctx, pg[i].recs, (size_t)pg[i].n) :
+			s->ops.apply_leases6(s->ops.ctx, pg[i].recs, (size_t)pg[i].n);
+		pthread_mutex_lock(&s->lock);
+		if (s->rel[i].sync == SY_APPLY && s->rel[i].sync_gen == pg[i].gen)
+			sync_page_done(s, &s->rel[i], pg[i].recs, pg[i].n, rc);
+		pthread_mutex_unlock(&s->lock);
+		free(pg[i].recs);
+	}
+	wake(s);		/* the next request goes at the next poll */
 }
 
 static void maint_done(struct ha_service *s, struct rel *r, enum ha_event outcome,
@@ -367,7 +420,7 @@ static void cmd_done(struct ha_service *s, struct rel *r, const struct ha_http_r
 		if (r->sync != SY_PAGE)
 			break;
 		if (result == HA_RESULT_SUCCESS || result == HA_RESULT_EMPTY)
-			sync_page(s, r, &a);
+			sync_page(r, &a);
 		else
 			sync_fail(r);
 		break;
@@ -540,6 +593,8 @@ static void rel_free(struct rel *r)
 	if (r->cmd)
 		ha_http_conn_free(r->cmd);
 	upd_free(r);
+	free(r->page);
+	r->page = NULL;
 }
 
 struct ha_service *ha_service_create(const struct ha_service_params *p, uint64_t now_ms)
@@ -760,6 +815,7 @@ void ha_service_poll(struct ha_service *s, uint64_t now_ms)
 		if (s->rel[i].fam)
 			rel_poll(s, &s->rel[i], fds, n);
 	pthread_mutex_unlock(&s->lock);
+	page_apply(s);
 }
 
 /* ---- the serving side ---- */

@@ -24,7 +24,8 @@
  * descriptor (in the poll set) makes the HA thread act at once on what a
  * command asked for.  The ops are called with that mutex held, from
  * either thread: they must be quick and must not call back into the
- * service.  ha_service_command with HA_EV_MAINT_START / HA_EV_MAINT_CANCEL
+ * service (apply_leases4/6 excepted: see there).  ha_service_command
+ * with HA_EV_MAINT_START / HA_EV_MAINT_CANCEL
  * waits (at most sync-timeout + 1 s) for the HA thread to hear the
  * partner's answer, so the HA thread must not be the caller.
  *
@@ -60,7 +61,10 @@ struct ha_service_ops {
 	void (*end_partner_disable)(void *ctx, int fam);
 	/* One page of the partner's leases during a sync; the server keeps
 	 * the newer of its own and each (cltt).  0, or < 0: the sync fails
-	 * (and is tried again). */
+	 * (and is tried again).  Unlike the other ops, called WITHOUT the
+	 * service's mutex, from the HA thread (within ha_service_poll): a
+	 * big page takes a while, and the partner's heartbeats and commands
+	 * are answered meanwhile. */
 	int (*apply_leases4)(void *ctx, const struct lease_rec *recs, size_t n);
 	int (*apply_leases6)(void *ctx, const struct lease6_rec *recs, size_t n);
 	/* A transition (for the log).  Optional. */

@@ -20,7 +20,9 @@ enum req {
 };
 
 /* Steps of a running sync. */
-enum sync_step { SY_IDLE, SY_DISABLE, SY_PAGE, SY_NOTIFY, SY_ENABLE };
+/* SY_APPLY: a page came and waits to be applied by the HA thread outside
+ * the service's lock (ha_service_poll); nothing is sent meanwhile. */
+enum sync_step { SY_IDLE, SY_DISABLE, SY_PAGE, SY_APPLY, SY_NOTIFY, SY_ENABLE };
 
 /* An operator's maintenance request waiting for the partner's answer. */
 struct maint_wait {
@@ -103,6 +105,9 @@ struct rel {
 	enum req cmd_req;		/* REQ_NONE: the command connection is idle */
 	/* sync */
 	enum sync_step sync;
+	uint64_t sync_gen;		/* syncs started: a page applied for an older one is dropped */
+	void *page;			/* SY_APPLY: the page's records (struct lease_rec or lease6_rec) */
+	long page_n;
 	bool sync_ok;			/* with SY_ENABLE: the leases came */
 	bool have_from;
 	uint32_t from4;
