@@ -66,20 +66,22 @@ trial() {
 		sleep 2
 	fi
 	NT_STEP=$((HA_MAX_RESPONSE / 1000 + 100)) nt_cli "$NT_PY" "$SRC/bench/ha_probe.py" \
-		--iface "$HA_VC" --sock "${HA_SOCK[2]}" --kill "${HA_PID[1]}" \
+		--iface "$HA_VC" --sock "${HA_SOCK[2]}" --kill "${HA_PID[1]}" --psock "${HA_SOCK[1]}" \
 		--primary "${HA_IP[1]}" --standby "${HA_IP[2]}" \
 		--limit $((HA_MAX_RESPONSE / 1000 + 30)) >"$out" 2>"$NT_TMP/probe.err"
-	[ -n "$gpid" ] && nt_stop "$gpid" 10 INT
+	# the generator's clients lost in the failover time out after 1 s:
+	# let them, so its drop count includes them
+	[ -n "$gpid" ] && sleep 1.2 && nt_stop "$gpid" 10 INT
 	nt_stop "${HA_PID[2]}" 15
 	nt_wait_exit "${HA_PID[1]}" 10
 	hb_pair_clean
 	[ -s "$out" ] || nt_fail "$kind $2 trial $t: no probe output ($(cat "$NT_TMP/probe.err"))"
 	load=none
 	[ -s "$NT_TMP/gen.json" ] &&
-		load=$(jq -r '"\(.leases_per_s | floor) ACK/s, \(.drop_pct | floor)% dropped"' "$NT_TMP/gen.json")
+		load=$(jq -r --argjson r "$LOAD" '"\(.leases_per_s | floor) ACK/s, \(.drops) DORAs lost (\(.drops * 1000 / $r | floor) ms of it)"' "$NT_TMP/gen.json")
 	down=$(jq -r '.partner_down_ms // "none"' "$out")
 	served=$(jq -r '.first_served_ms // "none"' "$out")
-	nt_log "$kind timers $2 trial $t: partner-down after $down ms, first client served by the standby after $served ms ($(jq -c '{acks_primary, acks_standby, last_primary_ack_ms, polls}' "$out"); load: $load)"
+	nt_log "$kind timers $2 trial $t: partner-down after $down ms, first client served by the standby after $served ms ($(jq -c '{acks_primary, acks_standby, polls, warm_ms, before: (.states_before | map(.[1] // "none") | join(">")), primary: (.primary_before | map(.[1] // "none") | join(">"))}' "$out"); load: $load)"
 	echo "$kind $2 $down $served" >>"$RES"
 	[ -n "$JSON" ] && jq -c --arg s "$kind" --arg tm "$2" --arg l "$LOAD" --argjson t "$t" \
 		'{server: $s, timers: $tm, load: ($l | tonumber), trial: $t} + .' "$out" >>"$JSON"

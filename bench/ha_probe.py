@@ -15,8 +15,13 @@ round trip.
 Prints one JSON line:
   {"partner_down_ms": .., "first_served_ms": .., "last_primary_ack_ms": ..,
    "acks_primary": .., "acks_standby": .., "started": .., "unanswered": ..,
-   "polls": .., "states": [[ms, state], ...]}
-(times from the kill; null when it did not happen within --limit s).
+   "polls": .., "states": [[ms, state], ...], "warm_ms": ..,
+   "states_before": [[ms, state], ...], "primary_before": [[ms, "state/dhcp"], ...]}
+(times from the kill, null when it did not happen within --limit s;
+warm_ms: from the probe's start to the kill; states_before: the
+standby's states seen before the kill, a flapping pair shows here;
+primary_before: with --psock, the primary's HA state and DHCPv4 service
+until the kill).
 Exit 0 when both happened, 1 when not, 2 on errors before the kill.
 """
 import argparse
@@ -109,12 +114,22 @@ def ha_state(ans):
         return None
 
 
+def ha_state_dhcp(ans):
+    """The HA state and, where status-get gives it (Peregrine), whether
+    DHCPv4 service is on: "hot-standby/enabled"."""
+    try:
+        a = ans[0] if isinstance(ans, list) else ans
+        return "%s/%s" % (ha_state(ans), a["arguments"].get("dhcp-state", "?"))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
 class Poller(threading.Thread):
     """status-get on the standby every poll seconds; the state changes."""
 
-    def __init__(self, path, poll):
+    def __init__(self, path, poll, what=ha_state):
         super().__init__(daemon=True)
-        self.path, self.poll = path, poll
+        self.path, self.poll, self.what = path, poll, what
         self.states = []          # (monotonic time, state) on each change
         self.polls = 0
         self.stop = False
@@ -124,7 +139,7 @@ class Poller(threading.Thread):
         nxt = time.monotonic()
         while not self.stop:
             try:
-                st = ha_state(ctl(self.path, "status-get", 1.0))
+                st = self.what(ctl(self.path, "status-get", 1.0))
             except (OSError, ValueError):
                 st = "unreachable"
             t = time.monotonic()
@@ -141,6 +156,7 @@ def main():
     ap.add_argument("--iface", required=True)
     ap.add_argument("--sock", required=True, help="the standby's control socket")
     ap.add_argument("--kill", type=int, required=True, help="the primary's pid")
+    ap.add_argument("--psock", help="the primary's control socket, polled until the kill")
     ap.add_argument("--primary", required=True, help="the primary's server identifier")
     ap.add_argument("--standby", required=True, help="the standby's server identifier")
     ap.add_argument("--every", type=float, default=5, help="ms between new clients")
@@ -158,6 +174,9 @@ def main():
     s.setblocking(False)
     poller = Poller(a.sock, a.poll / 1000.0)
     poller.start()
+    ppoll = Poller(a.psock, a.poll / 1000.0, ha_state_dhcp) if a.psock else None
+    if ppoll:
+        ppoll.start()
 
     pend = {}                  # xid -> (mac, start time)
     n = started = acks_p = acks_s = 0
@@ -215,6 +234,8 @@ def main():
                     if t_kill is not None and first_s is None:
                         first_s = t
                 if t_kill is None and acks_p >= a.warm:
+                    if ppoll:
+                        ppoll.stop = True
                     t_kill = time.monotonic()
                     os.kill(a.kill, signal.SIGKILL)
             elif mtype == 6:                             # NAK
@@ -231,6 +252,9 @@ def main():
         "started": started, "unanswered": len(pend),
         "polls": poller.polls,
         "states": [[ms(t), st] for t, st in poller.states if t >= t_kill - 0.5],
+        "warm_ms": round((t_kill - t_start) * 1000, 1),
+        "states_before": [[ms(t), st] for t, st in poller.states if t < t_kill],
+        "primary_before": [[ms(t), st] for t, st in ppoll.states if t < t_kill] if ppoll else [],
     }
     print(json.dumps(out))
     return 0 if down and first_s is not None else 1
