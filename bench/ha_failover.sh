@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034 # netns.sh reads NT_RESULT
 # Failover time of a hot-standby pair under load, in the HA topology
 # (scripts/hatest.sh: the clients on a bridge, each server's port on it,
 # the peer link on a veth pair of its own).  Per trial: both servers reach

@@ -31,10 +31,14 @@ hb_need() {
 # hb_conf KIND N ROLE MODE: server N's config (Kea's or Peregrine's), quiet.
 # HB_LCORES="S1/S2": Peregrine server 1's EAL lcores S1, server 2's S2
 # (default: ha_peregrine_conf's "0,1" for both; a single server gets S1).
+# HB_DURABILITY: Peregrine's durability instead of ha_peregrine_conf's commit.
 hb_conf() {
 	local l
 	"ha_$1_conf" "$2" "$3" "$4"
 	ha_quiet "$2"
+	if [ "$1" = peregrine ] && [ -n "$HB_DURABILITY" ]; then
+		sed -i "s|durability = \"commit\";|durability = \"$HB_DURABILITY\";|" "${HA_CONF[$2]}"
+	fi
 	if [ "$1" = peregrine ] && [ -n "$HB_LCORES" ]; then
 		l=$(echo "$HB_LCORES" | cut -d/ -f"$2")
 		sed -i "s|lcores = \"0,1\";|lcores = \"$l\";|" "${HA_CONF[$2]}"

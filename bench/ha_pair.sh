@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2086,SC2317,SC2034 # "set -- $spec" splits on purpose; cl_search calls run_hagen; netns.sh reads NT_RESULT
 # An HA pair's DORA/s against the single server's, same topology, same run
 # (issue 16's target: pair ÷ single ≥ 0.8; Kea 2.0 hot-standby: 0.48 in
 # ISC's measurement).  The HA topology of scripts/hatest.sh: the clients on
