@@ -23,7 +23,15 @@
 # process is started with nt_bg and stopped by PID.
 #
 # Knobs: HA_HEARTBEAT (ms, 1000), HA_MAX_RESPONSE (3000), HA_MAX_ACK (500),
-# HA_MAX_UNACKED (0), HA_POOL ("198.18.0.100 - 198.18.0.250"), HA_VALID (600).
+# HA_MAX_UNACKED (0), HA_POOL ("198.18.0.100 - 198.18.0.250"), HA_VALID (600),
+# HA_SUBNET ("198.18.0.0/24") and HA_PLEN (24: Peregrine's port address
+# prefix), HA_KEA_SEVERITY (INFO; at WARN ha_kea_start waits for an answer
+# on the control socket instead of the DHCP4_STARTED line).
+#
+# For the benchmarks (bench/ha_pair.sh, bench/ha_failover.sh):
+#   ha_gen_port                  # a second client veth on the bridge: HA_GEN
+#   ha_no_ha N                   # server N's config without its HA part
+#   ha_quiet N                   # server N logs warnings only
 
 HA_KEA_HOOKS=/usr/lib/x86_64-linux-gnu/kea/hooks
 
@@ -96,7 +104,7 @@ ha_kea_conf() {
 	"multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2,
 		"packet-queue-size": 16 },
 	"valid-lifetime": ${HA_VALID:-600},
-	"subnet4": [ { "id": 1, "subnet": "198.18.0.0/24",
+	"subnet4": [ { "id": 1, "subnet": "${HA_SUBNET:-198.18.0.0/24}",
 		"pools": [ { "pool": "${HA_POOL:-198.18.0.100 - 198.18.0.250}" } ] } ],
 	"hooks-libraries": [
 		{ "library": "$HA_KEA_HOOKS/libdhcp_lease_cmds.so" },
@@ -119,7 +127,8 @@ ha_kea_conf() {
 			] } ] } }
 	],
 	"loggers": [ { "name": "kea-dhcp4",
-		"output_options": [ { "output": "$NT_TMP/kea$n.out" } ], "severity": "INFO" } ]
+		"output_options": [ { "output": "$NT_TMP/kea$n.out" } ],
+		"severity": "${HA_KEA_SEVERITY:-INFO}" } ]
 } }
 EOF
 }
@@ -140,7 +149,12 @@ ha_kea_start() {
 
 ha_kea_up() {
 	nt_alive "${HA_PID[$1]}" || nt_fail "kea$1 exited (see $NT_TMP/kea$1.out)"
-	[ -S "${HA_SOCK[$1]}" ] && grep -q DHCP4_STARTED "$NT_TMP/kea$1.out"
+	[ -S "${HA_SOCK[$1]}" ] || return 1
+	if [ "${HA_KEA_SEVERITY:-INFO}" = INFO ]; then
+		grep -q DHCP4_STARTED "$NT_TMP/kea$1.out"
+	else
+		ha_kea_cmd "$1" '{"command": "version-get"}' 2>/dev/null | grep -q '"result": 0'
+	fi
 }
 
 # ha_kea_cmd N JSON: one command on kea N's control socket; the answer.
@@ -185,11 +199,11 @@ ha_peregrine_conf() {
 	cat >"${HA_CONF[$n]}" <<EOF
 dpdk = { lcores = "0,1"; file-prefix = "pg-ha-$NT_ID-$n"; no-huge = true; memory-mb = 256; };
 interfaces = ( { name = "eth0"; device = "net_af_packet0,iface=${HA_VS[$n]}";
-                 address = "${HA_IP[$n]}/24"; } );
+                 address = "${HA_IP[$n]}/${HA_PLEN:-24}"; } );
 valid-lifetime = ${HA_VALID:-600};
 lease-database = { type = "memfile"; name = "${HA_LEASES[$n]}"; lfc-interval = 0;
                    durability = "commit"; };
-subnet4 = ( { id = 1; subnet = "198.18.0.0/24"; interface = "eth0";
+subnet4 = ( { id = 1; subnet = "${HA_SUBNET:-198.18.0.0/24}"; interface = "eth0";
               pools = ( { pool = "${HA_POOL:-198.18.0.100 - 198.18.0.250}"; } ); } );
 control-socket = { socket-name = "${HA_SOCK[$n]}"; };
 high-availability = {
@@ -229,6 +243,42 @@ ha_peregrine_up() {
 ha_state() {
 	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "status-get"}' 10 2>/dev/null |
 		jq -r '.arguments["high-availability"][0]["ha-servers"].local.state // "none"'
+}
+
+# ---- for the benchmarks ----------------------------------------------------
+
+# ha_gen_port: a second veth from the client namespace to the bridge, for a
+# DPDK load generator (peregrine-bench on net_af_packet, iface $HA_GEN; it
+# answers ARP itself, so the port has no address).  ha_topology first.
+ha_gen_port() {
+	HA_GEN="hg$NT_ID"
+	ha_link "$HA_GEN" "$HA_CLI" "$HA_BR" "hbg$NT_ID"
+	ip -n "$HA_BR" link set "hbg$NT_ID" master br0 || nt_fail "bridge port for the generator"
+}
+
+# ha_no_ha N: server N's config (from ha_kea_conf or ha_peregrine_conf)
+# without its HA part, the rest unchanged: the single server the pair is
+# measured against.  Kea keeps lease_cmds and drops libdhcp_ha.
+ha_no_ha() {
+	local f=${HA_CONF[$1]}
+	case $f in
+	*.json)
+		jq '.Dhcp4["hooks-libraries"] |= map(select(.library | test("libdhcp_ha") | not))' \
+			"$f" >"$f.new" && mv "$f.new" "$f" || nt_fail "ha_no_ha $1" ;;
+	*)
+		sed -i '/^high-availability = {/,/^};/d' "$f"
+		! grep -q high-availability "$f" || nt_fail "ha_no_ha $1" ;;
+	esac
+}
+
+# ha_quiet N: server N logs warnings only (a server logging each lease at
+# INFO measures its logger).  Kea: set HA_KEA_SEVERITY=WARN before
+# ha_kea_conf instead, so ha_kea_start knows not to wait for DHCP4_STARTED.
+ha_quiet() {
+	case ${HA_CONF[$1]} in
+	*.json) [ "${HA_KEA_SEVERITY:-INFO}" != INFO ] || nt_fail "ha_quiet: set HA_KEA_SEVERITY" ;;
+	*) echo 'logging = { severity = "WARN"; };' >>"${HA_CONF[$1]}" ;;
+	esac
 }
 
 # ---- a Kea 2.2 HA server alone on loopback (no DHCP traffic) -----------
