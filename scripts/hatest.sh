@@ -325,8 +325,14 @@ ha_statistic() {
 }
 
 ha_lease_list() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
-		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
+	local a
+	a=$(nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10)
+	# an error answer lists nothing: say why (0 leases found is result 3)
+	case $(jq -r '.result' <<<"$a" 2>/dev/null) in
+	0 | 3) ;;
+	*) nt_log "lease4-get-all on server $1 failed: $(jq -c . <<<"$a" 2>/dev/null || echo "${a:-no answer}")" ;;
+	esac
+	jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' <<<"$a" | sort
 }
 
 ha_lease_hw() {
