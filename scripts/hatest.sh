@@ -346,3 +346,60 @@ ha_kea_lo_start() {
 		"$NT_KEA" -c "$2"
 	KEA_PID=$NT_LAST_PID
 }
+
+# ---- mixed pairs: either server Kea or Peregrine (ha_mixed) ------------
+# The same control commands work on both servers' control sockets, so these
+# read server N whichever it is:
+#
+#   ha_conf N KIND ROLE MODE   # KIND kea|peregrine: its config; HA_KIND[N]
+#   ha_start N                 # ha_kea_start or ha_peregrine_start, by HA_KIND[N]
+#   ha_statistic N NAME        # a statistic's value (0 when absent)
+#   ha_lease_list N            # "addr mac" per IPv4 lease, sorted
+#   ha_lease_hw N ADDR         # the hw-address holding ADDR ("" if none)
+#   ha_port_clear N            # the kernel's addresses off server N's DHCP port
+
+ha_conf() {
+	HA_KIND[$1]=$2
+	case $2 in
+	kea) ha_kea_conf "$1" "$3" "$4" ;;
+	peregrine) ha_peregrine_conf "$1" "$3" "$4" ;;
+	*) nt_fail "ha_conf: kind must be kea or peregrine, not '$2'" ;;
+	esac
+}
+
+ha_start() { "ha_${HA_KIND[$1]}_start" "$1"; }
+
+ha_statistic() {
+	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
+		jq -r ".arguments[\"$2\"][0][0] // 0"
+}
+
+ha_lease_list() {
+	local a
+	a=$(nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10)
+	# an error answer lists nothing: say why (0 leases found is result 3)
+	case $(jq -r '.result' <<<"$a" 2>/dev/null) in
+	0 | 3) ;;
+	*) nt_log "lease4-get-all on server $1 failed: $(jq -c . <<<"$a" 2>/dev/null || echo "${a:-no answer}")" ;;
+	esac
+	jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' <<<"$a" | sort
+}
+
+ha_lease_hw() {
+	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"lease4-get\", \"arguments\": {\"ip-address\": \"$2\"}}" 10 |
+		jq -r '.arguments["hw-address"] // empty'
+}
+
+# A Peregrine's DPDK port must not carry a kernel address (its kernel would
+# answer for it); Kea's needs one (ha_kea_start adds it).
+ha_port_clear() { ip -n "${HA_S[$1]}" addr flush dev "${HA_VS[$1]}" || nt_fail "flush ${HA_VS[$1]}"; }
+
+# ha_kea_listening N: true once kea N's HA peer listener answers a
+# heartbeat (it opens after DHCP4_STARTED; a partner started before that
+# finds it unreachable and may go to partner-down).  Needs curl.
+ha_kea_listening() {
+	nt_alive "${HA_PID[$1]}" || nt_fail "kea$1 exited (see $NT_TMP/kea$1.out)"
+	timeout 5 ip netns exec "${HA_S[$1]}" curl -s -m 2 -X POST -H 'Content-Type: application/json' \
+		-d '{"command": "ha-heartbeat", "service": ["dhcp4"]}' "http://${HA_PEER_IP[$1]}:8000/" |
+		grep -q '"result": 0'
+}
