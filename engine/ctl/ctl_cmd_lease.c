@@ -19,19 +19,26 @@ static json_t *lease_json(const struct lease_rec *r)
 {
 	char ip[INET_ADDRSTRLEN], hw[3 * 16 + 1], cid[3 * 255 + 1];
 	char hostname[sizeof(r->hostname) + 1];
+	json_t *o;
 
 	fmt_ip4(r->addr, ip, sizeof(ip));
 	fmt_hex(r->hwaddr, r->hwaddr_len, hw);
 	fmt_hex(r->cid, r->cid_len, cid);
 	fmt_printable(r->hostname, r->hostname_len < sizeof(r->hostname) ? r->hostname_len :
 		      sizeof(r->hostname), hostname);     /* the client's option 12 as given */
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:b, s:s}",
-			 "ip-address", ip, "hw-address", hw, "client-id", cid,
-			 "valid-lft", (json_int_t)r->valid_lft,
-			 "cltt", (json_int_t)r->expire - (json_int_t)r->valid_lft,
-			 "subnet-id", (json_int_t)r->subnet_id, "state", (int)r->state,
-			 "fqdn-fwd", r->fqdn_fwd != 0, "fqdn-rev", r->fqdn_rev != 0,
-			 "hostname", hostname);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:b, s:s}",
+		      "ip-address", ip, "hw-address", hw,
+		      "valid-lft", (json_int_t)r->valid_lft,
+		      "cltt", (json_int_t)r->expire - (json_int_t)r->valid_lft,
+		      "subnet-id", (json_int_t)r->subnet_id, "state", (int)r->state,
+		      "fqdn-fwd", r->fqdn_fwd != 0, "fqdn-rev", r->fqdn_rev != 0,
+		      "hostname", hostname);
+	/* As Kea writes it: a client-id only when the lease has one.  Kea's
+	 * own parser refuses an empty one, so a Kea partner syncing from us
+	 * would drop every such lease of the page (integ-ha_mixed). */
+	if (o && r->cid_len)
+		json_object_set_new(o, "client-id", json_string(cid));
+	return o;
 }
 
 /* Kea's lease4-add / lease4-update arguments -> record. */

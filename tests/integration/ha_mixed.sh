@@ -95,11 +95,9 @@ round() {
 	nt_wait_for 30 "both back in hot-standby ($tag)" both hot-standby
 	# Kea logs each lease of a sync page it could not take (and still
 	# calls the sync a success): name Kea's reason rather than only the
-	# missing lease below.  KNOWN FAILURE until engine/ctl/ctl_cmd_lease.c's
-	# lease_json() leaves "client-id" out of a lease that has none, as
-	# Kea's Lease4::toElement does: Kea 2.2's Lease4::fromElement refuses
-	# "client-id": "" ("invalid client identifier"), so a Kea syncing from
-	# a Peregrine drops every lease without a client-id.
+	# missing lease below.  (Kea 2.2's Lease4::fromElement refuses
+	# "client-id": "", so Peregrine's lease4-get-page leaves the key out
+	# of a lease without one, as Kea's Lease4::toElement does.)
 	if [ "$p" = kea ] && grep -q HA_LEASE_SYNC_FAILED "$NT_TMP/kea1.out"; then
 		got=$(grep -c HA_LEASE_SYNC_FAILED "$NT_TMP/kea1.out")
 		nt_fail "$tag: Kea refused $got lease(s) of Peregrine's sync page: $(grep -m1 -o 'reason: .*' "$NT_TMP/kea1.out")"
