@@ -134,6 +134,10 @@ int lease4_selector(const json_t *args, struct dhcp4_lease_filter *f, char *text
  * *added (may be NULL): there was none.  0 or -errno (-ENOENT: none and
  * not force; -EEXIST: the client has another lease). */
 int lease4_update(struct dp_srv *s, const struct lease_rec *r, bool force, bool *added);
+/* lease4_update with force of each of recs[0..n), batched per worker
+ * (one message per DP_APPLY_MAX records, one durability wait per
+ * worker): rets[i] gets record i's result.  Lock held. */
+void lease4_update_batch(struct dp_srv *s, const struct lease_rec *recs, size_t n, int *rets);
 int lease4_update_error(int ret, uint32_t addr, char *text, size_t len);   /* CTL_ERROR */
 /* The lock taken, or CTL_ERROR (lock not held, text set) without DHCPv6. */
 int v6_locked(struct dp_srv *s, char *text, size_t len);

@@ -406,6 +406,114 @@ static int send_rec(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const s
 	return send_msg(s, w, m, durable, seq);
 }
 
+/* lease4_update (force-create) of recs[0..n), results in rets[], batched:
+ * a run of records whose address is free here or held by the worker that
+ * owns their client goes as APPLY messages (at most DP_APPLY_MAX records
+ * each, every worker's at once), each worker's changes waited durable
+ * once; a record whose address another worker holds (the client moved)
+ * ends the run and takes lease4_update's road alone.  A worker applies
+ * its messages in order, so two records of one address keep theirs. */
+struct apply_msg {
+	struct dp_msg *m;
+	unsigned w, n;                  /* n: records answered (0: none) */
+	uint32_t idx[DP_APPLY_MAX];
+};
+
+static void apply_run(struct dp_srv *s, const struct lease_rec *recs, size_t i0, size_t i1,
+		      int *rets)
+{
+	unsigned nw = s->dp->n_workers, w, k, nm = 0;
+	struct apply_msg *am = calloc((i1 - i0) + nw, sizeof(*am));
+	struct apply_msg *cur[DP_MAX_WORKERS] = { 0 };
+	uint64_t last[DP_MAX_WORKERS] = { 0 };
+	size_t i;
+
+	if (!am) {
+		for (i = i0; i < i1; i++)
+			rets[i] = -ENOMEM;
+		return;
+	}
+	for (i = i0; i < i1; i++) {
+		w = rec_owner(s, &recs[i]);
+		if (!cur[w] || cur[w]->m->n == DP_APPLY_MAX) {
+			struct dp_msg *m = msg_new(s, DP_MSG_APPLY, DP_APPLY_MAX);
+
+			if (m && !(m->rets = calloc(DP_APPLY_MAX, sizeof(*m->rets)))) {
+				dp_msg_free(m);
+				m = NULL;
+			}
+			if (!m) {
+				rets[i] = -ENOMEM;
+				continue;
+			}
+			cur[w] = &am[nm++];
+			cur[w]->m = m;
+			cur[w]->w = w;
+		}
+		cur[w]->idx[cur[w]->m->n] = (uint32_t)i;
+		cur[w]->m->out[cur[w]->m->n++] = recs[i];
+	}
+	for (k = 0; k < nm; k++) {
+		int r = dp_msg_post(s->dp, am[k].w, am[k].m);
+
+		if (r) {
+			for (unsigned j = 0; j < am[k].m->n; j++)
+				rets[am[k].idx[j]] = r;
+			dp_msg_free(am[k].m);
+			am[k].m = NULL;
+		}
+	}
+	for (k = 0; k < nm; k++) {
+		struct dp_msg *m = am[k].m;
+
+		if (!m)
+			continue;
+		if (dp_msg_wait(m, MSG_TIMEOUT_MS)) {
+			for (unsigned j = 0; j < m->n; j++)   /* abandoned: the worker frees it */
+				rets[am[k].idx[j]] = -ETIMEDOUT;
+			continue;
+		}
+		for (unsigned j = 0; j < m->n; j++)
+			rets[am[k].idx[j]] = m->rets[j];
+		am[k].n = m->n;
+		if (m->seq > last[am[k].w])
+			last[am[k].w] = m->seq;
+		dp_msg_free(m);
+	}
+	/* acknowledged once as safe as an ACK would be, per worker */
+	for (w = 0; w < nw; w++) {
+		int r = last[w] ? wait_durable(s, w, last[w]) : 0;
+
+		for (k = 0; r && k < nm; k++)
+			if (am[k].w == w)
+				for (unsigned j = 0; j < am[k].n; j++)
+					if (!rets[am[k].idx[j]])
+						rets[am[k].idx[j]] = r;
+	}
+	free(am);
+}
+
+void lease4_update_batch(struct dp_srv *s, const struct lease_rec *recs, size_t n, int *rets)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n; j++) {
+			int a = dhcp4_addr_owner(s->rt, recs[j].addr, NULL);
+
+			if (a != -ENOENT && (a < 0 || (unsigned)a != rec_owner(s, &recs[j])))
+				break;
+		}
+		if (j > i)
+			apply_run(s, recs, i, j, rets);
+		if (j < n) {
+			rets[j] = lease4_update(s, &recs[j], true, NULL);
+			j++;
+		}
+		i = j;
+	}
+}
+
 int send_one(struct dp_srv *s, unsigned w, enum dp_msg_kind kind, const struct lease_rec *r)
 {
 	return send_rec(s, w, kind, r, 0, true, NULL);

@@ -38,6 +38,7 @@
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
 #define DP_MSG_RING     64              /* control -> worker messages in flight */
 #define DP_MSG_BATCH    4               /* messages a worker handles per loop pass */
+#define DP_APPLY_MAX    64              /* records in one APPLY message (its time on the lcore) */
 #define DP_LOG_SIZE     16384           /* lease-change log entries per worker */
 #define DP_WB_BATCH     1024            /* flusher batch (wb's default) */
 #define DP_REMAP_BATCH  256             /* leases remapped per loop pass after a reload */
@@ -145,6 +146,9 @@ enum dp_msg_kind {
 	DP_MSG_ADOPT,                   /* rec moves in: dhcp4_lease_adopt */
 	DP_MSG_HANDOVER,                /* filter.addr, ref: dhcp4_lease_handover */
 	DP_MSG_RELOG,                   /* filter.addr: dhcp4_lease_relog */
+	DP_MSG_APPLY,                   /* out[0..n): each as lease4-update with force-create
+					 * (replace the lease at its address, else add);
+					 * rets[i] its result, seq the last change's */
 	DP_MSG_QUERY6,                  /* filter6 -> out6[] (lease6-get*) */
 	DP_MSG_ADD6,                    /* rec6 (lease6-add) */
 	DP_MSG_UPDATE6,                 /* rec6 replaces the lease at rec6.addr */
@@ -169,6 +173,7 @@ struct dp_msg {
 					 * DEL: matches left for lack of room */
 	struct lease_rec *out;          /* QUERY, FETCH: owned by the message */
 	uint32_t *addrs;                /* FETCH: cap addresses, owned by the message */
+	int *rets;                      /* APPLY: n results, owned by the message */
 	uint32_t ref;                   /* HANDOVER: owner reference before the move */
 	struct dhcp4_lease_filter filter;
 	struct lease_rec rec;

@@ -726,6 +726,7 @@ void dp_msg_free(struct dp_msg *m)
 	free(m->out);
 	free(m->out6);
 	free(m->addrs);
+	free(m->rets);
 	free(m);
 }
 
@@ -826,6 +827,23 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		break;
 	case DP_MSG_RELOG:
 		m->ret = dhcp4_lease_relog(w->dw, m->filter.addr, &m->seq);
+		break;
+	case DP_MSG_APPLY:
+		/* a partner's batch: each replaces the lease at its address,
+		 * or is added; the results one by one, the last seq for the
+		 * caller's one durability wait */
+		m->seq = 0;
+		for (unsigned i = 0; i < m->n; i++) {
+			uint64_t seq = 0;
+			int r = dhcp4_lease_add(w->dw, &m->out[i], true, &seq);
+
+			if (r == -ENOENT)
+				r = dhcp4_lease_add(w->dw, &m->out[i], false, &seq);
+			m->rets[i] = r;
+			if (!r && seq > m->seq)
+				m->seq = seq;
+		}
+		m->ret = 0;
 		break;
 	case DP_MSG_QUERY6:
 		if (!w->dw6) {
