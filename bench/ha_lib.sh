@@ -53,8 +53,13 @@ hb_both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
 # hb_pair_start KIND MODE: server 1 primary, server 2 standby (hot-standby)
 # or secondary (load-balancing); both up and in MODE's state.
 hb_pair_start() {
-	local r2
+	local r2 HA_POOL=$HA_POOL
 	r2=$([ "$2" = hot-standby ] && echo standby || echo secondary)
+	# load-balancing: the pool split by the servers' HA classes, as Kea's
+	# manual asks (one pool for both lets each hand out what the other
+	# just gave: the partner refuses the update, the reply is dropped)
+	[ "$2" = load-balancing ] && [ "$1" = peregrine ] &&
+		HA_POOL="198.19.0.0 - 198.19.127.255\"; client-class = \"HA_server1\"; }, { pool = \"198.19.128.0 - 198.19.255.254\"; client-class = \"HA_server2"
 	hb_conf "$1" 1 primary "$2"
 	hb_conf "$1" 2 "$r2" "$2"
 	hb_start "$1" 1
