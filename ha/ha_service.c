@@ -818,6 +818,32 @@ void ha_service_poll(struct ha_service *s, uint64_t now_ms)
 	page_apply(s);
 }
 
+/* ---- failure detection fed by the datapath ---- */
+
+bool ha_service_analyzing(struct ha_service *s, int fam)
+{
+	struct rel *r;
+	bool on = false;
+
+	pthread_mutex_lock(&s->lock);
+	r = rel_of(s, fam);
+	if (r && s->started && r->hb && s->ha->max_unacked_clients > 0)
+		on = ha_comm_interrupted(r->comm, s->now_ms);
+	pthread_mutex_unlock(&s->lock);
+	return on;
+}
+
+void ha_service_analyze(struct ha_service *s, int fam, uint64_t fp, bool has_time, uint16_t t)
+{
+	struct rel *r;
+
+	pthread_mutex_lock(&s->lock);
+	r = rel_of(s, fam);
+	if (r && r->comm)
+		(void)ha_comm_analyze_fp(r->comm, fam, fp, has_time, t);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* ---- the serving side ---- */
 
 /* The relationship for a command, lock taken; NULL with *rc set. */

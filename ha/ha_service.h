@@ -218,6 +218,17 @@ bool ha_service_updates_wait(struct ha_service *svc, int fam);
 enum ha_update ha_service_update_policy(struct ha_service *svc, int fam,
 					const struct conf_ha_peer *peer);
 
+/* ---- Failure detection fed by the datapath (the HA thread) -----------
+ * While communication with the partner is interrupted and
+ * max-unacked-clients > 0, Kea looks at the queries the partner should
+ * answer (not in this server's scopes) before it declares the partner
+ * down: ha_service_analyzing says whether to feed them now, and
+ * ha_service_analyze takes one (the client's fingerprint from
+ * ha_comm_fp4 / ha_comm_fp6, its secs or elapsed time).  The machine
+ * sees the count at its next heartbeat outcome. */
+bool ha_service_analyzing(struct ha_service *svc, int fam);
+void ha_service_analyze(struct ha_service *svc, int fam, uint64_t fp, bool has_time, uint16_t t);
+
 /* ---- Introspection (tests, logs) ------------------------------------- */
 
 struct ha_service_info {

@@ -978,32 +978,52 @@ static int track(struct ha_comm *c, uint64_t fp, bool unacked)
 	return 1;
 }
 
-int ha_comm_analyze4(struct ha_comm *c, uint16_t secs,
-		     const uint8_t *chaddr, uint8_t hlen,
-		     const uint8_t *client_id, size_t client_id_len)
+uint64_t ha_comm_fp4(const uint8_t *chaddr, uint8_t hlen, const uint8_t *client_id,
+		     size_t client_id_len)
 {
 	uint8_t hw[20] = { 0 };
 
 	if (hlen > sizeof(hw))
-		return -EINVAL;
-	c->analyzed++;
-	/* Some Windows clients send secs little-endian: 0x0500 is 5 s. */
-	if (secs > 255 && (secs & 0xff) == 0)
-		secs = (uint16_t)((secs >> 8) | (secs << 8));
+		hlen = sizeof(hw);
+	/* Kea keys the hardware address on 16 bytes of chaddr, zero-padded */
 	if (chaddr != NULL)
 		memcpy(hw, chaddr, hlen < 16 ? hlen : 16);
-	return track(c, fingerprint(4, hw, hlen, client_id, client_id ? client_id_len : 0),
-		     (uint64_t)secs * 1000 > c->p.max_ack_delay_ms);
+	return fingerprint(4, hw, hlen, client_id, client_id ? client_id_len : 0);
+}
+
+uint64_t ha_comm_fp6(const uint8_t *duid, size_t duid_len)
+{
+	return duid ? fingerprint(6, duid, duid_len, NULL, 0) : 0;
+}
+
+int ha_comm_analyze_fp(struct ha_comm *c, int fam, uint64_t fp, bool has_time, uint16_t t)
+{
+	c->analyzed++;
+	if (fam == 4) {
+		/* Some Windows clients send secs little-endian: 0x0500 is 5 s. */
+		if (t > 255 && (t & 0xff) == 0)
+			t = (uint16_t)((t >> 8) | (t << 8));
+		return track(c, fp, (uint64_t)t * 1000 > c->p.max_ack_delay_ms);
+	}
+	if (fp == 0)
+		return 0;
+	return track(c, fp, has_time && (uint64_t)t * 10 > c->p.max_ack_delay_ms);
+}
+
+int ha_comm_analyze4(struct ha_comm *c, uint16_t secs,
+		     const uint8_t *chaddr, uint8_t hlen,
+		     const uint8_t *client_id, size_t client_id_len)
+{
+	if (hlen > 20)
+		return -EINVAL;
+	return ha_comm_analyze_fp(c, 4, ha_comm_fp4(chaddr, hlen, client_id, client_id_len),
+				  true, secs);
 }
 
 int ha_comm_analyze6(struct ha_comm *c, bool has_elapsed, uint16_t elapsed,
 		     const uint8_t *duid, size_t duid_len)
 {
-	c->analyzed++;
-	if (duid == NULL)
-		return 0;
-	return track(c, fingerprint(6, duid, duid_len, NULL, 0),
-		     has_elapsed && (uint64_t)elapsed * 10 > c->p.max_ack_delay_ms);
+	return ha_comm_analyze_fp(c, 6, ha_comm_fp6(duid, duid_len), has_elapsed, elapsed);
 }
 
 bool ha_comm_failure_detected(const struct ha_comm *c)

@@ -297,6 +297,15 @@ int ha_comm_analyze4(struct ha_comm *c, uint16_t secs,
 		     const uint8_t *client_id, size_t client_id_len);
 int ha_comm_analyze6(struct ha_comm *c, bool has_elapsed, uint16_t elapsed,
 		     const uint8_t *duid, size_t duid_len);
+/* The same in two halves, for a caller that sees the query on another
+ * thread (the datapath's workers hand the HA thread 16 bytes a query):
+ * the client's fingerprint (0 for v6 without a DUID; hlen > 20 is cut to
+ * 20), then the analysis with the raw secs (v4) or elapsed time (v6,
+ * has_time false when absent).  Same result as ha_comm_analyze4/6. */
+uint64_t ha_comm_fp4(const uint8_t *chaddr, uint8_t hlen, const uint8_t *client_id,
+		     size_t client_id_len);
+uint64_t ha_comm_fp6(const uint8_t *duid, size_t duid_len);
+int ha_comm_analyze_fp(struct ha_comm *c, int fam, uint64_t fp, bool has_time, uint16_t t);
 bool ha_comm_failure_detected(const struct ha_comm *c);
 
 /* unsent-update-count: ours (updates not sent to the partner), and the

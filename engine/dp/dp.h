@@ -71,6 +71,15 @@ struct dp_txq {
 	struct rte_mbuf *pkts[DP_BURST];
 };
 
+/* A query the partner should have answered (dp->ha_seen). */
+struct dp_ha_seen {
+	uint64_t fp;                    /* ha_comm_fp4 / ha_comm_fp6 */
+	uint16_t t;                     /* v4 secs, v6 elapsed time (1/100 s) */
+	uint8_t fam;                    /* 4 or 6 */
+	uint8_t has_t;
+	uint32_t pad;
+};
+
 struct dp;
 struct dp_snap;
 struct gate;
@@ -240,6 +249,12 @@ struct dp {
 	 * replies are dropped, as Kea drops them. */
 	uint32_t ha_need[2];
 	uint32_t ha_bit;                /* the HA thread's consumer bit (set before the workers run) */
+	/* Failure detection: while the HA thread says so (ha_analyze[f],
+	 * communication with the partner interrupted), each query of family
+	 * f this server does not serve goes to it as a struct dp_ha_seen on
+	 * the worker's lossy ring ha_seen[k] (SP/SC; dropped when full). */
+	uint32_t ha_analyze[2];
+	struct rte_ring *ha_seen[DP_MAX_WORKERS];
 	struct rte_ring *ha_refq[DP_MAX_WORKERS];   /* a seq, or HA_REFQ_RANGE(lo, hi) */
 	/* Live reconfiguration (reload.c): the snapshot the workers pick up
 	 * (written by the control thread, read once per loop pass), their

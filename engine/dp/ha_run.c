@@ -29,6 +29,7 @@
 #define READ_BATCH 64
 #define REFQ_SIZE 4096
 #define TAG_SEQ_BITS 48
+#define SEEN_SIZE 1024                 /* queries to analyze in flight per worker */
 
 enum { TRK_PENDING, TRK_OK, TRK_FAILED };
 
@@ -287,7 +288,30 @@ static void publish_need(struct ha_run *r)
 			 r->dhcp6 && ha_service_updates_wait(r->svc, 6) ? bit : 0, __ATOMIC_RELAXED);
 }
 
-/* One round: read, push, take outcomes, publish.  How much was done. */
+/* Failure detection: tell the workers whether to send the queries this
+ * server does not serve (communication with the partner interrupted),
+ * and hand the service those they sent. */
+static unsigned analyze(struct ha_run *r)
+{
+	struct dp_ha_seen e[64];
+	unsigned k, n, i, all = 0;
+
+	__atomic_store_n(&r->dp->ha_analyze[0], ha_service_analyzing(r->svc, 4), __ATOMIC_RELAXED);
+	__atomic_store_n(&r->dp->ha_analyze[1], r->dhcp6 && ha_service_analyzing(r->svc, 6),
+			 __ATOMIC_RELAXED);
+	for (k = 0; k < r->dp->n_workers; k++) {
+		while ((n = rte_ring_sc_dequeue_burst_elem(r->dp->ha_seen[k], e, sizeof(e[0]),
+							   RTE_DIM(e), NULL)) > 0) {
+			for (i = 0; i < n; i++)
+				ha_service_analyze(r->svc, e[i].fam, e[i].fp, e[i].has_t, e[i].t);
+			all += n;
+		}
+	}
+	return all;
+}
+
+/* One round: read, push, take outcomes, publish, analyze.  How much was
+ * done. */
 static unsigned pump(struct ha_run *r)
 {
 	unsigned k, work = 0;
@@ -298,6 +322,7 @@ static unsigned pump(struct ha_run *r)
 	for (k = 0; k < r->dp->n_workers; k++)
 		work += publish(r, k);
 	publish_need(r);
+	work += analyze(r);
 	return work;
 }
 
@@ -383,7 +408,10 @@ static int attach_logs(struct ha_run *r)
 		snprintf(name, sizeof(name), "ha_refq_%u", k);
 		dp->ha_refq[k] = rte_ring_create(name, REFQ_SIZE, (int)rte_socket_id(),
 						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (r->trk[k] == NULL || dp->ha_refq[k] == NULL) {
+		snprintf(name, sizeof(name), "ha_seen_%u", k);
+		dp->ha_seen[k] = rte_ring_create_elem(name, sizeof(struct dp_ha_seen), SEEN_SIZE,
+						      (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->trk[k] == NULL || dp->ha_refq[k] == NULL || dp->ha_seen[k] == NULL) {
 			errno = ENOMEM;
 			return -1;
 		}

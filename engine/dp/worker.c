@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include "dp.h"
 #include "ha_hash.h"
+#include "ha_state.h"
 #include "gate.h"
 #include "lease_log.h"
 #include "log.h"
@@ -392,20 +393,41 @@ static __rte_always_inline int ha_served(struct dp_worker *w, int scope, unsigne
 	return scope;
 }
 
+/* A query this server does not serve while the HA thread watches for
+ * the partner answering them (dp->ha_analyze): to the HA thread, or
+ * dropped when its ring is full (detection only needs some of them). */
+static void ha_seen(struct dp_worker *w, uint8_t fam, uint64_t fp, bool has_t, uint16_t t)
+{
+	struct dp_ha_seen e = { .fp = fp, .t = t, .fam = fam, .has_t = has_t };
+
+	(void)rte_ring_sp_enqueue_elem(w->dp->ha_seen[w->id], &e, sizeof(e));
+}
+
 static __rte_always_inline int ha_filter4(struct dp_worker *w, const struct dhcp4_pkt *p)
 {
 	const uint8_t *cid;
 	uint16_t clen = 0;
+	int scope;
 
 	cid = dhcp4_opt(p, DHCP4_OPT_CLIENT_ID, &clen);
-	return ha_served(w, ha_query_scope4(w->dp->ha_active, p->msg_type, cid, cid ? clen : 0,
-					    p->hdr->chaddr, p->hdr->hlen), 0);
+	scope = ha_served(w, ha_query_scope4(w->dp->ha_active, p->msg_type, cid, cid ? clen : 0,
+					     p->hdr->chaddr, p->hdr->hlen), 0);
+	if (unlikely(scope < 0) && unlikely(__atomic_load_n(&w->dp->ha_analyze[0], __ATOMIC_RELAXED)))
+		ha_seen(w, 4, ha_comm_fp4(p->hdr->chaddr, p->hdr->hlen, cid, cid ? clen : 0), true,
+			rte_be_to_cpu_16(p->hdr->secs));
+	return scope;
 }
 
 static __rte_always_inline int ha_filter6(struct dp_worker *w, const struct dhcp6_pkt *p)
 {
-	return ha_served(w, ha_query_scope6(w->dp->ha_active, p->msg_type, p->client_id.data,
-					    p->client_id.data ? p->client_id.len : 0), 1);
+	int scope = ha_served(w, ha_query_scope6(w->dp->ha_active, p->msg_type, p->client_id.data,
+						 p->client_id.data ? p->client_id.len : 0), 1);
+
+	if (unlikely(scope < 0) && unlikely(__atomic_load_n(&w->dp->ha_analyze[1], __ATOMIC_RELAXED)))
+		ha_seen(w, 6, ha_comm_fp6(p->client_id.data, p->client_id.data ? p->client_id.len : 0),
+			p->elapsed.data != NULL,
+			p->elapsed.data ? (uint16_t)(p->elapsed.data[0] << 8 | p->elapsed.data[1]) : 0);
+	return scope;
 }
 
 /* Overload: half a gate lane's worth of replies wait for the store (it

@@ -235,7 +235,8 @@ void dp_workers_free(struct dp *dp)
 		rte_ring_free(dp->answer_ring[i]);
 		dp->ask_ring[i] = dp->answer_ring[i] = NULL;
 		rte_ring_free(dp->ha_refq[i]);  /* ha_run_create's */
-		dp->ha_refq[i] = NULL;
+		rte_ring_free(dp->ha_seen[i]);
+		dp->ha_refq[i] = dp->ha_seen[i] = NULL;
 	}
 	for (i = 0; i < DP_MAX_WORKERS; i++)
 		for (j = 0; j < DP_MAX_WORKERS; j++) {

@@ -113,11 +113,12 @@ def dhcp_opt(pkt, name):
 
 
 class Client:
-    def __init__(self, iface, timeout, broadcast, tries=3):
+    def __init__(self, iface, timeout, broadcast, tries=3, secs=0):
         from scapy.all import conf
         self.sock = conf.L2socket(iface=iface, promisc=True)
         self.timeout = timeout
         self.tries = tries
+        self.secs = secs
         self.flags = 0x8000 if broadcast else 0
 
     def frame(self, mac, xid, options, ciaddr="0.0.0.0"):
@@ -126,7 +127,7 @@ class Client:
         return (Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
                 IP(src="0.0.0.0", dst="255.255.255.255") /
                 UDP(sport=68, dport=67) /
-                BOOTP(op=1, xid=xid, flags=self.flags, ciaddr=ciaddr,
+                BOOTP(op=1, xid=xid, secs=self.secs, flags=self.flags, ciaddr=ciaddr,
                       chaddr=raw_mac + b"\0" * 10) /
                 DHCP(options=options + ["end"]))
 
@@ -173,7 +174,7 @@ def cmd_dora(a):
     macs = [mac_norm(m) for m in a.mac or []]
     if a.count:
         macs += mac_seq(a.mac_base, a.count)
-    cl = Client(a.iface, a.timeout, not a.unicast, a.tries)
+    cl = Client(a.iface, a.timeout, not a.unicast, a.tries, a.secs)
     bad = 0
     for mac in macs:
         ack, err = cl.dora(mac, a.client_id)
@@ -668,6 +669,7 @@ def main():
     p.add_argument("--mac-base", default="02:00:00:00:10:00")
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--tries", type=int, default=3, help="sends of each message")
+    p.add_argument("--secs", type=int, default=0, help="the secs field (seconds since the start)")
     p.add_argument("--client-id", action="store_true")
     p.add_argument("--unicast", action="store_true",
                    help="leave the broadcast flag clear")
