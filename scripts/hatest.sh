@@ -225,6 +225,15 @@ EOF
 		>"$NT_TMP/check$n.log" 2>&1 || { cat "$NT_TMP/check$n.log" >&2; nt_fail "peregrine $n config"; }
 }
 
+# ha_peregrine_pair MODE: Peregrine 1 primary, 2 standby (hot-standby) or
+# secondary (load-balancing), both configured and started.
+ha_peregrine_pair() {
+	ha_peregrine_conf 1 primary "$1"
+	ha_peregrine_conf 2 "$([ "$1" = hot-standby ] && echo standby || echo secondary)" "$1"
+	ha_peregrine_start 1
+	ha_peregrine_start 2
+}
+
 # ha_peregrine_start N: Peregrine N in its namespace, up once its control
 # socket answers.  HA_PID[N].
 ha_peregrine_start() {

@@ -27,21 +27,14 @@ done
 ha_peregrine_start 1
 ha_peregrine_start 2
 
-stat() {
-	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
-		jq -r ".arguments[\"$2\"][0][0] // 0"
-}
-leases() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
-		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
-}
+leases() { ha_lease_list "$@"; }   # "addr mac" per lease, sorted
 up() { [ "$(ha_state 1)" = passive-backup ] && [ "$(ha_state 2)" = backup ]; }
 nt_wait_for 20 "the primary in passive-backup, the backup in backup" up
 nt_log "primary in passive-backup, server2 in backup"
 
 ha_dora --count 3 --mac-base 02:00:00:00:b0:00 >/dev/null || nt_fail "no lease from the primary"
-[ "$(stat 1 pkt4-ack-sent)" = 3 ] && [ "$(stat 2 pkt4-ack-sent)" = 0 ] ||
-	nt_fail "ACKs: primary $(stat 1 pkt4-ack-sent), backup $(stat 2 pkt4-ack-sent); want 3 and 0"
+[ "$(ha_statistic 1 pkt4-ack-sent)" = 3 ] && [ "$(ha_statistic 2 pkt4-ack-sent)" = 0 ] ||
+	nt_fail "ACKs: primary $(ha_statistic 1 pkt4-ack-sent), backup $(ha_statistic 2 pkt4-ack-sent); want 3 and 0"
 leases 1 >"$NT_TMP/l1.txt"
 leases 2 >"$NT_TMP/l2.txt"
 [ "$(wc -l <"$NT_TMP/l1.txt")" = 3 ] && cmp -s "$NT_TMP/l1.txt" "$NT_TMP/l2.txt" ||
@@ -53,7 +46,7 @@ if ha_dora --count 1 --mac-base 02:00:00:00:b1:00 --timeout 0.3 --tries 1 >/dev/
 	kill -CONT "${HA_PID[2]}"
 	nt_fail "the primary ACKed while the backup could not acknowledge the update (wait-backup-ack)"
 fi
-dropped() { [ "$(stat 1 dp-drop-ha-update-failed)" -ge 1 ]; }
+dropped() { [ "$(ha_statistic 1 dp-drop-ha-update-failed)" -ge 1 ]; }
 nt_wait_for 5 "the primary to drop the reply of the failed update" dropped
 kill -CONT "${HA_PID[2]}"
 nt_log "no ACK while the backup was stopped"

@@ -23,20 +23,13 @@ ha_gen_port
 hb_pair_start peregrine hot-standby
 nt_log "pair in hot-standby"
 
-stat() {
-	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
-		jq -r ".arguments[\"$2\"][0][0] // 0"
-}
-leases() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 60 |
-		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
-}
+leases() { ha_lease_list "$@"; }   # "addr mac" per lease, sorted
 
 HB_CLIENTS=10000
 hb_gen_bg 300 8 9 "$NT_TMP/gen.json"
 gpid=$NT_LAST_PID
 sleep 3
-acks_before=$(stat 1 pkt4-ack-sent)
+acks_before=$(ha_statistic 1 pkt4-ack-sent)
 [ "$acks_before" -gt 0 ] || nt_fail "the primary ACKed nothing before the kill"
 kill -9 "${HA_PID[1]}"
 t0=$SECONDS
@@ -49,7 +42,7 @@ rc=$?   # 3: it saw an address given twice (checked below from its report)
 read -r bound dups oop drops <<<"$(jq -r '"\(.bound) \(.duplicates) \(.out_of_pool) \(.drops)"' "$NT_TMP/gen.json")"
 nt_log "generator: $bound clients bound, $drops DORAs lost, $dups duplicates, $oop out of pool"
 [ "$dups" = 0 ] && [ "$oop" = 0 ] || nt_fail "addresses ACKed to two clients: $dups, out of the pool: $oop"
-served=$(stat 2 pkt4-ack-sent)
+served=$(ha_statistic 2 pkt4-ack-sent)
 [ "$served" -gt 300 ] || nt_fail "the standby ACKed $served after the kill, want > 300 (about 5 s at 300/s)"
 [ "$bound" -gt 1800 ] || nt_fail "only $bound of 2400 clients bound"
 

@@ -20,20 +20,10 @@ nt_need jq
 HA_HEARTBEAT=200 HA_MAX_RESPONSE=600 HA_MAX_ACK=100 HA_MAX_UNACKED=0
 HA_POOL="198.18.0.100 - 198.18.0.149\"; client-class = \"HA_server1\"; }, { pool = \"198.18.0.150 - 198.18.0.199\"; client-class = \"HA_server2"
 ha_topology
-ha_peregrine_conf 1 primary load-balancing
-ha_peregrine_conf 2 secondary load-balancing
-ha_peregrine_start 1
-ha_peregrine_start 2
+ha_peregrine_pair load-balancing
 
 both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
-stat() {
-	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
-		jq -r ".arguments[\"$2\"][0][0] // 0"
-}
-leases() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
-		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
-}
+leases() { ha_lease_list "$@"; }   # "addr mac" per lease, sorted
 # the server (1 or 2) whose pool holds address $1
 pool_of() { local o=${1##*.}; [ "$o" -lt 150 ] && echo 1 || echo 2; }
 
@@ -41,7 +31,7 @@ nt_wait_for 20 "both servers in load-balancing" both load-balancing
 nt_log "both in load-balancing"
 
 ha_dora --count 24 --mac-base 02:00:00:00:1b:00 >"$NT_TMP/dora1.txt" || nt_fail "DORA in load-balancing"
-a1=$(stat 1 pkt4-ack-sent) a2=$(stat 2 pkt4-ack-sent)
+a1=$(ha_statistic 1 pkt4-ack-sent) a2=$(ha_statistic 2 pkt4-ack-sent)
 [ "$a1" -gt 0 ] && [ "$a2" -gt 0 ] && [ $((a1 + a2)) = 24 ] ||
 	nt_fail "ACKs: server1 $a1, server2 $a2; want both > 0, 24 in all"
 n1=$(awk '{print $2}' "$NT_TMP/dora1.txt" | while read -r a; do pool_of "$a"; done | grep -c '^1$')
@@ -57,7 +47,7 @@ kill -9 "${HA_PID[2]}"
 nt_wait_for 10 "server1 to reach partner-down" eval '[ "$(ha_state 1)" = partner-down ]'
 ha_dora --count 12 --mac-base 02:00:00:00:2b:00 >"$NT_TMP/dora2.txt" ||
 	nt_fail "server1 did not serve every client in partner-down"
-[ "$(stat 1 pkt4-ack-sent)" = $((a1 + 12)) ] || nt_fail "server1 ACKed $(($(stat 1 pkt4-ack-sent) - a1)) of 12"
+[ "$(ha_statistic 1 pkt4-ack-sent)" = $((a1 + 12)) ] || nt_fail "server1 ACKed $(($(ha_statistic 1 pkt4-ack-sent) - a1)) of 12"
 dup=$(cat "$NT_TMP/dora1.txt" "$NT_TMP/dora2.txt" | awk '{print $2}' | sort | uniq -d)
 [ -z "$dup" ] || nt_fail "address(es) held by two clients: $dup"
 nt_log "partner-down: server1 served all 12 new clients, no address held twice"

@@ -24,23 +24,12 @@ nt_init "$@"
 nt_need jq
 HA_HEARTBEAT=200 HA_MAX_RESPONSE=600 HA_MAX_ACK=100 HA_MAX_UNACKED=0
 ha_topology
-ha_peregrine_conf 1 primary hot-standby
-ha_peregrine_conf 2 standby hot-standby
-ha_peregrine_start 1
-ha_peregrine_start 2
+ha_peregrine_pair hot-standby
 
 both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
 is() { [ "$(ha_state "$1")" = "$2" ]; }
-stat() {
-	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
-		jq -r ".arguments[\"$2\"][0][0] // 0"
-}
-acks() { stat "$1" pkt4-ack-sent; }
-# "addr mac" per lease a server holds, sorted
-leases() {
-	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease4-get-all"}' 10 |
-		jq -r '.arguments.leases[]? | "\(.["ip-address"]) \(.["hw-address"])"' | sort
-}
+acks() { ha_statistic "$1" pkt4-ack-sent; }
+leases() { ha_lease_list "$@"; }   # "addr mac" per lease, sorted
 nt_wait_for 20 "both servers in hot-standby" both hot-standby
 nt_log "both in hot-standby"
 
@@ -62,7 +51,7 @@ if ha_dora --count 1 --mac-base 02:00:00:00:dd:00 --timeout 0.3 --tries 1 >/dev/
 	kill -CONT "${HA_PID[2]}"
 	nt_fail "the primary ACKed while the standby could not acknowledge the update"
 fi
-ha_dropped() { [ "$(stat 1 dp-drop-ha-update-failed)" -ge 1 ]; }
+ha_dropped() { [ "$(ha_statistic 1 dp-drop-ha-update-failed)" -ge 1 ]; }
 nt_wait_for 5 "the primary to drop the reply of the failed update (dp-drop-ha-update-failed)" ha_dropped
 kill -CONT "${HA_PID[2]}"
 nt_wait_for 30 "both servers back in hot-standby after the stop" both hot-standby

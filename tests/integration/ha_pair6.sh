@@ -49,10 +49,6 @@ both() {
 	[ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ] &&
 		[ "$(state6 1)" = "$1" ] && [ "$(state6 2)" = "$1" ]
 }
-stat() {
-	nt_ctl_raw "${HA_SOCK[$1]}" "{\"command\": \"statistic-get\", \"arguments\": {\"name\": \"$2\"}}" 10 |
-		jq -r ".arguments[\"$2\"][0][0] // 0"
-}
 # "address duid" per v6 lease a server holds, sorted
 leases6() {
 	nt_ctl_raw "${HA_SOCK[$1]}" '{"command": "lease6-get-all"}' 10 |
@@ -65,8 +61,8 @@ nt_wait_for 30 "both servers in hot-standby for DHCPv4 and DHCPv6" both hot-stan
 nt_log "both families in hot-standby on both servers"
 
 sarr --count 4 --mac-base 02:00:00:00:61:00 >"$NT_TMP/sarr1.txt" || nt_fail "no v6 lease in hot-standby"
-[ "$(stat 1 pkt6-reply-sent)" = 4 ] && [ "$(stat 2 pkt6-reply-sent)" = 0 ] ||
-	nt_fail "REPLYs: primary $(stat 1 pkt6-reply-sent), standby $(stat 2 pkt6-reply-sent); want 4 and 0"
+[ "$(ha_statistic 1 pkt6-reply-sent)" = 4 ] && [ "$(ha_statistic 2 pkt6-reply-sent)" = 0 ] ||
+	nt_fail "REPLYs: primary $(ha_statistic 1 pkt6-reply-sent), standby $(ha_statistic 2 pkt6-reply-sent); want 4 and 0"
 leases6 1 >"$NT_TMP/l1.txt"
 leases6 2 >"$NT_TMP/l2.txt"
 [ "$(wc -l <"$NT_TMP/l1.txt")" = 4 ] || nt_fail "the primary holds $(wc -l <"$NT_TMP/l1.txt") v6 leases, want 4"

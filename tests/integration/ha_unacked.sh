@@ -18,10 +18,7 @@ nt_init "$@"
 nt_need jq
 HA_HEARTBEAT=200 HA_MAX_RESPONSE=600 HA_MAX_ACK=100 HA_MAX_UNACKED=2
 ha_topology
-ha_peregrine_conf 1 primary hot-standby
-ha_peregrine_conf 2 standby hot-standby
-ha_peregrine_start 1
-ha_peregrine_start 2
+ha_peregrine_pair hot-standby
 both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
 remote() {
 	nt_ctl_raw "${HA_SOCK[2]}" '{"command": "status-get"}' 10 |
