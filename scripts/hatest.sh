@@ -225,6 +225,12 @@ EOF
 		>"$NT_TMP/check$n.log" 2>&1 || { cat "$NT_TMP/check$n.log" >&2; nt_fail "peregrine $n config"; }
 }
 
+# ha_cleanup: netns.sh's EXIT trap calls it: the DPDK runtime directories
+# of this test's servers and generator (one killed with -9 leaves its own).
+ha_cleanup() {
+	rm -rf "/var/run/dpdk/pg-ha-$NT_ID-1" "/var/run/dpdk/pg-ha-$NT_ID-2" "/var/run/dpdk/pgbench-$NT_ID"
+}
+
 # ha_peregrine_pair MODE: Peregrine 1 primary, 2 standby (hot-standby) or
 # secondary (load-balancing), both configured and started.
 ha_peregrine_pair() {

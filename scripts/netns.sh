@@ -245,6 +245,9 @@ nt_cleanup() {
 	declare -F pg_cleanup >/dev/null && pg_cleanup "$rc"
 	# a redis-server from scripts/redistest.sh
 	declare -F redis_cleanup >/dev/null && redis_cleanup "$rc"
+	# the DPDK runtime files of HA pairs (scripts/hatest.sh): a server
+	# killed with -9 leaves its own behind
+	declare -F ha_cleanup >/dev/null && ha_cleanup "$rc"
 	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
 		for f in "$NT_TMP"/*.log; do
 			[ -s "$f" ] || continue
