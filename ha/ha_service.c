@@ -290,6 +290,14 @@ static void sync_end(struct ha_service *s, struct rel *r, bool ok)
 		r->stats.syncs_done++;
 	else
 		r->stats.syncs_failed++;
+	if (r->manual_sync) {
+		/* ha-sync: the operator's, outside the machine's steps */
+		r->manual_sync = false;
+		r->manual_done = true;
+		r->manual_ok = ok;
+		pthread_cond_broadcast(&s->cond);
+		return;
+	}
 	ha_svc_step(s, r, ok ? HA_EV_SYNC_DONE : HA_EV_SYNC_FAILED);
 }
 
@@ -986,6 +994,92 @@ int ha_service_command(struct ha_service *s, int fam, enum ha_event ev, char *te
 	put_text(text, textlen, res.text);
 	pthread_mutex_unlock(&s->lock);
 	wake(s);	/* a sync, a reset or a heartbeat may be due now */
+	return rc;
+}
+
+int ha_service_scopes(struct ha_service *s, int fam, const char *const *names, unsigned n,
+		      char *text, size_t textlen)
+{
+	unsigned scopes = 0, i, k;
+	int rc = HA_RESULT_SUCCESS;
+	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
+
+	if (!r)
+		return rc;
+	for (i = 0; i < n; i++) {
+		int scope = -1;
+
+		for (k = 0; k < s->ha->n_peers; k++) {
+			const struct conf_ha_peer *p = &s->ha->peers[k];
+
+			if (strcmp(p->name, names[i]) != 0)
+				continue;
+			if (p->role == CONF_HA_PRIMARY)
+				scope = 0;
+			else if (p->role == CONF_HA_SECONDARY)
+				scope = 1;
+		}
+		if (scope < 0) {
+			pthread_mutex_unlock(&s->lock);
+			snprintf(text, textlen, "invalid server name specified '%s' while "
+				 "enabling/disabling HA scopes", names[i]);
+			return HA_RESULT_ERROR;
+		}
+		scopes |= 1u << scope;
+	}
+	/* the machine's too: status-get and the heartbeat answer say them,
+	 * and the next transition sets its own (as Kea's query filter) */
+	r->sm.scopes = scopes;
+	r->scopes = scopes;
+	s->ops.set_scopes(s->ops.ctx, r->fam, scopes);
+	pthread_mutex_unlock(&s->lock);
+	put_text(text, textlen, "New HA scopes configured.");
+	return HA_RESULT_SUCCESS;
+}
+
+int ha_service_sync_cmd(struct ha_service *s, int fam, const char *server, char *text,
+			size_t textlen)
+{
+	int rc = HA_RESULT_SUCCESS;
+	struct timespec dl;
+	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
+
+	if (!r)
+		return rc;
+	if (!s->partner || !r->hb || (server && strcmp(server, s->partner->name) != 0)) {
+		pthread_mutex_unlock(&s->lock);
+		snprintf(text, textlen, "server name '%s' is not this server's partner",
+			 server ? server : "");
+		return HA_RESULT_ERROR;
+	}
+	if (r->sync != SY_IDLE) {
+		pthread_mutex_unlock(&s->lock);
+		put_text(text, textlen, "a lease database synchronization is in progress");
+		return HA_RESULT_ERROR;
+	}
+	r->manual_sync = true;
+	r->manual_done = false;
+	r->sync = SY_DISABLE;
+	r->sync_gen++;
+	r->sync_ok = false;
+	r->have_from = false;
+	wake(s);
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += s->ha->sync_timeout / 1000 + 2;
+	while (!r->manual_done)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+			break;
+	if (!r->manual_done) {
+		/* the HA thread finishes it (or the next state aborts it) */
+		pthread_mutex_unlock(&s->lock);
+		put_text(text, textlen, "lease database synchronization timed out");
+		return HA_RESULT_ERROR;
+	}
+	r->manual_done = false;
+	rc = r->manual_ok ? HA_RESULT_SUCCESS : HA_RESULT_ERROR;
+	pthread_mutex_unlock(&s->lock);
+	put_text(text, textlen, rc == HA_RESULT_SUCCESS ? "Lease database synchronization complete."
+							: "lease database synchronization failed");
 	return rc;
 }
 

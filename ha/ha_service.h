@@ -129,6 +129,17 @@ int ha_service_sync_complete_notify(struct ha_service *svc, int fam, char *text,
  * The result may be HA_RC_MAINT_NOT_ALLOWED (1001). */
 int ha_service_command(struct ha_service *svc, int fam, enum ha_event ev, char *text,
 		       size_t textlen);
+/* ha-scopes: serve the scopes of these servers (peer names of the
+ * primary / secondary; none: serve nothing) until the state machine sets
+ * them again, as Kea's.  An unknown name: HA_RESULT_ERROR, nothing set. */
+int ha_service_scopes(struct ha_service *svc, int fam, const char *const *names, unsigned n,
+		      char *text, size_t textlen);
+/* ha-sync: sync the leases from the partner now (server: its name, or
+ * NULL) -- dhcp-disable, the pages, then ha-sync-complete-notify -- and
+ * wait for the end (at most sync-timeout + 2 s).  The state machine is
+ * not stepped.  The caller must not be the HA thread. */
+int ha_service_sync_cmd(struct ha_service *svc, int fam, const char *server, char *text,
+			size_t textlen);
 /* status-get's "high-availability" value for fam: a list of one
  * {"ha-mode", "ha-servers": {"local": {...}, "remote": {...}}} as Kea
  * 2.2 writes it.  0, or -EINVAL (no such relationship), -ENOMEM. */

@@ -109,6 +109,9 @@ struct rel {
 	void *page;			/* SY_APPLY: the page's records (struct lease_rec or lease6_rec) */
 	long page_n;
 	bool sync_ok;			/* with SY_ENABLE: the leases came */
+	/* ha-sync (an operator's): the machine is not told; the command
+	 * waits for manual_done */
+	bool manual_sync, manual_done, manual_ok;
 	bool have_from;
 	uint32_t from4;
 	struct lease_addr6 from6;

@@ -86,6 +86,49 @@ HANDLER(cmd_ha_maintenance_notify)
 							    : HA_EV_MAINT_NOTIFY, text, len);
 }
 
+/* ha-scopes {"scopes": ["server1", ...]}: serve those servers' scopes. */
+HANDLER(cmd_ha_scopes)
+{
+	struct dp_srv *s = ctx;
+	const char *names[8];
+	json_t *l, *e;
+	size_t i;
+
+	(void)out;
+	if (no_ha(s, text, len))
+		return CTL_UNSUPPORTED;
+	l = args ? json_object_get(args, "scopes") : NULL;
+	if (!l || !json_is_array(l))
+		return fail(text, len, "'scopes' is mandatory for the 'ha-scopes' command");
+	if (json_array_size(l) > 8)
+		return fail(text, len, "too many scopes");
+	json_array_foreach(l, i, e) {
+		if (!json_is_string(e))
+			return fail(text, len, "scope name must be a string in the 'scopes' argument");
+		names[i] = json_string_value(e);
+	}
+	return ha_service_scopes(s->ha, ha_fam(s), names, (unsigned)json_array_size(l), text, len);
+}
+
+/* ha-sync {"server-name": "server2", "max-period": N}: sync the leases
+ * from the partner now and answer when done (max-period is taken; the
+ * partner's disable lasts at most sync-timeout, as the automatic sync's). */
+HANDLER(cmd_ha_sync)
+{
+	struct dp_srv *s = ctx;
+	json_t *name, *mp;
+
+	(void)out;
+	if (no_ha(s, text, len))
+		return CTL_UNSUPPORTED;
+	if (arg_get(args, "server-name", JSON_STRING, &name, text, len) < 0 ||
+	    arg_get(args, "max-period", JSON_INTEGER, &mp, text, len) < 0)
+		return CTL_ERROR;
+	if (!name)
+		return fail(text, len, "'server-name' is mandatory for the 'ha-sync' command");
+	return ha_service_sync_cmd(s->ha, ha_fam(s), json_string_value(name), text, len);
+}
+
 /* status-get's "high-availability" (Kea's shape), when HA runs. */
 void dp_srv_ha_status(struct dp_srv *s, json_t *status)
 {
@@ -103,5 +146,7 @@ const struct cmd_def cmds_ha[] = {
 	{ "ha-maintenance-start", cmd_ha_maintenance_start },
 	{ "ha-maintenance-cancel", cmd_ha_maintenance_cancel },
 	{ "ha-maintenance-notify", cmd_ha_maintenance_notify },
+	{ "ha-scopes", cmd_ha_scopes },
+	{ "ha-sync", cmd_ha_sync },
 	{ NULL, NULL },
 };

@@ -15,7 +15,10 @@
 #    address held twice;
 #  - the primary restarted syncs from the standby and both return to
 #    hot-standby with the same lease set; a lease given after that reaches
-#    the standby again.
+#    the standby again;
+#  - the operator's commands: ha-sync brings a lease the standby got by a
+#    control command (never sent to the partner); ha-scopes makes the
+#    standby answer the primary's scope.
 # Usage: ha_pair.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
 . "$(dirname "$0")/../../scripts/hatest.sh"
@@ -89,6 +92,27 @@ got=$(nt_ctl_raw "${HA_SOCK[2]}" "{\"command\": \"lease4-get\", \"arguments\": {
 [ "$got" = "$mac" ] || nt_fail "the standby does not hold $addr for $mac given after the return (got '$got')"
 [ "$(leases 1 | wc -l)" = 8 ] && [ "$(leases 2 | wc -l)" = 8 ] ||
 	nt_fail "lease counts: primary $(leases 1 | wc -l), standby $(leases 2 | wc -l); want 8 each"
+
+# ha-sync: a lease added on the standby by a control command (not sent
+# to the partner, as in Kea) reaches the primary when an operator asks.
+r=$(nt_ctl_raw "${HA_SOCK[2]}" '{"command": "lease4-add", "arguments": {"ip-address": "198.18.0.240", "hw-address": "02:00:00:00:ee:00"}}' 10 | jq -r .result)
+[ "$r" = 0 ] || nt_fail "lease4-add on the standby: result $r"
+[ -z "$(ha_lease_hw 1 198.18.0.240)" ] || nt_fail "a control command's lease was sent to the partner"
+r=$(nt_ctl_raw "${HA_SOCK[1]}" '{"command": "ha-sync", "arguments": {"server-name": "server2"}}' 20 | jq -r .result)
+[ "$r" = 0 ] || nt_fail "ha-sync on the primary: result $r"
+[ "$(ha_lease_hw 1 198.18.0.240)" = 02:00:00:00:ee:00 ] || nt_fail "ha-sync did not bring the standby's lease"
+[ "$(ha_state 1)" = hot-standby ] || nt_fail "the primary left hot-standby after ha-sync ($(ha_state 1))"
+# ha-scopes: the standby serves the primary's scope when told
+r=$(nt_ctl_raw "${HA_SOCK[2]}" '{"command": "ha-scopes", "arguments": {"scopes": ["server1"]}}' 10 | jq -r .result)
+[ "$r" = 0 ] || nt_fail "ha-scopes on the standby: result $r"
+sc=$(nt_ctl_raw "${HA_SOCK[2]}" '{"command": "status-get"}' 10 | jq -c '.arguments["high-availability"][0]["ha-servers"].local.scopes')
+[ "$sc" = '["server1"]' ] || nt_fail "the standby's scopes after ha-scopes: $sc"
+o=$(ha_statistic 2 pkt4-offer-sent)
+ha_dora --count 1 --mac-base 02:00:00:00:ef:00 >/dev/null || nt_fail "no lease after ha-scopes"
+[ "$(ha_statistic 2 pkt4-offer-sent)" -gt "$o" ] || nt_fail "the standby did not answer after ha-scopes"
+r=$(nt_ctl_raw "${HA_SOCK[2]}" '{"command": "ha-scopes", "arguments": {"scopes": ["nobody"]}}' 10 | jq -r .result)
+[ "$r" = 1 ] || nt_fail "ha-scopes with an unknown server: result $r, want 1"
+nt_log "ha-sync brought a lease from the standby; ha-scopes made the standby answer"
 nt_stop "${HA_PID[2]}" 15 || nt_fail "standby exit status $?"
 nt_stop "${HA_PID[1]}" 15 || nt_fail "primary exit status $?"
 exit 0
