@@ -928,21 +928,27 @@ int ha_service_sync_complete_notify(struct ha_service *s, int fam, char *text, s
 	return rc;
 }
 
+/* A command waits (lock held) for the HA thread to set *done, at most
+ * sync-timeout + 2 s; whether it did. */
+static bool cmd_wait(struct ha_service *s, const bool *done)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += s->ha->sync_timeout / 1000 + 2;
+	while (!*done)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+			break;
+	return *done;
+}
+
 /* Wait for the partner's answer to ha-maintenance-notify (lock held). */
 static enum ha_event maint_wait(struct ha_service *s, struct rel *r, bool cancel,
 				char *partner_text, size_t len)
 {
-	struct timespec dl;
-
 	r->maint = (struct maint_wait){ .active = true, .cancel = cancel };
 	wake(s);
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += s->ha->sync_timeout / 1000 + 2;
-	while (!r->maint.done) {
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
-			break;
-	}
-	if (!r->maint.done) {
+	if (!cmd_wait(s, &r->maint.done)) {
 		r->maint.active = false;
 		snprintf(partner_text, len, "no answer");
 		return cancel ? HA_EV_MAINT_CANCEL_FAILED : HA_EV_MAINT_START_FAILED;
@@ -1041,7 +1047,6 @@ int ha_service_sync_cmd(struct ha_service *s, int fam, const char *server, char 
 			size_t textlen)
 {
 	int rc = HA_RESULT_SUCCESS;
-	struct timespec dl;
 	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
 
 	if (!r)
@@ -1064,12 +1069,7 @@ int ha_service_sync_cmd(struct ha_service *s, int fam, const char *server, char 
 	r->sync_ok = false;
 	r->have_from = false;
 	wake(s);
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += s->ha->sync_timeout / 1000 + 2;
-	while (!r->manual_done)
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
-			break;
-	if (!r->manual_done) {
+	if (!cmd_wait(s, &r->manual_done)) {
 		/* the HA thread finishes it (or the next state aborts it) */
 		pthread_mutex_unlock(&s->lock);
 		put_text(text, textlen, "lease database synchronization timed out");

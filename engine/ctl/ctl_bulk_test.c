@@ -163,10 +163,8 @@ int dp_msg_post(struct dp *d, unsigned w, struct dp_msg *m)
 		n_apply++;
 		for (unsigned i = 0; i < m->n; i++) {
 			uint64_t seq = 0;
-			int r = dhcp4_lease_add(x, &m->out[i], true, &seq);
+			int r = dhcp4_lease_put(x, &m->out[i], &seq);
 
-			if (r == -ENOENT)
-				r = dhcp4_lease_add(x, &m->out[i], false, &seq);
 			m->rets[i] = r;
 			if (!r && seq > m->seq)
 				m->seq = seq;

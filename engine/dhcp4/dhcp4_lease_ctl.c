@@ -261,6 +261,13 @@ int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool repl
 	return lease_put(w, r, replace ? PUT_REPLACE : PUT_ADD, seq);
 }
 
+int dhcp4_lease_put(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq)
+{
+	int ret = lease_put(w, r, PUT_REPLACE, seq);
+
+	return ret == -ENOENT ? lease_put(w, r, PUT_ADD, seq) : ret;
+}
+
 int dhcp4_lease_adopt(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq)
 {
 	return lease_put(w, r, PUT_ADOPT, seq);

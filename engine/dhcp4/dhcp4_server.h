@@ -219,6 +219,9 @@ unsigned dhcp4_lease_query(struct dhcp4_worker *w, const struct dhcp4_lease_filt
  * (lease4-update; -ENOENT if there is none).  Persisted; *seq is its
  * write-behind sequence (0 without a flusher). */
 int dhcp4_lease_add(struct dhcp4_worker *w, const struct lease_rec *r, bool replace, uint64_t *seq);
+/* lease4-update with force-create on this worker: the lease at r->addr
+ * held here is replaced, or r is added.  dhcp4_lease_add's results. */
+int dhcp4_lease_put(struct dhcp4_worker *w, const struct lease_rec *r, uint64_t *seq);
 /* Delete the leases matching f (lease4-del, lease4-wipe): persisted,
  * address freed, gauges updated.  Returns how many, or -ENOMEM, or
  * -ENOBUFS when none could be deleted for lack of room in the write-behind

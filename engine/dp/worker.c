@@ -857,10 +857,8 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		m->seq = 0;
 		for (unsigned i = 0; i < m->n; i++) {
 			uint64_t seq = 0;
-			int r = dhcp4_lease_add(w->dw, &m->out[i], true, &seq);
+			int r = dhcp4_lease_put(w->dw, &m->out[i], &seq);
 
-			if (r == -ENOENT)
-				r = dhcp4_lease_add(w->dw, &m->out[i], false, &seq);
 			m->rets[i] = r;
 			if (!r && seq > m->seq)
 				m->seq = seq;
