@@ -330,6 +330,82 @@ bool conf_ha_scope_class(const struct conf_ha *ha, const struct conf_ha_peer *p)
  * live reload requires.  NULL equals NULL only. */
 bool conf_ha_equal(const struct conf_ha *a, const struct conf_ha *b);
 
+/* radius = { ... }: Kea's RADIUS hook keys (conf_radius.c; README
+ * "RADIUS", docs/radius-plan.md).  One block for both families.  Attribute
+ * names resolve through the dictionary at load (built-in standard
+ * attributes, plus `dictionary` when given), so an unknown name is refused
+ * with file:line at -t.  NULL in struct conf without the block. */
+#define CONF_RADIUS_SERVERS_MAX 8
+#define CONF_RADIUS_ATTRS_MAX   32
+#define CONF_RADIUS_SECRET_MAX  128
+
+/* Kea's identifier-type4 / identifier-type6 names; values are enum
+ * rad_ident_type's (radius/rad_ident.h): hw-address, client-id, duid,
+ * flex-id.  Kea also knows circuit-id for v4: refused here for now. */
+enum conf_radius_unreachable { CONF_RADIUS_DENY, CONF_RADIUS_SERVE };
+
+struct conf_radius_server {
+	char name[64];                 /* as written: an address literal (Kea allows names: refused here) */
+	bool v6;
+	uint32_t addr4;                /* host order, when !v6 */
+	struct lease_addr6 addr6;
+	uint16_t port;                 /* default 1812 access, 1813 accounting */
+	char secret[CONF_RADIUS_SECRET_MAX];
+	int line;
+};
+
+/* One entry of `attributes`: { name = "..."; data = "..." } (fixed, encoded
+ * at load) or { name = "..."; expr = "..." } (Kea's expression language,
+ * evaluated per request on the worker; the bytes then go through
+ * rad_dict_from_bytes).  Kea's { type = N; raw = "hex" } form names the
+ * attribute by number with a hex value. */
+struct conf_radius_attr {
+	char name[64];                 /* the dictionary's spelling */
+	uint32_t vendor;               /* 0: standard */
+	uint8_t type, dtype;           /* number, enum rad_dtype */
+	uint8_t len;                   /* data's length (no expr) */
+	uint8_t data[253];
+	struct cls_prog *expr4, *expr6;/* expr compiled for each family present (dhcp6 block), else NULL; owned */
+	int line;
+};
+
+struct conf_radius_service {
+	bool enabled;                  /* the block was written with at least one server */
+	struct conf_radius_server servers[CONF_RADIUS_SERVERS_MAX];   /* file order = preference */
+	unsigned n_servers;
+	struct conf_radius_attr attrs[CONF_RADIUS_ATTRS_MAX];
+	unsigned n_attrs;
+	int line;
+};
+
+struct rad_dict;
+
+struct conf_radius {
+	struct conf_radius_service access, accounting;
+	char dictionary[PATH_MAX];     /* "" = built-in attributes only */
+	struct rad_dict *dict;         /* built-in + dictionary; owned; read-only */
+	uint8_t identifier_type4;      /* enum rad_ident_type, Kea default client-id */
+	uint8_t identifier_type6;      /* Kea default duid */
+	bool canonical_mac_address, extract_duid, client_id_printable, client_id_pop0;
+	char realm[64];
+	char bindaddr[48];             /* Kea's: "*" or an address literal the sockets bind to */
+	uint32_t nas_ip_address;       /* NAS-IP-Address, host order; 0 = bindaddr's, else the first interface's */
+	uint32_t timeout_ms;           /* Kea's timeout is seconds (default 10); a fraction is allowed */
+	uint32_t retries;              /* Kea default 3: sends per server before the next */
+	uint32_t deadtime;             /* s a server that did not answer is skipped, 0 = never */
+	uint32_t thread_pool_size;     /* RADIUS threads; 0 = 1 */
+	bool reselect_subnet_pool, reselect_subnet_address;
+	enum conf_radius_unreachable on_unreachable;   /* default deny */
+	uint32_t cache_ttl;            /* s an Access-Accept is cached, default 300; 0 = no cache */
+	uint32_t reject_ttl;           /* s an Access-Reject is cached, default cache-ttl */
+	uint32_t cache_max;            /* entries per worker, default 65536 */
+	char accounting_queue[PATH_MAX];   /* on-disk queue file, default <data dir>/radius-acct.queue */
+	uint32_t accounting_queue_max;     /* records, default 1000000 */
+	int line;
+};
+/* Same block, same settings (lines aside): what a live reload keeps. */
+bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b);
+
 struct conf {
 	char file[PATH_MAX];
 	struct conf_dpdk dpdk;
@@ -365,6 +441,8 @@ struct conf {
 	struct conf6 *v6;
 	/* high-availability; NULL when the file has none. */
 	struct conf_ha *ha;
+	/* radius; NULL when the file has none. */
+	struct conf_radius *radius;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

@@ -21,6 +21,9 @@ PKGS=(
 	# control channel: JSON, HTTP server, HTTP client (peregrinectl -u, curl in tests)
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
 	jq	# control-channel integration tests read answers with it
+	# RADIUS: MD5 / HMAC-MD5 for the packets, FreeRADIUS and radclient for
+	# tests and the benchmark's ceiling, radcli for the library measurement
+	nettle-dev freeradius freeradius-utils libradcli-dev
 )
 
 SUDO=
