@@ -88,6 +88,11 @@ uint64_t lease_duid_hash(const uint8_t *duid, uint8_t len)
 	return lkh_bytes(LEASE_KEY_DUID, duid, len, duid + len);
 }
 
+uint64_t lease_bytes_hash(uint8_t kind, const uint8_t *p, uint8_t n)
+{
+	return lkh_bytes(kind, p, n, p + n);
+}
+
 uint64_t lease_addr6_hash(struct lease_addr6 a)
 {
 	return lkh_final(lkh_round(lkh_round(LKH_K2, a.hi), a.lo));

@@ -36,6 +36,9 @@ uint64_t lease_key_hash(const struct lease_key *k);
 /* lease_key_hash of the key {LEASE_KEY_DUID, len, duid}, without building
  * it: the v6 client's steering hash. */
 uint64_t lease_duid_hash(const uint8_t *duid, uint8_t len);
+/* The same hash of any n bytes under a kind of the caller's (the access
+ * cache's identifiers). */
+uint64_t lease_bytes_hash(uint8_t kind, const uint8_t *p, uint8_t n);
 /* A v6 address's hash (the v6 lease table's address index). */
 uint64_t lease_addr6_hash(struct lease_addr6 a);
 
