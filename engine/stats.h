@@ -35,6 +35,10 @@
 	X(LEASES_CLAIMS,          "leases-learnt-claims")              \
 	X(DROP_CLASS,             "drop-class")                        \
 	X(ACCESS_REJECTED,        "drop-access-rejected")              \
+	X(ACCESS_CACHE_HITS,      "access-cache-hits")                 \
+	X(ACCESS_ASKED,           "access-asked")                      \
+	X(ACCESS_UNKNOWN_POOL,    "access-unknown-pool")               \
+	X(ACCESS_ADDR_UNUSABLE,   "access-address-unusable")           \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
 	/* ours: the classification cache (classify/cls.h), in its order */ \
 	X(CLASS_CACHE_HITS,       "class-cache-hits")                  \

@@ -121,10 +121,16 @@ struct lease4 *dhcp4_claim_for(struct txn *t, struct lease4 *l, uint32_t addr, b
 		if (!subnet_ok(t, s))
 			return NULL;
 	} else {
-		if (p == NO_POOL)
+		/* RADIUS's address for the client is its own whatever the
+		 * pool's classes say; it must lie in a pool (the pool bit is
+		 * what keeps it from a second client) */
+		if (p == NO_POOL) {
+			if (addr == t->radaddr)
+				t->w->st.c[STAT4_ACCESS_ADDR_UNUSABLE]++;
 			return NULL;
+		}
 		s = (int)rt->pools[p].subnet;
-		if (!subnet_ok(t, s) || !dhcp4_pool_allowed(t, p))
+		if (!subnet_ok(t, s) || (addr != t->radaddr && !dhcp4_pool_allowed(t, p)))
 			return NULL;
 	}
 	if (dhcp4_addr_take(rt, p, addr))
@@ -140,7 +146,7 @@ bool dhcp4_lease_ok(const struct txn *t, const struct lease4 *l)
 
 	if (!l || !l->addr || !subnet_ok(t, lease_subnet(t->w, l)))
 		return false;
-	if (l->pool != NO_POOL && !dhcp4_pool_allowed(t, l->pool))
+	if (l->pool != NO_POOL && l->addr != t->radaddr && !dhcp4_pool_allowed(t, l->pool))
 		return false;
 	h = rt_reserved(t->w->rt, l->addr);
 	return !h || h == t->host;

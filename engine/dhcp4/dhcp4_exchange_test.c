@@ -709,15 +709,22 @@ void test_discover_elsewhere_keeps_lease(void)
 	teardown();
 }
 
-/* With access asked, a DISCOVER or a selecting REQUEST stops before
- * anything changes (DHCP4_SUSPEND) and goes on with its verdict: accepted,
- * as if nobody had been asked; rejected, nothing (counted).  A renewal
- * does not ask, and a resumed request is not counted as received twice. */
+/* With access asked, a DISCOVER or REQUEST of a client with no cached
+ * answer stops before anything changes (DHCP4_SUSPEND) and goes on with
+ * the answer: accepted, as if nobody had been asked; rejected, nothing
+ * (counted).  The answer is cached under the client's identifier: its
+ * next packets do not ask until the entry expires, a rejected client's
+ * are dropped without asking.  A resumed request is not counted as
+ * received twice; an answer to something that never asked is dropped. */
 void test_access_suspend_resume(void)
 {
 	struct dhcp4_worker_params p = { .id = 0, .n_workers = 1, .lease_capacity = 64,
 					 .ask_access = true };
+	const struct access_answer yes = { .verdict = ACCESS_ACCEPT },
+				   no = { .verdict = ACCESS_REJECT };
 	struct dhcp4_tx tx;
+	const uint8_t *id;
+	uint8_t type, len;
 	struct lease4 *l;
 	struct msg m;
 	uint32_t a;
@@ -736,35 +743,70 @@ void test_access_suspend_resume(void)
 	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
 	CU_ASSERT_EQUAL(tx.ask, DHCP4_ASK_ACCESS);
 	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_A));          /* nothing taken yet */
-	n = resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx);
+	/* asked about: the hardware address (no radius block: the default) */
+	id = dhcp4_access_id(F.w, &type, &len);
+	CU_ASSERT_EQUAL(type, 0);
+	CU_ASSERT_EQUAL(len, 6);
+	CU_ASSERT(memcmp(id, MAC_A, 6) == 0);
+	n = resume_w(F.w, &m, DHCP4_ASK_ACCESS, &yes, &tx);
 	CU_ASSERT_EQUAL_FATAL(r_type(n), DHCP4_OFFER);
 	a = ntohl(rh()->yiaddr);
 	CU_ASSERT(in_pool0(a));
+	CU_ASSERT_EQUAL(access_cache_size(dhcp4_worker_access_cache(F.w)), 1);
 
+	/* the REQUEST finds the answer cached */
 	m_init(&m, DHCP4_REQUEST, MAC_A);
 	m_addr(&m, DHCP4_OPT_SERVER_ID, 0xc6120001u);
 	m_addr(&m, DHCP4_OPT_REQ_ADDR, a);
-	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
-	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_REJECT, &tx), -1);
-	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_REJECTED), 1);
-	l = lease_of_mac(F.w, MAC_A);
-	CU_ASSERT_EQUAL(l ? l->state : 0xff, LEASE_STATE_OFFERED);   /* not bound */
-	CU_ASSERT_EQUAL(ST(STAT4_PKT4_ACK_SENT), 0);
-	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
-	n = resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx);
+	n = run(&m, &tx);
 	CU_ASSERT_EQUAL(r_type(n), DHCP4_ACK);
 	CU_ASSERT_EQUAL(ntohl(rh()->yiaddr), a);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_CACHE_HITS), 1);
 
-	/* renewing: no question */
+	/* B is rejected: nothing, and no question again while it is cached */
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &no, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_REJECTED), 1);
+	CU_ASSERT_PTR_NULL(lease_of_mac(F.w, MAC_B));
+	CU_ASSERT_EQUAL(run(&m, &tx), -1);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_REJECTED), 2);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 2);
+	l = lease_of_mac(F.w, MAC_B);
+	CU_ASSERT_PTR_NULL(l);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_OFFER_SENT), 1);
+
+	/* renewing within the cache's time: no question */
+	dhcp4_worker_set_now(F.w, T0 + 100);
 	m_init(&m, DHCP4_REQUEST, MAC_A);
 	m_ciaddr(&m, a);
 	CU_ASSERT_EQUAL(r_type(run(&m, &tx)), DHCP4_ACK);
-	CU_ASSERT_EQUAL(ST(STAT4_PKT4_DISCOVER_RECEIVED), 1);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 2);
+	/* past it (300 s without a radius block): asked again, both */
+	dhcp4_worker_set_now(F.w, T0 + 301);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	CU_ASSERT_EQUAL(r_type(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &yes, &tx)), DHCP4_ACK);
+	m_init(&m, DHCP4_DISCOVER, MAC_B);
+	CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 4);
+	CU_ASSERT_EQUAL(ST(STAT4_PKT4_DISCOVER_RECEIVED), 4);
 	CU_ASSERT_EQUAL(ST(STAT4_PKT4_REQUEST_RECEIVED), 3);
+	/* an answer that says not to cache it is used once */
+	{
+		struct access_answer once = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_NOCACHE };
+
+		access_cache_clear(dhcp4_worker_access_cache(F.w));
+		m_init(&m, DHCP4_DISCOVER, MAC_C);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		CU_ASSERT_EQUAL(r_type(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &once, &tx)), DHCP4_OFFER);
+		CU_ASSERT_EQUAL(access_cache_size(dhcp4_worker_access_cache(F.w)), 0);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+	}
 	/* an answer to something that never asked is dropped */
 	m_init(&m, DHCP4_RELEASE, MAC_A);
 	m_ciaddr(&m, a);
-	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, DHCP4_ACCEPT, &tx), -1);
+	CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &yes, &tx), -1);
 	CU_ASSERT_PTR_NOT_NULL(lease_of_mac(F.w, MAC_A));
 	teardown();
 }

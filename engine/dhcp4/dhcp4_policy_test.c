@@ -9,8 +9,10 @@
 	"valid-lifetime = 4000;\n"
 
 static struct conf *XC;
+static const struct access_answer *xans;   /* what a suspended request resumes with */
 
-static void xsetup(const char *text)
+/* The worker asks for access (xans answers) when ask is true. */
+static void xsetup_ask(const char *text, bool ask)
 {
 	char path[128], err[512];
 	FILE *f;
@@ -30,12 +32,18 @@ static void xsetup(const char *text)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(F.rt);
 	{
 		struct dhcp4_worker_params p = { .id = 0, .n_workers = 1, .conf = XC, .rt = F.rt,
-						 .log = test_log(0, 0), .lease_capacity = 64 };
+						 .log = test_log(0, 0), .lease_capacity = 64,
+						 .ask_access = ask };
 
 		F.w = dhcp4_worker_create(&p);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(F.w);
 		dhcp4_worker_set_now(F.w, T0);
 	}
+}
+
+static void xsetup(const char *text)
+{
+	xsetup_ask(text, false);
 }
 
 static void xteardown(void)
@@ -85,6 +93,16 @@ static void m_client(struct msg *m, uint8_t type, const uint8_t mac[6], const st
 	}
 }
 
+/* run(), resuming a suspended request with xans. */
+static int xrun(struct msg *m, struct dhcp4_tx *tx)
+{
+	int n = run(m, tx);
+
+	if (n == DHCP4_SUSPEND && xans)
+		n = resume_w(F.w, m, DHCP4_ASK_ACCESS, xans, tx);
+	return n;
+}
+
 /* DISCOVER + REQUEST; returns the ACK's length (the reply is in out[]) and
  * the bound address in *a, or <= 0 with *a = 0. */
 static int xdora(const uint8_t mac[6], const struct cl *c, uint32_t *a)
@@ -95,13 +113,13 @@ static int xdora(const uint8_t mac[6], const struct cl *c, uint32_t *a)
 
 	*a = 0;
 	m_client(&m, DHCP4_DISCOVER, mac, c);
-	n = run(&m, &tx);
+	n = xrun(&m, &tx);
 	if (n <= 0 || r_type(n) != DHCP4_OFFER)
 		return n <= 0 ? n : -2;
 	m_client(&m, DHCP4_REQUEST, mac, c);
 	m_addr(&m, DHCP4_OPT_REQ_ADDR, r_yiaddr());
 	m_addr(&m, DHCP4_OPT_SERVER_ID, IP(198, 18, 0, 1));
-	n = run(&m, &tx);
+	n = xrun(&m, &tx);
 	if (n <= 0 || r_type(n) != DHCP4_ACK)
 		return n <= 0 ? n : -3;
 	*a = r_yiaddr();
@@ -692,5 +710,82 @@ void test_reload_reservation_freed_before_switch(void)
 		CU_ASSERT_EQUAL(a, 0);
 	}
 	CU_ASSERT_EQUAL(xaddr(MAC_A, NULL), IP(198, 18, 0, 10));
+	xteardown();
+}
+
+/* A renewal of address a by mac: the reply's type, 0 for none. */
+static int xrenew(const uint8_t mac[6], uint32_t a)
+{
+	struct dhcp4_tx tx;
+	struct msg m;
+	int n;
+
+	m_client(&m, DHCP4_REQUEST, mac, NULL);
+	m_ciaddr(&m, a);
+	n = xrun(&m, &tx);
+	return n > 0 ? r_type(n) : 0;
+}
+
+#define IN(a, lo, hi) ((a) >= IP(198, 18, 0, lo) && (a) <= IP(198, 18, 0, hi))
+
+/* RADIUS's answer on the worker: Framed-Pool puts the client in the class
+ * of that name (the pool guarded by it serves it), Framed-IP-Address is
+ * its address when it lies in a pool, whatever that pool's classes say;
+ * not when it lies outside every pool or another client holds it (then
+ * the usual allocation, counted).  What the answer gave holds for the
+ * renewals it is cached for, and only for those. */
+void test_access_answers(void)
+{
+	struct access_answer plain = { .verdict = ACCESS_ACCEPT },
+			     gold = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_POOL,
+				      .pool = "gold" },
+			     nosuch = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_POOL,
+					.pool = "nosuch" },
+			     fixed = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
+				       .addr4 = IP(198, 18, 0, 15) },
+			     outside = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
+					 .addr4 = IP(198, 18, 0, 100) };
+	uint32_t a, g, f;
+
+	xsetup_ask("subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n"
+		   "  pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; client-class = \"gold\"; },\n"
+		   "            { pool = \"198.18.0.20 - 198.18.0.29\"; } ); } );\n", true);
+	xans = &plain;
+	a = xaddr(MACN(1), NULL);
+	CU_ASSERT(IN(a, 20, 29));
+	xans = &gold;
+	g = xaddr(MACN(2), NULL);
+	CU_ASSERT(IN(g, 10, 19));
+	xans = &fixed;
+	f = xaddr(MACN(3), NULL);
+	CU_ASSERT_EQUAL(f, IP(198, 18, 0, 15));
+	/* the same address for another client: it is MACN(3)'s */
+	a = xaddr(MACN(4), NULL);
+	CU_ASSERT(IN(a, 20, 29));
+	/* outside the pools: the usual allocation, counted */
+	xans = &outside;
+	a = xaddr(MACN(5), NULL);
+	CU_ASSERT(IN(a, 20, 29));
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ADDR_UNUSABLE), 1);
+	xans = &nosuch;
+	a = xaddr(MACN(6), NULL);
+	CU_ASSERT(IN(a, 20, 29));
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_UNKNOWN_POOL), 2);      /* its DISCOVER and REQUEST */
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 6);
+	/* renewals within cache-ttl: asked nothing, kept */
+	xans = NULL;
+	CU_ASSERT_EQUAL(xrenew(MACN(2), g), DHCP4_ACK);
+	CU_ASSERT_EQUAL(xrenew(MACN(3), f), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 6);
+	/* the cache expired and RADIUS now says nothing of gold: MACN(2)
+	 * may not keep its gold address; MACN(3)'s new answer still names
+	 * .15 */
+	dhcp4_worker_set_now(F.w, T0 + 1000);
+	xans = &plain;
+	CU_ASSERT_NOT_EQUAL(xrenew(MACN(2), g), DHCP4_ACK);
+	xans = &fixed;
+	CU_ASSERT_EQUAL(xrenew(MACN(3), f), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 8);
+	xans = NULL;
 	xteardown();
 }

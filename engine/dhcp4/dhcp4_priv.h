@@ -40,6 +40,7 @@
 #include "alloc.h"
 #include "cls.h"
 #include "conf.h"
+#include "access_cache.h"
 #include "dhcp4_hosts.h"
 #include "dhcp4_server.h"
 #include "lease_rec.h"
@@ -212,7 +213,15 @@ struct dhcp4_worker {
 	uint32_t now;
 	bool commit;                    /* replies wait for their change to be durable */
 	bool ask_access;                /* access verdict before allocation */
-	uint8_t verdict;                /* set while dhcp4_resume runs the transaction again */
+	/* The answer a resumed transaction runs with (set while dhcp4_resume
+	 * runs it again), and this worker's cache of answers (ask_access). */
+	const struct access_answer *answer;
+	struct access_cache *acache;
+	/* The identifier the last suspended transaction asks about. */
+	struct {
+		uint8_t type, len;
+		uint8_t id[ACCESS_ID_MAX];
+	} aq;
 	struct addr_index ridx;         /* start-up restore only: address -> lease */
 	/* Release queue: FIFO in sequence order (one producer, this worker). */
 	struct release_queue rq;        /* cap 0 in memory mode */
@@ -428,6 +437,7 @@ struct txn {
 	uint64_t key_hash;              /* lease_key_hash(&key), computed once */
 	struct cls_set *cls;            /* the packet's classes (on dhcp4_process's stack) */
 	const struct conf_host *host;   /* the client's reservation, NULL */
+	uint32_t radaddr;               /* RADIUS's Framed-IP-Address for it, 0 */
 };
 
 static inline uint32_t be32(const uint8_t *p)
@@ -480,12 +490,15 @@ struct lease4 *dhcp4_side_offer(const struct txn *t, uint32_t addr);
 struct lease4 *dhcp4_request_addr(struct txn *t, struct lease4 *l, uint32_t addr);
 int dhcp4_ack(struct txn *t, struct lease4 *l, uint8_t *out, size_t cap, struct dhcp4_tx *tx);
 
-/* The client's reserved address, if it has one in a candidate subnet. */
+/* The client's reserved address, if it has one in a candidate subnet:
+ * RADIUS's Framed-IP-Address first, else its host reservation's. */
 static inline uint32_t host_addr(const struct txn *t)
 {
-	if (!t->host || !t->host->addr)
+	uint32_t a = t->radaddr ? t->radaddr : t->host ? t->host->addr : 0;
+
+	if (!a)
 		return 0;
-	return subnet_ok(t, rt_subnet_of(t->w->rt, t->host->addr)) ? t->host->addr : 0;
+	return subnet_ok(t, rt_subnet_of(t->w->rt, a)) ? a : 0;
 }
 
 /* Any free address from the candidate subnets' pools the client's classes
@@ -519,6 +532,12 @@ static inline struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side
 		}
 	return NULL;
 }
+
+/* ---- access (dhcp4_access.c) ----------------------------------------- */
+
+void dhcp4_access_ident(struct txn *t);
+void dhcp4_access_apply(struct txn *t, const struct access_answer *a);
+void dhcp4_access_store(struct txn *t, const struct access_answer *a);
 
 /* ---- reply (dhcp4_reply.c) ------------------------------------------- */
 

@@ -344,6 +344,7 @@ static void txn_init(struct txn *t, struct dhcp4_worker *w, const struct dhcp4_r
 	t->busy = false;
 	t->cls = cls;
 	t->host = NULL;
+	t->radaddr = 0;
 }
 
 /* The stages before any question: classes, subnet, reservation.  0 to go
@@ -450,12 +451,42 @@ static inline int handle(struct txn *t, uint8_t *out, size_t cap, struct dhcp4_t
 	}
 }
 
-/* Access is asked before an address is given: a DISCOVER, a REQUEST
- * that selects an offer or reboots (a renewal keeps what it has). */
+/* Access is asked before an address is given or kept: a DISCOVER or a
+ * REQUEST whose client has no cached answer (a renewal too: what the
+ * answer assigned — a class for its pool, its address — must hold for
+ * it as it did for the first one). */
 static inline bool wants_access(const struct txn *t)
 {
-	return t->w->ask_access && (t->req->msg_type == DHCP4_DISCOVER ||
-				    (t->req->msg_type == DHCP4_REQUEST && !t->ciaddr));
+	return t->req->msg_type == DHCP4_DISCOVER || t->req->msg_type == DHCP4_REQUEST;
+}
+
+/* The access stage: the answer the transaction resumes with, else the
+ * client's cached one, else suspend to ask.  0 to go on. */
+static int access(struct txn *t, struct dhcp4_tx *tx)
+{
+	struct dhcp4_worker *w = t->w;
+	const struct access_answer *a = w->answer;
+
+	if (a) {
+		dhcp4_access_ident(t);
+		dhcp4_access_store(t, a);
+	} else if (wants_access(t)) {
+		dhcp4_access_ident(t);
+		a = w->acache ? access_cache_get(w->acache, w->aq.type, w->aq.id, w->aq.len, w->now)
+			      : NULL;
+		if (!a) {
+			w->st.c[STAT4_ACCESS_ASKED]++;
+			tx->ask = DHCP4_ASK_ACCESS;
+			return DHCP4_SUSPEND;
+		}
+		w->st.c[STAT4_ACCESS_CACHE_HITS]++;
+	} else {
+		return 0;
+	}
+	if (a->verdict != ACCESS_ACCEPT)
+		return drop(t, STAT4_ACCESS_REJECTED);
+	dhcp4_access_apply(t, a);
+	return 0;
 }
 
 int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
@@ -467,7 +498,7 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 
 	txn_init(&t, w, rx, req, &cls, tx);
 	/* a resumed transaction was counted when it first came in */
-	if (likely(!w->verdict)) {
+	if (likely(!w->answer)) {
 		w->st.c[STAT4_PKT4_RECEIVED]++;
 		switch (req->msg_type) {
 		case DHCP4_DISCOVER: w->st.c[STAT4_PKT4_DISCOVER_RECEIVED]++; break;
@@ -485,32 +516,29 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
 	if (ret)
 		return ret;
 	if (unlikely(w->ask_access)) {
-		if (w->verdict) {
-			if (w->verdict != DHCP4_ACCEPT)
-				return drop(&t, STAT4_ACCESS_REJECTED);
-		} else if (wants_access(&t)) {
-			tx->ask = DHCP4_ASK_ACCESS;
-			return DHCP4_SUSPEND;
-		}
+		ret = access(&t, tx);
+		if (ret)
+			return ret;
 	}
 	return handle(&t, out, cap, tx);
 }
 
 int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct dhcp4_pkt *req,
-		 uint8_t ask, uint8_t verdict, uint8_t *out, size_t cap, struct dhcp4_tx *tx)
+		 uint8_t ask, const struct access_answer *ans, uint8_t *out, size_t cap,
+		 struct dhcp4_tx *tx)
 {
 	int n;
 
 	/* only what asked can be resumed: a DISCOVER or REQUEST, for access */
-	if (ask != DHCP4_ASK_ACCESS || !w->ask_access ||
+	if (ask != DHCP4_ASK_ACCESS || !w->ask_access || !ans ||
 	    (req->msg_type != DHCP4_DISCOVER && req->msg_type != DHCP4_REQUEST)) {
 		tx->wait_seq = 0;
 		tx->ask = DHCP4_ASK_NONE;
 		return -1;
 	}
 	/* the same stages again, this time with the answer */
-	w->verdict = verdict == DHCP4_ACCEPT ? DHCP4_ACCEPT : DHCP4_REJECT;
+	w->answer = ans;
 	n = dhcp4_process(w, rx, req, out, cap, tx);
-	w->verdict = 0;
+	w->answer = NULL;
 	return n;
 }

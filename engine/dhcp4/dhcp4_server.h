@@ -40,9 +40,11 @@ struct dhcp4_worker_params {
 	 * that can be in flight (log + flusher batch): then it cannot fill
 	 * while the log has room. */
 	uint32_t release_queue;
-	/* Ask for an access verdict (RADIUS) before allocating: a DISCOVER,
-	 * or a REQUEST that is not a renewal, suspends (DHCP4_SUSPEND). */
+	/* Ask for an access verdict (RADIUS) before allocating: a DISCOVER
+	 * or a REQUEST of a client with no cached answer suspends
+	 * (DHCP4_SUSPEND); the answer it resumes with is cached. */
 	bool ask_access;
+	uint32_t access_cache_max;     /* cached answers (ask_access), 0 = 65536 */
 	/* An ACK names its change (tx->wait_seq) also without a store in
 	 * commit mode: the datapath may hold it for the HA partner. */
 	bool replies_wait;
@@ -95,9 +97,23 @@ int dhcp4_process(struct dhcp4_worker *w, const struct dhcp4_rx *rx,
  * the verdict. */
 #define DHCP4_SUSPEND (-2)
 enum dhcp4_ask { DHCP4_ASK_NONE = 0, DHCP4_ASK_ACCESS = 1 };
-enum dhcp4_verdict { DHCP4_ACCEPT = 1, DHCP4_REJECT = 2 };
+/* The answer (access_cache.h): ACCESS_ACCEPT with what it assigns — the
+ * Framed-IP-Address is the client's reserved address when it lies in a
+ * pool of a candidate subnet, the Framed-Pool a class the client is in —
+ * or ACCESS_REJECT (dropped, counted).  It is cached for the client
+ * (conf radius cache-ttl / reject-ttl) unless ACCESS_F_NOCACHE. */
+struct access_answer;
 int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct dhcp4_pkt *req,
-		 uint8_t ask, uint8_t verdict, uint8_t *out, size_t cap, struct dhcp4_tx *tx);
+		 uint8_t ask, const struct access_answer *ans, uint8_t *out, size_t cap,
+		 struct dhcp4_tx *tx);
+/* What the transaction that just suspended asks about: its client's
+ * identifier as RADIUS names it (conf radius identifier-type4; the
+ * hardware address when the configured one is missing from the packet).
+ * Valid until the next dhcp4_process / dhcp4_resume on this worker. */
+const uint8_t *dhcp4_access_id(const struct dhcp4_worker *w, uint8_t *type, uint8_t *len);
+/* This worker's answer cache (NULL without ask_access): for the control
+ * messages that read and change it, on this worker's thread only. */
+struct access_cache *dhcp4_worker_access_cache(struct dhcp4_worker *w);
 
 /* Reclaim up to `max` expired leases (offers, leases, probation ends).
  * Returns how many were handled (a lease whose address cannot be freed

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_cache.h"
 #include "alloc.h"
 #include "conf.h"
 #include "dhcp4_server.h"
@@ -84,7 +85,7 @@ void m_relay(struct msg *m, uint32_t giaddr);
 void m_bcast(struct msg *m);
 int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx);
 /* The same request, resumed after its question with this verdict. */
-int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, uint8_t verdict,
+int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, const struct access_answer *a,
 	     struct dhcp4_tx *tx);
 int run(struct msg *m, struct dhcp4_tx *tx);
 const struct dhcp4_hdr *rh(void);
@@ -154,6 +155,7 @@ void test_move_without_gap(void);
 void test_reload_seed(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
+void test_access_answers(void);
 void test_ha_class_pools(void);
 void test_drop_class(void);
 void test_known_unknown(void);

@@ -251,14 +251,14 @@ int run_w(struct dhcp4_worker *w, struct msg *m, struct dhcp4_tx *tx)
 	return dhcp4_process(w, &rx, &pkt, out, sizeof(out), tx);
 }
 
-int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, uint8_t verdict,
+int resume_w(struct dhcp4_worker *w, struct msg *m, uint8_t ask, const struct access_answer *a,
 	     struct dhcp4_tx *tx)
 {
 	struct dhcp4_rx rx;
 	uint8_t buf[1200];
 
 	prep(m, &rx, buf, tx);
-	return dhcp4_resume(w, &rx, &pkt, ask, verdict, out, sizeof(out), tx);
+	return dhcp4_resume(w, &rx, &pkt, ask, a, out, sizeof(out), tx);
 }
 
 int run(struct msg *m, struct dhcp4_tx *tx)

@@ -22,6 +22,7 @@ void dhcp4_worker_free(struct dhcp4_worker *w)
 	lease_table_free(w->lt);
 	release_queue_free(&w->rq);
 	cls_cache_free(w->cls_cache);
+	access_cache_free(w->acache);
 	free(w->cursor);
 	free(w->st.subnet);
 	free(w->st.pool);
@@ -73,7 +74,10 @@ struct dhcp4_worker *dhcp4_worker_create(const struct dhcp4_worker_params *p)
 		       STAT4_CLASS_CACHE_DIRECT == STAT4_CLASS_CACHE_HITS + CLS_CACHE_DIRECT,
 		       "the cache's counters are consecutive statistics");
 	w->cls_cache = cls_cache_create(&w->st.c[STAT4_CLASS_CACHE_HITS]);
-	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache)
+	if (p->ask_access)
+		w->acache = access_cache_create(p->access_cache_max ? p->access_cache_max : 65536);
+	if (!w->cursor || !w->st.subnet || !w->st.pool || !w->cls_cache ||
+	    (p->ask_access && !w->acache))
 		goto err;
 	/* Also in memory mode: a reload parks the bits freed in a pool it
 	 * replaces here until this worker switches (dhcp4_addr_defer). */

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
+#include "access_cache.h"
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -90,19 +91,25 @@ struct rte_rcu_qsbr;
 /* A question a worker asks a helper thread (an access verdict from
  * RADIUS, later a database's), and the same record back with the answer.
  * By value on rte_rings: one ring each way per worker, one producer and
- * one consumer each (the worker, and the one helper thread). */
+ * one consumer each (the worker, and the one helper thread).  The worker
+ * writes what only the packet tells (the client's identifier, the
+ * packet-dependent attributes, encoded); the helper adds the rest. */
+#define DP_ASK_ATTRS 320
 struct dp_ask {
 	uint32_t token;                 /* the worker's pending transaction */
 	uint16_t worker;
 	uint8_t kind;                   /* DHCP4_ASK_* */
-	uint8_t verdict;                /* the answer: DHCP4_ACCEPT, DHCP4_REJECT */
+	uint8_t family;                 /* 4 or 6 */
 	uint32_t giaddr;                /* host order */
 	uint8_t msg_type;
 	uint8_t hlen;
-	uint8_t pad0[2];
+	uint8_t id_type;                /* the identifier (the cache's key): rad_ident_type */
+	uint8_t id_len;
 	uint8_t chaddr[16];
-	struct lease_key key;           /* the client, as leases are keyed */
-	uint8_t pad1[3];
+	uint8_t id[ACCESS_ID_MAX];
+	uint16_t attrs_len;
+	uint8_t attrs[DP_ASK_ATTRS];    /* RADIUS attributes from the packet, encoded */
+	struct access_answer ans;       /* the answer (helper -> worker) */
 };
 struct dp_worker {
 	unsigned id;

@@ -266,7 +266,12 @@ static void suspend(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	a.msg_type = w->pkt.msg_type;
 	a.hlen = h->hlen > 16 ? 16 : h->hlen;
 	memcpy(a.chaddr, h->chaddr, a.hlen);
-	dhcp4_client_key(&w->pkt, w->dp->conf->match_client_id, &a.key);
+	a.family = 4;
+	{
+		const uint8_t *id = dhcp4_access_id(w->dw, &a.id_type, &a.id_len);
+
+		memcpy(a.id, id, a.id_len);
+	}
 	if (unlikely(rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], &a, sizeof(a)))) {
 		pend_del(w->pend, e);
 		goto full;
@@ -315,7 +320,7 @@ static unsigned answers_drain(struct dp_worker *w)
 				sv->payload_len);
 		memset(&tx, 0, sizeof(tx));
 		if (r == 0)
-			r = dhcp4_resume(w->dw, &sv->rx, &w->pkt, e->stage, a[i].verdict,
+			r = dhcp4_resume(w->dw, &sv->rx, &w->pkt, e->stage, &a[i].ans,
 					 w->scratch, sizeof(w->scratch), &tx);
 		else
 			r = -1;
