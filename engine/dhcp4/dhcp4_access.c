@@ -96,6 +96,42 @@ void dhcp4_access_store(struct txn *t, const struct access_answer *a)
 	access_cache_put(w->acache, w->aq.type, w->aq.id, w->aq.len, a, w->now, w->now + ttl);
 }
 
+/* RADIUS attribute numbers written here (radius/rad_pkt.h's) */
+#define RAD_A_NAS_PORT_ID 87
+
+static void attr_add(struct dhcp4_worker *w, uint8_t type, const uint8_t *v, size_t len)
+{
+	if (len == 0 || len > 253 || w->aq.attrs_len + 2 + len > sizeof(w->aq.attrs))
+		return;
+	w->aq.attrs[w->aq.attrs_len] = type;
+	w->aq.attrs[w->aq.attrs_len + 1] = (uint8_t)(len + 2);
+	memcpy(w->aq.attrs + w->aq.attrs_len + 2, v, len);
+	w->aq.attrs_len = (uint16_t)(w->aq.attrs_len + 2 + len);
+}
+
+/* The attributes of the question being asked: the relay's circuit-id
+ * (option 82 sub-option 1) as NAS-Port-Id. */
+void dhcp4_access_build(struct txn *t)
+{
+	struct dhcp4_worker *w = t->w;
+	const uint8_t *rai;
+	uint16_t len, i;
+
+	w->aq.attrs_len = 0;
+	rai = dhcp4_opt(t->req, DHCP4_OPT_RAI, &len);
+	for (i = 0; rai && i + 2 <= len && i + 2 + rai[i + 1] <= len; i += 2 + rai[i + 1])
+		if (rai[i] == 1) {
+			attr_add(w, RAD_A_NAS_PORT_ID, rai + i + 2, rai[i + 1]);
+			break;
+		}
+}
+
+const uint8_t *dhcp4_access_attrs(const struct dhcp4_worker *w, uint16_t *len)
+{
+	*len = w->aq.attrs_len;
+	return w->aq.attrs;
+}
+
 const uint8_t *dhcp4_access_id(const struct dhcp4_worker *w, uint8_t *type, uint8_t *len)
 {
 	*type = w->aq.type;

@@ -786,6 +786,25 @@ void test_access_answers(void)
 	xans = &fixed;
 	CU_ASSERT_EQUAL(xrenew(MACN(3), f), DHCP4_ACK);
 	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 8);
+	/* the question carries the relay's circuit-id as NAS-Port-Id */
+	{
+		const struct cl relayed = { .circuit = "port-7", .giaddr = IP(198, 18, 0, 254) };
+		struct dhcp4_tx tx;
+		const uint8_t *at;
+		struct msg m;
+		uint16_t n;
+
+		xans = NULL;
+		m_client(&m, DHCP4_DISCOVER, MACN(9), &relayed);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		at = dhcp4_access_attrs(F.w, &n);
+		CU_ASSERT_EQUAL(n, 8);
+		CU_ASSERT(n == 8 && at[0] == 87 && at[1] == 8 && memcmp(at + 2, "port-7", 6) == 0);
+		m_client(&m, DHCP4_DISCOVER, MACN(10), NULL);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		dhcp4_access_attrs(F.w, &n);
+		CU_ASSERT_EQUAL(n, 0);
+	}
 	xans = NULL;
 	xteardown();
 }

@@ -221,6 +221,8 @@ struct dhcp4_worker {
 	struct {
 		uint8_t type, len;
 		uint8_t id[ACCESS_ID_MAX];
+		uint16_t attrs_len;
+		uint8_t attrs[ACCESS_ATTRS_MAX];   /* encoded RADIUS attributes */
 	} aq;
 	struct addr_index ridx;         /* start-up restore only: address -> lease */
 	/* Release queue: FIFO in sequence order (one producer, this worker). */
@@ -536,6 +538,7 @@ static inline struct lease4 *take_for(struct txn *t, struct lease4 *l, bool side
 /* ---- access (dhcp4_access.c) ----------------------------------------- */
 
 void dhcp4_access_ident(struct txn *t);
+void dhcp4_access_build(struct txn *t);
 void dhcp4_access_apply(struct txn *t, const struct access_answer *a);
 void dhcp4_access_store(struct txn *t, const struct access_answer *a);
 

@@ -475,6 +475,7 @@ static int access(struct txn *t, struct dhcp4_tx *tx)
 		a = w->acache ? access_cache_get(w->acache, w->aq.type, w->aq.id, w->aq.len, w->now)
 			      : NULL;
 		if (!a) {
+			dhcp4_access_build(t);
 			w->st.c[STAT4_ACCESS_ASKED]++;
 			tx->ask = DHCP4_ASK_ACCESS;
 			return DHCP4_SUSPEND;

@@ -111,6 +111,9 @@ int dhcp4_resume(struct dhcp4_worker *w, const struct dhcp4_rx *rx, const struct
  * hardware address when the configured one is missing from the packet).
  * Valid until the next dhcp4_process / dhcp4_resume on this worker. */
 const uint8_t *dhcp4_access_id(const struct dhcp4_worker *w, uint8_t *type, uint8_t *len);
+/* ... and the RADIUS attributes only its packet tells, encoded (type,
+ * length, value): NAS-Port-Id from the relay's circuit-id. */
+const uint8_t *dhcp4_access_attrs(const struct dhcp4_worker *w, uint16_t *len);
 /* This worker's answer cache (NULL without ask_access): for the control
  * messages that read and change it, on this worker's thread only. */
 struct access_cache *dhcp4_worker_access_cache(struct dhcp4_worker *w);

@@ -94,7 +94,7 @@ struct rte_rcu_qsbr;
  * one consumer each (the worker, and the one helper thread).  The worker
  * writes what only the packet tells (the client's identifier, the
  * packet-dependent attributes, encoded); the helper adds the rest. */
-#define DP_ASK_ATTRS 320
+#define DP_ASK_ATTRS ACCESS_ATTRS_MAX
 struct dp_ask {
 	uint32_t token;                 /* the worker's pending transaction */
 	uint16_t worker;

@@ -269,8 +269,10 @@ static void suspend(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	a.family = 4;
 	{
 		const uint8_t *id = dhcp4_access_id(w->dw, &a.id_type, &a.id_len);
+		const uint8_t *at = dhcp4_access_attrs(w->dw, &a.attrs_len);
 
 		memcpy(a.id, id, a.id_len);
+		memcpy(a.attrs, at, a.attrs_len);
 	}
 	if (unlikely(rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], &a, sizeof(a)))) {
 		pend_del(w->pend, e);

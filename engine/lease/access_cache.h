@@ -19,6 +19,7 @@
 
 #define ACCESS_ID_MAX   130     /* a DUID (<= 128 octets) with room to spare */
 #define ACCESS_POOL_MAX 64      /* a class name, NUL included (CLS_NAME_MAX) */
+#define ACCESS_ATTRS_MAX 320    /* RADIUS attributes a worker builds for a question */
 
 enum access_verdict { ACCESS_NONE = 0, ACCESS_ACCEPT = 1, ACCESS_REJECT = 2 };
 enum access_flags {
