@@ -53,6 +53,26 @@ static const uint8_t kat_acct_resp[] = {
 	0x70, 0x2a, 0x05, 0xf9, 0xf5, 0x78,
 };
 
+/* Captured with `tcpdump -i lo -w` from radclient 3.2.1 against
+ * FreeRADIUS 3.2.1 (secret "probe-secret"; the site adds a
+ * Message-Authenticator to its replies):
+ *   User-Name = "bob", User-Password = "hello-radius-0123456789",
+ *   NAS-IP-Address = 198.18.0.1, Message-Authenticator = 0x00
+ * and the Access-Accept FreeRADIUS answered with. */
+static const uint8_t fr_req[] = {
+	0x01, 0x13, 0x00, 0x53, 0xfb, 0x20, 0xc8, 0x37, 0xf9, 0xc5, 0x7d, 0x6a, 0x63, 0xb9,
+	0x1a, 0x3f, 0x91, 0xb7, 0xb8, 0x99, 0x01, 0x05, 0x62, 0x6f, 0x62, 0x02, 0x22, 0x5f,
+	0x1e, 0xb6, 0xf3, 0x3b, 0xb7, 0xf6, 0x69, 0xfd, 0x77, 0xf7, 0x32, 0x73, 0x6b, 0xa1,
+	0x82, 0x85, 0x4e, 0xbc, 0x9f, 0xa6, 0xde, 0x0d, 0x9d, 0x9e, 0x63, 0xf5, 0x1b, 0x4e,
+	0x2a, 0x4e, 0x28, 0x04, 0x06, 0xc6, 0x12, 0x00, 0x01, 0x50, 0x12, 0x42, 0x9b, 0x8f,
+	0xe0, 0x3d, 0x42, 0x78, 0xb5, 0x1a, 0x20, 0xf0, 0x0c, 0x17, 0xa7, 0x16, 0x00,
+};
+static const uint8_t fr_accept[] = {
+	0x02, 0x13, 0x00, 0x26, 0x5a, 0xea, 0x02, 0xc4, 0xc1, 0x0e, 0xc5, 0xd0, 0xa2, 0x7d,
+	0x43, 0xca, 0x8a, 0x77, 0x41, 0x49, 0x50, 0x12, 0xf4, 0xb0, 0xed, 0xc8, 0x24, 0x31,
+	0xbd, 0x39, 0x48, 0xd8, 0x35, 0xd4, 0x62, 0x75, 0x96, 0xe7,
+};
+
 static const uint8_t ra[RAD_AUTH_LEN] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
@@ -144,6 +164,30 @@ static void test_kat_acct(void)
 	build_accept(&a, kat_acct, false);
 	CU_ASSERT_EQUAL(rad_pkt_check_answer(a.buf, a.len, kat_acct, SECRET), -1);
 	CU_ASSERT_EQUAL(errno, EPROTO);
+}
+
+/* FreeRADIUS's own packets: its client's request checks, its password
+ * reads back; its answer checks, and ours to the same request is the same
+ * bytes. */
+static void test_kat_freeradius(void)
+{
+	const char *sec = "probe-secret";
+	CU_ASSERT_EQUAL(rad_pkt_check_request(fr_req, sizeof(fr_req), sec), 0);
+	char pw[129];
+	CU_ASSERT_EQUAL(rad_pkt_password(fr_req, sec, pw, sizeof(pw)), 23);
+	CU_ASSERT_STRING_EQUAL(pw, "hello-radius-0123456789");
+	CU_ASSERT_EQUAL(rad_pkt_check_answer(fr_accept, sizeof(fr_accept), fr_req, sec), 0);
+	struct rad_pkt a;
+	rad_pkt_init(&a, RAD_ACCESS_ACCEPT, 0);
+	CU_ASSERT_EQUAL(rad_pkt_add_msg_auth(&a), 0);
+	CU_ASSERT_EQUAL(rad_pkt_finish_answer(&a, fr_req, sec), 0);
+	CU_ASSERT_EQUAL_FATAL(a.len, sizeof(fr_accept));
+	CU_ASSERT(memcmp(a.buf, fr_accept, sizeof(fr_accept)) == 0);
+	uint8_t b[sizeof(fr_req)];
+	memcpy(b, fr_req, sizeof(b));
+	b[sizeof(b) - 1] ^= 1;                  /* the Message-Authenticator */
+	CU_ASSERT_EQUAL(rad_pkt_check_request(b, sizeof(b), sec), -1);
+	CU_ASSERT_EQUAL(errno, EACCES);
 }
 
 /* An Accounting-Request carrying a Message-Authenticator: computed with
@@ -481,6 +525,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("rad_pkt", NULL, NULL);
 	CU_add_test(s, "known answers: access", test_kat_access);
 	CU_add_test(s, "known answers: accounting", test_kat_acct);
+	CU_add_test(s, "known answers: freeradius", test_kat_freeradius);
 	CU_add_test(s, "accounting message-authenticator", test_acct_msg_auth);
 	CU_add_test(s, "check_answer refuses", test_check_refuses);
 	CU_add_test(s, "password hiding", test_password);
