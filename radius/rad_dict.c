@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define CHUNK_BITS 8
 #define CHUNK (1u << CHUNK_BITS)
@@ -868,12 +869,19 @@ static int load_file(struct dload *l, const char *path)
 	int line = l->line, ret = 0;
 	char *buf = NULL;
 	size_t cap = 0;
+	struct stat st;
 	FILE *f;
 
 	if (l->depth >= INCLUDE_DEPTH_MAX)
 		return load_err(l, "$INCLUDE %s: includes nested deeper than %d (a loop?)", path,
 				INCLUDE_DEPTH_MAX);
 	f = fopen(path, "r");
+	/* fopen() opens a directory for reading; reading it then fails */
+	if (f && (fstat(fileno(f), &st) < 0 || S_ISDIR(st.st_mode))) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
 	if (f == NULL) {
 		if (file)
 			return load_err(l, "$INCLUDE %s: %s", path, strerror(errno));

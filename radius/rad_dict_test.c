@@ -330,6 +330,7 @@ static void test_refusals(void)
 	expect_refused("$INCLUDE\n", 1, "needs a file name");
 	expect_refused("\n$INCLUDE dictionary.missing\n", 2, "dictionary.missing");
 	expect_refused("$INCLUDE broken\n", 1, "nested deeper");
+	expect_refused("ATTRIBUTE A 1 string\n$INCLUDE /\n", 2, "$INCLUDE /: Is a directory");
 
 	/* an error in an included file names that file and its line */
 	write_file("inner", "ATTRIBUTE Ok 1 string\n\nATTRIBUTE Bad 2 nonsense\n", inner, sizeof(inner));
