@@ -220,6 +220,9 @@ static const struct conf_key top_keys[] = {
 	/* DHCPv6 (conf6.c): after interfaces (its subnets name them) and the
 	 * top lease-database (its memfile settings hold for both). */
 	{ .name = "dhcp6", .kind = K_CUSTOM, .fn = conf6_key_dhcp6 },
+	/* RADIUS (conf_radius.c): after both families' classes and flex-id
+	 * expressions and the lease-database. */
+	{ .name = "radius", .kind = K_CUSTOM, .fn = conf_key_radius },
 };
 static const struct conf_table top_table = TABLE("at the top level", top_keys, .post = top_post);
 
@@ -987,6 +990,7 @@ void conf_free(struct conf *c)
 	conf_policy_free(c->policy);
 	conf6_free(c->v6);
 	free(c->ha);
+	conf_radius_free(c->radius);
 	free(c);
 }
 

@@ -13,6 +13,7 @@
  *   conf_hosts.c    reservations, host-reservation-identifiers,
  *                   flex-id-expression and their cross checks
  *   conf_ha.c       high-availability
+ *   conf_radius.c   radius (Kea's RADIUS hook keys)
  *   conf6*.c        the dhcp6 block (conf6.h; conf6_priv.h says which
  *                   file holds what) */
 #pragma once
@@ -365,7 +366,12 @@ struct conf_radius_attr {
 	uint8_t type, dtype;           /* number, enum rad_dtype */
 	uint8_t len;                   /* data's length (no expr) */
 	uint8_t data[253];
-	struct cls_prog *expr4, *expr6;/* expr compiled for each family present (dhcp6 block), else NULL; owned */
+	/* expr compiled for each family present (expr6: with a dhcp6 block)
+	 * whose tokens it uses; NULL for a family it cannot be compiled for
+	 * (pkt4.* has no DHCPv6 meaning): the attribute is then not sent for
+	 * that family.  At least one is set when expr was written.  Owned. */
+	struct cls_prog *expr4, *expr6;
+	char *expr_text;               /* expr as written (owned), NULL for data: conf_radius_equal compares it */
 	int line;
 };
 
@@ -403,7 +409,10 @@ struct conf_radius {
 	uint32_t accounting_queue_max;     /* records, default 1000000 */
 	int line;
 };
-/* Same block, same settings (lines aside): what a live reload keeps. */
+/* Same block, same settings (lines aside): what a live reload keeps.
+ * Attributes compare by their resolved number, type and value (or expr
+ * text), so a dictionary file edited under the same name counts only
+ * through what it changed in them.  NULL equals NULL only. */
 bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b);
 
 struct conf {

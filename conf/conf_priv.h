@@ -429,6 +429,14 @@ int conf_ha_finish(struct conf_ld *ld);
 int conf_ha_class_check(struct conf_ld *ld, const config_setting_t *s, const char *key,
 			const char *name, bool define);
 
+/* conf_radius.c: radius = { ... } (obj is the conf) -> c->radius.  After
+ * client-classes, flex-id-expression, lease-database and dhcp6 (its expr
+ * attributes compile against both class registries; the accounting
+ * queue's default sits beside the v4 lease file). */
+int conf_key_radius(struct conf_ld *ld, const config_setting_t *s, void *obj,
+		    const struct conf_key *k);
+void conf_radius_free(struct conf_radius *r);
+
 /* conf.c: the cross checks of the policy once everything is parsed
  * (conf_hosts_check and the classification stages). */
 int conf_policy_finish(struct conf_ld *ld);

@@ -58,8 +58,11 @@ struct rad_dict;
 struct rad_dict *rad_dict_create(void);
 void rad_dict_free(struct rad_dict *d);
 /* Add a dictionary file (and what it includes).  0, or -1 with
- * err = "file:line: reason" (cannot open, a line it cannot read as one
- * of the forms above, a VALUE for an unknown attribute is skipped). */
+ * err = "file:line: reason" (a line it cannot read as one of the forms
+ * above; an $INCLUDE that cannot be opened, at the including line; a
+ * BEGIN-VENDOR never closed, at its line) or "file: cannot open: reason"
+ * for path itself.  A VALUE for an unknown attribute is skipped.  On
+ * error d keeps what was defined before the bad line: free it. */
 int rad_dict_load(struct rad_dict *d, const char *path, char *err, size_t errlen);
 
 const struct rad_dict_attr *rad_dict_by_name(const struct rad_dict *d, const char *name);

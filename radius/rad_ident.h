@@ -14,8 +14,12 @@
  *       client-id-pop0 a leading 0 octet is removed; with
  *       client-id-printable the bytes are sent as they are when every one
  *       is printable ASCII; otherwise lower-case hex with ':';
- *     duid, flex-id: hex with ':' (flex-id: as is when printable and
- *       client-id-printable).
+ *     duid: with client-id-pop0 a leading pair of 0 octets is removed;
+ *       as is when printable and client-id-printable, else hex with ':'
+ *       (Kea applies both flags to DUIDs too: radius_utils pop0(DuidPtr));
+ *     flex-id: as is when printable and client-id-printable, else hex
+ *       with ':';
+ *     realm (when set): "@realm" appended to any of these.
  *   Calling-Station-Id: the hardware address in the same hw-address form,
  *   whatever the identifier type.
  *
