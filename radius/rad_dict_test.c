@@ -529,14 +529,14 @@ static void test_ident(void)
 	struct rad_ident_opts o = { .extract_duid = true };
 	char out[254], small[8];
 
-	/* hw-address: lower-case ':'; canonical: RFC 3580 3.21 */
+	/* hw-address: lower-case ":"; canonical: "-", lower case as Kea writes it */
 	id_ok(&o, RAD_ID_HW_ADDRESS, mac, 6, "0a:1b:2c:3d:4e:5f");
 	CU_ASSERT_EQUAL(rad_ident_mac(&o, mac, 6, out, sizeof(out)), 17);
 	CU_ASSERT_STRING_EQUAL(out, "0a:1b:2c:3d:4e:5f");
 	o.canonical_mac_address = true;
-	id_ok(&o, RAD_ID_HW_ADDRESS, mac, 6, "0A-1B-2C-3D-4E-5F");
+	id_ok(&o, RAD_ID_HW_ADDRESS, mac, 6, "0a-1b-2c-3d-4e-5f");
 	CU_ASSERT_EQUAL(rad_ident_mac(&o, mac, 6, out, sizeof(out)), 17);
-	CU_ASSERT_STRING_EQUAL(out, "0A-1B-2C-3D-4E-5F");
+	CU_ASSERT_STRING_EQUAL(out, "0a-1b-2c-3d-4e-5f");
 	o.canonical_mac_address = false;
 
 	/* client-id: extract-duid on a type-255 client-id, off, too short */

@@ -53,7 +53,7 @@ static int mac(const struct rad_ident_opts *o, const uint8_t *b, size_t len, cha
 {
 	bool canon = o && o->canonical_mac_address;
 
-	return hex(b, len, canon ? '-' : ':', canon, out, cap, n);
+	return hex(b, len, canon ? '-' : ':', false, out, cap, n);
 }
 
 int rad_ident_text(const struct rad_ident_opts *o, enum rad_ident_type t, const uint8_t *id,

@@ -8,7 +8,8 @@
  *     flex-id     the flex-id expression's result
  *   text form (User-Name), Kea's:
  *     hw-address: lower-case hex with ':' ("0a:1b:2c:3d:4e:5f"); with
- *       canonical-mac-address, RFC 3580 3.21's "0A-1B-2C-3D-4E-5F";
+ *       canonical-mac-address, "0a-1b-2c-3d-4e-5f" (Kea writes RFC 3580
+ *       3.21's form in lower case);
  *     client-id: with extract-duid (Kea's default true) a client-id of
  *       type 255 (RFC 4361: 255, IAID[4], DUID) gives its DUID; with
  *       client-id-pop0 a leading 0 octet is removed; with
