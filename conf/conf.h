@@ -393,6 +393,10 @@ struct conf_radius {
 	uint8_t identifier_type4;      /* enum rad_ident_type, Kea default client-id */
 	uint8_t identifier_type6;      /* Kea default duid */
 	bool canonical_mac_address, extract_duid, client_id_printable, client_id_pop0;
+	/* ours: refuse answers without a Message-Authenticator (Blast-RADIUS,
+	 * CVE-2024-3596); default false, as Kea, for servers that do not add
+	 * one (a present one is always checked) */
+	bool require_message_authenticator;
 	char realm[64];
 	char bindaddr[48];             /* Kea's: "*" or an address literal the sockets bind to */
 	uint32_t nas_ip_address;       /* NAS-IP-Address, host order; 0 = bindaddr's, else the first interface's */

@@ -92,6 +92,7 @@ static const struct conf_key radius_keys[] = {
 	BOOL("extract-duid", struct conf_radius, extract_duid, true),
 	BOOL("client-id-printable", struct conf_radius, client_id_printable, false),
 	BOOL("client-id-pop0", struct conf_radius, client_id_pop0, false),
+	BOOL("require-message-authenticator", struct conf_radius, require_message_authenticator, false),
 	STR("realm", struct conf_radius, realm, ""),
 	STR("bindaddr", struct conf_radius, bindaddr, "*", .fn = check_bindaddr),
 	IPV4("nas-ip-address", struct conf_radius, nas_ip_address),
@@ -612,7 +613,9 @@ bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b)
 	       a->identifier_type6 == b->identifier_type6 &&
 	       a->canonical_mac_address == b->canonical_mac_address &&
 	       a->extract_duid == b->extract_duid && a->client_id_printable == b->client_id_printable &&
-	       a->client_id_pop0 == b->client_id_pop0 && strcmp(a->realm, b->realm) == 0 &&
+	       a->client_id_pop0 == b->client_id_pop0 &&
+	       a->require_message_authenticator == b->require_message_authenticator &&
+	       strcmp(a->realm, b->realm) == 0 &&
 	       strcmp(a->bindaddr, b->bindaddr) == 0 && a->nas_ip_address == b->nas_ip_address &&
 	       a->timeout_ms == b->timeout_ms && a->retries == b->retries &&
 	       a->deadtime == b->deadtime && a->thread_pool_size == b->thread_pool_size &&

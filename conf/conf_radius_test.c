@@ -49,7 +49,7 @@ static void test_values(void)
 		"  identifier-type4 = \"hw-address\";\n"
 		"  identifier-type6 = \"hw-address\";\n"
 		"  canonical-mac-address = true; extract-duid = false;\n"
-		"  client-id-printable = true; client-id-pop0 = true;\n"
+		"  client-id-printable = true; client-id-pop0 = true; require-message-authenticator = true;\n"
 		"  realm = \"example.org\"; bindaddr = \"127.0.0.1\";\n"
 		"  nas-ip-address = \"198.18.0.1\";\n"
 		"  timeout = 0.2; retries = 5; deadtime = 30; thread-pool-size = 2;\n"
@@ -91,6 +91,7 @@ static void test_values(void)
 	CU_ASSERT_FALSE(r->extract_duid);
 	CU_ASSERT_TRUE(r->client_id_printable);
 	CU_ASSERT_TRUE(r->client_id_pop0);
+	CU_ASSERT_TRUE(r->require_message_authenticator);
 	CU_ASSERT_STRING_EQUAL(r->realm, "example.org");
 	CU_ASSERT_STRING_EQUAL(r->bindaddr, "127.0.0.1");
 	CU_ASSERT_EQUAL(r->nas_ip_address, IP(198, 18, 0, 1));
@@ -191,6 +192,7 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(r->extract_duid);
 	CU_ASSERT_FALSE(r->client_id_printable);
 	CU_ASSERT_FALSE(r->client_id_pop0);
+	CU_ASSERT_FALSE(r->require_message_authenticator);
 	CU_ASSERT_STRING_EQUAL(r->realm, "");
 	CU_ASSERT_STRING_EQUAL(r->bindaddr, "*");
 	CU_ASSERT_EQUAL(r->nas_ip_address, 0);

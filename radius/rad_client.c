@@ -77,6 +77,7 @@ struct rad_client {
 	unsigned held;
 	uint64_t now;                   /* the latest now_ms seen */
 	bool destroying;
+	bool need_ma;                   /* cfg require_msg_auth */
 	unsigned rnd_off;
 	uint8_t rnd[256];
 	uint8_t rbuf[RAD_PKT_MAX];
@@ -403,7 +404,7 @@ static unsigned sock_read(struct rad_client *c, unsigned si, unsigned ki)
 		}
 		struct rc_req *r = n >= RAD_HDR_LEN ? s->socks[ki].slot[c->rbuf[1]] : NULL;
 		if (!same_peer(s, &from) || !r ||
-		    rad_pkt_check_answer(c->rbuf, (size_t)n, r->wire, s->secret) < 0) {
+		    rad_pkt_check_answer_ma(c->rbuf, (size_t)n, r->wire, s->secret, c->need_ma) < 0) {
 			s->st.bad_answers++;    /* spoofed, stale, damaged */
 			continue;
 		}
@@ -618,6 +619,7 @@ struct rad_client *rad_client_create(const struct rad_client_cfg *cfg)
 		return NULL;
 	c->bind_sa = b;
 	c->timeout_ms = cfg->timeout_ms;
+	c->need_ma = cfg->require_msg_auth;
 	c->retries = cfg->retries;
 	c->deadtime_ms = (uint64_t)cfg->deadtime_s * 1000;
 	c->rnd_off = sizeof(c->rnd);

@@ -53,6 +53,9 @@ struct rad_client_cfg {
 	uint32_t deadtime_s;
 	/* Local address the sockets bind to ("*": any): v4 or v6 literal. */
 	const char *bindaddr;
+	/* Refuse answers without a Message-Authenticator (to Access-Requests,
+	 * which always carry one).  A present one is always checked. */
+	bool require_msg_auth;
 };
 
 /* What a request is: its code and its attributes (encoded; the client

@@ -214,7 +214,8 @@ static struct rad_client *client(struct fake **f, unsigned n, uint32_t retries,
 				 uint32_t deadtime_s)
 {
 	struct rad_client_cfg cfg = { .n_servers = n, .timeout_ms = TIMEOUT, .retries = retries,
-				      .deadtime_s = deadtime_s, .bindaddr = "127.0.0.1" };
+				      .deadtime_s = deadtime_s, .bindaddr = "127.0.0.1",
+				      .require_msg_auth = true };
 	for (unsigned i = 0; i < n; i++)
 		cfg.servers[i] = (struct rad_server_cfg){ .addr4 = LO, .port = f[i]->port,
 							  .secret = SECRET };

@@ -124,6 +124,12 @@ int rad_pkt_finish_answer(struct rad_pkt *p, const uint8_t *req, const char *sec
  * 0, or -1 with errno: EBADMSG (malformed), EPROTO (code or identifier),
  * EACCES (an authenticator does not verify). */
 int rad_pkt_check_answer(const uint8_t *ans, size_t len, const uint8_t *req, const char *secret);
+/* The same, with the Message-Authenticator required only if need_ma (a
+ * present one is always checked).  Servers that predate Blast-RADIUS
+ * (FreeRADIUS 3.2.1 as Debian 12 ships it) answer without one unless
+ * told to add it: conf radius require-message-authenticator. */
+int rad_pkt_check_answer_ma(const uint8_t *ans, size_t len, const uint8_t *req,
+			    const char *secret, bool need_ma);
 
 /* The server side's check of a received request: well formed, and for an
  * Accounting-Request its authenticator; the Message-Authenticator when

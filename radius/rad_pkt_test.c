@@ -297,6 +297,10 @@ static void test_check_refuses(void)
 	/* missing, when the request had one: refused; when it had none: fine */
 	build_accept(&a, kat_req, false);
 	CU_ASSERT_EQUAL(check_err(a.buf, a.len, kat_req), EACCES);
+	/* ... unless it is not required; a present one is checked anyway */
+	CU_ASSERT_EQUAL(rad_pkt_check_answer_ma(a.buf, a.len, kat_req, SECRET, false), 0);
+	a.buf[4] ^= 1;
+	CU_ASSERT_EQUAL(rad_pkt_check_answer_ma(a.buf, a.len, kat_req, SECRET, false), -1);
 	struct rad_pkt nr;
 	rad_pkt_init(&nr, RAD_ACCESS_REQUEST, 0x2a);
 	CU_ASSERT_EQUAL(rad_pkt_add_str(&nr, RAD_A_USER_NAME, "bob"), 0);

@@ -157,7 +157,8 @@ static uint16_t attrs_for(uint8_t *buf, unsigned long i, bool acct)
 
 int main(int argc, char **argv)
 {
-	struct rad_client_cfg cfg = { .n_servers = 1, .timeout_ms = 2000, .retries = 3 };
+	struct rad_client_cfg cfg = { .n_servers = 1, .timeout_ms = 2000, .retries = 3,
+				      .require_msg_auth = true };
 	unsigned long count = 0, conc = 256;
 	bool acct = false, have_server = false;
 	const char *password = NULL;

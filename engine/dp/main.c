@@ -30,6 +30,7 @@
 #include "lease_backend.h"
 #include "lease_table.h"
 #include "ha_run.h"
+#include "radius_run.h"
 #include "log.h"
 #include "wb.h"
 
@@ -320,6 +321,7 @@ int main(int argc, char **argv)
 	struct dp dp;
 	struct dp_srv srv;
 	struct ha_run *ha = NULL;
+	struct radius_run *radius = NULL;
 	bool check_only = false, debug = false;
 	int opt, eargc, ret, status = 1;
 	unsigned lcore, leaked;
@@ -496,6 +498,12 @@ int main(int argc, char **argv)
 	if (conf->v6 && dp_v6_init(&dp))
 		goto out_stop;
 	srv.rt = rt;
+	/* RADIUS access: the workers ask (dp_asks_enable) before they exist */
+	radius = radius_run_create(&dp, conf->radius);
+	if (radius == NULL && errno) {
+		LOG_E("%s: radius: cannot start: %s", conf->file, strerror(errno));
+		goto out_stop;
+	}
 	if (dp_workers_init(&dp, rt))
 		goto out_stop;
 
@@ -583,6 +591,10 @@ int main(int argc, char **argv)
 		LOG_E("%s: high availability: cannot start: %s", conf->file, strerror(-ret));
 		goto out_stop;
 	}
+	if (radius && (ret = radius_run_start(radius)) != 0) {
+		LOG_E("%s: radius: cannot start: %s", conf->file, strerror(-ret));
+		goto out_stop;
+	}
 
 	while (!sig_quit) {
 		struct timespec t = { 0, 50 * 1000 * 1000 };
@@ -611,6 +623,8 @@ out_stop:
 	ha = NULL;
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	radius_run_stop(radius); /* the workers asked their last (the rings live on) */
+	radius = NULL;
 	if (dp.wb)
 		wb_stop(dp.wb);      /* every queued change is durable after this */
 	dp_workers_drain(&dp);   /* send what became durable, free the rest */

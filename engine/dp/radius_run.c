@@ -1,0 +1,406 @@
+/* The RADIUS thread (radius_run.h). */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ring.h>
+
+#include "conf.h"
+#include "dp.h"
+#include "lease.h"
+#include "log.h"
+#include "rad_client.h"
+#include "rad_ident.h"
+#include "rad_pkt.h"
+#include "radius_run.h"
+
+#define RR_CTX      8192        /* questions held: out, joined, or waiting to be posted */
+#define RR_BUCKETS  4096        /* requests out, by client */
+#define RR_TAKE     32          /* questions taken per worker per pass */
+#define RR_POLL_MS  1           /* how often the rings are looked at when idle */
+#define NIL         UINT32_MAX
+
+/* One question: the one whose request is out (the lead) or one that
+ * joined it (chained on `join`). */
+struct ctx {
+	struct radius_run *rr;
+	struct dp_ask a;
+	uint32_t join;              /* next question waiting for the same answer */
+	uint32_t next;              /* bucket chain (leads) / free list */
+	uint64_t hash;
+	bool lead;
+};
+
+struct radius_run {
+	struct dp *dp;
+	struct conf_radius r;       /* a copy: the running conf may be replaced */
+	struct rad_ident_opts io;
+	uint32_t nas_ip;
+	struct rad_client *client;
+	pthread_t thr;
+	bool started;
+	volatile int stop;
+	struct ctx *ctx;
+	uint32_t free;
+	uint32_t bucket[RR_BUCKETS];
+	uint32_t *waiting;          /* answered, not yet posted (ring full) */
+	uint32_t n_waiting;
+	struct radius_run_stats st; /* written by the thread, read with atomics */
+};
+
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static uint64_t hash_of(const struct dp_ask *a)
+{
+	return lease_bytes_hash((uint8_t)(a->family << 4 | a->id_type), a->id, a->id_len);
+}
+
+static bool same_client(const struct dp_ask *x, const struct dp_ask *y)
+{
+	return x->family == y->family && x->id_type == y->id_type && x->id_len == y->id_len &&
+	       memcmp(x->id, y->id, x->id_len) == 0;
+}
+
+static uint32_t ctx_get(struct radius_run *rr)
+{
+	uint32_t i = rr->free;
+
+	if (i != NIL) {
+		rr->free = rr->ctx[i].next;
+		rr->ctx[i].join = rr->ctx[i].next = NIL;
+		rr->ctx[i].lead = false;
+	}
+	return i;
+}
+
+static void ctx_put(struct radius_run *rr, uint32_t i)
+{
+	rr->ctx[i].next = rr->free;
+	rr->free = i;
+}
+
+/* Post question i's answer to its worker, or keep it for the next pass. */
+static void post(struct radius_run *rr, uint32_t i)
+{
+	if (dp_answer_post(rr->dp, &rr->ctx[i].a) == 0) {
+		ctx_put(rr, i);
+		return;
+	}
+	rr->waiting[rr->n_waiting++] = i;      /* at most RR_CTX: every ctx once */
+	count(&rr->st.answers_waiting, 1);
+}
+
+static void post_waiting(struct radius_run *rr)
+{
+	uint32_t k, n = rr->n_waiting;
+
+	rr->n_waiting = 0;
+	for (k = 0; k < n; k++) {
+		uint32_t i = rr->waiting[k];
+
+		if (dp_answer_post(rr->dp, &rr->ctx[i].a) == 0)
+			ctx_put(rr, i);
+		else
+			rr->waiting[rr->n_waiting++] = i;
+	}
+}
+
+static void unreachable_answer(const struct radius_run *rr, struct access_answer *ans)
+{
+	memset(ans, 0, sizeof(*ans));
+	ans->verdict = rr->r.on_unreachable == CONF_RADIUS_SERVE ? ACCESS_ACCEPT : ACCESS_REJECT;
+	ans->flags = ACCESS_F_NOCACHE | ACCESS_F_UNREACHABLE;
+}
+
+/* What an Access-Accept assigns, for a question of `family`. */
+static void accept_answer(const uint8_t *pkt, uint8_t family, struct access_answer *ans)
+{
+	size_t off = RAD_HDR_LEN;
+	struct rad_attr at;
+	uint8_t b[16];
+
+	memset(ans, 0, sizeof(*ans));
+	ans->verdict = ACCESS_ACCEPT;
+	while (rad_attr_next(pkt, &off, &at) == 1) {
+		if (at.vendor)
+			continue;
+		switch (at.type) {
+		case RAD_A_FRAMED_IP_ADDRESS:
+			if (family == 4 && rad_val_ip4(&at, &ans->addr4) == 0)
+				ans->flags |= ACCESS_F_ADDR4;
+			break;
+		case RAD_A_FRAMED_POOL:
+		case RAD_A_FRAMED_IPV6_POOL:
+			if ((at.type == RAD_A_FRAMED_POOL) == (family == 4) && at.len > 0 &&
+			    at.len < ACCESS_POOL_MAX) {
+				memcpy(ans->pool, at.val, at.len);
+				ans->pool[at.len] = '\0';
+				ans->flags |= ACCESS_F_POOL;
+			}
+			break;
+		case RAD_A_FRAMED_IPV6_ADDRESS:
+			if (family == 6 && rad_val_ip6(&at, b) == 0) {
+				ans->addr6 = lease_addr6_load(b);
+				ans->flags |= ACCESS_F_ADDR6;
+			}
+			break;
+		case RAD_A_DELEGATED_IPV6_PREFIX:
+			if (family == 6 && rad_val_ip6_prefix(&at, b, &ans->plen6) == 0) {
+				ans->prefix6 = lease_addr6_load(b);
+				ans->flags |= ACCESS_F_PREFIX6;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Forget lead c as its client's request out. */
+static void unlink_lead(struct radius_run *rr, struct ctx *c)
+{
+	uint32_t *link = &rr->bucket[c->hash % RR_BUCKETS];
+	uint32_t self = (uint32_t)(c - rr->ctx);
+
+	while (*link != NIL && *link != self)
+		link = &rr->ctx[*link].next;
+	if (*link == self)
+		*link = c->next;
+	c->lead = false;
+}
+
+/* A lead's request is over: answer it and every question that joined it. */
+static void done(void *arg, enum rad_result res, const uint8_t *pkt, size_t len, unsigned server)
+{
+	struct ctx *c = arg;
+	struct radius_run *rr = c->rr;
+	struct access_answer a;
+	uint32_t i, next;
+
+	(void)len;
+	(void)server;
+	if (res == RAD_RES_ANSWER && pkt[0] == RAD_ACCESS_ACCEPT) {
+		accept_answer(pkt, c->a.family, &a);
+		count(&rr->st.accepts, 1);
+	} else if (res == RAD_RES_ANSWER) {
+		memset(&a, 0, sizeof(a));
+		a.verdict = ACCESS_REJECT;        /* Reject, or a Challenge DHCP cannot meet */
+		count(&rr->st.rejects, 1);
+	} else {
+		unreachable_answer(rr, &a);
+		count(&rr->st.unreachable, 1);
+	}
+	unlink_lead(rr, c);
+	for (i = (uint32_t)(c - rr->ctx); i != NIL; i = next) {
+		next = rr->ctx[i].join;
+		rr->ctx[i].a.ans = a;
+		post(rr, i);
+	}
+}
+
+/* Add the identifier's text, the MAC, the NAS address and the fixed
+ * attributes after the worker's own. */
+static int build(struct radius_run *rr, const struct dp_ask *a, struct rad_pkt *p)
+{
+	char text[256];
+	unsigned k;
+	int n;
+
+	rad_pkt_init(p, RAD_ACCESS_REQUEST, 0);
+	if (a->attrs_len && rad_pkt_append_attrs(p, a->attrs, a->attrs_len))
+		return -1;
+	n = rad_ident_text(&rr->io, (enum rad_ident_type)a->id_type, a->id, a->id_len, text,
+			   sizeof(text));
+	if (n <= 0 || rad_pkt_add(p, RAD_A_USER_NAME, text, (size_t)n))
+		return -1;
+	if (a->hlen && (n = rad_ident_mac(&rr->io, a->chaddr, a->hlen, text, sizeof(text))) > 0)
+		rad_pkt_add(p, RAD_A_CALLING_STATION_ID, text, (size_t)n);
+	if (rr->nas_ip)
+		rad_pkt_add_ip4(p, RAD_A_NAS_IP_ADDRESS, rr->nas_ip);
+	for (k = 0; k < rr->r.access.n_attrs; k++) {
+		const struct conf_radius_attr *at = &rr->r.access.attrs[k];
+
+		if (at->expr4 || at->expr6)
+			continue;               /* the worker's */
+		if (at->vendor)
+			rad_pkt_add_vsa(p, at->vendor, at->type, at->data, at->len);
+		else
+			rad_pkt_add(p, at->type, at->data, at->len);
+	}
+	return p->overflow ? -1 : 0;
+}
+
+/* A question from a worker: join the client's request out, or send one. */
+static void ask(struct radius_run *rr, const struct dp_ask *q, uint64_t now)
+{
+	uint32_t i = ctx_get(rr), j;
+	struct ctx *c;
+	struct rad_pkt p;
+
+	count(&rr->st.asked, 1);
+	if (i == NIL) {
+		/* every question slot is taken: answer this one at once as
+		 * if no server answered (it is not cached) */
+		struct dp_ask b = *q;
+
+		unreachable_answer(rr, &b.ans);
+		count(&rr->st.busy, 1);
+		dp_answer_post(rr->dp, &b);
+		return;
+	}
+	c = &rr->ctx[i];
+	c->a = *q;
+	c->hash = hash_of(q);
+	for (j = rr->bucket[c->hash % RR_BUCKETS]; j != NIL; j = rr->ctx[j].next)
+		if (rr->ctx[j].hash == c->hash && same_client(&rr->ctx[j].a, q)) {
+			c->join = rr->ctx[j].join;
+			rr->ctx[j].join = i;
+			count(&rr->st.joined, 1);
+			return;
+		}
+	if (build(rr, q, &p) == 0) {
+		struct rad_request r = { .code = RAD_ACCESS_REQUEST, .attrs = p.buf + RAD_HDR_LEN,
+					 .attrs_len = (uint16_t)(p.len - RAD_HDR_LEN) };
+
+		c->lead = true;
+		c->next = rr->bucket[c->hash % RR_BUCKETS];
+		rr->bucket[c->hash % RR_BUCKETS] = i;
+		if (rad_client_send(rr->client, &r, done, c, now) == 0)
+			return;
+		unlink_lead(rr, c);
+	}
+	unreachable_answer(rr, &c->a.ans);
+	count(&rr->st.busy, 1);
+	post(rr, i);
+}
+
+static void *thread_main(void *arg)
+{
+	struct radius_run *rr = arg;
+	struct pollfd fds[RAD_CLIENT_SERVERS_MAX * RAD_CLIENT_SOCKS];
+
+	while (!__atomic_load_n(&rr->stop, __ATOMIC_RELAXED)) {
+		struct dp_ask q[RR_TAKE];
+		uint64_t now = rad_now_ms();
+		unsigned w, k, n, nfd;
+		int wait;
+
+		for (w = 0; w < rr->dp->n_workers; w++) {
+			n = dp_ask_take(rr->dp, w, q, RR_TAKE);
+			for (k = 0; k < n; k++)
+				ask(rr, &q[k], now);
+		}
+		rad_client_run(rr->client, rad_now_ms());
+		if (rr->n_waiting)
+			post_waiting(rr);
+		nfd = rad_client_pollfds(rr->client, fds, RTE_DIM(fds));
+		wait = rad_client_next_ms(rr->client, rad_now_ms());
+		if (wait < 0 || wait > RR_POLL_MS)
+			wait = RR_POLL_MS;
+		poll(fds, nfd, wait);
+	}
+	return NULL;
+}
+
+struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
+{
+	struct rad_client_cfg cc = { 0 };
+	struct radius_run *rr;
+	uint64_t total;
+	unsigned k;
+
+	errno = 0;
+	if (!r || !r->access.enabled)
+		return NULL;
+	rr = calloc(1, sizeof(*rr));
+	if (!rr)
+		return NULL;
+	rr->dp = dp;
+	rr->r = *r;
+	rr->r.dict = NULL;               /* the conf's; not used here */
+	rr->io = (struct rad_ident_opts){
+		.canonical_mac_address = r->canonical_mac_address, .extract_duid = r->extract_duid,
+		.client_id_printable = r->client_id_printable, .client_id_pop0 = r->client_id_pop0,
+		.realm = rr->r.realm };
+	rr->nas_ip = r->nas_ip_address ? r->nas_ip_address
+		     : dp->conf && dp->conf->n_ifaces ? dp->conf->ifaces[0].addr : 0;
+	for (k = 0; k < r->access.n_servers && k < RAD_CLIENT_SERVERS_MAX; k++) {
+		const struct conf_radius_server *s = &r->access.servers[k];
+
+		cc.servers[k] = (struct rad_server_cfg){ .v6 = s->v6, .addr4 = s->addr4,
+							 .port = s->port, .secret = s->secret,
+							 .name = s->name };
+		lease_addr6_store(s->addr6, cc.servers[k].addr6);
+	}
+	cc.n_servers = k;
+	cc.timeout_ms = r->timeout_ms;
+	cc.retries = r->retries ? r->retries : 1;
+	cc.deadtime_s = r->deadtime;
+	cc.bindaddr = r->bindaddr[0] ? r->bindaddr : "*";
+	cc.require_msg_auth = r->require_message_authenticator;
+	rr->client = rad_client_create(&cc);
+	rr->ctx = calloc(RR_CTX, sizeof(*rr->ctx));
+	rr->waiting = calloc(RR_CTX, sizeof(*rr->waiting));
+	if (!rr->client || !rr->ctx || !rr->waiting) {
+		int e = errno ? errno : ENOMEM;
+
+		radius_run_stop(rr);
+		errno = e;
+		return NULL;
+	}
+	for (k = 0; k < RR_CTX; k++) {
+		rr->ctx[k].rr = rr;
+		rr->ctx[k].next = k + 1 < RR_CTX ? k + 1 : NIL;
+	}
+	for (k = 0; k < RR_BUCKETS; k++)
+		rr->bucket[k] = NIL;
+	/* a worker keeps the question as long as RADIUS may take */
+	total = (uint64_t)r->timeout_ms * cc.retries * (cc.n_servers ? cc.n_servers : 1) + 500;
+	dp->ask_ms = (uint32_t)(total < 1000 ? 1000 : total > 60000 ? 60000 : total);
+	dp_asks_enable(dp);
+	return rr;
+}
+
+int radius_run_start(struct radius_run *rr)
+{
+	int ret;
+
+	if (!rr)
+		return 0;
+	ret = pthread_create(&rr->thr, NULL, thread_main, rr);
+	if (ret)
+		return -ret;
+	rr->started = true;
+	pthread_setname_np(rr->thr, "pg-radius");
+	return 0;
+}
+
+void radius_run_stop(struct radius_run *rr)
+{
+	if (!rr)
+		return;
+	if (rr->started) {
+		__atomic_store_n(&rr->stop, 1, __ATOMIC_RELAXED);
+		pthread_join(rr->thr, NULL);
+	}
+	rad_client_destroy(rr->client);
+	free(rr->ctx);
+	free(rr->waiting);
+	free(rr);
+}
+
+void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out)
+{
+	out->asked = __atomic_load_n(&rr->st.asked, __ATOMIC_RELAXED);
+	out->joined = __atomic_load_n(&rr->st.joined, __ATOMIC_RELAXED);
+	out->accepts = __atomic_load_n(&rr->st.accepts, __ATOMIC_RELAXED);
+	out->rejects = __atomic_load_n(&rr->st.rejects, __ATOMIC_RELAXED);
+	out->unreachable = __atomic_load_n(&rr->st.unreachable, __ATOMIC_RELAXED);
+	out->busy = __atomic_load_n(&rr->st.busy, __ATOMIC_RELAXED);
+	out->answers_waiting = __atomic_load_n(&rr->st.answers_waiting, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,45 @@
+/* The RADIUS thread (issue 17, docs/radius-plan.md): takes the workers'
+ * access questions (dp_ask on dp->ask_ring), sends Access-Request through
+ * the asynchronous client (radius/rad_client.h) and posts each answer back
+ * to the worker that asked (dp->answer_ring), never on a worker's time.
+ *
+ * The request: the worker's attributes (what only the packet tells: the
+ * relay's circuit-id as NAS-Port-Id, the `expr` attributes), then
+ * User-Name (the identifier in Kea's text form, rad_ident.h),
+ * Calling-Station-Id (the hardware address), NAS-IP-Address and the
+ * configured fixed attributes.  The answer: Access-Accept → ACCESS_ACCEPT
+ * with Framed-IP-Address, Framed-Pool (v4) / Framed-IPv6-Address,
+ * Delegated-IPv6-Prefix, Framed-IPv6-Pool (v6); Access-Reject (and
+ * Access-Challenge, which DHCP cannot answer) → ACCESS_REJECT; no server
+ * answered → on-unreachable's verdict, flagged not to be cached.
+ *
+ * Questions about a client whose request is already out (a client
+ * retransmitting while RADIUS is slow) join that request: one
+ * Access-Request per client at a time. */
+#pragma once
+#include <stdint.h>
+
+struct conf_radius;
+struct dp;
+struct radius_run;
+
+/* Counters of the thread (the per-server ones are rad_client's). */
+struct radius_run_stats {
+	uint64_t asked;                 /* questions taken from the workers */
+	uint64_t joined;                /* ... that joined a request already out */
+	uint64_t accepts, rejects, unreachable;
+	uint64_t busy;                  /* no room for another request: answered as unreachable */
+	uint64_t answers_waiting;       /* answers not yet posted (a full answer ring) */
+};
+
+/* Before dp_workers_init: turns the workers' asks on (dp_asks_enable) and
+ * sets how long a worker keeps a question (the client's whole RADIUS
+ * time: timeout x retries x servers, at least 1 s, at most 60 s).  NULL
+ * with errno set; NULL with errno 0 when conf has no radius access. */
+struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r);
+/* 0 or -errno.  After the workers run. */
+int radius_run_start(struct radius_run *rr);
+/* Stop and free (NULL: nothing). */
+void radius_run_stop(struct radius_run *rr);
+/* A snapshot of the counters, from any thread. */
+void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out);
