@@ -248,6 +248,7 @@ nt_cleanup() {
 	# the DPDK runtime files of HA pairs (scripts/hatest.sh): a server
 	# killed with -9 leaves its own behind
 	declare -F ha_cleanup >/dev/null && ha_cleanup "$rc"
+	declare -F rad_cleanup >/dev/null && rad_cleanup "$rc" # FreeRADIUS of scripts/radtest.sh
 	if [ "$rc" != 0 ] && [ "$rc" != "$NT_SKIP" ] && [ -d "$NT_TMP" ]; then
 		for f in "$NT_TMP"/*.log; do
 			[ -s "$f" ] || continue
