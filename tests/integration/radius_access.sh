@@ -1,0 +1,109 @@
+#!/bin/bash
+# RADIUS access (issue 17) against a real FreeRADIUS, end to end: scapy
+# clients on the client namespace, Peregrine's datapath on its veth, its
+# RADIUS thread talking to FreeRADIUS on the server namespace's loopback
+# (scripts/radtest.sh).  User-Name is the MAC (identifier-type4
+# hw-address).
+#  1. Access-Accept with Framed-IP-Address: the client gets that address.
+#  2. Access-Accept with Framed-Pool "gold": the client lands in the pool
+#     guarded by client-class "gold" (nobody else may use it).
+#  3. Access-Reject: no OFFER, counted (drop-access-rejected); the client
+#     retrying is answered from the cache, not asked again.
+#  4. A returning client's answer is cached: no second question.
+#  5. The first server down: the second one answers (failover).
+#  6. No server answers: on-unreachable = "serve" serves the client (not
+#     cached), on-unreachable = "deny" does not.
+# Usage: radius_access.sh BUILDDIR
+. "$(dirname "$0")/../../scripts/netns.sh"
+nt_init "$@"
+[ "$SERVER" = peregrine ] || nt_skip "peregrine only"
+nt_need freeradius
+. "$NT_SRCDIR/scripts/radtest.sh"
+
+MAC_IP=02:00:00:00:21:01
+MAC_GOLD=02:00:00:00:21:02
+MAC_REJ=02:00:00:00:21:03
+MAC_ANY=02:00:00:00:21:04
+FIXED=198.18.0.150
+NT_POOL_EXTRA='{ pool = "198.18.0.50 - 198.18.0.59"; client-class = "gold"; }'
+nt_topology
+ip -n "$NT_SRV" link set lo up || nt_fail "lo up in $NT_SRV"
+
+RAD_NETNS=$NT_SRV
+rad_prepare main
+rad_user "$MAC_IP" accept "Framed-IP-Address = $FIXED"
+rad_user "$MAC_GOLD" accept 'Framed-Pool = "gold"'
+rad_user "$MAC_REJ" reject
+rad_start main
+rad_prepare spare                 # a second server's ports, never started here
+
+# radius_conf ON_UNREACHABLE SERVER_PORT...: the radius block
+radius_conf() {
+	local mode=$1 servers="" p
+	shift
+	for p in "$@"; do
+		servers+="{ name = \"127.0.0.1\"; port = $p; secret = \"$RAD_MAIN_SECRET\"; },"
+	done
+	NT_EXTRA_CONF="radius = {
+	identifier-type4 = \"hw-address\";
+	timeout = 0.3; retries = 1; deadtime = 0;
+	on-unreachable = \"$mode\";
+	access = { servers = ( ${servers%,} ); };
+};"
+	nt_server_conf
+	nt_server_check
+}
+
+# dora MAC [TRIES]: the bound address or "-"
+dora() {
+	local out
+	out=$(nt_cli "$NT_PY" "$NT_HELPER" dora --iface "$NT_VC" --mac "$1" --timeout 1.5 \
+		--tries "${2:-2}" 2>/dev/null)
+	set -- $out
+	echo "${2:--}"
+}
+
+stat() { nt_server_stats; nt_stat "$1"; }
+
+# ---- run 1: one server ----------------------------------------------------
+radius_conf deny "$RAD_MAIN_AUTH_PORT"
+nt_server_start
+a=$(dora "$MAC_IP");   nt_log "Framed-IP-Address client: $a"
+[ "$a" = "$FIXED" ] || nt_fail "Framed-IP-Address client got $a, want $FIXED"
+a=$(dora "$MAC_GOLD"); nt_log "Framed-Pool client: $a"
+case $a in 198.18.0.5[0-9]) ;; *) nt_fail "Framed-Pool client got $a, want the gold pool" ;; esac
+a=$(dora "$MAC_ANY");  nt_log "plain client: $a"
+case $a in 198.18.0.1[0-9][0-9]) ;; *) nt_fail "plain client got $a, want the open pool" ;; esac
+asked=$(stat access-asked)
+[ "$asked" = 3 ] || nt_fail "access-asked $asked after 3 clients, want 3 (one question each)"
+# returning: cached, nothing asked
+a=$(dora "$MAC_GOLD")
+case $a in 198.18.0.5[0-9]) ;; *) nt_fail "returning Framed-Pool client got $a" ;; esac
+[ "$(stat access-asked)" = 3 ] || nt_fail "a returning client was asked again"
+# rejected, twice: no lease, one question
+a=$(dora "$MAC_REJ" 1); b=$(dora "$MAC_REJ" 1)
+[ "$a$b" = "--" ] || nt_fail "rejected client got '$a' '$b'"
+rej=$(stat drop-access-rejected)
+asked=$(stat access-asked)
+nt_log "rejected: drop-access-rejected $rej, access-asked $asked"
+[ "$rej" -ge 2 ] || nt_fail "drop-access-rejected $rej, want >= 2"
+[ "$asked" = 4 ] || nt_fail "access-asked $asked: the rejected client was asked more than once"
+nt_server_stop
+
+# ---- run 2: the first server silent, the second answers; then none --------
+radius_conf serve "$RAD_SPARE_AUTH_PORT" "$RAD_MAIN_AUTH_PORT"
+nt_server_start
+a=$(dora "$MAC_IP"); nt_log "through the second server: $a"
+[ "$a" = "$FIXED" ] || nt_fail "failover: got $a, want $FIXED from the second server"
+rad_down main
+a=$(dora 02:00:00:00:21:05); nt_log "no server, serve: $a"
+case $a in 198.18.0.1[0-9][0-9]) ;; *) nt_fail "on-unreachable serve: got $a" ;; esac
+nt_server_stop
+
+# ---- run 3: no server, deny ----------------------------------------------
+radius_conf deny "$RAD_MAIN_AUTH_PORT"
+nt_server_start
+a=$(dora 02:00:00:00:21:06); nt_log "no server, deny: $a"
+[ "$a" = - ] || nt_fail "on-unreachable deny: the client got $a"
+nt_server_stop
+exit 0
