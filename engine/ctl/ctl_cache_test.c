@@ -367,6 +367,36 @@ static void test_remove(void)
 	json_decref(a);
 }
 
+/* Kea's cache-remove by address: the entries whose answer assigned it. */
+static void test_remove_by_address(void)
+{
+	struct access_answer v6 = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR6 };
+	struct access_entry_view v;
+	json_t *a;
+
+	four_clients();
+	CU_ASSERT_EQUAL(parse_ip6("2001:db8:1::5", &v6.addr6), 0);
+	put(1, RAD_ID_DUID, duid1, 9, &v6, 300);     /* another client's duid */
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-remove\",\"arguments\":"
+			    "{\"ip-address\":\"198.18.1.5\",\"subnet-id\":1}}", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(text, "Host removed.");
+	CU_ASSERT_FALSE(access_cache_find(cache[0], RAD_ID_HW_ADDRESS, mac1, 6, &v));
+	CU_ASSERT_EQUAL(access_cache_size(cache[0]), 1);
+	CU_ASSERT_EQUAL(access_cache_size(cache[1]), 3);
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-remove\",\"arguments\":"
+			    "{\"ip-address\":\"198.18.1.5\",\"subnet-id\":1}}", NULL), CTL_EMPTY);
+	CU_ASSERT_STRING_EQUAL(text, "Host not found.");
+
+	/* IPv6: that client only, not the one whose answer had no address */
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-remove\",\"arguments\":"
+			    "{\"ip-address\":\"2001:db8:1::5\",\"subnet-id6\":1}}", NULL), 0);
+	CU_ASSERT_FALSE(access_cache_find(cache[1], RAD_ID_DUID, duid1, 9, &v));
+	CU_ASSERT_TRUE(access_cache_find(cache[0], RAD_ID_DUID, duid1, 10, &v));
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-size\"}", &a), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "size")), 3);
+	json_decref(a);
+}
+
 static void test_clear(void)
 {
 	json_t *a;
@@ -415,6 +445,14 @@ static void test_bad_args(void)
 		  "'subnet-id' must be an integer" },
 		{ "cache-get-by-id", "{\"hw-address\":\"0a:1b:2c:3d:4e:5f\",\"subnet-id\":1}",
 		  "unknown argument 'subnet-id'" },
+		{ "cache-remove", "{\"ip-address\":\"198.18.1.5\",\"hw-address\":\"0a:1b:2c:3d:4e:5f\"}",
+		  "not 'hw-address' too" },
+		{ "cache-remove", "{\"ip-address\":\"198.18.1.500\"}", "is not an IPv4 or IPv6" },
+		{ "cache-remove", "{\"ip-address\":\"0.0.0.0\"}", "is not an IPv4 or IPv6" },
+		{ "cache-remove", "{\"ip-address\":\"::\"}", "is not an IPv4 or IPv6" },
+		{ "cache-remove", "{\"ip-address\":5}", "'ip-address' must be a string" },
+		{ "cache-remove", "{\"ip-address\":\"198.18.1.5\",\"subnet-id\":\"x\"}",
+		  "'subnet-id' must be an integer" },
 	};
 	char req[512], longid[3 * 131 + 1];
 	unsigned i, sent;
@@ -563,6 +601,15 @@ static void test_get_cut(void)
 	/* worker 0: 8 full pages and 808; worker 1: 7 full pages and the
 	 * 216 left of the bound */
 	CU_ASSERT_EQUAL(posted[DP_MSG_ACACHE_GET], 9 + 8);
+
+	/* removing by address looks at as many: it says when that was not all */
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-remove\",\"arguments\":"
+			    "{\"ip-address\":\"198.18.1.5\"}}", NULL), CTL_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "remove it by its identifier"));
+	put(0, RAD_ID_HW_ADDRESS, mac1, 6, &accept_addr, 300);   /* worker 0 is listed whole */
+	CU_ASSERT_EQUAL(run("{\"command\":\"cache-remove\",\"arguments\":"
+			    "{\"ip-address\":\"198.18.1.5\"}}", NULL), 0);
+	CU_ASSERT_EQUAL(access_cache_size(cache[0]), 9000);
 }
 
 /* A worker whose ring is full, or that does not answer: result 1, and
@@ -625,6 +672,7 @@ int main(void)
 	CU_add_test(s, "cache-get merges the workers", test_get_merges);
 	CU_add_test(s, "cache-get-by-id", test_get_by_id);
 	CU_add_test(s, "cache-remove", test_remove);
+	CU_add_test(s, "cache-remove by address", test_remove_by_address);
 	CU_add_test(s, "cache-clear", test_clear);
 	CU_add_test(s, "bad arguments", test_bad_args);
 	CU_add_test(s, "cache-get pages", test_get_pages);

@@ -69,18 +69,23 @@ static int parse_ident(const char *s, uint8_t *out, size_t max)
  * allowed and ignored; any other key is an error.  1 with *k, 0 when
  * there is none and it is not required, -1 (text set). */
 #define BAD(...) (fail(text, len, __VA_ARGS__), -1)
+static bool listed(const char *const *names, const char *key)
+{
+	for (; names && *names; names++)
+		if (!strcmp(*names, key))
+			return true;
+	return false;
+}
+
 static int cache_key(const json_t *args, bool required, const char *const *extra,
 		     struct dp_acache_key *k, char *text, size_t len)
 {
 	const char *key, *type = NULL, *id = NULL, *kea = NULL, *kea_id = NULL;
-	const char *const *x;
 	json_t *v;
 	int t, n;
 
 	json_object_foreach((json_t *)args, key, v) {
-		for (x = extra; x && *x && strcmp(*x, key); x++)
-			;
-		if (x && *x) {
+		if (listed(extra, key)) {
 			if (!json_is_integer(v))
 				return BAD("'%s' must be an integer", key);
 			continue;
@@ -482,19 +487,95 @@ HANDLER(cmd_cache_clear)
  * whatever the subnet. */
 static const char *const remove_extra[] = { "subnet-id", "subnet-id4", "subnet-id6", NULL };
 
+/* An address an answer assigned (Framed-IP-Address, Framed-IPv6-Address). */
+struct cache_addr {
+	int fam;                        /* 4 or 6 */
+	uint32_t a4;
+	struct lease_addr6 a6;
+};
+
+/* Kea's cache-remove by "ip-address" (its subnet selector ignored): 1
+ * with *a, 0 when args name none, -1 (text set). */
+static int addr_arg(const json_t *args, struct cache_addr *a, char *text, size_t len)
+{
+	json_t *ip = args ? json_object_get(args, "ip-address") : NULL, *v;
+	const char *key, *str;
+	struct in_addr in;
+
+	if (!ip)
+		return 0;
+	json_object_foreach((json_t *)args, key, v) {
+		if (!strcmp(key, "ip-address"))
+			continue;
+		if (!listed(remove_extra, key))
+			return BAD("give 'ip-address' or a client's identifier, not '%s' too", key);
+		if (!json_is_integer(v))
+			return BAD("'%s' must be an integer", key);
+	}
+	str = json_string_value(ip);
+	if (!str)
+		return BAD("'ip-address' must be a string");
+	if (inet_pton(AF_INET, str, &in) == 1 && in.s_addr) {
+		a->fam = 4;
+		a->a4 = ntohl(in.s_addr);
+	} else if (!parse_ip6(str, &a->a6) && (a->a6.hi || a->a6.lo)) {
+		a->fam = 6;
+	} else {
+		return BAD("'ip-address' \"%s\" is not an IPv4 or IPv6 address", str);
+	}
+	return 1;
+}
+
+static bool assigns(const struct access_answer *x, const struct cache_addr *a)
+{
+	if (a->fam == 4)
+		return (x->flags & ACCESS_F_ADDR4) && x->addr4 == a->a4;
+	return (x->flags & ACCESS_F_ADDR6) && lease_addr6_eq(x->addr6, a->a6);
+}
+
+/* Remove the entries whose answer assigned a, found among what cache-get
+ * lists; *n: how many.  -E2BIG: none found, and the caches hold more
+ * than that. */
+static int remove_addr(struct dp_srv *s, const struct cache_addr *a, uint64_t *n)
+{
+	struct entries e = { 0 };
+	uint64_t held = 0, one;
+	size_t i;
+	int r = get_all(s, &e, &held);
+
+	*n = 0;
+	for (i = 0; !r && i < e.n; i++)
+		if (assigns(&e.v[i].a, a)) {
+			r = cache_all(s, DP_MSG_ACACHE_REMOVE, &e.v[i].key, &one);
+			*n += one;
+		}
+	if (!r && !*n && e.n >= CACHE_GET_MAX && held > e.n)
+		r = -E2BIG;
+	free(e.v);
+	return r;
+}
+
 HANDLER(cmd_cache_remove)
 {
 	struct dp_srv *s = ctx;
 	struct dp_acache_key k;
+	struct cache_addr a;
 	uint64_t n;
 	int r;
 
 	(void)out;
-	if (cache_key(args, true, remove_extra, &k, text, len) < 0)
+	r = addr_arg(args, &a, text, len);
+	if (r < 0 || (!r && cache_key(args, true, remove_extra, &k, text, len) < 0))
 		return CTL_ERROR;
 	locked(s);
-	r = cache_all(s, DP_MSG_ACACHE_REMOVE, &k, &n);
+	if (r)
+		r = remove_addr(s, &a, &n);
+	else
+		r = cache_all(s, DP_MSG_ACACHE_REMOVE, &k, &n);
 	pthread_mutex_unlock(&s->lock);
+	if (r == -E2BIG)
+		return fail(text, len, "no entry with that address among the first %u of the "
+			    "cached ones: remove it by its identifier", CACHE_GET_MAX);
 	if (r)
 		return cache_error(r, text, len);
 	if (!n) {
