@@ -445,7 +445,7 @@ static void test_bad_args(void)
 		  "'subnet-id' must be an integer" },
 		{ "cache-get-by-id", "{\"hw-address\":\"0a:1b:2c:3d:4e:5f\",\"subnet-id\":1}",
 		  "unknown argument 'subnet-id'" },
-		{ "cache-remove", "{\"ip-address\":\"198.18.1.5\",\"hw-address\":\"0a:1b:2c:3d:4e:5f\"}",
+		{ "cache-remove", "{\"ip-address\":\"198.18.1.5\",\"hw-address\":\"0a:1b\"}",
 		  "not 'hw-address' too" },
 		{ "cache-remove", "{\"ip-address\":\"198.18.1.500\"}", "is not an IPv4 or IPv6" },
 		{ "cache-remove", "{\"ip-address\":\"0.0.0.0\"}", "is not an IPv4 or IPv6" },
@@ -482,14 +482,24 @@ static void test_bad_args(void)
 	CU_ASSERT_EQUAL(access_cache_size(cache[0]) + access_cache_size(cache[1]), 4);
 }
 
-/* ids 02:00:<w>:<i> */
+/* Client i of worker w: 02:00:<w>:<i, 3 octets> (a static buffer). */
+static const uint8_t *id_of(unsigned w, unsigned i)
+{
+	static uint8_t id[6];
+
+	id[0] = 0x02;
+	id[1] = 0;
+	id[2] = (uint8_t)w;
+	id[3] = (uint8_t)(i >> 16);
+	id[4] = (uint8_t)(i >> 8);
+	id[5] = (uint8_t)i;
+	return id;
+}
+
 static void put_many(unsigned w, unsigned first, unsigned n)
 {
-	for (unsigned i = first; i < first + n; i++) {
-		uint8_t id[6] = { 0x02, 0, (uint8_t)w, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
-
-		put(w, RAD_ID_HW_ADDRESS, id, 6, &accept_plain, 300);
-	}
+	for (unsigned i = first; i < first + n; i++)
+		put(w, RAD_ID_HW_ADDRESS, id_of(w, i), 6, &accept_plain, 300);
 }
 
 /* Every identifier of a cache-get answer is listed once, in order. */
@@ -529,28 +539,20 @@ static void test_get_pages(void)
 
 /* Changes between two pages of worker 0 (1034 entries, ids 0..1033 oldest
  * first: the first page lists 0..1023, its cursor is id 1023). */
-static uint8_t *id_of(unsigned i)
-{
-	static uint8_t id[6];
-
-	memcpy(id, (uint8_t[6]){ 0x02, 0, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i }, 6);
-	return id;
-}
-
 static void refresh_oldest(unsigned w)         /* id 0 becomes the newest */
 {
-	access_cache_put(cache[w], RAD_ID_HW_ADDRESS, id_of(0), 6, &reject, now, now + 900);
+	access_cache_put(cache[w], RAD_ID_HW_ADDRESS, id_of(w, 0), 6, &reject, now, now + 900);
 }
 
 static void refresh_cursor(unsigned w)         /* the cursor's own entry moves */
 {
-	access_cache_put(cache[w], RAD_ID_HW_ADDRESS, id_of(1023), 6, &reject, now, now + 900);
+	access_cache_put(cache[w], RAD_ID_HW_ADDRESS, id_of(w, 1023), 6, &reject, now, now + 900);
 }
 
 static void drop_oldest(unsigned w)            /* five go before the cursor */
 {
 	for (unsigned i = 0; i < 5; i++)
-		CU_ASSERT_TRUE(access_cache_remove(cache[w], RAD_ID_HW_ADDRESS, id_of(i), 6));
+		CU_ASSERT_TRUE(access_cache_remove(cache[w], RAD_ID_HW_ADDRESS, id_of(w, i), 6));
 }
 
 static void test_get_changed_between_pages(void)
@@ -572,7 +574,7 @@ static void test_get_changed_between_pages(void)
 		 * on the first page) */
 		CU_ASSERT_EQUAL(json_array_size(a), DP_ACACHE_PAGE + 10);
 		if (cases[c].refreshed != ~0u) {
-			fmt_hex(id_of(cases[c].refreshed), 6, id);
+			fmt_hex(id_of(0, cases[c].refreshed), 6, id);
 			e = entry_of(a, "hw-address", id);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 			CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "expire")), now + 900);

@@ -319,8 +319,9 @@ static int get_all(struct dp_srv *s, struct entries *e, uint64_t *held)
 			uint32_t cap = CACHE_GET_MAX - (uint32_t)e->n;
 			size_t got;
 
-			ret = make_all(DP_MSG_ACACHE_GET, NULL, cap < DP_ACACHE_PAGE ? cap : DP_ACACHE_PAGE,
-				       m, w, w + 1);
+			if (cap > DP_ACACHE_PAGE)
+				cap = DP_ACACHE_PAGE;
+			ret = make_all(DP_MSG_ACACHE_GET, NULL, cap, m, w, w + 1);
 			if (ret)
 				break;
 			m[w]->askip = skip;

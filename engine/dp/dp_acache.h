@@ -66,12 +66,12 @@ static inline void dp_acache_msg(struct access_cache *c, struct dp_msg *m)
 		return;
 	switch (m->kind) {
 	case DP_MSG_ACACHE_GET:
-		if (m->akey_set) {
-			if (m->cap && access_cache_find(c, m->akey.type, m->akey.id, m->akey.len, &v))
-				dp_acache_copy(&m->aout[m->n++], &v);
-		} else if (m->cap) {
+		if (!m->cap)
+			break;
+		if (!m->akey_set)
 			access_cache_walk(c, dp_acache_page_one, &page);
-		}
+		else if (access_cache_find(c, m->akey.type, m->akey.id, m->akey.len, &v))
+			dp_acache_copy(&m->aout[m->n++], &v);
 		break;
 	case DP_MSG_ACACHE_REMOVE:
 		m->matched = access_cache_remove(c, m->akey.type, m->akey.id, m->akey.len);
