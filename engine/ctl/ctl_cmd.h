@@ -31,7 +31,7 @@ struct cmd_def {
 	ctl_handler_fn fn;
 };
 extern const struct cmd_def cmds_config[], cmds_stats[], cmds_lease[], cmds_lease6[], cmds_hosts[],
-	cmds_ha[], cmds_bulk[];
+	cmds_ha[], cmds_bulk[], cmds_cache[];
 /* ctl_cmd_ha.c: status-get's "high-availability" into status (no lock held). */
 void dp_srv_ha_status(struct dp_srv *s, json_t *status);
 

@@ -173,8 +173,32 @@ enum dp_msg_kind {
 	DP_MSG_PREPARE6,                /* phase 1: dhcp6_worker_prepare */
 	DP_MSG_ABORT6,                  /* the reload is given up: unprepare */
 	DP_MSG_SWITCH6,                 /* phase 2: dhcp6_worker_switch; seq: its generation */
+	/* The worker's access cache (access_cache.h, Kea's host-cache
+	 * commands; dp_acache.h handles them).  Without one (no RADIUS) each
+	 * answers as an empty cache.  matched: the entries it held. */
+	DP_MSG_ACACHE_GET,              /* akey_set: akey's entry; else the next cap
+					 * entries (oldest first) after the askip listed
+					 * already, the last of them akey -> aout[0..n) */
+	DP_MSG_ACACHE_REMOVE,           /* akey; matched: 1 removed, 0 not there */
+	DP_MSG_ACACHE_CLEAR,            /* every entry */
+	DP_MSG_ACACHE_SIZE,
 };
 enum dp_msg_state { DP_MSG_PENDING, DP_MSG_DONE, DP_MSG_ABANDONED };
+
+/* A client's key in an access cache, and one entry as DP_MSG_ACACHE_GET
+ * copies it out.  A page is bounded so that one message stays short on
+ * the lcore (the walk to askip plus the copy). */
+#define DP_ACACHE_PAGE 1024
+struct dp_acache_key {
+	uint8_t type;                   /* rad_ident_type */
+	uint8_t len;
+	uint8_t id[ACCESS_ID_MAX];
+};
+struct dp_acache_entry {
+	struct dp_acache_key key;
+	uint32_t expire;                /* epoch seconds */
+	struct access_answer a;
+};
 
 struct dp_msg {
 	enum dp_msg_kind kind;
@@ -198,6 +222,11 @@ struct dp_msg {
 	struct lease6_rec rec6;
 	struct lease6_rec *out6;
 	struct dhcp6_reconf *rc6;       /* PREPARE6, SWITCH6: not owned */
+	/* ACACHE_*: aout has cap entries, owned (the caller allocates it) */
+	struct dp_acache_key akey;
+	bool akey_set;
+	uint32_t askip;
+	struct dp_acache_entry *aout;
 };
 
 /* A published configuration (reload.c): what each worker switches to at

@@ -12,6 +12,7 @@
 #include <rte_rcu_qsbr.h>
 #include <inttypes.h>
 #include "dp.h"
+#include "dp_acache.h"
 #include "ha_hash.h"
 #include "ha_state.h"
 #include "gate.h"
@@ -756,6 +757,7 @@ void dp_msg_free(struct dp_msg *m)
 	free(m->out6);
 	free(m->addrs);
 	free(m->rets);
+	free(m->aout);
 	free(m);
 }
 
@@ -902,6 +904,12 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 		m->ret = w->dw6 ? dhcp6_worker_switch(w->dw6, m->rc6) : -ENOTSUP;
 		if (!m->ret)    /* its statistics arrays have the new layout from now */
 			__atomic_store_n(&w->gen6, m->seq, __ATOMIC_RELEASE);
+		break;
+	case DP_MSG_ACACHE_GET:
+	case DP_MSG_ACACHE_REMOVE:
+	case DP_MSG_ACACHE_CLEAR:
+	case DP_MSG_ACACHE_SIZE:
+		dp_acache_msg(dhcp4_worker_access_cache(w->dw), m);
 		break;
 	default:
 		m->ret = -EINVAL;
