@@ -165,6 +165,7 @@ static const struct cmd_def cmds_server[] = {
 /* Every command, by the file that handles it. */
 static const struct cmd_def *const cmd_tables[] = {
 	cmds_server, cmds_config, cmds_stats, cmds_lease, cmds_lease6, cmds_hosts, cmds_ha, cmds_bulk,
+	cmds_cache,
 };
 
 int dp_srv_ctl_start(struct dp_srv *s)
