@@ -17,12 +17,14 @@ HA_KEA_SEVERITY=WARN
 HB_POOL=198.19.0.0-198.19.255.254
 HB_CLIENTS=${HB_CLIENTS:-50000}     # < the pool: later steps renew known clients
 
-# hb_need SERVERS: skip unless the generator and each server named are there.
+# hb_need SERVERS: skip unless the generator and each server named are
+# there (a mixed pair "peregrine+kea" names both; curl: ha_kea_listening).
 hb_need() {
 	nt_need jq
 	BENCH="$NT_BUILDDIR/bench/peregrine-bench"
 	[ -x "$BENCH" ] || nt_skip "no $BENCH (not built)"
-	case " $1 " in *" kea "*)
+	case " ${1//+/ } " in *" kea "*)
+		nt_need curl
 		[ -x "$NT_KEA" ] || nt_skip "no $NT_KEA"
 		[ -f "$HA_KEA_HOOKS/libdhcp_ha.so" ] || nt_skip "no Kea HA hook library" ;;
 	esac
@@ -46,24 +48,40 @@ hb_conf() {
 	fi
 }
 
-hb_start() { if [ "$1" = kea ]; then ha_kea_start "$2"; else ha_peregrine_start "$2"; fi; }
+# hb_start KIND N: server N up.  A Peregrine's DPDK port must carry no
+# kernel address (a Kea row before it on the same port gave it one).
+hb_start() {
+	if [ "$1" = kea ]; then
+		ha_kea_start "$2"
+	else
+		ha_port_clear "$2"
+		ha_peregrine_start "$2"
+	fi
+}
 
 hb_both() { [ "$(ha_state 1)" = "$1" ] && [ "$(ha_state 2)" = "$1" ]; }
 
 # hb_pair_start KIND MODE: server 1 primary, server 2 standby (hot-standby)
-# or secondary (load-balancing); both up and in MODE's state.
+# or secondary (load-balancing); both up and in MODE's state.  KIND
+# "peregrine" or "kea": both servers of it; "K1+K2" a mixed pair, server 1
+# (the primary) K1, server 2 K2, as integ-ha_mixed runs it: Kea first, its
+# peer listener up before its partner starts (a partner that found it
+# unreachable for max-response-delay would go to partner-down first).
 hb_pair_start() {
-	local r2 HA_POOL=$HA_POOL
+	local k1=${1%+*} k2=${1#*+} r2 n HA_POOL=$HA_POOL
+	local -a kind=("" "$k1" "$k2")
 	r2=$([ "$2" = hot-standby ] && echo standby || echo secondary)
 	# load-balancing: the pool split by the servers' HA classes, as Kea's
 	# manual asks (one pool for both lets each hand out what the other
 	# just gave: the partner refuses the update, the reply is dropped)
 	[ "$2" = load-balancing ] && [ "$1" = peregrine ] &&
 		HA_POOL="198.19.0.0 - 198.19.127.255\"; client-class = \"HA_server1\"; }, { pool = \"198.19.128.0 - 198.19.255.254\"; client-class = \"HA_server2"
-	hb_conf "$1" 1 primary "$2"
-	hb_conf "$1" 2 "$r2" "$2"
-	hb_start "$1" 1
-	hb_start "$1" 2
+	hb_conf "$k1" 1 primary "$2"
+	hb_conf "$k2" 2 "$r2" "$2"
+	for n in $([ "$k2" = kea ] && [ "$k1" != kea ] && echo 2 1 || echo 1 2); do
+		hb_start "${kind[$n]}" "$n"
+		[ "${kind[$n]}" = kea ] && nt_wait_for 20 "kea$n's HA listener" ha_kea_listening "$n"
+	done
 	nt_wait_for 60 "$1 pair in $2" hb_both "$2"
 }
 

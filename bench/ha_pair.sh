@@ -15,11 +15,16 @@
 #   peregrine load-balancing  the pair (each answers its hash scope)
 #   kea single                kea-dhcp4 2.2 minus libdhcp_ha (lease_cmds kept)
 #   kea hot-standby           the Kea 2.2 pair
+#   peregrine+kea hot-standby a mixed pair: Peregrine primary, Kea 2.2
+#                             standby (as integ-ha_mixed starts one)
+#   kea+peregrine hot-standby Kea 2.2 primary, Peregrine standby
 #
 # Each round measures every row once, side by side; the report gives per
 # row the median of the rounds and the median of the per-round ratios pair
 # ÷ single (the ratio of two rows measured a minute apart is steadier on
-# a noisy machine than either number).
+# a noisy machine than either number).  A mixed pair's ratio is to its
+# primary's single row: the primary answers every client, the standby
+# only takes its updates.
 #
 #   sudo bench/ha_pair.sh [options] BUILDDIR
 #     --rounds N     (default 3)
@@ -45,7 +50,7 @@ while [ $# -gt 0 ]; do
 	--lcores) HB_LCORES=$2; shift ;;
 	--json) JSON=$2; shift ;;
 	--table) TABLE=$2; shift ;;
-	-h | --help) sed -n '2,37p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,42p' "$0"; exit 0 ;;
 	*) ARGS+=("$1") ;;
 	esac
 	shift
@@ -58,12 +63,13 @@ NT_NAME=ha_pair
 nt_init "${ARGS[0]:-$SRC/build}" peregrine
 NT_KEA=/usr/sbin/kea-dhcp4
 SPECS=("peregrine single 2000" "peregrine hot-standby 2000" "peregrine load-balancing 2000"
-	"kea single 500" "kea hot-standby 500")
+	"kea single 500" "kea hot-standby 500"
+	"peregrine+kea hot-standby 500" "kea+peregrine hot-standby 500")
 want() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
 KINDS=""
 for s in "${SPECS[@]}"; do
 	set -- $s
-	want "$1 $2" && KINDS="$KINDS $1"
+	want "$1 $2" && KINDS="$KINDS ${1//+/ }"
 done
 hb_need "$KINDS"
 trap 'rc=$?; hb_pair_clean; (exit $rc); nt_cleanup' EXIT
@@ -72,7 +78,7 @@ ha_gen_port
 [ -n "$JSON" ] && : >"$JSON"
 
 # cl_search's hooks (bench/compare_lib.sh)
-srv_start() {   # KIND single|hot-standby|load-balancing
+srv_start() {   # KIND single|hot-standby|load-balancing; KIND K1+K2: a mixed pair
 	if [ "$2" = single ]; then hb_single_start "$1"; else hb_pair_start "$1" "$2"; fi
 }
 srv_stop() { hb_stop; }
@@ -107,11 +113,13 @@ printf '%s\n' "${ROWS[@]}" >"$NT_TMP/rows"
 				for (i = 1; i <= m; i++) {
 					a[i] = v[key, i] + 0; q[i] = p[key, i] + 0
 					list = list (i > 1 ? ", " : "") v[key, i]
-					s = kk[1] "|single"
+					split(kk[1], pk, "+"); s = pk[1] "|single"
 					if ((s, i) in v && v[s, i] > 0) rr[++nr[key]] = v[key, i] / v[s, i]
 				}
 				ratio = nr[key] ? sprintf("%.2f", med(rr, nr[key])) : "—"
-				printf "| %s | %s | %.0f | %s | %s | %.1f ms | %d |\n", kk[1], kk[2], med(a, m), list,
+				split(kk[1], pk, "+")
+				name = kk[1] ~ /\+/ ? pk[1] " primary + " pk[2] " standby" : kk[1]
+				printf "| %s | %s | %.0f | %s | %s | %.1f ms | %d |\n", name, kk[2], med(a, m), list,
 					ratio, med(q, m) / 1000, w[key]
 			}
 		}' "$NT_TMP/rows"

@@ -1083,8 +1083,39 @@ int ha_service_sync_cmd(struct ha_service *s, int fam, const char *server, char 
 	return rc;
 }
 
+/* Peregrine's "peregrine-backups" of r (ha_service_status): per backup
+ * this server sends updates to, what became of them.  NULL when it sends
+ * to none (the section is then Kea's alone). */
+static json_t *backups_json(struct ha_service *s, struct rel *r)
+{
+	json_t *list = NULL;
+
+	for (unsigned i = 0; i < r->upd.n_peers; i++) {
+		const struct upd_peer *p = &r->upd.peer[i];
+		const struct ha_service_peer_info *st = &p->stats;
+
+		if (p->partner)
+			continue;
+		if (!list && !(list = json_array()))
+			return NULL;
+		json_array_append_new(list, json_pack(
+			"{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"name", p->peer->name,
+			"connection", ha_peer_link_name(st->link),
+			"wait-backup-ack", ha_svc_peer_policy(s, r, p->peer) == HA_UPD_SEND_WAIT,
+			"updates-sent", (json_int_t)st->requests,
+			"updates-acknowledged", (json_int_t)st->acked,
+			"updates-refused", (json_int_t)st->refused,
+			"updates-failed", (json_int_t)st->failed,
+			"updates-unsent", (json_int_t)st->unsent,
+			"updates-queued", (json_int_t)st->queued));
+	}
+	return list;
+}
+
 int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 {
+	json_t *backups;
 	struct ha_comm_report rep;
 	json_t *local, *remote, *rel;
 	struct rel *r;
@@ -1115,9 +1146,14 @@ int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
 			   "role", ha_role_name(role_of(s->partner->role)),
 			   "unacked-clients", (json_int_t)rep.unacked_clients,
 			   "unacked-clients-left", (json_int_t)rep.unacked_clients_left);
+	backups = backups_json(s, r);
 	pthread_mutex_unlock(&s->lock);
 	rel = json_pack("{s:s, s:{s:o}}", "ha-mode", ha_mode_name(s->cfg.mode),
 			"ha-servers", "local", local);
+	if (rel && backups)
+		json_object_set_new(rel, "peregrine-backups", backups);
+	else
+		json_decref(backups);
 	if (rel && remote)
 		json_object_set_new(json_object_get(rel, "ha-servers"), "remote", remote);
 	else

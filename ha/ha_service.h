@@ -142,7 +142,14 @@ int ha_service_sync_cmd(struct ha_service *svc, int fam, const char *server, cha
 			size_t textlen);
 /* status-get's "high-availability" value for fam: a list of one
  * {"ha-mode", "ha-servers": {"local": {...}, "remote": {...}}} as Kea
- * 2.2 writes it.  0, or -EINVAL (no such relationship), -ENOMEM. */
+ * 2.2 writes it.  When this server sends updates to backup servers (Kea
+ * 2.2 shows nothing of them) the relationship also has Peregrine's
+ * "peregrine-backups": per backup {"name", "connection" (idle / ok /
+ * failed), "wait-backup-ack" (whether replies wait for it now),
+ * "updates-sent" (one change a request, Kea's form), "-acknowledged",
+ * "-refused", "-failed" (not delivered), "-unsent" (never delivered:
+ * failed, or lapped in the queue while it was behind), "-queued" (waiting
+ * to go to it now)}.  0, or -EINVAL (no such relationship), -ENOMEM. */
 int ha_service_status(struct ha_service *svc, int fam, json_t **ha_section);
 
 /* ---- Lease updates (the HA thread) -----------------------------------
@@ -264,10 +271,21 @@ struct ha_service_info {
 /* 0, or -EINVAL (no such relationship). */
 int ha_service_info(struct ha_service *svc, int fam, struct ha_service_info *out);
 
+/* How this server's update connection to a peer last went. */
+enum ha_peer_link {
+	HA_PEER_LINK_IDLE,		/* nothing exchanged yet */
+	HA_PEER_LINK_OK,		/* its last answer came (success or refusal) */
+	HA_PEER_LINK_FAILED,		/* the last delivery failed (a backup is
+					 * tried again a heartbeat-delay later) */
+};
+/* "idle", "ok", "failed" (status-get's "peregrine-backups"). */
+const char *ha_peer_link_name(enum ha_peer_link l);
+
 /* The lease updates to one peer, in fam's relationship. */
 struct ha_service_peer_info {
 	bool partner;			/* the active partner; else a backup */
 	bool waits;			/* outcomes wait for it now (HA_UPD_SEND_WAIT) */
+	enum ha_peer_link link;
 	/* changes it acknowledged; refused (it answered an error for
 	 * them); failed to deliver (connection, deadline, an answer not
 	 * Kea's); unsent: never delivered (failed ones, those lapped in

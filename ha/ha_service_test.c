@@ -71,6 +71,8 @@ static void test_hot_standby(void)
 	CU_ASSERT(json_is_true(json_object_get(rem, "in-touch")));
 	CU_ASSERT(json_is_false(json_object_get(rem, "communication-interrupted")));
 	CU_ASSERT(json_is_integer(json_object_get(rem, "unacked-clients-left")));
+	/* no backups: Kea's section, nothing of Peregrine's */
+	CU_ASSERT_PTR_NULL(json_object_get(rel, "peregrine-backups"));
 	json_decref(st);
 
 	/* The heartbeat answer the partner gets. */

@@ -170,6 +170,7 @@ static void fail_delivery(struct ha_service *s, struct rel *r, struct upd_peer *
 {
 	struct upd_queue *q = &r->upd;
 
+	p->stats.link = HA_PEER_LINK_FAILED;
 	for (unsigned i = 0; i < p->n_req; i++)
 		for (uint32_t k = 0; k < p->req[i].n; k++)
 			finish(r, p, p->req[i].first + k, FIN_FAILED);
@@ -226,6 +227,7 @@ static void answer(struct ha_service *s, struct rel *r, struct upd_peer *p,
 		fail_delivery(s, r, p);
 		return;
 	}
+	p->stats.link = HA_PEER_LINK_OK;
 	if (r->fam == 4 && !req->bulk) {
 		bool ok = a.result == HA_RESULT_SUCCESS || (req->del && a.result == HA_RESULT_EMPTY);
 
@@ -622,6 +624,15 @@ bool ha_service_updates_wait(struct ha_service *s, int fam)
 		wait = ha_svc_peer_policy(s, r, r->upd.peer[i].peer) == HA_UPD_SEND_WAIT;
 	pthread_mutex_unlock(&s->lock);
 	return wait;
+}
+
+const char *ha_peer_link_name(enum ha_peer_link l)
+{
+	switch (l) {
+	case HA_PEER_LINK_OK: return "ok";
+	case HA_PEER_LINK_FAILED: return "failed";
+	default: return "idle";
+	}
 }
 
 int ha_service_peer_info(struct ha_service *s, int fam, const struct conf_ha_peer *peer,

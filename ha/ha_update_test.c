@@ -196,6 +196,36 @@ static bool peer_reaches(struct inst *in, const struct inst *peer, size_t off, u
 #define queued_drains(in, peer) \
 	peer_reaches(in, peer, offsetof(struct ha_service_peer_info, queued), 0, true)
 
+/* status-get's "peregrine-backups" entry of `in` for peer, as
+ * "connection wait-backup-ack sent acknowledged refused failed unsent
+ * queued" (0/1 for the boolean); "" when the list has no such entry, "-"
+ * when status-get has no list. */
+static void backup_status(struct inst *in, const struct inst *peer, char *out, size_t len)
+{
+	json_t *st = NULL, *list, *e;
+	size_t i;
+
+	snprintf(out, len, "-");
+	CU_ASSERT_FATAL(ha_service_status(in->svc, 4, &st) == 0);
+	list = json_object_get(json_array_get(st, 0), "peregrine-backups");
+	if (list)
+		snprintf(out, len, "%s", "");
+	json_array_foreach(list, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "name")), peer->name) != 0)
+			continue;
+		snprintf(out, len, "%s %d %lld %lld %lld %lld %lld %lld",
+			 json_string_value(json_object_get(e, "connection")),
+			 json_is_true(json_object_get(e, "wait-backup-ack")),
+			 json_integer_value(json_object_get(e, "updates-sent")),
+			 json_integer_value(json_object_get(e, "updates-acknowledged")),
+			 json_integer_value(json_object_get(e, "updates-refused")),
+			 json_integer_value(json_object_get(e, "updates-failed")),
+			 json_integer_value(json_object_get(e, "updates-unsent")),
+			 json_integer_value(json_object_get(e, "updates-queued")));
+	}
+	json_decref(st);
+}
+
 static bool log_reaches(struct inst *in, unsigned want)
 {
 	uint64_t t0 = mono_ms();
@@ -255,6 +285,9 @@ static void test_hot_standby_backup(void)
 	struct ha_update_done out[8];
 	struct ha_service_peer_info pb, pc;
 	struct ha_service_info info;
+	char bs[128], conn[16];
+	unsigned long long v[6];
+	int w;
 	uint64_t unsent;
 	int rc[8];
 
@@ -287,6 +320,12 @@ static void test_hot_standby_backup(void)
 	/* the backup is sent Kea's form: one change a request */
 	CU_ASSERT_EQUAL(peer_info(&A, &C).requests, 3);
 	CU_ASSERT_EQUAL(C.n_bulk, 0);
+	/* status-get shows the backup's counts (Peregrine's key), the
+	 * partner is not among them */
+	backup_status(&A, &C, bs, sizeof(bs));
+	CU_ASSERT_STRING_EQUAL(bs, "ok 0 3 3 0 0 0 0");
+	backup_status(&A, &B, bs, sizeof(bs));
+	CU_ASSERT_STRING_EQUAL(bs, "");
 
 	/* The backup's handler is held: the outcome comes all the same (the
 	 * backup cannot have answered), then the backup gets the change. */
@@ -323,6 +362,13 @@ static void test_hot_standby_backup(void)
 	CU_ASSERT(queued_drains(&A, &C));
 	CU_ASSERT_EQUAL(peer_info(&A, &C).unsent, pc.unsent + 5);
 	CU_ASSERT(peer_info(&A, &C).failed >= pc.failed + 1);
+	/* status-get: the connection failed, the missed changes unsent */
+	backup_status(&A, &C, bs, sizeof(bs));
+	CU_ASSERT_EQUAL(sscanf(bs, "%15s %d %llu %llu %llu %llu %llu %llu", conn, &w, &v[0],
+			       &v[1], &v[2], &v[3], &v[4], &v[5]), 8);
+	CU_ASSERT_STRING_EQUAL(conn, "failed");
+	CU_ASSERT(w == 0 && v[0] >= 5 && v[1] == 4 && v[2] == 0 && v[3] >= 1);
+	CU_ASSERT(v[4] == pc.unsent + 5 && v[5] == 0);
 	ha_service_info(A.svc, 4, &info);
 	CU_ASSERT_EQUAL(info.unsent_updates, unsent);
 	CU_ASSERT_EQUAL(info.updates_failed, 0);
@@ -362,6 +408,7 @@ static void test_backup_server(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(servers, "local"),
 								 "state")), "backup");
 	CU_ASSERT_PTR_NULL(json_object_get(servers, "remote"));
+	CU_ASSERT_PTR_NULL(json_object_get(json_array_get(st, 0), "peregrine-backups"));
 	json_decref(st);
 	CU_ASSERT_EQUAL(log_count(&A) + log_count(&C), 0);
 	group_down(ins, 3);

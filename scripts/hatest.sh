@@ -418,3 +418,104 @@ ha_kea_listening() {
 		-d '{"command": "ha-heartbeat", "service": ["dhcp4"]}' "http://${HA_PEER_IP[$1]}:8000/" |
 		grep -q '"result": 0'
 }
+
+# ---- checks the pair tests share (ha_pair, ha_pair6, ha_lb, ha_backup) ----
+#
+#   ha_kill_wait N WHAT CHECK...   # kill -9 server N, wait for CHECK (10 s at most)
+#   ha_no_dup WHAT FILE...         # no address given to two clients
+#   ha_holds N WANT LIST           # server N holds WANT distinct addresses
+#   ha_no_ack_stopped N M MAC WHO  # server M stopped: server N does not ACK, drops the reply
+
+# ha_kill_wait N WHAT CHECK...: kill -9 server N, then wait (10 s at most)
+# until the command CHECK... succeeds (WHAT: what it waits for, e.g. "the
+# standby to reach partner-down"); logs how long it took.
+ha_kill_wait() {
+	local n=$1 what=$2 t0=$SECONDS
+	shift 2
+	kill -9 "${HA_PID[$n]}"
+	nt_wait_for 10 "$what" "$@"
+	nt_log "$what: $((SECONDS - t0)) s after the kill of server $n"
+}
+
+# ha_no_dup WHAT FILE...: fail unless each address of FILEs ("id addr ..."
+# lines of ha_dora / sarr6, one per client) went to one client only.
+ha_no_dup() {
+	local what=$1 dup
+	shift
+	dup=$(cat "$@" | awk '{print $2}' | sort | uniq -d)
+	[ -z "$dup" ] || nt_fail "${what:+$what }address(es) held by two clients: $(echo $dup)"
+}
+
+# ha_holds N WANT LIST: fail unless server N holds WANT distinct addresses
+# (LIST N prints "addr ..." per lease, e.g. ha_lease_list).
+ha_holds() {
+	local got
+	got=$("$3" "$1" | awk '{print $1}' | sort -u | wc -l)
+	[ "$got" = "$2" ] || nt_fail "server $1 holds $got distinct addresses, want $2"
+}
+
+# ha_no_ack_stopped N M MAC WHO: server N's reply waits for server M's
+# acknowledgement (WHO: M as the message names it, "the standby"): with
+# M stopped (SIGSTOP) a DORA from MAC gets no ACK, the update fails at
+# max-response-delay and N drops the reply (dp-drop-ha-update-failed, as
+# Kea drops it); then M continues.
+ha_no_ack_stopped() {
+	local n=$1 m=$2
+	kill -STOP "${HA_PID[$m]}"
+	if ha_dora --count 1 --mac-base "$3" --timeout 0.3 --tries 1 >/dev/null 2>&1; then
+		kill -CONT "${HA_PID[$m]}"
+		nt_fail "server $n ACKed while $4 (stopped) could not acknowledge the update"
+	fi
+	nt_wait_for 5 "server $n to drop the reply of the failed update (dp-drop-ha-update-failed)" \
+		ha_dropped "$n"
+	kill -CONT "${HA_PID[$m]}"
+}
+ha_dropped() { [ "$(ha_statistic "$1" dp-drop-ha-update-failed)" -ge 1 ]; }
+
+# ---- real clients against a pair (ha_clients, ha_lb) ---------------------
+#
+#   ha_dhclient               # dhclient BOUND on the client port: HA_DHC_IP, _SID, _MAC
+#   ha_perfdhcp N RATE SEED   # perfdhcp's N clients, its uniqueness check: HA_PERF_ACKS
+
+# ha_dhclient: ISC dhclient -1 on the client port until BOUND (30 s at
+# most), then stopped.  HA_DHC_IP: its address; HA_DHC_SID: the server
+# identifier of its ACK (the server that gave it); HA_DHC_MAC: its MAC.
+ha_dhclient() {
+	local ev="$NT_TMP/dhclient.events" script="$NT_TMP/dhclient-script" pid
+	rm -f "$ev" "$NT_TMP/dhclient.leases"
+	cat >"$script" <<EOS
+#!/bin/sh
+echo "reason=\$reason ip=\$new_ip_address sid=\$new_dhcp_server_identifier" >>"$ev"
+exit 0
+EOS
+	chmod +x "$script"
+	printf 'timeout 20;\nretry 2;\n' >"$NT_TMP/dhclient.conf"
+	nt_bg dhclient "$HA_CLI" /usr/sbin/dhclient -4 -cf "$NT_TMP/dhclient.conf" \
+		-lf "$NT_TMP/dhclient.leases" -pf "$NT_TMP/dhclient.pid" -sf "$script" -d -1 "$HA_VC"
+	pid=$NT_LAST_PID
+	nt_wait_for 30 "dhclient BOUND" grep -q '^reason=BOUND' "$ev"
+	nt_stop "$pid" 5 >/dev/null
+	read -r HA_DHC_IP HA_DHC_SID < <(sed -n 's/^reason=BOUND ip=\([^ ]*\) sid=\([^ ]*\).*/\1 \2/p' "$ev" | head -1)
+	HA_DHC_MAC=$(ip -n "$HA_CLI" link show "$HA_VC" | awk '/link\/ether/ { print $2 }')
+}
+
+# ha_perfdhcp N RATE SEED: perfdhcp as a relay at the client port's
+# address, N clients at RATE/s (random MACs from SEED), its uniqueness
+# check on; fails unless at least 90% of the exchanges got an ACK and it
+# saw no address given twice.  HA_PERF_ACKS: the ACKs it got.
+ha_perfdhcp() {
+	local out="$NT_TMP/perfdhcp.out" rc nonuniq
+	NT_STEP=60 nt_cli /usr/sbin/perfdhcp -4 -l "$HA_VC" -r "$2" -n "$1" -p $(($1 / $2 + 20)) \
+		-R 16000000 -s "$3" -u -W 2000000 -x e >"$out" 2>&1
+	rc=$?
+	case $rc in
+	0 | 3) ;;   # 3: packets were dropped; judged below
+	*) cat "$out" >&2; nt_fail "perfdhcp exit status $rc" ;;
+	esac
+	grep -q '^non unique addresses:' "$out" || nt_fail "perfdhcp printed no uniqueness count"
+	HA_PERF_ACKS=$(awk '/^received packets:/ { r[++n] = $3 } END { print r[2] + 0 }' "$out")
+	nonuniq=$(awk '/^non unique addresses:/ { n += $4 } END { print n + 0 }' "$out")
+	[ "$HA_PERF_ACKS" -ge $(($1 * 9 / 10)) ] ||
+		nt_fail "perfdhcp: only $HA_PERF_ACKS of $1 exchanges got an ACK"
+	[ "$nonuniq" = 0 ] || nt_fail "perfdhcp saw $nonuniq non-unique addresses"
+}
