@@ -39,6 +39,7 @@
 	X(ACCESS_ASKED,           "access-asked")                      \
 	X(ACCESS_UNKNOWN_POOL,    "access-unknown-pool")               \
 	X(ACCESS_ADDR_UNUSABLE,   "access-address-unusable")           \
+	X(ACCESS_ATTR_FAILED,     "access-attribute-failed")           \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
 	/* ours: the classification cache (classify/cls.h), in its order */ \
 	X(CLASS_CACHE_HITS,       "class-cache-hits")                  \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dhcp4_priv.h"
+#include "rad_dict.h"
 
 /* conf radius identifier-type4 values: radius/rad_ident.h's enum
  * rad_ident_type (hw-address, client-id, duid, flex-id). */
@@ -97,6 +98,7 @@ void dhcp4_access_store(struct txn *t, const struct access_answer *a)
 }
 
 /* RADIUS attribute numbers written here (radius/rad_pkt.h's) */
+#define RAD_A_VENDOR_SPECIFIC 26
 #define RAD_A_NAS_PORT_ID 87
 
 static void attr_add(struct dhcp4_worker *w, uint8_t type, const uint8_t *v, size_t len)
@@ -109,10 +111,31 @@ static void attr_add(struct dhcp4_worker *w, uint8_t type, const uint8_t *v, siz
 	w->aq.attrs_len = (uint16_t)(w->aq.attrs_len + 2 + len);
 }
 
+/* A vendor's attribute inside a Vendor-Specific one (RFC 2865 5.26). */
+static void vsa_add(struct dhcp4_worker *w, uint32_t vendor, uint8_t type, const uint8_t *v,
+		    size_t len)
+{
+	uint8_t b[253];
+
+	if (len == 0 || len > sizeof(b) - 6)
+		return;
+	b[0] = (uint8_t)(vendor >> 24);
+	b[1] = (uint8_t)(vendor >> 16);
+	b[2] = (uint8_t)(vendor >> 8);
+	b[3] = (uint8_t)vendor;
+	b[4] = type;
+	b[5] = (uint8_t)(len + 2);
+	memcpy(b + 6, v, len);
+	attr_add(w, RAD_A_VENDOR_SPECIFIC, b, len + 6);
+}
+
 /* The attributes of the question being asked: the relay's circuit-id
- * (option 82 sub-option 1) as NAS-Port-Id. */
+ * (option 82 sub-option 1) as NAS-Port-Id, and the access block's `expr`
+ * attributes evaluated on the packet (one that fails, or gives bytes
+ * that are no value of its type, is left out and counted). */
 void dhcp4_access_build(struct txn *t)
 {
+	const struct conf_radius *r = t->c->radius;
 	struct dhcp4_worker *w = t->w;
 	const uint8_t *rai;
 	uint16_t len, i;
@@ -124,6 +147,31 @@ void dhcp4_access_build(struct txn *t)
 			attr_add(w, RAD_A_NAS_PORT_ID, rai + i + 2, rai[i + 1]);
 			break;
 		}
+	for (i = 0; r && i < r->access.n_attrs; i++) {
+		const struct conf_radius_attr *at = &r->access.attrs[i];
+		struct rad_dict_attr da = { .vendor = at->vendor, .type = at->type,
+					    .dtype = at->dtype };
+		struct cls_env env = { .pkt = t->req, .rx = t->rx, .set = t->cls,
+				       .iface = t->c->ifaces[t->rx->iface].name };
+		struct cls_scratch s;
+		const uint8_t *v;
+		uint8_t val[253];
+		size_t n;
+		int vl;
+
+		if (!at->expr4)
+			continue;
+		s.used = 0;
+		if (cls_eval_str(at->expr4, &env, &s, &v, &n) != 0 ||
+		    (vl = rad_dict_from_bytes(&da, v, n, val, sizeof(val))) <= 0) {
+			w->st.c[STAT4_ACCESS_ATTR_FAILED]++;
+			continue;
+		}
+		if (at->vendor)
+			vsa_add(w, at->vendor, at->type, val, (size_t)vl);
+		else
+			attr_add(w, at->type, val, (size_t)vl);
+	}
 }
 
 const uint8_t *dhcp4_access_attrs(const struct dhcp4_worker *w, uint16_t *len)

@@ -69,6 +69,7 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 		struct dhcp4_worker_params wp = {
 			.id = id, .n_workers = dp->n_workers, .conf = dp->conf, .rt = rt,
 			.ask_access = dp->asks, .replies_wait = dp->ha_on,
+			.access_cache_max = dp->conf->radius ? dp->conf->radius->cache_max : 0,
 			.log = dp->logs[id], .durable = dp->durable,
 			.lease_capacity = capacity,
 			/* every record that can be in flight: log + one batch */

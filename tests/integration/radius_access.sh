@@ -13,6 +13,9 @@
 #  5. The first server down: the second one answers (failover).
 #  6. No server answers: on-unreachable = "serve" serves the client (not
 #     cached), on-unreachable = "deny" does not.
+#  7. The configured attributes reach the server: a fixed NAS-Identifier
+#     and a Called-Station-Id from an expression on the packet (the users
+#     file accepts those two clients only when they carry them).
 # Usage: radius_access.sh BUILDDIR
 . "$(dirname "$0")/../../scripts/netns.sh"
 nt_init "$@"
@@ -24,6 +27,8 @@ MAC_IP=02:00:00:00:21:01
 MAC_GOLD=02:00:00:00:21:02
 MAC_REJ=02:00:00:00:21:03
 MAC_ANY=02:00:00:00:21:04
+MAC_EXPR=02:00:00:00:21:07
+MAC_DATA=02:00:00:00:21:08
 FIXED=198.18.0.150
 NT_POOL_EXTRA='{ pool = "198.18.0.50 - 198.18.0.59"; client-class = "gold"; }'
 nt_topology
@@ -34,6 +39,19 @@ rad_prepare main
 rad_user "$MAC_IP" accept "Framed-IP-Address = $FIXED"
 rad_user "$MAC_GOLD" accept 'Framed-Pool = "gold"'
 rad_user "$MAC_REJ" reject
+# accepted with an address only with the attribute the config sends
+cat >>"$RAD_USERS" <<EOF
+"$MAC_EXPR"	Called-Station-Id == "eth0", Auth-Type := Accept
+	Framed-IP-Address = 198.18.0.160
+
+"$MAC_EXPR"	Auth-Type := Reject
+
+"$MAC_DATA"	NAS-Identifier == "pgt-nas", Auth-Type := Accept
+	Framed-IP-Address = 198.18.0.161
+
+"$MAC_DATA"	Auth-Type := Reject
+
+EOF
 rad_start main
 rad_prepare spare                 # a second server's ports, never started here
 
@@ -48,7 +66,11 @@ radius_conf() {
 	identifier-type4 = \"hw-address\";
 	timeout = 0.3; retries = 1; deadtime = 0;
 	on-unreachable = \"$mode\";
-	access = { servers = ( ${servers%,} ); };
+	access = {
+		servers = ( ${servers%,} );
+		attributes = ( { name = \"NAS-Identifier\"; data = \"pgt-nas\"; },
+		               { name = \"Called-Station-Id\"; expr = \"pkt.iface\"; } );
+	};
 };"
 	nt_server_conf
 	nt_server_check
@@ -74,12 +96,16 @@ a=$(dora "$MAC_GOLD"); nt_log "Framed-Pool client: $a"
 case $a in 198.18.0.5[0-9]) ;; *) nt_fail "Framed-Pool client got $a, want the gold pool" ;; esac
 a=$(dora "$MAC_ANY");  nt_log "plain client: $a"
 case $a in 198.18.0.1[0-9][0-9]) ;; *) nt_fail "plain client got $a, want the open pool" ;; esac
+a=$(dora "$MAC_EXPR"); nt_log "Called-Station-Id (expr) client: $a"
+[ "$a" = 198.18.0.160 ] || nt_fail "the expr attribute did not reach the server: got $a"
+a=$(dora "$MAC_DATA"); nt_log "NAS-Identifier (data) client: $a"
+[ "$a" = 198.18.0.161 ] || nt_fail "the data attribute did not reach the server: got $a"
 asked=$(stat access-asked)
-[ "$asked" = 3 ] || nt_fail "access-asked $asked after 3 clients, want 3 (one question each)"
+[ "$asked" = 5 ] || nt_fail "access-asked $asked after 5 clients, want 5 (one question each)"
 # returning: cached, nothing asked
 a=$(dora "$MAC_GOLD")
 case $a in 198.18.0.5[0-9]) ;; *) nt_fail "returning Framed-Pool client got $a" ;; esac
-[ "$(stat access-asked)" = 3 ] || nt_fail "a returning client was asked again"
+[ "$(stat access-asked)" = 5 ] || nt_fail "a returning client was asked again"
 # rejected, twice: no lease, one question
 a=$(dora "$MAC_REJ" 1); b=$(dora "$MAC_REJ" 1)
 [ "$a$b" = "--" ] || nt_fail "rejected client got '$a' '$b'"
@@ -87,7 +113,7 @@ rej=$(stat drop-access-rejected)
 asked=$(stat access-asked)
 nt_log "rejected: drop-access-rejected $rej, access-asked $asked"
 [ "$rej" -ge 2 ] || nt_fail "drop-access-rejected $rej, want >= 2"
-[ "$asked" = 4 ] || nt_fail "access-asked $asked: the rejected client was asked more than once"
+[ "$asked" = 6 ] || nt_fail "access-asked $asked: the rejected client was asked more than once"
 nt_server_stop
 
 # ---- run 2: the first server silent, the second answers; then none --------
