@@ -26,6 +26,8 @@ struct stat_item {
 	bool pd;                        /* pool is a pd-pool: subnet[N].pd-pool[M] */
 	uint8_t fam;                    /* 4 or 6: which server's it is in Kea; 0: the datapath's */
 	bool shared;                    /* a DHCPv6 one whose name a DHCPv4 one has too */
+	const char *group;              /* an outside thread's per-server one: group[label].base */
+	char label[64];
 };
 
 struct stat_list {
@@ -75,7 +77,33 @@ static struct stat_item *stat_add(struct stat_list *l, const char *base, int64_t
 	it->pd = pool >= 0 && l->pd;
 	it->fam = l->fam;
 	it->shared = l->fam == 6 && kea_shared(base);
+	it->group = NULL;
+	it->label[0] = '\0';
 	return it;
+}
+
+/* The RADIUS thread's statistics (dp_srv radius_stats). */
+static int ext_collect(struct dp_srv *s, struct stat_list *l)
+{
+	struct dp_ext_stat e[256];
+	unsigned n, i;
+
+	if (!s->radius_stats)
+		return 0;
+	n = s->radius_stats(s->radius_ctx, e, 256);
+	for (i = 0; i < n; i++) {
+		struct stat_item *it = stat_add(l, e[i].base, e[i].value, e[i].gauge, 0, -1);
+
+		if (!it)
+			return -ENOMEM;
+		if (e[i].group) {
+			it->group = e[i].group;
+			snprintf(it->label, sizeof(it->label), "%s", e[i].label);
+			snprintf(it->name, sizeof(it->name), "%s[%s].%s", e[i].group, e[i].label,
+				 e[i].base);
+		}
+	}
+	return 0;
 }
 
 /* a + b, at most UINT64_MAX (a /64 pool alone has 2^64 addresses) */
@@ -455,7 +483,7 @@ static int stats_collect(struct dp_srv *s, struct stat_list *l)
 #undef SUM
 #undef SUM_CUR
 #undef ADD
-	if (stats6_collect(s, l))
+	if (stats6_collect(s, l) || ext_collect(s, l))
 		return -ENOMEM;
 	stats_apply_counts(s, l);
 	return 0;
@@ -782,9 +810,13 @@ static void prom_name(const struct stat_item *it, char *out, size_t len)
 	size_t n;
 	const char *p;
 
-	n = (size_t)snprintf(out, len, "peregrine_%s%s", it->fam == 6 ? "dhcp6_" : "",
+	n = (size_t)snprintf(out, len, "peregrine_%s%s%s%s", it->fam == 6 ? "dhcp6_" : "",
 			     it->pool >= 0 ? (it->pd ? "pd_pool_" : "pool_") :
-			     it->subnet_id ? "subnet_" : "");
+			     it->subnet_id ? "subnet_" : "", it->group ? it->group : "",
+			     it->group ? "-" : "");
+	for (size_t k = 0; k < n && k < len; k++)
+		if (out[k] == '-')
+			out[k] = '_';
 	for (p = it->base; *p && n + 8 < len; p++)
 		out[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p :
 			   (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : '_';
@@ -806,7 +838,9 @@ static int prom_cmp(const void *a, const void *b)
 		return c;
 	if (x->subnet_id != y->subnet_id)
 		return x->subnet_id < y->subnet_id ? -1 : 1;
-	return x->pool - y->pool;
+	if (x->pool != y->pool)
+		return x->pool - y->pool;
+	return strcmp(x->label, y->label);
 }
 
 /* Raw values: Prometheus computes rates itself and expects counters that
@@ -831,14 +865,21 @@ int stats_prometheus(FILE *f, void *ctx)
 
 		prom_name(it, name, sizeof(name));
 		if (strcmp(name, prev)) {
-			fprintf(f, "# HELP %s Kea %sstatistic %s%s\n", name,
-				it->fam == 6 ? "DHCPv6 " : "",
-				it->pool >= 0 ? (it->pd ? "subnet[N].pd-pool[M]." : "subnet[N].pool[M].") :
-				it->subnet_id ? "subnet[N]." : "", it->base);
+			if (it->group)
+				fprintf(f, "# HELP %s statistic %s[server].%s\n", name, it->group,
+					it->base);
+			else
+				fprintf(f, "# HELP %s Kea %sstatistic %s%s\n", name,
+					it->fam == 6 ? "DHCPv6 " : "",
+					it->pool >= 0 ? (it->pd ? "subnet[N].pd-pool[M]." :
+							      "subnet[N].pool[M].") :
+					it->subnet_id ? "subnet[N]." : "", it->base);
 			fprintf(f, "# TYPE %s %s\n", name, it->gauge ? "gauge" : "counter");
 			snprintf(prev, sizeof(prev), "%s", name);
 		}
-		if (it->pool >= 0)
+		if (it->group)
+			fprintf(f, "%s{server=\"%s\"} %" PRId64 "\n", name, it->label, it->value);
+		else if (it->pool >= 0)
 			fprintf(f, "%s{subnet=\"%u\",pool=\"%d\"} %" PRId64 "\n", name, it->subnet_id,
 				it->pool, it->value);
 		else if (it->subnet_id)

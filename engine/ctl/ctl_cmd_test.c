@@ -991,6 +991,43 @@ static void test_prometheus6(void)
 	free(buf);
 }
 
+/* An outside thread's statistics (the RADIUS thread's, dp_srv
+ * radius_stats): plain ones, and per-server ones under group[label]. */
+static unsigned fake_ext(void *ctx, struct dp_ext_stat *out, unsigned max)
+{
+	(void)ctx;
+	if (max < 2)
+		return 0;
+	out[0] = (struct dp_ext_stat){ .base = "radius-access-asked", .value = 7 };
+	out[1] = (struct dp_ext_stat){ .group = "radius-access", .label = "198.18.2.10:1812",
+				       .base = "latency-max-us", .value = 450, .gauge = true };
+	return 2;
+}
+
+static void test_ext_stats(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	json_t *o = NULL;
+	FILE *f;
+
+	srv.radius_stats = fake_ext;
+	CU_ASSERT_EQUAL(run_stat("statistic-get",
+				 "{\"name\": \"radius-access[198.18.2.10:1812].latency-max-us\"}", &o),
+			CTL_SUCCESS);
+	CU_ASSERT_EQUAL(stat_of(o, "radius-access[198.18.2.10:1812].latency-max-us"), 450);
+	json_decref(o);
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(stats_prometheus(f, &srv), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nperegrine_radius_access_asked_total 7\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+		"\nperegrine_radius_access_latency_max_us{server=\"198.18.2.10:1812\"} 450\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE peregrine_radius_access_latency_max_us gauge\n"));
+	free(buf);
+	srv.radius_stats = NULL;
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1015,6 +1052,7 @@ int main(void)
 	CU_add_test(s, "statistic-get-all, the dhcp6 service view, reset", test_stats6);
 	CU_add_test(s, "stat-lease6-get", test_stat_lease6_get);
 	CU_add_test(s, "Prometheus names", test_prometheus6);
+	CU_add_test(s, "an outside thread's statistics", test_ext_stats);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

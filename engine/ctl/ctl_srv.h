@@ -24,6 +24,19 @@ struct conf_db_hosts;
 struct lease_count;
 struct ha_service;
 
+/* A statistic of a thread outside the datapath (the RADIUS thread), as
+ * statistic-get-all and /metrics show it: "<base>", or, with a group,
+ * "<group>[<label>].<base>" (/metrics: peregrine_<group>_<base>{server=
+ * "<label>"}).  base and group are static strings. */
+struct dp_ext_stat {
+	const char *group;              /* NULL: a plain statistic */
+	char label[64];
+	const char *base;
+	int64_t value;
+	bool gauge;
+};
+typedef unsigned dp_ext_stats_fn(void *ctx, struct dp_ext_stat *out, unsigned max);
+
 struct dp_srv {
 	struct dp *dp;
 	struct conf *conf;              /* the running snapshot (dp->conf) */
@@ -58,6 +71,10 @@ struct dp_srv {
 	 * ask; NULL without a high-availability block.  Set by main before
 	 * the control channel starts. */
 	struct ha_service *ha;
+	/* RADIUS (issue 17): the RADIUS thread's counters (radius_run.c);
+	 * NULL without RADIUS.  Set by main before the control channel starts. */
+	dp_ext_stats_fn *radius_stats;
+	void *radius_ctx;
 	/* The origin (enum lease_origin) of the lease changes being made, for
 	 * a caller that is no control request (dp_srv_lease4_apply: the HA
 	 * partner's); 0: the request's (ctl_lease_msg.c, msg_origin).  Under

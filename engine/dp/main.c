@@ -504,6 +504,10 @@ int main(int argc, char **argv)
 		LOG_E("%s: radius: cannot start: %s", conf->file, strerror(errno));
 		goto out_stop;
 	}
+	if (radius) {
+		srv.radius_stats = radius_run_ext_stats;
+		srv.radius_ctx = radius;
+	}
 	if (dp_workers_init(&dp, rt))
 		goto out_stop;
 
@@ -623,6 +627,7 @@ out_stop:
 	ha = NULL;
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	srv.radius_stats = NULL; /* the exit's statistics go without them */
 	radius_run_stop(radius); /* the workers asked their last (the rings live on) */
 	radius = NULL;
 	if (dp.wb)

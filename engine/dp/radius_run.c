@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include "conf.h"
+#include "ctl_srv.h"
 #include "dp.h"
 #include "lease.h"
 #include "log.h"
@@ -20,6 +21,7 @@
 #define RR_BUCKETS  4096        /* requests out, by client */
 #define RR_TAKE     32          /* questions taken per worker per pass */
 #define RR_POLL_MS  1           /* how often the rings are looked at when idle */
+#define RR_SNAP_MS  250         /* how often the servers' counters are published */
 #define NIL         UINT32_MAX
 
 /* One question: the one whose request is out (the lead) or one that
@@ -48,7 +50,28 @@ struct radius_run {
 	uint32_t *waiting;          /* answered, not yet posted (ring full) */
 	uint32_t n_waiting;
 	struct radius_run_stats st; /* written by the thread, read with atomics */
+	/* The client's per-server counters, copied by the thread every
+	 * RR_SNAP_MS for readers on other threads (under snap_lock). */
+	pthread_mutex_t snap_lock;
+	struct rad_server_stats snap[RAD_CLIENT_SERVERS_MAX];
+	char snap_name[RAD_CLIENT_SERVERS_MAX][64];
+	unsigned n_snap;
+	uint64_t snap_at;
 };
+
+static void snap_publish(struct radius_run *rr, uint64_t now)
+{
+	unsigned i, n = rad_client_n_servers(rr->client);
+
+	if (now - rr->snap_at < RR_SNAP_MS)
+		return;
+	rr->snap_at = now;
+	pthread_mutex_lock(&rr->snap_lock);
+	for (i = 0; i < n && i < RAD_CLIENT_SERVERS_MAX; i++)
+		rad_client_stats(rr->client, i, &rr->snap[i]);
+	rr->n_snap = i;
+	pthread_mutex_unlock(&rr->snap_lock);
+}
 
 static void count(uint64_t *c, uint64_t n)
 {
@@ -298,6 +321,7 @@ static void *thread_main(void *arg)
 		rad_client_run(rr->client, rad_now_ms());
 		if (rr->n_waiting)
 			post_waiting(rr);
+		snap_publish(rr, rad_now_ms());
 		nfd = rad_client_pollfds(rr->client, fds, RTE_DIM(fds));
 		wait = rad_client_next_ms(rr->client, rad_now_ms());
 		if (wait < 0 || wait > RR_POLL_MS)
@@ -359,6 +383,10 @@ struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 	}
 	for (k = 0; k < RR_BUCKETS; k++)
 		rr->bucket[k] = NIL;
+	pthread_mutex_init(&rr->snap_lock, NULL);
+	for (k = 0; k < cc.n_servers; k++)
+		snprintf(rr->snap_name[k], sizeof(rr->snap_name[k]), "%s:%u",
+			 r->access.servers[k].name, r->access.servers[k].port);
 	/* a worker keeps the question as long as RADIUS may take */
 	total = (uint64_t)r->timeout_ms * cc.retries * (cc.n_servers ? cc.n_servers : 1) + 500;
 	dp->ask_ms = (uint32_t)(total < 1000 ? 1000 : total > 60000 ? 60000 : total);
@@ -403,4 +431,51 @@ void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out)
 	out->unreachable = __atomic_load_n(&rr->st.unreachable, __ATOMIC_RELAXED);
 	out->busy = __atomic_load_n(&rr->st.busy, __ATOMIC_RELAXED);
 	out->answers_waiting = __atomic_load_n(&rr->st.answers_waiting, __ATOMIC_RELAXED);
+}
+
+unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max)
+{
+	static const char *const access = "radius-access";
+	const struct radius_run *rr = ctx;
+	struct radius_run_stats st;
+	unsigned n = 0, i;
+
+#define PUT(g, l, b, v, gg) do {                                               \
+		if (n < max) {                                                  \
+			out[n].group = (g);                                     \
+			snprintf(out[n].label, sizeof(out[n].label), "%s", (l)); \
+			out[n].base = (b);                                      \
+			out[n].value = (int64_t)(v);                            \
+			out[n].gauge = (gg);                                    \
+			n++;                                                    \
+		}                                                               \
+	} while (0)
+	if (!rr)
+		return 0;
+	radius_run_stats(rr, &st);
+	PUT(NULL, "", "radius-access-asked", st.asked, false);
+	PUT(NULL, "", "radius-access-joined", st.joined, false);
+	PUT(NULL, "", "radius-access-accepts", st.accepts, false);
+	PUT(NULL, "", "radius-access-rejects", st.rejects, false);
+	PUT(NULL, "", "radius-access-unreachable", st.unreachable, false);
+	PUT(NULL, "", "radius-access-busy", st.busy, false);
+	pthread_mutex_lock((pthread_mutex_t *)&rr->snap_lock);
+	for (i = 0; i < rr->n_snap; i++) {
+		const struct rad_server_stats *v = &rr->snap[i];
+		uint64_t answered = v->accepts + v->rejects + v->challenges + v->acct_responses;
+		const char *l = rr->snap_name[i];
+
+		PUT(access, l, "requests", v->requests, false);
+		PUT(access, l, "retransmissions", v->retransmissions, false);
+		PUT(access, l, "accepts", v->accepts, false);
+		PUT(access, l, "rejects", v->rejects + v->challenges, false);
+		PUT(access, l, "timeouts", v->timeouts, false);
+		PUT(access, l, "bad-answers", v->bad_answers, false);
+		PUT(access, l, "latency-avg-us", answered ? v->latency_us_sum / answered : 0, true);
+		PUT(access, l, "latency-max-us", v->latency_us_max, true);
+		PUT(access, l, "dead", v->dead, true);
+	}
+	pthread_mutex_unlock((pthread_mutex_t *)&rr->snap_lock);
+#undef PUT
+	return n;
 }

@@ -43,3 +43,11 @@ int radius_run_start(struct radius_run *rr);
 void radius_run_stop(struct radius_run *rr);
 /* A snapshot of the counters, from any thread. */
 void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out);
+
+/* The counters as statistics (engine/ctl's dp_ext_stats_fn, ctx the run):
+ * radius-access-asked ... and, per server, radius-access[<addr>:<port>].
+ * requests, retransmissions, accepts, rejects, timeouts, bad-answers,
+ * latency-avg-us, latency-max-us, dead.  The per-server ones are the
+ * thread's copy, at most 250 ms old. */
+struct dp_ext_stat;
+unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max);

@@ -114,6 +114,13 @@ asked=$(stat access-asked)
 nt_log "rejected: drop-access-rejected $rej, access-asked $asked"
 [ "$rej" -ge 2 ] || nt_fail "drop-access-rejected $rej, want >= 2"
 [ "$asked" = 6 ] || nt_fail "access-asked $asked: the rejected client was asked more than once"
+# the RADIUS thread's per-server statistics: six requests, one rejected
+srv="radius-access[127.0.0.1:$RAD_MAIN_AUTH_PORT]"
+nt_server_stats
+req=$(nt_stat "$srv.requests") acc=$(nt_stat "$srv.accepts") rj=$(nt_stat "$srv.rejects")
+nt_log "$srv: requests $req, accepts $acc, rejects $rj, latency-avg-us $(nt_stat "$srv.latency-avg-us")"
+[ "$req" = 6 ] && [ "$acc" = 5 ] && [ "$rj" = 1 ] ||
+	nt_fail "per-server statistics: requests $req accepts $acc rejects $rj, want 6 5 1"
 nt_server_stop
 
 # ---- run 2: the first server silent, the second answers; then none --------
@@ -121,6 +128,9 @@ radius_conf serve "$RAD_SPARE_AUTH_PORT" "$RAD_MAIN_AUTH_PORT"
 nt_server_start
 a=$(dora "$MAC_IP"); nt_log "through the second server: $a"
 [ "$a" = "$FIXED" ] || nt_fail "failover: got $a, want $FIXED from the second server"
+nt_server_stats
+to=$(nt_stat "radius-access[127.0.0.1:$RAD_SPARE_AUTH_PORT].timeouts")
+[ "$to" -ge 1 ] || nt_fail "the silent server counted no timeout ($to)"
 rad_down main
 a=$(dora 02:00:00:00:21:05); nt_log "no server, serve: $a"
 case $a in 198.18.0.1[0-9][0-9]) ;; *) nt_fail "on-unreachable serve: got $a" ;; esac
