@@ -95,6 +95,9 @@ int reload_compatible(const struct conf *o, const struct conf *n, char *err, siz
 	if (!conf_ha_equal(o->ha, n->ha))
 		REFUSE(n->ha ? n->ha->line : 1, "high-availability cannot change on reload; restart "
 		       "to apply it");
+	if (!conf_radius_equal(o->radius, n->radius))
+		REFUSE(n->radius ? n->radius->line : 1, "radius cannot change on reload (its "
+		       "thread, servers and caches are set up at start); restart to apply it");
 #undef REFUSE
 	return 0;
 }
