@@ -64,20 +64,69 @@ void dhcp4_access_ident(struct txn *t)
 	id_set(w, ID_HW_ADDRESS, t->h->chaddr, t->h->hlen > 16 ? 16 : t->h->hlen);
 }
 
+/* The transaction serves subnet s from now on (Kea's reselect-subnet-*:
+ * the answer named an address or a pool the selected subnet lacks). */
+static void reselect(struct txn *t, int s)
+{
+	t->s0 = t->s = s;
+	t->shared = shared_of(t->c, s);
+	t->by_iface = false;
+}
+
+/* Does a candidate subnet have a pool for class id? */
+static bool candidates_have_pool(const struct txn *t, int id)
+{
+	unsigned i;
+	int s;
+
+	for (s = dhcp4_subnet_next(t, -1); s >= 0; s = dhcp4_subnet_next(t, s))
+		for (i = 0; i < t->c->subnets[s].n_pools; i++)
+			if (t->c->subnets[s].pools[i].client_class == id)
+				return true;
+	return false;
+}
+
+/* The first subnet with a pool for class id, or -1. */
+static int subnet_with_pool(const struct conf *c, int id)
+{
+	unsigned s, i;
+
+	for (s = 0; s < c->n_subnets; s++)
+		for (i = 0; i < c->subnets[s].n_pools; i++)
+			if (c->subnets[s].pools[i].client_class == id)
+				return (int)s;
+	return -1;
+}
+
 /* An accepted answer's effects: its Framed-Pool is a class of the client
  * (a pool's client-class names it), its Framed-IP-Address the address
- * the client is to get.  A pool name no class is called is counted. */
+ * the client is to get.  A pool name no class is called is counted.
+ * With reselect-subnet-address (-pool), an address (a pool) the selected
+ * subnets lack moves the client to the subnet that has it, as Kea does. */
 void dhcp4_access_apply(struct txn *t, const struct access_answer *a)
 {
-	if (a->flags & ACCESS_F_ADDR4)
+	const struct conf_radius *r = t->c->radius;
+	int s;
+
+	if (a->flags & ACCESS_F_ADDR4) {
 		t->radaddr = a->addr4;
+		if (r && r->reselect_subnet_address) {
+			s = rt_subnet_of(t->w->rt, a->addr4);
+			if (s >= 0 && !subnet_ok(t, s))
+				reselect(t, s);
+		}
+	}
 	if ((a->flags & ACCESS_F_POOL) && a->pool[0]) {
 		int id = t->c->policy ? cls_registry_find(t->c->policy->reg, a->pool) : -1;
 
-		if (id >= 0)
-			cls_set_add(t->cls, (unsigned)id);
-		else
+		if (id < 0) {
 			t->w->st.c[STAT4_ACCESS_UNKNOWN_POOL]++;
+			return;
+		}
+		cls_set_add(t->cls, (unsigned)id);
+		if (r && r->reselect_subnet_pool && !(a->flags & ACCESS_F_ADDR4) &&
+		    !candidates_have_pool(t, id) && (s = subnet_with_pool(t->c, id)) >= 0)
+			reselect(t, s);
 	}
 }
 

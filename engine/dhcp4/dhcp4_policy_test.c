@@ -808,3 +808,43 @@ void test_access_answers(void)
 	xans = NULL;
 	xteardown();
 }
+
+#define RESEL(flags) \
+	"radius = { " flags " access = { servers = ( { name = \"127.0.0.1\"; secret = \"x\"; } ); }; };\n" \
+	"subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n" \
+	"              pools = ( { pool = \"198.18.0.10 - 198.18.0.19\"; } ); },\n" \
+	"            { id = 2; subnet = \"198.18.5.0/24\";\n" \
+	"              pools = ( { pool = \"198.18.5.10 - 198.18.5.19\"; client-class = \"silver\"; },\n" \
+	"                        { pool = \"198.18.5.20 - 198.18.5.29\"; } ); } );\n"
+
+/* Kea's reselect-subnet-address / -pool: an answer naming an address or a
+ * pool the selected subnet lacks moves the client to the subnet that has
+ * it; without them the answer's address is not usable there and the pool
+ * class finds no pool (the usual allocation in the selected subnet). */
+void test_access_reselect(void)
+{
+	const struct access_answer addr = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
+					    .addr4 = IP(198, 18, 5, 25) },
+				   silver = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_POOL,
+					      .pool = "silver" };
+	uint32_t a;
+
+	xsetup_ask(RESEL("reselect-subnet-address = true; reselect-subnet-pool = true;"), true);
+	xans = &addr;
+	CU_ASSERT_EQUAL(xaddr(MACN(1), NULL), IP(198, 18, 5, 25));
+	xans = &silver;
+	a = xaddr(MACN(2), NULL);
+	CU_ASSERT(a >= IP(198, 18, 5, 10) && a <= IP(198, 18, 5, 19));
+	xans = NULL;
+	xteardown();
+
+	xsetup_ask(RESEL(""), true);
+	xans = &addr;
+	a = xaddr(MACN(1), NULL);
+	CU_ASSERT(IN(a, 10, 19));
+	xans = &silver;
+	a = xaddr(MACN(2), NULL);
+	CU_ASSERT(IN(a, 10, 19));
+	xans = NULL;
+	xteardown();
+}

@@ -25,6 +25,7 @@ int main(void)
 		{ "drops and counters", test_drops_and_counters },
 		{ "access verdict: suspend and resume", test_access_suspend_resume },
 		{ "access answers: Framed-Pool, Framed-IP-Address", test_access_answers },
+		{ "access answers: reselect-subnet-address / -pool", test_access_reselect },
 		{ "two workers share pools", test_two_workers_share_pools },
 		{ "DISCOVER through another subnet keeps the bound lease",
 		  test_discover_elsewhere_keeps_lease },

@@ -156,6 +156,7 @@ void test_reload_seed(void);
 /* dhcp4_policy_test.c */
 void test_class_pools(void);
 void test_access_answers(void);
+void test_access_reselect(void);
 void test_ha_class_pools(void);
 void test_drop_class(void);
 void test_known_unknown(void);
