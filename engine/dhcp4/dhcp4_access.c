@@ -110,11 +110,11 @@ void dhcp4_access_apply(struct txn *t, const struct access_answer *a)
 
 	if (a->flags & ACCESS_F_ADDR4) {
 		t->radaddr = a->addr4;
-		if (r && r->reselect_subnet_address) {
-			s = rt_subnet_of(t->w->rt, a->addr4);
-			if (s >= 0 && !subnet_ok(t, s))
-				reselect(t, s);
-		}
+		s = rt_subnet_of(t->w->rt, a->addr4);
+		if (r && r->reselect_subnet_address && s >= 0 && !subnet_ok(t, s))
+			reselect(t, s);
+		if (!subnet_ok(t, s))           /* not in the subnets it may use */
+			t->w->st.c[STAT4_ACCESS_ADDR_UNUSABLE]++;
 	}
 	if ((a->flags & ACCESS_F_POOL) && a->pool[0]) {
 		int id = t->c->policy ? cls_registry_find(t->c->policy->reg, a->pool) : -1;

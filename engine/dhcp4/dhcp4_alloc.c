@@ -103,6 +103,27 @@ struct lease4 *dhcp4_attach(struct txn *t, struct lease4 *l, uint32_t addr, uint
 	return l;
 }
 
+/* RADIUS's Framed-IP-Address outside every pool: in a candidate subnet,
+ * taken by compare-and-swap on its owner word (held for this worker until
+ * the lease's own reference replaces it), given back when the lease is
+ * not made. */
+static struct lease4 *claim_outside(struct txn *t, struct lease4 *l, uint32_t addr, bool side)
+{
+	struct dhcp4_worker *w = t->w;
+	uint32_t ref = dhcp4_ref(w->id, UINT32_MAX);      /* "worker w", no entry yet */
+	struct lease4 *n;
+	int s = rt_subnet_of(w->rt, addr);
+
+	if (!subnet_ok(t, s))
+		return NULL;
+	if (addr_owner_claim(w->rt->outside, addr, ref))
+		return NULL;                    /* another client's (or no room) */
+	n = dhcp4_attach(t, l, addr, NO_POOL, s, side);
+	if (!n)
+		addr_owner_clear(w->rt->outside, addr, ref);
+	return n;
+}
+
 /* Claim `addr` for the client if it is free in a pool of a candidate
  * subnet that its classes may use, or if it is the client's own reserved
  * address (inside or outside the pools; a reserved address is nobody
@@ -122,11 +143,11 @@ struct lease4 *dhcp4_claim_for(struct txn *t, struct lease4 *l, uint32_t addr, b
 			return NULL;
 	} else {
 		/* RADIUS's address for the client is its own whatever the
-		 * pool's classes say; it must lie in a pool (the pool bit is
-		 * what keeps it from a second client) */
+		 * pool's classes say; outside the pools, the address's owner
+		 * word keeps it from a second client */
 		if (p == NO_POOL) {
 			if (addr == t->radaddr)
-				t->w->st.c[STAT4_ACCESS_ADDR_UNUSABLE]++;
+				return claim_outside(t, l, addr, side);
 			return NULL;
 		}
 		s = (int)rt->pools[p].subnet;
@@ -149,6 +170,10 @@ bool dhcp4_lease_ok(const struct txn *t, const struct lease4 *l)
 	if (l->pool != NO_POOL && l->addr != t->radaddr && !dhcp4_pool_allowed(t, l->pool))
 		return false;
 	h = rt_reserved(t->w->rt, l->addr);
+	/* with access asked, an address outside the pools that no
+	 * reservation names is the client's only while RADIUS says so */
+	if (!h && l->pool == NO_POOL && t->w->ask_access && l->addr != t->radaddr)
+		return false;
 	return !h || h == t->host;
 }
 

@@ -730,10 +730,11 @@ static int xrenew(const uint8_t mac[6], uint32_t a)
 
 /* RADIUS's answer on the worker: Framed-Pool puts the client in the class
  * of that name (the pool guarded by it serves it), Framed-IP-Address is
- * its address when it lies in a pool, whatever that pool's classes say;
- * not when it lies outside every pool or another client holds it (then
- * the usual allocation, counted).  What the answer gave holds for the
- * renewals it is cached for, and only for those. */
+ * its address when it lies in the subnet, in a pool (whatever that pool's
+ * classes say) or outside the pools; not when it lies outside the subnet
+ * (counted) or another client holds it (then the usual allocation).  What
+ * the answer gave holds for the renewals it is cached for, and only for
+ * those. */
 void test_access_answers(void)
 {
 	struct access_answer plain = { .verdict = ACCESS_ACCEPT },
@@ -744,7 +745,9 @@ void test_access_answers(void)
 			     fixed = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
 				       .addr4 = IP(198, 18, 0, 15) },
 			     outside = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
-					 .addr4 = IP(198, 18, 0, 100) };
+					 .addr4 = IP(198, 18, 0, 100) },
+			     elsewhere = { .verdict = ACCESS_ACCEPT, .flags = ACCESS_F_ADDR4,
+					   .addr4 = IP(198, 18, 9, 9) };
 	uint32_t a, g, f;
 
 	xsetup_ask("subnet4 = ( { id = 1; subnet = \"198.18.0.0/24\"; interface = \"lan\";\n"
@@ -762,21 +765,28 @@ void test_access_answers(void)
 	/* the same address for another client: it is MACN(3)'s */
 	a = xaddr(MACN(4), NULL);
 	CU_ASSERT(IN(a, 20, 29));
-	/* outside the pools: the usual allocation, counted */
+	/* outside the pools, inside the subnet: the client's, and nobody
+	 * else's while it holds it */
 	xans = &outside;
-	a = xaddr(MACN(5), NULL);
+	CU_ASSERT_EQUAL(xaddr(MACN(5), NULL), IP(198, 18, 0, 100));
+	a = xaddr(MACN(7), NULL);
 	CU_ASSERT(IN(a, 20, 29));
-	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ADDR_UNUSABLE), 1);
+	/* outside the subnet: the usual allocation, counted */
+	xans = &elsewhere;
+	a = xaddr(MACN(8), NULL);
+	CU_ASSERT(IN(a, 20, 29));
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ADDR_UNUSABLE), 2);     /* its DISCOVER and REQUEST */
 	xans = &nosuch;
 	a = xaddr(MACN(6), NULL);
 	CU_ASSERT(IN(a, 20, 29));
 	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_UNKNOWN_POOL), 2);      /* its DISCOVER and REQUEST */
-	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 6);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 8);
 	/* renewals within cache-ttl: asked nothing, kept */
 	xans = NULL;
 	CU_ASSERT_EQUAL(xrenew(MACN(2), g), DHCP4_ACK);
 	CU_ASSERT_EQUAL(xrenew(MACN(3), f), DHCP4_ACK);
-	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 6);
+	CU_ASSERT_EQUAL(xrenew(MACN(5), IP(198, 18, 0, 100)), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 8);
 	/* the cache expired and RADIUS now says nothing of gold: MACN(2)
 	 * may not keep its gold address; MACN(3)'s new answer still names
 	 * .15 */
@@ -785,7 +795,10 @@ void test_access_answers(void)
 	CU_ASSERT_NOT_EQUAL(xrenew(MACN(2), g), DHCP4_ACK);
 	xans = &fixed;
 	CU_ASSERT_EQUAL(xrenew(MACN(3), f), DHCP4_ACK);
-	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 8);
+	/* RADIUS no longer names .100 for MACN(5): not its any more */
+	xans = &plain;
+	CU_ASSERT_NOT_EQUAL(xrenew(MACN(5), IP(198, 18, 0, 100)), DHCP4_ACK);
+	CU_ASSERT_EQUAL(ST(STAT4_ACCESS_ASKED), 11);
 	/* the question carries the relay's circuit-id as NAS-Port-Id */
 	{
 		const struct cl relayed = { .circuit = "port-7", .giaddr = IP(198, 18, 0, 254) };

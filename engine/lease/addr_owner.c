@@ -92,6 +92,18 @@ int addr_owner_set(struct addr_owner *x, uint32_t addr, uint32_t ref)
 	return 0;
 }
 
+int addr_owner_claim(struct addr_owner *x, uint32_t addr, uint32_t ref)
+{
+	_Atomic uint64_t *s = ao_slot(x, addr, true);
+	uint64_t v = (uint64_t)addr << 32;
+
+	if (!s)
+		return -ENOSPC;
+	if (atomic_compare_exchange_strong(s, &v, (uint64_t)addr << 32 | ref))
+		return 0;
+	return (uint32_t)v == ref ? 0 : -EBUSY;
+}
+
 void addr_owner_clear(struct addr_owner *x, uint32_t addr, uint32_t ref)
 {
 	_Atomic uint64_t *s = ao_slot(x, addr, false);

@@ -28,6 +28,11 @@ void addr_owner_free(struct addr_owner *x);
 /* The holder of addr records ref (non-zero).  0, or -ENOSPC (counted by
  * addr_owner_overflow) when a new address finds the table full. */
 int addr_owner_set(struct addr_owner *x, uint32_t addr, uint32_t ref);
+/* Take addr for ref only if nobody holds it (its reference is 0 or ref
+ * already): the one way to hold an outside address exclusively (a
+ * RADIUS Framed-IP-Address outside the pools).  0, -EBUSY (another
+ * reference holds it), or -ENOSPC. */
+int addr_owner_claim(struct addr_owner *x, uint32_t addr, uint32_t ref);
 /* The holder lets go: addr's reference becomes 0 if it is still ref. */
 void addr_owner_clear(struct addr_owner *x, uint32_t addr, uint32_t ref);
 /* addr's reference, 0 if none. */

@@ -472,6 +472,14 @@ static void test_addr_owner(void)
 	CU_ASSERT_EQUAL(addr_owner_get(x, 50), 0x82);
 	addr_owner_clear(x, 20, 0x42);
 	CU_ASSERT_EQUAL(addr_owner_get(x, 20), 0);
+	/* a claim takes a free address only */
+	CU_ASSERT_EQUAL(addr_owner_claim(x, 20, 0x45), 0);
+	CU_ASSERT_EQUAL(addr_owner_claim(x, 20, 0x45), 0);      /* its own again */
+	CU_ASSERT_EQUAL(addr_owner_claim(x, 20, 0x46), -EBUSY);
+	CU_ASSERT_EQUAL(addr_owner_get(x, 20), 0x45);
+	addr_owner_clear(x, 20, 0x45);
+	CU_ASSERT_EQUAL(addr_owner_claim(x, 20, 0x46), 0);
+	addr_owner_clear(x, 20, 0x46);
 	CU_ASSERT_EQUAL(addr_owner_after(x, 0, addrs, refs, 8), 2);
 	CU_ASSERT(addrs[0] == 50 && refs[0] == 0x82 && addrs[1] == 90);
 	CU_ASSERT_EQUAL(addr_owner_after(x, 50, addrs, refs, 8), 1);
