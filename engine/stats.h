@@ -81,6 +81,12 @@
 	X(LEASES_CLAIMS,          "v6-leases-learnt-claims")           \
 	X(DROP_CLASS,             "v6-drop-class")                     \
 	X(CLASS_EVAL_FAILED,      "v6-class-eval-failed")              \
+	X(ACCESS_REJECTED,        "v6-drop-access-rejected")           \
+	X(ACCESS_CACHE_HITS,      "v6-access-cache-hits")              \
+	X(ACCESS_ASKED,           "v6-access-asked")                   \
+	X(ACCESS_UNKNOWN_POOL,    "v6-access-unknown-pool")            \
+	X(ACCESS_ADDR_UNUSABLE,   "v6-access-address-unusable")        \
+	X(ACCESS_PREFIX_UNUSABLE, "v6-access-prefix-unusable")         \
 	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")
 
 /* Datapath drops and events, ours (no Kea equivalent). */

@@ -334,6 +334,46 @@ static bool ia_dynamic(struct txn6 *t, struct ia_out *o, const struct lease6_key
 	return false;
 }
 
+/* RADIUS's unit for the IA (Framed-IPv6-Address for an IA_NA,
+ * Delegated-IPv6-Prefix for an IA_PD), the first IA of its type only:
+ * given when it lies in a pool of that unit length of a subnet the client
+ * may use, whatever the pool's classes, and nobody holds it (the pool's
+ * bit keeps it from anybody else from then on).  True when given; then
+ * the IA's leases elsewhere are not kept.  Outside every such pool it is
+ * counted and the IA gets the usual allocation; an IA that holds it
+ * already keeps it as its lease (the caller's loop). */
+static bool ia_radius(struct txn6 *t, struct ia_out *o, const struct lease6_key *k,
+		      struct lease6 *const *ls, unsigned n)
+{
+	struct dhcp6_runtime *rt = t->w->rt;
+	struct lease_addr6 a = o->pd ? t->radpfx : t->radaddr;
+	uint8_t plen = o->pd ? t->radplen : 128;
+	uint16_t p;
+
+	if (!(o->pd ? t->has_radpfx : t->has_radaddr))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (lease_addr6_eq(ls[i]->addr, a) && ls[i]->prefix_len == plen)
+			return false;
+	p = rt6_pool_of(rt, a, o->pd);
+	if (p == NO_POOL6 || rt->pools[p].unit_len != plen) {
+		t->w->st.c[o->pd ? STAT6_ACCESS_PREFIX_UNUSABLE : STAT6_ACCESS_ADDR_UNUSABLE]++;
+		return false;
+	}
+	if (!txn6_subnet_ok(t, (int)rt->pools[p].subnet) || !rt6_pool_open(rt, p) ||
+	    lease6_table_lookup_addr(t->w->lt, a))
+		return false;
+	if (!ia_give(t, o, k, p, a, false)) {
+		t->busy = false;
+		return false;
+	}
+	if (o->pd)
+		t->has_radpfx = false;
+	else
+		t->has_radaddr = false;
+	return true;
+}
+
 /* An address outside every pool is still the client's while it is in
  * its subnet's prefix (Kea's check on renewal); a prefix is the pd-pool's
  * business. */
@@ -351,7 +391,7 @@ static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
 	struct ia_out o = { .ia = ia, .pd = ia->type == DHCP6_OPT_IA_PD };
 	struct lease6_key k = { t->duid, t->duid_len, lease_type_of(ia->type), ia->iaid };
 	struct lease6 *ls[DHCP6_MAX_IA_ADDRS];
-	bool renewing = t->msg == DHCP6_RENEW || t->msg == DHCP6_REBIND;
+	bool renewing = t->msg == DHCP6_RENEW || t->msg == DHCP6_REBIND, rad;
 	unsigned n;
 
 	if (ia->type == DHCP6_OPT_IA_TA) {
@@ -363,6 +403,7 @@ static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
 	n = lease6_table_lookup_ia(w->lt, &k, ls, DHCP6_MAX_IA_ADDRS);
 	if (n > DHCP6_MAX_IA_ADDRS)
 		n = DHCP6_MAX_IA_ADDRS;
+	rad = t->s >= 0 && (t->has_radaddr || t->has_radpfx) && ia_radius(t, &o, &k, ls, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct lease6 *l = ls[i];
 		int s = lease6_subnet(w, l);
@@ -370,9 +411,10 @@ static void ia_assign(struct txn6 *t, const struct dhcp6_ia *ia)
 
 		if (l->state == LEASE_STATE_DECLINED)
 			continue;
-		if (t->s < 0 || s < 0 || !txn6_subnet_ok(t, s) || !on_link(t, l, s)) {
-			/* the client moved (or a reload moved its subnet): the
-			 * old lease is not for this link */
+		if (rad || t->s < 0 || s < 0 || !txn6_subnet_ok(t, s) || !on_link(t, l, s)) {
+			/* the client moved (or a reload moved its subnet), or
+			 * RADIUS gave the IA another unit: the old lease is
+			 * not for this link */
 			if (t->commit) {
 				item_add(&o, l->addr, l->prefix_len, 0, 0, NO_POOL6);
 				(void)dhcp6_lease_drop(w, l, LEASE_OP_DELETE);

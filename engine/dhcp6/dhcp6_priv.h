@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "access_cache.h"
 #include "alloc6.h"
 #include "cls.h"
 #include "conf.h"
@@ -194,6 +195,20 @@ struct dhcp6_worker {
 	uint8_t hw_len;
 	uint16_t hw_type;
 	uint32_t hw_src;
+	bool ask_access;                /* access verdict before assigning */
+	/* The answer a resumed transaction runs with (set while dhcp6_resume
+	 * runs it again), and this worker's cache of answers (ask_access). */
+	const struct access_answer *answer;
+	struct access_cache *acache;
+	/* The question of the last suspended transaction (dhcp6_access.c). */
+	struct {
+		uint8_t type, len;
+		uint8_t id[ACCESS_ID_MAX];
+		uint8_t hw_len;
+		uint8_t hw[16];
+		uint16_t attrs_len;
+		uint8_t attrs[ACCESS_ATTRS_MAX];   /* encoded RADIUS attributes */
+	} aq;
 } __attribute__((aligned(64)));
 
 static inline uint32_t add_lft6(uint32_t now, uint32_t lft)
@@ -294,6 +309,11 @@ struct txn6 {
 	bool busy;                      /* a lease was refused: the next runtime has its unit */
 	unsigned given;                 /* leases in the reply with non-zero lifetimes */
 	uint64_t wait_seq;
+	/* RADIUS's answer for the client (dhcp6_access_apply): its
+	 * Framed-IPv6-Address and Delegated-IPv6-Prefix, when given. */
+	bool has_radaddr, has_radpfx;
+	uint8_t radplen;
+	struct lease_addr6 radaddr, radpfx;
 };
 
 /* Whether subnet index s may serve this client (shared network, class). */
@@ -302,3 +322,14 @@ bool txn6_subnet_ok(const struct txn6 *t, int s);
 void dhcp6_ias_assign(struct txn6 *t);
 /* RELEASE / DECLINE: the leases named in the IAs.  Returns how many. */
 unsigned dhcp6_ias_release(struct txn6 *t, bool decline);
+
+/* ---- access (dhcp6_access.c) ------------------------------------------------
+ * The access stage of a transaction, after its classes, subnet and
+ * reservation: the answer it resumes with (cached), else the client's
+ * cached one, else the question is prepared in w->aq.  0 to go on (an
+ * accepted answer applied to t), DHCP6_SUSPEND to ask, -1 when rejected
+ * (counted in v6-drop-access-rejected; the caller drops). */
+int dhcp6_access(struct txn6 *t, const struct cls_rx6 *crx);
+/* The flex-id of this client: flex-id-expression's value (in sc), or 0. */
+size_t dhcp6_flex_id(const struct txn6 *t, const struct cls_rx6 *crx, struct cls_scratch *sc,
+		     const uint8_t **out);

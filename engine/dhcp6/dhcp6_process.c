@@ -157,8 +157,8 @@ static void client_hwaddr(struct dhcp6_worker *w, const struct dhcp6_pkt *p,
 }
 
 /* The flex-id of this client: flex-id-expression's value, or 0 bytes. */
-static size_t flex_id(const struct txn6 *t, const struct cls_rx6 *crx, struct cls_scratch *sc,
-		      const uint8_t **out)
+size_t dhcp6_flex_id(const struct txn6 *t, const struct cls_rx6 *crx, struct cls_scratch *sc,
+		     const uint8_t **out)
 {
 	struct cls_env6 env = { .pkt = t->req, .src = crx->src, .dst = crx->dst,
 				.set = &t->classes };
@@ -200,7 +200,7 @@ static const struct conf6_host *host_lookup(const struct txn6 *t, const struct c
 				break;
 			case CONF_HID_FLEX_ID:
 				if (!fid_done) {
-					fid_len = flex_id(t, crx, &sc, &fid);
+					fid_len = dhcp6_flex_id(t, crx, &sc, &fid);
 					fid_done = true;
 				}
 				if (fid_len)
@@ -307,7 +307,10 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 	size_t n;
 	bool rapid = false;
 
-	count_received(w, req->msg_type);
+	tx->ask = DHCP6_ASK_NONE;
+	/* a resumed transaction was counted when it first came in */
+	if (likely(!w->answer))
+		count_received(w, req->msg_type);
 	switch (req->msg_type) {
 	case DHCP6_SOLICIT: case DHCP6_REQUEST: case DHCP6_CONFIRM: case DHCP6_RENEW:
 	case DHCP6_REBIND: case DHCP6_RELEASE: case DHCP6_DECLINE:
@@ -351,6 +354,17 @@ int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struc
 		ret = cls_classify6(t.c6->reg, req, &crx, &t.classes, CLS_STAGE_POST_HOST);
 		if (ret > 0)
 			w->st.c[STAT6_CLASS_EVAL_FAILED] += (unsigned)ret;
+	}
+	/* RADIUS access: its Framed-IPv6-Pool is one more class of the
+	 * client, so it counts in the checks below as the others do */
+	if (unlikely(w->ask_access)) {
+		ret = dhcp6_access(&t, &crx);
+		if (ret == DHCP6_SUSPEND) {
+			tx->ask = DHCP6_ASK_ACCESS;
+			return ret;
+		}
+		if (ret)
+			return drop(&t, STAT6_MAX);     /* rejected (counted) */
 	}
 	if (t.s >= 0 && !txn6_subnet_ok(&t, t.s)) {
 		/* its class keeps this client out: a sibling in its shared

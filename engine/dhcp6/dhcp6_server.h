@@ -101,6 +101,11 @@ struct dhcp6_worker_params {
 	/* A reply names its change (tx->wait_seq) also without a store in
 	 * commit mode: the datapath may hold it for the HA partner. */
 	bool replies_wait;
+	/* Ask for an access verdict (RADIUS) before assigning: a SOLICIT,
+	 * REQUEST, RENEW or REBIND of a client with no cached answer
+	 * suspends (DHCP6_SUSPEND); the answer it resumes with is cached. */
+	bool ask_access;
+	uint32_t access_cache_max;      /* cached answers (ask_access), 0 = 65536 */
 };
 struct dhcp6_worker;
 struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p);   /* NULL + errno */
@@ -127,6 +132,7 @@ struct dhcp6_tx {
 	uint16_t dst_port;
 	uint64_t wait_seq;              /* 0: send now; else the log change it waits for */
 	uint8_t msg_type;               /* the reply's (counted as sent in pkt6-*-sent) */
+	uint8_t ask;                    /* DHCP6_SUSPEND: enum dhcp6_ask */
 };
 
 /* A reply counted as sent did not leave after all (dropped by the
@@ -139,10 +145,53 @@ void dhcp6_reply_unsent(struct dhcp6_worker *w, uint8_t msg_type);
 unsigned dhcp6_owner(const struct dhcp6_pkt *p, unsigned n_workers);
 
 /* Handle one parsed request.  Writes the reply's UDP payload to out.
- * Returns its length (> 0), 0 when there is nothing to send, or -1 when
- * the request is dropped (the reason counted). */
+ * Returns its length (> 0), 0 when there is nothing to send, -1 when
+ * the request is dropped (the reason counted), or DHCP6_SUSPEND (below)
+ * when it waits for an access verdict. */
 int dhcp6_process(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struct dhcp6_pkt *req,
 		  uint8_t *out, size_t cap, struct dhcp6_tx *tx);
+
+/* ---- resumable transactions (as dhcp4_server.h's) ---------------------
+ * A transaction that needs an outside answer stops before anything
+ * changed: dhcp6_process returns DHCP6_SUSPEND and tx->ask says what to
+ * ask.  The caller keeps the request, gets the answer without blocking
+ * and calls dhcp6_resume on the same worker with the same request: the
+ * stages before the question run again on the configuration of that
+ * moment, then the transaction goes on with the verdict. */
+#define DHCP6_SUSPEND (-2)
+enum dhcp6_ask { DHCP6_ASK_NONE = 0, DHCP6_ASK_ACCESS = 1 };
+/* The answer (access_cache.h): ACCESS_ACCEPT with what it assigns — the
+ * Framed-IPv6-Address is the address of the client's (first) IA_NA when
+ * it lies in a pool of a subnet the client may use, whatever the pool's
+ * classes; the Delegated-IPv6-Prefix the prefix of its (first) IA_PD
+ * when it lies in a pd-pool of that delegated length; the
+ * Framed-IPv6-Pool a class the client is in (pools and pd-pools guarded
+ * by it serve it) — or ACCESS_REJECT (dropped, counted).  An address or
+ * prefix that cannot be used so is counted, and the IA gets the usual
+ * allocation.  The answer is cached for the client (conf radius
+ * cache-ttl / reject-ttl) unless ACCESS_F_NOCACHE. */
+struct access_answer;
+int dhcp6_resume(struct dhcp6_worker *w, const struct dhcp6_rx *rx, const struct dhcp6_pkt *req,
+		 uint8_t ask, const struct access_answer *ans, uint8_t *out, size_t cap,
+		 struct dhcp6_tx *tx);
+/* What the transaction that just suspended asks about: its client's
+ * identifier as RADIUS names it (conf radius identifier-type6: the DUID
+ * by default; hw-address: the client's link-layer address, from the
+ * relay's client link-layer address option, a DUID-LLT / DUID-LL, or the
+ * frame of a direct message; flex-id: flex-id-expression's value; the
+ * DUID when the packet lacks the configured one).  Valid until the next
+ * dhcp6_process / dhcp6_resume on this worker. */
+const uint8_t *dhcp6_access_id(const struct dhcp6_worker *w, uint8_t *type, uint8_t *len);
+/* ... its hardware address when known (*len 0: not known; at most 16
+ * octets), for Calling-Station-Id ... */
+const uint8_t *dhcp6_access_hw(const struct dhcp6_worker *w, uint8_t *len);
+/* ... and the RADIUS attributes only its packet tells, encoded (type,
+ * length, value): NAS-Port-Id from the interface-id of the relay closest
+ * to the client. */
+const uint8_t *dhcp6_access_attrs(const struct dhcp6_worker *w, uint16_t *len);
+/* This worker's answer cache (NULL without ask_access): for the control
+ * messages that read and change it, on this worker's thread only. */
+struct access_cache *dhcp6_worker_access_cache(struct dhcp6_worker *w);
 
 /* Reclaim up to max expired leases; also gives back the units whose
  * delete record became durable.  Returns how many were handled. */

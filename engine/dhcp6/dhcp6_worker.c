@@ -17,6 +17,7 @@ void dhcp6_worker_free(struct dhcp6_worker *w)
 	if (!w)
 		return;
 	lease6_table_free(w->lt);
+	access_cache_free(w->acache);
 	free(w->rq.e);
 	free(w->cursor);
 	free(w->st.subnet);
@@ -59,7 +60,11 @@ struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p)
 	w->st.pool = calloc(p->rt->n_pools ? p->rt->n_pools : 1, sizeof(*w->st.pool));
 	w->rq.cap = RQ6_SIZE;
 	w->rq.e = calloc(RQ6_SIZE, sizeof(*w->rq.e));
-	if (!w->lt || !w->cursor || !w->st.subnet || !w->st.pool || !w->rq.e) {
+	w->ask_access = p->ask_access;
+	if (p->ask_access)
+		w->acache = access_cache_create(p->access_cache_max ? p->access_cache_max : 65536);
+	if (!w->lt || !w->cursor || !w->st.subnet || !w->st.pool || !w->rq.e ||
+	    (p->ask_access && !w->acache)) {
 		dhcp6_worker_free(w);
 		errno = ENOMEM;
 		return NULL;

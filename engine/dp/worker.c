@@ -30,6 +30,11 @@ struct dp_saved {
 	uint16_t payload_off, payload_len;
 };
 _Static_assert(sizeof(struct dp_saved) <= PEND_STATE_MAX, "pending state too small");
+/* A suspended DHCPv6 transaction's stage carries this bit; it keeps only
+ * its HA class (a uint16_t in the entry's state): the rest is read from
+ * its frame again, untouched in its mbuf. */
+#define STAGE6 0x80
+static void resume6(struct dp_worker *w, struct pend_entry *e, const struct access_answer *ans);
 
 /* Idle back-off: spin a little, then pause, then sleep in short naps so an
  * idle server leaves its cores alone but still wakes within a millisecond. */
@@ -246,51 +251,61 @@ static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *
 	frame_out(w, m, pidx, flen, tx->wait_seq, 4, tx->msg_type);
 }
 
-/* The transaction waits for an answer: keep the request under a token
- * and ask the helper thread.  Dropped (counted) when the table or the
- * ring is full: the client retransmits. */
+/* Keep request m under a fresh token and post question a (token and
+ * worker set here) on the worker's ask ring.  The entry, its pkt, port
+ * and stage filled, for the caller's own state; NULL when the table or
+ * the ring is full (counted, m freed): the client retransmits. */
+static struct pend_entry *ask_post(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
+				   struct dp_ask *a, uint8_t stage)
+{
+	struct pend_entry *e = pend_add(w->pend, rte_rdtsc() + w->ask_cycles);
+
+	if (likely(e != NULL)) {
+		a->token = e->token;
+		a->worker = (uint16_t)w->id;
+		if (likely(!rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], a, sizeof(*a)))) {
+			e->pkt = m;
+			e->port = (uint16_t)pidx;
+			e->stage = stage;
+			w->sdp.c[STAT_DP_ASKED]++;
+			return e;
+		}
+		pend_del(w->pend, e);
+	}
+	w->sdp.c[STAT_DP_ASK_FULL]++;
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
+/* The transaction waits for an answer: keep the request and ask the
+ * helper thread about its client. */
 static void suspend(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		    const struct dhcp4_rx *rx, const struct net_udp4 *u, uint8_t kind)
 {
 	const struct dhcp4_hdr *h = w->pkt.hdr;
-	struct pend_entry *e = pend_add(w->pend, rte_rdtsc() + w->ask_cycles);
+	const uint8_t *v;
+	struct pend_entry *e;
 	struct dp_saved *sv;
 	struct dp_ask a;
 
-	if (unlikely(!e))
-		goto full;
 	memset(&a, 0, sizeof(a));
-	a.token = e->token;
-	a.worker = (uint16_t)w->id;
 	a.kind = kind;
+	a.family = 4;
 	a.giaddr = ntohl(h->giaddr);
 	a.msg_type = w->pkt.msg_type;
 	a.hlen = h->hlen > 16 ? 16 : h->hlen;
 	memcpy(a.chaddr, h->chaddr, a.hlen);
-	a.family = 4;
-	{
-		const uint8_t *id = dhcp4_access_id(w->dw, &a.id_type, &a.id_len);
-		const uint8_t *at = dhcp4_access_attrs(w->dw, &a.attrs_len);
-
-		memcpy(a.id, id, a.id_len);
-		memcpy(a.attrs, at, a.attrs_len);
-	}
-	if (unlikely(rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], &a, sizeof(a)))) {
-		pend_del(w->pend, e);
-		goto full;
-	}
-	e->pkt = m;
-	e->port = (uint16_t)pidx;
-	e->stage = kind;
+	v = dhcp4_access_id(w->dw, &a.id_type, &a.id_len);
+	memcpy(a.id, v, a.id_len);
+	v = dhcp4_access_attrs(w->dw, &a.attrs_len);
+	memcpy(a.attrs, v, a.attrs_len);
+	e = ask_post(w, m, pidx, &a, kind);
+	if (!e)
+		return;
 	sv = (struct dp_saved *)e->state;
 	sv->rx = *rx;
 	sv->payload_off = u->payload_off;
 	sv->payload_len = u->payload_len;
-	w->sdp.c[STAT_DP_ASKED]++;
-	return;
-full:
-	w->sdp.c[STAT_DP_ASK_FULL]++;
-	rte_pktmbuf_free(m);
 }
 
 /* Answers back from the helper: each transaction goes on where it
@@ -313,6 +328,10 @@ static unsigned answers_drain(struct dp_worker *w)
 
 		if (!e) {
 			w->sdp.c[STAT_DP_ANSWERS_LATE]++;
+			continue;
+		}
+		if (e->stage & STAGE6) {
+			resume6(w, e, &a[i].ans);
 			continue;
 		}
 		m = e->pkt;
@@ -548,6 +567,74 @@ static void reply6_out(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, i
 	frame_out(w, m, pidx, flen, tx->wait_seq, 6, tx->msg_type);
 }
 
+/* Where a DHCPv6 request came from, from its frame's headers. */
+static void rx6_fill(const struct dp_worker *w, unsigned pidx, const struct net_udp6 *u,
+		     uint16_t ha_class, struct dhcp6_rx *rx)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->iface = w->dp->ports[pidx].iface;
+	memcpy(rx->src_ip, u->src_ip, 16);
+	memcpy(rx->dst_ip, u->dst_ip, 16);
+	rx->src_port = u->src_port;
+	memcpy(rx->src_mac, u->src_mac, 6);
+	rx->multicast = net_ip6_is_all_dhcp(u->dst_ip);
+	rx->ha_class = ha_class;
+}
+
+/* A DHCPv6 transaction waits for an access verdict: as suspend() for
+ * DHCPv4, the question with the client's identifier, its hardware
+ * address when known and the packet's attributes. */
+static void suspend6(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx, uint16_t ha_class,
+		     uint8_t kind)
+{
+	struct pend_entry *e;
+	const uint8_t *v;
+	struct dp_ask a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = kind;
+	a.family = 6;
+	a.msg_type = w->pkt6.msg_type;
+	v = dhcp6_access_id(w->dw6, &a.id_type, &a.id_len);
+	memcpy(a.id, v, a.id_len);
+	v = dhcp6_access_hw(w->dw6, &a.hlen);
+	memcpy(a.chaddr, v, a.hlen);
+	v = dhcp6_access_attrs(w->dw6, &a.attrs_len);
+	memcpy(a.attrs, v, a.attrs_len);
+	e = ask_post(w, m, pidx, &a, (uint8_t)(STAGE6 | kind));
+	if (e)
+		memcpy(e->state, &ha_class, sizeof(ha_class));
+}
+
+/* The answer to a suspended DHCPv6 transaction: its frame parsed again,
+ * the transaction run on with the verdict. */
+static void resume6(struct dp_worker *w, struct pend_entry *e, const struct access_answer *ans)
+{
+	struct rte_mbuf *m = e->pkt;
+	unsigned pidx = e->port;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t stage = (uint8_t)(e->stage & ~STAGE6);
+	struct net_udp6 u;
+	struct dhcp6_rx rx;
+	struct dhcp6_tx tx;
+	uint16_t ha_class;
+	int r = -1;
+
+	memcpy(&ha_class, e->state, sizeof(ha_class));
+	pend_del(w->pend, e);
+	memset(&tx, 0, sizeof(tx));
+	if (w->dw6 && net_parse_udp6_flags(f, m->data_len, &u, NET_PARSE_NO_UDP_CSUM) == 0 &&
+	    dhcp6_parse(&w->pkt6, f + u.payload_off, u.payload_len) == 0) {
+		rx6_fill(w, pidx, &u, ha_class, &rx);
+		r = dhcp6_resume(w->dw6, &rx, &w->pkt6, stage, ans, w->scratch, sizeof(w->scratch),
+				 &tx);
+	}
+	if (r > 0)
+		reply6_out(w, m, pidx, r, &tx, rx.src_mac);
+	else
+		rte_pktmbuf_free(m);
+}
+
 /* DHCPv6 (UDP 547 over IPv6): dhcp-disable, not for us, parse, steer on
  * the DUID to the worker that owns the client, serve. */
 static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
@@ -559,6 +646,7 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 	struct dhcp6_rx rx;
 	struct dhcp6_tx tx;
 	bool mcast = net_ip6_is_all_dhcp(u->dst_ip);
+	uint16_t ha_class = 0;
 	int ret, n;
 
 	if (unlikely(!w->dw6)) {
@@ -592,22 +680,20 @@ static void dhcp6_in(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 		w->sdp.c[STAT_DP_OVERLOAD]++;
 		goto drop;
 	}
-	memset(&rx, 0, sizeof(rx));
 	if (unlikely(dp->ha_on)) {
 		int scope = ha_filter6(w, &w->pkt6);
 
 		if (scope < 0)
 			goto drop;
-		rx.ha_class = dp->ha_class[1][ha_scope_class(scope)];
+		ha_class = dp->ha_class[1][ha_scope_class(scope)];
 	}
-	rx.iface = port->iface;
-	memcpy(rx.src_ip, u->src_ip, 16);
-	memcpy(rx.dst_ip, u->dst_ip, 16);
-	rx.src_port = u->src_port;
-	memcpy(rx.src_mac, u->src_mac, 6);
-	rx.multicast = mcast;
+	rx6_fill(w, pidx, u, ha_class, &rx);
 	memset(&tx, 0, sizeof(tx));
 	n = dhcp6_process(w->dw6, &rx, &w->pkt6, w->scratch, sizeof(w->scratch), &tx);
+	if (unlikely(n == DHCP6_SUSPEND)) {
+		suspend6(w, m, pidx, ha_class, tx.ask);
+		return;
+	}
 	if (n > 0) {
 		if (unlikely(w->keep_req) && tx.wait_seq)
 			w->cur_req = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);

@@ -113,6 +113,8 @@ int dp_workers_init(struct dp *dp, struct dhcp4_runtime *rt)
 				.id = id, .n_workers = dp->n_workers, .conf = dp->conf,
 				.rt = dp->rt6, .log = dp->logs[id], .durable = dp->durable,
 				.lease_capacity = 4096, .replies_wait = dp->ha_on,
+				.ask_access = dp->asks,
+				.access_cache_max = dp->conf->radius ? dp->conf->radius->cache_max : 0,
 			};
 
 			w->dw6 = dhcp6_worker_create(&wp6);

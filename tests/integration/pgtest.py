@@ -15,10 +15,12 @@ which has scapy).
         ARP for A every 0.5 s until answered; prints the answering MAC
 
 DHCPv6 (built and read here byte by byte, not by the server's parser):
-  sarr6 --iface IF [--count N] [--mac-base M]
+  sarr6 --iface IF [--count N] [--mac-base M] [--pd] [--tries N]
         SOLICIT/ADVERTISE/REQUEST/REPLY from the link-local address for
-        each client (DUID-LL of its MAC); prints "duid address" per client.
-        Exit 1 if any client got no address.
+        each client (DUID-LL of its MAC); prints "duid address" per client
+        (with --pd an IA_PD too: "duid address prefix/len", "-" when the
+        REPLY delegates none).  Each message is sent up to --tries times
+        (3).  Exit 1 if any client got no address.
   relay6 --iface IF --src A --link L [--interface-id S] [--rapid-commit]
          (--mac M | --count N --mac-base M)
         a SOLICIT per client relayed once (RELAY-FORW from A port 547,
@@ -372,6 +374,16 @@ def ia_na(iaid, addr=None):
     return opt6(O6_IA_NA, struct.pack("!III", iaid, 0, 0) + sub)
 
 
+def ia_pd(iaid, prefix=None):
+    """IA_PD, naming prefix ("a::/len") as a hint when given."""
+    sub = b""
+    if prefix:
+        a, plen = prefix.split("/")
+        sub = opt6(O6_IAPREFIX, bytes(8) + bytes([int(plen)]) +
+                   socket.inet_pton(socket.AF_INET6, a))
+    return opt6(O6_IA_PD, struct.pack("!III", iaid, 0, 0) + sub)
+
+
 def unwrap6(payload):
     """(relay hops outermost first as (link, peer, options), innermost
     message).  ValueError on a broken relay chain."""
@@ -471,8 +483,11 @@ def cmd_sarr6(a):
         xid = random.getrandbits(24)
         head = opt6(O6_CLIENTID, duid) + opt6(O6_ELAPSED, b"\0\0")
         _, adv = cl.exchange(src, 546, struct.pack("!I", D6_SOLICIT << 24 | xid) + head +
-                             ia_na(1), xid, (D6_ADVERTISE,))
-        addrs = granted6(adv)[1] if adv else []
+                             ia_na(1) + (ia_pd(2) if a.pd else b""), xid, (D6_ADVERTISE,),
+                             a.tries)
+        granted = granted6(adv)[1] if adv else []
+        addrs = [g for g in granted if g[0] == 0]
+        pfxs = ["%s/%d" % (g[2], g[3]) for g in granted if g[0] == 2]
         if not addrs:
             print("%s FAILED no ADVERTISE with an address" % mac, file=sys.stderr)
             bad += 1
@@ -480,13 +495,20 @@ def cmd_sarr6(a):
         sid = opt6_get(opts6(adv[4:]), O6_SERVERID)
         xid = random.getrandbits(24)
         _, rep = cl.exchange(src, 546, struct.pack("!I", D6_REQUEST << 24 | xid) + head +
-                             opt6(O6_SERVERID, sid) + ia_na(1, addrs[0][2]), xid, (D6_REPLY,))
-        got = granted6(rep)[1] if rep else []
+                             opt6(O6_SERVERID, sid) + ia_na(1, addrs[0][2]) +
+                             (ia_pd(2, pfxs[0] if pfxs else None) if a.pd else b""),
+                             xid, (D6_REPLY,), a.tries)
+        granted = granted6(rep)[1] if rep else []
+        got = [g for g in granted if g[0] == 0]
         if not got:
             print("%s FAILED no REPLY with an address" % mac, file=sys.stderr)
             bad += 1
             continue
-        print(duid.hex(":"), got[0][2])
+        if a.pd:
+            pfx = ["%s/%d" % (g[2], g[3]) for g in granted if g[0] == 2]
+            print(duid.hex(":"), got[0][2], pfx[0] if pfx else "-")
+        else:
+            print(duid.hex(":"), got[0][2])
         sys.stdout.flush()
     return 1 if bad else 0
 
@@ -698,6 +720,8 @@ def main():
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--mac-base", default="02:00:00:00:60:00")
     p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--pd", action="store_true")
+    p.add_argument("--tries", type=int, default=3)
     p.set_defaults(fn=cmd_sarr6)
     p = sub.add_parser("relay6")
     p.add_argument("--iface", required=True)
