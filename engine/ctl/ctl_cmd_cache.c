@@ -176,11 +176,17 @@ static void free_all(struct dp_msg **m, unsigned w0, unsigned w1)
 
 /* A message of `kind` for each of workers [w0, w1) into m[] (k: the
  * client, or NULL; cap: room for entries).  0 or -ENOMEM (none made). */
-static int make_all(enum dp_msg_kind kind, const struct dp_acache_key *k, uint32_t cap,
-		    struct dp_msg **m, unsigned w0, unsigned w1)
+static int make_all(const struct dp_srv *s, enum dp_msg_kind kind, const struct dp_acache_key *k,
+		    uint32_t cap, struct dp_msg **m, unsigned w0, unsigned w1)
 {
+	/* Kea's daemons each have their own cache: "service": ["dhcp6"]
+	 * names the DHCPv6 workers' */
+	uint8_t fam = request_family(s) == 6 ? 6 : 4;
+
 	for (unsigned w = w0; w < w1; w++) {
 		m[w] = dp_msg_new(kind, 0);
+		if (m[w])
+			m[w]->afam = fam;
 		if (m[w] && cap) {
 			m[w]->aout = calloc(cap, sizeof(*m[w]->aout));
 			m[w]->cap = cap;
@@ -235,7 +241,7 @@ static int round_all(struct dp_srv *s, enum dp_msg_kind kind, const struct dp_ac
 {
 	struct dp_msg *m[DP_MAX_WORKERS] = { 0 };
 	unsigned n = n_workers(s), w;
-	int ret = make_all(kind, k, cap, m, 0, n);
+	int ret = make_all(s, kind, k, cap, m, 0, n);
 
 	*sum = 0;
 	if (ret)
@@ -321,7 +327,7 @@ static int get_all(struct dp_srv *s, struct entries *e, uint64_t *held)
 
 			if (cap > DP_ACACHE_PAGE)
 				cap = DP_ACACHE_PAGE;
-			ret = make_all(DP_MSG_ACACHE_GET, NULL, cap, m, w, w + 1);
+			ret = make_all(s, DP_MSG_ACACHE_GET, NULL, cap, m, w, w + 1);
 			if (ret)
 				break;
 			m[w]->askip = skip;

@@ -225,6 +225,7 @@ struct dp_msg {
 	/* ACACHE_*: aout has cap entries, owned (the caller allocates it) */
 	struct dp_acache_key akey;
 	bool akey_set;
+	uint8_t afam;                   /* 4: the DHCPv4 worker's cache, 6: the DHCPv6 one's */
 	uint32_t askip;
 	struct dp_acache_entry *aout;
 };

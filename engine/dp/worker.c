@@ -995,7 +995,8 @@ static void msg_handle(struct dp_worker *w, struct dp_msg *m)
 	case DP_MSG_ACACHE_REMOVE:
 	case DP_MSG_ACACHE_CLEAR:
 	case DP_MSG_ACACHE_SIZE:
-		dp_acache_msg(dhcp4_worker_access_cache(w->dw), m);
+		dp_acache_msg(m->afam == 6 ? (w->dw6 ? dhcp6_worker_access_cache(w->dw6) : NULL)
+					   : dhcp4_worker_access_cache(w->dw), m);
 		break;
 	default:
 		m->ret = -EINVAL;

@@ -43,7 +43,9 @@ rad_user "$(duid_of "$MAC_REJ")" reject
 rad_start main
 
 NT_ADDRESS6=2001:db8:1::1/64
-NT_EXTRA_CONF="radius = {
+SOCK=$NT_TMP/ctl.sock
+NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };
+radius = {
 	timeout = 0.5; retries = 1; deadtime = 0;
 	access = { servers = ( { name = \"127.0.0.1\"; port = $RAD_MAIN_AUTH_PORT; secret = \"$RAD_MAIN_SECRET\"; } ); };
 };"
@@ -100,5 +102,11 @@ nt_log "rejected: v6-drop-access-rejected $rej, v6-access-asked $asked"
 [ "$asked" = 5 ] || nt_fail "v6-access-asked $asked: the rejected client was asked more than once"
 [ "$(nt_stat v6-access-address-unusable)$(nt_stat v6-access-prefix-unusable)" = 00 ] ||
 	nt_fail "an address or prefix RADIUS named was counted unusable"
+# the host-cache commands with "service": ["dhcp6"] are the DHCPv6
+# workers' caches (five clients); without it the DHCPv4 ones' (none)
+A=$(nt_ctl_raw "$SOCK" '{"command": "cache-size", "service": ["dhcp6"]}'); nt_log "cache-size dhcp6: $A"
+jq -e '(if type == "array" then .[0] else . end).arguments.size == 5' <<<"$A" >/dev/null || nt_fail "cache-size for dhcp6: $A"
+A=$(nt_ctl_raw "$SOCK" '{"command": "cache-size"}')
+jq -e '.arguments.size == 0' <<<"$A" >/dev/null || nt_fail "cache-size for dhcp4: $A"
 nt_server_stop
 exit 0
