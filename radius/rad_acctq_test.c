@@ -14,6 +14,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "util_fs.h"
+
 static char dir[64];
 static char path[128];
 
@@ -26,19 +28,7 @@ static void tmp_setup(void)
 
 static void tmp_teardown(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char f[320];
-
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(f, sizeof(f), "%s/%s", dir, e->d_name);
-		unlink(f);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	CU_ASSERT(util_rmtree(dir) == 0);
 }
 
 static unsigned n_files(void)
