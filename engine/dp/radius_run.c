@@ -44,6 +44,8 @@ struct radius_run {
 	struct rad_client *client;  /* access (NULL: accounting only) */
 	struct radius_acct *acct;   /* accounting (NULL: access only) */
 	bool acct_down;             /* the outage was logged */
+	uint64_t acct_peak;         /* ... the most records queued since */
+	uint64_t acct_down_ms;      /* ... since when */
 	pthread_t thr;
 	bool started;
 	volatile int stop;
@@ -284,22 +286,28 @@ static void ask(struct radius_run *rr, const struct dp_ask *q, uint64_t now)
 	post(rr, i);
 }
 
-/* Accounting's outage and its end, in the log (the backlog at the end
- * says how much waited on disk). */
+/* Accounting's outage and its end, in the log: the most records that
+ * waited on disk meanwhile says what the outage cost (nothing lost). */
 static void acct_log(struct radius_run *rr)
 {
 	struct radius_acct_stats st;
 
 	radius_acct_stats(rr->acct, &st);
+	if (rr->acct_down && st.backlog > rr->acct_peak)
+		rr->acct_peak = st.backlog;
 	if (st.down_since_ms && !rr->acct_down) {
 		rr->acct_down = true;
+		rr->acct_peak = st.backlog;
 		LOG_W("radius accounting: no server answers; records wait on disk (%lu queued)",
 		      st.backlog);
 	} else if (!st.down_since_ms && rr->acct_down) {
 		rr->acct_down = false;
-		LOG_I("radius accounting: a server answers again; %lu record(s) queued to send",
-		      st.backlog);
+		LOG_I("radius accounting: a server answers again after %.1f s; %lu record(s) waited "
+		      "on disk, %lu still to send", (double)(rad_now_ms() - rr->acct_down_ms) / 1000.0,
+		      rr->acct_peak, st.backlog);
 	}
+	if (st.down_since_ms)
+		rr->acct_down_ms = st.down_since_ms;
 }
 
 /* One pass: the workers' questions and their answers (access), the
