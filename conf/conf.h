@@ -411,6 +411,9 @@ struct conf_radius {
 	uint32_t cache_max;            /* entries per worker, default 65536 */
 	char accounting_queue[PATH_MAX];   /* on-disk queue file, default <data dir>/radius-acct.queue */
 	uint32_t accounting_queue_max;     /* records, default 1000000 */
+	/* accounting { peer-updates }: Kea's; account the changes the HA
+	 * partner sent (origin HA), default true */
+	bool peer_updates;
 	int line;
 };
 /* Same block, same settings (lines aside): what a live reload keeps.

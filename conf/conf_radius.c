@@ -9,7 +9,11 @@
  *   - attribute names resolve through the dictionary at load, and a fixed
  *     `data` is encoded then, so a typo is a file:line at -t instead of a
  *     request FreeRADIUS drops;
- *   - identifier-type4 circuit-id (Kea's) is not offered.
+ *   - identifier-type4 circuit-id (Kea's) is not offered;
+ *   - an accounting attribute with `expr` is refused: accounting records
+ *     come from lease changes on the RADIUS thread, where there is no
+ *     DHCP packet to evaluate it on (Kea evaluates it on the packet that
+ *     made the change); `data` and `raw` are sent in every record.
  * struct conf_radius in conf.h holds the result. */
 #include "conf_priv.h"
 
@@ -36,6 +40,7 @@ static int parse_timeout(struct conf_ld *, const config_setting_t *, void *, con
 static int parse_service(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_servers(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int parse_attrs(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
+static int parse_peer_updates(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_bindaddr(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_server_name(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
 static int check_secret(struct conf_ld *, const config_setting_t *, void *, const struct conf_key *);
@@ -79,6 +84,7 @@ static const struct conf_table attr_table = TABLE("in a radius attributes entry"
 static const struct conf_key service_keys[] = {
 	{ .name = "servers", .kind = K_CUSTOM, .flags = K_REQUIRED, .fn = parse_servers },
 	{ .name = "attributes", .kind = K_CUSTOM, .fn = parse_attrs },
+	{ .name = "peer-updates", .kind = K_CUSTOM, .fn = parse_peer_updates },
 };
 static const struct conf_table service_table = TABLE("in a radius service", service_keys);
 
@@ -462,11 +468,32 @@ static int parse_attrs(struct conf_ld *ld, const config_setting_t *s, void *obj,
 		memset(&xa, 0, sizeof(xa));
 		if (conf_walk(ld, e, &attr_table, &xa, found) < 0)
 			return -1;
+		if (xa.expr && strcmp(xs->what, "accounting") == 0)
+			return conf_err(ld, conf_found(&attr_table, found, "expr"), "accounting attribute "
+					"%s: 'expr' cannot be used in accounting (a record is made "
+					"from a lease change, with no DHCP packet to evaluate it on); "
+					"give a fixed 'data'", xa.name ? xa.name : "");
 		/* counted first: conf_radius_free then sees a half-built one */
 		xs->svc->n_attrs++;
 		if (attr_build(ld, e, xs->r, &xa, found, &xs->svc->attrs[i]) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* accounting { peer-updates = bool; } (Kea's): whether the changes the
+ * HA partner sent are accounted here too. */
+static int parse_peer_updates(struct conf_ld *ld, const config_setting_t *s, void *obj,
+			      const struct conf_key *k)
+{
+	struct xservice *xs = obj;
+
+	if (strcmp(xs->what, "accounting") != 0)
+		return conf_err(ld, s, "'%s' is an accounting key, not an %s one", k->name, xs->what);
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_err(ld, s, "'%s' must be true or false, not %s", k->name,
+				conf_type_name(config_setting_type(s)));
+	xs->r->peer_updates = config_setting_get_bool(s);
 	return 0;
 }
 
@@ -548,6 +575,7 @@ int conf_key_radius(struct conf_ld *ld, const config_setting_t *s, void *obj,
 	r->identifier_type4 = RAD_ID_CLIENT_ID;
 	r->identifier_type6 = RAD_ID_DUID;
 	r->timeout_ms = 10000;
+	r->peer_updates = true;
 	return conf_walk(ld, s, &radius_table, r, found);
 }
 
@@ -624,5 +652,6 @@ bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b)
 	       a->on_unreachable == b->on_unreachable && a->cache_ttl == b->cache_ttl &&
 	       a->reject_ttl == b->reject_ttl && a->cache_max == b->cache_max &&
 	       strcmp(a->accounting_queue, b->accounting_queue) == 0 &&
-	       a->accounting_queue_max == b->accounting_queue_max;
+	       a->accounting_queue_max == b->accounting_queue_max &&
+	       a->peer_updates == b->peer_updates;
 }

@@ -71,6 +71,7 @@ static void test_values(void)
 		"  };\n"
 		"  accounting = {\n"
 		"    servers = ( { name = \"198.18.9.9\"; secret = \"three\"; } );\n"
+		"    peer-updates = false;\n"
 		"  };\n"
 		"};\n");
 	const struct conf_radius *r;
@@ -128,6 +129,7 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(r->accounting.servers[0].addr4, IP(198, 18, 9, 9));
 	CU_ASSERT_EQUAL(r->accounting.servers[0].port, 1813);
 	CU_ASSERT_EQUAL(r->accounting.n_attrs, 0);
+	CU_ASSERT_FALSE(r->peer_updates);
 
 	/* attributes: resolved and encoded at load */
 	CU_ASSERT_EQUAL_FATAL(r->access.n_attrs, 6);
@@ -209,6 +211,7 @@ static void test_defaults(void)
 	/* no memfile: the data directory */
 	CU_ASSERT_STRING_EQUAL(r->accounting_queue, "/var/lib/peregrine/radius-acct.queue");
 	CU_ASSERT_EQUAL(r->accounting_queue_max, 1000000);
+	CU_ASSERT_TRUE(r->peer_updates);
 	conf_free(c);
 
 	/* no radius block: none */
@@ -254,7 +257,7 @@ static void test_expr(void)
 		" };\n"
 		" accounting = {\n"
 		"  servers = ( { name = \"127.0.0.1\"; secret = \"s\"; } );\n"
-		"  attributes = ( { name = \"Class\"; expr = \"pkt4.mac\"; } );\n"
+		"  attributes = ( { name = \"Class\"; data = \"acct\"; } );\n"
 		" };\n"
 		"};\n");
 	const struct conf_radius *r;
@@ -273,7 +276,7 @@ static void test_expr(void)
 	a = find_attr(&r->access, "Called-Station-Id");
 	CU_ASSERT(a && a->expr4 == NULL && a->expr6);
 	a = find_attr(&r->accounting, "Class");
-	CU_ASSERT(a && a->expr4 && a->expr6 == NULL && strcmp(a->expr_text, "pkt4.mac") == 0);
+	CU_ASSERT(a && a->expr4 == NULL && a->expr_text == NULL && a->len == 4);
 	conf_free(c);
 }
 
@@ -370,6 +373,14 @@ static void test_refusals(void)
 	expect_err(RADIUS(" access = { attributes = ( ); }; #<\n"), "missing required key 'servers' "
 		   "in a radius service");
 	expect_err(RADIUS(" accounting = { }; #<\n"), "missing required key 'servers'");
+	/* accounting records come from lease changes: no packet for an expr */
+	expect_err(RADIUS(" accounting = {\n" SRV "  attributes = (\n"
+			  "   { name = \"Class\"; expr = \"pkt4.mac\"; } #<\n  );\n };\n"),
+		   "accounting attribute Class: 'expr' cannot be used in accounting");
+	expect_err(RADIUS(ACCESS("  peer-updates = false; #<\n")), "'peer-updates' is an accounting "
+		   "key, not an access one");
+	expect_err(RADIUS(" accounting = {\n" SRV "  peer-updates = 1; #<\n };\n"),
+		   "'peer-updates' must be true or false");
 	expect_err(RADIUS(" access = \"127.0.0.1\"; #<\n"), "'access' must be a group");
 	expect_err(RADIUS(" access = { servers = ( ); }; #<\n"), "'access' 'servers' is empty");
 	expect_err(RADIUS(" access = { servers = ( { name = \"radius.example.org\"; secret = \"s\"; } ); }; #<\n"),
@@ -459,6 +470,8 @@ static void test_equal(void)
 		" access = { servers = ( { name = \"127.0.0.1\"; secret = \"s\"; } );\n"
 		"   attributes = ( { name = \"Class\"; expr = \"'a'\"; } ); };\n",
 		" accounting = { servers = ( { name = \"127.0.0.1\"; secret = \"s\"; } ); };\n",
+		" accounting = { servers = ( { name = \"127.0.0.1\"; secret = \"s\"; } );\n"
+		"   peer-updates = false; };\n",
 	};
 	const char *base = RADIUS(" timeout = 1;\n access = { servers = ( { name = \"127.0.0.1\"; "
 				  "secret = \"s\"; } ); attributes = ( { name = \"Class\"; data = "

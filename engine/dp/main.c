@@ -498,7 +498,9 @@ int main(int argc, char **argv)
 	if (conf->v6 && dp_v6_init(&dp))
 		goto out_stop;
 	srv.rt = rt;
-	/* RADIUS access: the workers ask (dp_asks_enable) before they exist */
+	/* RADIUS: access turns the workers' asks on (dp_asks_enable) and
+	 * accounting adds its consumer to every log, both before the workers
+	 * exist (so before their first change) */
 	radius = radius_run_create(&dp, conf->radius);
 	if (radius == NULL && errno) {
 		LOG_E("%s: radius: cannot start: %s", conf->file, strerror(errno));

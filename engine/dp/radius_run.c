@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_ring.h>
 
@@ -15,6 +16,7 @@
 #include "rad_client.h"
 #include "rad_ident.h"
 #include "rad_pkt.h"
+#include "radius_acct.h"
 #include "radius_run.h"
 
 #define RR_CTX      8192        /* questions held: out, joined, or waiting to be posted */
@@ -22,6 +24,7 @@
 #define RR_TAKE     32          /* questions taken per worker per pass */
 #define RR_POLL_MS  1           /* how often the rings are looked at when idle */
 #define RR_SNAP_MS  250         /* how often the servers' counters are published */
+#define RR_FLUSH_MS 1000        /* at stop: how long accounting may still send its backlog */
 #define NIL         UINT32_MAX
 
 /* One question: the one whose request is out (the lead) or one that
@@ -40,7 +43,11 @@ struct radius_run {
 	struct conf_radius r;       /* a copy: the running conf may be replaced */
 	struct rad_ident_opts io;
 	uint32_t nas_ip;
-	struct rad_client *client;
+	struct rad_client *client;  /* access (NULL: accounting only) */
+	struct radius_acct *acct;   /* accounting (NULL: access only) */
+	bool acct_down;             /* the outage was logged */
+	uint64_t acct_peak;         /* ... the most records queued since */
+	uint64_t acct_down_ms;      /* ... since when */
 	pthread_t thr;
 	bool started;
 	volatile int stop;
@@ -302,17 +309,41 @@ static void ask(struct radius_run *rr, const struct dp_ask *q, uint64_t now)
 	post(rr, i);
 }
 
-static void *thread_main(void *arg)
+/* Accounting's outage and its end, in the log: the most records that
+ * waited on disk meanwhile says what the outage cost (nothing lost). */
+static void acct_log(struct radius_run *rr)
 {
-	struct radius_run *rr = arg;
-	struct pollfd fds[RAD_CLIENT_SERVERS_MAX * RAD_CLIENT_SOCKS];
+	struct radius_acct_stats st;
 
-	while (!__atomic_load_n(&rr->stop, __ATOMIC_RELAXED)) {
-		struct dp_ask q[RR_TAKE];
-		uint64_t now = rad_now_ms();
-		unsigned w, k, n, nfd;
-		int wait;
+	radius_acct_stats(rr->acct, &st);
+	if (rr->acct_down && st.backlog > rr->acct_peak)
+		rr->acct_peak = st.backlog;
+	if (st.down_since_ms && !rr->acct_down) {
+		rr->acct_down = true;
+		rr->acct_peak = st.backlog;
+		LOG_W("radius accounting: no server answers; records wait on disk (%lu queued)",
+		      st.backlog);
+	} else if (!st.down_since_ms && rr->acct_down) {
+		rr->acct_down = false;
+		LOG_I("radius accounting: a server answers again after %.1f s; %lu record(s) waited "
+		      "on disk, %lu still to send", (double)(rad_now_ms() - rr->acct_down_ms) / 1000.0,
+		      rr->acct_peak, st.backlog);
+	}
+	if (st.down_since_ms)
+		rr->acct_down_ms = st.down_since_ms;
+}
 
+/* One pass: the workers' questions and their answers (access), the
+ * lease-change logs and the accounting queue (accounting); then poll
+ * every socket until something is due. */
+static void pass(struct radius_run *rr, struct pollfd *fds, unsigned max, int wait_max)
+{
+	struct dp_ask q[RR_TAKE];
+	uint64_t now = rad_now_ms();
+	unsigned w, k, n, nfd = 0;
+	int wait = wait_max, t;
+
+	if (rr->client) {
 		for (w = 0; w < rr->dp->n_workers; w++) {
 			n = dp_ask_take(rr->dp, w, q, RR_TAKE);
 			for (k = 0; k < n; k++)
@@ -322,24 +353,43 @@ static void *thread_main(void *arg)
 		if (rr->n_waiting)
 			post_waiting(rr);
 		snap_publish(rr, rad_now_ms());
-		nfd = rad_client_pollfds(rr->client, fds, RTE_DIM(fds));
-		wait = rad_client_next_ms(rr->client, rad_now_ms());
-		if (wait < 0 || wait > RR_POLL_MS)
-			wait = RR_POLL_MS;
-		poll(fds, nfd, wait);
+		nfd = rad_client_pollfds(rr->client, fds, max);
+		t = rad_client_next_ms(rr->client, rad_now_ms());
+		if (t >= 0 && t < wait)
+			wait = t;
 	}
+	if (rr->acct) {
+		radius_acct_pump(rr->acct, rad_now_ms(), (uint32_t)time(NULL));
+		acct_log(rr);
+		nfd += radius_acct_pollfds(rr->acct, fds + nfd, max - nfd);
+		t = radius_acct_next_ms(rr->acct, rad_now_ms());
+		if (t >= 0 && t < wait)
+			wait = t;
+	}
+	poll(fds, nfd, wait);
+}
+
+#define RR_FDS (2 * RAD_CLIENT_SERVERS_MAX * RAD_CLIENT_SOCKS)
+
+static void *thread_main(void *arg)
+{
+	struct radius_run *rr = arg;
+	struct pollfd fds[RR_FDS];
+
+	while (!__atomic_load_n(&rr->stop, __ATOMIC_RELAXED))
+		pass(rr, fds, RR_FDS, RR_POLL_MS);
 	return NULL;
 }
 
 struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 {
-	struct rad_client_cfg cc = { 0 };
+	struct rad_client_cfg cc;
 	struct radius_run *rr;
 	uint64_t total;
 	unsigned k;
 
 	errno = 0;
-	if (!r || !r->access.enabled)
+	if (!r || (!r->access.enabled && !r->accounting.enabled))
 		return NULL;
 	rr = calloc(1, sizeof(*rr));
 	if (!rr)
@@ -353,19 +403,24 @@ struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 		.realm = rr->r.realm };
 	rr->nas_ip = r->nas_ip_address ? r->nas_ip_address
 		     : dp->conf && dp->conf->n_ifaces ? dp->conf->ifaces[0].addr : 0;
-	for (k = 0; k < r->access.n_servers && k < RAD_CLIENT_SERVERS_MAX; k++) {
-		const struct conf_radius_server *s = &r->access.servers[k];
+	if (r->accounting.enabled) {
+		/* consumers of every log, before the workers' first change */
+		struct radius_acct_params ap = { .logs = dp->logs, .n_logs = dp->n_workers, .r = r,
+						 .nas_ip = rr->nas_ip };
 
-		cc.servers[k] = (struct rad_server_cfg){ .v6 = s->v6, .addr4 = s->addr4,
-							 .port = s->port, .secret = s->secret,
-							 .name = s->name };
-		lease_addr6_store(s->addr6, cc.servers[k].addr6);
+		rr->acct = radius_acct_create(&ap);
+		if (rr->acct == NULL) {
+			int e = errno ? errno : ENOMEM;
+
+			LOG_E("radius accounting: queue %s: %s", r->accounting_queue, strerror(e));
+			radius_run_stop(rr);
+			errno = e;
+			return NULL;
+		}
 	}
-	cc.n_servers = k;
-	cc.timeout_ms = r->timeout_ms;
-	cc.retries = r->retries ? r->retries : 1;
-	cc.deadtime_s = r->deadtime;
-	cc.bindaddr = r->bindaddr[0] ? r->bindaddr : "*";
+	if (!r->access.enabled)
+		return rr;
+	radius_client_cfg(r, &r->access, &cc);
 	cc.require_msg_auth = r->require_message_authenticator;
 	rr->client = rad_client_create(&cc);
 	rr->ctx = calloc(RR_CTX, sizeof(*rr->ctx));
@@ -416,10 +471,37 @@ void radius_run_stop(struct radius_run *rr)
 		__atomic_store_n(&rr->stop, 1, __ATOMIC_RELAXED);
 		pthread_join(rr->thr, NULL);
 	}
+	if (rr->acct) {
+		/* the workers made their last change: a short while to send
+		 * what is queued; what is left waits on disk for the next start */
+		struct pollfd fds[RR_FDS];
+		struct radius_acct_stats st;
+		uint64_t end = rad_now_ms() + RR_FLUSH_MS;
+
+		radius_acct_stats(rr->acct, &st);
+		while (rr->started && rad_now_ms() < end) {
+			pass(rr, fds, RR_FDS, 10);
+			radius_acct_stats(rr->acct, &st);
+			if (st.backlog == 0)
+				break;
+		}
+		radius_acct_free(rr->acct);
+		LOG_I("radius accounting: %lu lease change(s) read, %lu record(s) queued, %lu answered, "
+		      "%lu dropped (queue full), %lu lapped; %lu left on disk for the next start",
+		      st.changes, st.queued, st.answered, st.dropped, st.lapped, st.backlog);
+	}
 	rad_client_destroy(rr->client);
 	free(rr->ctx);
 	free(rr->waiting);
 	free(rr);
+}
+
+int radius_run_acct_stats(const struct radius_run *rr, struct radius_acct_stats *out)
+{
+	if (rr == NULL || rr->acct == NULL)
+		return -ENOENT;
+	radius_acct_stats(rr->acct, out);
+	return 0;
 }
 
 void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out)

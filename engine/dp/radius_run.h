@@ -15,9 +15,18 @@
  *
  * Questions about a client whose request is already out (a client
  * retransmitting while RADIUS is slow) join that request: one
- * Access-Request per client at a time. */
+ * Access-Request per client at a time.
+ *
+ * Accounting (radius_acct.h), when the radius block has accounting
+ * servers: the same thread reads every worker's lease-change log (a
+ * lossy consumer) into the on-disk queue and sends it through a client
+ * of its own.  An outage and its end are logged ("radius accounting: no
+ * server answers ..." / "... answers again; N record(s) queued to send"),
+ * and the counts at stop. */
 #pragma once
 #include <stdint.h>
+
+#include "radius_acct.h"
 
 struct conf_radius;
 struct dp;
@@ -32,14 +41,18 @@ struct radius_run_stats {
 	uint64_t answers_waiting;       /* answers not yet posted (a full answer ring) */
 };
 
-/* Before dp_workers_init: turns the workers' asks on (dp_asks_enable) and
- * sets how long a worker keeps a question (the client's whole RADIUS
- * time: timeout x retries x servers, at least 1 s, at most 60 s).  NULL
- * with errno set; NULL with errno 0 when conf has no radius access. */
+/* Before dp_workers_init (and after dp_logs_init): with access servers,
+ * turns the workers' asks on (dp_asks_enable) and sets how long a worker
+ * keeps a question (the client's whole RADIUS time: timeout x retries x
+ * servers, at least 1 s, at most 60 s); with accounting servers, adds its
+ * consumer to every log and opens the queue.  NULL with errno set; NULL
+ * with errno 0 when conf has neither. */
 struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r);
 /* 0 or -errno.  After the workers run. */
 int radius_run_start(struct radius_run *rr);
-/* Stop and free (NULL: nothing). */
+/* Stop and free (NULL: nothing).  After the workers stopped: accounting
+ * reads their last changes, has up to a second to send its backlog, and
+ * keeps the rest on disk. */
 void radius_run_stop(struct radius_run *rr);
 /* A snapshot of the counters, from any thread. */
 void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out);
@@ -51,3 +64,6 @@ void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out)
  * thread's copy, at most 250 ms old. */
 struct dp_ext_stat;
 unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max);
+/* Accounting's counters (queued = backlog, sent, answered, dropped,
+ * lapped ...), from any thread: 0, or -ENOENT without accounting. */
+int radius_run_acct_stats(const struct radius_run *rr, struct radius_acct_stats *out);
