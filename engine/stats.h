@@ -87,6 +87,7 @@
 	X(ACCESS_UNKNOWN_POOL,    "v6-access-unknown-pool")            \
 	X(ACCESS_ADDR_UNUSABLE,   "v6-access-address-unusable")        \
 	X(ACCESS_PREFIX_UNUSABLE, "v6-access-prefix-unusable")         \
+	X(ACCESS_ATTR_FAILED,     "v6-access-attribute-failed")        \
 	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")
 
 /* Datapath drops and events, ours (no Kea equivalent). */

@@ -1121,3 +1121,30 @@ int rad_dict_from_bytes(const struct rad_dict_attr *a, const uint8_t *val, size_
 	}
 	return len == want ? put(out, cap, val, len) : -1;
 }
+
+int rad_dict_append_bytes(const struct rad_dict_attr *a, const uint8_t *val, size_t len,
+			  uint8_t *buf, uint16_t *used, size_t cap)
+{
+	uint8_t v[253];
+	size_t hdr = a->vendor ? 8 : 2;  /* type, length (+ vendor id, its type, length) */
+	int n = rad_dict_from_bytes(a, val, len, v, sizeof(v) - (a->vendor ? 6 : 0));
+
+	if (n <= 0 || *used + hdr + (size_t)n > cap)
+		return -1;
+	if (a->vendor) {
+		buf[*used] = 26;
+		buf[*used + 1] = (uint8_t)(n + 8);
+		buf[*used + 2] = (uint8_t)(a->vendor >> 24);
+		buf[*used + 3] = (uint8_t)(a->vendor >> 16);
+		buf[*used + 4] = (uint8_t)(a->vendor >> 8);
+		buf[*used + 5] = (uint8_t)a->vendor;
+		buf[*used + 6] = a->type;
+		buf[*used + 7] = (uint8_t)(n + 2);
+	} else {
+		buf[*used] = a->type;
+		buf[*used + 1] = (uint8_t)(n + 2);
+	}
+	memcpy(buf + *used + hdr, v, (size_t)n);
+	*used = (uint16_t)(*used + hdr + (size_t)n);
+	return 0;
+}

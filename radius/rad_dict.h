@@ -90,3 +90,8 @@ int rad_dict_encode(const struct rad_dict *d, const struct rad_dict_attr *a, con
  * octets (already RFC 3162 form).  The length, or -1. */
 int rad_dict_from_bytes(const struct rad_dict_attr *a, const uint8_t *val, size_t len,
 			uint8_t *out, size_t cap);
+/* The same value appended to encoded attributes buf (*used of cap): as
+ * attribute a->type, or a vendor's inside Vendor-Specific (RFC 2865
+ * 5.26) when a->vendor.  0, or -1 (not a value of the type, no room). */
+int rad_dict_append_bytes(const struct rad_dict_attr *a, const uint8_t *val, size_t len,
+			  uint8_t *buf, uint16_t *used, size_t cap);

@@ -379,6 +379,35 @@ static void enc_bad(const struct rad_dict *d, const char *name, const char *text
 
 #define B(...) (const uint8_t[]){ __VA_ARGS__ }, (int)sizeof((const uint8_t[]){ __VA_ARGS__ })
 
+/* An expression's bytes appended as an attribute: standard, a vendor's
+ * inside Vendor-Specific, refused when not of the type or out of room. */
+static void test_append_bytes(void)
+{
+	const struct rad_dict_attr csi = { .name = "Called-Station-Id", .type = 30,
+					   .dtype = RAD_DT_STRING },
+				   ip = { .name = "Framed-IP-Address", .type = 8,
+					  .dtype = RAD_DT_IPADDR },
+				   vsa = { .name = "X-Thing", .vendor = 9, .type = 1,
+					   .dtype = RAD_DT_STRING };
+	const uint8_t four[4] = { 198, 18, 0, 5 };
+	uint8_t buf[32];
+	uint16_t used = 0;
+
+	CU_ASSERT_EQUAL(rad_dict_append_bytes(&csi, (const uint8_t *)"eth0", 4, buf, &used,
+					      sizeof(buf)), 0);
+	CU_ASSERT(used == 6 && buf[0] == 30 && buf[1] == 6 && memcmp(buf + 2, "eth0", 4) == 0);
+	CU_ASSERT_EQUAL(rad_dict_append_bytes(&ip, four, 3, buf, &used, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(rad_dict_append_bytes(&ip, four, 4, buf, &used, sizeof(buf)), 0);
+	CU_ASSERT(used == 12 && buf[6] == 8 && buf[7] == 6 && buf[11] == 5);
+	CU_ASSERT_EQUAL(rad_dict_append_bytes(&vsa, (const uint8_t *)"ab", 2, buf, &used,
+					      sizeof(buf)), 0);
+	CU_ASSERT(used == 22 && buf[12] == 26 && buf[13] == 10 && buf[17] == 9 &&
+		  buf[18] == 1 && buf[19] == 4 && memcmp(buf + 20, "ab", 2) == 0);
+	CU_ASSERT_EQUAL(rad_dict_append_bytes(&csi, (const uint8_t *)"0123456789", 10, buf,
+					      &used, sizeof(buf)), -1);   /* no room */
+	CU_ASSERT_EQUAL(used, 22);
+}
+
 static void test_encode(void)
 {
 	struct rad_dict *d = rad_dict_create();
@@ -609,6 +638,7 @@ int main(void)
 		{ "broken files refused at file:line", test_refusals },
 		{ "config text encoded per type", test_encode },
 		{ "expression bytes as values", test_from_bytes },
+		{ "expression bytes appended as attributes", test_append_bytes },
 		{ "identifier text", test_ident },
 	};
 	unsigned failures;

@@ -4,6 +4,7 @@
  * back to dhcp4_resume (dhcp4_process.c). */
 #include <string.h>
 
+#include "access_attrs.h"
 #include "dhcp4_priv.h"
 #include "rad_dict.h"
 
@@ -146,38 +147,6 @@ void dhcp4_access_store(struct txn *t, const struct access_answer *a)
 	access_cache_put(w->acache, w->aq.type, w->aq.id, w->aq.len, a, w->now, w->now + ttl);
 }
 
-/* RADIUS attribute numbers written here (radius/rad_pkt.h's) */
-#define RAD_A_VENDOR_SPECIFIC 26
-#define RAD_A_NAS_PORT_ID 87
-
-static void attr_add(struct dhcp4_worker *w, uint8_t type, const uint8_t *v, size_t len)
-{
-	if (len == 0 || len > 253 || w->aq.attrs_len + 2 + len > sizeof(w->aq.attrs))
-		return;
-	w->aq.attrs[w->aq.attrs_len] = type;
-	w->aq.attrs[w->aq.attrs_len + 1] = (uint8_t)(len + 2);
-	memcpy(w->aq.attrs + w->aq.attrs_len + 2, v, len);
-	w->aq.attrs_len = (uint16_t)(w->aq.attrs_len + 2 + len);
-}
-
-/* A vendor's attribute inside a Vendor-Specific one (RFC 2865 5.26). */
-static void vsa_add(struct dhcp4_worker *w, uint32_t vendor, uint8_t type, const uint8_t *v,
-		    size_t len)
-{
-	uint8_t b[253];
-
-	if (len == 0 || len > sizeof(b) - 6)
-		return;
-	b[0] = (uint8_t)(vendor >> 24);
-	b[1] = (uint8_t)(vendor >> 16);
-	b[2] = (uint8_t)(vendor >> 8);
-	b[3] = (uint8_t)vendor;
-	b[4] = type;
-	b[5] = (uint8_t)(len + 2);
-	memcpy(b + 6, v, len);
-	attr_add(w, RAD_A_VENDOR_SPECIFIC, b, len + 6);
-}
-
 /* The attributes of the question being asked: the relay's circuit-id
  * (option 82 sub-option 1) as NAS-Port-Id, and the access block's `expr`
  * attributes evaluated on the packet (one that fails, or gives bytes
@@ -193,7 +162,8 @@ void dhcp4_access_build(struct txn *t)
 	rai = dhcp4_opt(t->req, DHCP4_OPT_RAI, &len);
 	for (i = 0; rai && i + 2 <= len && i + 2 + rai[i + 1] <= len; i += 2 + rai[i + 1])
 		if (rai[i] == 1) {
-			attr_add(w, RAD_A_NAS_PORT_ID, rai + i + 2, rai[i + 1]);
+			access_attr_add(w->aq.attrs, &w->aq.attrs_len, sizeof(w->aq.attrs),
+					ACCESS_A_NAS_PORT_ID, rai + i + 2, rai[i + 1]);
 			break;
 		}
 	for (i = 0; r && i < r->access.n_attrs; i++) {
@@ -204,22 +174,15 @@ void dhcp4_access_build(struct txn *t)
 				       .iface = t->c->ifaces[t->rx->iface].name };
 		struct cls_scratch s;
 		const uint8_t *v;
-		uint8_t val[253];
 		size_t n;
-		int vl;
 
 		if (!at->expr4)
 			continue;
 		s.used = 0;
 		if (cls_eval_str(at->expr4, &env, &s, &v, &n) != 0 ||
-		    (vl = rad_dict_from_bytes(&da, v, n, val, sizeof(val))) <= 0) {
+		    rad_dict_append_bytes(&da, v, n, w->aq.attrs, &w->aq.attrs_len,
+					  sizeof(w->aq.attrs)) < 0)
 			w->st.c[STAT4_ACCESS_ATTR_FAILED]++;
-			continue;
-		}
-		if (at->vendor)
-			vsa_add(w, at->vendor, at->type, val, (size_t)vl);
-		else
-			attr_add(w, at->type, val, (size_t)vl);
 	}
 }
 

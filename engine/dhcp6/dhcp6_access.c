@@ -5,14 +5,14 @@
  * addresses and prefixes it names are given in dhcp6_ia.c. */
 #include <string.h>
 
+#include "access_attrs.h"
 #include "dhcp6_priv.h"
+#include "rad_dict.h"
 
 /* conf radius identifier-type6 values: radius/rad_ident.h's enum
  * rad_ident_type (hw-address, client-id, duid, flex-id). */
 enum { ID_HW_ADDRESS = 0, ID_CLIENT_ID = 1, ID_DUID = 2, ID_FLEX_ID = 3 };
 
-/* RADIUS attribute numbers written here (radius/rad_pkt.h's) */
-#define RAD_A_NAS_PORT_ID 87
 
 static void id_set(struct dhcp6_worker *w, uint8_t type, const uint8_t *p, size_t len)
 {
@@ -56,23 +56,44 @@ static void ident(struct txn6 *t, const struct cls_rx6 *crx)
 }
 
 /* The question's attributes: the interface-id of the relay closest to
- * the client (its access port) as NAS-Port-Id. */
-static void build(struct txn6 *t)
+ * the client (its access port) as NAS-Port-Id, and the access block's
+ * `expr` attributes evaluated on the packet (one that fails, or gives
+ * bytes that are no value of its type, is left out and counted). */
+static void build(struct txn6 *t, const struct cls_rx6 *crx)
 {
+	const struct conf_radius *r = t->w->conf->radius;
 	struct dhcp6_worker *w = t->w;
 	const struct dhcp6_pkt *p = t->req;
-	const struct dhcp6_opt_ref *iid;
+	unsigned i;
 
 	w->aq.attrs_len = 0;
-	if (!p->n_relays)
-		return;
-	iid = &p->relays[p->n_relays - 1].interface_id;
-	if (!iid->data || !iid->len || iid->len > 253)
-		return;
-	w->aq.attrs[0] = RAD_A_NAS_PORT_ID;
-	w->aq.attrs[1] = (uint8_t)(iid->len + 2);
-	memcpy(w->aq.attrs + 2, iid->data, iid->len);
-	w->aq.attrs_len = (uint16_t)(iid->len + 2);
+	if (p->n_relays) {
+		const struct dhcp6_opt_ref *iid = &p->relays[p->n_relays - 1].interface_id;
+
+		if (iid->data)
+			access_attr_add(w->aq.attrs, &w->aq.attrs_len, sizeof(w->aq.attrs),
+					ACCESS_A_NAS_PORT_ID, iid->data, iid->len);
+	}
+	for (i = 0; r && i < r->access.n_attrs; i++) {
+		const struct conf_radius_attr *at = &r->access.attrs[i];
+		struct rad_dict_attr da = { .vendor = at->vendor, .type = at->type,
+					    .dtype = at->dtype };
+		struct cls_env6 env = { .pkt = t->req, .src = crx->src, .dst = crx->dst,
+					.set = &t->classes,
+					.iface = crx->iface < w->conf->n_ifaces ?
+						 w->conf->ifaces[crx->iface].name : NULL };
+		struct cls_scratch sc;
+		const uint8_t *v;
+		size_t n;
+
+		if (!at->expr6)
+			continue;
+		sc.used = 0;
+		if (cls_eval6_str(at->expr6, &env, &sc, &v, &n) != 0 ||
+		    rad_dict_append_bytes(&da, v, n, w->aq.attrs, &w->aq.attrs_len,
+					  sizeof(w->aq.attrs)) < 0)
+			w->st.c[STAT6_ACCESS_ATTR_FAILED]++;
+	}
 }
 
 /* Cache a fresh answer under the identifier of the transaction being
@@ -148,7 +169,7 @@ int dhcp6_access(struct txn6 *t, const struct cls_rx6 *crx)
 		a = w->acache ? access_cache_get(w->acache, w->aq.type, w->aq.id, w->aq.len, w->now)
 			      : NULL;
 		if (!a) {
-			build(t);
+			build(t, crx);
 			w->st.c[STAT6_ACCESS_ASKED]++;
 			return DHCP6_SUSPEND;
 		}

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util_fs.h"
 #include "conf.h"
 #include "lease_log.h"
 #include "lease_rec.h"
@@ -542,6 +543,15 @@ struct radius_acct *radius_acct_create(const struct radius_acct_params *p)
 	snprintf(a->sess_path, sizeof(a->sess_path), "%s.sessions", r->accounting_queue);
 	if (sess_grow(a) != 0)
 		goto fail;
+	/* the queue's directory: made if missing (a fresh machine has none) */
+	{
+		int e = util_mkdir_parent(r->accounting_queue, 0755);
+
+		if (e) {
+			errno = -e;
+			goto fail;
+		}
+	}
 	sess_load(a);
 
 	radius_client_cfg(r, &a->svc, &cc);

@@ -395,6 +395,7 @@ struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 	if (!rr)
 		return NULL;
 	rr->dp = dp;
+	pthread_mutex_init(&rr->snap_lock, NULL);
 	rr->r = *r;
 	rr->r.dict = NULL;               /* the conf's; not used here */
 	rr->io = (struct rad_ident_opts){
@@ -438,7 +439,6 @@ struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 	}
 	for (k = 0; k < RR_BUCKETS; k++)
 		rr->bucket[k] = NIL;
-	pthread_mutex_init(&rr->snap_lock, NULL);
 	for (k = 0; k < cc.n_servers; k++)
 		snprintf(rr->snap_name[k], sizeof(rr->snap_name[k]), "%s:%u",
 			 r->access.servers[k].name, r->access.servers[k].port);
@@ -558,6 +558,21 @@ unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max)
 		PUT(access, l, "dead", v->dead, true);
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)&rr->snap_lock);
+	{
+		struct radius_acct_stats a;
+
+		if (radius_run_acct_stats(rr, &a) == 0) {
+			PUT(NULL, "", "radius-accounting-changes", a.changes, false);
+			PUT(NULL, "", "radius-accounting-queued", a.queued, false);
+			PUT(NULL, "", "radius-accounting-backlog", a.backlog, true);
+			PUT(NULL, "", "radius-accounting-sent", a.sent, false);
+			PUT(NULL, "", "radius-accounting-answered", a.answered, false);
+			PUT(NULL, "", "radius-accounting-failed", a.failed, false);
+			PUT(NULL, "", "radius-accounting-dropped", a.dropped, false);
+			PUT(NULL, "", "radius-accounting-lapped", a.lapped, false);
+			PUT(NULL, "", "radius-accounting-skipped", a.skipped, false);
+		}
+	}
 #undef PUT
 	return n;
 }

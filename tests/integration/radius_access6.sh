@@ -26,6 +26,7 @@ MAC_PFX=02:00:00:00:61:02
 MAC_GOLD=02:00:00:00:61:03
 MAC_ANY=02:00:00:00:61:04
 MAC_REJ=02:00:00:00:61:05
+MAC_EXPR=02:00:00:00:61:06
 FIXED=2001:db8:1::1ab
 PREFIX=2001:db8:8:4200::/56
 # User-Name: the DUID-LL in Kea's text form
@@ -38,6 +39,14 @@ RAD_NETNS=$NT_SRV
 rad_prepare main
 rad_user "$(duid_of "$MAC_ADDR")" accept "Framed-IPv6-Address = $FIXED"
 rad_user "$(duid_of "$MAC_PFX")" accept "Delegated-IPv6-Prefix = $PREFIX"
+# an address only with the Called-Station-Id the config's expr sends
+cat >>"$RAD_USERS" <<EOF
+"$(duid_of "$MAC_EXPR")"	Called-Station-Id == "eth0", Auth-Type := Accept
+	Framed-IPv6-Address = 2001:db8:1::1ac
+
+"$(duid_of "$MAC_EXPR")"	Auth-Type := Reject
+
+EOF
 rad_user "$(duid_of "$MAC_GOLD")" accept 'Framed-IPv6-Pool = "gold"'
 rad_user "$(duid_of "$MAC_REJ")" reject
 rad_start main
@@ -47,7 +56,8 @@ SOCK=$NT_TMP/ctl.sock
 NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };
 radius = {
 	timeout = 0.5; retries = 1; deadtime = 0;
-	access = { servers = ( { name = \"127.0.0.1\"; port = $RAD_MAIN_AUTH_PORT; secret = \"$RAD_MAIN_SECRET\"; } ); };
+	access = { servers = ( { name = \"127.0.0.1\"; port = $RAD_MAIN_AUTH_PORT; secret = \"$RAD_MAIN_SECRET\"; } );
+		   attributes = ( { name = \"Called-Station-Id\"; expr = \"pkt.iface\"; } ); };
 };"
 nt6_conf '{ id = 1; subnet = "2001:db8:1::/64"; interface = "eth0";
 		pools = ( { pool = "2001:db8:1::100 - 2001:db8:1::1ff"; client-class = "gold"; },
@@ -85,13 +95,15 @@ a=$(sarr6 "$MAC_GOLD"); nt_log "Framed-IPv6-Pool client: $a"
 in_range "$a" 2001:db8:1::100 2001:db8:1::1ff || nt_fail "Framed-IPv6-Pool client got '$a', want the gold pool"
 a=$(sarr6 "$MAC_ANY"); nt_log "plain client: $a"
 in_range "$a" 2001:db8:1::1000 2001:db8:1::1fff || nt_fail "plain client got '$a', want the open pool"
+a=$(sarr6 "$MAC_EXPR"); nt_log "Called-Station-Id (expr) client: $a"
+[ "$a" = 2001:db8:1::1ac ] || nt_fail "the expr attribute did not reach the server: got '$a'"
 asked=$(stat v6-access-asked)
-[ "$asked" = 4 ] || nt_fail "v6-access-asked $asked after 4 clients, want 4 (one question each)"
+[ "$asked" = 5 ] || nt_fail "v6-access-asked $asked after 5 clients, want 5 (one question each)"
 [ "$(nt_stat v6-access-cache-hits)" -ge 4 ] || nt_fail "the REQUESTs were not answered from the cache"
 # returning: cached, nothing asked
 a=$(sarr6 "$MAC_GOLD")
 in_range "$a" 2001:db8:1::100 2001:db8:1::1ff || nt_fail "returning Framed-IPv6-Pool client got '$a'"
-[ "$(stat v6-access-asked)" = 4 ] || nt_fail "a returning client was asked again"
+[ "$(stat v6-access-asked)" = 5 ] || nt_fail "a returning client was asked again"
 # rejected, twice: no address, one question
 a=$(sarr6 "$MAC_REJ" 1); b=$(sarr6 "$MAC_REJ" 1)
 [ "$a$b" = "--" ] || nt_fail "rejected client got '$a' '$b'"
@@ -99,13 +111,13 @@ rej=$(stat v6-drop-access-rejected)
 asked=$(nt_stat v6-access-asked)
 nt_log "rejected: v6-drop-access-rejected $rej, v6-access-asked $asked"
 [ "$rej" -ge 2 ] || nt_fail "v6-drop-access-rejected $rej, want >= 2"
-[ "$asked" = 5 ] || nt_fail "v6-access-asked $asked: the rejected client was asked more than once"
+[ "$asked" = 6 ] || nt_fail "v6-access-asked $asked: the rejected client was asked more than once"
 [ "$(nt_stat v6-access-address-unusable)$(nt_stat v6-access-prefix-unusable)" = 00 ] ||
 	nt_fail "an address or prefix RADIUS named was counted unusable"
 # the host-cache commands with "service": ["dhcp6"] are the DHCPv6
-# workers' caches (five clients); without it the DHCPv4 ones' (none)
+# workers' caches (six clients); without it the DHCPv4 ones' (none)
 A=$(nt_ctl_raw "$SOCK" '{"command": "cache-size", "service": ["dhcp6"]}'); nt_log "cache-size dhcp6: $A"
-jq -e '(if type == "array" then .[0] else . end).arguments.size == 5' <<<"$A" >/dev/null || nt_fail "cache-size for dhcp6: $A"
+jq -e '(if type == "array" then .[0] else . end).arguments.size == 6' <<<"$A" >/dev/null || nt_fail "cache-size for dhcp6: $A"
 A=$(nt_ctl_raw "$SOCK" '{"command": "cache-size"}')
 jq -e '.arguments.size == 0' <<<"$A" >/dev/null || nt_fail "cache-size for dhcp4: $A"
 nt_server_stop

@@ -138,6 +138,10 @@ release "$MAC2" "$A2"
 nt_wait_for 10 "the outage in the server's log" grep -q 'radius accounting: no server answers' "$LOG"
 sleep 0.5
 [ "$(records | wc -l)" = 4 ] || nt_fail "records while FreeRADIUS was down?"
+nt_server_stats
+bl=$(nt_stat radius-accounting-backlog)
+nt_log "radius-accounting-backlog during the outage: $bl"
+[ "$bl" -ge 2 ] || nt_fail "radius-accounting-backlog $bl during the outage, want >= 2"
 rad_start main
 wait_records 6
 read -r st sid ip _ <<<"$(rec 5)"
