@@ -606,3 +606,8 @@ void radius_acct_free(struct radius_acct *a)
 	free(a->sess);
 	free(a);
 }
+
+const struct rad_client *radius_acct_client(const struct radius_acct *a)
+{
+	return a->client;
+}

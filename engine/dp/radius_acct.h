@@ -96,6 +96,9 @@ unsigned radius_acct_pump(struct radius_acct *a, uint64_t now_ms, uint32_t now_s
 unsigned radius_acct_pollfds(const struct radius_acct *a, struct pollfd *fds, unsigned max);
 int radius_acct_next_ms(const struct radius_acct *a, uint64_t now_ms);
 void radius_acct_stats(const struct radius_acct *a, struct radius_acct_stats *out);
+/* The accounting servers' client (its per-server counters), for the
+ * RADIUS thread only. */
+const struct rad_client *radius_acct_client(const struct radius_acct *a);
 /* The last changes read into the queue, the queue closed (synced), the
  * sessions saved; after the workers stopped.  NULL: nothing. */
 void radius_acct_free(struct radius_acct *a);

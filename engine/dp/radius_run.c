@@ -63,20 +63,30 @@ struct radius_run {
 	struct rad_server_stats snap[RAD_CLIENT_SERVERS_MAX];
 	char snap_name[RAD_CLIENT_SERVERS_MAX][64];
 	unsigned n_snap;
+	struct rad_server_stats asnap[RAD_CLIENT_SERVERS_MAX];   /* accounting's servers */
+	char asnap_name[RAD_CLIENT_SERVERS_MAX][64];
+	unsigned n_asnap;
 	uint64_t snap_at;
 };
 
+/* Copy a client's per-server counters (c may be NULL: none). */
+static unsigned snap_copy(const struct rad_client *c, struct rad_server_stats *out)
+{
+	unsigned i, n = c ? rad_client_n_servers(c) : 0;
+
+	for (i = 0; i < n && i < RAD_CLIENT_SERVERS_MAX; i++)
+		rad_client_stats(c, i, &out[i]);
+	return i;
+}
+
 static void snap_publish(struct radius_run *rr, uint64_t now)
 {
-	unsigned i, n = rad_client_n_servers(rr->client);
-
 	if (now - rr->snap_at < RR_SNAP_MS)
 		return;
 	rr->snap_at = now;
 	pthread_mutex_lock(&rr->snap_lock);
-	for (i = 0; i < n && i < RAD_CLIENT_SERVERS_MAX; i++)
-		rad_client_stats(rr->client, i, &rr->snap[i]);
-	rr->n_snap = i;
+	rr->n_snap = snap_copy(rr->client, rr->snap);
+	rr->n_asnap = snap_copy(rr->acct ? radius_acct_client(rr->acct) : NULL, rr->asnap);
 	pthread_mutex_unlock(&rr->snap_lock);
 }
 
@@ -352,12 +362,12 @@ static void pass(struct radius_run *rr, struct pollfd *fds, unsigned max, int wa
 		rad_client_run(rr->client, rad_now_ms());
 		if (rr->n_waiting)
 			post_waiting(rr);
-		snap_publish(rr, rad_now_ms());
 		nfd = rad_client_pollfds(rr->client, fds, max);
 		t = rad_client_next_ms(rr->client, rad_now_ms());
 		if (t >= 0 && t < wait)
 			wait = t;
 	}
+	snap_publish(rr, rad_now_ms());
 	if (rr->acct) {
 		radius_acct_pump(rr->acct, rad_now_ms(), (uint32_t)time(NULL));
 		acct_log(rr);
@@ -404,6 +414,9 @@ struct radius_run *radius_run_create(struct dp *dp, const struct conf_radius *r)
 		.realm = rr->r.realm };
 	rr->nas_ip = r->nas_ip_address ? r->nas_ip_address
 		     : dp->conf && dp->conf->n_ifaces ? dp->conf->ifaces[0].addr : 0;
+	for (k = 0; k < r->accounting.n_servers && k < RAD_CLIENT_SERVERS_MAX; k++)
+		snprintf(rr->asnap_name[k], sizeof(rr->asnap_name[k]), "%s:%u",
+			 r->accounting.servers[k].name, r->accounting.servers[k].port);
 	if (r->accounting.enabled) {
 		/* consumers of every log, before the workers' first change */
 		struct radius_acct_params ap = { .logs = dp->logs, .n_logs = dp->n_workers, .r = r,
@@ -517,7 +530,7 @@ void radius_run_stats(const struct radius_run *rr, struct radius_run_stats *out)
 
 unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max)
 {
-	static const char *const access = "radius-access";
+	static const char *const access = "radius-access", *const accounting = "radius-accounting";
 	const struct radius_run *rr = ctx;
 	struct radius_run_stats st;
 	unsigned n = 0, i;
@@ -542,20 +555,26 @@ unsigned radius_run_ext_stats(void *ctx, struct dp_ext_stat *out, unsigned max)
 	PUT(NULL, "", "radius-access-unreachable", st.unreachable, false);
 	PUT(NULL, "", "radius-access-busy", st.busy, false);
 	pthread_mutex_lock((pthread_mutex_t *)&rr->snap_lock);
-	for (i = 0; i < rr->n_snap; i++) {
-		const struct rad_server_stats *v = &rr->snap[i];
+	for (i = 0; i < rr->n_snap + rr->n_asnap; i++) {
+		bool acc = i < rr->n_snap;
+		const struct rad_server_stats *v = acc ? &rr->snap[i] : &rr->asnap[i - rr->n_snap];
 		uint64_t answered = v->accepts + v->rejects + v->challenges + v->acct_responses;
-		const char *l = rr->snap_name[i];
+		const char *l = acc ? rr->snap_name[i] : rr->asnap_name[i - rr->n_snap];
+		const char *g = acc ? access : accounting;
 
-		PUT(access, l, "requests", v->requests, false);
-		PUT(access, l, "retransmissions", v->retransmissions, false);
-		PUT(access, l, "accepts", v->accepts, false);
-		PUT(access, l, "rejects", v->rejects + v->challenges, false);
-		PUT(access, l, "timeouts", v->timeouts, false);
-		PUT(access, l, "bad-answers", v->bad_answers, false);
-		PUT(access, l, "latency-avg-us", answered ? v->latency_us_sum / answered : 0, true);
-		PUT(access, l, "latency-max-us", v->latency_us_max, true);
-		PUT(access, l, "dead", v->dead, true);
+		PUT(g, l, "requests", v->requests, false);
+		PUT(g, l, "retransmissions", v->retransmissions, false);
+		if (acc) {
+			PUT(g, l, "accepts", v->accepts, false);
+			PUT(g, l, "rejects", v->rejects + v->challenges, false);
+		} else {
+			PUT(g, l, "responses", v->acct_responses, false);
+		}
+		PUT(g, l, "timeouts", v->timeouts, false);
+		PUT(g, l, "bad-answers", v->bad_answers, false);
+		PUT(g, l, "latency-avg-us", answered ? v->latency_us_sum / answered : 0, true);
+		PUT(g, l, "latency-max-us", v->latency_us_max, true);
+		PUT(g, l, "dead", v->dead, true);
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)&rr->snap_lock);
 	{

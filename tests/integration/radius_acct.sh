@@ -130,6 +130,11 @@ nt_log "SARR: $A6 -> $st $sid $ip"
 [ "$st" = Start ] && [ "$ip" = "$A6" ] || nt_fail "record 4 is '$st $ip', want 'Start $A6'"
 [ "$sid" != "$SID1" ] || nt_fail "the v6 lease has the v4 session's id"
 
+# the accounting server's own counters (the thread's copy, <= 250 ms old)
+acct_srv="radius-accounting[127.0.0.1:$RAD_MAIN_ACCT_PORT]"
+acct_answered() { nt_server_stats; [ "$(nt_stat "$acct_srv.responses")" -ge 4 ]; }
+nt_wait_for 3 "$acct_srv.responses >= 4" acct_answered
+
 # ---- 5: an outage ------------------------------------------------------------
 rad_down main
 A2=$(dora "$MAC2")
