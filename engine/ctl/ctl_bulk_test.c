@@ -412,6 +412,36 @@ static void test_origin_apply(void)
 	CU_ASSERT_EQUAL(ctrl, 1);
 }
 
+/* The partner's changes are acknowledged once applied, a control
+ * command's once durable: with a consumer the replies wait for that never
+ * confirms (a store that stalls), lease4-bulk-apply from the peer
+ * listener and a sync page's apply succeed at once; lease4-add fails with
+ * the durability timeout (2 s). */
+static void test_ha_no_durable_wait(void)
+{
+	struct lease_rec r = { .addr = IP4(24), .hwaddr_len = 6, .htype = 1,
+			       .hwaddr = { 2, 0, 0, 0, 0, 10 }, .subnet_id = 1, .valid_lft = 4000,
+			       .expire = now + 4000 };
+	char req[1024], a[300];
+	unsigned w, mac;
+
+	wipe();
+	for (w = 0; w < NW; w++)
+		dp.workers[w]->need = 1u << cons[w];     /* nobody publishes its watermark */
+	CU_ASSERT_EQUAL(dp_srv_lease4_apply(&srv, &r), 0);
+	CU_ASSERT(lease_at(24, &mac) && mac == 10);
+	lease4_args(a, sizeof(a), 25, 11, now);
+	snprintf(req, sizeof(req), "{\"command\": \"lease4-bulk-apply\", \"arguments\":"
+		 " {\"leases\": [%s]}}", a);
+	CU_ASSERT_EQUAL(request(true, req, NULL), CTL_SUCCESS);
+	CU_ASSERT(lease_at(25, &mac) && mac == 11);
+	lease4_args(a, sizeof(a), 26, 12, now);
+	snprintf(req, sizeof(req), "{\"command\": \"lease4-add\", \"arguments\": %s}", a);
+	CU_ASSERT_NOT_EQUAL(request(false, req, NULL), CTL_SUCCESS);
+	for (w = 0; w < NW; w++)
+		dp.workers[w]->need = 0;
+}
+
 /* ---- lease4-bulk-apply ----------------------------------------------------- */
 
 static const json_t *failed(const json_t *args, const char *list, size_t i)
@@ -644,6 +674,7 @@ int main(void)
 		    test_origin_update);
 	CU_add_test(s, "a move to another worker keeps origin HA", test_origin_move);
 	CU_add_test(s, "dp_srv_lease4_apply: origin HA", test_origin_apply);
+	CU_add_test(s, "the partner's changes: no durability wait", test_ha_no_durable_wait);
 	CU_add_test(s, "lease4-bulk-apply", test_bulk4);
 	CU_add_test(s, "lease4-bulk-apply of 256 leases", test_bulk4_many);
 	CU_add_test(s, "lease6-bulk-apply", test_bulk6);

@@ -340,14 +340,21 @@ int del6_all(struct dp_srv *s, const struct dhcp6_lease_filter *f, unsigned w0, 
 /* A change is acknowledged once it is as safe as a DHCPACK would be: the
  * log consumers a worker's replies wait for (the store in commit mode)
  * have it.  -ETIME when they do not within DURABLE_WAIT_MS: the change is
- * in memory and in the log, not yet in the store. */
+ * in memory and in the log, not yet in the store.
+ *
+ * The HA partner's changes (its lease updates and sync pages) are
+ * acknowledged once applied, without that wait, as Kea's standby does:
+ * the partner made each one durable before it asked (its client's reply
+ * waits for this answer), the change reaches this store with the next
+ * group commit, and a Kea partner sends its updates one at a time, so a
+ * wait per update would cap the pair at one disk sync per lease. */
 static int wait_durable(struct dp_srv *s, unsigned w, uint64_t seq)
 {
 	const struct dp_worker *dw = s->dp->workers[w];
 	struct timespec nap = { 0, 200000 };
 	unsigned i;
 
-	if (!dw->need || !seq)
+	if (!dw->need || !seq || msg_origin(s) == LEASE_ORIGIN_HA)
 		return 0;
 	for (i = 0; i < DURABLE_WAIT_MS * 5; i++) {
 		if (lease_log_safe(dw->log, dw->need) >= seq)
