@@ -990,7 +990,8 @@ void conf_free(struct conf *c)
 	conf_policy_free(c->policy);
 	conf6_free(c->v6);
 	free(c->ha);
-	conf_radius_free(c->radius);
+	if (!c->radius_borrowed)
+		conf_radius_free(c->radius);
 	free(c);
 }
 

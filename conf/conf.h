@@ -421,6 +421,14 @@ struct conf_radius {
  * text), so a dictionary file edited under the same name counts only
  * through what it changed in them.  NULL equals NULL only. */
 bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b);
+/* A live reload keeps the running radius block (it cannot change): n
+ * gives up its own equal copy and takes o's, which o then only borrows;
+ * the block thus lives at one address for the life of the process, and a
+ * worker still on o (the DHCPv6 workers switch last) never reads a freed
+ * one.  Call it once n is published; o keeps pointing at the same block.
+ * (Its expressions stay compiled against the first snapshot's classes.) */
+struct conf;
+void conf_radius_hand_over(struct conf *n, struct conf *o);
 
 struct conf {
 	char file[PATH_MAX];
@@ -459,6 +467,9 @@ struct conf {
 	struct conf_ha *ha;
 	/* radius; NULL when the file has none. */
 	struct conf_radius *radius;
+	/* radius is another snapshot's (conf_radius_hand_over): not freed
+	 * with this one. */
+	bool radius_borrowed;
 };
 
 /* Load and validate.  NULL on error with err = "file:line: reason" and

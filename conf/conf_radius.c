@@ -655,3 +655,13 @@ bool conf_radius_equal(const struct conf_radius *a, const struct conf_radius *b)
 	       a->accounting_queue_max == b->accounting_queue_max &&
 	       a->peer_updates == b->peer_updates;
 }
+
+void conf_radius_hand_over(struct conf *n, struct conf *o)
+{
+	if (!n->radius || !o->radius || n->radius == o->radius)
+		return;
+	conf_radius_free(n->radius);
+	n->radius = o->radius;
+	n->radius_borrowed = false;
+	o->radius_borrowed = true;
+}

@@ -300,8 +300,16 @@ static int reload(struct dp_srv *s, const char *path, bool from_text, char *err,
 		old6 = oc->v6;
 		oc->v6 = NULL;
 	}
+	/* the running radius block stays (it cannot change): nc takes it
+	 * before any worker sees nc, and gives it back if nothing is
+	 * published */
+	conf_radius_hand_over(nc, oc);
 	ret = publish(s, nc, rt, info, err, errlen, &kept);
 	if (ret) {
+		if (nc && nc->radius && nc->radius == oc->radius) {
+			nc->radius_borrowed = true;
+			oc->radius_borrowed = false;
+		}
 		if (rt6) {
 			oc->v6 = old6;
 			dp_reload6_abort(s->dp, RC6_WAIT_MS, &ri6);

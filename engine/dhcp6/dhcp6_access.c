@@ -32,7 +32,7 @@ static void id_set(struct dhcp6_worker *w, uint8_t type, const uint8_t *p, size_
 static void ident(struct txn6 *t, const struct cls_rx6 *crx)
 {
 	struct dhcp6_worker *w = t->w;
-	const struct conf_radius *r = w->conf->radius;
+	const struct conf_radius *r = w->radius;
 	uint8_t want = r ? r->identifier_type6 : ID_DUID;
 
 	w->aq.hw_len = w->hw_len > sizeof(w->aq.hw) ? sizeof(w->aq.hw) : w->hw_len;
@@ -61,7 +61,7 @@ static void ident(struct txn6 *t, const struct cls_rx6 *crx)
  * bytes that are no value of its type, is left out and counted). */
 static void build(struct txn6 *t, const struct cls_rx6 *crx)
 {
-	const struct conf_radius *r = t->w->conf->radius;
+	const struct conf_radius *r = t->w->radius;
 	struct dhcp6_worker *w = t->w;
 	const struct dhcp6_pkt *p = t->req;
 	unsigned i;
@@ -79,9 +79,7 @@ static void build(struct txn6 *t, const struct cls_rx6 *crx)
 		struct rad_dict_attr da = { .vendor = at->vendor, .type = at->type,
 					    .dtype = at->dtype };
 		struct cls_env6 env = { .pkt = t->req, .src = crx->src, .dst = crx->dst,
-					.set = &t->classes,
-					.iface = crx->iface < w->conf->n_ifaces ?
-						 w->conf->ifaces[crx->iface].name : NULL };
+					.set = &t->classes };
 		struct cls_scratch sc;
 		const uint8_t *v;
 		size_t n;
@@ -100,7 +98,7 @@ static void build(struct txn6 *t, const struct cls_rx6 *crx)
  * resumed (computed again from the same packet: the same one). */
 static void store(struct dhcp6_worker *w, const struct access_answer *a)
 {
-	const struct conf_radius *r = w->conf->radius;
+	const struct conf_radius *r = w->radius;
 	uint32_t ttl;
 
 	if (!w->acache || (a->flags & ACCESS_F_NOCACHE))

@@ -174,6 +174,10 @@ struct dhcp6_worker {
 	struct stats6 st;               /* first: cache aligned, written only here */
 	unsigned id, n_workers;
 	const struct conf *conf;
+	/* The radius block (NULL: none): one address for the life of the
+	 * process (conf_radius_hand_over), so read through this, never
+	 * through conf, which a reload may free before this worker switches. */
+	const struct conf_radius *radius;
 	const struct conf6 *c6;
 	struct dhcp6_runtime *rt;
 	struct lease_log *log;

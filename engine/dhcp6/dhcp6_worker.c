@@ -42,6 +42,7 @@ struct dhcp6_worker *dhcp6_worker_create(const struct dhcp6_worker_params *p)
 	w->id = p->id;
 	w->n_workers = p->n_workers;
 	w->conf = p->conf;
+	w->radius = p->conf->radius;
 	w->c6 = p->conf->v6;
 	w->rt = p->rt;
 	w->log = p->log;

@@ -141,6 +141,18 @@ jq -e '.result == 0' <<<"$A" >/dev/null || nt_fail "cache-remove: $A"
 a=$(dora "$MAC_GOLD")
 asked=$(stat access-asked)
 [ "$asked" = 7 ] || nt_fail "access-asked $asked after cache-remove: the removed client was not asked again"
+# a reload that keeps the radius block (another lifetime): accepted, and
+# access goes on with the same block, caches and thread
+NT_VALID=900
+radius_conf deny "$RAD_MAIN_AUTH_PORT"
+A=$(ctl '{"command": "config-reload"}'); nt_log "config-reload (radius kept): $A"
+jq -e '.result == 0' <<<"$A" >/dev/null || nt_fail "a reload keeping radius was refused: $A"
+a=$(dora "$MAC_EXPR")
+[ "$a" = 198.18.0.160 ] || nt_fail "after the reload the cached client got $a"
+a=$(dora 02:00:00:00:21:0a); nt_log "a new client after the reload: $a"
+[ "$a" != - ] || nt_fail "a new client got nothing after the reload"
+[ "$(stat access-asked)" = 8 ] || nt_fail "after the reload: access-asked $(nt_stat access-asked), want 8"
+NT_VALID=
 nt_server_stop
 
 # ---- run 2: the first server silent, the second answers; then none --------

@@ -39,9 +39,10 @@ RAD_NETNS=$NT_SRV
 rad_prepare main
 rad_user "$(duid_of "$MAC_ADDR")" accept "Framed-IPv6-Address = $FIXED"
 rad_user "$(duid_of "$MAC_PFX")" accept "Delegated-IPv6-Prefix = $PREFIX"
-# an address only with the Called-Station-Id the config's expr sends
+# an address only with the Called-Station-Id the config's expr sends (the
+# DUID's type, 0003: DUID-LL, in hex)
 cat >>"$RAD_USERS" <<EOF
-"$(duid_of "$MAC_EXPR")"	Called-Station-Id == "eth0", Auth-Type := Accept
+"$(duid_of "$MAC_EXPR")"	Called-Station-Id == "0003", Auth-Type := Accept
 	Framed-IPv6-Address = 2001:db8:1::1ac
 
 "$(duid_of "$MAC_EXPR")"	Auth-Type := Reject
@@ -57,7 +58,8 @@ NT_EXTRA_CONF="control-socket = { socket-name = \"$SOCK\"; };
 radius = {
 	timeout = 0.5; retries = 1; deadtime = 0;
 	access = { servers = ( { name = \"127.0.0.1\"; port = $RAD_MAIN_AUTH_PORT; secret = \"$RAD_MAIN_SECRET\"; } );
-		   attributes = ( { name = \"Called-Station-Id\"; expr = \"pkt.iface\"; } ); };
+		   attributes = ( { name = \"Called-Station-Id\";
+				   expr = \"hexstring(substring(option[1].hex, 0, 2), '')\"; } ); };
 };"
 nt6_conf '{ id = 1; subnet = "2001:db8:1::/64"; interface = "eth0";
 		pools = ( { pool = "2001:db8:1::100 - 2001:db8:1::1ff"; client-class = "gold"; },
