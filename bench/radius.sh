@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2086,SC2317,SC2034,SC2154 # "set -- $spec" splits on purpose; cl_search calls run_radgen; netns.sh reads NT_RESULT; ST_* are set by printf -v
+# shellcheck disable=SC2086,SC2317,SC2034,SC2154 # "set -- $spec" splits on purpose; cl_search calls run_radgen; netns.sh reads NT_RESULT
 # RADIUS access under load (issue 17 item 7; BENCHMARKS.md "RADIUS"): the
 # maximum DORA/s of Peregrine with under 1% drops, in one run, same
 # topology, same generator, for
@@ -42,8 +42,9 @@
 # the pending table holds for one RADIUS wait, so they end at their own
 # deadline, not by a full table); FreeRADIUS resumed after both ended.
 # The same load with FreeRADIUS running comes first, as the baseline of
-# two generators polling on two shared cores.  Reported: the cached
-# clients' drops (target 0) and what the new clients got.
+# two generators polling on two shared cores; TRIALS such pairs.
+# Reported: the cached clients' drops (target 0) and what the new clients
+# got.
 #
 #   sudo bench/radius.sh [options] [BUILDDIR]
 #     --rounds N      rounds of the three searches (default 3)
@@ -51,6 +52,10 @@
 #     --clients N     the returning set (default 50000)
 #     --durability D  Peregrine's lease durability (default memory)
 #     --pause S       the stall check's length (default 5; 0: skip it)
+#     --trials N      stall check pairs (running, then paused), default 3
+#     --stall-rate R  the cached clients' rate in the stall check (default
+#                     half the returning row's median); with --rounds 0
+#                     the stall check alone
 #     --json FILE     one JSON line per search (cl_search's)
 #     --table FILE    the tables as markdown
 #     --smoke         one round, one short step per row, 4000 clients (the
@@ -62,7 +67,7 @@
 # removed on exit, however the script ends.
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=3 STEP=4 N=50000 DURABILITY=memory PAUSE=5 JSON="" TABLE="" SMOKE=0 HUGE=0 ARGS=()
-WARM_RATE=4000 STALL_FRAC=0.5 NEW_RATE=300
+WARM_RATE=4000 STALL_FRAC=0.5 NEW_RATE=300 TRIALS=3 STALL_RATE=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift ;;
@@ -70,8 +75,10 @@ while [ $# -gt 0 ]; do
 	--clients) N=$2; shift ;;
 	--durability) DURABILITY=$2; shift ;;
 	--pause) PAUSE=$2; shift ;;
+	--trials) TRIALS=$2; shift ;;
+	--stall-rate) STALL_RATE=$2; shift ;;
 	--json) JSON=$2; shift ;;
-	--smoke) SMOKE=1 ROUNDS=1 STEP=2 N=4000 PAUSE=2 ;;
+	--smoke) SMOKE=1 ROUNDS=1 STEP=2 N=4000 PAUSE=2 TRIALS=1 ;;
 	--table) TABLE=$2; shift ;;
 	-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) ARGS+=("$1") ;;
@@ -208,9 +215,12 @@ srv_stop() {
 # into CEIL_RC / CEIL_PROBE.
 CEIL_RC=() CEIL_PROBE=()
 rb_ceiling() {
-	CEIL_RC+=("$(rl_radclient 256 1)")
-	CEIL_PROBE+=("$(rl_probe 10000 256)")
-	nt_log "round $1: FreeRADIUS: radclient -p 256 ${CEIL_RC[-1]}/s, rad_probe -c 256 ${CEIL_PROBE[-1]}/s"
+	local rc pr
+	# a run with a lost request (radclient gives up after 3 tries) has no
+	# rate: said, not counted
+	rc=$(rl_radclient 256 1) && [ -n "$rc" ] && CEIL_RC+=("$rc")
+	pr=$(rl_probe 10000 256) && [ -n "$pr" ] && CEIL_PROBE+=("$pr")
+	nt_log "round $1: FreeRADIUS: radclient -p 256 ${rc:-lost requests}/s, rad_probe -c 256 ${pr:-failed}/s"
 }
 
 # ---- the rounds -------------------------------------------------------------
@@ -236,10 +246,11 @@ done
 rb_delta() { echo $(($(rb_stat "s1-$1" "$2") - $(rb_stat "s0-$1" "$2"))); }
 
 # rb_stall LABEL PAUSED: the two loads at once for PAUSE s; with PAUSED=1
-# FreeRADIUS is stopped for them.  Sets ST_<LABEL> to a table row.
+# FreeRADIUS is stopped for them.  Appends a table row to ST_ROWS.
+ST_ROWS=()
 rb_stall() {
 	local label=$1 paused=$2 jc="$NT_TMP/stall-cached.json" jn="$NT_TMP/stall-new.json" pc pn
-	local cs cn tag
+	local cs cn tag row
 	tag=$(rb_next_tag)
 	rm -f "$jc" "$jn"
 	rb_stats "s0-$label"
@@ -261,41 +272,43 @@ rb_stall() {
 	{ [ -s "$jc" ] && [ -s "$jn" ]; } || nt_fail "stall check $label: a generator wrote no report"
 	cs=$(jq -r '"\(.dora_started) | \(.dora_done) | \(.drops) | \(.drop_pct) | \(.latency_us.p99 / 100 | floor / 10) ms"' "$jc")
 	cn=$(jq -r '"\(.dora_started) | \(.dora_done) | \(.drops)"' "$jn")
-	printf -v "ST_$label" '| %s | %s | %s | %s | %s | %s | %s / %s / %s |' "$label" "$STALL_RATE" \
+	printf -v row '| %s | %s | %s | %s | %s | %s | %s / %s / %s |' "$label" "$STALL_RATE" \
 		"$cs" "$NEW_RATE" "$cn" "$(rb_delta "$label" access-asked)" \
 		"$(rb_delta "$label" drop-access-rejected)" "$(rb_delta "$label" dp-drop-ask-timeout)" \
 		"$(rb_delta "$label" dp-drop-ask-full)"
+	ST_ROWS+=("$row")
 	nt_log "stall check, FreeRADIUS $label: cached $cs; new $cn"
 }
 
 STALL_TABLE=""
 if [ "$PAUSE" != 0 ]; then
-	RET_MED=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '$2 == "returning" { print $4 }' | sort -n |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	STALL_RATE=$(awk -v m="$RET_MED" -v f="$STALL_FRAC" 'BEGIN { printf "%d", m * f }')
-	[ "$STALL_RATE" -gt 0 ] || nt_fail "no returning rate to load the stall check with"
+	if [ -z "$STALL_RATE" ]; then
+		RET_MED=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '$2 == "returning" { print $4 }' | sort -n |
+			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		STALL_RATE=$(awk -v m="$RET_MED" -v f="$STALL_FRAC" 'BEGIN { printf "%d", m * f }')
+	fi
+	[ "${STALL_RATE:-0}" -gt 0 ] || nt_fail "no returning rate to load the stall check with"
 	RB_MODE=returning
 	rb_server returning
 	rb_warm
-	rb_stall running 0
-	rb_stall paused 1
+	for t in $(seq 1 "$TRIALS"); do
+		rb_stall "running $t" 0
+		rb_stall "paused $t" 1
+	done
 	nt_server_stop >/dev/null 2>&1
 	rm -rf "/var/run/dpdk/$NT_DPDK_PREFIX"
 	STALL_TABLE="$NT_TMP/stall.md"
 	{
 		echo "| FreeRADIUS | cached clients: DORA/s offered | started | completed | drops | drop % | p99 | new clients: DORA/s offered | started | completed | drops | Access-Requests asked | DISCOVERs dropped by on-unreachable deny / by the worker's deadline / by a full pending table |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-		echo "$ST_running"
-		echo "$ST_paused"
+		printf '%s\n' "${ST_ROWS[@]}"
 	} >"$STALL_TABLE"
 fi
 
 # ---- the report -------------------------------------------------------------
 
-printf '%s\n' "${ROWS[@]}" >"$NT_TMP/rows"
-{
-	echo "Run of $T0 UTC, $(nproc) cores, load before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg);"
-	echo "peregrine $(git -C "$SRC" describe --always --dirty 2>/dev/null), durability $DURABILITY, $N returning clients, step $STEP s."
+# rb_report_rates: the searches' table, FreeRADIUS's rates, the questions.
+rb_report_rates() {
 	echo
 	echo "| row | max DORA/s (<1% drops), median of $ROUNDS | per round | ÷ plain (median of per-round ratios) | p99 at it | duplicates |"
 	echo "|---|---:|---|---:|---:|---:|"
@@ -332,9 +345,17 @@ printf '%s\n' "${ROWS[@]}" >"$NT_TMP/rows"
 		echo "| $m | $((i / ${#SPECS[@]} + 1)) | $q | $h |"
 		i=$((i + 1))
 	done
+}
+
+
+printf '%s\n' "${ROWS[@]}" >"$NT_TMP/rows"
+{
+	echo "Run of $T0 UTC, $(nproc) cores, load before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg);"
+	echo "peregrine $(git -C "$SRC" describe --always --dirty 2>/dev/null), durability $DURABILITY, $N returning clients, step $STEP s."
+	[ "$ROUNDS" -gt 0 ] && rb_report_rates
 	if [ -n "$STALL_TABLE" ]; then
 		echo
-		echo "Stall check ($PAUSE s of load; cached clients at $STALL_FRAC × the returning median; FreeRADIUS SIGSTOPped for the paused row):"
+		echo "Stall check ($PAUSE s of load; cached clients at $STALL_RATE DORA/s; FreeRADIUS SIGSTOPped for the paused rows):"
 		echo
 		cat "$STALL_TABLE"
 	fi
