@@ -40,46 +40,16 @@ export RAD_DEFAULT=accept
 . "$SRCDIR/scripts/radtest.sh"
 
 RADCLI="$BUILDDIR/bench/rad_radcli"
-PROBE="$BUILDDIR/radius/rad_probe"
+RL_PROBE="$BUILDDIR/radius/rad_probe"
+RL_N=$RC_N
 ROWS=()
+. "$SRCDIR/bench/radius_lib.sh"
 
 rad_start bench
-WORK=$(mktemp -d /tmp/pgt-radbench.XXXXXX) || rad_die "mktemp"
-trap 'rad_cleanup; rm -rf "$WORK"' EXIT
-for i in $(seq 1 "$RC_N"); do printf 'User-Name = "ceiling-%d"\n\n' "$i"; done >"$WORK/requests"
+RL_WORK=$(mktemp -d /tmp/pgt-radbench.XXXXXX) || rad_die "mktemp"
+trap 'rad_cleanup; rm -rf "$RL_WORK"' EXIT
+rl_requests
 SERVER="127.0.0.1:$RAD_AUTH_PORT"
-
-# elapsed T0 T1: seconds between two $EPOCHREALTIME values.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
-
-# median RATE...: the middle one (RUNS is odd) as an integer.
-median() { printf '%s\n' "$@" | sort -g | awk '{ r[NR] = $1 } END { printf "%.0f", r[int((NR + 1) / 2)] }'; }
-
-# radclient_run P K: K radclients at once, each RC_N requests with P in
-# flight; prints the total rate, fails when one lost or was refused any.
-radclient_run() {
-	local p=$1 k=$2 t0 t1 pids=() pid i bad=0
-	t0=$EPOCHREALTIME
-	for ((i = 0; i < k; i++)); do
-		timeout 120 radclient -c 1 -t 1 -r 3 -p "$p" -q -s -f "$WORK/requests" "$SERVER" auth \
-			"$RAD_SECRET" >"$WORK/radclient.$i" 2>&1 &
-		pids+=("$!")
-	done
-	for pid in "${pids[@]}"; do wait "$pid" || bad=1; done
-	t1=$EPOCHREALTIME
-	for ((i = 0; i < k; i++)); do
-		grep -qE "Accepted +: $RC_N\$" "$WORK/radclient.$i" || bad=1
-	done
-	[ "$bad" = 0 ] || { cat "$WORK/radclient.0" >&2; rad_die "radclient -p $p: not every request accepted"; }
-	awk -v n=$((RC_N * k)) -v s="$(elapsed "$t0" "$t1")" 'BEGIN { printf "%.1f", n / s }'
-}
-
-# rate_of CMD...: the "rate R/s" of CMD's output.
-rate_of() {
-	local out
-	out=$(timeout 120 "$@" 2>&1) || { printf '%s\n' "$out" >&2; rad_die "$1 failed"; }
-	grep -oE 'rate [0-9.]+' <<<"$out" | awk '{ print $2 }'
-}
 
 # row CLIENT INFLIGHT REQUESTS CMD...: RUNS runs of CMD (printing a rate),
 # one table row with the median and every run.
@@ -91,29 +61,29 @@ row() {
 		[ -n "$r" ] || rad_die "$client $inflight: no rate"
 		rates+=("$r")
 	done
-	ROWS+=("| $client | $inflight | $n | $(median "${rates[@]}") | $(printf '%.0f ' "${rates[@]}")|")
-	rad_log "$client, $inflight in flight: $(median "${rates[@]}")/s (${rates[*]})"
+	ROWS+=("| $client | $inflight | $n | $(rl_median "${rates[@]}") | $(printf '%.0f ' "${rates[@]}")|")
+	rad_log "$client, $inflight in flight: $(rl_median "${rates[@]}")/s (${rates[*]})"
 }
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for p in 1 32 256; do
-	row radclient "$p" "$RC_N" radclient_run "$p" 1
+	row radclient "$p" "$RC_N" rl_radclient "$p" 1
 done
-row "radclient x4" "4 x 32" "4 x $RC_N" radclient_run 32 4
+row "radclient x4" "4 x 32" "4 x $RC_N" rl_radclient 32 4
 if [ -x "$RADCLI" ]; then
 	for t in 1 2 4 16; do
 		row "radcli ($t thread$([ "$t" = 1 ] || echo s))" "$t" "$N" \
-			rate_of "$RADCLI" -s "$SERVER" -k "$RAD_SECRET" -n "$N" -t "$t"
+			rl_rate_of "$RADCLI" -s "$SERVER" -k "$RAD_SECRET" -n "$N" -t "$t"
 	done
 else
 	rad_log "no $RADCLI (libradcli-dev missing at build time): radcli not measured"
 fi
-if [ -x "$PROBE" ]; then
+if [ -x "$RL_PROBE" ]; then
 	for c in 1 32 256; do
-		row "rad_probe" "$c" "$N" rate_of "$PROBE" -s "$SERVER" -k "$RAD_SECRET" -n "$N" -c "$c"
+		row "rad_probe" "$c" "$N" rl_probe "$N" "$c"
 	done
 else
-	rad_log "no $PROBE yet: the asynchronous client not measured"
+	rad_log "no $RL_PROBE yet: the asynchronous client not measured"
 fi
 
 echo
