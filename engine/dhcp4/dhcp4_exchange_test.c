@@ -803,6 +803,22 @@ void test_access_suspend_resume(void)
 		CU_ASSERT_EQUAL(access_cache_size(dhcp4_worker_access_cache(F.w)), 0);
 		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
 	}
+	/* a retransmission whose question joined an earlier one ends quietly:
+	 * no reply, nothing cached (the earlier one answers the client) */
+	{
+		struct access_answer joined = { .verdict = ACCESS_ACCEPT,
+						.flags = ACCESS_F_JOINED };
+
+		static const uint8_t mac_d[6] = { 0x02, 0, 0, 0, 0, 0xd4 };
+
+		access_cache_clear(dhcp4_worker_access_cache(F.w));
+		m_init(&m, DHCP4_DISCOVER, mac_d);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &joined, &tx), -1);
+		CU_ASSERT_EQUAL(ST(STAT4_ACCESS_JOINED), 1);
+		CU_ASSERT_PTR_NULL(lease_of_mac(F.w, mac_d));
+		CU_ASSERT_EQUAL(access_cache_size(dhcp4_worker_access_cache(F.w)), 0);
+	}
 	/* an answer to something that never asked is dropped */
 	m_init(&m, DHCP4_RELEASE, MAC_A);
 	m_ciaddr(&m, a);

@@ -468,6 +468,9 @@ static int access(struct txn *t, struct dhcp4_tx *tx)
 	const struct access_answer *a = w->answer;
 
 	if (a) {
+		/* a retransmission the earlier question answers: no reply */
+		if (a->flags & ACCESS_F_JOINED)
+			return drop(t, STAT4_ACCESS_JOINED);
 		dhcp4_access_ident(t);
 		dhcp4_access_store(t, a);
 	} else if (wants_access(t)) {

@@ -160,6 +160,10 @@ int dhcp6_access(struct txn6 *t, const struct cls_rx6 *crx)
 	const struct access_answer *a = w->answer;
 
 	if (a) {
+		if (a->flags & ACCESS_F_JOINED) {
+			w->st.c[STAT6_ACCESS_JOINED]++;
+			return -1;
+		}
 		ident(t, crx);
 		store(w, a);
 	} else if (wants_access(t)) {

@@ -33,8 +33,8 @@
 #define DP_SHED_PARKED  (DP_PARK_SIZE / 2) /* parked replies from which new transactions are shed */
 #define DP_RERUN_MAX    DP_PARK_SIZE    /* refused requests served again per loop pass (a lane's worth) */
 #define DP_GATE_TIMEOUT_MS 3000         /* a parked reply not safe by then is dropped */
-#define DP_PENDING      1024            /* transactions waiting for an answer, per worker */
-#define DP_ASK_RING     1024            /* questions / answers in flight per worker */
+#define DP_PENDING      4096            /* transactions waiting for an answer, per worker */
+#define DP_ASK_RING     4096            /* questions / answers in flight per worker */
 #define DP_ASK_MS       3000            /* default wait for an answer (dp.ask_ms) */
 #define DP_EXPIRE_BATCH 64              /* leases reclaimed per loop pass at most */
 #define DP_MSG_RING     64              /* control -> worker messages in flight */

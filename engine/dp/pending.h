@@ -18,6 +18,7 @@ struct pend_entry {
 	void *pkt;                     /* the request (an mbuf), owned while pending */
 	uint64_t deadline;             /* caller's clock */
 	uint32_t token;                /* 0: free */
+	uint32_t check;                /* the caller's: e.g. what the answer must match */
 	uint16_t port;
 	uint8_t stage;                 /* where the transaction resumes (caller's enum) */
 	uint8_t state[PEND_STATE_MAX]; /* what the caller saved (e.g. struct dhcp4_rx) */

@@ -190,6 +190,10 @@ static void sess_load(struct radius_acct *a)
 		}
 	}
 	fclose(f);
+	/* read once: after a crash (no clean stop wrote it again) its
+	 * sessions may have ended and started anew meanwhile, so a later
+	 * start must not find them; the renewal then starts a new session */
+	unlink(a->sess_path);
 }
 
 static void sess_save(struct radius_acct *a)

@@ -150,6 +150,15 @@ static void post_waiting(struct radius_run *rr)
 	}
 }
 
+/* This server could not ask (no room, no request to make): a refusal
+ * that is not cached. */
+static void local_refusal(struct access_answer *ans)
+{
+	memset(ans, 0, sizeof(*ans));
+	ans->verdict = ACCESS_REJECT;
+	ans->flags = ACCESS_F_NOCACHE;
+}
+
 static void unreachable_answer(const struct radius_run *rr, struct access_answer *ans)
 {
 	memset(ans, 0, sizeof(*ans));
@@ -239,6 +248,7 @@ static void done(void *arg, enum rad_result res, const uint8_t *pkt, size_t len,
 	for (i = (uint32_t)(c - rr->ctx); i != NIL; i = next) {
 		next = rr->ctx[i].join;
 		rr->ctx[i].a.ans = a;
+		a.flags |= ACCESS_F_JOINED;     /* the lead answers; the rest end quietly */
 		post(rr, i);
 	}
 }
@@ -247,7 +257,7 @@ static void done(void *arg, enum rad_result res, const uint8_t *pkt, size_t len,
  * attributes after the worker's own. */
 static int build(struct radius_run *rr, const struct dp_ask *a, struct rad_pkt *p)
 {
-	char text[256];
+	char text[3 * ACCESS_ID_MAX + 80];
 	unsigned k;
 	int n;
 
@@ -284,13 +294,15 @@ static void ask(struct radius_run *rr, const struct dp_ask *q, uint64_t now)
 
 	count(&rr->st.asked, 1);
 	if (i == NIL) {
-		/* every question slot is taken: answer this one at once as
-		 * if no server answered (it is not cached) */
+		/* every question slot is taken: refused now, not cached (the
+		 * client asks again); never on-unreachable's verdict, which
+		 * may be "serve": a flood must not open the door */
 		struct dp_ask b = *q;
 
-		unreachable_answer(rr, &b.ans);
+		local_refusal(&b.ans);
 		count(&rr->st.busy, 1);
-		dp_answer_post(rr->dp, &b);
+		if (dp_answer_post(rr->dp, &b))
+			count(&rr->st.answers_waiting, 1);   /* the worker's deadline ends it */
 		return;
 	}
 	c = &rr->ctx[i];
@@ -314,7 +326,9 @@ static void ask(struct radius_run *rr, const struct dp_ask *q, uint64_t now)
 			return;
 		unlink_lead(rr, c);
 	}
-	unreachable_answer(rr, &c->a.ans);
+	/* no request could be made (an identifier too long for User-Name,
+	 * the client's queue full): refused, not cached, as above */
+	local_refusal(&c->a.ans);
 	count(&rr->st.busy, 1);
 	post(rr, i);
 }

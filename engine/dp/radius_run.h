@@ -37,7 +37,7 @@ struct radius_run_stats {
 	uint64_t asked;                 /* questions taken from the workers */
 	uint64_t joined;                /* ... that joined a request already out */
 	uint64_t accepts, rejects, unreachable;
-	uint64_t busy;                  /* no room for another request: answered as unreachable */
+	uint64_t busy;                  /* could not ask (no room, no request to make): refused, not cached */
 	uint64_t answers_waiting;       /* answers not yet posted (a full answer ring) */
 };
 

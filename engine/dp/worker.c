@@ -16,6 +16,7 @@
 #include "ha_hash.h"
 #include "ha_state.h"
 #include "gate.h"
+#include "lease.h"
 #include "lease_log.h"
 #include "log.h"
 #include "net.h"
@@ -255,12 +256,21 @@ static __rte_always_inline void reply_out(struct dp_worker *w, struct rte_mbuf *
  * worker set here) on the worker's ask ring.  The entry, its pkt, port
  * and stage filled, for the caller's own state; NULL when the table or
  * the ring is full (counted, m freed): the client retransmits. */
+/* What an answer must match besides its token: the client it is about.
+ * A token's generation is 16 bits, and a late answer (after its
+ * transaction timed out) could meet a slot reused that many times. */
+static uint32_t ask_check(const struct dp_ask *a)
+{
+	return (uint32_t)lease_bytes_hash((uint8_t)(a->family << 4 | a->id_type), a->id, a->id_len);
+}
+
 static struct pend_entry *ask_post(struct dp_worker *w, struct rte_mbuf *m, unsigned pidx,
 				   struct dp_ask *a, uint8_t stage)
 {
 	struct pend_entry *e = pend_add(w->pend, rte_rdtsc() + w->ask_cycles);
 
 	if (likely(e != NULL)) {
+		e->check = ask_check(a);
 		a->token = e->token;
 		a->worker = (uint16_t)w->id;
 		if (likely(!rte_ring_sp_enqueue_elem(w->dp->ask_ring[w->id], a, sizeof(*a)))) {
@@ -326,7 +336,7 @@ static unsigned answers_drain(struct dp_worker *w)
 		unsigned pidx;
 		int r;
 
-		if (!e) {
+		if (!e || e->check != ask_check(&a[i])) {
 			w->sdp.c[STAT_DP_ANSWERS_LATE]++;
 			continue;
 		}

@@ -29,6 +29,9 @@ enum access_flags {
 	ACCESS_F_POOL = 1u << 3,        /* Framed-Pool (v4) / Framed-IPv6-Pool (v6): a class */
 	ACCESS_F_NOCACHE = 1u << 4,     /* not to be cached (on-unreachable serve / deny) */
 	ACCESS_F_UNREACHABLE = 1u << 5, /* no server answered (the verdict is on-unreachable's) */
+	ACCESS_F_JOINED = 1u << 6,      /* a retransmission's question that joined an earlier
+					 * one of the same client: the earlier one answers
+					 * the client, this transaction ends without reply */
 };
 
 /* What an answer assigns.  By value on rings and in the cache. */
