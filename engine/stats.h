@@ -41,6 +41,7 @@
 	X(ACCESS_ADDR_UNUSABLE,   "access-address-unusable")           \
 	X(ACCESS_ATTR_FAILED,     "access-attribute-failed")           \
 	X(ACCESS_JOINED,          "access-retransmission-dropped")     \
+	X(ACCESS_STALE,           "access-served-stale")               \
 	X(CLASS_EVAL_FAILED,      "class-eval-failed")                 \
 	/* ours: the classification cache (classify/cls.h), in its order */ \
 	X(CLASS_CACHE_HITS,       "class-cache-hits")                  \
@@ -90,6 +91,7 @@
 	X(ACCESS_PREFIX_UNUSABLE, "v6-access-prefix-unusable")         \
 	X(ACCESS_ATTR_FAILED,     "v6-access-attribute-failed")        \
 	X(ACCESS_JOINED,          "v6-access-retransmission-dropped")  \
+	X(ACCESS_STALE,           "v6-access-served-stale")            \
 	X(REPLY_OVERFLOW,         "v6-drop-reply-overflow")
 
 /* Datapath drops and events, ours (no Kea equivalent). */

@@ -819,6 +819,30 @@ void test_access_suspend_resume(void)
 		CU_ASSERT_PTR_NULL(lease_of_mac(F.w, mac_d));
 		CU_ASSERT_EQUAL(access_cache_size(dhcp4_worker_access_cache(F.w)), 0);
 	}
+	/* no server answers (on-unreachable deny): a client answered before
+	 * is served with its expired answer, one never answered is not */
+	{
+		const struct access_answer down = { .verdict = ACCESS_REJECT,
+						    .flags = ACCESS_F_NOCACHE |
+							     ACCESS_F_UNREACHABLE };
+		static const uint8_t mac_e[6] = { 0x02, 0, 0, 0, 0, 0xe5 };
+
+		access_cache_clear(dhcp4_worker_access_cache(F.w));
+		dhcp4_worker_set_now(F.w, T0 + 2000);
+		m_init(&m, DHCP4_REQUEST, MAC_A);
+		m_ciaddr(&m, a);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		CU_ASSERT_EQUAL(r_type(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &yes, &tx)), DHCP4_ACK);
+		dhcp4_worker_set_now(F.w, T0 + 2400);         /* expired */
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		CU_ASSERT_EQUAL(r_type(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &down, &tx)), DHCP4_ACK);
+		CU_ASSERT_EQUAL(ST(STAT4_ACCESS_STALE), 1);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);  /* not refreshed: asked again */
+		m_init(&m, DHCP4_DISCOVER, mac_e);
+		CU_ASSERT_EQUAL(run(&m, &tx), DHCP4_SUSPEND);
+		CU_ASSERT_EQUAL(resume_w(F.w, &m, DHCP4_ASK_ACCESS, &down, &tx), -1);
+		CU_ASSERT_EQUAL(ST(STAT4_ACCESS_STALE), 1);
+	}
 	/* an answer to something that never asked is dropped */
 	m_init(&m, DHCP4_RELEASE, MAC_A);
 	m_ciaddr(&m, a);

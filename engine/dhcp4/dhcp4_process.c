@@ -472,7 +472,19 @@ static int access(struct txn *t, struct dhcp4_tx *tx)
 		if (a->flags & ACCESS_F_JOINED)
 			return drop(t, STAT4_ACCESS_JOINED);
 		dhcp4_access_ident(t);
-		dhcp4_access_store(t, a);
+		/* no server answered: a client answered before keeps what its
+		 * last answer gave (stale), on-unreachable is for the others */
+		if ((a->flags & ACCESS_F_UNREACHABLE) && w->acache) {
+			const struct access_answer *s = access_cache_stale(w->acache, w->aq.type,
+									   w->aq.id, w->aq.len);
+
+			if (s) {
+				w->st.c[STAT4_ACCESS_STALE]++;
+				a = s;          /* used, not stored again: asked at the next packet */
+			}
+		}
+		if (a == w->answer)
+			dhcp4_access_store(t, a);
 	} else if (wants_access(t)) {
 		dhcp4_access_ident(t);
 		a = w->acache ? access_cache_get(w->acache, w->aq.type, w->aq.id, w->aq.len, w->now)

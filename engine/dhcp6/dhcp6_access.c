@@ -165,7 +165,19 @@ int dhcp6_access(struct txn6 *t, const struct cls_rx6 *crx)
 			return -1;
 		}
 		ident(t, crx);
-		store(w, a);
+		/* no server answered: a client answered before keeps what its
+		 * last answer gave (stale), on-unreachable is for the others */
+		if ((a->flags & ACCESS_F_UNREACHABLE) && w->acache) {
+			const struct access_answer *s = access_cache_stale(w->acache, w->aq.type,
+									   w->aq.id, w->aq.len);
+
+			if (s) {
+				w->st.c[STAT6_ACCESS_STALE]++;
+				a = s;          /* used, not stored again: asked at the next packet */
+			}
+		}
+		if (a == w->answer)
+			store(w, a);
 	} else if (wants_access(t)) {
 		ident(t, crx);
 		a = w->acache ? access_cache_get(w->acache, w->aq.type, w->aq.id, w->aq.len, w->now)

@@ -153,18 +153,25 @@ static void drop_entry(struct access_cache *c, uint32_t i)
 const struct access_answer *access_cache_get(struct access_cache *c, uint8_t type,
 					     const uint8_t *id, uint8_t len, uint32_t now)
 {
-	uint32_t *link = NULL, i;
+	uint32_t i;
 
 	if (len > ACCESS_ID_MAX)
 		return NULL;
-	i = lookup(c, type, id, len, &link);
-	if (i == NIL)
+	i = lookup(c, type, id, len, NULL);
+	if (i == NIL || c->e[i].expire <= now)
 		return NULL;
-	if (c->e[i].expire <= now) {
-		drop_at(c, i, link);
-		return NULL;
-	}
 	return &c->e[i].a;
+}
+
+const struct access_answer *access_cache_stale(const struct access_cache *c, uint8_t type,
+					       const uint8_t *id, uint8_t len)
+{
+	uint32_t i;
+
+	if (len > ACCESS_ID_MAX)
+		return NULL;
+	i = lookup(c, type, id, len, NULL);
+	return i == NIL ? NULL : &c->e[i].a;
 }
 
 int access_cache_put(struct access_cache *c, uint8_t type, const uint8_t *id, uint8_t len,

@@ -8,8 +8,10 @@
  *
  * Bounded: at `max` entries the oldest entry goes (entries are kept in
  * the order they were stored or refreshed; with one TTL per verdict that
- * is the order they expire).  Expired entries are removed when looked up
- * and, a few at a time, when storing.  No allocation after create. */
+ * is the order they expire).  An expired entry is not an answer any more
+ * but stays until pushed out (a few at a time when storing, or by the
+ * bound): when no RADIUS server answers, its client is served with it
+ * (access_cache_stale).  No allocation after create. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,10 +61,14 @@ struct access_cache;
 /* max: entries, 1..1<<24.  NULL + errno. */
 struct access_cache *access_cache_create(uint32_t max);
 void access_cache_free(struct access_cache *c);
-/* The answer for (type, id) if cached and not expired at `now`; an
- * expired one is removed.  len <= ACCESS_ID_MAX (longer: NULL). */
+/* The answer for (type, id) if cached and not expired at `now`.  len <=
+ * ACCESS_ID_MAX (longer: NULL). */
 const struct access_answer *access_cache_get(struct access_cache *c, uint8_t type,
 					     const uint8_t *id, uint8_t len, uint32_t now);
+/* The answer for (type, id) expired or not (what to serve the client with
+ * when no server answers), or NULL. */
+const struct access_answer *access_cache_stale(const struct access_cache *c, uint8_t type,
+					       const uint8_t *id, uint8_t len);
 /* Store (or refresh) the answer until `expire`.  0, or -1 (len too long).
  * A full cache gives up its oldest entry (counted: access_cache_evicted). */
 int access_cache_put(struct access_cache *c, uint8_t type, const uint8_t *id, uint8_t len,
