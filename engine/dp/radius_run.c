@@ -48,8 +48,8 @@ struct radius_run {
 	bool acct_down;             /* the outage was logged */
 	uint64_t acct_peak;         /* ... the most records queued since */
 	uint64_t acct_down_ms;      /* ... since when */
-	pthread_t thr;
-	bool started;
+	pthread_t thr, athr;            /* access, accounting */
+	bool started, astarted;
 	volatile int stop;
 	struct ctx *ctx;
 	uint32_t free;
@@ -66,7 +66,7 @@ struct radius_run {
 	struct rad_server_stats asnap[RAD_CLIENT_SERVERS_MAX];   /* accounting's servers */
 	char asnap_name[RAD_CLIENT_SERVERS_MAX][64];
 	unsigned n_asnap;
-	uint64_t snap_at;
+	uint64_t snap_at, asnap_at;     /* each thread's last copy */
 };
 
 /* Copy a client's per-server counters (c may be NULL: none). */
@@ -79,14 +79,19 @@ static unsigned snap_copy(const struct rad_client *c, struct rad_server_stats *o
 	return i;
 }
 
-static void snap_publish(struct radius_run *rr, uint64_t now)
+/* Publish one client's per-server counters (each thread its own). */
+static void snap_publish(struct radius_run *rr, uint64_t now, bool acct)
 {
-	if (now - rr->snap_at < RR_SNAP_MS)
+	uint64_t *at = acct ? &rr->asnap_at : &rr->snap_at;
+
+	if (now - *at < RR_SNAP_MS)
 		return;
-	rr->snap_at = now;
+	*at = now;
 	pthread_mutex_lock(&rr->snap_lock);
-	rr->n_snap = snap_copy(rr->client, rr->snap);
-	rr->n_asnap = snap_copy(rr->acct ? radius_acct_client(rr->acct) : NULL, rr->asnap);
+	if (acct)
+		rr->n_asnap = snap_copy(radius_acct_client(rr->acct), rr->asnap);
+	else
+		rr->n_snap = snap_copy(rr->client, rr->snap);
 	pthread_mutex_unlock(&rr->snap_lock);
 }
 
@@ -357,51 +362,69 @@ static void acct_log(struct radius_run *rr)
 		rr->acct_down_ms = st.down_since_ms;
 }
 
-/* One pass: the workers' questions and their answers (access), the
- * lease-change logs and the accounting queue (accounting); then poll
- * every socket until something is due. */
-static void pass(struct radius_run *rr, struct pollfd *fds, unsigned max, int wait_max)
+/* One pass of the access thread: the workers' questions, the client's
+ * sockets and timers; then poll until something is due (at most
+ * wait_max ms: the rings are looked at that often). */
+static void pass_access(struct radius_run *rr, struct pollfd *fds, unsigned max, int wait_max)
 {
 	struct dp_ask q[RR_TAKE];
 	uint64_t now = rad_now_ms();
-	unsigned w, k, n, nfd = 0;
+	unsigned w, k, n, nfd;
 	int wait = wait_max, t;
 
-	if (rr->client) {
-		for (w = 0; w < rr->dp->n_workers; w++) {
-			n = dp_ask_take(rr->dp, w, q, RR_TAKE);
-			for (k = 0; k < n; k++)
-				ask(rr, &q[k], now);
-		}
-		rad_client_run(rr->client, rad_now_ms());
-		if (rr->n_waiting)
-			post_waiting(rr);
-		nfd = rad_client_pollfds(rr->client, fds, max);
-		t = rad_client_next_ms(rr->client, rad_now_ms());
-		if (t >= 0 && t < wait)
-			wait = t;
+	for (w = 0; w < rr->dp->n_workers; w++) {
+		n = dp_ask_take(rr->dp, w, q, RR_TAKE);
+		for (k = 0; k < n; k++)
+			ask(rr, &q[k], now);
 	}
-	snap_publish(rr, rad_now_ms());
-	if (rr->acct) {
-		radius_acct_pump(rr->acct, rad_now_ms(), (uint32_t)time(NULL));
-		acct_log(rr);
-		nfd += radius_acct_pollfds(rr->acct, fds + nfd, max - nfd);
-		t = radius_acct_next_ms(rr->acct, rad_now_ms());
-		if (t >= 0 && t < wait)
-			wait = t;
-	}
+	rad_client_run(rr->client, rad_now_ms());
+	if (rr->n_waiting)
+		post_waiting(rr);
+	snap_publish(rr, rad_now_ms(), false);
+	nfd = rad_client_pollfds(rr->client, fds, max);
+	t = rad_client_next_ms(rr->client, rad_now_ms());
+	if (t >= 0 && t < wait)
+		wait = t;
+	poll(fds, nfd, wait);
+}
+
+/* One pass of the accounting thread: the lease-change logs into the
+ * queue on disk, the queue to the servers.  A thread of its own, so its
+ * disk writes and syncs never hold up an access question. */
+static void pass_acct(struct radius_run *rr, struct pollfd *fds, unsigned max, int wait_max)
+{
+	unsigned nfd;
+	int wait = wait_max, t;
+
+	radius_acct_pump(rr->acct, rad_now_ms(), (uint32_t)time(NULL));
+	acct_log(rr);
+	snap_publish(rr, rad_now_ms(), true);
+	nfd = radius_acct_pollfds(rr->acct, fds, max);
+	t = radius_acct_next_ms(rr->acct, rad_now_ms());
+	if (t >= 0 && t < wait)
+		wait = t;
 	poll(fds, nfd, wait);
 }
 
 #define RR_FDS (2 * RAD_CLIENT_SERVERS_MAX * RAD_CLIENT_SOCKS)
 
-static void *thread_main(void *arg)
+static void *access_main(void *arg)
 {
 	struct radius_run *rr = arg;
 	struct pollfd fds[RR_FDS];
 
 	while (!__atomic_load_n(&rr->stop, __ATOMIC_RELAXED))
-		pass(rr, fds, RR_FDS, RR_POLL_MS);
+		pass_access(rr, fds, RR_FDS, RR_POLL_MS);
+	return NULL;
+}
+
+static void *acct_main(void *arg)
+{
+	struct radius_run *rr = arg;
+	struct pollfd fds[RR_FDS];
+
+	while (!__atomic_load_n(&rr->stop, __ATOMIC_RELAXED))
+		pass_acct(rr, fds, RR_FDS, RR_POLL_MS);
 	return NULL;
 }
 
@@ -482,11 +505,20 @@ int radius_run_start(struct radius_run *rr)
 
 	if (!rr)
 		return 0;
-	ret = pthread_create(&rr->thr, NULL, thread_main, rr);
-	if (ret)
-		return -ret;
-	rr->started = true;
-	pthread_setname_np(rr->thr, "pg-radius");
+	if (rr->client) {
+		ret = pthread_create(&rr->thr, NULL, access_main, rr);
+		if (ret)
+			return -ret;
+		rr->started = true;
+		pthread_setname_np(rr->thr, "pg-radius");
+	}
+	if (rr->acct) {
+		ret = pthread_create(&rr->athr, NULL, acct_main, rr);
+		if (ret)
+			return -ret;
+		rr->astarted = true;
+		pthread_setname_np(rr->athr, "pg-radius-acct");
+	}
 	return 0;
 }
 
@@ -494,10 +526,11 @@ void radius_run_stop(struct radius_run *rr)
 {
 	if (!rr)
 		return;
-	if (rr->started) {
-		__atomic_store_n(&rr->stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&rr->stop, 1, __ATOMIC_RELAXED);
+	if (rr->started)
 		pthread_join(rr->thr, NULL);
-	}
+	if (rr->astarted)
+		pthread_join(rr->athr, NULL);
 	if (rr->acct) {
 		/* the workers made their last change: a short while to send
 		 * what is queued; what is left waits on disk for the next start */
@@ -506,8 +539,8 @@ void radius_run_stop(struct radius_run *rr)
 		uint64_t end = rad_now_ms() + RR_FLUSH_MS;
 
 		radius_acct_stats(rr->acct, &st);
-		while (rr->started && rad_now_ms() < end) {
-			pass(rr, fds, RR_FDS, 10);
+		while (rr->astarted && rad_now_ms() < end) {
+			pass_acct(rr, fds, RR_FDS, 10);
 			radius_acct_stats(rr->acct, &st);
 			if (st.backlog == 0)
 				break;

@@ -1,5 +1,5 @@
-/* The RADIUS thread (issue 17, docs/radius-plan.md): takes the workers'
- * access questions (dp_ask on dp->ask_ring), sends Access-Request through
+/* The RADIUS threads (issue 17, docs/radius-plan.md).  The access thread
+ * takes the workers' access questions (dp_ask on dp->ask_ring), sends Access-Request through
  * the asynchronous client (radius/rad_client.h) and posts each answer back
  * to the worker that asked (dp->answer_ring), never on a worker's time.
  *
@@ -18,9 +18,9 @@
  * Access-Request per client at a time.
  *
  * Accounting (radius_acct.h), when the radius block has accounting
- * servers: the same thread reads every worker's lease-change log (a
- * lossy consumer) into the on-disk queue and sends it through a client
- * of its own.  An outage and its end are logged ("radius accounting: no
+ * servers: a thread of its own (its disk writes and syncs never hold up
+ * a question) reads every worker's lease-change log (a lossy consumer)
+ * into the on-disk queue and sends it through a client of its own.  An outage and its end are logged ("radius accounting: no
  * server answers ..." / "... answers again; N record(s) queued to send"),
  * and the counts at stop. */
 #pragma once
