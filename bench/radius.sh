@@ -30,7 +30,7 @@
 # retries, then released), so their measured steps differ only in the
 # access cache lookup.  The server is started afresh for each row (empty
 # lease file, empty cache).  The cache holds 65,536 answers per worker
-# (dhcp4_worker.c's default; conf's cache-max does not reach it yet), so
+# (cache-max's default), so
 # N = 50,000.  The rate search is compare_lib.sh's cl_search (x1.5 steps,
 # then bisection); rounds measure every row side by side, the report
 # gives medians and the median of per-round ratios.
