@@ -574,15 +574,22 @@ static void hold(struct hammer_thread *t, struct lease_addr6 a)
 	t->held[t->nheld++] = a;
 }
 
+#define HAMMER_MIN_OPS 2600     /* per thread and round: 4 threads x 2600 > 10000 */
+
 static void *hammer_run(void *arg)
 {
 	struct hammer_thread *t = arg;
 	struct hammer *h = t->h;
 	uint64_t cursor = t->id * 7919u, rs = t->id;
 	struct lease_addr6 a;
-	unsigned long ops = 0;
+	unsigned long ops = 0, t0 = t->takes + t->claims;
 
-	while (now_ns() < h->end_ns) {
+	/* the round's time, and at least HAMMER_MIN_OPS takes and claims
+	 * of this thread in it, whatever the machine's load (a count, not a
+	 * rate: a loaded machine only makes the round longer, up to a
+	 * minute more) */
+	while (now_ns() < h->end_ns ||
+	       (t->takes + t->claims - t0 < HAMMER_MIN_OPS && now_ns() < h->end_ns + 60e9)) {
 		uint64_t r = rng_next(&rs), ep;
 
 		if (t->id == 1 && ++ops % 512 == 0)
