@@ -15,25 +15,25 @@
 
 /* ---- helpers ---- */
 
-static int64_t wall_now(const struct ha_service *s)
+int64_t ha_svc_wall_now(const struct ha_service *s)
 {
 	return s->ops.wall_clock ? s->ops.wall_clock(s->ops.ctx) : (int64_t)time(NULL);
 }
 
-static struct rel *rel_of(struct ha_service *s, int fam)
+struct rel *ha_svc_rel_of(struct ha_service *s, int fam)
 {
 	struct rel *r = fam == 4 ? &s->rel[0] : fam == 6 ? &s->rel[1] : NULL;
 
 	return r && r->fam ? r : NULL;
 }
 
-static void put_text(char *text, size_t len, const char *t)
+void ha_svc_put_text(char *text, size_t len, const char *t)
 {
 	if (text && len)
 		snprintf(text, len, "%s", t ? t : "");
 }
 
-static void wake(struct ha_service *s)
+void ha_svc_wake(struct ha_service *s)
 {
 	uint64_t one = 1;
 
@@ -59,7 +59,7 @@ static const enum ha_state conf_state_map[CONF_HA_ST_MAX] = {
 	[CONF_HA_ST_WAITING] = HA_ST_WAITING,
 };
 
-static enum ha_role role_of(enum conf_ha_role r)
+enum ha_role ha_svc_role_of(enum conf_ha_role r)
 {
 	switch (r) {
 	case CONF_HA_PRIMARY: return HA_ROLE_PRIMARY;
@@ -77,7 +77,7 @@ static int sm_config(const struct conf_ha *ha, struct ha_sm_config *cfg)
 	cfg->mode = ha->mode == CONF_HA_LOAD_BALANCING ? HA_MODE_LOAD_BALANCING
 		  : ha->mode == CONF_HA_HOT_STANDBY ? HA_MODE_HOT_STANDBY
 						    : HA_MODE_PASSIVE_BACKUP;
-	cfg->role = role_of(me->role);
+	cfg->role = ha_svc_role_of(me->role);
 	cfg->auto_failover = me->auto_failover;
 	cfg->sync_leases = ha->sync_leases;
 	cfg->send_lease_updates = ha->send_lease_updates;
@@ -114,7 +114,7 @@ static const struct conf_ha_peer *scope_peer(const struct conf_ha *ha, unsigned 
 	return NULL;
 }
 
-static unsigned scope_names(const struct conf_ha *ha, unsigned mask, const char *names[2])
+unsigned ha_svc_scope_names(const struct conf_ha *ha, unsigned mask, const char *names[2])
 {
 	static const unsigned bits[2] = { HA_SCOPES_PRIMARY, HA_SCOPES_SECONDARY };
 	unsigned n = 0;
@@ -128,10 +128,10 @@ static unsigned scope_names(const struct conf_ha *ha, unsigned mask, const char 
 	return n;
 }
 
-static json_t *scopes_json(const struct conf_ha *ha, unsigned mask)
+json_t *ha_svc_scopes_json(const struct conf_ha *ha, unsigned mask)
 {
 	const char *names[2];
-	unsigned n = scope_names(ha, mask, names);
+	unsigned n = ha_svc_scope_names(ha, mask, names);
 	json_t *a = json_array();
 
 	for (unsigned i = 0; a && i < n; i++)
@@ -195,7 +195,7 @@ static void carry_out(struct ha_service *s, struct rel *r, const struct ha_sm_re
 		s->ops.state_changed(s->ops.ctx, r->fam, res->from, res->to);
 }
 
-static int step(struct ha_service *s, struct rel *r, enum ha_event ev, struct ha_sm_result *res)
+int ha_svc_step_res(struct ha_service *s, struct rel *r, enum ha_event ev, struct ha_sm_result *res)
 {
 	struct ha_sm_view v;
 	int rc;
@@ -211,7 +211,7 @@ void ha_svc_step(struct ha_service *s, struct rel *r, enum ha_event ev)
 {
 	struct ha_sm_result res;
 
-	step(s, r, ev, &res);
+	ha_svc_step_res(s, r, ev, &res);
 }
 
 /* ---- heartbeats ---- */
@@ -231,7 +231,7 @@ static bool heartbeat_parse(struct ha_service *s, struct rel *r, const struct ha
 	    ha_state_parse(hb.state, &st) == 0 && ha_state_info(st)->own) {
 		ha_comm_set_partner_state(r->comm, st);
 		ha_comm_set_partner_scopes(r->comm, scopes_from_names(s->ha, &hb));
-		ha_comm_set_partner_time(r->comm, hb.date_time, wall_now(s));
+		ha_comm_set_partner_time(r->comm, hb.date_time, ha_svc_wall_now(s));
 		if (hb.has_unsent)
 			ha_comm_set_partner_unsent(r->comm, hb.unsent_update_count);
 		r->stats.partner_bulk = hb.bulk_apply;
@@ -395,7 +395,7 @@ static void page_apply(struct ha_service *s)
 		pthread_mutex_unlock(&s->lock);
 		free(pg[i].recs);
 	}
-	wake(s);		/* the next request goes at the next poll */
+	ha_svc_wake(s);		/* the next request goes at the next poll */
 }
 
 static void maint_done(struct ha_service *s, struct rel *r, enum ha_event outcome,
@@ -834,7 +834,7 @@ bool ha_service_analyzing(struct ha_service *s, int fam)
 	bool on = false;
 
 	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
+	r = ha_svc_rel_of(s, fam);
 	if (r && s->started && r->hb && s->ha->max_unacked_clients > 0)
 		on = ha_comm_interrupted(r->comm, s->now_ms);
 	pthread_mutex_unlock(&s->lock);
@@ -846,369 +846,8 @@ void ha_service_analyze(struct ha_service *s, int fam, uint64_t fp, bool has_tim
 	struct rel *r;
 
 	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
+	r = ha_svc_rel_of(s, fam);
 	if (r && r->comm)
 		(void)ha_comm_analyze_fp(r->comm, fam, fp, has_time, t);
 	pthread_mutex_unlock(&s->lock);
-}
-
-/* ---- the serving side ---- */
-
-/* The relationship for a command, lock taken; NULL with *rc set. */
-static struct rel *enter_cmd(struct ha_service *s, int fam, int *rc, char *text, size_t len)
-{
-	struct rel *r;
-
-	if (s == NULL) {                /* not created yet, or gone */
-		*rc = HA_RESULT_ERROR;
-		put_text(text, len, "HA service not running.");
-		return NULL;
-	}
-	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
-	if (!r) {
-		*rc = HA_RESULT_UNSUPPORTED;
-		put_text(text, len, fam == 6 ? "DHCPv6 has no HA relationship here."
-					     : "unknown service.");
-	} else if (!s->started) {
-		*rc = HA_RESULT_ERROR;
-		put_text(text, len, "HA service not started.");
-		r = NULL;
-	}
-	if (!r)
-		pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-int ha_service_heartbeat_answer(struct ha_service *s, int fam, json_t **args, char *text,
-				size_t textlen)
-{
-	const char *names[2];
-	unsigned n;
-	int rc = HA_RESULT_SUCCESS;
-	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
-
-	*args = NULL;
-	if (!r)
-		return rc;
-	n = scope_names(s->ha, r->sm.scopes, names);
-	*args = ha_msg_heartbeat_args(ha_state_name(r->sm.state), names, n, wall_now(s),
-				      ha_comm_unsent(r->comm));
-	pthread_mutex_unlock(&s->lock);
-	if (*args && ha_msg_heartbeat_bulk(*args) != 0) {
-		json_decref(*args);
-		*args = NULL;
-	}
-	if (!*args) {
-		put_text(text, textlen, "out of memory");
-		return HA_RESULT_ERROR;
-	}
-	put_text(text, textlen, "HA peer status returned.");
-	return HA_RESULT_SUCCESS;
-}
-
-int ha_service_sync_complete_notify(struct ha_service *s, int fam, char *text, size_t textlen)
-{
-	struct ha_sm_result res;
-	int rc = HA_RESULT_SUCCESS;
-	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
-
-	if (!r)
-		return rc;
-	if (step(s, r, HA_EV_SYNC_COMPLETE_NOTIFY, &res) != 0) {
-		rc = HA_RESULT_ERROR;
-		put_text(text, textlen, "internal error");
-	} else {
-		/* carry_out ended the partner's disable with the service on
-		 * (outside partner-down). */
-		rc = res.rc;
-		put_text(text, textlen, res.text);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc;
-}
-
-/* A command waits (lock held) for the HA thread to set *done, at most
- * sync-timeout + 2 s; whether it did. */
-static bool cmd_wait(struct ha_service *s, const bool *done)
-{
-	struct timespec dl;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += s->ha->sync_timeout / 1000 + 2;
-	while (!*done)
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
-			break;
-	return *done;
-}
-
-/* Wait for the partner's answer to ha-maintenance-notify (lock held). */
-static enum ha_event maint_wait(struct ha_service *s, struct rel *r, bool cancel,
-				char *partner_text, size_t len)
-{
-	r->maint = (struct maint_wait){ .active = true, .cancel = cancel };
-	wake(s);
-	if (!cmd_wait(s, &r->maint.done)) {
-		r->maint.active = false;
-		snprintf(partner_text, len, "no answer");
-		return cancel ? HA_EV_MAINT_CANCEL_FAILED : HA_EV_MAINT_START_FAILED;
-	}
-	snprintf(partner_text, len, "%s", r->maint.partner_text);
-	r->maint.done = false;
-	return r->maint.outcome;
-}
-
-int ha_service_command(struct ha_service *s, int fam, enum ha_event ev, char *text,
-		       size_t textlen)
-{
-	struct ha_sm_result res;
-	char partner_text[160];
-	int rc = HA_RESULT_SUCCESS;
-	struct rel *r;
-
-	switch (ev) {
-	case HA_EV_CONTINUE:
-	case HA_EV_MAINT_NOTIFY:
-	case HA_EV_MAINT_NOTIFY_CANCEL:
-	case HA_EV_MAINT_START:
-	case HA_EV_MAINT_CANCEL:
-	case HA_EV_RESET:
-		break;
-	default:
-		return -EINVAL;
-	}
-	r = enter_cmd(s, fam, &rc, text, textlen);
-	if (!r)
-		return rc;
-	if (step(s, r, ev, &res) != 0) {
-		pthread_mutex_unlock(&s->lock);
-		put_text(text, textlen, "internal error");
-		return HA_RESULT_ERROR;
-	}
-	if (res.actions & (HA_ACT_SEND_MAINT_NOTIFY | HA_ACT_SEND_MAINT_CANCEL)) {
-		enum ha_event out = maint_wait(s, r, ev == HA_EV_MAINT_CANCEL, partner_text,
-					       sizeof(partner_text));
-
-		step(s, r, out, &res);
-		if (out == HA_EV_MAINT_START_REFUSED || out == HA_EV_MAINT_CANCEL_FAILED) {
-			snprintf(text, textlen, "%s%s.", res.text ? res.text : "", partner_text);
-			pthread_mutex_unlock(&s->lock);
-			return res.rc;
-		}
-	}
-	rc = res.rc == HA_RC_NONE ? HA_RESULT_SUCCESS : res.rc;
-	put_text(text, textlen, res.text);
-	pthread_mutex_unlock(&s->lock);
-	wake(s);	/* a sync, a reset or a heartbeat may be due now */
-	return rc;
-}
-
-int ha_service_scopes(struct ha_service *s, int fam, const char *const *names, unsigned n,
-		      char *text, size_t textlen)
-{
-	unsigned scopes = 0, i, k;
-	int rc = HA_RESULT_SUCCESS;
-	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
-
-	if (!r)
-		return rc;
-	for (i = 0; i < n; i++) {
-		int scope = -1;
-
-		for (k = 0; k < s->ha->n_peers; k++) {
-			const struct conf_ha_peer *p = &s->ha->peers[k];
-
-			if (strcmp(p->name, names[i]) != 0)
-				continue;
-			if (p->role == CONF_HA_PRIMARY)
-				scope = 0;
-			else if (p->role == CONF_HA_SECONDARY)
-				scope = 1;
-		}
-		if (scope < 0) {
-			pthread_mutex_unlock(&s->lock);
-			snprintf(text, textlen, "invalid server name specified '%s' while "
-				 "enabling/disabling HA scopes", names[i]);
-			return HA_RESULT_ERROR;
-		}
-		scopes |= 1u << scope;
-	}
-	/* the machine's too: status-get and the heartbeat answer say them,
-	 * and the next transition sets its own (as Kea's query filter) */
-	r->sm.scopes = scopes;
-	r->scopes = scopes;
-	s->ops.set_scopes(s->ops.ctx, r->fam, scopes);
-	pthread_mutex_unlock(&s->lock);
-	put_text(text, textlen, "New HA scopes configured.");
-	return HA_RESULT_SUCCESS;
-}
-
-int ha_service_sync_cmd(struct ha_service *s, int fam, const char *server, char *text,
-			size_t textlen)
-{
-	int rc = HA_RESULT_SUCCESS;
-	struct rel *r = enter_cmd(s, fam, &rc, text, textlen);
-
-	if (!r)
-		return rc;
-	if (!s->partner || !r->hb || (server && strcmp(server, s->partner->name) != 0)) {
-		pthread_mutex_unlock(&s->lock);
-		snprintf(text, textlen, "server name '%s' is not this server's partner",
-			 server ? server : "");
-		return HA_RESULT_ERROR;
-	}
-	if (r->sync != SY_IDLE) {
-		pthread_mutex_unlock(&s->lock);
-		put_text(text, textlen, "a lease database synchronization is in progress");
-		return HA_RESULT_ERROR;
-	}
-	r->manual_sync = true;
-	r->manual_done = false;
-	r->sync = SY_DISABLE;
-	r->sync_gen++;
-	r->sync_ok = false;
-	r->have_from = false;
-	wake(s);
-	if (!cmd_wait(s, &r->manual_done)) {
-		/* the HA thread finishes it (or the next state aborts it) */
-		pthread_mutex_unlock(&s->lock);
-		put_text(text, textlen, "lease database synchronization timed out");
-		return HA_RESULT_ERROR;
-	}
-	r->manual_done = false;
-	rc = r->manual_ok ? HA_RESULT_SUCCESS : HA_RESULT_ERROR;
-	pthread_mutex_unlock(&s->lock);
-	put_text(text, textlen, rc == HA_RESULT_SUCCESS ? "Lease database synchronization complete."
-							: "lease database synchronization failed");
-	return rc;
-}
-
-/* Peregrine's "peregrine-backups" of r (ha_service_status): per backup
- * this server sends updates to, what became of them.  NULL when it sends
- * to none (the section is then Kea's alone). */
-static json_t *backups_json(struct ha_service *s, struct rel *r)
-{
-	json_t *list = NULL;
-
-	for (unsigned i = 0; i < r->upd.n_peers; i++) {
-		const struct upd_peer *p = &r->upd.peer[i];
-		const struct ha_service_peer_info *st = &p->stats;
-
-		if (p->partner)
-			continue;
-		if (!list && !(list = json_array()))
-			return NULL;
-		json_array_append_new(list, json_pack(
-			"{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"name", p->peer->name,
-			"connection", ha_peer_link_name(st->link),
-			"wait-backup-ack", ha_svc_peer_policy(s, r, p->peer) == HA_UPD_SEND_WAIT,
-			"updates-sent", (json_int_t)st->requests,
-			"updates-acknowledged", (json_int_t)st->acked,
-			"updates-refused", (json_int_t)st->refused,
-			"updates-failed", (json_int_t)st->failed,
-			"updates-unsent", (json_int_t)st->unsent,
-			"updates-queued", (json_int_t)st->queued));
-	}
-	return list;
-}
-
-int ha_service_status(struct ha_service *s, int fam, json_t **ha_section)
-{
-	json_t *backups;
-	struct ha_comm_report rep;
-	json_t *local, *remote, *rel;
-	struct rel *r;
-
-	*ha_section = NULL;
-	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
-	if (!r) {
-		pthread_mutex_unlock(&s->lock);
-		return -EINVAL;
-	}
-	ha_comm_report(r->comm, s->now_ms, &rep);
-	/* unsent-update-count: Peregrine's, as its heartbeat answer says it */
-	local = json_pack("{s:s, s:o, s:s, s:I}", "role", ha_role_name(role_of(s->me->role)),
-			  "scopes", scopes_json(s->ha, r->sm.scopes),
-			  "state", ha_state_name(r->sm.state),
-			  "unsent-update-count", (json_int_t)ha_comm_unsent(r->comm));
-	/* "local" only in passive-backup and on a backup server, as Kea. */
-	remote = !s->partner || s->me->role == CONF_HA_BACKUP ? NULL :
-		 json_pack("{s:I, s:I, s:b, s:I, s:b, s:o, s:s, s:s, s:I, s:I}",
-			   "age", (json_int_t)rep.age_s,
-			   "analyzed-packets", (json_int_t)rep.analyzed_packets,
-			   "communication-interrupted", rep.communication_interrupted,
-			   "connecting-clients", (json_int_t)rep.connecting_clients,
-			   "in-touch", rep.in_touch,
-			   "last-scopes", scopes_json(s->ha, rep.last_scopes),
-			   "last-state", ha_state_name(rep.last_state),
-			   "role", ha_role_name(role_of(s->partner->role)),
-			   "unacked-clients", (json_int_t)rep.unacked_clients,
-			   "unacked-clients-left", (json_int_t)rep.unacked_clients_left);
-	backups = backups_json(s, r);
-	pthread_mutex_unlock(&s->lock);
-	rel = json_pack("{s:s, s:{s:o}}", "ha-mode", ha_mode_name(s->cfg.mode),
-			"ha-servers", "local", local);
-	if (rel && backups)
-		json_object_set_new(rel, "peregrine-backups", backups);
-	else
-		json_decref(backups);
-	if (rel && remote)
-		json_object_set_new(json_object_get(rel, "ha-servers"), "remote", remote);
-	else
-		json_decref(remote);
-	*ha_section = rel ? json_pack("[o]", rel) : NULL;
-	return *ha_section ? 0 : -ENOMEM;
-}
-
-enum ha_update ha_svc_peer_policy(struct ha_service *s, struct rel *r,
-				  const struct conf_ha_peer *peer)
-{
-	/* Kea's backup server serves no clients: it has nothing to send. */
-	if (!peer || peer == s->me || s->me->role == CONF_HA_BACKUP)
-		return HA_UPD_SKIP;
-	return ha_sm_update_policy(&s->cfg, r->sm.state, role_of(peer->role));
-}
-
-enum ha_update ha_service_update_policy(struct ha_service *s, int fam,
-					const struct conf_ha_peer *peer)
-{
-	enum ha_update u = HA_UPD_SKIP;
-	struct rel *r;
-
-	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
-	if (r)
-		u = ha_svc_peer_policy(s, r, peer);
-	pthread_mutex_unlock(&s->lock);
-	return u;
-}
-
-int ha_service_info(struct ha_service *s, int fam, struct ha_service_info *out)
-{
-	struct rel *r;
-
-	pthread_mutex_lock(&s->lock);
-	r = rel_of(s, fam);
-	if (r) {
-		*out = r->stats;
-		out->state = r->sm.state;
-		out->partner = ha_comm_partner_state(r->comm);
-		out->service = r->service;
-		out->scopes = r->scopes;
-		out->paused = r->sm.paused;
-		out->clock_skew_s = ha_comm_clock_skew(r->comm);
-		out->unsent_updates = ha_comm_unsent(r->comm);
-		if (r->upd.partner) {
-			const struct ha_service_peer_info *p = &r->upd.partner->stats;
-
-			out->updates_acked = p->acked;
-			out->updates_refused = p->refused;
-			out->updates_failed = p->failed;
-			out->update_requests = p->requests;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r ? 0 : -EINVAL;
 }

@@ -143,6 +143,19 @@ struct ha_service {
 
 /* Run an event through r's machine and carry out its actions. */
 void ha_svc_step(struct ha_service *s, struct rel *r, enum ha_event ev);
+/* ... and its result (0, or ha_sm_step's error). */
+int ha_svc_step_res(struct ha_service *s, struct rel *r, enum ha_event ev,
+		    struct ha_sm_result *res);
+/* Small helpers of ha_service.c that ha_service_cmd.c shares. */
+int64_t ha_svc_wall_now(const struct ha_service *s);
+struct rel *ha_svc_rel_of(struct ha_service *s, int fam);    /* NULL: no such relationship */
+void ha_svc_put_text(char *text, size_t len, const char *t);
+void ha_svc_wake(struct ha_service *s);                      /* the HA thread's eventfd */
+enum ha_role ha_svc_role_of(enum conf_ha_role r);
+/* The names of the peers whose scopes mask holds (at most 2), and the
+ * same as a JSON array. */
+unsigned ha_svc_scope_names(const struct conf_ha *ha, unsigned mask, const char *names[2]);
+json_t *ha_svc_scopes_json(const struct conf_ha *ha, unsigned mask);
 /* peer's policy for a change of r now (HA_UPD_SKIP: peer is this
  * server, or this server is a backup: a backup sends nothing). */
 enum ha_update ha_svc_peer_policy(struct ha_service *s, struct rel *r,

@@ -326,6 +326,9 @@ void dp_workers_drain(struct dp *dp);
  * access verdict before it allocates (DISCOVER, REQUEST that is not a
  * renewal), waiting at most dp->ask_ms without blocking. */
 void dp_asks_enable(struct dp *dp);
+/* worker_msg.c: handle up to DP_MSG_BATCH control messages on worker w's
+ * own lcore (none while a reload freezes its pools); how many. */
+unsigned dp_worker_msgs_drain(struct dp_worker *w);
 /* The helper thread's side (one thread): take a worker's questions, post
  * each one back with its verdict.  A count; 0 or -ENOBUFS. */
 unsigned dp_ask_take(struct dp *dp, unsigned worker, struct dp_ask *out, unsigned max);
